@@ -1,0 +1,407 @@
+// vm/mem/address_space.cpp — VMAs, demand paging, copy-on-write and the TLB.
+// See address_space.h for the design notes.
+#include "vm/mem/address_space.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace gb {
+
+// ---- frames -----------------------------------------------------------------------
+
+FramePool& FramePool::get() {
+  static FramePool pool;
+  return pool;
+}
+
+Frame* FramePool::alloc_zero() {
+  Frame* f;
+  if (!free_.empty()) {
+    f = free_.back();
+    free_.pop_back();
+  } else {
+    f = new Frame;
+    f->data = (uint8_t*)aligned_alloc(PAGE, PAGE);
+  }
+  memset(f->data, 0, PAGE);
+  f->refs = 1;
+  in_use_++;
+  return f;
+}
+
+Frame* FramePool::alloc_copy(const Frame* src) {
+  Frame* f = alloc_zero();
+  memcpy(f->data, src->data, PAGE);
+  return f;
+}
+
+void FramePool::unref(Frame* f) {
+  if (--f->refs == 0) {
+    in_use_--;
+    if (free_.size() < 4096) free_.push_back(f);
+    else { free(f->data); delete f; }
+  }
+}
+
+// ---- construction -------------------------------------------------------------------
+
+AddressSpace::AddressSpace() {}
+
+AddressSpace::~AddressSpace() {
+  for (auto& [page, p] : ptes_) FramePool::get().unref(p.frame);
+}
+
+std::unique_ptr<AddressSpace> AddressSpace::clone_cow() {
+  auto c = std::make_unique<AddressSpace>();
+  c->vmas_ = vmas_;
+  c->brk_start = brk_start;
+  c->brk_cur = brk_cur;
+  c->mmap_base = mmap_base;
+  for (auto& [page, p] : ptes_) {
+    FramePool::get().ref(p.frame);
+    Pte q = p;
+    q.code = false;
+    c->ptes_.emplace(page, q);
+  }
+  flush_tlb();  // our write entries now point at shared frames
+  return c;
+}
+
+// ---- VMAs -------------------------------------------------------------------------
+
+const Vma* AddressSpace::vma_at(uint64_t addr) const {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  return addr < it->second.end ? &it->second : nullptr;
+}
+
+void AddressSpace::split_at(uint64_t addr) {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return;
+  --it;
+  Vma& v = it->second;
+  if (addr <= v.start || addr >= v.end) return;
+  Vma hi = v;
+  hi.start = addr;
+  if (hi.file) hi.file_off += addr - v.start;
+  v.end = addr;
+  vmas_.emplace(addr, hi);
+}
+
+bool AddressSpace::range_free(uint64_t start, uint64_t end) const {
+  auto it = vmas_.lower_bound(end);
+  if (it == vmas_.begin()) return true;
+  --it;
+  return it->second.end <= start;
+}
+
+uint64_t AddressSpace::find_free(uint64_t len, uint64_t hint) {
+  if (hint && page_down(hint) == hint && hint + len > hint && hint + len <= mmap_base && range_free(hint, hint + len))
+    return hint;
+  uint64_t end = mmap_base;
+  while (end >= len + 0x10000) {
+    const uint64_t cand = end - len;
+    auto it = vmas_.lower_bound(end);
+    if (it == vmas_.begin()) return cand;
+    --it;
+    if (it->second.end <= cand) return cand;
+    end = it->second.start;
+  }
+  return 0;
+}
+
+int64_t AddressSpace::map(uint64_t addr, uint64_t len, uint32_t prot, bool fixed, bool noreplace,
+                          bool shared, std::shared_ptr<FileBacking> file, uint64_t off, const std::string& name) {
+  if (len == 0) return -EINVAL;
+  len = page_up(len);
+  if (len == 0) return -ENOMEM;
+  if (fixed) {
+    if (addr & (PAGE - 1)) return -EINVAL;
+    if (addr + len < addr || addr + len > (1ull << 47)) return -ENOMEM;
+    if (noreplace && !range_free(addr, addr + len)) return -EEXIST;
+    unmap(addr, len);
+  } else {
+    addr = find_free(len, page_down(addr));
+    if (!addr) return -ENOMEM;
+  }
+  Vma v;
+  v.start = addr;
+  v.end = addr + len;
+  v.prot = prot;
+  v.shared = shared;
+  v.file = std::move(file);
+  v.file_off = off;
+  v.name = name;
+  vmas_.emplace(addr, std::move(v));
+  return (int64_t)addr;
+}
+
+void AddressSpace::drop_ptes(uint64_t start, uint64_t end) {
+  auto it = ptes_.lower_bound(start);
+  while (it != ptes_.end() && it->first < end) {
+    if (it->second.code && watcher_) watcher_(it->first);
+    tlb_drop(it->first);
+    FramePool::get().unref(it->second.frame);
+    it = ptes_.erase(it);
+  }
+}
+
+int AddressSpace::unmap(uint64_t addr, uint64_t len) {
+  if (addr & (PAGE - 1)) return -EINVAL;
+  len = page_up(len);
+  if (len == 0) return -EINVAL;
+  const uint64_t end = addr + len;
+  split_at(addr);
+  split_at(end);
+  auto it = vmas_.lower_bound(addr);
+  while (it != vmas_.end() && it->first < end) it = vmas_.erase(it);
+  drop_ptes(addr, end);
+  return 0;
+}
+
+int AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
+  if (addr & (PAGE - 1)) return -EINVAL;
+  len = page_up(len);
+  const uint64_t end = addr + len;
+  // Every page in the range must be mapped.
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = vma_at(a);
+    if (!v) return -ENOMEM;
+    a = v->end;
+  }
+  split_at(addr);
+  split_at(end);
+  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) it->second.prot = prot;
+  for (auto it = ptes_.lower_bound(addr); it != ptes_.end() && it->first < end; ++it) {
+    it->second.prot = prot;
+    tlb_drop(it->first);
+  }
+  return 0;
+}
+
+int64_t AddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, bool may_move, bool fixed,
+                            uint64_t new_addr) {
+  if (old_addr & (PAGE - 1)) return -EINVAL;
+  old_len = page_up(old_len);
+  new_len = page_up(new_len);
+  if (new_len == 0) return -EINVAL;
+  const Vma* v = vma_at(old_addr);
+  if (!v || v->end < old_addr + old_len) return -EFAULT;
+  if (fixed) {
+    if (!may_move || (new_addr & (PAGE - 1))) return -EINVAL;
+  } else if (new_len <= old_len) {
+    if (new_len < old_len) unmap(old_addr + new_len, old_len - new_len);
+    return (int64_t)old_addr;
+  } else if (v->end == old_addr + old_len && range_free(old_addr + old_len, old_addr + new_len) &&
+             old_addr + new_len <= mmap_base + (1ull << 40)) {
+    // Grow in place.
+    vmas_.find(v->start)->second.end = old_addr + new_len;
+    return (int64_t)old_addr;
+  }
+  if (!may_move) return -ENOMEM;
+  split_at(old_addr);
+  split_at(old_addr + old_len);
+  Vma nv = vmas_.at(old_addr);
+  if (fixed) unmap(new_addr, new_len);
+  else new_addr = find_free(new_len, 0);
+  if (!new_addr) return -ENOMEM;
+  const uint64_t moved = old_len < new_len ? old_len : new_len;
+  // Move the pages.
+  std::vector<std::pair<uint64_t, Pte>> pages;
+  for (auto it = ptes_.lower_bound(old_addr); it != ptes_.end() && it->first < old_addr + old_len;) {
+    if (it->second.code && watcher_) watcher_(it->first);
+    tlb_drop(it->first);
+    if (it->first < old_addr + moved) pages.emplace_back(it->first - old_addr + new_addr, it->second);
+    else FramePool::get().unref(it->second.frame);
+    it = ptes_.erase(it);
+  }
+  vmas_.erase(old_addr);
+  nv.start = new_addr;
+  nv.end = new_addr + new_len;
+  vmas_.emplace(new_addr, nv);
+  for (auto& [a, p] : pages) { p.code = false; ptes_.emplace(a, p); }
+  return (int64_t)new_addr;
+}
+
+int AddressSpace::advise_dontneed(uint64_t addr, uint64_t len) {
+  if (addr & (PAGE - 1)) return -EINVAL;
+  drop_ptes(addr, addr + page_up(len));
+  return 0;
+}
+
+int64_t AddressSpace::set_brk(uint64_t want) {
+  if (want < brk_start) return (int64_t)brk_cur;
+  const uint64_t old_top = page_up(brk_cur), new_top = page_up(want);
+  if (new_top > old_top) {
+    if (!range_free(old_top, new_top)) return (int64_t)brk_cur;
+    // Extend the heap VMA if it ends where we start, else create it.
+    const Vma* v = old_top > 0 ? vma_at(old_top - 1) : nullptr;
+    if (v && v->heap && v->end == old_top) vmas_.find(v->start)->second.end = new_top;
+    else {
+      map(old_top, new_top - old_top, PROT_R | PROT_W, true, false, false, nullptr, 0, "[heap]");
+      vmas_.at(old_top).heap = true;
+    }
+  } else if (new_top < old_top) {
+    unmap(new_top, old_top - new_top);
+  }
+  brk_cur = want;
+  return (int64_t)brk_cur;
+}
+
+// ---- paging -------------------------------------------------------------------------
+
+Pte* AddressSpace::resolve(uint64_t page, bool write, bool exec) {
+  auto it = ptes_.find(page);
+  Pte* p;
+  if (it != ptes_.end()) {
+    p = &it->second;
+  } else {
+    const Vma* v = vma_at(page);
+    if (!v) throw GuestFault{page, write, false};
+    if ((v->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{page, write, true};
+    if (write && !(v->prot & PROT_W)) throw GuestFault{page, write, true};
+    if (exec && !(v->prot & PROT_X)) throw GuestFault{page, write, true};
+    Frame* f = FramePool::get().alloc_zero();
+    if (v->file) {
+      const uint64_t off = v->file_off + (page - v->start);
+      if (v->file->read_page(off, f->data) <= 0) {
+        FramePool::get().unref(f);
+        throw GuestFault{page, write, true, true};
+      }
+    }
+    p = &ptes_.emplace(page, Pte{f, v->prot}).first->second;
+  }
+  if ((p->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{page, write, true};
+  if (write && !(p->prot & PROT_W)) throw GuestFault{page, write, true};
+  if (exec && !(p->prot & PROT_X)) throw GuestFault{page, write, true};
+  if (write) {
+    if (p->frame->refs > 1 && !vma_at(page)->shared) {
+      Frame* copy = FramePool::get().alloc_copy(p->frame);
+      FramePool::get().unref(p->frame);
+      p->frame = copy;
+    }
+    if (p->code) {
+      p->code = false;
+      if (watcher_) watcher_(page);
+    }
+  }
+  return p;
+}
+
+void AddressSpace::tlb_fill(uint64_t page, Pte* p) {
+  TlbEntry& e = tlb_[(page >> 12) & (TLB_SIZE - 1)];
+  e.delta = (uint64_t)(uintptr_t)p->frame->data - page;
+  e.rtag = page;
+  const bool shared_ok = p->frame->refs == 1 || vma_at(page)->shared;
+  e.wtag = ((p->prot & PROT_W) && shared_ok && !p->code) ? page : 1;
+}
+
+void AddressSpace::tlb_drop(uint64_t page) {
+  TlbEntry& e = tlb_[(page >> 12) & (TLB_SIZE - 1)];
+  if (e.rtag == page || e.wtag == page) e.rtag = e.wtag = 1;
+}
+
+void AddressSpace::flush_tlb() {
+  for (auto& e : tlb_) e.rtag = e.wtag = 1;
+}
+
+void AddressSpace::read_slow(uint64_t a, void* dst, uint64_t n) {
+  uint8_t* d = (uint8_t*)dst;
+  while (n) {
+    const uint64_t page = page_down(a), off = a - page;
+    const uint64_t k = (PAGE - off) < n ? (PAGE - off) : n;
+    Pte* p = resolve(page, false, false);
+    memcpy(d, p->frame->data + off, k);
+    tlb_fill(page, p);
+    a += k; d += k; n -= k;
+  }
+}
+
+void AddressSpace::probe_write(uint64_t a, uint64_t n) {
+  if (!n) return;
+  for (uint64_t page = page_down(a); page <= page_down(a + n - 1); page += PAGE) resolve(page, true, false);
+}
+
+void AddressSpace::write_slow(uint64_t a, const void* src, uint64_t n) {
+  probe_write(a, n);  // fault before writing anything
+  const uint8_t* s = (const uint8_t*)src;
+  while (n) {
+    const uint64_t page = page_down(a), off = a - page;
+    const uint64_t k = (PAGE - off) < n ? (PAGE - off) : n;
+    Pte* p = resolve(page, true, false);
+    memcpy(p->frame->data + off, s, k);
+    tlb_fill(page, p);
+    a += k; s += k; n -= k;
+  }
+}
+
+void AddressSpace::fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n) {
+  while (n) {
+    const uint64_t page = page_down(a), off = a - page;
+    const uint64_t k = (PAGE - off) < n ? (PAGE - off) : n;
+    Pte* p = resolve(page, false, true);
+    if (!p->code) {
+      p->code = true;
+      tlb_drop(page);
+    }
+    memcpy(dst, p->frame->data + off, k);
+    a += k; dst += k; n -= k;
+  }
+}
+
+const uint8_t* AddressSpace::host_read_ptr(uint64_t a) {
+  try {
+    Pte* p = resolve(page_down(a), false, false);
+    return p->frame->data + (a & (PAGE - 1));
+  } catch (const GuestFault&) {
+    return nullptr;
+  }
+}
+
+uint8_t* AddressSpace::host_write_ptr(uint64_t a) {
+  try {
+    Pte* p = resolve(page_down(a), true, false);
+    tlb_drop(page_down(a));
+    return p->frame->data + (a & (PAGE - 1));
+  } catch (const GuestFault&) {
+    return nullptr;
+  }
+}
+
+bool AddressSpace::copy_in(void* dst, uint64_t src, uint64_t n) {
+  try {
+    read_slow(src, dst, n);
+    return true;
+  } catch (const GuestFault&) {
+    return false;
+  }
+}
+
+bool AddressSpace::copy_out(uint64_t dst, const void* src, uint64_t n) {
+  try {
+    write_slow(dst, src, n);
+    return true;
+  } catch (const GuestFault&) {
+    return false;
+  }
+}
+
+bool AddressSpace::read_cstr(uint64_t a, std::string& out, size_t max) {
+  out.clear();
+  while (out.size() < max) {
+    const uint8_t* p = host_read_ptr(a);
+    if (!p) return false;
+    const size_t room = PAGE - (a & (PAGE - 1));
+    const void* z = memchr(p, 0, room);
+    if (z) {
+      out.append((const char*)p, (const char*)z - (const char*)p);
+      return true;
+    }
+    out.append((const char*)p, room);
+    a += room;
+  }
+  return false;
+}
+
+}  // namespace gb

@@ -1,0 +1,176 @@
+// vm/mem/address_space.h — one process's guest address space.
+//
+// Index
+//   1. GuestFault: the exception a bad access throws
+//   2. Frame and FramePool: 4 KiB host frames, reference counted (for COW fork)
+//   3. Vma: a mapping as mmap created it (range, protection, backing)
+//   4. AddressSpace: VMAs + page table + direct-mapped TLB; read/write/fetch helpers
+//
+// Design notes
+//   * Linux model: VMAs say what may be mapped, frames are allocated on first touch
+//     (demand paging); a PROT_NONE reservation of a gigabyte costs nothing.
+//   * The TLB is direct mapped (TLB_SIZE entries) with separate read and write tags.
+//     A write tag is absent for read-only pages, copy-on-write pages and pages that
+//     hold decoded code, so those writes take the slow path: that is how COW breaks
+//     and how self-modifying code invalidates the block cache (CodeWatcher).
+//   * Accessors throw GuestFault before changing anything.
+//   * File-backed private mappings read their page from a FileBacking when touched.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gb {
+
+constexpr uint64_t PAGE = 4096;
+constexpr uint64_t PAGE_MASK = ~(PAGE - 1);
+inline uint64_t page_down(uint64_t a) { return a & PAGE_MASK; }
+inline uint64_t page_up(uint64_t a) { return (a + PAGE - 1) & PAGE_MASK; }
+
+enum Prot : uint32_t { PROT_R = 1, PROT_W = 2, PROT_X = 4 };
+
+struct GuestFault {
+  uint64_t addr;
+  bool write;
+  bool mapped;  // true: protection violation (SEGV_ACCERR); false: nothing there (SEGV_MAPERR)
+  bool bus = false;  // SIGBUS: file mapping past end of file
+};
+
+// A 4 KiB host page. Shared between address spaces after fork (refs > 1 => COW).
+struct Frame {
+  uint8_t* data;
+  uint32_t refs;
+};
+
+class FramePool {
+ public:
+  static FramePool& get();
+  Frame* alloc_zero();
+  Frame* alloc_copy(const Frame* f);
+  void ref(Frame* f) { f->refs++; }
+  void unref(Frame* f);
+  uint64_t in_use() const { return in_use_; }
+ private:
+  std::vector<Frame*> free_;
+  uint64_t in_use_ = 0;
+};
+
+// Where a file-backed mapping gets its bytes. Implemented by the VFS layer.
+class FileBacking {
+ public:
+  virtual ~FileBacking() = default;
+  // Fill `dst` (4096 bytes) from file offset `off`; bytes past EOF are zero.
+  // Returns the number of bytes that were inside the file (0 => SIGBUS if off >= size).
+  virtual int64_t read_page(uint64_t off, uint8_t* dst) = 0;
+  virtual std::string name() const = 0;
+};
+
+struct Vma {
+  uint64_t start, end;  // [start, end), page aligned
+  uint32_t prot;
+  bool shared = false;
+  bool stack = false;
+  bool heap = false;
+  std::shared_ptr<FileBacking> file;
+  uint64_t file_off = 0;  // file offset of `start`
+  std::string name;       // for /proc/pid/maps: [heap], [stack], a path
+};
+
+struct Pte {
+  Frame* frame;
+  uint32_t prot;
+  bool code = false;  // holds decoded guest code: writes go through the slow path
+};
+
+// Called when a page holding decoded code is written or unmapped.
+using CodeWatcher = std::function<void(uint64_t page)>;
+
+class AddressSpace {
+ public:
+  static constexpr int TLB_BITS = 10;
+  static constexpr int TLB_SIZE = 1 << TLB_BITS;
+
+  AddressSpace();
+  ~AddressSpace();
+  AddressSpace(const AddressSpace&) = delete;
+  // fork(): copy of the VMAs, frames shared copy-on-write.
+  std::unique_ptr<AddressSpace> clone_cow();
+
+  // ---- mapping (the syscalls' view; errors are -errno) ---------------------------
+  // Returns the address or -errno. hint/fixed follow mmap(2). `file` may be null.
+  int64_t map(uint64_t addr, uint64_t len, uint32_t prot, bool fixed, bool noreplace,
+              bool shared, std::shared_ptr<FileBacking> file, uint64_t off, const std::string& name);
+  int unmap(uint64_t addr, uint64_t len);
+  int protect(uint64_t addr, uint64_t len, uint32_t prot);
+  int64_t remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, bool may_move, bool fixed, uint64_t new_addr);
+  int advise_dontneed(uint64_t addr, uint64_t len);
+  // Find a free range of `len` bytes at or below mmap_base (top-down, like Linux).
+  uint64_t find_free(uint64_t len, uint64_t hint);
+  const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
+  const Vma* vma_at(uint64_t addr) const;
+
+  // brk
+  uint64_t brk_start = 0, brk_cur = 0;
+  uint64_t mmap_base = 0x7f0000000000ull;
+  int64_t set_brk(uint64_t want);
+
+  // ---- access --------------------------------------------------------------------
+  template <class T> T read(uint64_t a) {
+    const TlbEntry& e = tlb_[(a >> 12) & (TLB_SIZE - 1)];
+    if (__builtin_expect(e.rtag == (a & PAGE_MASK) && (a & (PAGE - 1)) <= PAGE - sizeof(T), 1)) {
+      T v; memcpy(&v, (const uint8_t*)(uintptr_t)(a + e.delta), sizeof(T)); return v;
+    }
+    T v; read_slow(a, &v, sizeof(T)); return v;
+  }
+  template <class T> void write(uint64_t a, T v) {
+    const TlbEntry& e = tlb_[(a >> 12) & (TLB_SIZE - 1)];
+    if (__builtin_expect(e.wtag == (a & PAGE_MASK) && (a & (PAGE - 1)) <= PAGE - sizeof(T), 1)) {
+      memcpy((uint8_t*)(uintptr_t)(a + e.delta), &v, sizeof(T)); return;
+    }
+    write_slow(a, &v, sizeof(T));
+  }
+  // Checks that [a, a+n) is writable without writing (for instructions that must not
+  // half-complete, e.g. push of several bytes spanning pages).
+  void probe_write(uint64_t a, uint64_t n);
+  void read_bytes(uint64_t a, void* dst, uint64_t n) { read_slow(a, dst, n); }
+  void write_bytes(uint64_t a, const void* src, uint64_t n) { write_slow(a, src, n); }
+  // Instruction fetch: needs PROT_X; marks the page as holding code.
+  void fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n);
+  // Host pointer to the page containing `a` for reading, or null if not readable.
+  // Never throws; used by syscalls copying user memory.
+  const uint8_t* host_read_ptr(uint64_t a);
+  uint8_t* host_write_ptr(uint64_t a);
+  // Copy helpers for syscalls: return false on fault instead of throwing.
+  bool copy_in(void* dst, uint64_t src, uint64_t n);
+  bool copy_out(uint64_t dst, const void* src, uint64_t n);
+  bool read_cstr(uint64_t a, std::string& out, size_t max = 1 << 20);
+
+  void set_code_watcher(CodeWatcher w) { watcher_ = std::move(w); }
+  void flush_tlb();
+  uint64_t resident_pages() const { return ptes_.size(); }
+
+ private:
+  struct TlbEntry {
+    uint64_t rtag = 1, wtag = 1;  // page address, or 1 (never matches) when invalid
+    uint64_t delta = 0;           // host address - guest page address (mod 2^64)
+  };
+  TlbEntry tlb_[TLB_SIZE];
+  std::map<uint64_t, Vma> vmas_;  // key: start
+  std::map<uint64_t, Pte> ptes_;  // key: page address
+  CodeWatcher watcher_;
+
+  Pte* resolve(uint64_t page, bool write, bool exec);  // demand-pages; throws GuestFault
+  void tlb_fill(uint64_t page, Pte* p);
+  void tlb_drop(uint64_t page);
+  void read_slow(uint64_t a, void* dst, uint64_t n);
+  void write_slow(uint64_t a, const void* src, uint64_t n);
+  void drop_ptes(uint64_t start, uint64_t end);
+  void split_at(uint64_t addr);  // split the VMA containing addr so that one starts there
+  bool range_free(uint64_t start, uint64_t end) const;
+};
+
+}  // namespace gb

@@ -1,0 +1,134 @@
+"""rootfs directory -> ext2 image, byte for byte reproducible."""
+
+import os
+import struct
+import uuid as uuidlib
+
+from .util import BuildError, log, run, tree_size
+
+# Features of the image. Kept small on purpose so the engine's ext2 driver has
+# less to get right: no journal (ext2), no resize inode, no htree directory
+# index (directories are linear lists; the biggest, /usr/bin, has ~1k entries).
+DEFAULT_FEATURES = "sparse_super,large_file,filetype,ext_attr"
+
+
+def image_uuid(seed):
+    """A fixed UUID derived from the stage key: mke2fs would pick a random one."""
+    import hashlib
+    return str(uuidlib.UUID(bytes=hashlib.sha256(("glassbox-ext2:" + seed).encode()).digest()[:16], version=4))
+
+
+def plan_size(root, opts, align):
+    data, blocks, entries = tree_size(root)
+    inodes = entries + int(opts["extra_inodes"])
+    inodes = (inodes + 1023) // 1024 * 1024
+    # data blocks + ~1% for indirect blocks and directories + inode tables +
+    # bitmaps/backup superblocks, then the free space the recipe asks for
+    need = int(blocks * 1.03) + inodes * int(opts["inode_size"]) + (16 << 20)
+    size = need + int(opts["free_mb"]) * (1 << 20)
+    size = (size + align - 1) // align * align
+    return size, inodes, data, entries
+
+
+def make_ext2(root, img, opts, epoch, seed, align=4 << 20):
+    size, inodes, data, entries = plan_size(root, opts, align)
+    fsuuid = image_uuid(seed)
+    env = dict(os.environ)
+    # E2FSPROGS_FAKE_TIME fixes the superblock times and those of the inodes
+    # mke2fs creates itself (/, lost+found); SOURCE_DATE_EPOCH for good measure.
+    env["E2FSPROGS_FAKE_TIME"] = str(epoch)
+    env["SOURCE_DATE_EPOCH"] = str(epoch)
+    env["MKE2FS_CONFIG"] = "/dev/null"  # the host's mke2fs.conf must not change the image
+    env.pop("MKE2FS_DEVICE_SECTSIZE", None)
+    env.pop("MKE2FS_DEVICE_PHYS_SECTSIZE", None)
+    if os.path.exists(img):
+        os.unlink(img)
+    features = opts.get("features", DEFAULT_FEATURES)
+    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-O", "none," + features,
+           "-b", str(int(opts["block_size"])), "-m", "0", "-I", str(int(opts["inode_size"])),
+           "-N", str(inodes), "-U", fsuuid, "-E", "hash_seed=%s,nodiscard" % fsuuid,
+           "-L", opts.get("label", "glassbox"), "-d", root, img, "%dk" % (size // 1024)]
+    log("mke2fs: %d entries, %d MiB of file data, image %d MiB, %d inodes"
+        % (entries, data >> 20, size >> 20, inodes))
+    run(cmd, env=env, capture=True)
+    patched = fix_inode_times(img, epoch)
+    log("normalised times of %d inodes" % patched, 2)
+    fsck(img)
+    return {"image_size": size, "inodes": inodes, "file_data_bytes": data, "entries": entries,
+            "uuid": fsuuid, "features": features}
+
+
+def fsck(img):
+    r = run(["e2fsck", "-fn", img], check=False, capture=True)
+    if r.returncode != 0:
+        raise BuildError("e2fsck -fn %s failed (exit %d):\n%s%s" % (img, r.returncode, r.stdout[-3000:], r.stderr[-2000:]))
+    return r.stdout
+
+
+class Geometry:
+    def __init__(self, f):
+        f.seek(1024)
+        sb = f.read(1024)
+        (self.inodes_count, self.blocks_count, _, _, _, self.first_data_block, log_bs, _,
+         self.blocks_per_group, _, self.inodes_per_group) = struct.unpack_from("<11I", sb, 0)
+        magic = struct.unpack_from("<H", sb, 56)[0]
+        if magic != 0xEF53:
+            raise BuildError("not an ext2 image (magic %#x)" % magic)
+        self.rev = struct.unpack_from("<I", sb, 76)[0]
+        self.inode_size = struct.unpack_from("<H", sb, 88)[0] if self.rev >= 1 else 128
+        self.incompat = struct.unpack_from("<I", sb, 96)[0]
+        self.desc_size = 32
+        if self.incompat & 0x80:  # 64bit
+            self.desc_size = struct.unpack_from("<H", sb, 254)[0] or 32
+        self.block_size = 1024 << log_bs
+        self.groups = (self.blocks_count - self.first_data_block + self.blocks_per_group - 1) // self.blocks_per_group
+        f.seek((self.first_data_block + 1) * self.block_size)
+        gdt = f.read(self.groups * self.desc_size)
+        self.desc = []
+        for g in range(self.groups):
+            bb, ib, it = struct.unpack_from("<3I", gdt, g * self.desc_size)
+            self.desc.append((bb, ib, it))
+
+
+def fix_inode_times(img, epoch):
+    """mke2fs -d copies each file's ctime from the host, where it is the time
+    the build wrote the file; atime changes when the build reads it. Set ctime
+    and crtime to the epoch and atime to mtime in every used inode. ext2 has no
+    checksums, so this is a plain rewrite of the inode tables."""
+    n = 0
+    with open(img, "r+b") as f:
+        geo = Geometry(f)
+        isz = geo.inode_size
+        for g, (bb, ib, it) in enumerate(geo.desc):
+            f.seek(ib * geo.block_size)
+            bitmap = f.read((geo.inodes_per_group + 7) // 8)
+            if not any(bitmap):
+                continue
+            f.seek(it * geo.block_size)
+            table = bytearray(f.read(geo.inodes_per_group * isz))
+            changed = False
+            for i in range(geo.inodes_per_group):
+                if not bitmap[i >> 3] & (1 << (i & 7)):
+                    continue
+                off = i * isz
+                mode = struct.unpack_from("<H", table, off)[0]
+                if mode == 0:
+                    continue
+                mtime = struct.unpack_from("<I", table, off + 16)[0]
+                struct.pack_into("<II", table, off + 8, mtime, epoch)  # atime, ctime
+                if isz > 128:
+                    extra = struct.unpack_from("<H", table, off + 128)[0]
+                    if extra >= 8:   # i_ctime_extra (0x84)
+                        struct.pack_into("<I", table, off + 0x84, 0)
+                    if extra >= 12:  # i_mtime_extra
+                        struct.pack_into("<I", table, off + 0x88, 0)
+                    if extra >= 16:  # i_atime_extra
+                        struct.pack_into("<I", table, off + 0x8C, 0)
+                    if extra >= 24:  # i_crtime, i_crtime_extra
+                        struct.pack_into("<II", table, off + 0x90, epoch, 0)
+                changed = True
+                n += 1
+            if changed:
+                f.seek(it * geo.block_size)
+                f.write(table)
+    return n

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# tests/programs/run.sh — real Debian programs: the engine vs a native chroot of the same
+# root. Usage: tests/programs/run.sh [ROOT] [ENGINE...]
+#   ROOT    the guest root directory (default: the default image's rootfs from tools/mkimage)
+#   ENGINE  the engine command prefix up to the guest program (default: build/glassbox run --root ROOT --)
+# Each case in cases.txt runs as `/bin/sh -c CASE` both ways; stdout and exit status must match.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ROOT=${1:-$("$top/tools/mkimage/mkimage" rootfs-path "$top/images/default" 2>/dev/null)}
+shift || true
+if [ -z "$ROOT" ] || [ ! -x "$ROOT/bin/sh" ]; then
+  echo "programs: no guest root (build the default image first: tools/start)"; echo "0 passed, 1 failed"; exit 1
+fi
+if [ $# -gt 0 ]; then ENGINE=("$@"); else ENGINE=("$top/build/glassbox" run --root "$ROOT" --env TERM=dumb --env HOME=/root --); fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0; n=0
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue;; esac
+  n=$((n + 1))
+  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb chroot "$ROOT" /bin/sh -c "$line" >"$tmp/native.$n" 2>"$tmp/native.err.$n" </dev/null
+  nst=$?
+  timeout 600 "${ENGINE[@]}" /bin/sh -c "$line" >"$tmp/engine.$n" 2>"$tmp/engine.err.$n" </dev/null
+  est=$?
+  if [ $nst = $est ] && cmp -s "$tmp/native.$n" "$tmp/engine.$n"; then
+    pass=$((pass + 1)); echo "ok   $n: $line"
+  else
+    fail=$((fail + 1)); echo "FAIL $n: $line (status native $nst, engine $est)"
+    diff "$tmp/native.$n" "$tmp/engine.$n" | head -10
+    head -5 "$tmp/engine.err.$n"
+  fi
+done < "$here/cases.txt"
+echo "programs: $pass passed, $fail failed"
+[ $fail = 0 ]

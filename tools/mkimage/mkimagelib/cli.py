@@ -353,7 +353,7 @@ def cmd_build(args):
 
     # chunks
     use_gz = bool(r.chunks.get("gzip", True))
-    level = int(r.chunks.get("gzip_level", 9))
+    level = int(r.chunks.get("gzip_level", 6))
     ckey = sha256_text(canon({"v": STAGE_VERSIONS["chunks"], "image": e2info["image_id"], "size": chunk_size,
                               "gzip": use_gz, "level": level, "min_saving": chunks.MIN_SAVING,
                               "zlib": __import__("zlib").ZLIB_RUNTIME_VERSION}))

@@ -19,7 +19,7 @@ DEFAULT_EPOCH = 1747699200  # 2025-05-20T00:00:00Z; every timestamp in the image
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 
 DEFAULT_EXT2 = {"free_mb": 1024, "extra_inodes": 32768, "inode_size": 256, "block_size": 4096}
-DEFAULT_CHUNKS = {"size_kib": 256, "gzip": True, "gzip_level": 9}
+DEFAULT_CHUNKS = {"size_kib": 256, "gzip": True, "gzip_level": 6}
 
 # What the debian:bookworm(-slim) images of Docker are: a minbase debootstrap
 # (debuerreotype), -slim additionally without docs, man pages and translations.

@@ -3,7 +3,8 @@
 # root. Usage: tests/programs/run.sh [ROOT] [ENGINE...]
 #   ROOT    the guest root directory (default: the default image's rootfs from tools/mkimage)
 #   ENGINE  the engine command prefix up to the guest program (default: build/glassbox run --root ROOT --)
-# Each case in cases.txt runs as `/bin/sh -c CASE` both ways; stdout and exit status must match.
+# Each case in cases.txt runs directly both ways ("@FILE" feeds input/FILE on stdin); stdout and
+# exit status must match.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -18,9 +19,12 @@ pass=0; fail=0; n=0
 while IFS= read -r line; do
   case "$line" in ''|'#'*) continue;; esac
   n=$((n + 1))
-  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb chroot "$ROOT" /bin/sh -c "$line" >"$tmp/native.$n" 2>"$tmp/native.err.$n" </dev/null
+  input=/dev/null
+  if [[ $line == @* ]]; then input="$here/input/${line%% *}"; input=${input/\/@/\/}; line=${line#* }; fi
+  eval "argv=($line)"
+  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb chroot "$ROOT" "${argv[@]}" >"$tmp/native.$n" 2>"$tmp/native.err.$n" <"$input"
   nst=$?
-  timeout 600 "${ENGINE[@]}" /bin/sh -c "$line" >"$tmp/engine.$n" 2>"$tmp/engine.err.$n" </dev/null
+  timeout 600 "${ENGINE[@]}" "${argv[@]}" >"$tmp/engine.$n" 2>"$tmp/engine.err.$n" <"$input"
   est=$?
   if [ $nst = $est ] && cmp -s "$tmp/native.$n" "$tmp/engine.$n"; then
     pass=$((pass + 1)); echo "ok   $n: $line"

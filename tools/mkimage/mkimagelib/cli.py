@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from . import recipe as recipes
-from . import rootfs, ext2, chunks, util
+from . import rootfs, ext2, chunks, chunkstat, util
 from .util import BuildError, log, canon, sha256_text, Timer
 
 # Bump a stage's version when its code changes what it produces: its cached
@@ -537,13 +537,19 @@ def main(argv=None):
     a = sub.add_parser("assemble", help="write the raw image from OUTDIR's manifest and chunks")
     a.add_argument("outdir")
     a.add_argument("-o", "--output", required=True)
+    s = sub.add_parser("chunkstat", help="measure the chunks a cold workload touches, for several chunk sizes")
+    s.add_argument("outdir", help="an output directory of mkimage build (its rootfs must be in the cache)")
+    s.add_argument("--workload", help="shell command to trace (default: gcc hello + python3 -c pass)")
+    s.add_argument("--user", help="run the workload as this user (default: the manifest's login user)")
+    s.add_argument("--json", help="also write the figures to this file")
     c = sub.add_parser("cache", help="path | ls | clean")
     c.add_argument("action", choices=["path", "ls", "clean"])
     args = ap.parse_args(argv)
     util.VERBOSE = 0 if args.quiet else args.verbose
     try:
         return {"build": cmd_build, "plan": cmd_plan, "verify": cmd_verify, "assemble": cmd_assemble,
-                "cache": cmd_cache}[args.cmd](args)
+                "cache": cmd_cache,
+                "chunkstat": lambda a: chunkstat.cmd_chunkstat(a, a.cache)}[args.cmd](args)
     except BuildError as e:
         print("mkimage: error: %s" % e, file=sys.stderr)
         return 2

@@ -158,6 +158,18 @@ expect_error "ADD from a URL: error" copyurl "Dockerfile:2: ADD from a URL is no
 mkdf copyout 'FROM glassbox:default\nCOPY ../../etc/passwd /x\n'
 expect_error "COPY from outside the context: error" copyout "outside the build context"
 
+# FROM debian:bookworm(-slim) plans a minbase debootstrap (+ the -slim trim); planned, not built here
+mkdf slim 'FROM debian:bookworm-slim\nRUN true\n'
+mkdf plain 'FROM docker.io/library/debian:12\nRUN true\n'
+if out=$("$MK" plan "$WORK/slim" 2>&1) && grep -q "rootfs .*debootstrap bookworm minbase" <<<"$out" \
+   && grep -q "trim .*-slim" <<<"$out" && grep -q "^todo   run\|^cached run" <<<"$out" \
+   && out2=$("$MK" plan "$WORK/plain" 2>&1) && ! grep -q -- "-slim" <<<"$out2" && grep -q "trim .*apt lists" <<<"$out2" \
+   && [ "$(head -1 <<<"$out" | awk '{print $3}')" = "$(head -1 <<<"$out2" | awk '{print $3}')" ]; then
+  ok "FROM debian:bookworm-slim / debian:12: minbase debootstrap (+ trim), same base stage"
+else
+  bad "FROM debian:bookworm-slim plan" "$out"$'\n'"${out2:-}"
+fi
+
 # a failing RUN: clear error, nothing left mounted, no half-built stage
 mkdf runfail 'FROM glassbox:default\nUSER root\nRUN echo about to fail && false\n'
 CACHE=$("$MK" cache path)

@@ -85,7 +85,9 @@ def make_plan(recipe, _depth=0):
         p.stages.append(parent)
         if base["slim"]:
             parent = Stage("trim", recipes.SLIM_TRIM | {"kind": "trim"}, parent, epoch, "trim (-slim)")
-            p.stages.append(parent)
+        else:
+            parent = Stage("trim", recipes.DEBIAN_TRIM | {"kind": "trim"}, parent, epoch, "trim (apt lists and caches)")
+        p.stages.append(parent)
     elif base["kind"] == "recipe":
         sub = make_plan(recipes.load(base["_dir"]), _depth + 1)
         p.stages.extend(sub.stages)
@@ -178,6 +180,13 @@ class Cache:
     def done(self, d):
         return os.path.exists(os.path.join(d, ".done"))
 
+    def touch(self, d):
+        """Record a use (for `cache gc`): the mtime of .done is the last time a build used d."""
+        try:
+            os.utime(os.path.join(d, ".done"))
+        except OSError:
+            pass
+
     def new_tmp(self, key):
         return tempfile.mkdtemp(prefix=key[:16] + ".", dir=os.path.join(self.path, "tmp"))
 
@@ -197,6 +206,7 @@ def build_stage(cache, stage, forced):
     d = cache.stage_dir(stage.key)
     if cache.done(d) and not forced:
         log("cached   %s  [%s]" % (stage.desc, stage.key[:12]))
+        cache.touch(d)
         return os.path.join(d, "root"), None
     t = Timer()
     log("building %s  [%s]" % (stage.desc, stage.key[:12]))
@@ -332,6 +342,7 @@ def cmd_build(args):
     t = Timer()
     if cache.done(e2dir) and not forced_e2:
         log("cached   ext2 image  [%s]" % e2key[:12])
+        cache.touch(e2dir)
         cached_e2 = True
     else:
         log("building ext2 image  [%s]" % e2key[:12])
@@ -361,6 +372,7 @@ def cmd_build(args):
     t = Timer()
     if cache.done(cdir) and args.force not in ("chunks",) and not forced_e2:
         log("cached   chunks  [%s]" % ckey[:12])
+        cache.touch(cdir)
         cached_c = True
     else:
         log("building chunks (%d KiB%s)  [%s]" % (chunk_size // 1024, ", gzip -%d" % level if use_gz else "", ckey[:12]))
@@ -504,6 +516,20 @@ def cmd_cache(args):
                     with open(sj) as f:
                         info = json.load(f)["desc"]
                 print("%-7s %s %s" % (kind, key[:16], info))
+    elif args.action == "gc":
+        cache.lock()
+        limit = time.time() - args.days * 86400
+        freed = 0
+        for kind in ("stages", "ext2", "chunks"):
+            d = os.path.join(cache.path, kind)
+            for key in sorted(os.listdir(d)):
+                marker = os.path.join(d, key, ".done")
+                if not os.path.exists(marker) or os.path.getmtime(marker) < limit:
+                    r = subprocess.run(["du", "-sb", os.path.join(d, key)], capture_output=True, text=True)
+                    freed += int(r.stdout.split()[0]) if r.returncode == 0 and r.stdout else 0
+                    util.rmtree_safe(os.path.join(d, key))
+                    print("removed %s/%s" % (kind, key[:16]))
+        print("freed %s" % util.fmt_bytes(freed))
     elif args.action == "clean":
         cache.lock()
         for kind in ("stages", "ext2", "chunks", "debs"):
@@ -542,8 +568,9 @@ def main(argv=None):
     s.add_argument("--workload", help="shell command to trace (default: gcc hello + python3 -c pass)")
     s.add_argument("--user", help="run the workload as this user (default: the manifest's login user)")
     s.add_argument("--json", help="also write the figures to this file")
-    c = sub.add_parser("cache", help="path | ls | clean")
-    c.add_argument("action", choices=["path", "ls", "clean"])
+    c = sub.add_parser("cache", help="path | ls | gc | clean")
+    c.add_argument("action", choices=["path", "ls", "gc", "clean"])
+    c.add_argument("--days", type=float, default=14, help="gc: remove entries no build used for this many days")
     args = ap.parse_args(argv)
     util.VERBOSE = 0 if args.quiet else args.verbose
     try:
@@ -556,3 +583,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("mkimage: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0

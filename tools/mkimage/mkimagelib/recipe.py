@@ -32,6 +32,13 @@ SLIM_TRIM = {
     "dpkg_excludes": True,
 }
 
+# debian:bookworm: Docker's image has no apt lists or package caches either
+DEBIAN_TRIM = {
+    "remove": ["var/cache/apt/*.bin", "var/cache/apt/archives/*.deb", "var/lib/apt/lists/*"],
+    "keep": ["var/lib/apt/lists/lock", "var/lib/apt/lists/partial"],
+    "dpkg_excludes": False,
+}
+
 DOCKER_SUPPORTED = ["FROM", "RUN", "COPY", "ADD", "ENV", "WORKDIR", "USER", "CMD", "ENTRYPOINT", "LABEL"]
 DOCKER_KNOWN_UNSUPPORTED = ["ARG", "EXPOSE", "VOLUME", "HEALTHCHECK", "ONBUILD", "STOPSIGNAL",
                             "SHELL", "MAINTAINER"]

@@ -229,5 +229,11 @@ else
   bad "Dockerfile on a tarball: build" "$(cat "$WORK/ontar.log")"
 fi
 
+# recipe.toml mistakes are named, not ignored
+mkdir -p "$WORK/badtoml"; printf 'name = "x"\nbogus = 1\n' > "$WORK/badtoml/recipe.toml"
+expect_error "recipe.toml: unknown key is an error" badtoml "unknown key 'bogus'"
+out=$("$MK" plan images/default --layer nosuch 2>&1); rc=$?
+if [ $rc = 2 ] && grep -q "no layer 'nosuch' (have: testsuite)" <<<"$out"; then ok "unknown --layer is an error"; else bad "unknown --layer (rc=$rc)" "$out"; fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

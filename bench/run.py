@@ -26,8 +26,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def default_root():
     try:
-        out = subprocess.run([os.path.join(TOP, "tools/mkimage/mkimage"), "rootfs-path",
-                              os.path.join(TOP, "images/default")], capture_output=True, text=True)
+        out = subprocess.run([os.path.join(TOP, "tools/mkimage/mkimage"), "plan",
+                              os.path.join(TOP, "images/default"), "--print-root"], capture_output=True, text=True)
         p = out.stdout.strip()
         if p and os.path.isdir(p):
             return p

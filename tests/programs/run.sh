@@ -8,7 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-ROOT=${1:-$("$top/tools/mkimage/mkimage" rootfs-path "$top/images/default" 2>/dev/null)}
+ROOT=${1:-$("$top/tools/mkimage/mkimage" plan "$top/images/default" --print-root 2>/dev/null)}
 shift || true
 if [ -z "$ROOT" ] || [ ! -x "$ROOT/bin/sh" ]; then
   echo "programs: no guest root (build the default image first: tools/start)"; echo "0 passed, 1 failed"; exit 1

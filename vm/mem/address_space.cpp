@@ -251,30 +251,31 @@ int64_t AddressSpace::set_brk(uint64_t want) {
 
 // ---- paging -------------------------------------------------------------------------
 
-Pte* AddressSpace::resolve(uint64_t page, bool write, bool exec) {
+Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
+  const uint64_t page = page_down(addr);
   auto it = ptes_.find(page);
   Pte* p;
   if (it != ptes_.end()) {
     p = &it->second;
   } else {
     const Vma* v = vma_at(page);
-    if (!v) throw GuestFault{page, write, false};
-    if ((v->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{page, write, true};
-    if (write && !(v->prot & PROT_W)) throw GuestFault{page, write, true};
-    if (exec && !(v->prot & PROT_X)) throw GuestFault{page, write, true};
+    if (!v) throw GuestFault{addr, write, false};
+    if ((v->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{addr, write, true};
+    if (write && !(v->prot & PROT_W)) throw GuestFault{addr, write, true};
+    if (exec && !(v->prot & PROT_X)) throw GuestFault{addr, write, true};
     Frame* f = FramePool::get().alloc_zero();
     if (v->file) {
       const uint64_t off = v->file_off + (page - v->start);
       if (v->file->read_page(off, f->data) <= 0) {
         FramePool::get().unref(f);
-        throw GuestFault{page, write, true, true};
+        throw GuestFault{addr, write, true, true};
       }
     }
     p = &ptes_.emplace(page, Pte{f, v->prot}).first->second;
   }
-  if ((p->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{page, write, true};
-  if (write && !(p->prot & PROT_W)) throw GuestFault{page, write, true};
-  if (exec && !(p->prot & PROT_X)) throw GuestFault{page, write, true};
+  if ((p->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{addr, write, true};
+  if (write && !(p->prot & PROT_W)) throw GuestFault{addr, write, true};
+  if (exec && !(p->prot & PROT_X)) throw GuestFault{addr, write, true};
   if (write) {
     if (p->frame->refs > 1 && !vma_at(page)->shared) {
       Frame* copy = FramePool::get().alloc_copy(p->frame);
@@ -311,7 +312,7 @@ void AddressSpace::read_slow(uint64_t a, void* dst, uint64_t n) {
   while (n) {
     const uint64_t page = page_down(a), off = a - page;
     const uint64_t k = (PAGE - off) < n ? (PAGE - off) : n;
-    Pte* p = resolve(page, false, false);
+    Pte* p = resolve(a, false, false);
     memcpy(d, p->frame->data + off, k);
     tlb_fill(page, p);
     a += k; d += k; n -= k;
@@ -320,7 +321,7 @@ void AddressSpace::read_slow(uint64_t a, void* dst, uint64_t n) {
 
 void AddressSpace::probe_write(uint64_t a, uint64_t n) {
   if (!n) return;
-  for (uint64_t page = page_down(a); page <= page_down(a + n - 1); page += PAGE) resolve(page, true, false);
+  for (uint64_t page = page_down(a); page <= page_down(a + n - 1); page += PAGE) resolve(page < a ? a : page, true, false);
 }
 
 void AddressSpace::write_slow(uint64_t a, const void* src, uint64_t n) {
@@ -340,7 +341,7 @@ void AddressSpace::fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n) {
   while (n) {
     const uint64_t page = page_down(a), off = a - page;
     const uint64_t k = (PAGE - off) < n ? (PAGE - off) : n;
-    Pte* p = resolve(page, false, true);
+    Pte* p = resolve(a, false, true);
     if (!p->code) {
       p->code = true;
       tlb_drop(page);
@@ -352,7 +353,7 @@ void AddressSpace::fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n) {
 
 const uint8_t* AddressSpace::host_read_ptr(uint64_t a) {
   try {
-    Pte* p = resolve(page_down(a), false, false);
+    Pte* p = resolve(a, false, false);
     return p->frame->data + (a & (PAGE - 1));
   } catch (const GuestFault&) {
     return nullptr;
@@ -361,7 +362,7 @@ const uint8_t* AddressSpace::host_read_ptr(uint64_t a) {
 
 uint8_t* AddressSpace::host_write_ptr(uint64_t a) {
   try {
-    Pte* p = resolve(page_down(a), true, false);
+    Pte* p = resolve(a, true, false);
     tlb_drop(page_down(a));
     return p->frame->data + (a & (PAGE - 1));
   } catch (const GuestFault&) {

@@ -163,7 +163,7 @@ class AddressSpace {
   std::map<uint64_t, Pte> ptes_;  // key: page address
   CodeWatcher watcher_;
 
-  Pte* resolve(uint64_t page, bool write, bool exec);  // demand-pages; throws GuestFault
+  Pte* resolve(uint64_t addr, bool write, bool exec);  // demand-pages; throws GuestFault{addr}
   void tlb_fill(uint64_t page, Pte* p);
   void tlb_drop(uint64_t page);
   void read_slow(uint64_t a, void* dst, uint64_t n);

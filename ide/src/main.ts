@@ -1,0 +1,499 @@
+// Glassbox IDE: the page. Layout, editor, terminal, file tree, and the engine worker.
+import '@xterm/xterm/css/xterm.css';
+import './styles.css';
+import { EditorArea, monaco } from './editor';
+import { TerminalPane } from './terminal';
+import { FileTree, DroppedFile } from './tree';
+import { Layout } from './layout';
+import { THEME_KEY, ThemeName, initialTheme } from './theme';
+import { checkBrowser, setUpServiceWorker } from './checks';
+import { DiagnosticsCollector } from './diagnostics';
+import { EngineClient, FsOpError } from './engine/client';
+import { WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
+import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
+import { TarEntry, writeTar } from './tar';
+import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
+
+declare const __ENGINE_WORKER_URL__: string;
+declare const __BUILD_ID__: string;
+
+const HOME = '/home/student';
+const MAX_UPLOAD = 64 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// theme
+let theme: ThemeName = initialTheme();
+document.documentElement.dataset.theme = theme;
+
+// ---------------------------------------------------------------------------------------
+// status bar
+const status = {
+  machine(state: WorkerState | 'unsupported', text: string) {
+    $('st-machine').dataset.state = state;
+    $('st-machine-text').textContent = text;
+    document.body.dataset.machine = state;
+  },
+  progress(phase: string, fraction: number | undefined, bytes: number) {
+    const bar = $('st-progress-bar');
+    $('st-progress').classList.toggle('indeterminate', fraction === undefined);
+    bar.style.width = `${Math.round((fraction ?? 0) * 100)}%`;
+    $('st-phase').textContent = phase;
+    $('st-bytes').textContent = bytes ? `${formatBytes(bytes)} fetched` : '';
+    $('st-progress').hidden = false;
+  },
+  hideProgress() {
+    $('st-progress').hidden = true;
+  },
+  messageTimer: 0 as number,
+  message(text: string, kind: 'ok' | 'error' | 'info' = 'info') {
+    const el = $('st-message');
+    el.textContent = text;
+    el.dataset.kind = kind;
+    clearTimeout(this.messageTimer);
+    this.messageTimer = window.setTimeout(() => (el.textContent = ''), kind === 'error' ? 10_000 : 4000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------
+// panes
+const layout = new Layout($('workbench'));
+const editor = new EditorArea($('editor'), $('tabs'), theme);
+const terminal = new TerminalPane($('terminal'), theme);
+const tree = new FileTree($('tree'), HOME);
+const diagnostics = new DiagnosticsCollector();
+diagnostics.onChange = (d) => editor.setDiagnostics(d);
+editor.onStatus = (t, k) => status.message(t, k);
+terminal.onEnter = (line) => diagnostics.commandStarted(line);
+
+function applyTheme(t: ThemeName): void {
+  theme = t;
+  document.documentElement.dataset.theme = t;
+  localStorage.setItem(THEME_KEY, t);
+  editor.setTheme(t);
+  terminal.setTheme(t);
+}
+$('btn-theme').onclick = () => applyTheme(theme === 'dark' ? 'light' : 'dark');
+
+// ---------------------------------------------------------------------------------------
+// the machine
+let client: EngineClient | null = null;
+let machineState: WorkerState | 'unsupported' = 'starting';
+let firstPromptAt = 0;
+
+function running(): EngineClient {
+  if (!client || machineState !== 'running') throw new FsOpError('ENOENGINE', 'the machine is not running');
+  return client;
+}
+
+function onWorkerMessage(msg: WorkerToPage): void {
+  switch (msg.type) {
+    case 'status': {
+      machineState = msg.state;
+      status.machine(msg.state, msg.message);
+      $('term-sub').textContent = msg.state === 'running' ? 'student@glassbox' : '';
+      if (msg.state === 'running') {
+        tree.setSource({ list: (p) => running().list(p) });
+      } else if (msg.state !== 'booting' && msg.state !== 'starting' && msg.state !== 'loading-engine') {
+        status.hideProgress();
+        tree.setUnavailable(`No machine is running: ${msg.message}.`);
+        if (msg.detail) terminal.notice(msg.detail, msg.state === 'exited' ? 'info' : 'warn');
+      }
+      break;
+    }
+    case 'progress':
+      if (msg.phase === 'ready') status.hideProgress();
+      else status.progress(msg.phase, msg.fraction, msg.bytesFetched);
+      break;
+    case 'prompt': {
+      firstPromptAt = msg.at - performance.timeOrigin;
+      $('st-first-prompt').textContent = `first prompt in ${(firstPromptAt / 1000).toFixed(1)} s`;
+      status.hideProgress();
+      void tree.refresh();
+      break;
+    }
+    case 'idle':
+      void tree.refresh();
+      void reloadOpenFiles();
+      break;
+    case 'fs-changed':
+      void tree.refresh();
+      break;
+    case 'overlay':
+      $('st-overlay').textContent = msg.total ? `${msg.total} changed blocks kept` : '';
+      break;
+    case 'log':
+      (msg.level === 'error' ? console.error : msg.level === 'warn' ? console.warn : console.log)(`[engine] ${msg.text}`);
+      break;
+  }
+}
+
+function startMachine(): void {
+  status.machine('starting', 'starting');
+  status.progress('starting the engine worker', undefined, 0);
+  tree.setUnavailable('The machine is starting…');
+  const base = document.baseURI;
+  const c = new EngineClient({
+    workerUrl: new URL(__ENGINE_WORKER_URL__, base).href,
+    config: {
+      engineScript: new URL('engine/glassbox_web.js', base).href,
+      engineWasm: new URL('engine/glassbox_web.wasm', base).href,
+      imageManifest: new URL('image/manifest.json', base).href,
+      overlayDb: OVERLAY_DB,
+      persist: true,
+      rows: terminal.rows,
+      cols: terminal.cols,
+    },
+    onOutput: (bytes) => {
+      diagnostics.feedBytes(bytes);
+      return terminal.write(bytes);
+    },
+    onMessage: onWorkerMessage,
+    onWorkerError: (m) => {
+      machineState = 'error';
+      status.machine('error', 'engine worker failed');
+      terminal.notice(`The engine worker failed: ${m}`, 'error');
+    },
+  });
+  client = c;
+  c.start();
+}
+
+terminal.onInput = (d) => client?.sendInput(d);
+terminal.onBinary = (d) => client?.sendInput(d);
+terminal.onResize = (rows, cols) => client?.resize(rows, cols);
+
+/** After the guest goes idle: pick up changes made in the terminal to clean open files. */
+async function reloadOpenFiles(): Promise<void> {
+  const path = editor.activePath;
+  if (!path || machineState !== 'running') return;
+  try {
+    const data = await running().read(path);
+    editor.reloadIfClean(path, new TextDecoder().decode(data));
+  } catch (e) {
+    if (e instanceof FsOpError && e.code === 'ENOENT') status.message(`${path} no longer exists in the machine`, 'error');
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// files
+async function openFile(path: string): Promise<void> {
+  try {
+    const data = await running().read(path);
+    if (data.length > 8 * 1024 * 1024) {
+      status.message(`${basename(path)} is too large to edit here (${formatBytes(data.length)}); download it instead`, 'error');
+      return;
+    }
+    if (data.subarray(0, 8000).includes(0)) {
+      status.message(`${basename(path)} is a binary file; download it instead`, 'error');
+      return;
+    }
+    editor.open(path, new TextDecoder().decode(data));
+  } catch (e) {
+    status.message(`cannot open ${path}: ${(e as Error).message}`, 'error');
+  }
+}
+
+editor.saveHandler = async (path, text) => {
+  await running().write(path, text);
+  void tree.refresh();
+};
+tree.onOpen = (p) => void openFile(p);
+editor.onActiveChange = (p) => {
+  if (p) tree.select(p);
+};
+
+async function uploadInto(dir: string, files: DroppedFile[]): Promise<void> {
+  let n = 0;
+  const made = new Set<string>();
+  for (const { relPath, file } of files) {
+    const dest = joinPath(dir, relPath);
+    if (file.size > MAX_UPLOAD) {
+      status.message(`${relPath} is larger than ${formatBytes(MAX_UPLOAD)}; skipped`, 'error');
+      continue;
+    }
+    try {
+      const c = running();
+      for (let d = dirname(dest); d !== dir && d.startsWith(dir) && !made.has(d); d = dirname(d)) {
+        made.add(d);
+      }
+      for (const d of [...made].sort()) {
+        await c.mkdir(d).catch((e: FsOpError) => {
+          if (e.code !== 'EEXIST') throw e;
+        });
+      }
+      await c.write(dest, new Uint8Array(await file.arrayBuffer()));
+      n++;
+    } catch (e) {
+      status.message(`upload of ${relPath} failed: ${(e as Error).message}`, 'error');
+      return;
+    }
+  }
+  if (n) status.message(`uploaded ${n} file${n === 1 ? '' : 's'} to ${dir}`, 'ok');
+  void tree.refresh();
+}
+tree.onDrop = (dir, files) => void uploadInto(dir, files);
+
+$('btn-upload').onclick = () => ($('upload-input') as HTMLInputElement).click();
+$('upload-input').addEventListener('change', (ev) => {
+  const input = ev.target as HTMLInputElement;
+  const files = Array.from(input.files ?? []).map((f) => ({ relPath: f.name, file: f }));
+  input.value = '';
+  if (files.length) void uploadInto(tree.targetDir, files);
+});
+
+async function downloadFile(path: string | null): Promise<void> {
+  if (!path) {
+    status.message('select a file in the tree (or open one) to download it');
+    return;
+  }
+  try {
+    downloadBlob(basename(path), await running().read(path));
+  } catch (e) {
+    status.message(`cannot download ${path}: ${(e as Error).message}`, 'error');
+  }
+}
+$('btn-download').onclick = () => {
+  const sel = tree.selected;
+  void downloadFile(sel && tree.typeOf(sel) === 'file' ? sel : editor.activePath);
+};
+
+/** /home/student as a tar archive (symlinks and special files are left out). */
+async function workspaceTar(): Promise<Uint8Array> {
+  const c = running();
+  const entries: TarEntry[] = [];
+  let bytes = 0;
+  const walk = async (dir: string, rel: string) => {
+    const list = await c.list(dir);
+    list.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of list) {
+      const path = joinPath(dir, e.name);
+      const r = `${rel}${e.name}`;
+      if (e.type === 'dir') {
+        entries.push({ path: r, type: 'dir', mode: e.mode, mtime: e.mtime });
+        await walk(path, `${r}/`);
+      } else if (e.type === 'file') {
+        const data = await c.read(path);
+        bytes += data.length;
+        if (bytes > 512 * 1024 * 1024) throw new Error('the workspace is larger than 512 MiB');
+        entries.push({ path: r, type: 'file', mode: e.mode, mtime: e.mtime, data });
+      }
+    }
+  };
+  entries.push({ path: 'student', type: 'dir', mode: 0o755 });
+  await walk(HOME, 'student/');
+  return writeTar(entries);
+}
+
+async function downloadWorkspace(): Promise<void> {
+  try {
+    status.message('packing /home/student…');
+    const tar = await workspaceTar();
+    const d = new Date();
+    const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
+    downloadBlob(`glassbox-workspace-${stamp}.tar`, tar, 'application/x-tar');
+    status.message(`workspace downloaded (${formatBytes(tar.length)})`, 'ok');
+  } catch (e) {
+    status.message(`cannot download the workspace: ${(e as Error).message}`, 'error');
+  }
+}
+$('btn-download-ws').onclick = () => void downloadWorkspace();
+
+$('btn-save').onclick = () => void editor.saveActive();
+
+async function resetMachine(): Promise<void> {
+  const answer = await showDialog($('reset-dialog') as HTMLDialogElement);
+  if (answer === 'download') {
+    await downloadWorkspace();
+    return;
+  }
+  if (answer !== 'reset') return;
+  client?.terminate();
+  client = null;
+  machineState = 'starting';
+  try {
+    await deleteOverlayDb(OVERLAY_DB);
+  } catch (e) {
+    status.message(`could not clear the saved overlay: ${(e as Error).message}`, 'error');
+  }
+  for (const p of [...document.querySelectorAll<HTMLElement>('#tabs .tab[title]')].map((t) => t.title)) editor.forget(p);
+  diagnostics.clear();
+  terminal.term.reset();
+  terminal.notice('The machine was reset: all changes were forgotten.');
+  if (bootOk) startMachine();
+}
+$('btn-reset').onclick = () => void resetMachine();
+
+async function newEntry(kind: 'file' | 'dir', dir = tree.targetDir): Promise<void> {
+  const name = await askText(kind === 'file' ? `New file in ${dir}` : `New folder in ${dir}`, kind === 'file' ? 'untitled.c' : 'folder');
+  if (!name) return;
+  const path = joinPath(dir, name);
+  try {
+    const c = running();
+    if (kind === 'dir') await c.mkdir(path);
+    else {
+      await c.stat(path).then(
+        () => {
+          throw new FsOpError('EEXIST', `${path} already exists`);
+        },
+        (e: FsOpError) => {
+          if (e.code !== 'ENOENT') throw e;
+        },
+      );
+      await c.write(path, '');
+    }
+    await tree.refresh();
+    tree.select(path);
+    if (kind === 'file') await openFile(path);
+  } catch (e) {
+    status.message(`cannot create ${path}: ${(e as Error).message}`, 'error');
+  }
+}
+$('btn-new-file').onclick = () => void newEntry('file');
+$('btn-new-dir').onclick = () => void newEntry('dir');
+$('btn-refresh').onclick = () => void tree.refresh();
+
+tree.onContextMenu = (path, type, x, y) => {
+  const isRoot = type === 'root';
+  const dir = type === 'dir' || isRoot ? path : dirname(path);
+  showMenu(
+    [
+      ...(type === 'file' ? [{ label: 'Open', action: () => void openFile(path) }] : []),
+      ...(type === 'file' ? [{ label: 'Download', action: () => void downloadFile(path) }] : []),
+      { label: 'New file…', action: () => void newEntry('file', dir) },
+      { label: 'New folder…', action: () => void newEntry('dir', dir) },
+      { label: 'Upload files here…', action: () => { tree.select(dir); $('btn-upload').click(); } },
+      ...(!isRoot
+        ? [
+            {
+              label: 'Rename…',
+              action: async () => {
+                const name = await askText(`Rename ${basename(path)}`, basename(path));
+                if (!name || name === basename(path)) return;
+                try {
+                  await running().rename(path, joinPath(dirname(path), name));
+                  editor.forget(path);
+                  void tree.refresh();
+                } catch (e) {
+                  status.message(`cannot rename: ${(e as Error).message}`, 'error');
+                }
+              },
+            },
+            {
+              label: 'Delete',
+              danger: true,
+              action: async () => {
+                if (!confirm(`Delete ${path}${type === 'dir' ? ' and everything in it' : ''}?`)) return;
+                try {
+                  await running().delete(path, type === 'dir');
+                  editor.forget(path);
+                  void tree.refresh();
+                } catch (e) {
+                  status.message(`cannot delete: ${(e as Error).message}`, 'error');
+                }
+              },
+            },
+          ]
+        : []),
+    ],
+    x,
+    y,
+  );
+};
+
+// ---------------------------------------------------------------------------------------
+// keyboard: Ctrl/Cmd-S saves anywhere on the page; Ctrl-` moves to the terminal
+window.addEventListener(
+  'keydown',
+  (ev) => {
+    if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.key === 's' || ev.key === 'S')) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      void editor.saveActive();
+    } else if (ev.ctrlKey && !ev.altKey && !ev.metaKey && (ev.code === 'Backquote' || ev.key === '`')) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      terminal.focus();
+    }
+  },
+  true,
+);
+
+// ---------------------------------------------------------------------------------------
+// boot
+let bootOk = false;
+
+function showBootErrors(failures: ReturnType<typeof checkBrowser>): void {
+  const body = $('boot-error-body');
+  body.replaceChildren();
+  for (const f of failures) {
+    const h = document.createElement('h2');
+    h.textContent = f.title;
+    const p = document.createElement('p');
+    p.textContent = f.detail;
+    const ul = document.createElement('ul');
+    for (const x of f.fix) {
+      const li = document.createElement('li');
+      li.textContent = x;
+      ul.append(li);
+    }
+    body.append(h, p, ul);
+  }
+  $('boot-error').hidden = false;
+  $('boot-error-dismiss').onclick = () => ($('boot-error').hidden = true);
+}
+
+async function boot(): Promise<void> {
+  const sw = await setUpServiceWorker();
+  if (sw === 'reloading') {
+    status.machine('starting', 'enabling cross-origin isolation (reloading once)');
+    return;
+  }
+  const failures = checkBrowser(sw);
+  if (failures.length) {
+    machineState = 'unsupported';
+    status.machine('unsupported', failures[0].title);
+    status.hideProgress();
+    tree.setUnavailable('No machine: this browser cannot run it (see the message).');
+    terminal.notice(failures.map((f) => `${f.title}. ${f.fix[0]}`).join('\n'), 'error');
+    showBootErrors(failures);
+    return;
+  }
+  bootOk = true;
+  startMachine();
+}
+
+// A handle for tests and for poking around in the console.
+Object.assign(window, {
+  glassbox: {
+    build: __BUILD_ID__,
+    monaco,
+    editor,
+    terminal,
+    tree,
+    layout,
+    diagnostics,
+    get client() {
+      return client;
+    },
+    get machineState() {
+      return machineState;
+    },
+    get theme() {
+      return theme;
+    },
+    setTheme: applyTheme,
+    debug: {
+      /** Opens a model as if the file had been read from the guest. */
+      openFile: (path: string, text: string) => editor.open(path, text),
+      /** Feeds text through the same path as guest output (terminal + diagnostics). */
+      feedOutput: (text: string) => {
+        const bytes = new TextEncoder().encode(text);
+        diagnostics.feedBytes(bytes);
+        return terminal.write(bytes);
+      },
+      commandStarted: (line: string) => diagnostics.commandStarted(line),
+    },
+  },
+});
+
+void boot();

@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// Builds the static site into build/site/ (or --out DIR):
+//
+//   index.html                  the page (from web/index.html)
+//   sw.js                       the service worker (COOP/COEP on static hosts, offline cache)
+//   favicon.svg
+//   assets/app-HASH.{js,css}    the IDE (ide/src/main.ts), Monaco and xterm included
+//   assets/editor.worker-HASH.js   Monaco's editor worker
+//   assets/engine-worker-HASH.js   the engine worker (web/worker.js)
+//   assets/*.ttf                Monaco's codicon font
+//   engine/glassbox_web.{js,wasm}  the engine, if build-wasm-web/ has it
+//   image/manifest.json, image/chunks/   the guest image, if build/image/ has it
+//   build.json                  what was built (ids, sizes, engine/image present)
+//
+// Release (default): minified, image chunks hard-linked (copied across file systems).
+// --dev: source maps, no minification, engine and image symlinked instead of copied.
+import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const dev = args.includes('--dev');
+const quiet = args.includes('--quiet');
+const outArg = args.indexOf('--out');
+const OUT = path.resolve(ROOT, outArg >= 0 ? args[outArg + 1] : 'build/site');
+const ENGINE_DIR = path.resolve(ROOT, process.env.GLASSBOX_ENGINE_DIR || 'build-wasm-web');
+const IMAGE_DIR = path.resolve(ROOT, process.env.GLASSBOX_IMAGE_DIR || 'build/image');
+const log = (...a) => quiet || console.log(...a);
+const t0 = Date.now();
+
+if (!OUT.startsWith(path.join(ROOT, 'build')) && !args.includes('--force-out')) {
+  console.error(`build: refusing to write outside build/: ${OUT} (add --force-out)`);
+  process.exit(2);
+}
+fs.rmSync(OUT, { recursive: true, force: true });
+fs.mkdirSync(path.join(OUT, 'assets'), { recursive: true });
+
+const common = {
+  bundle: true,
+  minify: !dev,
+  sourcemap: dev ? 'linked' : false,
+  target: ['chrome110', 'firefox115', 'safari16.4'],
+  logLevel: 'warning',
+  legalComments: 'none',
+  absWorkingDir: ROOT,
+  outdir: path.join(OUT, 'assets'),
+  entryNames: '[name]-[hash]',
+  assetNames: '[name]-[hash]',
+  metafile: true,
+};
+
+function outputFor(meta, entry) {
+  for (const [out, info] of Object.entries(meta.outputs)) {
+    if (info.entryPoint === entry) return path.relative(OUT, path.join(ROOT, out)).split(path.sep).join('/');
+  }
+  throw new Error(`no output for ${entry}`);
+}
+
+// 1. workers (classic scripts: importScripts must work in the engine worker)
+const workers = await esbuild.build({
+  ...common,
+  format: 'iife',
+  entryPoints: {
+    'editor.worker': 'node_modules/monaco-editor/esm/vs/editor/editor.worker.js',
+    'engine-worker': 'web/worker.js',
+  },
+});
+const editorWorker = outputFor(workers.metafile, 'node_modules/monaco-editor/esm/vs/editor/editor.worker.js');
+const engineWorker = outputFor(workers.metafile, 'web/worker.js');
+
+// 2. the app
+const buildId = createHash('sha256')
+  .update(JSON.stringify(Object.keys(workers.metafile.outputs)))
+  .update(String(Date.now()))
+  .digest('hex')
+  .slice(0, 12);
+const app = await esbuild.build({
+  ...common,
+  format: 'esm',
+  entryPoints: { app: 'ide/src/main.ts' },
+  loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
+  define: {
+    __EDITOR_WORKER_URL__: JSON.stringify(editorWorker),
+    __ENGINE_WORKER_URL__: JSON.stringify(engineWorker),
+    __BUILD_ID__: JSON.stringify(buildId),
+  },
+});
+const appJs = outputFor(app.metafile, 'ide/src/main.ts');
+const appCss = Object.entries(app.metafile.outputs).find(([o, i]) => i.entryPoint === 'ide/src/main.ts' && i.cssBundle)?.[1].cssBundle;
+const appCssRel = appCss ? path.relative(OUT, path.join(ROOT, appCss)).split(path.sep).join('/') : '';
+
+// 3. index.html, favicon
+let html = fs.readFileSync(path.join(ROOT, 'web/index.html'), 'utf8');
+html = html.replace('{{APP_JS}}', appJs).replace('{{APP_CSS}}', appCssRel);
+fs.writeFileSync(path.join(OUT, 'index.html'), html);
+fs.copyFileSync(path.join(ROOT, 'web/favicon.svg'), path.join(OUT, 'favicon.svg'));
+
+// 4. engine
+const engineFiles = ['glassbox_web.js', 'glassbox_web.wasm'];
+const haveEngine = engineFiles.every((f) => fs.existsSync(path.join(ENGINE_DIR, f)));
+if (haveEngine) {
+  fs.mkdirSync(path.join(OUT, 'engine'));
+  for (const f of engineFiles) {
+    const src = path.join(ENGINE_DIR, f);
+    const dst = path.join(OUT, 'engine', f);
+    if (dev) fs.symlinkSync(src, dst);
+    else fs.copyFileSync(src, dst);
+  }
+}
+
+// 5. image: manifest.json + the chunk files it names
+const manifestPath = path.join(IMAGE_DIR, 'manifest.json');
+let image = null;
+if (fs.existsSync(manifestPath)) {
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  const chunksDir = manifest.chunks_dir || 'chunks';
+  const hashes = [...new Set(manifest.chunks.filter(Boolean).map((c) => c.hash))];
+  image = { id: manifest.image_id, chunks: hashes.length, bytes: manifest.stats?.stored_bytes };
+  if (dev) {
+    fs.symlinkSync(IMAGE_DIR, path.join(OUT, 'image'));
+  } else {
+    fs.mkdirSync(path.join(OUT, 'image', chunksDir), { recursive: true });
+    fs.copyFileSync(manifestPath, path.join(OUT, 'image', 'manifest.json'));
+    let linked = 0;
+    for (const h of hashes) {
+      const src = path.join(IMAGE_DIR, chunksDir, h);
+      const dst = path.join(OUT, 'image', chunksDir, h);
+      try {
+        fs.linkSync(src, dst);
+        linked++;
+      } catch {
+        fs.copyFileSync(src, dst);
+      }
+    }
+    image.linked = linked;
+  }
+}
+
+// 6. service worker, with the app shell to precache (not the image chunks: they are
+// cached as the engine fetches them)
+const shell = ['./', 'index.html', 'favicon.svg'];
+for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.metafile.outputs)]) {
+  if (out.endsWith('.map')) continue;
+  shell.push(path.relative(OUT, path.join(ROOT, out)).split(path.sep).join('/'));
+}
+if (haveEngine) shell.push(...engineFiles.map((f) => `engine/${f}`));
+if (image) shell.push('image/manifest.json');
+let sw = fs.readFileSync(path.join(ROOT, 'web/sw.js'), 'utf8');
+sw = sw.replace("'__BUILD_ID__'", JSON.stringify(buildId)).replace("['__PRECACHE__']", JSON.stringify(shell));
+fs.writeFileSync(path.join(OUT, 'sw.js'), sw);
+
+// 7. what was built
+const sizes = {};
+for (const f of fs.readdirSync(path.join(OUT, 'assets'))) sizes[f] = fs.statSync(path.join(OUT, 'assets', f)).size;
+const info = { build: buildId, dev, app: appJs, css: appCssRel, editorWorker, engineWorker, engine: haveEngine, image, sizes };
+fs.writeFileSync(path.join(OUT, 'build.json'), JSON.stringify(info, null, 1) + '\n');
+
+const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+log(`site: ${path.relative(ROOT, OUT)}/ (${dev ? 'dev' : 'release'}, build ${buildId}, ${Date.now() - t0} ms)`);
+for (const [f, n] of Object.entries(sizes)) if (!f.endsWith('.map')) log(`  assets/${f}  ${kib(n)}`);
+log(`  engine: ${haveEngine ? `${dev ? 'linked' : 'copied'} from ${path.relative(ROOT, ENGINE_DIR)}/` : `not built (no ${path.relative(ROOT, ENGINE_DIR)}/glassbox_web.{js,wasm}): the page will say so`}`);
+log(`  image: ${image ? `${image.id.slice(0, 19)}…, ${image.chunks} chunk files, ${dev ? 'linked' : `${image.linked} hard-linked`}` : `not built (no ${path.relative(ROOT, manifestPath)})`}`);

@@ -1,0 +1,261 @@
+// tools/cli/main.cpp — the glassbox command line (native and node builds).
+//
+//   glassbox run [--root DIR | --image IMAGE] [--cwd DIR] [--env K=V]... [--jit off|on|always]
+//                [--strace] [--stats] -- PROGRAM [ARGS...]
+//
+// Runs one guest program with the host's stdin/stdout/stderr and exits with the guest's
+// status (128 + signal when it was killed). See usage() for the details.
+#include "vm/fs/hostfs.h"
+#include "vm/linux/kernel.h"
+#include "vm/linux/syscall.h"
+#include "vm/trace/trace.h"
+
+#include <signal.h>
+#include <unistd.h>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace gb;
+
+namespace {
+
+const char* kUsage =
+    "usage: glassbox run [options] -- PROGRAM [ARGS...]\n"
+    "\n"
+    "Runs an x86-64 Linux program inside the Glassbox engine.\n"
+    "\n"
+    "options:\n"
+    "  --root DIR          guest root directory (a host directory, e.g. a debootstrap'd Debian)\n"
+    "  --image IMAGE       guest root from an ext2 image or chunk manifest (not supported yet:\n"
+    "                      needs the storage issue; use --root)\n"
+    "  --cwd DIR           working directory inside the guest (default /)\n"
+    "  --env K=V           set an environment variable (repeatable; overrides the defaults\n"
+    "                      PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=<host's> LANG=C.UTF-8)\n"
+    "  --jit off|on|always execution tier; only the interpreter exists yet, so every value\n"
+    "                      runs the interpreter\n"
+    "  --strace            print every syscall to stderr, strace style\n"
+    "  --stats             print instructions, time, MIPS and blocks decoded to stderr\n"
+    "  --quiet             no engine messages (unimplemented syscalls, faults) on stderr\n"
+    "\n"
+    "PROGRAM is a guest path; without a '/', it is searched in the guest's PATH.\n"
+    "The exit status is the guest's, or 128 + signal number when the guest was killed.\n";
+
+int usage_error(const std::string& msg) {
+  fprintf(stderr, "glassbox: %s\n\n%s", msg.c_str(), kUsage);
+  return 2;
+}
+
+struct Options {
+  std::string root, image, cwd = "/", jit = "off";
+  std::vector<std::string> env;
+  bool strace = false, stats = false, quiet = false;
+  std::vector<std::string> prog;
+};
+
+// Takes the value of --opt VALUE or --opt=VALUE.
+bool take(const std::vector<std::string>& args, size_t& i, const char* name, std::string& out) {
+  const std::string& a = args[i];
+  const size_t n = strlen(name);
+  if (a == name) {
+    if (i + 1 >= args.size()) return false;
+    out = args[++i];
+    return true;
+  }
+  if (a.compare(0, n, name) == 0 && a.size() > n && a[n] == '=') {
+    out = a.substr(n + 1);
+    return true;
+  }
+  return false;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+  const size_t eq = kv.find('=');
+  const std::string key = kv.substr(0, eq);
+  for (auto& e : env) {
+    if (e.compare(0, key.size() + 1, key + "=") == 0) {
+      e = kv;
+      return;
+    }
+  }
+  env.push_back(kv);
+}
+
+std::string env_get(const std::vector<std::string>& env, const std::string& key) {
+  for (auto& e : env)
+    if (e.compare(0, key.size() + 1, key + "=") == 0) return e.substr(key.size() + 1);
+  return "";
+}
+
+// Finds PROGRAM in the guest PATH (if it has no '/').
+std::string find_program(Process& p, const std::string& prog, const std::string& path) {
+  if (prog.find('/') != std::string::npos) return prog;
+  size_t s = 0;
+  while (s <= path.size()) {
+    size_t e = path.find(':', s);
+    if (e == std::string::npos) e = path.size();
+    std::string dir = path.substr(s, e - s);
+    if (dir.empty()) dir = ".";
+    const std::string cand = dir + "/" + prog;
+    Loc l;
+    if (p.resolve_at(LAT_FDCWD, cand, true, l) == 0 && l.node->is_reg()) {
+      Stat st;
+      if (l.node->getattr(st) == 0 && (st.mode & 0111)) return cand;
+    }
+    s = e + 1;
+  }
+  return "";
+}
+
+std::string quote_arg(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c == '\n') { o += "\\n"; continue; }
+    o += c;
+  }
+  return o + "\"";
+}
+
+}  // namespace
+
+static int cmd_run(const std::vector<std::string>& args) {
+  Options o;
+  size_t i = 0;
+  for (; i < args.size(); i++) {
+    const std::string& a = args[i];
+    std::string v;
+    if (a == "--") { i++; break; }
+    if (take(args, i, "--root", v)) o.root = v;
+    else if (take(args, i, "--image", v)) o.image = v;
+    else if (take(args, i, "--cwd", v)) o.cwd = v;
+    else if (take(args, i, "--env", v)) {
+      if (v.find('=') == std::string::npos || v[0] == '=') return usage_error("--env wants K=V, got '" + v + "'");
+      o.env.push_back(v);
+    } else if (take(args, i, "--jit", v)) {
+      if (v != "off" && v != "on" && v != "always") return usage_error("--jit wants off, on or always");
+      o.jit = v;
+    } else if (a == "--strace") o.strace = true;
+    else if (a == "--stats") o.stats = true;
+    else if (a == "--quiet" || a == "-q") o.quiet = true;
+    else if (a == "--help" || a == "-h") { fputs(kUsage, stdout); return 0; }
+    else if (a.size() > 1 && a[0] == '-') return usage_error("unknown option " + a);
+    else break;  // PROGRAM without "--"
+  }
+  for (; i < args.size(); i++) o.prog.push_back(args[i]);
+  if (o.prog.empty()) return usage_error("no PROGRAM given");
+  if (!o.image.empty() && !o.root.empty()) return usage_error("give --root or --image, not both");
+  if (!o.image.empty()) {
+    fprintf(stderr, "glassbox: --image is not supported yet: needs the storage issue (ext2); use --root DIR\n");
+    return 2;
+  }
+  if (o.root.empty()) return usage_error("no guest root: give --root DIR (or --image IMAGE once supported)");
+
+  std::string err;
+  auto fs = HostFs::open(o.root, err);
+  if (!fs) {
+    fprintf(stderr, "glassbox: --root %s\n", err.c_str());
+    return 2;
+  }
+  KernelOptions ko;
+  ko.quiet = o.quiet;
+  Kernel k(fs, ko);
+  for (auto& w : k.mount_standard())
+    if (!o.quiet) fprintf(stderr, "glassbox: warning: %s\n", w.c_str());
+
+  int status;
+  {
+    Process proc(k, 100);
+    proc.attach_host_stdio();
+
+    // Working directory.
+    Loc cwd;
+    int e = proc.resolve_at(LAT_FDCWD, o.cwd, true, cwd);
+    if (e < 0 || !cwd.node->is_dir()) {
+      fprintf(stderr, "glassbox: --cwd %s: %s\n", o.cwd.c_str(), e < 0 ? errno_message(-e) : "Not a directory");
+      return 2;
+    }
+    proc.cwd = cwd;
+
+    // Environment.
+    std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root"};
+    if (const char* term = getenv("TERM")) env.push_back(std::string("TERM=") + term);
+    env.push_back("LANG=C.UTF-8");
+    for (auto& kv : o.env) set_env(env, kv);
+
+    // Tracing.
+    int strace_id = 0;
+    if (o.strace) {
+      strace_id = k.trace.subscribe([](const TraceEvent& ev) {
+        std::string line;
+        switch (ev.kind) {
+          case TraceKind::SyscallExit: line = ev.text; break;
+          case TraceKind::Exit:
+            line = std::string("+++ ") + ev.text + " +++";
+            break;
+          case TraceKind::Fault: {
+            const char* n = signal_name(ev.nr);
+            char b[160];
+            snprintf(b, sizeof b, "--- %s {si_addr=%#" PRIx64 "} (at %#" PRIx64 ") ---", n ? n : "signal", ev.args[0],
+                     ev.args[1]);
+            line = b;
+            break;
+          }
+          default: return;
+        }
+        line += '\n';
+        (void)!::write(2, line.data(), line.size());
+      });
+    }
+
+    const std::string path = find_program(proc, o.prog[0], env_get(env, "PATH"));
+    if (path.empty()) {
+      fprintf(stderr, "glassbox: %s: command not found in the guest PATH\n", o.prog[0].c_str());
+      return 127;
+    }
+    std::vector<std::string> argv = o.prog;
+    e = proc.execve(path, argv, env, err);
+    if (e < 0) {
+      fprintf(stderr, "glassbox: %s\n", err.c_str());
+      return e == -LX_ENOENT ? 127 : 126;
+    }
+    if (o.strace) {
+      std::string line = "execve(" + quote_arg(path) + ", [";
+      for (size_t j = 0; j < argv.size(); j++) line += (j ? ", " : "") + quote_arg(argv[j]);
+      line += "], " + std::to_string(env.size()) + " vars) = 0\n";
+      (void)!::write(2, line.data(), line.size());
+    }
+
+    const uint64_t t0 = trace_now_ns();
+    proc.run();
+    const uint64_t t1 = trace_now_ns();
+    status = proc.shell_status();
+    if (o.stats) {
+      const double secs = (double)(t1 - t0) / 1e9;
+      fprintf(stderr,
+              "glassbox: stats: %" PRIu64 " instructions in %.3f s (%.1f MIPS), %" PRIu64 " blocks decoded, %" PRIu64
+              " invalidations, %" PRIu64 " syscalls, %" PRIu64 " KiB resident, tier: interpreter (--jit=%s)\n",
+              proc.cpu.icount, secs, secs > 0 ? (double)proc.cpu.icount / secs / 1e6 : 0.0, proc.bc.blocks_decoded,
+              proc.bc.invalidations, proc.nsyscalls, proc.mem->resident_pages() * 4, o.jit.c_str());
+    }
+    if (strace_id) k.trace.unsubscribe(strace_id);
+  }
+  host_restore_terminal();
+  return status;
+}
+
+int main(int argc, char** argv) {
+#ifndef __EMSCRIPTEN__
+  signal(SIGPIPE, SIG_IGN);  // a closed host pipe becomes EPIPE (and the guest's SIGPIPE)
+#endif
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "run") return cmd_run(std::vector<std::string>(args.begin() + 1, args.end()));
+  return usage_error("unknown command '" + args[0] + "'");
+}

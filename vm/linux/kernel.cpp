@@ -1,0 +1,381 @@
+// vm/linux/kernel.cpp — Kernel, Process lifecycle, execve, the run loop and faults
+// (see kernel.h).
+#include "vm/linux/kernel.h"
+#include "vm/linux/elf.h"
+#include "vm/linux/pseudofs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace gb {
+
+// ---- Kernel ---------------------------------------------------------------------------
+
+Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o) : opts(std::move(o)), vfs(std::move(rootfs)) {
+  boot_mono_ns = trace_now_ns();
+}
+
+Kernel::~Kernel() = default;
+
+std::vector<std::string> Kernel::mount_standard() {
+  std::vector<std::string> warnings;
+  struct M { const char* path; std::shared_ptr<FileSystem> fs; };
+  const M ms[] = {{"/proc", make_procfs(*this)}, {"/dev", make_devfs(*this)}};
+  for (const M& m : ms) {
+    int e = vfs.mount(m.path, m.fs);
+    if (e < 0)
+      warnings.push_back(std::string("cannot mount ") + m.path + ": " + errno_message(-e) +
+                         " (the guest root needs an empty " + m.path + " directory)");
+  }
+  return warnings;
+}
+
+bool Kernel::log_once(const std::string& key) { return logged_.insert(key).second; }
+
+void Kernel::message(const std::string& text) {
+  if (!opts.quiet) {
+    std::string line = "glassbox: " + text + "\n";
+    (void)!::write(2, line.data(), line.size());
+  }
+  if (trace.enabled()) {
+    TraceEvent e = trace.make(TraceKind::Message, current ? current->pid : 0, current ? current->tid : 0,
+                              current ? current->cpu.icount : 0);
+    e.set_text(text);
+    trace.emit(e);
+  }
+}
+
+// ---- signals (default actions) ----------------------------------------------------------
+
+bool signal_default_ignored(int sig) {
+  return sig == LSIGCHLD || sig == LSIGURG || sig == LSIGWINCH || sig == LSIGCONT;
+}
+bool signal_default_terminates(int sig) {
+  return sig >= 1 && sig <= LNSIG && !signal_default_ignored(sig) && sig != LSIGSTOP && sig != LSIGTSTP &&
+         sig != LSIGTTIN && sig != LSIGTTOU;
+}
+
+// ---- Process --------------------------------------------------------------------------
+
+namespace {
+
+uint32_t cpuid_leaf1_edx() {
+  uint32_t r[4];
+  guest_cpuid(1, 0, r);
+  return r[3];
+}
+
+void random_bytes(uint8_t* out, size_t n) {
+  if (getentropy(out, n) != 0) {
+    uint64_t s = trace_now_ns() ^ 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < n; i++) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; out[i] = (uint8_t)s; }
+  }
+}
+
+constexpr uint64_t kInf = ~0ull;
+
+}  // namespace
+
+Process::Process(Kernel& kern, int p) : k(kern), pid(p), tid(p), pgid(p), sid(p) {
+  uid = euid = suid = k.opts.uid;
+  gid = egid = sgid = k.opts.gid;
+  mem = std::make_unique<AddressSpace>();
+  mem->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
+  cpu.mem = mem.get();
+  cpu.host = this;
+  root = cwd = k.vfs.root();
+  const lx_rlimit defaults[16] = {
+      {kInf, kInf},          // CPU
+      {kInf, kInf},          // FSIZE
+      {kInf, kInf},          // DATA
+      {kStackSize, kInf},    // STACK
+      {0, kInf},             // CORE
+      {kInf, kInf},          // RSS
+      {63322, 63322},        // NPROC
+      {1024, 1048576},       // NOFILE
+      {8ull << 20, 8ull << 20},  // MEMLOCK
+      {kInf, kInf},          // AS
+      {kInf, kInf},          // LOCKS
+      {63322, 63322},        // SIGPENDING
+      {819200, 819200},      // MSGQUEUE
+      {0, 0},                // NICE
+      {0, 0},                // RTPRIO
+      {kInf, kInf},          // RTTIME
+  };
+  memcpy(rlim, defaults, sizeof rlim);
+  fds.max_fds = (int)rlim[7].cur;
+  start_ns = trace_now_ns();
+  k.procs.push_back(this);
+  k.current = this;
+}
+
+Process::~Process() {
+  for (size_t i = 0; i < k.procs.size(); i++)
+    if (k.procs[i] == this) { k.procs.erase(k.procs.begin() + (long)i); break; }
+  if (k.current == this) k.current = nullptr;
+}
+
+void Process::attach_host_stdio() {
+  for (int fd = 0; fd < 3; fd++) {
+    uint32_t flags = fd == 0 ? LO_RDONLY : LO_WRONLY;
+    if (host_isatty(fd)) flags = LO_RDWR;
+#if !defined(__EMSCRIPTEN__)
+    const int hf = fcntl(fd, F_GETFL);
+    if (hf < 0) continue;  // the host fd is closed: so is the guest's
+    if (hf & O_APPEND) flags |= LO_APPEND;
+#endif
+    FileRef f;
+    if (open_inode(Loc{host_stream(fd), ""}, flags, f) == 0) fds.install(fd, f, false);
+  }
+}
+
+int Process::execve(const std::string& path, const std::vector<std::string>& argv,
+                    const std::vector<std::string>& envp, std::string& err) {
+  if (path.empty()) { err = "empty path"; return -LX_ENOENT; }
+  Loc exe_loc;
+  int e = resolve_at(LAT_FDCWD, path, true, exe_loc);
+  if (e < 0) { err = path + ": " + errno_message(-e); return e; }
+  if (exe_loc.node->is_dir()) { err = path + ": is a directory"; return -LX_EACCES; }
+  if (!exe_loc.node->is_reg()) { err = path + ": not a regular file"; return -LX_EACCES; }
+  Stat st;
+  e = exe_loc.node->getattr(st);
+  if (e < 0) { err = path + ": " + errno_message(-e); return e; }
+  if (!(st.mode & 0111)) { err = path + ": permission denied (not executable)"; return -LX_EACCES; }
+  std::string line;
+  const int kind = sniff_exec(*exe_loc.node, line);
+  if (kind < 0) { err = path + ": " + errno_message(-kind); return kind; }
+  if (kind == 2) {
+    // "#!interpreter [one optional argument]"
+    if (exec_depth_ >= 4) { err = path + ": too many levels of #! interpreters"; return -LX_ELOOP; }
+    size_t i = 0;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) i++;
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '\t') j++;
+    std::string interp = line.substr(i, j - i);
+    while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) j++;
+    std::string arg = line.substr(j);
+    while (!arg.empty() && (arg.back() == ' ' || arg.back() == '\t' || arg.back() == '\r')) arg.pop_back();
+    if (interp.empty()) { err = path + ": empty #! line"; return -LX_ENOEXEC; }
+    std::vector<std::string> nargv = {interp};
+    if (!arg.empty()) nargv.push_back(arg);
+    nargv.push_back(path);
+    for (size_t a = 1; a < argv.size(); a++) nargv.push_back(argv[a]);
+    exec_depth_++;
+    e = execve(interp, nargv, envp, err);
+    exec_depth_--;
+    return e;
+  }
+  if (kind == 0) { err = path + ": exec format error (not ELF, no #!)"; return -LX_ENOEXEC; }
+
+  auto nm = std::make_unique<AddressSpace>();
+  ElfInfo info;
+  e = load_elf(k.vfs, root, exe_loc, *nm, info, err);
+  if (e < 0) return e;
+  nm->brk_start = nm->brk_cur = page_up(info.brk);
+  StackInit si;
+  si.argv = argv;
+  si.envp = envp;
+  si.execfn = path;
+  random_bytes(si.random, 16);
+  si.hwcap = cpuid_leaf1_edx();
+  si.uid = uid;
+  si.euid = euid;
+  si.gid = gid;
+  si.egid = egid;
+  const uint64_t sp = build_stack(*nm, info, si, info.exec_stack);
+  if (!sp) { err = path + ": argument list too long"; return -LX_E2BIG; }
+
+  // Point of no return: the new image replaces the old one.
+  nm->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
+  bc.clear();
+  retired_mem_ = std::move(mem);
+  mem = std::move(nm);
+  cpu.mem = mem.get();
+  memset(cpu.r, 0, sizeof cpu.r);
+  cpu.r[RSP] = sp;
+  cpu.rip = info.entry;
+  cpu.rflags = 0x202;
+  cpu.cc = LazyFlags{};
+  cpu.fs_base = cpu.gs_base = 0;
+  memset(cpu.xmm, 0, sizeof cpu.xmm);
+  cpu.mxcsr = 0x1f80;
+  cpu.fpu = X87{};
+  cpu.stop = true;
+  fds.close_on_exec();
+  for (int s = 1; s <= LNSIG; s++)
+    if (sigact[s].handler > 1) sigact[s] = lx_sigaction{};  // caught -> default; ignored stays ignored
+  altstack = {0, 2, 0, 0};
+  exe = exe_loc.path;
+  cmdline = argv;
+  environ = envp;
+  clear_child_tid = robust_list = robust_len = 0;
+  regs_replaced = true;
+  if (k.trace.enabled()) {
+    TraceEvent ev = k.trace.make(TraceKind::Exec, pid, tid, cpu.icount);
+    ev.args[0] = info.entry;
+    ev.args[1] = sp;
+    ev.set_text(exe);
+    k.trace.emit(ev);
+  }
+  return 0;
+}
+
+void Process::run_slice(uint64_t budget) {
+  k.current = this;
+  const CpuException ex = gb::run(cpu, bc, budget);
+  retired_mem_.reset();
+  if (ex.kind != CpuException::NONE && !exited) handle_exception(ex);
+}
+
+int Process::run() {
+  while (!exited) run_slice(1ull << 24);
+  return killed_by ? killed_by : (exit_code & 0xff) << 8;
+}
+
+void Process::exit_now(int code) {
+  if (exited) return;
+  exited = true;
+  exit_code = code & 0xff;
+  cpu.stop = true;
+  regs_replaced = true;
+  if (k.trace.enabled()) {
+    TraceEvent ev = k.trace.make(TraceKind::Exit, pid, tid, cpu.icount);
+    ev.ret = (exit_code & 0xff) << 8;
+    ev.set_text("exited with " + std::to_string(exit_code));
+    k.trace.emit(ev);
+  }
+}
+
+void Process::kill_with(int sig, const std::string& reason) {
+  if (exited) return;
+  exited = true;
+  killed_by = sig;
+  cpu.stop = true;
+  regs_replaced = true;
+  if (!reason.empty()) k.message(reason);
+  if (k.trace.enabled()) {
+    TraceEvent ev = k.trace.make(TraceKind::Exit, pid, tid, cpu.icount);
+    ev.ret = sig;
+    ev.nr = (uint16_t)sig;
+    const char* n = signal_name(sig);
+    ev.set_text(std::string("killed by ") + (n ? n : std::to_string(sig)));
+    k.trace.emit(ev);
+  }
+}
+
+static std::string hex(uint64_t v) {
+  char b[32];
+  snprintf(b, sizeof b, "0x%" PRIx64, v);
+  return b;
+}
+
+void Process::handle_exception(const CpuException& ex) {
+  int sig = LSIGSEGV;
+  std::string what;
+  switch (ex.kind) {
+    case CpuException::PAGE_FAULT:
+      if (ex.bus) {
+        sig = LSIGBUS;
+        what = "address " + hex(ex.addr) + ", beyond the end of a mapped file";
+      } else {
+        what = "address " + hex(ex.addr) + ", " +
+               (!ex.mapped ? std::string("not mapped")
+                           : ex.write ? std::string("not writable") : std::string("no access"));
+      }
+      break;
+    case CpuException::GP: what = "general protection fault"; break;
+    case CpuException::DIV: sig = LSIGFPE; what = "integer divide error"; break;
+    case CpuException::TRAP: sig = LSIGTRAP; what = "breakpoint"; break;
+    case CpuException::FPE: sig = LSIGFPE; what = "floating-point exception, code " + std::to_string(ex.code); break;
+    default: what = "unknown exception"; break;
+  }
+  if (sigact[sig].handler > 1) what += "; the guest has a handler, but signal delivery is not implemented yet";
+  if (k.trace.enabled()) {
+    TraceEvent ev = k.trace.make(TraceKind::Fault, pid, tid, cpu.icount);
+    ev.nr = (uint16_t)sig;
+    ev.args[0] = ex.addr;
+    ev.args[1] = cpu.rip;
+    ev.set_text(what);
+    k.trace.emit(ev);
+  }
+  kill_with(sig, std::string("guest ") + signal_name(sig) + " at " + hex(cpu.rip) + " (" + what + ")");
+}
+
+uint64_t Process::rdtsc() { return trace_now_ns(); }  // a 1 GHz time stamp counter
+
+void Process::illegal_instruction(Cpu& c, uint64_t rip, const uint8_t* bytes, int n) {
+  std::string b;
+  for (int i = 0; i < n; i++) {
+    char x[4];
+    snprintf(x, sizeof x, "%02x", bytes[i]);
+    if (i) b += ' ';
+    b += x;
+  }
+  if (k.log_once("insn:" + b.substr(0, 8)))
+    k.message("unknown instruction at " + hex(rip) + ": " + b + " (delivering SIGILL)");
+  if (k.trace.enabled()) {
+    TraceEvent ev = k.trace.make(TraceKind::Fault, pid, tid, cpu.icount);
+    ev.nr = LSIGILL;
+    ev.args[1] = rip;
+    ev.set_text("illegal instruction: " + b);
+    k.trace.emit(ev);
+  }
+  kill_with(LSIGILL, "guest SIGILL at " + hex(rip) + " (illegal or unimplemented instruction)");
+}
+
+// ---- helpers --------------------------------------------------------------------------
+
+int Process::get_path(uint64_t addr, std::string& out) {
+  if (!addr) return -LX_EFAULT;
+  if (!mem->read_cstr(addr, out, Vfs::kPathMax + 1)) {
+    return out.size() > Vfs::kPathMax ? -LX_ENAMETOOLONG : -LX_EFAULT;
+  }
+  if (out.size() >= Vfs::kPathMax) return -LX_ENAMETOOLONG;
+  return 0;
+}
+
+int Process::at_base(int dirfd, Loc& out) {
+  if (dirfd == LAT_FDCWD) { out = cwd; return 0; }
+  FileRef f = fds.get(dirfd);
+  if (!f) return -LX_EBADF;
+  if (!f->node->is_dir()) return -LX_ENOTDIR;
+  out = f->loc.node ? f->loc : Loc{f->node, "/"};
+  return 0;
+}
+
+int Process::resolve_at(int dirfd, const std::string& path, bool follow, Loc& out, bool allow_empty, bool must_dir) {
+  Loc base;
+  if (path.empty() && allow_empty) {
+    if (dirfd == LAT_FDCWD) { out = cwd; return 0; }
+    FileRef f = fds.get(dirfd);
+    if (!f) return -LX_EBADF;
+    out = Loc{f->node, f->loc.path};
+    return 0;
+  }
+  if (path.empty()) return -LX_ENOENT;
+  if (path[0] != '/') {
+    int e = at_base(dirfd, base);
+    if (e < 0) return e;
+  } else {
+    base = cwd;
+  }
+  ResolveOpts o;
+  o.follow = follow;
+  o.must_dir = must_dir;
+  return k.vfs.resolve(root, base, path, o, out);
+}
+
+int Process::resolve_parent_at(int dirfd, const std::string& path, Loc& dir, std::string& last, bool* trailing) {
+  if (path.empty()) return -LX_ENOENT;
+  Loc base = cwd;
+  if (path[0] != '/') {
+    int e = at_base(dirfd, base);
+    if (e < 0) return e;
+  }
+  return k.vfs.resolve_parent(root, base, path, dir, last, trailing);
+}
+
+}  // namespace gb

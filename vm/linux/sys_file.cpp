@@ -1,0 +1,635 @@
+// vm/linux/sys_file.cpp — file I/O syscalls: read/write family, open/close, lseek, dup,
+// pipes, fcntl, ioctl, poll/select, sendfile, fsync.
+#include <algorithm>
+#include <vector>
+
+#include "vm/linux/sys_common.h"
+
+namespace gb {
+
+int64_t report_deadlock(Process& p, const char* what) {
+  if (p.k.log_once(std::string("deadlock:") + what))
+    p.k.message(std::string(what) + " would block forever (single process: nobody else can make it ready); "
+                "returning EDEADLK");
+  return -LX_EDEADLK;
+}
+
+int64_t epipe(Process& p) {
+  const uint64_t h = p.sigact[LSIGPIPE].handler;
+  if (h == 0 && !(p.sigmask & (1ull << (LSIGPIPE - 1)))) {
+    p.kill_with(LSIGPIPE, "");
+  } else if (h > 1) {
+    p.sigpending |= 1ull << (LSIGPIPE - 1);
+  }
+  return -LX_EPIPE;
+}
+
+namespace {
+
+constexpr uint64_t kMaxRw = 0x7ffff000;  // Linux caps one read/write at this many bytes
+constexpr uint64_t kChunk = 1 << 16;
+
+// Reads from a description into guest memory. off < 0: use and advance the position.
+int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
+  if (!f.readable()) return -LX_EBADF;
+  if (f.node->is_dir()) return -LX_EISDIR;
+  n = std::min(n, kMaxRw);
+  const bool stream = f.node->is_stream();
+  uint64_t pos = off >= 0 ? (uint64_t)off : f.pos;
+  uint64_t got = 0;
+  std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n, 1), kChunk));
+  while (got < n) {
+    const uint64_t k = std::min<uint64_t>(n - got, tmp.size());
+    int64_t r = f.node->read(pos, tmp.data(), k, f.flags);
+    if (r == kWouldBlockForever) r = got ? 0 : report_deadlock(p, "read from an empty pipe");
+    if (r < 0) return got ? (int64_t)got : r;
+    if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
+    got += (uint64_t)r;
+    pos += (uint64_t)r;
+    if ((uint64_t)r < k || stream) break;
+  }
+  if (off < 0 && !stream) f.pos = pos;
+  return (int64_t)got;
+}
+
+int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
+  if (!f.writable()) return -LX_EBADF;
+  if (f.node->is_dir()) return -LX_EISDIR;
+  n = std::min(n, kMaxRw);
+  const bool stream = f.node->is_stream();
+  uint64_t pos = off >= 0 ? (uint64_t)off : f.pos;
+  if (!stream && off < 0 && (f.flags & LO_APPEND)) {
+    Stat st;
+    if (f.node->getattr(st) == 0) pos = (uint64_t)st.size;
+  }
+  uint64_t done = 0;
+  std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n, 1), stream ? std::max<uint64_t>(n, 1) : kChunk));
+  while (done < n || n == 0) {
+    const uint64_t k = std::min<uint64_t>(n - done, tmp.size());
+    if (k && !p.get(tmp.data(), buf + done, (size_t)k)) return done ? (int64_t)done : -LX_EFAULT;
+    int64_t r = f.node->write(pos, tmp.data(), k, f.flags);
+    if (r == kWouldBlockForever) r = done ? 0 : report_deadlock(p, "write to a full pipe");
+    if (r == -LX_EPIPE) return done ? (int64_t)done : epipe(p);
+    if (r < 0) return done ? (int64_t)done : r;
+    done += (uint64_t)r;
+    pos += (uint64_t)r;
+    if ((uint64_t)r < k || n == 0) break;
+  }
+  if (off < 0 && !stream) f.pos = pos;
+  return (int64_t)done;
+}
+
+SYS(read) {
+  GET_FILE(f, 0);
+  return do_read(p, *f, a[1], a[2], -1);
+}
+SYS(write) {
+  GET_FILE(f, 0);
+  return do_write(p, *f, a[1], a[2], -1);
+}
+SYS(pread64) {
+  GET_FILE(f, 0);
+  if ((int64_t)a[3] < 0) return -LX_EINVAL;
+  if (f->node->is_stream()) return -LX_ESPIPE;
+  return do_read(p, *f, a[1], a[2], (int64_t)a[3]);
+}
+SYS(pwrite64) {
+  GET_FILE(f, 0);
+  if ((int64_t)a[3] < 0) return -LX_EINVAL;
+  if (f->node->is_stream()) return -LX_ESPIPE;
+  return do_write(p, *f, a[1], a[2], (int64_t)a[3]);
+}
+
+int64_t do_readv(Process& p, OpenFile& f, uint64_t iov, uint64_t cnt, int64_t off, bool write) {
+  if (cnt > 1024) return -LX_EINVAL;
+  std::vector<lx_iovec> v(cnt);
+  if (cnt && !p.get(v.data(), iov, cnt * sizeof(lx_iovec))) return -LX_EFAULT;
+  for (auto& e : v)
+    if ((int64_t)e.len < 0) return -LX_EINVAL;
+  if (write && f.node->is_stream()) {
+    // Gather into one write so a line written with writev reaches the terminal whole.
+    std::vector<uint8_t> all;
+    for (auto& e : v) {
+      const size_t o = all.size();
+      all.resize(o + e.len);
+      if (e.len && !p.get(all.data() + o, e.base, e.len)) return -LX_EFAULT;
+    }
+    if (!f.writable()) return -LX_EBADF;
+    int64_t r = f.node->write(0, all.data(), all.size(), f.flags);
+    if (r == kWouldBlockForever) r = report_deadlock(p, "write to a full pipe");
+    if (r == -LX_EPIPE) return epipe(p);
+    return r;
+  }
+  int64_t total = 0;
+  for (auto& e : v) {
+    if (!e.len) continue;
+    const int64_t r = write ? do_write(p, f, e.base, e.len, off >= 0 ? off + total : -1)
+                            : do_read(p, f, e.base, e.len, off >= 0 ? off + total : -1);
+    if (r < 0) return total ? total : r;
+    total += r;
+    if ((uint64_t)r < e.len) break;
+  }
+  return total;
+}
+
+SYS(readv) {
+  GET_FILE(f, 0);
+  if (!f->readable()) return -LX_EBADF;
+  return do_readv(p, *f, a[1], a[2], -1, false);
+}
+SYS(writev) {
+  GET_FILE(f, 0);
+  if (!f->writable()) return -LX_EBADF;
+  return do_readv(p, *f, a[1], a[2], -1, true);
+}
+SYS(preadv) {
+  GET_FILE(f, 0);
+  if (f->node->is_stream()) return -LX_ESPIPE;
+  return do_readv(p, *f, a[1], a[2], (int64_t)a[3], false);
+}
+SYS(pwritev) {
+  GET_FILE(f, 0);
+  if (f->node->is_stream()) return -LX_ESPIPE;
+  return do_readv(p, *f, a[1], a[2], (int64_t)a[3], true);
+}
+
+// ---- open / close --------------------------------------------------------------------
+
+int64_t do_open(Process& p, int dirfd, const std::string& path, uint32_t flags, uint32_t mode) {
+  if ((flags & LO_TMPFILE) == LO_TMPFILE) return -LX_EOPNOTSUPP;
+  if (path.empty()) return -LX_ENOENT;
+  Loc loc;
+  if ((flags & LO_CREAT) && !(flags & LO_PATH)) {
+    std::string cur_path = path;
+    Loc base_dir;
+    int dfd = dirfd;
+    for (int hops = 0;; hops++) {
+      if (hops > Vfs::kMaxSymlinks) return -LX_ELOOP;
+      Loc dir;
+      std::string last;
+      bool trailing = false;
+      int e = hops == 0 ? p.resolve_parent_at(dfd, cur_path, dir, last, &trailing)
+                        : p.k.vfs.resolve_parent(p.root, base_dir, cur_path, dir, last, &trailing);
+      if (e < 0) return e;
+      if (last.empty() || last == "." || last == ".." || trailing) return -LX_EISDIR;
+      InodeRef child;
+      e = dir.node->lookup(last, child);
+      if (e == 0) {
+        if (flags & LO_EXCL) return -LX_EEXIST;
+        if (child->is_symlink()) {
+          if (flags & LO_NOFOLLOW) return -LX_ELOOP;
+          Loc magic;
+          if (child->magic_follow(magic)) { loc = magic; break; }
+          std::string target;
+          e = child->readlink(target);
+          if (e < 0) return e;
+          // Follow: if the target exists, open it; if it dangles, create it.
+          Loc t;
+          ResolveOpts o;
+          e = p.k.vfs.resolve(p.root, dir, target, o, t);
+          if (e == 0) { loc = t; break; }
+          if (e != -LX_ENOENT) return e;
+          cur_path = target;
+          base_dir = dir;
+          continue;
+        }
+        // Mount points: look through.
+        Loc full;
+        ResolveOpts o;
+        o.follow = false;
+        e = p.k.vfs.resolve(p.root, dir, last, o, full);
+        if (e < 0) return e;
+        loc = full;
+        break;
+      }
+      if (e != -LX_ENOENT) return e;
+      InodeRef created;
+      e = dir.node->create(last, (mode & 07777) & ~p.umask, created);
+      if (e < 0) return e;
+      loc = Loc{created, Vfs::join(dir.path, last)};
+      flags &= ~LO_TRUNC;
+      break;
+    }
+  } else {
+    int e = p.resolve_at(dirfd, path, !(flags & LO_NOFOLLOW), loc, false, (flags & LO_DIRECTORY) != 0);
+    if (e < 0) return e;
+    if ((flags & LO_NOFOLLOW) && loc.node->is_symlink() && !(flags & LO_PATH)) return -LX_ELOOP;
+  }
+  if ((flags & LO_DIRECTORY) && !loc.node->is_dir()) return -LX_ENOTDIR;
+  if (loc.node->is_dir() && !(flags & LO_PATH) && ((flags & LO_ACCMODE) != LO_RDONLY || (flags & LO_CREAT)))
+    return -LX_EISDIR;
+  const uint32_t keep = flags & ~(LO_CREAT | LO_EXCL | LO_NOCTTY | LO_CLOEXEC);
+  FileRef f;
+  int e = open_inode(loc, keep | LO_LARGEFILE, f);
+  if (e < 0) return e;
+  f->flags &= ~LO_TRUNC;
+  return p.fds.alloc(f, (flags & LO_CLOEXEC) != 0);
+}
+
+SYS(open) {
+  GET_PATH(path, 0);
+  return do_open(p, LAT_FDCWD, path, (uint32_t)a[1], (uint32_t)a[2]);
+}
+SYS(openat) {
+  GET_PATH(path, 1);
+  return do_open(p, arg_int(a, 0), path, (uint32_t)a[2], (uint32_t)a[3]);
+}
+SYS(creat) {
+  GET_PATH(path, 0);
+  return do_open(p, LAT_FDCWD, path, LO_CREAT | LO_WRONLY | LO_TRUNC, (uint32_t)a[1]);
+}
+SYS(close) { return p.fds.close(arg_int(a, 0)); }
+SYS(close_range) {
+  const uint32_t first = (uint32_t)a[0], last = (uint32_t)a[1], flags = (uint32_t)a[2];
+  if (first > last) return -LX_EINVAL;
+  if (flags & ~6u) return -LX_EINVAL;
+  for (int fd : p.fds.list()) {
+    if ((uint32_t)fd < first || (uint32_t)fd > last) continue;
+    if (flags & 4) p.fds.set_cloexec(fd, true);  // CLOSE_RANGE_CLOEXEC
+    else p.fds.close(fd);
+  }
+  return 0;
+}
+
+SYS(lseek) {
+  GET_FILE(f, 0);
+  const int64_t off = (int64_t)a[1];
+  const int whence = arg_int(a, 2);
+  if (f->node->is_stream()) return f->node->seek(off, whence);
+  int64_t base;
+  if (f->node->is_dir()) {
+    if (whence != 0 && whence != 1) return -LX_EINVAL;
+    base = whence == 0 ? 0 : (int64_t)f->pos;
+    if (base + off < 0) return -LX_EINVAL;
+    f->pos = (uint64_t)(base + off);
+    if (f->pos == 0) f->dir_loaded = false;  // rewinddir: see new entries
+    return (int64_t)f->pos;
+  }
+  Stat st;
+  switch (whence) {
+    case 0: base = 0; break;
+    case 1: base = (int64_t)f->pos; break;
+    case 2: {
+      int e = f->node->getattr(st);
+      if (e < 0) return e;
+      base = st.size;
+      break;
+    }
+    case 3: case 4: {  // SEEK_DATA / SEEK_HOLE: the whole file is data
+      int e = f->node->getattr(st);
+      if (e < 0) return e;
+      if (off < 0 || off >= st.size) return -LX_ENXIO;
+      f->pos = (uint64_t)(whence == 3 ? off : st.size);
+      return (int64_t)f->pos;
+    }
+    default: return -LX_EINVAL;
+  }
+  if (base + off < 0 || (off > 0 && base + off < base)) return -LX_EINVAL;
+  f->pos = (uint64_t)(base + off);
+  return (int64_t)f->pos;
+}
+
+// ---- dup -----------------------------------------------------------------------------
+
+SYS(dup) {
+  GET_FILE(f, 0);
+  return p.fds.alloc(f, false);
+}
+SYS(dup2) {
+  GET_FILE(f, 0);
+  const int nfd = arg_int(a, 1);
+  if (nfd == arg_int(a, 0)) return nfd;
+  return p.fds.install(nfd, f, false);
+}
+SYS(dup3) {
+  GET_FILE(f, 0);
+  const int nfd = arg_int(a, 1);
+  if ((uint32_t)a[2] & ~LO_CLOEXEC) return -LX_EINVAL;
+  if (nfd == arg_int(a, 0)) return -LX_EINVAL;
+  return p.fds.install(nfd, f, ((uint32_t)a[2] & LO_CLOEXEC) != 0);
+}
+
+// ---- pipes ---------------------------------------------------------------------------
+
+int64_t do_pipe(Process& p, uint64_t out, uint32_t flags) {
+  if (flags & ~(LO_CLOEXEC | LO_NONBLOCK | LO_DIRECT)) return -LX_EINVAL;
+  InodeRef r, w;
+  make_pipe(r, w);
+  FileRef fr, fw;
+  open_inode(Loc{r, ""}, LO_RDONLY | (flags & LO_NONBLOCK), fr);
+  open_inode(Loc{w, ""}, LO_WRONLY | (flags & LO_NONBLOCK), fw);
+  const bool ce = (flags & LO_CLOEXEC) != 0;
+  const int a0 = p.fds.alloc(fr, ce);
+  if (a0 < 0) return a0;
+  const int a1 = p.fds.alloc(fw, ce);
+  if (a1 < 0) { p.fds.close(a0); return a1; }
+  const int32_t v[2] = {a0, a1};
+  if (!p.put(out, v, sizeof v)) {
+    p.fds.close(a0);
+    p.fds.close(a1);
+    return -LX_EFAULT;
+  }
+  return 0;
+}
+SYS(pipe) { return do_pipe(p, a[0], 0); }
+SYS(pipe2) { return do_pipe(p, a[0], (uint32_t)a[1]); }
+
+// ---- fcntl / ioctl -------------------------------------------------------------------
+
+SYS(fcntl) {
+  const int fd = arg_int(a, 0);
+  GET_FILE(f, 0);
+  const int cmd = arg_int(a, 1);
+  const uint64_t arg = a[2];
+  switch (cmd) {
+    case LF_DUPFD: case LF_DUPFD_CLOEXEC:
+      if ((int64_t)(int32_t)arg < 0) return -LX_EINVAL;
+      return p.fds.alloc(f, cmd == LF_DUPFD_CLOEXEC, (int)(int32_t)arg);
+    case LF_GETFD: return p.fds.cloexec(fd) ? LFD_CLOEXEC : 0;
+    case LF_SETFD: p.fds.set_cloexec(fd, (arg & LFD_CLOEXEC) != 0); return 0;
+    case LF_GETFL: return f->flags & ~(LO_TRUNC);
+    case LF_SETFL: {
+      const uint32_t changeable = LO_APPEND | LO_NONBLOCK | LO_ASYNC | LO_DIRECT | LO_NOATIME;
+      f->flags = (f->flags & ~changeable) | ((uint32_t)arg & changeable);
+      return 0;
+    }
+    case LF_GETLK: case LF_OFD_GETLK: {
+      // struct flock starts with short l_type: nothing else holds a lock -> F_UNLCK (2).
+      const int16_t unlck = 2;
+      return p.put(arg, &unlck, 2) ? 0 : -LX_EFAULT;
+    }
+    case LF_SETLK: case LF_SETLKW: case LF_OFD_SETLK: case LF_OFD_SETLKW: return 0;
+    case LF_GETOWN: return 0;
+    case LF_SETOWN: return 0;
+    case LF_GETPIPE_SZ: case LF_SETPIPE_SZ:
+      if (f->node->ftype() != LS_IFIFO) return -LX_EBADF;
+      return 65536;
+    case LF_GET_SEALS: case LF_ADD_SEALS: return -LX_EINVAL;
+    case LF_SETLEASE: case LF_GETLEASE: case LF_NOTIFY: return -LX_EINVAL;
+    case LF_GETSIG: return 0;
+    case LF_SETSIG: return 0;
+    default: return -LX_EINVAL;
+  }
+}
+
+SYS(ioctl) {
+  const int fd = arg_int(a, 0);
+  GET_FILE(f, 0);
+  const uint32_t req = (uint32_t)a[1];
+  switch (req) {
+    case 0x5451: p.fds.set_cloexec(fd, true); return 0;   // FIOCLEX
+    case 0x5450: p.fds.set_cloexec(fd, false); return 0;  // FIONCLEX
+    case 0x5421: {                                        // FIONBIO
+      int32_t on;
+      if (!p.get(&on, a[2], 4)) return -LX_EFAULT;
+      if (on) f->flags |= LO_NONBLOCK;
+      else f->flags &= ~LO_NONBLOCK;
+      return 0;
+    }
+    case 0x541b: {  // FIONREAD
+      if (f->node->is_dir()) return -LX_EINVAL;
+      int64_t n = f->node->readable_bytes(f->pos);
+      if (n < 0) return n;
+      int32_t v = (int32_t)std::min<int64_t>(n, 0x7fffffff);
+      return p.put(a[2], &v, 4) ? 0 : -LX_EFAULT;
+    }
+    default: return f->node->ioctl(req, a[2], *p.mem);
+  }
+}
+
+// ---- poll / select -------------------------------------------------------------------
+
+// Fills revents; returns the number of ready entries.
+int poll_once(Process& p, std::vector<lx_pollfd>& v, bool& any_host) {
+  int ready = 0;
+  for (auto& e : v) {
+    e.revents = 0;
+    if (e.fd < 0) continue;
+    FileRef f = p.fds.get(e.fd);
+    if (!f) { e.revents = (int16_t)LPOLLNVAL; ready++; continue; }
+    if (!is_guest_pipe(*f->node)) any_host = true;  // the host (terminal, files) can make it ready
+    const uint32_t r = f->node->poll((uint16_t)e.events | LPOLLERR | LPOLLHUP);
+    e.revents = (int16_t)(r & ((uint16_t)e.events | LPOLLERR | LPOLLHUP | LPOLLNVAL));
+    if (e.revents) ready++;
+  }
+  return ready;
+}
+
+int64_t do_poll(Process& p, uint64_t addr, uint64_t n, int64_t timeout_ns) {
+  if (n > (uint64_t)p.fds.max_fds) return -LX_EINVAL;
+  std::vector<lx_pollfd> v(n);
+  if (n && !p.get(v.data(), addr, n * sizeof(lx_pollfd))) return -LX_EFAULT;
+  const int64_t start = host_clock_ns(1);
+  int ready;
+  for (;;) {
+    bool any_host = false;
+    ready = poll_once(p, v, any_host);
+    if (ready || timeout_ns == 0) break;
+    const int64_t now = host_clock_ns(1);
+    if (timeout_ns > 0 && now - start >= timeout_ns) break;
+    if (timeout_ns < 0 && !any_host) return report_deadlock(p, "poll with no timeout on fds nobody can make ready");
+    int64_t step = 2000000;
+    if (timeout_ns > 0) step = std::min<int64_t>(step, timeout_ns - (now - start));
+    host_sleep_ns(step);
+  }
+  if (n && !p.put(addr, v.data(), n * sizeof(lx_pollfd))) return -LX_EFAULT;
+  return ready;
+}
+
+SYS(poll) {
+  const int32_t t = arg_int(a, 2);
+  return do_poll(p, a[0], a[1], t < 0 ? -1 : (int64_t)t * 1000000);
+}
+SYS(ppoll) {
+  int64_t t = -1;
+  if (a[2]) {
+    lx_timespec ts;
+    if (!p.get(&ts, a[2], sizeof ts)) return -LX_EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
+    t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+  }
+  return do_poll(p, a[0], a[1], t);
+}
+
+int64_t do_select(Process& p, int n, uint64_t rp, uint64_t wp, uint64_t ep, int64_t timeout_ns) {
+  if (n < 0 || n > p.fds.max_fds) return -LX_EINVAL;
+  const size_t words = ((size_t)n + 63) / 64;
+  std::vector<uint64_t> r(words), w(words), e(words);
+  if (rp && !p.get(r.data(), rp, words * 8)) return -LX_EFAULT;
+  if (wp && !p.get(w.data(), wp, words * 8)) return -LX_EFAULT;
+  if (ep && !p.get(e.data(), ep, words * 8)) return -LX_EFAULT;
+  std::vector<lx_pollfd> v;
+  for (int fd = 0; fd < n; fd++) {
+    const uint64_t bit = 1ull << (fd % 64);
+    int16_t ev = 0;
+    if (rp && (r[(size_t)fd / 64] & bit)) ev |= LPOLLIN;
+    if (wp && (w[(size_t)fd / 64] & bit)) ev |= LPOLLOUT;
+    if (ep && (e[(size_t)fd / 64] & bit)) ev |= LPOLLPRI;
+    if (ev) {
+      if (!p.fds.get(fd)) return -LX_EBADF;
+      v.push_back({fd, ev, 0});
+    }
+  }
+  const int64_t start = host_clock_ns(1);
+  for (;;) {
+    bool any_host = false;
+    int ready = poll_once(p, v, any_host);
+    if (ready || timeout_ns == 0) break;
+    const int64_t now = host_clock_ns(1);
+    if (timeout_ns > 0 && now - start >= timeout_ns) break;
+    if (timeout_ns < 0 && !any_host) return report_deadlock(p, "select with no timeout on fds nobody can make ready");
+    int64_t step = 2000000;
+    if (timeout_ns > 0) step = std::min<int64_t>(step, timeout_ns - (now - start));
+    host_sleep_ns(step);
+  }
+  std::fill(r.begin(), r.end(), 0);
+  std::fill(w.begin(), w.end(), 0);
+  std::fill(e.begin(), e.end(), 0);
+  int count = 0;
+  for (auto& x : v) {
+    const uint64_t bit = 1ull << (x.fd % 64);
+    if ((x.events & LPOLLIN) && (x.revents & (LPOLLIN | LPOLLHUP | LPOLLERR))) { r[(size_t)x.fd / 64] |= bit; count++; }
+    if ((x.events & LPOLLOUT) && (x.revents & (LPOLLOUT | LPOLLERR))) { w[(size_t)x.fd / 64] |= bit; count++; }
+    if ((x.events & LPOLLPRI) && (x.revents & LPOLLPRI)) { e[(size_t)x.fd / 64] |= bit; count++; }
+  }
+  if (rp && !p.put(rp, r.data(), words * 8)) return -LX_EFAULT;
+  if (wp && !p.put(wp, w.data(), words * 8)) return -LX_EFAULT;
+  if (ep && !p.put(ep, e.data(), words * 8)) return -LX_EFAULT;
+  return count;
+}
+
+SYS(select) {
+  int64_t t = -1;
+  if (a[4]) {
+    lx_timeval tv;
+    if (!p.get(&tv, a[4], sizeof tv)) return -LX_EFAULT;
+    if (tv.tv_sec < 0 || tv.tv_usec < 0) return -LX_EINVAL;
+    t = tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+  }
+  return do_select(p, arg_int(a, 0), a[1], a[2], a[3], t);
+}
+SYS(pselect6) {
+  int64_t t = -1;
+  if (a[4]) {
+    lx_timespec ts;
+    if (!p.get(&ts, a[4], sizeof ts)) return -LX_EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
+    t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+  }
+  return do_select(p, arg_int(a, 0), a[1], a[2], a[3], t);
+}
+
+// ---- misc ----------------------------------------------------------------------------
+
+SYS(sendfile) {
+  GET_FILE(out, 0);
+  GET_FILE(in, 1);
+  if (!in->readable() || !out->writable()) return -LX_EBADF;
+  if (in->node->is_dir()) return -LX_EISDIR;
+  int64_t off = -1;
+  if (a[2]) {
+    if (!p.get(&off, a[2], 8)) return -LX_EFAULT;
+    if (off < 0) return -LX_EINVAL;
+  }
+  uint64_t left = std::min<uint64_t>(a[3], kMaxRw);
+  std::vector<uint8_t> buf(std::min<uint64_t>(std::max<uint64_t>(left, 1), kChunk));
+  uint64_t pos = off >= 0 ? (uint64_t)off : in->pos;
+  int64_t total = 0;
+  while (left) {
+    const uint64_t k = std::min<uint64_t>(left, buf.size());
+    int64_t r = in->node->read(pos, buf.data(), k, in->flags);
+    if (r == kWouldBlockForever) r = total ? 0 : report_deadlock(p, "sendfile from an empty pipe");
+    if (r < 0) { if (!total) return r; break; }
+    if (r == 0) break;
+    uint64_t wpos = out->pos;
+    if (!out->node->is_stream() && (out->flags & LO_APPEND)) {
+      Stat st;
+      if (out->node->getattr(st) == 0) wpos = (uint64_t)st.size;
+    }
+    int64_t w = out->node->write(wpos, buf.data(), (uint64_t)r, out->flags);
+    if (w == -LX_EPIPE) return total ? total : epipe(p);
+    if (w < 0) { if (!total) return w; break; }
+    if (!out->node->is_stream()) out->pos = wpos + (uint64_t)w;
+    pos += (uint64_t)w;
+    total += w;
+    left -= (uint64_t)w;
+    if (w < r) break;
+  }
+  if (off >= 0) {
+    int64_t no = (int64_t)pos;
+    if (!p.put(a[2], &no, 8)) return -LX_EFAULT;
+  } else if (!in->node->is_stream()) {
+    in->pos = pos;
+  }
+  return total;
+}
+
+SYS(fsync) {
+  GET_FILE(f, 0);
+  return f->node->fsync();
+}
+SYS(ftruncate) {
+  GET_FILE(f, 0);
+  if ((int64_t)a[1] < 0) return -LX_EINVAL;
+  if (!f->writable() || !f->node->is_reg()) return -LX_EINVAL;
+  return f->node->truncate(a[1]);
+}
+SYS(fadvise64) {
+  GET_FILE(f, 0);
+  if (f->node->ftype() == LS_IFIFO) return -LX_ESPIPE;
+  return 0;
+}
+SYS(flock) {
+  GET_FILE(f, 0);
+  return 0;
+}
+SYS(fallocate) {
+  GET_FILE(f, 0);
+  if (!f->writable()) return -LX_EBADF;
+  if (a[1] != 0) return -LX_EOPNOTSUPP;
+  Stat st;
+  int e = f->node->getattr(st);
+  if (e < 0) return e;
+  const uint64_t end = a[2] + a[3];
+  if ((int64_t)end > st.size) return f->node->truncate(end);
+  return 0;
+}
+
+}  // namespace
+
+void register_sys_file(SyscallTable& t) {
+  t.add(0, "read", sys_read, {FD(), K(A_BUF_OUT, 2), U()});
+  t.add(1, "write", sys_write, {FD(), K(A_BUF_IN, 2), U()});
+  t.add(2, "open", sys_open, {K(A_PATH), K(A_OPEN_FLAGS), K(A_OCT)});
+  t.add(3, "close", sys_close, {FD()});
+  t.add(7, "poll", sys_poll, {K(A_POLLFDS, 1), U(), I()});
+  t.add(8, "lseek", sys_lseek, {FD(), L(), K(A_WHENCE)});
+  t.add(16, "ioctl", sys_ioctl, {FD(), K(A_IOCTL_REQ), P()});
+  t.add(17, "pread64", sys_pread64, {FD(), K(A_BUF_OUT, 2), U(), L()});
+  t.add(18, "pwrite64", sys_pwrite64, {FD(), K(A_BUF_IN, 2), U(), L()});
+  t.add(19, "readv", sys_readv, {FD(), K(A_IOV_OUT, 2), I()});
+  t.add(20, "writev", sys_writev, {FD(), K(A_IOV_IN, 2), I()});
+  t.add(22, "pipe", sys_pipe, {K(A_PIPEFDS)});
+  t.add(23, "select", sys_select, {I(), P(), P(), P(), P()});
+  t.add(32, "dup", sys_dup, {FD()});
+  t.add(33, "dup2", sys_dup2, {FD(), FD()});
+  t.add(40, "sendfile", sys_sendfile, {FD(), FD(), P(), U()});
+  t.add(72, "fcntl", sys_fcntl, {FD(), K(A_FCNTL_CMD), H()});
+  t.add(73, "flock", sys_flock, {FD(), I()});
+  t.add(74, "fsync", sys_fsync, {FD()});
+  t.add(75, "fdatasync", sys_fsync, {FD()});
+  t.add(77, "ftruncate", sys_ftruncate, {FD(), L()});
+  t.add(85, "creat", sys_creat, {K(A_PATH), K(A_OCT)});
+  t.add(221, "fadvise64", sys_fadvise64, {FD(), L(), L(), I()});
+  t.add(257, "openat", sys_openat, {K(A_DIRFD), K(A_PATH), K(A_OPEN_FLAGS), K(A_OCT)});
+  t.add(270, "pselect6", sys_pselect6, {I(), P(), P(), P(), K(A_TIMESPEC), P()});
+  t.add(271, "ppoll", sys_ppoll, {K(A_POLLFDS, 1), U(), K(A_TIMESPEC), P(), U()});
+  t.add(285, "fallocate", sys_fallocate, {FD(), I(), L(), L()});
+  t.add(292, "dup3", sys_dup3, {FD(), FD(), K(A_FD_FLAGS)});
+  t.add(293, "pipe2", sys_pipe2, {K(A_PIPEFDS), K(A_FD_FLAGS)});
+  t.add(295, "preadv", sys_preadv, {FD(), K(A_IOV_OUT, 2), I(), L()});
+  t.add(296, "pwritev", sys_pwritev, {FD(), K(A_IOV_IN, 2), I(), L()});
+  t.add(436, "close_range", sys_close_range, {U(), U(), U()});
+}
+
+}  // namespace gb

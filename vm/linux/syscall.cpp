@@ -1,0 +1,95 @@
+// vm/linux/syscall.cpp — the syscall table and the dispatcher (Process::syscall).
+#include "vm/linux/syscall.h"
+
+#include "vm/linux/kernel.h"
+
+namespace gb {
+
+void SyscallTable::add(int nr, const char* name, SysHandler fn, std::initializer_list<ArgSpec> args, uint8_t ret) {
+  SyscallDef& d = defs_[nr];
+  d.name = name;
+  d.fn = fn;
+  d.nargs = (uint8_t)args.size();
+  int i = 0;
+  for (const ArgSpec& a : args) d.args[i++] = a;
+  d.ret = ret;
+}
+
+const SyscallTable& SyscallTable::get() {
+  static const SyscallTable* t = [] {
+    auto* t = new SyscallTable();
+    register_sys_file(*t);
+    register_sys_fs(*t);
+    register_sys_mem(*t);
+    register_sys_proc(*t);
+    register_sys_time(*t);
+    register_sys_signal(*t);
+    register_sys_misc(*t);
+    return t;
+  }();
+  return *t;
+}
+
+const char* SyscallTable::name(uint64_t nr) {
+  switch (nr) {
+#define X(n, name) case n: return #name;
+#include "vm/linux/syscall_names.inc"
+#undef X
+    default: return nullptr;
+  }
+}
+
+void Process::syscall(Cpu& c) {
+  nsyscalls++;
+  const uint64_t nr = c.r[RAX];
+  const uint64_t a[6] = {c.r[RDI], c.r[RSI], c.r[RDX], c.r[R10], c.r[R8], c.r[R9]};
+  const SyscallDef* d = SyscallTable::get().find(nr);
+  regs_replaced = false;
+  int64_t ret;
+  if (!d) {
+    const char* n = SyscallTable::name(nr);
+    if (k.log_once("syscall:" + std::to_string(nr)))
+      k.message("unimplemented syscall " + std::to_string(nr) + " (" + (n ? n : "unknown") + ")");
+    ret = -LX_ENOSYS;
+    if (k.trace.enabled()) {
+      TraceEvent ev = k.trace.make(TraceKind::SyscallExit, pid, tid, cpu.icount);
+      ev.nr = (uint16_t)(nr < 0xffff ? nr : 0xffff);
+      ev.ret = ret;
+      for (int i = 0; i < 6; i++) ev.args[i] = a[i];
+      std::string line = (n ? std::string(n) : "syscall_" + std::to_string(nr)) + "(...) = " + format_ret(ret, R_INT);
+      ev.set_text(line);
+      k.trace.emit(ev);
+    }
+    c.r[RAX] = (uint64_t)ret;
+    return;
+  }
+  if (__builtin_expect(k.trace.enabled(), 0)) {
+    SysFormat f;
+    format_sys_enter(*this, *d, a, f);
+    {
+      TraceEvent ev = k.trace.make(TraceKind::SyscallEnter, pid, tid, cpu.icount);
+      ev.nr = (uint16_t)nr;
+      for (int i = 0; i < 6; i++) ev.args[i] = a[i];
+      std::string s = std::string(d->name) + "(";
+      for (int i = 0; i < d->nargs; i++) {
+        if (f.out[i]) break;
+        if (i) s += ", ";
+        s += f.args[i];
+      }
+      ev.set_text(s);
+      k.trace.emit(ev);
+    }
+    ret = d->fn(*this, a);
+    TraceEvent ev = k.trace.make(TraceKind::SyscallExit, pid, tid, cpu.icount);
+    ev.nr = (uint16_t)nr;
+    ev.ret = ret;
+    for (int i = 0; i < 6; i++) ev.args[i] = a[i];
+    ev.set_text(format_sys_exit(*this, *d, a, f, ret));
+    k.trace.emit(ev);
+  } else {
+    ret = d->fn(*this, a);
+  }
+  if (!regs_replaced) c.r[RAX] = (uint64_t)ret;
+}
+
+}  // namespace gb

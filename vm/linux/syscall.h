@@ -1,0 +1,119 @@
+// vm/linux/syscall.h — the syscall table: number -> name, argument decoder (for the
+// trace / --strace), handler.
+//
+// Handlers live in one file per family and register themselves:
+//   sys_file.cpp    read write open close lseek dup pipe ioctl fcntl poll ...
+//   sys_fs.cpp      stat family, getdents64, readlink, getcwd, chdir, access, mkdir,
+//                   unlink, rename, chmod, chown, utimensat, truncate, statfs ...
+//   sys_mem.cpp     mmap munmap mprotect mremap madvise brk mincore
+//   sys_proc.cpp    exit, execve, ids, arch_prctl, set_tid_address, rlimits, uname ...
+//   sys_time.cpp    clock_gettime, gettimeofday, nanosleep, times, getrusage ...
+//   sys_signal.cpp  rt_sigaction, rt_sigprocmask, sigaltstack, kill (recorded)
+//   sys_misc.cpp    getrandom, futex, sysinfo, sched_*, rseq, prctl ...
+//
+// Argument kinds tell the trace how to print each argument (like strace). `aux` is the
+// index of the argument that holds a length/count (buffers, iovecs), or unused.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace gb {
+
+class Process;
+
+using SysHandler = int64_t (*)(Process& p, const uint64_t* a);
+
+enum ArgKind : uint8_t {
+  A_NONE,
+  A_INT,        // int (32-bit signed)
+  A_LONG,       // long (64-bit signed)
+  A_ULONG,      // size_t
+  A_HEX,        // 0x...
+  A_PTR,        // NULL or 0x...
+  A_OCT,        // 0644 (mode_t)
+  A_FD,         // int
+  A_DIRFD,      // AT_FDCWD or int
+  A_PATH,       // "string", full
+  A_STR,        // "string", first 32 chars
+  A_BUF_IN,     // "data"..., length in args[aux]
+  A_BUF_OUT,    // printed at exit: ret bytes (or ptr on error)
+  A_OPEN_FLAGS, A_AT_FLAGS, A_PROT, A_MMAP_FLAGS, A_WHENCE, A_ACCESS_MODE, A_CLOCK, A_FCNTL_CMD,
+  A_IOCTL_REQ, A_ARCH_PRCTL, A_FUTEX_OP, A_SIGNAL, A_SIGHOW, A_MADVISE, A_RLIMIT_RES, A_MREMAP_FLAGS,
+  A_STAT_OUT,   // struct stat * (at exit)
+  A_STATX_OUT,  // struct statx *
+  A_STRARRAY,   // char *const argv[]
+  A_ENVP,       // char *const envp[] (count only)
+  A_IOV_IN,     // const struct iovec *, count in args[aux]
+  A_IOV_OUT,    // struct iovec * filled by the call
+  A_TIMESPEC,   // const struct timespec *
+  A_PIPEFDS,    // int[2] at exit
+  A_SIGSET,     // sigset_t * (in)
+  A_SIGSET_OUT, // sigset_t * (out)
+  A_SIGACTION,  // const struct sigaction *
+  A_OUT_PTR,    // some struct written by the call: printed as a pointer
+  A_POLLFDS,    // struct pollfd *, count in args[aux]
+  A_DIRENTS,    // getdents64 buffer (at exit: count)
+  A_UNAME_OUT,  // struct utsname *
+  A_RENAME_FLAGS,
+  A_FD_FLAGS,   // O_CLOEXEC|O_NONBLOCK (pipe2, dup3, eventfd ...)
+};
+
+enum RetKind : uint8_t { R_INT, R_HEX, R_NONE /* exit: "= ?" */ };
+
+struct ArgSpec {
+  uint8_t kind = A_NONE;
+  uint8_t aux = 0;
+};
+
+struct SyscallDef {
+  const char* name = nullptr;
+  SysHandler fn = nullptr;
+  uint8_t nargs = 0;
+  ArgSpec args[6];
+  uint8_t ret = R_INT;
+};
+
+constexpr int kMaxSyscall = 512;
+
+class SyscallTable {
+ public:
+  static const SyscallTable& get();
+  const SyscallDef* find(uint64_t nr) const { return nr < kMaxSyscall && defs_[nr].fn ? &defs_[nr] : nullptr; }
+  // Name of any x86-64 syscall number (implemented or not), or nullptr.
+  static const char* name(uint64_t nr);
+
+  void add(int nr, const char* name, SysHandler fn, std::initializer_list<ArgSpec> args, uint8_t ret = R_INT);
+
+ private:
+  SyscallDef defs_[kMaxSyscall];
+};
+
+// Family registration (each in its own file).
+void register_sys_file(SyscallTable& t);
+void register_sys_fs(SyscallTable& t);
+void register_sys_mem(SyscallTable& t);
+void register_sys_proc(SyscallTable& t);
+void register_sys_time(SyscallTable& t);
+void register_sys_signal(SyscallTable& t);
+void register_sys_misc(SyscallTable& t);
+
+// Trace formatting (strace.cpp): the text of each argument before the call (out
+// arguments as placeholders) and the completed line after it.
+struct SysFormat {
+  std::string args[6];
+  bool out[6] = {};
+};
+void format_sys_enter(Process& p, const SyscallDef& d, const uint64_t* a, SysFormat& f);
+std::string format_sys_exit(Process& p, const SyscallDef& d, const uint64_t* a, SysFormat& f, int64_t ret);
+std::string format_ret(int64_t ret, uint8_t kind);
+
+// Helpers for the handler files.
+inline ArgSpec I() { return {A_INT, 0}; }
+inline ArgSpec L() { return {A_LONG, 0}; }
+inline ArgSpec U() { return {A_ULONG, 0}; }
+inline ArgSpec H() { return {A_HEX, 0}; }
+inline ArgSpec P() { return {A_PTR, 0}; }
+inline ArgSpec FD() { return {A_FD, 0}; }
+inline ArgSpec K(ArgKind k, uint8_t aux = 0) { return {(uint8_t)k, aux}; }
+
+}  // namespace gb

@@ -214,7 +214,7 @@ void decode(AddressSpace& mem, uint64_t rip, Insn& in, DecodeError* err) {
     else if (form & F_IV) in.imm = in.osz == 8 ? f.imm(8) : in.osz == 2 ? f.imm(2) : f.imm(4);
     else if (form & F_MOFFS) in.imm = in.asz == 8 ? f.imm(8) : f.imm(4);
     else if (form & F_I16_I8) { in.imm = f.imm(2); in.imm2 = f.next(); }
-    if (lock && (!(form & F_LOCK) || in.mod == 3)) row = nullptr;  // #UD
+    if (lock && (!(form & F_LOCKOK) || in.mod == 3)) row = nullptr;  // #UD
   }
 
   in.len = (uint8_t)f.pos;

@@ -51,7 +51,7 @@ enum : uint32_t {
   F_MEM = 1u << 11,    // only the memory form (mod != 3)
   F_REG = 1u << 12,    // only the register form (mod == 3)
   F_BRANCH = 1u << 13, // may change rip: ends a decoded block
-  F_LOCK = 1u << 14,   // lock prefix allowed (with a memory destination)
+  F_LOCKOK = 1u << 14,   // lock prefix allowed (with a memory destination)
   F_REL8 = 1u << 15,   // rel8 (sign-extended into imm)
   F_REL32 = 1u << 16,  // rel32 (sign-extended into imm)
   F_W = 1u << 17,      // word operand size regardless of prefixes (e.g. ret imm16 uses I16)

@@ -11,15 +11,35 @@
 #include <cerrno>
 #include <cstring>
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+// Returns 0 or a Linux errno.
+EM_JS(int, gb_js_link, (const char* from, const char* to), {
+  try { require('fs').linkSync(UTF8ToString(from), UTF8ToString(to)); return 0; }
+  catch (e) {
+    var m = {EEXIST: 17, ENOENT: 2, EPERM: 1, EACCES: 13, EXDEV: 18, ENOSPC: 28, EMLINK: 31, ENOTDIR: 20, EROFS: 30};
+    return m[e.code] || 5;
+  }
+});
+#endif
+
 namespace gb {
 
 namespace {
 
 int herr() { return neg_host_errno(); }
 
-void to_stat(const struct stat& h, Stat& s, uint64_t dev) {
+// Inode numbers are unique per host device only: files on other host devices below the
+// root (when the root is a host's "/") get their device mixed into the number, so that
+// (fs, ino) identifies an inode (mount points depend on it).
+uint64_t mix_ino(const struct stat& h, uint64_t root_dev) {
+  if ((uint64_t)h.st_dev == root_dev) return (uint64_t)h.st_ino;
+  return (uint64_t)h.st_ino ^ ((uint64_t)h.st_dev * 0x9e3779b97f4a7c15ull << 20);
+}
+
+void to_stat(const struct stat& h, Stat& s, uint64_t dev, uint64_t root_dev) {
   s.dev = dev;
-  s.ino = (uint64_t)h.st_ino;
+  s.ino = mix_ino(h, root_dev);
   s.nlink = (uint64_t)h.st_nlink;
   // File type bits are the same on every POSIX host (S_IFMT = 0170000).
   s.mode = (uint32_t)h.st_mode;
@@ -50,7 +70,7 @@ class HostInode : public Inode {
   HostInode(HostFs* fs, std::shared_ptr<HostInode> parent, std::string name, std::string rel, const struct stat& st,
             int dfd)
       : fs_(fs), parent_(std::move(parent)), name_(std::move(name)), rel_(std::move(rel)),
-        ino_((uint64_t)st.st_ino), type_((uint32_t)st.st_mode & LS_IFMT), dfd_(dfd) {}
+        ino_(mix_ino(st, fs->host_dev_)), type_((uint32_t)st.st_mode & LS_IFMT), dfd_(dfd) {}
   ~HostInode() override {
     if (dfd_ >= 0) close(dfd_);
     if (rfd_ >= 0) close(rfd_);
@@ -69,7 +89,7 @@ class HostInode : public Inode {
     else if (wfd_ >= 0) r = fstat(wfd_, &h);
     else r = fstatat(parent_->dfd_, name_.c_str(), &h, AT_SYMLINK_NOFOLLOW);
     if (r < 0) return herr();
-    to_stat(h, st, fs_->dev());
+    to_stat(h, st, fs_->dev(), fs_->host_dev_);
     return 0;
   }
 
@@ -235,7 +255,12 @@ class HostInode : public Inode {
 
   int symlink(const std::string& name, const std::string& target) override {
     if (type_ != LS_IFDIR) return -LX_ENOTDIR;
+#ifdef __EMSCRIPTEN__
+    // emcc 3.1.6's symlinkat passes pointers where it wants strings: use the full path.
+    if (::symlink(target.c_str(), host_path(name).c_str()) < 0) return herr();
+#else
     if (symlinkat(target.c_str(), dfd_, name.c_str()) < 0) return herr();
+#endif
     return 0;
   }
 
@@ -244,7 +269,13 @@ class HostInode : public Inode {
     auto* t = dynamic_cast<HostInode*>(&target);
     if (!t || t->fs_ != fs_) return -LX_EXDEV;
     if (t->type_ == LS_IFDIR || !t->parent_) return -LX_EPERM;
+#ifdef __EMSCRIPTEN__
+    // emcc 3.1.6's linkat always fails (EMLINK): ask node.
+    const int r = gb_js_link(t->parent_->host_path(t->name_).c_str(), host_path(name).c_str());
+    if (r) return -r;
+#else
     if (linkat(t->parent_->dfd_, t->name_.c_str(), dfd_, name.c_str(), 0) < 0) return herr();
+#endif
     return 0;
   }
 
@@ -289,6 +320,13 @@ class HostInode : public Inode {
   }
 
  private:
+  // Host path of a child of this directory (wasm only: node's API wants paths; every
+  // component was checked by the VFS walk, none is a symlink).
+  std::string host_path(const std::string& child) const {
+    std::string p = fs_->dir_;
+    if (!rel_.empty()) p += "/" + rel_;
+    return p + "/" + child;
+  }
   int ensure_rfd() {
     if (rfd_ >= 0) return 0;
     if (!parent_) return -LX_EISDIR;
@@ -327,6 +365,7 @@ std::shared_ptr<HostFs> HostFs::open(const std::string& dir, std::string& err) {
   std::shared_ptr<HostFs> fs(new HostFs());
   fs->dir_ = dir;
   fs->dev_ = 0x801;  // looks like /dev/sda1 to the guest
+  fs->host_dev_ = (uint64_t)h.st_dev;
   fs->root_ = std::make_shared<HostInode>(fs.get(), nullptr, "", "", h, fd);
   return fs;
 }

@@ -41,6 +41,7 @@ class HostFs : public FileSystem {
  private:
   HostFs() = default;
   std::string dir_;
+  uint64_t host_dev_ = 0;  // st_dev of the host directory
   std::shared_ptr<HostInode> root_;
   static constexpr size_t kCacheMax = 256;
   std::list<std::pair<std::string, std::shared_ptr<HostInode>>> lru_;

@@ -1,6 +1,6 @@
 // vm/linux/guest_cpuid.cpp — runs the engine's own CPUID instruction handler, so that
 // AT_HWCAP and /proc/cpuinfo always agree with what the guest's cpuid returns.
-// (Kept apart from files that include <unistd.h>, whose F_LOCK clashes with optable.h.)
+// (Kept apart from files that include <unistd.h>; optable.h's lock flag is now F_LOCKOK, so the clash is gone.)
 #include <cstring>
 
 #include "vm/cpu/cpu.h"

@@ -125,10 +125,17 @@ void Process::attach_host_stdio() {
 #if !defined(__EMSCRIPTEN__)
     const int hf = fcntl(fd, F_GETFL);
     if (hf < 0) continue;  // the host fd is closed: so is the guest's
-    if (hf & O_APPEND) flags |= LO_APPEND;
+    // Mirror the host description's access mode and status flags (same values on Linux).
+    flags = (uint32_t)hf & (LO_ACCMODE | LO_APPEND | LO_LARGEFILE);  // host is Linux: same bits
 #endif
+    // The name /proc/self/fd shows: a terminal, /dev/null, or (pipes, files) nothing,
+    // which makes it "pipe:[ino]" / "anon_inode:[ino]".
+    InodeRef n = host_stream(fd);
+    std::string name;
+    if (host_isatty(fd)) name = "/dev/pts/0";
+    else if (n->ftype() == LS_IFCHR) name = "/dev/null";
     FileRef f;
-    if (open_inode(Loc{host_stream(fd), ""}, flags, f) == 0) fds.install(fd, f, false);
+    if (open_inode(Loc{n, name}, flags, f) == 0) fds.install(fd, f, false);
   }
 }
 

@@ -564,6 +564,43 @@ SYS(sendfile) {
   return total;
 }
 
+SYS(copy_file_range) {
+  GET_FILE(in, 0);
+  GET_FILE(out, 2);
+  if (a[5] != 0) return -LX_EINVAL;
+  if (!in->readable() || !out->writable() || (out->flags & LO_APPEND)) return -LX_EBADF;
+  if (!in->node->is_reg() || !out->node->is_reg()) return in->node->is_dir() || out->node->is_dir() ? -LX_EISDIR : -LX_EINVAL;
+  int64_t ioff = -1, ooff = -1;
+  if (a[1] && !p.get(&ioff, a[1], 8)) return -LX_EFAULT;
+  if (a[3] && !p.get(&ooff, a[3], 8)) return -LX_EFAULT;
+  if ((a[1] && ioff < 0) || (a[3] && ooff < 0)) return -LX_EINVAL;
+  uint64_t ip = a[1] ? (uint64_t)ioff : in->pos, op = a[3] ? (uint64_t)ooff : out->pos;
+  uint64_t left = std::min<uint64_t>(a[4], kMaxRw);
+  std::vector<uint8_t> buf(std::min<uint64_t>(std::max<uint64_t>(left, 1), kChunk));
+  int64_t total = 0;
+  while (left) {
+    const uint64_t k = std::min<uint64_t>(left, buf.size());
+    int64_t r = in->node->read(ip, buf.data(), k, in->flags);
+    if (r < 0) { if (!total) return r; break; }
+    if (r == 0) break;
+    int64_t w = out->node->write(op, buf.data(), (uint64_t)r, out->flags);
+    if (w < 0) { if (!total) return w; break; }
+    ip += (uint64_t)w;
+    op += (uint64_t)w;
+    total += w;
+    left -= (uint64_t)w;
+    if (w < r) break;
+  }
+  if (a[1]) { int64_t v = (int64_t)ip; if (!p.put(a[1], &v, 8)) return -LX_EFAULT; } else in->pos = ip;
+  if (a[3]) { int64_t v = (int64_t)op; if (!p.put(a[3], &v, 8)) return -LX_EFAULT; } else out->pos = op;
+  return total;
+}
+
+SYS(readahead) {
+  GET_FILE(f, 0);
+  return f->node->is_reg() ? 0 : -LX_EINVAL;
+}
+
 SYS(fsync) {
   GET_FILE(f, 0);
   return f->node->fsync();
@@ -629,6 +666,8 @@ void register_sys_file(SyscallTable& t) {
   t.add(293, "pipe2", sys_pipe2, {K(A_PIPEFDS), K(A_FD_FLAGS)});
   t.add(295, "preadv", sys_preadv, {FD(), K(A_IOV_OUT, 2), I(), L()});
   t.add(296, "pwritev", sys_pwritev, {FD(), K(A_IOV_IN, 2), I(), L()});
+  t.add(187, "readahead", sys_readahead, {FD(), L(), U()});
+  t.add(326, "copy_file_range", sys_copy_file_range, {FD(), P(), FD(), P(), U(), H()});
   t.add(436, "close_range", sys_close_range, {U(), U(), U()});
 }
 

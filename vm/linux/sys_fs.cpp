@@ -542,6 +542,52 @@ SYS(mknodat) {
   return do_mknod(p, arg_int(a, 0), path, (uint32_t)a[2], a[3]);
 }
 
+// Extended attributes: no file system here stores any (ext2 images are built without).
+// Reads report "no such attribute", lists are empty, writes are not supported.
+int xattr_target(Process& p, const uint64_t* a, bool follow, bool by_fd, Loc& l) {
+  if (by_fd) {
+    FileRef f = p.fds.get(arg_int(a, 0));
+    if (!f) return -LX_EBADF;
+    l = Loc{f->node, f->loc.path};
+    return 0;
+  }
+  std::string path;
+  int e = p.get_path(a[0], path);
+  if (e < 0) return e;
+  return p.resolve_at(LAT_FDCWD, path, follow, l);
+}
+int64_t xattr_get(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+  Loc l;
+  int e = xattr_target(p, a, follow, by_fd, l);
+  if (e < 0) return e;
+  std::string name;
+  if (!p.mem->read_cstr(a[1], name, 256)) return -LX_EFAULT;
+  if (name.empty() || name.size() > 255) return -LX_ERANGE;
+  return -LX_ENODATA;
+}
+int64_t xattr_list(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+  Loc l;
+  int e = xattr_target(p, a, follow, by_fd, l);
+  return e < 0 ? e : 0;
+}
+int64_t xattr_set(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+  Loc l;
+  int e = xattr_target(p, a, follow, by_fd, l);
+  return e < 0 ? e : -LX_EOPNOTSUPP;
+}
+SYS(getxattr) { return xattr_get(p, a, true, false); }
+SYS(lgetxattr) { return xattr_get(p, a, false, false); }
+SYS(fgetxattr) { return xattr_get(p, a, true, true); }
+SYS(listxattr) { return xattr_list(p, a, true, false); }
+SYS(llistxattr) { return xattr_list(p, a, false, false); }
+SYS(flistxattr) { return xattr_list(p, a, true, true); }
+SYS(setxattr) { return xattr_set(p, a, true, false); }
+SYS(lsetxattr) { return xattr_set(p, a, false, false); }
+SYS(fsetxattr) { return xattr_set(p, a, true, true); }
+SYS(removexattr) { return xattr_get(p, a, true, false); }
+SYS(lremovexattr) { return xattr_get(p, a, false, false); }
+SYS(fremovexattr) { return xattr_get(p, a, true, true); }
+
 SYS(sync) { return 0; }
 SYS(syncfs) {
   GET_FILE(f, 0);
@@ -592,6 +638,18 @@ void register_sys_fs(SyscallTable& t) {
   t.add(268, "fchmodat", sys_fchmodat, {K(A_DIRFD), K(A_PATH), K(A_OCT)});
   t.add(269, "faccessat", sys_faccessat, {K(A_DIRFD), K(A_PATH), K(A_ACCESS_MODE)});
   t.add(280, "utimensat", sys_utimensat, {K(A_DIRFD), K(A_PATH), P(), K(A_AT_FLAGS)});
+  t.add(188, "setxattr", sys_setxattr, {K(A_PATH), K(A_STR), P(), U(), I()});
+  t.add(189, "lsetxattr", sys_lsetxattr, {K(A_PATH), K(A_STR), P(), U(), I()});
+  t.add(190, "fsetxattr", sys_fsetxattr, {FD(), K(A_STR), P(), U(), I()});
+  t.add(191, "getxattr", sys_getxattr, {K(A_PATH), K(A_STR), P(), U()});
+  t.add(192, "lgetxattr", sys_lgetxattr, {K(A_PATH), K(A_STR), P(), U()});
+  t.add(193, "fgetxattr", sys_fgetxattr, {FD(), K(A_STR), P(), U()});
+  t.add(194, "listxattr", sys_listxattr, {K(A_PATH), P(), U()});
+  t.add(195, "llistxattr", sys_llistxattr, {K(A_PATH), P(), U()});
+  t.add(196, "flistxattr", sys_flistxattr, {FD(), P(), U()});
+  t.add(197, "removexattr", sys_removexattr, {K(A_PATH), K(A_STR)});
+  t.add(198, "lremovexattr", sys_lremovexattr, {K(A_PATH), K(A_STR)});
+  t.add(199, "fremovexattr", sys_fremovexattr, {FD(), K(A_STR)});
   t.add(306, "syncfs", sys_syncfs, {FD()});
   t.add(316, "renameat2", sys_renameat2, {K(A_DIRFD), K(A_PATH), K(A_DIRFD), K(A_PATH), K(A_RENAME_FLAGS)});
   t.add(332, "statx", sys_statx, {K(A_DIRFD), K(A_PATH), K(A_AT_FLAGS), H(), K(A_STATX_OUT)});

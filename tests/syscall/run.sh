@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# tests/syscall/run.sh — syscall programs, native vs engine.
+#
+#   tests/syscall/run.sh [ROOT [GLASSBOX_CMD...]]
+#
+#   ROOT          guest root directory (default /: the host is Debian 12 amd64 too).
+#                 The programs are compiled by the host gcc (static and dynamic) into
+#                 ROOT/tmp and run natively (directly when ROOT is /, else in a chroot)
+#                 and under the engine.
+#   GLASSBOX_CMD  the engine command up to the program, e.g.
+#                   build/glassbox run --root / --
+#                   node --no-experimental-fetch build-wasm/glassbox.js run --root / --
+#                 or just the glassbox executable / glassbox.js (then "run --root ROOT --"
+#                 is added). Default: build/glassbox (or build-linux/glassbox).
+#
+# Each program prints only deterministic facts; stdout and the exit status must match.
+# The last line is "N passed, N failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+ROOT=${1:-/}
+ROOT=${ROOT%/}
+[ -z "$ROOT" ] && ROOT=/
+shift || true
+if [ $# -eq 0 ]; then
+  bin=""
+  for c in "$top/build/glassbox" "$top/build-linux/glassbox"; do [ -x "$c" ] && { bin=$c; break; }; done
+  if [ -z "$bin" ]; then echo "syscall: no glassbox binary (build first)"; echo "0 passed, 1 failed"; exit 1; fi
+  set -- "$bin"
+fi
+if [ $# -eq 1 ]; then
+  # a bare command: split it (it may be "node ... glassbox.js")
+  read -r -a ENGINE <<<"$1"
+else
+  ENGINE=("$@")
+fi
+case " ${ENGINE[*]} " in
+  *" run "*) ;;
+  *) ENGINE+=(run --root "$ROOT" --) ;;
+esac
+
+gdir=/tmp/gbsyscall.$$
+hdir=$ROOT$gdir
+[ "$ROOT" = / ] && hdir=$gdir
+mkdir -p "$hdir" || { echo "syscall: cannot create $hdir"; echo "0 passed, 1 failed"; exit 1; }
+trap 'rm -rf "$hdir"' EXIT
+
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+native() {  # native GUEST_PATH ARGS...
+  if [ "$ROOT" = / ]; then
+    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
+  else
+    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb chroot "$ROOT" "$@"
+  fi
+}
+
+progs=()
+for src in "$here"/t_*.c; do
+  name=$(basename "$src" .c)
+  for kind in static dynamic; do
+    flags="-O1 -g0 -Wall -Wno-unused-result"
+    [ $kind = static ] && flags="$flags -static"
+    if gcc $flags -I"$here" -o "$hdir/$name.$kind" "$src" 2>"$hdir/$name.$kind.cc.log"; then
+      progs+=("$name.$kind")
+    else
+      bad "$name.$kind (compile)"; head -5 "$hdir/$name.$kind.cc.log"
+    fi
+  done
+done
+
+# The libc-free program (initial stack, auxv, raw syscalls).
+if gcc -O1 -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -mgeneral-regs-only \
+      -o "$hdir/f_raw" "$here/f_raw.c" 2>"$hdir/f_raw.cc.log"; then
+  progs+=(f_raw)
+else
+  bad "f_raw (compile)"; head -5 "$hdir/f_raw.cc.log"
+fi
+
+for prog in "${progs[@]}"; do
+  args=()
+  [ "$prog" = f_raw ] && args=(one "two words")
+  native "$gdir/$prog" "${args[@]}" >"$hdir/$prog.native" 2>"$hdir/$prog.native.err" </dev/null
+  nst=$?
+  timeout 300 "${ENGINE[@]}" "$gdir/$prog" "${args[@]}" >"$hdir/$prog.engine" 2>"$hdir/$prog.engine.err" </dev/null
+  est=$?
+  if [ $nst = $est ] && cmp -s "$hdir/$prog.native" "$hdir/$prog.engine"; then
+    ok "$prog"
+  else
+    bad "$prog (status native $nst, engine $est)"
+    diff "$hdir/$prog.native" "$hdir/$prog.engine" | head -20
+    grep -v "^glassbox: unimplemented" "$hdir/$prog.engine.err" | head -5
+  fi
+done
+
+# --strace prints strace-style lines from the trace stream.
+if [ -f "$hdir/t_fileio.static" ]; then
+  STRACE=()
+  for w in "${ENGINE[@]}"; do STRACE+=("$w"); [ "$w" = run ] && STRACE+=(--strace); done
+  "${STRACE[@]}" "$gdir/t_fileio.static" >/dev/null 2>"$hdir/strace.err" </dev/null
+  want=('openat(AT_FDCWD, "f", O_RDONLY) = -1 ENOENT (No such file or directory)'
+        'openat(AT_FDCWD, "f", O_RDWR|O_CREAT|O_EXCL, 0644) = 3'
+        'write(3, "hello world\n", 12) = 12'
+        'lseek(3, -100, SEEK_SET) = -1 EINVAL (Invalid argument)'
+        'exit_group(0) = ?'
+        '+++ exited with 0 +++')
+  missing=0
+  for w in "${want[@]}"; do
+    grep -qxF "$w" "$hdir/strace.err" || { echo "  strace: missing line: $w"; missing=1; }
+  done
+  if [ $missing = 0 ]; then ok "strace format"; else bad "strace format"; head -5 "$hdir/strace.err"; fi
+fi
+
+# Malformed executables: refused with ENOEXEC (status 126), never an engine crash.
+if [ -f "$hdir/f_raw" ] && command -v python3 >/dev/null; then
+  mkdir -p "$hdir/badelf"
+  python3 "$here/badelf.py" "$hdir/badelf" "$gdir/badelf" "$hdir/f_raw" "${ENGINE[@]}" >"$hdir/badelf.log" 2>&1
+  line=$(tail -n 1 "$hdir/badelf.log")
+  if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]] && [ "${BASH_REMATCH[2]}" = 0 ]; then
+    ok "bad ELF files (${BASH_REMATCH[1]} cases)"
+  else
+    bad "bad ELF files"; grep FAIL "$hdir/badelf.log" | head -10
+  fi
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

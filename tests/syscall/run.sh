@@ -113,6 +113,55 @@ if [ -f "$hdir/t_fileio.static" ]; then
   if [ $missing = 0 ]; then ok "strace format"; else bad "strace format"; head -5 "$hdir/strace.err"; fi
 fi
 
+# Containment: a private guest root with symlinks that try to leave it. A marker file
+# outside the root must stay unreachable; the same names inside the root resolve there.
+if gcc -O1 -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -mgeneral-regs-only \
+      -o "$hdir/f_paths" "$here/f_paths.c" 2>"$hdir/f_paths.cc.log"; then
+  croot=$(mktemp -d /tmp/gbroot.XXXXXX)
+  outside="$croot.outside"
+  mkdir -p "$outside" "$croot/bin" "$croot/proc" "$croot/dev" "$croot$outside"
+  echo "OUTSIDE" >"$outside/marker"
+  echo "inside" >"$croot$outside/marker"
+  cp "$hdir/f_paths" "$croot/bin/f_paths"
+  ln -s "../../../../../../../../../..$outside" "$croot/up"
+  ln -s "$outside" "$croot/abs"
+  ln -s / "$croot/rootlink"
+  ln -s "loop" "$croot/loop"
+  mkdir -p "$croot/d/e"
+  ln -s "../../.." "$croot/d/e/dots"
+  RENGINE=()
+  skip=0
+  for w in "${ENGINE[@]}"; do
+    if [ $skip = 1 ]; then RENGINE+=("$croot"); skip=0; continue; fi
+    RENGINE+=("$w"); [ "$w" = --root ] && skip=1
+  done
+  "${RENGINE[@]}" /bin/f_paths "/..$outside/marker" "/../../..$outside/marker" "up/marker" "abs/marker" \
+    "rootlink/..$outside/marker" "d/e/dots/..$outside/marker" "/d/e/dots/d/e/dots/../..$outside/marker" \
+    "/proc/self/root/..$outside/marker" "/proc/self/cwd/../..$outside/marker" "/loop" \
+    >"$hdir/paths.out" 2>"$hdir/paths.err" </dev/null
+  cat >"$hdir/paths.want" <<EOW
+/..$outside/marker: stat=0 open=0 first-line=inside
+/../../..$outside/marker: stat=0 open=0 first-line=inside
+up/marker: stat=0 open=0 first-line=inside
+abs/marker: stat=0 open=0 first-line=inside
+rootlink/..$outside/marker: stat=0 open=0 first-line=inside
+d/e/dots/..$outside/marker: stat=0 open=0 first-line=inside
+/d/e/dots/d/e/dots/../..$outside/marker: stat=0 open=0 first-line=inside
+/proc/self/root/..$outside/marker: stat=0 open=0 first-line=inside
+/proc/self/cwd/../..$outside/marker: stat=0 open=0 first-line=inside
+/loop: stat=-40 open=-40
+cwd after chdir(/../../..): /
+EOW
+  if cmp -s "$hdir/paths.want" "$hdir/paths.out" && ! grep -q OUTSIDE "$hdir/paths.out"; then
+    ok "containment (symlinks and .. stay inside the root)"
+  else
+    bad "containment"; diff "$hdir/paths.want" "$hdir/paths.out" | head -20; head -3 "$hdir/paths.err"
+  fi
+  rm -rf "$croot" "$outside"
+else
+  bad "f_paths (compile)"; head -5 "$hdir/f_paths.cc.log"
+fi
+
 # Malformed executables: refused with ENOEXEC (status 126), never an engine crash.
 if [ -f "$hdir/f_raw" ] && command -v python3 >/dev/null; then
   mkdir -p "$hdir/badelf"

@@ -30,6 +30,11 @@
 //   --memcheck-every N mode B: compare the whole data buffer every N instructions
 //   --trace            print every instruction before it executes
 //   --quiet            only the summary
+//   --quiet-child      mode A: the program's stdout/stderr go to /dev/null
+//
+// x87: the engine computes x87 in double precision (DESIGN.md), so by default mode A does
+// not compare x87 instructions: it executes them natively and gives the engine the
+// resulting registers, x87 state and stored memory ("adopted"). --x87 compares them.
 // Exit status: 0 when every compared instruction matched, 1 on a mismatch, 2 on a setup error.
 #include <sys/syscall.h>
 
@@ -72,6 +77,7 @@ struct Options {
   uint64_t memcheck_every = 0;
   bool trace = false;
   bool quiet = false;
+  bool quiet_child = false;
   std::vector<std::string> argv;
 };
 
@@ -518,7 +524,26 @@ class Lockstep {
   StepOutcome step_compare(const At& at) {
     const uint64_t pc = eng.cpu.rip;
     const Before before = snap();
-    const uint16_t undef = at.row ? at.row->undef : 0;
+    uint16_t undef = at.row ? at.row->undef : 0;
+    // F3 0F BC is tzcnt on a host with BMI1 but bsf in the engine (BMI1 is not advertised;
+    // glibc's SSE2 code uses it knowing that): the results agree for a non-zero source,
+    // the flags do not. Compare the result only, and adopt the native one for a zero source.
+    const bool rep_bsf = at.row && at.row->map == gb::M0F && at.row->opc == 0xbc && at.bytes[0] == 0xf3;
+    bool bsf_zero_src = false;
+    if (rep_bsf) {
+      undef = gb::F_ARITH;
+      try {
+        bsf_zero_src = (at.in.has_mem() ? 1 : eng.cpu.getr(at.in.rm, at.in.osz, at.in.rex)) == 0;
+        if (at.in.has_mem()) {
+          Cpu tmp;
+          memcpy(tmp.r, eng.cpu.r, sizeof tmp.r);
+          tmp.rip = pc + at.in.len;
+          tmp.mem = &eng.as;
+          bsf_zero_src = gb::rd_mem(tmp, gb::ea(tmp, at.in), at.in.osz) == 0;
+        }
+      } catch (...) {
+      }
+    }
     const bool is_string = at.row && at.row->map == gb::M1 &&
                            ((at.row->opc >= 0xa4 && at.row->opc <= 0xa7) || (at.row->opc >= 0xaa && at.row->opc <= 0xaf));
     const bool rep = is_string && at.in.rep;
@@ -562,6 +587,7 @@ class Lockstep {
       }
     }
 
+    if (rep_bsf && bsf_zero_src && sig == 0) eng.cpu.setr(at.in.reg, at.in.osz, at.in.rex, nreg(nat.regs, at.in.reg));
     std::string what;
     const bool efault = er.fault || er.illegal;
     if (sig != 0 || efault) {
@@ -750,6 +776,32 @@ class ProgramMode : public Lockstep {
 
   void resync_memory() override { sync_writable(false); }
 
+  uint64_t adopted = 0;
+
+  // Runs one instruction natively only and gives its results to the engine (registers,
+  // FP state, the memory it addressed). Returns false when the program ended.
+  bool adopt_native(const At& at) {
+    uint64_t ea = 0;
+    const bool mem = at.ok && at.row && at.in.has_mem();
+    if (mem) {
+      Cpu tmp;
+      memcpy(tmp.r, eng.cpu.r, sizeof tmp.r);
+      tmp.rip = eng.cpu.rip + at.in.len;
+      tmp.fs_base = eng.cpu.fs_base;
+      tmp.gs_base = eng.cpu.gs_base;
+      ea = gb::ea(tmp, at.in);
+    }
+    const int sig = nat.step();
+    if (sig < 0) return false;
+    read_native_state();
+    compared++;
+    adopted++;
+    resync_regs();
+    if (mem) copy_mem_to_engine(ea, 112);  // up to fnsave's 108 bytes
+    else if (!at.row) resync_memory();     // unknown to the decoder: unknown operands
+    return sig == 0;
+  }
+
   // Writable memory: compare (report) and copy native -> engine.
   std::string sync_writable(bool compare) {
     std::string first;
@@ -761,7 +813,7 @@ class ProgramMode : public Lockstep {
   }
 
   int run() {
-    if (!nat.spawn(opt.argv, true)) {
+    if (!nat.spawn(opt.argv, true, opt.quiet_child)) {
       fprintf(stderr, "singlestep: cannot start %s\n", opt.argv[0].c_str());
       return 2;
     }
@@ -847,6 +899,11 @@ class ProgramMode : public Lockstep {
         resync_regs();
         continue;
       }
+      const bool is_x87 = p < at.nbytes && b[p] >= 0xd8 && b[p] <= 0xdf;
+      if (is_x87 && !opt.x87) {
+        if (!adopt_native(at)) break;
+        continue;
+      }
       const StepOutcome o = step_compare(at);
       if (o == EXITED) break;
       if (o == MISMATCH) { rc = 1; break; }
@@ -861,6 +918,7 @@ class ProgramMode : public Lockstep {
       printf("program exited with status %d\n", WIFEXITED(nat.status) ? WEXITSTATUS(nat.status) : 128 + WTERMSIG(nat.status));
     }
     summary("program");
+    if (adopted && !opt.quiet) printf("  %" PRIu64 " x87 instructions executed natively only (use --x87 to compare them)\n", adopted);
     if (!opt.quiet) printf("  %.1f s, %.0f instructions/s\n", secs, compared / (secs > 0 ? secs : 1));
     return rc != 0 || mismatches ? 1 : 0;
   }
@@ -1040,6 +1098,7 @@ int main(int argc, char** argv) {
     else if (a == "--memcheck-every") num(o.memcheck_every);
     else if (a == "--trace") o.trace = true;
     else if (a == "--quiet") o.quiet = true;
+    else if (a == "--quiet-child") o.quiet_child = true;
     else if (a == "-h" || a == "--help") { usage(); return 0; }
     else if (a[0] == '-') { usage(); return 2; }
     else break;

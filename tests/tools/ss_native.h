@@ -43,7 +43,7 @@ class Native {
   ~Native() { kill(); }
 
   // Mode A: fork, PTRACE_TRACEME, exec `argv` (stops at the program's first instruction).
-  bool spawn(const std::vector<std::string>& argv, bool no_aslr) {
+  bool spawn(const std::vector<std::string>& argv, bool no_aslr, bool quiet = false) {
     std::vector<char*> av;
     for (auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
     av.push_back(nullptr);
@@ -52,6 +52,11 @@ class Native {
     if (pid == 0) {
       ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
       if (no_aslr) personality(ADDR_NO_RANDOMIZE);
+      if (quiet) {
+        const int fd = open("/dev/null", O_RDWR);
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
       execv(av[0], av.data());
       _exit(127);
     }

@@ -120,7 +120,13 @@ static void dshift(Cpu& c, const Insn& i, unsigned count, bool left) {
   const int size = i.osz, bits = size * 8;
   const uint64_t m = size_mask(size), sb = sign_bit(size);
   count &= size == 8 ? 63 : 31;
-  if (!count) { if (i.mod != 3) rd_mem(c, ea(c, i), size); return; }
+  if (!count) {
+    // Nothing shifts and no flag changes, but a 32-bit register destination is still
+    // written (upper half zeroed), and a memory operand is still read.
+    if (i.mod != 3) rd_mem(c, ea(c, i), size);
+    else if (size == 4) c.r[i.rm] = (uint32_t)c.r[i.rm];
+    return;
+  }
   const uint64_t a = i.mod == 3 ? 0 : ea(c, i);
   const uint64_t d = (i.mod == 3 ? c.getr(i.rm, size, i.rex) : rd_mem(c, a, size)) & m;
   const uint64_t s = rd_G(c, i, size) & m;

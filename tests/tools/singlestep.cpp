@@ -292,6 +292,7 @@ class Lockstep {
   uint64_t faults_matched = 0;
   std::map<std::string, uint64_t> by_insn;  // mismatch summary
   std::map<std::string, std::string> example;  // bytes of the first instance
+  std::map<std::string, uint64_t> faults_by;   // faults both sides took, by instruction
   uint64_t last_mismatch_pc = ~0ull;
   uint64_t same_pc_mismatches = 0;
 
@@ -511,6 +512,10 @@ class Lockstep {
       std::sort(v.rbegin(), v.rend());
       for (auto& [n, k] : v) printf("  %8" PRIu64 "  %-32s e.g. %s\n", n, k.c_str(), example[k].c_str());
     }
+    if (!opt.quiet && !faults_by.empty()) {
+      printf("faults taken identically by both sides:\n");
+      for (auto& [k, n] : faults_by) printf("  %8" PRIu64 "  %s\n", n, k.c_str());
+    }
     printf("singlestep %s: %" PRIu64 " instructions compared, %" PRIu64 " mismatches", mode, compared, mismatches);
     if (syscalls) printf(", %" PRIu64 " syscalls", syscalls);
     if (faults_matched) printf(", %" PRIu64 " matching faults", faults_matched);
@@ -649,6 +654,7 @@ class Lockstep {
     }
     if (sig != 0) {
       faults_matched++;
+      faults_by[std::string(at.row ? at.row->text : "(bad)") + " -> " + strsignal(sig)]++;
       return FAULT_BOTH;
     }
     return OK;

@@ -327,6 +327,12 @@ class Gen {
     p.push_back((uint8_t)(0xb8 | (reg & 7)));
     for (int k = 0; k < 4; k++) p.push_back((uint8_t)(v >> (8 * k)));
   }
+  static void mov_r64_simm(std::vector<uint8_t>& p, int reg, int32_t v) {  // mov $v, %r64 (c7 /0)
+    p.push_back(reg >= 8 ? 0x49 : 0x48);
+    p.push_back(0xc7);
+    p.push_back((uint8_t)(0xc0 | (reg & 7)));
+    for (int k = 0; k < 4; k++) p.push_back((uint8_t)((uint32_t)v >> (8 * k)));
+  }
   static void push_imm32(std::vector<uint8_t>& p, uint32_t v) {
     p.push_back(0x68);
     for (int k = 0; k < 4; k++) p.push_back((uint8_t)(v >> (8 * k)));
@@ -399,7 +405,7 @@ class Gen {
       else mem_form = chance(45);
     }
     if ((mem_form || is_string || (form & gb::F_MOFFS)) && !ind_branch && chance(8)) a32 = true;
-    if ((form & gb::F_LOCK) && mem_form && chance(50)) lock = true;
+    if ((form & gb::F_LOCKOK) && mem_form && chance(50)) lock = true;
     if (chance(4)) e.legacy.push_back("\x2e\x3e\x26\x36"[below(4)]);
     if (a32) e.legacy.push_back(0x67);
     if (lock) e.legacy.push_back(0xf0);
@@ -529,7 +535,10 @@ class Gen {
       }
     }
     if ((m == "bt" || m == "bts" || m == "btr" || m == "btc") && mem_form && reg_kind == 'G') {
-      mov_r32_imm(pro, e.reg, (uint32_t)(int32_t)((int)below(768) - 256));  // bit offset -256..511
+      // bit offset -256..511 (sign-extended to 64 bits for REX.W forms)
+      const int32_t off = (int32_t)below(768) - 256;
+      if (osz == 8) mov_r64_simm(pro, e.reg, off);
+      else mov_r32_imm(pro, e.reg, (uint32_t)off);
     }
     if ((m == "shld" || m == "shrd") && osz == 2) {
       if (form & gb::F_I8) e.imm = below(17);

@@ -80,7 +80,8 @@ const Case kCases[] = {
   {"8b 45 00", "mov 0x0(%rbp),%eax", 3, "mov Gv,Ev", "mod=1 base=5 disp=0"},
   {"4a 8b 04 20", "mov (%rax,%r12,1),%rax (REX.X: r12 as index)", 4, "mov Gv,Ev", "base=0 index=12 scale=0"},
   {"48 f7 34 24", "divq (%rsp)", 4, "div Ev", "osz=8 mod=0 reg=6 base=4 index=none"},
-  {"80 7c 0b ff 7f", "cmpb $0x7f,-1(%rbx,%rcx,1)", 5, "grp1 Eb,Ib", "osz=1 reg=7 base=3 index=1 scale=0 disp=-1 imm=0x7f"},
+  {"80 7c 0b ff 7f", "cmpb $0x7f,-1(%rbx,%rcx,1)", 5, "cmp Eb,Ib", "osz=1 reg=7 base=3 index=1 scale=0 disp=-1 imm=0x7f"},
+  {"80 44 0b ff 7f", "addb $0x7f,-1(%rbx,%rcx,1)", 5, "grp1 Eb,Ib", "osz=1 reg=0 base=3 index=1 scale=0 disp=-1 imm=0x7f"},
   // ---- address size ----
   {"67 8d 48 08", "lea 0x8(%eax),%ecx", 4, "lea Gv,M", "asz=4 osz=4 base=0 disp=8"},
   {"67 a1 78 56 34 12", "addr32 mov 0x12345678,%eax", 6, "mov rAX,Ov", "asz=4 imm=0x12345678"},
@@ -147,6 +148,8 @@ const Case kCases[] = {
   {"66 66 66 66 66 66 66 2e 0f 1f 84 00 00 00 00 00", "16-byte nop: too long", 0, "(bad)", ""},
   {"f0 01 c3", "lock with a register destination", 0, "(bad)", ""},
   {"f0 8b 00", "lock on mov (not lockable)", 0, "(bad)", ""},
+  {"f0 83 38 01", "lock cmpl $1,(%rax): cmp is not lockable", 0, "(bad)", ""},
+  {"f0 83 00 01", "lock addl $1,(%rax)", 4, "grp1 Ev,Ib", "lock=1 reg=0 base=0 imm=1"},
   {"0f 04", "undefined 0f 04", 0, "(bad)", ""},
   {"8d c0", "lea with a register operand", 0, "(bad)", ""},
 };

@@ -350,7 +350,11 @@ class Gen {
     } catch (...) {
       return false;
     }
-    if (in.row == row && in.len == bytes.size()) return true;
+    // The same row, or a more specific row with the same handler (e.g. "cmp Eb,Ib" is
+    // group 1 /7 split out of "grp1 Eb,Ib").
+    if (in.len == bytes.size() && in.row != 0xffff &&
+        (in.row == row || gb::op_table()[in.row].fn == gb::op_table()[row].fn))
+      return true;
     rejects++;
     if (reject_samples.size() < 20) {
       std::string s = std::string(gb::op_table()[row].text) + ":";

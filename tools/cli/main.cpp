@@ -225,7 +225,7 @@ static int cmd_run(const std::vector<std::string>& args) {
     if (o.strace) {
       std::string line = "execve(" + quote_arg(path) + ", [";
       for (size_t j = 0; j < argv.size(); j++) line += (j ? ", " : "") + quote_arg(argv[j]);
-      line += "], " + std::to_string(env.size()) + " vars) = 0\n";
+      line += "], /* " + std::to_string(env.size()) + " vars */) = 0\n";
       (void)!::write(2, line.data(), line.size());
     }
 

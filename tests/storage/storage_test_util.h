@@ -115,7 +115,7 @@ inline std::vector<uint8_t> read_file(const std::string& path) {
 inline bool write_file(const std::string& path, const void* data, size_t n) {
   FILE* f = fopen(path.c_str(), "wb");
   if (!f) return false;
-  bool ok = fwrite(data, 1, n, f) == n;
+  bool ok = n == 0 || fwrite(data, 1, n, f) == n;
   return fclose(f) == 0 && ok;
 }
 inline bool write_file(const std::string& path, const std::vector<uint8_t>& d) {

@@ -227,3 +227,77 @@ TEST_CASE("ext2: corrupt directory entries and block pointers give EIO, not cras
 }
 
 #endif  // __EMSCRIPTEN__
+
+// Runs natively and in the wasm build (node, NODERAWFS): the chunked default image and
+// the raw image.ext2 of the same tools/mkimage output must give identical files.
+TEST_CASE("ext2 over the chunked default image equals the raw image (GB_IMAGE_DIR or build/image)") {
+  std::string dir = getenv("GB_IMAGE_DIR") ? getenv("GB_IMAGE_DIR") : "build/image";
+  if (access((dir + "/manifest.json").c_str(), R_OK) != 0 || access((dir + "/image.ext2").c_str(), R_OK) != 0) {
+    MESSAGE("no image at " << dir << ": skipped");
+    return;
+  }
+  std::string err;
+  std::unique_ptr<ChunkedDevice> cd;
+  REQUIRE_MESSAGE(ChunkedDevice::open(dir, ChunkedOptions(), &cd, &err) == 0, err);
+  ChunkedDevice* chunked = cd.get();
+  auto ov = OverlayDevice::memory(std::move(cd), 4096);
+  FileDevice* fd = nullptr;
+  REQUIRE_MESSAGE(FileDevice::open(dir + "/image.ext2", false, &fd, &err) == 0, err);
+  std::unique_ptr<BlockDevice> raw(fd);
+  std::unique_ptr<Ext2> a, b;
+  REQUIRE_MESSAGE(Ext2::mount(ov.get(), Ext2Options(), &a, &err) == 0, err);
+  REQUIRE_MESSAGE(Ext2::mount(raw.get(), Ext2Options(), &b, &err) == 0, err);
+  CHECK(a->features() == b->features());
+  // /etc and /usr/bin: every file, whole
+  for (const char* top : {"etc", "bin"}) {
+    uint32_t ia = 0, ib = 0;
+    if (std::string(top) == "bin") {
+      uint32_t usr = 0;
+      REQUIRE(a->lookup(Ext2::kRootIno, "usr", &usr) == 0);
+      REQUIRE(a->lookup(usr, "bin", &ia) == 0);
+      REQUIRE(b->lookup(Ext2::kRootIno, "usr", &usr) == 0);
+      REQUIRE(b->lookup(usr, "bin", &ib) == 0);
+    } else {
+      REQUIRE(a->lookup(Ext2::kRootIno, top, &ia) == 0);
+      REQUIRE(b->lookup(Ext2::kRootIno, top, &ib) == 0);
+    }
+    CHECK(ia == ib);
+    std::vector<Ext2DirEntry> ea, eb;
+    REQUIRE(a->readdir(ia, 0, [&](const Ext2DirEntry& e) { ea.push_back(e); return true; }) == 0);
+    REQUIRE(b->readdir(ib, 0, [&](const Ext2DirEntry& e) { eb.push_back(e); return true; }) == 0);
+    REQUIRE(ea.size() == eb.size());
+    CHECK(ea.size() > 50);
+    std::vector<uint8_t> x(1 << 20), y(1 << 20);
+    for (size_t i = 0; i < ea.size(); i++) {
+      REQUIRE(ea[i].name == eb[i].name);
+      Ext2Stat sa, sb;
+      REQUIRE(a->stat(ea[i].ino, &sa) == 0);
+      REQUIRE(b->stat(eb[i].ino, &sb) == 0);
+      CHECK(sa.mode == sb.mode);
+      CHECK(sa.size == sb.size);
+      if ((sa.mode & 0170000) != 0100000) continue;
+      for (uint64_t off = 0; off < sa.size; off += x.size()) {
+        int64_t na = a->read(ea[i].ino, off, x.data(), x.size());
+        int64_t nb = b->read(eb[i].ino, off, y.data(), y.size());
+        REQUIRE(na == nb);
+        REQUIRE(na > 0);
+        REQUIRE_MESSAGE(std::memcmp(x.data(), y.data(), size_t(na)) == 0, ea[i].name);
+      }
+    }
+  }
+  DeviceStats st = chunked->stats();
+  CHECK(st.chunks_fetched > 0);
+  CHECK(st.verify_errors == 0);
+  // writes land in the overlay only
+  uint32_t tmp = 0, f = 0;
+  REQUIRE(a->lookup(Ext2::kRootIno, "tmp", &tmp) == 0);
+  REQUIRE(a->create(tmp, "wasm-or-native.txt", 0644, 1000, 1000, &f) == 0);
+  REQUIRE(a->write(f, 0, "written", 7) == 7);
+  REQUIRE(a->sync() == 0);
+  char back[8] = {0};
+  REQUIRE(a->read(f, 0, back, 7) == 7);
+  CHECK(std::string(back) == "written");
+  CHECK(ov->block_count() > 0);
+  uint32_t none;
+  CHECK(b->lookup(tmp, "wasm-or-native.txt", &none) == -ENOENT);
+}

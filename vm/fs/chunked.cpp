@@ -27,7 +27,7 @@ namespace gb::fs {
 namespace {
 constexpr size_t kDefaultMaxBytes = 64u << 20;
 
-int64_t now_ms() {
+[[maybe_unused]] int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }

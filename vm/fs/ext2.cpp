@@ -693,7 +693,7 @@ int Ext2::statfs(Ext2StatFs* st) {
   st->avail_blocks = p->free_blocks > p->r_blocks ? p->free_blocks - p->r_blocks : 0;
   st->inodes = p->inodes_count;
   st->free_inodes = p->free_inodes;
-  st->name_max = NAME_MAX;
+  st->name_max = kNameMax;
   return 0;
 }
 

@@ -25,7 +25,7 @@ static void rec_len_put(uint8_t* e, uint32_t len) { put16(e + 4, len >= 65536 ? 
 
 void Ext2::Impl::check_name(std::string_view name) const {
   if (name.empty()) fail(ENOENT);
-  if (name.size() > NAME_MAX) fail(ENAMETOOLONG);
+  if (name.size() > kNameMax) fail(ENAMETOOLONG);
   if (name.find('/') != std::string_view::npos || name.find('\0') != std::string_view::npos) fail(EINVAL);
 }
 
@@ -236,7 +236,7 @@ int Ext2::lookup(uint32_t dir, std::string_view name, uint32_t* ino) {
   Impl* p = p_.get();
   return guard(p, [&]() -> int {
     if (name.empty()) return -ENOENT;
-    if (name.size() > NAME_MAX) return -ENAMETOOLONG;
+    if (name.size() > kNameMax) return -ENAMETOOLONG;
     Impl::Inode d;
     p->read_inode(dir, &d);
     if (!is_dir(d.mode)) return -ENOTDIR;
@@ -327,7 +327,7 @@ int Ext2::mkdir(uint32_t dir, std::string_view name, uint32_t mode, uint32_t uid
     p->read_inode(dir, &d);
     if (!is_dir(d.mode)) return -ENOTDIR;
     if (d.links == 0) return -ENOENT;
-    if (d.links >= LINK_MAX) return -EMLINK;
+    if (d.links >= kLinkMax) return -EMLINK;
     Impl::Slot s;
     if (p->find_entry(d, name, &s)) return -EEXIST;
     Impl::Inode c;
@@ -423,7 +423,7 @@ int Ext2::link(uint32_t dir, std::string_view name, uint32_t ino) {
     p->read_inode(ino, &in);
     if (is_dir(in.mode)) return -EPERM;
     if (in.links == 0) return -ENOENT;
-    if (in.links >= LINK_MAX) return -EMLINK;
+    if (in.links >= kLinkMax) return -EMLINK;
     Impl::Slot s;
     if (p->find_entry(d, name, &s)) return -EEXIST;
     p->add_entry(d, name, ino, in.mode);
@@ -526,7 +526,7 @@ int Ext2::rename(uint32_t olddir, std::string_view oldname, uint32_t newdir, std
       if (sdir && !is_dir(v.mode)) return -ENOTDIR;
       if (!sdir && is_dir(v.mode)) return -EISDIR;
       if (sdir && !p->dir_empty(v)) return -ENOTEMPTY;
-    } else if (sdir && !same && nd.links >= LINK_MAX) {
+    } else if (sdir && !same && nd.links >= kLinkMax) {
       return -EMLINK;
     }
     // 1. the new name

@@ -48,8 +48,8 @@ enum : uint8_t { FT_UNKNOWN = 0, FT_REG = 1, FT_DIR = 2, FT_CHR = 3, FT_BLK = 4,
 uint8_t mode_to_ft(uint32_t mode);
 uint8_t ft_to_dt(uint8_t ft);
 
-constexpr uint32_t LINK_MAX = 32000;
-constexpr uint32_t NAME_MAX = 255;
+constexpr uint32_t kLinkMax = 32000;
+constexpr uint32_t kNameMax = 255;
 
 inline uint16_t get16(const uint8_t* p) { return uint16_t(p[0] | (p[1] << 8)); }
 inline uint32_t get32(const uint8_t* p) {

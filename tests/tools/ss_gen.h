@@ -73,7 +73,7 @@ class Gen {
   std::vector<uint64_t> item_starts;    // addresses where items begin (filled by item())
   std::vector<int> row_hits;            // how often each row was emitted
 
-  explicit Gen(uint64_t seed) : rng_(seed) {
+  explicit Gen(uint64_t seed, bool with_x87 = false) : x87(with_x87), rng_(seed) {
     const gb::OpRow* t = gb::op_table();
     row_hits.assign(gb::op_table_size(), 0);
     for (int k = 0; k < gb::op_table_size(); k++) {
@@ -515,7 +515,11 @@ class Gen {
     if (modrm) {
       if (reg_kind == 'G' && !gpr_ok(e.reg, reg_byte, rex_present)) return false;
       if (reg_kind == 0 && r.ext == gb::XA && !gpr_ok(e.reg, false, rex_present)) return false;
-      if (e.mod == 3 && (rm_kind == 'E' || rm_kind == 'R' || rm_kind == 0) && !gpr_ok(e.rm, rm_byte, rex_present)) return false;
+      // rm names a GPR for E/R operands (and, conservatively, for rows without operand
+      // text), but st(i) for x87 register forms.
+      if (e.mod == 3 && (rm_kind == 'E' || rm_kind == 'R' || (rm_kind == 0 && !is_x87(r))) &&
+          !gpr_ok(e.rm, rm_byte, rex_present))
+        return false;
       if (reg_kind == 'S' && (e.reg >= 8)) return false;
     }
 
@@ -548,6 +552,9 @@ class Gen {
       if (form & gb::F_I8) e.imm = below(17);
       else { pro.push_back(0xb1); pro.push_back((uint8_t)(below(17) + (chance(20) ? 32 : 0))); }  // mov $k,%cl
     }
+    if (m == "maskmovdqu" || m == "maskmovq") {  // stores through [rdi]
+      mov_r32_imm(pro, gb::RDI, (uint32_t)(Layout::MEM_LO + 512 + below(20 * 1024)));
+    }
     if (m == "popf") {
       push_imm32(pro, (uint32_t)((rnd() & (gb::F_ARITH | gb::F_DF)) | 2));
     }
@@ -560,6 +567,15 @@ class Gen {
       s.has_modrm = true; s.mod = 0; s.reg = 0; s.mem = e.mem; s.opcode = {0xc7}; s.imm_size = 4;
       s.imm = 0x1f80 | (below(4) << 13) | (chance(20) ? 0x8040 : 0);
       s.legacy.clear();
+      const std::vector<uint8_t> b = encode(s, item_at + pro.size());
+      pro.insert(pro.end(), b.begin(), b.end());
+    }
+    if (m == "fldcw" && mem_form) {
+      // movw $cw,mem: exceptions masked, random rounding and precision control.
+      Enc s;
+      s.has_modrm = true; s.mod = 0; s.reg = 0; s.mem = e.mem; s.opcode = {0xc7}; s.imm_size = 2;
+      s.legacy = {0x66};
+      s.imm = 0x7f | (below(4) << 8) | (below(4) << 10);
       const std::vector<uint8_t> b = encode(s, item_at + pro.size());
       pro.insert(pro.end(), b.begin(), b.end());
     }

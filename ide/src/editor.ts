@@ -112,6 +112,8 @@ export class EditorArea {
       tabSize: 4,
       insertSpaces: true,
       readOnly: true,
+      wordWrap: 'on',
+      lineNumbers: 'off',
       padding: { top: 8 },
       smoothScrolling: true,
       fixedOverflowWidgets: true,
@@ -170,7 +172,7 @@ export class EditorArea {
       if (next) this.activate(next);
       else {
         this.editor.setModel(this.welcome);
-        this.editor.updateOptions({ readOnly: true });
+        this.editor.updateOptions({ readOnly: true, wordWrap: 'on', lineNumbers: 'off' });
         this.onActiveChange(null);
       }
     }
@@ -188,7 +190,7 @@ export class EditorArea {
     if (this.active && this.active !== f) this.active.view = this.editor.saveViewState();
     this.active = f;
     this.editor.setModel(f.model);
-    this.editor.updateOptions({ readOnly: false });
+    this.editor.updateOptions({ readOnly: false, wordWrap: 'off', lineNumbers: 'on' });
     if (f.view) this.editor.restoreViewState(f.view);
     this.editor.focus();
     this.renderTabs();

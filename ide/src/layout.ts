@@ -15,7 +15,16 @@ export interface LayoutSizes {
   lessonsH: number;
 }
 
-export const DEFAULT_LAYOUT: LayoutSizes = { filesW: 240, rightW: 340, termH: 280, lessonsH: 260 };
+/** Defaults scale with the window (a 1024-px laptop keeps a usable editor). */
+export function defaultLayout(w = window.innerWidth, h = window.innerHeight): LayoutSizes {
+  const clamp = (v: number, lo: number, hi: number) => Math.round(Math.min(Math.max(v, lo), hi));
+  return {
+    filesW: clamp(w * 0.17, 170, 260),
+    rightW: clamp(w * 0.24, 240, 380),
+    termH: clamp(h * 0.34, 160, 340),
+    lessonsH: clamp(h * 0.32, 140, 320),
+  };
+}
 
 const VARS: Record<keyof LayoutSizes, string> = {
   filesW: '--files-w',
@@ -29,13 +38,13 @@ const MIN: Record<keyof LayoutSizes, number> = { filesW: 140, rightW: 200, termH
 export function loadLayout(): LayoutSizes {
   try {
     const v = JSON.parse(localStorage.getItem(LAYOUT_KEY) ?? '{}') as Partial<LayoutSizes>;
-    const out = { ...DEFAULT_LAYOUT };
+    const out = defaultLayout();
     for (const k of Object.keys(out) as (keyof LayoutSizes)[]) {
       if (typeof v[k] === 'number' && Number.isFinite(v[k])) out[k] = v[k]!;
     }
     return out;
   } catch {
-    return { ...DEFAULT_LAYOUT };
+    return defaultLayout();
   }
 }
 
@@ -71,14 +80,15 @@ export class Layout {
   }
 
   reset(): void {
-    this.sizes = { ...DEFAULT_LAYOUT };
+    this.sizes = defaultLayout();
     localStorage.removeItem(LAYOUT_KEY);
     this.apply();
   }
 
   private apply(): void {
+    // Shown sizes give way when the window is too small for the kept ones; kept sizes stay.
     for (const k of Object.keys(VARS) as (keyof LayoutSizes)[]) {
-      this.root.style.setProperty(VARS[k], `${this.sizes[k]}px`);
+      this.root.style.setProperty(VARS[k], `${Math.max(MIN[k], Math.min(this.sizes[k], this.max(k)))}px`);
     }
     this.onChange();
   }
@@ -115,7 +125,7 @@ export class Layout {
       handle.addEventListener('pointerup', up);
       handle.addEventListener('pointercancel', up);
     });
-    handle.addEventListener('dblclick', () => this.set(key, DEFAULT_LAYOUT[key]));
+    handle.addEventListener('dblclick', () => this.set(key, defaultLayout()[key]));
     handle.addEventListener('keydown', (ev) => {
       const step = ev.shiftKey ? 40 : 10;
       const grow = vertical ? ev.key === 'ArrowRight' : ev.key === 'ArrowDown';

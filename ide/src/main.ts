@@ -204,7 +204,7 @@ editor.onActiveChange = (p) => {
 
 async function uploadInto(dir: string, files: DroppedFile[]): Promise<void> {
   let n = 0;
-  const made = new Set<string>();
+  const made = new Set<string>([dir]);
   for (const { relPath, file } of files) {
     const dest = joinPath(dir, relPath);
     if (file.size > MAX_UPLOAD) {
@@ -213,13 +213,14 @@ async function uploadInto(dir: string, files: DroppedFile[]): Promise<void> {
     }
     try {
       const c = running();
-      for (let d = dirname(dest); d !== dir && d.startsWith(dir) && !made.has(d); d = dirname(d)) {
-        made.add(d);
-      }
-      for (const d of [...made].sort()) {
+      // folders dropped from the desktop: create the missing directories, parents first
+      const need: string[] = [];
+      for (let d = dirname(dest); !made.has(d) && d.startsWith(dir + '/'); d = dirname(d)) need.unshift(d);
+      for (const d of need) {
         await c.mkdir(d).catch((e: FsOpError) => {
           if (e.code !== 'EEXIST') throw e;
         });
+        made.add(d);
       }
       await c.write(dest, new Uint8Array(await file.arrayBuffer()));
       n++;

@@ -15,6 +15,9 @@
 //         a long double result differs in its low 11 bits, and a value stored with fstp
 //         m64 can differ in the last bit (double rounding). Results exactly
 //         representable in double (integers below 2^53, dyadic fractions) are identical.
+//         Chains with cancellation amplify this: gcc -O2 code for a*b + a/b - b with
+//         a = 1, b = 7 returns 0.14285714285714324 here, 0.14285714285714286 natively
+//         (measured by running gcc's own output for such functions in the VM).
 //       - the exponent range is the double one: results beyond ~1.8e308 become inf (OE
 //         is raised), below ~4.9e-324 become 0; 80-bit values outside the double range
 //         load as inf / 0 (fld m80).
@@ -40,7 +43,8 @@
 //   * Exception flags: IE (invalid, incl. stack faults with SF), ZE and DE (fld of an
 //     m32/m64 denormal) are raised as on hardware; OE when a finite operation overflows
 //     the double range; PE/UE/C1 ("rounded up") only where the rounding is done in
-//     software (fist, frndint, fbstp, fst m32, fld m80). Masked responses are always
+//     software (fist, frndint, fbstp, fst m32; fld m80 is a move on hardware and raises
+//     nothing here either, even when it rounds). Masked responses are always
 //     applied. If the guest unmasks an exception (FCW) and it occurs, ES and B are set
 //     and the next waiting x87 instruction (or fwait) raises SIGFPE (FpFault), like #MF;
 //     the faulting instruction itself still completes with the masked response.

@@ -5,6 +5,7 @@
 //
 // Runs one guest program with the host's stdin/stdout/stderr and exits with the guest's
 // status (128 + signal when it was killed). See usage() for the details.
+#include "vm/fs/ext2_vfs.h"
 #include "vm/fs/hostfs.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/syscall.h"
@@ -30,8 +31,9 @@ const char* kUsage =
     "\n"
     "options:\n"
     "  --root DIR          guest root directory (a host directory, e.g. a debootstrap'd Debian)\n"
-    "  --image IMAGE       guest root from an ext2 image or chunk manifest (not supported yet:\n"
-    "                      needs the storage issue; use --root)\n"
+    "  --image IMAGE       guest root from an ext2 image: a raw .ext2 file, a chunk manifest.json\n"
+    "                      (or its directory), or an http:// URL of one\n"
+    "  --overlay FILE      keep the guest's writes to --image in FILE (default: in memory only)\n"
     "  --cwd DIR           working directory inside the guest (default /)\n"
     "  --env K=V           set an environment variable (repeatable; overrides the defaults\n"
     "                      PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=<host's> LANG=C.UTF-8)\n"
@@ -50,7 +52,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct Options {
-  std::string root, image, cwd = "/", jit = "off";
+  std::string root, image, overlay, cwd = "/", jit = "off";
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false;
   std::vector<std::string> prog;
@@ -131,6 +133,7 @@ static int cmd_run(const std::vector<std::string>& args) {
     if (a == "--") { i++; break; }
     if (take(args, i, "--root", v)) o.root = v;
     else if (take(args, i, "--image", v)) o.image = v;
+    else if (take(args, i, "--overlay", v)) o.overlay = v;
     else if (take(args, i, "--cwd", v)) o.cwd = v;
     else if (take(args, i, "--env", v)) {
       if (v.find('=') == std::string::npos || v[0] == '=') return usage_error("--env wants K=V, got '" + v + "'");
@@ -148,21 +151,39 @@ static int cmd_run(const std::vector<std::string>& args) {
   for (; i < args.size(); i++) o.prog.push_back(args[i]);
   if (o.prog.empty()) return usage_error("no PROGRAM given");
   if (!o.image.empty() && !o.root.empty()) return usage_error("give --root or --image, not both");
-  if (!o.image.empty()) {
-    fprintf(stderr, "glassbox: --image is not supported yet: needs the storage issue (ext2); use --root DIR\n");
-    return 2;
-  }
-  if (o.root.empty()) return usage_error("no guest root: give --root DIR (or --image IMAGE once supported)");
+  if (o.root.empty() && o.image.empty()) return usage_error("no guest root: give --root DIR or --image IMAGE");
+  if (!o.overlay.empty() && o.image.empty()) return usage_error("--overlay needs --image");
 
   std::string err;
-  auto fs = HostFs::open(o.root, err);
-  if (!fs) {
-    fprintf(stderr, "glassbox: --root %s\n", err.c_str());
-    return 2;
+  std::shared_ptr<FileSystem> fs;
+  std::shared_ptr<Ext2Fs> ext2;
+  if (!o.image.empty()) {
+    Ext2FsOptions eo;
+    eo.overlay = o.overlay;
+    ext2 = Ext2Fs::open(o.image, eo, err);
+    if (!ext2) {
+      fprintf(stderr, "glassbox: --image %s: %s\n", o.image.c_str(), err.c_str());
+      return 2;
+    }
+    fs = ext2;
+  } else {
+    fs = HostFs::open(o.root, err);
+    if (!fs) {
+      fprintf(stderr, "glassbox: --root %s\n", err.c_str());
+      return 2;
+    }
   }
   KernelOptions ko;
   ko.quiet = o.quiet;
   Kernel k(fs, ko);
+  if (ext2) {
+    Kernel* kp = &k;
+    ext2->set_creds([kp](uint32_t* uid, uint32_t* gid) {
+      *uid = kp->current ? kp->current->euid : 0;
+      *gid = kp->current ? kp->current->egid : 0;
+    });
+    attach_ext2_trace(k, *ext2);
+  }
   for (auto& w : k.mount_standard())
     if (!o.quiet) fprintf(stderr, "glassbox: warning: %s\n", w.c_str());
 
@@ -242,6 +263,11 @@ static int cmd_run(const std::vector<std::string>& args) {
               proc.bc.invalidations, proc.nsyscalls, proc.mem->resident_pages() * 4, o.jit.c_str());
     }
     if (strace_id) k.trace.unsubscribe(strace_id);
+  }
+  // Everything the guest wrote reaches the overlay before we go.
+  if (ext2) {
+    const int se = ext2->sync();
+    if (se < 0) fprintf(stderr, "glassbox: writing the overlay failed: %s\n", errno_message(-se));
   }
   host_restore_terminal();
   return status;

@@ -149,6 +149,8 @@ class FileSystem {
   virtual const char* type_name() const = 0;  // "hostfs", "ext2", "proc", "devfs"
   virtual uint64_t dev() const { return dev_; }
   virtual int statfs(lx_statfs& out);
+  // Writes everything buffered to stable storage (sync(2), syncfs(2)). Returns -errno.
+  virtual int sync() { return 0; }
   uint64_t dev_ = 0;  // st_dev of every inode (set by the file system; Vfs::mount fills 0)
 };
 

@@ -31,6 +31,7 @@
 namespace gb {
 
 class Process;
+class Ext2Fs;
 
 // ---- 1. Kernel ------------------------------------------------------------------------
 struct KernelOptions {
@@ -143,6 +144,9 @@ class Process : public CpuHost {
   void handle_exception(const CpuException& ex);
   int exec_depth_ = 0;
 };
+
+// Forwards an ext2 file system's read events to k.trace as TraceKind::FsRead.
+void attach_ext2_trace(Kernel& k, Ext2Fs& fs);
 
 // The engine's CPUID (leaf, subleaf) -> eax ebx ecx edx (guest_cpuid.cpp).
 void guest_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);

@@ -588,10 +588,13 @@ SYS(removexattr) { return xattr_get(p, a, true, false); }
 SYS(lremovexattr) { return xattr_get(p, a, false, false); }
 SYS(fremovexattr) { return xattr_get(p, a, true, true); }
 
-SYS(sync) { return 0; }
+SYS(sync) {
+  for (auto& m : p.k.vfs.mounts()) m.fs->sync();
+  return 0;
+}
 SYS(syncfs) {
   GET_FILE(f, 0);
-  return 0;
+  return f->node->fs()->sync();
 }
 
 }  // namespace

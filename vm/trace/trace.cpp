@@ -14,6 +14,7 @@ const char* trace_kind_name(TraceKind k) {
     case TraceKind::Signal: return "signal";
     case TraceKind::Fault: return "fault";
     case TraceKind::Message: return "message";
+    case TraceKind::FsRead: return "fs-read";
   }
   return "?";
 }

@@ -19,6 +19,10 @@
 //   Signal         nr = signal, args[0] = fault address, args[1] = rip, text = reason
 //   Fault          as Signal, for faults that kill the process
 //   Message        text = free-form engine message ("unimplemented syscall ...")
+//   FsRead         a file system read (ext2): nr = what (0 data, 1 inode, 2 bitmap,
+//                  3 indirect, 4 dir, 5 super, 6 xattr, 7 symlink), ret = source
+//                  (0 cache, 1 overlay, 2 base/network, as fs::ReadSource), args = ino,
+//                  logical block, physical block, blocks, bytes fetched, chunk (-1: none)
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -28,7 +32,7 @@
 
 namespace gb {
 
-enum class TraceKind : uint8_t { SyscallEnter, SyscallExit, Exec, Exit, Signal, Fault, Message };
+enum class TraceKind : uint8_t { SyscallEnter, SyscallExit, Exec, Exit, Signal, Fault, Message, FsRead };
 const char* trace_kind_name(TraceKind k);
 
 struct TraceEvent {

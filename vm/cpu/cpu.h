@@ -68,7 +68,7 @@ union Xmm {
 
 // x87 is computed in double precision (DESIGN.md); 80-bit loads and stores convert.
 struct X87 {
-  double st[8];     // physical registers, st(i) = st[(top + i) & 7]
+  double st[8] = {};  // physical registers, st(i) = st[(top + i) & 7]
   uint16_t fcw = 0x037f;
   uint16_t fsw = 0;
   uint16_t ftw = 0xffff;  // 2 bits per register, 3 = empty

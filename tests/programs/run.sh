@@ -22,7 +22,7 @@ while IFS= read -r line; do
   input=/dev/null
   if [[ $line == @* ]]; then input="$here/input/${line%% *}"; input=${input/\/@/\/}; line=${line#* }; fi
   eval "argv=($line)"
-  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb chroot "$ROOT" "${argv[@]}" >"$tmp/native.$n" 2>"$tmp/native.err.$n" <"$input"
+  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb /usr/sbin/chroot "$ROOT" "${argv[@]}" >"$tmp/native.$n" 2>"$tmp/native.err.$n" <"$input"
   nst=$?
   timeout 600 "${ENGINE[@]}" "${argv[@]}" >"$tmp/engine.$n" 2>"$tmp/engine.err.$n" <"$input"
   est=$?

@@ -44,7 +44,7 @@ def timed(cmd, stdin=subprocess.DEVNULL):
 
 
 def stats_icount(stderr):
-    m = re.search(rb"instructions[=: ]+(\d+)", stderr)
+    m = re.search(rb"stats: (\d+) instructions", stderr)
     return int(m.group(1)) if m else None
 
 
@@ -68,7 +68,7 @@ def main():
 
     # (name, native cmd, qemu cmd, guest root for the engine, guest argv)
     workloads = [
-        ("cpu_bound (static C, -O2)", [exe], [qemu, exe] if qemu else None, "/", [exe]),
+        ("cpu_bound 4 (static C, -O2)", [exe, "4"], [qemu, exe, "4"] if qemu else None, "/", [exe, "4"]),
         ("python3 sum(range(10**6))",
          ["chroot", root, "/usr/bin/python3", "-c", "sum(range(10**6))"],
          [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", "sum(range(10**6))"] if qemu else None,

@@ -36,9 +36,13 @@ def default_root():
     return "/"
 
 
+# No run may write into the image cache's rootfs (python would add __pycache__ files).
+ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+
+
 def timed(cmd, stdin=subprocess.DEVNULL):
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdin=stdin, capture_output=True)
+    p = subprocess.run(cmd, stdin=stdin, capture_output=True, env=ENV)
     dt = time.perf_counter() - t0
     return dt, p
 
@@ -61,8 +65,9 @@ def main():
     exe = os.path.join(tmp, "cpu_bound")
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
-    engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats"]
-    node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run", "--stats"]
+    engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats", "--env", "PYTHONDONTWRITEBYTECODE=1"]
+    node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run", "--stats",
+                   "--env", "PYTHONDONTWRITEBYTECODE=1"]
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
     qemu = shutil.which("qemu-x86_64")
 

@@ -2,7 +2,8 @@
 # tests/programs/run.sh — real Debian programs: the engine vs a native chroot of the same
 # root. Usage: tests/programs/run.sh [ROOT] [ENGINE...]
 #   ROOT    the guest root directory (default: the default image's rootfs from tools/mkimage)
-#   ENGINE  the engine command prefix up to the guest program (default: build/glassbox run --root ROOT --)
+#   ENGINE  the engine command prefix up to the guest program (default: build/glassbox run --root ROOT --);
+#           write @ROOT@ for the guest root (the suite runs in a private hard-link copy of ROOT)
 # Each case in cases.txt runs directly both ways ("@FILE" feeds input/FILE on stdin); stdout and
 # exit status must match.
 set -uo pipefail
@@ -13,11 +14,20 @@ shift || true
 if [ -z "$ROOT" ] || [ ! -x "$ROOT/bin/sh" ]; then
   echo "programs: no guest root (build the default image first: tools/start)"; echo "0 passed, 1 failed"; exit 1
 fi
-if [ $# -gt 0 ]; then ENGINE=("$@"); else ENGINE=("$top/build/glassbox" run --root "$ROOT" --env TERM=dumb --env HOME=/root --); fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# Never run in the image cache's rootfs itself: a program run as root there (python writing
+# __pycache__) would change the cache behind mkimage's back. A hard-link copy is instant,
+# and files programs create or replace land only in the copy.
+cp -al "$ROOT" "$tmp/root" && ROOT="$tmp/root"
+# ENGINE args may name the root as @ROOT@ (replaced by the private copy).
+if [ $# -gt 0 ]; then ENGINE=("${@//@ROOT@/$ROOT}"); else ENGINE=("$top/build/glassbox" run --root "$ROOT" --env TERM=dumb --env HOME=/root --); fi
 pass=0; fail=0; n=0
 while IFS= read -r line; do
   case "$line" in ''|'#'*) continue;; esac
+  if [[ $line == %hostfs* ]]; then
+    [ "${PROGRAMS_IMAGE:-0}" = 1 ] && continue
+    line=${line#%hostfs }
+  fi
   n=$((n + 1))
   input=/dev/null
   if [[ $line == @* ]]; then input="$here/input/${line%% *}"; input=${input/\/@/\/}; line=${line#* }; fi

@@ -43,6 +43,10 @@ struct Layout {
 struct BlockEntry { const char* mnemonic; const char* why; };
 inline const BlockEntry kBlock[] = {
     {"syscall", "enters the kernel: the native side would run a real syscall"},
+    {"rcpps", "approximate reciprocal: the precision is model-specific (Intel and AMD differ); the engine returns the exact value"},
+    {"rcpss", "approximate reciprocal: model-specific precision"},
+    {"rsqrtps", "approximate reciprocal square root: model-specific precision"},
+    {"rsqrtss", "approximate reciprocal square root: model-specific precision"},
     {"cpuid", "describes different CPUs by design (engine: baseline + SSE2)"},
     {"rdtsc", "time stamp counter differs by nature"},
     {"rdtscp", "time stamp counter differs by nature"},

@@ -21,6 +21,20 @@ EM_JS(int, gb_js_link, (const char* from, const char* to), {
     return m[e.code] || 5;
   }
 });
+// emcc 3.1.6's utimensat hands milliseconds to node's fs.utimesSync, which takes seconds
+// (times end up clamped to 2^31-1). Call node directly with seconds. A double of seconds
+// carries about a quarter of a microsecond near today's dates: finer than that cannot
+// cross node's API. Returns 0 or a Linux errno.
+EM_JS(int, gb_js_utimes, (const char* path, double at, double mt, int nofollow), {
+  try {
+    var fs = require('fs');
+    (nofollow && fs.lutimesSync ? fs.lutimesSync : fs.utimesSync)(UTF8ToString(path), at, mt);
+    return 0;
+  } catch (e) {
+    var m = {ENOENT: 2, EPERM: 1, EACCES: 13, ENOTDIR: 20, EROFS: 30, ELOOP: 40};
+    return m[e.code] || 5;
+  }
+});
 #endif
 
 namespace gb {
@@ -313,10 +327,17 @@ class HostInode : public Inode {
       else if (in[i]->nsec == kUtimeNow) ts[i] = now;
       else { ts[i].tv_sec = (time_t)in[i]->sec; ts[i].tv_nsec = (long)in[i]->nsec; }
     }
+#ifdef __EMSCRIPTEN__
+    const std::string path = parent_ ? parent_->host_path(name_) : host_path(".");
+    const int e2 = gb_js_utimes(path.c_str(), ts[0].tv_sec + ts[0].tv_nsec / 1e9, ts[1].tv_sec + ts[1].tv_nsec / 1e9,
+                                parent_ ? 1 : 0);
+    return -e2;
+#else
     int r;
     if (!parent_) r = futimens(dfd_, ts);
     else r = utimensat(parent_->dfd_, name_.c_str(), ts, AT_SYMLINK_NOFOLLOW);
     return r < 0 ? herr() : 0;
+#endif
   }
 
  private:

@@ -743,12 +743,15 @@ int ChunkedDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
   if ((last - first + 1) * cs > opt_.cache_bytes) {
     // a very long read: do it chunk by chunk
     uint8_t* p = static_cast<uint8_t*>(buf);
-    for (uint64_t c = first; c <= last; c++) {
+    uint64_t reads = stats_.reads, bytes = stats_.bytes_read;
+    int r = 0;
+    for (uint64_t c = first; c <= last && r == 0; c++) {
       uint64_t s = std::max(off, c * cs), e = std::min(off + len, (c + 1) * cs);
-      int r = read(s, p + (s - off), size_t(e - s), info);
-      if (r) return r;
+      r = read(s, p + (s - off), size_t(e - s), info);
     }
-    return 0;
+    stats_.reads = reads;  // counted once, above
+    stats_.bytes_read = bytes;
+    return r;
   }
   for (uint64_t c = first; c <= last; c++)  // keep this read's cached chunks safe from eviction
     if (!m_.chunks[c].zero && index_.count(c)) lookup(c);

@@ -49,11 +49,20 @@ pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
+CHROOT=$(command -v chroot || echo /usr/sbin/chroot)
+# The native chroot gets /proc and /dev like the engine's guest, in a private mount
+# namespace when possible (nothing stays mounted afterwards).
+USE_NS=0
+if [ "$ROOT" != / ] && unshare --mount --fork true 2>/dev/null; then USE_NS=1; fi
 native() {  # native GUEST_PATH ARGS...
   if [ "$ROOT" = / ]; then
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
+  elif [ $USE_NS = 1 ]; then
+    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb unshare --mount --fork \
+      sh -c 'mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && r=$1 && shift && exec "$0" "$r" "$@"' \
+      "$CHROOT" "$ROOT" "$@"
   else
-    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb chroot "$ROOT" "$@"
+    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$CHROOT" "$ROOT" "$@"
   fi
 }
 

@@ -235,6 +235,7 @@ void Process::run_slice(uint64_t budget) {
   const CpuException ex = gb::run(cpu, bc, budget);
   retired_mem_.reset();
   if (ex.kind != CpuException::NONE && !exited) handle_exception(ex);
+  flush_exit_event();
 }
 
 int Process::run() {
@@ -248,12 +249,7 @@ void Process::exit_now(int code) {
   exit_code = code & 0xff;
   cpu.stop = true;
   regs_replaced = true;
-  if (k.trace.enabled()) {
-    TraceEvent ev = k.trace.make(TraceKind::Exit, pid, tid, cpu.icount);
-    ev.ret = (exit_code & 0xff) << 8;
-    ev.set_text("exited with " + std::to_string(exit_code));
-    k.trace.emit(ev);
-  }
+  exit_event_due_ = true;  // emitted after the syscall's own event (flush_exit_event)
 }
 
 void Process::kill_with(int sig, const std::string& reason) {
@@ -263,14 +259,24 @@ void Process::kill_with(int sig, const std::string& reason) {
   cpu.stop = true;
   regs_replaced = true;
   if (!reason.empty()) k.message(reason);
-  if (k.trace.enabled()) {
-    TraceEvent ev = k.trace.make(TraceKind::Exit, pid, tid, cpu.icount);
-    ev.ret = sig;
-    ev.nr = (uint16_t)sig;
-    const char* n = signal_name(sig);
-    ev.set_text(std::string("killed by ") + (n ? n : std::to_string(sig)));
-    k.trace.emit(ev);
+  exit_event_due_ = true;
+}
+
+void Process::flush_exit_event() {
+  if (!exit_event_due_) return;
+  exit_event_due_ = false;
+  if (!k.trace.enabled()) return;
+  TraceEvent ev = k.trace.make(TraceKind::Exit, pid, tid, cpu.icount);
+  if (killed_by) {
+    ev.ret = killed_by;
+    ev.nr = (uint16_t)killed_by;
+    const char* n = signal_name(killed_by);
+    ev.set_text(std::string("killed by ") + (n ? n : std::to_string(killed_by)));
+  } else {
+    ev.ret = (exit_code & 0xff) << 8;
+    ev.set_text("exited with " + std::to_string(exit_code));
   }
+  k.trace.emit(ev);
 }
 
 static std::string hex(uint64_t v) {

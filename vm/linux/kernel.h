@@ -85,6 +85,8 @@ class Process : public CpuHost {
 
   void exit_now(int code);                             // exit_group
   void kill_with(int sig, const std::string& reason);  // terminated by a signal
+  // Emits the Exit trace event of an exit_now/kill_with (after the syscall's own event).
+  void flush_exit_event();
 
   // ---- CpuHost ----
   void syscall(Cpu& cpu) override;
@@ -140,6 +142,7 @@ class Process : public CpuHost {
   bool regs_replaced = false;
 
  private:
+  bool exit_event_due_ = false;
   std::unique_ptr<AddressSpace> retired_mem_;  // the pre-execve address space, freed after the slice
   void handle_exception(const CpuException& ex);
   int exec_depth_ = 0;

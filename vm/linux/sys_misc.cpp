@@ -104,11 +104,28 @@ SYS(getcpu) {
   return 0;
 }
 SYS(enosys) { return -LX_ENOSYS; }
+
+// Sockets come with the processes issue. Until then socket() reports that no address
+// family is supported (what glibc's NSS and libselinux probe before falling back), and
+// the calls that ask whether an fd is a socket answer "no".
+SYS(socket) { return -LX_EAFNOSUPPORT; }
+SYS(socketpair) { return -LX_EAFNOSUPPORT; }
+SYS(notsock) {
+  if (!p.fds.get(arg_int(a, 0))) return -LX_EBADF;
+  return -LX_ENOTSOCK;
+}
 SYS(ioprio) { return 0; }
 
 }  // namespace
 
 void register_sys_misc(SyscallTable& t) {
+  t.add(41, "socket", sys_socket, {I(), I(), I()});
+  t.add(42, "connect", sys_notsock, {FD(), P(), I()});
+  t.add(51, "getsockname", sys_notsock, {FD(), P(), P()});
+  t.add(52, "getpeername", sys_notsock, {FD(), P(), P()});
+  t.add(53, "socketpair", sys_socketpair, {I(), I(), I(), P()});
+  t.add(54, "setsockopt", sys_notsock, {FD(), I(), I(), P(), I()});
+  t.add(55, "getsockopt", sys_notsock, {FD(), I(), I(), P(), P()});
   t.add(24, "sched_yield", sys_sched_yield, {});
   t.add(99, "sysinfo", sys_sysinfo, {K(A_OUT_PTR)});
   t.add(143, "sched_getparam", sys_sched_getparam, {I(), P()});

@@ -86,6 +86,7 @@ void Process::syscall(Cpu& c) {
     for (int i = 0; i < 6; i++) ev.args[i] = a[i];
     ev.set_text(format_sys_exit(*this, *d, a, f, ret));
     k.trace.emit(ev);
+    flush_exit_event();
   } else {
     ret = d->fn(*this, a);
   }

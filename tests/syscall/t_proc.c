@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   CHECK(getpid() == gettid());
   CHECK(getppid() >= 0);
   CHECK(getpgrp() > 0);
-  CHECK(getsid(0) > 0);
+  CHECK(getsid(0) >= 0);  // 0 when the session leader lives outside our pid namespace (CI containers)
   uid_t r, e, s;
   SHOW(getresuid(&r, &e, &s));
   CHECK(r == getuid() && e == geteuid() && s == getuid());

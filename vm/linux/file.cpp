@@ -472,3 +472,11 @@ void host_restore_terminal() {
 }
 
 }  // namespace gb
+
+namespace gb {
+namespace {
+uint64_t g_wait_gen = 1;
+}
+void wake_waiters() { g_wait_gen++; }
+uint64_t wait_generation() { return g_wait_gen; }
+}  // namespace gb

@@ -83,9 +83,15 @@ class AnonFs : public FileSystem {
 };
 
 // ---- 4. pipes -------------------------------------------------------------------------
-// Single process: a read that would block while a writer is still open cannot be
-// woken by anyone, so it returns kWouldBlockForever (the caller reports the deadlock).
-constexpr int64_t kWouldBlockForever = -100000;
+// Blocking (docs/processes.md): an operation that cannot complete now returns kBlock
+// (from Inode::read/write and from syscall handlers). The dispatcher parks the task and
+// re-executes the whole syscall after wake_waiters() was called, a deadline passed or a
+// signal arrived. Call wake_waiters() after every state change that may let a parked
+// call finish (data or space in a pipe, a close, an exit, a futex wake ...).
+constexpr int64_t kBlock = -100000;
+void wake_waiters();
+uint64_t wait_generation();
+constexpr int64_t kWouldBlockForever = kBlock;  // old name, being removed
 void make_pipe(InodeRef& read_end, InodeRef& write_end);
 bool is_guest_pipe(const Inode& n);
 

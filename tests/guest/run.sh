@@ -11,6 +11,18 @@
 # their libc from it. With ROOT=/ the binaries live in a host temp dir; otherwise they go
 # to ROOT/tmp/ and the native run uses `chroot ROOT` (needs root).
 #
+#   tests/guest/run.sh "ENGINE CMD" IMAGE      (image mode)
+#     e.g. tests/guest/run.sh build/glassbox build/image/manifest.json
+#          tests/guest/run.sh "node --no-experimental-fetch build-wasm/glassbox.js" build/image/manifest.json
+#
+# IMAGE (a chunk manifest …/manifest.json, a raw .ext2 or an http:// URL) makes the
+# engine boot from the image: "run --image IMAGE --overlay TMP/overlay --" is added to
+# ENGINE CMD (the glassbox executable or node + glassbox.js). Each compiled binary is
+# put into that throwaway overlay at /var/tmp/glassbox-guest.XXXXXX by
+# tests/storage/storage_tool (the image itself is never written), and the native run
+# uses a chroot of a hard-link copy of the image's rootfs (GUEST_IMAGE_ROOT, default
+# `tools/mkimage/mkimage plan images/default --print-root`).
+#
 # Variants: O0-static O0-dynamic O2-static O2-dynamic O2-static-pie, unless the source has
 # a line "glassbox-guest: flags=... variants=O0,O2" (then only those -O levels, with those
 # flags, e.g. -nostdlib -static for the libc-free assembly program).
@@ -31,6 +43,25 @@ if [ $# -lt 1 ] || [ -z "$1" ]; then
 fi
 read -r -a ENGINE <<<"$1"
 ROOT=${2:-/}
+IMAGE=""
+case "$ROOT" in
+  http://*|*.json|*.ext2)
+    IMAGE=$ROOT
+    TOP=$(cd "$HERE/../.." && pwd)
+    IROOT=${GUEST_IMAGE_ROOT:-$("$TOP/tools/mkimage/mkimage" plan "$TOP/images/default" --print-root 2>/dev/null)}
+    TOOL=$("$TOP/tests/storage/storage_tool.sh")
+    if [ -z "$IROOT" ] || [ ! -x "$IROOT/bin/sh" ] || [ -z "$TOOL" ] || [ ! -x "$TOOL" ]; then
+      echo "guest: image mode needs the image's rootfs ($IROOT) and $TOOL"; echo "0 passed, 1 failed"; exit 1
+    fi
+    IWORK=$(mktemp -d /tmp/glassbox-guest-image.XXXXXX)
+    cp -al "$IROOT" "$IWORK/root" || { echo "guest: cannot copy $IROOT"; echo "0 passed, 1 failed"; exit 1; }
+    ROOT=$IWORK/root
+    case " ${ENGINE[*]} " in
+      *" run "*) ;;
+      *) ENGINE+=(run --image "$IMAGE" --overlay "$IWORK/overlay" --) ;;
+    esac
+    ;;
+esac
 ROOT=${ROOT%/}
 [ -z "$ROOT" ] && ROOT=/
 TIMEOUT=${GUEST_TIMEOUT:-300}
@@ -41,27 +72,38 @@ TUNABLES=${GUEST_NATIVE_TUNABLES:-glibc.cpu.hwcaps=-AVX,-AVX2,-FMA,-FMA4,-AVX512
 if [ "$ROOT" = / ]; then
   WORK=$(mktemp -d /tmp/glassbox-guest.XXXXXX)
   GUEST_DIR=$WORK
+elif [ -n "$IMAGE" ]; then  # not /tmp: the image's /tmp may be a memory fs
+  WORK=$(mktemp -d "$ROOT/var/tmp/glassbox-guest.XXXXXX")
+  GUEST_DIR=/var/tmp/$(basename "$WORK")
 else
   mkdir -p "$ROOT/tmp"
   WORK=$(mktemp -d "$ROOT/tmp/glassbox-guest.XXXXXX")
   GUEST_DIR=/tmp/$(basename "$WORK")
 fi
-cleanup() { [ "${GUEST_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"; }
+cleanup() {
+  if [ "${GUEST_KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  if [ -n "$IMAGE" ]; then [ "${GUEST_KEEP:-0}" = 1 ] && echo "kept $IWORK" || rm -rf "$IWORK"; fi
+}
 trap cleanup EXIT
 
 pass=0
 fail=0
+CHROOT=$(command -v chroot || echo /usr/sbin/chroot)   # not in the env -i PATH below
 # run_native BIN: prints stdout to $WORK/native.out, returns the exit status.
 run_native() {
   local bin=$1
   if [ "$ROOT" = / ]; then
     env -i PATH=/usr/bin:/bin LC_ALL=C GLIBC_TUNABLES="$TUNABLES" timeout "$TIMEOUT" "$WORK/$bin" </dev/null >"$WORK/native.out" 2>"$WORK/native.err"
   else
-    env -i PATH=/usr/bin:/bin LC_ALL=C GLIBC_TUNABLES="$TUNABLES" timeout "$TIMEOUT" chroot "$ROOT" "$GUEST_DIR/$bin" </dev/null >"$WORK/native.out" 2>"$WORK/native.err"
+    env -i PATH=/usr/bin:/bin LC_ALL=C GLIBC_TUNABLES="$TUNABLES" timeout "$TIMEOUT" "$CHROOT" "$ROOT" "$GUEST_DIR/$bin" </dev/null >"$WORK/native.out" 2>"$WORK/native.err"
   fi
 }
 run_engine() {
   local bin=$1
+  if [ -n "$IMAGE" ] && ! "$TOOL" put "$IMAGE" "$GUEST_DIR" "$WORK/$bin" --overlay "$IWORK/overlay" >"$WORK/engine.err" 2>&1; then
+    echo "(storage_tool put failed)" >"$WORK/engine.out"
+    return 125
+  fi
   env LC_ALL=C timeout "$TIMEOUT" "${ENGINE[@]}" "$GUEST_DIR/$bin" </dev/null >"$WORK/engine.out" 2>"$WORK/engine.err"
 }
 

@@ -5,6 +5,10 @@
 //   storage_tool cat     SOURCE PATH [--overlay F]     print a file
 //   storage_tool ls      SOURCE PATH [--overlay F]     list a directory
 //   storage_tool export  SOURCE OUT [--overlay F]      base + overlay -> raw image
+//   storage_tool put     SOURCE GUESTDIR HOSTPATH... --overlay F
+//       copies host files (directories recursively; mode kept, owner root) into GUESTDIR
+//       (created with its parents, mode 0755) through ext2 + the overlay file; the base
+//       is never written. The guest test suites place their programs this way.
 //   storage_tool measure SOURCE LIST [--readahead none|seq|whole] [--cache-mb N] [--trace]
 //       replays LIST (lines "exec|open|dir|stat PATH", tests/storage/trace_to_list.py)
 //       on a cold cache: paths are resolved (symlinks, ..), opened files are read whole
@@ -12,6 +16,11 @@
 //       prints chunks/bytes fetched, round trips (fetch batches), cache hits.
 // SOURCE: an http:// URL, a directory with manifest.json, a manifest path, or a raw
 // .ext2 image.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -129,9 +138,81 @@ void print_stats(const char* label, const DeviceStats& st, const Ext2::Counters&
          (unsigned long long)c.meta_reads, (unsigned long long)c.data_reads, secs);
 }
 
+// put: copies host file or directory `host` to `name` in guest directory `dir`.
+int put_path(Ext2& fs, uint32_t dir, const std::string& name, const std::string& host) {
+  struct stat hs;
+  if (lstat(host.c_str(), &hs) != 0) return -errno;
+  uint32_t ino = 0;
+  if (fs.lookup(dir, name, &ino) == 0) {  // replace an existing file (not a directory)
+    Ext2Stat st;
+    if (fs.stat(ino, &st) == 0 && (st.mode & 0170000) != 0040000) {
+      int rc = fs.unlink(dir, name);
+      if (rc) return rc;
+      ino = 0;
+    }
+  } else {
+    ino = 0;
+  }
+  if (S_ISDIR(hs.st_mode)) {
+    if (!ino) {
+      int rc = fs.mkdir(dir, name, hs.st_mode & 07777, 0, 0, &ino);
+      if (rc) return rc;
+    }
+    DIR* d = opendir(host.c_str());
+    if (!d) return -errno;
+    int rc = 0;
+    while (struct dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      if ((rc = put_path(fs, ino, n, host + "/" + n)) != 0) break;
+    }
+    closedir(d);
+    return rc;
+  }
+  if (S_ISLNK(hs.st_mode)) {
+    char t[4096];
+    ssize_t n = readlink(host.c_str(), t, sizeof t);
+    if (n < 0) return -errno;
+    return fs.symlink(dir, name, std::string_view(t, size_t(n)), 0, 0, &ino);
+  }
+  if (!S_ISREG(hs.st_mode)) return -EINVAL;
+  int fd = ::open(host.c_str(), O_RDONLY);
+  if (fd < 0) return -errno;
+  int rc = fs.create(dir, name, 0100000 | (hs.st_mode & 07777), 0, 0, &ino);
+  std::vector<uint8_t> buf(1 << 20);
+  uint64_t off = 0;
+  while (rc == 0) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) rc = -errno;
+    if (n <= 0) break;
+    int64_t w = fs.write(ino, off, buf.data(), uint64_t(n));
+    if (w != n) rc = w < 0 ? int(w) : -EIO;
+    off += uint64_t(n);
+  }
+  ::close(fd);
+  return rc;
+}
+
+// put: creates the absolute guest directory `path` and its parents; *out its inode.
+int mkdir_p(Ext2& fs, const std::string& path, uint32_t* out) {
+  uint32_t cur = Ext2::kRootIno;
+  std::stringstream ss(path);
+  std::string c;
+  while (std::getline(ss, c, '/')) {
+    if (c.empty() || c == ".") continue;
+    uint32_t ino;
+    int rc = fs.lookup(cur, c, &ino);
+    if (rc == -ENOENT) rc = fs.mkdir(cur, c, 0755, 0, 0, &ino);
+    if (rc) return rc;
+    cur = ino;
+  }
+  *out = cur;
+  return 0;
+}
+
 int usage() {
   fprintf(stderr,
-          "usage: storage_tool walk|cat|ls|export|measure SOURCE [ARG] [--overlay F] [--readahead none|seq|whole] "
+          "usage: storage_tool walk|cat|ls|export|put|measure SOURCE [ARG] [--overlay F] [--readahead none|seq|whole] "
           "[--cache-mb N] [--trace]\n");
   return 2;
 }
@@ -251,6 +332,23 @@ int main(int argc, char** argv) {
     if (pos.size() < 3) return usage();
     int rc = export_image(s.top.get(), pos[2], &err);
     if (rc) fprintf(stderr, "export: %s\n", err.c_str());
+    return rc ? 1 : 0;
+  }
+  if (cmd == "put") {
+    if (pos.size() < 4 || o.overlay.empty()) return usage();
+    uint32_t dir;
+    int rc = mkdir_p(*s.fs, pos[2], &dir);
+    for (size_t i = 3; rc == 0 && i < pos.size(); i++) {
+      std::string h = pos[i];
+      while (h.size() > 1 && h.back() == '/') h.pop_back();
+      size_t sl = h.rfind('/');
+      rc = put_path(*s.fs, dir, sl == std::string::npos ? h : h.substr(sl + 1), h);
+      if (rc) fprintf(stderr, "put %s: %s\n", h.c_str(), strerror(-rc));
+    }
+    if (int src2 = s.fs->sync(); rc == 0 && src2 != 0) {
+      rc = src2;
+      fprintf(stderr, "put: sync: %s\n", strerror(-rc));
+    }
     return rc ? 1 : 0;
   }
   if (cmd == "measure") {

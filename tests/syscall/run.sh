@@ -13,11 +13,46 @@
 #                 or just the glassbox executable / glassbox.js (then "run --root ROOT --"
 #                 is added). Default: build/glassbox (or build-linux/glassbox).
 #
+#   tests/syscall/run.sh IMAGE [GLASSBOX_CMD]      (image mode)
+#
+#   IMAGE         a chunk manifest (…/manifest.json), a raw .ext2 image or an http:// URL:
+#                 the engine boots from it (--image) with a throwaway overlay in a temp dir
+#                 (the image and the image cache are never written). The programs are put
+#                 into the overlay at /var/tmp/gbsyscall.PID by tests/storage/storage_tool
+#                 (so they are exec'd from ext2; /tmp stays the guest's own), and the native
+#                 side runs in a chroot of a hard-link copy of the image's rootfs
+#                 (SYSCALL_IMAGE_ROOT, default: `tools/mkimage/mkimage plan images/default
+#                 --print-root`). GLASSBOX_CMD is then only the glassbox executable or
+#                 "node … glassbox.js" ("run --image IMAGE --overlay … --" is added). The
+#                 containment and bad-ELF checks are about the loader and path resolution,
+#                 not the root's file system: they run on a host-directory root as before.
+#
 # Each program prints only deterministic facts; stdout and the exit status must match.
 # The last line is "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+IMAGE=""
+case "${1:-}" in
+  http://*|*.json|*.ext2) IMAGE=$1; shift ;;
+esac
+if [ -n "$IMAGE" ]; then
+  # ---- image mode: set up ROOT (a private copy of the rootfs) and the engine command ----
+  IROOT=${SYSCALL_IMAGE_ROOT:-$("$top/tools/mkimage/mkimage" plan "$top/images/default" --print-root 2>/dev/null)}
+  TOOL=$("$top/tests/storage/storage_tool.sh")
+  if [ -z "$IROOT" ] || [ ! -x "$IROOT/bin/sh" ] || [ -z "$TOOL" ] || [ ! -x "$TOOL" ]; then
+    echo "syscall: image mode needs the image's rootfs ($IROOT) and $TOOL (tests/storage/run.sh builds it)"
+    echo "0 passed, 1 failed"; exit 1
+  fi
+  IWORK=$(mktemp -d /tmp/gbsyscall-image.XXXXXX)
+  cp -al "$IROOT" "$IWORK/root" || { echo "syscall: cannot copy $IROOT"; echo "0 passed, 1 failed"; exit 1; }
+  if [ $# -eq 0 ]; then
+    for c in "$top/build/glassbox" "$top/build-linux/glassbox"; do [ -x "$c" ] && { set -- "$c"; break; }; done
+  fi
+  [ $# -eq 1 ] && read -r -a BASECMD <<<"$1" || BASECMD=("$@")
+  [ ${#BASECMD[@]} -gt 0 ] || { echo "syscall: no glassbox binary (build first)"; echo "0 passed, 1 failed"; exit 1; }
+  set -- "$IWORK/root" "${BASECMD[@]}" run --image "$IMAGE" --overlay "$IWORK/overlay" --
+fi
 ROOT=${1:-/}
 ROOT=${ROOT%/}
 [ -z "$ROOT" ] && ROOT=/
@@ -40,10 +75,12 @@ case " ${ENGINE[*]} " in
 esac
 
 gdir=/tmp/gbsyscall.$$
+[ -n "$IMAGE" ] && gdir=/var/tmp/gbsyscall.$$   # the image's /tmp may be a memory fs
 hdir=$ROOT$gdir
 [ "$ROOT" = / ] && hdir=$gdir
 mkdir -p "$hdir" || { echo "syscall: cannot create $hdir"; echo "0 passed, 1 failed"; exit 1; }
 trap 'rm -rf "$hdir"' EXIT
+[ -n "$IMAGE" ] && trap 'rm -rf "$hdir" "$IWORK"' EXIT
 
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
@@ -86,6 +123,13 @@ if gcc -O1 -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -m
   progs+=(f_raw)
 else
   bad "f_raw (compile)"; head -5 "$hdir/f_raw.cc.log"
+fi
+
+if [ -n "$IMAGE" ]; then
+  # The programs go into the image through a private overlay (never into the image).
+  if ! "$TOOL" put "$IMAGE" "$(dirname "$gdir")" "$hdir" --overlay "$IWORK/overlay" >"$IWORK/put.log" 2>&1; then
+    bad "put the programs into the image overlay"; head -5 "$IWORK/put.log"
+  fi
 fi
 
 for prog in "${progs[@]}"; do
@@ -144,6 +188,7 @@ if gcc -O1 -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -m
     if [ $skip = 1 ]; then RENGINE+=("$croot"); skip=0; continue; fi
     RENGINE+=("$w"); [ "$w" = --root ] && skip=1
   done
+  [ -n "$IMAGE" ] && RENGINE=("${BASECMD[@]}" run --root "$croot" --)
   "${RENGINE[@]}" /bin/f_paths "/..$outside/marker" "/../../..$outside/marker" "up/marker" "abs/marker" \
     "rootlink/..$outside/marker" "d/e/dots/..$outside/marker" "/d/e/dots/d/e/dots/../..$outside/marker" \
     "/proc/self/root/..$outside/marker" "/proc/self/cwd/../..$outside/marker" "/loop" \
@@ -174,7 +219,11 @@ fi
 # Malformed executables: refused with ENOEXEC (status 126), never an engine crash.
 if [ -f "$hdir/f_raw" ] && command -v python3 >/dev/null; then
   mkdir -p "$hdir/badelf"
-  python3 "$here/badelf.py" "$hdir/badelf" "$gdir/badelf" "$hdir/f_raw" "${ENGINE[@]}" >"$hdir/badelf.log" 2>&1
+  if [ -z "$IMAGE" ]; then
+    python3 "$here/badelf.py" "$hdir/badelf" "$gdir/badelf" "$hdir/f_raw" "${ENGINE[@]}" >"$hdir/badelf.log" 2>&1
+  else  # the bad files are written one by one while the engine runs: a host-directory root
+    python3 "$here/badelf.py" "$hdir/badelf" "/badelf" "$hdir/f_raw" "${BASECMD[@]}" run --root "$hdir" -- >"$hdir/badelf.log" 2>&1
+  fi
   line=$(tail -n 1 "$hdir/badelf.log")
   if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]] && [ "${BASH_REMATCH[2]}" = 0 ]; then
     ok "bad ELF files (${BASH_REMATCH[1]} cases)"

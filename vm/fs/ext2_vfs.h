@@ -63,7 +63,7 @@ class Ext2Fs : public FileSystem, public std::enable_shared_from_this<Ext2Fs> {
   void set_clock(std::function<int64_t()> fn) { clock_ = std::move(fn); }
   int64_t now() const;
 
-  int sync();  // -errno (guest numbers)
+  int sync() override;  // -errno (guest numbers)
   fs::Ext2& ext2() { return *ext2_; }
   fs::BlockDevice* device() { return dev_.get(); }
   fs::OverlayDevice* overlay() { return overlay_; }  // nullptr when mounted over a plain device

@@ -189,7 +189,7 @@ static int cmd_run(const std::vector<std::string>& args) {
 
   int status;
   {
-    Process proc(k, 100);
+    Process& proc = *k.create_init(100);
     proc.attach_host_stdio();
 
     // Working directory.
@@ -251,16 +251,15 @@ static int cmd_run(const std::vector<std::string>& args) {
     }
 
     const uint64_t t0 = trace_now_ns();
-    proc.run();
+    status = k.run_to_exit();
     const uint64_t t1 = trace_now_ns();
-    status = proc.shell_status();
     if (o.stats) {
       const double secs = (double)(t1 - t0) / 1e9;
       fprintf(stderr,
               "glassbox: stats: %" PRIu64 " instructions in %.3f s (%.1f MIPS), %" PRIu64 " blocks decoded, %" PRIu64
               " invalidations, %" PRIu64 " syscalls, %" PRIu64 " KiB resident, tier: interpreter (--jit=%s)\n",
-              proc.cpu.icount, secs, secs > 0 ? (double)proc.cpu.icount / secs / 1e6 : 0.0, proc.bc.blocks_decoded,
-              proc.bc.invalidations, proc.nsyscalls, proc.mem->resident_pages() * 4, o.jit.c_str());
+              k.icount_total, secs, secs > 0 ? (double)k.icount_total / secs / 1e6 : 0.0, proc.mm->bc.blocks_decoded,
+              proc.mm->bc.invalidations, proc.nsyscalls, proc.mem->resident_pages() * 4, o.jit.c_str());
     }
     if (strace_id) k.trace.unsubscribe(strace_id);
   }

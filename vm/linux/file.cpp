@@ -94,6 +94,8 @@ AnonFs& AnonFs::get() {
 
 namespace {
 
+constexpr size_t kPipeBuf = 4096;  // PIPE_BUF
+
 struct PipeBuf {
   static constexpr size_t kCap = 65536;
   std::deque<uint8_t> data;
@@ -124,7 +126,10 @@ class PipeEnd : public Inode {
     (write_end_ ? buf_->writers : buf_->readers)++;
     return 0;
   }
-  void on_close(uint32_t flags) override { (write_end_ ? buf_->writers : buf_->readers)--; }
+  void on_close(uint32_t flags) override {
+    (write_end_ ? buf_->writers : buf_->readers)--;
+    wake_waiters();  // readers see EOF, writers EPIPE
+  }
   bool is_stream() const override { return true; }
   int64_t read(uint64_t, void* out, uint64_t n, uint32_t oflags) override {
     if (write_end_) return -LX_EBADF;
@@ -132,11 +137,12 @@ class PipeEnd : public Inode {
     if (buf_->data.empty()) {
       if (buf_->writers == 0) return 0;
       if (oflags & LO_NONBLOCK) return -LX_EAGAIN;
-      return kWouldBlockForever;
+      return kBlock;
     }
     const size_t k = n < buf_->data.size() ? (size_t)n : buf_->data.size();
     std::copy(buf_->data.begin(), buf_->data.begin() + (long)k, (uint8_t*)out);
     buf_->data.erase(buf_->data.begin(), buf_->data.begin() + (long)k);
+    wake_waiters();
     return (int64_t)k;
   }
   int64_t write(uint64_t, const void* in, uint64_t n, uint32_t oflags) override {
@@ -144,12 +150,14 @@ class PipeEnd : public Inode {
     if (buf_->readers == 0) return -LX_EPIPE;
     if (n == 0) return 0;
     const size_t space = PipeBuf::kCap - buf_->data.size();
-    if (space == 0) {
+    // Up to PIPE_BUF bytes go in whole or not at all; larger writes may be split.
+    if (space == 0 || (n <= kPipeBuf && space < n)) {
       if (oflags & LO_NONBLOCK) return -LX_EAGAIN;
-      return kWouldBlockForever;
+      return kBlock;
     }
     const size_t k = n < space ? (size_t)n : space;
     buf_->data.insert(buf_->data.end(), (const uint8_t*)in, (const uint8_t*)in + k);
+    wake_waiters();
     return (int64_t)k;
   }
   uint32_t poll(uint32_t events) override {
@@ -316,8 +324,18 @@ class HostStream : public Inode {
     return 0;
   }
   bool is_stream() const override { return true; }
+  int rfd() const { return rfd_; }
   int64_t read(uint64_t, void* buf, uint64_t n, uint32_t oflags) override {
     if (rfd_ < 0) return -LX_EBADF;
+#ifndef __EMSCRIPTEN__
+    // Not readable yet (a terminal or a pipe): park the task, never the whole engine.
+    struct pollfd pf = {rfd_, POLLIN, 0};
+    if (n && ::poll(&pf, 1, 0) == 0) {
+      if (oflags & LO_NONBLOCK) return -LX_EAGAIN;
+      note_host_wait(rfd_, POLLIN);
+      return kBlock;
+    }
+#endif
     for (;;) {
       ssize_t r = ::read(rfd_, buf, n);
       if (r >= 0) return r;
@@ -391,6 +409,15 @@ class HostStream : public Inode {
   uint64_t ino_;
   uint32_t type_;
 };
+
+}  // namespace
+
+int host_fd_of(const Inode& n) {
+  auto* h = dynamic_cast<const HostStream*>(&n);
+  return h ? h->rfd() : -1;
+}
+
+namespace {
 
 constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,
                    kTIOCGPGRP = 0x540f, kTIOCSPGRP = 0x5410, kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414,
@@ -476,6 +503,12 @@ void host_restore_terminal() {
 namespace gb {
 namespace {
 uint64_t g_wait_gen = 1;
+std::vector<std::pair<int, short>> g_host_waits;
+}
+void note_host_wait(int fd, short events) { g_host_waits.push_back({fd, events}); }
+void take_host_waits(std::vector<std::pair<int, short>>& out) {
+  out.insert(out.end(), g_host_waits.begin(), g_host_waits.end());
+  g_host_waits.clear();
 }
 void wake_waiters() { g_wait_gen++; }
 uint64_t wait_generation() { return g_wait_gen; }

@@ -58,6 +58,7 @@ class FdTable {
   bool cloexec(int fd) const { return get(fd) && fds_[(size_t)fd].cloexec; }
   void set_cloexec(int fd, bool v) { if (get(fd)) fds_[(size_t)fd].cloexec = v; }
   void close_on_exec();
+  void close_all();
   // Open fds in increasing order.
   std::vector<int> list() const;
   size_t size() const { return fds_.size(); }
@@ -91,7 +92,10 @@ class AnonFs : public FileSystem {
 constexpr int64_t kBlock = -100000;
 void wake_waiters();
 uint64_t wait_generation();
-constexpr int64_t kWouldBlockForever = kBlock;  // old name, being removed
+// An inode that returned kBlock while waiting for a host fd (the CLI's stdin) notes it
+// here; the dispatcher moves the notes to the parked task for Kernel::idle_wait.
+void note_host_wait(int fd, short events);
+void take_host_waits(std::vector<std::pair<int, short>>& out);
 void make_pipe(InodeRef& read_end, InodeRef& write_end);
 bool is_guest_pipe(const Inode& n);
 
@@ -103,6 +107,8 @@ InodeRef host_stream(int host_fd);
 // (ENXIO) when the host has no terminal.
 InodeRef host_tty();
 bool host_isatty(int host_fd);
+// The host fd a host stream reads from (for poll), or -1 for other inodes.
+int host_fd_of(const Inode& n);
 // Restores the terminal modes saved at startup (the guest may have set raw mode).
 void host_restore_terminal();
 

@@ -79,14 +79,25 @@ constexpr uint64_t kInf = ~0ull;
 
 }  // namespace
 
-Process::Process(Kernel& kern, int p) : k(kern), pid(p), tid(p), pgid(p), sid(p) {
+Mm::Mm(std::unique_ptr<AddressSpace> a) : as(std::move(a)) {
+  as->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
+}
+
+Process::Process(Kernel& kern, int p)
+    : k(kern), pid(p), tid(p), pgid(p), sid(p),
+      fdt(std::make_shared<FdTable>()), fds(*fdt),
+      fsi(std::make_shared<FsInfo>()), root(fsi->root), cwd(fsi->cwd), umask(fsi->umask),
+      sighand(std::make_shared<SigHand>()), sigact(sighand->act) {
   uid = euid = suid = k.opts.uid;
   gid = egid = sgid = k.opts.gid;
-  mem = std::make_unique<AddressSpace>();
-  mem->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
-  cpu.mem = mem.get();
+  mm = std::make_shared<Mm>(std::make_unique<AddressSpace>());
+  mem = mm->as.get();
+  cpu.mem = mem;
   cpu.host = this;
   root = cwd = k.vfs.root();
+  tg = std::make_shared<ThreadGroup>();
+  tg->tgid = pid;
+  tg->threads.push_back(this);
   const lx_rlimit defaults[16] = {
       {kInf, kInf},          // CPU
       {kInf, kInf},          // FSIZE
@@ -115,7 +126,13 @@ Process::Process(Kernel& kern, int p) : k(kern), pid(p), tid(p), pgid(p), sid(p)
 Process::~Process() {
   for (size_t i = 0; i < k.procs.size(); i++)
     if (k.procs[i] == this) { k.procs.erase(k.procs.begin() + (long)i); break; }
+  if (tg) {
+    auto& th = tg->threads;
+    for (size_t i = 0; i < th.size(); i++)
+      if (th[i] == this) { th.erase(th.begin() + (long)i); break; }
+  }
   if (k.current == this) k.current = nullptr;
+  if (k.init == this) k.init = nullptr;
 }
 
 void Process::attach_host_stdio() {
@@ -177,6 +194,12 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   }
   if (kind == 0) { err = path + ": exec format error (not ELF, no #!)"; return -LX_ENOEXEC; }
 
+  if (tg->threads.size() > 1) {
+    // execve in a threaded process: the other threads end first (the exec'ing thread
+    // keeps its tid; Linux would give it the leader's).
+    for (Process* t : std::vector<Process*>(tg->threads))
+      if (t != this && !t->exited) { t->exited = true; t->killed_by = LSIGKILL; t->end_task(); }
+  }
   auto nm = std::make_unique<AddressSpace>();
   ElfInfo info;
   e = load_elf(k.vfs, root, exe_loc, *nm, info, err);
@@ -196,11 +219,15 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   if (!sp) { err = path + ": argument list too long"; return -LX_E2BIG; }
 
   // Point of no return: the new image replaces the old one.
-  nm->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
-  bc.clear();
-  retired_mem_ = std::move(mem);
-  mem = std::move(nm);
-  cpu.mem = mem.get();
+  retired_mm_ = std::move(mm);
+  mm = std::make_shared<Mm>(std::move(nm));
+  mem = mm->as.get();
+  cpu.mem = mem;
+  if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
+    if (Process* par = k.find_task(vfork_parent)) par->vfork_child = 0;
+    vfork_parent = 0;
+    wake_waiters();
+  }
   memset(cpu.r, 0, sizeof cpu.r);
   cpu.r[RSP] = sp;
   cpu.rip = info.entry;
@@ -212,6 +239,10 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   cpu.fpu = X87{};
   cpu.stop = true;
   fds.close_on_exec();
+  if (sighand.use_count() > 1) {  // shared handlers (CLONE_SIGHAND): this process gets its own
+    sighand = std::make_shared<SigHand>(*sighand);
+    sigact = sighand->act;
+  }
   for (int s = 1; s <= LNSIG; s++)
     if (sigact[s].handler > 1) sigact[s] = lx_sigaction{};  // caught -> default; ignored stays ignored
   altstack = {0, 2, 0, 0};
@@ -232,34 +263,11 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
 
 void Process::run_slice(uint64_t budget) {
   k.current = this;
-  const CpuException ex = gb::run(cpu, bc, budget);
-  retired_mem_.reset();
+  std::shared_ptr<Mm> hold = mm;  // execve/exit may drop it while its code runs
+  const CpuException ex = gb::run(cpu, hold->bc, budget);
+  retired_mm_.reset();
   if (ex.kind != CpuException::NONE && !exited) handle_exception(ex);
   flush_exit_event();
-}
-
-int Process::run() {
-  while (!exited) run_slice(1ull << 24);
-  return killed_by ? killed_by : (exit_code & 0xff) << 8;
-}
-
-void Process::exit_now(int code) {
-  if (exited) return;
-  exited = true;
-  exit_code = code & 0xff;
-  cpu.stop = true;
-  regs_replaced = true;
-  exit_event_due_ = true;  // emitted after the syscall's own event (flush_exit_event)
-}
-
-void Process::kill_with(int sig, const std::string& reason) {
-  if (exited) return;
-  exited = true;
-  killed_by = sig;
-  cpu.stop = true;
-  regs_replaced = true;
-  if (!reason.empty()) k.message(reason);
-  exit_event_due_ = true;
 }
 
 void Process::flush_exit_event() {
@@ -305,7 +313,6 @@ void Process::handle_exception(const CpuException& ex) {
     case CpuException::FPE: sig = LSIGFPE; what = "floating-point exception, code " + std::to_string(ex.code); break;
     default: what = "unknown exception"; break;
   }
-  if (sigact[sig].handler > 1) what += "; the guest has a handler, but signal delivery is not implemented yet";
   if (k.trace.enabled()) {
     TraceEvent ev = k.trace.make(TraceKind::Fault, pid, tid, cpu.icount);
     ev.nr = (uint16_t)sig;
@@ -314,7 +321,18 @@ void Process::handle_exception(const CpuException& ex) {
     ev.set_text(what);
     k.trace.emit(ev);
   }
-  kill_with(sig, std::string("guest ") + signal_name(sig) + " at " + hex(cpu.rip) + " (" + what + ")");
+  lx_siginfo si = make_siginfo(sig, LSI_KERNEL);
+  switch (ex.kind) {
+    case CpuException::PAGE_FAULT:
+      si.si_code = ex.bus ? LBUS_ADRERR : ex.mapped ? LSEGV_ACCERR : LSEGV_MAPERR;
+      si.u.fault.addr = ex.addr;
+      break;
+    case CpuException::DIV: si.si_code = LFPE_INTDIV; si.u.fault.addr = cpu.rip; break;
+    case CpuException::FPE: si.si_code = ex.code; si.u.fault.addr = cpu.rip; break;
+    case CpuException::TRAP: si.si_code = LTRAP_BRKPT; si.u.fault.addr = cpu.rip; break;
+    default: break;  // #GP: SI_KERNEL, address 0
+  }
+  force_signal(sig, si, std::string("guest ") + signal_name(sig) + " at " + hex(cpu.rip) + " (" + what + ")");
 }
 
 uint64_t Process::rdtsc() { return trace_now_ns(); }  // a 1 GHz time stamp counter
@@ -336,7 +354,11 @@ void Process::illegal_instruction(Cpu& c, uint64_t rip, const uint8_t* bytes, in
     ev.set_text("illegal instruction: " + b);
     k.trace.emit(ev);
   }
-  kill_with(LSIGILL, "guest SIGILL at " + hex(rip) + " (illegal or unimplemented instruction)");
+  lx_siginfo si = make_siginfo(LSIGILL, LILL_ILLOPN);
+  si.u.fault.addr = rip;
+  c.rip = rip;
+  c.stop = true;
+  force_signal(LSIGILL, si, "guest SIGILL at " + hex(rip) + " (illegal or unimplemented instruction)");
 }
 
 // ---- helpers --------------------------------------------------------------------------

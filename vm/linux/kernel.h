@@ -1,21 +1,25 @@
-// vm/linux/kernel.h — the Linux personality: the Kernel (what all processes share: the
-// VFS, the trace stream, the clock) and the Process (one guest program: CPU, address
-// space, block cache, fds, cwd, credentials, recorded signal state).
+// vm/linux/kernel.h — the Linux personality: the Kernel (what all tasks share: the VFS,
+// the trace stream, the clock, the scheduler) and the Process (one guest *task*: a CPU
+// plus pointers to what clone() may share: address space, fds, fs info, signal
+// handlers, thread group). docs/processes.md explains the model.
 //
 // Index
-//   1. Kernel
-//   2. Process: construction, execve(), run(), exit and kill
-//   3. Helpers syscall handlers use (guest memory, paths, dirfds)
+//   1. Shared task state: Mm, FsInfo, SigHand, ThreadGroup
+//   2. Kernel: tasks, the scheduler (run / idle_wait), timers
+//   3. Process: construction, execve(), exit and kill, signals
+//   4. Helpers syscall handlers use (guest memory, paths, dirfds, blocking)
 //
 // Design notes
-//   * One process and one thread for now (issue 2); fork/vfork/clone, wait and signal
-//     delivery come with the process issue. Everything a later scheduler needs is kept
-//     per Process, and the CPU is entered only through Process::run() slices.
+//   * All tasks run on one host thread. Kernel::run() gives each runnable task a slice
+//     of at most kSlice instructions; a syscall that must wait returns kBlock and is
+//     re-executed later ("park and re-execute", docs/processes.md).
 //   * Syscalls are dispatched by number through the table in syscall.h; each handler
 //     returns a value or -errno (Linux numbers, lxerrno.h).
-//   * A guest fault or an unimplemented instruction kills the process with the matching
-//     signal (no handlers yet): a clear message on stderr, exit status 128 + signal.
+//   * Guest faults become signals (SIGSEGV/SIGBUS/SIGFPE/SIGILL with si_addr/si_code);
+//     with no handler the process dies: a clear message on stderr, status 128 + signal.
 #pragma once
+#include <deque>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -32,8 +36,64 @@ namespace gb {
 
 class Process;
 class Ext2Fs;
+class Tty;
 
-// ---- 1. Kernel ------------------------------------------------------------------------
+// ---- 1. shared task state --------------------------------------------------------------
+// An address space and the decoded blocks of its code (CLONE_VM shares both).
+struct Mm {
+  std::unique_ptr<AddressSpace> as;
+  BlockCache bc;
+  explicit Mm(std::unique_ptr<AddressSpace> a);
+};
+// Root, cwd, umask (CLONE_FS).
+struct FsInfo {
+  Loc root, cwd;
+  uint32_t umask = 022;
+};
+// The signal dispositions (CLONE_SIGHAND).
+struct SigHand {
+  lx_sigaction act[LNSIG + 1] = {};
+};
+
+// The kernel's siginfo_t (128 bytes).
+struct lx_siginfo {
+  int32_t si_signo = 0, si_errno = 0, si_code = 0, pad0 = 0;
+  union {
+    struct { int32_t pid; uint32_t uid; } kill;                           // SI_USER, SI_TKILL
+    struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad; int64_t utime, stime; } chld;
+    struct { uint64_t addr; } fault;                                      // SIGSEGV ...
+    struct { int32_t tid, overrun; uint64_t value; } timer;
+    struct { int64_t band; int32_t fd; } poll;
+    uint8_t raw[112];
+  } u = {};
+};
+static_assert(sizeof(lx_siginfo) == 128, "siginfo_t is 128 bytes");
+enum : int32_t { LSI_USER = 0, LSI_KERNEL = 0x80, LSI_TKILL = -6, LSI_QUEUE = -1, LSI_TIMER = -2,
+                 LCLD_EXITED = 1, LCLD_KILLED, LCLD_DUMPED, LCLD_TRAPPED, LCLD_STOPPED, LCLD_CONTINUED,
+                 LSEGV_MAPERR = 1, LSEGV_ACCERR = 2, LBUS_ADRERR = 2, LILL_ILLOPN = 2, LFPE_INTDIV = 1,
+                 LTRAP_BRKPT = 1 };
+
+// What the tasks of one process (CLONE_THREAD) share beyond the objects above.
+struct ThreadGroup {
+  int tgid = 0;
+  std::vector<Process*> threads;       // live tasks of the group (leader first while alive)
+  uint64_t shared_pending = 0;         // process-directed signals
+  std::deque<lx_siginfo> shared_info;  // their siginfo, one per standard signal
+  bool exiting = false;                // exit_group or a fatal signal is taking the group down
+  int exit_status = 0;                 // wait status once it is a zombie
+  bool zombie = false;                 // every thread gone; the leader waits to be reaped
+  // Job control: stopped by SIGSTOP/SIGTSTP/...; a report is due to the parent.
+  bool stopped = false;
+  int stop_sig = 0;
+  bool stop_report = false, cont_report = false;
+  // ITIMER_REAL (alarm, setitimer): absolute monotonic deadline and interval, 0 = off.
+  uint64_t real_deadline = 0, real_interval = 0;
+  // Reaped children's CPU time (instructions, shown as time) for times()/getrusage.
+  uint64_t child_icount = 0;
+  uint64_t icount_dead = 0;  // instructions of this group's exited threads
+};
+
+// ---- 2. Kernel ------------------------------------------------------------------------
 struct KernelOptions {
   std::string hostname = "glassbox";
   uint32_t uid = 0, gid = 0;  // credentials of the first process
@@ -44,6 +104,47 @@ class Kernel {
  public:
   Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions opts = {});
   ~Kernel();
+
+  // The first task (the CLI's or the IDE's program): pid `pid`, parent "1" (outside).
+  Process* create_init(int pid = 100);
+  // A new task for clone()/fork(); the kernel owns it.
+  Process* adopt(std::unique_ptr<Process> t);
+  int alloc_pid();
+
+  // ---- scheduler ----
+  static constexpr uint64_t kSlice = 200000;  // instructions per turn
+  struct RunResult {
+    enum State { Running, Idle, Done } state = Running;
+    uint64_t wake_at_ns = 0;  // Idle: the earliest deadline (0 = none: wait for input)
+  };
+  // Runs tasks for up to `budget` instructions. Done once the init process has exited.
+  RunResult run(uint64_t budget);
+  // Runs until the init process exits, waiting on host fds and deadlines when idle.
+  // Returns init's shell-style status (code, or 128 + signal).
+  int run_to_exit();
+  // Waits for a host fd registered by a parked task or until `wake_at_ns` (native;
+  // the browser worker waits on its own). Returns false if nothing can ever wake a task.
+  bool idle_wait(uint64_t wake_at_ns);
+  Process* init = nullptr;
+  int init_status = -1;  // init's wait status once it exited
+  uint64_t icount_total = 0;  // instructions run by all tasks
+  // Host fds that parked tasks wait on (polled by idle_wait); rebuilt every round.
+  std::vector<std::pair<int, short>> host_waits;
+  // Extra readiness sources for embedders (the CLI's pty pump): called by idle_wait.
+  std::function<void(std::vector<std::pair<int, short>>&)> add_host_fds;
+  std::function<void()> on_host_ready;
+
+  // ---- tasks and process relations ----
+  Process* find_task(int tid);
+  Process* find_leader(int pid);  // the process (thread-group leader) with this pid
+  // Sends `sig` to a process (thread group) / a task / a process group.
+  void signal_process(Process& leader, int sig, const lx_siginfo& si);
+  void signal_task(Process& t, int sig, const lx_siginfo& si);
+  int signal_pgrp(int pgrp, int sig, const lx_siginfo& si);  // 0 or -ESRCH
+  // A process became a zombie or stopped/continued: notify the parent.
+  void notify_parent(Process& leader, int code, int status);
+  // Removes a zombie (after wait4, or at once when nobody will wait).
+  void reap(Process& leader);
   // Mounts /proc and /dev (when the root has those directories). Returns a warning
   // text for each mount that could not be made.
   std::vector<std::string> mount_standard();
@@ -52,8 +153,8 @@ class Kernel {
   Vfs vfs;
   Trace trace;
   uint64_t boot_mono_ns = 0;
-  Process* current = nullptr;  // the process running now (procfs "self")
-  std::vector<Process*> procs;
+  Process* current = nullptr;  // the task running now (procfs "self")
+  std::vector<Process*> procs;  // every task, live or zombie (by creation order)
 
   // Messages logged once per key ("unimplemented syscall N").
   bool log_once(const std::string& key);
@@ -61,12 +162,20 @@ class Kernel {
 
  private:
   std::set<std::string> logged_;
+  std::vector<std::unique_ptr<Process>> owned_;
+  size_t rr_ = 0;  // round-robin position
+  int next_pid_ = 100;
+  uint64_t seen_gen_ = 0;
+  void check_timers(uint64_t now);
+  bool wakeable(Process& t, uint64_t now);
+  void collect_dead();
 };
 
-// ---- 2. Process -----------------------------------------------------------------------
+// ---- 3. Process -----------------------------------------------------------------------
 class Process : public CpuHost {
  public:
-  Process(Kernel& k, int pid);
+  Process(Kernel& k, int pid);                  // a new process with a fresh address space
+  Process(Kernel& k, Process& parent, uint64_t clone_flags, int tid);  // clone()
   ~Process() override;
   Process(const Process&) = delete;
 
@@ -76,24 +185,35 @@ class Process : public CpuHost {
   void attach_host_stdio();
   int execve(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& envp,
              std::string& err);
-  // Runs until the process exits. Returns its wait status (exit code << 8, or signal).
-  int run();
-  // One slice of at most `budget` instructions (for embedders that interleave).
+  // One slice of at most `budget` instructions (the scheduler calls it).
   void run_slice(uint64_t budget);
   // Shell-style exit status: code, or 128 + signal.
   int shell_status() const { return killed_by ? 128 + killed_by : exit_code; }
 
   void exit_now(int code);                             // exit_group
-  void kill_with(int sig, const std::string& reason);  // terminated by a signal
+  void exit_thread(int code);                          // exit: this task only
+  void end_task();  // common tail of exit/kill: child tid, vfork parent, files, zombie
+  void kill_with(int sig, const std::string& reason);  // the group is terminated by a signal
   // Emits the Exit trace event of an exit_now/kill_with (after the syscall's own event).
   void flush_exit_event();
+
+  // ---- signals (signal.cpp) ----
+  // Runs default actions and sets up handler frames for deliverable signals. Called by
+  // the scheduler before the task runs and after each syscall.
+  void deliver_signals();
+  bool signal_deliverable() const;        // an unblocked signal is pending for this task
+  uint64_t pending_mask() const;          // task + group pending
+  // A synchronous fault: delivered at once (SIGSEGV with si_addr ...); kills the group if
+  // the signal is blocked or ignored, as Linux does.
+  void force_signal(int sig, const lx_siginfo& si, const std::string& what);
+  int64_t sigreturn();                    // rt_sigreturn
 
   // ---- CpuHost ----
   void syscall(Cpu& cpu) override;
   uint64_t rdtsc() override;
   void illegal_instruction(Cpu& cpu, uint64_t rip, const uint8_t* bytes, int n) override;
 
-  // ---- 3. helpers for syscall handlers ----
+  // ---- 4. helpers for syscall handlers ----
   // Reads a NUL-terminated path: 0, -EFAULT or -ENAMETOOLONG.
   int get_path(uint64_t addr, std::string& out);
   bool get(void* dst, uint64_t addr, size_t n) { return n == 0 || mem->copy_in(dst, addr, n); }
@@ -106,32 +226,68 @@ class Process : public CpuHost {
   int resolve_parent_at(int dirfd, const std::string& path, Loc& dir, std::string& last, bool* trailing = nullptr);
   FileRef file(int fd) const { return fds.get(fd); }
 
+  // Blocking (docs/processes.md). The absolute deadline of a call with a relative
+  // timeout: computed on the first entry, kept across re-executions.
+  uint64_t deadline_for(uint64_t rel_ns);
+  void wake_at(uint64_t abs_ns) { if (!wake_at_ns || abs_ns < wake_at_ns) wake_at_ns = abs_ns; }
+  void wait_host_fd(int fd, short events) { host_fds.push_back({fd, events}); }
+  static uint64_t now_ns();  // the monotonic clock deadlines use
+
   Kernel& k;
   int pid, tid, ppid = 1, pgid, sid;
   uint32_t uid, euid, suid, gid, egid, sgid;
-  uint32_t umask = 022;
 
   Cpu cpu;
-  std::unique_ptr<AddressSpace> mem;
-  BlockCache bc;
-  FdTable fds;
-  Loc root, cwd;
+  // Shared with other tasks according to the clone flags (docs/processes.md).
+  std::shared_ptr<Mm> mm;
+  AddressSpace* mem = nullptr;        // = mm->as
+  std::shared_ptr<FdTable> fdt;
+  FdTable& fds;                       // = *fdt
+  std::shared_ptr<FsInfo> fsi;
+  Loc& root;                          // = fsi->root
+  Loc& cwd;                           // = fsi->cwd
+  uint32_t& umask;                    // = fsi->umask
+  std::shared_ptr<SigHand> sighand;
+  lx_sigaction* sigact;               // = sighand->act
+  std::shared_ptr<ThreadGroup> tg;
   std::string exe;                    // canonical path of the running program
   std::vector<std::string> cmdline;   // argv as given to execve
   std::vector<std::string> environ;   // envp as given to execve
+  bool is_leader() const { return tid == pid; }
+  std::shared_ptr<Tty> ctty;          // the controlling terminal of the session (tty.h)
 
-  // Signals, recorded (delivery comes with the signals issue).
-  lx_sigaction sigact[LNSIG + 1] = {};
+  // Signals of this task.
   uint64_t sigmask = 0;
-  uint64_t sigpending = 0;
+  uint64_t sigpending = 0;            // thread-directed
+  std::deque<lx_siginfo> siginfo;     // their siginfo
   lx_stack_t altstack = {0, 2 /* SS_DISABLE */, 0, 0};
+  uint64_t saved_sigmask = 0;         // rt_sigsuspend / ppoll / pselect6: restored after the handler
+  bool restore_sigmask = false;
+  int exit_signal = LSIGCHLD;         // sent to the parent when this process ends (clone's low byte)
 
   lx_rlimit rlim[16];
   uint64_t clear_child_tid = 0, robust_list = 0, robust_len = 0;
 
-  bool exited = false;
+  // Scheduling state.
+  enum class State { Runnable, Blocked, Dead } state = State::Runnable;
+  bool restarting = false;            // this syscall is a re-execution after a park
+  uint64_t block_deadline = 0;        // deadline_for(): kept across re-executions
+  uint64_t wake_at_ns = 0;            // a parked task is retried at this time
+  uint64_t park_gen = 0;              // wait generation when it parked
+  std::vector<std::pair<int, short>> host_fds;  // host fds a parked call waits on
+  int vfork_child = 0;                // waiting for this child to exec or exit (vfork)
+  int vfork_parent = 0;               // in a vfork child until it execs or exits: the parent's tid
+  uint64_t futex_key = 0;             // FUTEX_WAIT: the address waited on (0 = none)
+  uint32_t futex_bitset = 0;
+  bool futex_woken = false;
+  uint64_t icount_base = 0;           // cpu.icount at creation (clone copies the counter)
+  bool vfork_child_done_ = false;     // the vfork wait ended: resume after the clone, no retry
+  bool reaped_ = false;               // a zombie leader that wait4 (or nobody) collected
+
+  bool exited = false;                // this task has ended
   int exit_code = 0;
   int killed_by = 0;
+  bool core_dumped = false;
 
   // Statistics
   uint64_t start_ns = 0;
@@ -143,9 +299,12 @@ class Process : public CpuHost {
 
  private:
   bool exit_event_due_ = false;
-  std::unique_ptr<AddressSpace> retired_mem_;  // the pre-execve address space, freed after the slice
+  void interrupt_syscall();         // a signal ends a parked call: -EINTR or restart
+  std::shared_ptr<Mm> retired_mm_;  // the pre-execve address space, freed after the slice
   void handle_exception(const CpuException& ex);
+  bool setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act);
   int exec_depth_ = 0;
+  friend class Kernel;
 };
 
 // Forwards an ext2 file system's read events to k.trace as TraceKind::FsRead.
@@ -157,5 +316,11 @@ void guest_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 // Signal default actions.
 bool signal_default_terminates(int sig);
 bool signal_default_ignored(int sig);
+bool signal_default_stops(int sig);
+bool signal_default_cores(int sig);
+lx_siginfo make_siginfo(int sig, int code, int pid = 0, uint32_t uid = 0);
+
+// futex wake (sys_futex.cpp): wakes up to n tasks parked on (mm, addr); returns how many.
+int futex_wake(Kernel& k, const Mm* mm, uint64_t addr, int n, uint32_t bitset = 0xffffffffu);
 
 }  // namespace gb

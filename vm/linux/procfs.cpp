@@ -106,7 +106,7 @@ std::string cpuinfo() {
 
 Process* find_proc(Kernel& k, int pid) {
   for (Process* p : k.procs)
-    if (p->pid == pid) return p;
+    if (p->tid == pid) return p;
   return nullptr;
 }
 

@@ -2,6 +2,7 @@
 #include "vm/linux/pseudofs.h"
 #include "vm/linux/file.h"
 #include "vm/linux/kernel.h"
+#include "vm/linux/tty.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -124,11 +125,16 @@ std::shared_ptr<PseudoFs> make_devfs(Kernel& k) {
   dev("random", 0666, 1, 8, [](void* b, uint64_t n) -> int64_t { fill_random(b, n); return (int64_t)n; }, sink);
   dev("urandom", 0666, 1, 9, [](void* b, uint64_t n) -> int64_t { fill_random(b, n); return (int64_t)n; }, sink);
 
-  // /dev/tty: the host terminal, chosen when looked up.
+  // /dev/tty: the caller's controlling terminal (a pty, vm/linux/tty.h), else the host
+  // terminal; chosen when looked up. /dev/ptmx: a fresh master inode per lookup (a new
+  // pair is allocated when it is opened).
   const uint64_t tty_ino = f->alloc_ino();
+  const uint64_t ptmx_ino = f->alloc_ino();
   std::weak_ptr<PseudoDir> wroot = root;
-  root->dynamic = [f, tty_ino](PseudoList& v) {
-    InodeRef t = host_tty();
+  root->dynamic = [f, tty_ino, ptmx_ino](PseudoList& v) {
+    v.emplace_back("ptmx", ptmx_node(f, ptmx_ino));
+    InodeRef t = caller_ctty_node();
+    if (!t) t = host_tty();
     if (!t) {
       auto n = std::make_shared<NoTty>(f, tty_ino, LS_IFCHR | 0666);
       n->rdev = (5u << 8) | 0;
@@ -143,7 +149,13 @@ std::shared_ptr<PseudoFs> make_devfs(Kernel& k) {
   link("stdout", "/proc/self/fd/1");
   link("stderr", "/proc/self/fd/2");
   link("fd", "/proc/self/fd");
-  root->add("pts", std::make_shared<PseudoDir>(f, f->alloc_ino(), 0755, wroot));
+  // /dev/pts: one entry per pty pair whose master is open (and its own ptmx).
+  auto pts = std::make_shared<PseudoDir>(f, f->alloc_ino(), 0755, wroot);
+  pts->dynamic = [f, ptmx_ino](PseudoList& v) {
+    v.emplace_back("ptmx", ptmx_node(f, ptmx_ino));
+    for (auto& e : pts_list()) v.push_back(std::move(e));
+  };
+  root->add("pts", pts);
   root->add("shm", std::make_shared<PseudoDir>(f, f->alloc_ino(), 01777, wroot));
   return fs;
 }

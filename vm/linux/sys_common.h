@@ -44,9 +44,6 @@ inline lx_stat to_lx_stat(const Stat& s) {
   return o;
 }
 
-// Reports a would-block-forever condition (single process) once and returns EDEADLK.
-int64_t report_deadlock(Process& p, const char* what);
-
 // The SIGPIPE rule for writes that got EPIPE: the default action kills the process.
 int64_t epipe(Process& p);
 

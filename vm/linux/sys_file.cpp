@@ -7,20 +7,8 @@
 
 namespace gb {
 
-int64_t report_deadlock(Process& p, const char* what) {
-  if (p.k.log_once(std::string("deadlock:") + what))
-    p.k.message(std::string(what) + " would block forever (single process: nobody else can make it ready); "
-                "returning EDEADLK");
-  return -LX_EDEADLK;
-}
-
 int64_t epipe(Process& p) {
-  const uint64_t h = p.sigact[LSIGPIPE].handler;
-  if (h == 0 && !(p.sigmask & (1ull << (LSIGPIPE - 1)))) {
-    p.kill_with(LSIGPIPE, "");
-  } else if (h > 1) {
-    p.sigpending |= 1ull << (LSIGPIPE - 1);
-  }
+  p.k.signal_task(p, LSIGPIPE, make_siginfo(LSIGPIPE, LSI_KERNEL));  // delivered when the call returns
   return -LX_EPIPE;
 }
 
@@ -41,8 +29,7 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
   while (got < n) {
     const uint64_t k = std::min<uint64_t>(n - got, tmp.size());
     int64_t r = f.node->read(pos, tmp.data(), k, f.flags);
-    if (r == kWouldBlockForever) r = got ? 0 : report_deadlock(p, "read from an empty pipe");
-    if (r < 0) return got ? (int64_t)got : r;
+    if (r < 0) return got ? (int64_t)got : r;  // kBlock parks the caller (nothing read yet)
     if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
     got += (uint64_t)r;
     pos += (uint64_t)r;
@@ -68,7 +55,7 @@ int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off)
     const uint64_t k = std::min<uint64_t>(n - done, tmp.size());
     if (k && !p.get(tmp.data(), buf + done, (size_t)k)) return done ? (int64_t)done : -LX_EFAULT;
     int64_t r = f.node->write(pos, tmp.data(), k, f.flags);
-    if (r == kWouldBlockForever) r = done ? 0 : report_deadlock(p, "write to a full pipe");
+    if (r == kBlock) return done ? (int64_t)done : kBlock;
     if (r == -LX_EPIPE) return done ? (int64_t)done : epipe(p);
     if (r < 0) return done ? (int64_t)done : r;
     done += (uint64_t)r;
@@ -116,7 +103,6 @@ int64_t do_readv(Process& p, OpenFile& f, uint64_t iov, uint64_t cnt, int64_t of
     }
     if (!f.writable()) return -LX_EBADF;
     int64_t r = f.node->write(0, all.data(), all.size(), f.flags);
-    if (r == kWouldBlockForever) r = report_deadlock(p, "write to a full pipe");
     if (r == -LX_EPIPE) return epipe(p);
     return r;
   }
@@ -399,39 +385,56 @@ SYS(ioctl) {
 
 // ---- poll / select -------------------------------------------------------------------
 
-// Fills revents; returns the number of ready entries.
-int poll_once(Process& p, std::vector<lx_pollfd>& v, bool& any_host) {
+// Fills revents; returns the number of ready entries. Host fds (the CLI's stdin) are
+// noted so that a parked poll is woken by host input.
+int poll_once(Process& p, std::vector<lx_pollfd>& v) {
   int ready = 0;
   for (auto& e : v) {
     e.revents = 0;
     if (e.fd < 0) continue;
     FileRef f = p.fds.get(e.fd);
     if (!f) { e.revents = (int16_t)LPOLLNVAL; ready++; continue; }
-    if (!is_guest_pipe(*f->node)) any_host = true;  // the host (terminal, files) can make it ready
     const uint32_t r = f->node->poll((uint16_t)e.events | LPOLLERR | LPOLLHUP);
     e.revents = (int16_t)(r & ((uint16_t)e.events | LPOLLERR | LPOLLHUP | LPOLLNVAL));
     if (e.revents) ready++;
+    const int hfd = host_fd_of(*f->node);
+    if (hfd >= 0) note_host_wait(hfd, (short)(e.events & (LPOLLIN | LPOLLOUT | LPOLLPRI)));
   }
   return ready;
+}
+
+// The waiting part of poll/select: 0 to report now (ready or timed out), or kBlock.
+int64_t wait_or_timeout(Process& p, int ready, int64_t timeout_ns) {
+  if (ready || timeout_ns == 0) return 0;
+  if (timeout_ns > 0) {
+    const uint64_t deadline = p.deadline_for((uint64_t)timeout_ns);
+    if (Process::now_ns() >= deadline) return 0;
+    p.wake_at(deadline);
+  }
+  return kBlock;
+}
+
+// ppoll/pselect6: the temporary signal mask while waiting (restored after delivery).
+int set_temp_mask(Process& p, uint64_t mask_addr, uint64_t size) {
+  if (!mask_addr) return 0;
+  if (size != 8) return -LX_EINVAL;
+  uint64_t m;
+  if (!p.get(&m, mask_addr, 8)) return -LX_EFAULT;
+  if (!p.restore_sigmask) {
+    p.saved_sigmask = p.sigmask;
+    p.restore_sigmask = true;
+  }
+  p.sigmask = m & ~((1ull << (LSIGKILL - 1)) | (1ull << (LSIGSTOP - 1)));
+  return 0;
 }
 
 int64_t do_poll(Process& p, uint64_t addr, uint64_t n, int64_t timeout_ns) {
   if (n > (uint64_t)p.fds.max_fds) return -LX_EINVAL;
   std::vector<lx_pollfd> v(n);
   if (n && !p.get(v.data(), addr, n * sizeof(lx_pollfd))) return -LX_EFAULT;
-  const int64_t start = host_clock_ns(1);
-  int ready;
-  for (;;) {
-    bool any_host = false;
-    ready = poll_once(p, v, any_host);
-    if (ready || timeout_ns == 0) break;
-    const int64_t now = host_clock_ns(1);
-    if (timeout_ns > 0 && now - start >= timeout_ns) break;
-    if (timeout_ns < 0 && !any_host) return report_deadlock(p, "poll with no timeout on fds nobody can make ready");
-    int64_t step = 2000000;
-    if (timeout_ns > 0) step = std::min<int64_t>(step, timeout_ns - (now - start));
-    host_sleep_ns(step);
-  }
+  const int ready = poll_once(p, v);
+  const int64_t w = wait_or_timeout(p, ready, timeout_ns);
+  if (w == kBlock) return kBlock;
   if (n && !p.put(addr, v.data(), n * sizeof(lx_pollfd))) return -LX_EFAULT;
   return ready;
 }
@@ -448,16 +451,19 @@ SYS(ppoll) {
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
     t = ts.tv_sec * 1000000000 + ts.tv_nsec;
   }
+  const int e = set_temp_mask(p, a[3], a[4]);
+  if (e < 0) return e;
   return do_poll(p, a[0], a[1], t);
 }
 
 int64_t do_select(Process& p, int n, uint64_t rp, uint64_t wp, uint64_t ep, int64_t timeout_ns) {
-  if (n < 0 || n > p.fds.max_fds) return -LX_EINVAL;
+  if (n < 0) return -LX_EINVAL;
+  if (n > p.fds.max_fds) n = p.fds.max_fds;
   const size_t words = ((size_t)n + 63) / 64;
   std::vector<uint64_t> r(words), w(words), e(words);
-  if (rp && !p.get(r.data(), rp, words * 8)) return -LX_EFAULT;
-  if (wp && !p.get(w.data(), wp, words * 8)) return -LX_EFAULT;
-  if (ep && !p.get(e.data(), ep, words * 8)) return -LX_EFAULT;
+  if (rp && !p.get(r.data(), rp, ((size_t)n + 7) / 8)) return -LX_EFAULT;
+  if (wp && !p.get(w.data(), wp, ((size_t)n + 7) / 8)) return -LX_EFAULT;
+  if (ep && !p.get(e.data(), ep, ((size_t)n + 7) / 8)) return -LX_EFAULT;
   std::vector<lx_pollfd> v;
   for (int fd = 0; fd < n; fd++) {
     const uint64_t bit = 1ull << (fd % 64);
@@ -470,18 +476,8 @@ int64_t do_select(Process& p, int n, uint64_t rp, uint64_t wp, uint64_t ep, int6
       v.push_back({fd, ev, 0});
     }
   }
-  const int64_t start = host_clock_ns(1);
-  for (;;) {
-    bool any_host = false;
-    int ready = poll_once(p, v, any_host);
-    if (ready || timeout_ns == 0) break;
-    const int64_t now = host_clock_ns(1);
-    if (timeout_ns > 0 && now - start >= timeout_ns) break;
-    if (timeout_ns < 0 && !any_host) return report_deadlock(p, "select with no timeout on fds nobody can make ready");
-    int64_t step = 2000000;
-    if (timeout_ns > 0) step = std::min<int64_t>(step, timeout_ns - (now - start));
-    host_sleep_ns(step);
-  }
+  const int ready = poll_once(p, v);
+  if (wait_or_timeout(p, ready, timeout_ns) == kBlock) return kBlock;
   std::fill(r.begin(), r.end(), 0);
   std::fill(w.begin(), w.end(), 0);
   std::fill(e.begin(), e.end(), 0);
@@ -492,9 +488,9 @@ int64_t do_select(Process& p, int n, uint64_t rp, uint64_t wp, uint64_t ep, int6
     if ((x.events & LPOLLOUT) && (x.revents & (LPOLLOUT | LPOLLERR))) { w[(size_t)x.fd / 64] |= bit; count++; }
     if ((x.events & LPOLLPRI) && (x.revents & LPOLLPRI)) { e[(size_t)x.fd / 64] |= bit; count++; }
   }
-  if (rp && !p.put(rp, r.data(), words * 8)) return -LX_EFAULT;
-  if (wp && !p.put(wp, w.data(), words * 8)) return -LX_EFAULT;
-  if (ep && !p.put(ep, e.data(), words * 8)) return -LX_EFAULT;
+  if (rp && !p.put(rp, r.data(), ((size_t)n + 7) / 8)) return -LX_EFAULT;
+  if (wp && !p.put(wp, w.data(), ((size_t)n + 7) / 8)) return -LX_EFAULT;
+  if (ep && !p.put(ep, e.data(), ((size_t)n + 7) / 8)) return -LX_EFAULT;
   return count;
 }
 
@@ -515,6 +511,12 @@ SYS(pselect6) {
     if (!p.get(&ts, a[4], sizeof ts)) return -LX_EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
     t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+  }
+  if (a[5]) {
+    uint64_t ms[2];  // { const sigset_t *ss; size_t ss_len; }
+    if (!p.get(ms, a[5], sizeof ms)) return -LX_EFAULT;
+    const int e = set_temp_mask(p, ms[0], ms[1]);
+    if (e < 0) return e;
   }
   return do_select(p, arg_int(a, 0), a[1], a[2], a[3], t);
 }
@@ -538,7 +540,6 @@ SYS(sendfile) {
   while (left) {
     const uint64_t k = std::min<uint64_t>(left, buf.size());
     int64_t r = in->node->read(pos, buf.data(), k, in->flags);
-    if (r == kWouldBlockForever) r = total ? 0 : report_deadlock(p, "sendfile from an empty pipe");
     if (r < 0) { if (!total) return r; break; }
     if (r == 0) break;
     uint64_t wpos = out->pos;

@@ -1,4 +1,4 @@
-// vm/linux/sys_misc.cpp — the rest: getrandom, futex (one thread), sysinfo,
+// vm/linux/sys_misc.cpp — the rest: getrandom, sysinfo,
 // sched_*, rseq/membarrier (ENOSYS, quietly: glibc probes them), getcpu.
 #include "vm/linux/sys_common.h"
 
@@ -27,43 +27,6 @@ SYS(getrandom) {
   return (int64_t)done;
 }
 
-SYS(futex) {
-  const int op = arg_int(a, 1) & 0x7f;
-  const uint64_t uaddr = a[0];
-  switch (op) {
-    case 0:    // FUTEX_WAIT
-    case 9: {  // FUTEX_WAIT_BITSET
-      if (uaddr & 3) return -LX_EINVAL;
-      uint32_t v;
-      if (!p.get(&v, uaddr, 4)) return -LX_EFAULT;
-      if (v != (uint32_t)a[2]) return -LX_EAGAIN;
-      if (a[3]) {
-        lx_timespec ts;
-        if (!p.get(&ts, a[3], sizeof ts)) return -LX_EFAULT;
-        int64_t ns = ts.tv_sec * 1000000000 + ts.tv_nsec;
-        if (op == 9) ns -= host_clock_ns((arg_int(a, 1) & 256) ? 0 : 1);  // absolute for BITSET
-        host_sleep_ns(ns);
-        return -LX_ETIMEDOUT;
-      }
-      return report_deadlock(p, "futex wait with no other thread");
-    }
-    case 1: case 10:  // FUTEX_WAKE, FUTEX_WAKE_BITSET: nobody waits
-      return 0;
-    case 3: case 4:   // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE
-      if (op == 4) {
-        uint32_t v;
-        if (!p.get(&v, uaddr, 4)) return -LX_EFAULT;
-        if (v != (uint32_t)a[5]) return -LX_EAGAIN;
-      }
-      return 0;
-    case 5:  // FUTEX_WAKE_OP
-      return 0;
-    case 7:  // FUTEX_UNLOCK_PI
-      return 0;
-    default: return -LX_ENOSYS;
-  }
-}
-
 SYS(sysinfo) {
   lx_sysinfo s;
   memset(&s, 0, sizeof s);
@@ -71,7 +34,7 @@ SYS(sysinfo) {
   s.totalram = 4ull << 30;
   s.freeram = 3ull << 30;
   s.bufferram = 0;
-  s.procs = (uint16_t)p.k.procs.size();
+  s.procs = (uint16_t)p.k.procs.size();  // tasks, as Linux counts them
   s.mem_unit = 1;
   return p.put(a[0], &s, sizeof s) ? 0 : -LX_EFAULT;
 }
@@ -90,7 +53,10 @@ SYS(sched_setaffinity) {
   if (pid != 0 && pid != p.pid) return -LX_ESRCH;
   return 0;
 }
-SYS(sched_yield) { return 0; }
+SYS(sched_yield) {  // ends the slice: another task runs
+  p.cpu.stop = true;
+  return 0;
+}
 SYS(sched_getscheduler) { return 0; }  // SCHED_OTHER
 SYS(sched_getparam) {
   const int32_t z = 0;
@@ -105,34 +71,17 @@ SYS(getcpu) {
 }
 SYS(enosys) { return -LX_ENOSYS; }
 
-// Sockets come with the processes issue. Until then socket() reports that no address
-// family is supported (what glibc's NSS and libselinux probe before falling back), and
-// the calls that ask whether an fd is a socket answer "no".
-SYS(socket) { return -LX_EAFNOSUPPORT; }
-SYS(socketpair) { return -LX_EAFNOSUPPORT; }
-SYS(notsock) {
-  if (!p.fds.get(arg_int(a, 0))) return -LX_EBADF;
-  return -LX_ENOTSOCK;
-}
 SYS(ioprio) { return 0; }
 
 }  // namespace
 
 void register_sys_misc(SyscallTable& t) {
-  t.add(41, "socket", sys_socket, {I(), I(), I()});
-  t.add(42, "connect", sys_notsock, {FD(), P(), I()});
-  t.add(51, "getsockname", sys_notsock, {FD(), P(), P()});
-  t.add(52, "getpeername", sys_notsock, {FD(), P(), P()});
-  t.add(53, "socketpair", sys_socketpair, {I(), I(), I(), P()});
-  t.add(54, "setsockopt", sys_notsock, {FD(), I(), I(), P(), I()});
-  t.add(55, "getsockopt", sys_notsock, {FD(), I(), I(), P(), P()});
   t.add(24, "sched_yield", sys_sched_yield, {});
   t.add(99, "sysinfo", sys_sysinfo, {K(A_OUT_PTR)});
   t.add(143, "sched_getparam", sys_sched_getparam, {I(), P()});
   t.add(145, "sched_getscheduler", sys_sched_getscheduler, {I()});
   t.add(146, "sched_get_priority_max", sys_sched_prio, {I()});
   t.add(147, "sched_get_priority_min", sys_sched_prio, {I()});
-  t.add(202, "futex", sys_futex, {P(), K(A_FUTEX_OP), I(), P(), P(), I()});
   t.add(203, "sched_setaffinity", sys_sched_setaffinity, {I(), U(), P()});
   t.add(204, "sched_getaffinity", sys_sched_getaffinity, {I(), U(), P()});
   t.add(251, "ioprio_set", sys_ioprio, {I(), I(), I()});

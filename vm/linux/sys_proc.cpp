@@ -7,14 +7,6 @@ namespace gb {
 
 namespace {
 
-SYS(exit) {
-  p.exit_now(arg_int(a, 0));
-  return 0;
-}
-SYS(exit_group) {
-  p.exit_now(arg_int(a, 0));
-  return 0;
-}
 
 int read_strarray(Process& p, uint64_t addr, std::vector<std::string>& out) {
   out.clear();
@@ -129,27 +121,49 @@ SYS(getgroups) {
 SYS(setgroups) { return p.euid == 0 ? 0 : -LX_EPERM; }
 
 SYS(getpgrp) { return p.pgid; }
+// The process a pid argument names: 0 = the caller.
+Process* target(Process& p, int pid) {
+  if (pid == 0 || pid == p.pid) return &p;
+  Process* t = p.k.find_leader(pid);
+  return t && !t->tg->zombie ? t : nullptr;
+}
+// Sets pgid/sid on every thread of a process.
+void set_group(Process& t, int pgid, int sid) {
+  for (Process* th : t.tg->threads) { th->pgid = pgid; th->sid = sid; }
+  t.pgid = pgid;
+  t.sid = sid;
+}
 SYS(getpgid) {
-  const int pid = arg_int(a, 0);
-  if (pid != 0 && pid != p.pid) return -LX_ESRCH;
-  return p.pgid;
+  Process* t = target(p, arg_int(a, 0));
+  return t ? t->pgid : -LX_ESRCH;
 }
 SYS(setpgid) {
   const int pid = arg_int(a, 0), pg = arg_int(a, 1);
-  if (pid != 0 && pid != p.pid) return -LX_ESRCH;
   if (pg < 0) return -LX_EINVAL;
-  if (p.sid == p.pid) return -LX_EPERM;  // a session leader cannot change its group
-  p.pgid = pg ? pg : p.pid;
+  Process* t = target(p, pid);
+  if (!t) return -LX_ESRCH;
+  if (t != &p && t->ppid != p.pid) return -LX_ESRCH;      // only self or a child
+  if (t != &p && t->sid != p.sid) return -LX_EPERM;       // a child in another session
+  if (t->sid == t->pid) return -LX_EPERM;                 // a session leader cannot move
+  const int ng = pg ? pg : t->pid;
+  if (ng != t->pid) {                                     // joining a group: it must exist in our session
+    bool ok = false;
+    for (Process* q : p.k.procs)
+      if (q->is_leader() && q->pgid == ng && q->sid == p.sid && !q->tg->zombie) ok = true;
+    if (!ok) return -LX_EPERM;
+  }
+  set_group(*t, ng, t->sid);
   return 0;
 }
 SYS(getsid) {
-  const int pid = arg_int(a, 0);
-  if (pid != 0 && pid != p.pid) return -LX_ESRCH;
-  return p.sid;
+  Process* t = target(p, arg_int(a, 0));
+  return t ? t->sid : -LX_ESRCH;
 }
 SYS(setsid) {
-  if (p.pgid == p.pid) return -LX_EPERM;
-  p.sid = p.pgid = p.pid;
+  for (Process* q : p.k.procs)
+    if (q->pgid == p.pid && !q->tg->zombie) return -LX_EPERM;  // already a group leader
+  set_group(p, p.pid, p.pid);
+  p.ctty.reset();
   return p.sid;
 }
 
@@ -267,7 +281,6 @@ SYS(personality) {
   return 0;
 }
 
-SYS(wait4) { return -LX_ECHILD; }  // no children until fork exists
 
 SYS(getpriority) {
   if (arg_int(a, 1) != 0 && arg_int(a, 1) != p.pid) return -LX_ESRCH;
@@ -280,8 +293,6 @@ SYS(setpriority) { return 0; }
 void register_sys_proc(SyscallTable& t) {
   t.add(39, "getpid", sys_getpid, {});
   t.add(59, "execve", sys_execve, {K(A_PATH), K(A_STRARRAY), K(A_ENVP)});
-  t.add(60, "exit", sys_exit, {I()}, R_NONE);
-  t.add(61, "wait4", sys_wait4, {I(), P(), H(), P()});
   t.add(63, "uname", sys_uname, {K(A_UNAME_OUT)});
   t.add(97, "getrlimit", sys_getrlimit, {K(A_RLIMIT_RES), K(A_OUT_PTR)});
   t.add(102, "getuid", sys_getuid, {});
@@ -315,7 +326,6 @@ void register_sys_proc(SyscallTable& t) {
   t.add(170, "sethostname", sys_sethostname, {K(A_STR), U()});
   t.add(186, "gettid", sys_gettid, {});
   t.add(218, "set_tid_address", sys_set_tid_address, {P()});
-  t.add(231, "exit_group", sys_exit_group, {I()}, R_NONE);
   t.add(273, "set_robust_list", sys_set_robust_list, {P(), U()});
   t.add(274, "get_robust_list", sys_get_robust_list, {I(), P(), P()});
   t.add(302, "prlimit64", sys_prlimit64, {I(), K(A_RLIMIT_RES), P(), K(A_OUT_PTR)});

@@ -62,16 +62,26 @@ SYS(time) {
   return t;
 }
 
-int64_t sleep_for(Process& p, int64_t ns) {
-  host_sleep_ns(ns);
-  return 0;
+// Parks the task until the deadline (other tasks run meanwhile). On EINTR the
+// remaining time goes to `rem` (nanosleep).
+int64_t sleep_for(Process& p, int64_t ns, uint64_t rem = 0) {
+  const uint64_t deadline = p.deadline_for(ns > 0 ? (uint64_t)ns : 0);
+  const uint64_t now = Process::now_ns();
+  if (now >= deadline) return 0;
+  p.wake_at(deadline);
+  if (rem) {  // what an interruption would leave: written now, harmless if we sleep on
+    const uint64_t left = deadline - now;
+    lx_timespec r = {(int64_t)(left / 1000000000ull), (int64_t)(left % 1000000000ull)};
+    p.put(rem, &r, sizeof r);
+  }
+  return kBlock;
 }
 
 SYS(nanosleep) {
   lx_timespec ts;
   if (!p.get(&ts, a[0], sizeof ts)) return -LX_EFAULT;
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
-  return sleep_for(p, ts.tv_sec * 1000000000 + ts.tv_nsec);
+  return sleep_for(p, ts.tv_sec * 1000000000 + ts.tv_nsec, a[1]);
 }
 SYS(clock_nanosleep) {
   const int id = arg_int(a, 0);
@@ -81,7 +91,7 @@ SYS(clock_nanosleep) {
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
   int64_t ns = ts.tv_sec * 1000000000 + ts.tv_nsec;
   if (a[1] & 1) ns -= host_clock_ns(id);  // TIMER_ABSTIME
-  return sleep_for(p, ns);
+  return sleep_for(p, ns, (a[1] & 1) ? 0 : a[3]);
 }
 
 SYS(getrusage) {

@@ -25,6 +25,9 @@ const SyscallTable& SyscallTable::get() {
     register_sys_time(*t);
     register_sys_signal(*t);
     register_sys_misc(*t);
+    register_sys_socket(*t);
+    register_sys_task(*t);
+    register_sys_futex(*t);
     return t;
   }();
   return *t;
@@ -39,13 +42,36 @@ const char* SyscallTable::name(uint64_t nr) {
   }
 }
 
+// Parks the calling task at its syscall instruction (docs/processes.md).
+static void park(Process& p, Cpu& c, uint64_t nr) {
+  c.rip -= 2;  // back to the 0f 05
+  c.r[RAX] = nr;
+  c.stop = true;
+  p.state = Process::State::Blocked;
+  p.park_gen = wait_generation();
+  take_host_waits(p.host_fds);
+}
+
+// A completed call: forget the state kept across re-executions.
+static void completed(Process& p) {
+  p.restarting = false;
+  p.block_deadline = 0;
+  p.futex_key = 0;
+  p.futex_woken = false;
+  p.wake_at_ns = 0;
+  p.host_fds.clear();
+  static std::vector<std::pair<int, short>> stale;
+  take_host_waits(stale);
+  stale.clear();
+}
+
 void Process::syscall(Cpu& c) {
-  nsyscalls++;
   const uint64_t nr = c.r[RAX];
   const uint64_t a[6] = {c.r[RDI], c.r[RSI], c.r[RDX], c.r[R10], c.r[R8], c.r[R9]};
   const SyscallDef* d = SyscallTable::get().find(nr);
   regs_replaced = false;
   int64_t ret;
+  if (!restarting) nsyscalls++;
   if (!d) {
     const char* n = SyscallTable::name(nr);
     if (k.log_once("syscall:" + std::to_string(nr)))
@@ -66,7 +92,7 @@ void Process::syscall(Cpu& c) {
   if (__builtin_expect(k.trace.enabled(), 0)) {
     SysFormat f;
     format_sys_enter(*this, *d, a, f);
-    {
+    if (!restarting) {
       TraceEvent ev = k.trace.make(TraceKind::SyscallEnter, pid, tid, cpu.icount);
       ev.nr = (uint16_t)nr;
       for (int i = 0; i < 6; i++) ev.args[i] = a[i];
@@ -80,6 +106,7 @@ void Process::syscall(Cpu& c) {
       k.trace.emit(ev);
     }
     ret = d->fn(*this, a);
+    if (ret == kBlock) { park(*this, c, nr); return; }
     TraceEvent ev = k.trace.make(TraceKind::SyscallExit, pid, tid, cpu.icount);
     ev.nr = (uint16_t)nr;
     ev.ret = ret;
@@ -89,8 +116,11 @@ void Process::syscall(Cpu& c) {
     flush_exit_event();
   } else {
     ret = d->fn(*this, a);
+    if (ret == kBlock) { park(*this, c, nr); return; }
   }
+  completed(*this);
   if (!regs_replaced) c.r[RAX] = (uint64_t)ret;
+  if (signal_deliverable() || restore_sigmask) c.stop = true;  // the scheduler delivers before more code runs
 }
 
 }  // namespace gb

@@ -96,6 +96,9 @@ void register_sys_proc(SyscallTable& t);
 void register_sys_time(SyscallTable& t);
 void register_sys_signal(SyscallTable& t);
 void register_sys_misc(SyscallTable& t);
+void register_sys_socket(SyscallTable& t);  // sys_socket.cpp
+void register_sys_task(SyscallTable& t);   // sys_task.cpp: clone fork vfork exit wait4 waitid
+void register_sys_futex(SyscallTable& t);  // sys_futex.cpp
 
 // Trace formatting (strace.cpp): the text of each argument before the call (out
 // arguments as placeholders) and the completed line after it.

@@ -2,6 +2,7 @@
 // (see kernel.h).
 #include "vm/linux/kernel.h"
 #include "vm/linux/elf.h"
+#include "vm/fs/tmpfs.h"
 #include "vm/linux/pseudofs.h"
 
 #include <fcntl.h>
@@ -23,7 +24,13 @@ Kernel::~Kernel() = default;
 std::vector<std::string> Kernel::mount_standard() {
   std::vector<std::string> warnings;
   struct M { const char* path; std::shared_ptr<FileSystem> fs; };
-  const M ms[] = {{"/proc", make_procfs(*this)}, {"/dev", make_devfs(*this)}};
+  // /dev/shm is a memory file system (POSIX semaphores and shm_open live there); /tmp
+  // stays on the image + overlay so that a student's files there survive like the rest.
+  auto creds = [this](uint32_t* uid, uint32_t* gid) {
+    *uid = current ? current->euid : 0;
+    *gid = current ? current->egid : 0;
+  };
+  const M ms[] = {{"/proc", make_procfs(*this)}, {"/dev", make_devfs(*this)}, {"/dev/shm", make_tmpfs(creds)}};
   for (const M& m : ms) {
     int e = vfs.mount(m.path, m.fs);
     if (e < 0)

@@ -505,6 +505,11 @@ namespace {
 uint64_t g_wait_gen = 1;
 std::vector<std::pair<int, short>> g_host_waits;
 }
+namespace {
+uint64_t g_deadline = 0;
+}
+void note_deadline(uint64_t ns) { if (!g_deadline || ns < g_deadline) g_deadline = ns; }
+uint64_t take_deadline() { const uint64_t d = g_deadline; g_deadline = 0; return d; }
 void note_host_wait(int fd, short events) { g_host_waits.push_back({fd, events}); }
 void take_host_waits(std::vector<std::pair<int, short>>& out) {
   out.insert(out.end(), g_host_waits.begin(), g_host_waits.end());

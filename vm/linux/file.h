@@ -96,6 +96,10 @@ uint64_t wait_generation();
 // here; the dispatcher moves the notes to the parked task for Kernel::idle_wait.
 void note_host_wait(int fd, short events);
 void take_host_waits(std::vector<std::pair<int, short>>& out);
+// An inode that returned kBlock (or not-ready from poll) until a time notes the
+// monotonic deadline here (timerfd); the dispatcher makes it the parked task's wake_at.
+void note_deadline(uint64_t mono_ns);
+uint64_t take_deadline();
 void make_pipe(InodeRef& read_end, InodeRef& write_end);
 bool is_guest_pipe(const Inode& n);
 

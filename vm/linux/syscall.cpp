@@ -28,6 +28,7 @@ const SyscallTable& SyscallTable::get() {
     register_sys_socket(*t);
     register_sys_task(*t);
     register_sys_futex(*t);
+    register_sys_event(*t);
     return t;
   }();
   return *t;
@@ -50,6 +51,7 @@ static void park(Process& p, Cpu& c, uint64_t nr) {
   p.state = Process::State::Blocked;
   p.park_gen = wait_generation();
   take_host_waits(p.host_fds);
+  if (const uint64_t d = take_deadline()) p.wake_at(d);
 }
 
 // A completed call: forget the state kept across re-executions.
@@ -63,6 +65,7 @@ static void completed(Process& p) {
   static std::vector<std::pair<int, short>> stale;
   take_host_waits(stale);
   stale.clear();
+  take_deadline();
 }
 
 void Process::syscall(Cpu& c) {

@@ -93,6 +93,9 @@ enum : uint32_t {
   LT_TCSETSW2 = 0x402c542c, LT_TCSETSF2 = 0x402c542d, LT_TIOCGPTN = 0x80045430,
   LT_TIOCSPTLCK = 0x40045431, LT_TIOCGDEV = 0x80045432, LT_TIOCSIG = 0x40045436,
   LT_TIOCVHANGUP = 0x5437, LT_TIOCGPKT = 0x80045438, LT_TIOCGPTLCK = 0x80045439,
+  // TIOCGPTPEER returns a new fd, which an inode cannot make: sys_ioctl handles it on a
+  // master fd (tty_of(node) && node is not the slave) by open_inode on slave_node() with
+  // the flags in arg (-EIO while locked) and fds.alloc.
   LT_TIOCGPTPEER = 0x5441,
 };
 // tcflush / tcflow arguments

@@ -58,6 +58,8 @@ const ERRNO = {
 /** @type {ByteRing} */ let fsResp;
 /** @type {FrameReader<any>} */ let fsReader;
 let bytesFetched = 0;
+let chunksFetched = 0;
+let promptSeen = false;
 let started = false;
 
 const post = (msg) => self.postMessage(msg);
@@ -287,8 +289,40 @@ async function boot(config) {
     },
   };
 
+  // Chunks for the real engine: fetched synchronously (docs/ide.md, "Chunks"). The engine's
+  // ChunkedDevice calls this from inside gb_run/gb_boot (a page fault or an ELF load cannot
+  // wait for an event) with the URLs of one batch; it verifies sha256 and inflates itself.
+  // Synchronous XMLHttpRequest is allowed in dedicated workers; the requests of a batch run
+  // one after another.
+  let lastFetchReport = 0;
+  const fetchBatch = (urls, timeoutMs, maxBytes) =>
+    urls.map((url) => {
+      try {
+        const x = new XMLHttpRequest();
+        x.open('GET', url, false);
+        x.responseType = 'arraybuffer';
+        x.timeout = timeoutMs;
+        x.send();
+        if (x.status !== 200) return { code: x.status === 404 ? 1 : 3, error: `${url}: HTTP ${x.status}` };
+        const data = new Uint8Array(x.response);
+        if (data.length > maxBytes) return { code: 3, error: `${url}: more than ${maxBytes} bytes` };
+        bytesFetched += data.length;
+        chunksFetched++;
+        const now = performance.now();
+        if (now - lastFetchReport > 100) {
+          lastFetchReport = now;
+          if (!promptSeen) progress('fetching disk chunks');
+        }
+        return { data };
+      } catch (e) {
+        const timedOut = e && e.name === 'TimeoutError';
+        return { code: timedOut ? 2 : 3, error: `${url}: ${timedOut ? 'timed out' : e && e.message ? e.message : e}` };
+      }
+    });
+
   const E = await factory({
     gbHost: host,
+    glassboxFetchBatch: fetchBatch,
     locateFile: (name) => (name.endsWith('.wasm') ? config.engineWasm : name),
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmBytes, imports).then((r) => receive(r.instance, r.module));
@@ -322,7 +356,8 @@ async function boot(config) {
 
   setState('booting', 'starting the machine');
   progress('starting the machine');
-  const cfgPtr = cstr(JSON.stringify({ manifest, rows: config.rows, cols: config.cols }));
+  const imageBase = new URL('./', new URL(config.imageManifest, self.location.href)).href;
+  const cfgPtr = cstr(JSON.stringify({ manifest, image_base: imageBase, rows: config.rows, cols: config.cols }));
   check(E._gb_init(cfgPtr), 'gb_init');
   E._free(cfgPtr);
 
@@ -461,6 +496,7 @@ async function boot(config) {
       if (r & RUN_TTY_WAIT) {
         if (!prompted) {
           prompted = true;
+          promptSeen = true;
           post({ type: 'prompt', at: performance.timeOrigin + now });
           progress('ready', 1);
         }

@@ -1,0 +1,690 @@
+// web/engine/glassbox_web.cpp — the engine's browser module: the gb_* exports that
+// web/worker.js drives (docs/ide.md, "The engine module"), over the real engine.
+//
+// Index
+//   1. Host imports (web/engine-host.lib.js) and module state
+//   2. gb_init: manifest -> ChunkedDevice (JsFetcher) -> OverlayDevice (memory)
+//   3. The overlay <-> IndexedDB: gb_overlay_load / take_dirty / reply
+//   4. gb_boot: ext2 + Kernel + the login command on the console pty
+//   5. gb_run / gb_next_timer_ms / gb_exit_status, the console (tty input, resize, output)
+//   6. gb_fs: the editor's file operations, as the login user
+//   7. An interim TtyHost (only installed when the kernel has not installed its own)
+//
+// Design notes
+//   * This file lives outside vm/ (vm/ never includes web/ or ide/); it only uses the
+//     engine's public headers, like tools/cli/main.cpp does.
+//   * Chunks are fetched synchronously: ChunkedDevice calls JsFetcher, which calls the
+//     worker's Module.glassboxFetchBatch (synchronous XMLHttpRequest). A page fault or an
+//     ELF load in the middle of an instruction cannot park a task, so the engine thread
+//     simply waits for the bytes; verification and gunzip stay in ChunkedDevice.
+//     gb_chunk_arrived / gb_chunk_failed remain as no-ops for the protocol's shape.
+//   * The ext2 file system is mounted in gb_boot, not gb_init, because the blocks a
+//     previous session kept (gb_overlay_load) must be in the overlay before ext2 reads
+//     its superblock and group descriptors.
+//   * Persistence: the overlay runs in memory mode; its flush sink copies the blocks
+//     changed since the last flush into `pending` (block -> bytes), which
+//     gb_overlay_take_dirty hands to the worker for IndexedDB. Ext2Fs::sync() (metadata
+//     cache -> overlay -> sink) runs when the guest goes idle, every ~2 s while it runs,
+//     after every mutating gb_fs, and when the login shell exits.
+//   * TTY_WAIT is "idle with no unread console input": every task sleeps and the line
+//     discipline holds nothing for the guest to read, so someone is waiting for the
+//     keyboard (the shell's prompt). The kernel has no per-file wait reason to ask.
+#include "vm/fs/chunked.h"
+#include "vm/fs/ext2_vfs.h"
+#include "vm/fs/json.h"
+#include "vm/fs/overlay.h"
+#include "vm/linux/kernel.h"
+#include "vm/linux/tty.h"
+
+#include <emscripten.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace gb;
+
+// ---- 1. host imports and state ---------------------------------------------------------
+extern "C" {
+void gb_host_tty_output(const uint8_t* data, uint32_t len);
+void gb_host_fs_changed(const char* dir);
+}
+
+namespace {
+
+constexpr int kRunIdle = 1, kRunExited = 2, kRunTtyWait = 4, kRunOverlayDirty = 8, kRunFsChanged = 16;
+
+struct Login {
+  std::vector<std::string> cmd{"/bin/bash", "--login"};
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  uint32_t uid = 0, gid = 0;
+};
+
+struct Engine {
+  fs::Manifest manifest;
+  std::string image_base;  // URL of the manifest's directory, ending in '/'
+  Login login;
+  uint16_t rows = 24, cols = 80;
+  fs::OverlayDevice* overlay = nullptr;        // owned by `dev` until boot, then by ext2
+  std::unique_ptr<fs::BlockDevice> dev;        // overlay over chunks, until gb_boot mounts it
+  std::shared_ptr<Ext2Fs> ext2;
+  std::unique_ptr<Kernel> kernel;
+  std::shared_ptr<Tty> console;
+  std::string pending_input;                   // keyboard bytes the line discipline had no room for
+  std::map<uint64_t, std::vector<uint8_t>> pending;  // overlay blocks to persist
+  std::vector<uint8_t> overlay_reply, fs_reply;
+  bool booted = false, exited = false, fs_as_user = false;
+  int exit_status = 0;
+  uint64_t wake_at_ns = 0;  // the last Idle result's deadline (0 = none)
+  double last_sync_ms = 0;
+  bool ran_since_sync = false;
+};
+Engine* E = nullptr;
+
+void log_err(const std::string& s) { fprintf(stderr, "glassbox: %s\n", s.c_str()); }
+
+// Serialises a parsed JSON value back to text (Manifest::parse takes text).
+void to_json(const fs::JsonValue& v, std::string& o) {
+  switch (v.kind) {
+    case fs::JsonValue::Null: o += "null"; break;
+    case fs::JsonValue::Bool: o += v.b ? "true" : "false"; break;
+    case fs::JsonValue::Number: {
+      char b[40];
+      if (v.is_int) snprintf(b, sizeof b, "%lld", (long long)v.i);
+      else snprintf(b, sizeof b, "%.17g", v.num);
+      o += b;
+      break;
+    }
+    case fs::JsonValue::String: {
+      o += '"';
+      for (unsigned char c : v.str) {
+        if (c == '"' || c == '\\') { o += '\\'; o += (char)c; }
+        else if (c < 0x20) { char b[8]; snprintf(b, sizeof b, "\\u%04x", c); o += b; }
+        else o += (char)c;
+      }
+      o += '"';
+      break;
+    }
+    case fs::JsonValue::Array:
+      o += '[';
+      for (size_t i = 0; i < v.arr.size(); i++) { if (i) o += ','; to_json(v.arr[i], o); }
+      o += ']';
+      break;
+    case fs::JsonValue::Object:
+      o += '{';
+      for (size_t i = 0; i < v.obj.size(); i++) {
+        if (i) o += ',';
+        fs::JsonValue k; k.kind = fs::JsonValue::String; k.str = v.obj[i].first;
+        to_json(k, o);
+        o += ':';
+        to_json(v.obj[i].second, o);
+      }
+      o += '}';
+      break;
+  }
+}
+
+std::string json_str(const std::string& s) {
+  fs::JsonValue v; v.kind = fs::JsonValue::String; v.str = s;
+  std::string o; to_json(v, o); return o;
+}
+
+double now_ms() { return emscripten_get_now(); }
+
+// Ext2 metadata -> overlay -> sink (-> E->pending).
+void sync_fs() {
+  if (!E || !E->ext2) return;
+  const int rc = E->ext2->sync();
+  if (rc < 0) log_err("syncing the file system failed: errno " + std::to_string(-rc));
+  E->last_sync_ms = now_ms();
+  E->ran_since_sync = false;
+}
+
+// Drains the console's output to the page.
+bool drain_console() {
+  if (!E || !E->console) return false;
+  bool any = false;
+  uint8_t buf[16384];
+  for (;;) {
+    const size_t n = E->console->master_read(buf, sizeof buf);
+    if (n == 0) break;
+    any = true;
+    gb_host_tty_output(buf, (uint32_t)n);
+  }
+  return any;
+}
+
+void feed_input() {
+  if (!E || !E->console || E->pending_input.empty()) return;
+  const size_t n = E->console->master_write(E->pending_input.data(), E->pending_input.size());
+  E->pending_input.erase(0, n);
+}
+
+}  // namespace
+
+// ---- 7. interim TtyHost (before the kernel provides one) ------------------------------
+// INTERIM: the kernel will implement TtyHost itself (controlling terminal, foreground
+// process group, signals to groups). Until vm/linux installs one with set_tty_host(),
+// this one gives the console job control and ^C through the Kernel's public API. It is
+// installed only if tty_host() is still null after the Kernel is constructed.
+namespace {
+class GlueTtyHost : public TtyHost {
+ public:
+  explicit GlueTtyHost(Kernel& k) : k_(k) {}
+  Process* cur() { return k_.current ? k_.current : k_.init; }
+  int caller_pid() override { Process* p = cur(); return p ? p->pid : 0; }
+  int caller_pgid() override { Process* p = cur(); return p ? p->pgid : 0; }
+  int caller_sid() override { Process* p = cur(); return p ? p->sid : 0; }
+  std::shared_ptr<Tty> caller_ctty() override { Process* p = cur(); return p ? p->ctty : nullptr; }
+  void set_caller_ctty(std::shared_ptr<Tty> t) override {
+    Process* p = cur();
+    if (!p) return;
+    for (Process* q : k_.procs)
+      if (q->pid == p->pid && !q->exited) q->ctty = t;
+  }
+  void clear_session_ctty(int sid, const Tty* t) override {
+    for (Process* q : k_.procs)
+      if (q->sid == sid && q->ctty.get() == t) q->ctty.reset();
+  }
+  void signal_pgrp(int pgrp, int sig) override {
+    if (pgrp > 0) k_.signal_pgrp(pgrp, sig, make_siginfo(sig, LSI_KERNEL));
+  }
+  void signal_process(int pid, int sig) override {
+    if (Process* p = k_.find_leader(pid)) k_.signal_process(*p, sig, make_siginfo(sig, LSI_KERNEL));
+  }
+  int session_of_pgrp(int pgrp) override {
+    for (Process* q : k_.procs)
+      if (q->pgid == pgrp && !q->exited) return q->sid;
+    return 0;
+  }
+  bool pgrp_is_orphaned(int pgrp) override {
+    for (Process* q : k_.procs) {
+      if (q->pgid != pgrp || q->exited) continue;
+      Process* par = k_.find_leader(q->ppid);
+      if (par && !par->exited && par->pgid != pgrp && par->sid == q->sid) return false;
+    }
+    return true;
+  }
+  bool caller_ignores_or_blocks(int sig) override {
+    Process* p = cur();
+    if (!p || sig < 1 || sig > LNSIG) return false;
+    if (p->sigmask & (1ull << (sig - 1))) return true;
+    return p->sigact[sig].handler == 1;  // SIG_IGN
+  }
+  uint64_t now_ns() override { return Process::now_ns(); }
+  uint64_t call_deadline_ns(uint64_t rel_ns) override {
+    Process* p = k_.current;
+    return p ? p->deadline_for(rel_ns) : Process::now_ns() + rel_ns;
+  }
+  void wake_at_ns(uint64_t abs_ns) override {
+    if (k_.current) k_.current->wake_at(abs_ns);
+  }
+
+ private:
+  Kernel& k_;
+};
+std::unique_ptr<GlueTtyHost> g_glue_host;
+}  // namespace
+
+extern "C" {
+
+// ---- 2. gb_init ------------------------------------------------------------------------
+// config: {"manifest": {...manifest.json...}, "image_base": "https://host/image/", "rows": R, "cols": C}
+EMSCRIPTEN_KEEPALIVE int gb_init(const char* config_json) {
+  if (E) return -LX_EBUSY;
+  fs::JsonValue cfg;
+  std::string err;
+  if (!config_json || !fs::json_parse(config_json, &cfg, &err) || !cfg.is_object()) {
+    log_err("gb_init: bad config: " + err);
+    return -LX_EINVAL;
+  }
+  std::unique_ptr<Engine> e(new Engine());
+  const fs::JsonValue* m = cfg.get("manifest");
+  if (!m || !m->is_object()) { log_err("gb_init: no manifest"); return -LX_EINVAL; }
+  std::string mtext;
+  to_json(*m, mtext);
+  if (!fs::Manifest::parse(mtext, &e->manifest, &err)) { log_err("gb_init: manifest: " + err); return -LX_EINVAL; }
+  if (const fs::JsonValue* b = cfg.get("image_base"); b && b->is_string()) e->image_base = b->str;
+  if (e->image_base.empty()) { log_err("gb_init: no image_base"); return -LX_EINVAL; }
+  int64_t v;
+  if (const fs::JsonValue* r = cfg.get("rows"); r && r->as_int(1, 1000, &v)) e->rows = (uint16_t)v;
+  if (const fs::JsonValue* c = cfg.get("cols"); c && c->as_int(1, 1000, &v)) e->cols = (uint16_t)v;
+
+  // The login command (manifest "login").
+  if (const fs::JsonValue* l = m->get("login"); l && l->is_object()) {
+    if (const fs::JsonValue* c = l->get("cmd"); c && c->is_array() && !c->arr.empty()) {
+      e->login.cmd.clear();
+      for (auto& a : c->arr)
+        if (a.is_string()) e->login.cmd.push_back(a.str);
+    }
+    if (const fs::JsonValue* c = l->get("cwd"); c && c->is_string()) e->login.cwd = c->str;
+    if (const fs::JsonValue* c = l->get("uid"); c && c->as_int(0, 0xffffffffll, &v)) e->login.uid = (uint32_t)v;
+    if (const fs::JsonValue* c = l->get("gid"); c && c->as_int(0, 0xffffffffll, &v)) e->login.gid = (uint32_t)v;
+    if (const fs::JsonValue* c = l->get("env"); c && c->is_object())
+      for (auto& kv : c->obj)
+        if (kv.second.is_string()) e->login.env.push_back(kv.first + "=" + kv.second.str);
+  }
+  if (e->login.env.empty()) e->login.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "TERM=xterm-256color", "LANG=C.UTF-8"};
+
+  // chunks (fetched through the worker's synchronous Module.glassboxFetchBatch) -> overlay
+  fs::ChunkedOptions co;
+  co.cache_bytes = 96u << 20;
+  std::unique_ptr<fs::ChunkedDevice> chunked;
+  int rc = fs::ChunkedDevice::from_manifest(e->manifest, std::make_unique<fs::JsFetcher>(e->image_base), co, &chunked);
+  if (rc != 0 || !chunked) { log_err("gb_init: chunked device: errno " + std::to_string(-rc)); return -LX_EINVAL; }
+  uint32_t bs = e->manifest.fs_block_size ? e->manifest.fs_block_size : 4096;
+  auto ov = fs::OverlayDevice::memory(std::move(chunked), bs);
+  e->overlay = ov.get();
+  Engine* ep = e.get();
+  ov->set_flush_sink([ep](const std::vector<std::pair<uint64_t, const uint8_t*>>& blocks) {
+    const uint32_t n = ep->overlay->block_size();
+    for (auto& b : blocks) ep->pending[b.first].assign(b.second, b.second + n);
+    return 0;
+  });
+  e->dev = std::move(ov);
+  E = e.release();
+  return 0;
+}
+
+// ---- 3. overlay <-> IndexedDB ---------------------------------------------------------
+EMSCRIPTEN_KEEPALIVE uint32_t gb_overlay_block_size(void) { return E && E->overlay ? E->overlay->block_size() : 0; }
+
+EMSCRIPTEN_KEEPALIVE int gb_overlay_load(uint32_t block_lo, uint32_t block_hi, const uint8_t* data) {
+  if (!E || !E->overlay) return -LX_EINVAL;
+  if (E->booted) return -LX_EBUSY;
+  const uint64_t blk = (uint64_t)block_hi << 32 | block_lo;
+  if ((blk + 1) * E->overlay->block_size() > E->overlay->size()) return -LX_EINVAL;
+  const int rc = E->overlay->put_block(blk, data);
+  return rc < 0 ? rc : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int gb_overlay_take_dirty(uint32_t max_blocks) {
+  if (!E || !E->overlay) return 0;
+  if (E->pending.empty()) sync_fs();
+  const uint32_t bs = E->overlay->block_size();
+  const size_t n = std::min<size_t>(max_blocks, E->pending.size());
+  E->overlay_reply.resize(n * (8 + bs));
+  uint8_t* o = E->overlay_reply.data();
+  auto it = E->pending.begin();
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t lo = (uint32_t)it->first, hi = (uint32_t)(it->first >> 32);
+    memcpy(o, &lo, 4);
+    memcpy(o + 4, &hi, 4);
+    memcpy(o + 8, it->second.data(), bs);
+    o += 8 + bs;
+    it = E->pending.erase(it);
+  }
+  return (int)n;
+}
+
+EMSCRIPTEN_KEEPALIVE const uint8_t* gb_overlay_reply(void) { return E ? E->overlay_reply.data() : nullptr; }
+
+// ---- 4. gb_boot -------------------------------------------------------------------------
+EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
+  if (!E || !E->dev) return -LX_EINVAL;
+  if (E->booted) return -LX_EBUSY;
+  std::string err;
+  Ext2FsOptions eo;
+  E->ext2 = Ext2Fs::mount(std::move(E->dev), eo, err);
+  if (!E->ext2) { log_err("mounting the image failed: " + err); return -LX_EIO; }
+  E->booted = true;
+
+  KernelOptions ko;
+  E->kernel.reset(new Kernel(E->ext2, ko));
+  Kernel& k = *E->kernel;
+  Kernel* kp = &k;
+  Engine* ep = E;
+  E->ext2->set_creds([kp, ep](uint32_t* uid, uint32_t* gid) {
+    if (ep->fs_as_user) { *uid = ep->login.uid; *gid = ep->login.gid; return; }
+    *uid = kp->current ? kp->current->euid : 0;
+    *gid = kp->current ? kp->current->egid : 0;
+  });
+  attach_ext2_trace(k, *E->ext2);
+  for (auto& w : k.mount_standard()) log_err("warning: " + w);
+  if (!tty_host()) {  // INTERIM: see section 7
+    g_glue_host.reset(new GlueTtyHost(k));
+    set_tty_host(g_glue_host.get());
+  }
+
+  E->console = open_console(E->rows, E->cols);
+  Process& p = *k.create_init(100);
+  p.uid = p.euid = p.suid = E->login.uid;
+  p.gid = p.egid = p.sgid = E->login.gid;
+  p.pgid = p.sid = p.pid;
+  FileRef f;
+  int rc = open_inode(Loc{E->console->slave_node(), E->console->name()}, LO_RDWR, f);
+  if (rc < 0) { log_err("opening the console failed"); return rc; }
+  for (int fd = 0; fd < 3; fd++) p.fds.install(fd, f, false);
+  E->console->attach_session(p.sid, p.pgid);
+  p.ctty = E->console;
+
+  Loc cwd;
+  rc = p.resolve_at(LAT_FDCWD, E->login.cwd, true, cwd);
+  if (rc == 0 && cwd.node->is_dir()) p.cwd = cwd;
+  else log_err("login cwd " + E->login.cwd + " not found; starting in /");
+
+  rc = p.execve(E->login.cmd[0], E->login.cmd, E->login.env, err);
+  if (rc < 0) {
+    log_err("starting " + E->login.cmd[0] + " failed: " + err);
+    const std::string msg = "glassbox: cannot start " + E->login.cmd[0] + ": " + err + "\r\n";
+    gb_host_tty_output((const uint8_t*)msg.data(), (uint32_t)msg.size());
+    return rc;
+  }
+  E->last_sync_ms = now_ms();
+  return 0;
+}
+
+// ---- 5. running, the console ---------------------------------------------------------------
+EMSCRIPTEN_KEEPALIVE int gb_run(uint32_t slice_ms) {
+  if (!E || !E->kernel) return kRunIdle;
+  if (E->exited) return kRunExited | kRunIdle;
+  Kernel& k = *E->kernel;
+  const double t0 = now_ms();
+  int bits = 0;
+  for (;;) {
+    feed_input();
+    const Kernel::RunResult r = k.run(Kernel::kSlice * 5);
+    E->ran_since_sync = true;
+    const bool out = drain_console();
+    if (r.state == Kernel::RunResult::Done) {
+      drain_console();
+      E->exited = true;
+      const int st = k.init_status;
+      E->exit_status = st < 0 ? 0 : (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f);
+      sync_fs();
+      bits |= kRunExited | kRunIdle;
+      break;
+    }
+    if (r.state == Kernel::RunResult::Idle) {
+      // Draining output or feeding input may have let a parked task continue.
+      if (out || !E->pending_input.empty()) {
+        const size_t before = E->pending_input.size();
+        feed_input();
+        if (out || E->pending_input.size() != before) {
+          if (now_ms() - t0 < slice_ms) continue;
+          break;  // not idle: come back soon
+        }
+      }
+      E->wake_at_ns = r.wake_at_ns;
+      bits |= kRunIdle;
+      if (E->console && E->console->input_available() == 0) bits |= kRunTtyWait;
+      if (E->ran_since_sync) sync_fs();
+      break;
+    }
+    if (now_ms() - t0 >= slice_ms) break;
+  }
+  if (!(bits & kRunIdle) && E->ran_since_sync && now_ms() - E->last_sync_ms > 2000) sync_fs();
+  if (!E->pending.empty()) bits |= kRunOverlayDirty;
+  return bits;
+}
+
+EMSCRIPTEN_KEEPALIVE int gb_next_timer_ms(void) {
+  if (!E || !E->wake_at_ns) return -1;
+  const uint64_t now = Process::now_ns();
+  if (E->wake_at_ns <= now) return 0;
+  const uint64_t ms = (E->wake_at_ns - now + 999999) / 1000000;
+  return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+EMSCRIPTEN_KEEPALIVE int gb_exit_status(void) { return E ? E->exit_status : 0; }
+
+EMSCRIPTEN_KEEPALIVE void gb_tty_input(const uint8_t* data, uint32_t len) {
+  if (!E || !E->console || !len) return;
+  E->pending_input.append((const char*)data, len);
+  feed_input();
+}
+
+EMSCRIPTEN_KEEPALIVE void gb_tty_resize(uint32_t rows, uint32_t cols) {
+  if (!E) return;
+  E->rows = (uint16_t)std::min<uint32_t>(rows, 0xffff);
+  E->cols = (uint16_t)std::min<uint32_t>(cols, 0xffff);
+  if (E->console) E->console->set_winsize(E->rows, E->cols);
+}
+
+// Chunks are fetched synchronously (see the design notes): nothing to do.
+EMSCRIPTEN_KEEPALIVE void gb_chunk_arrived(uint32_t, const uint8_t*, uint32_t) {}
+EMSCRIPTEN_KEEPALIVE void gb_chunk_failed(uint32_t, int) {}
+
+}  // extern "C"
+
+// ---- 6. gb_fs ---------------------------------------------------------------------------------
+namespace {
+
+enum { kOpList = 1, kOpRead, kOpWrite, kOpStat, kOpMkdir, kOpDelete, kOpRename };
+
+const char* type_of(uint32_t mode) {
+  switch (mode & LS_IFMT) {
+    case LS_IFREG: return "file";
+    case LS_IFDIR: return "dir";
+    case LS_IFLNK: return "symlink";
+    default: return "other";
+  }
+}
+
+// The login user's access to an inode: `want` = 4 read, 2 write, 1 search/exec.
+bool may(const InodeRef& n, int want) {
+  Stat st;
+  if (n->getattr(st) < 0) return false;
+  const uint32_t uid = E->login.uid, gid = E->login.gid;
+  if (uid == 0) return true;
+  int bits;
+  if (st.uid == uid) bits = (st.mode >> 6) & 7;
+  else if (st.gid == gid) bits = (st.mode >> 3) & 7;
+  else bits = st.mode & 7;
+  return (bits & want) == want;
+}
+
+int resolve(const std::string& path, bool follow, Loc& out) {
+  if (path.empty() || path[0] != '/') return -LX_EINVAL;
+  Kernel& k = *E->kernel;
+  ResolveOpts o;
+  o.follow = follow;
+  const Loc root = k.vfs.root();
+  return k.vfs.resolve(root, root, path, o, out);
+}
+
+int resolve_parent(const std::string& path, Loc& dir, std::string& last) {
+  if (path.empty() || path[0] != '/') return -LX_EINVAL;
+  Kernel& k = *E->kernel;
+  const Loc root = k.vfs.root();
+  int rc = k.vfs.resolve_parent(root, root, path, dir, last);
+  if (rc < 0) return rc;
+  if (last.empty() || last == "." || last == "..") return -LX_EINVAL;
+  if (!dir.node->is_dir()) return -LX_ENOTDIR;
+  return 0;
+}
+
+std::string stat_json(const Stat& st, bool full) {
+  char b[256];
+  if (full)
+    snprintf(b, sizeof b, "{\"type\":\"%s\",\"size\":%lld,\"mode\":%u,\"mtime\":%lld,\"uid\":%u,\"gid\":%u}",
+             type_of(st.mode), (long long)st.size, st.mode & 07777, (long long)st.mtime.sec, st.uid, st.gid);
+  else
+    snprintf(b, sizeof b, "\"type\":\"%s\",\"size\":%lld,\"mode\":%u,\"mtime\":%lld", type_of(st.mode),
+             (long long)st.size, st.mode & 07777, (long long)st.mtime.sec);
+  return b;
+}
+
+int reply_text(const std::string& s) {
+  E->fs_reply.assign(s.begin(), s.end());
+  return (int)s.size();
+}
+
+int remove_tree(const Loc& dir, const std::string& name, int depth) {
+  InodeRef n;
+  int rc = dir.node->lookup(name, n);
+  if (rc < 0) return rc;
+  if (!n->is_dir()) return dir.node->unlink(name);
+  if (depth > 64) return -LX_ELOOP;
+  if (!may(n, 3)) return -LX_EACCES;
+  std::vector<DirEntry> ents;
+  rc = n->readdir(ents);
+  if (rc < 0) return rc;
+  Loc sub{n, Vfs::join(dir.path, name)};
+  for (auto& d : ents) {
+    if (d.name == "." || d.name == "..") continue;
+    rc = remove_tree(sub, d.name, depth + 1);
+    if (rc < 0) return rc;
+  }
+  return dir.node->rmdir(name);
+}
+
+int fs_op(uint32_t op, const std::string& path, const std::string& path2, const uint8_t* data, uint32_t len,
+          uint32_t flags) {
+  Loc l;
+  int rc;
+  switch (op) {
+    case kOpList: {
+      if ((rc = resolve(path, true, l)) < 0) return rc;
+      if (!l.node->is_dir()) return -LX_ENOTDIR;
+      if (!may(l.node, 5)) return -LX_EACCES;
+      std::vector<DirEntry> ents;
+      if ((rc = l.node->readdir(ents)) < 0) return rc;
+      std::string o = "[";
+      bool first = true;
+      for (auto& d : ents) {
+        if (d.name == "." || d.name == "..") continue;
+        InodeRef c;
+        Stat st;
+        if (l.node->lookup(d.name, c) < 0 || c->getattr(st) < 0) continue;
+        if (!first) o += ',';
+        first = false;
+        o += "{\"name\":" + json_str(d.name) + "," + stat_json(st, false) + "}";
+      }
+      return reply_text(o + "]");
+    }
+    case kOpStat: {
+      if ((rc = resolve(path, false, l)) < 0) return rc;
+      Stat st;
+      if ((rc = l.node->getattr(st)) < 0) return rc;
+      return reply_text(stat_json(st, true));
+    }
+    case kOpRead: {
+      if ((rc = resolve(path, true, l)) < 0) return rc;
+      if (l.node->is_dir()) return -LX_EISDIR;
+      if (!l.node->is_reg()) return -LX_EINVAL;
+      if (!may(l.node, 4)) return -LX_EACCES;
+      Stat st;
+      if ((rc = l.node->getattr(st)) < 0) return rc;
+      if (st.size > (256ll << 20)) return -LX_EFBIG;
+      E->fs_reply.resize((size_t)st.size);
+      uint64_t off = 0;
+      while (off < E->fs_reply.size()) {
+        const int64_t n = l.node->read(off, E->fs_reply.data() + off, E->fs_reply.size() - off);
+        if (n < 0) return (int)n;
+        if (n == 0) break;
+        off += (uint64_t)n;
+      }
+      E->fs_reply.resize(off);
+      return (int)off;
+    }
+    case kOpWrite: {
+      Loc dir;
+      std::string last;
+      if ((rc = resolve_parent(path, dir, last)) < 0) return rc;
+      InodeRef n;
+      rc = dir.node->lookup(last, n);
+      if (rc == 0) {
+        if (n->is_dir()) return -LX_EISDIR;
+        if (!n->is_reg()) {  // a symlink: write through it
+          Loc t;
+          if ((rc = resolve(path, true, t)) < 0) return rc;
+          n = t.node;
+          if (n->is_dir()) return -LX_EISDIR;
+          if (!n->is_reg()) return -LX_EINVAL;
+        }
+        if (!may(n, 2)) return -LX_EACCES;
+        if ((rc = n->truncate(0)) < 0) return rc;
+      } else if (rc == -LX_ENOENT) {
+        if (!may(dir.node, 3)) return -LX_EACCES;
+        const uint32_t mode = (flags & 07777) ? (flags & 07777) : 0644;
+        if ((rc = dir.node->create(last, LS_IFREG | mode, n)) < 0) return rc;
+      } else {
+        return rc;
+      }
+      uint64_t off = 0;
+      while (off < len) {
+        const int64_t w = n->write(off, data + off, len - off);
+        if (w < 0) return (int)w;
+        if (w == 0) return -LX_EIO;
+        off += (uint64_t)w;
+      }
+      E->fs_reply.clear();
+      return 0;
+    }
+    case kOpMkdir: {
+      Loc dir;
+      std::string last;
+      if ((rc = resolve_parent(path, dir, last)) < 0) return rc;
+      if (!may(dir.node, 3)) return -LX_EACCES;
+      const uint32_t mode = (flags & 07777) ? (flags & 07777) : 0755;
+      if ((rc = dir.node->mkdir(last, LS_IFDIR | mode)) < 0) return rc;
+      E->fs_reply.clear();
+      return 0;
+    }
+    case kOpDelete: {
+      Loc dir;
+      std::string last;
+      if ((rc = resolve_parent(path, dir, last)) < 0) return rc;
+      if (!may(dir.node, 3)) return -LX_EACCES;
+      InodeRef n;
+      if ((rc = dir.node->lookup(last, n)) < 0) return rc;
+      if (n->is_dir()) rc = (flags & (1u << 16)) ? remove_tree(dir, last, 0) : dir.node->rmdir(last);
+      else rc = dir.node->unlink(last);
+      if (rc < 0) return rc;
+      E->fs_reply.clear();
+      return 0;
+    }
+    case kOpRename: {
+      Loc d1, d2;
+      std::string n1, n2;
+      if ((rc = resolve_parent(path, d1, n1)) < 0) return rc;
+      if ((rc = resolve_parent(path2, d2, n2)) < 0) return rc;
+      if (d1.node->fs() != d2.node->fs()) return -LX_EXDEV;
+      if (!may(d1.node, 3) || !may(d2.node, 3)) return -LX_EACCES;
+      if ((rc = d1.node->rename(n1, *d2.node, n2, 0)) < 0) return rc;
+      E->fs_reply.clear();
+      return 0;
+    }
+  }
+  return -LX_EINVAL;
+}
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int gb_fs(uint32_t op, const char* path, const char* path2, const uint8_t* data, uint32_t len,
+                               uint32_t flags) {
+  if (!E || !E->kernel) return -LX_EAGAIN;
+  E->fs_reply.clear();
+  E->fs_as_user = true;
+  int rc;
+  try {
+    rc = fs_op(op, path ? path : "", path2 ? path2 : "", data, len, flags);
+  } catch (...) {
+    rc = -LX_EIO;
+  }
+  E->fs_as_user = false;
+  if (rc >= 0 && (op == kOpWrite || op == kOpMkdir || op == kOpDelete || op == kOpRename)) {
+    wake_waiters();  // a guest poll on the directory may care
+    sync_fs();
+    const std::string p = path ? path : "";
+    const std::string dir = Vfs::dirname(p);
+    gb_host_fs_changed(dir.c_str());
+  }
+  return rc;
+}
+
+EMSCRIPTEN_KEEPALIVE const uint8_t* gb_fs_reply(void) {
+  static uint8_t empty = 0;
+  return E && !E->fs_reply.empty() ? E->fs_reply.data() : &empty;
+}
+
+}  // extern "C"

@@ -190,7 +190,18 @@ async function handle(req, res) {
 
 const server = http.createServer((req, res) => {
   const t = Date.now();
-  if (logRequests) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - t}ms`));
+  if (logRequests) {
+    // body bytes sent (what the browser downloaded for this response; 0 for 304s and HEAD)
+    let sent = 0;
+    const write = res.write.bind(res);
+    const end = res.end.bind(res);
+    const count = (chunk) => {
+      if (chunk && typeof chunk !== 'function') sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    };
+    res.write = (chunk, ...rest) => (count(chunk), write(chunk, ...rest));
+    res.end = (chunk, ...rest) => (count(chunk), end(chunk, ...rest));
+    res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - t}ms ${sent}B`));
+  }
   handle(req, res).catch((e) => {
     console.error(e);
     if (!res.headersSent) send(res, 500, 'internal error\n');

@@ -497,7 +497,7 @@ async function boot(config) {
         if (!prompted) {
           prompted = true;
           promptSeen = true;
-          post({ type: 'prompt', at: performance.timeOrigin + now });
+          post({ type: 'prompt', at: performance.timeOrigin + now, bytesFetched, chunksFetched });
           progress('ready', 1);
         }
         if (activity) {

@@ -79,6 +79,8 @@ $('btn-theme').onclick = () => applyTheme(theme === 'dark' ? 'light' : 'dark');
 let client: EngineClient | null = null;
 let machineState: WorkerState | 'unsupported' = 'starting';
 let firstPromptAt = 0;
+/** Boot figures for tests and the console: ms from navigation to the first prompt, bytes fetched by then. */
+const bootStats = { firstPromptMs: 0, bytesFetched: 0, chunksFetched: 0 };
 
 function running(): EngineClient {
   if (!client || machineState !== 'running') throw new FsOpError('ENOENGINE', 'the machine is not running');
@@ -106,7 +108,11 @@ function onWorkerMessage(msg: WorkerToPage): void {
       break;
     case 'prompt': {
       firstPromptAt = msg.at - performance.timeOrigin;
+      bootStats.firstPromptMs = firstPromptAt;
+      bootStats.bytesFetched = msg.bytesFetched ?? 0;
+      bootStats.chunksFetched = msg.chunksFetched ?? 0;
       $('st-first-prompt').textContent = `first prompt in ${(firstPromptAt / 1000).toFixed(1)} s`;
+      $('st-first-prompt').title = `${((msg.bytesFetched ?? 0) / 1048576).toFixed(1)} MiB fetched before the prompt (${msg.chunksFetched ?? 0} disk chunks)`;
       status.hideProgress();
       void tree.refresh();
       break;
@@ -476,6 +482,7 @@ Object.assign(window, {
     get client() {
       return client;
     },
+    bootStats,
     get machineState() {
       return machineState;
     },

@@ -108,6 +108,10 @@ export interface PromptMessage {
   type: 'prompt';
   /** performance.timeOrigin-relative time (ms) at which the guest first waited for tty input. */
   at: number;
+  /** Bytes the worker had fetched by then (engine, manifest, disk chunks; HTTP-cache hits included). */
+  bytesFetched?: number;
+  /** Disk chunks fetched by then. */
+  chunksFetched?: number;
 }
 export interface IdleMessage {
   type: 'idle';

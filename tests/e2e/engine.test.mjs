@@ -1,0 +1,192 @@
+// The real engine in the real page: boots the default image (build/image) with the engine's
+// browser module (build-wasm-web/glassbox_web.{js,wasm}) to the bash prompt, runs commands
+// in the terminal, writes hello.c through the editor (Ctrl-S), compiles and runs it with
+// the image's gcc, and finds the file again after a reload (the overlay in IndexedDB).
+//
+// It also measures, in headless Chromium on localhost (its own dev server with --log, which
+// counts the body bytes of every response):
+//   * time from navigation to the first prompt, cold (fresh profile: empty HTTP cache, no
+//     service worker) and warm (a reload: HTTP cache + service worker cache);
+//   * bytes downloaded before the prompt (server side) and bytes the worker fetched;
+//   * time for `gcc hello.c -o hello && ./hello` to print.
+// GLASSBOX_BOOT_RUNS=5 repeats the cold and warm boots and reports medians. The figures are
+// printed and written to build/test-artifacts/engine-figures.json.
+//
+// Skipped (with the reason) when the site has no engine or no image.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, openIde, screenshot } from './lib/browser.mjs';
+import { ROOT, ARTIFACTS } from './lib/paths.mjs';
+
+const SITE = path.join(ROOT, 'build/site');
+const RUNS = Math.max(1, Number(process.env.GLASSBOX_BOOT_RUNS || 1));
+const PROMPT = /student@glassbox:~\$ ?$/;
+const BOOT_TIMEOUT = 180_000;
+const HELLO = '#include <stdio.h>\n\nint main(void) {\n    printf("hello from gcc in the browser\\n");\n    return 0;\n}\n';
+
+let skip = false;
+try {
+  const b = JSON.parse(fs.readFileSync(path.join(SITE, 'build.json'), 'utf8'));
+  if (!b.engine) skip = 'the site has no engine (tools/build web, then node web/build.mjs)';
+  else if (!b.image) skip = 'the site has no image (tools/mkimage/mkimage build images/default --out build/image)';
+} catch {
+  skip = 'no build/site/build.json (node web/build.mjs)';
+}
+
+let server;
+let serverLog = '';
+let url;
+let ctx;
+let page;
+const figures = { runs: RUNS, cold: [], warm: [], gcc: [] };
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+/** Body bytes the server sent since log offset `from`. */
+const bytesSince = (from) =>
+  serverLog
+    .slice(from)
+    .split('\n')
+    .reduce((n, l) => n + (Number((/ (\d+)B$/.exec(l) || [])[1]) || 0), 0);
+
+const termText = (p = page) =>
+  p.evaluate(() => {
+    const b = window.glassbox.terminal.term.buffer.active;
+    let s = '';
+    for (let i = 0; i < b.length; i++) s += b.getLine(i).translateToString(true) + '\n';
+    return s.replace(/\n+$/, '');
+  });
+
+async function waitTerm(re, timeout = 60_000, p = page) {
+  const end = Date.now() + timeout;
+  let t = '';
+  while (Date.now() < end) {
+    t = await termText(p);
+    if (re.test(t)) return t;
+    await p.waitForTimeout(50);
+  }
+  throw new Error(`terminal never matched ${re}:\n${t.slice(-2000)}`);
+}
+
+/** Types a command line and waits until `re` matches the text after it. */
+async function run(cmd, re, timeout = 60_000) {
+  const before = (await termText()).length;
+  await page.keyboard.press('Control+Backquote');
+  await page.keyboard.type(cmd);
+  const t0 = Date.now();
+  await page.keyboard.press('Enter');
+  const end = Date.now() + timeout;
+  let t = '';
+  while (Date.now() < end) {
+    t = (await termText()).slice(before);
+    if (re.test(t)) return { text: t, ms: Date.now() - t0 };
+    await page.waitForTimeout(20);
+  }
+  throw new Error(`after \`${cmd}\` the terminal never matched ${re}:\n${t.slice(-2000)}`);
+}
+
+/** Waits for the first prompt of a page load; returns its figures. */
+async function bootFigures(p, logFrom) {
+  await p.waitForFunction(() => window.glassbox?.bootStats?.firstPromptMs > 0, null, { timeout: BOOT_TIMEOUT });
+  await waitTerm(PROMPT, BOOT_TIMEOUT, p);
+  const s = await p.evaluate(() => ({ ...window.glassbox.bootStats }));
+  return { firstPromptMs: Math.round(s.firstPromptMs), workerBytes: s.bytesFetched, chunks: s.chunksFetched, downloadedBytes: bytesSince(logFrom) };
+}
+
+before(async () => {
+  if (skip) return;
+  server = spawn(process.execPath, ['web/server.mjs', '--port', '0', '--root', SITE, '--log'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  server.stdout.on('data', (d) => (serverLog += d));
+  url = await new Promise((resolve, reject) => {
+    const iv = setInterval(() => {
+      const m = /Glassbox IDE: (http:\/\/\S+)/.exec(serverLog);
+      if (m) {
+        clearInterval(iv);
+        resolve(m[1]);
+      }
+    }, 20);
+    server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+});
+
+after(async () => {
+  if (page?.errors?.length) console.log('page errors:', page.errors);
+  await ctx?.close();
+  server?.kill();
+  if (skip) return;
+  const summary = {
+    ...figures,
+    median: {
+      coldFirstPromptMs: median(figures.cold.map((f) => f.firstPromptMs)),
+      coldDownloadedBytes: median(figures.cold.map((f) => f.downloadedBytes)),
+      warmFirstPromptMs: median(figures.warm.map((f) => f.firstPromptMs)),
+      warmDownloadedBytes: median(figures.warm.map((f) => f.downloadedBytes)),
+      gccHelloMs: median(figures.gcc),
+    },
+  };
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'engine-figures.json'), JSON.stringify(summary, null, 2) + '\n');
+  console.log('engine figures:', JSON.stringify(summary.median));
+});
+
+test('cold boot: the default image reaches the bash prompt; `echo hi` prints hi', { skip }, async () => {
+  for (let i = 0; i < RUNS; i++) {
+    await ctx?.close();
+    ctx = await launch();
+    const from = serverLog.length;
+    page = await openIde(ctx, url, { waitFor: 'page' });
+    figures.cold.push(await bootFigures(page, from));
+  }
+  assert.equal(await page.evaluate(() => window.glassbox.machineState), 'running');
+  const r = await run('echo hi', /\r?\nhi\n[^]*\$ ?$/);
+  assert.match(r.text, /echo hi\nhi\n/);
+  await screenshot(page, 'engine-prompt');
+});
+
+test('the terminal is a real pty: tty, window size, uid', { skip }, async () => {
+  const size = await page.evaluate(() => `${window.glassbox.terminal.rows} ${window.glassbox.terminal.cols}`);
+  const r = await run("tty; stty size; id -un; pwd", /\$ ?$/);
+  assert.match(r.text, /\/dev\/pts\/0\n/);
+  assert.match(r.text, new RegExp(`\\n${size}\\n`));
+  assert.match(r.text, /\nstudent\n\/home\/student\n/);
+});
+
+test('hello.c written through the editor (Ctrl-S) compiles with gcc and runs in the terminal', { skip }, async () => {
+  await page.evaluate((text) => window.glassbox.debug.openFile('/home/student/hello.c', text), '');
+  await page.evaluate((text) => window.glassbox.editor.editor.getModel().setValue(text), HELLO);
+  await page.click('#editor .monaco-editor .view-lines');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('// saved from Monaco\n');
+  await page.keyboard.press('Control+s');
+  await page.waitForFunction(() => /saved \/home\/student\/hello\.c/.test(document.getElementById('st-message').textContent), null, { timeout: 30_000 });
+  const cat = await run('cat hello.c', /saved from Monaco\n[^]*\$ ?$/);
+  assert.match(cat.text, /printf\("hello from gcc in the browser\\n"\);/);
+  await page.waitForSelector('#tree .tree-row[data-path="/home/student/hello.c"]', { timeout: 30_000 });
+
+  const gcc = await run('gcc hello.c -o hello && ./hello', /hello from gcc in the browser\n/, 300_000);
+  figures.gcc.push(gcc.ms);
+  await waitTerm(PROMPT);
+  for (let i = 1; i < RUNS; i++) figures.gcc.push((await run('rm -f hello; gcc hello.c -o hello && ./hello', /hello from gcc in the browser\n/, 300_000)).ms);
+  await waitTerm(PROMPT);
+  await screenshot(page, 'engine-gcc-hello');
+});
+
+test('a reload keeps hello.c and the compiled program (overlay in IndexedDB); warm boot', { skip }, async () => {
+  // let the idle flush reach IndexedDB
+  await page.waitForFunction(() => /changed blocks kept/.test(document.getElementById('st-overlay').textContent), null, { timeout: 30_000 });
+  for (let i = 0; i < RUNS; i++) {
+    const from = serverLog.length;
+    await page.reload({ waitUntil: 'load' });
+    figures.warm.push(await bootFigures(page, from));
+  }
+  const r = await run('cat hello.c && ./hello', /hello from gcc in the browser\n[^]*\$ ?$/);
+  assert.match(r.text, /saved from Monaco/);
+  const back = await page.evaluate(async () => new TextDecoder().decode(await window.glassbox.client.read('/home/student/hello.c')));
+  assert.match(back, /^#include <stdio\.h>/);
+  assert.match(back, /saved from Monaco/);
+});

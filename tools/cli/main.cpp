@@ -7,7 +7,9 @@
 // status (128 + signal when it was killed). See usage() for the details.
 #include "vm/fs/ext2_vfs.h"
 #include "vm/fs/hostfs.h"
+#include "tools/cli/host_terminal.h"
 #include "vm/linux/kernel.h"
+#include "vm/linux/tty.h"
 #include "vm/linux/syscall.h"
 #include "vm/trace/trace.h"
 
@@ -39,6 +41,8 @@ const char* kUsage =
     "                      PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=<host's> LANG=C.UTF-8)\n"
     "  --jit off|on|always execution tier; only the interpreter exists yet, so every value\n"
     "                      runs the interpreter\n"
+    "  --tty auto|off      auto (default): when stdin and stdout are a terminal, the guest gets\n"
+    "                      a pty (/dev/pts/0, job control, ^C) and the host terminal goes raw\n"
     "  --strace            print every syscall to stderr, strace style\n"
     "  --stats             print instructions, time, MIPS and blocks decoded to stderr\n"
     "  --quiet             no engine messages (unimplemented syscalls, faults) on stderr\n"
@@ -52,7 +56,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct Options {
-  std::string root, image, overlay, cwd = "/", jit = "off";
+  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto";
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false;
   std::vector<std::string> prog;
@@ -190,7 +194,16 @@ static int cmd_run(const std::vector<std::string>& args) {
   int status;
   {
     Process& proc = *k.create_init(100);
-    proc.attach_host_stdio();
+    // A terminal on both ends: the guest gets a pty (job control, ^C, raw mode for vim)
+    // and the host terminal goes raw while it runs. Otherwise the host's stdio is kept.
+    HostTerminal term;
+    std::shared_ptr<Tty> console;
+    if (o.tty != "off" && HostTerminal::usable() && term.start()) {
+      console = attach_console(proc, term.rows(), term.cols());
+      if (console) term.apply_host_keys(*console);
+      else term.restore();
+    }
+    if (!console) proc.attach_host_stdio();
 
     // Working directory.
     Loc cwd;
@@ -251,7 +264,31 @@ static int cmd_run(const std::vector<std::string>& args) {
     }
 
     const uint64_t t0 = trace_now_ns();
-    status = k.run_to_exit();
+    if (!console) {
+      status = k.run_to_exit();
+    } else {
+      k.add_host_fds = [&term](std::vector<std::pair<int, short>>& fds) {
+        for (const struct pollfd& pf : term.poll_fds()) fds.push_back({pf.fd, pf.events});
+      };
+      for (;;) {
+        Kernel::RunResult r = k.run(1ull << 22);
+        term.pump_input(*console);
+        term.sync_winsize(*console);
+        term.pump_output(*console);
+        if (r.state == Kernel::RunResult::Done) break;
+        if (term.input_eof() && !console->hung_up()) console->close_master();
+        if (r.state == Kernel::RunResult::Idle) {
+          k.idle_wait(r.wake_at_ns);
+          term.pump_input(*console);
+          term.sync_winsize(*console);
+        }
+      }
+      term.pump_output(*console);
+      console->close_master();
+      term.restore();
+      const int st = k.init_status;
+      status = st < 0 ? 1 : (st & 0x7f) ? 128 + (st & 0x7f) : (st >> 8) & 0xff;
+    }
     const uint64_t t1 = trace_now_ns();
     if (o.stats) {
       const double secs = (double)(t1 - t0) / 1e9;

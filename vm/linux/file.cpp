@@ -23,6 +23,7 @@ namespace gb {
 std::string OpenFile::describe() const {
   if (!loc.path.empty()) return loc.path;
   if (node && node->ftype() == LS_IFIFO) return "pipe:[" + std::to_string(node->ino()) + "]";
+  if (node && node->ftype() == LS_IFSOCK) return "socket:[" + std::to_string(node->ino()) + "]";
   if (node) return "anon_inode:[" + std::to_string(node->ino()) + "]";
   return "?";
 }

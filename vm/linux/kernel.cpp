@@ -4,6 +4,7 @@
 #include "vm/linux/elf.h"
 #include "vm/fs/tmpfs.h"
 #include "vm/linux/pseudofs.h"
+#include "vm/linux/tty.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,9 +18,14 @@ namespace gb {
 
 Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o) : opts(std::move(o)), vfs(std::move(rootfs)) {
   boot_mono_ns = trace_now_ns();
+  tty_host_ = make_kernel_tty_host(*this);
+  set_tty_host(tty_host_.get());
 }
 
-Kernel::~Kernel() = default;
+Kernel::~Kernel() {
+  owned_.clear();  // tasks first: they may still reach the tty host
+  if (tty_host() == tty_host_.get()) set_tty_host(nullptr);
+}
 
 std::vector<std::string> Kernel::mount_standard() {
   std::vector<std::string> warnings;

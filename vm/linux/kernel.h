@@ -37,6 +37,7 @@ namespace gb {
 class Process;
 class Ext2Fs;
 class Tty;
+struct TtyHost;
 
 // ---- 1. shared task state --------------------------------------------------------------
 // An address space and the decoded blocks of its code (CLONE_VM shares both).
@@ -163,6 +164,7 @@ class Kernel {
  private:
   std::set<std::string> logged_;
   std::vector<std::unique_ptr<Process>> owned_;
+  std::unique_ptr<TtyHost> tty_host_;
   size_t rr_ = 0;  // round-robin position
   int next_pid_ = 100;
   uint64_t seen_gen_ = 0;
@@ -319,6 +321,12 @@ bool signal_default_ignored(int sig);
 bool signal_default_stops(int sig);
 bool signal_default_cores(int sig);
 lx_siginfo make_siginfo(int sig, int code, int pid = 0, uint32_t uid = 0);
+
+// The terminal layer's view of the kernel (tty_host.cpp); Kernel installs it.
+std::unique_ptr<TtyHost> make_kernel_tty_host(Kernel& k);
+// Gives the first process a console pty (/dev/pts/0) as fds 0-2 and controlling
+// terminal, as a session leader. The host drives the returned Tty's master side.
+std::shared_ptr<Tty> attach_console(Process& p, uint16_t rows, uint16_t cols);
 
 // futex wake (sys_futex.cpp): wakes up to n tasks parked on (mm, addr); returns how many.
 int futex_wake(Kernel& k, const Mm* mm, uint64_t addr, int n, uint32_t bitset = 0xffffffffu);

@@ -22,6 +22,7 @@
 
 #include "vm/linux/kernel.h"
 #include "vm/linux/sys_common.h"
+#include "vm/linux/tty.h"
 
 namespace gb {
 
@@ -330,6 +331,7 @@ void Process::end_task() {
     if (c->is_leader() && c->tg->zombie) k.reap(*c);
   }
   if (k.init && pid == k.init->pid) k.init_status = g.exit_status;
+  if (sid == pid && ctty) ctty->session_leader_exited(sid);  // SIGHUP to the foreground group
   if (leader) {
     const int code = (g.exit_status & 0x7f) ? ((g.exit_status & 0x80) ? LCLD_DUMPED : LCLD_KILLED) : LCLD_EXITED;
     k.notify_parent(*leader, code, (g.exit_status & 0x7f) ? (g.exit_status & 0x7f) : (g.exit_status >> 8) & 0xff);

@@ -156,6 +156,17 @@ test('the terminal is a real pty: tty, window size, uid', { skip }, async () => 
   assert.match(r.text, /\nstudent\n\/home\/student\n/);
 });
 
+test('timers and signals: sleep 1 wakes on time, Ctrl-C interrupts a foreground program', { skip }, async () => {
+  const s = await run('sleep 1; echo slept', /\nslept\n[^]*\$ ?$/, 30_000);
+  assert.ok(s.ms >= 900 && s.ms < 15_000, `sleep 1 took ${s.ms} ms`);
+  await page.keyboard.type('sleep 100\n');
+  await page.waitForTimeout(1000);
+  const t0 = Date.now();
+  await page.keyboard.press('Control+c');
+  await waitTerm(/sleep 100\n\^C\n[^]*\$ ?$/, 15_000);
+  assert.ok(Date.now() - t0 < 10_000);
+});
+
 test('hello.c written through the editor (Ctrl-S) compiles with gcc and runs in the terminal', { skip }, async () => {
   await page.evaluate((text) => window.glassbox.debug.openFile('/home/student/hello.c', text), '');
   await page.evaluate((text) => window.glassbox.editor.editor.getModel().setValue(text), HELLO);

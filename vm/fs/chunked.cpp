@@ -14,7 +14,9 @@
 #include "vm/fs/inflate.h"
 #include "vm/fs/json.h"
 
-#ifndef __EMSCRIPTEN__
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#else
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -463,8 +465,177 @@ void HttpFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
   }
 }
 
+// ---------------------------------------------------------------- JsFetcher (Emscripten)
+#ifdef __EMSCRIPTEN__
+// The JavaScript side of JsFetcher (see chunked.h). EM_JS bodies are stringified by the
+// C preprocessor: no "//" comments and no apostrophes inside them.
+// gb_js_fetch_batch: runs one batch synchronously; results stay in Module.__gbFetch.
+EM_JS(void, gb_js_fetch_batch, (const char* base, const char* names, int timeout_ms, double max_bytes), {
+  var g = Module.__gbFetch || (Module.__gbFetch = { results: [], node: null });
+  var b = UTF8ToString(base);
+  var urls = UTF8ToString(names).split("\n").filter(function (n) { return n.length > 0; }).map(function (n) { return b + n; });
+  var fail = function (code, msg) { return urls.map(function () { return { code: code, error: msg }; }); };
+  g.results = [];
+  try {
+    if (typeof Module.glassboxFetchBatch === "function") {
+      g.results = Module.glassboxFetchBatch(urls, timeout_ms, max_bytes) || [];
+      return;
+    }
+    if (!(typeof process === "object" && process.versions && process.versions.node)) {
+      g.results = fail(3, "no synchronous fetcher: the page must set Module.glassboxFetchBatch");
+      return;
+    }
+    if (process.env.GLASSBOX_FETCH_TIMEOUT_MS > 0) timeout_ms = +process.env.GLASSBOX_FETCH_TIMEOUT_MS;
+    if (!g.node) {
+      var wt = require("worker_threads");
+      var ch = new wt.MessageChannel();
+      var flag = new Int32Array(new SharedArrayBuffer(4));
+      var main = function () {
+        var wt = require("worker_threads"), http = require("http"), https = require("https");
+        var port = wt.workerData.port, flag = wt.workerData.flag;
+        var agents = { "http:": new http.Agent({ keepAlive: true, maxSockets: 6 }),
+                       "https:": new https.Agent({ keepAlive: true, maxSockets: 6 }) };
+        var get = function (url, deadline, max) {
+          return new Promise(function (resolve) {
+            var done = false, req = null;
+            var finish = function (r) { if (!done) { done = true; clearTimeout(timer); resolve(r); } };
+            var left = deadline - Date.now();
+            var timer = setTimeout(function () {
+              if (req) req.destroy();
+              finish({ code: 2, error: url + ": timed out" });
+            }, Math.max(left, 0));
+            if (left <= 0) return;
+            var u;
+            try { u = new URL(url); } catch (e) { finish({ code: 3, error: "bad URL " + url }); return; }
+            if (!agents[u.protocol]) { finish({ code: 3, error: url + ": unsupported protocol" }); return; }
+            req = (u.protocol === "https:" ? https : http).get(u, { agent: agents[u.protocol] }, function (res) {
+              if (res.statusCode !== 200) {
+                res.resume();
+                finish({ code: res.statusCode === 404 ? 1 : 3, error: url + ": HTTP " + res.statusCode });
+                return;
+              }
+              var parts = [], n = 0;
+              res.on("data", function (c) {
+                n += c.length;
+                if (n > max) { req.destroy(); finish({ code: 3, error: url + ": more than " + max + " bytes" }); }
+                else parts.push(c);
+              });
+              res.on("end", function () {
+                if (res.complete) finish({ data: new Uint8Array(Buffer.concat(parts, n)) });
+                else finish({ code: 3, error: url + ": connection closed before the end of the body" });
+              });
+              res.on("error", function (e) { finish({ code: 3, error: url + ": " + (e.message || e) }); });
+              res.on("aborted", function () { finish({ code: 3, error: url + ": response aborted" }); });
+            });
+            req.on("error", function (e) { finish({ code: 3, error: url + ": " + (e.message || e) }); });
+          });
+        };
+        port.on("message", function (m) {
+          var deadline = Date.now() + m.timeout;
+          Promise.all(m.urls.map(function (u) { return get(u, deadline, m.max); })).then(function (rs) {
+            port.postMessage({ id: m.id, results: rs });
+            Atomics.store(flag, 0, m.id);
+            Atomics.notify(flag, 0);
+          });
+        });
+      };
+      var w = new wt.Worker("(" + main.toString() + ")()",
+                            { eval: true, workerData: { port: ch.port2, flag: flag }, transferList: [ch.port2] });
+      w.unref();
+      g.node = { wt: wt, port: ch.port1, flag: flag, id: 0, worker: w };
+    }
+    var nd = g.node, id = ++nd.id, msg = null;
+    Atomics.store(nd.flag, 0, 0);
+    nd.port.postMessage({ id: id, urls: urls, timeout: timeout_ms, max: max_bytes });
+    var end = Date.now() + timeout_ms + 2000;
+    for (;;) {
+      var r;
+      while ((r = nd.wt.receiveMessageOnPort(nd.port))) if (r.message.id === id) msg = r.message;
+      if (msg) break;
+      var left = end - Date.now();
+      if (left <= 0) break;
+      if (Atomics.load(nd.flag, 0) !== 0 && Atomics.load(nd.flag, 0) !== id) Atomics.store(nd.flag, 0, 0);
+      Atomics.wait(nd.flag, 0, 0, Math.min(left, 100));
+    }
+    g.results = msg ? msg.results : fail(2, "no answer from the fetch worker within " + (timeout_ms + 2000) + " ms");
+  } catch (e) {
+    g.results = fail(3, "fetch failed: " + e);
+  }
+});
+// Size of result i (>= 0), or -code.
+EM_JS(double, gb_js_fetch_size, (int i), {
+  var r = Module.__gbFetch && Module.__gbFetch.results[i];
+  if (!r) return -3;
+  if (r.data) return r.data.length;
+  return -(r.code || 3);
+});
+EM_JS(void, gb_js_fetch_copy, (int i, uint8_t* dst), { HEAPU8.set(Module.__gbFetch.results[i].data, dst); });
+EM_JS(void, gb_js_fetch_error, (int i, char* dst, int cap), {
+  var r = Module.__gbFetch && Module.__gbFetch.results[i];
+  stringToUTF8(String((r && r.error) || "no result"), dst, cap);
+});
+EM_JS(void, gb_js_fetch_clear, (), { if (Module.__gbFetch) Module.__gbFetch.results = []; });
+
+void JsFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
+  if (reqs.empty()) return;
+  std::string names;
+  size_t maxb = 0;
+  for (FetchRequest* r : reqs) {
+    names += r->name + "\n";
+    maxb = std::max(maxb, r->max_bytes ? r->max_bytes : kDefaultMaxBytes);
+  }
+  gb_js_fetch_batch(url_.c_str(), names.c_str(), timeout_ms_, double(maxb));
+  for (size_t i = 0; i < reqs.size(); i++) {
+    FetchRequest* r = reqs[i];
+    r->data.clear();
+    r->error.clear();
+    const double n = gb_js_fetch_size(int(i));
+    const size_t lim = r->max_bytes ? r->max_bytes : kDefaultMaxBytes;
+    if (n >= 0 && n <= double(lim)) {
+      r->data.resize(size_t(n));
+      if (n > 0) gb_js_fetch_copy(int(i), r->data.data());
+      r->result = 0;
+      continue;
+    }
+    if (n >= 0) {
+      r->result = -EIO;
+      r->error = url_ + r->name + ": response too large";
+      continue;
+    }
+    char msg[512];
+    gb_js_fetch_error(int(i), msg, int(sizeof msg));
+    r->error = msg;
+    r->result = n == -1 ? -ENOENT : n == -2 ? -ETIMEDOUT : -EIO;
+  }
+  gb_js_fetch_clear();
+}
+#else
+void JsFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
+  for (FetchRequest* r : reqs) {
+    r->data.clear();
+    r->result = -ENOSYS;
+    r->error = "JsFetcher needs the Emscripten build";
+  }
+}
+#endif  // __EMSCRIPTEN__
+
 int make_fetcher(const std::string& where, std::unique_ptr<Fetcher>* out, std::string* manifest_name,
                  std::string* err) {
+#ifdef __EMSCRIPTEN__
+  // Browser and node: http(s) goes through JavaScript (JsFetcher).
+  if (where.compare(0, 7, "http://") == 0 || where.compare(0, 8, "https://") == 0) {
+    const size_t start = where.find("//") + 2;
+    std::string base = where, name = "manifest.json";
+    size_t q = where.rfind('/');
+    if (q != std::string::npos && q > start && where.size() > 5 && where.compare(where.size() - 5, 5, ".json") == 0) {
+      base = where.substr(0, q + 1);
+      name = where.substr(q + 1);
+    }
+    *out = std::make_unique<JsFetcher>(base);
+    *manifest_name = name;
+    return 0;
+  }
+#endif
   if (where.compare(0, 7, "http://") == 0) {
     std::string base = where, name = "manifest.json";
     size_t q = where.rfind('/');

@@ -4,8 +4,10 @@
 // Index
 //   1. Fetcher: gets named files ("manifest.json", "chunks/<sha256>") from somewhere.
 //      DirFetcher (a local directory), HttpFetcher (http:// URL, blocking HTTP/1.1 GET
-//      over a socket, native only), MemoryFetcher (tests; fault injection).
-//      The node/browser fetch() implementation plugs in here (see docs/storage.md).
+//      over a socket, native only), JsFetcher (Emscripten: http(s):// through JS — a
+//      synchronous Module.glassboxFetchBatch hook the browser worker installs, or in node
+//      a fetch worker thread the engine blocks on), MemoryFetcher (tests; fault injection).
+//      See docs/storage.md for the JS interface.
 //   2. Manifest: the parsed, validated manifest.json of tools/mkimage (docs/image.md).
 //   3. ChunkedDevice: a read-only BlockDevice over the manifest's chunks.
 //
@@ -89,6 +91,30 @@ class HttpFetcher : public Fetcher {
   int fd_ = -1;
   int timeout_ms_ = 15000;
   uint64_t connections_ = 0;
+};
+
+// Emscripten: http:// or https:// base URL, fetched by JavaScript (chunked.cpp):
+//   * if Module.glassboxFetchBatch(urls, timeoutMs, maxBytes) exists, it is called and must
+//     return synchronously one result per URL: {data: Uint8Array} or {error: string,
+//     code: 1 not found | 2 timed out | 3 other} (the browser's engine worker: synchronous
+//     XMLHttpRequest, or fetch() on another thread + Atomics.wait on a SharedArrayBuffer);
+//   * else in node, a worker_threads Worker does the GETs (keep-alive, 6 in parallel,
+//     one deadline per batch) while the engine thread waits with Atomics.wait and takes
+//     the answer with receiveMessageOnPort; a batch unanswered by its deadline fails
+//     (-ETIMEDOUT), so nothing hangs. The environment variable GLASSBOX_FETCH_TIMEOUT_MS
+//     overrides the deadline in node (tests). Natively fetch() fails with -ENOSYS.
+class JsFetcher : public Fetcher {
+ public:
+  explicit JsFetcher(std::string base_url) : url_(std::move(base_url)) {
+    if (url_.empty() || url_.back() != '/') url_ += '/';
+  }
+  void fetch(const std::vector<FetchRequest*>& reqs) override;
+  std::string describe() const override { return url_; }
+  void set_timeout_ms(int ms) { timeout_ms_ = ms; }
+
+ private:
+  std::string url_;
+  int timeout_ms_ = 15000;
 };
 
 // Files held in memory. fail_next(n) makes the next n requests fail (-EIO);

@@ -392,10 +392,10 @@ int TmpNode::rename(const std::string& name, Inode& new_dir, const std::string& 
     src->ctime_ = dst->ctime_ = now;
     return 0;
   }
+  if (dst && (flags & LRENAME_NOREPLACE)) return -LX_EEXIST;  // checked first, as Linux does
   if (dst == src) return 0;  // two names of one inode (or the same name): nothing to do
   if (src->is_dir() && nd->within(src.get())) return -LX_EINVAL;  // into its own subtree
   if (dst) {
-    if (flags & LRENAME_NOREPLACE) return -LX_EEXIST;
     if (src->is_dir() && !dst->is_dir()) return -LX_ENOTDIR;
     if (!src->is_dir() && dst->is_dir()) return -LX_EISDIR;
     if (dst->is_dir() && !dst->kids_.empty()) return -LX_ENOTEMPTY;

@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
 
   // posix_spawn (clone(CLONE_VM|CLONE_VFORK) in glibc)
   char* sargs[] = {argv[0], "child-exec", "via-posix_spawn", NULL};
-  SHOW(posix_spawn(&c, "/proc/self/exe", NULL, NULL, sargs, environ));
+  int sr = posix_spawn(&c, "/proc/self/exe", NULL, NULL, sargs, environ);  // printed after the child's line
   waitpid(c, &st, 0);
+  printf("posix_spawn = %d\n", sr);
   show_status("posix_spawn child", st);
   SHOW(posix_spawn(&c, "/nonexistent", NULL, NULL, sargs, environ));  // ENOENT as the result
 

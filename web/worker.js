@@ -14,8 +14,9 @@
 // worker drives it in slices: run a slice, service the host (input, resize, chunks, file
 // requests, overlay), and when every guest task sleeps, wait without blocking the worker's
 // event loop (Atomics.waitAsync on the doorbell), so that fetch and IndexedDB callbacks
-// still run. Until the engine exists the worker says so and answers file requests with
-// ENOENGINE; it never pretends to be a shell.
+// still run. Disk chunks for the real engine are fetched synchronously on its behalf
+// (Module.glassboxFetchBatch, synchronous XHR; docs/ide.md "Chunks"). A site built without
+// the engine gets "engine not built" and ENOENGINE answers; it never pretends to be a shell.
 
 import { ByteRing, waitChangeAsync } from '../ide/src/engine/ring';
 import {

@@ -201,3 +201,45 @@ test('a reload keeps hello.c and the compiled program (overlay in IndexedDB); wa
   assert.match(back, /^#include <stdio\.h>/);
   assert.match(back, /saved from Monaco/);
 });
+
+test('a broken build gives markers in the editor; a fixed build clears them', { skip }, async () => {
+  const BROKEN = '#include <stdio.h>\n\nint main(void) {\n    int x = "text";\n    printf("%d\\n", x)\n    return 0;\n}\n';
+  await page.evaluate((text) => window.glassbox.client.write('/home/student/broken.c', new TextEncoder().encode(text)), BROKEN);
+  await page.waitForSelector('#tree .tree-row[data-path="/home/student/broken.c"]', { timeout: 30_000 });
+  await page.click('#tree .tree-row[data-path="/home/student/broken.c"]');
+  await page.waitForFunction(() => window.glassbox.editor.editor.getModel()?.uri.path === '/home/student/broken.c');
+  await run('gcc -c broken.c', /error:[^]*\$ ?$/, 300_000);
+  await page.waitForFunction(() => window.glassbox.editor.markersFor('/home/student/broken.c').length >= 2, null, { timeout: 10_000 });
+  const markers = await page.evaluate(() =>
+    window.glassbox.editor.markersFor('/home/student/broken.c').map((m) => ({ line: m.startLineNumber, sev: m.severity, msg: m.message })),
+  );
+  assert.ok(markers.some((m) => m.line === 4 && /initializ/.test(m.msg)), JSON.stringify(markers));
+  assert.ok(markers.some((m) => m.line === 5 && m.sev === 8 && /expected .;. before/.test(m.msg)), JSON.stringify(markers));
+  await screenshot(page, 'engine-markers');
+  await run('sed -i "s/int x = \\"text\\";/int x = 1;/; s/x)$/x);/" broken.c && gcc -c broken.c && echo built-ok', /\nbuilt-ok\n[^]*\$ ?$/, 300_000);
+  await page.waitForFunction(() => window.glassbox.editor.markersFor('/home/student/broken.c').length === 0, null, { timeout: 10_000 });
+  // the editor shows the file as sed left it (re-read when the guest goes idle)
+  await page.waitForFunction(() => /int x = 1;/.test(window.glassbox.editor.editor.getModel().getValue()), null, { timeout: 10_000 });
+});
+
+test('full-screen programs: less draws on the alternate screen and q returns to the prompt', { skip }, async () => {
+  await page.keyboard.press('Control+Backquote');
+  await page.keyboard.type('seq 1 500 | less\n');
+  await page.waitForFunction(() => window.glassbox.terminal.term.buffer.active.type === 'alternate', null, { timeout: 30_000 });
+  await waitTerm(/(^|\n)1\n2\n3\n[^]*\n:$/, 15_000);
+  await page.keyboard.press('q');
+  await page.waitForFunction(() => window.glassbox.terminal.term.buffer.active.type === 'normal', null, { timeout: 30_000 });
+  await waitTerm(PROMPT);
+});
+
+test('Reset machine drops the student\'s files and boots a fresh machine', { skip }, async () => {
+  await page.click('#btn-reset');
+  await page.click('#reset-dialog button[value="reset"]');
+  await page.waitForFunction(() => window.glassbox.machineState !== 'running', null, { timeout: 30_000 }).catch(() => undefined);
+  await page.waitForFunction(() => window.glassbox.machineState === 'running', null, { timeout: BOOT_TIMEOUT });
+  await waitTerm(PROMPT, BOOT_TIMEOUT);
+  const r = await page.evaluate(() => window.glassbox.client.stat('/home/student/hello.c').then(() => 'exists', (e) => e.code));
+  assert.equal(r, 'ENOENT');
+  await run('ls', /\$ ?$/);
+  assert.doesNotMatch(await termText(), /\nhello\.c/);
+});

@@ -89,7 +89,11 @@ struct ThreadGroup {
   bool stop_report = false, cont_report = false;
   // ITIMER_REAL (alarm, setitimer): absolute monotonic deadline and interval, 0 = off.
   uint64_t real_deadline = 0, real_interval = 0;
-  // Reaped children's CPU time (instructions, shown as time) for times()/getrusage.
+  // ITIMER_VIRTUAL / ITIMER_PROF: CPU time left and interval (ns), 0 = off.
+  uint64_t virt_left = 0, virt_interval = 0, prof_left = 0, prof_interval = 0;
+  // CPU time: the wall time of this group's slices (the engine runs one task at a time,
+  // so that is the time the guest computed), and that of reaped children.
+  uint64_t cpu_ns = 0, child_cpu_ns = 0;
   uint64_t child_icount = 0;
   uint64_t icount_dead = 0;  // instructions of this group's exited threads
 };
@@ -129,6 +133,10 @@ class Kernel {
   Process* init = nullptr;
   int init_status = -1;  // init's wait status once it exited
   uint64_t icount_total = 0;  // instructions run by all tasks
+  uint64_t slice_start_ns = 0;  // when the running task's slice began (CPU clocks)
+  // CPU time of a task / its process including the slice running now.
+  uint64_t task_cpu_ns(const Process& p) const;
+  uint64_t group_cpu_ns(const Process& p) const;
   // Host fds that parked tasks wait on (polled by idle_wait); rebuilt every round.
   std::vector<std::pair<int, short>> host_waits;
   // Extra readiness sources for embedders (the CLI's pty pump): called by idle_wait.
@@ -169,6 +177,7 @@ class Kernel {
   int next_pid_ = 100;
   uint64_t seen_gen_ = 0;
   void check_timers(uint64_t now);
+  void charge_itimers(Process& t, uint64_t dt);
   bool wakeable(Process& t, uint64_t now);
   void collect_dead();
 };
@@ -283,6 +292,7 @@ class Process : public CpuHost {
   uint32_t futex_bitset = 0;
   bool futex_woken = false;
   uint64_t icount_base = 0;           // cpu.icount at creation (clone copies the counter)
+  uint64_t cpu_ns = 0;                // this task's CPU time (its slices)
   bool vfork_child_done_ = false;     // the vfork wait ended: resume after the clone, no retry
   bool reaped_ = false;               // a zombie leader that wait4 (or nobody) collected
 

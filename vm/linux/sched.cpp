@@ -131,6 +131,26 @@ void Kernel::check_timers(uint64_t now) {
   }
 }
 
+uint64_t Kernel::task_cpu_ns(const Process& p) const {
+  return p.cpu_ns + (current == &p && slice_start_ns ? Process::now_ns() - slice_start_ns : 0);
+}
+uint64_t Kernel::group_cpu_ns(const Process& p) const {
+  return p.tg->cpu_ns + (current && current->tg == p.tg && slice_start_ns ? Process::now_ns() - slice_start_ns : 0);
+}
+
+// ITIMER_VIRTUAL and ITIMER_PROF count the CPU time of the process's slices.
+void Kernel::charge_itimers(Process& t, uint64_t dt) {
+  ThreadGroup& g = *t.tg;
+  struct { uint64_t* left; uint64_t* interval; int sig; } timers[2] = {
+      {&g.virt_left, &g.virt_interval, LSIGVTALRM}, {&g.prof_left, &g.prof_interval, LSIGPROF}};
+  for (auto& tm : timers) {
+    if (!*tm.left) continue;
+    if (*tm.left > dt) { *tm.left -= dt; continue; }
+    *tm.left = *tm.interval;
+    if (Process* leader = find_leader(t.pid)) signal_process(*leader, tm.sig, make_siginfo(tm.sig, LSI_KERNEL));
+  }
+}
+
 void Kernel::collect_dead() {
   for (size_t i = 0; i < owned_.size();) {
     Process* t = owned_[i].get();
@@ -193,7 +213,13 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     if (t->state != Process::State::Runnable || t->tg->stopped) continue;
     const uint64_t before = t->cpu.icount;
     const uint64_t slice = std::min<uint64_t>(kSlice, budget - spent);
+    slice_start_ns = Process::now_ns();
     t->run_slice(slice);
+    const uint64_t dt = Process::now_ns() - slice_start_ns;
+    slice_start_ns = 0;
+    t->cpu_ns += dt;
+    t->tg->cpu_ns += dt;
+    charge_itimers(*t, dt);
     icount_total += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Process::State::Runnable && !t->exited) t->deliver_signals();
@@ -371,7 +397,8 @@ void Kernel::reap(Process& leader) {
   if (leader.reaped_) return;
   leader.reaped_ = true;
   if (Process* parent = leader.ppid > 1 ? find_leader(leader.ppid) : nullptr)
-    parent->tg->child_icount += leader.tg->icount_dead + leader.tg->child_icount;
+    parent->tg->child_icount += leader.tg->icount_dead + leader.tg->child_icount,
+    parent->tg->child_cpu_ns += leader.tg->cpu_ns + leader.tg->child_cpu_ns;
   leader.state = Process::State::Dead;
   wake_waiters();
 }

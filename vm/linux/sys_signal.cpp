@@ -206,7 +206,7 @@ SYS(rt_sigtimedwait) {
   return kBlock;
 }
 
-// ---- timers: alarm, setitimer, getitimer (ITIMER_REAL; the others are accepted) ----------
+// ---- timers: alarm, setitimer, getitimer (REAL: wall clock; VIRTUAL/PROF: CPU time) -------
 struct lx_itimerval { lx_timeval interval, value; };
 
 lx_timeval ns_to_tv(uint64_t ns) { return {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)}; }
@@ -225,7 +225,18 @@ lx_itimerval real_timer(Process& p) {
   return v;
 }
 
-lx_itimerval other_timers[3];
+lx_itimerval cpu_timer(Process& p, int which) {
+  ThreadGroup& g = *p.tg;
+  const uint64_t left = which == 1 ? g.virt_left : g.prof_left;
+  const uint64_t iv = which == 1 ? g.virt_interval : g.prof_interval;
+  lx_itimerval v{};
+  if (left) {
+    v.value = ns_to_tv(left);
+    if (!v.value.tv_sec && !v.value.tv_usec) v.value.tv_usec = 1;
+    v.interval = ns_to_tv(iv);
+  }
+  return v;
+}
 
 SYS(setitimer) {
   const int which = arg_int(a, 0);
@@ -235,23 +246,23 @@ SYS(setitimer) {
   if (nv.value.tv_usec < 0 || nv.value.tv_usec >= 1000000 || nv.interval.tv_usec < 0 ||
       nv.interval.tv_usec >= 1000000 || nv.value.tv_sec < 0 || nv.interval.tv_sec < 0)
     return -LX_EINVAL;
-  lx_itimerval old = which == 0 ? real_timer(p) : other_timers[which];
+  lx_itimerval old = which == 0 ? real_timer(p) : cpu_timer(p, which);
   if (a[2] && !p.put(a[2], &old, sizeof old)) return -LX_EFAULT;
   if (which == 0) {
     const uint64_t v = tv_to_ns(nv.value);
     p.tg->real_deadline = v ? Process::now_ns() + v : 0;
     p.tg->real_interval = v ? tv_to_ns(nv.interval) : 0;
-  } else {
-    if (p.k.log_once("itimer:" + std::to_string(which)))
-      p.k.message("setitimer(ITIMER_VIRTUAL/ITIMER_PROF) is recorded but never fires");
-    other_timers[which] = nv;
+  } else {  // CPU-time timers: charged by the scheduler (Kernel::charge_itimers)
+    const uint64_t v = tv_to_ns(nv.value);
+    (which == 1 ? p.tg->virt_left : p.tg->prof_left) = v;
+    (which == 1 ? p.tg->virt_interval : p.tg->prof_interval) = v ? tv_to_ns(nv.interval) : 0;
   }
   return 0;
 }
 SYS(getitimer) {
   const int which = arg_int(a, 0);
   if (which < 0 || which > 2) return -LX_EINVAL;
-  lx_itimerval v = which == 0 ? real_timer(p) : other_timers[which];
+  lx_itimerval v = which == 0 ? real_timer(p) : cpu_timer(p, which);
   return p.put(a[1], &v, sizeof v) ? 0 : -LX_EFAULT;
 }
 SYS(alarm) {

@@ -189,9 +189,8 @@ void fill_rusage(Process& p, Process* c, uint64_t addr) {
   lx_rusage ru;
   memset(&ru, 0, sizeof ru);
   if (c) {
-    // Guest CPU time: instructions at a nominal 1 GHz... shown as 1 ns each.
-    const uint64_t ns = c->tg->icount_dead;
-    ru.ru_utime = {(int64_t)(ns / 1000000000ull / 1), (int64_t)(ns / 1000 % 1000000)};
+    const uint64_t ns = c->tg->cpu_ns;
+    ru.ru_utime = {(int64_t)(ns / 1000000000ull), (int64_t)(ns / 1000 % 1000000)};
     ru.ru_maxrss = (int64_t)(c->mem ? c->mem->resident_pages() * 4 : 0);
   }
   p.put(addr, &ru, sizeof ru);

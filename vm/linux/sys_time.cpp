@@ -33,7 +33,7 @@ bool valid_clock(int id) { return id >= 0 && id <= 11 && id != 10; }
 SYS(clock_gettime) {
   const int id = arg_int(a, 0);
   if (!valid_clock(id)) return -LX_EINVAL;
-  const int64_t ns = host_clock_ns(id);
+  const int64_t ns = id == 2 ? (int64_t)p.k.group_cpu_ns(p) : id == 3 ? (int64_t)p.k.task_cpu_ns(p) : host_clock_ns(id);
   lx_timespec ts = {ns / 1000000000, ns % 1000000000};
   return p.put(a[1], &ts, sizeof ts) ? 0 : -LX_EFAULT;
 }
@@ -99,17 +99,16 @@ SYS(getrusage) {
   if (who != 0 && who != -1 && who != 1) return -LX_EINVAL;
   lx_rusage r;
   memset(&r, 0, sizeof r);
-  if (who != -1) {
-    const int64_t cpu = host_clock_ns(2);
-    r.ru_utime = {cpu / 1000000000, (cpu % 1000000000) / 1000};
-    r.ru_maxrss = (int64_t)p.mem->resident_pages() * 4;
-  }
+  const int64_t cpu = who == -1 ? (int64_t)p.tg->child_cpu_ns : who == 1 ? (int64_t)p.k.task_cpu_ns(p)
+                                                                          : (int64_t)p.k.group_cpu_ns(p);
+  r.ru_utime = {cpu / 1000000000, (cpu % 1000000000) / 1000};
+  if (who != -1) r.ru_maxrss = (int64_t)p.mem->resident_pages() * 4;
   return p.put(a[1], &r, sizeof r) ? 0 : -LX_EFAULT;
 }
 SYS(times) {
-  const int64_t cpu = host_clock_ns(2);
+  const int64_t cpu = (int64_t)p.k.group_cpu_ns(p);
   if (a[0]) {
-    lx_tms t = {cpu / 10000000, 0, 0, 0};
+    lx_tms t = {cpu / 10000000, 0, (int64_t)p.tg->child_cpu_ns / 10000000, 0};
     if (!p.put(a[0], &t, sizeof t)) return -LX_EFAULT;
   }
   return (host_clock_ns(1) - (int64_t)p.k.boot_mono_ns) / 10000000 + 100;

@@ -8,7 +8,6 @@
 //   4. gb_boot: ext2 + Kernel + the login command on the console pty
 //   5. gb_run / gb_next_timer_ms / gb_exit_status, the console (tty input, resize, output)
 //   6. gb_fs: the editor's file operations, as the login user
-//   7. An interim TtyHost (only installed when the kernel has not installed its own)
 //
 // Design notes
 //   * This file lives outside vm/ (vm/ never includes web/ or ide/); it only uses the
@@ -168,70 +167,6 @@ void feed_input() {
 
 }  // namespace
 
-// ---- 7. interim TtyHost (before the kernel provides one) ------------------------------
-// INTERIM: the kernel will implement TtyHost itself (controlling terminal, foreground
-// process group, signals to groups). Until vm/linux installs one with set_tty_host(),
-// this one gives the console job control and ^C through the Kernel's public API. It is
-// installed only if tty_host() is still null after the Kernel is constructed.
-namespace {
-class GlueTtyHost : public TtyHost {
- public:
-  explicit GlueTtyHost(Kernel& k) : k_(k) {}
-  Process* cur() { return k_.current ? k_.current : k_.init; }
-  int caller_pid() override { Process* p = cur(); return p ? p->pid : 0; }
-  int caller_pgid() override { Process* p = cur(); return p ? p->pgid : 0; }
-  int caller_sid() override { Process* p = cur(); return p ? p->sid : 0; }
-  std::shared_ptr<Tty> caller_ctty() override { Process* p = cur(); return p ? p->ctty : nullptr; }
-  void set_caller_ctty(std::shared_ptr<Tty> t) override {
-    Process* p = cur();
-    if (!p) return;
-    for (Process* q : k_.procs)
-      if (q->pid == p->pid && !q->exited) q->ctty = t;
-  }
-  void clear_session_ctty(int sid, const Tty* t) override {
-    for (Process* q : k_.procs)
-      if (q->sid == sid && q->ctty.get() == t) q->ctty.reset();
-  }
-  void signal_pgrp(int pgrp, int sig) override {
-    if (pgrp > 0) k_.signal_pgrp(pgrp, sig, make_siginfo(sig, LSI_KERNEL));
-  }
-  void signal_process(int pid, int sig) override {
-    if (Process* p = k_.find_leader(pid)) k_.signal_process(*p, sig, make_siginfo(sig, LSI_KERNEL));
-  }
-  int session_of_pgrp(int pgrp) override {
-    for (Process* q : k_.procs)
-      if (q->pgid == pgrp && !q->exited) return q->sid;
-    return 0;
-  }
-  bool pgrp_is_orphaned(int pgrp) override {
-    for (Process* q : k_.procs) {
-      if (q->pgid != pgrp || q->exited) continue;
-      Process* par = k_.find_leader(q->ppid);
-      if (par && !par->exited && par->pgid != pgrp && par->sid == q->sid) return false;
-    }
-    return true;
-  }
-  bool caller_ignores_or_blocks(int sig) override {
-    Process* p = cur();
-    if (!p || sig < 1 || sig > LNSIG) return false;
-    if (p->sigmask & (1ull << (sig - 1))) return true;
-    return p->sigact[sig].handler == 1;  // SIG_IGN
-  }
-  uint64_t now_ns() override { return Process::now_ns(); }
-  uint64_t call_deadline_ns(uint64_t rel_ns) override {
-    Process* p = k_.current;
-    return p ? p->deadline_for(rel_ns) : Process::now_ns() + rel_ns;
-  }
-  void wake_at_ns(uint64_t abs_ns) override {
-    if (k_.current) k_.current->wake_at(abs_ns);
-  }
-
- private:
-  Kernel& k_;
-};
-std::unique_ptr<GlueTtyHost> g_glue_host;
-}  // namespace
-
 extern "C" {
 
 // ---- 2. gb_init ------------------------------------------------------------------------
@@ -347,22 +282,15 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   });
   attach_ext2_trace(k, *E->ext2);
   for (auto& w : k.mount_standard()) log_err("warning: " + w);
-  if (!tty_host()) {  // INTERIM: see section 7
-    g_glue_host.reset(new GlueTtyHost(k));
-    set_tty_host(g_glue_host.get());
-  }
 
-  E->console = open_console(E->rows, E->cols);
+  // The login process: a session leader with the console pty (/dev/pts/0) as fds 0-2 and
+  // controlling terminal; the kernel's TtyHost does job control and signals.
   Process& p = *k.create_init(100);
   p.uid = p.euid = p.suid = E->login.uid;
   p.gid = p.egid = p.sgid = E->login.gid;
-  p.pgid = p.sid = p.pid;
-  FileRef f;
-  int rc = open_inode(Loc{E->console->slave_node(), E->console->name()}, LO_RDWR, f);
-  if (rc < 0) { log_err("opening the console failed"); return rc; }
-  for (int fd = 0; fd < 3; fd++) p.fds.install(fd, f, false);
-  E->console->attach_session(p.sid, p.pgid);
-  p.ctty = E->console;
+  E->console = attach_console(p, E->rows, E->cols);
+  if (!E->console) { log_err("opening the console failed"); return -LX_EIO; }
+  int rc;
 
   Loc cwd;
   rc = p.resolve_at(LAT_FDCWD, E->login.cwd, true, cwd);

@@ -1,6 +1,11 @@
 // vm/fs/ext2_vfs.cpp — see ext2_vfs.h.
 #include "vm/fs/ext2_vfs.h"
 
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -221,7 +226,21 @@ std::shared_ptr<Ext2Fs> Ext2Fs::mount(std::unique_ptr<fs::BlockDevice> dev, cons
   return f;
 }
 
-std::shared_ptr<Ext2Fs> Ext2Fs::open(const std::string& image, const Ext2FsOptions& opt, std::string& err) {
+std::shared_ptr<Ext2Fs> Ext2Fs::open(const std::string& image, const Ext2FsOptions& opt_in, std::string& err) {
+  // measurement knobs (see the header)
+  Ext2FsOptions opt = opt_in;
+  if (const char* ra = getenv("GLASSBOX_READAHEAD")) {
+    const std::string v = ra;
+    if (v == "0" || v == "none") {
+      opt.readahead = fs::Ext2Readahead::None;
+      opt.exec_prefetch = false;
+    } else if (v == "seq" || v == "1") {
+      opt.readahead = fs::Ext2Readahead::Sequential;
+    } else if (v == "whole") {
+      opt.readahead = fs::Ext2Readahead::WholeFile;
+    }
+  }
+  if (const char* st = getenv("GLASSBOX_STORAGE_STATS")) opt.print_stats = st[0] && st[0] != '0';
   std::unique_ptr<fs::BlockDevice> base;
   std::string id;
   bool raw = image.size() > 5 && image.compare(image.size() - 5, 5, ".ext2") == 0;
@@ -265,6 +284,27 @@ std::shared_ptr<Ext2Fs> Ext2Fs::open(const std::string& image, const Ext2FsOptio
 
 Ext2Fs::~Ext2Fs() {
   if (ext2_ && !ext2_->read_only()) ext2_->sync();
+  if (ext2_ && opt_.print_stats) {
+    const std::string line = "glassbox: " + stats_line() + "\n";
+    (void)!::write(2, line.data(), line.size());
+  }
+}
+
+std::string Ext2Fs::stats_line() const {
+  const fs::DeviceStats d = dev_->stats();
+  const fs::Ext2::Counters c = ext2_->counters();
+  const char* ra = opt_.readahead == fs::Ext2Readahead::None ? "none"
+                   : opt_.readahead == fs::Ext2Readahead::WholeFile ? "whole" : "seq";
+  char b[512];
+  snprintf(b, sizeof b,
+           "storage: chunks_fetched %" PRIu64 " bytes_fetched %" PRIu64 " round_trips %" PRIu64
+           " prefetched_chunks %" PRIu64 " prefetch_unused %" PRIu64 " cache_hits %" PRIu64 " zero_chunk_reads %" PRIu64
+           " fetch_errors %" PRIu64 " meta_reads %" PRIu64 " data_reads %" PRIu64 " overlay_blocks %" PRIu64
+           " readahead %s%s",
+           d.chunks_fetched, d.bytes_fetched, d.fetch_batches, d.prefetched_chunks, d.prefetch_unused, d.cache_hits,
+           d.zero_chunk_reads, d.fetch_errors, c.meta_reads, c.data_reads, d.overlay_blocks, ra,
+           opt_.exec_prefetch ? "+exec" : "");
+  return b;
 }
 
 void Ext2Fs::creds(uint32_t* uid, uint32_t* gid) const {

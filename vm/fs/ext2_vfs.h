@@ -18,6 +18,10 @@
 //     (Ext2::prefetch_file): the chunks of the whole file are fetched in one batch.
 //   * sync(): fsync(2), sync(2), process exit and the destructor call it; with a file
 //     overlay each sync is one atomic, crash-safe commit of a consistent file system.
+//   * Measurement knobs (environment, read by open()): GLASSBOX_READAHEAD=none|0 (demand
+//     reads only, no exec prefetch), seq (the default: sequential window + whole-file
+//     prefetch on exec/mmap), whole (also prefetch a whole file on its first read);
+//     GLASSBOX_STORAGE_STATS=1 prints stats_line() to stderr when the Ext2Fs goes away.
 #pragma once
 #include <functional>
 #include <memory>
@@ -39,6 +43,7 @@ struct Ext2FsOptions {
   size_t meta_cache_blocks = 4096;
   fs::Ext2Readahead readahead = fs::Ext2Readahead::Sequential;
   bool exec_prefetch = true;      // backing() (exec, mmap) prefetches the whole file
+  bool print_stats = false;       // stats_line() to stderr at destruction (GLASSBOX_STORAGE_STATS)
 };
 
 class Ext2Fs : public FileSystem, public std::enable_shared_from_this<Ext2Fs> {
@@ -70,6 +75,8 @@ class Ext2Fs : public FileSystem, public std::enable_shared_from_this<Ext2Fs> {
   // The driver's read events (ext2 read trace); the kernel forwards them to vm/trace.
   void set_trace(fs::Ext2TraceFn fn) { ext2_->set_trace(std::move(fn)); }
   const Ext2FsOptions& options() const { return opt_; }
+  // "storage: chunks_fetched N bytes_fetched N round_trips N ..." (device + driver counters)
+  std::string stats_line() const;
 
   // The inode object for `ino` (cached while alive). nullptr + *err on failure.
   std::shared_ptr<Ext2Inode> inode(uint32_t ino, int* err = nullptr);

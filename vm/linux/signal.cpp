@@ -257,6 +257,19 @@ void Process::interrupt_syscall() {
   }
 }
 
+int set_temp_sigmask(Process& p, uint64_t mask_addr, uint64_t size) {
+  if (!mask_addr) return 0;
+  if (size != 8) return -LX_EINVAL;
+  uint64_t m;
+  if (!p.get(&m, mask_addr, 8)) return -LX_EFAULT;
+  if (!p.restore_sigmask) {
+    p.saved_sigmask = p.sigmask;
+    p.restore_sigmask = true;
+  }
+  p.sigmask = m & ~kUnblockable;
+  return 0;
+}
+
 // ---- 5. the frame -------------------------------------------------------------------------
 
 namespace {

@@ -47,6 +47,10 @@ inline lx_stat to_lx_stat(const Stat& s) {
 // The SIGPIPE rule for writes that got EPIPE: the default action kills the process.
 int64_t epipe(Process& p);
 
+// ppoll, pselect6, epoll_pwait: the temporary signal mask while waiting (restored after
+// a handler ran or the call returned; signal.cpp). 0 or -errno.
+int set_temp_sigmask(Process& p, uint64_t mask_addr, uint64_t size);
+
 // Host time helpers.
 int64_t host_clock_ns(int clock_id);  // CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1 ...
 void host_sleep_ns(int64_t ns);

@@ -329,16 +329,8 @@ SYS(epoll_wait) {
   return do_epoll_wait(p, arg_int(a, 0), a[1], arg_int(a, 2), t < 0 ? -1 : (int64_t)t * 1000000);
 }
 SYS(epoll_pwait) {
-  if (a[4]) {
-    if (a[5] != 8) return -LX_EINVAL;
-    uint64_t m;
-    if (!p.get(&m, a[4], 8)) return -LX_EFAULT;
-    if (!p.restore_sigmask) {
-      p.saved_sigmask = p.sigmask;
-      p.restore_sigmask = true;
-    }
-    p.sigmask = m & ~((1ull << (LSIGKILL - 1)) | (1ull << (LSIGSTOP - 1)));
-  }
+  const int e = set_temp_sigmask(p, a[4], a[5]);
+  if (e < 0) return e;
   const int t = arg_int(a, 3);
   return do_epoll_wait(p, arg_int(a, 0), a[1], arg_int(a, 2), t < 0 ? -1 : (int64_t)t * 1000000);
 }

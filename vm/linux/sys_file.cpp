@@ -414,20 +414,6 @@ int64_t wait_or_timeout(Process& p, int ready, int64_t timeout_ns) {
   return kBlock;
 }
 
-// ppoll/pselect6: the temporary signal mask while waiting (restored after delivery).
-int set_temp_mask(Process& p, uint64_t mask_addr, uint64_t size) {
-  if (!mask_addr) return 0;
-  if (size != 8) return -LX_EINVAL;
-  uint64_t m;
-  if (!p.get(&m, mask_addr, 8)) return -LX_EFAULT;
-  if (!p.restore_sigmask) {
-    p.saved_sigmask = p.sigmask;
-    p.restore_sigmask = true;
-  }
-  p.sigmask = m & ~((1ull << (LSIGKILL - 1)) | (1ull << (LSIGSTOP - 1)));
-  return 0;
-}
-
 int64_t do_poll(Process& p, uint64_t addr, uint64_t n, int64_t timeout_ns) {
   if (n > (uint64_t)p.fds.max_fds) return -LX_EINVAL;
   std::vector<lx_pollfd> v(n);
@@ -451,7 +437,7 @@ SYS(ppoll) {
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
     t = ts.tv_sec * 1000000000 + ts.tv_nsec;
   }
-  const int e = set_temp_mask(p, a[3], a[4]);
+  const int e = set_temp_sigmask(p, a[3], a[4]);
   if (e < 0) return e;
   return do_poll(p, a[0], a[1], t);
 }
@@ -515,7 +501,7 @@ SYS(pselect6) {
   if (a[5]) {
     uint64_t ms[2];  // { const sigset_t *ss; size_t ss_len; }
     if (!p.get(ms, a[5], sizeof ms)) return -LX_EFAULT;
-    const int e = set_temp_mask(p, ms[0], ms[1]);
+    const int e = set_temp_sigmask(p, ms[0], ms[1]);
     if (e < 0) return e;
   }
   return do_select(p, arg_int(a, 0), a[1], a[2], a[3], t);

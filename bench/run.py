@@ -9,6 +9,15 @@ For each workload it times, median of --runs (default 5):
 and prints engine/native and engine/qemu ratios plus guest MIPS (guest instructions
 retired, from the engine's --stats line, divided by the engine's wall time).
 
+Workloads: cpu_bound (static C), python3 sum(range(10**6)), python3 -c pass (start-up),
+gcc -O2 hello.c (the whole driver: cc1, as, collect2/ld, spawned with vfork + execve).
+gcc writes temp files and its output to /tmp, so natively it runs in a chroot with a
+private tmpfs on /tmp (unshare -m; the cached rootfs is never written) and in the engine
+with a hard-link copy of the root (only new files appear in it). qemu-x86_64 cannot follow
+gcc's children: on an x86-64 host their execve runs the host's own cc1/as/ld natively, not
+the image's under emulation. So the qemu column of the gcc row is the sum of the three
+stages run one by one under qemu (cc1, as, ld with collect2's arguments, from `gcc -###`).
+
 Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node]
 """
 import argparse
@@ -41,10 +50,40 @@ ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
 
 
 def timed(cmd, stdin=subprocess.DEVNULL):
+    """cmd is an argv, or a list of argvs run one after the other (timed together)."""
+    cmds = cmd if isinstance(cmd[0], list) else [cmd]
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdin=stdin, capture_output=True, env=ENV)
+    for c in cmds:
+        p = subprocess.run(c, stdin=stdin, capture_output=True, env=ENV)
+        if p.returncode != 0:
+            break
     dt = time.perf_counter() - t0
     return dt, p
+
+
+def gcc_stages_under_qemu(qemu, root, tmp, src, out):
+    """gcc's cc1, as and ld commands (from `gcc -###` in a chroot), rewritten to run one by
+    one under qemu-x86_64 -L root with their files in tmp; None if that fails."""
+    # (even with -### gcc creates and deletes its temp files: a private tmpfs on /tmp)
+    p = subprocess.run(["unshare", "-m", "sh", "-c", 'mount -t tmpfs gb-tmp "$0/tmp" && exec chroot "$0" "$@"',
+                        root, "gcc", "-O2", "-o", out, src, "-###"], capture_output=True, text=True)
+    import shlex
+    cmds = [shlex.split(line) for line in p.stderr.splitlines() if line.startswith(" ")]
+    if p.returncode != 0 or len(cmds) != 3:
+        return None
+    # Temp names gcc made up (/tmp/ccXXXX.s/.o/.res) -> names in our temp dir (not in root).
+    def fix(a):
+        return re.sub(r"/tmp/(cc\w+\.\w+)", lambda m: os.path.join(tmp, "q-" + m.group(1)), a)
+    seq = []
+    for c in cmds:
+        c = [fix(a) for a in c]
+        prog = c[0]
+        if prog.endswith("/collect2"):
+            prog = "/usr/bin/ld"
+        elif "/" not in prog:
+            prog = "/usr/bin/" + prog
+        seq.append([qemu, "-L", root, os.path.join(root, prog.lstrip("/"))] + c[1:])
+    return seq
 
 
 def stats_icount(stderr):
@@ -71,6 +110,21 @@ def main():
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
     qemu = shutil.which("qemu-x86_64")
 
+    # gcc: a private tmpfs /tmp for the native chroot; a hard-link copy of the root for the
+    # engine (gcc's temp and output files are new files, they land only in the copy).
+    hello_src = "/home/student/examples/hello.c"
+    have_hello = os.path.exists(os.path.join(root, hello_src.lstrip("/"))) and root != "/"
+    gcc_argv = ["/usr/bin/gcc", "-O2", "-o", "/tmp/gb-bench-hello", hello_src]
+    groot_copy = os.path.join(tmp, "root")
+    gcc_native = gcc_qemu = None
+    want_gcc = have_hello and (not args.only or any(o in "gcc -O2 hello.c" for o in args.only))
+    if want_gcc:
+        subprocess.run(["cp", "-al", root, groot_copy], check=True)
+        gcc_native = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs gb-tmp "$0/tmp" && exec chroot "$0" "$@"',
+                      root] + gcc_argv
+        if qemu:
+            gcc_qemu = gcc_stages_under_qemu(qemu, root, tmp, hello_src, os.path.join(tmp, "q-hello"))
+
     # (name, native cmd, qemu cmd, guest root for the engine, guest argv)
     workloads = [
         ("cpu_bound 4 (static C, -O2)", [exe, "4"], [qemu, exe, "4"] if qemu else None, "/", [exe, "4"]),
@@ -78,7 +132,13 @@ def main():
          ["chroot", root, "/usr/bin/python3", "-c", "sum(range(10**6))"],
          [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", "sum(range(10**6))"] if qemu else None,
          root, ["/usr/bin/python3", "-c", "sum(range(10**6))"]),
+        ("python3 -c pass (start-up)",
+         ["chroot", root, "/usr/bin/python3", "-c", "pass"],
+         [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", "pass"] if qemu else None,
+         root, ["/usr/bin/python3", "-c", "pass"]),
     ]
+    if want_gcc:
+        workloads.append(("gcc -O2 hello.c (qemu: stages)", gcc_native, gcc_qemu, groot_copy, gcc_argv))
 
     rows = []
     for name, native_cmd, qemu_cmd, groot, gargv in workloads:

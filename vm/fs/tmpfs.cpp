@@ -165,7 +165,7 @@ class TmpNode : public Inode {
 
   int readdir(std::vector<DirEntry>& out) override {
     if (!is_dir()) return -LX_ENOTDIR;
-    if (nlink_ == 0) return 0;  // removed: empty, not even "." and ".." (as Linux)
+    if (nlink_ == 0) return -LX_ENOENT;  // removed (someone's cwd): getdents fails as on Linux
     auto p = parent_.lock();
     out.push_back({".", ino_, LDT_DIR});
     out.push_back({"..", p ? p->ino_ : ino_, LDT_DIR});

@@ -193,7 +193,7 @@ def main():
     ap.add_argument("--native-timeout", type=float, default=900, help="seconds per module natively")
     ap.add_argument("--timeout-factor", type=float, default=100,
                     help="engine timeout = factor x native seconds, clamped to [--min-timeout, --max-timeout]")
-    ap.add_argument("--min-timeout", type=float, default=300)
+    ap.add_argument("--min-timeout", type=float, default=600)
     ap.add_argument("--max-timeout", type=float, default=3600)
     ap.add_argument("--known", default=os.path.join(HERE, "known.txt"))
     ap.add_argument("--md", default=os.path.join(TOP, "build/pysuite.md"), help="markdown table output")

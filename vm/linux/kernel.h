@@ -118,6 +118,7 @@ class Kernel {
 
   // ---- scheduler ----
   static constexpr uint64_t kSlice = 200000;  // instructions per turn
+  static constexpr size_t kMaxTasks = 1000;      // live + zombie tasks (fork bombs get EAGAIN)
   struct RunResult {
     enum State { Running, Idle, Done } state = Running;
     uint64_t wake_at_ns = 0;  // Idle: the earliest deadline (0 = none: wait for input)

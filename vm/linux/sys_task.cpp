@@ -25,6 +25,13 @@ int64_t do_clone(Process& p, const CloneArgs& ca) {
   if ((fl & LCLONE_THREAD) && !(fl & LCLONE_SIGHAND)) return -LX_EINVAL;
   if ((fl & LCLONE_SIGHAND) && !(fl & LCLONE_VM)) return -LX_EINVAL;
   if (ca.exit_signal > LNSIG) return -LX_EINVAL;
+  // A fork bomb meets RLIMIT_NPROC (and the machine's own cap) with EAGAIN, as on Linux.
+  const size_t limit = std::min<uint64_t>(p.rlim[6].cur, Kernel::kMaxTasks);
+  if (p.k.procs.size() >= limit) {
+    if (p.k.log_once("task-limit"))
+      p.k.message("clone: " + std::to_string(p.k.procs.size()) + " tasks, the limit; returning EAGAIN");
+    return -LX_EAGAIN;
+  }
   const int tid = p.k.alloc_pid();
   auto child = std::make_unique<Process>(p.k, p, fl, tid);
   Process& c = *child;

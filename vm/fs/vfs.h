@@ -226,6 +226,7 @@ class InodeBacking : public FileBacking {
   int64_t read_page(uint64_t off, uint8_t* dst) override;
   std::string name() const override { return name_; }
   const InodeRef& node() const { return node_; }
+  const void* share_key() const override { return node_.get(); }
  private:
   InodeRef node_;
   std::string name_;

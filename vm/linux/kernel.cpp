@@ -30,8 +30,9 @@ Kernel::~Kernel() {
 std::vector<std::string> Kernel::mount_standard() {
   std::vector<std::string> warnings;
   struct M { const char* path; std::shared_ptr<FileSystem> fs; };
-  // /dev/shm is a memory file system (POSIX semaphores and shm_open live there); /tmp
-  // stays on the image + overlay so that a student's files there survive like the rest.
+  // /dev/shm and /tmp are memory file systems (POSIX semaphores live in /dev/shm; /tmp
+  // is empty after a restart, as on Linux, and gcc's temporary files never reach the
+  // overlay). A host-directory root (--root, development) keeps its own /tmp.
   auto creds = [this](uint32_t* uid, uint32_t* gid) {
     *uid = current ? current->euid : 0;
     *gid = current ? current->egid : 0;
@@ -42,6 +43,10 @@ std::vector<std::string> Kernel::mount_standard() {
     if (e < 0)
       warnings.push_back(std::string("cannot mount ") + m.path + ": " + errno_message(-e) +
                          " (the guest root needs an empty " + m.path + " directory)");
+  }
+  if (std::string(vfs.root().node->fs()->type_name()) != "hostfs") {
+    const int e = vfs.mount("/tmp", make_tmpfs(creds));
+    if (e < 0) warnings.push_back(std::string("cannot mount /tmp: ") + errno_message(-e));
   }
   return warnings;
 }

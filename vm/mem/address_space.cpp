@@ -2,6 +2,8 @@
 // See address_space.h for the design notes.
 #include "vm/mem/address_space.h"
 
+#include <map>
+
 #include <cerrno>
 #include <cstdlib>
 
@@ -42,6 +44,39 @@ void FramePool::unref(Frame* f) {
     else { free(f->data); delete f; }
   }
 }
+
+// ---- shared pages ----------------------------------------------------------------------
+// MAP_SHARED pages: one frame per (backing key, file offset) for every mapping, so a
+// page first touched after fork is still shared (POSIX semaphores in /dev/shm, shared
+// anonymous memory). The cache holds one reference; frames nobody maps any more are
+// dropped when the cache grows. Writes stay in the frames (not written to the file).
+namespace {
+
+std::map<std::pair<const void*, uint64_t>, Frame*>& shared_pages() {
+  static auto* m = new std::map<std::pair<const void*, uint64_t>, Frame*>();
+  return *m;
+}
+
+void sweep_shared_pages() {
+  auto& m = shared_pages();
+  for (auto it = m.begin(); it != m.end();) {
+    if (it->second->refs == 1) {
+      FramePool::get().unref(it->second);
+      it = m.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// Zero-filled pages for MAP_SHARED|MAP_ANONYMOUS: its own key per mmap call.
+class AnonSharedBacking : public FileBacking {
+ public:
+  int64_t read_page(uint64_t, uint8_t* dst) override { memset(dst, 0, 4096); return 4096; }
+  std::string name() const override { return ""; }
+};
+
+}  // namespace
 
 // ---- construction -------------------------------------------------------------------
 
@@ -130,6 +165,7 @@ int64_t AddressSpace::map(uint64_t addr, uint64_t len, uint32_t prot, bool fixed
   v.end = addr + len;
   v.prot = prot;
   v.shared = shared;
+  if (shared && !file) file = std::make_shared<AnonSharedBacking>();
   v.file = std::move(file);
   v.file_off = off;
   v.name = name;
@@ -263,12 +299,26 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     if ((v->prot & (PROT_R | PROT_W | PROT_X)) == 0) throw GuestFault{addr, write, true};
     if (write && !(v->prot & PROT_W)) throw GuestFault{addr, write, true};
     if (exec && !(v->prot & PROT_X)) throw GuestFault{addr, write, true};
-    Frame* f = FramePool::get().alloc_zero();
-    if (v->file) {
-      const uint64_t off = v->file_off + (page - v->start);
-      if (v->file->read_page(off, f->data) <= 0) {
+    Frame* f = nullptr;
+    const uint64_t off = v->file ? v->file_off + (page - v->start) : 0;
+    const auto key = std::make_pair(v->file ? v->file->share_key() : nullptr, off);
+    if (v->shared && v->file) {
+      auto hit = shared_pages().find(key);
+      if (hit != shared_pages().end()) {
+        f = hit->second;
+        FramePool::get().ref(f);
+      }
+    }
+    if (!f) {
+      f = FramePool::get().alloc_zero();
+      if (v->file && v->file->read_page(off, f->data) <= 0) {
         FramePool::get().unref(f);
         throw GuestFault{addr, write, true, true};
+      }
+      if (v->shared && v->file) {
+        if (shared_pages().size() >= 4096) sweep_shared_pages();
+        FramePool::get().ref(f);  // the cache's reference
+        shared_pages()[key] = f;
       }
     }
     p = &ptes_.emplace(page, Pte{f, v->prot}).first->second;

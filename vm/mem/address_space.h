@@ -67,6 +67,9 @@ class FileBacking {
   // Returns the number of bytes that were inside the file (0 => SIGBUS if off >= size).
   virtual int64_t read_page(uint64_t off, uint8_t* dst) = 0;
   virtual std::string name() const = 0;
+  // What MAP_SHARED mappings of this object have in common: their pages are one set of
+  // frames per (key, offset), in every address space (fork, or two mmaps of one file).
+  virtual const void* share_key() const { return this; }
 };
 
 struct Vma {

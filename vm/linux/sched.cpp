@@ -31,6 +31,9 @@ namespace gb {
 Process* Kernel::create_init(int pid) {
   next_pid_ = std::max(next_pid_, pid + 1);
   auto t = std::make_unique<Process>(*this, pid);
+  // Like a program started from a script: in the session and process group of whoever
+  // started the VM (1, outside), not a leader. attach_console() makes it a session leader.
+  t->pgid = t->sid = 1;
   init = t.get();
   return adopt(std::move(t));
 }

@@ -204,7 +204,7 @@ int64_t do_open(Process& p, int dirfd, const std::string& path, uint32_t flags, 
   if ((flags & LO_DIRECTORY) && !loc.node->is_dir()) return -LX_ENOTDIR;
   if (loc.node->is_dir() && !(flags & LO_PATH) && ((flags & LO_ACCMODE) != LO_RDONLY || (flags & LO_CREAT)))
     return -LX_EISDIR;
-  const uint32_t keep = flags & ~(LO_CREAT | LO_EXCL | LO_NOCTTY | LO_CLOEXEC);
+  const uint32_t keep = flags & ~(LO_CREAT | LO_EXCL | LO_CLOEXEC);  // O_NOCTTY reaches on_open only
   FileRef f;
   int e = open_inode(loc, keep | LO_LARGEFILE, f);
   if (e < 0) return e;

@@ -17,6 +17,9 @@ echo glassbox > /etc/hostname
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tglassbox\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > /etc/hosts
 printf 'LANG=C.UTF-8\n' > /etc/default/locale
 
+# df, mount and findmnt read the mount table here (the engine's /proc/self/mounts)
+[ -e /etc/mtab ] || ln -s ../proc/self/mounts /etc/mtab
+
 # vim-tiny is the only vi; make `vim` find it too
 if [ ! -e /usr/bin/vim ] && [ -x /usr/bin/vim.tiny ]; then
     ln -s vim.tiny /usr/bin/vim

@@ -290,6 +290,7 @@ class Process : public CpuHost {
   int vfork_child = 0;                // waiting for this child to exec or exit (vfork)
   int vfork_parent = 0;               // in a vfork child until it execs or exits: the parent's tid
   uint64_t futex_key = 0;             // FUTEX_WAIT: the address waited on (0 = none)
+  const void* futex_space = nullptr;  // ... in this space (sys_futex.cpp: private or shared key)
   uint32_t futex_bitset = 0;
   bool futex_woken = false;
   uint64_t icount_base = 0;           // cpu.icount at creation (clone copies the counter)
@@ -339,7 +340,8 @@ std::unique_ptr<TtyHost> make_kernel_tty_host(Kernel& k);
 // terminal, as a session leader. The host drives the returned Tty's master side.
 std::shared_ptr<Tty> attach_console(Process& p, uint16_t rows, uint16_t cols);
 
-// futex wake (sys_futex.cpp): wakes up to n tasks parked on (mm, addr); returns how many.
-int futex_wake(Kernel& k, const Mm* mm, uint64_t addr, int n, uint32_t bitset = 0xffffffffu);
+// futex wake (sys_futex.cpp): wakes up to n tasks parked on (space, addr) — space is the
+// Mm for private keys; returns how many.
+int futex_wake(Kernel& k, const void* space, uint64_t addr, int n, uint32_t bitset = 0xffffffffu);
 
 }  // namespace gb

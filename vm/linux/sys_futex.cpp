@@ -9,17 +9,20 @@
 //   * A retry that was not woken re-checks the word: if it changed, it returns EAGAIN
 //     (a spurious wake-up, which every futex user must accept); otherwise it parks again.
 //   * Requeue wakes the requeued waiters instead of moving them (allowed: spurious).
-//   * Keys are (address space, address): PRIVATE and shared futexes between threads;
-//     shared futexes across processes (MAP_SHARED) are not matched.
+//   * Keys are (address space, address) for private futexes and words in private
+//     mappings, and (nullptr, host address of the word) for shared futexes in MAP_SHARED
+//     memory, so that processes sharing a page (POSIX semaphores, process-shared
+//     mutexes) wake each other.
 #include "vm/linux/sys_common.h"
 
 namespace gb {
 
-int futex_wake(Kernel& k, const Mm* mm, uint64_t addr, int n, uint32_t bitset) {
+int futex_wake(Kernel& k, const void* space, uint64_t addr, int n, uint32_t bitset) {
   int woken = 0;
   for (Process* t : k.procs) {
     if (woken >= n) break;
-    if (t->state != Process::State::Blocked || t->futex_key != addr || t->mm.get() != mm || t->futex_woken) continue;
+    if (t->state != Process::State::Blocked || t->futex_key != addr || t->futex_space != space || t->futex_woken)
+      continue;
     if (!(t->futex_bitset & bitset)) continue;
     t->futex_woken = true;
     t->futex_key = 0;
@@ -31,12 +34,33 @@ int futex_wake(Kernel& k, const Mm* mm, uint64_t addr, int n, uint32_t bitset) {
 
 namespace {
 
+struct Key {
+  const void* space;
+  uint64_t addr;
+};
+Key key_of(Process& p, uint64_t uaddr, bool priv) {
+  if (!priv) {
+    const Vma* v = p.mem->vma_at(uaddr);
+    if (v && v->shared) {
+      try {
+        return {nullptr, (uint64_t)(uintptr_t)p.mem->host_read_ptr(uaddr)};
+      } catch (...) {
+      }
+    }
+  }
+  return {p.mm.get(), uaddr};
+}
+int wake(Process& p, uint64_t uaddr, bool priv, int n, uint32_t bitset = 0xffffffffu) {
+  const Key k = key_of(p, uaddr, priv);
+  return futex_wake(p.k, k.space, k.addr, n, bitset);
+}
+
 enum { FWAIT = 0, FWAKE = 1, FREQUEUE = 3, FCMP_REQUEUE = 4, FWAKE_OP = 5, FLOCK_PI = 6, FUNLOCK_PI = 7,
        FTRYLOCK_PI = 8, FWAIT_BITSET = 9, FWAKE_BITSET = 10 };
 constexpr int kPrivate = 128, kClockRealtime = 256;
 
-int64_t futex_wait(Process& p, uint64_t uaddr, uint32_t val, uint64_t timeout, bool absolute, bool realtime,
-                   uint32_t bitset) {
+int64_t futex_wait(Process& p, uint64_t uaddr, bool priv, uint32_t val, uint64_t timeout, bool absolute,
+                   bool realtime, uint32_t bitset) {
   if (uaddr & 3) return -LX_EINVAL;
   if (!bitset) return -LX_EINVAL;
   if (p.restarting && p.futex_woken) return 0;
@@ -61,14 +85,16 @@ int64_t futex_wait(Process& p, uint64_t uaddr, uint32_t val, uint64_t timeout, b
     if (Process::now_ns() >= deadline) return -LX_ETIMEDOUT;
     p.wake_at(deadline);
   }
-  p.futex_key = uaddr;
+  const Key k = key_of(p, uaddr, priv);
+  p.futex_space = k.space;
+  p.futex_key = k.addr;
   p.futex_bitset = bitset;
   p.futex_woken = false;
   return kBlock;
 }
 
 // FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg); wake uaddr; if cmp(old, cmparg) wake uaddr2.
-int64_t wake_op(Process& p, uint64_t uaddr, int n, int n2, uint64_t uaddr2, uint32_t encoded) {
+int64_t wake_op(Process& p, bool priv, uint64_t uaddr, int n, int n2, uint64_t uaddr2, uint32_t encoded) {
   const int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
   int oparg = (int)((encoded >> 12) & 0xfff), cmparg = (int)(encoded & 0xfff);
   if (oparg & 0x800) oparg |= ~0xfff;  // sign-extend the 12-bit fields
@@ -86,7 +112,7 @@ int64_t wake_op(Process& p, uint64_t uaddr, int n, int n2, uint64_t uaddr2, uint
     default: return -LX_ENOSYS;
   }
   if (!p.put(uaddr2, &nv, 4)) return -LX_EFAULT;
-  int r = futex_wake(p.k, p.mm.get(), uaddr, n);
+  int r = wake(p, uaddr, priv, n);
   bool c;
   const int o = (int)old;
   switch (cmp) {
@@ -98,7 +124,7 @@ int64_t wake_op(Process& p, uint64_t uaddr, int n, int n2, uint64_t uaddr2, uint
     case 5: c = o >= cmparg; break;
     default: return -LX_ENOSYS;
   }
-  if (c) r += futex_wake(p.k, p.mm.get(), uaddr2, n2);
+  if (c) r += wake(p, uaddr2, priv, n2);
   return r;
 }
 
@@ -107,13 +133,15 @@ SYS(futex) {
   const int op = opfull & ~(kPrivate | kClockRealtime);
   const uint64_t uaddr = a[0];
   const uint32_t val = (uint32_t)a[2];
+  const bool priv = (opfull & kPrivate) != 0;
   switch (op) {
-    case FWAIT: return futex_wait(p, uaddr, val, a[3], false, false, 0xffffffffu);
-    case FWAIT_BITSET: return futex_wait(p, uaddr, val, a[3], true, (opfull & kClockRealtime) != 0, (uint32_t)a[5]);
-    case FWAKE: return futex_wake(p.k, p.mm.get(), uaddr, (int)std::min<uint32_t>(val, 0x7fffffff));
+    case FWAIT: return futex_wait(p, uaddr, priv, val, a[3], false, false, 0xffffffffu);
+    case FWAIT_BITSET:
+      return futex_wait(p, uaddr, priv, val, a[3], true, (opfull & kClockRealtime) != 0, (uint32_t)a[5]);
+    case FWAKE: return wake(p, uaddr, priv, (int)std::min<uint32_t>(val, 0x7fffffff));
     case FWAKE_BITSET:
       if (!(uint32_t)a[5]) return -LX_EINVAL;
-      return futex_wake(p.k, p.mm.get(), uaddr, (int)std::min<uint32_t>(val, 0x7fffffff), (uint32_t)a[5]);
+      return wake(p, uaddr, priv, (int)std::min<uint32_t>(val, 0x7fffffff), (uint32_t)a[5]);
     case FREQUEUE:
     case FCMP_REQUEUE: {
       if (op == FCMP_REQUEUE) {
@@ -123,13 +151,13 @@ SYS(futex) {
       }
       const int n = (int)std::min<uint32_t>(val, 0x7fffffff);
       const int n2 = (int)std::min<uint64_t>(a[3], 0x7fffffff);
-      const int w = futex_wake(p.k, p.mm.get(), uaddr, n);
+      const int w = wake(p, uaddr, priv, n);
       // Requeued waiters are woken instead (spurious wake-ups are allowed).
-      const int rq = futex_wake(p.k, p.mm.get(), uaddr, n2);
+      const int rq = wake(p, uaddr, priv, n2);
       return w + rq;
     }
     case FWAKE_OP:
-      return wake_op(p, uaddr, (int)val, (int)std::min<uint64_t>(a[3], 0x7fffffff), a[4], (uint32_t)a[5]);
+      return wake_op(p, priv, uaddr, (int)val, (int)std::min<uint64_t>(a[3], 0x7fffffff), a[4], (uint32_t)a[5]);
     case FLOCK_PI: case FUNLOCK_PI: case FTRYLOCK_PI:
       if (p.k.log_once("futex_pi")) p.k.message("priority-inheritance futexes are not implemented (ENOSYS)");
       return -LX_ENOSYS;

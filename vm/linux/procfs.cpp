@@ -2,6 +2,7 @@
 // cmdline, environ, status, stat), cpuinfo (from our CPUID), meminfo, uptime, version,
 // loadavg, mounts. Enough for single programs; the storage issue extends it.
 #include <cinttypes>
+#include <ctime>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -131,6 +132,22 @@ std::string maps(Process& p) {
   return s;
 }
 
+// The one-letter state ps and top show.
+char state_letter(const Process& p) {
+  if (p.tg->zombie) return 'Z';
+  if (p.tg->stopped) return 'T';
+  if (p.state == Process::State::Blocked) return 'S';
+  return 'R';
+}
+const char* state_name(char c) {
+  switch (c) {
+    case 'Z': return "Z (zombie)";
+    case 'T': return "T (stopped)";
+    case 'S': return "S (sleeping)";
+    default: return "R (running)";
+  }
+}
+
 std::string status(Process& p) {
   std::string name = p.exe.substr(p.exe.rfind('/') + 1);
   if (name.size() > 15) name.resize(15);
@@ -139,7 +156,7 @@ std::string status(Process& p) {
   std::string s;
   s += "Name:\t" + name + "\n";
   s += fmt("Umask:\t%04o\n", p.umask);
-  s += "State:\tR (running)\n";
+  s += std::string("State:\t") + state_name(state_letter(p)) + "\n";
   s += fmt("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p.pid, p.pid, p.ppid);
   s += fmt("Uid:\t%u\t%u\t%u\t%u\n", p.uid, p.euid, p.suid, p.euid);
   s += fmt("Gid:\t%u\t%u\t%u\t%u\n", p.gid, p.egid, p.sgid, p.egid);
@@ -167,9 +184,11 @@ std::string stat_line(Kernel& k, Process& p) {
   uint64_t vm = 0;
   for (auto& [start, v] : p.mem->vmas()) vm += v.end - v.start;
   const uint64_t start_ticks = (p.start_ns - k.boot_mono_ns) / 10000000ull;
-  return fmt("%d (%s) R %d %d %d 34816 %d 4194304 0 0 0 0 0 0 0 0 20 0 1 0 %" PRIu64 " %" PRIu64 " %" PRIu64
-             " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-             p.pid, name.c_str(), p.ppid, p.pgid, p.sid, p.pgid, start_ticks, vm, p.mem->resident_pages());
+  const uint64_t utime = p.tg->cpu_ns / 10000000ull, cutime = p.tg->child_cpu_ns / 10000000ull;
+  return fmt("%d (%s) %c %d %d %d 34816 %d 4194304 0 0 0 0 %" PRIu64 " 0 %" PRIu64 " 0 20 0 %zu 0 %" PRIu64
+             " %" PRIu64 " %" PRIu64 " 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+             p.pid, name.c_str(), state_letter(p), p.ppid, p.pgid, p.sid, p.pgid, utime, cutime,
+             p.tg->threads.size() ? p.tg->threads.size() : (size_t)1, start_ticks, vm, p.mem->resident_pages());
 }
 
 std::string join0(const std::vector<std::string>& v) {
@@ -280,6 +299,23 @@ std::shared_ptr<PseudoFs> make_procfs(Kernel& k) {
   file("uptime", [kp] {
     const double up = (double)(trace_now_ns() - kp->boot_mono_ns) / 1e9;
     return fmt("%.2f %.2f\n", up, up);
+  });
+  file("stat", [kp] {
+    // Totals since boot in 10 ms ticks: the guest's CPU time as user time, the rest idle.
+    uint64_t busy = 0;
+    for (Process* q : kp->procs)
+      if (q->is_leader()) busy += q->tg->cpu_ns;
+    const uint64_t up = (trace_now_ns() - kp->boot_mono_ns) / 10000000ull;
+    const uint64_t user = busy / 10000000ull, idle = up > user ? up - user : 0;
+    int running = 0, blocked = 0;
+    for (Process* q : kp->procs) {
+      if (q->state == Process::State::Runnable) running++;
+      else if (q->state == Process::State::Blocked) blocked++;
+    }
+    const uint64_t btime = (uint64_t)time(nullptr) - up / 100;
+    return fmt("cpu  %" PRIu64 " 0 0 %" PRIu64 " 0 0 0 0 0 0\ncpu0 %" PRIu64 " 0 0 %" PRIu64
+               " 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime %" PRIu64 "\nprocesses %zu\nprocs_running %d\nprocs_blocked 0\n",
+               user, idle, user, idle, btime, kp->procs.size(), running ? running : 1) ;
   });
   file("loadavg", [kp] { return fmt("0.00 0.00 0.00 1/%zu %d\n", kp->procs.size(), kp->procs.empty() ? 1 : kp->procs.back()->pid); });
   file("meminfo", [] {

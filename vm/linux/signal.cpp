@@ -323,8 +323,7 @@ bool Process::setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act
   x87::fxsave_image(cpu, fx, true);
   sp -= sizeof(RtSigframe);
   sp = (sp & ~15ull) - 8;  // at the handler's first instruction, rsp + 8 is 16-byte aligned
-  RtSigframe f;
-  memset(&f, 0, sizeof f);
+  RtSigframe f{};  // all zero (reserved fields included)
   f.pretcode = act.restorer;
   f.uc.uc_flags = 0x2;  // UC_SIGCONTEXT_SS
   f.uc.uc_stack = uc_stack;

@@ -94,6 +94,7 @@ struct ThreadGroup {
   // CPU time: the wall time of this group's slices (the engine runs one task at a time,
   // so that is the time the guest computed), and that of reaped children.
   uint64_t cpu_ns = 0, child_cpu_ns = 0;
+  int nice = 0;  // setpriority: recorded, reported; nothing is scheduled by it
   uint64_t child_icount = 0;
   uint64_t icount_dead = 0;  // instructions of this group's exited threads
 };

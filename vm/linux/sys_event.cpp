@@ -1,5 +1,5 @@
 // vm/linux/sys_event.cpp — event file descriptors: epoll (create, ctl, wait, pwait),
-// eventfd, timerfd. All are anonymous inodes; their waits park the task (kBlock).
+// eventfd, timerfd; and memfd_create. All are anonymous inodes; their waits park the task (kBlock).
 //
 // Index
 //   1. eventfd: a 64-bit counter (EFD_SEMAPHORE, EFD_NONBLOCK)
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <map>
 
+#include "vm/fs/tmpfs.h"
 #include "vm/linux/sys_common.h"
 
 namespace gb {
@@ -335,9 +336,30 @@ SYS(epoll_pwait) {
   return do_epoll_wait(p, arg_int(a, 0), a[1], arg_int(a, 2), t < 0 ? -1 : (int64_t)t * 1000000);
 }
 
+// memfd_create: an unnamed file in a memory file system of its own (tmpfs), opened
+// read-write and already unlinked; /proc/self/fd shows "/memfd:NAME (deleted)".
+SYS(memfd_create) {
+  std::string name;
+  if (!p.mem->read_cstr(a[0], name, 250)) return name.size() >= 249 ? -LX_EINVAL : -LX_EFAULT;
+  const uint32_t flags = (uint32_t)a[1];
+  if (flags & ~7u) return -LX_EINVAL;  // MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB
+  static std::shared_ptr<FileSystem> fs = make_tmpfs();
+  static uint64_t seq = 0;
+  const std::string entry = "memfd-" + std::to_string(++seq);
+  InodeRef dir = fs->root(), node;
+  int e = dir->create(entry, LS_IFREG | 0777, node);
+  if (e < 0) return e;
+  FileRef f;
+  e = open_inode(Loc{node, "/memfd:" + name + " (deleted)"}, LO_RDWR | LO_LARGEFILE, f);
+  dir->unlink(entry);
+  if (e < 0) return e;
+  return p.fds.alloc(f, (flags & 1) != 0);
+}
+
 }  // namespace
 
 void register_sys_event(SyscallTable& t) {
+  t.add(319, "memfd_create", sys_memfd_create, {K(A_STR), H()});
   t.add(213, "epoll_create", sys_epoll_create, {I()});
   t.add(232, "epoll_wait", sys_epoll_wait, {FD(), P(), I(), I()});
   t.add(233, "epoll_ctl", sys_epoll_ctl, {FD(), I(), FD(), P()});

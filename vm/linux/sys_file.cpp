@@ -509,46 +509,77 @@ SYS(pselect6) {
 
 // ---- misc ----------------------------------------------------------------------------
 
+// Copies up to `len` bytes from one description to another: sendfile, splice and
+// copy_file_range. in_off/out_off: explicit positions, advanced (nullptr: the
+// descriptions' own positions; O_APPEND output goes to the end).
+int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int64_t* out_off, uint64_t len) {
+  uint64_t left = std::min<uint64_t>(len, kMaxRw);
+  std::vector<uint8_t> buf(std::min<uint64_t>(std::max<uint64_t>(left, 1), kChunk));
+  uint64_t ip = in_off ? (uint64_t)*in_off : in.pos;
+  uint64_t op = out_off ? (uint64_t)*out_off : out.pos;
+  int64_t total = 0;
+  while (left) {
+    const uint64_t k = std::min<uint64_t>(left, buf.size());
+    const int64_t r = in.node->read(ip, buf.data(), k, in.flags);
+    if (r < 0) { if (!total) return r; break; }  // kBlock parks a call that copied nothing
+    if (r == 0) break;
+    if (!out_off && !out.node->is_stream() && (out.flags & LO_APPEND)) {
+      Stat st;
+      if (out.node->getattr(st) == 0) op = (uint64_t)st.size;
+    }
+    const int64_t w = out.node->write(op, buf.data(), (uint64_t)r, out.flags);
+    if (w == -LX_EPIPE) return total ? total : epipe(p);
+    if (w < 0) { if (!total) return w; break; }
+    if (!in.node->is_stream()) ip += (uint64_t)w;
+    if (!out.node->is_stream()) op += (uint64_t)w;
+    total += w;
+    left -= (uint64_t)w;
+    if (w < r) break;
+  }
+  if (in_off) *in_off = (int64_t)ip;
+  else if (!in.node->is_stream()) in.pos = ip;
+  if (out_off) *out_off = (int64_t)op;
+  else if (!out.node->is_stream()) out.pos = op;
+  return total;
+}
+
+// Reads an optional loff_t argument: 0 (absent), 1 (read into v) or -errno.
+int get_off(Process& p, uint64_t addr, int64_t& v) {
+  if (!addr) return 0;
+  if (!p.get(&v, addr, 8)) return -LX_EFAULT;
+  return v < 0 ? -LX_EINVAL : 1;
+}
+
 SYS(sendfile) {
   GET_FILE(out, 0);
   GET_FILE(in, 1);
   if (!in->readable() || !out->writable()) return -LX_EBADF;
   if (in->node->is_dir()) return -LX_EISDIR;
-  int64_t off = -1;
-  if (a[2]) {
-    if (!p.get(&off, a[2], 8)) return -LX_EFAULT;
-    if (off < 0) return -LX_EINVAL;
-  }
-  uint64_t left = std::min<uint64_t>(a[3], kMaxRw);
-  std::vector<uint8_t> buf(std::min<uint64_t>(std::max<uint64_t>(left, 1), kChunk));
-  uint64_t pos = off >= 0 ? (uint64_t)off : in->pos;
-  int64_t total = 0;
-  while (left) {
-    const uint64_t k = std::min<uint64_t>(left, buf.size());
-    int64_t r = in->node->read(pos, buf.data(), k, in->flags);
-    if (r < 0) { if (!total) return r; break; }
-    if (r == 0) break;
-    uint64_t wpos = out->pos;
-    if (!out->node->is_stream() && (out->flags & LO_APPEND)) {
-      Stat st;
-      if (out->node->getattr(st) == 0) wpos = (uint64_t)st.size;
-    }
-    int64_t w = out->node->write(wpos, buf.data(), (uint64_t)r, out->flags);
-    if (w == -LX_EPIPE) return total ? total : epipe(p);
-    if (w < 0) { if (!total) return w; break; }
-    if (!out->node->is_stream()) out->pos = wpos + (uint64_t)w;
-    pos += (uint64_t)w;
-    total += w;
-    left -= (uint64_t)w;
-    if (w < r) break;
-  }
-  if (off >= 0) {
-    int64_t no = (int64_t)pos;
-    if (!p.put(a[2], &no, 8)) return -LX_EFAULT;
-  } else if (!in->node->is_stream()) {
-    in->pos = pos;
-  }
-  return total;
+  int64_t off = 0;
+  const int h = get_off(p, a[2], off);
+  if (h < 0) return h;
+  const int64_t r = copy_data(p, *in, h ? &off : nullptr, *out, nullptr, a[3]);
+  if (r >= 0 && h && !p.put(a[2], &off, 8)) return -LX_EFAULT;
+  return r;
+}
+
+SYS(splice) {
+  GET_FILE(in, 0);
+  GET_FILE(out, 2);
+  if (a[5] & ~0xfull) return -LX_EINVAL;
+  if (!in->readable() || !out->writable()) return -LX_EBADF;
+  const bool in_pipe = is_guest_pipe(*in->node), out_pipe = is_guest_pipe(*out->node);
+  if (!in_pipe && !out_pipe) return -LX_EINVAL;  // one end must be a pipe
+  if ((in_pipe && a[1]) || (out_pipe && a[3])) return -LX_ESPIPE;
+  int64_t ioff = 0, ooff = 0;
+  const int hi = get_off(p, a[1], ioff), ho = get_off(p, a[3], ooff);
+  if (hi < 0) return hi;
+  if (ho < 0) return ho;
+  if (a[4] == 0) return 0;
+  const int64_t r = copy_data(p, *in, hi ? &ioff : nullptr, *out, ho ? &ooff : nullptr, a[4]);
+  if (r >= 0 && hi && !p.put(a[1], &ioff, 8)) return -LX_EFAULT;
+  if (r >= 0 && ho && !p.put(a[3], &ooff, 8)) return -LX_EFAULT;
+  return r;
 }
 
 SYS(copy_file_range) {
@@ -557,30 +588,14 @@ SYS(copy_file_range) {
   if (a[5] != 0) return -LX_EINVAL;
   if (!in->readable() || !out->writable() || (out->flags & LO_APPEND)) return -LX_EBADF;
   if (!in->node->is_reg() || !out->node->is_reg()) return in->node->is_dir() || out->node->is_dir() ? -LX_EISDIR : -LX_EINVAL;
-  int64_t ioff = -1, ooff = -1;
-  if (a[1] && !p.get(&ioff, a[1], 8)) return -LX_EFAULT;
-  if (a[3] && !p.get(&ooff, a[3], 8)) return -LX_EFAULT;
-  if ((a[1] && ioff < 0) || (a[3] && ooff < 0)) return -LX_EINVAL;
-  uint64_t ip = a[1] ? (uint64_t)ioff : in->pos, op = a[3] ? (uint64_t)ooff : out->pos;
-  uint64_t left = std::min<uint64_t>(a[4], kMaxRw);
-  std::vector<uint8_t> buf(std::min<uint64_t>(std::max<uint64_t>(left, 1), kChunk));
-  int64_t total = 0;
-  while (left) {
-    const uint64_t k = std::min<uint64_t>(left, buf.size());
-    int64_t r = in->node->read(ip, buf.data(), k, in->flags);
-    if (r < 0) { if (!total) return r; break; }
-    if (r == 0) break;
-    int64_t w = out->node->write(op, buf.data(), (uint64_t)r, out->flags);
-    if (w < 0) { if (!total) return w; break; }
-    ip += (uint64_t)w;
-    op += (uint64_t)w;
-    total += w;
-    left -= (uint64_t)w;
-    if (w < r) break;
-  }
-  if (a[1]) { int64_t v = (int64_t)ip; if (!p.put(a[1], &v, 8)) return -LX_EFAULT; } else in->pos = ip;
-  if (a[3]) { int64_t v = (int64_t)op; if (!p.put(a[3], &v, 8)) return -LX_EFAULT; } else out->pos = op;
-  return total;
+  int64_t ioff = 0, ooff = 0;
+  const int hi = get_off(p, a[1], ioff), ho = get_off(p, a[3], ooff);
+  if (hi < 0) return hi;
+  if (ho < 0) return ho;
+  const int64_t r = copy_data(p, *in, hi ? &ioff : nullptr, *out, ho ? &ooff : nullptr, a[4]);
+  if (r >= 0 && hi && !p.put(a[1], &ioff, 8)) return -LX_EFAULT;
+  if (r >= 0 && ho && !p.put(a[3], &ooff, 8)) return -LX_EFAULT;
+  return r;
 }
 
 SYS(readahead) {
@@ -654,6 +669,7 @@ void register_sys_file(SyscallTable& t) {
   t.add(295, "preadv", sys_preadv, {FD(), K(A_IOV_OUT, 2), I(), L()});
   t.add(296, "pwritev", sys_pwritev, {FD(), K(A_IOV_IN, 2), I(), L()});
   t.add(187, "readahead", sys_readahead, {FD(), L(), U()});
+  t.add(275, "splice", sys_splice, {FD(), P(), FD(), P(), U(), H()});
   t.add(326, "copy_file_range", sys_copy_file_range, {FD(), P(), FD(), P(), U(), H()});
   t.add(436, "close_range", sys_close_range, {U(), U(), U()});
 }

@@ -97,6 +97,7 @@ SYS(getdents64) {
   GET_FILE(f, 0);
   if (!f->node->is_dir()) return -LX_ENOTDIR;
   if (!f->dir_loaded) {
+    f->dir.clear();  // rewinddir: a fresh snapshot, not a second copy
     int e = f->node->readdir(f->dir);
     if (e < 0) return e;
     f->dir_loaded = true;

@@ -282,11 +282,27 @@ SYS(personality) {
 }
 
 
-SYS(getpriority) {
-  if (arg_int(a, 1) != 0 && arg_int(a, 1) != p.pid) return -LX_ESRCH;
-  return 20;  // the kernel returns 20 - nice
+// Nice values are kept per process (nothing is scheduled by them: one task runs at a time).
+Process* prio_target(Process& p, int which, int who) {
+  if (which != 0) return who == 0 || who == p.pgid || who == (int)p.uid ? &p : nullptr;  // PGRP/USER: the caller
+  return target(p, who);
 }
-SYS(setpriority) { return 0; }
+SYS(getpriority) {
+  Process* t = prio_target(p, arg_int(a, 0), arg_int(a, 1));
+  if (arg_int(a, 0) < 0 || arg_int(a, 0) > 2) return -LX_EINVAL;
+  if (!t) return -LX_ESRCH;
+  return 20 - t->tg->nice;  // the kernel returns 20 - nice
+}
+SYS(setpriority) {
+  if (arg_int(a, 0) < 0 || arg_int(a, 0) > 2) return -LX_EINVAL;
+  Process* t = prio_target(p, arg_int(a, 0), arg_int(a, 1));
+  if (!t) return -LX_ESRCH;
+  int v = arg_int(a, 2);
+  v = v < -20 ? -20 : v > 19 ? 19 : v;
+  if (v < t->tg->nice && p.euid != 0) return -LX_EACCES;
+  t->tg->nice = v;
+  return 0;
+}
 
 }  // namespace
 

@@ -4,7 +4,17 @@
 # for one MODULE, with --junit-xml to a file in /tmp, then prints the XML to stdout between
 # markers, so the harness needs nothing but stdout from the guest. Exit status: regrtest's.
 import os
+import signal
 import sys
+
+# The same start on both sides: a harness started in the background (nohup, `&`) hands
+# its children SIGINT ignored, which python keeps, and test_signal then fails natively.
+# The engine's first process always starts with default dispositions.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+for s in (signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(s) == signal.SIG_IGN:
+        signal.signal(s, signal.SIG_DFL)
 
 mod = sys.argv[1]
 xml = "/tmp/gb-pysuite-%d.xml" % os.getpid()

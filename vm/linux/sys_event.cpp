@@ -1,5 +1,5 @@
 // vm/linux/sys_event.cpp — event file descriptors: epoll (create, ctl, wait, pwait),
-// eventfd, timerfd; and memfd_create. All are anonymous inodes; their waits park the task (kBlock).
+// eventfd, timerfd, pidfd_open/pidfd_send_signal; and memfd_create. All are anonymous inodes; their waits park the task (kBlock).
 //
 // Index
 //   1. eventfd: a 64-bit counter (EFD_SEMAPHORE, EFD_NONBLOCK)
@@ -336,6 +336,52 @@ SYS(epoll_pwait) {
   return do_epoll_wait(p, arg_int(a, 0), a[1], arg_int(a, 2), t < 0 ? -1 : (int64_t)t * 1000000);
 }
 
+// pidfd_open: a descriptor for a process; readable once it has exited.
+class PidFd : public AnonNode {
+ public:
+  PidFd(Kernel& k, int pid) : k_(k), pid_(pid) {}
+  int pid() const { return pid_; }
+  bool exited() {
+    Process* t = k_.find_leader(pid_);
+    return !t || t->tg->zombie || t->reaped_;
+  }
+  uint32_t poll(uint32_t events) override { return exited() ? (events & (LPOLLIN | LPOLLRDNORM)) : 0; }
+  int64_t read(uint64_t, void*, uint64_t, uint32_t) override { return -LX_EINVAL; }
+  int64_t write(uint64_t, const void*, uint64_t, uint32_t) override { return -LX_EINVAL; }
+
+ private:
+  Kernel& k_;
+  int pid_;
+};
+
+SYS(pidfd_open) {
+  const int pid = arg_int(a, 0);
+  const uint32_t flags = (uint32_t)a[1];
+  if (pid <= 0 || (flags & ~LO_NONBLOCK)) return -LX_EINVAL;
+  Process* t = p.k.find_leader(pid);
+  if (!t || t->tg->zombie) return -LX_ESRCH;
+  FileRef f;
+  int e = open_inode(Loc{std::make_shared<PidFd>(p.k, pid), "anon_inode:[pidfd]"}, LO_RDWR | flags, f);
+  if (e < 0) return e;
+  return p.fds.alloc(f, true);  // always close-on-exec
+}
+
+SYS(pidfd_send_signal) {
+  FileRef f = p.fds.get(arg_int(a, 0));
+  if (!f) return -LX_EBADF;
+  auto* pf = dynamic_cast<PidFd*>(f->node.get());
+  if (!pf) return -LX_EBADF;
+  const int sig = arg_int(a, 1);
+  if (a[3] != 0 || sig < 0 || sig > LNSIG) return -LX_EINVAL;
+  Process* t = p.k.find_leader(pf->pid());
+  if (!t || t->tg->zombie) return -LX_ESRCH;
+  if (sig == 0) return 0;
+  lx_siginfo si = make_siginfo(sig, LSI_USER, p.pid, p.uid);
+  if (a[2] && !p.get(&si, a[2], sizeof si)) return -LX_EFAULT;
+  p.k.signal_process(*t, sig, si);
+  return 0;
+}
+
 // memfd_create: an unnamed file in a memory file system of its own (tmpfs), opened
 // read-write and already unlinked; /proc/self/fd shows "/memfd:NAME (deleted)".
 SYS(memfd_create) {
@@ -360,6 +406,8 @@ SYS(memfd_create) {
 
 void register_sys_event(SyscallTable& t) {
   t.add(319, "memfd_create", sys_memfd_create, {K(A_STR), H()});
+  t.add(424, "pidfd_send_signal", sys_pidfd_send_signal, {FD(), K(A_SIGNAL), P(), H()});
+  t.add(434, "pidfd_open", sys_pidfd_open, {I(), H()});
   t.add(213, "epoll_create", sys_epoll_create, {I()});
   t.add(232, "epoll_wait", sys_epoll_wait, {FD(), P(), I(), I()});
   t.add(233, "epoll_ctl", sys_epoll_ctl, {FD(), I(), FD(), P()});

@@ -54,6 +54,7 @@ class TmpNode : public Inode {
     atime_ = mtime_ = ctime_ = st_->now();
     nlink_ = is_dir() ? 2 : 1;
   }
+  std::map<std::string, std::string> xattrs_;
   ~TmpNode() override {
     st_->inodes--;
     st_->pages -= pages_.size();
@@ -61,6 +62,40 @@ class TmpNode : public Inode {
 
   FileSystem* fs() const override { return st_->owner; }
   uint64_t ino() const override { return ino_; }
+
+  // Extended attributes: user.* on files and directories, trusted.* and security.* on
+  // anything (as Linux's tmpfs); 64 KiB per value.
+  static bool xattr_ns_ok(const std::string& n) {
+    return n.rfind("user.", 0) == 0 || n.rfind("trusted.", 0) == 0 || n.rfind("security.", 0) == 0;
+  }
+  int getxattr(const std::string& name, std::string& value) override {
+    if (!xattr_ns_ok(name)) return -LX_EOPNOTSUPP;
+    auto it = xattrs_.find(name);
+    if (it == xattrs_.end()) return -LX_ENODATA;
+    value = it->second;
+    return 0;
+  }
+  int setxattr(const std::string& name, const std::string& value, int flags) override {
+    if (!xattr_ns_ok(name)) return -LX_EOPNOTSUPP;
+    if (name.rfind("user.", 0) == 0 && !is_reg() && !is_dir()) return -LX_EPERM;
+    if (value.size() > 65536) return -LX_E2BIG;
+    const bool exists = xattrs_.count(name) != 0;
+    if ((flags & 1) && exists) return -LX_EEXIST;    // XATTR_CREATE
+    if ((flags & 2) && !exists) return -LX_ENODATA;  // XATTR_REPLACE
+    xattrs_[name] = value;
+    ctime_ = st_->now();
+    return 0;
+  }
+  int listxattr(std::vector<std::string>& names) override {
+    for (auto& [k, v] : xattrs_) names.push_back(k);
+    return 0;
+  }
+  int removexattr(const std::string& name) override {
+    if (!xattr_ns_ok(name)) return -LX_EOPNOTSUPP;
+    if (!xattrs_.erase(name)) return -LX_ENODATA;
+    ctime_ = st_->now();
+    return 0;
+  }
   uint32_t ftype() const override { return mode_ & LS_IFMT; }
 
   int getattr(Stat& s) override {

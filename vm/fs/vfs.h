@@ -136,6 +136,12 @@ class Inode : public std::enable_shared_from_this<Inode> {
   virtual int chown(uint32_t uid, uint32_t gid) { return -LX_EPERM; }
   // nullptr: leave unchanged; nsec may be kUtimeNow / kUtimeOmit.
   virtual int utimens(const Timespec* atime, const Timespec* mtime) { return -LX_EPERM; }
+  // Extended attributes. File systems that keep none answer like ext2 built without
+  // them: no attribute to read, an empty list, writes not supported.
+  virtual int getxattr(const std::string& name, std::string& value) { return -LX_ENODATA; }
+  virtual int setxattr(const std::string& name, const std::string& value, int flags) { return -LX_EOPNOTSUPP; }
+  virtual int listxattr(std::vector<std::string>& names) { return 0; }
+  virtual int removexattr(const std::string& name) { return -LX_ENODATA; }
 
  protected:
   int dir_op_default() const { return is_dir() ? -LX_EROFS : -LX_ENOTDIR; }

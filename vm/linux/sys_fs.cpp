@@ -543,8 +543,8 @@ SYS(mknodat) {
   return do_mknod(p, arg_int(a, 0), path, (uint32_t)a[2], a[3]);
 }
 
-// Extended attributes: no file system here stores any (ext2 images are built without).
-// Reads report "no such attribute", lists are empty, writes are not supported.
+// Extended attributes: the file system's (tmpfs keeps them; ext2 images here are built
+// without: no attribute, empty list, EOPNOTSUPP on writes).
 int xattr_target(Process& p, const uint64_t* a, bool follow, bool by_fd, Loc& l) {
   if (by_fd) {
     FileRef f = p.fds.get(arg_int(a, 0));
@@ -557,24 +557,53 @@ int xattr_target(Process& p, const uint64_t* a, bool follow, bool by_fd, Loc& l)
   if (e < 0) return e;
   return p.resolve_at(LAT_FDCWD, path, follow, l);
 }
+int xattr_name(Process& p, uint64_t addr, std::string& name) {
+  if (!p.mem->read_cstr(addr, name, 256)) return name.size() >= 255 ? -LX_ERANGE : -LX_EFAULT;
+  if (name.empty() || name.size() > 255) return -LX_ERANGE;
+  return 0;
+}
+// Copies `data` out for get/list: size 0 asks for the length.
+int64_t xattr_out(Process& p, uint64_t buf, uint64_t size, const std::string& data) {
+  if (size == 0) return (int64_t)data.size();
+  if (size < data.size()) return -LX_ERANGE;
+  return p.put(buf, data.data(), data.size()) ? (int64_t)data.size() : -LX_EFAULT;
+}
 int64_t xattr_get(Process& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
+  std::string name, value;
   int e = xattr_target(p, a, follow, by_fd, l);
-  if (e < 0) return e;
-  std::string name;
-  if (!p.mem->read_cstr(a[1], name, 256)) return -LX_EFAULT;
-  if (name.empty() || name.size() > 255) return -LX_ERANGE;
-  return -LX_ENODATA;
+  if (e == 0) e = xattr_name(p, a[1], name);
+  if (e == 0) e = l.node->getxattr(name, value);
+  return e < 0 ? e : xattr_out(p, a[2], a[3], value);
 }
 int64_t xattr_list(Process& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
   int e = xattr_target(p, a, follow, by_fd, l);
-  return e < 0 ? e : 0;
+  std::vector<std::string> names;
+  if (e == 0) e = l.node->listxattr(names);
+  if (e < 0) return e;
+  std::string all;
+  for (auto& n : names) { all += n; all += '\0'; }
+  return xattr_out(p, a[1], a[2], all);
 }
 int64_t xattr_set(Process& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
+  std::string name;
   int e = xattr_target(p, a, follow, by_fd, l);
-  return e < 0 ? e : -LX_EOPNOTSUPP;
+  if (e == 0) e = xattr_name(p, a[1], name);
+  if (e < 0) return e;
+  if (a[4] & ~3ull) return -LX_EINVAL;
+  if (a[3] > 65536) return -LX_E2BIG;
+  std::string value((size_t)a[3], '\0');
+  if (a[3] && !p.get(&value[0], a[2], a[3])) return -LX_EFAULT;
+  return l.node->setxattr(name, value, (int)a[4]);
+}
+int64_t xattr_remove(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+  Loc l;
+  std::string name;
+  int e = xattr_target(p, a, follow, by_fd, l);
+  if (e == 0) e = xattr_name(p, a[1], name);
+  return e < 0 ? e : l.node->removexattr(name);
 }
 SYS(getxattr) { return xattr_get(p, a, true, false); }
 SYS(lgetxattr) { return xattr_get(p, a, false, false); }
@@ -585,9 +614,9 @@ SYS(flistxattr) { return xattr_list(p, a, true, true); }
 SYS(setxattr) { return xattr_set(p, a, true, false); }
 SYS(lsetxattr) { return xattr_set(p, a, false, false); }
 SYS(fsetxattr) { return xattr_set(p, a, true, true); }
-SYS(removexattr) { return xattr_get(p, a, true, false); }
-SYS(lremovexattr) { return xattr_get(p, a, false, false); }
-SYS(fremovexattr) { return xattr_get(p, a, true, true); }
+SYS(removexattr) { return xattr_remove(p, a, true, false); }
+SYS(lremovexattr) { return xattr_remove(p, a, false, false); }
+SYS(fremovexattr) { return xattr_remove(p, a, true, true); }
 
 SYS(sync) {
   for (auto& m : p.k.vfs.mounts()) m.fs->sync();

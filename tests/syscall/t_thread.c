@@ -67,6 +67,12 @@ static void* at_barrier(void* arg) {
   return (void*)(long)(r == PTHREAD_BARRIER_SERIAL_THREAD);
 }
 
+static void* sleeper(void* arg) {
+  (void)arg;
+  sleep(30);
+  return NULL;
+}
+
 static void* exiter(void* arg) {
   (void)arg;
   usleep(10000);
@@ -137,6 +143,26 @@ int main(void) {
   int st;
   waitpid(c, &st, 0);
   printf("child exited from a thread with %d\n", WEXITSTATUS(st));
+  // Regression: a threaded child killed by a signal while another thread sleeps must
+  // close its files (its pipe's write end): the parent reads EOF instead of waiting forever.
+  int pfd[2];
+  pipe(pfd);
+  c = fork();
+  if (c == 0) {
+    close(pfd[0]);
+    pthread_t d;
+    pthread_create(&d, NULL, sleeper, NULL);
+    usleep(10000);
+    signal(SIGTERM, SIG_DFL);
+    raise(SIGTERM);
+    _exit(0);
+  }
+  close(pfd[1]);
+  char buf[8];
+  SHOW(read(pfd[0], buf, sizeof buf));
+  waitpid(c, &st, 0);
+  printf("threaded child killed by %d\n", WTERMSIG(st));
+  close(pfd[0]);
   SHOW(pthread_join(pthread_self(), NULL) == EDEADLK);
   return 0;
 }

@@ -22,6 +22,7 @@
 
 #include "vm/linux/kernel.h"
 #include "vm/linux/sys_common.h"
+#include "vm/linux/syscall.h"
 #include "vm/linux/tty.h"
 
 namespace gb {
@@ -213,6 +214,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
       return res;
     }
     t->deliver_signals();
+    t->flush_exit_event();
     if (t->state != Process::State::Runnable || t->tg->stopped) continue;
     const uint64_t before = t->cpu.icount;
     const uint64_t slice = std::min<uint64_t>(kSlice, budget - spent);
@@ -226,6 +228,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     icount_total += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Process::State::Runnable && !t->exited) t->deliver_signals();
+    t->flush_exit_event();
   }
   return res;
 }
@@ -262,7 +265,16 @@ int Kernel::run_to_exit() {
     RunResult r = run(1ull << 26);
     if (r.state == RunResult::Done) break;
     if (r.state == RunResult::Idle && !idle_wait(r.wake_at_ns)) {
-      message("every guest task waits and nothing outside can wake them (deadlock); ending the program");
+      std::string who;
+      for (Process* p : procs) {
+        if (p->state == Process::State::Dead) continue;
+        const char* n = p->state == Process::State::Blocked ? SyscallTable::name(p->cpu.r[RAX]) : nullptr;
+        who += " " + std::to_string(p->tid) + ":" +
+               (p->tg->stopped ? std::string("stopped")
+                : p->vfork_child ? std::string("vfork")
+                : p->state == Process::State::Blocked ? std::string(n ? n : "?") : std::string("runnable"));
+      }
+      message("every guest task waits and nothing outside can wake them (deadlock); ending the program. Tasks:" + who);
       if (init) {
         lx_siginfo si = make_siginfo(LSIGKILL, LSI_KERNEL);
         for (Process* p : std::vector<Process*>(procs))
@@ -345,7 +357,11 @@ void Process::end_task() {
   th.erase(std::remove(th.begin(), th.end(), this), th.end());
   // Files go now (pipe ends close: readers see EOF); the memory stays until the task
   // object is destroyed (a zombie's /proc/PID/maps still reads).
-  if (fdt.use_count() == 1) fds.close_all();
+  // (Dead threads still hold the shared table until they are collected: count the live.)
+  bool table_shared = false;
+  for (Process* q : k.procs)
+    if (q != this && !q->exited && q->fdt == fdt) table_shared = true;
+  if (!table_shared) fds.close_all();
   wake_waiters();
   if (!th.empty()) return;
   // The last thread: the process becomes a zombie.

@@ -98,7 +98,8 @@ namespace {
 constexpr size_t kPipeBuf = 4096;  // PIPE_BUF
 
 struct PipeBuf {
-  static constexpr size_t kCap = 65536;
+  static constexpr size_t kDefaultCap = 65536, kMaxCap = 1048576;  // /proc/sys/fs/pipe-max-size
+  size_t cap = kDefaultCap;  // F_SETPIPE_SZ
   std::deque<uint8_t> data;
   int readers = 0, writers = 0;
   uint64_t ino = 0;
@@ -150,7 +151,7 @@ class PipeEnd : public Inode {
     if (!write_end_) return -LX_EBADF;
     if (buf_->readers == 0) return -LX_EPIPE;
     if (n == 0) return 0;
-    const size_t space = PipeBuf::kCap - buf_->data.size();
+    const size_t space = buf_->cap > buf_->data.size() ? buf_->cap - buf_->data.size() : 0;
     // Up to PIPE_BUF bytes go in whole or not at all; larger writes may be split.
     if (space == 0 || (n <= kPipeBuf && space < n)) {
       if (oflags & LO_NONBLOCK) return -LX_EAGAIN;
@@ -165,7 +166,7 @@ class PipeEnd : public Inode {
     uint32_t r = 0;
     if (write_end_) {
       if (buf_->readers == 0) r |= LPOLLERR;
-      else if (buf_->data.size() < PipeBuf::kCap) r |= events & (LPOLLOUT | LPOLLWRNORM);
+      else if (buf_->data.size() < buf_->cap) r |= events & (LPOLLOUT | LPOLLWRNORM);
     } else {
       if (!buf_->data.empty()) r |= events & (LPOLLIN | LPOLLRDNORM);
       if (buf_->writers == 0) r |= LPOLLHUP;
@@ -174,6 +175,7 @@ class PipeEnd : public Inode {
   }
   int64_t readable_bytes(uint64_t) override { return write_end_ ? 0 : (int64_t)buf_->data.size(); }
   std::shared_ptr<FileBacking> backing(const std::string&) override { return nullptr; }
+  PipeBuf& buf() { return *buf_; }
 
  private:
   std::shared_ptr<PipeBuf> buf_;
@@ -193,6 +195,21 @@ void make_pipe(InodeRef& read_end, InodeRef& write_end) {
 }
 
 bool is_guest_pipe(const Inode& n) { return dynamic_cast<const PipeEnd*>(&n) != nullptr; }
+
+int64_t pipe_capacity(Inode& n, uint64_t want) {
+  auto* e = dynamic_cast<PipeEnd*>(&n);
+  if (!e) return -LX_EBADF;
+  PipeBuf& b = e->buf();
+  if (want) {
+    if (want > PipeBuf::kMaxCap) return -LX_EPERM;
+    size_t cap = 4096;
+    while (cap < want) cap <<= 1;  // a power of two, at least a page
+    if (cap < b.data.size()) return -LX_EBUSY;
+    b.cap = cap;
+    wake_waiters();
+  }
+  return (int64_t)b.cap;
+}
 
 // ---- host stdio -----------------------------------------------------------------------
 

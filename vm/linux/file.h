@@ -102,6 +102,8 @@ void note_deadline(uint64_t mono_ns);
 uint64_t take_deadline();
 void make_pipe(InodeRef& read_end, InodeRef& write_end);
 bool is_guest_pipe(const Inode& n);
+// F_GETPIPE_SZ (want 0) / F_SETPIPE_SZ: the pipe's capacity in bytes, or -errno.
+int64_t pipe_capacity(Inode& n, uint64_t want);
 
 // ---- 5. host stdio --------------------------------------------------------------------
 // An inode over host fd 0, 1 or 2: reads, writes, seeks, fstat, and the terminal ioctls

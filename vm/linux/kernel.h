@@ -249,6 +249,7 @@ class Process : public CpuHost {
   Kernel& k;
   int pid, tid, ppid = 1, pgid, sid;
   uint32_t uid, euid, suid, gid, egid, sgid;
+  std::vector<uint32_t> groups;       // supplementary groups (setgroups)
 
   Cpu cpu;
   // Shared with other tasks according to the clone flags (docs/processes.md).

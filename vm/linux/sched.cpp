@@ -62,6 +62,7 @@ Process::Process(Kernel& kern, Process& par, uint64_t fl, int new_tid)
       sigact(sighand->act) {
   uid = par.uid; euid = par.euid; suid = par.suid;
   gid = par.gid; egid = par.egid; sgid = par.sgid;
+  groups = par.groups;
   cpu = par.cpu;
   cpu.host = this;
   cpu.stop = false;

@@ -347,9 +347,10 @@ SYS(fcntl) {
     case LF_SETLK: case LF_SETLKW: case LF_OFD_SETLK: case LF_OFD_SETLKW: return 0;
     case LF_GETOWN: return 0;
     case LF_SETOWN: return 0;
-    case LF_GETPIPE_SZ: case LF_SETPIPE_SZ:
-      if (f->node->ftype() != LS_IFIFO) return -LX_EBADF;
-      return 65536;
+    case LF_GETPIPE_SZ: return pipe_capacity(*f->node, 0);
+    case LF_SETPIPE_SZ:
+      if ((int64_t)(int32_t)arg <= 0) return (int32_t)arg == 0 ? pipe_capacity(*f->node, 1) : -LX_EINVAL;
+      return pipe_capacity(*f->node, (uint32_t)arg);
     case LF_GET_SEALS: case LF_ADD_SEALS: return -LX_EINVAL;
     case LF_SETLEASE: case LF_GETLEASE: case LF_NOTIFY: return -LX_EINVAL;
     case LF_GETSIG: return 0;

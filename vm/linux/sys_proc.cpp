@@ -115,11 +115,23 @@ SYS(setregid) {
 SYS(setfsuid) { return p.euid; }
 SYS(setfsgid) { return p.egid; }
 SYS(getgroups) {
-  if (arg_int(a, 0) < 0) return -LX_EINVAL;
+  const int n = arg_int(a, 0);
+  if (n < 0) return -LX_EINVAL;
+  const int have = (int)p.groups.size();
+  if (n == 0) return have;
+  if (n < have) return -LX_EINVAL;
+  return p.put(a[1], p.groups.data(), (size_t)have * 4) ? have : -LX_EFAULT;
+}
+SYS(setgroups) {
+  const int n = arg_int(a, 0);
+  if (p.euid != 0) return -LX_EPERM;
+  if (n < 0 || n > 65536) return -LX_EINVAL;
+  std::vector<uint32_t> g((size_t)n);
+  if (n && !p.get(g.data(), a[1], (size_t)n * 4)) return -LX_EFAULT;
+  for (Process* t : p.tg->threads) t->groups = g;  // glibc's setgroups covers every thread
+  p.groups = g;
   return 0;
 }
-SYS(setgroups) { return p.euid == 0 ? 0 : -LX_EPERM; }
-
 SYS(getpgrp) { return p.pgid; }
 // The process a pid argument names: 0 = the caller.
 Process* target(Process& p, int pid) {

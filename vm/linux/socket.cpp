@@ -162,7 +162,9 @@ Registry& reg() {
   return r;
 }
 
-int proto_of(const Socket& s) { return s.type == LSOCK_STREAM ? LIPPROTO_TCP : LIPPROTO_UDP; }
+// TCP, UDP, or UDP-Lite (a datagram protocol with its own ports, delivered like UDP here:
+// on loopback nothing is corrupted, so partial checksum coverage changes nothing).
+int proto_of(const Socket& s) { return s.type == LSOCK_STREAM ? LIPPROTO_TCP : s.protocol; }
 
 // Can socket s (bound) receive traffic for destination d (IPv6 form, never "any")?
 bool accepts(const Socket& s, const SockAddr& d) {
@@ -658,7 +660,14 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
       else return inet() ? -LX_EPIPE : -LX_ENOTCONN;
     }
     auto pr = peer_.lock();
-    if (!pr || pr->closed_ || peer_gone) return -LX_EPIPE;
+    if (!pr || pr->closed_ || peer_gone) {
+      // TCP: the first write after the peer closed still goes out (the peer answers with
+      // a reset); a zero-length one never fails. Later writes get EPIPE. AF_UNIX: EPIPE.
+      if (domain == LAF_UNIX || reset_seen) return -LX_EPIPE;
+      if (n == 0) return 0;
+      reset_seen = true;
+      return (int64_t)n;
+    }
     if (pr->shut_rd) {
       if (domain == LAF_UNIX) return -LX_EPIPE;
       return (int64_t)n;  // TCP: the peer throws it away
@@ -718,7 +727,7 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
   if (e < 0) return e;
   SockAddr src = local;
   if (src.is_any()) { const uint16_t port = local.port; src = loopback_for(d, domain); src.port = port; }
-  for (auto& s : bound_at(LIPPROTO_UDP, d.port)) {
+  for (auto& s : bound_at(protocol, d.port)) {
     if (s->closed_ || !accepts(*s, d)) continue;
     if (s->has_peer_addr && (memcmp(s->peer_addr.ip, src.ip, 16) != 0 || s->peer_addr.port != src.port)) continue;
     if (s->shut_rd) return (int64_t)n;
@@ -831,6 +840,8 @@ int Socket::shutdown(int how) {
 
 // ---- 6. construction ------------------------------------------------------------------
 
+constexpr int kIpprotoUdplite = 136;
+
 int socket_create(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& out) {
   if (domain != LAF_UNIX && domain != LAF_INET && domain != LAF_INET6) return -LX_EAFNOSUPPORT;
   if (type < 1 || type > 10) return -LX_EINVAL;
@@ -843,8 +854,8 @@ int socket_create(int domain, int type, int protocol, const SockCred& owner, std
       if (protocol != 0 && protocol != LIPPROTO_TCP) return -LX_EPROTONOSUPPORT;
       protocol = LIPPROTO_TCP;
     } else if (type == LSOCK_DGRAM) {
-      if (protocol != 0 && protocol != LIPPROTO_UDP) return -LX_EPROTONOSUPPORT;
-      protocol = LIPPROTO_UDP;
+      if (protocol != 0 && protocol != LIPPROTO_UDP && protocol != kIpprotoUdplite) return -LX_EPROTONOSUPPORT;
+      if (protocol == 0) protocol = LIPPROTO_UDP;
     } else {
       return -LX_ESOCKTNOSUPPORT;
     }

@@ -180,6 +180,7 @@ class Socket : public Inode {
   bool shut_rd = false, shut_wr = false;
   bool peer_shut_wr = false;    // EOF after the queue drains
   bool peer_gone = false;       // the peer closed: EOF, writes get EPIPE
+  bool reset_seen = false;      // TCP: a write after the peer closed drew its reset
   int so_error = 0;             // positive errno
   SockCred owner;               // creator (fstat uid/gid, SO_PEERCRED of the listener side)
   SockCred peer_cred;           // SO_PEERCRED

@@ -562,6 +562,9 @@ bool plain_int_opt(const Socket& s, int level, int name, int32_t& dflt) {
       default: return false;
     }
   }
+  if (level == 136 && s.protocol == 136) {  // IPPROTO_UDPLITE: UDPLITE_SEND_CSCOV, UDPLITE_RECV_CSCOV
+    return name == 10 || name == 11;
+  }
   if (level == LIPPROTO_TCP && s.type == LSOCK_STREAM) {
     switch (name) {
       case LTCP_MAXSEG: dflt = 536; return true;

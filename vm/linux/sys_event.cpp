@@ -369,11 +369,20 @@ SYS(pidfd_open) {
 SYS(pidfd_send_signal) {
   FileRef f = p.fds.get(arg_int(a, 0));
   if (!f) return -LX_EBADF;
-  auto* pf = dynamic_cast<PidFd*>(f->node.get());
-  if (!pf) return -LX_EBADF;
+  // A pidfd, or (the older form) an fd of a /proc/PID directory.
+  int pid = 0;
+  if (auto* pf = dynamic_cast<PidFd*>(f->node.get())) {
+    pid = pf->pid();
+  } else {
+    const std::string& path = f->loc.path;
+    if (path.rfind("/proc/", 0) == 0 && path.size() > 6 && f->node->is_dir() &&
+        path.find_first_not_of("0123456789", 6) == std::string::npos)
+      pid = std::stoi(path.substr(6));
+  }
+  if (!pid) return -LX_EBADF;
   const int sig = arg_int(a, 1);
   if (a[3] != 0 || sig < 0 || sig > LNSIG) return -LX_EINVAL;
-  Process* t = p.k.find_leader(pf->pid());
+  Process* t = p.k.find_leader(pid);
   if (!t || t->tg->zombie) return -LX_ESRCH;
   if (sig == 0) return 0;
   lx_siginfo si = make_siginfo(sig, LSI_USER, p.pid, p.uid);

@@ -107,6 +107,7 @@ int main(void) {
     dup2(s, 1);
     pid_t g = fork();
     if (g == 0) {  // a foreground job in its own group
+      signal(SIGINT, SIG_DFL);  // a harness started in the background hands down SIGINT ignored
       setpgid(0, 0);
       signal(SIGTTOU, SIG_IGN);  // a background group may take the terminal only so (as shells do)
       tcsetpgrp(0, getpid());

@@ -204,6 +204,12 @@ static int cmd_run(const std::vector<std::string>& args) {
       else term.restore();
     }
     if (!console) proc.attach_host_stdio();
+    // Like execve: signals the host ignores for us (nohup, a background job) stay ignored.
+    for (int sig = 1; sig < 32; sig++) {
+      struct sigaction old;
+      if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
+        proc.sigact[sig].handler = 1;  // SIG_IGN (host and guest numbers agree below 32)
+    }
 
     // Working directory.
     Loc cwd;

@@ -96,7 +96,7 @@ native() {  # native GUEST_PATH ARGS...
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
   elif [ $USE_NS = 1 ]; then
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb unshare --mount --fork \
-      sh -c 'mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && r=$1 && shift && exec "$0" "$r" "$@"' \
+      sh -c 'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && r=$1 && shift && exec "$0" "$r" "$@"' \
       "$CHROOT" "$ROOT" "$@"
   else
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$CHROOT" "$ROOT" "$@"

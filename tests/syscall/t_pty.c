@@ -41,6 +41,7 @@ static void show_bytes(const char* what, const char* s) {
 
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  alarm(60);  // never hang a test run (children inherit the pending alarm only via fork: they set their own)
   int st;
   // regression: a session leader without a terminal opens a pty with openpty (O_NOCTTY)
   // and closes it; it must not become its controlling terminal nor get SIGHUP.
@@ -100,6 +101,7 @@ int main(void) {
   SHOW(openpty(&m, &s, NULL, NULL, NULL));
   c = fork();
   if (c == 0) {
+    alarm(30);
     close(m);
     setsid();
     ioctl(s, TIOCSCTTY, 0);
@@ -107,6 +109,7 @@ int main(void) {
     dup2(s, 1);
     pid_t g = fork();
     if (g == 0) {  // a foreground job in its own group
+      alarm(20);
       signal(SIGINT, SIG_DFL);  // a harness started in the background hands down SIGINT ignored
       setpgid(0, 0);
       signal(SIGTTOU, SIG_IGN);  // a background group may take the terminal only so (as shells do)

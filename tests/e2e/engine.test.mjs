@@ -209,7 +209,7 @@ test('a broken build gives markers in the editor; a fixed build clears them', { 
   await page.click('#tree .tree-row[data-path="/home/student/broken.c"]');
   await page.waitForFunction(() => window.glassbox.editor.editor.getModel()?.uri.path === '/home/student/broken.c');
   await run('gcc -c broken.c', /error:[^]*\$ ?$/, 300_000);
-  await page.waitForFunction(() => window.glassbox.editor.markersFor('/home/student/broken.c').length >= 2, null, { timeout: 10_000 });
+  await page.waitForFunction(() => window.glassbox.editor.markersFor('/home/student/broken.c').length >= 2, null, { timeout: 30_000 });
   const markers = await page.evaluate(() =>
     window.glassbox.editor.markersFor('/home/student/broken.c').map((m) => ({ line: m.startLineNumber, sev: m.severity, msg: m.message })),
   );

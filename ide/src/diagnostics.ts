@@ -117,6 +117,38 @@ export class DiagnosticsCollector {
 }
 
 /**
+ * The keys typed since the last Enter, as the page saw them. The terminal row under the
+ * cursor is the better record of a command (it shows history recall and tab completion),
+ * but it only holds what the guest has echoed back; a fast typist (or a loaded machine)
+ * presses Enter before the echo of `gcc ...` arrives, and the build would not clear the
+ * old markers. So Enter checks both: the row, and these keys.
+ */
+export class TypedLine {
+  private text = '';
+
+  /** Feeds xterm's onData string; returns the lines completed by Enter (usually 0 or 1). */
+  feed(data: string): string[] {
+    const done: string[] = [];
+    // drop escape sequences (arrows, function keys): they edit the line in ways only the
+    // guest's line editor knows; what was typed around them still counts
+    const clean = data.replace(/\x1b(\[[0-?]*[ -/]*[@-~]|O.|.)/g, '');
+    for (const ch of clean) {
+      if (ch === '\r' || ch === '\n') {
+        done.push(this.text);
+        this.text = '';
+      } else if (ch === '\x7f' || ch === '\b') {
+        this.text = this.text.slice(0, -1);
+      } else if (ch === '\x03' || ch === '\x15') {
+        this.text = ''; // ^C, ^U
+      } else if (ch >= ' ' || ch === '\t') {
+        if (this.text.length < 8192) this.text += ch;
+      }
+    }
+    return done;
+  }
+}
+
+/**
  * Whether a diagnostic's file names the guest file `path`. gcc prints paths relative to
  * the shell's directory, which the page does not know, so a relative name matches any
  * open file whose path ends with it (`hello.c` matches `/home/student/hello.c`,

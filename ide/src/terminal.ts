@@ -2,6 +2,7 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { TERMINAL_THEMES, ThemeName } from './theme';
+import { TypedLine } from './diagnostics';
 
 export class TerminalPane {
   readonly term: Terminal;
@@ -9,8 +10,12 @@ export class TerminalPane {
   onInput: (data: string) => void = () => undefined;
   onBinary: (data: Uint8Array) => void = () => undefined;
   onResize: (rows: number, cols: number) => void = () => undefined;
-  /** Called with the text of the line the cursor is on when Enter is pressed. */
+  /**
+   * Called when Enter is pressed, with the text of the line the cursor is on and, after a
+   * newline, the keys typed since the last Enter (the echo may not have arrived yet).
+   */
   onEnter: (line: string) => void = () => undefined;
+  private readonly typed = new TypedLine();
 
   constructor(
     private readonly container: HTMLElement,
@@ -29,7 +34,8 @@ export class TerminalPane {
     this.term.loadAddon(this.fit);
     this.term.open(container);
     this.term.onData((d) => {
-      if (d.includes('\r')) this.onEnter(this.cursorLine());
+      const typed = this.typed.feed(d);
+      if (typed.length) this.onEnter(this.cursorLine() + '\n' + typed.join('\n'));
       this.onInput(d);
     });
     this.term.onBinary((d) => {

@@ -270,6 +270,21 @@ test('diagnostics: collector buffers split lines, a build command clears the las
   assert.ok(calls >= 2);
 });
 
+test('regression: markers stayed after a fixed build when Enter beat the echo (typed keys count)', () => {
+  const t = new diag.TypedLine();
+  assert.deepEqual(t.feed('sed -i s/a/b/ x.c && gc'), []);
+  assert.deepEqual(t.feed('x\x7fc -c x.c'), []);
+  const [line] = t.feed('\r');
+  assert.equal(line, 'sed -i s/a/b/ x.c && gcc -c x.c');
+  assert.deepEqual(t.feed('ls\x1b[Aq\x15make\r'), ['make'], 'arrows dropped, ^U clears');
+  assert.deepEqual(t.feed('a\rb\r'), ['a', 'b']);
+  // the terminal row holds only the prompt and part of the echo; the typed keys carry the build
+  const c = new diag.DiagnosticsCollector();
+  c.diagnostics = [{ file: 'x.c', line: 1, column: 1, severity: 'error', message: 'm' }];
+  c.commandStarted('student@glassbox:~$ sed -i s/a/b/ x.c &&\n' + line);
+  assert.equal(c.diagnostics.length, 0);
+});
+
 test('diagnostics: relative names match open files by suffix', () => {
   assert.ok(diag.diagnosticMatchesPath('hello.c', '/home/student/hello.c'));
   assert.ok(diag.diagnosticMatchesPath('src/a.c', '/home/student/proj/src/a.c'));

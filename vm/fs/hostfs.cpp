@@ -94,6 +94,10 @@ class HostInode : public Inode {
   FileSystem* fs() const override { return fs_; }
   uint64_t ino() const override { return ino_; }
   uint32_t ftype() const override { return type_; }
+  const void* page_key() const override {
+    if (!page_key_) page_key_ = fs_->page_key(ino_);
+    return page_key_.get();
+  }
 
   int getattr(Stat& st) override {
     struct stat h;
@@ -368,6 +372,7 @@ class HostInode : public Inode {
   uint32_t type_;
   int dfd_ = -1;            // directories: an fd on the directory
   int rfd_ = -1, wfd_ = -1; // regular files, opened on first use
+  mutable std::shared_ptr<char> page_key_;  // see page_key()
   friend class HostFs;
 };
 
@@ -413,6 +418,18 @@ int HostFs::statfs(lx_statfs& out) {
     out.f_namelen = h.f_namelen ? (int64_t)h.f_namelen : 255;
   }
   return 0;
+}
+
+std::shared_ptr<char> HostFs::page_key(uint64_t ino) {
+  auto& w = page_keys_[ino];
+  auto k = w.lock();
+  if (!k) {
+    k = std::make_shared<char>(0);
+    w = k;
+    if (page_keys_.size() > 4096)  // forget the identities nobody holds
+      for (auto it = page_keys_.begin(); it != page_keys_.end();) it = it->second.expired() ? page_keys_.erase(it) : std::next(it);
+  }
+  return k;
 }
 
 std::shared_ptr<HostInode> HostFs::cached_dir(const std::string& rel) {

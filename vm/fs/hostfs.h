@@ -37,6 +37,8 @@ class HostFs : public FileSystem {
   std::shared_ptr<HostInode> cached_dir(const std::string& rel);
   void cache_dir(const std::string& rel, const std::shared_ptr<HostInode>& n);
   void drop_cache();
+  // One page-cache identity per host file (Inode::page_key), shared by its HostInodes.
+  std::shared_ptr<char> page_key(uint64_t ino);
 
  private:
   HostFs() = default;
@@ -46,6 +48,7 @@ class HostFs : public FileSystem {
   static constexpr size_t kCacheMax = 256;
   std::list<std::pair<std::string, std::shared_ptr<HostInode>>> lru_;
   std::unordered_map<std::string, decltype(lru_)::iterator> cache_;
+  std::unordered_map<uint64_t, std::weak_ptr<char>> page_keys_;
   friend class HostInode;
 };
 

@@ -49,12 +49,29 @@ int64_t InodeBacking::read_page(uint64_t off, uint8_t* dst) {
     if (r <= 0) break;
     got += (uint64_t)r;
   }
+  shared_pages_read(node_->page_key(), off, dst, got);  // a private copy sees shared stores
   if (limit_ && want < PAGE) {
     // A clipped page: the mapping itself is valid even if the file bytes end here.
     Stat st;
     if (node_->getattr(st) == 0 && (uint64_t)st.size > off) return got ? (int64_t)got : 1;
   }
   return (int64_t)got;
+}
+
+int InodeBacking::write_page(uint64_t off, const uint8_t* src) {
+  Stat st;
+  int e = node_->getattr(st);
+  if (e < 0) return e;
+  if ((uint64_t)st.size <= off) return 0;  // the file shrank: the page is past its end
+  const uint64_t n = std::min<uint64_t>(PAGE, (uint64_t)st.size - off);
+  uint64_t done = 0;
+  while (done < n) {
+    const int64_t r = node_->write(off + done, src + done, n - done, 0);
+    if (r < 0) return (int)r;
+    if (r == 0) return -LX_EIO;
+    done += (uint64_t)r;
+  }
+  return 0;
 }
 
 // ---- Vfs --------------------------------------------------------------------------------

@@ -108,6 +108,10 @@ class Inode : public std::enable_shared_from_this<Inode> {
   virtual int64_t readable_bytes(uint64_t off);
   // What file mmaps read pages from (nullptr: this inode cannot be mapped -> ENODEV).
   virtual std::shared_ptr<FileBacking> backing(const std::string& name);
+  // The file's identity in the MAP_SHARED page cache (address_space.h, section 5): the
+  // same for every Inode object of one file, for as long as one of them lives. A file
+  // system that makes a new object per lookup (hostfs) overrides it.
+  virtual const void* page_key() const { return this; }
 
   // ---- directories ----
   virtual int lookup(const std::string& name, InodeRef& out) { return is_dir() ? -LX_ENOENT : -LX_ENOTDIR; }
@@ -232,7 +236,9 @@ class InodeBacking : public FileBacking {
   int64_t read_page(uint64_t off, uint8_t* dst) override;
   std::string name() const override { return name_; }
   const InodeRef& node() const { return node_; }
-  const void* share_key() const override { return node_.get(); }
+  const void* share_key() const override { return node_->page_key(); }
+  bool writes_back() const override { return limit_ == 0; }
+  int write_page(uint64_t off, const uint8_t* src) override;
  private:
   InodeRef node_;
   std::string name_;

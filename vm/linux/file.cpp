@@ -39,6 +39,7 @@ int open_inode(const Loc& loc, uint32_t flags, FileRef& out) {
   if ((flags & LO_TRUNC) && n->is_reg() && (flags & LO_ACCMODE) != LO_RDONLY) {
     int e = n->truncate(0);
     if (e < 0) return e;
+    shared_pages_truncated(n->page_key(), 0);
   }
   return 0;
 }

@@ -30,6 +30,7 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
     const uint64_t k = std::min<uint64_t>(n - got, tmp.size());
     int64_t r = f.node->read(pos, tmp.data(), k, f.flags);
     if (r < 0) return got ? (int64_t)got : r;  // kBlock parks the caller (nothing read yet)
+    if (!stream) shared_pages_read(f.node->page_key(), pos, tmp.data(), (uint64_t)r);
     if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
     got += (uint64_t)r;
     pos += (uint64_t)r;
@@ -58,6 +59,7 @@ int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off)
     if (r == kBlock) return done ? (int64_t)done : kBlock;
     if (r == -LX_EPIPE) return done ? (int64_t)done : epipe(p);
     if (r < 0) return done ? (int64_t)done : r;
+    if (!stream) shared_pages_written(f.node->page_key(), pos, tmp.data(), (uint64_t)r);
     done += (uint64_t)r;
     pos += (uint64_t)r;
     if ((uint64_t)r < k || n == 0) break;
@@ -524,6 +526,7 @@ int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int6
     const int64_t r = in.node->read(ip, buf.data(), k, in.flags);
     if (r < 0) { if (!total) return r; break; }  // kBlock parks a call that copied nothing
     if (r == 0) break;
+    if (!in.node->is_stream()) shared_pages_read(in.node->page_key(), ip, buf.data(), (uint64_t)r);
     if (!out_off && !out.node->is_stream() && (out.flags & LO_APPEND)) {
       Stat st;
       if (out.node->getattr(st) == 0) op = (uint64_t)st.size;
@@ -531,6 +534,7 @@ int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int6
     const int64_t w = out.node->write(op, buf.data(), (uint64_t)r, out.flags);
     if (w == -LX_EPIPE) return total ? total : epipe(p);
     if (w < 0) { if (!total) return w; break; }
+    if (!out.node->is_stream()) shared_pages_written(out.node->page_key(), op, buf.data(), (uint64_t)w);
     if (!in.node->is_stream()) ip += (uint64_t)w;
     if (!out.node->is_stream()) op += (uint64_t)w;
     total += w;
@@ -606,13 +610,17 @@ SYS(readahead) {
 
 SYS(fsync) {
   GET_FILE(f, 0);
-  return f->node->fsync();
+  const int e = shared_pages_sync(f->node->page_key());  // stores through MAP_SHARED maps
+  const int e2 = f->node->fsync();
+  return e < 0 ? e : e2;
 }
 SYS(ftruncate) {
   GET_FILE(f, 0);
   if ((int64_t)a[1] < 0) return -LX_EINVAL;
   if (!f->writable() || !f->node->is_reg()) return -LX_EINVAL;
-  return f->node->truncate(a[1]);
+  const int e = f->node->truncate(a[1]);
+  if (e == 0) shared_pages_truncated(f->node->page_key(), a[1]);
+  return e;
 }
 SYS(fadvise64) {
   GET_FILE(f, 0);

@@ -1,8 +1,8 @@
 // vm/linux/sys_mem.cpp — memory syscalls: mmap munmap mprotect mremap madvise brk
 // mincore msync mlock*.
 //
-// Limitation: MAP_SHARED file mappings read the file like private ones; stores to them
-// stay in memory and do not reach the file (no write-back yet).
+// MAP_SHARED file mappings share one page cache with read()/write() and are written
+// back by msync, fsync and the last unmap (see vm/mem/address_space.h).
 #include "vm/linux/sys_common.h"
 
 namespace gb {
@@ -122,7 +122,16 @@ SYS(mincore) {
 SYS(msync) {
   if (a[0] & (PAGE - 1)) return -LX_EINVAL;
   if ((a[2] & 5) == 5) return -LX_EINVAL;  // MS_ASYNC | MS_SYNC
-  return 0;
+  if (a[2] & ~7ull) return -LX_EINVAL;
+  const uint64_t end = a[0] + page_up(a[1]);
+  if (end < a[0]) return -LX_ENOMEM;
+  for (uint64_t at = a[0]; at < end;) {
+    const Vma* v = p.mem->vma_at(at);
+    if (!v) return -LX_ENOMEM;
+    at = v->end;
+  }
+  // MS_ASYNC writes now too: there is no background writer to hand the pages to
+  return p.mem->sync(a[0], a[1]);
 }
 
 SYS(mlock) { return 0; }

@@ -2,6 +2,7 @@
 // See address_space.h for the design notes.
 #include "vm/mem/address_space.h"
 
+#include <algorithm>
 #include <map>
 
 #include <cerrno>
@@ -27,6 +28,7 @@ Frame* FramePool::alloc_zero() {
   }
   memset(f->data, 0, PAGE);
   f->refs = 1;
+  f->dirty = false;
   in_use_++;
   return f;
 }
@@ -48,24 +50,57 @@ void FramePool::unref(Frame* f) {
 // ---- shared pages ----------------------------------------------------------------------
 // MAP_SHARED pages: one frame per (backing key, file offset) for every mapping, so a
 // page first touched after fork is still shared (POSIX semaphores in /dev/shm, shared
-// anonymous memory). The cache holds one reference; frames nobody maps any more are
-// dropped when the cache grows. Writes stay in the frames (not written to the file).
+// anonymous memory). The cache holds one reference to each frame.
+//   * File pages (writes_back()) are held while some mapping maps them: when the last
+//     one goes, a dirty frame is written to the file and dropped. The entry holds the
+//     backing, so its key (the file) cannot die and be reused while the entry exists.
+//   * Anonymous pages live as long as their backing (every mapping made from one mmap
+//     call holds it), even when no page table maps them (MADV_DONTNEED). The entry holds
+//     the backing weakly; an expired entry is stale (its key may be a new object's).
 namespace {
 
-std::map<std::pair<const void*, uint64_t>, Frame*>& shared_pages() {
-  static auto* m = new std::map<std::pair<const void*, uint64_t>, Frame*>();
+struct SharedPage {
+  Frame* frame;
+  std::shared_ptr<FileBacking> file;  // file pages
+  std::weak_ptr<FileBacking> anon;    // anonymous pages
+};
+
+using SharedKey = std::pair<const void*, uint64_t>;
+
+std::map<SharedKey, SharedPage>& shared_pages() {
+  static auto* m = new std::map<SharedKey, SharedPage>();
   return *m;
+}
+
+int write_back(const SharedKey& k, const SharedPage& sp) {
+  if (!sp.file || !sp.frame->dirty) return 0;
+  return sp.file->write_page(k.second, sp.frame->data);
+}
+
+// Drops the entry if nothing needs it any more (see above); returns the next one.
+std::map<SharedKey, SharedPage>::iterator maybe_release(std::map<SharedKey, SharedPage>::iterator it) {
+  SharedPage& sp = it->second;
+  const bool unused = sp.file ? sp.frame->refs == 1 : sp.anon.expired();
+  if (!unused) return std::next(it);
+  write_back(it->first, sp);
+  FramePool::get().unref(sp.frame);
+  return shared_pages().erase(it);
 }
 
 void sweep_shared_pages() {
   auto& m = shared_pages();
-  for (auto it = m.begin(); it != m.end();) {
-    if (it->second->refs == 1) {
-      FramePool::get().unref(it->second);
-      it = m.erase(it);
-    } else {
-      ++it;
-    }
+  for (auto it = m.begin(); it != m.end();) it = maybe_release(it);
+}
+
+// Visits the cached pages of `key` that overlap file bytes [off, off+n).
+template <class F> void for_pages(const void* key, uint64_t off, uint64_t n, F fn) {
+  auto& m = shared_pages();
+  if (m.empty() || n == 0) return;
+  for (auto it = m.lower_bound({key, page_down(off)}); it != m.end() && it->first.first == key; ++it) {
+    const uint64_t po = it->first.second;
+    if (po >= off + n) break;
+    const uint64_t lo = off > po ? off : po, hi = (off + n < po + PAGE) ? off + n : po + PAGE;
+    if (lo < hi) fn(it->second, lo - po, lo - off, hi - lo);
   }
 }
 
@@ -78,12 +113,46 @@ class AnonSharedBacking : public FileBacking {
 
 }  // namespace
 
+void shared_pages_written(const void* key, uint64_t off, const void* data, uint64_t n) {
+  for_pages(key, off, n, [&](SharedPage& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
+    memcpy(sp.frame->data + in_page, (const uint8_t*)data + in_data, len);
+  });
+}
+
+void shared_pages_read(const void* key, uint64_t off, void* data, uint64_t n) {
+  for_pages(key, off, n, [&](SharedPage& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
+    if (sp.frame->dirty) memcpy((uint8_t*)data + in_data, sp.frame->data + in_page, len);
+  });
+}
+
+void shared_pages_truncated(const void* key, uint64_t size) {
+  for_pages(key, size, UINT64_MAX - size, [&](SharedPage& sp, uint64_t in_page, uint64_t, uint64_t len) {
+    memset(sp.frame->data + in_page, 0, len);
+  });
+}
+
+int shared_pages_sync(const void* key) {
+  int first = 0;
+  auto& m = shared_pages();
+  for (auto it = m.lower_bound({key, 0}); it != m.end() && it->first.first == key; ++it) {
+    const int e = write_back(it->first, it->second);
+    if (e < 0 && !first) first = e;
+  }
+  return first;
+}
+
 // ---- construction -------------------------------------------------------------------
 
 AddressSpace::AddressSpace() {}
 
 AddressSpace::~AddressSpace() {
-  for (auto& [page, p] : ptes_) FramePool::get().unref(p.frame);
+  watcher_ = nullptr;  // the block cache goes with us
+  while (!ptes_.empty()) drop_pte(ptes_.begin());
+  const bool had_anon = std::any_of(vmas_.begin(), vmas_.end(), [](const auto& kv) {
+    return kv.second.shared && kv.second.file && !kv.second.file->writes_back();
+  });
+  vmas_.clear();
+  if (had_anon) sweep_shared_pages();
 }
 
 std::unique_ptr<AddressSpace> AddressSpace::clone_cow() {
@@ -173,14 +242,43 @@ int64_t AddressSpace::map(uint64_t addr, uint64_t len, uint32_t prot, bool fixed
   return (int64_t)addr;
 }
 
+// Unmaps one page. The VMA must still exist: a MAP_SHARED file page whose last mapping
+// this was is written back and leaves the cache.
+void AddressSpace::drop_pte(std::map<uint64_t, Pte>::iterator it) {
+  const uint64_t page = it->first;
+  if (it->second.code && watcher_) watcher_(page);
+  tlb_drop(page);
+  Frame* f = it->second.frame;
+  const Vma* v = vma_at(page);
+  const bool shared_file = v && v->shared && v->file && v->file->writes_back();
+  const SharedKey key = shared_file ? SharedKey{v->file->share_key(), v->file_off + (page - v->start)} : SharedKey{};
+  ptes_.erase(it);
+  FramePool::get().unref(f);
+  if (shared_file) {
+    auto hit = shared_pages().find(key);
+    if (hit != shared_pages().end() && hit->second.frame == f) maybe_release(hit);
+  }
+}
+
 void AddressSpace::drop_ptes(uint64_t start, uint64_t end) {
   auto it = ptes_.lower_bound(start);
   while (it != ptes_.end() && it->first < end) {
-    if (it->second.code && watcher_) watcher_(it->first);
-    tlb_drop(it->first);
-    FramePool::get().unref(it->second.frame);
-    it = ptes_.erase(it);
+    auto next = std::next(it);
+    drop_pte(it);
+    it = next;
   }
+}
+
+int AddressSpace::sync(uint64_t addr, uint64_t len) {
+  const uint64_t end = page_down(addr) + page_up(len);
+  int first = 0;
+  for (auto it = ptes_.lower_bound(addr); it != ptes_.end() && it->first < end; ++it) {
+    const Vma* v = vma_at(it->first);
+    if (!v || !v->shared || !v->file || !v->file->writes_back() || !it->second.frame->dirty) continue;
+    const int e = v->file->write_page(v->file_off + (it->first - v->start), it->second.frame->data);
+    if (e < 0 && !first) first = e;
+  }
+  return first;
 }
 
 int AddressSpace::unmap(uint64_t addr, uint64_t len) {
@@ -190,9 +288,15 @@ int AddressSpace::unmap(uint64_t addr, uint64_t len) {
   const uint64_t end = addr + len;
   split_at(addr);
   split_at(end);
+  drop_ptes(addr, end);  // while the VMAs still say what the pages were
+  bool had_anon = false;
   auto it = vmas_.lower_bound(addr);
-  while (it != vmas_.end() && it->first < end) it = vmas_.erase(it);
-  drop_ptes(addr, end);
+  while (it != vmas_.end() && it->first < end) {
+    const Vma& v = it->second;
+    had_anon |= v.shared && v.file && !v.file->writes_back();
+    it = vmas_.erase(it);
+  }
+  if (had_anon) sweep_shared_pages();  // pages of a shared anonymous object now gone
   return 0;
 }
 
@@ -245,11 +349,11 @@ int64_t AddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_le
   const uint64_t moved = old_len < new_len ? old_len : new_len;
   // Move the pages.
   std::vector<std::pair<uint64_t, Pte>> pages;
-  for (auto it = ptes_.lower_bound(old_addr); it != ptes_.end() && it->first < old_addr + old_len;) {
+  drop_ptes(old_addr + moved, old_addr + old_len);
+  for (auto it = ptes_.lower_bound(old_addr); it != ptes_.end() && it->first < old_addr + moved;) {
     if (it->second.code && watcher_) watcher_(it->first);
     tlb_drop(it->first);
-    if (it->first < old_addr + moved) pages.emplace_back(it->first - old_addr + new_addr, it->second);
-    else FramePool::get().unref(it->second.frame);
+    pages.emplace_back(it->first - old_addr + new_addr, it->second);
     it = ptes_.erase(it);
   }
   vmas_.erase(old_addr);
@@ -302,10 +406,13 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     Frame* f = nullptr;
     const uint64_t off = v->file ? v->file_off + (page - v->start) : 0;
     const auto key = std::make_pair(v->file ? v->file->share_key() : nullptr, off);
+    const bool writes_back = v->file && v->file->writes_back();
     if (v->shared && v->file) {
       auto hit = shared_pages().find(key);
-      if (hit != shared_pages().end()) {
-        f = hit->second;
+      if (hit != shared_pages().end() && !hit->second.file && hit->second.anon.expired()) {
+        maybe_release(hit);  // stale: a dead object's pages, its address reused
+      } else if (hit != shared_pages().end()) {
+        f = hit->second.frame;
         FramePool::get().ref(f);
       }
     }
@@ -318,7 +425,10 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
       if (v->shared && v->file) {
         if (shared_pages().size() >= 4096) sweep_shared_pages();
         FramePool::get().ref(f);  // the cache's reference
-        shared_pages()[key] = f;
+        SharedPage sp{f, nullptr, {}};
+        if (writes_back) sp.file = v->file;
+        else sp.anon = v->file;
+        shared_pages()[key] = std::move(sp);
       }
     }
     p = &ptes_.emplace(page, Pte{f, v->prot}).first->second;
@@ -327,7 +437,9 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
   if (write && !(p->prot & PROT_W)) throw GuestFault{addr, write, true};
   if (exec && !(p->prot & PROT_X)) throw GuestFault{addr, write, true};
   if (write) {
-    if (p->frame->refs > 1 && !vma_at(page)->shared) {
+    const Vma* v = vma_at(page);
+    if (v->shared && v->file && v->file->writes_back()) p->frame->dirty = true;
+    if (p->frame->refs > 1 && !v->shared) {
       Frame* copy = FramePool::get().alloc_copy(p->frame);
       FramePool::get().unref(p->frame);
       p->frame = copy;
@@ -344,7 +456,12 @@ void AddressSpace::tlb_fill(uint64_t page, Pte* p) {
   TlbEntry& e = tlb_[(page >> 12) & (TLB_SIZE - 1)];
   e.delta = (uint64_t)(uintptr_t)p->frame->data - page;
   e.rtag = page;
-  const bool shared_ok = p->frame->refs == 1 || vma_at(page)->shared;
+  bool shared_ok = p->frame->refs == 1;
+  if (!shared_ok) {
+    const Vma* v = vma_at(page);
+    // a clean MAP_SHARED file page: the first store must mark it dirty (slow path)
+    shared_ok = v->shared && (p->frame->dirty || !v->file || !v->file->writes_back());
+  }
   e.wtag = ((p->prot & PROT_W) && shared_ok && !p->code) ? page : 1;
 }
 

@@ -5,6 +5,7 @@
 //   2. Frame and FramePool: 4 KiB host frames, reference counted (for COW fork)
 //   3. Vma: a mapping as mmap created it (range, protection, backing)
 //   4. AddressSpace: VMAs + page table + direct-mapped TLB; read/write/fetch helpers
+//   5. The shared page cache as read()/write()/fsync see it
 //
 // Design notes
 //   * Linux model: VMAs say what may be mapped, frames are allocated on first touch
@@ -15,6 +16,13 @@
 //     and how self-modifying code invalidates the block cache (CodeWatcher).
 //   * Accessors throw GuestFault before changing anything.
 //   * File-backed private mappings read their page from a FileBacking when touched.
+//   * MAP_SHARED pages live in one cache, a frame per (backing key, page offset), shared
+//     by every mapping in every process, and held only while some mapping maps them.
+//     A store to a file page marks its frame dirty (the first store takes the slow path:
+//     no write tag until then). Dirty frames are written to the file by msync, fsync,
+//     and when the last mapping goes (munmap, exit, exec). read() and write() go through
+//     the cache (section 5), so the file and its mappings agree at every moment, as they
+//     do with Linux's unified page cache.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -44,6 +52,7 @@ struct GuestFault {
 struct Frame {
   uint8_t* data;
   uint32_t refs;
+  bool dirty;  // MAP_SHARED file page stored to since it was read (sticky)
 };
 
 class FramePool {
@@ -70,6 +79,11 @@ class FileBacking {
   // What MAP_SHARED mappings of this object have in common: their pages are one set of
   // frames per (key, offset), in every address space (fork, or two mmaps of one file).
   virtual const void* share_key() const { return this; }
+  // MAP_SHARED stores reach the object: write_page is called for dirty pages.
+  virtual bool writes_back() const { return false; }
+  // Writes the page at file offset `off` back, clipped to the object's size (a mapping
+  // never extends a file). Returns 0 or -errno.
+  virtual int write_page(uint64_t off, const uint8_t* src) { return 0; }
 };
 
 struct Vma {
@@ -111,6 +125,9 @@ class AddressSpace {
   int protect(uint64_t addr, uint64_t len, uint32_t prot);
   int64_t remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, bool may_move, bool fixed, uint64_t new_addr);
   int advise_dontneed(uint64_t addr, uint64_t len);
+  // msync: writes the dirty MAP_SHARED file pages of [addr, addr+len) to their files.
+  // Returns 0 or the first error of FileBacking::write_page (its errno convention).
+  int sync(uint64_t addr, uint64_t len);
   // Find a free range of `len` bytes at or below mmap_base (top-down, like Linux).
   uint64_t find_free(uint64_t len, uint64_t hint);
   const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
@@ -174,6 +191,20 @@ class AddressSpace {
   void drop_ptes(uint64_t start, uint64_t end);
   void split_at(uint64_t addr);  // split the VMA containing addr so that one starts there
   bool range_free(uint64_t start, uint64_t end) const;
+  void drop_pte(std::map<uint64_t, Pte>::iterator it);
 };
+
+// ---- 5. the shared page cache as the file syscalls see it ------------------------------
+// `key` is a FileBacking's share_key() (for files: the Inode). Cheap when nothing of the
+// file is mapped shared (one map lookup).
+// After write(2) of [off, off+n): the mapped pages take the new bytes.
+void shared_pages_written(const void* key, uint64_t off, const void* data, uint64_t n);
+// After read(2) of [off, off+n) into `data`: bytes of dirty mapped pages replace the
+// file's (stores through a mapping are visible to read before any msync).
+void shared_pages_read(const void* key, uint64_t off, void* data, uint64_t n);
+// After truncate to `size`: mapped bytes past the end become zero.
+void shared_pages_truncated(const void* key, uint64_t size);
+// fsync: writes the file's dirty mapped pages. 0 or the first error (-errno).
+int shared_pages_sync(const void* key);
 
 }  // namespace gb

@@ -145,6 +145,9 @@ static int cmd_run(const std::vector<std::string>& args) {
     } else if (take(args, i, "--jit", v)) {
       if (v != "off" && v != "on" && v != "always") return usage_error("--jit wants off, on or always");
       o.jit = v;
+    } else if (take(args, i, "--tty", v)) {
+      if (v != "auto" && v != "off") return usage_error("--tty wants auto or off");
+      o.tty = v;
     } else if (a == "--strace") o.strace = true;
     else if (a == "--stats") o.stats = true;
     else if (a == "--quiet" || a == "-q") o.quiet = true;

@@ -443,6 +443,12 @@ constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSET
                    kFIONREAD = 0x541b, kTIOCSCTTY = 0x540e, kTIOCNOTTY = 0x5422, kFIONBIO = 0x5421,
                    kTIOCGSID = 0x5429, kTCFLSH = 0x540b, kTCXONC = 0x540a, kTIOCOUTQ = 0x5411;
 
+// The host terminal's foreground process group as the guest sees it (TIOCGPGRP): the
+// first task's group until a shell gives the terminal to a job. Keeping what TIOCSPGRP
+// set matters: bash -l compares it with its own group and stops itself (SIGTTIN, with
+// nobody to continue it) when they differ. The host's own groups are never touched.
+int32_t g_host_fg_pgrp = 1;
+
 int64_t HostStream::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
   const int fd = rfd_ >= 0 ? rfd_ : wfd_;
   if (req == kFIONREAD) {
@@ -489,11 +495,19 @@ int64_t HostStream::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
       return mem.copy_out(arg, &w, sizeof w) ? 0 : -LX_EFAULT;
     }
     case kTIOCSWINSZ: return 0;
-    case kTIOCGPGRP: case kTIOCGSID: {
-      int32_t pg = 100;  // the process group of the (single) guest process
-      return mem.copy_out(arg, &pg, 4) ? 0 : -LX_EFAULT;
+    case kTIOCGPGRP: return mem.copy_out(arg, &g_host_fg_pgrp, 4) ? 0 : -LX_EFAULT;
+    case kTIOCGSID: {
+      int32_t sid = 1;  // the first task's session (sched.cpp: pgid = sid = 1)
+      return mem.copy_out(arg, &sid, 4) ? 0 : -LX_EFAULT;
     }
-    case kTIOCSPGRP: case kTIOCSCTTY: case kTIOCNOTTY: case kTCFLSH: case kTCXONC: return 0;
+    case kTIOCSPGRP: {
+      int32_t pg;
+      if (!mem.copy_in(&pg, arg, 4)) return -LX_EFAULT;
+      if (pg <= 0) return -LX_EINVAL;
+      g_host_fg_pgrp = pg;
+      return 0;
+    }
+    case kTIOCSCTTY: case kTIOCNOTTY: case kTCFLSH: case kTCXONC: return 0;
     case kTIOCOUTQ: {
       int32_t z = 0;
       return mem.copy_out(arg, &z, 4) ? 0 : -LX_EFAULT;

@@ -286,6 +286,7 @@ class Process : public CpuHost {
   enum class State { Runnable, Blocked, Dead } state = State::Runnable;
   bool restarting = false;            // this syscall is a re-execution after a park
   uint64_t block_deadline = 0;        // deadline_for(): kept across re-executions
+  uint64_t write_done = 0;            // a blocking stream write parked part-way: bytes written
   uint64_t wake_at_ns = 0;            // a parked task is retried at this time
   uint64_t park_gen = 0;              // wait generation when it parked
   std::vector<std::pair<int, short>> host_fds;  // host fds a parked call waits on

@@ -247,6 +247,12 @@ void Process::interrupt_syscall() {
     restarting = false;  // a restart after the handler starts afresh
     block_deadline = 0;
     futex_key = 0;
+    if (write_done) {  // a write that got somewhere returns its count, SA_RESTART or not
+      cpu.r[RAX] = write_done;
+      cpu.rip += 2;
+      write_done = 0;
+      return;
+    }
     if ((act.flags & LSA_RESTART) && !never_restarts(nr) && !(nr == 202 && block_deadline)) return;  // re-executed after the handler
     cpu.r[RAX] = (uint64_t)-LX_EINTR;
     cpu.rip += 2;

@@ -40,11 +40,42 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
   return (int64_t)got;
 }
 
+// A write to a stream (pipe, socket, terminal). Blocking writes complete: when only part
+// fits, the task parks with the count in p.write_done and the re-executed call goes on
+// from there (a signal then returns the count; signal.cpp). Writes of up to PIPE_BUF are
+// atomic because the pipe itself refuses a part of them.
+int64_t stream_write(Process& p, OpenFile& f, const uint8_t* data, uint64_t n) {
+  const bool blocking = !(f.flags & LO_NONBLOCK);
+  uint64_t done = blocking && p.write_done < n ? p.write_done : 0;
+  p.write_done = 0;
+  const int64_t r = f.node->write(0, data + done, n - done, f.flags);
+  if (r == kBlock) {
+    p.write_done = done;
+    return kBlock;
+  }
+  if (r == -LX_EPIPE) {
+    const int64_t e = epipe(p);  // SIGPIPE even when part was written
+    return done ? (int64_t)done : e;
+  }
+  if (r < 0) return done ? (int64_t)done : r;
+  done += (uint64_t)r;
+  if (blocking && done < n && r > 0) {
+    p.write_done = done;
+    return kBlock;
+  }
+  return (int64_t)done;
+}
+
 int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
   if (!f.writable()) return -LX_EBADF;
   if (f.node->is_dir()) return -LX_EISDIR;
   n = std::min(n, kMaxRw);
   const bool stream = f.node->is_stream();
+  if (stream) {
+    std::vector<uint8_t> all((size_t)n);
+    if (n && !p.get(all.data(), buf, (size_t)n)) return -LX_EFAULT;
+    return stream_write(p, f, all.data(), n);
+  }
   uint64_t pos = off >= 0 ? (uint64_t)off : f.pos;
   if (!stream && off < 0 && (f.flags & LO_APPEND)) {
     Stat st;
@@ -104,9 +135,7 @@ int64_t do_readv(Process& p, OpenFile& f, uint64_t iov, uint64_t cnt, int64_t of
       if (e.len && !p.get(all.data() + o, e.base, e.len)) return -LX_EFAULT;
     }
     if (!f.writable()) return -LX_EBADF;
-    int64_t r = f.node->write(0, all.data(), all.size(), f.flags);
-    if (r == -LX_EPIPE) return epipe(p);
-    return r;
+    return stream_write(p, f, all.data(), all.size());
   }
   int64_t total = 0;
   for (auto& e : v) {

@@ -58,6 +58,7 @@ static void park(Process& p, Cpu& c, uint64_t nr) {
 static void completed(Process& p) {
   p.restarting = false;
   p.block_deadline = 0;
+  p.write_done = 0;
   p.futex_key = 0;
   p.futex_woken = false;
   p.wake_at_ns = 0;

@@ -1,8 +1,8 @@
 // tests/syscall/t_pipe_big.c — blocking writes larger than the pipe complete: one
 // write(2) of 1 MiB to a pipe a slow child drains returns 1 MiB (regression: the engine
 // returned after the first 64 KiB, and programs that write once lost the rest). Also
-// writev, a socketpair, a signal that interrupts a write part-way (the count comes back,
-// not EINTR), and the writer's SIGPIPE when the reader goes early.
+// writev, write and send on a socketpair, a signal that interrupts a write part-way (the
+// count comes back, not EINTR), and the writer's SIGPIPE when the reader goes early.
 #include "common.h"
 #include <signal.h>
 #include <sys/socket.h>
@@ -68,6 +68,13 @@ int main(void) {
   c = slow_reader(sv[0], sv[1]);
   close(sv[0]);
   SHOW(write(sv[1], data, BIG));
+  close(sv[1]);
+  waitpid(c, NULL, 0);
+
+  SHOW(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+  c = slow_reader(sv[0], sv[1]);
+  close(sv[0]);
+  SHOW(send(sv[1], data, BIG, 0));
   close(sv[1]);
   waitpid(c, NULL, 0);
 

@@ -15,8 +15,9 @@
 //
 // Notes
 //   * Blocking calls return kBlock (docs/processes.md) before they change anything, so
-//     a re-executed call sees the same state. EPIPE on a stream raises SIGPIPE through
-//     epipe() unless MSG_NOSIGNAL.
+//     a re-executed call sees the same state; the one exception, a blocking stream send
+//     that sent part of its data, keeps the count in Process::write_done (send_one).
+//     EPIPE on a stream raises SIGPIPE through epipe() unless MSG_NOSIGNAL.
 //   * AF_UNIX path names are created in the file system with mknod(S_IFSOCK); where the
 //     file system cannot hold a socket inode (EPERM/ENOSYS) a placeholder regular file
 //     stands in, so the name exists, stat/unlink work and a second bind gets EADDRINUSE.
@@ -304,10 +305,27 @@ int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
     if (e < 0) return e;
     if (!target) return -LX_ECONNREFUSED;
   }
-  int64_t r = s.send(m.data.data(), m.data.size(), std::move(m.fds), m.cred, m.has_to ? &m.to : nullptr, flags,
-                     nonblock, target);
-  if (r == -LX_EPIPE && s.connection_oriented() && !(flags & LMSG_NOSIGNAL)) return epipe(p);
-  return r;
+  // A blocking stream send completes like a pipe write (sys_file.cpp, stream_write): the
+  // part that fits goes, the task parks with the count, the re-executed call sends the
+  // rest (passed descriptors went with the first part).
+  const bool whole = s.type == LSOCK_STREAM && !nonblock;
+  uint64_t done = whole && p.write_done < m.data.size() ? p.write_done : 0;
+  p.write_done = 0;
+  if (done) m.fds.clear();
+  int64_t r = s.send(m.data.data() + done, m.data.size() - done, std::move(m.fds), m.cred,
+                     m.has_to ? &m.to : nullptr, flags, nonblock, target);
+  if (r == kBlock) {
+    p.write_done = done;
+    return kBlock;
+  }
+  if (r == -LX_EPIPE && s.connection_oriented() && !(flags & LMSG_NOSIGNAL)) r = epipe(p);
+  if (r < 0) return done ? (int64_t)done : r;
+  done += (uint64_t)r;
+  if (whole && done < m.data.size() && r > 0) {
+    p.write_done = done;
+    return kBlock;
+  }
+  return (int64_t)done;
 }
 
 SYS(sendto) {

@@ -112,6 +112,9 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // same for every Inode object of one file, for as long as one of them lives. A file
   // system that makes a new object per lookup (hostfs) overrides it.
   virtual const void* page_key() const { return this; }
+  // How long a blocking read (send = false) or write may wait before it fails with
+  // EAGAIN: SO_RCVTIMEO / SO_SNDTIMEO on sockets. 0: no bound.
+  virtual uint64_t wait_timeout_ns(bool send) const { return 0; }
 
   // ---- directories ----
   virtual int lookup(const std::string& name, InodeRef& out) { return is_dir() ? -LX_ENOENT : -LX_ENOTDIR; }

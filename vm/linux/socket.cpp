@@ -293,6 +293,13 @@ int Socket::autobind(bool) {
 
 // ---- 3. Socket ----------------------------------------------------------------------------
 
+uint64_t Socket::wait_timeout_ns(bool send) const {
+  int64_t tv[2];  // struct timeval: seconds, microseconds
+  memcpy(tv, send ? sndtimeo : rcvtimeo, sizeof tv);
+  if (tv[0] < 0 || tv[1] < 0) return 0;
+  return (uint64_t)tv[0] * 1000000000ull + (uint64_t)tv[1] * 1000ull;
+}
+
 Socket::Socket(int d, int t, int proto) : domain(d), type(t), protocol(proto) {
   ino_ = AnonFs::get().next_ino();
   struct timespec ts;

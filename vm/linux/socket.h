@@ -190,7 +190,8 @@ class Socket : public Inode {
        v6only = false, broadcast = false, oobinline = false;
   int32_t sndbuf = 212992, rcvbuf = 212992;
   int32_t linger_onoff = 0, linger_sec = 0;
-  uint8_t rcvtimeo[16] = {}, sndtimeo[16] = {};
+  uint8_t rcvtimeo[16] = {}, sndtimeo[16] = {};  // struct timeval as set (SO_*TIMEO)
+  uint64_t wait_timeout_ns(bool send) const override;
   int backlog = 0;
   // Other integer options set with setsockopt (level, name) -> value, reported back.
   std::vector<std::pair<std::pair<int, int>, int32_t>> int_opts;

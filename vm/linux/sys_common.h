@@ -46,6 +46,9 @@ inline lx_stat to_lx_stat(const Stat& s) {
 
 // The SIGPIPE rule for writes that got EPIPE: the default action kills the process.
 int64_t epipe(Process& p);
+// A blocking call that must wait (it has kBlock to return): kBlock, or -EAGAIN once
+// `timeout_ns` (SO_RCVTIMEO / SO_SNDTIMEO; 0 = none) has passed since the call began.
+int64_t bounded_block(Process& p, uint64_t timeout_ns);
 
 // ppoll, pselect6, epoll_pwait: the temporary signal mask while waiting (restored after
 // a handler ran or the call returned; signal.cpp). 0 or -errno.

@@ -7,6 +7,14 @@
 
 namespace gb {
 
+int64_t bounded_block(Process& p, uint64_t timeout_ns) {
+  if (!timeout_ns) return kBlock;
+  const uint64_t deadline = p.deadline_for(timeout_ns);
+  if (Process::now_ns() >= deadline) return -LX_EAGAIN;
+  p.wake_at(deadline);
+  return kBlock;
+}
+
 int64_t epipe(Process& p) {
   p.k.signal_task(p, LSIGPIPE, make_siginfo(LSIGPIPE, LSI_KERNEL));  // delivered when the call returns
   return -LX_EPIPE;
@@ -29,6 +37,7 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
   while (got < n) {
     const uint64_t k = std::min<uint64_t>(n - got, tmp.size());
     int64_t r = f.node->read(pos, tmp.data(), k, f.flags);
+    if (r == kBlock && !got) return bounded_block(p, f.node->wait_timeout_ns(false));
     if (r < 0) return got ? (int64_t)got : r;  // kBlock parks the caller (nothing read yet)
     if (!stream) shared_pages_read(f.node->page_key(), pos, tmp.data(), (uint64_t)r);
     if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
@@ -49,7 +58,9 @@ int64_t stream_write(Process& p, OpenFile& f, const uint8_t* data, uint64_t n) {
   uint64_t done = blocking && p.write_done < n ? p.write_done : 0;
   p.write_done = 0;
   const int64_t r = f.node->write(0, data + done, n - done, f.flags);
+  const uint64_t timeout = f.node->wait_timeout_ns(true);
   if (r == kBlock) {
+    if (bounded_block(p, timeout) != kBlock) return done ? (int64_t)done : -LX_EAGAIN;
     p.write_done = done;
     return kBlock;
   }
@@ -60,6 +71,7 @@ int64_t stream_write(Process& p, OpenFile& f, const uint8_t* data, uint64_t n) {
   if (r < 0) return done ? (int64_t)done : r;
   done += (uint64_t)r;
   if (blocking && done < n && r > 0) {
+    if (bounded_block(p, timeout) != kBlock) return (int64_t)done;
     p.write_done = done;
     return kBlock;
   }

@@ -21,7 +21,8 @@
 //   * AF_UNIX path names are created in the file system with mknod(S_IFSOCK); where the
 //     file system cannot hold a socket inode (EPERM/ENOSYS) a placeholder regular file
 //     stands in, so the name exists, stat/unlink work and a second bind gets EADDRINUSE.
-//   * SO_RCVTIMEO/SO_SNDTIMEO are stored and reported but do not yet bound a wait.
+//   * SO_RCVTIMEO bounds recv, read and accept; SO_SNDTIMEO send and write
+//     (bounded_block: EAGAIN, or the count already sent).
 #include <algorithm>
 #include <vector>
 
@@ -213,7 +214,8 @@ int64_t do_accept(Process& p, const uint64_t* a, int flags) {
   if (!s->connection_oriented()) return -LX_EOPNOTSUPP;
   std::shared_ptr<Socket> c;
   int e = s->accept((f->flags & LO_NONBLOCK) != 0, c);
-  if (e < 0 || e == kBlock) return e;
+  if (e == kBlock) return bounded_block(p, s->wait_timeout_ns(false));  // SO_RCVTIMEO bounds accept
+  if (e < 0) return e;
   const int fd = new_fd(p, c, flags & LSOCK_NONBLOCK, flags & LSOCK_CLOEXEC);
   if (fd < 0) { s->unaccept(c); return fd; }
   e = write_addr(p, c->peer_addr.encode(c->domain), a[1], a[2]);
@@ -315,6 +317,7 @@ int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
   int64_t r = s.send(m.data.data() + done, m.data.size() - done, std::move(m.fds), m.cred,
                      m.has_to ? &m.to : nullptr, flags, nonblock, target);
   if (r == kBlock) {
+    if (bounded_block(p, s.wait_timeout_ns(true)) != kBlock) return done ? (int64_t)done : -LX_EAGAIN;
     p.write_done = done;
     return kBlock;
   }
@@ -322,6 +325,7 @@ int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
   if (r < 0) return done ? (int64_t)done : r;
   done += (uint64_t)r;
   if (whole && done < m.data.size() && r > 0) {
+    if (bounded_block(p, s.wait_timeout_ns(true)) != kBlock) return (int64_t)done;
     p.write_done = done;
     return kBlock;
   }
@@ -349,10 +353,11 @@ SYS(sendto) {
 
 // Receives one message into plain buffers. Returns bytes (or full length with MSG_TRUNC
 // on datagrams), -errno or kBlock.
-int64_t recv_one(Socket& s, FileRef& f, uint64_t n, uint32_t flags, RecvResult& r) {
+int64_t recv_one(Process& p, Socket& s, FileRef& f, uint64_t n, uint32_t flags, RecvResult& r) {
   const bool nonblock = (f->flags & LO_NONBLOCK) || (flags & LMSG_DONTWAIT);
   if (flags & LMSG_OOB) return -LX_EINVAL;
   int64_t got = s.recv((size_t)std::min<uint64_t>(n, 0x7ffff000), flags, nonblock, r);
+  if (got == kBlock) return bounded_block(p, s.wait_timeout_ns(false));
   if (got < 0) return got;
   if ((flags & LMSG_TRUNC) && s.type != LSOCK_STREAM) return (int64_t)r.full_len;
   return got;
@@ -367,7 +372,7 @@ std::string from_bytes(const Socket& s, const RecvResult& r) {
 SYS(recvfrom) {
   GET_SOCK(0);
   RecvResult r;
-  int64_t got = recv_one(*s, f, a[2], (uint32_t)a[3], r);
+  int64_t got = recv_one(p, *s, f, a[2], (uint32_t)a[3], r);
   if (got < 0) return got;
   if (!r.data.empty() && !p.put(a[1], r.data.data(), r.data.size())) return -LX_EFAULT;
   if (a[4] && a[5]) {
@@ -406,7 +411,7 @@ int64_t do_recvmsg(Process& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t
     total += e.len;
   }
   RecvResult r;
-  int64_t got = recv_one(s, f, total, flags, r);
+  int64_t got = recv_one(p, s, f, total, flags, r);
   if (got < 0) return got;
   // data
   uint64_t o = 0;

@@ -657,7 +657,8 @@ int64_t Socket::deliver_dgram(Socket& to, const uint8_t* data, size_t n, std::ve
 }
 
 int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, const SockCred& cred,
-                     const SockAddr* to, uint32_t flags, bool nonblock, std::shared_ptr<Socket> target) {
+                     const SockAddr* to, uint32_t flags, bool nonblock, std::shared_ptr<Socket> target,
+                     const SockIpFields& ip) {
   if (connection_oriented()) {
     if (to && domain == LAF_UNIX) return state == Connected ? -LX_EISCONN : -LX_EOPNOTSUPP;
     if (so_error) return -take_error();
@@ -743,6 +744,7 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
     m.data.assign(data, data + n);
     m.cred = cred;
     m.from = src;
+    m.ip = ip;
     s->rq_bytes_ += n;
     s->rq_.push_back(std::move(m));
     wake_waiters();
@@ -818,6 +820,7 @@ one_message : {
   out.cred = m.cred;
   out.from = m.from;
   out.has_from = true;
+  out.ip = m.ip;
   if (type == LSOCK_SEQPACKET) out.from = peer_addr;
   if (peek) {
     out.fds = m.fds;

@@ -99,8 +99,16 @@ struct SockCred {
   uint32_t uid = 0, gid = 0;
 };
 
+// The IP header fields a datagram carries that recvmsg can report (RFC 3542 ancillary
+// data: IPV6_HOPLIMIT, IPV6_TCLASS). The sender fills them from its options or cmsgs.
+struct SockIpFields {
+  int32_t hoplimit = 64;
+  int32_t tclass = 0;
+};
+
 struct SockMsg {
   std::vector<uint8_t> data;
+  SockIpFields ip;              // inet datagrams
   size_t off = 0;               // bytes of `data` already read (streams)
   std::vector<FileRef> fds;     // SCM_RIGHTS
   SockCred cred;                // the sender's (or the SCM_CREDENTIALS it sent)
@@ -117,6 +125,7 @@ struct RecvResult {
   SockCred cred;
   SockAddr from;
   bool has_from = false;
+  SockIpFields ip;              // inet datagrams: what the IP header said
   uint32_t msg_flags = 0;       // LMSG_TRUNC ...
 };
 
@@ -158,8 +167,10 @@ class Socket : public Inode {
   // Puts an accepted connection back (the accept failed after all, e.g. EMFILE).
   void unaccept(std::shared_ptr<Socket> s);
   // `to`: destination for unconnected datagram sockets (nullptr: the connected peer).
+  // `ip`: the header fields of an inet datagram (the syscall layer resolves options/cmsgs).
   int64_t send(const uint8_t* data, size_t n, std::vector<FileRef> fds, const SockCred& cred, const SockAddr* to,
-               uint32_t flags, bool nonblock, std::shared_ptr<Socket> target = nullptr);
+               uint32_t flags, bool nonblock, std::shared_ptr<Socket> target = nullptr,
+               const SockIpFields& ip = SockIpFields{});
   int64_t recv(size_t n, uint32_t flags, bool nonblock, RecvResult& out);
   int shutdown(int how);
   // The unix socket bound at (fs, ino) or under an abstract name, or nullptr.

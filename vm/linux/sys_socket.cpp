@@ -64,6 +64,33 @@ constexpr uint64_t kMaxDgram = 1 << 20;
 
 uint64_t cmsg_align(uint64_t n) { return (n + 7) & ~7ull; }
 
+// IPv6 options and cmsg types (RFC 3542 numbering as Linux has it).
+constexpr int LIPV6_UNICAST_HOPS = 16, LIPV6_PKTINFO = 50, LIPV6_RECVHOPLIMIT = 51, LIPV6_HOPLIMIT = 52,
+              LIPV6_RECVTCLASS = 66, LIPV6_TCLASS = 67;
+
+int32_t int_opt(const Socket& s, int level, int name, int32_t dflt);
+
+// Appends one control message to `ctl` the way Linux's put_cmsg does when `room` bytes
+// of control buffer are left: no room for a header -> nothing, MSG_CTRUNC; room for part
+// of the data -> a header saying so and the part, MSG_CTRUNC.
+void put_cmsg(std::vector<uint8_t>& ctl, uint64_t room, int level, int type, const void* data, size_t len,
+              uint32_t& mflags) {
+  const uint64_t left = room > ctl.size() ? room - ctl.size() : 0;
+  if (left < sizeof(lx_cmsghdr)) {
+    mflags |= LMSG_CTRUNC;
+    return;
+  }
+  uint64_t cmlen = sizeof(lx_cmsghdr) + len;
+  if (left < cmlen) {
+    mflags |= LMSG_CTRUNC;
+    cmlen = left;
+  }
+  lx_cmsghdr c{cmlen, level, type};
+  ctl.insert(ctl.end(), (const uint8_t*)&c, (const uint8_t*)&c + sizeof c);
+  ctl.insert(ctl.end(), (const uint8_t*)data, (const uint8_t*)data + (cmlen - sizeof c));
+  ctl.resize(ctl.size() - cmlen + std::min<uint64_t>(cmsg_align(sizeof(lx_cmsghdr) + len), left));
+}
+
 SockCred cred_of(Process& p) { return SockCred{p.pid, p.euid, p.egid}; }
 
 int get_sock(Process& p, uint64_t fdarg, FileRef& f, Socket*& s) {
@@ -234,6 +261,7 @@ struct OutMsg {
   SockAddr to;
   std::vector<FileRef> fds;
   SockCred cred;
+  int32_t hoplimit = -1, tclass = -1;  // IPV6_HOPLIMIT / IPV6_TCLASS cmsgs (-1: the socket's)
 };
 
 int gather(Process& p, Socket& s, uint64_t iov, uint64_t iovlen, std::vector<uint8_t>& out) {
@@ -270,6 +298,22 @@ int read_control(Process& p, Socket& s, uint64_t control, uint64_t len, OutMsg& 
     if (h.len < sizeof h || h.len > len - off) return -LX_EINVAL;
     const uint8_t* d = buf.data() + off + sizeof h;
     const uint64_t dlen = h.len - sizeof h;
+    if (h.level == LIPPROTO_IPV6 && s.domain == LAF_INET6 && s.type != LSOCK_STREAM) {
+      // ipv6(7) ancillary data on datagrams: an int each, -1 = the socket's default
+      int32_t v;
+      if (h.type == LIPV6_PKTINFO) {  // source address / interface: loopback is the only one
+        if (dlen != 20) return -LX_EINVAL;
+      } else if (h.type == LIPV6_HOPLIMIT || h.type == LIPV6_TCLASS) {
+        if (dlen != 4) return -LX_EINVAL;
+        memcpy(&v, d, 4);
+        if (v < -1 || v > 255) return -LX_EINVAL;
+        (h.type == LIPV6_HOPLIMIT ? m.hoplimit : m.tclass) = v;
+      } else {
+        return -LX_EINVAL;
+      }
+      off += cmsg_align(h.len);
+      continue;
+    }
     if (h.level != LSOL_SOCKET || s.domain != LAF_UNIX) return -LX_EINVAL;
     if (h.type == LSCM_RIGHTS) {
       const uint64_t n = dlen / 4;
@@ -310,12 +354,20 @@ int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
   // A blocking stream send completes like a pipe write (sys_file.cpp, stream_write): the
   // part that fits goes, the task parks with the count, the re-executed call sends the
   // rest (passed descriptors went with the first part).
+  SockIpFields ip;  // inet datagrams: the header the receiver may ask about
+  if (s.inet() && s.type != LSOCK_STREAM) {
+    const bool v6 = s.domain == LAF_INET6;
+    const int32_t hops = int_opt(s, v6 ? LIPPROTO_IPV6 : LIPPROTO_IP, v6 ? LIPV6_UNICAST_HOPS : 2 /* IP_TTL */, 64);
+    const int32_t tc = int_opt(s, v6 ? LIPPROTO_IPV6 : LIPPROTO_IP, v6 ? LIPV6_TCLASS : 1 /* IP_TOS */, 0);
+    ip.hoplimit = m.hoplimit >= 0 ? m.hoplimit : (hops >= 0 ? hops : 64);
+    ip.tclass = m.tclass >= 0 ? m.tclass : (tc >= 0 ? tc : 0);
+  }
   const bool whole = s.type == LSOCK_STREAM && !nonblock;
   uint64_t done = whole && p.write_done < m.data.size() ? p.write_done : 0;
   p.write_done = 0;
   if (done) m.fds.clear();
   int64_t r = s.send(m.data.data() + done, m.data.size() - done, std::move(m.fds), m.cred,
-                     m.has_to ? &m.to : nullptr, flags, nonblock, target);
+                     m.has_to ? &m.to : nullptr, flags, nonblock, target, ip);
   if (r == kBlock) {
     if (bounded_block(p, s.wait_timeout_ns(true)) != kBlock) return done ? (int64_t)done : -LX_EAGAIN;
     p.write_done = done;
@@ -462,6 +514,12 @@ int64_t do_recvmsg(Process& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t
       ctl.resize(std::min<uint64_t>(cmsg_align(ctl.size()), room));
     }
   }
+  if (s.domain == LAF_INET6 && s.type != LSOCK_STREAM) {  // ip6_datagram_recv_ctl's order
+    if (int_opt(s, LIPPROTO_IPV6, LIPV6_RECVHOPLIMIT, 0))
+      put_cmsg(ctl, room, LIPPROTO_IPV6, LIPV6_HOPLIMIT, &r.ip.hoplimit, 4, mflags);
+    if (int_opt(s, LIPPROTO_IPV6, LIPV6_RECVTCLASS, 0))
+      put_cmsg(ctl, room, LIPPROTO_IPV6, LIPV6_TCLASS, &r.ip.tclass, 4, mflags);
+  }
   if (!ctl.empty() && !p.put(h.control, ctl.data(), ctl.size())) return -LX_EFAULT;
   const uint64_t ctl_len = ctl.size();
   const int32_t mf = (int32_t)mflags;
@@ -544,7 +602,7 @@ SYS(getpeername) {
 
 // ---- 5. socket options ---------------------------------------------------------------------
 
-constexpr int LIP_TOS = 1, LIP_TTL = 2, LIPV6_UNICAST_HOPS = 16, LTCP_MAXSEG = 2, LTCP_KEEPIDLE = 4,
+constexpr int LIP_TOS = 1, LIP_TTL = 2, LTCP_MAXSEG = 2, LTCP_KEEPIDLE = 4,
               LTCP_KEEPINTVL = 5, LTCP_KEEPCNT = 6, LTCP_INFO = 11;
 
 int32_t int_opt(const Socket& s, int level, int name, int32_t dflt) {
@@ -581,7 +639,8 @@ bool plain_int_opt(const Socket& s, int level, int name, int32_t& dflt) {
   if (level == LIPPROTO_IPV6 && s.domain == LAF_INET6) {
     switch (name) {
       case LIPV6_UNICAST_HOPS: dflt = 64; return true;
-      case 23 /* MTU_DISCOVER */: case 25 /* RECVERR */: case 49 /* RECVPKTINFO */: case 67 /* TCLASS */: return true;
+      case 23 /* MTU_DISCOVER */: case 25 /* RECVERR */: case 49 /* RECVPKTINFO */: case LIPV6_TCLASS:
+      case LIPV6_RECVHOPLIMIT: case LIPV6_RECVTCLASS: return true;
       default: return false;
     }
   }
@@ -663,6 +722,12 @@ SYS(setsockopt) {
     if (!isint) return -LX_EINVAL;
     if (s->bound) return -LX_EINVAL;
     s->v6only = iv != 0;
+    return 0;
+  } else if (level == LIPPROTO_IPV6 && (name == LIPV6_UNICAST_HOPS || name == LIPV6_TCLASS) &&
+             s->domain == LAF_INET6) {
+    if (!isint) return -LX_EINVAL;
+    if (iv < -1 || iv > 255) return -LX_EINVAL;
+    set_int_opt(*s, level, name, iv < 0 ? (name == LIPV6_TCLASS ? 0 : 64) : iv);  // -1: the default
     return 0;
   }
   int32_t dflt;

@@ -84,6 +84,13 @@ std::string SockAddr::encode(int as_family) const {
     else if (kind == Abstract) { s.push_back('\0'); s += path; }
     return s;
   }
+  if (as_family == LAF_NETLINK) {  // struct sockaddr_nl, 12 bytes
+    put16(s, LAF_NETLINK);
+    put16(s, 0);
+    put32(s, nl_pid);
+    put32(s, nl_groups);
+    return s;
+  }
   if (as_family == LAF_INET) {  // struct sockaddr_in, 16 bytes
     put16(s, LAF_INET);
     put_be16(s, port);
@@ -140,6 +147,14 @@ int parse_sockaddr(const uint8_t* b, size_t len, int family, SockAddr& out) {
     out.flowinfo = get32(b + 4);
     memcpy(out.ip, b + 8, 16);
     if (len >= 28) out.scope_id = get32(b + 24);
+    return 0;
+  }
+  if (family == LAF_NETLINK) {
+    if (len < 12) return -LX_EINVAL;
+    if (fam != LAF_NETLINK) return -LX_EINVAL;
+    out.family = LAF_NETLINK;
+    out.nl_pid = get32(b + 4);
+    out.nl_groups = get32(b + 8);
     return 0;
   }
   return -LX_EAFNOSUPPORT;
@@ -431,12 +446,40 @@ int64_t Socket::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
     int32_t v = (int32_t)n;
     return mem.copy_out(arg, &v, 4) ? 0 : -LX_EFAULT;
   }
+  // Interface queries (struct ifreq: a 16-byte name, then a 24-byte union). The VM has
+  // one interface, lo, index 1 (netlink.cpp says the same).
+  constexpr uint32_t kSIOCGIFNAME = 0x8910, kSIOCGIFFLAGS = 0x8913, kSIOCGIFMTU = 0x8921, kSIOCGIFINDEX = 0x8933;
+  if (req == kSIOCGIFNAME || req == kSIOCGIFFLAGS || req == kSIOCGIFMTU || req == kSIOCGIFINDEX) {
+    uint8_t ifr[40];
+    if (!mem.copy_in(ifr, arg, sizeof ifr)) return -LX_EFAULT;
+    int32_t v = 0;
+    if (req == kSIOCGIFNAME) {
+      memcpy(&v, ifr + 16, 4);
+      if (v != 1) return -LX_ENODEV;
+      memset(ifr, 0, 16);
+      memcpy(ifr, "lo", 3);
+      return mem.copy_out(arg, ifr, 16) ? 0 : -LX_EFAULT;
+    }
+    if (strncmp((const char*)ifr, "lo", 16) != 0) return -LX_ENODEV;
+    if (req == kSIOCGIFINDEX) v = 1;
+    else if (req == kSIOCGIFMTU) v = 65536;
+    else v = 0x1 | 0x8 | 0x40;  // IFF_UP | IFF_LOOPBACK | IFF_RUNNING (the short ifr_flags)
+    const size_t n = req == kSIOCGIFFLAGS ? 2 : 4;
+    return mem.copy_out(arg + 16, &v, n) ? 0 : -LX_EFAULT;
+  }
   return -LX_ENOTTY;
 }
 
 // ---- 4. bind / listen / connect / accept ---------------------------------------------
 
 int Socket::bind(const SockAddr& a0) {
+  if (domain == LAF_NETLINK) {  // port id 0 asks for one: the creator's pid, as Linux gives first
+    if (bound && a0.nl_pid && a0.nl_pid != local.nl_pid) return -LX_EINVAL;
+    local = a0;
+    if (!local.nl_pid) local.nl_pid = (uint32_t)owner.pid;
+    bound = true;
+    return 0;
+  }
   if (bound) return -LX_EINVAL;
   Registry& r = reg();
   if (domain == LAF_UNIX) {
@@ -519,6 +562,13 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     peer_.reset();
     has_peer_addr = false;
     if (state == Connected) state = Unconnected;
+    return 0;
+  }
+  if (domain == LAF_NETLINK) {  // the default destination: only the kernel (0) answers
+    if (a0.nl_pid != 0) return -LX_ECONNREFUSED;
+    if (!bound) bind(SockAddr{LAF_NETLINK});
+    peer_addr = a0;
+    has_peer_addr = true;
     return 0;
   }
   if (connection_oriented()) {
@@ -659,6 +709,11 @@ int64_t Socket::deliver_dgram(Socket& to, const uint8_t* data, size_t n, std::ve
 int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, const SockCred& cred,
                      const SockAddr* to, uint32_t flags, bool nonblock, std::shared_ptr<Socket> target,
                      const SockIpFields& ip) {
+  if (domain == LAF_NETLINK) {
+    if (to && to->nl_pid != 0) return -LX_ECONNREFUSED;  // only the kernel listens here
+    if (!bound) bind(SockAddr{LAF_NETLINK});                // autobind, as the first send does
+    return netlink_send(data, n);
+  }
   if (connection_oriented()) {
     if (to && domain == LAF_UNIX) return state == Connected ? -LX_EISCONN : -LX_EOPNOTSUPP;
     if (so_error) return -take_error();
@@ -853,9 +908,13 @@ int Socket::shutdown(int how) {
 constexpr int kIpprotoUdplite = 136;
 
 int socket_create(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& out) {
-  if (domain != LAF_UNIX && domain != LAF_INET && domain != LAF_INET6) return -LX_EAFNOSUPPORT;
+  if (domain != LAF_UNIX && domain != LAF_INET && domain != LAF_INET6 && domain != LAF_NETLINK)
+    return -LX_EAFNOSUPPORT;
   if (type < 1 || type > 10) return -LX_EINVAL;
-  if (domain == LAF_UNIX) {
+  if (domain == LAF_NETLINK) {  // NETLINK_ROUTE only (netlink.cpp)
+    if (type != LSOCK_RAW && type != LSOCK_DGRAM) return -LX_ESOCKTNOSUPPORT;
+    if (protocol != 0) return -LX_EPROTONOSUPPORT;
+  } else if (domain == LAF_UNIX) {
     if (type != LSOCK_STREAM && type != LSOCK_DGRAM && type != LSOCK_SEQPACKET) return -LX_ESOCKTNOSUPPORT;
     if (protocol != 0 && protocol != LAF_UNIX) return -LX_EPROTONOSUPPORT;
     protocol = 0;
@@ -877,7 +936,7 @@ int socket_create(int domain, int type, int protocol, const SockCred& owner, std
 
 int socket_pair(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& a,
                 std::shared_ptr<Socket>& b) {
-  if (domain == LAF_INET || domain == LAF_INET6) {
+  if (domain == LAF_INET || domain == LAF_INET6 || domain == LAF_NETLINK) {
     std::shared_ptr<Socket> probe;
     int e = socket_create(domain, type, protocol, owner, probe);
     return e < 0 ? e : -LX_EOPNOTSUPP;

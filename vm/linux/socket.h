@@ -1,6 +1,7 @@
-// vm/linux/socket.h — sockets inside the VM: AF_UNIX (stream, datagram, seqpacket) and
-// AF_INET/AF_INET6 on loopback only (TCP and UDP). Nothing here touches the host's
-// network: every socket is an Inode on AnonFs and every connection joins two of them.
+// vm/linux/socket.h — sockets inside the VM: AF_UNIX (stream, datagram, seqpacket),
+// AF_INET/AF_INET6 on loopback only (TCP and UDP), and AF_NETLINK NETLINK_ROUTE queries
+// about the loopback interface (netlink.cpp). Nothing here touches the host's network:
+// every socket is an Inode on AnonFs and every connection joins two of them.
 //
 // Index
 //   1. ABI constants (address families, socket types, MSG_* flags, options)
@@ -16,8 +17,8 @@
 //   * Each socket owns its receive queue; a sender pushes into its peer's queue. A
 //     stream read merges queued messages (stopping at SCM_RIGHTS boundaries, like Linux);
 //     datagram and seqpacket reads take one message (MSG_TRUNC when it did not fit).
-//   * Stream writes that do not fit are short (like pipes here): as much as fits, or
-//     block when nothing fits. MSG_WAITALL waits until min(len, queue capacity) bytes
+//   * Stream writes that do not fit queue what fits; the syscall layer parks a blocking
+//     writer with its count and sends the rest later (sys_socket.cpp, send_one). MSG_WAITALL waits until min(len, queue capacity) bytes
 //     are queued (or EOF/error) and only then copies, so a parked read never consumed.
 //   * A connection to a listening socket is complete at once (loopback): the server side
 //     socket is created and queued for accept(). A non-blocking TCP connect still reports
@@ -78,6 +79,8 @@ struct SockAddr {
   uint8_t ip[16] = {};
   uint16_t port = 0;
   uint32_t flowinfo = 0, scope_id = 0;
+  // AF_NETLINK: the port id (0 = the kernel) and multicast groups.
+  uint32_t nl_pid = 0, nl_groups = 0;
 
   bool is_v4mapped() const;
   bool is_any() const;       // 0.0.0.0 or ::
@@ -172,6 +175,9 @@ class Socket : public Inode {
                uint32_t flags, bool nonblock, std::shared_ptr<Socket> target = nullptr,
                const SockIpFields& ip = SockIpFields{});
   int64_t recv(size_t n, uint32_t flags, bool nonblock, RecvResult& out);
+  // AF_NETLINK (netlink.cpp): the kernel's answers to the requests in `data` are queued
+  // on this socket. Returns n or -errno.
+  int64_t netlink_send(const uint8_t* data, size_t n);
   int shutdown(int how);
   // The unix socket bound at (fs, ino) or under an abstract name, or nullptr.
   static std::shared_ptr<Socket> find_unix_path(const FileSystem* fs, uint64_t ino);

@@ -583,10 +583,10 @@ SYS(getsockname) {
   std::string b;
   if (s->bound) {
     b = s->local.encode(s->domain);
-  } else if (s->domain == LAF_UNIX) {
+  } else if (s->domain == LAF_UNIX || s->domain == LAF_NETLINK) {
     SockAddr u;
-    u.family = LAF_UNIX;
-    b = u.encode(LAF_UNIX);
+    u.family = s->domain;
+    b = u.encode(s->domain);
   } else {
     b = (s->domain == LAF_INET ? SockAddr::inet4(0, 0) : SockAddr::inet6_any(0)).encode(s->domain);
   }

@@ -11,15 +11,21 @@
 static int srv, cli;
 static struct sockaddr_in6 srv_addr;
 
+// A message to the server with one data buffer and no control data yet.
+static struct msghdr to_server(struct iovec* iov) {
+  struct msghdr m = {0};
+  m.msg_name = &srv_addr;
+  m.msg_namelen = sizeof srv_addr;
+  m.msg_iov = iov;
+  m.msg_iovlen = 1;
+  return m;
+}
+
 static void send_one(int hop, int tclass) {
   char cbuf[CMSG_SPACE(sizeof(int)) * 2];
   memset(cbuf, 0, sizeof cbuf);
   struct iovec iov = {"ping", 4};
-  struct msghdr m = {0};
-  m.msg_name = &srv_addr;
-  m.msg_namelen = sizeof srv_addr;
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
+  struct msghdr m = to_server(&iov);
   size_t len = 0;
   struct cmsghdr* c = (struct cmsghdr*)cbuf;
   if (hop != -2) {
@@ -115,11 +121,7 @@ int main(void) {
     char cbuf[CMSG_SPACE(sizeof(int) + 1)];
     memset(cbuf, 0, sizeof cbuf);
     struct iovec iov = {"x", 1};
-    struct msghdr m = {0};
-    m.msg_name = &srv_addr;
-    m.msg_namelen = sizeof srv_addr;
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
+    struct msghdr m = to_server(&iov);
     struct cmsghdr* c = (struct cmsghdr*)cbuf;
     c->cmsg_level = IPPROTO_IPV6;
     c->cmsg_type = IPV6_TCLASS;

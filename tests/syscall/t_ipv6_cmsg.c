@@ -21,28 +21,25 @@ static struct msghdr to_server(struct iovec* iov) {
   return m;
 }
 
+// Appends an int-valued IPv6 control message at cbuf + *len.
+static void add_int_cmsg(char* cbuf, size_t* len, int type, int value) {
+  struct cmsghdr* c = (struct cmsghdr*)(cbuf + *len);
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &value, sizeof value);
+  *len += CMSG_SPACE(sizeof(int));
+}
+
+// Sends "ping"; hop / tclass -2 leave that control message out.
 static void send_one(int hop, int tclass) {
   char cbuf[CMSG_SPACE(sizeof(int)) * 2];
   memset(cbuf, 0, sizeof cbuf);
   struct iovec iov = {"ping", 4};
   struct msghdr m = to_server(&iov);
   size_t len = 0;
-  struct cmsghdr* c = (struct cmsghdr*)cbuf;
-  if (hop != -2) {
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_HOPLIMIT;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &hop, sizeof hop);
-    len += CMSG_SPACE(sizeof(int));
-    c = (struct cmsghdr*)(cbuf + len);
-  }
-  if (tclass != -2) {
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_TCLASS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &tclass, sizeof tclass);
-    len += CMSG_SPACE(sizeof(int));
-  }
+  if (hop != -2) add_int_cmsg(cbuf, &len, IPV6_HOPLIMIT, hop);
+  if (tclass != -2) add_int_cmsg(cbuf, &len, IPV6_TCLASS, tclass);
   m.msg_control = len ? cbuf : NULL;
   m.msg_controllen = len;
   long r = sendmsg(cli, &m, 0);

@@ -2,6 +2,7 @@
 // browser module (build-wasm-web/glassbox_web.{js,wasm}) to the bash prompt, runs commands
 // in the terminal, writes hello.c through the editor (Ctrl-S), compiles and runs it with
 // the image's gcc, and finds the file again after a reload (the overlay in IndexedDB).
+// Full-screen programs: less and vim.tiny on the alternate screen.
 //
 // It also measures, in headless Chromium on localhost (its own dev server with --log, which
 // counts the body bytes of every response):
@@ -230,6 +231,21 @@ test('full-screen programs: less draws on the alternate screen and q returns to 
   await page.keyboard.press('q');
   await page.waitForFunction(() => window.glassbox.terminal.term.buffer.active.type === 'normal', null, { timeout: 30_000 });
   await waitTerm(PROMPT);
+});
+
+test('full-screen programs: vim.tiny edits a file on the alternate screen and :wq saves it', { skip }, async () => {
+  await page.keyboard.press('Control+Backquote');
+  await page.keyboard.type('vim.tiny vimmed.txt\n');
+  await page.waitForFunction(() => window.glassbox.terminal.term.buffer.active.type === 'alternate', null, { timeout: 30_000 });
+  await waitTerm(/"vimmed\.txt"/, 30_000);  // vim's status line names the (new) file
+  await page.keyboard.type('ihello from vim');
+  await page.keyboard.press('Escape');
+  await page.keyboard.type(':wq\n');
+  await page.waitForFunction(() => window.glassbox.terminal.term.buffer.active.type === 'normal', null, { timeout: 30_000 });
+  await waitTerm(PROMPT);
+  const r = await run('cat vimmed.txt', /\nhello from vim\r?\n[^]*\$ ?$/);
+  assert.match(r.text, /hello from vim/);
+  await screenshot(page, 'engine-vim');
 });
 
 test('Reset machine drops the student\'s files and boots a fresh machine', { skip }, async () => {

@@ -44,18 +44,35 @@ int64_t InodeBacking::read_page(uint64_t off, uint8_t* dst) {
     else if (limit_ - off < want) want = limit_ - off;
   }
   uint64_t got = 0;
-  while (got < want) {
-    const int64_t r = node_->read(off + got, dst + got, want - got, 0);
+  while (got < want) {  // a private copy sees shared stores
+    const int64_t r = file_read(*node_, off + got, dst + got, want - got, 0);
     if (r <= 0) break;
     got += (uint64_t)r;
   }
-  shared_pages_read(node_->page_key(), off, dst, got);  // a private copy sees shared stores
   if (limit_ && want < PAGE) {
     // A clipped page: the mapping itself is valid even if the file bytes end here.
     Stat st;
     if (node_->getattr(st) == 0 && (uint64_t)st.size > off) return got ? (int64_t)got : 1;
   }
   return (int64_t)got;
+}
+
+int64_t file_read(Inode& n, uint64_t off, void* buf, uint64_t len, uint32_t oflags) {
+  const int64_t r = n.read(off, buf, len, oflags);
+  if (r > 0 && !n.is_stream()) shared_pages_read(n.page_key(), off, buf, (uint64_t)r);
+  return r;
+}
+
+int64_t file_write(Inode& n, uint64_t off, const void* buf, uint64_t len, uint32_t oflags) {
+  const int64_t r = n.write(off, buf, len, oflags);
+  if (r > 0 && !n.is_stream()) shared_pages_written(n.page_key(), off, buf, (uint64_t)r);
+  return r;
+}
+
+int file_truncate(Inode& n, uint64_t size) {
+  const int e = n.truncate(size);
+  if (e == 0) shared_pages_truncated(n.page_key(), size);
+  return e;
 }
 
 int InodeBacking::write_page(uint64_t off, const uint8_t* src) {

@@ -9,7 +9,8 @@
 //   3. FileSystem: a root inode, a device number, statfs
 //   4. Loc: a resolved location (inode + canonical guest path)
 //   5. Vfs: mounts and path resolution
-//   6. InodeBacking: FileBacking (address_space.h) over an inode, for file mmaps
+//   6. InodeBacking: FileBacking (address_space.h) over an inode, for file mmaps, and
+//      file_read/file_write/file_truncate: a file's bytes as its mappings see them
 //
 // Conventions
 //   * Errors are negative Linux errno values (LX_ENOENT ..., vm/linux/lxerrno.h), never
@@ -230,6 +231,14 @@ class Vfs {
 };
 
 // ---- 6. mmap backing -------------------------------------------------------------------
+// Reading, writing and truncating a file's bytes through the MAP_SHARED page cache
+// (address_space.h, section 5), so that a file and its shared mappings agree: the
+// syscalls use these instead of Inode::read/write/truncate for positioned file I/O.
+// Streams (pipes, terminals, sockets) go straight to the inode.
+int64_t file_read(Inode& n, uint64_t off, void* buf, uint64_t len, uint32_t oflags);
+int64_t file_write(Inode& n, uint64_t off, const void* buf, uint64_t len, uint32_t oflags);
+int file_truncate(Inode& n, uint64_t size);
+
 // Reads pages through Inode::read. `limit` (if nonzero) zeroes bytes at file offsets
 // >= limit, which is how the ELF loader maps the partial page before .bss.
 class InodeBacking : public FileBacking {

@@ -37,9 +37,8 @@ int open_inode(const Loc& loc, uint32_t flags, FileRef& out) {
   out = std::make_shared<OpenFile>(n, loc, flags & ~LO_NOCTTY);  // a terminal's business, not F_GETFL's
   out->counted = !(flags & LO_PATH);  // O_PATH descriptions never called on_open
   if ((flags & LO_TRUNC) && n->is_reg() && (flags & LO_ACCMODE) != LO_RDONLY) {
-    int e = n->truncate(0);
+    int e = file_truncate(*n, 0);
     if (e < 0) return e;
-    shared_pages_truncated(n->page_key(), 0);
   }
   return 0;
 }

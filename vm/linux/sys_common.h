@@ -50,6 +50,26 @@ int64_t epipe(Process& p);
 // `timeout_ns` (SO_RCVTIMEO / SO_SNDTIMEO; 0 = none) has passed since the call began.
 int64_t bounded_block(Process& p, uint64_t timeout_ns);
 
+// A write to a stream (pipe, socket, terminal) that completes when it blocks, as Linux's
+// do: `attempt(done)` writes the bytes from `done` on and returns how many went, kBlock
+// (nothing fits now) or -errno (EPIPE already turned into SIGPIPE where the caller wants
+// it). When only part fits, a blocking writer parks with the count in p.write_done and
+// the re-executed call goes on from there (a signal then returns the count; signal.cpp);
+// `n`'s SO_SNDTIMEO bounds the wait (EAGAIN, or the count so far). Writes of up to
+// PIPE_BUF stay atomic because a pipe refuses a part of them.
+template <class F>
+int64_t write_whole(Process& p, const Inode& n, bool blocking, uint64_t len, F attempt) {
+  uint64_t done = blocking && p.write_done < len ? p.write_done : 0;
+  p.write_done = 0;
+  const int64_t r = attempt(done);
+  if (r > 0) done += (uint64_t)r;
+  const bool wait = r == kBlock || (blocking && r > 0 && done < len);
+  if (!wait) return r < 0 && !done ? r : (int64_t)done;
+  if (bounded_block(p, n.wait_timeout_ns(true)) != kBlock) return done ? (int64_t)done : -LX_EAGAIN;
+  p.write_done = done;
+  return kBlock;
+}
+
 // ppoll, pselect6, epoll_pwait: the temporary signal mask while waiting (restored after
 // a handler ran or the call returned; signal.cpp). 0 or -errno.
 int set_temp_sigmask(Process& p, uint64_t mask_addr, uint64_t size);

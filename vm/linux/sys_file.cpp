@@ -36,10 +36,9 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
   std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n, 1), kChunk));
   while (got < n) {
     const uint64_t k = std::min<uint64_t>(n - got, tmp.size());
-    int64_t r = f.node->read(pos, tmp.data(), k, f.flags);
+    int64_t r = file_read(*f.node, pos, tmp.data(), k, f.flags);
     if (r == kBlock && !got) return bounded_block(p, f.node->wait_timeout_ns(false));
     if (r < 0) return got ? (int64_t)got : r;  // kBlock parks the caller (nothing read yet)
-    if (!stream) shared_pages_read(f.node->page_key(), pos, tmp.data(), (uint64_t)r);
     if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
     got += (uint64_t)r;
     pos += (uint64_t)r;
@@ -49,65 +48,42 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
   return (int64_t)got;
 }
 
-// A write to a stream (pipe, socket, terminal). Blocking writes complete: when only part
-// fits, the task parks with the count in p.write_done and the re-executed call goes on
-// from there (a signal then returns the count; signal.cpp). Writes of up to PIPE_BUF are
-// atomic because the pipe itself refuses a part of them.
+// write(2)/writev(2) to a stream: completes as write_whole says.
 int64_t stream_write(Process& p, OpenFile& f, const uint8_t* data, uint64_t n) {
-  const bool blocking = !(f.flags & LO_NONBLOCK);
-  uint64_t done = blocking && p.write_done < n ? p.write_done : 0;
-  p.write_done = 0;
-  const int64_t r = f.node->write(0, data + done, n - done, f.flags);
-  const uint64_t timeout = f.node->wait_timeout_ns(true);
-  if (r == kBlock) {
-    if (bounded_block(p, timeout) != kBlock) return done ? (int64_t)done : -LX_EAGAIN;
-    p.write_done = done;
-    return kBlock;
-  }
-  if (r == -LX_EPIPE) {
-    const int64_t e = epipe(p);  // SIGPIPE even when part was written
-    return done ? (int64_t)done : e;
-  }
-  if (r < 0) return done ? (int64_t)done : r;
-  done += (uint64_t)r;
-  if (blocking && done < n && r > 0) {
-    if (bounded_block(p, timeout) != kBlock) return (int64_t)done;
-    p.write_done = done;
-    return kBlock;
-  }
-  return (int64_t)done;
+  return write_whole(p, *f.node, !(f.flags & LO_NONBLOCK), n, [&](uint64_t done) {
+    const int64_t r = f.node->write(0, data + done, n - done, f.flags);
+    return r == -LX_EPIPE ? epipe(p) : r;  // SIGPIPE even when part was written
+  });
 }
 
 int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
   if (!f.writable()) return -LX_EBADF;
   if (f.node->is_dir()) return -LX_EISDIR;
   n = std::min(n, kMaxRw);
-  const bool stream = f.node->is_stream();
-  if (stream) {
+  if (f.node->is_stream()) {
     std::vector<uint8_t> all((size_t)n);
     if (n && !p.get(all.data(), buf, (size_t)n)) return -LX_EFAULT;
     return stream_write(p, f, all.data(), n);
   }
   uint64_t pos = off >= 0 ? (uint64_t)off : f.pos;
-  if (!stream && off < 0 && (f.flags & LO_APPEND)) {
+  if (off < 0 && (f.flags & LO_APPEND)) {
     Stat st;
     if (f.node->getattr(st) == 0) pos = (uint64_t)st.size;
   }
   uint64_t done = 0;
-  std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n, 1), stream ? std::max<uint64_t>(n, 1) : kChunk));
+  std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n, 1), kChunk));
   while (done < n || n == 0) {
     const uint64_t k = std::min<uint64_t>(n - done, tmp.size());
     if (k && !p.get(tmp.data(), buf + done, (size_t)k)) return done ? (int64_t)done : -LX_EFAULT;
-    int64_t r = f.node->write(pos, tmp.data(), k, f.flags);
+    int64_t r = file_write(*f.node, pos, tmp.data(), k, f.flags);
     if (r == kBlock) return done ? (int64_t)done : kBlock;
     if (r == -LX_EPIPE) return done ? (int64_t)done : epipe(p);
     if (r < 0) return done ? (int64_t)done : r;
-    if (!stream) shared_pages_written(f.node->page_key(), pos, tmp.data(), (uint64_t)r);
     done += (uint64_t)r;
     pos += (uint64_t)r;
     if ((uint64_t)r < k || n == 0) break;
   }
-  if (off < 0 && !stream) f.pos = pos;
+  if (off < 0) f.pos = pos;
   return (int64_t)done;
 }
 
@@ -564,18 +540,16 @@ int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int6
   int64_t total = 0;
   while (left) {
     const uint64_t k = std::min<uint64_t>(left, buf.size());
-    const int64_t r = in.node->read(ip, buf.data(), k, in.flags);
+    const int64_t r = file_read(*in.node, ip, buf.data(), k, in.flags);
     if (r < 0) { if (!total) return r; break; }  // kBlock parks a call that copied nothing
     if (r == 0) break;
-    if (!in.node->is_stream()) shared_pages_read(in.node->page_key(), ip, buf.data(), (uint64_t)r);
     if (!out_off && !out.node->is_stream() && (out.flags & LO_APPEND)) {
       Stat st;
       if (out.node->getattr(st) == 0) op = (uint64_t)st.size;
     }
-    const int64_t w = out.node->write(op, buf.data(), (uint64_t)r, out.flags);
+    const int64_t w = file_write(*out.node, op, buf.data(), (uint64_t)r, out.flags);
     if (w == -LX_EPIPE) return total ? total : epipe(p);
     if (w < 0) { if (!total) return w; break; }
-    if (!out.node->is_stream()) shared_pages_written(out.node->page_key(), op, buf.data(), (uint64_t)w);
     if (!in.node->is_stream()) ip += (uint64_t)w;
     if (!out.node->is_stream()) op += (uint64_t)w;
     total += w;
@@ -659,9 +633,7 @@ SYS(ftruncate) {
   GET_FILE(f, 0);
   if ((int64_t)a[1] < 0) return -LX_EINVAL;
   if (!f->writable() || !f->node->is_reg()) return -LX_EINVAL;
-  const int e = f->node->truncate(a[1]);
-  if (e == 0) shared_pages_truncated(f->node->page_key(), a[1]);
-  return e;
+  return file_truncate(*f->node, a[1]);
 }
 SYS(fadvise64) {
   GET_FILE(f, 0);

@@ -488,9 +488,7 @@ SYS(truncate) {
   if (e < 0) return e;
   if (l.node->is_dir()) return -LX_EISDIR;
   if (!l.node->is_reg()) return -LX_EINVAL;
-  e = l.node->truncate(a[1]);
-  if (e == 0) shared_pages_truncated(l.node->page_key(), a[1]);
-  return e;
+  return file_truncate(*l.node, a[1]);
 }
 
 int64_t put_statfs(Process& p, const InodeRef& n, uint64_t buf) {

@@ -351,9 +351,6 @@ int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
     if (e < 0) return e;
     if (!target) return -LX_ECONNREFUSED;
   }
-  // A blocking stream send completes like a pipe write (sys_file.cpp, stream_write): the
-  // part that fits goes, the task parks with the count, the re-executed call sends the
-  // rest (passed descriptors went with the first part).
   SockIpFields ip;  // inet datagrams: the header the receiver may ask about
   if (s.inet() && s.type != LSOCK_STREAM) {
     const bool v6 = s.domain == LAF_INET6;
@@ -362,26 +359,16 @@ int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
     ip.hoplimit = m.hoplimit >= 0 ? m.hoplimit : (hops >= 0 ? hops : 64);
     ip.tclass = m.tclass >= 0 ? m.tclass : (tc >= 0 ? tc : 0);
   }
+  // A blocking stream send completes like a pipe write (write_whole); the passed
+  // descriptors go with the first part.
   const bool whole = s.type == LSOCK_STREAM && !nonblock;
-  uint64_t done = whole && p.write_done < m.data.size() ? p.write_done : 0;
-  p.write_done = 0;
-  if (done) m.fds.clear();
-  int64_t r = s.send(m.data.data() + done, m.data.size() - done, std::move(m.fds), m.cred,
-                     m.has_to ? &m.to : nullptr, flags, nonblock, target, ip);
-  if (r == kBlock) {
-    if (bounded_block(p, s.wait_timeout_ns(true)) != kBlock) return done ? (int64_t)done : -LX_EAGAIN;
-    p.write_done = done;
-    return kBlock;
-  }
-  if (r == -LX_EPIPE && s.connection_oriented() && !(flags & LMSG_NOSIGNAL)) r = epipe(p);
-  if (r < 0) return done ? (int64_t)done : r;
-  done += (uint64_t)r;
-  if (whole && done < m.data.size() && r > 0) {
-    if (bounded_block(p, s.wait_timeout_ns(true)) != kBlock) return (int64_t)done;
-    p.write_done = done;
-    return kBlock;
-  }
-  return (int64_t)done;
+  return write_whole(p, s, whole, m.data.size(), [&](uint64_t done) {
+    if (done) m.fds.clear();
+    const int64_t r = s.send(m.data.data() + done, m.data.size() - done, std::move(m.fds), m.cred,
+                             m.has_to ? &m.to : nullptr, flags, nonblock, target, ip);
+    if (r == -LX_EPIPE && s.connection_oriented() && !(flags & LMSG_NOSIGNAL)) return epipe(p);
+    return r;
+  });
 }
 
 SYS(sendto) {

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -426,8 +427,10 @@ std::shared_ptr<char> HostFs::page_key(uint64_t ino) {
   if (!k) {
     k = std::make_shared<char>(0);
     w = k;
-    if (page_keys_.size() > 4096)  // forget the identities nobody holds
+    if (page_keys_.size() >= page_keys_sweep_at_) {  // forget the identities nobody holds
       for (auto it = page_keys_.begin(); it != page_keys_.end();) it = it->second.expired() ? page_keys_.erase(it) : std::next(it);
+      page_keys_sweep_at_ = std::max<size_t>(4096, 2 * page_keys_.size());  // amortised: no sweep per insert
+    }
   }
   return k;
 }

@@ -49,6 +49,7 @@ class HostFs : public FileSystem {
   std::list<std::pair<std::string, std::shared_ptr<HostInode>>> lru_;
   std::unordered_map<std::string, decltype(lru_)::iterator> cache_;
   std::unordered_map<uint64_t, std::weak_ptr<char>> page_keys_;
+  size_t page_keys_sweep_at_ = 4096;  // forget dead identities when the map reaches this
   friend class HostInode;
 };
 

@@ -112,10 +112,9 @@ SYS(brk) { return p.mem->set_brk(a[0]); }
 
 SYS(mincore) {
   if (a[0] & (PAGE - 1)) return -LX_EINVAL;
-  const uint64_t n = page_up(a[1]) / PAGE;
+  const uint64_t n = page_up(a[1]) / PAGE, end = a[0] + n * PAGE;
+  if (end < a[0] || !p.mem->range_mapped(a[0], end)) return -LX_ENOMEM;
   std::vector<uint8_t> v((size_t)n, 1);
-  for (uint64_t i = 0; i < n; i++)
-    if (!p.mem->vma_at(a[0] + i * PAGE)) return -LX_ENOMEM;
   return p.put(a[2], v.data(), v.size()) ? 0 : -LX_EFAULT;
 }
 
@@ -124,12 +123,7 @@ SYS(msync) {
   if ((a[2] & 5) == 5) return -LX_EINVAL;  // MS_ASYNC | MS_SYNC
   if (a[2] & ~7ull) return -LX_EINVAL;
   const uint64_t end = a[0] + page_up(a[1]);
-  if (end < a[0]) return -LX_ENOMEM;
-  for (uint64_t at = a[0]; at < end;) {
-    const Vma* v = p.mem->vma_at(at);
-    if (!v) return -LX_ENOMEM;
-    at = v->end;
-  }
+  if (end < a[0] || !p.mem->range_mapped(a[0], end)) return -LX_ENOMEM;
   // MS_ASYNC writes now too: there is no background writer to hand the pages to
   return p.mem->sync(a[0], a[1]);
 }

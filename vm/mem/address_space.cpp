@@ -57,6 +57,8 @@ void FramePool::unref(Frame* f) {
 //   * Anonymous pages live as long as their backing (every mapping made from one mmap
 //     call holds it), even when no page table maps them (MADV_DONTNEED). The entry holds
 //     the backing weakly; an expired entry is stale (its key may be a new object's).
+//     A backing dies only when its last VMA goes (unmap, exit), and those sweep.
+// So the cache holds what guest mappings hold, and needs no size bound of its own.
 namespace {
 
 struct SharedPage {
@@ -104,6 +106,9 @@ template <class F> void for_pages(const void* key, uint64_t off, uint64_t n, F f
   }
 }
 
+// The cache key of `page` in the shared mapping `v`.
+SharedKey shared_key(const Vma& v, uint64_t page) { return {v.file->share_key(), v.file_off + (page - v.start)}; }
+
 // Zero-filled pages for MAP_SHARED|MAP_ANONYMOUS: its own key per mmap call.
 class AnonSharedBacking : public FileBacking {
  public:
@@ -148,9 +153,7 @@ AddressSpace::AddressSpace() {}
 AddressSpace::~AddressSpace() {
   watcher_ = nullptr;  // the block cache goes with us
   while (!ptes_.empty()) drop_pte(ptes_.begin());
-  const bool had_anon = std::any_of(vmas_.begin(), vmas_.end(), [](const auto& kv) {
-    return kv.second.shared && kv.second.file && !kv.second.file->writes_back();
-  });
+  const bool had_anon = std::any_of(vmas_.begin(), vmas_.end(), [](const auto& kv) { return kv.second.shared_anon(); });
   vmas_.clear();
   if (had_anon) sweep_shared_pages();
 }
@@ -191,6 +194,15 @@ void AddressSpace::split_at(uint64_t addr) {
   if (hi.file) hi.file_off += addr - v.start;
   v.end = addr;
   vmas_.emplace(addr, hi);
+}
+
+bool AddressSpace::range_mapped(uint64_t start, uint64_t end) const {
+  for (uint64_t a = start; a < end;) {
+    const Vma* v = vma_at(a);
+    if (!v) return false;
+    a = v->end;
+  }
+  return true;
 }
 
 bool AddressSpace::range_free(uint64_t start, uint64_t end) const {
@@ -250,8 +262,8 @@ void AddressSpace::drop_pte(std::map<uint64_t, Pte>::iterator it) {
   tlb_drop(page);
   Frame* f = it->second.frame;
   const Vma* v = vma_at(page);
-  const bool shared_file = v && v->shared && v->file && v->file->writes_back();
-  const SharedKey key = shared_file ? SharedKey{v->file->share_key(), v->file_off + (page - v->start)} : SharedKey{};
+  const bool shared_file = v && v->shared_file();
+  const SharedKey key = shared_file ? shared_key(*v, page) : SharedKey{};
   ptes_.erase(it);
   FramePool::get().unref(f);
   if (shared_file) {
@@ -274,8 +286,9 @@ int AddressSpace::sync(uint64_t addr, uint64_t len) {
   int first = 0;
   for (auto it = ptes_.lower_bound(addr); it != ptes_.end() && it->first < end; ++it) {
     const Vma* v = vma_at(it->first);
-    if (!v || !v->shared || !v->file || !v->file->writes_back() || !it->second.frame->dirty) continue;
-    const int e = v->file->write_page(v->file_off + (it->first - v->start), it->second.frame->data);
+    if (!v || !v->shared_file()) continue;
+    auto hit = shared_pages().find(shared_key(*v, it->first));
+    const int e = hit == shared_pages().end() ? 0 : write_back(hit->first, hit->second);
     if (e < 0 && !first) first = e;
   }
   return first;
@@ -292,8 +305,7 @@ int AddressSpace::unmap(uint64_t addr, uint64_t len) {
   bool had_anon = false;
   auto it = vmas_.lower_bound(addr);
   while (it != vmas_.end() && it->first < end) {
-    const Vma& v = it->second;
-    had_anon |= v.shared && v.file && !v.file->writes_back();
+    had_anon |= it->second.shared_anon();
     it = vmas_.erase(it);
   }
   if (had_anon) sweep_shared_pages();  // pages of a shared anonymous object now gone
@@ -304,12 +316,7 @@ int AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
   if (addr & (PAGE - 1)) return -EINVAL;
   len = page_up(len);
   const uint64_t end = addr + len;
-  // Every page in the range must be mapped.
-  for (uint64_t a = addr; a < end;) {
-    const Vma* v = vma_at(a);
-    if (!v) return -ENOMEM;
-    a = v->end;
-  }
+  if (!range_mapped(addr, end)) return -ENOMEM;  // every page in the range must be mapped
   split_at(addr);
   split_at(end);
   for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) it->second.prot = prot;
@@ -405,9 +412,9 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     if (exec && !(v->prot & PROT_X)) throw GuestFault{addr, write, true};
     Frame* f = nullptr;
     const uint64_t off = v->file ? v->file_off + (page - v->start) : 0;
-    const auto key = std::make_pair(v->file ? v->file->share_key() : nullptr, off);
-    const bool writes_back = v->file && v->file->writes_back();
-    if (v->shared && v->file) {
+    const bool cached = v->shared && v->file;  // MAP_SHARED: the page is in the cache
+    const SharedKey key = cached ? shared_key(*v, page) : SharedKey{};
+    if (cached) {
       auto hit = shared_pages().find(key);
       if (hit != shared_pages().end() && !hit->second.file && hit->second.anon.expired()) {
         maybe_release(hit);  // stale: a dead object's pages, its address reused
@@ -422,11 +429,10 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
         FramePool::get().unref(f);
         throw GuestFault{addr, write, true, true};
       }
-      if (v->shared && v->file) {
-        if (shared_pages().size() >= 4096) sweep_shared_pages();
+      if (cached) {
         FramePool::get().ref(f);  // the cache's reference
         SharedPage sp{f, nullptr, {}};
-        if (writes_back) sp.file = v->file;
+        if (v->shared_file()) sp.file = v->file;
         else sp.anon = v->file;
         shared_pages()[key] = std::move(sp);
       }
@@ -438,7 +444,7 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
   if (exec && !(p->prot & PROT_X)) throw GuestFault{addr, write, true};
   if (write) {
     const Vma* v = vma_at(page);
-    if (v->shared && v->file && v->file->writes_back()) p->frame->dirty = true;
+    if (v->shared_file()) p->frame->dirty = true;
     if (p->frame->refs > 1 && !v->shared) {
       Frame* copy = FramePool::get().alloc_copy(p->frame);
       FramePool::get().unref(p->frame);
@@ -460,7 +466,7 @@ void AddressSpace::tlb_fill(uint64_t page, Pte* p) {
   if (!shared_ok) {
     const Vma* v = vma_at(page);
     // a clean MAP_SHARED file page: the first store must mark it dirty (slow path)
-    shared_ok = v->shared && (p->frame->dirty || !v->file || !v->file->writes_back());
+    shared_ok = v->shared && (p->frame->dirty || !v->shared_file());
   }
   e.wtag = ((p->prot & PROT_W) && shared_ok && !p->code) ? page : 1;
 }

@@ -95,6 +95,9 @@ struct Vma {
   std::shared_ptr<FileBacking> file;
   uint64_t file_off = 0;  // file offset of `start`
   std::string name;       // for /proc/pid/maps: [heap], [stack], a path
+  // MAP_SHARED of a file (stores are written back) / of anonymous memory.
+  bool shared_file() const { return shared && file && file->writes_back(); }
+  bool shared_anon() const { return shared && file && !file->writes_back(); }
 };
 
 struct Pte {
@@ -132,6 +135,8 @@ class AddressSpace {
   uint64_t find_free(uint64_t len, uint64_t hint);
   const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
   const Vma* vma_at(uint64_t addr) const;
+  // Whether every page of [start, end) is inside some VMA.
+  bool range_mapped(uint64_t start, uint64_t end) const;
 
   // brk
   uint64_t brk_start = 0, brk_cur = 0;

@@ -615,9 +615,15 @@ class Lockstep {
     }
     what += diff(undef);
     // fxsave: FOP, FIP and FDP (bytes 6-23) describe the last x87 instruction, which the
-    // engine does not track: take the native bytes.
-    if (sig == 0 && check_ea && at.row && at.row->map == gb::M0F && at.row->opc == 0xae && (at.in.reg & 7) == 0)
+    // engine does not track: take the native bytes. MXCSR_MASK (bytes 28-31) is
+    // model-specific (Intel writes 0x0000ffff, AMD EPYC 0x0002ffff: bit 17 is AMD's
+    // misaligned-SSE mode): the engine's own value is checked by the unit tests, so only
+    // the bits every x86-64 host has (0xffff) are compared here.
+    if (sig == 0 && check_ea && at.row && at.row->map == gb::M0F && at.row->opc == 0xae && (at.in.reg & 7) == 0) {
       copy_mem_to_engine(ea + 6, 18);
+      uint32_t nmask = 0;
+      if (nat.read(ea + 28, &nmask, 4) && (nmask & 0xffff) == 0xffff) copy_mem_to_engine(ea + 28, 4);
+    }
     if (what.empty() && sig == 0) {
       if (check_ea) what += diff_mem(ea, 64);
       if (nat.regs.rsp != before.r[gb::RSP]) what += diff_mem(nat.regs.rsp, 32);

@@ -897,11 +897,14 @@ class ProgramMode : public Lockstep {
         continue;
       }
       if (is_cpuid) {
-        // The engine answers; the native side is made to see the same CPU.
+        // The engine answers; the native side is made to see the same CPU. cpuid is not
+        // single-stepped natively: under a hypervisor it is emulated, and on AMD (SVM) the
+        // trap flag's debug trap after an emulated cpuid is lost, so the host runs on past
+        // the next instruction. cpuid changes nothing but rax-rdx and rip, so the native
+        // side just moves past it.
         eng.step();
-        const int sig = nat.step();
-        if (sig < 0) break;
         nat.get_regs();
+        nat.regs.rip = pc + at.in.len;
         nat.regs.rax = eng.cpu.r[gb::RAX];
         nat.regs.rbx = eng.cpu.r[gb::RBX];
         nat.regs.rcx = eng.cpu.r[gb::RCX];

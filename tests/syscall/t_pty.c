@@ -28,6 +28,22 @@ static int drain(int m, char* buf, int cap) {
   return n;
 }
 
+// Reads from the master until `want` has been seen (or 10 s pass): a loaded machine may
+// take longer than drain()'s 200 ms of silence to schedule the writer.
+static int wait_for(int m, const char* want, char* buf, int cap) {
+  int n = 0;
+  buf[0] = 0;
+  struct pollfd pf = {m, POLLIN, 0};
+  for (int waited = 0; !strstr(buf, want) && n < cap - 1 && waited < 10000; waited += 100) {
+    if (poll(&pf, 1, 100) <= 0 || !(pf.revents & POLLIN)) continue;
+    int r = (int)read(m, buf + n, (size_t)(cap - 1 - n));
+    if (r <= 0) break;
+    n += r;
+    buf[n] = 0;
+  }
+  return n;
+}
+
 static void show_bytes(const char* what, const char* s) {
   printf("%s: \"", what);
   for (; *s; s++) {
@@ -124,7 +140,7 @@ int main(void) {
     _exit(WIFSIGNALED(gs) ? 100 + WTERMSIG(gs) : 1);
   }
   close(s);
-  drain(m, buf, sizeof buf);  // "ready"
+  wait_for(m, "ready", buf, sizeof buf);  // the job is in the foreground now
   usleep(50000);
   write(m, "\x03", 1);
   waitpid(c, &st, 0);

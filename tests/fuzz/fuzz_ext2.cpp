@@ -24,6 +24,7 @@
 #include "vm/fs/ext2.h"
 #include "vm/fs/overlay.h"
 
+using namespace gb;
 using namespace gb::fs;
 using namespace gbtest;
 
@@ -243,7 +244,7 @@ void exercise(BlockDevice* dev, Rng& r, Tally& t) {
       case 7: rc = f ? fs->link(d, n, f) : 0; break;
       default: rc = fs->rmdir(d, n); break;
     }
-    errs += rc < 0 && rc != -EEXIST && rc != -ENOENT;
+    errs += rc < 0 && rc != -LX_EEXIST && rc != -LX_ENOENT;
   }
   if (fs->sync() != 0) errs++;
   if (errs) t.write_errors++;

@@ -149,7 +149,7 @@ if [ "${GB_STORAGE_WASM:-0}" = 1 ]; then
   ln -sfn /usr/include/doctest "$W/inc/doctest"
   SRC="tests/unit/main.cpp $(ls tests/unit/test_ext2.cpp tests/unit/test_ext2_write.cpp tests/unit/test_blockdev*.cpp)
        vm/fs/json.cpp vm/fs/inflate.cpp vm/fs/chunked_sha256.cpp vm/fs/blockdev.cpp vm/fs/chunked.cpp
-       vm/fs/overlay.cpp vm/fs/ext2.cpp vm/fs/ext2_file.cpp vm/fs/ext2_dir.cpp"
+       vm/fs/overlay.cpp vm/fs/ext2.cpp vm/fs/ext2_file.cpp vm/fs/ext2_dir.cpp vm/base/lxerrno.cpp"
   # .cjs: the repository's package.json declares ES modules, emcc 3.1.6 emits CommonJS
   if NODE_PATH=${NODE_PATH:-/usr/share/nodejs} em++ -std=c++17 -O1 -fwasm-exceptions -I. -I"$W/inc" $SRC \
        -sALLOW_MEMORY_GROWTH=1 -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 -o "$W/storage_tests.cjs" \

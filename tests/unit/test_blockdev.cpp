@@ -19,6 +19,7 @@
 #include <thread>
 #endif
 
+using namespace gb;
 using namespace gb::fs;
 using namespace gbtest;
 
@@ -229,7 +230,7 @@ TEST_CASE("chunked device: random reads equal the image; zero chunks never fetch
       CHECK(st.chunks_fetched == nonzero);  // each chunk fetched exactly once
       CHECK(c.f->requests() == nonzero + 1);  // + the manifest
       std::vector<uint8_t> one(10);
-      CHECK(c.dev->read(img.size() - 5, one.data(), 10) == -EIO);  // past the end
+      CHECK(c.dev->read(img.size() - 5, one.data(), 10) == -LX_EIO);  // past the end
     }
   }
 }
@@ -270,17 +271,17 @@ TEST_CASE("chunked device: LRU cache bound, verify, retries, EIO, prefetch batch
     Chunked c = make_chunked(img, 65536);
     c.f->fail_next(3);
     std::vector<uint8_t> buf(100);
-    CHECK(c.dev->read(70000, buf.data(), buf.size()) == -EIO);
+    CHECK(c.dev->read(70000, buf.data(), buf.size()) == -LX_EIO);
     CHECK(!c.dev->cached(1));
     CHECK(c.dev->read(70000, buf.data(), buf.size()) == 0);  // the server is back
     // a chunk file whose content changed on the server: always EIO
     for (auto& kv : c.f->files())
       if (kv.first != "manifest.json") kv.second[kv.second.size() / 3] ^= 1;
-    CHECK(c.dev->read(300000, buf.data(), buf.size()) == -EIO);
+    CHECK(c.dev->read(300000, buf.data(), buf.size()) == -LX_EIO);
     CHECK(c.dev->last_error().find("hash") != std::string::npos);
     // missing file
     c.f->files().clear();
-    CHECK(c.dev->read(500000, buf.data(), buf.size()) == -EIO);
+    CHECK(c.dev->read(500000, buf.data(), buf.size()) == -LX_EIO);
   }
   SUBCASE("prefetch: one batch, then cache hits") {
     Chunked c = make_chunked(img, 65536);
@@ -306,10 +307,10 @@ TEST_CASE("chunked device: LRU cache bound, verify, retries, EIO, prefetch batch
     mf->put("manifest.json", bytes("{\"format\": \"glassbox-image\"}"));
     std::unique_ptr<ChunkedDevice> d;
     std::string err;
-    CHECK(ChunkedDevice::open(std::move(mf), "manifest.json", ChunkedOptions(), &d, &err) == -EINVAL);
+    CHECK(ChunkedDevice::open(std::move(mf), "manifest.json", ChunkedOptions(), &d, &err) == -LX_EINVAL);
     CHECK(err.find("version") != std::string::npos);
     auto mf2 = std::make_unique<MemoryFetcher>();
-    CHECK(ChunkedDevice::open(std::move(mf2), "manifest.json", ChunkedOptions(), &d, &err) == -ENOENT);
+    CHECK(ChunkedDevice::open(std::move(mf2), "manifest.json", ChunkedOptions(), &d, &err) == -LX_ENOENT);
   }
 }
 
@@ -317,12 +318,12 @@ TEST_CASE("file and memory devices") {
   MemoryDevice m(std::vector<uint8_t>(8192, 7));
   uint8_t b[16];
   CHECK(m.read(8190, b, 2) == 0);
-  CHECK(m.read(8190, b, 3) == -EIO);
+  CHECK(m.read(8190, b, 3) == -LX_EIO);
   CHECK(m.write(0, "abc", 3) == 0);
   CHECK(m.read(0, b, 3) == 0);
   CHECK(std::memcmp(b, "abc", 3) == 0);
   MemoryDevice ro(std::vector<uint8_t>(10), false);
-  CHECK(ro.write(0, "x", 1) == -EROFS);
+  CHECK(ro.write(0, "x", 1) == -LX_EROFS);
 #ifndef __EMSCRIPTEN__
   TmpDir t;
   std::vector<uint8_t> d(10000);
@@ -338,8 +339,8 @@ TEST_CASE("file and memory devices") {
   REQUIRE(f->read(4000, buf.data(), buf.size(), &ri) == 0);
   CHECK(std::memcmp(buf.data(), d.data() + 4000, 5000) == 0);
   CHECK(ri.source == ReadSource::Disk);
-  CHECK(f->write(0, "x", 1) == -EROFS);
-  CHECK(FileDevice::open(t / "missing", false, &fd, &err) == -ENOENT);
+  CHECK(f->write(0, "x", 1) == -LX_EROFS);
+  CHECK(FileDevice::open(t / "missing", false, &fd, &err) == -LX_ENOENT);
   CHECK(err.find("missing") != std::string::npos);
   // export_image writes a sparse copy
   MemoryDevice big(std::vector<uint8_t>(1 << 20, 0));
@@ -479,13 +480,13 @@ TEST_CASE("http fetcher: content-length keep-alive, chunked, read-to-close, erro
   CHECK(out == blob);
   REQUIRE_MESSAGE(h->fetch_one("d/empty", &out, 0, &err) == 0, err);
   CHECK(out.empty());
-  CHECK(h->fetch_one("d/none", &out, 0, &err) == -ENOENT);
+  CHECK(h->fetch_one("d/none", &out, 0, &err) == -LX_ENOENT);
   CHECK(err.find("404") != std::string::npos);
   CHECK(h->fetch_one("d/blob", &out, 1000, &err) != 0);  // larger than allowed
   CHECK(h->fetch_one("short", &out, 0, &err) != 0);
   h->set_timeout_ms(300);
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(h->fetch_one("slow", &out, 0, &err) == -ETIMEDOUT);
+  CHECK(h->fetch_one("slow", &out, 0, &err) == -LX_ETIMEDOUT);
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
   h->set_timeout_ms(15000);
   REQUIRE_MESSAGE(h->fetch_one("d/blob", &out, 0, &err) == 0, err);  // recovers
@@ -493,8 +494,8 @@ TEST_CASE("http fetcher: content-length keep-alive, chunked, read-to-close, erro
   std::unique_ptr<HttpFetcher> dead;
   REQUIRE(HttpFetcher::create("http://127.0.0.1:1/", &dead, &err) == 0);
   CHECK(dead->fetch_one("x", &out, 0, &err) < 0);
-  CHECK(HttpFetcher::create("https://example.com/", &dead, &err) == -EINVAL);
-  CHECK(HttpFetcher::create("http://h:99999999/", &dead, &err) == -EINVAL);
+  CHECK(HttpFetcher::create("https://example.com/", &dead, &err) == -LX_EINVAL);
+  CHECK(HttpFetcher::create("http://h:99999999/", &dead, &err) == -LX_EINVAL);
 }
 
 TEST_CASE("chunked device over HTTP (in-process server)") {

@@ -7,6 +7,7 @@
 #include "tests/storage/storage_test_util.h"
 #include "vm/fs/overlay.h"
 
+using namespace gb;
 using namespace gb::fs;
 using namespace gbtest;
 
@@ -43,7 +44,7 @@ TEST_CASE("overlay (memory): writes never reach the base; partial blocks; sink")
   ReadInfo ri;
   uint8_t b;
   REQUIRE(ov->read(0, &b, 1, &ri) == 0);
-  CHECK(ov->write(model.size() - 1, "ab", 2) == -EIO);
+  CHECK(ov->write(model.size() - 1, "ab", 2) == -LX_EIO);
   // sink: gets the changed blocks once
   std::map<uint64_t, std::vector<uint8_t>> store;
   int calls = 0;
@@ -147,10 +148,10 @@ TEST_CASE("overlay (log file): persistence, crash safety at every cut, compactio
   CHECK(whole(ov.get()) == snapshots.back());
   // a different image or block size is refused
   std::unique_ptr<OverlayDevice> other;
-  CHECK(OverlayDevice::open_file(base_dev(size, 3), path, "sha256:def", bs, &other, &err) == -EINVAL);
+  CHECK(OverlayDevice::open_file(base_dev(size, 3), path, "sha256:def", bs, &other, &err) == -LX_EINVAL);
   CHECK(err.find("sha256:abc") != std::string::npos);
-  CHECK(OverlayDevice::open_file(base_dev(size * 2, 3), path, "", bs, &other, &err) == -EINVAL);
-  CHECK(OverlayDevice::open_file(base_dev(size, 3), path, "", 4096, &other, &err) == -EINVAL);
+  CHECK(OverlayDevice::open_file(base_dev(size * 2, 3), path, "", bs, &other, &err) == -LX_EINVAL);
+  CHECK(OverlayDevice::open_file(base_dev(size, 3), path, "", 4096, &other, &err) == -LX_EINVAL);
   // compaction: rewrite the same blocks until the log is compacted
   ov->set_compact_slack(64 * 1024);
   for (int i = 0; i < 200; i++) {
@@ -188,6 +189,6 @@ TEST_CASE("overlay (log file): persistence, crash safety at every cut, compactio
   CHECK(ov->block_count() == 0);
   // not an overlay
   write_file(t / "junk", std::vector<uint8_t>(4096, 1));
-  CHECK(OverlayDevice::open_file(base_dev(size, 3), t / "junk", "", bs, &other, &err) == -EINVAL);
+  CHECK(OverlayDevice::open_file(base_dev(size, 3), t / "junk", "", bs, &other, &err) == -LX_EINVAL);
 }
 #endif

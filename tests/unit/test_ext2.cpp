@@ -11,6 +11,7 @@
 #include "vm/fs/ext2.h"
 #include "vm/fs/overlay.h"
 
+using namespace gb;
 using namespace gb::fs;
 using namespace gbtest;
 
@@ -217,9 +218,9 @@ TEST_CASE("ext2: corrupt directory entries and block pointers give EIO, not cras
   m3.dev = std::move(m.dev);
   REQUIRE(Ext2::mount(m3.dev.get(), Ext2Options(), &m3.fs, &m3.err) == 0);
   uint32_t x = 0;
-  CHECK(m3.fs->lookup(d, "f", &x) == -EIO);
+  CHECK(m3.fs->lookup(d, "f", &x) == -LX_EIO);
   CHECK(m3.fs->last_error().find("bad entry") != std::string::npos);
-  CHECK(m3.fs->create(d, "new", 0644, 0, 0, &x) == -EIO);
+  CHECK(m3.fs->create(d, "new", 0644, 0, 0, &x) == -LX_EIO);
   // the big file's first indirect pointer -> far past the end
   Ext2Stat st;
   REQUIRE(m3.fs->stat(big, &st) == 0);
@@ -299,5 +300,5 @@ TEST_CASE("ext2 over the chunked default image equals the raw image (GB_IMAGE_DI
   CHECK(std::string(back) == "written");
   CHECK(ov->block_count() > 0);
   uint32_t none;
-  CHECK(b->lookup(tmp, "wasm-or-native.txt", &none) == -ENOENT);
+  CHECK(b->lookup(tmp, "wasm-or-native.txt", &none) == -LX_ENOENT);
 }

@@ -11,6 +11,7 @@
 #include "vm/fs/ext2.h"
 #include "vm/fs/overlay.h"
 
+using namespace gb;
 using namespace gb::fs;
 using namespace gbtest;
 
@@ -121,7 +122,7 @@ TEST_CASE("ext2: out of blocks and out of inodes, then everything freed again") 
   int64_t n;
   while ((n = f.fs->write(big, off, chunk.data(), chunk.size())) == int64_t(chunk.size())) off += uint64_t(n);
   if (n > 0) off += uint64_t(n);
-  CHECK(f.fs->write(big, off, chunk.data(), chunk.size()) == -ENOSPC);
+  CHECK(f.fs->write(big, off, chunk.data(), chunk.size()) == -LX_ENOSPC);
   Ext2StatFs s1;
   f.fs->statfs(&s1);
   CHECK(s1.free_blocks == 0);
@@ -129,7 +130,7 @@ TEST_CASE("ext2: out of blocks and out of inodes, then everything freed again") 
   REQUIRE(f.fs->stat(big, &st) == 0);
   CHECK(st.size == off);
   uint32_t x;
-  CHECK(f.fs->mkdir(Ext2::kRootIno, "nodir", 0755, 0, 0, &x) == -ENOSPC);  // needs a block
+  CHECK(f.fs->mkdir(Ext2::kRootIno, "nodir", 0755, 0, 0, &x) == -LX_ENOSPC);  // needs a block
   CHECK_MESSAGE(f.check() == 0, f.log);
   // the data reads back
   std::vector<uint8_t> back(chunk.size());
@@ -139,7 +140,7 @@ TEST_CASE("ext2: out of blocks and out of inodes, then everything freed again") 
   // inodes: empty files until none is left
   int made = 0;
   while (f.fs->create(Ext2::kRootIno, "f" + std::to_string(made), 0644, 0, 0, &x) == 0) made++;
-  CHECK(f.fs->create(Ext2::kRootIno, "one-more", 0644, 0, 0, &x) == -ENOSPC);
+  CHECK(f.fs->create(Ext2::kRootIno, "one-more", 0644, 0, 0, &x) == -LX_ENOSPC);
   CHECK(made > 40);
   f.fs->statfs(&s1);
   CHECK(s1.free_inodes == 0);
@@ -173,7 +174,7 @@ TEST_CASE("ext2: an unlinked inode lives until its last unref") {
   REQUIRE(f.fs->stat(ino, &st) == 0);
   CHECK(st.nlink == 0);
   uint32_t x;
-  CHECK(f.fs->create(d, "in-removed-dir", 0644, 0, 0, &x) == -ENOENT);
+  CHECK(f.fs->create(d, "in-removed-dir", 0644, 0, 0, &x) == -LX_ENOENT);
   f.fs->unref(ino);
   f.fs->unref(d);
   Ext2StatFs s1;
@@ -205,7 +206,7 @@ TEST_CASE("ext2: files with extended attribute blocks can be deleted cleanly") {
   CHECK(st.blocks == 2);  // the attribute block stays
   CHECK_MESSAGE(f.check() == 0, f.log);
   REQUIRE(f.fs->unlink(Ext2::kRootIno, "a") == 0);
-  REQUIRE(f.fs->rename(Ext2::kRootIno, "b", Ext2::kRootIno, "lost+found") == -EISDIR);
+  REQUIRE(f.fs->rename(Ext2::kRootIno, "b", Ext2::kRootIno, "lost+found") == -LX_EISDIR);
   REQUIRE(f.fs->unlink(Ext2::kRootIno, "b") == 0);
   CHECK_MESSAGE(f.check() == 0, f.log);
 }
@@ -248,7 +249,7 @@ TEST_CASE("ext2: truncate edge cases and sparse triple-indirect files free every
   Ext2StatFs s1;
   f.fs->statfs(&s1);
   CHECK(s1.free_blocks == s0.free_blocks);
-  CHECK(f.fs->write(ino, 1ull << 40, d.data(), 1) == -EFBIG);  // past the 1 KiB map (16 GiB)
+  CHECK(f.fs->write(ino, 1ull << 40, d.data(), 1) == -LX_EFBIG);  // past the 1 KiB map (16 GiB)
   CHECK_MESSAGE(f.check() == 0, f.log);
 }
 
@@ -271,32 +272,32 @@ TEST_CASE("ext2: directory moves update '..' and link counts; POSIX rename error
   CHECK(st.nlink == 2);
   REQUIRE(f.fs->stat(b, &st) == 0);
   CHECK(st.nlink == 3);
-  CHECK(f.fs->rename(b, "c2", c, "inside") == -EINVAL);  // into itself
-  CHECK(f.fs->rename(Ext2::kRootIno, "b", c, "deeper") == -EINVAL);
+  CHECK(f.fs->rename(b, "c2", c, "inside") == -LX_EINVAL);  // into itself
+  CHECK(f.fs->rename(Ext2::kRootIno, "b", c, "deeper") == -LX_EINVAL);
   // a replaces an empty directory
   uint32_t e;
   REQUIRE(f.fs->mkdir(Ext2::kRootIno, "empty", 0755, 0, 0, &e) == 0);
   REQUIRE(f.fs->rename(b, "c2", Ext2::kRootIno, "empty") == 0);
   REQUIRE(f.fs->lookup(Ext2::kRootIno, "empty", &x) == 0);
   CHECK(x == c);
-  CHECK(f.fs->rename(c, "f", Ext2::kRootIno, "a") == -EISDIR);
-  CHECK(f.fs->rename(Ext2::kRootIno, "a", c, "f") == -ENOTDIR);
-  CHECK(f.fs->rename(Ext2::kRootIno, "missing", c, "f") == -ENOENT);
+  CHECK(f.fs->rename(c, "f", Ext2::kRootIno, "a") == -LX_EISDIR);
+  CHECK(f.fs->rename(Ext2::kRootIno, "a", c, "f") == -LX_ENOTDIR);
+  CHECK(f.fs->rename(Ext2::kRootIno, "missing", c, "f") == -LX_ENOENT);
   // hard links: renaming one name onto another of the same inode is a no-op
   REQUIRE(f.fs->link(Ext2::kRootIno, "f2", file) == 0);
   REQUIRE(f.fs->rename(c, "f", Ext2::kRootIno, "f2") == 0);
   REQUIRE(f.fs->stat(file, &st) == 0);
   CHECK(st.nlink == 2);
-  CHECK(f.fs->link(Ext2::kRootIno, "dirlink", a) == -EPERM);
-  CHECK(f.fs->unlink(Ext2::kRootIno, "a") == -EISDIR);
-  CHECK(f.fs->rmdir(Ext2::kRootIno, "f2") == -ENOTDIR);
-  CHECK(f.fs->lookup(file, "x", &x) == -ENOTDIR);
+  CHECK(f.fs->link(Ext2::kRootIno, "dirlink", a) == -LX_EPERM);
+  CHECK(f.fs->unlink(Ext2::kRootIno, "a") == -LX_EISDIR);
+  CHECK(f.fs->rmdir(Ext2::kRootIno, "f2") == -LX_ENOTDIR);
+  CHECK(f.fs->lookup(file, "x", &x) == -LX_ENOTDIR);
   CHECK_MESSAGE(f.check() == 0, f.log);
   // read-only mount
   REQUIRE(f.mount(4096, true));
   CHECK(f.fs->read_only());
-  CHECK(f.fs->create(Ext2::kRootIno, "no", 0644, 0, 0, &x) == -EROFS);
-  CHECK(f.fs->write(file, 0, "x", 1) == -EROFS);
+  CHECK(f.fs->create(Ext2::kRootIno, "no", 0644, 0, 0, &x) == -LX_EROFS);
+  CHECK(f.fs->write(file, 0, "x", 1) == -LX_EROFS);
 }
 
 TEST_CASE("ext2: read trace events and read-ahead over a chunked device") {

@@ -16,6 +16,7 @@
 #include "vm/fs/ext2.h"
 #include "vm/fs/overlay.h"
 
+using namespace gb;
 using namespace gb::fs;
 using namespace gbtest;
 
@@ -233,7 +234,7 @@ struct Stress {
     if (k < 18) {  // create
       std::string d = pick('d', true), p = d + "/" + name();
       uint32_t ino;
-      int want = m.nodes.count(p) ? -EEXIST : 0;
+      int want = m.nodes.count(p) ? -LX_EEXIST : 0;
       uint32_t mode = r.chance(50) ? 0644 : 0600;
       note("create " + p);
       expect(fs->create(ino_of(d), Model::base(p), mode, 1000, 1000, &ino), want, "create");
@@ -271,14 +272,14 @@ struct Stress {
     } else if (k < 53) {  // unlink
       std::string p = pick('*');
       if (p == "\x01" || p.empty()) return;
-      int want = m.nodes[p]->type == 'd' ? -EISDIR : 0;
+      int want = m.nodes[p]->type == 'd' ? -LX_EISDIR : 0;
       note("unlink " + p);
       expect(fs->unlink(ino_of(Model::parent(p)), Model::base(p)), want, "unlink");
       if (want == 0) m.nodes.erase(p);
     } else if (k < 61) {  // mkdir
       std::string d = pick('d', true), p = d + "/" + name();
       uint32_t ino;
-      int want = m.nodes.count(p) ? -EEXIST : 0;
+      int want = m.nodes.count(p) ? -LX_EEXIST : 0;
       expect(fs->mkdir(ino_of(d), Model::base(p), 0755, 0, 0, &ino), want, "mkdir");
       if (want == 0) {
         auto o = std::make_shared<FileObj>();
@@ -289,7 +290,7 @@ struct Stress {
     } else if (k < 67) {  // rmdir
       std::string p = pick('d');
       if (p == "\x01") return;
-      int want = m.children(p).empty() ? 0 : -ENOTEMPTY;
+      int want = m.children(p).empty() ? 0 : -LX_ENOTEMPTY;
       expect(fs->rmdir(ino_of(Model::parent(p)), Model::base(p)), want, "rmdir");
       if (want == 0) m.nodes.erase(p);
     } else if (k < 82) {  // rename
@@ -303,10 +304,10 @@ struct Stress {
       int want = 0;
       if (exists && m.nodes[dst] == so) want = 0;
       else if (so->type == 'd' && Model::parent(src) != dd && (dd == src || dd.compare(0, src.size() + 1, src + "/") == 0))
-        want = -EINVAL;
-      else if (exists && so->type == 'd' && m.nodes[dst]->type != 'd') want = -ENOTDIR;
-      else if (exists && so->type != 'd' && m.nodes[dst]->type == 'd') want = -EISDIR;
-      else if (exists && so->type == 'd' && !m.children(dst).empty()) want = -ENOTEMPTY;
+        want = -LX_EINVAL;
+      else if (exists && so->type == 'd' && m.nodes[dst]->type != 'd') want = -LX_ENOTDIR;
+      else if (exists && so->type != 'd' && m.nodes[dst]->type == 'd') want = -LX_EISDIR;
+      else if (exists && so->type == 'd' && !m.children(dst).empty()) want = -LX_ENOTEMPTY;
       uint32_t sd = ino_of(Model::parent(src)), ndir = ino_of(dd);
       note("rename " + src + " -> " + dst + " want " + std::to_string(want));
       expect(fs->rename(sd, Model::base(src), ndir, Model::base(dst)), want, "rename");
@@ -329,7 +330,7 @@ struct Stress {
       std::string target = r.chance(50) ? "t" + std::to_string(r.below(1000)) : std::string(60 + r.below(900), 's');
       if (r.chance(10)) target = std::string(59 + r.below(3), 'e');
       uint32_t ino;
-      int want = m.nodes.count(p) ? -EEXIST : 0;
+      int want = m.nodes.count(p) ? -LX_EEXIST : 0;
       expect(fs->symlink(ino_of(d), Model::base(p), target, 0, 0, &ino), want, "symlink");
       if (want == 0) {
         auto o = std::make_shared<FileObj>();
@@ -342,7 +343,7 @@ struct Stress {
       std::string src = pick('f');
       if (src == "\x01") return;
       std::string d = pick('d', true), p = d + "/" + name();
-      int want = m.nodes.count(p) ? -EEXIST : 0;
+      int want = m.nodes.count(p) ? -LX_EEXIST : 0;
       note("link " + src + " " + p);
       expect(fs->link(ino_of(d), Model::base(p), ino_of(src)), want, "link");
       if (want == 0) m.nodes[p] = m.nodes[src];
@@ -364,12 +365,12 @@ struct Stress {
     } else if (k < 97) {  // names that are too long
       std::string d = pick('d', true);
       uint32_t ino;
-      expect(fs->create(ino_of(d), std::string(256, 'N'), 0644, 0, 0, &ino), -ENAMETOOLONG, "create-toolong");
+      expect(fs->create(ino_of(d), std::string(256, 'N'), 0644, 0, 0, &ino), -LX_ENAMETOOLONG, "create-toolong");
     } else {  // lookup of a missing name
       std::string d = pick('d', true);
       std::string n = "missing" + std::to_string(r.below(100));
       uint32_t ino;
-      expect(fs->lookup(ino_of(d), n, &ino), m.nodes.count(d + "/" + n) ? 0 : -ENOENT, "lookup");
+      expect(fs->lookup(ino_of(d), n, &ino), m.nodes.count(d + "/" + n) ? 0 : -LX_ENOENT, "lookup");
     }
   }
 };

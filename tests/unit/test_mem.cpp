@@ -52,15 +52,15 @@ class MemFile : public FileBacking {
 
 TEST_CASE("mem: map arguments and errors") {
   AddressSpace as;
-  CHECK(map_fixed(as, A, 0, RW) == -EINVAL);
-  CHECK(map_fixed(as, A + 1, PAGE, RW) == -EINVAL);
+  CHECK(map_fixed(as, A, 0, RW) == -LX_EINVAL);
+  CHECK(map_fixed(as, A + 1, PAGE, RW) == -LX_EINVAL);
   CHECK(map_fixed(as, A, 100, RW) == (int64_t)A);  // length rounded up to a page
   REQUIRE(as.vma_at(A) != nullptr);
   CHECK(as.vma_at(A)->end == A + PAGE);
   CHECK(as.vma_at(A + PAGE) == nullptr);
-  CHECK(map_fixed(as, A, PAGE, RW, true) == -EEXIST);          // MAP_FIXED_NOREPLACE
+  CHECK(map_fixed(as, A, PAGE, RW, true) == -LX_EEXIST);          // MAP_FIXED_NOREPLACE
   CHECK(map_fixed(as, A + PAGE, PAGE, RW, true) == (int64_t)(A + PAGE));
-  CHECK(map_fixed(as, (1ull << 47) - PAGE, 2 * PAGE, RW) == -ENOMEM);  // past the user range
+  CHECK(map_fixed(as, (1ull << 47) - PAGE, 2 * PAGE, RW) == -LX_ENOMEM);  // past the user range
 
   // Non-fixed: top-down below mmap_base, never overlapping.
   const int64_t a = as.map(0, 3 * PAGE, RW, false, false, false, nullptr, 0, "anon");
@@ -197,7 +197,7 @@ TEST_CASE("mem: protect, unmap and the TLB") {
   CHECK(as.read<uint32_t>(A + PAGE + 8) == 43);
 
   // protect over a hole fails.
-  CHECK(as.protect(A + 3 * PAGE, 2 * PAGE, PROT_R) == -ENOMEM);
+  CHECK(as.protect(A + 3 * PAGE, 2 * PAGE, PROT_R) == -LX_ENOMEM);
 
   // unmap drops the TLB entries: the next read faults.
   REQUIRE(as.unmap(A + PAGE, PAGE) == 0);
@@ -245,7 +245,7 @@ TEST_CASE("mem: mremap") {
 
   // Blocked growth without MREMAP_MAYMOVE fails; with it the mapping moves.
   REQUIRE(map_fixed(as, A + 4 * PAGE, PAGE, RW) > 0);
-  CHECK(as.remap(A, 4 * PAGE, 8 * PAGE, false, false, 0) == -ENOMEM);
+  CHECK(as.remap(A, 4 * PAGE, 8 * PAGE, false, false, 0) == -LX_ENOMEM);
   const int64_t moved = as.remap(A, 4 * PAGE, 8 * PAGE, true, false, 0);
   REQUIRE(moved > 0);
   CHECK(moved != (int64_t)A);

@@ -50,14 +50,14 @@ int FileDevice::open(const std::string& path, bool writable, FileDevice** out, s
   if (fd < 0) {
     int e = errno;
     if (err) *err = path + ": " + std::strerror(e);
-    return -e;
+    return -host_errno(e);
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     ::close(fd);
     if (err) *err = path + ": " + std::strerror(e);
-    return -e;
+    return -host_errno(e);
   }
   auto* d = new FileDevice();
   d->fd_ = fd;
@@ -69,7 +69,7 @@ int FileDevice::open(const std::string& path, bool writable, FileDevice** out, s
 }
 
 int FileDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
-  if (off > size_ || len > size_ - off) return -EIO;
+  if (off > size_ || len > size_ - off) return -LX_EIO;
   stats_.reads++;
   stats_.bytes_read += len;
   uint8_t* p = static_cast<uint8_t*>(buf);
@@ -77,7 +77,7 @@ int FileDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
   while (done < len) {
     ssize_t r = ::pread(fd_, p + done, len - done, off_t(off + done));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -EIO;
+    if (r <= 0) return -LX_EIO;
     done += size_t(r);
   }
   if (info) {
@@ -90,8 +90,8 @@ int FileDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
 }
 
 int FileDevice::write(uint64_t off, const void* buf, size_t len) {
-  if (!writable_) return -EROFS;
-  if (off > size_ || len > size_ - off) return -EIO;
+  if (!writable_) return -LX_EROFS;
+  if (off > size_ || len > size_ - off) return -LX_EIO;
   stats_.writes++;
   stats_.bytes_written += len;
   const uint8_t* p = static_cast<const uint8_t*>(buf);
@@ -99,7 +99,7 @@ int FileDevice::write(uint64_t off, const void* buf, size_t len) {
   while (done < len) {
     ssize_t r = ::pwrite(fd_, p + done, len - done, off_t(off + done));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -EIO;
+    if (r <= 0) return -LX_EIO;
     done += size_t(r);
   }
   return 0;
@@ -107,13 +107,13 @@ int FileDevice::write(uint64_t off, const void* buf, size_t len) {
 
 int FileDevice::flush() {
   if (!writable_) return 0;
-  return ::fsync(fd_) == 0 ? 0 : -errno;
+  return ::fsync(fd_) == 0 ? 0 : neg_host_errno();
 }
 
 // ---------------------------------------------------------------- MemoryDevice
 
 int MemoryDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
-  if (off > data_.size() || len > data_.size() - off) return -EIO;
+  if (off > data_.size() || len > data_.size() - off) return -LX_EIO;
   stats_.reads++;
   stats_.bytes_read += len;
   if (len) std::memcpy(buf, data_.data() + off, len);
@@ -126,8 +126,8 @@ int MemoryDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
 }
 
 int MemoryDevice::write(uint64_t off, const void* buf, size_t len) {
-  if (!writable_) return -EROFS;
-  if (off > data_.size() || len > data_.size() - off) return -EIO;
+  if (!writable_) return -LX_EROFS;
+  if (off > data_.size() || len > data_.size() - off) return -LX_EIO;
   stats_.writes++;
   stats_.bytes_written += len;
   if (len) std::memcpy(data_.data() + off, buf, len);
@@ -141,7 +141,7 @@ int export_image(BlockDevice* dev, const std::string& path, std::string* err) {
   if (fd < 0) {
     int e = errno;
     if (err) *err = path + ": " + std::strerror(e);
-    return -e;
+    return -host_errno(e);
   }
   const size_t step = 1 << 20;
   std::vector<uint8_t> buf(step);
@@ -151,7 +151,7 @@ int export_image(BlockDevice* dev, const std::string& path, std::string* err) {
     size_t n = size - off < step ? size_t(size - off) : step;
     rc = dev->read(off, buf.data(), n);
     if (rc) {
-      if (err) *err = "reading the device at " + std::to_string(off) + ": " + std::strerror(-rc);
+      if (err) *err = "reading the device at " + std::to_string(off) + ": " + errno_message(-rc);
       break;
     }
     for (size_t b = 0; b < n; b += 4096) {  // skip zero 4 KiB pieces: the file stays sparse
@@ -164,7 +164,7 @@ int export_image(BlockDevice* dev, const std::string& path, std::string* err) {
         ssize_t w = ::pwrite(fd, buf.data() + b + done, m - done, off_t(off + b + done));
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
-          rc = -EIO;
+          rc = -LX_EIO;
           if (err) *err = path + ": write failed";
           break;
         }
@@ -174,8 +174,8 @@ int export_image(BlockDevice* dev, const std::string& path, std::string* err) {
     }
   }
   if (rc == 0 && ::ftruncate(fd, off_t(size)) != 0) {
-    rc = -errno;
-    if (err) *err = path + ": " + std::strerror(-rc);
+    rc = neg_host_errno();
+    if (err) *err = path + ": " + errno_message(-rc);
   }
   ::close(fd);
   return rc;

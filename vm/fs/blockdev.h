@@ -11,7 +11,9 @@
 // Design notes
 //   * Stack: ChunkedDevice (chunked.h) or FileDevice -> OverlayDevice (overlay.h) -> Ext2.
 //     The base is read-only; every write lands in the overlay.
-//   * All calls return 0 (or a byte count) on success and -errno on failure; nothing
+//   * All calls return 0 (or a byte count) on success and -errno on failure, with Linux's
+//     numbers (LX_E*, vm/base/lxerrno.h; a host errno is translated with host_errno()
+//     where the host call is made, since the wasm libc numbers errno differently); nothing
 //     throws. Reads past the end fail with -EIO, as do short reads of the host file.
 //   * The engine is single-threaded: devices are not thread-safe.
 #pragma once
@@ -19,6 +21,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "vm/base/lxerrno.h"
 
 namespace gb::fs {
 

@@ -56,7 +56,7 @@ int Fetcher::fetch_one(const std::string& name, std::vector<uint8_t>* out, size_
   r.max_bytes = max_bytes;
   fetch({&r});
   if (r.result == 0) *out = std::move(r.data);
-  else if (err) *err = r.error.empty() ? name + ": " + std::strerror(-r.result) : r.error;
+  else if (err) *err = r.error.empty() ? name + ": " + errno_message(-r.result) : r.error;
   return r.result;
 }
 
@@ -69,14 +69,14 @@ void DirFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
     std::string path = dir_ + "/" + r->name;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      r->result = -errno;
+      r->result = neg_host_errno();
       r->error = path + ": " + std::strerror(errno);
       continue;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || uint64_t(st.st_size) > maxb) {
       ::close(fd);
-      r->result = -EIO;
+      r->result = -LX_EIO;
       r->error = path + ": not a regular file of at most " + std::to_string(maxb) + " bytes";
       continue;
     }
@@ -87,7 +87,7 @@ void DirFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
       ssize_t n = ::read(fd, r->data.data() + done, r->data.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        rc = -EIO;
+        rc = -LX_EIO;
         break;
       }
       done += size_t(n);
@@ -109,19 +109,19 @@ void MemoryFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
     r->data.clear();
     if (fail_ > 0) {
       fail_--;
-      r->result = -EIO;
+      r->result = -LX_EIO;
       r->error = r->name + ": injected failure";
       continue;
     }
     auto it = files_.find(r->name);
     if (it == files_.end()) {
-      r->result = -ENOENT;
+      r->result = -LX_ENOENT;
       r->error = r->name + ": not found";
       continue;
     }
     size_t maxb = r->max_bytes ? r->max_bytes : kDefaultMaxBytes;
     if (it->second.size() > maxb) {
-      r->result = -EIO;
+      r->result = -LX_EIO;
       r->error = r->name + ": too large";
       continue;
     }
@@ -142,7 +142,7 @@ int HttpFetcher::create(const std::string& base_url, std::unique_ptr<HttpFetcher
   const std::string pfx = "http://";
   if (base_url.compare(0, pfx.size(), pfx) != 0) {
     if (err) *err = base_url + ": only http:// URLs are supported";
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   std::string rest = base_url.substr(pfx.size());
   size_t slash = rest.find('/');
@@ -156,13 +156,13 @@ int HttpFetcher::create(const std::string& base_url, std::unique_ptr<HttpFetcher
     port = hostport.substr(colon + 1);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
       if (err) *err = base_url + ": bad port";
-      return -EINVAL;
+      return -LX_EINVAL;
     }
   }
   if (host.empty() || host.find_first_of(" \r\n@[]") != std::string::npos ||
       path.find_first_of(" \r\n") != std::string::npos) {
     if (err) *err = base_url + ": bad host or path";
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   std::unique_ptr<HttpFetcher> f(new HttpFetcher());
   f->url_ = pfx + hostport + path;
@@ -182,11 +182,11 @@ void HttpFetcher::disconnect() {
 // No sockets in the browser/node build: the fetch()-based Fetcher comes with the IDE.
 int HttpFetcher::connect_now(int64_t, std::string* err) {
   if (err) *err = "HTTP fetching is not available in this build";
-  return -ENOSYS;
+  return -LX_ENOSYS;
 }
 int HttpFetcher::get(FetchRequest* r) {
   r->error = "HTTP fetching is not available in this build";
-  return -ENOSYS;
+  return -LX_ENOSYS;
 }
 #else
 
@@ -199,9 +199,9 @@ int HttpFetcher::connect_now(int64_t deadline, std::string* err) {
   int g = getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res);
   if (g != 0 || !res) {
     if (err) *err = host_ + ": " + gai_strerror(g);
-    return -EHOSTUNREACH;
+    return -LX_EHOSTUNREACH;
   }
-  int rc = -ECONNREFUSED;
+  int rc = -LX_ECONNREFUSED;
   for (auto* a = res; a; a = a->ai_next) {
     int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
     if (fd < 0) continue;
@@ -213,9 +213,9 @@ int HttpFetcher::connect_now(int64_t deadline, std::string* err) {
       int soerr = 0;
       socklen_t sl = sizeof soerr;
       if (pr == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) c = 0;
-      else rc = pr == 0 ? -ETIMEDOUT : -(soerr ? soerr : ECONNREFUSED);
+      else rc = pr == 0 ? -LX_ETIMEDOUT : -(soerr ? host_errno(soerr) : LX_ECONNREFUSED);
     } else if (c != 0) {
-      rc = -errno;
+      rc = neg_host_errno();
     }
     if (c == 0) {
       int one = 1;
@@ -228,7 +228,7 @@ int HttpFetcher::connect_now(int64_t deadline, std::string* err) {
     ::close(fd);
   }
   freeaddrinfo(res);
-  if (rc && err) *err = url_ + ": connect: " + std::strerror(-rc);
+  if (rc && err) *err = url_ + ": connect: " + errno_message(-rc);
   return rc;
 }
 
@@ -246,10 +246,10 @@ int send_all(int fd, const std::string& s, int64_t deadline) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       struct pollfd p = {fd, POLLOUT, 0};
       int64_t left = deadline - now_ms();
-      if (left <= 0 || ::poll(&p, 1, int(left)) <= 0) return -ETIMEDOUT;
+      if (left <= 0 || ::poll(&p, 1, int(left)) <= 0) return -LX_ETIMEDOUT;
       continue;
     }
-    return -EPIPE;
+    return -LX_EPIPE;
   }
   return 0;
 }
@@ -283,13 +283,13 @@ struct Reader {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         struct pollfd p = {fd, POLLIN, 0};
         int64_t left = deadline - now_ms();
-        if (left <= 0) return -ETIMEDOUT;
+        if (left <= 0) return -LX_ETIMEDOUT;
         int pr = ::poll(&p, 1, int(left));
-        if (pr == 0) return -ETIMEDOUT;
-        if (pr < 0 && errno != EINTR) return -EIO;
+        if (pr == 0) return -LX_ETIMEDOUT;
+        if (pr < 0 && errno != EINTR) return -LX_EIO;
         continue;
       }
-      return -ECONNRESET;
+      return -LX_ECONNRESET;
     }
   }
   // a line ending in \r\n (without it); limit bytes
@@ -302,9 +302,9 @@ struct Reader {
           return 0;
         }
       }
-      if (buf.size() - pos > limit) return -EPROTO;
+      if (buf.size() - pos > limit) return -LX_EPROTO;
       int r = more();
-      if (r == 1) return -ECONNRESET;
+      if (r == 1) return -LX_ECONNRESET;
       if (r < 0) return r;
     }
   }
@@ -313,7 +313,7 @@ struct Reader {
     while (n) {
       if (pos == buf.size()) {
         int r = more();
-        if (r == 1) return -ECONNRESET;
+        if (r == 1) return -LX_ECONNRESET;
         if (r < 0) return r;
       }
       size_t k = std::min(n, buf.size() - pos);
@@ -349,8 +349,8 @@ int HttpFetcher::get(FetchRequest* r) {
     if (s == 0) s = rd.line(&status, 8192);
     if (s != 0) {
       disconnect();
-      if (reused && s != -ETIMEDOUT) continue;
-      r->error = url_ + r->name + ": " + std::strerror(-s);
+      if (reused && s != -LX_ETIMEDOUT) continue;
+      r->error = url_ + r->name + ": " + errno_message(-s);
       return s;
     }
     // "HTTP/1.x 200 OK"
@@ -371,7 +371,7 @@ int HttpFetcher::get(FetchRequest* r) {
       if (nh > 200) {
         disconnect();
         r->error = url_ + r->name + ": too many headers";
-        return -EPROTO;
+        return -LX_EPROTO;
       }
       size_t colon = h.find(':');
       if (colon == std::string::npos) continue;
@@ -382,7 +382,7 @@ int HttpFetcher::get(FetchRequest* r) {
         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 15) {
           disconnect();
           r->error = url_ + r->name + ": bad Content-Length";
-          return -EPROTO;
+          return -LX_EPROTO;
         }
         content_length = atoll(v.c_str());
       } else if (k == "transfer-encoding") {
@@ -403,12 +403,12 @@ int HttpFetcher::get(FetchRequest* r) {
         size_t semi = sz.find(';');
         if (semi != std::string::npos) sz.resize(semi);
         if (sz.empty() || sz.size() > 12 || sz.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-          e = -EPROTO;
+          e = -LX_EPROTO;
           break;
         }
         unsigned long long n = strtoull(sz.c_str(), nullptr, 16);
         if (n > maxb || body.size() + n > maxb) {
-          e = -EFBIG;
+          e = -LX_EFBIG;
           break;
         }
         if (n == 0) {  // trailers up to the empty line
@@ -423,7 +423,7 @@ int HttpFetcher::get(FetchRequest* r) {
         if (e) break;
       }
     } else if (content_length >= 0) {
-      if (uint64_t(content_length) > maxb) e = -EFBIG;
+      if (uint64_t(content_length) > maxb) e = -LX_EFBIG;
       else e = rd.take(size_t(content_length), &body);
     } else {
       keep = false;  // body runs to the end of the connection
@@ -431,7 +431,7 @@ int HttpFetcher::get(FetchRequest* r) {
         body.insert(body.end(), rd.buf.begin() + long(rd.pos), rd.buf.end());
         rd.pos = rd.buf.size();
         if (body.size() > maxb) {
-          e = -EFBIG;
+          e = -LX_EFBIG;
           break;
         }
         int m = rd.more();
@@ -441,18 +441,18 @@ int HttpFetcher::get(FetchRequest* r) {
     }
     if (e || !keep || rd.pos != rd.buf.size()) disconnect();
     if (e) {
-      r->error = url_ + r->name + ": " + (e == -EFBIG ? std::string("response too large") : std::strerror(-e));
-      return e == -EFBIG ? -EIO : e;
+      r->error = url_ + r->name + ": " + (e == -LX_EFBIG ? std::string("response too large") : errno_message(-e));
+      return e == -LX_EFBIG ? -LX_EIO : e;
     }
     if (code != 200) {
       r->error = url_ + r->name + ": HTTP status " + std::to_string(code);
-      return code == 404 ? -ENOENT : -EIO;
+      return code == 404 ? -LX_ENOENT : -LX_EIO;
     }
     r->data = std::move(body);
     return 0;
   }
   r->error = url_ + r->name + ": connection closed";
-  return -ECONNRESET;
+  return -LX_ECONNRESET;
 }
 #endif  // __EMSCRIPTEN__
 
@@ -598,14 +598,14 @@ void JsFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
       continue;
     }
     if (n >= 0) {
-      r->result = -EIO;
+      r->result = -LX_EIO;
       r->error = url_ + r->name + ": response too large";
       continue;
     }
     char msg[512];
     gb_js_fetch_error(int(i), msg, int(sizeof msg));
     r->error = msg;
-    r->result = n == -1 ? -ENOENT : n == -2 ? -ETIMEDOUT : -EIO;
+    r->result = n == -1 ? -LX_ENOENT : n == -2 ? -LX_ETIMEDOUT : -LX_EIO;
   }
   gb_js_fetch_clear();
 }
@@ -613,7 +613,7 @@ void JsFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
 void JsFetcher::fetch(const std::vector<FetchRequest*>& reqs) {
   for (FetchRequest* r : reqs) {
     r->data.clear();
-    r->result = -ENOSYS;
+    r->result = -LX_ENOSYS;
     r->error = "JsFetcher needs the Emscripten build";
   }
 }
@@ -652,13 +652,13 @@ int make_fetcher(const std::string& where, std::unique_ptr<Fetcher>* out, std::s
   }
   if (where.compare(0, 8, "https://") == 0) {
     if (err) *err = where + ": https is not supported natively (use http://127.0.0.1)";
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   struct stat st;
   if (::stat(where.c_str(), &st) != 0) {
     int e = errno;
     if (err) *err = where + ": " + std::strerror(e);
-    return -e;
+    return -host_errno(e);
   }
   if (S_ISDIR(st.st_mode)) {
     *out = std::make_unique<DirFetcher>(where);
@@ -753,11 +753,11 @@ bool Manifest::parse(std::string_view text, Manifest* out, std::string* err) {
 int ChunkedDevice::open(std::unique_ptr<Fetcher> fetcher, const std::string& manifest_name, const ChunkedOptions& opt,
                         std::unique_ptr<ChunkedDevice>* out, std::string* err) {
   std::vector<uint8_t> text;
-  int rc = -EIO;
+  int rc = -LX_EIO;
   std::string ferr;
   for (int a = 0; a < std::max(1, opt.max_attempts); a++) {
     rc = fetcher->fetch_one(manifest_name, &text, 64u << 20, &ferr);
-    if (rc == 0 || rc == -ENOENT) break;
+    if (rc == 0 || rc == -LX_ENOENT) break;
   }
   if (rc) {
     if (err) *err = "cannot fetch the manifest: " + ferr;
@@ -765,7 +765,7 @@ int ChunkedDevice::open(std::unique_ptr<Fetcher> fetcher, const std::string& man
   }
   Manifest m;
   if (!Manifest::parse(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), &m, err))
-    return -EINVAL;
+    return -LX_EINVAL;
   return from_manifest(std::move(m), std::move(fetcher), opt, out);
 }
 
@@ -829,12 +829,12 @@ int ChunkedDevice::decode(uint64_t chunk, std::vector<uint8_t>& stored, std::vec
   if (stored.size() != e.length) {
     *err = "chunk " + std::to_string(chunk) + ": " + std::to_string(stored.size()) + " bytes, manifest says " +
            std::to_string(e.length);
-    return -EIO;
+    return -LX_EIO;
   }
   if (opt_.verify && Sha256::hex(stored.data(), stored.size()) != e.hash) {
     stats_.verify_errors++;
     *err = "chunk " + std::to_string(chunk) + ": content does not match its hash " + e.hash;
-    return -EIO;
+    return -LX_EIO;
   }
   if (!e.gz) {
     *out = std::move(stored);
@@ -843,7 +843,7 @@ int ChunkedDevice::decode(uint64_t chunk, std::vector<uint8_t>& stored, std::vec
   std::string ge;
   if (!gunzip(stored.data(), stored.size(), out, raw, &ge) || out->size() != raw) {
     *err = "chunk " + std::to_string(chunk) + ": " + (ge.empty() ? "wrong size after gunzip" : ge);
-    return -EIO;
+    return -LX_EIO;
   }
   return 0;
 }
@@ -888,12 +888,12 @@ int ChunkedDevice::fetch_chunks(const std::vector<uint64_t>& chunks, bool prefet
     }
     todo.swap(failed);
   }
-  if (!todo.empty()) rc = -EIO;
+  if (!todo.empty()) rc = -LX_EIO;
   return rc;
 }
 
 int ChunkedDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
-  if (off > m_.image_size || len > m_.image_size - off) return -EIO;
+  if (off > m_.image_size || len > m_.image_size - off) return -LX_EIO;
   stats_.reads++;
   stats_.bytes_read += len;
   if (len == 0) return 0;
@@ -945,7 +945,7 @@ int ChunkedDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
       continue;
     }
     Slot* sl = lookup(c);
-    if (!sl) return -EIO;  // cannot happen: the batch above brought it in
+    if (!sl) return -LX_EIO;  // cannot happen: the batch above brought it in
     if (std::find(missing.begin(), missing.end(), c) == missing.end()) stats_.cache_hits++;
     sl->prefetched_unread = false;
     std::memcpy(p + (s - off), sl->data.data() + (s - c * cs), size_t(e - s));

@@ -45,7 +45,7 @@ struct FetchRequest {
   std::string name;            // relative to the fetcher's base: "manifest.json", "chunks/ab12..."
   size_t max_bytes = 0;        // a larger response is an error (0: 64 MiB)
   std::vector<uint8_t> data;   // filled on success
-  int result = -EIO;           // 0 or -errno
+  int result = -LX_EIO;        // 0 or -errno
   std::string error;           // a message when result != 0
 };
 
@@ -187,7 +187,7 @@ class ChunkedDevice : public BlockDevice {
 
   uint64_t size() const override { return m_.image_size; }
   int read(uint64_t off, void* buf, size_t len, ReadInfo* info = nullptr) override;
-  int write(uint64_t, const void*, size_t) override { return -EROFS; }
+  int write(uint64_t, const void*, size_t) override { return -LX_EROFS; }
   void prefetch(const std::vector<Range>& ranges) override;
   std::string describe() const override;
 

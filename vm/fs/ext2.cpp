@@ -102,7 +102,7 @@ int64_t Ext2::Impl::now() const { return opt.now ? opt.now() : int64_t(::time(nu
 void Ext2::Impl::corrupt(const std::string& what) {
   last_error = "ext2: corrupt metadata: " + what;
   ctr.corruptions++;
-  throw Error{EIO};
+  throw Error{LX_EIO};
 }
 
 void Ext2::Impl::check_block(uint64_t b, const char* what) {
@@ -160,8 +160,8 @@ Ext2::Impl::Ref Ext2::Impl::bread(uint32_t blk, Ext2ReadKind kind, uint32_t ino,
   ReadInfo ri;
   int rc = dev->read(uint64_t(blk) * bs, b->data.data(), bs, &ri);
   if (rc) {
-    last_error = "ext2: device read of block " + std::to_string(blk) + " failed: " + std::strerror(-rc);
-    fail(EIO);
+    last_error = "ext2: device read of block " + std::to_string(blk) + " failed: " + errno_message(-rc);
+    fail(LX_EIO);
   }
   ctr.meta_reads++;
   if (trace) {
@@ -221,7 +221,7 @@ int Ext2::Impl::write_back(Buf* b) {
   if (!b->dirty) return 0;
   int rc = dev->write(uint64_t(b->blk) * bs, b->data.data(), bs);
   if (rc) {
-    last_error = "ext2: device write of block " + std::to_string(b->blk) + " failed: " + std::strerror(-rc);
+    last_error = "ext2: device write of block " + std::to_string(b->blk) + " failed: " + errno_message(-rc);
     return rc;
   }
   b->dirty = false;
@@ -235,7 +235,7 @@ void Ext2::Impl::trim_cache() {
     --it;
     Buf* b = *it;
     if (b->pins) continue;
-    if (b->dirty && write_back(b)) fail(EIO);
+    if (b->dirty && write_back(b)) fail(LX_EIO);
     auto victim = it;
     ++it;  // stays valid: erase only invalidates `victim`
     lru.erase(victim);
@@ -356,7 +356,7 @@ uint32_t Ext2::Impl::alloc_block(uint32_t goal) {
     bforget(blk);
     return blk;
   }
-  fail(ENOSPC);
+  fail(LX_ENOSPC);
 }
 
 void Ext2::Impl::free_block(uint32_t blk) {
@@ -425,7 +425,7 @@ uint32_t Ext2::Impl::alloc_inode(uint32_t dir_ino, bool dir) {
     ctr.inodes_allocated++;
     return ino;
   }
-  fail(ENOSPC);
+  fail(LX_ENOSPC);
 }
 
 void Ext2::Impl::free_inode(uint32_t ino, bool was_dir) {
@@ -483,15 +483,15 @@ int Ext2::mount(BlockDevice* dev, const Ext2Options& opt, std::unique_ptr<Ext2>*
   p->dev = dev;
   p->opt = opt;
   if (p->opt.cache_blocks < 64) p->opt.cache_blocks = 64;
-  if (dev->size() < 2048) return refuse(EINVAL, "device too small for ext2");
+  if (dev->size() < 2048) return refuse(LX_EINVAL, "device too small for ext2");
   int rc = dev->read(1024, p->sb, 1024);
-  if (rc) return refuse(EIO, std::string("cannot read the superblock: ") + std::strerror(-rc));
+  if (rc) return refuse(LX_EIO, std::string("cannot read the superblock: ") + errno_message(-rc));
   const uint8_t* s = p->sb;
-  if (get16(s + 56) != 0xEF53) return refuse(EINVAL, "not an ext2 file system (bad magic)");
+  if (get16(s + 56) != 0xEF53) return refuse(LX_EINVAL, "not an ext2 file system (bad magic)");
   p->rev = get32(s + 76);
-  if (p->rev > 1) return refuse(EINVAL, "unsupported revision " + std::to_string(p->rev));
+  if (p->rev > 1) return refuse(LX_EINVAL, "unsupported revision " + std::to_string(p->rev));
   p->log_bs = get32(s + 24);
-  if (p->log_bs > 6) return refuse(EINVAL, "unsupported block size (log " + std::to_string(p->log_bs) + ")");
+  if (p->log_bs > 6) return refuse(LX_EINVAL, "unsupported block size (log " + std::to_string(p->log_bs) + ")");
   p->bs = 1024u << p->log_bs;
   p->inodes_count = get32(s + 0);
   p->blocks_count = get32(s + 4);
@@ -509,41 +509,41 @@ int Ext2::mount(BlockDevice* dev, const Ext2Options& opt, std::unique_ptr<Ext2>*
     p->ro_compat = get32(s + 100);
   }
   uint32_t bad_in = p->incompat & ~SUPPORTED_INCOMPAT;
-  if (bad_in) return refuse(EINVAL, "unsupported incompatible features: " + names(kIncompat, bad_in));
+  if (bad_in) return refuse(LX_EINVAL, "unsupported incompatible features: " + names(kIncompat, bad_in));
   uint32_t bad_ro = p->ro_compat & ~SUPPORTED_RO_COMPAT;
   p->ro = opt.read_only || !dev->writable();
   if (bad_ro && !p->ro)
-    return refuse(EINVAL, "unsupported read-only-compatible features: " + names(kRoCompat, bad_ro) +
+    return refuse(LX_EINVAL, "unsupported read-only-compatible features: " + names(kRoCompat, bad_ro) +
                               " (mount read-only to read it)");
   // geometry
   uint32_t bs = p->bs;
   if (p->first_data_block != (bs == 1024 ? 1u : 0u))
-    return refuse(EINVAL, "first data block " + std::to_string(p->first_data_block) + " is wrong for " +
+    return refuse(LX_EINVAL, "first data block " + std::to_string(p->first_data_block) + " is wrong for " +
                               std::to_string(bs) + "-byte blocks");
   if (p->bpg < 8 || p->bpg > 8 * bs || p->bpg % 8)
-    return refuse(EINVAL, "bad blocks per group " + std::to_string(p->bpg));
-  if (p->ipg < 1 || p->ipg > 8 * bs) return refuse(EINVAL, "bad inodes per group " + std::to_string(p->ipg));
+    return refuse(LX_EINVAL, "bad blocks per group " + std::to_string(p->bpg));
+  if (p->ipg < 1 || p->ipg > 8 * bs) return refuse(LX_EINVAL, "bad inodes per group " + std::to_string(p->ipg));
   if (p->inode_size < 128 || p->inode_size > bs || (p->inode_size & (p->inode_size - 1)))
-    return refuse(EINVAL, "bad inode size " + std::to_string(p->inode_size));
-  if (p->blocks_count <= p->first_data_block + 1) return refuse(EINVAL, "block count too small");
+    return refuse(LX_EINVAL, "bad inode size " + std::to_string(p->inode_size));
+  if (p->blocks_count <= p->first_data_block + 1) return refuse(LX_EINVAL, "block count too small");
   if (uint64_t(p->blocks_count) * bs > dev->size())
-    return refuse(EINVAL, "the image is truncated: " + std::to_string(p->blocks_count) + " blocks of " +
+    return refuse(LX_EINVAL, "the image is truncated: " + std::to_string(p->blocks_count) + " blocks of " +
                               std::to_string(bs) + " bytes do not fit in " + std::to_string(dev->size()) + " bytes");
   p->ngroups = (p->blocks_count - p->first_data_block + p->bpg - 1) / p->bpg;
   if (uint64_t(p->ngroups) * p->ipg != p->inodes_count)
-    return refuse(EINVAL, "inode count " + std::to_string(p->inodes_count) + " != groups x inodes per group");
-  if (p->first_ino < 11 && p->rev >= 1) return refuse(EINVAL, "bad first inode " + std::to_string(p->first_ino));
-  if (p->first_ino >= p->inodes_count) return refuse(EINVAL, "first inode past the inode count");
+    return refuse(LX_EINVAL, "inode count " + std::to_string(p->inodes_count) + " != groups x inodes per group");
+  if (p->first_ino < 11 && p->rev >= 1) return refuse(LX_EINVAL, "bad first inode " + std::to_string(p->first_ino));
+  if (p->first_ino >= p->inodes_count) return refuse(LX_EINVAL, "first inode past the inode count");
   p->inode_table_blocks = uint32_t((uint64_t(p->ipg) * p->inode_size + bs - 1) / bs);
   p->addr_per_block = bs / 4;
   uint64_t a = p->addr_per_block;
   p->max_lblk = 12 + a + a * a + a * a * a;
   p->gdt_block = p->first_data_block + 1;
   p->gdt_blocks = uint32_t((uint64_t(p->ngroups) * 32 + bs - 1) / bs);
-  if (p->gdt_block + p->gdt_blocks > p->blocks_count) return refuse(EINVAL, "group descriptors past the end");
+  if (p->gdt_block + p->gdt_blocks > p->blocks_count) return refuse(LX_EINVAL, "group descriptors past the end");
   p->gdt_raw.resize(size_t(p->gdt_blocks) * bs);
   rc = dev->read(uint64_t(p->gdt_block) * bs, p->gdt_raw.data(), p->gdt_raw.size());
-  if (rc) return refuse(EIO, std::string("cannot read the group descriptors: ") + std::strerror(-rc));
+  if (rc) return refuse(LX_EIO, std::string("cannot read the group descriptors: ") + errno_message(-rc));
   p->gdt_dirty.assign(p->gdt_blocks, false);
   p->groups.resize(p->ngroups);
   uint64_t sum_free_blocks = 0, sum_free_inodes = 0;
@@ -558,14 +558,14 @@ int Ext2::mount(BlockDevice* dev, const Ext2Options& opt, std::unique_ptr<Ext2>*
     gr.used_dirs = get16(d + 16);
     std::string at = "group " + std::to_string(g) + ": ";
     if (!p->valid_block(gr.block_bitmap) || !p->valid_block(gr.inode_bitmap))
-      return refuse(EINVAL, at + "bitmap block out of range");
+      return refuse(LX_EINVAL, at + "bitmap block out of range");
     if (!p->valid_block(gr.inode_table) || uint64_t(gr.inode_table) + p->inode_table_blocks > p->blocks_count)
-      return refuse(EINVAL, at + "inode table out of range");
+      return refuse(LX_EINVAL, at + "inode table out of range");
     if (gr.inode_table <= p->gdt_block && p->gdt_block < gr.inode_table + p->inode_table_blocks)
-      return refuse(EINVAL, at + "inode table overlaps the group descriptors");
+      return refuse(LX_EINVAL, at + "inode table overlaps the group descriptors");
     uint32_t gblocks = std::min<uint64_t>(p->bpg, uint64_t(p->blocks_count) - p->first_data_block - uint64_t(g) * p->bpg);
     if (gr.free_blocks > gblocks || gr.free_inodes > p->ipg || gr.used_dirs > p->ipg)
-      return refuse(EINVAL, at + "free counts out of range");
+      return refuse(LX_EINVAL, at + "free counts out of range");
     sum_free_blocks += gr.free_blocks;
     sum_free_inodes += gr.free_inodes;
   }
@@ -577,8 +577,8 @@ int Ext2::mount(BlockDevice* dev, const Ext2Options& opt, std::unique_ptr<Ext2>*
   // the root must be a directory
   Ext2Stat st;
   int r = fs->stat(kRootIno, &st);
-  if (r) return refuse(EIO, "cannot read the root inode: " + fs->p_->last_error);
-  if (!is_dir(st.mode)) return refuse(EIO, "the root inode is not a directory");
+  if (r) return refuse(LX_EIO, "cannot read the root inode: " + fs->p_->last_error);
+  if (!is_dir(st.mode)) return refuse(LX_EIO, "the root inode is not a directory");
   *out = std::move(fs);
   return 0;
 }
@@ -594,7 +594,7 @@ int Ext2::sync() {
       if (kv.second->dirty) dirty.push_back(kv.second.get());
     std::sort(dirty.begin(), dirty.end(), [](Impl::Buf* a, Impl::Buf* b) { return a->blk < b->blk; });
     for (Impl::Buf* b : dirty)
-      if (p->write_back(b)) return -EIO;
+      if (p->write_back(b)) return -LX_EIO;
     for (uint32_t g = 0; g < p->ngroups; g++) {
       uint8_t* d = p->gdt_raw.data() + size_t(g) * 32;
       const Impl::Group& gr = p->groups[g];

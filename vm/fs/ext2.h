@@ -16,7 +16,7 @@
 //     resize_inode's reserved blocks are left alone). Any other incompat feature
 //     refuses the mount; any other ro_compat feature refuses a writable mount. The
 //     message names the features.
-//   * Every call returns 0 / a count, or -errno. Corrupt metadata (block numbers out
+//   * Every call returns 0 / a count, or -errno (Linux's numbers, LX_E*). Corrupt metadata (block numbers out
 //     of range, bad rec_len, huge sizes, directory holes, ...) gives -EIO; nothing
 //     crashes, loops without bound or reads outside its buffers.
 //   * Metadata blocks go through a bounded write-back cache; file data goes straight

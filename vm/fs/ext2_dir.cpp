@@ -24,9 +24,9 @@ static uint32_t rec_len_get(const uint8_t* e, uint32_t bs) {
 static void rec_len_put(uint8_t* e, uint32_t len) { put16(e + 4, len >= 65536 ? 65535 : len); }
 
 void Ext2::Impl::check_name(std::string_view name) const {
-  if (name.empty()) fail(ENOENT);
-  if (name.size() > kNameMax) fail(ENAMETOOLONG);
-  if (name.find('/') != std::string_view::npos || name.find('\0') != std::string_view::npos) fail(EINVAL);
+  if (name.empty()) fail(LX_ENOENT);
+  if (name.size() > kNameMax) fail(LX_ENAMETOOLONG);
+  if (name.find('/') != std::string_view::npos || name.find('\0') != std::string_view::npos) fail(LX_EINVAL);
 }
 
 uint64_t Ext2::Impl::dir_blocks(const Inode& dir) {
@@ -142,7 +142,7 @@ void Ext2::Impl::add_entry(Inode& dir, std::string_view name, uint32_t ino, uint
     }
   }
   // no room: a new block at the end
-  if (n >= max_lblk) fail(ENOSPC);
+  if (n >= max_lblk) fail(LX_ENOSPC);
   bool fresh = false;
   uint32_t goal = last_pb ? last_pb + 1 : inode_group_goal(dir.ino);
   uint32_t pb = bmap_alloc(dir, n, goal, &fresh);
@@ -235,13 +235,13 @@ void Ext2::Impl::drop_link(Inode& in) {
 int Ext2::lookup(uint32_t dir, std::string_view name, uint32_t* ino) {
   Impl* p = p_.get();
   return guard(p, [&]() -> int {
-    if (name.empty()) return -ENOENT;
-    if (name.size() > kNameMax) return -ENAMETOOLONG;
+    if (name.empty()) return -LX_ENOENT;
+    if (name.size() > kNameMax) return -LX_ENAMETOOLONG;
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
     Impl::Slot s;
-    if (!p->find_entry(d, name, &s)) return -ENOENT;
+    if (!p->find_entry(d, name, &s)) return -LX_ENOENT;
     *ino = s.ino;
     return 0;
   });
@@ -252,7 +252,7 @@ int Ext2::readdir(uint32_t dir, uint64_t pos, const std::function<bool(const Ext
   return guard(p, [&]() -> int {
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
     uint64_t n = p->dir_blocks(d);
     const uint32_t bs = p->bs;
     for (uint64_t l = pos / bs; l < n; l++) {
@@ -288,13 +288,13 @@ int Ext2::mknod(uint32_t dir, std::string_view name, uint32_t mode, uint32_t maj
     uint32_t type = mode & S_IFMT_;
     if (type == 0) type = S_IFREG_;
     if (type != S_IFREG_ && type != S_IFCHR_ && type != S_IFBLK_ && type != S_IFIFO_ && type != S_IFSOCK_)
-      return -EINVAL;
+      return -LX_EINVAL;
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
-    if (d.links == 0) return -ENOENT;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
+    if (d.links == 0) return -LX_ENOENT;
     Impl::Slot s;
-    if (p->find_entry(d, name, &s)) return -EEXIST;
+    if (p->find_entry(d, name, &s)) return -LX_EEXIST;
     Impl::Inode in;
     uint32_t n = p->new_inode(dir, type | (mode & 07777), uid, gid, &in);
     in.links = 1;
@@ -325,11 +325,11 @@ int Ext2::mkdir(uint32_t dir, std::string_view name, uint32_t mode, uint32_t uid
     p->check_name(name);
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
-    if (d.links == 0) return -ENOENT;
-    if (d.links >= kLinkMax) return -EMLINK;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
+    if (d.links == 0) return -LX_ENOENT;
+    if (d.links >= kLinkMax) return -LX_EMLINK;
     Impl::Slot s;
-    if (p->find_entry(d, name, &s)) return -EEXIST;
+    if (p->find_entry(d, name, &s)) return -LX_EEXIST;
     Impl::Inode c;
     uint32_t n = p->new_inode(dir, S_IFDIR_ | (mode & 07777), uid, gid, &c);
     try {
@@ -380,14 +380,14 @@ int Ext2::symlink(uint32_t dir, std::string_view name, std::string_view target, 
   return guard(p, [&]() -> int {
     p->need_rw();
     p->check_name(name);
-    if (target.empty()) return -ENOENT;
-    if (target.size() >= p->bs || target.size() > 4095) return -ENAMETOOLONG;
+    if (target.empty()) return -LX_ENOENT;
+    if (target.size() >= p->bs || target.size() > 4095) return -LX_ENAMETOOLONG;
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
-    if (d.links == 0) return -ENOENT;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
+    if (d.links == 0) return -LX_ENOENT;
     Impl::Slot s;
-    if (p->find_entry(d, name, &s)) return -EEXIST;
+    if (p->find_entry(d, name, &s)) return -LX_EEXIST;
     Impl::Inode in;
     uint32_t n = p->new_inode(dir, S_IFLNK_ | 0777, uid, gid, &in);
     in.links = 1;
@@ -399,7 +399,7 @@ int Ext2::symlink(uint32_t dir, std::string_view name, std::string_view target, 
         p->write_inode(in);
       } else {
         p->do_write(in, 0, reinterpret_cast<const uint8_t*>(target.data()), target.size());
-        if (in.size != target.size()) Impl::fail(ENOSPC);
+        if (in.size != target.size()) Impl::fail(LX_ENOSPC);
       }
       p->add_entry(d, name, n, in.mode);
     } catch (const Error&) {
@@ -418,14 +418,14 @@ int Ext2::link(uint32_t dir, std::string_view name, uint32_t ino) {
     p->check_name(name);
     Impl::Inode d, in;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
-    if (d.links == 0) return -ENOENT;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
+    if (d.links == 0) return -LX_ENOENT;
     p->read_inode(ino, &in);
-    if (is_dir(in.mode)) return -EPERM;
-    if (in.links == 0) return -ENOENT;
-    if (in.links >= kLinkMax) return -EMLINK;
+    if (is_dir(in.mode)) return -LX_EPERM;
+    if (in.links == 0) return -LX_ENOENT;
+    if (in.links >= kLinkMax) return -LX_EMLINK;
     Impl::Slot s;
-    if (p->find_entry(d, name, &s)) return -EEXIST;
+    if (p->find_entry(d, name, &s)) return -LX_EEXIST;
     p->add_entry(d, name, ino, in.mode);
     in.links++;
     in.ctime = p->now();
@@ -441,12 +441,12 @@ int Ext2::unlink(uint32_t dir, std::string_view name) {
     p->check_name(name);
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
     Impl::Slot s;
-    if (!p->find_entry(d, name, &s)) return -ENOENT;
+    if (!p->find_entry(d, name, &s)) return -LX_ENOENT;
     Impl::Inode v;
     p->read_inode(s.ino, &v);
-    if (is_dir(v.mode)) return -EISDIR;
+    if (is_dir(v.mode)) return -LX_EISDIR;
     p->remove_entry(d, s);
     p->drop_link(v);
     return 0;
@@ -458,18 +458,18 @@ int Ext2::rmdir(uint32_t dir, std::string_view name) {
   return guard(p, [&]() -> int {
     p->need_rw();
     p->check_name(name);
-    if (name == ".") return -EINVAL;
-    if (name == "..") return -ENOTEMPTY;
+    if (name == ".") return -LX_EINVAL;
+    if (name == "..") return -LX_ENOTEMPTY;
     Impl::Inode d;
     p->read_inode(dir, &d);
-    if (!is_dir(d.mode)) return -ENOTDIR;
+    if (!is_dir(d.mode)) return -LX_ENOTDIR;
     Impl::Slot s;
-    if (!p->find_entry(d, name, &s)) return -ENOENT;
+    if (!p->find_entry(d, name, &s)) return -LX_ENOENT;
     Impl::Inode v;
     p->read_inode(s.ino, &v);
-    if (!is_dir(v.mode)) return -ENOTDIR;
-    if (s.ino == Ext2::kRootIno) return -EBUSY;
-    if (!p->dir_empty(v)) return -ENOTEMPTY;
+    if (!is_dir(v.mode)) return -LX_ENOTDIR;
+    if (s.ino == Ext2::kRootIno) return -LX_EBUSY;
+    if (!p->dir_empty(v)) return -LX_ENOTEMPTY;
     p->remove_entry(d, s);
     if (d.links > 2) d.links--;  // the victim's ".."
     p->write_inode(d);
@@ -488,17 +488,17 @@ int Ext2::rename(uint32_t olddir, std::string_view oldname, uint32_t newdir, std
     p->need_rw();
     p->check_name(oldname);
     p->check_name(newname);
-    if (oldname == "." || oldname == ".." || newname == "." || newname == "..") return -EINVAL;
+    if (oldname == "." || oldname == ".." || newname == "." || newname == "..") return -LX_EINVAL;
     Impl::Inode od, nd_store;
     p->read_inode(olddir, &od);
-    if (!is_dir(od.mode)) return -ENOTDIR;
+    if (!is_dir(od.mode)) return -LX_ENOTDIR;
     bool same = olddir == newdir;
     if (!same) p->read_inode(newdir, &nd_store);
     Impl::Inode& nd = same ? od : nd_store;
-    if (!is_dir(nd.mode)) return -ENOTDIR;
-    if (nd.links == 0) return -ENOENT;
+    if (!is_dir(nd.mode)) return -LX_ENOTDIR;
+    if (nd.links == 0) return -LX_ENOENT;
     Impl::Slot src;
-    if (!p->find_entry(od, oldname, &src)) return -ENOENT;
+    if (!p->find_entry(od, oldname, &src)) return -LX_ENOENT;
     Impl::Inode s;
     p->read_inode(src.ino, &s);
     bool sdir = is_dir(s.mode);
@@ -509,7 +509,7 @@ int Ext2::rename(uint32_t olddir, std::string_view oldname, uint32_t newdir, std
       // the target directory must not be inside the one we move
       uint32_t cur = newdir;
       for (uint32_t steps = 0; cur != Ext2::kRootIno; steps++) {
-        if (cur == src.ino) return -EINVAL;
+        if (cur == src.ino) return -LX_EINVAL;
         if (steps > 65536) p->corrupt("directory loop above inode " + std::to_string(newdir));
         Impl::Inode ci;
         p->read_inode(cur, &ci);
@@ -518,16 +518,16 @@ int Ext2::rename(uint32_t olddir, std::string_view oldname, uint32_t newdir, std
         if (up.ino == cur) break;
         cur = up.ino;
       }
-      if (cur == src.ino) return -EINVAL;
+      if (cur == src.ino) return -LX_EINVAL;
     }
     Impl::Inode v;
     if (exists) {
       p->read_inode(dst.ino, &v);
-      if (sdir && !is_dir(v.mode)) return -ENOTDIR;
-      if (!sdir && is_dir(v.mode)) return -EISDIR;
-      if (sdir && !p->dir_empty(v)) return -ENOTEMPTY;
+      if (sdir && !is_dir(v.mode)) return -LX_ENOTDIR;
+      if (!sdir && is_dir(v.mode)) return -LX_EISDIR;
+      if (sdir && !p->dir_empty(v)) return -LX_ENOTEMPTY;
     } else if (sdir && !same && nd.links >= kLinkMax) {
-      return -EMLINK;
+      return -LX_EMLINK;
     }
     // 1. the new name
     if (exists) {

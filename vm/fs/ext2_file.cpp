@@ -73,9 +73,9 @@ uint32_t Ext2::Impl::bmap_alloc(Inode& in, uint64_t lblk, uint32_t goal, bool* f
   *fresh = false;
   const uint64_t a = addr_per_block;
   const uint32_t per = bs / 512;
-  if (lblk >= max_lblk) fail(EFBIG);
+  if (lblk >= max_lblk) fail(LX_EFBIG);
   auto take = [&](bool indirect) -> uint32_t {
-    if (in.blocks > 0xFFFFFFFFu - per) fail(EFBIG);
+    if (in.blocks > 0xFFFFFFFFu - per) fail(LX_EFBIG);
     uint32_t b = alloc_block(goal);
     in.blocks += per;
     goal = b + 1;
@@ -200,7 +200,7 @@ void Ext2::Impl::zero_tail(Inode& in, uint64_t size) {
   int rc = dev->write(uint64_t(p) * bs + in_block, z.data(), z.size());
   if (rc) {
     last_error = "ext2: device write failed";
-    fail(EIO);
+    fail(LX_EIO);
   }
 }
 
@@ -299,8 +299,8 @@ int64_t Ext2::Impl::do_read(Inode& in, uint64_t off, uint8_t* buf, uint64_t len,
       ReadInfo ri;
       int rc = dev->read(uint64_t(pblk) * bs + (pos - lblk * bs), dst, m, &ri);
       if (rc) {
-        last_error = "ext2: device read failed at block " + std::to_string(pblk) + ": " + std::strerror(-rc);
-        fail(EIO);
+        last_error = "ext2: device read failed at block " + std::to_string(pblk) + ": " + errno_message(-rc);
+        fail(LX_EIO);
       }
       ev.source = ri.source;
       ev.bytes_fetched = ri.bytes_fetched;
@@ -320,7 +320,7 @@ int64_t Ext2::Impl::do_write(Inode& in, uint64_t off, const uint8_t* buf, uint64
   need_rw();
   if (len == 0) return 0;
   uint64_t maxs = max_file_size();
-  if (off >= maxs) fail(EFBIG);
+  if (off >= maxs) fail(LX_EFBIG);
   if (len > maxs - off) len = maxs - off;
   uint32_t goal = 0;
   if (off / bs > 0) {
@@ -348,8 +348,8 @@ int64_t Ext2::Impl::do_write(Inode& in, uint64_t off, const uint8_t* buf, uint64
         rc = dev->write(uint64_t(pb) * bs + inner, buf + done, size_t(n));
       }
       if (rc) {
-        last_error = "ext2: device write failed at block " + std::to_string(pb) + ": " + std::strerror(-rc);
-        fail(EIO);
+        last_error = "ext2: device write failed at block " + std::to_string(pb) + ": " + errno_message(-rc);
+        fail(LX_EIO);
       }
       goal = pb + 1;
       done += n;
@@ -362,13 +362,13 @@ int64_t Ext2::Impl::do_write(Inode& in, uint64_t off, const uint8_t* buf, uint64
   if (done) in.mtime = in.ctime = now();
   write_inode(in);
   if (done == 0 && err) fail(err);
-  if (done == 0 && len == 0) fail(EFBIG);
+  if (done == 0 && len == 0) fail(LX_EFBIG);
   return int64_t(done);
 }
 
 void Ext2::Impl::do_truncate(Inode& in, uint64_t size) {
   need_rw();
-  if (size > max_file_size()) fail(EFBIG);
+  if (size > max_file_size()) fail(LX_EFBIG);
   if (size < in.size) {
     free_blocks_from(in, (size + bs - 1) / bs);
     zero_tail(in, size);
@@ -403,8 +403,8 @@ int64_t Ext2::read(uint32_t ino, uint64_t off, void* buf, uint64_t len) {
   return guard(p, [&]() -> int64_t {
     Impl::Inode in;
     p->read_inode(ino, &in);
-    if (is_dir(in.mode)) return -EISDIR;
-    if (!is_reg(in.mode)) return -EINVAL;
+    if (is_dir(in.mode)) return -LX_EISDIR;
+    if (!is_reg(in.mode)) return -LX_EINVAL;
     return p->do_read(in, off, static_cast<uint8_t*>(buf), len, Ext2ReadKind::Data);
   });
 }
@@ -415,8 +415,8 @@ int64_t Ext2::write(uint32_t ino, uint64_t off, const void* buf, uint64_t len) {
     p->need_rw();
     Impl::Inode in;
     p->read_inode(ino, &in);
-    if (is_dir(in.mode)) return -EISDIR;
-    if (!is_reg(in.mode)) return -EINVAL;
+    if (is_dir(in.mode)) return -LX_EISDIR;
+    if (!is_reg(in.mode)) return -LX_EINVAL;
     return p->do_write(in, off, static_cast<const uint8_t*>(buf), len);
   });
 }
@@ -427,8 +427,8 @@ int Ext2::truncate(uint32_t ino, uint64_t size) {
     p->need_rw();
     Impl::Inode in;
     p->read_inode(ino, &in);
-    if (is_dir(in.mode)) return -EISDIR;
-    if (!is_reg(in.mode)) return -EINVAL;
+    if (is_dir(in.mode)) return -LX_EISDIR;
+    if (!is_reg(in.mode)) return -LX_EINVAL;
     p->do_truncate(in, size);
     return 0;
   });
@@ -439,7 +439,7 @@ int Ext2::readlink(uint32_t ino, std::string* target) {
   return guard(p, [&]() -> int {
     Impl::Inode in;
     p->read_inode(ino, &in);
-    if (!is_lnk(in.mode)) return -EINVAL;
+    if (!is_lnk(in.mode)) return -LX_EINVAL;
     if (fast_symlink(p, in)) {
       if (in.size >= 60) p->corrupt("fast symlink " + std::to_string(ino) + " longer than 59 bytes");
       target->resize(size_t(in.size));
@@ -450,7 +450,7 @@ int Ext2::readlink(uint32_t ino, std::string* target) {
       p->corrupt("symlink " + std::to_string(ino) + " has size " + std::to_string(in.size));
     std::string t(size_t(in.size), '\0');
     int64_t n = p->do_read(in, 0, reinterpret_cast<uint8_t*>(&t[0]), in.size, Ext2ReadKind::Symlink);
-    if (n != int64_t(in.size)) return -EIO;
+    if (n != int64_t(in.size)) return -LX_EIO;
     *target = std::move(t);
     return 0;
   });

@@ -171,7 +171,7 @@ struct Ext2::Impl {
   [[noreturn]] void corrupt(const std::string& what);
   [[noreturn]] static void fail(int code) { throw e2::Error{code}; }
   void need_rw() const {
-    if (ro) fail(EROFS);
+    if (ro) fail(LX_EROFS);
   }
   bool valid_block(uint64_t b) const { return b >= first_data_block && b < blocks_count; }
   void check_block(uint64_t b, const char* what);
@@ -257,7 +257,7 @@ auto guard(Ext2::Impl* p, F f) -> decltype(f()) {
     }
     return -e.code;
   } catch (const std::bad_alloc&) {
-    return -ENOMEM;
+    return -LX_ENOMEM;
   }
 }
 }  // namespace gb::fs::e2

@@ -26,10 +26,6 @@ EM_JS(int, gb_js_getenv, (const char* name, char* buf, int cap), {
 namespace gb {
 
 namespace {
-// driver result (-host errno or >= 0) -> guest result
-inline int gx(int rc) { return rc < 0 ? -host_errno(-rc) : rc; }
-inline int64_t gx64(int64_t rc) { return rc < 0 ? -int64_t(host_errno(int(-rc))) : rc; }
-
 uint64_t encode_dev(uint32_t major, uint32_t minor) {  // glibc's makedev
   return (uint64_t(major & 0xfffff000u) << 32) | (uint64_t(major & 0xfffu) << 8) |
          (uint64_t(minor & 0xffffff00u) << 12) | uint64_t(minor & 0xffu);
@@ -60,7 +56,7 @@ class Ext2Inode : public Inode {
   int getattr(Stat& st) override {
     fs::Ext2Stat s;
     int rc = e().stat(ino_, &s);
-    if (rc) return gx(rc);
+    if (rc) return rc;
     st = Stat();
     st.dev = fs_->dev();
     st.ino = ino_;
@@ -81,17 +77,17 @@ class Ext2Inode : public Inode {
   int64_t read(uint64_t off, void* buf, uint64_t n, uint32_t) override {
     if (is_dir()) return -LX_EISDIR;
     if (!is_reg()) return -LX_EINVAL;
-    return gx64(e().read(ino_, off, buf, n));
+    return e().read(ino_, off, buf, n);
   }
   int64_t write(uint64_t off, const void* buf, uint64_t n, uint32_t) override {
     if (is_dir()) return -LX_EISDIR;
     if (!is_reg()) return -LX_EINVAL;
-    return gx64(e().write(ino_, off, buf, n));
+    return e().write(ino_, off, buf, n);
   }
   int truncate(uint64_t size) override {
     if (is_dir()) return -LX_EISDIR;
     if (!is_reg()) return -LX_EINVAL;
-    return gx(e().truncate(ino_, size));
+    return e().truncate(ino_, size);
   }
   int fsync() override { return fs_->sync(); }
 
@@ -105,7 +101,7 @@ class Ext2Inode : public Inode {
     if (!is_dir()) return -LX_ENOTDIR;
     uint32_t child = 0;
     int rc = e().lookup(ino_, name, &child);
-    if (rc) return gx(rc);
+    if (rc) return rc;
     int err = 0;
     out = fs_->inode(child, &err);
     return out ? 0 : err;
@@ -118,7 +114,7 @@ class Ext2Inode : public Inode {
       ents.push_back(d);
       return true;
     });
-    if (rc) return gx(rc);
+    if (rc) return rc;
     for (auto& d : ents) {
       DirEntry de;
       de.name = d.name;
@@ -138,7 +134,7 @@ class Ext2Inode : public Inode {
     uint32_t uid, gid, child = 0;
     fs_->creds(&uid, &gid);
     int rc = e().create(ino_, name, mode & 07777, uid, gid, &child);
-    if (rc) return gx(rc);
+    if (rc) return rc;
     int err = 0;
     out = fs_->inode(child, &err);
     return out ? 0 : err;
@@ -153,22 +149,22 @@ class Ext2Inode : public Inode {
       gid = ps.gid;
       mode |= 02000;
     }
-    return gx(e().mkdir(ino_, name, mode & 07777, uid, gid, &child));
+    return e().mkdir(ino_, name, mode & 07777, uid, gid, &child);
   }
   int mknod(const std::string& name, uint32_t mode, uint64_t dev) override {
     if (!is_dir()) return -LX_ENOTDIR;
     uint32_t uid, gid, child, ma, mi;
     fs_->creds(&uid, &gid);
     decode_dev(dev, &ma, &mi);
-    return gx(e().mknod(ino_, name, mode, ma, mi, uid, gid, &child));
+    return e().mknod(ino_, name, mode, ma, mi, uid, gid, &child);
   }
   int unlink(const std::string& name) override {
     if (!is_dir()) return -LX_ENOTDIR;
-    return gx(e().unlink(ino_, name));
+    return e().unlink(ino_, name);
   }
   int rmdir(const std::string& name) override {
     if (!is_dir()) return -LX_ENOTDIR;
-    return gx(e().rmdir(ino_, name));
+    return e().rmdir(ino_, name);
   }
   int rename(const std::string& name, Inode& new_dir, const std::string& new_name, uint32_t flags) override {
     if (!is_dir()) return -LX_ENOTDIR;
@@ -179,28 +175,28 @@ class Ext2Inode : public Inode {
       uint32_t x;
       int rc = e().lookup(nd, new_name, &x);
       if (rc == 0) return -LX_EEXIST;
-      if (rc != -ENOENT) return gx(rc);
+      if (rc != -LX_ENOENT) return rc;
     }
-    return gx(e().rename(ino_, name, nd, new_name));
+    return e().rename(ino_, name, nd, new_name);
   }
   int symlink(const std::string& name, const std::string& target) override {
     if (!is_dir()) return -LX_ENOTDIR;
     uint32_t uid, gid, child;
     fs_->creds(&uid, &gid);
-    return gx(e().symlink(ino_, name, target, uid, gid, &child));
+    return e().symlink(ino_, name, target, uid, gid, &child);
   }
   int link(const std::string& name, Inode& target) override {
     if (!is_dir()) return -LX_ENOTDIR;
     if (target.fs() != fs()) return -LX_EXDEV;
-    return gx(e().link(ino_, name, uint32_t(target.ino())));
+    return e().link(ino_, name, uint32_t(target.ino()));
   }
   int readlink(std::string& out) override {
     if (!is_symlink()) return -LX_EINVAL;
-    return gx(e().readlink(ino_, &out));
+    return e().readlink(ino_, &out);
   }
-  int chmod(uint32_t mode) override { return gx(e().chmod(ino_, mode & 07777)); }
+  int chmod(uint32_t mode) override { return e().chmod(ino_, mode & 07777); }
   int chown(uint32_t uid, uint32_t gid) override {
-    return gx(e().chown(ino_, uid == 0xFFFFFFFFu ? -1 : int64_t(uid), gid == 0xFFFFFFFFu ? -1 : int64_t(gid)));
+    return e().chown(ino_, uid == 0xFFFFFFFFu ? -1 : int64_t(uid), gid == 0xFFFFFFFFu ? -1 : int64_t(gid));
   }
   int utimens(const Timespec* atime, const Timespec* mtime) override {
     auto pick = [&](const Timespec* t) -> int64_t {
@@ -208,7 +204,7 @@ class Ext2Inode : public Inode {
       if (t->nsec == kUtimeNow) return fs_->now();
       return t->sec < 0 ? 0 : t->sec;
     };
-    return gx(e().utimes(ino_, pick(atime), pick(mtime)));
+    return e().utimes(ino_, pick(atime), pick(mtime));
   }
 
  private:
@@ -341,7 +337,7 @@ void Ext2Fs::creds(uint32_t* uid, uint32_t* gid) const {
 
 int64_t Ext2Fs::now() const { return clock_ ? clock_() : int64_t(::time(nullptr)); }
 
-int Ext2Fs::sync() { return gx(ext2_->sync()); }
+int Ext2Fs::sync() { return ext2_->sync(); }
 
 std::shared_ptr<Ext2Inode> Ext2Fs::inode(uint32_t ino, int* err) {
   auto it = cache_.find(ino);
@@ -350,7 +346,7 @@ std::shared_ptr<Ext2Inode> Ext2Fs::inode(uint32_t ino, int* err) {
   fs::Ext2Stat st;
   int rc = ext2_->stat(ino, &st);
   if (rc) {
-    if (err) *err = gx(rc);
+    if (err) *err = rc;
     return nullptr;
   }
   if (st.mode == 0 || (st.nlink == 0 && ino != fs::Ext2::kRootIno)) {

@@ -7,8 +7,8 @@
 //   3. (ext2_vfs.cpp) Ext2Inode: the Inode implementation
 //
 // Notes
-//   * Errors: the driver returns host errno values; every call here converts them with
-//     host_errno() (the wasm libc numbers errno differently).
+//   * Errors: the driver already returns Linux errno values (LX_E*), as the VFS does, so
+//     they pass through unchanged.
 //   * Inode objects are cached weakly by inode number, so identity is stable while any
 //     InodeRef lives. Each live object holds an Ext2::ref(): an unlinked file stays
 //     readable while open or mapped, and is freed when its last InodeRef goes.

@@ -36,7 +36,7 @@ int pread_all(int fd, void* buf, size_t len, uint64_t off) {
   while (done < len) {
     ssize_t n = ::pread(fd, p + done, len - done, off_t(off + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n == 0 ? -ENODATA : -errno;
+    if (n <= 0) return n == 0 ? -LX_ENODATA : neg_host_errno();
     done += size_t(n);
   }
   return 0;
@@ -47,7 +47,7 @@ int pwrite_all(int fd, const void* buf, size_t len, uint64_t off) {
   while (done < len) {
     ssize_t n = ::pwrite(fd, p + done, len - done, off_t(off + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n == 0 ? -EIO : -errno;
+    if (n <= 0) return n == 0 ? -LX_EIO : neg_host_errno();
     done += size_t(n);
   }
   return 0;
@@ -91,11 +91,11 @@ int OverlayDevice::open_file(std::unique_ptr<BlockDevice> base, const std::strin
                              uint32_t block_size, std::unique_ptr<OverlayDevice>* out, std::string* err) {
   if (block_size < 512 || block_size > 65536 || (block_size & (block_size - 1))) {
     if (err) *err = "overlay: bad block size";
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   if (base_id.size() > 256) {
     if (err) *err = "overlay: base id too long";
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   std::unique_ptr<OverlayDevice> o(new OverlayDevice());
   o->base_ = std::move(base);
@@ -106,20 +106,20 @@ int OverlayDevice::open_file(std::unique_ptr<BlockDevice> base, const std::strin
   if (fd < 0) {
     int e = errno;
     if (err) *err = path + ": " + std::strerror(e);
-    return -e;
+    return -host_errno(e);
   }
   o->fd_ = fd;
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     if (err) *err = path + ": " + std::strerror(e);
-    return -e;
+    return -host_errno(e);
   }
   if (st.st_size == 0) {
     int rc = o->write_header(fd);
-    if (rc == 0 && ::fsync(fd) != 0) rc = -errno;
+    if (rc == 0 && ::fsync(fd) != 0) rc = neg_host_errno();
     if (rc) {
-      if (err) *err = path + ": cannot write the header: " + std::strerror(-rc);
+      if (err) *err = path + ": cannot write the header: " + errno_message(-rc);
       return rc;
     }
     fsync_dir_of(path);
@@ -137,22 +137,22 @@ int OverlayDevice::replay(std::string* err) {
   int rc = pread_all(fd_, h, sizeof h, 0);
   if (rc || std::memcmp(h, kLogMagic, 8) != 0 || get32(h + 508) != crc32_update(0, h, 508) || get32(h + 8) != 1) {
     if (err) *err = path_ + ": not an overlay log (bad header)";
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   if (get32(h + 12) != bs_) {
     if (err) *err = path_ + ": overlay block size " + std::to_string(get32(h + 12)) + " != " + std::to_string(bs_);
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   if (get64(h + 16) != base_->size()) {
     if (err) *err = path_ + ": the overlay belongs to an image of " + std::to_string(get64(h + 16)) +
                     " bytes, this one has " + std::to_string(base_->size());
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   uint32_t idl = get32(h + 24);
   std::string id = idl <= 256 ? std::string(reinterpret_cast<const char*>(h + 28), idl) : std::string();
   if (!base_id_.empty() && !id.empty() && id != base_id_) {
     if (err) *err = path_ + ": the overlay belongs to image " + id + ", not " + base_id_;
-    return -EINVAL;
+    return -LX_EINVAL;
   }
   if (base_id_.empty()) base_id_ = id;
   struct stat st;
@@ -196,7 +196,7 @@ int OverlayDevice::replay(std::string* err) {
     if (::ftruncate(fd_, off_t(committed)) != 0) {
       int e = errno;
       if (err) *err = path_ + ": cannot cut the torn tail: " + std::strerror(e);
-      return -e;
+      return -host_errno(e);
     }
     ::fsync(fd_);
   }
@@ -228,8 +228,8 @@ int OverlayDevice::load(uint64_t blk, const Entry& e, uint8_t* out) {
     std::memcpy(out, e.mem.get(), bs_);
     return 0;
   }
-  if (e.file_off >= 0 && fd_ >= 0) return pread_all(fd_, out, bs_, uint64_t(e.file_off)) ? -EIO : 0;
-  return -EIO;
+  if (e.file_off >= 0 && fd_ >= 0) return pread_all(fd_, out, bs_, uint64_t(e.file_off)) ? -LX_EIO : 0;
+  return -LX_EIO;
 }
 
 int OverlayDevice::read_block(uint64_t blk, uint8_t* out) {
@@ -243,7 +243,7 @@ int OverlayDevice::read_block(uint64_t blk, uint8_t* out) {
 
 int OverlayDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
   uint64_t size = base_->size();
-  if (off > size || len > size - off) return -EIO;
+  if (off > size || len > size - off) return -LX_EIO;
   stats_.reads++;
   stats_.bytes_read += len;
   uint8_t* p = static_cast<uint8_t*>(buf);
@@ -269,7 +269,7 @@ int OverlayDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
     if (e.mem) {
       std::memcpy(p + (pos - off), e.mem.get() + s, size_t(n));
     } else {
-      if (e.file_off < 0 || pread_all(fd_, p + (pos - off), size_t(n), uint64_t(e.file_off) + s)) return -EIO;
+      if (e.file_off < 0 || pread_all(fd_, p + (pos - off), size_t(n), uint64_t(e.file_off) + s)) return -LX_EIO;
     }
     stats_.overlay_reads++;
     if (info) {
@@ -284,7 +284,7 @@ int OverlayDevice::read(uint64_t off, void* buf, size_t len, ReadInfo* info) {
 
 int OverlayDevice::write(uint64_t off, const void* buf, size_t len) {
   uint64_t size = base_->size();
-  if (off > size || len > size - off) return -EIO;
+  if (off > size || len > size - off) return -LX_EIO;
   stats_.writes++;
   stats_.bytes_written += len;
   const uint8_t* p = static_cast<const uint8_t*>(buf);
@@ -344,7 +344,7 @@ int OverlayDevice::flush() {
       if (kv.second.dirty) blocks.emplace_back(kv.first, kv.second.mem.get());
     if (blocks.empty()) return 0;
     int rc = sink_(blocks);
-    if (rc) return rc < 0 ? rc : -EIO;
+    if (rc) return rc < 0 ? rc : -LX_EIO;
     for (auto& kv : map_) kv.second.dirty = false;
     return 0;
   }
@@ -367,7 +367,7 @@ int OverlayDevice::flush() {
   if (!any) return 0;
   int rc = append_record(kRecCommit, 0, nullptr, nullptr);
   if (rc) return rc;
-  if (::fdatasync(fd_) != 0) return -errno;
+  if (::fdatasync(fd_) != 0) return neg_host_errno();
   for (uint64_t blk : order) {
     Entry& e = map_[blk];
     e.dirty = false;
@@ -390,7 +390,7 @@ int OverlayDevice::compact() {
   }
   std::string tmp = path_ + ".compact";
   int nfd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (nfd < 0) return -errno;
+  if (nfd < 0) return neg_host_errno();
   int ofd = fd_;
   uint64_t oend = log_end_;
   fd_ = nfd;
@@ -404,15 +404,15 @@ int OverlayDevice::compact() {
   for (size_t i = 0; i < order.size() && rc == 0; i++) {
     Entry& e = map_[order[i]];
     if (e.mem) std::memcpy(data.data(), e.mem.get(), bs_);
-    else if (e.file_off < 0 || pread_all(ofd, data.data(), bs_, uint64_t(e.file_off))) rc = -EIO;
+    else if (e.file_off < 0 || pread_all(ofd, data.data(), bs_, uint64_t(e.file_off))) rc = -LX_EIO;
     if (rc) break;
     int64_t off;
     rc = append_record(kRecBlock, order[i], data.data(), &off);
     newoff.emplace_back(order[i], off);
   }
   if (rc == 0) rc = append_record(kRecCommit, 0, nullptr, nullptr);
-  if (rc == 0 && ::fsync(nfd) != 0) rc = -errno;
-  if (rc == 0 && ::rename(tmp.c_str(), path_.c_str()) != 0) rc = -errno;
+  if (rc == 0 && ::fsync(nfd) != 0) rc = neg_host_errno();
+  if (rc == 0 && ::rename(tmp.c_str(), path_.c_str()) != 0) rc = neg_host_errno();
   if (rc) {
     ::close(nfd);
     ::unlink(tmp.c_str());
@@ -438,10 +438,10 @@ int OverlayDevice::reset() {
   // a fresh file renamed over the old one: a crash leaves either the old or the empty log
   std::string tmp = path_ + ".reset";
   int nfd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (nfd < 0) return -errno;
+  if (nfd < 0) return neg_host_errno();
   int rc = write_header(nfd);
-  if (rc == 0 && ::fsync(nfd) != 0) rc = -errno;
-  if (rc == 0 && ::rename(tmp.c_str(), path_.c_str()) != 0) rc = -errno;
+  if (rc == 0 && ::fsync(nfd) != 0) rc = neg_host_errno();
+  if (rc == 0 && ::rename(tmp.c_str(), path_.c_str()) != 0) rc = neg_host_errno();
   if (rc) {
     ::close(nfd);
     ::unlink(tmp.c_str());
@@ -509,7 +509,7 @@ int OverlayDevice::for_each_block(const std::function<int(uint64_t, const uint8_
 }
 
 int OverlayDevice::put_block(uint64_t blk, const uint8_t* data) {
-  if ((blk + 1) * uint64_t(bs_) > base_->size() + bs_ - 1 || blk * uint64_t(bs_) >= base_->size()) return -EINVAL;
+  if ((blk + 1) * uint64_t(bs_) > base_->size() + bs_ - 1 || blk * uint64_t(bs_) >= base_->size()) return -LX_EINVAL;
   Entry& e = map_[blk];
   e.mem.reset(new uint8_t[bs_]);
   std::memcpy(e.mem.get(), data, bs_);

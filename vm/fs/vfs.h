@@ -13,9 +13,9 @@
 //      file_read/file_write/file_truncate: a file's bytes as its mappings see them
 //
 // Conventions
-//   * Errors are negative Linux errno values (LX_ENOENT ..., vm/linux/lxerrno.h), never
+//   * Errors are negative Linux errno values (LX_ENOENT ..., vm/base/lxerrno.h), never
 //     host errno values: the wasm build's libc numbers errno differently.
-//   * Modes, file types and open flags are the guest's (LS_IF*, LO_*, vm/linux/abi.h).
+//   * Modes, file types and open flags are the guest's (LS_IF*, LO_*, vm/base/abi.h).
 //   * Inodes are reference counted (InodeRef). A file system may create a new Inode
 //     object per lookup; identity is (fs(), ino()).
 //   * Directory operations take a single name component (never containing '/',
@@ -38,8 +38,8 @@
 #include <string>
 #include <vector>
 
-#include "vm/linux/abi.h"
-#include "vm/linux/lxerrno.h"
+#include "vm/base/abi.h"
+#include "vm/base/lxerrno.h"
 #include "vm/mem/address_space.h"
 
 namespace gb {

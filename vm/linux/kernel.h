@@ -14,7 +14,7 @@
 //     of at most kSlice instructions; a syscall that must wait returns kBlock and is
 //     re-executed later ("park and re-execute", docs/processes.md).
 //   * Syscalls are dispatched by number through the table in syscall.h; each handler
-//     returns a value or -errno (Linux numbers, lxerrno.h).
+//     returns a value or -errno (Linux numbers, vm/base/lxerrno.h).
 //   * Guest faults become signals (SIGSEGV/SIGBUS/SIGFPE/SIGILL with si_addr/si_code);
 //     with no handler the process dies: a clear message on stderr, status 128 + signal.
 #pragma once

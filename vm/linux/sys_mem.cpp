@@ -9,9 +9,6 @@ namespace gb {
 
 namespace {
 
-// AddressSpace reports host errno values: translate them for the guest.
-int64_t mem_err(int64_t r) { return r < 0 ? -(int64_t)host_errno((int)-r) : r; }
-
 uint32_t to_prot(uint64_t p) {
   return ((p & LPROT_READ) ? PROT_R : 0) | ((p & LPROT_WRITE) ? PROT_W : 0) | ((p & LPROT_EXEC) ? PROT_X : 0);
 }
@@ -50,14 +47,14 @@ SYS(mmap) {
   const int64_t r = p.mem->map(page_down(addr), len, to_prot(prot), fixed, noreplace, shared, backing,
                                (flags & LMAP_ANONYMOUS) ? 0 : off, name);
   if (r >= 0) p.cpu.stop = true;
-  return mem_err(r);
+  return r;
 }
 
 SYS(munmap) {
   if (a[0] & (PAGE - 1)) return -LX_EINVAL;
   if (a[1] == 0 || a[0] >= kUserTop) return -LX_EINVAL;
   p.cpu.stop = true;
-  return mem_err(p.mem->unmap(a[0], a[1]));
+  return p.mem->unmap(a[0], a[1]);
 }
 
 SYS(mprotect) {
@@ -76,7 +73,7 @@ SYS(mprotect) {
     }
   }
   p.cpu.stop = true;
-  return mem_err(p.mem->protect(addr, len, prot));
+  return p.mem->protect(addr, len, prot);
 }
 
 SYS(mremap) {
@@ -88,7 +85,7 @@ SYS(mremap) {
   if (a[1] == 0) return -LX_EINVAL;  // duplicating a shared mapping is not supported
   if (page_up(a[2]) == 0) return -LX_EINVAL;
   p.cpu.stop = true;
-  return mem_err(p.mem->remap(a[0], a[1], a[2], (flags & LMREMAP_MAYMOVE) != 0, (flags & LMREMAP_FIXED) != 0, a[4]));
+  return p.mem->remap(a[0], a[1], a[2], (flags & LMREMAP_MAYMOVE) != 0, (flags & LMREMAP_FIXED) != 0, a[4]);
 }
 
 SYS(madvise) {
@@ -100,7 +97,7 @@ SYS(madvise) {
       for (uint64_t pg = a[0]; pg < a[0] + page_up(a[1]); pg += PAGE)
         if (!p.mem->vma_at(pg)) return -LX_ENOMEM;
       p.cpu.stop = true;
-      return mem_err(p.mem->advise_dontneed(a[0], a[1]));
+      return p.mem->advise_dontneed(a[0], a[1]);
     case 0: case 1: case 2: case 3: case 9: case 10: case 11: case 12: case 13: case 14: case 15: case 16: case 17:
     case 18: case 19: case 20: case 21: case 22: case 23: case 100: case 101:
       return 0;

@@ -3,10 +3,8 @@
 #include "vm/mem/address_space.h"
 
 #include <algorithm>
-#include <map>
-
-#include <cerrno>
 #include <cstdlib>
+#include <map>
 
 namespace gb {
 
@@ -229,17 +227,17 @@ uint64_t AddressSpace::find_free(uint64_t len, uint64_t hint) {
 
 int64_t AddressSpace::map(uint64_t addr, uint64_t len, uint32_t prot, bool fixed, bool noreplace,
                           bool shared, std::shared_ptr<FileBacking> file, uint64_t off, const std::string& name) {
-  if (len == 0) return -EINVAL;
+  if (len == 0) return -LX_EINVAL;
   len = page_up(len);
-  if (len == 0) return -ENOMEM;
+  if (len == 0) return -LX_ENOMEM;
   if (fixed) {
-    if (addr & (PAGE - 1)) return -EINVAL;
-    if (addr + len < addr || addr + len > (1ull << 47)) return -ENOMEM;
-    if (noreplace && !range_free(addr, addr + len)) return -EEXIST;
+    if (addr & (PAGE - 1)) return -LX_EINVAL;
+    if (addr + len < addr || addr + len > (1ull << 47)) return -LX_ENOMEM;
+    if (noreplace && !range_free(addr, addr + len)) return -LX_EEXIST;
     unmap(addr, len);
   } else {
     addr = find_free(len, page_down(addr));
-    if (!addr) return -ENOMEM;
+    if (!addr) return -LX_ENOMEM;
   }
   Vma v;
   v.start = addr;
@@ -295,9 +293,9 @@ int AddressSpace::sync(uint64_t addr, uint64_t len) {
 }
 
 int AddressSpace::unmap(uint64_t addr, uint64_t len) {
-  if (addr & (PAGE - 1)) return -EINVAL;
+  if (addr & (PAGE - 1)) return -LX_EINVAL;
   len = page_up(len);
-  if (len == 0) return -EINVAL;
+  if (len == 0) return -LX_EINVAL;
   const uint64_t end = addr + len;
   split_at(addr);
   split_at(end);
@@ -313,10 +311,10 @@ int AddressSpace::unmap(uint64_t addr, uint64_t len) {
 }
 
 int AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
-  if (addr & (PAGE - 1)) return -EINVAL;
+  if (addr & (PAGE - 1)) return -LX_EINVAL;
   len = page_up(len);
   const uint64_t end = addr + len;
-  if (!range_mapped(addr, end)) return -ENOMEM;  // every page in the range must be mapped
+  if (!range_mapped(addr, end)) return -LX_ENOMEM;  // every page in the range must be mapped
   split_at(addr);
   split_at(end);
   for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) it->second.prot = prot;
@@ -329,14 +327,14 @@ int AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
 
 int64_t AddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, bool may_move, bool fixed,
                             uint64_t new_addr) {
-  if (old_addr & (PAGE - 1)) return -EINVAL;
+  if (old_addr & (PAGE - 1)) return -LX_EINVAL;
   old_len = page_up(old_len);
   new_len = page_up(new_len);
-  if (new_len == 0) return -EINVAL;
+  if (new_len == 0) return -LX_EINVAL;
   const Vma* v = vma_at(old_addr);
-  if (!v || v->end < old_addr + old_len) return -EFAULT;
+  if (!v || v->end < old_addr + old_len) return -LX_EFAULT;
   if (fixed) {
-    if (!may_move || (new_addr & (PAGE - 1))) return -EINVAL;
+    if (!may_move || (new_addr & (PAGE - 1))) return -LX_EINVAL;
   } else if (new_len <= old_len) {
     if (new_len < old_len) unmap(old_addr + new_len, old_len - new_len);
     return (int64_t)old_addr;
@@ -346,13 +344,13 @@ int64_t AddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_le
     vmas_.find(v->start)->second.end = old_addr + new_len;
     return (int64_t)old_addr;
   }
-  if (!may_move) return -ENOMEM;
+  if (!may_move) return -LX_ENOMEM;
   split_at(old_addr);
   split_at(old_addr + old_len);
   Vma nv = vmas_.at(old_addr);
   if (fixed) unmap(new_addr, new_len);
   else new_addr = find_free(new_len, 0);
-  if (!new_addr) return -ENOMEM;
+  if (!new_addr) return -LX_ENOMEM;
   const uint64_t moved = old_len < new_len ? old_len : new_len;
   // Move the pages.
   std::vector<std::pair<uint64_t, Pte>> pages;
@@ -372,7 +370,7 @@ int64_t AddressSpace::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_le
 }
 
 int AddressSpace::advise_dontneed(uint64_t addr, uint64_t len) {
-  if (addr & (PAGE - 1)) return -EINVAL;
+  if (addr & (PAGE - 1)) return -LX_EINVAL;
   drop_ptes(addr, addr + page_up(len));
   return 0;
 }

@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "vm/base/lxerrno.h"
+
 namespace gb {
 
 constexpr uint64_t PAGE = 4096;
@@ -82,7 +84,7 @@ class FileBacking {
   // MAP_SHARED stores reach the object: write_page is called for dirty pages.
   virtual bool writes_back() const { return false; }
   // Writes the page at file offset `off` back, clipped to the object's size (a mapping
-  // never extends a file). Returns 0 or -errno.
+  // never extends a file). Returns 0 or -errno (Linux's numbers, LX_E*).
   virtual int write_page(uint64_t off, const uint8_t* src) { return 0; }
 };
 
@@ -120,7 +122,7 @@ class AddressSpace {
   // fork(): copy of the VMAs, frames shared copy-on-write.
   std::unique_ptr<AddressSpace> clone_cow();
 
-  // ---- mapping (the syscalls' view; errors are -errno) ---------------------------
+  // ---- mapping (the syscalls' view; errors are -errno, Linux's numbers: LX_E*) ----
   // Returns the address or -errno. hint/fixed follow mmap(2). `file` may be null.
   int64_t map(uint64_t addr, uint64_t len, uint32_t prot, bool fixed, bool noreplace,
               bool shared, std::shared_ptr<FileBacking> file, uint64_t off, const std::string& name);
@@ -129,7 +131,7 @@ class AddressSpace {
   int64_t remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, bool may_move, bool fixed, uint64_t new_addr);
   int advise_dontneed(uint64_t addr, uint64_t len);
   // msync: writes the dirty MAP_SHARED file pages of [addr, addr+len) to their files.
-  // Returns 0 or the first error of FileBacking::write_page (its errno convention).
+  // Returns 0 or the first error of FileBacking::write_page (-LX_E*).
   int sync(uint64_t addr, uint64_t len);
   // Find a free range of `len` bytes at or below mmap_base (top-down, like Linux).
   uint64_t find_free(uint64_t len, uint64_t hint);

@@ -1,5 +1,5 @@
-// vm/linux/abi.cpp — names for the guest ABI's numbers (see abi.h).
-#include "vm/linux/abi.h"
+// vm/base/abi.cpp — names for the guest ABI's numbers (see abi.h).
+#include "vm/base/abi.h"
 
 namespace gb {
 

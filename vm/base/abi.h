@@ -1,4 +1,4 @@
-// vm/linux/abi.h — the x86-64 Linux user ABI as the guest sees it: flag values,
+// vm/base/abi.h — the x86-64 Linux user ABI as the guest sees it: flag values,
 // struct layouts and constants. Independent of the host headers (the wasm build's libc
 // has other values and 32-bit pointers), so every guest-visible struct is spelled out
 // here with fixed-width fields.

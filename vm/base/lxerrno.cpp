@@ -1,5 +1,5 @@
-// vm/linux/lxerrno.cpp — host errno translation and errno names (see lxerrno.h).
-#include "vm/linux/lxerrno.h"
+// vm/base/lxerrno.cpp — host errno translation and errno names (see lxerrno.h).
+#include "vm/base/lxerrno.h"
 
 #include <cerrno>
 
@@ -10,7 +10,7 @@ int host_errno(int e) {
   return e;  // the host is Linux: same numbers
 #else
   switch (e) {
-#include "vm/linux/errno_host.inc"
+#include "vm/base/errno_host.inc"
     default: return LX_EIO;
   }
 #endif
@@ -21,7 +21,7 @@ int neg_host_errno() { return -host_errno(errno); }
 const char* errno_name(int e) {
   switch (e) {
 #define X(n, name, msg) case n: return #name;
-#include "vm/linux/errno_names.inc"
+#include "vm/base/errno_names.inc"
 #undef X
     default: return nullptr;
   }
@@ -30,7 +30,7 @@ const char* errno_name(int e) {
 const char* errno_message(int e) {
   switch (e) {
 #define X(n, name, msg) case n: return msg;
-#include "vm/linux/errno_names.inc"
+#include "vm/base/errno_names.inc"
 #undef X
     default: return "Unknown error";
   }

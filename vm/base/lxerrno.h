@@ -1,4 +1,4 @@
-// vm/linux/lxerrno.h — Linux (guest) errno numbers, independent of the host's.
+// vm/base/lxerrno.h — Linux (guest) errno numbers, independent of the host's.
 //
 // Every engine interface that returns "-errno" (the VFS, file systems, syscalls) uses
 // these numbers, never the host's E* macros: Emscripten's libc numbers errno the WASI
@@ -14,7 +14,7 @@ namespace gb {
 
 enum : int {
 #define X(n, name, msg) LX_##name = n,
-#include "vm/linux/errno_names.inc"
+#include "vm/base/errno_names.inc"
 #undef X
   LX_EWOULDBLOCK = 11,
   LX_EDEADLOCK = 35,

@@ -8,7 +8,7 @@
 namespace gb {
 
 Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
-  Block*& slot = fast_[(rip >> 0) & (kFast - 1)];
+  Block*& slot = fast_[fast_index(rip)];
   if (slot && slot->start == rip) return slot;
   auto it = blocks_.find(rip);
   if (it != blocks_.end()) {
@@ -48,7 +48,7 @@ void BlockCache::invalidate_page(uint64_t page) {
   for (uint64_t start : it->second) {
     auto b = blocks_.find(start);
     if (b == blocks_.end()) continue;
-    Block*& slot = fast_[start & (kFast - 1)];
+    Block*& slot = fast_[fast_index(start)];
     if (slot == b->second.get()) slot = nullptr;
     graveyard_.push_back(std::move(b->second));
     blocks_.erase(b);

@@ -42,10 +42,12 @@ class BlockCache {
  private:
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
-  static constexpr int kFast = 4096;
+  // A direct-mapped front of blocks_, indexed by a multiplicative (Fibonacci) hash of
+  // the whole rip: blocks at the same offset of different pages do not evict each other.
+  static constexpr int kFastBits = 12, kFast = 1 << kFastBits;
+  static size_t fast_index(uint64_t rip) { return (size_t)((rip * 0x9e3779b97f4a7c15ull) >> (64 - kFastBits)); }
   Block* fast_[kFast] = {};
   std::vector<std::unique_ptr<Block>> graveyard_;  // dropped while possibly executing
-  friend struct RunLoop;
  public:
   void collect_garbage() { graveyard_.clear(); }
 };

@@ -211,4 +211,17 @@ TEST_CASE("machines: two kernels in one process share nothing") {
   REQUIRE(done[1]);
   CHECK(a.k->init_status == 0);
   CHECK(b.k->init_status == 0);
+
+  // Each machine counted its own run (vm/base/counters.inc): the same program, the same
+  // syscalls and execs, and each had its own page faults.
+  CHECK(a.k->counters.execs == 1);
+  CHECK(b.k->counters.execs == 1);
+  CHECK(a.k->counters.syscalls == 14);  // the program's 14 syscall instructions, each once
+  CHECK(b.k->counters.syscalls == 14);
+  CHECK(a.k->counters.page_faults > 0);
+  CHECK(b.k->counters.page_faults > 0);
+  CHECK(a.k->counters.instructions >= 60);
+  size_t n = 0;
+  a.k->counters.each([&](const char* label, uint64_t) { CHECK(label[0] != 0); n++; });
+  CHECK(n >= 9);
 }

@@ -34,7 +34,7 @@ Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
     if (form & (F_BRANCH | F_STOP)) break;
   }
   b->end = pc;
-  blocks_decoded++;
+  if (counters) counters->blocks_decoded++;
   Block* raw = b.get();
   for (uint64_t page = page_down(rip); page < pc; page += PAGE) by_page_[page].push_back(rip);
   blocks_[rip] = std::move(b);
@@ -52,7 +52,7 @@ void BlockCache::invalidate_page(uint64_t page) {
     if (slot == b->second.get()) slot = nullptr;
     graveyard_.push_back(std::move(b->second));
     blocks_.erase(b);
-    invalidations++;
+    if (counters) counters->block_invalidations++;
   }
   by_page_.erase(it);
 }

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "vm/base/counters.h"
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/optable.h"
 
@@ -37,8 +38,7 @@ class BlockCache {
   Block* get(AddressSpace& mem, uint64_t rip);  // decodes on miss; may throw GuestFault
   void invalidate_page(uint64_t page);
   void clear();
-  uint64_t blocks_decoded = 0;
-  uint64_t invalidations = 0;
+  Counters* counters = nullptr;  // the machine's (blocks decoded, invalidations); none: not counted
  private:
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;

@@ -21,6 +21,7 @@ Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o)
     : phys(std::make_shared<PhysMem>()), devpts(std::make_unique<Devpts>(waits)),
       sockets(std::make_unique<SocketRegistry>(anon)), opts(std::move(o)), vfs(std::move(rootfs)) {
   boot_mono_ns = trace_now_ns();
+  phys->counters = &counters;
   tty_host_ = make_kernel_tty_host(*this);
   devpts->host = tty_host_.get();
 }
@@ -101,6 +102,7 @@ constexpr uint64_t kInf = ~0ull;
 }  // namespace
 
 Mm::Mm(std::unique_ptr<AddressSpace> a) : as(std::move(a)) {
+  bc.counters = as->phys().counters;
   as->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
 }
 
@@ -240,6 +242,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   if (!sp) { err = path + ": argument list too long"; return -LX_E2BIG; }
 
   // Point of no return: the new image replaces the old one.
+  k.counters.execs++;
   retired_mm_ = std::move(mm);
   mm = std::make_shared<Mm>(std::move(nm));
   mem = mm->as.get();

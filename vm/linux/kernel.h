@@ -118,6 +118,7 @@ class Kernel {
   // Nothing mutable of the engine lives outside a Kernel, so machines can run side by
   // side in one process (tests/unit/test_machines.cpp). Declared first: destroyed
   // last, after the tasks and mounts that refer to them.
+  Counters counters;                        // vm/base/counters.inc; --stats, the trace
   std::shared_ptr<PhysMem> phys;            // frames + MAP_SHARED cache of every address space
   Waits waits;                              // wait generation; a parking call's notes (file.h)
   AnonFs anon{waits};                       // pipes, sockets, eventfds, host stdio
@@ -149,7 +150,6 @@ class Kernel {
   bool idle_wait(uint64_t wake_at_ns);
   Process* init = nullptr;
   int init_status = -1;  // init's wait status once it exited
-  uint64_t icount_total = 0;  // instructions run by all tasks
   uint64_t slice_start_ns = 0;  // when the running task's slice began (CPU clocks)
   // CPU time of a task / its process including the slice running now.
   uint64_t task_cpu_ns(const Process& p) const;

@@ -86,6 +86,7 @@ Process::Process(Kernel& kern, Process& par, uint64_t fl, int new_tid)
   memcpy(rlim, par.rlim, sizeof rlim);
   icount_base = cpu.icount;
   start_ns = trace_now_ns();
+  k.counters.tasks_created++;
   k.procs.push_back(this);
 }
 
@@ -226,7 +227,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     t->cpu_ns += dt;
     t->tg->cpu_ns += dt;
     charge_itimers(*t, dt);
-    icount_total += t->cpu.icount - before;
+    counters.instructions += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Process::State::Runnable && !t->exited) t->deliver_signals();
     t->flush_exit_event();

@@ -363,6 +363,7 @@ bool Process::setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act
   if (!(act.flags & LSA_NODEFER)) sigmask |= bit(sig);
   sigmask &= ~kUnblockable;
   cpu.stop = true;
+  k.counters.signal_frames++;
   return true;
 }
 

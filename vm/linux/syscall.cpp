@@ -72,7 +72,7 @@ void Process::syscall(Cpu& c) {
   const SyscallDef* d = SyscallTable::get().find(nr);
   regs_replaced = false;
   int64_t ret;
-  if (!restarting) nsyscalls++;
+  if (!restarting) { nsyscalls++; k.counters.syscalls++; }
   if (!d) {
     const char* n = SyscallTable::name(nr);
     if (k.log_once("syscall:" + std::to_string(nr)))

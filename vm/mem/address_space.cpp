@@ -405,6 +405,7 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
       }
     }
     if (!f) {
+      if (phys_->counters) phys_->counters->page_faults++;
       f = phys_->frames.alloc_zero();
       if (v->file && v->file->read_page(off, f->data, phys_->shared) <= 0) {
         phys_->frames.unref(f);
@@ -427,6 +428,7 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     const Vma* v = vma_at(page);
     if (v->shared_file()) p->frame->dirty = true;
     if (p->frame->refs > 1 && !v->shared) {
+      if (phys_->counters) phys_->counters->cow_copies++;
       Frame* copy = phys_->frames.alloc_copy(p->frame);
       phys_->frames.unref(p->frame);
       p->frame = copy;

@@ -33,6 +33,8 @@
 #include <string>
 #include <vector>
 
+#include "vm/base/counters.h"
+
 namespace gb {
 
 constexpr uint64_t PAGE = 4096;
@@ -166,6 +168,7 @@ class SharedPageCache {
 struct PhysMem {
   FramePool frames;
   SharedPageCache shared{frames};
+  Counters* counters = nullptr;  // the machine's (page faults, COW copies); none: not counted
 };
 
 // Called when a page holding decoded code is written or unmapped.

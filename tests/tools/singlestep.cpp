@@ -149,7 +149,7 @@ void fpu_from_engine(const Cpu& c, user_fpregs_struct& f) {
 void regs_to_engine(const user_regs_struct& r, Cpu& c) {
   for (int i = 0; i < 16; i++) c.r[i] = nreg(r, i);
   c.rip = r.rip;
-  c.set_rflags(r.eflags & ~(uint64_t)gb::F_TF);
+  c.set_rflags(r.eflags & ~(uint64_t)gb::FL_TF);
   c.fs_base = r.fs_base;
   c.gs_base = r.gs_base;
 }
@@ -357,7 +357,7 @@ class Lockstep {
                eng.cpu.rip);
       d += line;
     }
-    const uint64_t mask = (gb::F_ARITH & ~(uint64_t)undef) | gb::F_DF;
+    const uint64_t mask = (gb::FL_ARITH & ~(uint64_t)undef) | gb::FL_DF;
     const uint64_t ef = eng.cpu.get_rflags();
     if ((r.eflags & mask) != (ef & mask)) {
       snprintf(line, sizeof line, "  %-7s native %016llx  engine %016" PRIx64 "  (compared bits %#" PRIx64 ": %s)\n",
@@ -381,8 +381,8 @@ class Lockstep {
 
   static std::string flag_diff(uint64_t n, uint64_t e) {
     static const struct { uint64_t bit; const char* name; } f[] = {
-        {gb::F_CF, "CF"}, {gb::F_PF, "PF"}, {gb::F_AF, "AF"}, {gb::F_ZF, "ZF"},
-        {gb::F_SF, "SF"}, {gb::F_OF, "OF"}, {gb::F_DF, "DF"}};
+        {gb::FL_CF, "CF"}, {gb::FL_PF, "PF"}, {gb::FL_AF, "AF"}, {gb::FL_ZF, "ZF"},
+        {gb::FL_SF, "SF"}, {gb::FL_OF, "OF"}, {gb::FL_DF, "DF"}};
     std::string s;
     for (auto& x : f)
       if ((n ^ e) & x.bit) s += std::string(s.empty() ? "" : " ") + x.name + (n & x.bit ? "=1/0" : "=0/1");
@@ -538,7 +538,7 @@ class Lockstep {
     const bool rep_bsf = at.row && at.row->map == gb::M0F && at.row->opc == 0xbc && at.bytes[0] == 0xf3;
     bool bsf_zero_src = false;
     if (rep_bsf) {
-      undef = gb::F_ARITH;
+      undef = gb::FL_ARITH;
       try {
         bsf_zero_src = (at.in.has_mem() ? 1 : eng.cpu.getr(at.in.rm, at.in.osz, at.in.rex)) == 0;
         if (at.in.has_mem()) {
@@ -588,8 +588,8 @@ class Lockstep {
     if (sig == 0 && at.row && at.row->map == gb::M1 && at.row->opc == 0x9c) {
       uint64_t v = 0;
       const int sz = at.in.osz == 2 ? 2 : 8;
-      if (nat.read(nat.regs.rsp, &v, sz) && (v & gb::F_TF)) {
-        v &= ~(uint64_t)gb::F_TF;
+      if (nat.read(nat.regs.rsp, &v, sz) && (v & gb::FL_TF)) {
+        v &= ~(uint64_t)gb::FL_TF;
         nat.write(nat.regs.rsp, &v, sz);
       }
     }
@@ -1006,7 +1006,7 @@ class RandomMode : public Lockstep {
       c.r[gen.res_index] = gen.index_val;
       c.r[gb::RSP] = L::STACK_MID - gen.below(64);
       c.rip = L::CODE;
-      c.set_rflags(0x202 | (gen.rnd() & (gb::F_ARITH | gb::F_DF)));
+      c.set_rflags(0x202 | (gen.rnd() & (gb::FL_ARITH | gb::FL_DF)));
       for (int i = 0; i < 16; i++) {
         for (int q = 0; q < 2; q++) c.xmm[i].q[q] = gen.value();
       }

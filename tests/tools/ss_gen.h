@@ -560,7 +560,7 @@ class Gen {
       mov_r32_imm(pro, gb::RDI, (uint32_t)(Layout::MEM_LO + 512 + below(20 * 1024)));
     }
     if (m == "popf") {
-      push_imm32(pro, (uint32_t)((rnd() & (gb::F_ARITH | gb::F_DF)) | 2));
+      push_imm32(pro, (uint32_t)((rnd() & (gb::FL_ARITH | gb::FL_DF)) | 2));
     }
     if (is_frame) {
       pro.insert(pro.end(), {0x48, 0x89, 0xe5});  // mov %rsp,%rbp

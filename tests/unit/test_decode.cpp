@@ -228,7 +228,7 @@ TEST_CASE("decode: every row's handler is reachable and texts are set") {
     CHECK((t[k].fn != nullptr));
     CHECK(t[k].text != nullptr);
     CHECK(t[k].map <= M3A);
-    CHECK((t[k].undef & ~(uint16_t)F_ARITH) == 0);
+    CHECK((t[k].undef & ~(uint16_t)FL_ARITH) == 0);
   }
 }
 

@@ -123,7 +123,7 @@ struct Engine {
     o.flags = cpu.get_rflags();
     Insn in;
     decode(as, slot(op, s), in);
-    o.undef = in.row != 0xffff ? op_table()[in.row].undef : F_ARITH;
+    o.undef = in.row != 0xffff ? op_table()[in.row].undef : FL_ARITH;
     return o;
   }
 };
@@ -150,12 +150,12 @@ std::vector<Case> edge_cases() {
 
 // Packs CF PF AF ZF SF OF into 6 bits.
 unsigned pack(uint64_t f) {
-  return (f & F_CF ? 1 : 0) | (f & F_PF ? 2 : 0) | (f & F_AF ? 4 : 0) | (f & F_ZF ? 8 : 0) | (f & F_SF ? 16 : 0) |
-         (f & F_OF ? 32 : 0);
+  return (f & FL_CF ? 1 : 0) | (f & FL_PF ? 2 : 0) | (f & FL_AF ? 4 : 0) | (f & FL_ZF ? 8 : 0) | (f & FL_SF ? 16 : 0) |
+         (f & FL_OF ? 32 : 0);
 }
 uint64_t unpack(unsigned p) {
-  return (p & 1 ? F_CF : 0) | (p & 2 ? F_PF : 0) | (p & 4 ? F_AF : 0) | (p & 8 ? F_ZF : 0) | (p & 16 ? F_SF : 0) |
-         (p & 32 ? F_OF : 0);
+  return (p & 1 ? FL_CF : 0) | (p & 2 ? FL_PF : 0) | (p & 4 ? FL_AF : 0) | (p & 8 ? FL_ZF : 0) | (p & 16 ? FL_SF : 0) |
+         (p & 32 ? FL_OF : 0);
 }
 
 // Host flags for edge_cases(), in order, two hex digits (pack()) per case.
@@ -306,19 +306,19 @@ TEST_CASE("flags: edge cases against the table of host results") {
   int bad = 0;
   for (size_t k = 0; k < cases.size(); k++) {
     const Case& c = cases[k];
-    const uint64_t fin = 0x202 | (c.cin ? F_CF : 0);
+    const uint64_t fin = 0x202 | (c.cin ? FL_CF : 0);
     const Engine::Out o = e.exec(c.op, c.s, c.a, c.b, fin);
     const uint64_t want = unpack((unsigned)strtoul(table.substr(2 * k, 2).c_str(), nullptr, 16));
-    const uint64_t mask = F_ARITH & ~o.undef;
+    const uint64_t mask = FL_ARITH & ~o.undef;
     const bool ok = o.ok && o.res == model_result(c.op, kSizes[c.s], c.a, c.b, c.cin) &&
-                    (o.flags & mask) == (want & mask) && (o.flags & ~F_ARITH) == 0x202;
+                    (o.flags & mask) == (want & mask) && (o.flags & ~FL_ARITH) == 0x202;
     if (!ok && bad++ < 20) {
       const std::string d = describe(c, fin);
       INFO(d);
       CHECK(o.res == model_result(c.op, kSizes[c.s], c.a, c.b, c.cin));
       CHECK(o.ok);
       CHECK((o.flags & mask) == (want & mask));
-      CHECK((o.flags & ~F_ARITH) == 0x202);
+      CHECK((o.flags & ~FL_ARITH) == 0x202);
     }
   }
   CHECK(bad == 0);
@@ -333,11 +333,11 @@ TEST_CASE("flags: the table matches this host") {
   int bad = 0;
   for (size_t k = 0; k < cases.size(); k++) {
     const Case& c = cases[k];
-    const uint64_t fin = 0x202 | (c.cin ? F_CF : 0);
+    const uint64_t fin = 0x202 | (c.cin ? FL_CF : 0);
     uint64_t res;
     const uint64_t hf = host_exec(c.op, kSizes[c.s], c.a, c.b, fin, res);
     const uint64_t want = unpack((unsigned)strtoul(table.substr(2 * k, 2).c_str(), nullptr, 16));
-    const uint64_t mask = F_ARITH & ~e.exec(c.op, c.s, c.a, c.b, fin).undef;
+    const uint64_t mask = FL_ARITH & ~e.exec(c.op, c.s, c.a, c.b, fin).undef;
     if ((hf & mask) != (want & mask)) bad++;
   }
   CHECK(bad == 0);
@@ -366,11 +366,11 @@ TEST_CASE("flags: engine against the host CPU, edge and random values") {
   for (const Case& c : cases) {
     // Input flags: random arithmetic bits (they must be overwritten, or kept where defined
     // so: CF for inc/dec), CF = cin.
-    const uint64_t fin = 0x202 | ((rng() & F_ARITH) & ~F_CF) | (c.cin ? F_CF : 0);
+    const uint64_t fin = 0x202 | ((rng() & FL_ARITH) & ~FL_CF) | (c.cin ? FL_CF : 0);
     uint64_t hres;
     const uint64_t hf = host_exec(c.op, kSizes[c.s], c.a, c.b, fin, hres);
     const Engine::Out o = e.exec(c.op, c.s, c.a, c.b, fin);
-    const uint64_t mask = (F_ARITH & ~o.undef) | F_DF | 0x202;
+    const uint64_t mask = (FL_ARITH & ~o.undef) | FL_DF | 0x202;
     const bool ok = o.ok && o.res == hres && (o.flags & mask) == (hf & mask);
     if (!ok && bad++ < 20) {
       const std::string d = describe(c, fin);
@@ -391,7 +391,7 @@ TEST_CASE("flags: print table") {
   for (const Case& c : cases) {
     uint64_t res;
     char h[3];
-    snprintf(h, sizeof h, "%02x", pack(host_exec(c.op, kSizes[c.s], c.a, c.b, 0x202 | (c.cin ? F_CF : 0), res)));
+    snprintf(h, sizeof h, "%02x", pack(host_exec(c.op, kSizes[c.s], c.a, c.b, 0x202 | (c.cin ? FL_CF : 0), res)));
     line += h;
     if (line.size() == 96) { printf("    \"%s\"\n", line.c_str()); line.clear(); }
   }
@@ -406,9 +406,9 @@ TEST_CASE("flags: condition codes agree with the materialised flags") {
   for (int n = 0; n < 20000; n++) {
     const int op = (int)(rng() % NOPS), s = (int)(rng() % 4);
     const uint64_t a = rng() >> (rng() % 64), b = rng() >> (rng() % 64);
-    e.exec(op, s, a, b, 0x202 | (rng() & F_CF));
+    e.exec(op, s, a, b, 0x202 | (rng() & FL_CF));
     const uint64_t f = e.cpu.get_rflags();
-    const bool CF = f & F_CF, ZF = f & F_ZF, SF = f & F_SF, OF = f & F_OF, PF = f & F_PF;
+    const bool CF = f & FL_CF, ZF = f & FL_ZF, SF = f & FL_SF, OF = f & FL_OF, PF = f & FL_PF;
     const bool want[8] = {OF, CF, ZF, CF || ZF, SF, PF, SF != OF, ZF || (SF != OF)};
     for (int cc = 0; cc < 16; cc++) {
       if (e.cpu.cond(cc) != (want[cc >> 1] != (cc & 1))) {

@@ -39,7 +39,7 @@ template <class F> GuestFault fault_of(F f) {
 class MemFile : public FileBacking {
  public:
   std::vector<uint8_t> data;
-  int64_t read_page(uint64_t off, uint8_t* dst) override {
+  int64_t read_page(uint64_t off, uint8_t* dst, SharedPageCache&) override {
     if (off >= data.size()) return 0;
     const uint64_t n = std::min<uint64_t>(PAGE, data.size() - off);
     memcpy(dst, data.data() + off, n);
@@ -297,21 +297,21 @@ TEST_CASE("mem: brk") {
 }
 
 TEST_CASE("mem: copy-on-write clone") {
-  const uint64_t before = FramePool::get().in_use();
+  auto phys = std::make_shared<PhysMem>();
   {
-    AddressSpace parent;
+    AddressSpace parent(phys);
     REQUIRE(map_fixed(parent, A, 2 * PAGE, RW) > 0);
     parent.write<uint64_t>(A, 1);
     parent.write<uint64_t>(A + PAGE, 2);
-    const uint64_t used = FramePool::get().in_use();
+    const uint64_t used = phys->frames.in_use();
 
     std::unique_ptr<AddressSpace> child = parent.clone_cow();
-    CHECK(FramePool::get().in_use() == used);  // nothing copied yet
+    CHECK(phys->frames.in_use() == used);  // nothing copied yet
     CHECK(child->read<uint64_t>(A) == 1);
     CHECK(child->read<uint64_t>(A + PAGE) == 2);
 
     parent.write<uint64_t>(A, 10);  // the parent's write breaks sharing for that page only
-    CHECK(FramePool::get().in_use() == used + 1);
+    CHECK(phys->frames.in_use() == used + 1);
     CHECK(child->read<uint64_t>(A) == 1);
     CHECK(parent.read<uint64_t>(A) == 10);
 
@@ -335,7 +335,7 @@ TEST_CASE("mem: copy-on-write clone") {
     parent.write<uint64_t>(A + 8, 123);
     CHECK(c2->read<uint64_t>(A + 8) == 0);
   }
-  CHECK(FramePool::get().in_use() == before);  // every frame returned
+  CHECK(phys->frames.in_use() == 0);  // every frame returned
 }
 
 TEST_CASE("mem: file-backed private mappings") {
@@ -412,6 +412,8 @@ class StopHost : public CpuHost {
 TEST_CASE("mem: self-modifying code is re-decoded by the interpreter") {
   AddressSpace as;
   BlockCache bc;
+  Counters counted;
+  bc.counters = &counted;
   as.set_code_watcher([&](uint64_t page) { bc.invalidate_page(page); });
   REQUIRE(map_fixed(as, A, PAGE, RWX) > 0);
   // mov $1,%eax ; jmp .   (b8 01 00 00 00 eb fe)
@@ -426,7 +428,7 @@ TEST_CASE("mem: self-modifying code is re-decoded by the interpreter") {
   CHECK(cpu.r[RAX] == 1);
   // The guest patches the immediate (as a JIT or the dynamic linker would).
   as.write<uint8_t>(A + 1, 2);
-  CHECK(bc.invalidations >= 1);
+  CHECK(counted.block_invalidations >= 1);
   cpu.rip = A;
   CHECK(run(cpu, bc, 2).kind == CpuException::NONE);
   CHECK(cpu.r[RAX] == 2);

@@ -10,9 +10,17 @@ using namespace gb;
 
 namespace {
 
+// The machine state these sockets belong to (a Kernel owns one of each).
+SocketRegistry& reg() {
+  static Waits waits;
+  static AnonFs anon(waits);
+  static SocketRegistry r(anon);
+  return r;
+}
+
 std::shared_ptr<Socket> make(int domain, int type) {
   std::shared_ptr<Socket> s;
-  REQUIRE(socket_create(domain, type, 0, SockCred{1, 0, 0}, s) == 0);
+  REQUIRE(socket_create(reg(), domain, type, 0, SockCred{1, 0, 0}, s) == 0);
   s->on_open(LO_RDWR);  // as an open file description would
   return s;
 }
@@ -44,7 +52,7 @@ TEST_CASE("socket: only loopback is reachable") {
 
 TEST_CASE("socket: blocking answers and close rules") {
   std::shared_ptr<Socket> a, b;
-  REQUIRE(socket_pair(LAF_UNIX, LSOCK_STREAM, 0, SockCred{1, 0, 0}, a, b) == 0);
+  REQUIRE(socket_pair(reg(), LAF_UNIX, LSOCK_STREAM, 0, SockCred{1, 0, 0}, a, b) == 0);
   a->on_open(LO_RDWR);
   b->on_open(LO_RDWR);
   RecvResult r;

@@ -131,7 +131,7 @@ struct Engine {
     for (int k = 0; k < 16; k++) c.r[k] = s.r[k];
     c.r[RSI] = DATA + s.r[RSI];
     c.r[RDI] = DATA + s.r[RDI];
-    c.set_flags(F_ARITH, s.flags);
+    c.set_flags(FL_ARITH, s.flags);
     c.mxcsr = s.mxcsr;
     as.write_bytes(DATA, s.mem, BUF);
   }
@@ -141,7 +141,7 @@ struct Engine {
     for (int k = 0; k < 16; k++) s.r[k] = c.r[k];
     s.r[RSI] -= DATA;
     s.r[RDI] -= DATA;
-    s.flags = c.get_rflags() & F_ARITH;
+    s.flags = c.get_rflags() & FL_ARITH;
     s.mxcsr = c.mxcsr;
     as.read_bytes(DATA, s.mem, BUF);
     return s;
@@ -281,7 +281,7 @@ struct Host {
     for (int k = 0; k < 16; k++) o.gpr[k] = in.r[k];
     o.gpr[RSI] = (uint64_t)buf + in.r[RSI];
     o.gpr[RDI] = (uint64_t)buf + in.r[RDI];
-    o.rflags = 0x202 | (in.flags & F_ARITH);
+    o.rflags = 0x202 | (in.flags & FL_ARITH);
     o.mxcsr = in.mxcsr;
     memcpy(buf, in.mem, BUF);
     gb_sse_oracle_run(&o, code);
@@ -290,7 +290,7 @@ struct Host {
     for (int k = 0; k < 16; k++) s.r[k] = o.gpr[k];
     s.r[RSI] -= (uint64_t)buf;
     s.r[RDI] -= (uint64_t)buf;
-    s.flags = o.rflags & F_ARITH;
+    s.flags = o.rflags & FL_ARITH;
     s.mxcsr = o.mxcsr;
     memcpy(s.mem, buf, BUF);
     return s;
@@ -467,7 +467,7 @@ St rand_state(Rng& r, Kind k) {
   s.r[RSP] = 0;
   s.r[RSI] = 0;
   s.r[RDI] = 128;
-  s.flags = r.u64() & F_ARITH;
+  s.flags = r.u64() & FL_ARITH;
   s.mxcsr = rand_mxcsr(r);
   for (int x = 0; x < BUF; x += 8) {
     const uint64_t q = rand_q(r, k);
@@ -774,7 +774,7 @@ Scalar run_scalar(int pfx, int opc, uint64_t a, uint64_t b, uint32_t mxcsr, int 
   s.oc = e.exec(enc(pfx, opc, 1, 2, false, 0, imm, w));
   s.res = e.c.xmm[1].q[0];
   s.mxcsr = e.c.mxcsr;
-  s.flags = e.c.get_rflags() & F_ARITH;
+  s.flags = e.c.get_rflags() & FL_ARITH;
   if (s.oc == OK) CHECK(e.c.xmm[1].q[1] == 0x1111111122222222ull);  // scalar forms keep the upper lanes
   return s;
 }
@@ -1198,20 +1198,20 @@ TEST_CASE("sse value table: compares and comis flags") {
   }
   // comisd / ucomisd.
   auto s = run_scalar(0x66, 0x2f, f64(1), f64(2), RN);
-  CHECK(s.flags == F_CF);
+  CHECK(s.flags == FL_CF);
   s = run_scalar(0x66, 0x2f, f64(2), f64(2), RN);
-  CHECK(s.flags == F_ZF);
+  CHECK(s.flags == FL_ZF);
   s = run_scalar(0x66, 0x2f, f64(3), f64(2), RN);
   CHECK(s.flags == 0);
   s = run_scalar(0x66, 0x2e, QN, f64(2), RN);
-  CHECK(s.flags == (F_ZF | F_PF | F_CF));
+  CHECK(s.flags == (FL_ZF | FL_PF | FL_CF));
   CHECK(s.mxcsr == RN);  // ucomisd: a QNaN does not signal
   s = run_scalar(0x66, 0x2f, QN, f64(2), RN);
   CHECK(s.mxcsr == (RN | 1));  // comisd does
   s = run_scalar(0x66, 0x2e, SN, f64(2), RN);
   CHECK(s.mxcsr == (RN | 1));
   s = run_scalar(0, 0x2e, f32(-0.0f), f32(0.0f), RN);  // ucomiss -0 == +0
-  CHECK(s.flags == F_ZF);
+  CHECK(s.flags == FL_ZF);
 }
 
 TEST_CASE("sse value table: integer SIMD and shuffles") {

@@ -58,11 +58,18 @@ struct FakeHost : TtyHost {
   }
 };
 
+// The machine state these tests' ttys belong to (a Kernel owns one of each).
+Devpts& pts() {
+  static Waits waits;
+  static Devpts d(waits);
+  return d;
+}
+
 // Installs a FakeHost for one test.
 struct HostScope {
   FakeHost h;
-  HostScope() { set_tty_host(&h); }
-  ~HostScope() { set_tty_host(nullptr); }
+  HostScope() { pts().host = &h; }
+  ~HostScope() { pts().host = nullptr; }
 };
 
 // A console-like pair with its slave opened (as guest fds 0/1/2 would be).
@@ -70,7 +77,7 @@ struct Pair {
   std::shared_ptr<Tty> t;
   InodeRef slave;
   explicit Pair(bool open_slave = true) {
-    t = Tty::create();
+    t = Tty::create(pts());
     slave = t->slave_node();
     if (open_slave) REQUIRE(slave->on_open(LO_RDWR | LO_NOCTTY) == 0);
   }
@@ -492,7 +499,7 @@ TEST_CASE("tty: hangup") {
   SUBCASE("slave closes: master reads the rest, then EIO") {
     Pair p;
     Mem m;
-    InodeRef master = ptmx_node(nullptr, 2);
+    InodeRef master = ptmx_node(pts(), nullptr, 2);
     REQUIRE(master->on_open(LO_RDWR) == 0);
     auto t = tty_of(master);
     REQUIRE(t.get() != nullptr);
@@ -515,7 +522,7 @@ TEST_CASE("tty: hangup") {
 
 TEST_CASE("tty: /dev/ptmx pairs") {
   Mem m;
-  InodeRef a = ptmx_node(nullptr, 2), b = ptmx_node(nullptr, 2);
+  InodeRef a = ptmx_node(pts(), nullptr, 2), b = ptmx_node(pts(), nullptr, 2);
   REQUIRE(a->on_open(LO_RDWR) == 0);
   REQUIRE(b->on_open(LO_RDWR) == 0);
   CHECK(a->ioctl(LT_TIOCGPTN, Mem::kBase, m.as) == 0);
@@ -527,7 +534,7 @@ TEST_CASE("tty: /dev/ptmx pairs") {
   CHECK(m.get<int32_t>() == 1);
   auto names = [] {
     std::set<std::string> s;
-    for (auto& e : pts_list()) s.insert(e.first);
+    for (auto& e : pts_list(pts())) s.insert(e.first);
     return s;
   };
   CHECK(names().count(std::to_string(na)) == 1);
@@ -556,7 +563,7 @@ TEST_CASE("tty: /dev/ptmx pairs") {
 }
 
 TEST_CASE("tty: console") {
-  auto t = open_console(30, 100);
+  auto t = open_console(pts(), 30, 100);
   CHECK(t->winsize().ws_col == 100);
   CHECK((t->termios().c_iflag & LT_IUTF8));
   InodeRef s = t->slave_node();

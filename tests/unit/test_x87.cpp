@@ -591,7 +591,7 @@ TEST_CASE("x87: compares, condition codes and flags") {
   Vm vm;
   const uint16_t C0 = FSW_C0, C2 = FSW_C2, C3 = FSW_C3;
   struct { double a, b; uint16_t cc; uint64_t fl; } k[] = {
-      {2, 1, 0, 0}, {1, 2, C0, F_CF}, {1, 1, C3, F_ZF}, {NAN, 1, C3 | C2 | C0, F_ZF | F_PF | F_CF}, {-0.0, 0.0, C3, F_ZF}};
+      {2, 1, 0, 0}, {1, 2, C0, FL_CF}, {1, 1, C3, FL_ZF}, {NAN, 1, C3 | C2 | C0, FL_ZF | FL_PF | FL_CF}, {-0.0, 0.0, C3, FL_ZF}};
   for (auto t : k) {
     CAPTURE(t.a);
     CAPTURE(t.b);
@@ -616,10 +616,10 @@ TEST_CASE("x87: compares, condition codes and flags") {
       vm.exec({0xdb, 0xe3});
       vm.fld(t.b);
       vm.fld(t.a);
-      vm.c.set_rflags(0x202 | F_OF | F_SF | F_AF | F_ZF | F_CF | F_PF);
+      vm.c.set_rflags(0x202 | FL_OF | FL_SF | FL_AF | FL_ZF | FL_CF | FL_PF);
       vm.exec({iforms[f][0], iforms[f][1]});
       CAPTURE(f);
-      CHECK((vm.c.get_rflags() & F_ARITH) == t.fl);
+      CHECK((vm.c.get_rflags() & FL_ARITH) == t.fl);
       CHECK(vm.depth() == 2 - (f >= 2));
       CHECK(((vm.sw() & FSW_IE) != 0) == (std::isnan(t.a) && (f & 1) == 0));
     }
@@ -665,7 +665,7 @@ TEST_CASE("x87: compares, condition codes and flags") {
   const struct { uint8_t op, modrm; int cc4; } cm[] = {{0xda, 0xc1, 2}, {0xda, 0xc9, 4}, {0xda, 0xd1, 6}, {0xda, 0xd9, 10},
                                                       {0xdb, 0xc1, 3}, {0xdb, 0xc9, 5}, {0xdb, 0xd1, 7}, {0xdb, 0xd9, 11}};
   for (auto t : cm) {
-    for (uint64_t fl : {(uint64_t)0, (uint64_t)F_CF, (uint64_t)F_ZF, (uint64_t)F_PF, (uint64_t)(F_CF | F_ZF | F_PF)}) {
+    for (uint64_t fl : {(uint64_t)0, (uint64_t)FL_CF, (uint64_t)FL_ZF, (uint64_t)FL_PF, (uint64_t)(FL_CF | FL_ZF | FL_PF)}) {
       vm.exec({0xdb, 0xe3});
       vm.fld(7.0);
       vm.fld(1.0);

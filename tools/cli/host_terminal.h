@@ -25,7 +25,7 @@
 //     if (console) { term.pump_input(*console); term.sync_winsize(*console); term.pump_output(*console); }
 //     if (first process tree is gone) break;
 //     if (r.state == idle) wait on poll(term.poll_fds() + the kernel's host fds, timeout from
-//       r.wake_at_ns), then pump again (pump_input calls wake_waiters() through the tty).
+//       r.wake_at_ns), then pump again (pump_input wakes the machine's waiters through the tty).
 //     if (console && term.input_eof()) console->close_master();   // host terminal went away
 //   }
 //   if (console) { term.pump_output(*console); console->close_master(); }

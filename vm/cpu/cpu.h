@@ -28,11 +28,12 @@ struct Insn;
 
 enum Reg : uint8_t { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 
+// rflags bits (FL_*; the opcode table's form flags are optable.h's F_*).
 enum Flag : uint64_t {
-  F_CF = 1u << 0, F_PF = 1u << 2, F_AF = 1u << 4, F_ZF = 1u << 6, F_SF = 1u << 7,
-  F_TF = 1u << 8, F_IF = 1u << 9, F_DF = 1u << 10, F_OF = 1u << 11, F_AC = 1u << 18, F_ID = 1u << 21,
+  FL_CF = 1u << 0, FL_PF = 1u << 2, FL_AF = 1u << 4, FL_ZF = 1u << 6, FL_SF = 1u << 7,
+  FL_TF = 1u << 8, FL_IF = 1u << 9, FL_DF = 1u << 10, FL_OF = 1u << 11, FL_AC = 1u << 18, FL_ID = 1u << 21,
 };
-constexpr uint64_t F_ARITH = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF;
+constexpr uint64_t FL_ARITH = FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF;
 
 // Which operation produced the current arithmetic flags.
 enum CcOp : uint8_t {
@@ -115,7 +116,7 @@ class Cpu {
   bool zf() const;
   bool sf() const;
   bool of() const;
-  bool df() const { return rflags & F_DF; }
+  bool df() const { return rflags & FL_DF; }
   bool cond(int cc4) const;  // the 16 x86 condition codes (o no b ae e ne be a s ns p np l ge le g)
   uint64_t get_rflags() const;
   void set_rflags(uint64_t v);  // writes the user-modifiable bits

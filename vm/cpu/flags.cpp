@@ -14,7 +14,7 @@ namespace gb {
 bool Cpu::cf() const {
   const uint64_t m = size_mask(cc.size);
   switch (cc.op) {
-    case CC_NONE: return rflags & F_CF;
+    case CC_NONE: return rflags & FL_CF;
     case CC_ADD: return (cc.res & m) < (cc.dst & m);
     case CC_ADC: return cc.cin ? (cc.res & m) <= (cc.dst & m) : (cc.res & m) < (cc.dst & m);
     case CC_SUB: return (cc.dst & m) < (cc.src & m);
@@ -26,23 +26,23 @@ bool Cpu::cf() const {
 }
 
 bool Cpu::zf() const {
-  if (cc.op == CC_NONE) return rflags & F_ZF;
+  if (cc.op == CC_NONE) return rflags & FL_ZF;
   return (cc.res & size_mask(cc.size)) == 0;
 }
 
 bool Cpu::sf() const {
-  if (cc.op == CC_NONE) return rflags & F_SF;
+  if (cc.op == CC_NONE) return rflags & FL_SF;
   return cc.res & sign_bit(cc.size);
 }
 
 bool Cpu::pf() const {
-  if (cc.op == CC_NONE) return rflags & F_PF;
+  if (cc.op == CC_NONE) return rflags & FL_PF;
   return parity8(cc.res);
 }
 
 bool Cpu::af() const {
   switch (cc.op) {
-    case CC_NONE: return rflags & F_AF;
+    case CC_NONE: return rflags & FL_AF;
     case CC_LOGIC: return false;
     case CC_INC: case CC_DEC: return ((cc.res ^ cc.dst ^ 1) & 0x10) != 0;
     default: return ((cc.dst ^ cc.src ^ cc.res) & 0x10) != 0;
@@ -52,7 +52,7 @@ bool Cpu::af() const {
 bool Cpu::of() const {
   const uint64_t sb = sign_bit(cc.size);
   switch (cc.op) {
-    case CC_NONE: return rflags & F_OF;
+    case CC_NONE: return rflags & FL_OF;
     case CC_ADD: case CC_ADC: return ((cc.dst ^ cc.res) & (cc.src ^ cc.res) & sb) != 0;
     case CC_SUB: case CC_SBB: return ((cc.dst ^ cc.src) & (cc.dst ^ cc.res) & sb) != 0;
     case CC_LOGIC: return false;
@@ -64,19 +64,19 @@ bool Cpu::of() const {
 
 uint64_t Cpu::get_rflags() const {
   if (cc.op == CC_NONE) return rflags;
-  uint64_t f = rflags & ~F_ARITH;
-  if (cf()) f |= F_CF;
-  if (pf()) f |= F_PF;
-  if (af()) f |= F_AF;
-  if (zf()) f |= F_ZF;
-  if (sf()) f |= F_SF;
-  if (of()) f |= F_OF;
+  uint64_t f = rflags & ~FL_ARITH;
+  if (cf()) f |= FL_CF;
+  if (pf()) f |= FL_PF;
+  if (af()) f |= FL_AF;
+  if (zf()) f |= FL_ZF;
+  if (sf()) f |= FL_SF;
+  if (of()) f |= FL_OF;
   return f;
 }
 
 void Cpu::set_rflags(uint64_t v) {
   // User mode may change the arithmetic flags, TF, DF, AC and ID; bit 1 is always set.
-  const uint64_t writable = F_ARITH | F_TF | F_DF | F_AC | F_ID;
+  const uint64_t writable = FL_ARITH | FL_TF | FL_DF | FL_AC | FL_ID;
   cc.op = CC_NONE;
   rflags = (rflags & ~writable) | (v & writable) | 2;
 }

@@ -8,7 +8,7 @@
 namespace gb {
 
 Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
-  Block*& slot = fast_[(rip >> 0) & (kFast - 1)];
+  Block*& slot = fast_[fast_index(rip)];
   if (slot && slot->start == rip) return slot;
   auto it = blocks_.find(rip);
   if (it != blocks_.end()) {
@@ -34,7 +34,7 @@ Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
     if (form & (F_BRANCH | F_STOP)) break;
   }
   b->end = pc;
-  blocks_decoded++;
+  if (counters) counters->blocks_decoded++;
   Block* raw = b.get();
   for (uint64_t page = page_down(rip); page < pc; page += PAGE) by_page_[page].push_back(rip);
   blocks_[rip] = std::move(b);
@@ -48,11 +48,11 @@ void BlockCache::invalidate_page(uint64_t page) {
   for (uint64_t start : it->second) {
     auto b = blocks_.find(start);
     if (b == blocks_.end()) continue;
-    Block*& slot = fast_[start & (kFast - 1)];
+    Block*& slot = fast_[fast_index(start)];
     if (slot == b->second.get()) slot = nullptr;
     graveyard_.push_back(std::move(b->second));
     blocks_.erase(b);
-    invalidations++;
+    if (counters) counters->block_invalidations++;
   }
   by_page_.erase(it);
 }

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "vm/base/counters.h"
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/optable.h"
 
@@ -37,15 +38,16 @@ class BlockCache {
   Block* get(AddressSpace& mem, uint64_t rip);  // decodes on miss; may throw GuestFault
   void invalidate_page(uint64_t page);
   void clear();
-  uint64_t blocks_decoded = 0;
-  uint64_t invalidations = 0;
+  Counters* counters = nullptr;  // the machine's (blocks decoded, invalidations); none: not counted
  private:
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
-  static constexpr int kFast = 4096;
+  // A direct-mapped front of blocks_, indexed by a multiplicative (Fibonacci) hash of
+  // the whole rip: blocks at the same offset of different pages do not evict each other.
+  static constexpr int kFastBits = 12, kFast = 1 << kFastBits;
+  static size_t fast_index(uint64_t rip) { return (size_t)((rip * 0x9e3779b97f4a7c15ull) >> (64 - kFastBits)); }
   Block* fast_[kFast] = {};
   std::vector<std::unique_ptr<Block>> graveyard_;  // dropped while possibly executing
-  friend struct RunLoop;
  public:
   void collect_garbage() { graveyard_.clear(); }
 };

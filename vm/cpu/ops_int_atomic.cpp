@@ -29,14 +29,14 @@ void cmpxchg8b_16b_Mq(Cpu& c, const Insn& i) {
       c.mem->probe_write(a, 16);
       wr_mem(c, a, 8, c.r[RBX]);
       wr_mem(c, a + 8, 8, c.r[RCX]);
-      c.set_flags(F_ZF, F_ZF);
+      c.set_flags(FL_ZF, FL_ZF);
     } else {
       c.mem->probe_write(a, 16);
       wr_mem(c, a, 8, lo);
       wr_mem(c, a + 8, 8, hi);
       c.r[RAX] = lo;
       c.r[RDX] = hi;
-      c.set_flags(F_ZF, 0);
+      c.set_flags(FL_ZF, 0);
     }
     return;
   }
@@ -44,12 +44,12 @@ void cmpxchg8b_16b_Mq(Cpu& c, const Insn& i) {
   const uint64_t cmp = ((c.r[RDX] & 0xffffffff) << 32) | (c.r[RAX] & 0xffffffff);
   if (m == cmp) {
     wr_mem(c, a, 8, ((c.r[RCX] & 0xffffffff) << 32) | (c.r[RBX] & 0xffffffff));
-    c.set_flags(F_ZF, F_ZF);
+    c.set_flags(FL_ZF, FL_ZF);
   } else {
     wr_mem(c, a, 8, m);
     c.r[RAX] = (uint32_t)m;
     c.r[RDX] = m >> 32;
-    c.set_flags(F_ZF, 0);
+    c.set_flags(FL_ZF, 0);
   }
 }
 

@@ -41,7 +41,7 @@ static void bitop(Cpu& c, const Insn& i, int op, uint64_t off, bool reg_off) {
     if (i.mod == 3) c.setr(i.rm, size, i.rex, r);
     else wr_mem(c, a, size, r);
   }
-  c.set_flags(F_CF, cf ? F_CF : 0);
+  c.set_flags(FL_CF, cf ? FL_CF : 0);
 }
 
 void bt_Ev_Gv(Cpu& c, const Insn& i) { bitop(c, i, BT, rd_G(c, i, i.osz), true); }
@@ -57,20 +57,20 @@ void btc_Ev_Ib(Cpu& c, const Insn& i) { bitop(c, i, BTC, i.imm & 0xff, false); }
 // Other flags undefined; we clear them like current Intel cores.
 void bsf_Gv_Ev(Cpu& c, const Insn& i) {
   const uint64_t v = rd_E(c, i, i.osz);
-  if (!v) { c.set_flags(F_ARITH, F_ZF); return; }
+  if (!v) { c.set_flags(FL_ARITH, FL_ZF); return; }
   wr_G(c, i, i.osz, (uint64_t)__builtin_ctzll(v));
-  c.set_flags(F_ARITH, 0);
+  c.set_flags(FL_ARITH, 0);
 }
 void bsr_Gv_Ev(Cpu& c, const Insn& i) {
   const uint64_t v = rd_E(c, i, i.osz);
-  if (!v) { c.set_flags(F_ARITH, F_ZF); return; }
+  if (!v) { c.set_flags(FL_ARITH, FL_ZF); return; }
   wr_G(c, i, i.osz, (uint64_t)(63 - __builtin_clzll(v)));
-  c.set_flags(F_ARITH, 0);
+  c.set_flags(FL_ARITH, 0);
 }
 void popcnt_Gv_Ev(Cpu& c, const Insn& i) {
   const uint64_t v = rd_E(c, i, i.osz);
   wr_G(c, i, i.osz, (uint64_t)__builtin_popcountll(v));
-  c.set_flags(F_ARITH, v ? 0 : F_ZF);
+  c.set_flags(FL_ARITH, v ? 0 : FL_ZF);
 }
 
 }  // namespace gb

@@ -126,7 +126,7 @@ void cmovcc_Gv_Ev(Cpu& c, const Insn& i) {
 void setcc_Eb(Cpu& c, const Insn& i) { wr_E(c, i, 1, c.cond(i.opc & 15) ? 1 : 0); }
 
 void lahf(Cpu& c, const Insn& i) { c.set8(4, false, (uint8_t)(c.get_rflags() & 0xd5) | 2); }
-void sahf(Cpu& c, const Insn& i) { c.set_flags(F_CF | F_PF | F_AF | F_ZF | F_SF, (c.r[RAX] >> 8) & 0xd5); }
+void sahf(Cpu& c, const Insn& i) { c.set_flags(FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF, (c.r[RAX] >> 8) & 0xd5); }
 
 void pushf_Fv(Cpu& c, const Insn& i) {
   // RF and VM read as 0 from pushf.

@@ -10,11 +10,11 @@ typedef unsigned __int128 u128;
 typedef __int128 s128;
 
 static void mul_flags(Cpu& c, int size, uint64_t lo, bool overflow) {
-  uint64_t f = overflow ? (F_CF | F_OF) : 0;
-  if (parity8(lo)) f |= F_PF;
-  if ((lo & size_mask(size)) == 0) f |= F_ZF;
-  if (lo & sign_bit(size)) f |= F_SF;
-  c.set_flags(F_ARITH, f);
+  uint64_t f = overflow ? (FL_CF | FL_OF) : 0;
+  if (parity8(lo)) f |= FL_PF;
+  if ((lo & size_mask(size)) == 0) f |= FL_ZF;
+  if (lo & sign_bit(size)) f |= FL_SF;
+  c.set_flags(FL_ARITH, f);
 }
 
 void mul_Eb(Cpu& c, const Insn& i) {

@@ -17,9 +17,9 @@ namespace gb {
 static uint64_t szf(int size, uint64_t r) {
   uint64_t f = 0;
   r &= size_mask(size);
-  if (!r) f |= F_ZF;
-  if (r & sign_bit(size)) f |= F_SF;
-  if (parity8(r)) f |= F_PF;
+  if (!r) f |= FL_ZF;
+  if (r & sign_bit(size)) f |= FL_SF;
+  if (parity8(r)) f |= FL_PF;
   return f;
 }
 
@@ -36,14 +36,14 @@ static uint64_t shift(Cpu& c, int op, int size, uint64_t d, unsigned count) {
       const unsigned n = count % bits;
       r = n ? ((d << n) | (d >> (bits - n))) & m : d;
       const bool cf = r & 1;
-      c.set_flags(F_CF | F_OF, (cf ? F_CF : 0) | ((((r & sb) != 0) ^ cf) ? F_OF : 0));
+      c.set_flags(FL_CF | FL_OF, (cf ? FL_CF : 0) | ((((r & sb) != 0) ^ cf) ? FL_OF : 0));
       return r;
     }
     case 1: {  // ror
       const unsigned n = count % bits;
       r = n ? ((d >> n) | (d << (bits - n))) & m : d;
       const bool msb = r & sb, next = r & (sb >> 1);
-      c.set_flags(F_CF | F_OF, (msb ? F_CF : 0) | ((msb ^ next) ? F_OF : 0));
+      c.set_flags(FL_CF | FL_OF, (msb ? FL_CF : 0) | ((msb ^ next) ? FL_OF : 0));
       return r;
     }
     case 2: {  // rcl: rotate the (bits+1)-bit value CF:d left
@@ -54,7 +54,7 @@ static uint64_t shift(Cpu& c, int op, int size, uint64_t d, unsigned count) {
         r = ((r << 1) | (cf ? 1 : 0)) & m;
         cf = out;
       }
-      c.set_flags(F_CF | F_OF, (cf ? F_CF : 0) | ((((r & sb) != 0) ^ cf) ? F_OF : 0));
+      c.set_flags(FL_CF | FL_OF, (cf ? FL_CF : 0) | ((((r & sb) != 0) ^ cf) ? FL_OF : 0));
       return r;
     }
     case 3: {  // rcr
@@ -66,7 +66,7 @@ static uint64_t shift(Cpu& c, int op, int size, uint64_t d, unsigned count) {
         r = (r >> 1) | (cf ? sb : 0);
         cf = out;
       }
-      c.set_flags(F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
+      c.set_flags(FL_CF | FL_OF, (cf ? FL_CF : 0) | (of ? FL_OF : 0));
       return r;
     }
     case 4: case 6: {  // shl / sal
@@ -74,7 +74,7 @@ static uint64_t shift(Cpu& c, int op, int size, uint64_t d, unsigned count) {
       if (count < (unsigned)bits) { r = (d << count) & m; cf = (d >> (bits - count)) & 1; }
       else { r = 0; cf = count == (unsigned)bits ? (d & 1) : false; }
       const bool of = ((r & sb) != 0) ^ cf;
-      c.set_flags(F_ARITH, szf(size, r) | (cf ? F_CF : 0) | (of ? F_OF : 0));
+      c.set_flags(FL_ARITH, szf(size, r) | (cf ? FL_CF : 0) | (of ? FL_OF : 0));
       return r;
     }
     case 5: {  // shr
@@ -82,7 +82,7 @@ static uint64_t shift(Cpu& c, int op, int size, uint64_t d, unsigned count) {
       if (count < (unsigned)bits) { r = d >> count; cf = (d >> (count - 1)) & 1; }
       else { r = 0; cf = count == (unsigned)bits ? ((d & sb) != 0) : false; }
       const bool of = (d & sb) != 0;
-      c.set_flags(F_ARITH, szf(size, r) | (cf ? F_CF : 0) | (of ? F_OF : 0));
+      c.set_flags(FL_ARITH, szf(size, r) | (cf ? FL_CF : 0) | (of ? FL_OF : 0));
       return r;
     }
     default: {  // sar
@@ -90,7 +90,7 @@ static uint64_t shift(Cpu& c, int op, int size, uint64_t d, unsigned count) {
       const unsigned n = count < (unsigned)bits ? count : bits - 1;
       r = (uint64_t)(s >> n) & m;
       const bool cf = count < (unsigned)bits ? ((s >> (count - 1)) & 1) : (s < 0);
-      c.set_flags(F_ARITH, szf(size, r) | (cf ? F_CF : 0));
+      c.set_flags(FL_ARITH, szf(size, r) | (cf ? FL_CF : 0));
       return r;
     }
   }
@@ -147,7 +147,7 @@ static void dshift(Cpu& c, const Insn& i, unsigned count, bool left) {
   if (i.mod == 3) c.setr(i.rm, size, i.rex, r);
   else wr_mem(c, a, size, r);
   const bool of = ((r ^ d) & sb) != 0;
-  c.set_flags(F_ARITH, szf(size, r) | (cf ? F_CF : 0) | (of ? F_OF : 0));
+  c.set_flags(FL_ARITH, szf(size, r) | (cf ? FL_CF : 0) | (of ? FL_OF : 0));
 }
 
 void shld_Ev_Gv_Ib(Cpu& c, const Insn& i) { dshift(c, i, (unsigned)i.imm & 0xff, true); }

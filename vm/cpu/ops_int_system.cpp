@@ -76,10 +76,10 @@ void rdtsc(Cpu& c, const Insn& i) {
 
 void fence(Cpu& c, const Insn& i) {}
 void nop_Ev(Cpu& c, const Insn& i) {}
-void clc(Cpu& c, const Insn& i) { c.set_flags(F_CF, 0); }
-void stc(Cpu& c, const Insn& i) { c.set_flags(F_CF, F_CF); }
-void cmc(Cpu& c, const Insn& i) { c.set_flags(F_CF, c.cf() ? 0 : F_CF); }
-void cld(Cpu& c, const Insn& i) { c.rflags &= ~F_DF; }
-void std_(Cpu& c, const Insn& i) { c.rflags |= F_DF; }
+void clc(Cpu& c, const Insn& i) { c.set_flags(FL_CF, 0); }
+void stc(Cpu& c, const Insn& i) { c.set_flags(FL_CF, FL_CF); }
+void cmc(Cpu& c, const Insn& i) { c.set_flags(FL_CF, c.cf() ? 0 : FL_CF); }
+void cld(Cpu& c, const Insn& i) { c.rflags &= ~FL_DF; }
+void std_(Cpu& c, const Insn& i) { c.rflags |= FL_DF; }
 
 }  // namespace gb

@@ -54,7 +54,7 @@ inline void comi(Cpu& c, const Insn& i, bool signal_qnan) {
   uint32_t ex = 0;
   const uint64_t f = fp_comi<T>(signal_qnan, a, b, c.mxcsr, ex);
   mx_commit(c, ex);
-  c.set_flags(F_ARITH, f);
+  c.set_flags(FL_ARITH, f);
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ void arith_reg(Cpu& c, const Insn& i) {
 
 // ---- compares ----
 constexpr uint16_t kCC[4] = {0, FSW_C0, FSW_C3, FSW_C3 | FSW_C2 | FSW_C0};     // > < = unordered
-constexpr uint64_t kFL[4] = {0, F_CF, F_ZF, F_ZF | F_PF | F_CF};
+constexpr uint64_t kFL[4] = {0, FL_CF, FL_ZF, FL_ZF | FL_PF | FL_CF};
 
 // Compares st0 with b. Ordered compares raise IE on any NaN, unordered ones on SNaNs.
 inline int do_compare(Cpu& c, double a, double b, bool unordered) {
@@ -160,7 +160,7 @@ void fcomi_reg(Cpu& c, const Insn& i) {
   int r = 3;
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, k), 0)) stack_underflow(c);
   else { c.fpu.fsw &= ~FSW_C1; r = do_compare(c, st(c, 0), st(c, k), UNORDERED); }
-  c.set_flags(F_ARITH, kFL[r]);
+  c.set_flags(FL_ARITH, kFL[r]);
   if (POP) fpop(c);
 }
 

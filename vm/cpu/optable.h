@@ -35,7 +35,7 @@ enum OpPfx : uint8_t { P_ANY, P_NP, P_66, P_F3, P_F2 };
 // ModRM.reg extension: 0..7, or XA for "any".
 constexpr uint8_t XA = 8;
 
-// Form flags.
+// Form flags (F_*; the rflags bits are cpu.h's FL_*).
 enum : uint32_t {
   F_MODRM = 1u << 0,   // has a ModRM byte
   F_B = 1u << 1,       // byte operand size

@@ -187,15 +187,15 @@ inline uint64_t fp_comi(bool signal_qnan, typename Fp<T>::U a, typename Fp<T>::U
   using B = FpBits<T>;
   if (B::nan(a) || B::nan(b)) {
     if (signal_qnan || B::snan(a) || B::snan(b)) ex |= MX_IE;
-    return F_ZF | F_PF | F_CF;
+    return FL_ZF | FL_PF | FL_CF;
   }
   if (B::denorm(a) || B::denorm(b)) {
     if (mx & MX_DAZ) { a = B::daz(a, mx); b = B::daz(b, mx); }
     else ex |= MX_DE;
   }
   const T x = B::val(a), y = B::val(b);
-  if (x < y) return F_CF;
-  if (x == y) return F_ZF;
+  if (x < y) return FL_CF;
+  if (x == y) return FL_ZF;
   return 0;
 }
 

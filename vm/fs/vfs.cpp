@@ -36,7 +36,7 @@ int FileSystem::statfs(lx_statfs& out) {
   return 0;
 }
 
-int64_t InodeBacking::read_page(uint64_t off, uint8_t* dst) {
+int64_t InodeBacking::read_page(uint64_t off, uint8_t* dst, SharedPageCache& cache) {
   memset(dst, 0, PAGE);
   uint64_t want = PAGE;
   if (limit_) {
@@ -45,7 +45,7 @@ int64_t InodeBacking::read_page(uint64_t off, uint8_t* dst) {
   }
   uint64_t got = 0;
   while (got < want) {  // a private copy sees shared stores
-    const int64_t r = file_read(*node_, off + got, dst + got, want - got, 0);
+    const int64_t r = file_read(cache, *node_, off + got, dst + got, want - got, 0);
     if (r <= 0) break;
     got += (uint64_t)r;
   }
@@ -57,21 +57,21 @@ int64_t InodeBacking::read_page(uint64_t off, uint8_t* dst) {
   return (int64_t)got;
 }
 
-int64_t file_read(Inode& n, uint64_t off, void* buf, uint64_t len, uint32_t oflags) {
+int64_t file_read(SharedPageCache& cache, Inode& n, uint64_t off, void* buf, uint64_t len, uint32_t oflags) {
   const int64_t r = n.read(off, buf, len, oflags);
-  if (r > 0 && !n.is_stream()) shared_pages_read(n.page_key(), off, buf, (uint64_t)r);
+  if (r > 0 && !n.is_stream()) cache.read(n.page_key(), off, buf, (uint64_t)r);
   return r;
 }
 
-int64_t file_write(Inode& n, uint64_t off, const void* buf, uint64_t len, uint32_t oflags) {
+int64_t file_write(SharedPageCache& cache, Inode& n, uint64_t off, const void* buf, uint64_t len, uint32_t oflags) {
   const int64_t r = n.write(off, buf, len, oflags);
-  if (r > 0 && !n.is_stream()) shared_pages_written(n.page_key(), off, buf, (uint64_t)r);
+  if (r > 0 && !n.is_stream()) cache.written(n.page_key(), off, buf, (uint64_t)r);
   return r;
 }
 
-int file_truncate(Inode& n, uint64_t size) {
+int file_truncate(SharedPageCache& cache, Inode& n, uint64_t size) {
   const int e = n.truncate(size);
-  if (e == 0) shared_pages_truncated(n.page_key(), size);
+  if (e == 0) cache.truncated(n.page_key(), size);
   return e;
 }
 

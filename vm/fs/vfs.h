@@ -231,13 +231,13 @@ class Vfs {
 };
 
 // ---- 6. mmap backing -------------------------------------------------------------------
-// Reading, writing and truncating a file's bytes through the MAP_SHARED page cache
-// (address_space.h, section 5), so that a file and its shared mappings agree: the
+// Reading, writing and truncating a file's bytes through the machine's MAP_SHARED page
+// cache (address_space.h, section 4), so that a file and its shared mappings agree: the
 // syscalls use these instead of Inode::read/write/truncate for positioned file I/O.
 // Streams (pipes, terminals, sockets) go straight to the inode.
-int64_t file_read(Inode& n, uint64_t off, void* buf, uint64_t len, uint32_t oflags);
-int64_t file_write(Inode& n, uint64_t off, const void* buf, uint64_t len, uint32_t oflags);
-int file_truncate(Inode& n, uint64_t size);
+int64_t file_read(SharedPageCache& cache, Inode& n, uint64_t off, void* buf, uint64_t len, uint32_t oflags);
+int64_t file_write(SharedPageCache& cache, Inode& n, uint64_t off, const void* buf, uint64_t len, uint32_t oflags);
+int file_truncate(SharedPageCache& cache, Inode& n, uint64_t size);
 
 // Reads pages through Inode::read. `limit` (if nonzero) zeroes bytes at file offsets
 // >= limit, which is how the ELF loader maps the partial page before .bss.
@@ -245,7 +245,7 @@ class InodeBacking : public FileBacking {
  public:
   InodeBacking(InodeRef node, std::string name, uint64_t limit = 0)
       : node_(std::move(node)), name_(std::move(name)), limit_(limit) {}
-  int64_t read_page(uint64_t off, uint8_t* dst) override;
+  int64_t read_page(uint64_t off, uint8_t* dst, SharedPageCache& cache) override;
   std::string name() const override { return name_; }
   const InodeRef& node() const { return node_; }
   const void* share_key() const override { return node_->page_key(); }

@@ -28,7 +28,7 @@ std::string OpenFile::describe() const {
   return "?";
 }
 
-int open_inode(const Loc& loc, uint32_t flags, FileRef& out) {
+int open_inode(SharedPageCache& cache, const Loc& loc, uint32_t flags, FileRef& out) {
   InodeRef n = loc.node;
   if (!(flags & LO_PATH)) {
     int e = n->on_open(flags);
@@ -37,7 +37,7 @@ int open_inode(const Loc& loc, uint32_t flags, FileRef& out) {
   out = std::make_shared<OpenFile>(n, loc, flags & ~LO_NOCTTY);  // a terminal's business, not F_GETFL's
   out->counted = !(flags & LO_PATH);  // O_PATH descriptions never called on_open
   if ((flags & LO_TRUNC) && n->is_reg() && (flags & LO_ACCMODE) != LO_RDONLY) {
-    int e = file_truncate(*n, 0);
+    int e = file_truncate(cache, *n, 0);
     if (e < 0) return e;
   }
   return 0;
@@ -86,9 +86,9 @@ std::vector<int> FdTable::list() const {
   return v;
 }
 
-AnonFs& AnonFs::get() {
-  static AnonFs fs;
-  return fs;
+void Waits::take_host_waits(std::vector<std::pair<int, short>>& out) {
+  out.insert(out.end(), host_waits_.begin(), host_waits_.end());
+  host_waits_.clear();
 }
 
 // ---- pipes ----------------------------------------------------------------------------
@@ -108,13 +108,13 @@ struct PipeBuf {
 
 class PipeEnd : public Inode {
  public:
-  PipeEnd(std::shared_ptr<PipeBuf> b, bool w) : buf_(std::move(b)), write_end_(w) {}
-  FileSystem* fs() const override { return &AnonFs::get(); }
+  PipeEnd(AnonFs& fs, std::shared_ptr<PipeBuf> b, bool w) : fs_(fs), buf_(std::move(b)), write_end_(w) {}
+  FileSystem* fs() const override { return &fs_; }
   uint64_t ino() const override { return buf_->ino; }
   uint32_t ftype() const override { return LS_IFIFO; }
   int getattr(Stat& st) override {
     st = Stat{};
-    st.dev = AnonFs::get().dev();
+    st.dev = fs_.dev();
     st.ino = buf_->ino;
     st.mode = LS_IFIFO | 0600;
     st.nlink = 1;
@@ -130,7 +130,7 @@ class PipeEnd : public Inode {
   }
   void on_close(uint32_t flags) override {
     (write_end_ ? buf_->writers : buf_->readers)--;
-    wake_waiters();  // readers see EOF, writers EPIPE
+    fs_.waits.wake();  // readers see EOF, writers EPIPE
   }
   bool is_stream() const override { return true; }
   int64_t read(uint64_t, void* out, uint64_t n, uint32_t oflags) override {
@@ -144,7 +144,7 @@ class PipeEnd : public Inode {
     const size_t k = n < buf_->data.size() ? (size_t)n : buf_->data.size();
     std::copy(buf_->data.begin(), buf_->data.begin() + (long)k, (uint8_t*)out);
     buf_->data.erase(buf_->data.begin(), buf_->data.begin() + (long)k);
-    wake_waiters();
+    fs_.waits.wake();
     return (int64_t)k;
   }
   int64_t write(uint64_t, const void* in, uint64_t n, uint32_t oflags) override {
@@ -159,7 +159,7 @@ class PipeEnd : public Inode {
     }
     const size_t k = n < space ? (size_t)n : space;
     buf_->data.insert(buf_->data.end(), (const uint8_t*)in, (const uint8_t*)in + k);
-    wake_waiters();
+    fs_.waits.wake();
     return (int64_t)k;
   }
   uint32_t poll(uint32_t events) override {
@@ -176,22 +176,24 @@ class PipeEnd : public Inode {
   int64_t readable_bytes(uint64_t) override { return write_end_ ? 0 : (int64_t)buf_->data.size(); }
   std::shared_ptr<FileBacking> backing(const std::string&) override { return nullptr; }
   PipeBuf& buf() { return *buf_; }
+  AnonFs& anon() const { return fs_; }
 
  private:
+  AnonFs& fs_;
   std::shared_ptr<PipeBuf> buf_;
   bool write_end_;
 };
 
 }  // namespace
 
-void make_pipe(InodeRef& read_end, InodeRef& write_end) {
+void make_pipe(AnonFs& fs, InodeRef& read_end, InodeRef& write_end) {
   auto b = std::make_shared<PipeBuf>();
-  b->ino = AnonFs::get().next_ino();
+  b->ino = fs.next_ino();
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   b->created = {(int64_t)ts.tv_sec, (int64_t)ts.tv_nsec};
-  read_end = std::make_shared<PipeEnd>(b, false);
-  write_end = std::make_shared<PipeEnd>(b, true);
+  read_end = std::make_shared<PipeEnd>(fs, b, false);
+  write_end = std::make_shared<PipeEnd>(fs, b, true);
 }
 
 bool is_guest_pipe(const Inode& n) { return dynamic_cast<const PipeEnd*>(&n) != nullptr; }
@@ -206,7 +208,7 @@ int64_t pipe_capacity(Inode& n, uint64_t want) {
     while (cap < want) cap <<= 1;  // a power of two, at least a page
     if (cap < b.data.size()) return -LX_EBUSY;
     b.cap = cap;
-    wake_waiters();
+    e->anon().waits.wake();
   }
   return (int64_t)b.cap;
 }
@@ -247,6 +249,9 @@ bool host_isatty(int fd) {
 
 namespace {
 
+// The host terminal's modes before the guest changed them (restored at exit), and in
+// node the modes the guest set. Process-wide on purpose: a process has one host
+// terminal, whichever machine drives it.
 struct SavedTerm {
   bool saved = false;
   int fd = -1;
@@ -326,14 +331,14 @@ void short_sleep() {
 class HostStream : public Inode {
  public:
   // rfd: host fd for reads, wfd: for writes (the same for stdin/stdout/stderr).
-  HostStream(int rfd, int wfd, bool tty_node) : rfd_(rfd), wfd_(wfd), tty_node_(tty_node) {
-    ino_ = AnonFs::get().next_ino();
+  HostStream(AnonFs& fs, int rfd, int wfd, bool tty_node) : fs_(fs), rfd_(rfd), wfd_(wfd), tty_node_(tty_node) {
+    ino_ = fs_.next_ino();
     Stat st;
     host_stat(wfd_ >= 0 ? wfd_ : rfd_, st, ino_);
     type_ = tty_node ? LS_IFCHR : (st.mode & LS_IFMT);
     if (!type_) type_ = LS_IFCHR;
   }
-  FileSystem* fs() const override { return &AnonFs::get(); }
+  FileSystem* fs() const override { return &fs_; }
   uint64_t ino() const override { return ino_; }
   uint32_t ftype() const override { return type_; }
   int getattr(Stat& st) override {
@@ -350,7 +355,7 @@ class HostStream : public Inode {
     struct pollfd pf = {rfd_, POLLIN, 0};
     if (n && ::poll(&pf, 1, 0) == 0) {
       if (oflags & LO_NONBLOCK) return -LX_EAGAIN;
-      note_host_wait(rfd_, POLLIN);
+      fs_.waits.note_host_wait(rfd_, POLLIN);
       return kBlock;
     }
 #endif
@@ -422,6 +427,7 @@ class HostStream : public Inode {
   std::shared_ptr<FileBacking> backing(const std::string&) override { return nullptr; }
 
  private:
+  AnonFs& fs_;
   int rfd_, wfd_;
   bool tty_node_;
   uint64_t ino_;
@@ -442,11 +448,11 @@ constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSET
                    kFIONREAD = 0x541b, kTIOCSCTTY = 0x540e, kTIOCNOTTY = 0x5422, kFIONBIO = 0x5421,
                    kTIOCGSID = 0x5429, kTCFLSH = 0x540b, kTCXONC = 0x540a, kTIOCOUTQ = 0x5411;
 
-// The host terminal's foreground process group as the guest sees it (TIOCGPGRP): the
-// first task's group until a shell gives the terminal to a job. Keeping what TIOCSPGRP
-// set matters: bash -l compares it with its own group and stops itself (SIGTTIN, with
-// nobody to continue it) when they differ. The host's own groups are never touched.
-int32_t g_host_fg_pgrp = 1;
+// The host terminal's foreground process group as the guest sees it (TIOCGPGRP,
+// AnonFs::host_fg_pgrp, one per machine): the first task's group until a shell gives
+// the terminal to a job. Keeping what TIOCSPGRP set matters: bash -l compares it with
+// its own group and stops itself (SIGTTIN, with nobody to continue it) when they
+// differ. The host's own groups are never touched.
 
 int64_t HostStream::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
   const int fd = rfd_ >= 0 ? rfd_ : wfd_;
@@ -494,7 +500,7 @@ int64_t HostStream::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
       return mem.copy_out(arg, &w, sizeof w) ? 0 : -LX_EFAULT;
     }
     case kTIOCSWINSZ: return 0;
-    case kTIOCGPGRP: return mem.copy_out(arg, &g_host_fg_pgrp, 4) ? 0 : -LX_EFAULT;
+    case kTIOCGPGRP: return mem.copy_out(arg, &fs_.host_fg_pgrp, 4) ? 0 : -LX_EFAULT;
     case kTIOCGSID: {
       int32_t sid = 1;  // the first task's session (sched.cpp: pgid = sid = 1)
       return mem.copy_out(arg, &sid, 4) ? 0 : -LX_EFAULT;
@@ -503,7 +509,7 @@ int64_t HostStream::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
       int32_t pg;
       if (!mem.copy_in(&pg, arg, 4)) return -LX_EFAULT;
       if (pg <= 0) return -LX_EINVAL;
-      g_host_fg_pgrp = pg;
+      fs_.host_fg_pgrp = pg;
       return 0;
     }
     case kTIOCSCTTY: case kTIOCNOTTY: case kTCFLSH: case kTCXONC: return 0;
@@ -517,11 +523,11 @@ int64_t HostStream::ioctl(uint32_t req, uint64_t arg, AddressSpace& mem) {
 
 }  // namespace
 
-InodeRef host_stream(int host_fd) { return std::make_shared<HostStream>(host_fd, host_fd, false); }
+InodeRef host_stream(AnonFs& fs, int host_fd) { return std::make_shared<HostStream>(fs, host_fd, host_fd, false); }
 
-InodeRef host_tty() {
+InodeRef host_tty(AnonFs& fs) {
   if (!host_isatty(0)) return nullptr;
-  return std::make_shared<HostStream>(0, host_isatty(1) ? 1 : (host_isatty(2) ? 2 : 0), true);
+  return std::make_shared<HostStream>(fs, 0, host_isatty(1) ? 1 : (host_isatty(2) ? 2 : 0), true);
 }
 
 void host_restore_terminal() {
@@ -530,23 +536,4 @@ void host_restore_terminal() {
 #endif
 }
 
-}  // namespace gb
-
-namespace gb {
-namespace {
-uint64_t g_wait_gen = 1;
-std::vector<std::pair<int, short>> g_host_waits;
-}
-namespace {
-uint64_t g_deadline = 0;
-}
-void note_deadline(uint64_t ns) { if (!g_deadline || ns < g_deadline) g_deadline = ns; }
-uint64_t take_deadline() { const uint64_t d = g_deadline; g_deadline = 0; return d; }
-void note_host_wait(int fd, short events) { g_host_waits.push_back({fd, events}); }
-void take_host_waits(std::vector<std::pair<int, short>>& out) {
-  out.insert(out.end(), g_host_waits.begin(), g_host_waits.end());
-  g_host_waits.clear();
-}
-void wake_waiters() { g_wait_gen++; }
-uint64_t wait_generation() { return g_wait_gen; }
 }  // namespace gb

@@ -4,7 +4,8 @@
 // Index
 //   1. OpenFile: an open file description (position, status flags), shared by dup'd fds
 //   2. FdTable: fd -> OpenFile + close-on-exec flag
-//   3. AnonFs: the file system of inodes that have no name (pipes, host stdio)
+//   3. Waits (one machine's wait generation, host-fd and deadline notes) and AnonFs
+//      (the file system of its inodes that have no name: pipes, sockets, host stdio)
 //   4. Pipes: make_pipe() -> read end, write end
 //   5. Host stdio: host_stream(fd) -> an inode passing reads/writes/ioctls to a host fd
 #pragma once
@@ -37,8 +38,9 @@ struct OpenFile {
 };
 using FileRef = std::shared_ptr<OpenFile>;
 
-// Opens a description on an inode: calls on_open, applies O_TRUNC. Returns 0 or -errno.
-int open_inode(const Loc& loc, uint32_t flags, FileRef& out);
+// Opens a description on an inode: calls on_open, applies O_TRUNC (through the
+// machine's page cache). Returns 0 or -errno.
+int open_inode(SharedPageCache& cache, const Loc& loc, uint32_t flags, FileRef& out);
 
 // ---- 2. FdTable -----------------------------------------------------------------------
 class FdTable {
@@ -71,36 +73,57 @@ class FdTable {
   std::vector<Entry> fds_;
 };
 
-// ---- 3. AnonFs ------------------------------------------------------------------------
+// ---- 3. Waits and AnonFs ------------------------------------------------------------
+// Blocking (docs/processes.md): an operation that cannot complete now returns kBlock
+// (from Inode::read/write and from syscall handlers). The dispatcher parks the task and
+// re-executes the whole syscall after its machine's Waits::wake() was called, a deadline
+// passed or a signal arrived. Call wake() after every state change that may let a
+// parked call finish (data or space in a pipe, a close, an exit, a futex wake ...).
+constexpr int64_t kBlock = -100000;
+
+// One machine's blocking bookkeeping (the Kernel owns it; objects that can wake a
+// parked task hold a reference through their AnonFs or Devpts).
+class Waits {
+ public:
+  // Something changed: every parked task of this machine is retried.
+  void wake() { gen_++; }
+  uint64_t generation() const { return gen_; }
+  // An inode that returned kBlock while waiting for a host fd (the CLI's stdin) notes it
+  // here; the dispatcher moves the notes to the parked task for Kernel::idle_wait.
+  void note_host_wait(int fd, short events) { host_waits_.push_back({fd, events}); }
+  void take_host_waits(std::vector<std::pair<int, short>>& out);
+  // An inode that returned kBlock (or not-ready from poll) until a time notes the
+  // monotonic deadline here (timerfd); the dispatcher makes it the parked task's wake_at.
+  void note_deadline(uint64_t mono_ns) { if (!deadline_ || mono_ns < deadline_) deadline_ = mono_ns; }
+  uint64_t take_deadline() { const uint64_t d = deadline_; deadline_ = 0; return d; }
+  // A call completed: notes made on its way are moot.
+  void forget_notes() { host_waits_.clear(); deadline_ = 0; }
+
+ private:
+  uint64_t gen_ = 1;
+  std::vector<std::pair<int, short>> host_waits_;
+  uint64_t deadline_ = 0;
+};
+
+// The file system of one machine's inodes that have no name (pipes, sockets, eventfds,
+// host stdio): their st_dev, inode numbers, and the machine's Waits they wake.
 class AnonFs : public FileSystem {
  public:
-  static AnonFs& get();
+  explicit AnonFs(Waits& w) : waits(w) { dev_ = 0xc; }
+  AnonFs(const AnonFs&) = delete;
   InodeRef root() override { return nullptr; }
   const char* type_name() const override { return "anon"; }
   uint64_t next_ino() { return ++ino_; }
+  Waits& waits;
+  // The host terminal's foreground process group as this machine's guest sees it
+  // (TIOCGPGRP/TIOCSPGRP on host stdio, file.cpp).
+  int32_t host_fg_pgrp = 1;
  private:
-  AnonFs() { dev_ = 0xc; }
   uint64_t ino_ = 10000;
 };
 
 // ---- 4. pipes -------------------------------------------------------------------------
-// Blocking (docs/processes.md): an operation that cannot complete now returns kBlock
-// (from Inode::read/write and from syscall handlers). The dispatcher parks the task and
-// re-executes the whole syscall after wake_waiters() was called, a deadline passed or a
-// signal arrived. Call wake_waiters() after every state change that may let a parked
-// call finish (data or space in a pipe, a close, an exit, a futex wake ...).
-constexpr int64_t kBlock = -100000;
-void wake_waiters();
-uint64_t wait_generation();
-// An inode that returned kBlock while waiting for a host fd (the CLI's stdin) notes it
-// here; the dispatcher moves the notes to the parked task for Kernel::idle_wait.
-void note_host_wait(int fd, short events);
-void take_host_waits(std::vector<std::pair<int, short>>& out);
-// An inode that returned kBlock (or not-ready from poll) until a time notes the
-// monotonic deadline here (timerfd); the dispatcher makes it the parked task's wake_at.
-void note_deadline(uint64_t mono_ns);
-uint64_t take_deadline();
-void make_pipe(InodeRef& read_end, InodeRef& write_end);
+void make_pipe(AnonFs& fs, InodeRef& read_end, InodeRef& write_end);
 bool is_guest_pipe(const Inode& n);
 // F_GETPIPE_SZ (want 0) / F_SETPIPE_SZ: the pipe's capacity in bytes, or -errno.
 int64_t pipe_capacity(Inode& n, uint64_t want);
@@ -108,14 +131,16 @@ int64_t pipe_capacity(Inode& n, uint64_t want);
 // ---- 5. host stdio --------------------------------------------------------------------
 // An inode over host fd 0, 1 or 2: reads, writes, seeks, fstat, and the terminal ioctls
 // (TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP, FIONREAD) pass through to the host.
-InodeRef host_stream(int host_fd);
+InodeRef host_stream(AnonFs& fs, int host_fd);
 // /dev/tty: the host terminal (reads from host fd 0, writes to host fd 1), or nullptr
 // (ENXIO) when the host has no terminal.
-InodeRef host_tty();
+InodeRef host_tty(AnonFs& fs);
 bool host_isatty(int host_fd);
 // The host fd a host stream reads from (for poll), or -1 for other inodes.
 int host_fd_of(const Inode& n);
 // Restores the terminal modes saved at startup (the guest may have set raw mode).
+// Process-wide, not per machine: a process has one host terminal, and what must be
+// restored is its modes from before any guest changed them.
 void host_restore_terminal();
 
 }  // namespace gb

@@ -4,6 +4,7 @@
 #include "vm/linux/elf.h"
 #include "vm/fs/tmpfs.h"
 #include "vm/linux/pseudofs.h"
+#include "vm/linux/socket.h"
 #include "vm/linux/tty.h"
 
 #include <fcntl.h>
@@ -16,15 +17,18 @@ namespace gb {
 
 // ---- Kernel ---------------------------------------------------------------------------
 
-Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o) : opts(std::move(o)), vfs(std::move(rootfs)) {
+Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o)
+    : phys(std::make_shared<PhysMem>()), devpts(std::make_unique<Devpts>(waits)),
+      sockets(std::make_unique<SocketRegistry>(anon)), opts(std::move(o)), vfs(std::move(rootfs)) {
   boot_mono_ns = trace_now_ns();
+  phys->counters = &counters;
   tty_host_ = make_kernel_tty_host(*this);
-  set_tty_host(tty_host_.get());
+  devpts->host = tty_host_.get();
 }
 
 Kernel::~Kernel() {
   owned_.clear();  // tasks first: they may still reach the tty host
-  if (tty_host() == tty_host_.get()) set_tty_host(nullptr);
+  devpts->host = nullptr;
 }
 
 std::vector<std::string> Kernel::mount_standard() {
@@ -98,6 +102,7 @@ constexpr uint64_t kInf = ~0ull;
 }  // namespace
 
 Mm::Mm(std::unique_ptr<AddressSpace> a) : as(std::move(a)) {
+  bc.counters = as->phys().counters;
   as->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
 }
 
@@ -108,7 +113,7 @@ Process::Process(Kernel& kern, int p)
       sighand(std::make_shared<SigHand>()), sigact(sighand->act) {
   uid = euid = suid = k.opts.uid;
   gid = egid = sgid = k.opts.gid;
-  mm = std::make_shared<Mm>(std::make_unique<AddressSpace>());
+  mm = std::make_shared<Mm>(std::make_unique<AddressSpace>(k.phys));
   mem = mm->as.get();
   cpu.mem = mem;
   cpu.host = this;
@@ -165,12 +170,12 @@ void Process::attach_host_stdio() {
 #endif
     // The name /proc/self/fd shows: a terminal, /dev/null, or (pipes, files) nothing,
     // which makes it "pipe:[ino]" / "anon_inode:[ino]".
-    InodeRef n = host_stream(fd);
+    InodeRef n = host_stream(k.anon, fd);
     std::string name;
     if (host_isatty(fd)) name = "/dev/pts/0";
     else if (n->ftype() == LS_IFCHR) name = "/dev/null";
     FileRef f;
-    if (open_inode(Loc{n, name}, flags, f) == 0) fds.install(fd, f, false);
+    if (open_inode(k.phys->shared, Loc{n, name}, flags, f) == 0) fds.install(fd, f, false);
   }
 }
 
@@ -218,7 +223,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
     for (Process* t : std::vector<Process*>(tg->threads))
       if (t != this && !t->exited) { t->exited = true; t->killed_by = LSIGKILL; t->end_task(); }
   }
-  auto nm = std::make_unique<AddressSpace>();
+  auto nm = std::make_unique<AddressSpace>(k.phys);
   ElfInfo info;
   e = load_elf(k.vfs, root, exe_loc, *nm, info, err);
   if (e < 0) return e;
@@ -237,6 +242,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   if (!sp) { err = path + ": argument list too long"; return -LX_E2BIG; }
 
   // Point of no return: the new image replaces the old one.
+  k.counters.execs++;
   retired_mm_ = std::move(mm);
   mm = std::make_shared<Mm>(std::move(nm));
   mem = mm->as.get();
@@ -244,7 +250,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
     if (Process* par = k.find_task(vfork_parent)) par->vfork_child = 0;
     vfork_parent = 0;
-    wake_waiters();
+    k.waits.wake();
   }
   memset(cpu.r, 0, sizeof cpu.r);
   cpu.r[RSP] = sp;

@@ -38,6 +38,8 @@ class Process;
 class Ext2Fs;
 class Tty;
 struct TtyHost;
+class Devpts;
+class SocketRegistry;
 
 // ---- 1. shared task state --------------------------------------------------------------
 // An address space and the decoded blocks of its code (CLONE_VM shares both).
@@ -110,6 +112,20 @@ class Kernel {
  public:
   Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions opts = {});
   ~Kernel();
+  Kernel(const Kernel&) = delete;
+
+  // ---- this machine's state ----
+  // Nothing mutable of the engine lives outside a Kernel, so machines can run side by
+  // side in one process (tests/unit/test_machines.cpp). Declared first: destroyed
+  // last, after the tasks and mounts that refer to them.
+  Counters counters;                        // vm/base/counters.inc; --stats, the trace
+  std::shared_ptr<PhysMem> phys;            // frames + MAP_SHARED cache of every address space
+  Waits waits;                              // wait generation; a parking call's notes (file.h)
+  AnonFs anon{waits};                       // pipes, sockets, eventfds, host stdio
+  std::unique_ptr<Devpts> devpts;           // pty pairs, /dev/pts, the TtyHost (tty.h)
+  std::unique_ptr<SocketRegistry> sockets;  // unix names, loopback ports (socket.h)
+  std::shared_ptr<FileSystem> memfd_fs;     // memfd_create's files (made on first use)
+  uint64_t memfd_seq = 0;
 
   // The first task (the CLI's or the IDE's program): pid `pid`, parent "1" (outside).
   Process* create_init(int pid = 100);
@@ -134,7 +150,6 @@ class Kernel {
   bool idle_wait(uint64_t wake_at_ns);
   Process* init = nullptr;
   int init_status = -1;  // init's wait status once it exited
-  uint64_t icount_total = 0;  // instructions run by all tasks
   uint64_t slice_start_ns = 0;  // when the running task's slice began (CPU clocks)
   // CPU time of a task / its process including the slice running now.
   uint64_t task_cpu_ns(const Process& p) const;

@@ -163,7 +163,7 @@ int64_t Socket::netlink_send(const uint8_t* data, size_t n) {
     m.from.family = LAF_NETLINK;
     rq_bytes_ += m.data.size();
     rq_.push_back(std::move(m));
-    wake_waiters();
+    wake();
   }
   return (int64_t)n;
 }

@@ -89,7 +89,8 @@ void fill_random(void* buf, uint64_t n) {
   while (n) {
     const size_t k = n < 256 ? (size_t)n : 256;
     if (getentropy(p, k) != 0) {
-      // No entropy source: fall back to a time-seeded generator (never blocks).
+      // No entropy source: fall back to a time-seeded generator (never blocks). Its state
+      // is process-wide on purpose: host randomness, not machine state.
       static uint64_t s = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(nullptr);
       for (size_t i = 0; i < k; i++) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; p[i] = (uint8_t)s; }
     }
@@ -131,10 +132,11 @@ std::shared_ptr<PseudoFs> make_devfs(Kernel& k) {
   const uint64_t tty_ino = f->alloc_ino();
   const uint64_t ptmx_ino = f->alloc_ino();
   std::weak_ptr<PseudoDir> wroot = root;
-  root->dynamic = [f, tty_ino, ptmx_ino](PseudoList& v) {
-    v.emplace_back("ptmx", ptmx_node(f, ptmx_ino));
-    InodeRef t = caller_ctty_node();
-    if (!t) t = host_tty();
+  Kernel* kp = &k;
+  root->dynamic = [kp, f, tty_ino, ptmx_ino](PseudoList& v) {
+    v.emplace_back("ptmx", ptmx_node(*kp->devpts, f, ptmx_ino));
+    InodeRef t = caller_ctty_node(*kp->devpts);
+    if (!t) t = host_tty(kp->anon);
     if (!t) {
       auto n = std::make_shared<NoTty>(f, tty_ino, LS_IFCHR | 0666);
       n->rdev = (5u << 8) | 0;
@@ -151,9 +153,9 @@ std::shared_ptr<PseudoFs> make_devfs(Kernel& k) {
   link("fd", "/proc/self/fd");
   // /dev/pts: one entry per pty pair whose master is open (and its own ptmx).
   auto pts = std::make_shared<PseudoDir>(f, f->alloc_ino(), 0755, wroot);
-  pts->dynamic = [f, ptmx_ino](PseudoList& v) {
-    v.emplace_back("ptmx", ptmx_node(f, ptmx_ino));
-    for (auto& e : pts_list()) v.push_back(std::move(e));
+  pts->dynamic = [kp, f, ptmx_ino](PseudoList& v) {
+    v.emplace_back("ptmx", ptmx_node(*kp->devpts, f, ptmx_ino));
+    for (auto& e : pts_list(*kp->devpts)) v.push_back(std::move(e));
   };
   root->add("pts", pts);
   root->add("shm", std::make_shared<PseudoDir>(f, f->alloc_ino(), 01777, wroot));

@@ -86,6 +86,7 @@ Process::Process(Kernel& kern, Process& par, uint64_t fl, int new_tid)
   memcpy(rlim, par.rlim, sizeof rlim);
   icount_base = cpu.icount;
   start_ns = trace_now_ns();
+  k.counters.tasks_created++;
   k.procs.push_back(this);
 }
 
@@ -120,7 +121,7 @@ Process* Kernel::find_leader(int pid) {
 // Whether a parked task should be retried now.
 bool Kernel::wakeable(Process& t, uint64_t now) {
   if (t.vfork_child) return false;  // resumes when the child execs or exits (not a retry)
-  if (t.park_gen != wait_generation()) return true;
+  if (t.park_gen != waits.generation()) return true;
   if (t.wake_at_ns && now >= t.wake_at_ns) return true;
   return t.signal_deliverable();
 }
@@ -226,7 +227,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     t->cpu_ns += dt;
     t->tg->cpu_ns += dt;
     charge_itimers(*t, dt);
-    icount_total += t->cpu.icount - before;
+    counters.instructions += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Process::State::Runnable && !t->exited) t->deliver_signals();
     t->flush_exit_event();
@@ -247,13 +248,13 @@ bool Kernel::idle_wait(uint64_t wake_at_ns) {
   const int r = ::poll(pf.data(), pf.size(), timeout_ms);
   if (r > 0) {
     if (on_host_ready) on_host_ready();
-    wake_waiters();
+    waits.wake();
   }
 #else
   // node: host fds are files or pipes the engine reads synchronously; just sleep.
   if (!fds.empty()) {
     if (on_host_ready) on_host_ready();
-    wake_waiters();
+    waits.wake();
   } else if (timeout_ms > 0) {
     host_sleep_ns((int64_t)timeout_ms * 1000000);
   }
@@ -363,7 +364,7 @@ void Process::end_task() {
   for (Process* q : k.procs)
     if (q != this && !q->exited && q->fdt == fdt) table_shared = true;
   if (!table_shared) fds.close_all();
-  wake_waiters();
+  k.waits.wake();
   if (!th.empty()) return;
   // The last thread: the process becomes a zombie.
   ThreadGroup& g = *tg;
@@ -401,16 +402,16 @@ void Kernel::notify_parent(Process& leader, int code, int status) {
   if (exit_report && (act.handler == 1 || (act.flags & LSA_NOCLDWAIT))) {
     // Nobody will wait: no zombie (Linux: SIG_IGN or SA_NOCLDWAIT for SIGCHLD).
     reap(leader);
-    wake_waiters();
+    waits.wake();
     return;
   }
-  if (!exit_report && (act.flags & LSA_NOCLDSTOP)) { wake_waiters(); return; }
+  if (!exit_report && (act.flags & LSA_NOCLDSTOP)) { waits.wake(); return; }
   if (leader.exit_signal > 0 || !exit_report) {
     lx_siginfo si = make_siginfo(exit_report ? leader.exit_signal : LSIGCHLD, code, leader.pid, leader.uid);
     si.u.chld.status = status;
     signal_process(*parent, exit_report ? leader.exit_signal : LSIGCHLD, si);
   }
-  wake_waiters();
+  waits.wake();
 }
 
 void Kernel::reap(Process& leader) {
@@ -420,7 +421,7 @@ void Kernel::reap(Process& leader) {
     parent->tg->child_icount += leader.tg->icount_dead + leader.tg->child_icount,
     parent->tg->child_cpu_ns += leader.tg->cpu_ns + leader.tg->child_cpu_ns;
   leader.state = Process::State::Dead;
-  wake_waiters();
+  waits.wake();
 }
 
 }  // namespace gb

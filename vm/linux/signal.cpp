@@ -99,17 +99,17 @@ static bool prepare_send(Kernel& k, Process& target, int sig) {
 
 void Kernel::signal_process(Process& target, int sig, const lx_siginfo& si) {
   if (sig < 1 || sig > LNSIG) return;
-  if (!prepare_send(*this, target, sig)) { wake_waiters(); return; }
+  if (!prepare_send(*this, target, sig)) { waits.wake(); return; }
   ThreadGroup& g = *target.tg;
   enqueue(g.shared_pending, g.shared_info, sig, si);
-  wake_waiters();
+  waits.wake();
 }
 
 void Kernel::signal_task(Process& t, int sig, const lx_siginfo& si) {
   if (sig < 1 || sig > LNSIG || t.exited) return;
-  if (!prepare_send(*this, t, sig)) { wake_waiters(); return; }
+  if (!prepare_send(*this, t, sig)) { waits.wake(); return; }
   enqueue(t.sigpending, t.siginfo, sig, si);
-  wake_waiters();
+  waits.wake();
 }
 
 int Kernel::signal_pgrp(int pgrp, int sig, const lx_siginfo& si) {
@@ -363,6 +363,7 @@ bool Process::setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act
   if (!(act.flags & LSA_NODEFER)) sigmask |= bit(sig);
   sigmask &= ~kUnblockable;
   cpu.stop = true;
+  k.counters.signal_frames++;
   return true;
 }
 

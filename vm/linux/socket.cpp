@@ -3,7 +3,7 @@
 //
 // Index
 //   1. SockAddr: classification, encoding, parsing
-//   2. Registry: unix path/abstract names, inet ports, ephemeral ports, destination lookup
+//   2. SocketRegistry (one per machine): unix path/abstract names, inet ports, ephemeral ports, destination lookup
 //   3. Socket: construction, close, Inode hooks (getattr, read/write, poll, ioctl)
 //   4. bind / listen / connect / accept
 //   5. send / recv / shutdown
@@ -164,19 +164,6 @@ int parse_sockaddr(const uint8_t* b, size_t len, int family, SockAddr& out) {
 
 namespace {
 
-struct Registry {
-  std::map<std::pair<const FileSystem*, uint64_t>, std::weak_ptr<Socket>> paths;
-  std::map<std::string, std::weak_ptr<Socket>> abstract;
-  // (protocol, port) -> sockets bound there
-  std::map<std::pair<int, uint16_t>, std::vector<std::weak_ptr<Socket>>> ports;
-  uint16_t next_eph = kEphLo;
-  uint32_t next_autobind = 0;
-};
-Registry& reg() {
-  static Registry r;
-  return r;
-}
-
 // TCP, UDP, or UDP-Lite (a datagram protocol with its own ports, delivered like UDP here:
 // on loopback nothing is corrupted, so partial checksum coverage changes nothing).
 int proto_of(const Socket& s) { return s.type == LSOCK_STREAM ? LIPPROTO_TCP : s.protocol; }
@@ -203,22 +190,22 @@ bool overlaps(const Socket& a, const Socket& b, const SockAddr& ba) {
 }
 
 // Live sockets bound at (proto, port); prunes dead entries.
-std::vector<std::shared_ptr<Socket>> bound_at(int proto, uint16_t port) {
+std::vector<std::shared_ptr<Socket>> bound_at(SocketRegistry& r, int proto, uint16_t port) {
   std::vector<std::shared_ptr<Socket>> v;
-  auto it = reg().ports.find({proto, port});
-  if (it == reg().ports.end()) return v;
+  auto it = r.ports.find({proto, port});
+  if (it == r.ports.end()) return v;
   auto& list = it->second;
   for (size_t i = 0; i < list.size();) {
     if (auto s = list[i].lock()) { v.push_back(s); i++; }
     else list.erase(list.begin() + (long)i);
   }
-  if (list.empty()) reg().ports.erase(it);
+  if (list.empty()) r.ports.erase(it);
   return v;
 }
 
 // May `s` bind `addr` (port nonzero)? 0 or -EADDRINUSE.
-int port_conflict(const Socket& s, const SockAddr& addr) {
-  for (auto& e : bound_at(proto_of(s), addr.port)) {
+int port_conflict(SocketRegistry& r, const Socket& s, const SockAddr& addr) {
+  for (auto& e : bound_at(r, proto_of(s), addr.port)) {
     if (e.get() == &s || !overlaps(*e, s, addr)) continue;
     if (e->reuseport && s.reuseport) continue;
     if (e->reuseaddr && s.reuseaddr && (s.type != LSOCK_STREAM || e->state != Socket::Listening)) continue;
@@ -244,24 +231,24 @@ SockAddr loopback_for(const SockAddr& d, int domain) {
 
 }  // namespace
 
-std::shared_ptr<Socket> Socket::find_unix_path(const FileSystem* fs, uint64_t ino) {
-  auto it = reg().paths.find({fs, ino});
-  if (it == reg().paths.end()) return nullptr;
+std::shared_ptr<Socket> SocketRegistry::find_unix_path(const FileSystem* fs, uint64_t ino) {
+  auto it = paths.find({fs, ino});
+  if (it == paths.end()) return nullptr;
   auto s = it->second.lock();
   if (!s || s->closed_) return nullptr;
   return s;
 }
 
-std::shared_ptr<Socket> Socket::find_unix_abstract(const std::string& name) {
-  auto it = reg().abstract.find(name);
-  if (it == reg().abstract.end()) return nullptr;
+std::shared_ptr<Socket> SocketRegistry::find_unix_abstract(const std::string& name) {
+  auto it = abstract.find(name);
+  if (it == abstract.end()) return nullptr;
   auto s = it->second.lock();
   if (!s || s->closed_) return nullptr;
   return s;
 }
 
 void Socket::drop_names() {
-  Registry& r = reg();
+  SocketRegistry& r = reg_;
   auto mine = [this](const std::weak_ptr<Socket>& w) {
     auto s = w.lock();
     return !s || s.get() == this;
@@ -290,12 +277,12 @@ void Socket::drop_names() {
 int Socket::autobind(bool) {
   if (bound) return 0;
   SockAddr a = domain == LAF_INET ? SockAddr::inet4(0, 0) : SockAddr::inet6_any(0);
-  Registry& r = reg();
+  SocketRegistry& r = reg_;
   const int span = kEphHi - kEphLo + 1;
   for (int i = 0; i < span; i++) {
     const uint16_t port = r.next_eph;
     r.next_eph = r.next_eph >= kEphHi ? kEphLo : (uint16_t)(r.next_eph + 1);
-    if (!bound_at(proto_of(*this), port).empty()) continue;
+    if (!bound_at(r, proto_of(*this), port).empty()) continue;
     a.port = port;
     local = a;
     bound = true;
@@ -315,8 +302,8 @@ uint64_t Socket::wait_timeout_ns(bool send) const {
   return (uint64_t)tv[0] * 1000000000ull + (uint64_t)tv[1] * 1000ull;
 }
 
-Socket::Socket(int d, int t, int proto) : domain(d), type(t), protocol(proto) {
-  ino_ = AnonFs::get().next_ino();
+Socket::Socket(SocketRegistry& reg, int d, int t, int proto) : domain(d), type(t), protocol(proto), reg_(reg) {
+  ino_ = reg_.anon.next_ino();
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   created_ = {(int64_t)ts.tv_sec, (int64_t)ts.tv_nsec};
@@ -357,7 +344,7 @@ void Socket::close_now() {
   }
   pending.clear();
   q.clear();  // may close other sockets (SCM_RIGHTS in flight)
-  wake_waiters();
+  wake();
 }
 
 bool Socket::peer_alive() const {
@@ -369,7 +356,7 @@ size_t Socket::capacity() const { return (size_t)std::max<int32_t>(rcvbuf, 2048)
 
 int Socket::getattr(Stat& st) {
   st = Stat{};
-  st.dev = AnonFs::get().dev();
+  st.dev = reg_.anon.dev();
   st.ino = ino_;
   st.mode = LS_IFSOCK | 0777;
   st.nlink = 1;
@@ -481,19 +468,19 @@ int Socket::bind(const SockAddr& a0) {
     return 0;
   }
   if (bound) return -LX_EINVAL;
-  Registry& r = reg();
+  SocketRegistry& r = reg_;
   if (domain == LAF_UNIX) {
     SockAddr a = a0;
     if (a.kind == SockAddr::Unnamed) {  // autobind: an abstract name of 5 hex digits
       for (int i = 0; i < 0x100000; i++) {
         char name[8];
         snprintf(name, sizeof name, "%05x", (r.next_autobind++) & 0xfffff);
-        if (!find_unix_abstract(name)) { a.kind = SockAddr::Abstract; a.path = name; break; }
+        if (!reg_.find_unix_abstract(name)) { a.kind = SockAddr::Abstract; a.path = name; break; }
       }
       if (a.kind != SockAddr::Abstract) return -LX_ENOSPC;
     }
     if (a.kind != SockAddr::Abstract) return -LX_EINVAL;  // paths: bind_path
-    if (find_unix_abstract(a.path)) return -LX_EADDRINUSE;
+    if (reg_.find_unix_abstract(a.path)) return -LX_EADDRINUSE;
     r.abstract[a.path] = std::static_pointer_cast<Socket>(shared_from_this());
     local = a;
     bound = true;
@@ -512,7 +499,7 @@ int Socket::bind(const SockAddr& a0) {
     local.port = port;
     return 0;
   }
-  int e = port_conflict(*this, a);
+  int e = port_conflict(reg_, *this, a);
   if (e < 0) return e;
   local = a;
   bound = true;
@@ -523,9 +510,9 @@ int Socket::bind(const SockAddr& a0) {
 
 int Socket::bind_path(const SockAddr& a, const FileSystem* fs, uint64_t ino) {
   if (bound) return -LX_EINVAL;
-  auto cur = find_unix_path(fs, ino);
+  auto cur = reg_.find_unix_path(fs, ino);
   if (cur) return -LX_EADDRINUSE;
-  reg().paths[{fs, ino}] = std::static_pointer_cast<Socket>(shared_from_this());
+  reg_.paths[{fs, ino}] = std::static_pointer_cast<Socket>(shared_from_this());
   has_path_key_ = true;
   path_key_ = {fs, ino};
   local = a;
@@ -547,7 +534,7 @@ int Socket::listen(int bl) {
   if (bl > 4096) bl = 4096;
   backlog = bl;
   state = Listening;
-  wake_waiters();
+  wake();
   return 0;
 }
 
@@ -585,7 +572,7 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     if (state == Closed) return inet() ? -LX_EISCONN : -LX_EINVAL;
   }
   if (domain == LAF_UNIX) {
-    if (!target && a0.kind == SockAddr::Abstract) target = find_unix_abstract(a0.path);
+    if (!target && a0.kind == SockAddr::Abstract) target = reg_.find_unix_abstract(a0.path);
     if (!target || target->closed_) return -LX_ECONNREFUSED;
     if (target->type != type) return -LX_EPROTOTYPE;
     if (!connection_oriented()) {
@@ -597,7 +584,7 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     }
     if (target->state != Listening) return -LX_ECONNREFUSED;
     if (target->accq_.size() > (size_t)target->backlog) return nonblock ? -LX_EAGAIN : kBlock;
-    auto s = std::make_shared<Socket>(domain, type, protocol);
+    auto s = std::make_shared<Socket>(reg_, domain, type, protocol);
     s->owner = target->owner;
     s->local = target->local;
     s->bound = target->bound;
@@ -613,7 +600,7 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     has_peer_cred = true;
     link_pair(std::static_pointer_cast<Socket>(shared_from_this()), s);
     target->accq_.push_back(s);
-    wake_waiters();
+    wake();
     return 0;
   }
   // inet
@@ -637,18 +624,18 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     return 0;
   }
   std::shared_ptr<Socket> lst;
-  for (auto& s : bound_at(LIPPROTO_TCP, d.port))
+  for (auto& s : bound_at(reg_, LIPPROTO_TCP, d.port))
     if (s->state == Listening && !s->closed_ && accepts(*s, d)) { lst = s; break; }
   if (!lst) {
     if (nonblock) {  // Linux reports the refusal through SO_ERROR after EINPROGRESS
       so_error = LX_ECONNREFUSED;
       connect_pending = true;
-      wake_waiters();
+      wake();
       return -LX_EINPROGRESS;
     }
     return -LX_ECONNREFUSED;
   }
-  auto s = std::make_shared<Socket>(lst->domain, type, protocol);
+  auto s = std::make_shared<Socket>(reg_, lst->domain, type, protocol);
   s->owner = lst->owner;
   s->local = d;
   s->local.family = lst->domain;
@@ -667,7 +654,7 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
   has_peer_cred = true;
   link_pair(std::static_pointer_cast<Socket>(shared_from_this()), s);
   lst->accq_.push_back(s);  // TCP's backlog only delays SYNs on Linux; never refuse here
-  wake_waiters();
+  wake();
   if (nonblock) {
     connect_pending = true;
     return -LX_EINPROGRESS;
@@ -680,7 +667,7 @@ int Socket::accept(bool nonblock, std::shared_ptr<Socket>& out) {
   if (accq_.empty()) return nonblock ? -LX_EAGAIN : kBlock;
   out = accq_.front();
   accq_.pop_front();
-  wake_waiters();  // a connect waiting for backlog space
+  wake();  // a connect waiting for backlog space
   return 0;
 }
 
@@ -702,7 +689,7 @@ int64_t Socket::deliver_dgram(Socket& to, const uint8_t* data, size_t n, std::ve
   if (domain == LAF_UNIX) { m.from.family = LAF_UNIX; if (!bound) m.from.kind = SockAddr::Unnamed; }
   to.rq_bytes_ += n;
   to.rq_.push_back(std::move(m));
-  wake_waiters();
+  wake();
   return (int64_t)n;
 }
 
@@ -753,7 +740,7 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
     m.cred = cred;
     pr->rq_bytes_ += k;
     pr->rq_.push_back(std::move(m));
-    wake_waiters();
+    wake();
     return (int64_t)k;
   }
   // datagrams
@@ -766,7 +753,7 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
       if (state != Connected) return -LX_ENOTCONN;
       t = peer_.lock();
     } else if (!t && to->kind == SockAddr::Abstract) {
-      t = find_unix_abstract(to->path);
+      t = reg_.find_unix_abstract(to->path);
     }
     if (!t || t->closed_) return -LX_ECONNREFUSED;
     if (t->type != type) return -LX_EPROTOTYPE;
@@ -790,7 +777,7 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
   if (e < 0) return e;
   SockAddr src = local;
   if (src.is_any()) { const uint16_t port = local.port; src = loopback_for(d, domain); src.port = port; }
-  for (auto& s : bound_at(protocol, d.port)) {
+  for (auto& s : bound_at(reg_, protocol, d.port)) {
     if (s->closed_ || !accepts(*s, d)) continue;
     if (s->has_peer_addr && (memcmp(s->peer_addr.ip, src.ip, 16) != 0 || s->peer_addr.port != src.port)) continue;
     if (s->shut_rd) return (int64_t)n;
@@ -802,7 +789,7 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
     m.ip = ip;
     s->rq_bytes_ += n;
     s->rq_.push_back(std::move(m));
-    wake_waiters();
+    wake();
     break;
   }
   return (int64_t)n;  // nobody bound there: the datagram is lost
@@ -854,7 +841,7 @@ int64_t Socket::recv(size_t n, uint32_t flags, bool nonblock, RecvResult& out) {
         }
         if (had_fds) break;
       }
-      if (!peek) wake_waiters();
+      if (!peek) wake();
       out.full_len = copied;
       return (int64_t)copied;
     }
@@ -883,7 +870,7 @@ one_message : {
     out.fds = std::move(m.fds);
     rq_bytes_ -= m.data.size();
     rq_.pop_front();
-    wake_waiters();
+    wake();
   }
   return (int64_t)k;
 }
@@ -899,7 +886,7 @@ int Socket::shutdown(int how) {
     shut_wr = true;
     if (pr && connection_oriented()) pr->peer_shut_wr = true;
   }
-  wake_waiters();
+  wake();
   return 0;
 }
 
@@ -907,7 +894,8 @@ int Socket::shutdown(int how) {
 
 constexpr int kIpprotoUdplite = 136;
 
-int socket_create(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& out) {
+int socket_create(SocketRegistry& reg, int domain, int type, int protocol, const SockCred& owner,
+                  std::shared_ptr<Socket>& out) {
   if (domain != LAF_UNIX && domain != LAF_INET && domain != LAF_INET6 && domain != LAF_NETLINK)
     return -LX_EAFNOSUPPORT;
   if (type < 1 || type > 10) return -LX_EINVAL;
@@ -929,21 +917,21 @@ int socket_create(int domain, int type, int protocol, const SockCred& owner, std
       return -LX_ESOCKTNOSUPPORT;
     }
   }
-  out = std::make_shared<Socket>(domain, type, protocol);
+  out = std::make_shared<Socket>(reg, domain, type, protocol);
   out->owner = owner;
   return 0;
 }
 
-int socket_pair(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& a,
-                std::shared_ptr<Socket>& b) {
+int socket_pair(SocketRegistry& reg, int domain, int type, int protocol, const SockCred& owner,
+                std::shared_ptr<Socket>& a, std::shared_ptr<Socket>& b) {
   if (domain == LAF_INET || domain == LAF_INET6 || domain == LAF_NETLINK) {
     std::shared_ptr<Socket> probe;
-    int e = socket_create(domain, type, protocol, owner, probe);
+    int e = socket_create(reg, domain, type, protocol, owner, probe);
     return e < 0 ? e : -LX_EOPNOTSUPP;
   }
-  int e = socket_create(domain, type, protocol, owner, a);
+  int e = socket_create(reg, domain, type, protocol, owner, a);
   if (e < 0) return e;
-  socket_create(domain, type, protocol, owner, b);
+  socket_create(reg, domain, type, protocol, owner, b);
   Socket::link_pair(a, b);
   for (auto* s : {a.get(), b.get()}) {
     s->peer_addr = SockAddr{};

@@ -13,7 +13,7 @@
 // Design notes
 //   * Blocking follows docs/processes.md: an operation that cannot complete now returns
 //     kBlock (file.h) without changing any state, and every change that may let a parked
-//     call finish calls wake_waiters(). Non-blocking callers get -EAGAIN instead.
+//     call finish calls its machine's Waits::wake(). Non-blocking callers get -EAGAIN instead.
 //   * Each socket owns its receive queue; a sender pushes into its peer's queue. A
 //     stream read merges queued messages (stopping at SCM_RIGHTS boundaries, like Linux);
 //     datagram and seqpacket reads take one message (MSG_TRUNC when it did not fit).
@@ -26,7 +26,8 @@
 //   * Names: AF_UNIX paths are inodes in the VFS (the syscall layer creates them with
 //     mknod(S_IFSOCK), or a placeholder file where the file system cannot hold sockets)
 //     and a registry maps (file system, ino) -> socket; abstract names ("\0name") and inet
-//     ports live in the same registry (one per host process, like the kernel's tables).
+//     ports live in the same registry (SocketRegistry: one per machine, like the kernel's
+//     tables; two machines in one process never see each other's names or ports).
 //   * Inet addresses are kept as 16-byte IPv6 form (IPv4 as ::ffff:a.b.c.d) so dual-stack
 //     matching is one rule. 127.0.0.0/8, ::1, INADDR_ANY and in6addr_any are local; a
 //     connect or send to anything else fails with ENETUNREACH; bind to one gives
@@ -37,6 +38,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -133,15 +135,34 @@ struct RecvResult {
 };
 
 // ---- 4. Socket ----------------------------------------------------------------------------
+class Socket;
+
+// One machine's socket names (the Kernel owns one) and the AnonFs its sockets live on.
+struct SocketRegistry {
+  explicit SocketRegistry(AnonFs& fs) : anon(fs) {}
+  SocketRegistry(const SocketRegistry&) = delete;
+  // The unix socket bound at (fs, ino) or under an abstract name, or nullptr.
+  std::shared_ptr<Socket> find_unix_path(const FileSystem* fs, uint64_t ino);
+  std::shared_ptr<Socket> find_unix_abstract(const std::string& name);
+
+  AnonFs& anon;
+  std::map<std::pair<const FileSystem*, uint64_t>, std::weak_ptr<Socket>> paths;
+  std::map<std::string, std::weak_ptr<Socket>> abstract;
+  // (protocol, port) -> sockets bound there
+  std::map<std::pair<int, uint16_t>, std::vector<std::weak_ptr<Socket>>> ports;
+  uint16_t next_eph = 32768;  // ip_local_port_range's low end
+  uint32_t next_autobind = 0;
+};
+
 class Socket : public Inode {
  public:
   enum State { Unconnected, Listening, Connected, Closed };
 
-  Socket(int domain, int type, int protocol);
+  Socket(SocketRegistry& reg, int domain, int type, int protocol);
   ~Socket() override;
 
   // ---- Inode ----
-  FileSystem* fs() const override { return &AnonFs::get(); }
+  FileSystem* fs() const override { return &reg_.anon; }
   uint64_t ino() const override { return ino_; }
   uint32_t ftype() const override { return LS_IFSOCK; }
   int getattr(Stat& st) override;
@@ -179,9 +200,6 @@ class Socket : public Inode {
   // on this socket. Returns n or -errno.
   int64_t netlink_send(const uint8_t* data, size_t n);
   int shutdown(int how);
-  // The unix socket bound at (fs, ino) or under an abstract name, or nullptr.
-  static std::shared_ptr<Socket> find_unix_path(const FileSystem* fs, uint64_t ino);
-  static std::shared_ptr<Socket> find_unix_abstract(const std::string& name);
   // For SO_ERROR: returns and clears the pending error.
   int take_error() { int e = so_error; so_error = 0; return e; }
   std::shared_ptr<Socket> peer_socket() const { return peer_.lock(); }
@@ -216,7 +234,10 @@ class Socket : public Inode {
   size_t queued() const { return rq_bytes_; }
 
  private:
-  friend int socket_pair(int, int, int, const SockCred&, std::shared_ptr<Socket>&, std::shared_ptr<Socket>&);
+  friend int socket_pair(SocketRegistry&, int, int, int, const SockCred&, std::shared_ptr<Socket>&,
+                         std::shared_ptr<Socket>&);
+  friend struct SocketRegistry;
+  void wake() { reg_.anon.waits.wake(); }
   void close_now();
   void drop_names();
   int autobind(bool v6_loopback_hint);
@@ -226,6 +247,7 @@ class Socket : public Inode {
                         bool nonblock, bool drop_when_full);
   static void link_pair(const std::shared_ptr<Socket>& a, const std::shared_ptr<Socket>& b);
 
+  SocketRegistry& reg_;
   uint64_t ino_;
   Timespec created_;
   int opens_ = 0;
@@ -243,10 +265,11 @@ class Socket : public Inode {
 // ---- 5. construction ---------------------------------------------------------------------
 // type is the SOCK_* value without SOCK_NONBLOCK/SOCK_CLOEXEC. Returns 0 or -errno
 // (EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EPROTOTYPE).
-int socket_create(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& out);
+int socket_create(SocketRegistry& reg, int domain, int type, int protocol, const SockCred& owner,
+                  std::shared_ptr<Socket>& out);
 // AF_UNIX only (EOPNOTSUPP for inet, like Linux).
-int socket_pair(int domain, int type, int protocol, const SockCred& owner, std::shared_ptr<Socket>& a,
-                std::shared_ptr<Socket>& b);
+int socket_pair(SocketRegistry& reg, int domain, int type, int protocol, const SockCred& owner,
+                std::shared_ptr<Socket>& a, std::shared_ptr<Socket>& b);
 Socket* as_socket(Inode* n);
 
 }  // namespace gb

@@ -21,13 +21,13 @@ namespace {
 // Shared parts of the anonymous inodes here.
 class AnonNode : public Inode {
  public:
-  AnonNode() : ino_(AnonFs::get().next_ino()) {}
-  FileSystem* fs() const override { return &AnonFs::get(); }
+  explicit AnonNode(AnonFs& fs) : fs_(fs), ino_(fs.next_ino()) {}
+  FileSystem* fs() const override { return &fs_; }
   uint64_t ino() const override { return ino_; }
   uint32_t ftype() const override { return 0; }  // anon_inode: no type bits
   int getattr(Stat& st) override {
     st = Stat{};
-    st.dev = AnonFs::get().dev();
+    st.dev = fs_.dev();
     st.ino = ino_;
     st.mode = 0600;
     st.nlink = 1;
@@ -37,21 +37,25 @@ class AnonNode : public Inode {
   bool is_stream() const override { return true; }
   std::shared_ptr<FileBacking> backing(const std::string&) override { return nullptr; }
 
+ protected:
+  Waits& waits() const { return fs_.waits; }
+
  private:
+  AnonFs& fs_;
   uint64_t ino_;
 };
 
 // ---- 1. eventfd -----------------------------------------------------------------------
 class EventFd : public AnonNode {
  public:
-  EventFd(uint64_t v, bool sem) : count_(v), sem_(sem) {}
+  EventFd(AnonFs& fs, uint64_t v, bool sem) : AnonNode(fs), count_(v), sem_(sem) {}
   int64_t read(uint64_t, void* buf, uint64_t n, uint32_t oflags) override {
     if (n < 8) return -LX_EINVAL;
     if (count_ == 0) return (oflags & LO_NONBLOCK) ? -LX_EAGAIN : kBlock;
     const uint64_t v = sem_ ? 1 : count_;
     count_ -= v;
     memcpy(buf, &v, 8);
-    wake_waiters();
+    waits().wake();
     return 8;
   }
   int64_t write(uint64_t, const void* buf, uint64_t n, uint32_t oflags) override {
@@ -61,7 +65,7 @@ class EventFd : public AnonNode {
     if (v == ~0ull) return -LX_EINVAL;
     if (~0ull - 1 - count_ < v) return (oflags & LO_NONBLOCK) ? -LX_EAGAIN : kBlock;
     count_ += v;
-    wake_waiters();
+    waits().wake();
     return 8;
   }
   uint32_t poll(uint32_t events) override {
@@ -79,7 +83,7 @@ class EventFd : public AnonNode {
 // ---- 2. timerfd -----------------------------------------------------------------------
 class TimerFd : public AnonNode {
  public:
-  explicit TimerFd(int clock) : clock_(clock) {}
+  TimerFd(AnonFs& fs, int clock) : AnonNode(fs), clock_(clock) {}
   // Deadlines are kept on the host clock of the timer (ns).
   uint64_t now() const { return (uint64_t)host_clock_ns(clock_); }
   void update() {
@@ -99,7 +103,7 @@ class TimerFd : public AnonNode {
   void note_wakeup() {
     if (!next_) return;
     const uint64_t t = now();
-    note_deadline(Process::now_ns() + (next_ > t ? next_ - t : 0));
+    waits().note_deadline(Process::now_ns() + (next_ > t ? next_ - t : 0));
   }
   int64_t read(uint64_t, void* buf, uint64_t n, uint32_t oflags) override {
     if (n < 8) return -LX_EINVAL;
@@ -123,7 +127,7 @@ class TimerFd : public AnonNode {
     next_ = first_abs;
     interval_ = interval;
     ticks_ = 0;
-    wake_waiters();
+    waits().wake();
   }
   void get(uint64_t& left, uint64_t& interval) {
     update();
@@ -146,6 +150,7 @@ enum : uint32_t { LEPOLLIN = 1, LEPOLLPRI = 2, LEPOLLOUT = 4, LEPOLLERR = 8, LEP
 
 class EpollNode : public AnonNode {
  public:
+  using AnonNode::AnonNode;
   struct Item {
     int fd;
     std::weak_ptr<OpenFile> file;
@@ -185,7 +190,7 @@ class EpollNode : public AnonNode {
 
 int install(Process& p, InodeRef n, uint32_t flags, const char* name) {
   FileRef f;
-  int e = open_inode(Loc{n, std::string("anon_inode:") + name}, LO_RDWR | (flags & LO_NONBLOCK), f);
+  int e = open_inode(p.k.phys->shared, Loc{n, std::string("anon_inode:") + name}, LO_RDWR | (flags & LO_NONBLOCK), f);
   if (e < 0) return e;
   return p.fds.alloc(f, (flags & LO_CLOEXEC) != 0);
 }
@@ -195,16 +200,16 @@ int install(Process& p, InodeRef n, uint32_t flags, const char* name) {
 SYS(eventfd2) {
   const uint32_t flags = (uint32_t)a[1];
   if (flags & ~(LO_CLOEXEC | LO_NONBLOCK | 1u)) return -LX_EINVAL;
-  return install(p, std::make_shared<EventFd>((uint32_t)a[0], flags & 1), flags, "[eventfd]");
+  return install(p, std::make_shared<EventFd>(p.k.anon, (uint32_t)a[0], flags & 1), flags, "[eventfd]");
 }
-SYS(eventfd) { return install(p, std::make_shared<EventFd>((uint32_t)a[0], false), 0, "[eventfd]"); }
+SYS(eventfd) { return install(p, std::make_shared<EventFd>(p.k.anon, (uint32_t)a[0], false), 0, "[eventfd]"); }
 
 SYS(timerfd_create) {
   const int clock = arg_int(a, 0);
   const uint32_t flags = (uint32_t)a[1];
   if (clock != 0 && clock != 1 && clock != 7 && clock != 8 && clock != 9) return -LX_EINVAL;
   if (flags & ~(LO_CLOEXEC | LO_NONBLOCK)) return -LX_EINVAL;
-  return install(p, std::make_shared<TimerFd>(clock == 8 ? 0 : clock == 9 ? 7 : clock), flags, "[timerfd]");
+  return install(p, std::make_shared<TimerFd>(p.k.anon, clock == 8 ? 0 : clock == 9 ? 7 : clock), flags, "[timerfd]");
 }
 
 TimerFd* timer_of(Process& p, int fd, FileRef& hold) {
@@ -252,11 +257,11 @@ SYS(timerfd_gettime) {
 SYS(epoll_create1) {
   const uint32_t flags = (uint32_t)a[0];
   if (flags & ~LO_CLOEXEC) return -LX_EINVAL;
-  return install(p, std::make_shared<EpollNode>(), flags, "[eventpoll]");
+  return install(p, std::make_shared<EpollNode>(p.k.anon), flags, "[eventpoll]");
 }
 SYS(epoll_create) {
   if (arg_int(a, 0) <= 0) return -LX_EINVAL;
-  return install(p, std::make_shared<EpollNode>(), 0, "[eventpoll]");
+  return install(p, std::make_shared<EpollNode>(p.k.anon), 0, "[eventpoll]");
 }
 
 EpollNode* epoll_of(Process& p, int fd, FileRef& hold, int64_t& err) {
@@ -298,7 +303,7 @@ SYS(epoll_ctl) {
       break;
     default: return -LX_EINVAL;
   }
-  wake_waiters();
+  p.k.waits.wake();
   return 0;
 }
 
@@ -339,7 +344,7 @@ SYS(epoll_pwait) {
 // pidfd_open: a descriptor for a process; readable once it has exited.
 class PidFd : public AnonNode {
  public:
-  PidFd(Kernel& k, int pid) : k_(k), pid_(pid) {}
+  PidFd(Kernel& k, int pid) : AnonNode(k.anon), k_(k), pid_(pid) {}
   int pid() const { return pid_; }
   bool exited() {
     Process* t = k_.find_leader(pid_);
@@ -361,7 +366,7 @@ SYS(pidfd_open) {
   Process* t = p.k.find_leader(pid);
   if (!t || t->tg->zombie) return -LX_ESRCH;
   FileRef f;
-  int e = open_inode(Loc{std::make_shared<PidFd>(p.k, pid), "anon_inode:[pidfd]"}, LO_RDWR | flags, f);
+  int e = open_inode(p.k.phys->shared, Loc{std::make_shared<PidFd>(p.k, pid), "anon_inode:[pidfd]"}, LO_RDWR | flags, f);
   if (e < 0) return e;
   return p.fds.alloc(f, true);  // always close-on-exec
 }
@@ -398,14 +403,13 @@ SYS(memfd_create) {
   if (!p.mem->read_cstr(a[0], name, 250)) return name.size() >= 249 ? -LX_EINVAL : -LX_EFAULT;
   const uint32_t flags = (uint32_t)a[1];
   if (flags & ~7u) return -LX_EINVAL;  // MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB
-  static std::shared_ptr<FileSystem> fs = make_tmpfs();
-  static uint64_t seq = 0;
-  const std::string entry = "memfd-" + std::to_string(++seq);
-  InodeRef dir = fs->root(), node;
+  if (!p.k.memfd_fs) p.k.memfd_fs = make_tmpfs();
+  const std::string entry = "memfd-" + std::to_string(++p.k.memfd_seq);
+  InodeRef dir = p.k.memfd_fs->root(), node;
   int e = dir->create(entry, LS_IFREG | 0777, node);
   if (e < 0) return e;
   FileRef f;
-  e = open_inode(Loc{node, "/memfd:" + name + " (deleted)"}, LO_RDWR | LO_LARGEFILE, f);
+  e = open_inode(p.k.phys->shared, Loc{node, "/memfd:" + name + " (deleted)"}, LO_RDWR | LO_LARGEFILE, f);
   dir->unlink(entry);
   if (e < 0) return e;
   return p.fds.alloc(f, (flags & 1) != 0);

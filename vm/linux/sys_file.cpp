@@ -36,7 +36,7 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
   std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n, 1), kChunk));
   while (got < n) {
     const uint64_t k = std::min<uint64_t>(n - got, tmp.size());
-    int64_t r = file_read(*f.node, pos, tmp.data(), k, f.flags);
+    int64_t r = file_read(p.k.phys->shared, *f.node, pos, tmp.data(), k, f.flags);
     if (r == kBlock && !got) return bounded_block(p, f.node->wait_timeout_ns(false));
     if (r < 0) return got ? (int64_t)got : r;  // kBlock parks the caller (nothing read yet)
     if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
@@ -75,7 +75,7 @@ int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off)
   while (done < n || n == 0) {
     const uint64_t k = std::min<uint64_t>(n - done, tmp.size());
     if (k && !p.get(tmp.data(), buf + done, (size_t)k)) return done ? (int64_t)done : -LX_EFAULT;
-    int64_t r = file_write(*f.node, pos, tmp.data(), k, f.flags);
+    int64_t r = file_write(p.k.phys->shared, *f.node, pos, tmp.data(), k, f.flags);
     if (r == kBlock) return done ? (int64_t)done : kBlock;
     if (r == -LX_EPIPE) return done ? (int64_t)done : epipe(p);
     if (r < 0) return done ? (int64_t)done : r;
@@ -225,7 +225,7 @@ int64_t do_open(Process& p, int dirfd, const std::string& path, uint32_t flags, 
     return -LX_EISDIR;
   const uint32_t keep = flags & ~(LO_CREAT | LO_EXCL | LO_CLOEXEC);  // O_NOCTTY reaches on_open only
   FileRef f;
-  int e = open_inode(loc, keep | LO_LARGEFILE, f);
+  int e = open_inode(p.k.phys->shared, loc, keep | LO_LARGEFILE, f);
   if (e < 0) return e;
   f->flags &= ~LO_TRUNC;
   return p.fds.alloc(f, (flags & LO_CLOEXEC) != 0);
@@ -319,10 +319,10 @@ SYS(dup3) {
 int64_t do_pipe(Process& p, uint64_t out, uint32_t flags) {
   if (flags & ~(LO_CLOEXEC | LO_NONBLOCK | LO_DIRECT)) return -LX_EINVAL;
   InodeRef r, w;
-  make_pipe(r, w);
+  make_pipe(p.k.anon, r, w);
   FileRef fr, fw;
-  open_inode(Loc{r, ""}, LO_RDONLY | (flags & LO_NONBLOCK), fr);
-  open_inode(Loc{w, ""}, LO_WRONLY | (flags & LO_NONBLOCK), fw);
+  open_inode(p.k.phys->shared, Loc{r, ""}, LO_RDONLY | (flags & LO_NONBLOCK), fr);
+  open_inode(p.k.phys->shared, Loc{w, ""}, LO_WRONLY | (flags & LO_NONBLOCK), fw);
   const bool ce = (flags & LO_CLOEXEC) != 0;
   const int a0 = p.fds.alloc(fr, ce);
   if (a0 < 0) return a0;
@@ -418,7 +418,7 @@ int poll_once(Process& p, std::vector<lx_pollfd>& v) {
     e.revents = (int16_t)(r & ((uint16_t)e.events | LPOLLERR | LPOLLHUP | LPOLLNVAL));
     if (e.revents) ready++;
     const int hfd = host_fd_of(*f->node);
-    if (hfd >= 0) note_host_wait(hfd, (short)(e.events & (LPOLLIN | LPOLLOUT | LPOLLPRI)));
+    if (hfd >= 0) p.k.waits.note_host_wait(hfd, (short)(e.events & (LPOLLIN | LPOLLOUT | LPOLLPRI)));
   }
   return ready;
 }
@@ -540,14 +540,14 @@ int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int6
   int64_t total = 0;
   while (left) {
     const uint64_t k = std::min<uint64_t>(left, buf.size());
-    const int64_t r = file_read(*in.node, ip, buf.data(), k, in.flags);
+    const int64_t r = file_read(p.k.phys->shared, *in.node, ip, buf.data(), k, in.flags);
     if (r < 0) { if (!total) return r; break; }  // kBlock parks a call that copied nothing
     if (r == 0) break;
     if (!out_off && !out.node->is_stream() && (out.flags & LO_APPEND)) {
       Stat st;
       if (out.node->getattr(st) == 0) op = (uint64_t)st.size;
     }
-    const int64_t w = file_write(*out.node, op, buf.data(), (uint64_t)r, out.flags);
+    const int64_t w = file_write(p.k.phys->shared, *out.node, op, buf.data(), (uint64_t)r, out.flags);
     if (w == -LX_EPIPE) return total ? total : epipe(p);
     if (w < 0) { if (!total) return w; break; }
     if (!in.node->is_stream()) ip += (uint64_t)w;
@@ -625,7 +625,7 @@ SYS(readahead) {
 
 SYS(fsync) {
   GET_FILE(f, 0);
-  const int e = shared_pages_sync(f->node->page_key());  // stores through MAP_SHARED maps
+  const int e = p.k.phys->shared.sync(f->node->page_key());  // stores through MAP_SHARED maps
   const int e2 = f->node->fsync();
   return e < 0 ? e : e2;
 }
@@ -633,7 +633,7 @@ SYS(ftruncate) {
   GET_FILE(f, 0);
   if ((int64_t)a[1] < 0) return -LX_EINVAL;
   if (!f->writable() || !f->node->is_reg()) return -LX_EINVAL;
-  return file_truncate(*f->node, a[1]);
+  return file_truncate(p.k.phys->shared, *f->node, a[1]);
 }
 SYS(fadvise64) {
   GET_FILE(f, 0);

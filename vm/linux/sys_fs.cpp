@@ -488,14 +488,14 @@ SYS(truncate) {
   if (e < 0) return e;
   if (l.node->is_dir()) return -LX_EISDIR;
   if (!l.node->is_reg()) return -LX_EINVAL;
-  return file_truncate(*l.node, a[1]);
+  return file_truncate(p.k.phys->shared, *l.node, a[1]);
 }
 
 int64_t put_statfs(Process& p, const InodeRef& n, uint64_t buf) {
   lx_statfs s;
   int e = n->fs()->statfs(s);
   if (e < 0) return e;
-  if (n->fs() == &AnonFs::get()) s.f_type = n->ftype() == LS_IFIFO ? 0x50495045 : 0x1cd1;
+  if (n->fs() == &p.k.anon) s.f_type = n->ftype() == LS_IFIFO ? 0x50495045 : 0x1cd1;
   s.f_fsid[0] = (int32_t)n->fs()->dev();
   return p.put(buf, &s, sizeof s) ? 0 : -LX_EFAULT;
 }

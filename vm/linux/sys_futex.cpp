@@ -28,7 +28,7 @@ int futex_wake(Kernel& k, const void* space, uint64_t addr, int n, uint32_t bits
     t->futex_key = 0;
     woken++;
   }
-  if (woken) wake_waiters();
+  if (woken) k.waits.wake();
   return woken;
 }
 

@@ -131,7 +131,7 @@ int write_addr(Process& p, const std::string& bytes, uint64_t addr, uint64_t len
 
 int new_fd(Process& p, const std::shared_ptr<Socket>& s, bool nonblock, bool cloexec) {
   FileRef f;
-  int e = open_inode(Loc{s, ""}, LO_RDWR | (nonblock ? LO_NONBLOCK : 0), f);
+  int e = open_inode(p.k.phys->shared, Loc{s, ""}, LO_RDWR | (nonblock ? LO_NONBLOCK : 0), f);
   if (e < 0) return e;
   return p.fds.alloc(f, cloexec);
 }
@@ -139,12 +139,12 @@ int new_fd(Process& p, const std::shared_ptr<Socket>& s, bool nonblock, bool clo
 // The unix socket a path names: ENOENT (no such file), ECONNREFUSED (no socket there).
 int unix_target(Process& p, const SockAddr& a, std::shared_ptr<Socket>& out) {
   out = nullptr;
-  if (a.kind == SockAddr::Abstract) { out = Socket::find_unix_abstract(a.path); return 0; }
+  if (a.kind == SockAddr::Abstract) { out = p.k.sockets->find_unix_abstract(a.path); return 0; }
   if (a.kind != SockAddr::Path) return -LX_EINVAL;
   Loc l;
   int e = p.resolve_at(LAT_FDCWD, a.path, true, l);
   if (e < 0) return e;
-  out = Socket::find_unix_path(l.node->fs(), l.node->ino());
+  out = p.k.sockets->find_unix_path(l.node->fs(), l.node->ino());
   return 0;
 }
 
@@ -154,7 +154,7 @@ SYS(socket) {
   const int type = arg_int(a, 1);
   if (type & ~(LSOCK_TYPE_MASK | LSOCK_NONBLOCK | LSOCK_CLOEXEC)) return -LX_EINVAL;
   std::shared_ptr<Socket> s;
-  int e = socket_create(arg_int(a, 0), type & LSOCK_TYPE_MASK, arg_int(a, 2), cred_of(p), s);
+  int e = socket_create(*p.k.sockets, arg_int(a, 0), type & LSOCK_TYPE_MASK, arg_int(a, 2), cred_of(p), s);
   if (e < 0) return e;
   return new_fd(p, s, type & LSOCK_NONBLOCK, type & LSOCK_CLOEXEC);
 }
@@ -163,7 +163,7 @@ SYS(socketpair) {
   const int type = arg_int(a, 1);
   if (type & ~(LSOCK_TYPE_MASK | LSOCK_NONBLOCK | LSOCK_CLOEXEC)) return -LX_EINVAL;
   std::shared_ptr<Socket> x, y;
-  int e = socket_pair(arg_int(a, 0), type & LSOCK_TYPE_MASK, arg_int(a, 2), cred_of(p), x, y);
+  int e = socket_pair(*p.k.sockets, arg_int(a, 0), type & LSOCK_TYPE_MASK, arg_int(a, 2), cred_of(p), x, y);
   if (e < 0) return e;
   const int fd0 = new_fd(p, x, type & LSOCK_NONBLOCK, type & LSOCK_CLOEXEC);
   if (fd0 < 0) return fd0;
@@ -675,7 +675,7 @@ SYS(setsockopt) {
         int64_t v = std::min<int64_t>(std::max<int32_t>(iv, 0), 212992) * 2;  // Linux doubles; capped by [rw]mem_max
         v = std::max<int64_t>(v, snd ? 4608 : 2304);
         (snd ? s->sndbuf : s->rcvbuf) = (int32_t)v;
-        wake_waiters();
+        p.k.waits.wake();
         return 0;
       }
       case LSO_LINGER: {

@@ -64,10 +64,10 @@ int64_t do_clone(Process& p, const CloneArgs& ca) {
     c.vfork_parent = p.tid;
     p.vfork_child = tid;
     p.state = Process::State::Blocked;
-    p.park_gen = wait_generation();
+    p.park_gen = p.k.waits.generation();
     p.cpu.stop = true;
   }
-  wake_waiters();
+  p.k.waits.wake();
   return tid;
 }
 

@@ -49,9 +49,9 @@ static void park(Process& p, Cpu& c, uint64_t nr) {
   c.r[RAX] = nr;
   c.stop = true;
   p.state = Process::State::Blocked;
-  p.park_gen = wait_generation();
-  take_host_waits(p.host_fds);
-  if (const uint64_t d = take_deadline()) p.wake_at(d);
+  p.park_gen = p.k.waits.generation();
+  p.k.waits.take_host_waits(p.host_fds);
+  if (const uint64_t d = p.k.waits.take_deadline()) p.wake_at(d);
 }
 
 // A completed call: forget the state kept across re-executions.
@@ -63,10 +63,7 @@ static void completed(Process& p) {
   p.futex_woken = false;
   p.wake_at_ns = 0;
   p.host_fds.clear();
-  static std::vector<std::pair<int, short>> stale;
-  take_host_waits(stale);
-  stale.clear();
-  take_deadline();
+  p.k.waits.forget_notes();
 }
 
 void Process::syscall(Cpu& c) {
@@ -75,7 +72,7 @@ void Process::syscall(Cpu& c) {
   const SyscallDef* d = SyscallTable::get().find(nr);
   regs_replaced = false;
   int64_t ret;
-  if (!restarting) nsyscalls++;
+  if (!restarting) { nsyscalls++; k.counters.syscalls++; }
   if (!d) {
     const char* n = SyscallTable::name(nr);
     if (k.log_once("syscall:" + std::to_string(nr)))

@@ -1,7 +1,7 @@
 // vm/linux/tty.cpp — pseudo-terminal pairs and their line discipline (see tty.h).
 //
 // Index
-//   1. defaults, the TtyHost pointer, the pts index table
+//   1. defaults, Devpts (a machine's TtyHost pointer and pts index table)
 //   2. inodes: PtySlave (/dev/pts/N), PtyMaster (/dev/ptmx)
 //   3. Tty life: create, master/slave references, hangup, session exit
 //   4. input: the line discipline (special characters, canonical editing, raw queue)
@@ -51,9 +51,6 @@ lx_termios default_termios() {
 
 namespace {
 
-TtyHost* g_host = nullptr;
-std::vector<std::weak_ptr<Tty>> g_ptys;  // index -> pair (while its master side is open)
-
 constexpr uint64_t kDeciNs = 100000000ull;  // VTIME unit: 0.1 s
 
 bool is_ctrl(uint8_t c) { return c < 32 || c == 127 || (c >= 0x80 && c < 0xa0); }
@@ -67,20 +64,8 @@ Timespec now_realtime() {
   return {(int64_t)ts.tv_sec, (int64_t)ts.tv_nsec};
 }
 
-int alloc_index(const std::shared_ptr<Tty>& t) {
-  for (size_t i = 0; i < g_ptys.size(); i++)
-    if (g_ptys[i].expired()) { g_ptys[i] = t; return (int)i; }
-  g_ptys.push_back(t);
-  return (int)g_ptys.size() - 1;
-}
-
-void release_index(int index, const Tty* t) {
-  if (index < 0 || (size_t)index >= g_ptys.size()) return;
-  auto cur = g_ptys[(size_t)index].lock();
-  if (!cur || cur.get() == t) g_ptys[(size_t)index].reset();
-}
-
-// The file system slave inodes report (Linux's devpts has its own st_dev).
+// The file system slave inodes report (Linux's devpts has its own st_dev). Immutable,
+// so one for the process: it only gives the slaves their st_dev.
 class DevptsFs : public FileSystem {
  public:
   static DevptsFs& get() { static DevptsFs fs; return fs; }
@@ -92,8 +77,18 @@ class DevptsFs : public FileSystem {
 
 }  // namespace
 
-void set_tty_host(TtyHost* h) { g_host = h; }
-TtyHost* tty_host() { return g_host; }
+int Devpts::alloc_index(const std::shared_ptr<Tty>& t) {
+  for (size_t i = 0; i < ptys_.size(); i++)
+    if (ptys_[i].expired()) { ptys_[i] = t; return (int)i; }
+  ptys_.push_back(t);
+  return (int)ptys_.size() - 1;
+}
+
+void Devpts::release_index(int index, const Tty* t) {
+  if (index < 0 || (size_t)index >= ptys_.size()) return;
+  auto cur = ptys_[(size_t)index].lock();
+  if (!cur || cur.get() == t) ptys_[(size_t)index].reset();
+}
 
 // ---- 2. inodes ------------------------------------------------------------------------
 
@@ -138,7 +133,7 @@ class PtySlave : public Inode {
 // A /dev/ptmx inode: made fresh on each lookup, it gets its pair when first opened.
 class PtyMaster : public Inode {
  public:
-  PtyMaster(FileSystem* fs, uint64_t ino) : fs_(fs), ino_(ino) {}
+  PtyMaster(Devpts& pts, FileSystem* fs, uint64_t ino) : pts_(pts), fs_(fs), ino_(ino) {}
   FileSystem* fs() const override { return fs_; }
   uint64_t ino() const override { return ino_; }
   uint32_t ftype() const override { return LS_IFCHR; }
@@ -156,7 +151,7 @@ class PtyMaster : public Inode {
   int chown(uint32_t, uint32_t) override { return 0; }
   int utimens(const Timespec*, const Timespec*) override { return 0; }
   int on_open(uint32_t) override {
-    if (!tty_) tty_ = Tty::create_pair(false);
+    if (!tty_) tty_ = Tty::create_pair(pts_, false);
     tty_->master_ref();
     return 0;
   }
@@ -179,6 +174,7 @@ class PtyMaster : public Inode {
   const std::shared_ptr<Tty>& tty() const { return tty_; }
 
  private:
+  Devpts& pts_;
   FileSystem* fs_;
   uint64_t ino_;
   std::shared_ptr<Tty> tty_;
@@ -186,9 +182,9 @@ class PtyMaster : public Inode {
 
 // ---- 3. life --------------------------------------------------------------------------
 
-std::shared_ptr<Tty> Tty::create_pair(bool host_master) {
-  std::shared_ptr<Tty> t(new Tty());
-  t->index_ = alloc_index(t);
+std::shared_ptr<Tty> Tty::create_pair(Devpts& pts, bool host_master) {
+  std::shared_ptr<Tty> t(new Tty(pts));
+  t->index_ = pts.alloc_index(t);
   t->tio_ = default_termios();
   t->slave_ = std::make_shared<PtySlave>(t);
   t->master_refs_ = host_master ? 1 : 0;
@@ -196,9 +192,9 @@ std::shared_ptr<Tty> Tty::create_pair(bool host_master) {
   return t;
 }
 
-std::shared_ptr<Tty> Tty::create() { return create_pair(true); }
+std::shared_ptr<Tty> Tty::create(Devpts& pts) { return create_pair(pts, true); }
 
-Tty::~Tty() { release_index(index_, this); }
+Tty::~Tty() { pts_.release_index(index_, this); }
 
 void Tty::master_ref() { master_refs_++; }
 
@@ -213,19 +209,19 @@ int Tty::slave_opened(uint32_t flags) {
   slave_opens_++;
   slave_ever_opened_ = true;
   // A session leader without a terminal acquires this one (not for O_NOCTTY).
-  TtyHost* h = g_host;
+  TtyHost* h = pts_.host;
   if (h && !(flags & LO_NOCTTY) && session_ == 0 && h->caller_is_session_leader() && !h->caller_ctty()) {
     session_ = h->caller_sid();
     pgrp_ = h->caller_pgid();
     h->set_caller_ctty(shared_from_this());
   }
-  wake_waiters();
+  pts_.waits.wake();
   return 0;
 }
 
 void Tty::slave_closed() {
   if (slave_opens_ > 0) slave_opens_--;
-  if (slave_opens_ == 0) wake_waiters();  // the master now sees EIO / POLLHUP
+  if (slave_opens_ == 0) pts_.waits.wake();  // the master now sees EIO / POLLHUP
 }
 
 // The master side is gone: the slave is hung up (reads 0, writes EIO), the session
@@ -233,18 +229,18 @@ void Tty::slave_closed() {
 void Tty::hangup() {
   if (hung_up_) return;
   hung_up_ = true;
-  release_index(index_, this);
+  pts_.release_index(index_, this);
   const int sid = session_, pg = pgrp_;
   session_ = pgrp_ = 0;
-  if (g_host && sid) {
-    g_host->clear_session_ctty(sid, this);
-    g_host->signal_process(sid, LSIGHUP);
-    g_host->signal_process(sid, LSIGCONT);
+  if (pts_.host && sid) {
+    pts_.host->clear_session_ctty(sid, this);
+    pts_.host->signal_process(sid, LSIGHUP);
+    pts_.host->signal_process(sid, LSIGCONT);
   }
   if (pg) send_pgrp(pg, LSIGHUP);
   flush_input();
   stopped_ = false;
-  wake_waiters();
+  pts_.waits.wake();
   InodeRef keep = std::move(slave_);  // the caller holds us; open slave fds hold `keep`
 }
 
@@ -252,13 +248,13 @@ void Tty::session_leader_exited(int sid) {
   if (session_ != sid || sid == 0) return;
   const int pg = pgrp_;
   session_ = pgrp_ = 0;
-  if (g_host) g_host->clear_session_ctty(sid, this);
+  if (pts_.host) pts_.host->clear_session_ctty(sid, this);
   if (pg) send_pgrp(pg, LSIGHUP);
 }
 
 void Tty::send_pgrp(int pgrp, int sig) {
-  if (g_host && pgrp > 0) g_host->signal_pgrp(pgrp, sig);
-  wake_waiters();
+  if (pts_.host && pgrp > 0) pts_.host->signal_pgrp(pgrp, sig);
+  pts_.waits.wake();
 }
 
 // ---- 4. input -------------------------------------------------------------------------
@@ -288,14 +284,14 @@ size_t Tty::master_write(const void* buf, size_t n) {
   if (hung_up_) return n;
   size_t i = 0;
   while (i < n && !input_full()) receive_char(b[i++]);
-  if (i) wake_waiters();
+  if (i) pts_.waits.wake();
   return i;
 }
 
 void Tty::receive_char(uint8_t c) {
   if (iflag(LT_ISTRIP)) c &= 0x7f;
   if (iflag(LT_IUCLC) && lflag(LT_IEXTEN) && c >= 'A' && c <= 'Z') c = (uint8_t)(c - 'A' + 'a');
-  last_input_ns_ = g_host ? g_host->now_ns() : 0;
+  last_input_ns_ = pts_.host ? pts_.host->now_ns() : 0;
   if (lnext_) {  // literal: no special meaning, echoed as itself
     lnext_ = false;
     if (lflag(LT_ECHO)) echo_char(c);
@@ -325,14 +321,14 @@ void Tty::receive_char(uint8_t c) {
 bool Tty::receive_special(uint8_t c) {
   if (iflag(LT_IXON)) {
     if (is_cc(c, LT_VSTOP)) { stopped_ = true; return true; }
-    if (is_cc(c, LT_VSTART)) { stopped_ = false; wake_waiters(); return true; }
+    if (is_cc(c, LT_VSTART)) { stopped_ = false; pts_.waits.wake(); return true; }
   }
   if (lflag(LT_ISIG)) {
     if (is_cc(c, LT_VINTR)) { signal_char(LSIGINT, c); return true; }
     if (is_cc(c, LT_VQUIT)) { signal_char(LSIGQUIT, c); return true; }
     if (is_cc(c, LT_VSUSP)) { signal_char(LSIGTSTP, c); return true; }
   }
-  if (stopped_ && iflag(LT_IXON) && iflag(LT_IXANY)) { stopped_ = false; wake_waiters(); }
+  if (stopped_ && iflag(LT_IXON) && iflag(LT_IXANY)) { stopped_ = false; pts_.waits.wake(); }
   return false;
 }
 
@@ -532,7 +528,7 @@ int64_t Tty::slave_read(void* buf, uint64_t n, uint32_t oflags) {
     line.erase(0, k);
     lines_bytes_ -= k;
     if (line.empty()) lines_.pop_front();  // also an EOF marker: read returns 0
-    wake_waiters();
+    pts_.waits.wake();
     return (int64_t)k;
   }
   // Non-canonical: VMIN / VTIME.
@@ -542,25 +538,25 @@ int64_t Tty::slave_read(void* buf, uint64_t n, uint32_t oflags) {
   if (avail == 0) {
     if (vmin == 0 && vtime == 0) return 0;
     if (oflags & LO_NONBLOCK) return -LX_EAGAIN;
-    if (vmin == 0 && g_host) {  // overall timer from the start of the call
-      const uint64_t deadline = g_host->call_deadline_ns(vtime * kDeciNs);
-      if (g_host->now_ns() >= deadline) return 0;
+    if (vmin == 0 && pts_.host) {  // overall timer from the start of the call
+      const uint64_t deadline = pts_.host->call_deadline_ns(vtime * kDeciNs);
+      if (pts_.host->now_ns() >= deadline) return 0;
     }
     return kBlock;
   }
   const size_t want = std::min<size_t>(vmin ? vmin : 1, (size_t)n);
   if (avail >= want || (oflags & LO_NONBLOCK)) {
     take = true;
-  } else if (vtime > 0 && g_host) {  // inter-byte timer since the newest byte
+  } else if (vtime > 0 && pts_.host) {  // inter-byte timer since the newest byte
     const uint64_t deadline = last_input_ns_ + vtime * kDeciNs;
-    if (g_host->now_ns() >= deadline) take = true;
-    else g_host->wake_at_ns(deadline);
+    if (pts_.host->now_ns() >= deadline) take = true;
+    else pts_.host->wake_at_ns(deadline);
   }
   if (!take) return kBlock;
   const size_t k = std::min<size_t>((size_t)n, avail);
   memcpy(out, raw_.data(), k);
   raw_.erase(0, k);
-  wake_waiters();
+  pts_.waits.wake();
   return (int64_t)k;
 }
 
@@ -575,7 +571,7 @@ int64_t Tty::slave_write(const void* buf, uint64_t n, uint32_t oflags) {
   const uint8_t* b = (const uint8_t*)buf;
   size_t i = 0;
   while (i < n && out_room() >= kWorstCase) out_char(b[i++]);
-  wake_waiters();
+  pts_.waits.wake();
   return (int64_t)i;
 }
 
@@ -593,14 +589,14 @@ size_t Tty::master_read(void* buf, size_t n) {
   if (!k) return 0;
   memcpy(buf, out_.data(), k);
   out_.erase(0, k);
-  wake_waiters();
+  pts_.waits.wake();
   return k;
 }
 
 std::string Tty::master_read_all() {
   std::string s;
   s.swap(out_);
-  if (!s.empty()) wake_waiters();
+  if (!s.empty()) pts_.waits.wake();
   return s;
 }
 
@@ -649,27 +645,27 @@ void Tty::set_termios(const lx_termios& t) {
     raw_.clear();
   }
   if (!iflag(LT_IXON)) stopped_ = false;
-  wake_waiters();
+  pts_.waits.wake();
 }
 
 // ---- 7. job control -------------------------------------------------------------------
 
 bool Tty::caller_owns_ctty() {
-  return !g_host || g_host->caller_ctty().get() == this;
+  return !pts_.host || pts_.host->caller_ctty().get() == this;
 }
 
 // Linux's __tty_check_change: a background group touching its controlling terminal.
 // Returns 0 (go on), -EIO, or kBlock after queueing `sig` to the caller's group (the
 // task then stops or runs a handler; the call is re-executed or fails with EINTR).
 int64_t Tty::job_check(int sig) {
-  TtyHost* h = g_host;
+  TtyHost* h = pts_.host;
   if (!h || h->caller_ctty().get() != this) return 0;
   const int pg = h->caller_pgid();
   if (!pgrp_ || pg == pgrp_) return 0;
   if (h->caller_ignores_or_blocks(sig)) return sig == LSIGTTIN ? -LX_EIO : 0;
   if (h->pgrp_is_orphaned(pg)) return -LX_EIO;
   h->signal_pgrp(pg, sig);
-  wake_waiters();
+  pts_.waits.wake();
   return kBlock;
 }
 
@@ -697,7 +693,7 @@ int64_t Tty::ioctl_tcsets(uint32_t req, uint64_t arg, AddressSpace& mem, size_t 
 }
 
 int64_t Tty::ioctl_sctty(uint64_t arg) {
-  TtyHost* h = g_host;
+  TtyHost* h = pts_.host;
   if (!h) return -LX_EPERM;
   const int sid = h->caller_sid();
   if (h->caller_is_session_leader() && session_ == sid) return 0;
@@ -713,7 +709,7 @@ int64_t Tty::ioctl_sctty(uint64_t arg) {
 }
 
 int64_t Tty::ioctl_notty() {
-  TtyHost* h = g_host;
+  TtyHost* h = pts_.host;
   if (!h || h->caller_ctty().get() != this) return -LX_ENOTTY;
   if (!h->caller_is_session_leader()) {
     h->set_caller_ctty(nullptr);
@@ -735,7 +731,7 @@ int64_t Tty::ioctl_spgrp(uint64_t arg, AddressSpace& mem) {
   int32_t pg;
   if (!mem.copy_in(&pg, arg, 4)) return -LX_EFAULT;
   if (pg < 0) return -LX_EINVAL;
-  TtyHost* h = g_host;
+  TtyHost* h = pts_.host;
   if (h) {
     if (h->caller_ctty().get() != this || session_ != h->caller_sid()) return -LX_ENOTTY;
     const int s = h->session_of_pgrp(pg);
@@ -754,7 +750,7 @@ int64_t Tty::ioctl_flush(int how) {
     case LT_TCIOFLUSH: flush_input(); out_.clear(); break;
     default: return -LX_EINVAL;
   }
-  wake_waiters();
+  pts_.waits.wake();
   return 0;
 }
 
@@ -762,7 +758,7 @@ int64_t Tty::ioctl_flow(int how) {
   if (int64_t r = job_check(LSIGTTOU)) return r;
   switch (how) {
     case LT_TCOOFF: stopped_ = true; break;
-    case LT_TCOON: stopped_ = false; wake_waiters(); break;
+    case LT_TCOON: stopped_ = false; pts_.waits.wake(); break;
     case LT_TCIOFF: if (tio_.c_cc[LT_VSTOP]) out_char(tio_.c_cc[LT_VSTOP]); break;
     case LT_TCION: if (tio_.c_cc[LT_VSTART]) out_char(tio_.c_cc[LT_VSTART]); break;
     default: return -LX_EINVAL;
@@ -817,7 +813,7 @@ int64_t Tty::ioctl(bool master, uint32_t req, uint64_t arg, AddressSpace& mem) {
       uint8_t c;
       if (!mem.copy_in(&c, arg, 1)) return -LX_EFAULT;
       receive_char(c);
-      wake_waiters();
+      pts_.waits.wake();
       return 0;
     }
     case LT_TIOCGDEV: {
@@ -855,25 +851,25 @@ int64_t Tty::ioctl(bool master, uint32_t req, uint64_t arg, AddressSpace& mem) {
 
 // ---- 9. devpts, /dev/tty, console -----------------------------------------------------
 
-InodeRef ptmx_node(FileSystem* fs, uint64_t ino) { return std::make_shared<PtyMaster>(fs, ino); }
+InodeRef ptmx_node(Devpts& pts, FileSystem* fs, uint64_t ino) { return std::make_shared<PtyMaster>(pts, fs, ino); }
 
-std::vector<std::pair<std::string, InodeRef>> pts_list() {
+std::vector<std::pair<std::string, InodeRef>> pts_list(Devpts& pts) {
   std::vector<std::pair<std::string, InodeRef>> v;
-  for (size_t i = 0; i < g_ptys.size(); i++) {
-    auto t = g_ptys[i].lock();
+  for (size_t i = 0; i < pts.ptys_.size(); i++) {
+    auto t = pts.ptys_[i].lock();
     if (t && !t->hung_up() && t->slave_node()) v.emplace_back(std::to_string(i), t->slave_node());
   }
   return v;
 }
 
-InodeRef caller_ctty_node() {
-  if (!g_host) return nullptr;
-  auto t = g_host->caller_ctty();
+InodeRef caller_ctty_node(Devpts& pts) {
+  if (!pts.host) return nullptr;
+  auto t = pts.host->caller_ctty();
   return t ? t->slave_node() : nullptr;
 }
 
-std::shared_ptr<Tty> open_console(uint16_t rows, uint16_t cols) {
-  auto t = Tty::create();
+std::shared_ptr<Tty> open_console(Devpts& pts, uint16_t rows, uint16_t cols) {
+  auto t = Tty::create(pts);
   lx_termios tio = t->termios();
   tio.c_iflag |= LT_IUTF8;
   t->set_termios(tio);

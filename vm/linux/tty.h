@@ -5,7 +5,7 @@
 // Index
 //   1. ABI: termios flag bits, c_cc indices, ioctl numbers (x86-64 values)
 //   2. TtyHost: what the tty needs from the kernel (caller's ids, signals, clock);
-//      set_tty_host() installs the kernel's implementation
+//      Devpts: one machine's pty pairs, its TtyHost and its Waits
 //   3. Tty: one pty pair — the host API (master_write/master_read/set_winsize), the
 //      guest-side operations the master and slave inodes call, job control, hangup
 //   4. Inodes and devpts: ptmx_node() (a fresh master per lookup), pts_list() (the
@@ -29,7 +29,7 @@
 //     The output column is tracked for tab erasure.
 //   * Blocking follows docs/processes.md: an operation that cannot complete returns
 //     kBlock (or -EAGAIN with O_NONBLOCK) and changes nothing; every state change
-//     that may let a parked call finish calls wake_waiters().
+//     that may let a parked call finish calls its machine's Waits::wake() (file.h).
 //   * Job control: a background process group reading its controlling tty gets
 //     SIGTTIN (the call returns kBlock after the signal is queued, so the task stops
 //     or is interrupted; -EIO when SIGTTIN is ignored/blocked or the group is
@@ -55,6 +55,7 @@
 namespace gb {
 
 class Tty;
+class Waits;
 
 // ---- 1. ABI ---------------------------------------------------------------------------
 // c_iflag
@@ -147,9 +148,22 @@ struct TtyHost {
   // Retry the parked task at `abs_ns` at the latest (p.wake_at).
   virtual void wake_at_ns(uint64_t abs_ns) = 0;
 };
-// The kernel installs its host once (nullptr: none — no job control, no signals).
-void set_tty_host(TtyHost* h);
-TtyHost* tty_host();
+
+// One machine's pty pairs (the Kernel owns one): the /dev/pts index table, the kernel's
+// TtyHost and the Waits its ttys wake. Outlives every Tty made from it.
+class Devpts {
+ public:
+  explicit Devpts(Waits& w, TtyHost* h = nullptr) : waits(w), host(h) {}
+  Devpts(const Devpts&) = delete;
+  Waits& waits;
+  TtyHost* host;  // nullptr: none — no job control, no signals
+ private:
+  friend class Tty;
+  friend std::vector<std::pair<std::string, InodeRef>> pts_list(Devpts& pts);
+  int alloc_index(const std::shared_ptr<Tty>& t);
+  void release_index(int index, const Tty* t);
+  std::vector<std::weak_ptr<Tty>> ptys_;  // index -> pair (while its master side is open)
+};
 
 // ---- 3. Tty ---------------------------------------------------------------------------
 class Tty : public std::enable_shared_from_this<Tty> {
@@ -159,7 +173,7 @@ class Tty : public std::enable_shared_from_this<Tty> {
 
   // A new pair with the lowest free index; the host holds the master side (call
   // close_master() to hang up). Registered in /dev/pts until the master closes.
-  static std::shared_ptr<Tty> create();
+  static std::shared_ptr<Tty> create(Devpts& pts);
   ~Tty();
 
   int index() const { return index_; }
@@ -216,8 +230,8 @@ class Tty : public std::enable_shared_from_this<Tty> {
   void master_unref();
 
  private:
-  Tty() = default;
-  static std::shared_ptr<Tty> create_pair(bool host_master);
+  explicit Tty(Devpts& pts) : pts_(pts) {}
+  static std::shared_ptr<Tty> create_pair(Devpts& pts, bool host_master);
 
   // input side (line discipline)
   void receive_char(uint8_t c);
@@ -253,6 +267,7 @@ class Tty : public std::enable_shared_from_this<Tty> {
   bool iflag(uint32_t f) const { return tio_.c_iflag & f; }
   bool is_cc(uint8_t c, int idx) const { return tio_.c_cc[idx] != 0 && c == tio_.c_cc[idx]; }
 
+  Devpts& pts_;
   int index_ = -1;
   lx_termios tio_{};
   lx_winsize ws_{};
@@ -281,16 +296,16 @@ class Tty : public std::enable_shared_from_this<Tty> {
 // ---- 4. inodes, devpts, console -------------------------------------------------------
 // A fresh /dev/ptmx inode: opening it allocates a new pair (locked, like Linux).
 // Call it on every lookup of "ptmx" (devfs and /dev/pts/ptmx).
-InodeRef ptmx_node(FileSystem* fs, uint64_t ino);
+InodeRef ptmx_node(Devpts& pts, FileSystem* fs, uint64_t ino);
 // The /dev/pts entries: {"0", slave inode}, ... for every pair whose master is open.
-std::vector<std::pair<std::string, InodeRef>> pts_list();
+std::vector<std::pair<std::string, InodeRef>> pts_list(Devpts& pts);
 // The controlling terminal of the caller (via TtyHost) as an inode, or nullptr.
-InodeRef caller_ctty_node();
+InodeRef caller_ctty_node(Devpts& pts);
 // The console for the first process: a new pair (normally /dev/pts/0) driven by the
 // host, unlocked, with IUTF8 set and the given window size. Open the slave node for
 // guest fds 0/1/2 with open_inode (so it counts as opened) and make it the first
 // process's controlling terminal (its session and foreground group).
-std::shared_ptr<Tty> open_console(uint16_t rows = 24, uint16_t cols = 80);
+std::shared_ptr<Tty> open_console(Devpts& pts, uint16_t rows = 24, uint16_t cols = 80);
 // The Tty behind an inode (a slave or a master), or nullptr.
 std::shared_ptr<Tty> tty_of(const InodeRef& n);
 

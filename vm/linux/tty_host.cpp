@@ -73,9 +73,9 @@ class KernelTtyHost : public TtyHost {
 std::unique_ptr<TtyHost> make_kernel_tty_host(Kernel& k) { return std::make_unique<KernelTtyHost>(k); }
 
 std::shared_ptr<Tty> attach_console(Process& p, uint16_t rows, uint16_t cols) {
-  std::shared_ptr<Tty> con = open_console(rows, cols);
+  std::shared_ptr<Tty> con = open_console(*p.k.devpts, rows, cols);
   FileRef f;
-  if (open_inode(Loc{con->slave_node(), con->name()}, LO_RDWR | LO_NOCTTY, f) < 0) return nullptr;
+  if (open_inode(p.k.phys->shared, Loc{con->slave_node(), con->name()}, LO_RDWR | LO_NOCTTY, f) < 0) return nullptr;
   for (int fd = 0; fd < 3; fd++) p.fds.install(fd, f, false);
   p.sid = p.pgid = p.pid;
   con->attach_session(p.pid, p.pid);

@@ -10,9 +10,8 @@ namespace gb {
 
 // ---- frames -----------------------------------------------------------------------
 
-FramePool& FramePool::get() {
-  static FramePool pool;
-  return pool;
+FramePool::~FramePool() {
+  for (Frame* f : free_) { free(f->data); delete f; }
 }
 
 Frame* FramePool::alloc_zero() {
@@ -45,58 +44,36 @@ void FramePool::unref(Frame* f) {
   }
 }
 
-// ---- shared pages ----------------------------------------------------------------------
-// MAP_SHARED pages: one frame per (backing key, file offset) for every mapping, so a
-// page first touched after fork is still shared (POSIX semaphores in /dev/shm, shared
-// anonymous memory). The cache holds one reference to each frame.
-//   * File pages (writes_back()) are held while some mapping maps them: when the last
-//     one goes, a dirty frame is written to the file and dropped. The entry holds the
-//     backing, so its key (the file) cannot die and be reused while the entry exists.
-//   * Anonymous pages live as long as their backing (every mapping made from one mmap
-//     call holds it), even when no page table maps them (MADV_DONTNEED). The entry holds
-//     the backing weakly; an expired entry is stale (its key may be a new object's).
-//     A backing dies only when its last VMA goes (unmap, exit), and those sweep.
-// So the cache holds what guest mappings hold, and needs no size bound of its own.
-namespace {
+// ---- shared pages (address_space.h, section 4) ----------------------------------------
 
-struct SharedPage {
-  Frame* frame;
-  std::shared_ptr<FileBacking> file;  // file pages
-  std::weak_ptr<FileBacking> anon;    // anonymous pages
-};
-
-using SharedKey = std::pair<const void*, uint64_t>;
-
-std::map<SharedKey, SharedPage>& shared_pages() {
-  static auto* m = new std::map<SharedKey, SharedPage>();
-  return *m;
+SharedPageCache::~SharedPageCache() {
+  // Every mapping is gone by now (each address space holds the PhysMem); what is left
+  // is only what nobody swept.
+  for (auto& kv : map_) frames_.unref(kv.second.frame);
 }
 
-int write_back(const SharedKey& k, const SharedPage& sp) {
+int SharedPageCache::write_back(const Key& k, const Page& sp) {
   if (!sp.file || !sp.frame->dirty) return 0;
   return sp.file->write_page(k.second, sp.frame->data);
 }
 
-// Drops the entry if nothing needs it any more (see above); returns the next one.
-std::map<SharedKey, SharedPage>::iterator maybe_release(std::map<SharedKey, SharedPage>::iterator it) {
-  SharedPage& sp = it->second;
+SharedPageCache::Map::iterator SharedPageCache::maybe_release(Map::iterator it) {
+  Page& sp = it->second;
   const bool unused = sp.file ? sp.frame->refs == 1 : sp.anon.expired();
   if (!unused) return std::next(it);
   write_back(it->first, sp);
-  FramePool::get().unref(sp.frame);
-  return shared_pages().erase(it);
+  frames_.unref(sp.frame);
+  return map_.erase(it);
 }
 
-void sweep_shared_pages() {
-  auto& m = shared_pages();
-  for (auto it = m.begin(); it != m.end();) it = maybe_release(it);
+void SharedPageCache::sweep() {
+  for (auto it = map_.begin(); it != map_.end();) it = maybe_release(it);
 }
 
 // Visits the cached pages of `key` that overlap file bytes [off, off+n).
-template <class F> void for_pages(const void* key, uint64_t off, uint64_t n, F fn) {
-  auto& m = shared_pages();
-  if (m.empty() || n == 0) return;
-  for (auto it = m.lower_bound({key, page_down(off)}); it != m.end() && it->first.first == key; ++it) {
+template <class F> void SharedPageCache::for_pages(const void* key, uint64_t off, uint64_t n, F fn) {
+  if (map_.empty() || n == 0) return;
+  for (auto it = map_.lower_bound({key, page_down(off)}); it != map_.end() && it->first.first == key; ++it) {
     const uint64_t po = it->first.second;
     if (po >= off + n) break;
     const uint64_t lo = off > po ? off : po, hi = (off + n < po + PAGE) ? off + n : po + PAGE;
@@ -104,66 +81,70 @@ template <class F> void for_pages(const void* key, uint64_t off, uint64_t n, F f
   }
 }
 
-// The cache key of `page` in the shared mapping `v`.
-SharedKey shared_key(const Vma& v, uint64_t page) { return {v.file->share_key(), v.file_off + (page - v.start)}; }
-
-// Zero-filled pages for MAP_SHARED|MAP_ANONYMOUS: its own key per mmap call.
-class AnonSharedBacking : public FileBacking {
- public:
-  int64_t read_page(uint64_t, uint8_t* dst) override { memset(dst, 0, 4096); return 4096; }
-  std::string name() const override { return ""; }
-};
-
-}  // namespace
-
-void shared_pages_written(const void* key, uint64_t off, const void* data, uint64_t n) {
-  for_pages(key, off, n, [&](SharedPage& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
+void SharedPageCache::written(const void* key, uint64_t off, const void* data, uint64_t n) {
+  for_pages(key, off, n, [&](Page& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
     memcpy(sp.frame->data + in_page, (const uint8_t*)data + in_data, len);
   });
 }
 
-void shared_pages_read(const void* key, uint64_t off, void* data, uint64_t n) {
-  for_pages(key, off, n, [&](SharedPage& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
+void SharedPageCache::read(const void* key, uint64_t off, void* data, uint64_t n) {
+  for_pages(key, off, n, [&](Page& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
     if (sp.frame->dirty) memcpy((uint8_t*)data + in_data, sp.frame->data + in_page, len);
   });
 }
 
-void shared_pages_truncated(const void* key, uint64_t size) {
-  for_pages(key, size, UINT64_MAX - size, [&](SharedPage& sp, uint64_t in_page, uint64_t, uint64_t len) {
+void SharedPageCache::truncated(const void* key, uint64_t size) {
+  for_pages(key, size, UINT64_MAX - size, [&](Page& sp, uint64_t in_page, uint64_t, uint64_t len) {
     memset(sp.frame->data + in_page, 0, len);
   });
 }
 
-int shared_pages_sync(const void* key) {
+int SharedPageCache::sync(const void* key) {
   int first = 0;
-  auto& m = shared_pages();
-  for (auto it = m.lower_bound({key, 0}); it != m.end() && it->first.first == key; ++it) {
+  for (auto it = map_.lower_bound({key, 0}); it != map_.end() && it->first.first == key; ++it) {
     const int e = write_back(it->first, it->second);
     if (e < 0 && !first) first = e;
   }
   return first;
 }
 
+namespace {
+
+using SharedKey = std::pair<const void*, uint64_t>;
+
+// The cache key of `page` in the shared mapping `v`.
+SharedKey shared_key(const Vma& v, uint64_t page) { return {v.file->share_key(), v.file_off + (page - v.start)}; }
+
+// Zero-filled pages for MAP_SHARED|MAP_ANONYMOUS: its own key per mmap call.
+class AnonSharedBacking : public FileBacking {
+ public:
+  int64_t read_page(uint64_t, uint8_t* dst, SharedPageCache&) override { memset(dst, 0, 4096); return 4096; }
+  std::string name() const override { return ""; }
+};
+
+}  // namespace
+
 // ---- construction -------------------------------------------------------------------
 
-AddressSpace::AddressSpace() {}
+AddressSpace::AddressSpace() : phys_(std::make_shared<PhysMem>()) {}
+AddressSpace::AddressSpace(std::shared_ptr<PhysMem> phys) : phys_(std::move(phys)) {}
 
 AddressSpace::~AddressSpace() {
   watcher_ = nullptr;  // the block cache goes with us
   while (!ptes_.empty()) drop_pte(ptes_.begin());
   const bool had_anon = std::any_of(vmas_.begin(), vmas_.end(), [](const auto& kv) { return kv.second.shared_anon(); });
   vmas_.clear();
-  if (had_anon) sweep_shared_pages();
+  if (had_anon) phys_->shared.sweep();
 }
 
 std::unique_ptr<AddressSpace> AddressSpace::clone_cow() {
-  auto c = std::make_unique<AddressSpace>();
+  auto c = std::make_unique<AddressSpace>(phys_);
   c->vmas_ = vmas_;
   c->brk_start = brk_start;
   c->brk_cur = brk_cur;
   c->mmap_base = mmap_base;
   for (auto& [page, p] : ptes_) {
-    FramePool::get().ref(p.frame);
+    phys_->frames.ref(p.frame);
     Pte q = p;
     q.code = false;
     c->ptes_.emplace(page, q);
@@ -263,10 +244,10 @@ void AddressSpace::drop_pte(std::map<uint64_t, Pte>::iterator it) {
   const bool shared_file = v && v->shared_file();
   const SharedKey key = shared_file ? shared_key(*v, page) : SharedKey{};
   ptes_.erase(it);
-  FramePool::get().unref(f);
+  phys_->frames.unref(f);
   if (shared_file) {
-    auto hit = shared_pages().find(key);
-    if (hit != shared_pages().end() && hit->second.frame == f) maybe_release(hit);
+    auto hit = phys_->shared.map_.find(key);
+    if (hit != phys_->shared.map_.end() && hit->second.frame == f) phys_->shared.maybe_release(hit);
   }
 }
 
@@ -285,8 +266,8 @@ int AddressSpace::sync(uint64_t addr, uint64_t len) {
   for (auto it = ptes_.lower_bound(addr); it != ptes_.end() && it->first < end; ++it) {
     const Vma* v = vma_at(it->first);
     if (!v || !v->shared_file()) continue;
-    auto hit = shared_pages().find(shared_key(*v, it->first));
-    const int e = hit == shared_pages().end() ? 0 : write_back(hit->first, hit->second);
+    auto hit = phys_->shared.map_.find(shared_key(*v, it->first));
+    const int e = hit == phys_->shared.map_.end() ? 0 : SharedPageCache::write_back(hit->first, hit->second);
     if (e < 0 && !first) first = e;
   }
   return first;
@@ -306,7 +287,7 @@ int AddressSpace::unmap(uint64_t addr, uint64_t len) {
     had_anon |= it->second.shared_anon();
     it = vmas_.erase(it);
   }
-  if (had_anon) sweep_shared_pages();  // pages of a shared anonymous object now gone
+  if (had_anon) phys_->shared.sweep();  // pages of a shared anonymous object now gone
   return 0;
 }
 
@@ -413,26 +394,27 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     const bool cached = v->shared && v->file;  // MAP_SHARED: the page is in the cache
     const SharedKey key = cached ? shared_key(*v, page) : SharedKey{};
     if (cached) {
-      auto hit = shared_pages().find(key);
-      if (hit != shared_pages().end() && !hit->second.file && hit->second.anon.expired()) {
-        maybe_release(hit);  // stale: a dead object's pages, its address reused
-      } else if (hit != shared_pages().end()) {
+      auto hit = phys_->shared.map_.find(key);
+      if (hit != phys_->shared.map_.end() && !hit->second.file && hit->second.anon.expired()) {
+        phys_->shared.maybe_release(hit);  // stale: a dead object's pages, its address reused
+      } else if (hit != phys_->shared.map_.end()) {
         f = hit->second.frame;
-        FramePool::get().ref(f);
+        phys_->frames.ref(f);
       }
     }
     if (!f) {
-      f = FramePool::get().alloc_zero();
-      if (v->file && v->file->read_page(off, f->data) <= 0) {
-        FramePool::get().unref(f);
+      if (phys_->counters) phys_->counters->page_faults++;
+      f = phys_->frames.alloc_zero();
+      if (v->file && v->file->read_page(off, f->data, phys_->shared) <= 0) {
+        phys_->frames.unref(f);
         throw GuestFault{addr, write, true, true};
       }
       if (cached) {
-        FramePool::get().ref(f);  // the cache's reference
-        SharedPage sp{f, nullptr, {}};
+        phys_->frames.ref(f);  // the cache's reference
+        SharedPageCache::Page sp{f, nullptr, {}};
         if (v->shared_file()) sp.file = v->file;
         else sp.anon = v->file;
-        shared_pages()[key] = std::move(sp);
+        phys_->shared.map_[key] = std::move(sp);
       }
     }
     p = &ptes_.emplace(page, Pte{f, v->prot}).first->second;
@@ -444,8 +426,9 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     const Vma* v = vma_at(page);
     if (v->shared_file()) p->frame->dirty = true;
     if (p->frame->refs > 1 && !v->shared) {
-      Frame* copy = FramePool::get().alloc_copy(p->frame);
-      FramePool::get().unref(p->frame);
+      if (phys_->counters) phys_->counters->cow_copies++;
+      Frame* copy = phys_->frames.alloc_copy(p->frame);
+      phys_->frames.unref(p->frame);
       p->frame = copy;
     }
     if (p->code) {

@@ -4,8 +4,9 @@
 //   1. GuestFault: the exception a bad access throws
 //   2. Frame and FramePool: 4 KiB host frames, reference counted (for COW fork)
 //   3. Vma: a mapping as mmap created it (range, protection, backing)
-//   4. AddressSpace: VMAs + page table + direct-mapped TLB; read/write/fetch helpers
-//   5. The shared page cache as read()/write()/fsync see it
+//   4. SharedPageCache (MAP_SHARED pages, as mappings and read()/write()/fsync see them)
+//      and PhysMem (a machine's frames + cache)
+//   5. AddressSpace: VMAs + page table + direct-mapped TLB; read/write/fetch helpers
 //
 // Design notes
 //   * Linux model: VMAs say what may be mapped, frames are allocated on first touch
@@ -16,8 +17,8 @@
 //     and how self-modifying code invalidates the block cache (CodeWatcher).
 //   * Accessors throw GuestFault before changing anything.
 //   * File-backed private mappings read their page from a FileBacking when touched.
-//   * MAP_SHARED pages live in one cache, a frame per (backing key, page offset), shared
-//     by every mapping in every process, and held only while some mapping maps them.
+//   * MAP_SHARED pages live in one cache per machine (PhysMem), a frame per (backing key,
+//     page offset), shared by every mapping in every process of that machine, and held only while some mapping maps them.
 //     A store to a file page marks its frame dirty (the first store takes the slow path:
 //     no write tag until then). Dirty frames are written to the file by msync, fsync,
 //     and when the last mapping goes (munmap, exit, exec). read() and write() go through
@@ -32,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "vm/base/counters.h"
 #include "vm/base/lxerrno.h"
 
 namespace gb {
@@ -57,9 +59,12 @@ struct Frame {
   bool dirty;  // MAP_SHARED file page stored to since it was read (sticky)
 };
 
+// The frames of one machine (PhysMem below): a free list and a count of those in use.
 class FramePool {
  public:
-  static FramePool& get();
+  FramePool() = default;
+  FramePool(const FramePool&) = delete;
+  ~FramePool();
   Frame* alloc_zero();
   Frame* alloc_copy(const Frame* f);
   void ref(Frame* f) { f->refs++; }
@@ -70,13 +75,16 @@ class FramePool {
   uint64_t in_use_ = 0;
 };
 
+class SharedPageCache;
+
 // Where a file-backed mapping gets its bytes. Implemented by the VFS layer.
 class FileBacking {
  public:
   virtual ~FileBacking() = default;
-  // Fill `dst` (4096 bytes) from file offset `off`; bytes past EOF are zero.
+  // Fill `dst` (4096 bytes) from file offset `off`; bytes past EOF are zero. `cache` is
+  // the faulting machine's MAP_SHARED cache (a private copy sees shared stores).
   // Returns the number of bytes that were inside the file (0 => SIGBUS if off >= size).
-  virtual int64_t read_page(uint64_t off, uint8_t* dst) = 0;
+  virtual int64_t read_page(uint64_t off, uint8_t* dst, SharedPageCache& cache) = 0;
   virtual std::string name() const = 0;
   // What MAP_SHARED mappings of this object have in common: their pages are one set of
   // frames per (key, offset), in every address space (fork, or two mmaps of one file).
@@ -108,6 +116,62 @@ struct Pte {
   bool code = false;  // holds decoded guest code: writes go through the slow path
 };
 
+// ---- 4. the shared page cache and a machine's physical memory -------------------------
+// MAP_SHARED pages: one frame per (backing key, file offset) for every mapping of one
+// machine, so a page first touched after fork is still shared (POSIX semaphores in
+// /dev/shm, shared anonymous memory). The cache holds one reference to each frame.
+//   * File pages (writes_back()) are held while some mapping maps them: when the last
+//     one goes, a dirty frame is written to the file and dropped. The entry holds the
+//     backing, so its key (the file) cannot die and be reused while the entry exists.
+//   * Anonymous pages live as long as their backing (every mapping made from one mmap
+//     call holds it), even when no page table maps them (MADV_DONTNEED). The entry holds
+//     the backing weakly; an expired entry is stale (its key may be a new object's).
+//     A backing dies only when its last VMA goes (unmap, exit), and those sweep.
+// So the cache holds what guest mappings hold, and needs no size bound of its own.
+// The file syscalls' view (read/write/truncate/fsync): `key` is a FileBacking's
+// share_key() (for files: the Inode); cheap when nothing of the file is mapped shared.
+class SharedPageCache {
+ public:
+  explicit SharedPageCache(FramePool& frames) : frames_(frames) {}
+  SharedPageCache(const SharedPageCache&) = delete;
+  ~SharedPageCache();
+  // After write(2) of [off, off+n): the mapped pages take the new bytes.
+  void written(const void* key, uint64_t off, const void* data, uint64_t n);
+  // After read(2) of [off, off+n) into `data`: bytes of dirty mapped pages replace the
+  // file's (stores through a mapping are visible to read before any msync).
+  void read(const void* key, uint64_t off, void* data, uint64_t n);
+  // After truncate to `size`: mapped bytes past the end become zero.
+  void truncated(const void* key, uint64_t size);
+  // fsync: writes the file's dirty mapped pages. 0 or the first error (-errno).
+  int sync(const void* key);
+  size_t pages() const { return map_.size(); }
+
+ private:
+  friend class AddressSpace;
+  struct Page {
+    Frame* frame;
+    std::shared_ptr<FileBacking> file;  // file pages
+    std::weak_ptr<FileBacking> anon;    // anonymous pages
+  };
+  using Key = std::pair<const void*, uint64_t>;
+  using Map = std::map<Key, Page>;
+  static int write_back(const Key& k, const Page& p);
+  // Drops the entry if nothing needs it any more (see above); returns the next one.
+  Map::iterator maybe_release(Map::iterator it);
+  void sweep();
+  template <class F> void for_pages(const void* key, uint64_t off, uint64_t n, F fn);
+  FramePool& frames_;
+  Map map_;
+};
+
+// What one machine's address spaces draw on: its frames and its shared page cache.
+// Two machines in one process have one each and share nothing.
+struct PhysMem {
+  FramePool frames;
+  SharedPageCache shared{frames};
+  Counters* counters = nullptr;  // the machine's (page faults, COW copies); none: not counted
+};
+
 // Called when a page holding decoded code is written or unmapped.
 using CodeWatcher = std::function<void(uint64_t page)>;
 
@@ -116,8 +180,12 @@ class AddressSpace {
   static constexpr int TLB_BITS = 10;
   static constexpr int TLB_SIZE = 1 << TLB_BITS;
 
+  // `phys`: the machine's frames and shared page cache (clones share it). Without one
+  // the space has a PhysMem of its own (unit tests, tools).
   AddressSpace();
+  explicit AddressSpace(std::shared_ptr<PhysMem> phys);
   ~AddressSpace();
+  PhysMem& phys() const { return *phys_; }
   AddressSpace(const AddressSpace&) = delete;
   // fork(): copy of the VMAs, frames shared copy-on-write.
   std::unique_ptr<AddressSpace> clone_cow();
@@ -186,6 +254,7 @@ class AddressSpace {
     uint64_t delta = 0;           // host address - guest page address (mod 2^64)
   };
   TlbEntry tlb_[TLB_SIZE];
+  std::shared_ptr<PhysMem> phys_;
   std::map<uint64_t, Vma> vmas_;  // key: start
   std::map<uint64_t, Pte> ptes_;  // key: page address
   CodeWatcher watcher_;
@@ -200,18 +269,5 @@ class AddressSpace {
   bool range_free(uint64_t start, uint64_t end) const;
   void drop_pte(std::map<uint64_t, Pte>::iterator it);
 };
-
-// ---- 5. the shared page cache as the file syscalls see it ------------------------------
-// `key` is a FileBacking's share_key() (for files: the Inode). Cheap when nothing of the
-// file is mapped shared (one map lookup).
-// After write(2) of [off, off+n): the mapped pages take the new bytes.
-void shared_pages_written(const void* key, uint64_t off, const void* data, uint64_t n);
-// After read(2) of [off, off+n) into `data`: bytes of dirty mapped pages replace the
-// file's (stores through a mapping are visible to read before any msync).
-void shared_pages_read(const void* key, uint64_t off, void* data, uint64_t n);
-// After truncate to `size`: mapped bytes past the end become zero.
-void shared_pages_truncated(const void* key, uint64_t size);
-// fsync: writes the file's dirty mapped pages. 0 or the first error (-errno).
-int shared_pages_sync(const void* key);
 
 }  // namespace gb

@@ -601,7 +601,7 @@ EMSCRIPTEN_KEEPALIVE int gb_fs(uint32_t op, const char* path, const char* path2,
   }
   E->fs_as_user = false;
   if (rc >= 0 && (op == kOpWrite || op == kOpMkdir || op == kOpDelete || op == kOpRename)) {
-    wake_waiters();  // a guest poll on the directory may care
+    E->kernel->waits.wake();  // a guest poll on the directory may care
     sync_fs();
     const std::string p = path ? path : "";
     const std::string dir = Vfs::dirname(p);

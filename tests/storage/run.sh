@@ -145,13 +145,21 @@ fi
 if [ "${GB_STORAGE_WASM:-0}" = 1 ]; then
   echo "=== wasm (em++ -fwasm-exceptions, node)"
   W=$ROOT/build-storage/wasm
-  mkdir -p "$W/inc"
+  mkdir -p "$W/inc" "$W/deflate"
   ln -sfn /usr/include/doctest "$W/inc/doctest"
+  ln -sfn /usr/include/nlohmann "$W/inc/nlohmann"
+  # libdeflate as cmake/deps.cmake builds it (its C sources from tools/setup's cache)
+  LD=${GLASSBOX_CACHE:-$HOME/.cache/glassbox}/deps/libdeflate
+  DEFLATE_OBJS=
+  for c in deflate_decompress gzip_decompress crc32 utils; do
+    NODE_PATH=${NODE_PATH:-/usr/share/nodejs} emcc -O2 -w -fwasm-exceptions -I"$LD" -c "$LD/lib/$c.c" -o "$W/deflate/$c.o" &&
+      DEFLATE_OBJS="$DEFLATE_OBJS $W/deflate/$c.o"
+  done
   SRC="tests/unit/main.cpp $(ls tests/unit/test_ext2.cpp tests/unit/test_ext2_write.cpp tests/unit/test_blockdev*.cpp)
        vm/fs/json.cpp vm/fs/inflate.cpp vm/fs/chunked_sha256.cpp vm/fs/blockdev.cpp vm/fs/chunked.cpp
        vm/fs/overlay.cpp vm/fs/ext2.cpp vm/fs/ext2_file.cpp vm/fs/ext2_dir.cpp vm/base/lxerrno.cpp"
   # .cjs: the repository's package.json declares ES modules, emcc 3.1.6 emits CommonJS
-  if NODE_PATH=${NODE_PATH:-/usr/share/nodejs} em++ -std=c++17 -O1 -fwasm-exceptions -I. -I"$W/inc" $SRC \
+  if NODE_PATH=${NODE_PATH:-/usr/share/nodejs} em++ -std=c++17 -O1 -fwasm-exceptions -I. -I"$W/inc" -I"$LD" $SRC $DEFLATE_OBJS \
        -sALLOW_MEMORY_GROWTH=1 -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 -o "$W/storage_tests.cjs" \
        >"$WORK/wasm-build.log" 2>&1; then
     if [ -n "$IMAGE_DIR" ]; then

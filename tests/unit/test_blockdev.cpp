@@ -111,6 +111,97 @@ TEST_CASE("inflate: real DEFLATE from the host gzip (fixed and dynamic Huffman)"
 #endif
 }
 
+TEST_CASE("inflate: fixed and dynamic Huffman members (zlib-made vectors, every build)") {
+  // made once with Python's zlib (gzip wrapper, level 9; Z_FIXED for the first), so the
+  // node build decodes real Huffman blocks too, not only stored ones
+  const std::vector<uint8_t> fixed = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03,
+                                      0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0xc8, 0x40, 0x27, 0x15,
+                                      0xb9, 0x00, 0x72, 0xa2, 0xac, 0x44, 0x19, 0x00, 0x00, 0x00};
+  const std::vector<uint8_t> dynamic = {
+      0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x9d, 0x94, 0x59, 0x12, 0xc2, 0x30, 0x0c, 0x43,
+      0xff, 0x7b, 0x0a, 0x1f, 0xa1, 0x4d, 0xb3, 0x38, 0xdc, 0x06, 0x68, 0x80, 0x42, 0x68, 0xa0, 0x0b, 0x05, 0x4e,
+      0xcf, 0xc0, 0x0d, 0x78, 0xdf, 0x1e, 0x8d, 0x65, 0x59, 0x52, 0xee, 0x87, 0x24, 0xf5, 0x46, 0xe6, 0x53, 0x92,
+      0xfb, 0xd2, 0xef, 0x2f, 0xb2, 0x1b, 0xcb, 0x3a, 0xc8, 0xa1, 0x3c, 0xe5, 0xbc, 0x5c, 0x6f, 0x93, 0x94, 0x47,
+      0x1a, 0x7f, 0xe3, 0xbc, 0x7d, 0xbf, 0xa4, 0x2b, 0xc7, 0x2a, 0x7f, 0x31, 0x0d, 0xc0, 0x58, 0x80, 0x89, 0x84,
+      0x9b, 0x07, 0x20, 0xe3, 0x00, 0xa8, 0x25, 0x9b, 0x2c, 0xb9, 0xc9, 0x13, 0xf1, 0x94, 0x7c, 0xa9, 0x25, 0xe2,
+      0x11, 0x76, 0x36, 0x00, 0x50, 0x30, 0x84, 0x1e, 0x91, 0x81, 0x68, 0xe7, 0xc9, 0xa6, 0x88, 0x9c, 0x47, 0xde,
+      0x14, 0x50, 0xd2, 0xc9, 0x4d, 0x8e, 0xd0, 0x8b, 0x28, 0x4d, 0xa8, 0x55, 0x50, 0x7d, 0xa1, 0x9b, 0x08, 0x3d,
+      0x47, 0xfe, 0xa4, 0xc4, 0xaf, 0xc4, 0x7a, 0x86, 0xe4, 0x56, 0x09, 0x3d, 0x47, 0xc4, 0x33, 0xc4, 0xaf, 0x8a,
+      0x3a, 0x19, 0xd5, 0x2b, 0x91, 0xbc, 0x21, 0x9b, 0x94, 0xc4, 0xc9, 0xff, 0x09, 0xfa, 0x00, 0x3e, 0x82, 0x4f,
+      0x91, 0x41, 0x08, 0x00, 0x00};
+  std::string text;
+  for (int i = 0; i < 40; i++)
+    text += "line " + std::to_string(i * i % 97) + ": the quick brown fox jumps over the lazy dog\n";
+  REQUIRE(text.size() == 2113);
+  CHECK(crc32_update(0, text.data(), text.size()) == 2437907006u);
+  std::vector<uint8_t> out;
+  std::string err;
+  REQUIRE_MESSAGE(gunzip(fixed.data(), fixed.size(), &out, 100, &err), err);
+  CHECK(std::string(out.begin(), out.end()) == "hello hello hello hello!\n");
+  REQUIRE_MESSAGE(gunzip(dynamic.data(), dynamic.size(), &out, text.size(), &err), err);
+  CHECK(std::string(out.begin(), out.end()) == text);
+  CHECK(!gunzip(dynamic.data(), dynamic.size(), &out, text.size() - 1, &err));  // one byte over
+  // every single-bit flip after the header: an error or (CRC permitting) the same text
+  for (size_t pos = 10; pos < dynamic.size(); pos++)
+    for (int bit = 0; bit < 8; bit++) {
+      auto bad = dynamic;
+      bad[pos] ^= uint8_t(1 << bit);
+      if (gunzip(bad.data(), bad.size(), &out, 1 << 16)) CHECK(std::string(out.begin(), out.end()) == text);
+    }
+  // a large member followed by a small one: the output room, guessed from the last
+  // member's size trailer, has to grow once
+  auto big = test_data(1, 300000, 7), small = bytes("tail");
+  auto two = gzip_store(big), tail = gzip_store(small);
+  two.insert(two.end(), tail.begin(), tail.end());
+  REQUIRE_MESSAGE(gunzip(two.data(), two.size(), &out, big.size() + 4, &err), err);
+  big.insert(big.end(), small.begin(), small.end());
+  CHECK(out == big);
+  CHECK(!gunzip(two.data(), two.size(), &out, big.size() - 1, &err));
+  // trailing bytes that are not a gzip member
+  auto junk = gzip_store(small);
+  junk.push_back(0);
+  CHECK(!gunzip(junk.data(), junk.size(), &out, 100, &err));
+}
+
+TEST_CASE("json: the depth limit (64) at its edge, duplicate keys, strictness") {
+  JsonValue v;
+  std::string err;
+  auto nest = [](int n, const std::string& inner) { return std::string(n, '[') + inner + std::string(n, ']'); };
+  // a value inside 64 open containers is accepted, inside 65 refused (empty containers
+  // are values too: 65 nested empty arrays hold nothing at depth 65)
+  CHECK(json_parse(nest(64, "1"), &v, &err));
+  CHECK(!json_parse(nest(65, "1"), &v, &err));
+  CHECK(err.find("deep") != std::string::npos);
+  CHECK(json_parse(nest(65, ""), &v, &err));
+  CHECK(!json_parse(nest(66, ""), &v, &err));
+  std::string obj;
+  for (int i = 0; i < 64; i++) obj += "{\"k\":";
+  CHECK(json_parse(obj + "true" + std::string(64, '}'), &v, &err));
+  CHECK(!json_parse("{\"k\":" + obj + "true" + std::string(65, '}'), &v, &err));
+  // a deep document fails fast, without recursion (a million brackets)
+  CHECK(!json_parse(std::string(1000000, '['), &v, &err));
+  // members stay in document order; get() returns the first of duplicate keys
+  REQUIRE(json_parse(R"({"b": 1, "a": 2, "b": 3})", &v, &err));
+  REQUIRE(v.obj.size() == 3);
+  CHECK(v.obj[0].first == "b");
+  CHECK(v.obj[1].first == "a");
+  int64_t i = 0;
+  CHECK(v.get("b")->as_int(0, 10, &i));
+  CHECK(i == 1);
+  // integers: exact int64 at the edges, beyond them a double only
+  REQUIRE(json_parse("[-9223372036854775808, 9223372036854775807, 9223372036854775808, -9223372036854775809]", &v));
+  CHECK(v.arr[0].is_int);
+  CHECK(v.arr[0].i == INT64_MIN);
+  CHECK(v.arr[1].i == INT64_MAX);
+  CHECK(!v.arr[2].is_int);
+  CHECK(v.arr[2].num == 9223372036854775808.0);
+  CHECK(!v.arr[3].is_int);
+  // refused: a byte order mark, a number that overflows a double, ill-formed UTF-8
+  for (const char* bad : {"\xEF\xBB\xBF{}", "1e400", "\"\xff\"", "\"\xC3\"", "[1 2]", "{\"a\":1,}", "nul"})
+    CHECK_MESSAGE(!json_parse(bad, &v, &err), bad);
+  CHECK(json_parse(" \t\r\n{ \"\xC3\xA9\" : [ ] } \n", &v, &err));
+}
+
 TEST_CASE("json parser") {
   JsonValue v;
   std::string err;

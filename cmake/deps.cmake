@@ -1,0 +1,54 @@
+# cmake/deps.cmake — third-party libraries compiled from Debian's source packages, the same
+# sources for g++ and for emcc, so the native and the wasm engine run the same code.
+#
+#   gb_libdeflate   static: DEFLATE/gzip decompression and CRC-32 (libdeflate, Debian
+#                   `libdeflate`); only the decompressor, CRC-32 and the CPU-feature probe
+#                   (x86 picks PCLMUL/BMI2 code paths at run time; wasm gets portable C)
+#   gb_json         interface: nlohmann-json's headers (Debian `nlohmann-json3-dev`)
+#
+# The sources are never committed: tools/setup unpacks them (`apt-get source`) into
+# ${GLASSBOX_CACHE:-~/.cache/glassbox}/deps/<package>; -DGB_DEPS_DIR=... points elsewhere.
+# Self-contained: include it once from any CMakeLists.txt (the engine's, tests/storage's)
+# and link the targets where they are used.
+include_guard(GLOBAL)
+
+if(NOT GB_DEPS_DIR)
+  if(DEFINED ENV{GLASSBOX_CACHE})
+    set(GB_DEPS_DIR $ENV{GLASSBOX_CACHE}/deps)
+  else()
+    set(GB_DEPS_DIR $ENV{HOME}/.cache/glassbox/deps)
+  endif()
+endif()
+set(GB_DEPS_DIR ${GB_DEPS_DIR} CACHE PATH "unpacked Debian source packages (tools/setup)")
+
+# ---------------------------------------------------------------- libdeflate
+set(GB_LIBDEFLATE_DIR ${GB_DEPS_DIR}/libdeflate)
+if(NOT EXISTS ${GB_LIBDEFLATE_DIR}/libdeflate.h)
+  message(FATAL_ERROR "libdeflate sources not found in ${GB_LIBDEFLATE_DIR}: run tools/setup")
+endif()
+get_filename_component(GB_LIBDEFLATE_REAL ${GB_LIBDEFLATE_DIR} REALPATH)  # libdeflate-<version>
+add_library(gb_libdeflate STATIC
+  ${GB_LIBDEFLATE_REAL}/lib/deflate_decompress.c
+  ${GB_LIBDEFLATE_REAL}/lib/gzip_decompress.c
+  ${GB_LIBDEFLATE_REAL}/lib/crc32.c
+  ${GB_LIBDEFLATE_REAL}/lib/utils.c
+  ${GB_LIBDEFLATE_REAL}/lib/x86/cpu_features.c)
+set_target_properties(gb_libdeflate PROPERTIES C_STANDARD 99)
+# their code, their warnings: build it as upstream does, -O2, without the engine's -Wall
+target_compile_options(gb_libdeflate PRIVATE -O2 -w)
+target_include_directories(gb_libdeflate SYSTEM PUBLIC ${GB_LIBDEFLATE_REAL})
+
+# ---------------------------------------------------------------- nlohmann-json
+# Header-only. emcc must not see all of /usr/include, so only the nlohmann directory is
+# exposed (through a link in the build tree, as for doctest).
+find_path(GB_NLOHMANN_INCLUDE nlohmann/json.hpp PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH)
+if(NOT GB_NLOHMANN_INCLUDE)
+  message(FATAL_ERROR "nlohmann/json.hpp not found: run tools/setup (nlohmann-json3-dev)")
+endif()
+add_library(gb_json INTERFACE)
+if(EMSCRIPTEN)  # natively /usr/include is on the default path already
+  set(_gb_json_inc ${CMAKE_BINARY_DIR}/nlohmann_inc)
+  file(MAKE_DIRECTORY ${_gb_json_inc})
+  file(CREATE_LINK ${GB_NLOHMANN_INCLUDE}/nlohmann ${_gb_json_inc}/nlohmann SYMBOLIC)
+  target_include_directories(gb_json SYSTEM INTERFACE ${_gb_json_inc})
+endif()

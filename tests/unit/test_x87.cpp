@@ -37,6 +37,33 @@ namespace {
 
 constexpr uint64_t CODE = 0x400000, DATA = 0x600000, SCRATCH = 0x601000;
 
+// Double views of 80-bit values (the registers are exact 80-bit now; these go through
+// the soft-float's fst m64 conversion, round to nearest).
+inline uint64_t double_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+inline double bits_to_double(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+inline bool is_nan_bits(uint64_t b) { return (b & 0x7fffffffffffffffull) > 0x7ff0000000000000ull; }
+constexpr uint64_t kIndefiniteBits = 0xfff8000000000000ull;
+double f80_to_double(F80 v, uint16_t* exc = nullptr) {
+  sf::Env e;
+  const uint64_t b = sf::to_f64(v, e);
+  if (exc) *exc |= e.exc;
+  return bits_to_double(b);
+}
+F80 double_to_f80(double d) { return sf::from_double(d); }
+uint32_t double_to_f32(double d, int rc, uint16_t* exc = nullptr) {
+  sf::Env e;
+  e.rc = rc;
+  const uint32_t r = sf::to_f32(sf::from_double(d), e);
+  if (exc) *exc |= e.exc;
+  return r;
+}
+double f32_to_double(uint32_t bits, uint16_t* exc = nullptr) {
+  sf::Env e;
+  const F80 v = sf::from_f32(bits, false, e);
+  if (exc) *exc |= e.exc;
+  return f80_to_double(v);
+}
+
 uint64_t B(double d) { return double_to_bits(d); }
 std::string hx(uint64_t v) {
   char b[24];
@@ -90,8 +117,9 @@ struct Vm {
     exec({0xdd, 0x1e});
     return D(mem.read<uint64_t>(SCRATCH));
   }
-  double st(int i) { return x87::st(c, i); }
-  uint64_t stb(int i) { return B(x87::st(c, i)); }
+  double st(int i) { return f80_to_double(x87::st(c, i)); }
+  uint64_t stb(int i) { return B(st(i)); }
+  F80 st80(int i) { return x87::st(c, i); }
   int top() const { return c.fpu.top; }
   uint16_t sw() const { return x87::status_word(c); }
   uint16_t cc() const { return sw() & (FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3); }

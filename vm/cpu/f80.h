@@ -178,7 +178,8 @@ inline void put(Cpu& c, int i, F80 v) { st(c, i) = v; tag_valid(c, i); }
 // Soft-float environment from FCW (use_pc: the operation obeys precision control), and
 // committing its flags: C1 from the rounding, exceptions raised (maybe pending).
 inline sf::Env env(const Cpu& c, bool use_pc = false) { return sf::env_from_fcw(c.fpu.fcw, use_pc); }
-inline void commit(Cpu& c, const sf::Env& e) {
+inline void commit(Cpu& c, sf::Env& e) {
+  sf::finish(e);
   set_c1(c, e.exc & sf::X_C1);
   if (e.exc & FSW_EXC) raise(c, e.exc & FSW_EXC);
 }

@@ -91,6 +91,7 @@ constexpr uint64_t kFL[4] = {0, F_CF, F_ZF, F_ZF | F_PF | F_CF};
 inline int do_compare(Cpu& c, F80 a, F80 b, bool unordered) {
   sf::Env e = env(c);
   const int r = sf::compare(a, b, unordered, e);
+  sf::finish(e);
   if (e.exc & FSW_EXC) raise(c, e.exc & FSW_EXC);
   return r;
 }

@@ -111,7 +111,6 @@ void fbstp_m80(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
   const bool ok = !is_empty(c, 0);
-  uint16_t exc = 0;
   uint8_t b[10] = {};
   const F80 v = ok ? st(c, 0) : sf::kIndefinite;
   sf::Env e = env(c);
@@ -121,6 +120,7 @@ void fbstp_m80(Cpu& c, const Insn& i) {
   uint64_t n = 0;
   if (!bad && cl != sf::C_ZERO) {
     r = sf::round_int(v, e);
+    e.exc &= (uint16_t)~sf::X_DE;  // not reported by fbstp (measured)
     if (sf::classify(r) != sf::C_ZERO) {
       const sf::Unp u = sf::unpack(r);
       const int ue = u.exp - 16383;
@@ -142,7 +142,7 @@ void fbstp_m80(Cpu& c, const Insn& i) {
   }
   c.mem->write_bytes(a, b, 10);
   note(c, i, a);
-  store_flags(c, ok, exc);
+  store_flags(c, ok, e.exc);
   fpop(c);
 }
 

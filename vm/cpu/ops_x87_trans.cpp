@@ -180,6 +180,7 @@ void fprem_common(Cpu& c, bool ieee) {
     if (q & 1) cc |= FSW_C1;
   }
   set_cc(c, cc);
+  sf::finish(e);
   if (e.exc & FSW_EXC) raise(c, e.exc & FSW_EXC);
 }
 

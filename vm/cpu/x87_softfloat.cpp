@@ -307,7 +307,9 @@ F80 remainder(F80 a, F80 b, bool ieee, unsigned* q, bool* partial, Env& env) {
       *q = 1;
       return round_pack(!x.sign, x.exp - z, (u128)(r << z) << 64, 64, env);
     }
-    return a;  // |a| < |b| (fprem) or |a| <= |b|/2 (fprem1): quotient 0
+    // |a| < |b| (fprem) or |a| <= |b|/2 (fprem1): quotient 0, the remainder a (a
+    // pseudo-denormal comes back normalised)
+    return round_pack(x.sign, x.exp, (u128)x.sig << 64, 64, env);
   }
   const u128 num = (u128)x.sig << d;
   uint64_t quo = (uint64_t)(num / y.sig), r = (uint64_t)(num % y.sig);
@@ -399,7 +401,8 @@ uint64_t to_int(F80 a, int bits, Env& env) {
   const Class ca = classify(a);
   if (ca == C_ZERO) return 0;
   if (ca != C_NORMAL && ca != C_DENORMAL) { env.exc |= X_IE; return indef; }
-  const F80 r = round_int(a, env);
+  F80 r = round_int(a, env);
+  env.exc &= (uint16_t)~X_DE;  // fist does not report denormal operands (measured)
   if (classify(r) == C_ZERO) return 0;
   const Unp x = unpack(r);
   const int32_t ue = x.exp - 16383;

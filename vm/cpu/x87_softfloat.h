@@ -55,6 +55,12 @@ inline Env env_from_fcw(uint16_t fcw, bool use_pc) {
   return e;
 }
 
+// The denormal-operand exception is not reported when the operation is invalid or a
+// division by zero (measured): call before committing an Env.
+inline void finish(Env& e) {
+  if (e.exc & (X_IE | X_ZE)) e.exc &= (uint16_t)~X_DE;
+}
+
 // ---- 2. Classes -----------------------------------------------------------------------------
 enum Class : uint8_t { C_ZERO, C_NORMAL, C_DENORMAL, C_INF, C_QNAN, C_SNAN, C_UNSUPPORTED };
 

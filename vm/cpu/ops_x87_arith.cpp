@@ -61,9 +61,25 @@ void arith_mem(Cpu& c, const Insn& i) {
   uint16_t exc = 0;
   const F80 b = load_operand<KIND>(c, a, exc);
   note(c, i, a);
-  if (exc) raise(c, exc);
   if (__builtin_expect(is_empty(c, 0), 0)) { stack_underflow(c); put(c, 0, sf::kIndefinite); return; }
   F80& d = st(c, 0);
+  // The memory operand's DE (a float/double denormal, normal in 80 bits) counts as the
+  // operands' DE: hidden by a stack fault, a NaN operand, IE or ZE (measured).
+  if (exc && (sf::classify(d) >= sf::C_QNAN || sf::classify(b) >= sf::C_QNAN)) exc = 0;
+  if (exc) {
+    sf::Env e = env(c, true);
+    e.exc = exc;
+    switch (OP) {
+      case ADD: d = sf::add(d, b, false, e); break;
+      case MUL: d = sf::mul(d, b, e); break;
+      case SUB: d = sf::add(d, b, true, e); break;
+      case SUBR: d = sf::add(b, d, true, e); break;
+      case DIV: d = sf::div(d, b, e); break;
+      default: d = sf::div(b, d, e); break;
+    }
+    commit(c, e);
+    return;
+  }
   d = arith<OP>(c, d, b);
 }
 
@@ -115,12 +131,13 @@ void fcom_mem(Cpu& c, const Insn& i) {
   uint16_t exc = 0;
   const F80 b = load_operand<KIND>(c, a, exc);
   note(c, i, a);
-  if (exc) raise(c, exc);
   if (__builtin_expect(is_empty(c, 0), 0)) {
     stack_underflow(c);
     set_cc(c, kCC[3]);
   } else {
-    set_cc(c, kCC[do_compare(c, st(c, 0), b, false)]);
+    const F80 a0 = st(c, 0);
+    if (exc && sf::classify(a0) < sf::C_QNAN && sf::classify(b) < sf::C_QNAN) raise(c, exc);
+    set_cc(c, kCC[do_compare(c, a0, b, false)]);
   }
   if (POP) fpop(c);
 }
@@ -148,8 +165,7 @@ void fcmov(Cpu& c, const Insn& i) {
     put(c, 0, sf::kIndefinite);  // whether or not the condition holds (measured)
     return;
   }
-  c.fpu.fsw &= ~FSW_C1;
-  if (take) st(c, 0) = st(c, k);
+  if (take) st(c, 0) = st(c, k);  // C1 unchanged (measured)
 }
 
 }  // namespace

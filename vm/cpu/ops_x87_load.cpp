@@ -30,7 +30,7 @@ void fld_mem(Cpu& c, const Insn& i) {
   else if (SIZE == 8) v = sf::from_f64(c.mem->read<uint64_t>(a), false, e);
   else v = rd_m80(c, a);  // a move: no exceptions
   note(c, i, a);
-  if (e.exc) raise(c, e.exc);
+  if (e.exc && is_empty_phys(c, (c.fpu.top - 1) & 7)) raise(c, e.exc);  // a stack overflow hides them
   fpush(c, v);
 }
 

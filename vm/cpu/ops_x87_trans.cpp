@@ -95,8 +95,8 @@ void fsin_fcos(Cpu& c, bool cosine) {
 // fptan fsincos fxtract replace st0 and push a second value. Masked responses (measured
 // on hardware): stack overflow or an empty st0 leave the indefinite in both, a NaN is
 // propagated into both. Returns false when the instruction is finished.
-inline bool two_results(Cpu& c, F80& x) {
-  c.fpu.fsw &= ~FSW_C2;
+inline bool two_results(Cpu& c, F80& x, bool trig) {
+  if (trig) c.fpu.fsw &= ~FSW_C2;
   if (__builtin_expect(!is_empty(c, 7), 0)) {
     stack_overflow(c);
     put(c, 0, sf::kIndefinite);
@@ -116,7 +116,7 @@ inline bool two_results(Cpu& c, F80& x) {
 
 void fptan(Cpu& c) {
   F80 x;
-  if (!two_results(c, x) || !trig_special(c, x, true)) return;
+  if (!two_results(c, x, true) || !trig_special(c, x, true)) return;
   sf::Env e = env(c);
   st(c, 0) = sf::tan(x, e);
   fpush(c, sf::constant(0, RC_NEAREST));
@@ -125,7 +125,7 @@ void fptan(Cpu& c) {
 
 void fsincos(Cpu& c) {
   F80 x;
-  if (!two_results(c, x) || !trig_special(c, x, true)) return;
+  if (!two_results(c, x, true) || !trig_special(c, x, true)) return;
   sf::Env e = env(c);
   F80 s, co;
   sf::sincos(x, &s, &co, e);
@@ -136,7 +136,7 @@ void fsincos(Cpu& c) {
 
 void fxtract(Cpu& c) {
   F80 x;
-  if (!two_results(c, x)) return;
+  if (!two_results(c, x, false)) return;
   const sf::Class cl = sf::classify(x);
   F80 ex, sig;
   switch (cl) {
@@ -165,15 +165,21 @@ void fxtract(Cpu& c) {
 void fprem_common(Cpu& c, bool ieee) {
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, 1), 0)) {
     stack_underflow(c);
+    c.fpu.fsw &= ~FSW_C2;
     put(c, 0, sf::kIndefinite);
     return;
   }
   sf::Env e = env(c);
   unsigned q = 0;
   bool partial = false;
+  const sf::Class ca = sf::classify(st(c, 0)), cb = sf::classify(st(c, 1));
+  // A NaN or invalid case: C0 and C3 are left alone (measured), C1 and C2 cleared.
+  const auto nan_or_bad = [](sf::Class k) { return k >= sf::C_QNAN; };
+  const bool special = nan_or_bad(ca) || nan_or_bad(cb) || ca == sf::C_INF || cb == sf::C_ZERO;
   st(c, 0) = sf::remainder(st(c, 0), st(c, 1), ieee, &q, &partial, e);
   uint16_t cc = 0;
-  if (partial) cc = FSW_C2;
+  if (special) cc = c.fpu.fsw & (FSW_C0 | FSW_C3);
+  else if (partial) cc = FSW_C2;
   else {
     if (q & 4) cc |= FSW_C0;
     if (q & 2) cc |= FSW_C3;

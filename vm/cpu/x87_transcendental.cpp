@@ -66,12 +66,15 @@ BF add(const BF& a, const BF& b) {
   if (y->e > x->e || (y->e == x->e && y->m > x->m)) { const BF* t = x; x = y; y = t; }
   const int d = x->e - y->e;
   const u128 ym = d >= 128 ? 0 : y->m >> d;
+  // Bits of y shifted out: kept as a sticky bit, so that a negligible addend still
+  // makes the result inexact (and rounds in the right direction).
+  const bool lost = d >= 128 ? true : d > 0 && (y->m & (((u128)1 << d) - 1)) != 0;
   if (x->neg == y->neg) {
     const u128 s = x->m + ym;
-    if (s < x->m) return norm(x->neg, x->e + 1, (s >> 1) | ((u128)1 << 127));  // carry
-    return norm(x->neg, x->e, s);
+    if (s < x->m) return norm(x->neg, x->e + 1, (s >> 1) | ((u128)1 << 127) | (lost || (s & 1)));  // carry
+    return norm(x->neg, x->e, s | lost);
   }
-  return norm(x->neg, x->e, x->m - ym);
+  return norm(x->neg, x->e, (x->m - ym - lost) | lost);
 }
 BF sub(const BF& a, const BF& b) { return add(a, neg(b)); }
 

@@ -686,6 +686,12 @@ class Lockstep {
       uint32_t nmask = 0;
       if (nat.read(ea + 28, &nmask, 4) && (nmask & 0xffff) == 0xffff) copy_mem_to_engine(ea + 28, 4);
     }
+    // fnstenv / fnsave (D9 /6, DD /6): FIP, FCS/FOP, FDP, FDS (bytes 12-27 of the 28-byte
+    // environment) are model-specific (AMD stores zeros unless an exception is pending):
+    // take the native bytes.
+    if (sig == 0 && check_ea && at.row && at.row->map == gb::M1 && (at.row->opc == 0xd9 || at.row->opc == 0xdd) &&
+        (at.in.reg & 7) == 6 && at.in.osz != 2)
+      copy_mem_to_engine(ea + 12, 16);
     if (what.empty() && sig == 0) {
       if (check_ea) what += diff_mem(ea, 64);
       if (nat.regs.rsp != before.r[gb::RSP]) what += diff_mem(nat.regs.rsp, 32);

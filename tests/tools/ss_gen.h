@@ -108,6 +108,27 @@ class Gen {
     }
   }
 
+  // A random 80-bit value: normal (mostly near 1, also anywhere), denormal,
+  // pseudo-denormal, zero, infinity, NaN, unnormal; short significands make exact
+  // results and rounding ties common.
+  gb::F80 f80() {
+    const uint64_t J = 1ull << 63;
+    const uint16_t s = (uint16_t)((rnd() & 1) << 15);
+    uint64_t m = rnd() | J;
+    if (chance(30)) m &= ~0ull << below(64);
+    const unsigned r = (unsigned)below(100);
+    if (r < 50) return gb::F80{m, (uint16_t)(s | (16383 - 70 + below(140)))};
+    if (r < 60) return gb::F80{m, (uint16_t)(s | (1 + below(0x7ffe)))};
+    if (r < 65) return gb::F80{m, (uint16_t)(s | (1 + below(70)))};
+    if (r < 70) return gb::F80{m, (uint16_t)(s | (0x7ffe - below(70)))};
+    if (r < 76) return gb::F80{m >> below(64), s};                        // denormal / pseudo-denormal
+    if (r < 82) return gb::F80{0, s};
+    if (r < 86) return gb::F80{J, (uint16_t)(s | 0x7fff)};               // infinity
+    if (r < 92) return gb::F80{J | (rnd() >> 1) | (chance(50) ? 1ull << 62 : 1), (uint16_t)(s | 0x7fff)};  // NaN
+    if (r < 94) return gb::F80{rnd() >> 1, (uint16_t)(s | below(0x8000))};  // unnormal and friends
+    return gb::F80{(uint64_t)(int64_t)(int32_t)rnd() << below(32) | J, (uint16_t)(s | (16383 + below(64)))};
+  }
+
   // Start of a batch: pick the reserved registers and their values.
   void new_batch() {
     static const uint8_t cand[] = {gb::RBX, gb::RBP, gb::R8, gb::R9, gb::R10, gb::R11, gb::R12, gb::R13, gb::R14, gb::R15};

@@ -67,9 +67,15 @@ union Xmm {
   double g[2];
 };
 
-// x87 is computed in double precision (DESIGN.md); 80-bit loads and stores convert.
+// An 80-bit extended precision value (the x87 register format, in memory order).
+struct F80 {
+  uint64_t mant;  // explicit integer bit 63
+  uint16_t se;    // sign (bit 15) and biased exponent (bias 16383)
+};
+
+// x87 state: exact 80-bit registers (vm/cpu/x87_softfloat.h computes on them).
 struct X87 {
-  double st[8] = {};  // physical registers, st(i) = st[(top + i) & 7]
+  F80 st[8] = {};  // physical registers, st(i) = st[(top + i) & 7]
   uint16_t fcw = 0x037f;
   uint16_t fsw = 0;
   uint16_t ftw = 0xffff;  // 2 bits per register, 3 = empty

@@ -2,17 +2,13 @@
 // form, the fi* integer forms), compares (fcom fucom ficom ftst fcomi fucomi and the
 // popping forms), fcmovcc, and fchs/fabs/ftst/fxam.
 //
-// Arithmetic is done in double with round to nearest even (see vm/cpu/f80.h). NaN
-// operands never reach the host's arithmetic: the x87 propagation rules are applied in
-// software, and an invalid operation (inf-inf, 0*inf, 0/0, inf/inf) gives the
-// indefinite, so the native and wasm builds agree bit for bit.
+// Arithmetic is the 80-bit soft-float of vm/cpu/x87_softfloat.h, with FCW's rounding
+// and precision control; the native and wasm builds agree bit for bit.
 //
 // The ModRM.reg field encodes the operation uniformly as dst = dst OP src:
 //   0 add, 1 mul, 4 sub (dst - src), 5 subr (src - dst), 6 div (dst / src), 7 divr (src / dst)
 // where (dst, src) is (st0, st(i)) for D8, (st(i), st0) for DC/DE, and (st0, m) for memory;
 // that is why the mnemonics of DC/DE sub/div look swapped against D8.
-#include <cmath>
-
 #include "vm/cpu/exec.h"
 #include "vm/cpu/f80.h"
 
@@ -26,59 +22,36 @@ enum { ADD = 0, MUL = 1, SUB = 4, SUBR = 5, DIV = 6, DIVR = 7 };
 // Memory operand kinds.
 enum { M32FP, M64FP, M16INT, M32INT };
 
-// A result that is not finite: invalid (NaN), divide by zero, or overflow.
-double special(Cpu& c, int op, double a, double b, double r) {
-  if (std::isnan(r)) {
-    raise(c, FSW_IE);
-    return indefinite();
-  }
-  if (op == DIV || op == DIVR) {
-    const double num = op == DIV ? a : b, den = op == DIV ? b : a;
-    if (den == 0.0) { raise(c, FSW_ZE); return r; }  // finite / 0 (0/0 was a NaN above)
-    if (std::isinf(num)) return r;                    // inf / finite: exact
-  } else if (std::isinf(a) || std::isinf(b)) {
-    return r;
-  }
-  raise(c, FSW_OE | FSW_PE);  // a finite operation overflowed the double range
-  c.fpu.fsw |= FSW_C1;
-  return r;
-}
-
 template <int OP>
-inline double arith(Cpu& c, double a, double b) {
-  if (__builtin_expect(std::isnan(a) || std::isnan(b), 0)) return nan_result(c, a, b);
-  double r;
+inline F80 arith(Cpu& c, F80 a, F80 b) {
+  sf::Env e = env(c, true);
+  F80 r;
   switch (OP) {
-    case ADD: r = a + b; break;
-    case MUL: r = a * b; break;
-    case SUB: r = a - b; break;
-    case SUBR: r = b - a; break;
-    case DIV: r = a / b; break;
-    default: r = b / a; break;
+    case ADD: r = sf::add(a, b, false, e); break;
+    case MUL: r = sf::mul(a, b, e); break;
+    case SUB: r = sf::add(a, b, true, e); break;
+    case SUBR: r = sf::add(b, a, true, e); break;
+    case DIV: r = sf::div(a, b, e); break;
+    default: r = sf::div(b, a, e); break;
   }
-  if (__builtin_expect(!std::isfinite(r), 0)) r = special(c, OP, a, b, r);
+  commit(c, e);
   return r;
 }
 
 // Memory operand as an arithmetic source: SNaNs stay signalling (so the x87 NaN rules
 // see them), denormals raise DE.
 template <int KIND>
-double load_operand(Cpu& c, uint64_t a, uint16_t& exc) {
+F80 load_operand(Cpu& c, uint64_t a, uint16_t& exc) {
+  sf::Env e;
+  F80 v;
   switch (KIND) {
-    case M32FP: {
-      const uint32_t b = c.mem->read<uint32_t>(a);
-      if ((b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffff))  // NaN: keep its kind
-        return bits_to_double(((uint64_t)(b >> 31) << 63) | 0x7ff0000000000000ull | ((uint64_t)(b & 0x7fffff) << 29));
-      return f32_to_double(b, &exc);
-    }
-    case M64FP: {
-      const uint64_t b = c.mem->read<uint64_t>(a);
-      if (!is_nan_bits(b) && !(b & 0x7ff0000000000000ull) && (b << 1)) exc |= FSW_DE;
-      return bits_to_double(b);
-    }
-    case M16INT: return (double)(int16_t)c.mem->read<uint16_t>(a);
-    default: return (double)(int32_t)c.mem->read<uint32_t>(a);
+    case M32FP: v = sf::from_f32(c.mem->read<uint32_t>(a), true, e); break;
+    case M64FP: v = sf::from_f64(c.mem->read<uint64_t>(a), true, e); break;
+    case M16INT: v = sf::from_i64((int16_t)c.mem->read<uint16_t>(a)); break;
+    default: v = sf::from_i64((int32_t)c.mem->read<uint32_t>(a)); break;
   }
+  exc |= e.exc;
+  return v;
 }
 
 template <int OP, int KIND>
@@ -86,12 +59,27 @@ void arith_mem(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
   uint16_t exc = 0;
-  const double b = load_operand<KIND>(c, a, exc);
+  const F80 b = load_operand<KIND>(c, a, exc);
   note(c, i, a);
-  if (exc) raise(c, exc);
-  if (__builtin_expect(is_empty(c, 0), 0)) { stack_underflow(c); put(c, 0, indefinite()); return; }
-  c.fpu.fsw &= ~FSW_C1;
-  double& d = st(c, 0);
+  if (__builtin_expect(is_empty(c, 0), 0)) { stack_underflow(c); put(c, 0, sf::kIndefinite); return; }
+  F80& d = st(c, 0);
+  // The memory operand's DE (a float/double denormal, normal in 80 bits) counts as the
+  // operands' DE: hidden by a stack fault, a NaN operand, IE or ZE (measured).
+  if (exc && (sf::classify(d) >= sf::C_QNAN || sf::classify(b) >= sf::C_QNAN)) exc = 0;
+  if (exc) {
+    sf::Env e = env(c, true);
+    e.exc = exc;
+    switch (OP) {
+      case ADD: d = sf::add(d, b, false, e); break;
+      case MUL: d = sf::mul(d, b, e); break;
+      case SUB: d = sf::add(d, b, true, e); break;
+      case SUBR: d = sf::add(b, d, true, e); break;
+      case DIV: d = sf::div(d, b, e); break;
+      default: d = sf::div(b, d, e); break;
+    }
+    commit(c, e);
+    return;
+  }
   d = arith<OP>(c, d, b);
 }
 
@@ -103,10 +91,9 @@ void arith_reg(Cpu& c, const Insn& i) {
   const int dst = DST_STI ? k : 0, src = DST_STI ? 0 : k;
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, k), 0)) {
     stack_underflow(c);
-    put(c, dst, indefinite());
+    put(c, dst, sf::kIndefinite);
   } else {
-    c.fpu.fsw &= ~FSW_C1;
-    double& d = st(c, dst);
+    F80& d = st(c, dst);
     d = arith<OP>(c, d, st(c, src));
   }
   if (POP) fpop(c);
@@ -117,9 +104,11 @@ constexpr uint16_t kCC[4] = {0, FSW_C0, FSW_C3, FSW_C3 | FSW_C2 | FSW_C0};     /
 constexpr uint64_t kFL[4] = {0, FL_CF, FL_ZF, FL_ZF | FL_PF | FL_CF};
 
 // Compares st0 with b. Ordered compares raise IE on any NaN, unordered ones on SNaNs.
-inline int do_compare(Cpu& c, double a, double b, bool unordered) {
-  const int r = compare(a, b);
-  if (r == 3 && (!unordered || is_snan(a) || is_snan(b))) raise(c, FSW_IE);
+inline int do_compare(Cpu& c, F80 a, F80 b, bool unordered) {
+  sf::Env e = env(c);
+  const int r = sf::compare(a, b, unordered, e);
+  sf::finish(e);
+  if (e.exc & FSW_EXC) raise(c, e.exc & FSW_EXC);
   return r;
 }
 
@@ -140,14 +129,15 @@ void fcom_mem(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
   uint16_t exc = 0;
-  const double b = load_operand<KIND>(c, a, exc);
+  const F80 b = load_operand<KIND>(c, a, exc);
   note(c, i, a);
-  if (exc) raise(c, exc);
   if (__builtin_expect(is_empty(c, 0), 0)) {
     stack_underflow(c);
     set_cc(c, kCC[3]);
   } else {
-    set_cc(c, kCC[do_compare(c, st(c, 0), b, false)]);
+    const F80 a0 = st(c, 0);
+    if (exc && sf::classify(a0) < sf::C_QNAN && sf::classify(b) < sf::C_QNAN) raise(c, exc);
+    set_cc(c, kCC[do_compare(c, a0, b, false)]);
   }
   if (POP) fpop(c);
 }
@@ -172,11 +162,10 @@ void fcmov(Cpu& c, const Insn& i) {
   const bool take = c.cond(CC4);
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, k), 0)) {
     stack_underflow(c);
-    put(c, 0, indefinite());  // whether or not the condition holds (measured)
+    put(c, 0, sf::kIndefinite);  // whether or not the condition holds (measured)
     return;
   }
-  c.fpu.fsw &= ~FSW_C1;
-  if (take) st(c, 0) = st(c, k);
+  if (take) st(c, 0) = st(c, k);  // C1 unchanged (measured)
 }
 
 }  // namespace
@@ -273,30 +262,35 @@ void x87_D9_E0(Cpu& c, const Insn& i) {
   if (r == 2 || r == 3 || r >= 6) { op_ud(c, i); return; }
   enter(c, i);
   if (r == 5) {  // fxam: C1 = sign; C3 C2 C0 = class
-    const double v = st(c, 0);
-    uint16_t cc = std::signbit(v) ? FSW_C1 : 0;
+    const F80 v = st(c, 0);
+    uint16_t cc = sf::sign_of(v) ? FSW_C1 : 0;
     if (is_empty(c, 0)) cc |= FSW_C3 | FSW_C0;
-    else if (std::isnan(v)) cc |= FSW_C0;
-    else if (std::isinf(v)) cc |= FSW_C2 | FSW_C0;
-    else if (v == 0.0) cc |= FSW_C3;
-    else cc |= FSW_C2;  // normal (doubles are never 80-bit denormals)
+    else {
+      switch (sf::classify(v)) {
+        case sf::C_UNSUPPORTED: break;
+        case sf::C_QNAN: case sf::C_SNAN: cc |= FSW_C0; break;
+        case sf::C_INF: cc |= FSW_C2 | FSW_C0; break;
+        case sf::C_ZERO: cc |= FSW_C3; break;
+        case sf::C_DENORMAL: cc |= FSW_C3 | FSW_C2; break;
+        default: cc |= FSW_C2; break;
+      }
+    }
     set_cc(c, cc);
     return;
   }
   if (__builtin_expect(is_empty(c, 0), 0)) {
     stack_underflow(c);
     if (r == 4) set_cc(c, kCC[3]);
-    else put(c, 0, indefinite());
+    else put(c, 0, sf::kIndefinite);
     return;
   }
   if (r == 4) {  // ftst: compare with +0.0
-    set_cc(c, kCC[do_compare(c, st(c, 0), 0.0, false)]);
+    set_cc(c, kCC[do_compare(c, st(c, 0), sf::zero(false), false)]);
     return;
   }
   c.fpu.fsw &= ~FSW_C1;
-  double& d = st(c, 0);
-  const uint64_t b = double_to_bits(d);
-  d = bits_to_double(r == 0 ? b ^ (1ull << 63) : b & ~(1ull << 63));  // sign bit only, NaNs too
+  F80& d = st(c, 0);
+  d.se = (uint16_t)(r == 0 ? d.se ^ 0x8000 : d.se & 0x7fff);  // sign bit only, NaNs too
 }
 
 }  // namespace gb

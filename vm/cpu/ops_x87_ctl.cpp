@@ -13,7 +13,6 @@
 //     0 FCW | 2 FSW | 4 abridged FTW (1 byte) | 5 0 | 6 FOP | 8 FIP | 16 FDP (REX.W: 64-bit
 //     each; default: FIP[31:0], FCS, 0, FDP[31:0], FDS, 0) | 24 MXCSR | 28 MXCSR_MASK
 //     | 32 ST(i)/MM(i): 16 bytes each (10 used, 6 zero) | 160 XMM0-15 | 416-511 untouched
-#include <cmath>
 #include <cstring>
 
 #include "vm/cpu/exec.h"
@@ -102,8 +101,8 @@ uint16_t full_tag_word(const Cpu& c) {
     unsigned t;
     if (is_empty_phys(c, p)) t = 3;
     else {
-      const double v = c.fpu.st[p];
-      t = v == 0.0 ? 1 : std::isfinite(v) ? 0 : 2;
+      const sf::Class k = sf::classify(c.fpu.st[p]);
+      t = k == sf::C_ZERO ? 1 : k == sf::C_NORMAL ? 0 : 2;
     }
     tw |= (uint16_t)(t << (2 * p));
   }
@@ -132,7 +131,7 @@ void fxsave_image(const Cpu& c, uint8_t* out, bool fmt64) {
   }
   put32(out + 24, c.mxcsr);
   put32(out + 28, kMxcsrMask);
-  for (int k = 0; k < 8; k++) f80_to_bytes(double_to_f80(c.fpu.st[(c.fpu.top + k) & 7]), out + 32 + 16 * k);
+  for (int k = 0; k < 8; k++) f80_to_bytes(c.fpu.st[(c.fpu.top + k) & 7], out + 32 + 16 * k);
   memcpy(out + 160, c.xmm, 256);
 }
 
@@ -155,7 +154,7 @@ bool fxrstor_image(Cpu& c, const uint8_t* in, bool fmt64) {
     c.fpu.fdp = get32(in + 16);
   }
   c.mxcsr = mx;
-  for (int k = 0; k < 8; k++) c.fpu.st[(c.fpu.top + k) & 7] = f80_to_double(f80_from_bytes(in + 32 + 16 * k));
+  for (int k = 0; k < 8; k++) c.fpu.st[(c.fpu.top + k) & 7] = f80_from_bytes(in + 32 + 16 * k);
   memcpy(c.xmm, in + 160, 256);
   update_es(c);
   return true;
@@ -227,7 +226,7 @@ void fnsave_m(Cpu& c, const Insn& i) {
   uint8_t b[108];
   const uint64_t a = ea(c, i);
   const int n = env_store(c, b, big_env(i));
-  for (int k = 0; k < 8; k++) f80_to_bytes(double_to_f80(c.fpu.st[(c.fpu.top + k) & 7]), b + n + 10 * k);
+  for (int k = 0; k < 8; k++) f80_to_bytes(c.fpu.st[(c.fpu.top + k) & 7], b + n + 10 * k);
   c.mem->write_bytes(a, b, n + 80);
   reset(c);
 }
@@ -239,7 +238,7 @@ void frstor_m(Cpu& c, const Insn& i) {
   const int n = big ? 28 : 14;
   c.mem->read_bytes(ea(c, i), b, n + 80);
   env_load(c, b, big);
-  for (int k = 0; k < 8; k++) c.fpu.st[(c.fpu.top + k) & 7] = f80_to_double(f80_from_bytes(b + n + 10 * k));
+  for (int k = 0; k < 8; k++) c.fpu.st[(c.fpu.top + k) & 7] = f80_from_bytes(b + n + 10 * k);
 }
 
 void fxsave_m512(Cpu& c, const Insn& i) {

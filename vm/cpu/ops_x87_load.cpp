@@ -1,11 +1,9 @@
 // vm/cpu/ops_x87_load.cpp — x87 data movement: fld/fst/fstp (m32, m64, m80, st(i)),
 // fild/fist/fistp (m16, m32, m64), fbld/fbstp, the constants, fxch, ffree/ffreep.
 //
-// The model (doubles, what is exact) is described in vm/cpu/f80.h. Stores compute the
+// Conversions are vm/cpu/x87_softfloat.h (rounded by FCW.RC). Stores compute the
 // value and its flags first, write memory (the only thing that can fault), and only
 // then touch the status word and the stack.
-#include <cmath>
-
 #include "vm/cpu/exec.h"
 #include "vm/cpu/f80.h"
 
@@ -26,13 +24,13 @@ template <int SIZE>
 void fld_mem(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
-  uint16_t exc = 0;
-  double v;
-  if (SIZE == 4) v = f32_to_double((uint32_t)c.mem->read<uint32_t>(a), &exc);
-  else if (SIZE == 8) v = f64_load(c.mem->read<uint64_t>(a), &exc);
-  else v = f80_to_double(rd_m80(c, a));  // a move on hardware: no exceptions
+  sf::Env e;
+  F80 v;
+  if (SIZE == 4) v = sf::from_f32((uint32_t)c.mem->read<uint32_t>(a), false, e);
+  else if (SIZE == 8) v = sf::from_f64(c.mem->read<uint64_t>(a), false, e);
+  else v = rd_m80(c, a);  // a move: no exceptions
   note(c, i, a);
-  if (exc) raise(c, exc);
+  if (e.exc && is_empty_phys(c, (c.fpu.top - 1) & 7)) raise(c, e.exc);  // a stack overflow hides them
   fpush(c, v);
 }
 
@@ -41,19 +39,13 @@ void fst_mem(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
   const bool ok = !is_empty(c, 0);
-  const double v = ok ? st(c, 0) : indefinite();
-  uint16_t exc = 0;
-  if (SIZE == 4) {
-    c.mem->write<uint32_t>(a, double_to_f32(v, rc(c), &exc));
-  } else if (SIZE == 8) {
-    uint64_t b = double_to_bits(v);
-    if (is_snan(v)) { exc = FSW_IE; b = double_to_bits(quiet(v)); }
-    c.mem->write<uint64_t>(a, b);
-  } else {
-    wr_m80(c, a, double_to_f80(v));
-  }
+  const F80 v = ok ? st(c, 0) : sf::kIndefinite;
+  sf::Env e = env(c);
+  if (SIZE == 4) c.mem->write<uint32_t>(a, sf::to_f32(v, e));
+  else if (SIZE == 8) c.mem->write<uint64_t>(a, sf::to_f64(v, e));
+  else wr_m80(c, a, v);
   note(c, i, a);
-  store_flags(c, ok, exc);
+  store_flags(c, ok, e.exc);
   if (POP) fpop(c);
 }
 
@@ -63,20 +55,7 @@ void fild_mem(Cpu& c, const Insn& i) {
   const uint64_t a = ea(c, i);
   const int64_t v = sext(rd_mem(c, a, SIZE), SIZE);
   note(c, i, a);
-  fpush(c, (double)v);  // exact below 2^53; fild m64 rounds to nearest above
-}
-
-// Integer conversion by RC; out-of-range, NaN and infinity give the integer indefinite.
-template <int SIZE>
-uint64_t to_int(const Cpu& c, double v, uint16_t& exc) {
-  const double r = round_rc(v, rc(c));
-  const double lim = (double)(1ull << (SIZE * 8 - 1));
-  if (!(r >= -lim && r < lim)) {  // also NaN
-    exc = FSW_IE;
-    return 1ull << (SIZE * 8 - 1);
-  }
-  if (r != v) exc = (uint16_t)(FSW_PE | (std::fabs(r) > std::fabs(v) ? FSW_C1 : 0));
-  return (uint64_t)(int64_t)r & size_mask(SIZE);
+  fpush(c, sf::from_i64(v));  // exact
 }
 
 template <int SIZE, bool POP>
@@ -84,11 +63,11 @@ void fist_mem(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
   const bool ok = !is_empty(c, 0);
-  uint16_t exc = 0;
-  const uint64_t v = ok ? to_int<SIZE>(c, st(c, 0), exc) : 1ull << (SIZE * 8 - 1);
+  sf::Env e = env(c);
+  const uint64_t v = ok ? sf::to_int(st(c, 0), SIZE * 8, e) : 1ull << (SIZE * 8 - 1);
   wr_mem(c, a, SIZE, v);
   note(c, i, a);
-  store_flags(c, ok, exc);
+  store_flags(c, ok, e.exc);
   if (POP) fpop(c);
 }
 
@@ -123,48 +102,61 @@ void fbld_m80(Cpu& c, const Insn& i) {
   note(c, i, a);
   uint64_t v = 0;
   for (int k = 8; k >= 0; k--) v = v * 100 + (b[k] >> 4) * 10 + (b[k] & 15);  // invalid digits: undefined
-  const double d = (double)v;
-  fpush(c, (b[9] & 0x80) ? -d : d);
+  F80 d = sf::from_i64((int64_t)v);  // < 10^18 < 2^63: exact
+  if (b[9] & 0x80) d = sf::negate(d);
+  fpush(c, d);
 }
 
 void fbstp_m80(Cpu& c, const Insn& i) {
   wait(c);
   const uint64_t a = ea(c, i);
   const bool ok = !is_empty(c, 0);
-  uint16_t exc = 0;
   uint8_t b[10] = {};
-  const double v = ok ? st(c, 0) : indefinite();
-  const double r = round_rc(v, rc(c));
-  if (!(std::fabs(r) <= 999999999999999999.0)) {  // also NaN: the BCD indefinite
-    if (ok) exc = FSW_IE;
+  const F80 v = ok ? st(c, 0) : sf::kIndefinite;
+  sf::Env e = env(c);
+  const sf::Class cl = sf::classify(v);
+  F80 r = v;
+  bool bad = !(cl == sf::C_ZERO || cl == sf::C_NORMAL || cl == sf::C_DENORMAL);
+  uint64_t n = 0;
+  if (!bad && cl != sf::C_ZERO) {
+    r = sf::round_int(v, e);
+    e.exc &= (uint16_t)~sf::X_DE;  // not reported by fbstp (measured)
+    if (sf::classify(r) != sf::C_ZERO) {
+      const sf::Unp u = sf::unpack(r);
+      const int ue = u.exp - 16383;
+      if (ue >= 60) bad = true;
+      else n = u.sig >> (63 - ue);
+      if (n > 999999999999999999ull) bad = true;
+    }
+  }
+  if (bad) {  // also NaN: the BCD indefinite
+    e.exc = ok ? sf::X_IE : 0;
     b[7] = 0xc0; b[8] = 0xff; b[9] = 0xff;
   } else {
-    if (r != v) exc = (uint16_t)(FSW_PE | (std::fabs(r) > std::fabs(v) ? FSW_C1 : 0));
-    uint64_t n = (uint64_t)std::fabs(r);
     for (int k = 0; k < 9; k++) {
       const unsigned lo = (unsigned)(n % 10); n /= 10;
       const unsigned hi = (unsigned)(n % 10); n /= 10;
       b[k] = (uint8_t)(lo | (hi << 4));
     }
-    if (std::signbit(r)) b[9] = 0x80;
+    if (sf::sign_of(r)) b[9] = 0x80;
   }
   c.mem->write_bytes(a, b, 10);
   note(c, i, a);
-  store_flags(c, ok, exc);
+  store_flags(c, ok, e.exc);
   fpop(c);
 }
 
 // ---- register moves ----
 void fld_STi(Cpu& c, const Insn& i) {
   enter(c, i);
-  double v;
+  F80 v;
   get(c, i.rm & 7, v);  // empty: underflow, pushes the indefinite
   fpush(c, v);
 }
 
 void fst_STi(Cpu& c, const Insn& i) {
   enter(c, i);
-  double v;
+  F80 v;
   if (get(c, 0, v)) c.fpu.fsw &= ~FSW_C1;
   put(c, i.rm & 7, v);
 }
@@ -179,12 +171,12 @@ void fxch_STi(Cpu& c, const Insn& i) {
   const int k = i.rm & 7;
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, k), 0)) {
     stack_underflow(c);
-    if (is_empty(c, 0)) put(c, 0, indefinite());
-    if (is_empty(c, k)) put(c, k, indefinite());
+    if (is_empty(c, 0)) put(c, 0, sf::kIndefinite);
+    if (is_empty(c, k)) put(c, k, sf::kIndefinite);
   } else {
     c.fpu.fsw &= ~FSW_C1;
   }
-  const double t = st(c, 0);
+  const F80 t = st(c, 0);
   st(c, 0) = st(c, k);
   st(c, k) = t;
 }
@@ -199,14 +191,13 @@ void ffreep_STi(Cpu& c, const Insn& i) {
   fpop(c);
 }
 
-// D9 E8-EE: fld1 fldl2t fldl2e fldpi fldlg2 fldln2 fldz (the correctly rounded doubles).
+// D9 E8-EE: fld1 fldl2t fldl2e fldpi fldlg2 fldln2 fldz (rounded by RC from the exact
+// values, as the x87 rounds its internal 66-bit constants; no exceptions).
 void x87_D9_E8(Cpu& c, const Insn& i) {
-  static const double k[7] = {1.0, 3.321928094887362347870, 1.442695040888963407360, 3.141592653589793238463,
-                              0.301029995663981195214, 0.693147180559945309417, 0.0};
   const int r = i.rm & 7;
   if (r == 7) { op_ud(c, i); return; }
   enter(c, i);
-  fpush(c, k[r]);
+  fpush(c, sf::constant(r, rc(c)));
 }
 
 }  // namespace gb

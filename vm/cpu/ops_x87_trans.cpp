@@ -1,13 +1,11 @@
 // vm/cpu/ops_x87_trans.cpp — the D9 F0-FF group: f2xm1 fyl2x fptan fpatan fxtract
 // fprem1 fdecstp fincstp fprem fyl2xp1 fsqrt fsincos frndint fscale fsin fcos.
 //
-// Exact ones (as on hardware): fsqrt (IEEE), frndint (by RC), fscale, fxtract, fprem
-// and fprem1 (fmod/remquo are exact; quotient bits in C0 C3 C1; the partial reduction
-// for exponent differences >= 64 uses N = 32 + (D mod 32), measured on hardware).
-// Transcendentals use the host libm in double (see vm/cpu/f80.h for what that means).
-// fsin fcos fsincos fptan leave st0 alone and set C2 when |x| >= 2^63, like hardware.
-#include <cmath>
-
+// Exact ones (as on hardware, vm/cpu/x87_softfloat.cpp): fsqrt (with precision
+// control), frndint (by RC), fscale, fxtract, fprem and fprem1 (quotient bits in C0 C3
+// C1; the partial reduction for exponent differences >= 64 uses N = 32 + (D mod 32),
+// measured on hardware). Transcendentals: vm/cpu/x87_transcendental.cpp. fsin fcos
+// fsincos fptan leave st0 alone and set C2 when |x| >= 2^63, like hardware.
 #include "vm/cpu/exec.h"
 #include "vm/cpu/f80.h"
 
@@ -17,13 +15,11 @@ using namespace x87;
 
 namespace {
 
-constexpr double kTwo63 = 9223372036854775808.0;
-
 // Unary op on st0. Returns false (having applied the masked response) if st0 is empty.
-inline bool get0(Cpu& c, double& v) {
+inline bool get0(Cpu& c, F80& v) {
   if (__builtin_expect(is_empty(c, 0), 0)) {
     stack_underflow(c);
-    put(c, 0, indefinite());
+    put(c, 0, sf::kIndefinite);
     return false;
   }
   c.fpu.fsw &= ~FSW_C1;
@@ -36,241 +32,173 @@ template <class F>
 void binary_pop(Cpu& c, F f) {
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, 1), 0)) {
     stack_underflow(c);
-    put(c, 1, indefinite());
+    put(c, 1, sf::kIndefinite);
   } else {
-    c.fpu.fsw &= ~FSW_C1;
-    const double x = st(c, 0), y = st(c, 1);
-    double r;
-    if (std::isnan(x) || std::isnan(y)) r = nan_result(c, x, y);
-    else r = f(x, y);
+    sf::Env e = env(c);
+    const F80 r = f(st(c, 0), st(c, 1), e);
     put(c, 1, r);
+    commit(c, e);
   }
   fpop(c);
 }
 
-// Invalid result -> IE and the indefinite.
-inline double checked(Cpu& c, double r) {
-  if (std::isnan(r)) { raise(c, FSW_IE); return indefinite(); }
-  return r;
-}
-
-void f2xm1(Cpu& c) {
-  double x;
+template <class F>
+void unary(Cpu& c, bool use_pc, F f) {
+  F80 x;
   if (!get0(c, x)) return;
-  double r;
-  if (std::isnan(x)) r = nan_result1(c, x);
-  else if (std::fabs(x) >= 0.5) r = std::exp2(x) - 1.0;  // exact subtraction (Sterbenz) for |x| <= 1
-  else r = std::expm1(x * 0.693147180559945309417);
+  sf::Env e = env(c, use_pc);
+  st(c, 0) = f(x, e);
+  commit(c, e);
+}
+
+void f2xm1(Cpu& c) { unary(c, false, [](F80 x, sf::Env& e) { return sf::f2xm1(x, e); }); }
+void fsqrt(Cpu& c) { unary(c, true, [](F80 x, sf::Env& e) { return sf::sqrt(x, e); }); }
+void frndint(Cpu& c) { unary(c, false, [](F80 x, sf::Env& e) { return sf::round_int(x, e); }); }
+void fyl2x(Cpu& c) { binary_pop(c, [](F80 x, F80 y, sf::Env& e) { return sf::fyl2x(x, y, e); }); }
+void fyl2xp1(Cpu& c) { binary_pop(c, [](F80 x, F80 y, sf::Env& e) { return sf::fyl2xp1(x, y, e); }); }
+void fpatan(Cpu& c) { binary_pop(c, [](F80 x, F80 y, sf::Env& e) { return sf::fpatan(x, y, e); }); }
+
+// Operand checks of fsin fcos fsincos fptan: NaN, unsupported, infinity and the 2^63
+// range limit. Returns false when st0 needs no computation (`two`: fptan/fsincos, which
+// on NaN and invalid operands put the result in both registers).
+inline bool trig_special(Cpu& c, F80 x, bool two) {
+  const sf::Class cl = sf::classify(x);
+  F80 r;
+  if (cl == sf::C_QNAN || cl == sf::C_SNAN) {
+    sf::Env e;
+    r = sf::nan_pick(x, x, e);
+    if (e.exc) raise(c, e.exc);
+  } else if (cl == sf::C_INF || cl == sf::C_UNSUPPORTED) {
+    raise(c, FSW_IE);
+    r = sf::kIndefinite;
+  } else {
+    if (cl != sf::C_ZERO && sf::biased_exp(x) >= 16383 + 63) { c.fpu.fsw |= FSW_C2; return false; }
+    return true;
+  }
   st(c, 0) = r;
+  if (two) fpush(c, r);
+  return false;
 }
 
-void fyl2x(Cpu& c) {
-  binary_pop(c, [&](double x, double y) {
-    if (x == 0.0) {
-      if (y == 0.0) return checked(c, NAN);
-      if (!std::isinf(y)) raise(c, FSW_ZE);
-      return std::copysign(INFINITY, -y);
-    }
-    if (x < 0.0) return checked(c, NAN);
-    return checked(c, y * std::log2(x));
-  });
-}
-
-void fyl2xp1(Cpu& c) {
-  binary_pop(c, [&](double x, double y) {
-    if (x == -1.0 && y != 0.0 && !std::isinf(y)) raise(c, FSW_ZE);
-    return checked(c, y * (std::log1p(x) / 0.693147180559945309417));
-  });
-}
-
-void fpatan(Cpu& c) {
-  binary_pop(c, [&](double x, double y) { return std::atan2(y, x); });
-}
-
-// fsin fcos: NaN/inf handling and the 2^63 range limit. Returns false when the
-// instruction is finished (st0 holds the masked response or is left unchanged).
-inline bool trig_arg(Cpu& c, double& x) {
+void fsin_fcos(Cpu& c, bool cosine) {
   c.fpu.fsw &= ~FSW_C2;
-  if (!get0(c, x)) return false;
-  if (std::isnan(x)) { st(c, 0) = nan_result1(c, x); return false; }
-  if (std::isinf(x)) { raise(c, FSW_IE); st(c, 0) = indefinite(); return false; }
-  if (std::fabs(x) >= kTwo63) { c.fpu.fsw |= FSW_C2; return false; }
-  return true;
-}
-
-void fsin(Cpu& c) {
-  double x;
-  if (trig_arg(c, x)) st(c, 0) = std::sin(x);
-}
-
-void fcos(Cpu& c) {
-  double x;
-  if (trig_arg(c, x)) st(c, 0) = std::cos(x);
+  F80 x;
+  if (!get0(c, x) || !trig_special(c, x, false)) return;
+  sf::Env e = env(c);
+  F80 r;
+  if (cosine) sf::sincos(x, nullptr, &r, e);
+  else sf::sincos(x, &r, nullptr, e);
+  st(c, 0) = r;
+  commit(c, e);
 }
 
 // fptan fsincos fxtract replace st0 and push a second value. Masked responses (measured
 // on hardware): stack overflow or an empty st0 leave the indefinite in both, a NaN is
 // propagated into both. Returns false when the instruction is finished.
-inline bool two_results(Cpu& c, double& x) {
-  c.fpu.fsw &= ~FSW_C2;
+inline bool two_results(Cpu& c, F80& x, bool trig) {
+  if (trig) c.fpu.fsw &= ~FSW_C2;
   if (__builtin_expect(!is_empty(c, 7), 0)) {
     stack_overflow(c);
-    put(c, 0, indefinite());
-    fpush(c, indefinite());
+    put(c, 0, sf::kIndefinite);
+    fpush(c, sf::kIndefinite);
     return false;
   }
   if (__builtin_expect(is_empty(c, 0), 0)) {
     stack_underflow(c);
-    put(c, 0, indefinite());
-    fpush(c, indefinite());
+    put(c, 0, sf::kIndefinite);
+    fpush(c, sf::kIndefinite);
     return false;
   }
   c.fpu.fsw &= ~FSW_C1;
   x = st(c, 0);
-  if (std::isnan(x)) {
-    const double q = nan_result1(c, x);
-    st(c, 0) = q;
-    fpush(c, q);
-    return false;
-  }
-  return true;
-}
-
-// fptan/fsincos on infinity or out of range; false when finished.
-inline bool trig_range(Cpu& c, double x) {
-  if (std::isinf(x)) {
-    raise(c, FSW_IE);
-    st(c, 0) = indefinite();
-    fpush(c, indefinite());
-    return false;
-  }
-  if (std::fabs(x) >= kTwo63) { c.fpu.fsw |= FSW_C2; return false; }
   return true;
 }
 
 void fptan(Cpu& c) {
-  double x;
-  if (!two_results(c, x) || !trig_range(c, x)) return;
-  st(c, 0) = std::tan(x);
-  fpush(c, 1.0);
+  F80 x;
+  if (!two_results(c, x, true) || !trig_special(c, x, true)) return;
+  sf::Env e = env(c);
+  st(c, 0) = sf::tan(x, e);
+  fpush(c, sf::constant(0, RC_NEAREST));
+  commit(c, e);
 }
 
 void fsincos(Cpu& c) {
-  double x;
-  if (!two_results(c, x) || !trig_range(c, x)) return;
-  st(c, 0) = std::sin(x);
-  fpush(c, std::cos(x));
+  F80 x;
+  if (!two_results(c, x, true) || !trig_special(c, x, true)) return;
+  sf::Env e = env(c);
+  F80 s, co;
+  sf::sincos(x, &s, &co, e);
+  st(c, 0) = s;
+  fpush(c, co);
+  commit(c, e);
 }
 
 void fxtract(Cpu& c) {
-  double x;
-  if (!two_results(c, x)) return;
-  double e, s = x;
-  if (x == 0.0) {
-    raise(c, FSW_ZE);
-    e = -INFINITY;
-  } else if (std::isinf(x)) {
-    e = INFINITY;
-  } else {
-    const int k = std::ilogb(x);
-    e = (double)k;
-    s = std::scalbn(x, -k);
+  F80 x;
+  if (!two_results(c, x, false)) return;
+  const sf::Class cl = sf::classify(x);
+  F80 ex, sig;
+  switch (cl) {
+    case sf::C_QNAN: case sf::C_SNAN: {
+      sf::Env e;
+      ex = sig = sf::nan_pick(x, x, e);
+      if (e.exc) raise(c, e.exc);
+      break;
+    }
+    case sf::C_UNSUPPORTED: raise(c, FSW_IE); ex = sig = sf::kIndefinite; break;
+    case sf::C_ZERO: raise(c, FSW_ZE); ex = sf::inf(true); sig = x; break;
+    case sf::C_INF: ex = sf::inf(false); sig = x; break;
+    default: {
+      if (cl == sf::C_DENORMAL) raise(c, FSW_DE);
+      const sf::Unp u = sf::unpack(x);
+      ex = sf::from_i64(u.exp - 16383);
+      sig = sf::make(u.sign, 16383, u.sig);
+      break;
+    }
   }
-  st(c, 0) = e;
-  fpush(c, s);
+  st(c, 0) = ex;
+  fpush(c, sig);
 }
 
 // fprem (truncating quotient) and fprem1 (IEEE: nearest-even quotient).
 void fprem_common(Cpu& c, bool ieee) {
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, 1), 0)) {
     stack_underflow(c);
-    put(c, 0, indefinite());
+    c.fpu.fsw &= ~FSW_C2;
+    put(c, 0, sf::kIndefinite);
     return;
   }
-  const double a = st(c, 0), b = st(c, 1);
+  sf::Env e = env(c);
+  unsigned q = 0;
+  bool partial = false;
+  const sf::Class ca = sf::classify(st(c, 0)), cb = sf::classify(st(c, 1));
+  // A NaN or invalid case: C0 and C3 are left alone (measured), C1 and C2 cleared.
+  const auto nan_or_bad = [](sf::Class k) { return k >= sf::C_QNAN; };
+  const bool special = nan_or_bad(ca) || nan_or_bad(cb) || ca == sf::C_INF || cb == sf::C_ZERO;
+  st(c, 0) = sf::remainder(st(c, 0), st(c, 1), ieee, &q, &partial, e);
   uint16_t cc = 0;
-  double r;
-  if (std::isnan(a) || std::isnan(b)) {
-    r = nan_result(c, a, b);
-  } else if (std::isinf(a) || b == 0.0) {
-    raise(c, FSW_IE);
-    r = indefinite();
-  } else if (std::isinf(b) || a == 0.0) {
-    r = a;
-  } else {
-    const int d = std::ilogb(a) - std::ilogb(b);
-    if (d >= 64) {
-      // Partial remainder: reduce by b * 2^(d - N) * QQ; fmod does that exactly.
-      const int n = 32 + (d & 31);
-      r = std::fmod(a, std::scalbn(b, d - n));
-      cc = FSW_C2;
-    } else {
-      int q = 0;
-      const double rn = std::remquo(a, b, &q);  // low 3 bits of the nearest quotient
-      unsigned qm = (unsigned)(q < 0 ? -q : q);
-      if (ieee) {
-        r = rn;
-      } else {
-        r = std::fmod(a, b);
-        if (rn != 0.0 && std::signbit(rn) != std::signbit(a)) qm -= 1;  // truncated = nearest - 1
-      }
-      if (qm & 4) cc |= FSW_C0;
-      if (qm & 2) cc |= FSW_C3;
-      if (qm & 1) cc |= FSW_C1;
-    }
+  if (special) cc = c.fpu.fsw & (FSW_C0 | FSW_C3);
+  else if (partial) cc = FSW_C2;
+  else {
+    if (q & 4) cc |= FSW_C0;
+    if (q & 2) cc |= FSW_C3;
+    if (q & 1) cc |= FSW_C1;
   }
-  st(c, 0) = r;
   set_cc(c, cc);
-}
-
-void fsqrt(Cpu& c) {
-  double x;
-  if (!get0(c, x)) return;
-  double r;
-  if (std::isnan(x)) r = nan_result1(c, x);
-  else if (x < 0.0) { raise(c, FSW_IE); r = indefinite(); }
-  else r = std::sqrt(x);
-  st(c, 0) = r;
-}
-
-void frndint(Cpu& c) {
-  double x;
-  if (!get0(c, x)) return;
-  double r;
-  if (std::isnan(x)) {
-    r = nan_result1(c, x);
-  } else {
-    r = round_rc(x, rc(c));
-    if (r != x) {
-      raise(c, FSW_PE);
-      if (std::fabs(r) > std::fabs(x)) c.fpu.fsw |= FSW_C1;
-    }
-  }
-  st(c, 0) = r;
+  sf::finish(e);
+  if (e.exc & FSW_EXC) raise(c, e.exc & FSW_EXC);
 }
 
 void fscale(Cpu& c) {
   if (__builtin_expect(is_empty(c, 0) || is_empty(c, 1), 0)) {
     stack_underflow(c);
-    put(c, 0, indefinite());
+    put(c, 0, sf::kIndefinite);
     return;
   }
-  c.fpu.fsw &= ~FSW_C1;
-  const double a = st(c, 0), b = st(c, 1);
-  double r;
-  if (std::isnan(a) || std::isnan(b)) {
-    r = nan_result(c, a, b);
-  } else if (std::isinf(b)) {
-    if (b > 0) r = a == 0.0 ? checked(c, NAN) : std::copysign(INFINITY, a);
-    else r = std::isinf(a) ? checked(c, NAN) : std::copysign(0.0, a);
-  } else {
-    double t = std::trunc(b);
-    if (t > 100000.0) t = 100000.0;  // far beyond any double exponent: same result
-    if (t < -100000.0) t = -100000.0;
-    r = std::scalbn(a, (int)t);
-    if (std::isinf(r) && !std::isinf(a)) { raise(c, FSW_OE | FSW_PE); c.fpu.fsw |= FSW_C1; }
-  }
-  st(c, 0) = r;
+  sf::Env e = env(c);
+  st(c, 0) = sf::scale(st(c, 0), st(c, 1), e);
+  commit(c, e);
 }
 
 }  // namespace
@@ -300,8 +228,8 @@ void x87_D9_F8(Cpu& c, const Insn& i) {
     case 3: fsincos(c); break;
     case 4: frndint(c); break;
     case 5: fscale(c); break;
-    case 6: fsin(c); break;
-    default: fcos(c); break;
+    case 6: fsin_fcos(c, false); break;
+    default: fsin_fcos(c, true); break;
   }
 }
 

@@ -46,9 +46,28 @@ const char* kUsage =
     "  --strace            print every syscall to stderr, strace style\n"
     "  --stats             print instructions, time, MIPS and blocks decoded to stderr\n"
     "  --quiet             no engine messages (unimplemented syscalls, faults) on stderr\n"
+    "  --mem-limit SIZE    the machine's guest memory (bytes, or with K, M or G): mmap/brk past it\n"
+    "                      get ENOMEM, page faults past it kill the largest process (OOM killer).\n"
+    "                      Default: $GLASSBOX_MEM_LIMIT, else half the host's RAM up to 16G\n"
+    "                      natively, 2G in node\n"
     "\n"
     "PROGRAM is a guest path; without a '/', it is searched in the guest's PATH.\n"
     "The exit status is the guest's, or 128 + signal number when the guest was killed.\n";
+
+// "512M", "2G", "1048576": bytes, or 0 if malformed.
+uint64_t parse_size(const std::string& s) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') return 0;
+  char* end = nullptr;
+  const unsigned long long v = strtoull(s.c_str(), &end, 10);
+  const std::string suf = end ? std::string(end) : "";
+  uint64_t mul = 1;
+  if (suf == "K" || suf == "k") mul = 1ull << 10;
+  else if (suf == "M" || suf == "m") mul = 1ull << 20;
+  else if (suf == "G" || suf == "g") mul = 1ull << 30;
+  else if (!suf.empty()) return 0;
+  if (v > (~0ull) / mul) return 0;
+  return v * mul;
+}
 
 int usage_error(const std::string& msg) {
   fprintf(stderr, "glassbox: %s\n\n%s", msg.c_str(), kUsage);
@@ -130,6 +149,8 @@ std::string quote_arg(const std::string& s) {
 
 static int cmd_run(const std::vector<std::string>& args) {
   Options o;
+  if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
+    FramePool::get().set_limit_bytes(parse_size(m));
   size_t i = 0;
   for (; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -148,6 +169,10 @@ static int cmd_run(const std::vector<std::string>& args) {
     } else if (take(args, i, "--tty", v)) {
       if (v != "auto" && v != "off") return usage_error("--tty wants auto or off");
       o.tty = v;
+    } else if (take(args, i, "--mem-limit", v)) {
+      const uint64_t b = parse_size(v);
+      if (b < (16ull << 20)) return usage_error("--mem-limit wants a size of at least 16M, got '" + v + "'");
+      FramePool::get().set_limit_bytes(b);
     } else if (a == "--strace") o.strace = true;
     else if (a == "--stats") o.stats = true;
     else if (a == "--quiet" || a == "-q") o.quiet = true;

@@ -190,6 +190,10 @@ EMSCRIPTEN_KEEPALIVE int gb_init(const char* config_json) {
   int64_t v;
   if (const fs::JsonValue* r = cfg.get("rows"); r && r->as_int(1, 1000, &v)) e->rows = (uint16_t)v;
   if (const fs::JsonValue* c = cfg.get("cols"); c && c->as_int(1, 1000, &v)) e->cols = (uint16_t)v;
+  // The machine's guest memory in MiB (what the tab can hold; default 2 GiB): past it
+  // mmap gets ENOMEM and page faults call the OOM killer (vm/linux/oom.cpp).
+  if (const fs::JsonValue* c = cfg.get("mem_limit_mb"); c && c->as_int(16, 3072, &v))
+    FramePool::get().set_limit_bytes((uint64_t)v << 20);
 
   // The login command (manifest "login").
   if (const fs::JsonValue* l = m->get("login"); l && l->is_object()) {

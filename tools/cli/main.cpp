@@ -46,9 +46,28 @@ const char* kUsage =
     "  --strace            print every syscall to stderr, strace style\n"
     "  --stats             print instructions, time, MIPS and the machine's counters to stderr\n"
     "  --quiet             no engine messages (unimplemented syscalls, faults) on stderr\n"
+    "  --mem-limit SIZE    the machine's guest memory (bytes, or with K, M or G): mmap/brk past it\n"
+    "                      get ENOMEM, page faults past it kill the largest process (OOM killer).\n"
+    "                      Default: $GLASSBOX_MEM_LIMIT, else half the host's RAM up to 16G\n"
+    "                      natively, 2G in node\n"
     "\n"
     "PROGRAM is a guest path; without a '/', it is searched in the guest's PATH.\n"
     "The exit status is the guest's, or 128 + signal number when the guest was killed.\n";
+
+// "512M", "2G", "1048576": bytes, or 0 if malformed.
+uint64_t parse_size(const std::string& s) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') return 0;
+  char* end = nullptr;
+  const unsigned long long v = strtoull(s.c_str(), &end, 10);
+  const std::string suf = end ? std::string(end) : "";
+  uint64_t mul = 1;
+  if (suf == "K" || suf == "k") mul = 1ull << 10;
+  else if (suf == "M" || suf == "m") mul = 1ull << 20;
+  else if (suf == "G" || suf == "g") mul = 1ull << 30;
+  else if (!suf.empty()) return 0;
+  if (v > (~0ull) / mul) return 0;
+  return v * mul;
+}
 
 int usage_error(const std::string& msg) {
   fprintf(stderr, "glassbox: %s\n\n%s", msg.c_str(), kUsage);
@@ -59,6 +78,7 @@ struct Options {
   std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto";
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false;
+  uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
   std::vector<std::string> prog;
 };
 
@@ -130,6 +150,8 @@ std::string quote_arg(const std::string& s) {
 
 static int cmd_run(const std::vector<std::string>& args) {
   Options o;
+  if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
+    o.mem_limit = parse_size(m);
   size_t i = 0;
   for (; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -148,6 +170,10 @@ static int cmd_run(const std::vector<std::string>& args) {
     } else if (take(args, i, "--tty", v)) {
       if (v != "auto" && v != "off") return usage_error("--tty wants auto or off");
       o.tty = v;
+    } else if (take(args, i, "--mem-limit", v)) {
+      const uint64_t b = parse_size(v);
+      if (b < (16ull << 20)) return usage_error("--mem-limit wants a size of at least 16M, got '" + v + "'");
+      o.mem_limit = b;
     } else if (a == "--strace") o.strace = true;
     else if (a == "--stats") o.stats = true;
     else if (a == "--quiet" || a == "-q") o.quiet = true;
@@ -182,6 +208,7 @@ static int cmd_run(const std::vector<std::string>& args) {
   }
   KernelOptions ko;
   ko.quiet = o.quiet;
+  ko.mem_limit_bytes = o.mem_limit;
   Kernel k(fs, ko);
   if (ext2) {
     Kernel* kp = &k;

@@ -224,7 +224,7 @@ void decode(AddressSpace& mem, uint64_t rip, Insn& in, DecodeError* err) {
     if (f.bad && f.faulted) {
       // The instruction runs into a page we cannot fetch: report that fault when it executes.
       in.len = 0;
-      if (err) { err->fault = true; err->fault_addr = f.fault.addr; }
+      if (err) { err->fault = true; err->fault_addr = f.fault.addr; err->oom = f.fault.oom; }
     }
     if (err) { err->n = f.have < 15 ? f.have : 15; memcpy(err->bytes, f.buf, err->n); }
     return;

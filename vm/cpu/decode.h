@@ -14,6 +14,7 @@ struct DecodeError {
   int n = 0;
   bool fault = false;
   uint64_t fault_addr = 0;
+  bool oom = false;  // the page could not be allocated (memory budget)
 };
 
 // Decodes the instruction at rip. Throws GuestFault only if the first byte cannot be

@@ -24,7 +24,7 @@ Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
     decode(mem, pc, in, n == 0 ? &err : &err);  // throws only if pc's first byte faults
     if (in.len == 0) {
       // Runs into an unfetchable page: end the block before it, or fault now if first.
-      if (n == 0) throw GuestFault{err.fault_addr, false, false};
+      if (n == 0) throw GuestFault{err.fault_addr, false, err.oom, false, err.oom};
       break;
     }
     b->insns.push_back(in);
@@ -93,6 +93,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     ex.write = f.write;
     ex.mapped = f.mapped;
     ex.bus = f.bus;
+    ex.oom = f.oom;
   } catch (const GpFault&) {
     ex.kind = CpuException::GP;
   } catch (const DivFault&) {

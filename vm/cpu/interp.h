@@ -58,6 +58,7 @@ struct CpuException {
   bool write = false;
   bool mapped = false; // protection fault (SEGV_ACCERR) vs no mapping (SEGV_MAPERR)
   bool bus = false;    // SIGBUS (file mapping beyond EOF)
+  bool oom = false;    // no memory for a mapped page (the OOM killer decides)
   int code = 0;        // FPE: si_code
 };
 

@@ -6,6 +6,10 @@
 // as on hardware. With the 67 prefix the registers are esi/edi/ecx.
 // Fast paths: rep movsb/movsq and rep stosb/stosq with DF = 0 copy or fill whole
 // page runs at a time through the TLB-free slow accessors (bounded per call).
+// Long reps are interruptible, as on hardware: one execution moves at most kRepBytes
+// bytes (kRepElems elements), then leaves rip on the instruction with the registers
+// saying how far it got and ends the slice; the next slice resumes it. So ^C, timers
+// and other tasks run during a rep over a gigabyte.
 #include <algorithm>
 
 #include "vm/cpu/exec.h"
@@ -34,6 +38,16 @@ struct StrRegs {
   void dec_cx() { set(RCX, c.r[RCX] - 1); }
 };
 
+constexpr uint64_t kRepBytes = 1 << 20;
+constexpr uint64_t kRepElems = 1 << 18;
+
+// Ends this execution of a rep part-way; counts the work against the slice budget.
+void rep_yield(Cpu& c, const Insn& i, uint64_t elems) {
+  c.rip -= i.len;
+  c.icount += elems / 16;
+  c.stop = true;
+}
+
 }  // namespace
 
 static void movs(Cpu& c, const Insn& i, int size) {
@@ -45,7 +59,9 @@ static void movs(Cpu& c, const Insn& i, int size) {
     return;
   }
   // Bulk copy forward, in chunks that stay within one page on both sides.
+  uint64_t moved = 0, elems = 0;
   while (s.cx()) {
+    if (moved >= kRepBytes || elems >= kRepElems) return rep_yield(c, i, elems);
     if (!c.df() && s.cx() > 1 && !i.seg) {
       const uint64_t src = s.si(), dst = s.di();
       uint64_t n = s.cx() * size;
@@ -60,6 +76,7 @@ static void movs(Cpu& c, const Insn& i, int size) {
         s.set(RSI, c.r[RSI] + n);
         s.set(RDI, c.r[RDI] + n);
         s.set(RCX, c.r[RCX] - n / size);
+        moved += n;
         continue;
       }
     }
@@ -67,6 +84,7 @@ static void movs(Cpu& c, const Insn& i, int size) {
     s.step(RSI, size);
     s.step(RDI, size);
     s.dec_cx();
+    elems++;
   }
 }
 
@@ -78,7 +96,9 @@ static void stos(Cpu& c, const Insn& i, int size) {
     s.step(RDI, size);
     return;
   }
+  uint64_t moved = 0, elems = 0;
   while (s.cx()) {
+    if (moved >= kRepBytes || elems >= kRepElems) return rep_yield(c, i, elems);
     if (!c.df() && s.cx() > 1) {
       const uint64_t dst = s.di();
       uint64_t n = std::min<uint64_t>(s.cx() * size, PAGE - (dst & (PAGE - 1)));
@@ -89,29 +109,34 @@ static void stos(Cpu& c, const Insn& i, int size) {
         c.mem->write_bytes(dst, buf, n);
         s.set(RDI, c.r[RDI] + n);
         s.set(RCX, c.r[RCX] - n / size);
+        moved += n;
         continue;
       }
     }
     wr_mem(c, s.di(), size, v);
     s.step(RDI, size);
     s.dec_cx();
+    elems++;
   }
 }
 
 static void lods(Cpu& c, const Insn& i, int size) {
   StrRegs s{c, i};
   if (i.rep && !s.cx()) return;
+  uint64_t elems = 0;
   do {
+    if (elems >= kRepElems) return rep_yield(c, i, elems);
     c.setr(RAX, size, false, rd_mem(c, s.src_addr(), size));
     s.step(RSI, size);
     if (i.rep) s.dec_cx();
+    elems++;
   } while (i.rep && s.cx());
 }
 
 static void cmps(Cpu& c, const Insn& i, int size) {
   StrRegs s{c, i};
   if (i.rep && !s.cx()) return;
-  for (;;) {
+  for (uint64_t elems = 1;; elems++) {
     const uint64_t a = rd_mem(c, s.src_addr(), size), b = rd_mem(c, s.di(), size);
     c.set_lazy(CC_SUB, size, a, b, a - b);
     s.step(RSI, size);
@@ -121,6 +146,7 @@ static void cmps(Cpu& c, const Insn& i, int size) {
     if (!s.cx()) return;
     const bool eq = ((a - b) & size_mask(size)) == 0;
     if (i.rep == 0xf3 ? !eq : eq) return;
+    if (elems >= kRepElems) return rep_yield(c, i, elems);  // flags: the last compare, as on hardware
   }
 }
 
@@ -128,7 +154,7 @@ static void scas(Cpu& c, const Insn& i, int size) {
   StrRegs s{c, i};
   if (i.rep && !s.cx()) return;
   const uint64_t a = c.r[RAX] & size_mask(size);
-  for (;;) {
+  for (uint64_t elems = 1;; elems++) {
     const uint64_t b = rd_mem(c, s.di(), size);
     c.set_lazy(CC_SUB, size, a, b, a - b);
     s.step(RDI, size);
@@ -137,6 +163,7 @@ static void scas(Cpu& c, const Insn& i, int size) {
     if (!s.cx()) return;
     const bool eq = a == b;
     if (i.rep == 0xf3 ? !eq : eq) return;
+    if (elems >= kRepElems) return rep_yield(c, i, elems);
   }
 }
 

@@ -20,6 +20,7 @@ struct TmpState {
   TmpfsOptions opt;
   FileSystem* owner = nullptr;  // cleared when the TmpFs goes
   uint64_t pages = 0, inodes = 0, next_ino = 2;
+  uint64_t xattr_bytes = 0;  // extended attributes count against max_bytes with the data
   TmpfsCredsFn creds;
   TmpfsClockFn clock;
 
@@ -35,6 +36,10 @@ struct TmpState {
     if (creds) creds(uid, gid);
   }
   uint64_t max_pages() const { return opt.max_bytes / TmpFs::kPage; }
+  // Whether `pages_more` data pages and `xattr_more` attribute bytes still fit.
+  bool fits(uint64_t pages_more, uint64_t xattr_more) const {
+    return (pages + pages_more) * TmpFs::kPage + xattr_bytes + xattr_more <= opt.max_bytes;
+  }
 };
 
 namespace {
@@ -58,6 +63,12 @@ class TmpNode : public Inode {
   ~TmpNode() override {
     st_->inodes--;
     st_->pages -= pages_.size();
+    for (auto& [k, v] : xattrs_) st_->xattr_bytes -= xattr_cost(k, v);
+  }
+  // What one attribute costs the file system (name, value and a header, as Linux's
+  // simple_xattr): counted against max_bytes, so xattrs cannot grow without bound.
+  static uint64_t xattr_cost(const std::string& name, const std::string& value) {
+    return 32 + name.size() + 1 + value.size();
   }
 
   FileSystem* fs() const override { return st_->owner; }
@@ -82,6 +93,9 @@ class TmpNode : public Inode {
     const bool exists = xattrs_.count(name) != 0;
     if ((flags & 1) && exists) return -LX_EEXIST;    // XATTR_CREATE
     if ((flags & 2) && !exists) return -LX_ENODATA;  // XATTR_REPLACE
+    const uint64_t old = exists ? xattr_cost(name, xattrs_[name]) : 0, cost = xattr_cost(name, value);
+    if (cost > old && !st_->fits(0, cost - old)) return -LX_ENOSPC;
+    st_->xattr_bytes = st_->xattr_bytes - old + cost;
     xattrs_[name] = value;
     ctime_ = st_->now();
     return 0;
@@ -92,7 +106,10 @@ class TmpNode : public Inode {
   }
   int removexattr(const std::string& name) override {
     if (!xattr_ns_ok(name)) return -LX_EOPNOTSUPP;
-    if (!xattrs_.erase(name)) return -LX_ENODATA;
+    auto it = xattrs_.find(name);
+    if (it == xattrs_.end()) return -LX_ENODATA;
+    st_->xattr_bytes -= xattr_cost(it->first, it->second);
+    xattrs_.erase(it);
     ctime_ = st_->now();
     return 0;
   }
@@ -332,7 +349,7 @@ class TmpNode : public Inode {
   uint8_t* page_for_write(uint64_t pg) {
     auto it = pages_.find(pg);
     if (it != pages_.end()) return it->second.get();
-    if (st_->pages >= st_->max_pages()) return nullptr;
+    if (!st_->fits(1, 0)) return nullptr;
     std::unique_ptr<uint8_t[]> p(new uint8_t[TmpFs::kPage]());
     uint8_t* raw = p.get();
     pages_.emplace(pg, std::move(p));

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +23,7 @@ Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o)
       sockets(std::make_unique<SocketRegistry>(anon)), opts(std::move(o)), vfs(std::move(rootfs)) {
   boot_mono_ns = trace_now_ns();
   phys->counters = &counters;
+  if (opts.mem_limit_bytes) phys->frames.set_limit_bytes(opts.mem_limit_bytes);
   tty_host_ = make_kernel_tty_host(*this);
   devpts->host = tty_host_.get();
 }
@@ -133,13 +135,17 @@ Process::Process(Kernel& kern, int p)
       {8ull << 20, 8ull << 20},  // MEMLOCK
       {kInf, kInf},          // AS
       {kInf, kInf},          // LOCKS
-      {63322, 63322},        // SIGPENDING
+      {0, 0},                // SIGPENDING: below
       {819200, 819200},      // MSGQUEUE
       {0, 0},                // NICE
       {0, 0},                // RTPRIO
       {kInf, kInf},          // RTTIME
   };
   memcpy(rlim, defaults, sizeof rlim);
+  // Linux sizes RLIMIT_SIGPENDING from the machine's memory (max_threads / 2, with
+  // max_threads = RAM pages / 32): here the machine is the guest-memory budget, so a
+  // 2 GiB budget gives 8192 (a small machine's value), at least 1024.
+  rlim[11].cur = rlim[11].max = std::max<uint64_t>(k.phys->frames.limit_bytes() / PAGE / 64, 1024);
   fds.max_fds = (int)rlim[7].cur;
   start_ns = trace_now_ns();
   k.procs.push_back(this);
@@ -318,6 +324,7 @@ static std::string hex(uint64_t v) {
 }
 
 void Process::handle_exception(const CpuException& ex) {
+  if (ex.kind == CpuException::PAGE_FAULT && ex.oom) return k.out_of_memory(*this);
   int sig = LSIGSEGV;
   std::string what;
   switch (ex.kind) {

@@ -106,6 +106,7 @@ struct KernelOptions {
   std::string hostname = "glassbox";
   uint32_t uid = 0, gid = 0;  // credentials of the first process
   bool quiet = false;         // no "unimplemented syscall" / fault messages on stderr
+  uint64_t mem_limit_bytes = 0;  // guest-memory budget (--mem-limit); 0: FramePool's default
 };
 
 class Kernel {
@@ -164,8 +165,9 @@ class Kernel {
   Process* find_task(int tid);
   Process* find_leader(int pid);  // the process (thread-group leader) with this pid
   // Sends `sig` to a process (thread group) / a task / a process group.
-  void signal_process(Process& leader, int sig, const lx_siginfo& si);
-  void signal_task(Process& t, int sig, const lx_siginfo& si);
+  // 0, or -EAGAIN: a real-time signal past the target user's RLIMIT_SIGPENDING.
+  int signal_process(Process& leader, int sig, const lx_siginfo& si);
+  int signal_task(Process& t, int sig, const lx_siginfo& si);
   int signal_pgrp(int pgrp, int sig, const lx_siginfo& si);  // 0 or -ESRCH
   // A process became a zombie or stopped/continued: notify the parent.
   void notify_parent(Process& leader, int code, int status);
@@ -181,6 +183,10 @@ class Kernel {
   uint64_t boot_mono_ns = 0;
   Process* current = nullptr;  // the task running now (procfs "self")
   std::vector<Process*> procs;  // every task, live or zombie (by creation order)
+
+  // A page fault found the guest-memory budget spent: kill the largest process
+  // (oom.cpp). The faulting task retries its instruction if it survives.
+  void out_of_memory(Process& faulting);
 
   // Messages logged once per key ("unimplemented syscall N").
   bool log_once(const std::string& key);

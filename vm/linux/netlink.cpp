@@ -157,7 +157,12 @@ int64_t Socket::netlink_send(const uint8_t* data, size_t n) {
     }
     off += align4(h.len);
   }
-  if (!reply.empty()) {
+  if (!reply.empty() && rq_bytes_ >= capacity()) {
+    // The receive queue is full (SO_RCVBUF): the reply is dropped and the reader's next
+    // recv reports ENOBUFS, as Linux's netlink_overrun.
+    so_error = LX_ENOBUFS;
+    wake();
+  } else if (!reply.empty()) {
     SockMsg m;
     m.data = std::move(reply);
     m.from.family = LAF_NETLINK;

@@ -318,11 +318,14 @@ std::shared_ptr<PseudoFs> make_procfs(Kernel& k) {
                user, idle, user, idle, btime, kp->procs.size(), running ? running : 1) ;
   });
   file("loadavg", [kp] { return fmt("0.00 0.00 0.00 1/%zu %d\n", kp->procs.size(), kp->procs.empty() ? 1 : kp->procs.back()->pid); });
-  file("meminfo", [] {
-    return std::string(
-        "MemTotal:        4194304 kB\nMemFree:         3145728 kB\nMemAvailable:    3670016 kB\n"
-        "Buffers:               0 kB\nCached:           524288 kB\nSwapCached:            0 kB\n"
-        "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
+  file("meminfo", [kp] {  // the machine's memory is its guest-memory budget (FramePool)
+    const FramePool& fp = kp->phys->frames;
+    const uint64_t total = fp.limit_bytes() >> 10, used = fp.in_use() * (PAGE >> 10);
+    const uint64_t free_kb = total > used ? total - used : 0;
+    return fmt("MemTotal:       %8" PRIu64 " kB\nMemFree:        %8" PRIu64 " kB\nMemAvailable:   %8" PRIu64
+               " kB\nBuffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\n"
+               "SwapTotal:             0 kB\nSwapFree:              0 kB\n",
+               total, free_kb, free_kb);
   });
   file("filesystems", [] { return std::string("nodev\tproc\nnodev\tdevtmpfs\n\text2\n"); });
   root->add("mounts", std::make_shared<PseudoLink>(f, f->alloc_ino() + 0x1000, [] { return std::string("self/mounts"); }));

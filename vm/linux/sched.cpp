@@ -357,8 +357,8 @@ void Process::end_task() {
   }
   auto& th = tg->threads;
   th.erase(std::remove(th.begin(), th.end(), this), th.end());
-  // Files go now (pipe ends close: readers see EOF); the memory stays until the task
-  // object is destroyed (a zombie's /proc/PID/maps still reads).
+  // Files go now (pipe ends close: readers see EOF); the memory goes when the last
+  // thread does (below).
   // (Dead threads still hold the shared table until they are collected: count the live.)
   bool table_shared = false;
   for (Process* q : k.procs)
@@ -370,6 +370,12 @@ void Process::end_task() {
   ThreadGroup& g = *tg;
   if (!g.exiting) { g.exiting = true; g.exit_status = killed_by ? (killed_by | (core_dumped ? 0x80 : 0)) : exit_code << 8; }
   g.zombie = true;
+  // The memory goes now, as with Linux's exit_mm: a zombie holds none (so the OOM
+  // killer's victim frees its pages at once). A vfork parent may still share it.
+  bool mm_in_use = false;
+  for (Process* q : k.procs)
+    if (q != this && !q->exited && q->mm == mm) mm_in_use = true;
+  if (!mm_in_use) mem->release_all();
   Process* leader = k.find_leader(pid);
   // Orphans: the children of this process now belong to "init" (outside the VM).
   for (Process* c : std::vector<Process*>(k.procs)) {

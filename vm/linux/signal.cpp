@@ -50,12 +50,35 @@ constexpr uint64_t kUnblockable = (1ull << (LSIGKILL - 1)) | (1ull << (LSIGSTOP 
 // ---- 2. sending ---------------------------------------------------------------------------
 
 // Adds a signal to a pending set + siginfo queue (standard signals once, RT ones queued).
-static void enqueue(uint64_t& pending, std::deque<lx_siginfo>& q, int sig, const lx_siginfo& si) {
-  if (sig < 32 && (pending & bit(sig))) return;
+// Queued siginfo of every task of user `uid` (Linux's per-user sigpending count).
+static uint64_t queued_for_user(const Kernel& k, uint32_t uid) {
+  uint64_t n = 0;
+  for (const Process* p : k.procs) {
+    if (p->uid != uid) continue;
+    n += p->siginfo.size();
+    if (p->is_leader()) n += p->tg->shared_info.size();
+  }
+  return n;
+}
+
+// Queues a signal for `target` (its task queue or its group's). Past the target user's
+// RLIMIT_SIGPENDING, as Linux's __send_signal: a real-time signal from sigqueue (or
+// any non-kill source) is refused with EAGAIN; a standard signal, or a kill(), is still
+// made pending but its siginfo is not queued. Returns 0 or -EAGAIN.
+static int enqueue(Kernel& k, Process& target, uint64_t& pending, std::deque<lx_siginfo>& q, int sig,
+                   const lx_siginfo& si) {
+  if (sig < 32 && (pending & bit(sig))) return 0;
+  const bool override_limit = sig < 32 && si.si_code >= 0;
+  if (!override_limit && queued_for_user(k, target.uid) >= target.rlim[11].cur) {
+    if (sig >= 32 && si.si_code != LSI_USER) return -LX_EAGAIN;
+    pending |= bit(sig);  // delivered with a kernel siginfo: the details are lost
+    return 0;
+  }
   pending |= bit(sig);
   lx_siginfo s = si;
   s.si_signo = sig;
   q.push_back(s);
+  return 0;
 }
 
 static bool ignored(const Process& p, int sig) {
@@ -97,19 +120,21 @@ static bool prepare_send(Kernel& k, Process& target, int sig) {
   return true;
 }
 
-void Kernel::signal_process(Process& target, int sig, const lx_siginfo& si) {
-  if (sig < 1 || sig > LNSIG) return;
-  if (!prepare_send(*this, target, sig)) { waits.wake(); return; }
+int Kernel::signal_process(Process& target, int sig, const lx_siginfo& si) {
+  if (sig < 1 || sig > LNSIG) return 0;
+  if (!prepare_send(*this, target, sig)) { waits.wake(); return 0; }
   ThreadGroup& g = *target.tg;
-  enqueue(g.shared_pending, g.shared_info, sig, si);
+  const int e = enqueue(*this, target, g.shared_pending, g.shared_info, sig, si);
   waits.wake();
+  return e;
 }
 
-void Kernel::signal_task(Process& t, int sig, const lx_siginfo& si) {
-  if (sig < 1 || sig > LNSIG || t.exited) return;
-  if (!prepare_send(*this, t, sig)) { waits.wake(); return; }
-  enqueue(t.sigpending, t.siginfo, sig, si);
+int Kernel::signal_task(Process& t, int sig, const lx_siginfo& si) {
+  if (sig < 1 || sig > LNSIG || t.exited) return 0;
+  if (!prepare_send(*this, t, sig)) { waits.wake(); return 0; }
+  const int e = enqueue(*this, t, t.sigpending, t.siginfo, sig, si);
   waits.wake();
+  return e;
 }
 
 int Kernel::signal_pgrp(int pgrp, int sig, const lx_siginfo& si) {
@@ -213,7 +238,7 @@ void Process::force_signal(int sig, const lx_siginfo& si, const std::string& wha
       return;
     }
   }
-  enqueue(sigpending, siginfo, sig, si);
+  enqueue(k, *this, sigpending, siginfo, sig, si);
   cpu.stop = true;
   deliver_signals();
 }

@@ -308,9 +308,11 @@ Socket::Socket(SocketRegistry& reg, int d, int t, int proto) : domain(d), type(t
   clock_gettime(CLOCK_REALTIME, &ts);
   created_ = {(int64_t)ts.tv_sec, (int64_t)ts.tv_nsec};
   if (inet() && type == LSOCK_STREAM) { rcvbuf = 131072; sndbuf = 16384; }
+  if (domain == LAF_UNIX) unix_sockets().insert(this);
 }
 
 Socket::~Socket() {
+  if (domain == LAF_UNIX) unix_sockets().erase(this);
   // Names held by a socket that was never opened (or already closed) go with it.
   if (!closed_) drop_names();
 }
@@ -385,6 +387,8 @@ uint32_t Socket::poll(uint32_t events) {
     if (!accq_.empty()) m |= LPOLLIN | LPOLLRDNORM;
     return m & (events | LPOLLERR | LPOLLHUP);
   }
+  if (syn_sent) syn_retry();
+  if (syn_sent) return 0;  // SYN_SENT: neither readable nor writable yet
   if (so_error) m |= LPOLLERR;
   auto pr = peer_.lock();
   const bool gone = !pr || pr->closed_ || peer_gone;
@@ -559,6 +563,10 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     return 0;
   }
   if (connection_oriented()) {
+    if (connect_pending && syn_sent) {  // still waiting for room in the accept queue
+      syn_retry();
+      if (syn_sent) return -LX_EALREADY;
+    }
     if (connect_pending) {  // the second connect() after EINPROGRESS
       connect_pending = false;
       if (state != Connected) {
@@ -623,9 +631,7 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     state = Connected;
     return 0;
   }
-  std::shared_ptr<Socket> lst;
-  for (auto& s : bound_at(reg_, LIPPROTO_TCP, d.port))
-    if (s->state == Listening && !s->closed_ && accepts(*s, d)) { lst = s; break; }
+  std::shared_ptr<Socket> lst = tcp_listener(d);
   if (!lst) {
     if (nonblock) {  // Linux reports the refusal through SO_ERROR after EINPROGRESS
       so_error = LX_ECONNREFUSED;
@@ -635,6 +641,49 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     }
     return -LX_ECONNREFUSED;
   }
+  if (lst->accq_.size() > (size_t)lst->backlog) {
+    // The listener's accept queue is full: Linux drops the SYN and the client sends it
+    // again later. A blocking connect waits for room; a non-blocking one is in progress
+    // (not writable) until an accept makes room (syn_retry, from poll and connect).
+    syn_sent = true;
+    syn_dest = d;
+    syn_cred = me;
+    if (nonblock) {
+      connect_pending = true;
+      return -LX_EINPROGRESS;
+    }
+    return kBlock;
+  }
+  syn_sent = false;
+  tcp_join(lst, d, me);
+  if (nonblock) {
+    connect_pending = true;
+    return -LX_EINPROGRESS;
+  }
+  return 0;
+}
+
+std::shared_ptr<Socket> Socket::tcp_listener(const SockAddr& d) {
+  for (auto& s : bound_at(reg_, LIPPROTO_TCP, d.port))
+    if (s->state == Listening && !s->closed_ && accepts(*s, d)) return s;
+  return nullptr;
+}
+
+void Socket::syn_retry() {
+  if (!syn_sent || state == Connected) return;
+  std::shared_ptr<Socket> lst = tcp_listener(syn_dest);
+  if (!lst) {  // the listener went: the retransmitted SYN draws a reset
+    syn_sent = false;
+    so_error = LX_ECONNREFUSED;
+    return;
+  }
+  if (lst->accq_.size() > (size_t)lst->backlog) return;
+  syn_sent = false;
+  tcp_join(lst, syn_dest, syn_cred);
+}
+
+// The handshake completed: a connected socket for `lst`'s accept queue, linked to us.
+void Socket::tcp_join(const std::shared_ptr<Socket>& lst, const SockAddr& d, const SockCred& me) {
   auto s = std::make_shared<Socket>(reg_, lst->domain, type, protocol);
   s->owner = lst->owner;
   s->local = d;
@@ -653,13 +702,8 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
   peer_cred = lst->owner;
   has_peer_cred = true;
   link_pair(std::static_pointer_cast<Socket>(shared_from_this()), s);
-  lst->accq_.push_back(s);  // TCP's backlog only delays SYNs on Linux; never refuse here
+  lst->accq_.push_back(s);
   wake();
-  if (nonblock) {
-    connect_pending = true;
-    return -LX_EINPROGRESS;
-  }
-  return 0;
 }
 
 int Socket::accept(bool nonblock, std::shared_ptr<Socket>& out) {
@@ -847,6 +891,7 @@ int64_t Socket::recv(size_t n, uint32_t flags, bool nonblock, RecvResult& out) {
     }
   }
   // datagrams
+  if (domain == LAF_NETLINK && so_error) return -take_error();  // an overrun is reported first
   if (rq_.empty()) {
     if (so_error) return -take_error();
     if (shut_rd) return 0;

@@ -40,6 +40,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -232,6 +233,9 @@ class Socket : public Inode {
   std::vector<std::pair<std::pair<int, int>, int32_t>> int_opts;
 
   size_t queued() const { return rq_bytes_; }
+  // unix_gc.cpp: the descriptors queued at this socket (and at its embryos).
+  template <class F> void for_each_inflight(F fn);
+  void drop_inflight(std::vector<FileRef>& out);
 
  private:
   friend int socket_pair(SocketRegistry&, int, int, int, const SockCred&, std::shared_ptr<Socket>&,
@@ -246,6 +250,14 @@ class Socket : public Inode {
   int64_t deliver_dgram(Socket& to, const uint8_t* data, size_t n, std::vector<FileRef>& fds, const SockCred& cred,
                         bool nonblock, bool drop_when_full);
   static void link_pair(const std::shared_ptr<Socket>& a, const std::shared_ptr<Socket>& b);
+  // TCP over loopback: the listener at d, the handshake, and a SYN waiting for room in a
+  // full accept queue (the listen backlog).
+  static std::shared_ptr<Socket> tcp_listener(const SockAddr& d);
+  void tcp_join(const std::shared_ptr<Socket>& lst, const SockAddr& d, const SockCred& me);
+  void syn_retry();
+  bool syn_sent = false;
+  SockAddr syn_dest;
+  SockCred syn_cred;
 
   SocketRegistry& reg_;
   uint64_t ino_;
@@ -271,5 +283,10 @@ int socket_create(SocketRegistry& reg, int domain, int type, int protocol, const
 int socket_pair(SocketRegistry& reg, int domain, int type, int protocol, const SockCred& owner,
                 std::shared_ptr<Socket>& a, std::shared_ptr<Socket>& b);
 Socket* as_socket(Inode* n);
+
+// Every live AF_UNIX socket (unix_gc.cpp), and the collector of unreachable ones in
+// flight: returns how many sockets' queues it emptied of descriptors.
+std::set<Socket*>& unix_sockets();
+size_t unix_gc();
 
 }  // namespace gb

@@ -1,5 +1,6 @@
 // vm/linux/sys_common.h — shared by the syscall family files (sys_*.cpp).
 #pragma once
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -77,5 +78,25 @@ int set_temp_sigmask(Process& p, uint64_t mask_addr, uint64_t size);
 // Host time helpers.
 int64_t host_clock_ns(int clock_id);  // CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1 ...
 void host_sleep_ns(int64_t ns);
+
+// Linux's access_ok: [addr, addr + n) lies below the top of user space (TASK_SIZE_MAX)
+// without wrapping. read/write/readv/writev/sendmsg check it before anything else.
+inline bool access_ok(uint64_t addr, uint64_t n) {
+  constexpr uint64_t kTaskSizeMax = (1ull << 47) - 4096;
+  return n <= kTaskSizeMax && addr <= kTaskSizeMax - n;
+}
+
+// Copies src to guest memory at addr up to the first fault; returns the bytes copied
+// (Linux's copy_to_user: a read into a partly bad buffer returns what fitted).
+inline uint64_t put_prefix(Process& p, uint64_t addr, const uint8_t* src, uint64_t n) {
+  if (p.put(addr, src, (size_t)n)) return n;
+  uint64_t done = 0;
+  while (done < n) {
+    const uint64_t k = std::min<uint64_t>(n - done, 4096 - ((addr + done) & 4095));
+    if (!p.put(addr + done, src + done, (size_t)k)) break;
+    done += k;
+  }
+  return done;
+}
 
 }  // namespace gb

@@ -10,6 +10,7 @@
 //   4. the syscalls
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "vm/fs/tmpfs.h"
 #include "vm/linux/sys_common.h"
@@ -159,6 +160,13 @@ class EpollNode : public AnonNode {
     bool disabled = false;  // EPOLLONESHOT fired
   };
   std::map<std::pair<int, OpenFile*>, Item> items;
+  EpollNode() { registry().insert(this); }
+  ~EpollNode() override { registry().erase(this); }
+  // Every live epoll instance: the upward walk of the nesting check (who watches me?).
+  static std::set<EpollNode*>& registry() {
+    static auto* r = new std::set<EpollNode*>();
+    return *r;
+  }
 
   // Collects ready items (dropping those whose description is gone).
   int collect(std::vector<lx_epoll_event>* out, int max) {
@@ -264,6 +272,44 @@ SYS(epoll_create) {
   return install(p, std::make_shared<EpollNode>(p.k.anon), 0, "[eventpoll]");
 }
 
+// Nesting, as Linux checks it (ep_loop_check, EP_MAX_NESTS = 4): adding epoll `to` into
+// `ep` is ELOOP if `ep` is reachable from `to` (a cycle, which would recurse forever) or
+// if the longest chain of epoll-in-epoll edges through the new one would exceed 4.
+constexpr int kMaxNests = 4;
+constexpr int kLoop = 1 << 20;
+
+EpollNode* as_epoll(const std::weak_ptr<OpenFile>& w) {
+  FileRef f = w.lock();
+  return f ? dynamic_cast<EpollNode*>(f->node.get()) : nullptr;
+}
+// Longest chain of edges below `n`; kLoop if `into` is reachable or it is too deep.
+int depth_below(EpollNode* n, EpollNode* into, int depth) {
+  int result = 0;
+  for (auto& [k, item] : n->items) {
+    EpollNode* c = as_epoll(item.file);
+    if (!c) continue;
+    if (c == into || depth > kMaxNests) return kLoop;
+    result = std::max(result, depth_below(c, into, depth + 1) + 1);
+    if (result > kMaxNests) return result;
+  }
+  return result;
+}
+// Longest chain of edges above `n` (epolls watching it, transitively). Chains are
+// acyclic and at most kMaxNests long, which this check keeps true.
+int depth_above(EpollNode* n, int depth) {
+  if (depth > kMaxNests) return kLoop;
+  int result = 0;
+  for (EpollNode* up : EpollNode::registry())
+    for (auto& [k, item] : up->items)
+      if (as_epoll(item.file) == n) { result = std::max(result, depth_above(up, depth + 1) + 1); break; }
+  return result;
+}
+bool nesting_too_deep(EpollNode* ep, EpollNode* to) {
+  const int below = depth_below(to, ep, 0);
+  if (below > kMaxNests) return true;
+  return below + 1 + depth_above(ep, 0) > kMaxNests;
+}
+
 EpollNode* epoll_of(Process& p, int fd, FileRef& hold, int64_t& err) {
   hold = p.fds.get(fd);
   if (!hold) { err = -LX_EBADF; return nullptr; }
@@ -288,6 +334,7 @@ SYS(epoll_ctl) {
   auto it = ep->items.find(key);
   switch (op) {
     case 1:  // EPOLL_CTL_ADD
+      if (auto* to = dynamic_cast<EpollNode*>(target->node.get()); to && nesting_too_deep(ep, to)) return -LX_ELOOP;
       if (it != ep->items.end()) return -LX_EEXIST;
       ep->items[key] = EpollNode::Item{fd, target, ev.events, ev.data};
       break;

@@ -28,6 +28,7 @@ constexpr uint64_t kChunk = 1 << 16;
 // Reads from a description into guest memory. off < 0: use and advance the position.
 int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
   if (!f.readable()) return -LX_EBADF;
+  if (!access_ok(buf, n)) return -LX_EFAULT;
   if (f.node->is_dir()) return -LX_EISDIR;
   n = std::min(n, kMaxRw);
   const bool stream = f.node->is_stream();
@@ -39,31 +40,83 @@ int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) 
     int64_t r = file_read(p.k.phys->shared, *f.node, pos, tmp.data(), k, f.flags);
     if (r == kBlock && !got) return bounded_block(p, f.node->wait_timeout_ns(false));
     if (r < 0) return got ? (int64_t)got : r;  // kBlock parks the caller (nothing read yet)
-    if (r > 0 && !p.put(buf + got, tmp.data(), (size_t)r)) return got ? (int64_t)got : -LX_EFAULT;
-    got += (uint64_t)r;
-    pos += (uint64_t)r;
+    if (r > 0) {
+      const uint64_t c = put_prefix(p, buf + got, tmp.data(), (uint64_t)r);
+      got += c;
+      pos += c;  // (a stream's bytes past the fault are lost, as on Linux)
+      if (c < (uint64_t)r) {
+        if (!got) return -LX_EFAULT;
+        break;
+      }
+    }
     if ((uint64_t)r < k || stream) break;
   }
   if (off < 0 && !stream) f.pos = pos;
   return (int64_t)got;
 }
 
-// write(2)/writev(2) to a stream: completes as write_whole says.
-int64_t stream_write(Process& p, OpenFile& f, const uint8_t* data, uint64_t n) {
-  return write_whole(p, *f.node, !(f.flags & LO_NONBLOCK), n, [&](uint64_t done) {
-    const int64_t r = f.node->write(0, data + done, n - done, f.flags);
-    return r == -LX_EPIPE ? epipe(p) : r;  // SIGPIPE even when part was written
+// The guest buffers of one write/writev, as (address, length) pieces. Guest memory is
+// copied a chunk at a time while writing: nothing is allocated from a guest-chosen size.
+struct GuestBufs {
+  std::vector<lx_iovec> v;
+  uint64_t total = 0;
+  // Copies bytes [off, off + k) into dst; returns how many could be read (short on a fault).
+  uint64_t copy(Process& p, uint64_t off, uint8_t* dst, uint64_t k) const {
+    uint64_t got = 0, base = 0;
+    for (const auto& e : v) {
+      if (got == k) break;
+      if (off + got < base + e.len) {
+        const uint64_t in = off + got - base, n = std::min<uint64_t>(e.len - in, k - got);
+        if (!p.get(dst + got, e.base + in, (size_t)n)) {
+          // Part of the piece may be readable: take the readable prefix, page by page.
+          uint64_t a = e.base + in, left = n;
+          while (left) {
+            const uint64_t m = std::min<uint64_t>(left, PAGE - (a & (PAGE - 1)));
+            if (!p.get(dst + got, a, (size_t)m)) return got;
+            got += m; a += m; left -= m;
+          }
+          continue;
+        }
+        got += n;
+      }
+      base += e.len;
+    }
+    return got;
+  }
+};
+
+// write(2)/writev(2) to a stream: completes as write_whole says. Guest bytes are read in
+// chunks of kChunk as they are written: a bad buffer is EFAULT (or a short count after
+// some bytes went), never a host allocation of the guest's length.
+int64_t stream_write(Process& p, OpenFile& f, const GuestBufs& b) {
+  const uint64_t n = b.total;
+  return write_whole(p, *f.node, !(f.flags & LO_NONBLOCK), n, [&](uint64_t done) -> int64_t {
+    std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n - done, 1), kChunk));
+    uint64_t wrote = 0;
+    while (done + wrote < n) {
+      const uint64_t k = std::min<uint64_t>(n - done - wrote, tmp.size());
+      const uint64_t got = b.copy(p, done + wrote, tmp.data(), k);
+      if (!got) return wrote ? (int64_t)wrote : -LX_EFAULT;
+      const int64_t r = f.node->write(0, tmp.data(), got, f.flags);
+      if (r == -LX_EPIPE) { epipe(p); return wrote ? (int64_t)wrote : -LX_EPIPE; }  // SIGPIPE even when part was written
+      if (r < 0) return wrote ? (int64_t)wrote : r;  // kBlock too: the caller parks
+      wrote += (uint64_t)r;
+      if ((uint64_t)r < got || got < k) break;  // full, or the buffer ended in a fault
+    }
+    return (int64_t)wrote;
   });
 }
 
 int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
   if (!f.writable()) return -LX_EBADF;
+  if (!access_ok(buf, n)) return -LX_EFAULT;
   if (f.node->is_dir()) return -LX_EISDIR;
   n = std::min(n, kMaxRw);
   if (f.node->is_stream()) {
-    std::vector<uint8_t> all((size_t)n);
-    if (n && !p.get(all.data(), buf, (size_t)n)) return -LX_EFAULT;
-    return stream_write(p, f, all.data(), n);
+    GuestBufs b;
+    b.v.push_back(lx_iovec{buf, n});
+    b.total = n;
+    return stream_write(p, f, b);
   }
   uint64_t pos = off >= 0 ? (uint64_t)off : f.pos;
   if (off < 0 && (f.flags & LO_APPEND)) {
@@ -108,33 +161,42 @@ SYS(pwrite64) {
   return do_write(p, *f, a[1], a[2], (int64_t)a[3]);
 }
 
+// readv/writev and the p- variants. Linux's checks come first: more than UIO_MAXIOV
+// (1024) vectors or a negative length is EINVAL, a segment reaching past user space
+// EFAULT (so no sum can wrap); the total is then clamped to MAX_RW_COUNT by shortening
+// the vector.
 int64_t do_readv(Process& p, OpenFile& f, uint64_t iov, uint64_t cnt, int64_t off, bool write) {
   if (cnt > 1024) return -LX_EINVAL;
   std::vector<lx_iovec> v(cnt);
   if (cnt && !p.get(v.data(), iov, cnt * sizeof(lx_iovec))) return -LX_EFAULT;
-  for (auto& e : v)
+  for (auto& e : v) {  // as Linux's import_iovec, segment by segment
     if ((int64_t)e.len < 0) return -LX_EINVAL;
-  if (write && f.node->is_stream()) {
-    // Gather into one write so a line written with writev reaches the terminal whole.
-    std::vector<uint8_t> all;
-    for (auto& e : v) {
-      const size_t o = all.size();
-      all.resize(o + e.len);
-      if (e.len && !p.get(all.data() + o, e.base, e.len)) return -LX_EFAULT;
-    }
-    if (!f.writable()) return -LX_EBADF;
-    return stream_write(p, f, all.data(), all.size());
+    if (!access_ok(e.base, e.len)) return -LX_EFAULT;
   }
-  int64_t total = 0;
+  uint64_t room = kMaxRw;
+  for (auto& e : v) {
+    e.len = std::min<uint64_t>(e.len, room);
+    room -= e.len;
+  }
+  if (write && f.node->is_stream()) {
+    // One write for the whole vector, so a line written with writev reaches the
+    // terminal whole.
+    if (!f.writable()) return -LX_EBADF;
+    GuestBufs b;
+    b.total = kMaxRw - room;
+    b.v = std::move(v);
+    return stream_write(p, f, b);
+  }
+  int64_t done = 0;
   for (auto& e : v) {
     if (!e.len) continue;
-    const int64_t r = write ? do_write(p, f, e.base, e.len, off >= 0 ? off + total : -1)
-                            : do_read(p, f, e.base, e.len, off >= 0 ? off + total : -1);
-    if (r < 0) return total ? total : r;
-    total += r;
+    const int64_t r = write ? do_write(p, f, e.base, e.len, off >= 0 ? off + done : -1)
+                            : do_read(p, f, e.base, e.len, off >= 0 ? off + done : -1);
+    if (r < 0) return done ? done : r;
+    done += r;
     if ((uint64_t)r < e.len) break;
   }
-  return total;
+  return done;
 }
 
 SYS(readv) {

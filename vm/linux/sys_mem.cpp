@@ -15,6 +15,18 @@ uint32_t to_prot(uint64_t p) {
 
 constexpr uint64_t kUserTop = 1ull << 47;
 
+// Whether `grow` more bytes of mappings are allowed: RLIMIT_AS (may_expand_vm), and for
+// memory that needs frames of its own (private writable, shared anonymous) Linux's
+// heuristic overcommit: one request larger than the machine's memory (the guest-memory
+// budget) is refused. 0 or -ENOMEM.
+int64_t may_expand(Process& p, uint64_t grow, bool accountable) {
+  const uint64_t as = p.rlim[9].cur;
+  if (as != ~0ull && p.mem->mapped_bytes() + grow > as) return -LX_ENOMEM;
+  const uint64_t budget = p.k.phys->frames.limit_bytes();
+  if (accountable && budget && grow > budget) return -LX_ENOMEM;
+  return 0;
+}
+
 SYS(mmap) {
   uint64_t addr = a[0], len = a[1];
   const uint64_t prot = a[2], flags = a[3], off = a[5];
@@ -44,6 +56,8 @@ SYS(mmap) {
     name = "/dev/zero (deleted)";
   }
   if (!fixed && addr >= kUserTop) addr = 0;
+  const bool accountable = (!shared && (prot & LPROT_WRITE)) || (shared && (flags & LMAP_ANONYMOUS));
+  if (const int64_t e = may_expand(p, page_up(len), accountable)) return e;
   const int64_t r = p.mem->map(page_down(addr), len, to_prot(prot), fixed, noreplace, shared, backing,
                                (flags & LMAP_ANONYMOUS) ? 0 : off, name);
   if (r >= 0) p.cpu.stop = true;
@@ -84,6 +98,11 @@ SYS(mremap) {
   if (a[0] & (PAGE - 1)) return -LX_EINVAL;
   if (a[1] == 0) return -LX_EINVAL;  // duplicating a shared mapping is not supported
   if (page_up(a[2]) == 0) return -LX_EINVAL;
+  if (page_up(a[2]) > page_up(a[1])) {
+    const Vma* v = p.mem->vma_at(a[0]);
+    const bool accountable = v && ((!v->shared && (v->prot & PROT_W)) || v->shared_anon());
+    if (const int64_t e = may_expand(p, page_up(a[2]) - page_up(a[1]), accountable)) return e;
+  }
   p.cpu.stop = true;
   return p.mem->remap(a[0], a[1], a[2], (flags & LMREMAP_MAYMOVE) != 0, (flags & LMREMAP_FIXED) != 0, a[4]);
 }
@@ -105,14 +124,28 @@ SYS(madvise) {
   }
 }
 
-SYS(brk) { return p.mem->set_brk(a[0]); }
+SYS(brk) {  // a refused brk returns the old break, as Linux
+  const uint64_t cur = page_up(p.mem->brk_cur), want = page_up(a[0]);
+  if (a[0] >= p.mem->brk_start && want > cur) {
+    if (may_expand(p, want - cur, true) < 0) return (int64_t)p.mem->brk_cur;
+    const uint64_t data = p.rlim[2].cur;  // RLIMIT_DATA bounds the heap, as Linux's brk
+    if (data != ~0ull && a[0] - p.mem->brk_start > data) return (int64_t)p.mem->brk_cur;
+  }
+  return p.mem->set_brk(a[0]);
+}
 
 SYS(mincore) {
   if (a[0] & (PAGE - 1)) return -LX_EINVAL;
   const uint64_t n = page_up(a[1]) / PAGE, end = a[0] + n * PAGE;
   if (end < a[0] || !p.mem->range_mapped(a[0], end)) return -LX_ENOMEM;
-  std::vector<uint8_t> v((size_t)n, 1);
-  return p.put(a[2], v.data(), v.size()) ? 0 : -LX_EFAULT;
+  // Every mapped page counts as resident; written a chunk at a time (n is the guest's).
+  static const std::vector<uint8_t> ones(4096, 1);
+  for (uint64_t done = 0; done < n;) {
+    const uint64_t k = std::min<uint64_t>(n - done, ones.size());
+    if (!p.put(a[2] + done, ones.data(), (size_t)k)) return -LX_EFAULT;
+    done += k;
+  }
+  return 0;
 }
 
 SYS(msync) {

@@ -31,8 +31,9 @@ SYS(sysinfo) {
   lx_sysinfo s;
   memset(&s, 0, sizeof s);
   s.uptime = (int64_t)((host_clock_ns(1) - (int64_t)p.k.boot_mono_ns) / 1000000000) + 1;
-  s.totalram = 4ull << 30;
-  s.freeram = 3ull << 30;
+  const FramePool& fp = p.k.phys->frames;  // the guest-memory budget is the machine's RAM
+  s.totalram = fp.limit_bytes();
+  s.freeram = s.totalram > fp.in_use() * PAGE ? s.totalram - fp.in_use() * PAGE : 0;
   s.bufferram = 0;
   s.procs = (uint16_t)p.k.procs.size();  // tasks, as Linux counts them
   s.mem_unit = 1;

@@ -18,6 +18,7 @@ int read_strarray(Process& p, uint64_t addr, std::vector<std::string>& out) {
     if (!ptr) break;
     std::string s;
     if (!p.mem->read_cstr(ptr, s, 128 * 1024)) return s.size() >= 128 * 1024 ? -LX_E2BIG : -LX_EFAULT;
+    if (s.size() + 1 > 128 * 1024) return -LX_E2BIG;  // MAX_ARG_STRLEN counts the NUL
     total += s.size() + 1 + 8;
     if (total > kStackSize / 4 || i > 0x7fffffff) return -LX_E2BIG;
     out.push_back(std::move(s));

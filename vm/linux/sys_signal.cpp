@@ -139,13 +139,11 @@ int64_t queueinfo(Process& p, int tgid, int tid, int sig, uint64_t uinfo) {
   if (tid) {
     Process* t = p.k.find_task(tid);
     if (!t || t->pid != tgid) return -LX_ESRCH;
-    p.k.signal_task(*t, sig, si);
-  } else {
-    Process* t = p.k.find_leader(tgid);
-    if (!t || t->tg->zombie) return -LX_ESRCH;
-    p.k.signal_process(*t, sig, si);
+    return p.k.signal_task(*t, sig, si);
   }
-  return 0;
+  Process* t = p.k.find_leader(tgid);
+  if (!t || t->tg->zombie) return -LX_ESRCH;
+  return p.k.signal_process(*t, sig, si);
 }
 SYS(rt_sigqueueinfo) { return queueinfo(p, arg_int(a, 0), 0, arg_int(a, 1), a[2]); }
 SYS(rt_tgsigqueueinfo) { return queueinfo(p, arg_int(a, 0), arg_int(a, 1), arg_int(a, 2), a[3]); }

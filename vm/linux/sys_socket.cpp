@@ -269,8 +269,9 @@ int gather(Process& p, Socket& s, uint64_t iov, uint64_t iovlen, std::vector<uin
   std::vector<lx_iovec> v(iovlen);
   if (iovlen && !p.get(v.data(), iov, iovlen * sizeof(lx_iovec))) return -LX_EFAULT;
   uint64_t total = 0;
-  for (auto& e : v) {
+  for (auto& e : v) {  // as Linux's import_iovec: no sum of these can wrap
     if ((int64_t)e.len < 0) return -LX_EINVAL;
+    if (!access_ok(e.base, e.len)) return -LX_EFAULT;
     total += e.len;
   }
   uint64_t limit = s.type == LSOCK_STREAM ? std::min(total, kMaxStreamChunk) : total;
@@ -325,6 +326,9 @@ int read_control(Process& p, Socket& s, uint64_t control, uint64_t len, OutMsg& 
         if (!f) return -LX_EBADF;
         m.fds.push_back(f);
       }
+      // Cycles of sockets in flight are collected every so many passes (unix_gc.cpp).
+      static uint64_t passes = 0;
+      if (++passes % 64 == 0) unix_gc();
     } else if (h.type == LSCM_CREDENTIALS) {
       if (dlen != sizeof(lx_ucred)) return -LX_EINVAL;
       lx_ucred c;
@@ -376,8 +380,8 @@ SYS(sendto) {
   const uint32_t flags = (uint32_t)a[3];
   OutMsg m;
   m.cred = cred_of(p);
-  uint64_t n = a[2];
-  if ((int64_t)n < 0) return -LX_EINVAL;
+  uint64_t n = std::min<uint64_t>(a[2], 0x7fffffff);  // Linux: len > INT_MAX is INT_MAX
+  if (!access_ok(a[1], n)) return -LX_EFAULT;
   if (s->type == LSOCK_STREAM) n = std::min(n, kMaxStreamChunk);
   else if (n > kMaxDgram) return -LX_EMSGSIZE;
   m.data.resize(n);

@@ -26,8 +26,13 @@ int64_t do_clone(Process& p, const CloneArgs& ca) {
   if ((fl & LCLONE_SIGHAND) && !(fl & LCLONE_VM)) return -LX_EINVAL;
   if (ca.exit_signal > LNSIG) return -LX_EINVAL;
   // A fork bomb meets RLIMIT_NPROC (and the machine's own cap) with EAGAIN, as on Linux.
+  // (Tasks already reaped, or dead threads, are no longer counted: the scheduler frees
+  // them at its next round, which a fork right after wait() must not wait for.)
   const size_t limit = std::min<uint64_t>(p.rlim[6].cur, Kernel::kMaxTasks);
-  if (p.k.procs.size() >= limit) {
+  size_t tasks = 0;
+  for (const Process* t : p.k.procs)
+    if (!(t->state == Process::State::Dead && (!t->is_leader() || t->reaped_))) tasks++;
+  if (tasks >= limit) {
     if (p.k.log_once("task-limit"))
       p.k.message("clone: " + std::to_string(p.k.procs.size()) + " tasks, the limit; returning EAGAIN");
     return -LX_EAGAIN;

@@ -5,24 +5,62 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <new>
+#include <unistd.h>
 
 namespace gb {
 
 // ---- frames -----------------------------------------------------------------------
 
 FramePool::~FramePool() {
-  for (Frame* f : free_) { free(f->data); delete f; }
+  // Every frame is back by now (each address space and the shared cache hold the
+  // machine's PhysMem): every slab is partial_ or the spare.
+  for (FrameSlab* s : partial_) { free(s->mem); delete s; }
+  if (spare_) { free(spare_->mem); delete spare_; }
 }
 
+uint64_t FramePool::default_limit_bytes() {
+#ifdef __EMSCRIPTEN__
+  return 2ull << 30;
+#else
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  const uint64_t half = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 2 : (4ull << 30);
+  return std::min<uint64_t>(half, 16ull << 30);
+#endif
+}
+
+struct FrameSlab {
+  uint8_t* mem = nullptr;
+  Frame frames[FramePool::kSlabFrames];
+  std::vector<Frame*> free;
+  bool listed = false;  // in partial_
+};
+
 Frame* FramePool::alloc_zero() {
-  Frame* f;
-  if (!free_.empty()) {
-    f = free_.back();
-    free_.pop_back();
-  } else {
-    f = new Frame;
-    f->data = (uint8_t*)aligned_alloc(PAGE, PAGE);
+  if (limit_ && in_use_ >= limit_) return nullptr;
+  if (partial_.empty()) {
+    FrameSlab* s = spare_;
+    spare_ = nullptr;
+    if (!s) {
+      // in wasm address 0 is writable: a failed allocation must never be used
+      uint8_t* mem = (uint8_t*)aligned_alloc(PAGE, PAGE * kSlabFrames);
+      if (!mem) return nullptr;
+      s = new (std::nothrow) FrameSlab;
+      if (!s) { free(mem); return nullptr; }
+      s->mem = mem;
+      s->free.reserve(kSlabFrames);
+      for (uint32_t i = kSlabFrames; i-- > 0;) {
+        s->frames[i] = Frame{mem + PAGE * i, 0, false, s};
+        s->free.push_back(&s->frames[i]);
+      }
+    }
+    s->listed = true;
+    partial_.push_back(s);
   }
+  FrameSlab* s = partial_.back();
+  Frame* f = s->free.back();
+  s->free.pop_back();
+  if (s->free.empty()) { partial_.pop_back(); s->listed = false; }
   memset(f->data, 0, PAGE);
   f->refs = 1;
   f->dirty = false;
@@ -32,16 +70,24 @@ Frame* FramePool::alloc_zero() {
 
 Frame* FramePool::alloc_copy(const Frame* src) {
   Frame* f = alloc_zero();
+  if (!f) return nullptr;
   memcpy(f->data, src->data, PAGE);
   return f;
 }
 
 void FramePool::unref(Frame* f) {
-  if (--f->refs == 0) {
-    in_use_--;
-    if (free_.size() < 4096) free_.push_back(f);
-    else { free(f->data); delete f; }
-  }
+  if (--f->refs != 0) return;
+  in_use_--;
+  FrameSlab* s = f->slab;
+  s->free.push_back(f);
+  if (!s->listed) { s->listed = true; partial_.push_back(s); }
+  if (s->free.size() < kSlabFrames) return;
+  // Wholly free: keep one such slab, give the others back to the host.
+  partial_.erase(std::find(partial_.begin(), partial_.end(), s));
+  s->listed = false;
+  if (!spare_) { spare_ = s; return; }
+  free(s->mem);
+  delete s;
 }
 
 // ---- shared pages (address_space.h, section 4) ----------------------------------------
@@ -291,6 +337,17 @@ int AddressSpace::unmap(uint64_t addr, uint64_t len) {
   return 0;
 }
 
+uint64_t AddressSpace::mapped_bytes() const {
+  uint64_t n = 0;
+  for (const auto& [start, v] : vmas_) n += v.end - v.start;
+  return n;
+}
+
+void AddressSpace::release_all() {
+  if (!vmas_.empty()) unmap(vmas_.begin()->first, vmas_.rbegin()->second.end - vmas_.begin()->first);
+  flush_tlb();
+}
+
 int AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
   if (addr & (PAGE - 1)) return -LX_EINVAL;
   len = page_up(len);
@@ -405,6 +462,7 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     if (!f) {
       if (phys_->counters) phys_->counters->page_faults++;
       f = phys_->frames.alloc_zero();
+      if (!f) throw GuestFault{addr, write, true, false, true};
       if (v->file && v->file->read_page(off, f->data, phys_->shared) <= 0) {
         phys_->frames.unref(f);
         throw GuestFault{addr, write, true, true};
@@ -428,6 +486,7 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
     if (p->frame->refs > 1 && !v->shared) {
       if (phys_->counters) phys_->counters->cow_copies++;
       Frame* copy = phys_->frames.alloc_copy(p->frame);
+      if (!copy) throw GuestFault{addr, write, true, false, true};
       phys_->frames.unref(p->frame);
       p->frame = copy;
     }

@@ -50,16 +50,25 @@ struct GuestFault {
   bool write;
   bool mapped;  // true: protection violation (SEGV_ACCERR); false: nothing there (SEGV_MAPERR)
   bool bus = false;  // SIGBUS: file mapping past end of file
+  bool oom = false;  // no frame for a mapped page: the machine's memory budget is spent
 };
 
+struct FrameSlab;
 // A 4 KiB host page. Shared between address spaces after fork (refs > 1 => COW).
 struct Frame {
   uint8_t* data;
   uint32_t refs;
   bool dirty;  // MAP_SHARED file page stored to since it was read (sticky)
+  FrameSlab* slab;  // the run of frames it was carved from
 };
 
-// The frames of one machine (PhysMem below): a free list and a count of those in use.
+// The frames of one machine (PhysMem below).
+// The pool is the machine's guest memory: `limit` frames at most (the total guest-memory
+// budget, --mem-limit). alloc_* return null when the budget is spent or the host has no
+// memory left (the page fault then becomes the OOM killer's business, never an abort).
+// Frames are carved from slabs of kSlabFrames pages (one page-aligned allocation each:
+// an aligned_alloc per page costs glibc two pages); a slab whose frames are all free
+// goes back to the host, except one kept for the next fault.
 class FramePool {
  public:
   FramePool() = default;
@@ -70,9 +79,17 @@ class FramePool {
   void ref(Frame* f) { f->refs++; }
   void unref(Frame* f);
   uint64_t in_use() const { return in_use_; }
+  void set_limit_bytes(uint64_t bytes) { limit_ = bytes / PAGE; }
+  uint64_t limit_bytes() const { return limit_ * PAGE; }
+  // The default budget: 2 GiB in wasm (the module's heap is at most 4 GiB), natively
+  // half the host's RAM, at most 16 GiB.
+  static uint64_t default_limit_bytes();
+  static constexpr uint32_t kSlabFrames = 64;
  private:
-  std::vector<Frame*> free_;
+  std::vector<FrameSlab*> partial_;  // slabs with free frames
+  FrameSlab* spare_ = nullptr;       // one wholly free slab kept
   uint64_t in_use_ = 0;
+  uint64_t limit_ = default_limit_bytes() / PAGE;
 };
 
 class SharedPageCache;
@@ -247,6 +264,12 @@ class AddressSpace {
   void set_code_watcher(CodeWatcher w) { watcher_ = std::move(w); }
   void flush_tlb();
   uint64_t resident_pages() const { return ptes_.size(); }
+  // Bytes of all mappings (RLIMIT_AS counts these), and whether a private writable
+  // anonymous mapping of `len` more bytes fits (Linux's heuristic overcommit refuses a
+  // single request larger than the machine's memory).
+  uint64_t mapped_bytes() const;
+  // Drops every mapping (a process that ended: its zombie holds no memory, as on Linux).
+  void release_all();
 
  private:
   struct TlbEntry {

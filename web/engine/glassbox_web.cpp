@@ -70,6 +70,7 @@ struct Engine {
   std::string image_base;  // URL of the manifest's directory, ending in '/'
   Login login;
   uint16_t rows = 24, cols = 80;
+  uint64_t mem_limit_bytes = 0;                // config mem_limit_mb; 0: the default budget
   fs::OverlayDevice* overlay = nullptr;        // owned by `dev` until boot, then by ext2
   std::unique_ptr<fs::BlockDevice> dev;        // overlay over chunks, until gb_boot mounts it
   std::shared_ptr<Ext2Fs> ext2;
@@ -190,6 +191,10 @@ EMSCRIPTEN_KEEPALIVE int gb_init(const char* config_json) {
   int64_t v;
   if (const fs::JsonValue* r = cfg.get("rows"); r && r->as_int(1, 1000, &v)) e->rows = (uint16_t)v;
   if (const fs::JsonValue* c = cfg.get("cols"); c && c->as_int(1, 1000, &v)) e->cols = (uint16_t)v;
+  // The machine's guest memory in MiB (what the tab can hold; default 2 GiB): past it
+  // mmap gets ENOMEM and page faults call the OOM killer (vm/linux/oom.cpp).
+  if (const fs::JsonValue* c = cfg.get("mem_limit_mb"); c && c->as_int(16, 3072, &v))
+    e->mem_limit_bytes = (uint64_t)v << 20;
 
   // The login command (manifest "login").
   if (const fs::JsonValue* l = m->get("login"); l && l->is_object()) {
@@ -271,6 +276,7 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   E->booted = true;
 
   KernelOptions ko;
+  ko.mem_limit_bytes = E->mem_limit_bytes;
   E->kernel.reset(new Kernel(E->ext2, ko));
   Kernel& k = *E->kernel;
   Kernel* kp = &k;

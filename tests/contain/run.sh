@@ -67,8 +67,8 @@ for mode in "${modes[@]}"; do
   out="$work/$mode.out"
   case $mode in
     native)
-      [ -x "$top/build/glassbox" ] || { bad "$mode: build/glassbox missing"; continue; }
-      timeout 120 "$top/build/glassbox" run --quiet --root "$T/root" -- /bin/contain "$T/outside" >"$out" 2>"$out.err" </dev/null
+      G=${GLASSBOX:-$top/build/glassbox}; [ -x "$G" ] || { bad "$mode: $G missing"; continue; }
+      timeout 300 "$G" run --quiet --root "$T/root" -- /bin/contain "$T/outside" >"$out" 2>"$out.err" </dev/null
       rc=$? ;;
     node)
       [ -f "$top/build-wasm/glassbox.js" ] || { bad "$mode: build-wasm/glassbox.js missing"; continue; }

@@ -47,9 +47,59 @@ EM_JS(int, gb_js_realpath, (const char* path, char* out, int cap), {
     return lengthBytesUTF8(r);
   } catch (e) { return -1; }
 });
+// emcc 3.1.6's fstat is a stat of the path the fd was opened with (it follows symlinks),
+// so after a rename it describes whatever now has that name, possibly outside the root.
+// Ask node about the real host fd instead. Returns 0 or a Linux errno; o[16] gets dev,
+// ino, mode, nlink, uid, gid, rdev, size, blksize, blocks and (sec, nsec) of a/m/ctime.
+EM_JS(int, gb_js_hostfs_fstat, (int fd, double* o), {
+  try {
+    var s = FS.getStream(fd);
+    if (!s) return 9;
+    var st = require('fs').fstatSync(s.nfd, {bigint: true});
+    var v = [st.dev, st.ino, st.mode, st.nlink, st.uid, st.gid, st.rdev, st.size, st.blksize, st.blocks];
+    for (var i = 0; i < 10; i++) HEAPF64[(o >> 3) + i] = Number(v[i]);
+    var t = [st.atimeNs, st.mtimeNs, st.ctimeNs];
+    for (var j = 0; j < 3; j++) {
+      HEAPF64[(o >> 3) + 10 + 2 * j] = Number(t[j] / BigInt(1000000000));
+      HEAPF64[(o >> 3) + 11 + 2 * j] = Number(t[j] % BigInt(1000000000));
+    }
+    return 0;
+  } catch (e) {
+    var m = {ENOENT: 2, EBADF: 9, EACCES: 13, EIO: 5};
+    return m[e.code] || 5;
+  }
+});
 #endif
 
 namespace gb {
+
+namespace {
+// fstat of a host fd that describes the open file itself (see gb_js_hostfs_fstat).
+int host_fstat(int fd, struct stat* h) {
+#ifdef __EMSCRIPTEN__
+  double o[16];
+  const int e = gb_js_hostfs_fstat(fd, o);
+  if (e) { errno = EBADF; return -1; }
+  memset(h, 0, sizeof *h);
+  h->st_dev = (dev_t)o[0];
+  h->st_ino = (ino_t)o[1];
+  h->st_mode = (mode_t)o[2];
+  h->st_nlink = (nlink_t)o[3];
+  h->st_uid = (uid_t)o[4];
+  h->st_gid = (gid_t)o[5];
+  h->st_rdev = (dev_t)o[6];
+  h->st_size = (off_t)o[7];
+  h->st_blksize = (blksize_t)o[8];
+  h->st_blocks = (blkcnt_t)o[9];
+  h->st_atim.tv_sec = (time_t)o[10]; h->st_atim.tv_nsec = (long)o[11];
+  h->st_mtim.tv_sec = (time_t)o[12]; h->st_mtim.tv_nsec = (long)o[13];
+  h->st_ctim.tv_sec = (time_t)o[14]; h->st_ctim.tv_nsec = (long)o[15];
+  return 0;
+#else
+  return fstat(fd, h);
+#endif
+}
+}  // namespace
 
 // ---- live inodes (rename tracking, see hostfs.h) ---------------------------------------
 // Every HostInode registers itself by host inode number; renames, unlinks and rmdirs done
@@ -136,9 +186,9 @@ class HostInode : public Inode {
   int getattr(Stat& st) override {
     struct stat h;
     int r;
-    if (dfd_ >= 0) r = fstat(dfd_, &h);
-    else if (rfd_ >= 0) r = fstat(rfd_, &h);
-    else if (wfd_ >= 0) r = fstat(wfd_, &h);
+    if (dfd_ >= 0) r = host_fstat(dfd_, &h);
+    else if (rfd_ >= 0) r = host_fstat(rfd_, &h);
+    else if (wfd_ >= 0) r = host_fstat(wfd_, &h);
     else {
       HostAt a;
       if (int e = parent_at(a); e < 0) return e;
@@ -220,7 +270,7 @@ class HostInode : public Inode {
       if (cfd < 0) return herr();
       // The directory opened must be the one just looked at (a host race): else ENOENT.
       struct stat o;
-      if (fstat(cfd, &o) < 0 || o.st_ino != h.st_ino || o.st_dev != h.st_dev) { close(cfd); return -LX_ENOENT; }
+      if (host_fstat(cfd, &o) < 0 || o.st_ino != h.st_ino || o.st_dev != h.st_dev) { close(cfd); return -LX_ENOENT; }
     }
     auto self = std::static_pointer_cast<HostInode>(shared_from_this());
     auto n = std::make_shared<HostInode>(fs_, self, name, h, cfd);
@@ -266,7 +316,7 @@ class HostInode : public Inode {
     if (fd < 0) return herr();
     fchmod(fd, hmode);  // exact mode: the guest's umask is already applied
     struct stat h;
-    if (fstat(fd, &h) < 0) { int e = herr(); close(fd); return e; }
+    if (host_fstat(fd, &h) < 0) { int e = herr(); close(fd); return e; }
     auto self = std::static_pointer_cast<HostInode>(shared_from_this());
     auto n = std::make_shared<HostInode>(fs_, self, name, h, -1);
     fs_->set_special_bits(n->ino_, mode & kSpecialBits);
@@ -542,7 +592,7 @@ class HostInode : public Inode {
   // A file opened by name must be this inode (else the name was reused: ENOENT).
   int check_fd(int& fd) {
     struct stat h;
-    if (fstat(fd, &h) == 0 && (uint64_t)h.st_ino == hino_ && (uint64_t)h.st_dev == hdev_) return 0;
+    if (host_fstat(fd, &h) == 0 && (uint64_t)h.st_ino == hino_ && (uint64_t)h.st_dev == hdev_) return 0;
     close(fd);
     fd = -1;
     return -LX_ENOENT;

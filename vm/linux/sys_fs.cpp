@@ -292,6 +292,29 @@ SYS(unlinkat) {
   return (flags & LAT_REMOVEDIR) ? do_rmdir(p, arg_int(a, 0), path) : do_unlink(p, arg_int(a, 0), path);
 }
 
+// A directory renamed: the cwd and root of every task under the same root that were at or
+// below its old path are now at or below the new one (getcwd, /proc/PID/cwd report it).
+static std::string join_path(const std::string& dir, const std::string& name) {
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+static void renamed_dir_paths(Process& p, const std::string& from, const std::string& to, bool exchange) {
+  auto moved = [](std::string& path, const std::string& a, const std::string& b) {
+    if (path.compare(0, a.size(), a) != 0 || (path.size() > a.size() && path[a.size()] != '/')) return false;
+    path = b + path.substr(a.size());
+    return true;
+  };
+  std::vector<FsInfo*> seen;
+  for (Process* t : p.k.procs) {
+    FsInfo* f = t->fsi.get();
+    if (!f || std::find(seen.begin(), seen.end(), f) != seen.end()) continue;
+    seen.push_back(f);
+    if (f->root.node != p.root.node) continue;
+    for (Loc* l : {&f->cwd}) {
+      if (!moved(l->path, from, to) && exchange) moved(l->path, to, from);
+    }
+  }
+}
+
 int64_t do_rename(Process& p, int ofd, const std::string& op, int nfd, const std::string& np, uint32_t flags) {
   if (flags & ~(LRENAME_NOREPLACE | LRENAME_EXCHANGE | LRENAME_WHITEOUT)) return -LX_EINVAL;
   if (flags & LRENAME_WHITEOUT) return -LX_EINVAL;
@@ -306,7 +329,9 @@ int64_t do_rename(Process& p, int ofd, const std::string& op, int nfd, const std
   InodeRef src;
   e = od.node->lookup(ol, src);
   if (e < 0) return e;
-  return od.node->rename(ol, *nd.node, nl, flags);
+  e = od.node->rename(ol, *nd.node, nl, flags);
+  if (e == 0 && src->is_dir()) renamed_dir_paths(p, join_path(od.path, ol), join_path(nd.path, nl), flags & LRENAME_EXCHANGE);
+  return e;
 }
 SYS(rename) {
   GET_PATH(o, 0);

@@ -86,6 +86,8 @@ const bootStats = { firstPromptMs: 0, bytesFetched: 0, chunksFetched: 0 };
 const storage = {
   persistence: 'unavailable' as Persistence,
   lastSync: { blocks: 0, ms: 0 },
+  /** The last 100 committed syncs: blocks and ms (figures for tests and the console). */
+  syncs: [] as Array<{ blocks: number; ms: number }>,
   failing: false,
   /** blocks kept in IndexedDB for this image */
   total: 0,
@@ -168,7 +170,11 @@ function onWorkerMessage(msg: WorkerToPage): void {
       void tree.refresh();
       break;
     case 'overlay':
-      if (msg.blocks) storage.lastSync = { blocks: msg.blocks, ms: msg.ms ?? 0 };
+      if (msg.blocks) {
+        storage.lastSync = { blocks: msg.blocks, ms: msg.ms ?? 0 };
+        storage.syncs.push(storage.lastSync);
+        if (storage.syncs.length > 100) storage.syncs.shift();
+      }
       showOverlayStatus(msg.total);
       break;
     case 'storage':

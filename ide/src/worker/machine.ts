@@ -110,6 +110,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       persist = new Persister(link, E, null, blockSize);
     }
   }
+  await persist.reportOldImages(); // before the first prompt, when the page offers to delete them
   onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids) });
 
   check(E, E._gb_boot(), 'gb_boot');
@@ -173,7 +174,6 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     return input.length > 0;
   };
 
-  void persist.reportOldImages();
   let prompted = false;
   let activity = false;
   let lastYield = performance.now();

@@ -57,9 +57,10 @@ export class StorageBanner {
     banner.dataset.state = msg.state;
     if (msg.state === 'failed') {
       $('storage-banner-title').textContent = msg.quota ? 'Browser storage is full: your latest changes are not saved yet.' : 'Your latest changes could not be saved in this browser.';
-      const retry = msg.retryInMs !== undefined ? ` It tries again in ${Math.round(msg.retryInMs / 1000)} s and after every change.` : '';
+      const retry = msg.retryInMs !== undefined ? ` It tries again in ${Math.round(msg.retryInMs / 1000)} s, and whenever you save a file.` : '';
+      const why = msg.message.charAt(0).toUpperCase() + msg.message.slice(1);
       $('storage-banner-text').textContent =
-        `${msg.message}. The machine keeps running and keeps the ${msg.pendingBlocks} changed disk blocks in memory;` +
+        `${why}. The machine keeps running and keeps the ${msg.pendingBlocks} changed disk blocks in memory;` +
         ` closing this tab now would lose them.${retry} Free space (delete large files in the machine, other sites' data, or old Glassbox data), or download your workspace.` +
         (await usageText());
       $('storage-banner-download').hidden = false;

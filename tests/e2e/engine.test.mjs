@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, openIde, screenshot } from './lib/browser.mjs';
-import { ROOT, ARTIFACTS } from './lib/paths.mjs';
+import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
 import { PROMPT, run as runIn, termText as termTextOf, waitTerm as waitTermOf } from './lib/terminal.mjs';
 
 const SITE = path.join(ROOT, 'build/site');
@@ -28,14 +28,7 @@ const RUNS = Math.max(1, Number(process.env.GLASSBOX_BOOT_RUNS || 1));
 const BOOT_TIMEOUT = 180_000;
 const HELLO = '#include <stdio.h>\n\nint main(void) {\n    printf("hello from gcc in the browser\\n");\n    return 0;\n}\n';
 
-let skip = false;
-try {
-  const b = JSON.parse(fs.readFileSync(path.join(SITE, 'build.json'), 'utf8'));
-  if (!b.engine) skip = 'the site has no engine (tools/build web, then node web/build.mjs)';
-  else if (!b.image) skip = 'the site has no image (tools/mkimage/mkimage build images/default --out build/image)';
-} catch {
-  skip = 'no build/site/build.json (node web/build.mjs)';
-}
+const skip = siteSkipReason(SITE);
 
 let server;
 let serverLog = '';

@@ -20,16 +20,7 @@ NAMES=("$@")
 [ ${#NAMES[@]} -gt 0 ] || NAMES=(server server-rfc unit)
 FILES=()
 for n in "${NAMES[@]}"; do FILES+=("tests/e2e/$n.test.mjs"); done
-TAP=$ART/web-node.tap
-node --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$TAP" \
-  "${FILES[@]}"
-RC=$?
-pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-failn=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-cancelled=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-pass=${pass:-0}; failn=$(( ${failn:-0} + ${cancelled:-0} ))
-if [ "$RC" != 0 ] && [ "$failn" = 0 ]; then failn=1; fi
-echo "$pass passed, $failn failed"
-[ "$failn" = 0 ]
+. tests/e2e/lib/node-test.sh
+node_test "$ART/web-node.tap" "${FILES[@]}"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

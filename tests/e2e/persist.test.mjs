@@ -25,7 +25,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, openIde, screenshot } from './lib/browser.mjs';
-import { ROOT, ARTIFACTS } from './lib/paths.mjs';
+import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
 import { startServer } from './lib/server.mjs';
 import { PROMPT, run, waitTerm } from './lib/terminal.mjs';
 import { baseImage, fsck, readFile, withOverlay } from './lib/overlay-image.mjs';
@@ -38,14 +38,7 @@ const FILE_BYTES = 700_000;
 // Where the worker is stopped inside a sync of >= 257 blocks (one kill per round).
 const KILL_POINTS = [{ pauseAfterPut: 1 }, { pauseAfterPut: 128 }, { pauseAfterPut: 256 }, { pauseAfterPut: 257 }, { pauseAfterCommitRequest: true }];
 
-let skip = false;
-try {
-  const b = JSON.parse(fs.readFileSync(path.join(SITE, 'build.json'), 'utf8'));
-  if (!b.engine) skip = 'the site has no engine (tools/build web, then node web/build.mjs)';
-  else if (!b.image) skip = 'the site has no image (tools/mkimage/mkimage build images/default --out build/image)';
-} catch {
-  skip = 'no build/site/build.json (node web/build.mjs)';
-}
+const skip = siteSkipReason(SITE);
 
 let server;
 let ctx;

@@ -1,4 +1,4 @@
-// The real page and the real engine worker (web/worker.js) against a TEST STAND-IN of the
+// The real page and the real engine worker (ide/src/worker/) against a TEST STAND-IN of the
 // engine module (tests/e2e/fixtures/stub-engine/, which implements the documented gb_*
 // interface over an in-memory file tree and a loopback terminal — it runs no x86 code)
 // and a small synthetic image. What this checks is the plumbing the engine will use:

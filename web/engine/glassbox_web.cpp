@@ -1,5 +1,5 @@
 // web/engine/glassbox_web.cpp — the engine's browser module: the gb_* exports that
-// web/worker.js drives (docs/ide.md, "The engine module"), over the real engine.
+// the engine worker (ide/src/worker/) drives (docs/ide.md, "The engine module"), over the real engine.
 //
 // Index
 //   1. Host imports (web/engine-host.lib.js) and module state

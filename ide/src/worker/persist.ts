@@ -138,9 +138,9 @@ export class Persister {
       this.E._gb_overlay_settle(1);
       return true;
     }
-    const t0 = performance.now();
     try {
       const hashes = this.hooks.reportBlocks ? await Promise.all(blocks.map(async ([n, d]): Promise<[number, string]> => [n, await sha256hex(d)])) : undefined;
+      const t0 = performance.now();
       const total = await this.store.putSync(blocks, this.blockSize, {
         onPut: (i, count) => this.onPut(i, count, hashes),
         onCommitRequested: () => this.onCommitRequested(blocks.length, hashes),

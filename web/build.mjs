@@ -6,7 +6,7 @@
 //   favicon.svg
 //   assets/app-HASH.{js,css}    the IDE (ide/src/main.ts), Monaco and xterm included
 //   assets/editor.worker-HASH.js   Monaco's editor worker
-//   assets/engine-worker-HASH.js   the engine worker (web/worker.js)
+//   assets/engine-worker-HASH.js   the engine worker (ide/src/worker/main.ts)
 //   assets/*.ttf                Monaco's codicon font
 //   engine/glassbox_web.{js,wasm}  the engine, if build-wasm-web/ has it
 //   image/manifest.json, image/chunks/   the guest image, if build/image/ has it
@@ -65,11 +65,11 @@ const workers = await esbuild.build({
   format: 'iife',
   entryPoints: {
     'editor.worker': 'node_modules/monaco-editor/esm/vs/editor/editor.worker.js',
-    'engine-worker': 'web/worker.js',
+    'engine-worker': 'ide/src/worker/main.ts',
   },
 });
 const editorWorker = outputFor(workers.metafile, 'node_modules/monaco-editor/esm/vs/editor/editor.worker.js');
-const engineWorker = outputFor(workers.metafile, 'web/worker.js');
+const engineWorker = outputFor(workers.metafile, 'ide/src/worker/main.ts');
 
 // 2. the app
 const buildId = createHash('sha256')

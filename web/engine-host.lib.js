@@ -1,6 +1,6 @@
 // Emscripten JS library for the engine's browser build (pass it to emcc with
 // `--js-library web/engine-host.lib.js`). It implements the engine's host imports by
-// forwarding to the `gbHost` object that web/worker.js passes in the module arguments.
+// forwarding to the `gbHost` object that the engine worker (ide/src/worker/machine.ts) passes in the module arguments.
 // The C++ side declares them as:
 //
 //   extern "C" void gb_host_tty_output(const uint8_t* data, uint32_t len);

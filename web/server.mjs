@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // The dev server: serves the built site (build/site) with the headers the IDE needs.
 //
-//   node web/server.mjs [--port N] [--host H] [--root DIR] [--log]
+//   node web/server.mjs [--port N] [--host H] [--root DIR] [--log] [--gzip-cache BYTES]
 //   PORT=N node web/server.mjs
 //
 // Every response: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy:
 // require-corp, Cross-Origin-Resource-Policy: same-origin (so the page is cross-origin
 // isolated and may use SharedArrayBuffer). Also: MIME types (.wasm application/wasm,
-// image chunks application/octet-stream), single Range requests (206/416), ETag and
-// Last-Modified with 304s, HEAD, gzip of text files, long-lived caching of content-
-// addressed files. --port 0 picks a free port. Node's standard library only.
+// image chunks application/octet-stream), single Range requests as RFC 9110 says (206;
+// 416 with `Content-Range: bytes */LEN` when no byte of the file is in the range, an empty
+// file included; an invalid or multi-range header is ignored: 200 with the whole file),
+// ETag and Last-Modified with 304s, HEAD, gzip of text files (compressed once, kept in an
+// LRU cache bounded in bytes: --gzip-cache, default 64 MiB), long-lived caching of
+// content-addressed files. A file that cannot be opened or read answers 403/404/500 (or,
+// once the headers are out, the connection is cut); the server never dies of it.
+// --port 0 picks a free port. Node's standard library only.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +34,7 @@ const port = Number(option('port', process.env.PORT ?? 8080));
 const host = option('host', process.env.HOST ?? 'localhost');
 const root = path.resolve(ROOT_DIR, option('root', 'build/site'));
 const logRequests = process.argv.includes('--log');
+const gzipCacheBytes = Number(option('gzip-cache', 64 * 1024 * 1024));
 
 export const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -59,7 +65,40 @@ function isImmutable(rel) {
   return /^assets\/.+-[A-Z0-9]{8,}\.[a-z0-9]+$/i.test(rel) || /^image\/chunks\/[0-9a-f]{64}$/.test(rel);
 }
 
-const gzCache = new Map(); // path -> { etag, body }
+/** Compressed bodies, least recently used first (a Map keeps insertion order), bounded in bytes. */
+export class LruBytes {
+  constructor(limit) {
+    this.limit = limit;
+    this.bytes = 0;
+    this.map = new Map(); // key -> { tag, body }
+  }
+  get(key, tag) {
+    const e = this.map.get(key);
+    if (!e || e.tag !== tag) return undefined;
+    this.map.delete(key);
+    this.map.set(key, e); // most recently used
+    return e.body;
+  }
+  set(key, tag, body) {
+    this.delete(key);
+    if (body.length > this.limit) return;
+    this.map.set(key, { tag, body });
+    this.bytes += body.length;
+    for (const [k, e] of this.map) {
+      if (this.bytes <= this.limit) break;
+      this.map.delete(k);
+      this.bytes -= e.body.length;
+    }
+  }
+  delete(key) {
+    const e = this.map.get(key);
+    if (e) {
+      this.map.delete(key);
+      this.bytes -= e.body.length;
+    }
+  }
+}
+const gzCache = new LruBytes(gzipCacheBytes);
 
 function baseHeaders() {
   return {
@@ -76,23 +115,46 @@ function send(res, status, text, extra = {}) {
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-/** Parses a single `bytes=` range; null if absent or not satisfiable as one range. */
+/**
+ * A `Range` header against a file of `size` bytes (RFC 9110, 14.1 and 15.5.17):
+ *   'invalid'        not one syntactically valid bytes range (another unit, several
+ *                    ranges, last-pos < first-pos, garbage): the header is ignored (200);
+ *   'unsatisfiable'  no byte of the file is in it (first-pos >= size, a zero suffix, any
+ *                    range of an empty file): 416 with Content-Range: bytes * /size;
+ *   { start, end }   the bytes to send (inclusive), clamped to the file.
+ */
 export function parseRange(header, size) {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
-  let start;
-  let end;
+  if (m[1] !== '' && m[2] !== '' && BigInt(m[2]) < BigInt(m[1])) return 'invalid';
   if (m[1] === '') {
     const suffix = Number(m[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-    if (start > end || start >= size) return 'unsatisfiable';
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
   }
-  return { start, end };
+  const start = Number(m[1]);
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
+}
+
+/** Opens a file for a response: the handle, or an error status to send. */
+async function openForResponse(file) {
+  try {
+    return { fh: await fs.promises.open(file, 'r') };
+  } catch (e) {
+    return { status: e.code === 'ENOENT' ? 404 : e.code === 'EACCES' || e.code === 'EPERM' ? 403 : 500, error: e };
+  }
+}
+
+/** Streams [start, end] of an open file into the response; a read error cuts the connection. */
+function streamFile(res, fh, start, end) {
+  const stream = fh.createReadStream({ start, end, autoClose: true });
+  stream.on('error', (e) => {
+    console.error(`server: reading ${res.req.url}: ${e.message}`);
+    res.destroy(e);
+  });
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
 }
 
 async function handle(req, res) {
@@ -166,26 +228,38 @@ async function handle(req, res) {
       return send(res, 416, 'range not satisfiable\n', { 'Content-Range': `bytes */${st.size}` });
     }
     if (r !== 'invalid') {
+      const { fh, status, error } = req.method === 'HEAD' ? {} : await openForResponse(file);
+      if (status) return send(res, status, `cannot read ${url.pathname}: ${error.code}\n`);
       res.writeHead(206, { ...headers, 'Content-Range': `bytes ${r.start}-${r.end}/${st.size}`, 'Content-Length': r.end - r.start + 1 });
       if (req.method === 'HEAD') return res.end();
-      return fs.createReadStream(file, { start: r.start, end: r.end }).pipe(res);
+      return streamFile(res, fh, r.start, r.end);
     }
   }
 
   if (gzip) {
-    let entry = gzCache.get(file);
-    if (!entry || entry.etag !== etag) {
-      entry = { etag, body: zlib.gzipSync(await fs.promises.readFile(file), { level: 6 }) };
-      gzCache.set(file, entry);
+    let body = gzCache.get(file, etag);
+    headers['X-Gzip-Cache'] = body ? 'hit' : 'miss';
+    if (!body) {
+      let raw;
+      try {
+        raw = await fs.promises.readFile(file);
+      } catch (e) {
+        return send(res, e.code === 'EACCES' || e.code === 'EPERM' ? 403 : e.code === 'ENOENT' ? 404 : 500, `cannot read ${url.pathname}: ${e.code}\n`);
+      }
+      body = zlib.gzipSync(raw, { level: 6 });
+      gzCache.set(file, etag, body);
     }
-    res.writeHead(200, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': entry.body.length });
-    return res.end(req.method === 'HEAD' ? undefined : entry.body);
+    res.writeHead(200, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+    return res.end(req.method === 'HEAD' ? undefined : body);
   }
+  if (req.method === 'HEAD' || st.size === 0) {
+    res.writeHead(200, { ...headers, 'Content-Length': st.size });
+    return res.end();
+  }
+  const { fh, status, error } = await openForResponse(file);
+  if (status) return send(res, status, `cannot read ${url.pathname}: ${error.code}\n`);
   res.writeHead(200, { ...headers, 'Content-Length': st.size });
-  if (req.method === 'HEAD') return res.end();
-  const stream = fs.createReadStream(file);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  streamFile(res, fh, 0, st.size - 1);
 }
 
 const server = http.createServer((req, res) => {

@@ -9,10 +9,11 @@ import { THEME_KEY, ThemeName, initialTheme } from './theme';
 import { checkBrowser, setUpServiceWorker } from './checks';
 import { DiagnosticsCollector } from './diagnostics';
 import { EngineClient, FsOpError } from './engine/client';
-import { WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
+import { OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
 import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
 import { TarEntry, writeTar } from './tar';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
+import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
 declare const __ENGINE_WORKER_URL__: string;
 declare const __BUILD_ID__: string;
@@ -81,6 +82,49 @@ let machineState: WorkerState | 'unsupported' = 'starting';
 let firstPromptAt = 0;
 /** Boot figures for tests and the console: ms from navigation to the first prompt, bytes fetched by then. */
 const bootStats = { firstPromptMs: 0, bytesFetched: 0, chunksFetched: 0 };
+/** Storage: what the browser granted, the last committed sync, overlays of old images. */
+const storage = {
+  persistence: 'unavailable' as Persistence,
+  lastSync: { blocks: 0, ms: 0 },
+  /** The last 100 committed syncs: blocks and ms (figures for tests and the console). */
+  syncs: [] as Array<{ blocks: number; ms: number }>,
+  failing: false,
+  /** blocks kept in IndexedDB for this image */
+  total: 0,
+  oldImages: [] as OldDataMessage['images'],
+};
+const storageBanner = new StorageBanner();
+/** Test-only: a listener for the worker's test-hook messages (window.glassbox.debug). */
+let testHookListener: ((m: TestHookMessage) => void) | null = null;
+
+function showOverlayStatus(total = storage.total): void {
+  storage.total = total;
+  const el = $('st-overlay');
+  el.dataset.kind = storage.failing ? 'error' : '';
+  el.textContent = storage.failing ? 'changes not saved in the browser yet' : total ? `${total} changed blocks kept` : '';
+  el.title =
+    (storage.failing ? 'The browser refused to store your latest changes; they are kept in memory and retried. ' : 'Disk blocks you changed, kept in this browser. ') +
+    (storage.persistence === 'persistent' ? 'Storage is persistent.' : 'Storage is best-effort: the browser may clear it when space runs low.');
+}
+
+/** After the first prompt: old images' overlays and unused chunks, deleted only if the student agrees. */
+async function offerToDeleteOldData(): Promise<void> {
+  let chunks = { urls: [] as string[], bytes: 0 };
+  try {
+    chunks = await unusedChunks(new URL('image/manifest.json', document.baseURI).href);
+  } catch {
+    /* no cache or no manifest: nothing to offer */
+  }
+  const images = storage.oldImages;
+  if (!(await askToDeleteOldData({ images, chunks }))) return;
+  try {
+    if (chunks.urls.length) await deleteChunks(chunks.urls);
+    if (images.length) client?.post({ type: 'prune', imageIds: images.map((i) => i.imageId) });
+    else status.message(`deleted ${formatBytes(chunks.bytes)} of old disk chunks`, 'ok');
+  } catch (e) {
+    status.message(`could not delete the old data: ${(e as Error).message}`, 'error');
+  }
+}
 
 function running(): EngineClient {
   if (!client || machineState !== 'running') throw new FsOpError('ENOENGINE', 'the machine is not running');
@@ -115,6 +159,7 @@ function onWorkerMessage(msg: WorkerToPage): void {
       $('st-first-prompt').title = `${((msg.bytesFetched ?? 0) / 1048576).toFixed(1)} MiB fetched before the prompt (${msg.chunksFetched ?? 0} disk chunks)`;
       status.hideProgress();
       void tree.refresh();
+      void offerToDeleteOldData();
       break;
     }
     case 'idle':
@@ -125,7 +170,33 @@ function onWorkerMessage(msg: WorkerToPage): void {
       void tree.refresh();
       break;
     case 'overlay':
-      $('st-overlay').textContent = msg.total ? `${msg.total} changed blocks kept` : '';
+      if (msg.blocks) {
+        storage.lastSync = { blocks: msg.blocks, ms: msg.ms ?? 0 };
+        storage.syncs.push(storage.lastSync);
+        if (storage.syncs.length > 100) storage.syncs.shift();
+      }
+      showOverlayStatus(msg.total);
+      break;
+    case 'storage':
+      storage.failing = msg.state === 'failed';
+      showOverlayStatus();
+      void storageBanner.show(msg);
+      if (msg.state === 'failed') console.warn(`[storage] ${msg.message}; ${msg.pendingBlocks} blocks pending`);
+      break;
+    case 'old-data':
+      storage.oldImages = msg.images;
+      break;
+    case 'pruned': {
+      const bytes = storage.oldImages.filter((i) => msg.imageIds.includes(i.imageId)).reduce((n, i) => n + i.bytes, 0);
+      if (msg.error) status.message(`could not delete the old data: ${msg.error}`, 'error');
+      else {
+        storage.oldImages = storage.oldImages.filter((i) => !msg.imageIds.includes(i.imageId));
+        status.message(`deleted old data (${formatBytes(bytes)})`, 'ok');
+      }
+      break;
+    }
+    case 'test-hook':
+      testHookListener?.(msg);
       break;
     case 'log':
       (msg.level === 'error' ? console.error : msg.level === 'warn' ? console.warn : console.log)(`[engine] ${msg.text}`);
@@ -304,6 +375,7 @@ async function downloadWorkspace(): Promise<void> {
   }
 }
 $('btn-download-ws').onclick = () => void downloadWorkspace();
+storageBanner.onDownload = () => void downloadWorkspace();
 
 $('btn-save').onclick = () => void editor.saveActive();
 
@@ -467,6 +539,8 @@ async function boot(): Promise<void> {
   }
   bootOk = true;
   startMachine();
+  storage.persistence = await requestPersistence();
+  showOverlayStatus();
 }
 
 // A handle for tests and for poking around in the console.
@@ -483,6 +557,7 @@ Object.assign(window, {
       return client;
     },
     bootStats,
+    storage,
     get machineState() {
       return machineState;
     },
@@ -500,6 +575,19 @@ Object.assign(window, {
         return terminal.write(bytes);
       },
       commandStarted: (line: string) => diagnostics.commandStarted(line),
+      /** Test-only: hooks in the worker's storage path (see TestHooks in engine/protocol.ts). */
+      setTestHooks: (hooks: TestHooks) => client?.post({ type: 'test-hooks', hooks }),
+      /** Test-only: receives the worker's test-hook messages (sync-paused, committed). */
+      set onTestHook(fn: ((m: TestHookMessage) => void) | null) {
+        testHookListener = fn;
+      },
+      /** Test-only: terminates the engine worker at once, as a killed tab would lose it. */
+      killWorker: () => {
+        client?.terminate();
+        client = null;
+        machineState = 'exited';
+        status.machine('exited', 'stopped (worker terminated)');
+      },
     },
   },
 });

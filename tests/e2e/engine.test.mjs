@@ -20,22 +20,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, openIde, screenshot } from './lib/browser.mjs';
-import { ROOT, ARTIFACTS } from './lib/paths.mjs';
+import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
+import { PROMPT, run as runIn, termText as termTextOf, waitTerm as waitTermOf } from './lib/terminal.mjs';
 
 const SITE = path.join(ROOT, 'build/site');
 const RUNS = Math.max(1, Number(process.env.GLASSBOX_BOOT_RUNS || 1));
-const PROMPT = /student@glassbox:~\$ ?$/;
 const BOOT_TIMEOUT = 180_000;
 const HELLO = '#include <stdio.h>\n\nint main(void) {\n    printf("hello from gcc in the browser\\n");\n    return 0;\n}\n';
 
-let skip = false;
-try {
-  const b = JSON.parse(fs.readFileSync(path.join(SITE, 'build.json'), 'utf8'));
-  if (!b.engine) skip = 'the site has no engine (tools/build web, then node web/build.mjs)';
-  else if (!b.image) skip = 'the site has no image (tools/mkimage/mkimage build images/default --out build/image)';
-} catch {
-  skip = 'no build/site/build.json (node web/build.mjs)';
-}
+const skip = siteSkipReason(SITE);
 
 let server;
 let serverLog = '';
@@ -55,41 +48,10 @@ const bytesSince = (from) =>
     .split('\n')
     .reduce((n, l) => n + (Number((/ (\d+)B$/.exec(l) || [])[1]) || 0), 0);
 
-const termText = (p = page) =>
-  p.evaluate(() => {
-    const b = window.glassbox.terminal.term.buffer.active;
-    let s = '';
-    for (let i = 0; i < b.length; i++) s += b.getLine(i).translateToString(true) + '\n';
-    return s.replace(/\n+$/, '');
-  });
-
-async function waitTerm(re, timeout = 60_000, p = page) {
-  const end = Date.now() + timeout;
-  let t = '';
-  while (Date.now() < end) {
-    t = await termText(p);
-    if (re.test(t)) return t;
-    await p.waitForTimeout(50);
-  }
-  throw new Error(`terminal never matched ${re}:\n${t.slice(-2000)}`);
-}
-
+const termText = (p = page) => termTextOf(p);
+const waitTerm = (re, timeout = 60_000, p = page) => waitTermOf(p, re, timeout);
 /** Types a command line and waits until `re` matches the text after it. */
-async function run(cmd, re, timeout = 60_000) {
-  const before = (await termText()).length;
-  await page.keyboard.press('Control+Backquote');
-  await page.keyboard.type(cmd);
-  const t0 = Date.now();
-  await page.keyboard.press('Enter');
-  const end = Date.now() + timeout;
-  let t = '';
-  while (Date.now() < end) {
-    t = (await termText()).slice(before);
-    if (re.test(t)) return { text: t, ms: Date.now() - t0 };
-    await page.waitForTimeout(20);
-  }
-  throw new Error(`after \`${cmd}\` the terminal never matched ${re}:\n${t.slice(-2000)}`);
-}
+const run = (cmd, re, timeout = 60_000) => runIn(page, cmd, re, timeout);
 
 /** Waits for the first prompt of a page load; returns its figures. */
 async function bootFigures(p, logFrom) {

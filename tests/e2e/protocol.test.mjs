@@ -1,4 +1,4 @@
-// The real page and the real engine worker (web/worker.js) against a TEST STAND-IN of the
+// The real page and the real engine worker (ide/src/worker/) against a TEST STAND-IN of the
 // engine module (tests/e2e/fixtures/stub-engine/, which implements the documented gb_*
 // interface over an in-memory file tree and a loopback terminal — it runs no x86 code)
 // and a small synthetic image. What this checks is the plumbing the engine will use:
@@ -267,6 +267,84 @@ test('a reload keeps the changes (overlay blocks in IndexedDB, block numbers abo
   const id = 'sha256:' + 'e2e0'.repeat(16);
   assert.deepEqual(stored.keys, [[id, 0], [id, 2 ** 32 + 5]]);
   assert.deepEqual(stored.meta, [{ imageId: id, blockSize: 65536, blocks: 2 }]);
+});
+
+test('old data (an earlier image\'s overlay, unused cached chunks) is deleted only when the student agrees', async () => {
+  const OLD = 'sha256:' + '0ld0'.repeat(16);
+  const STRAY = 'f'.repeat(64);
+  const id = 'sha256:' + 'e2e0'.repeat(16);
+  const seed = () =>
+    page.evaluate(
+      async ({ OLD, STRAY }) => {
+        const db = await new Promise((resolve) => {
+          const r = indexedDB.open('glassbox-overlay');
+          r.onsuccess = () => resolve(r.result);
+        });
+        await new Promise((resolve) => {
+          const tx = db.transaction(['blocks', 'meta'], 'readwrite');
+          for (const n of [0, 7, 2 ** 33]) tx.objectStore('blocks').put(new ArrayBuffer(65536), [OLD, n]);
+          tx.objectStore('meta').put({ imageId: OLD, blockSize: 65536, blocks: 3, updated: Date.UTC(2026, 0, 15) }, OLD);
+          tx.oncomplete = resolve;
+        });
+        db.close();
+        const cache = await caches.open('glassbox-chunks-v1');
+        await cache.put(new URL(`image/chunks/${STRAY}`, document.baseURI).href, new Response('x'.repeat(1000), { headers: { 'content-length': '1000' } }));
+      },
+      { OLD, STRAY },
+    );
+  const stored = () =>
+    page.evaluate(
+      async ({ OLD, STRAY }) => {
+        const db = await new Promise((resolve) => {
+          const r = indexedDB.open('glassbox-overlay');
+          r.onsuccess = () => resolve(r.result);
+        });
+        const keys = await new Promise((resolve) => {
+          const q = db.transaction('blocks').objectStore('blocks').getAllKeys();
+          q.onsuccess = () => resolve(q.result);
+        });
+        const meta = await new Promise((resolve) => {
+          const q = db.transaction('meta').objectStore('meta').getAllKeys();
+          q.onsuccess = () => resolve(q.result);
+        });
+        db.close();
+        const cache = await caches.open('glassbox-chunks-v1');
+        const stray = !!(await cache.match(new URL(`image/chunks/${STRAY}`, document.baseURI).href));
+        return { old: keys.filter((k) => k[0] === OLD).length, current: keys.filter((k) => k[0] !== OLD).length, meta, stray };
+      },
+      { OLD, STRAY },
+    );
+  const dialogOpen = () => page.evaluate(() => document.getElementById('old-data-dialog').open);
+  await seed();
+  const before = await stored();
+  assert.deepEqual({ old: before.old, stray: before.stray }, { old: 3, stray: true });
+
+  // asked at the next boot; "Keep it" keeps everything and is remembered
+  await page.reload();
+  await waitRunning();
+  await page.waitForSelector('#old-data-dialog[open]', { timeout: 15_000 });
+  const text = await page.locator('#old-data-list').textContent();
+  assert.match(text, /192 KiB of changed disk blocks from an earlier version of the machine/);
+  assert.match(text, /1000 B of downloaded disk chunks \(1\)/);
+  await screenshot(page, 'old-data-dialog');
+  await page.click('#old-data-dialog button[value="keep"]');
+  assert.deepEqual(await stored(), before);
+  await page.reload();
+  await waitRunning();
+  await page.waitForTimeout(1500);
+  assert.equal(await dialogOpen(), false, 'not asked again for the same data');
+
+  // asked again once the choice is forgotten; "Delete" removes the old image and the stray chunk only
+  await page.evaluate(() => localStorage.removeItem('glassbox.oldData.kept'));
+  await page.reload();
+  await waitRunning();
+  await page.waitForSelector('#old-data-dialog[open]', { timeout: 15_000 });
+  await page.click('#old-data-dialog button[value="delete"]');
+  await page.waitForFunction(() => /deleted old data/.test(document.getElementById('st-message').textContent), null, { timeout: 15_000 });
+  const afterDelete = await stored();
+  assert.deepEqual({ old: afterDelete.old, stray: afterDelete.stray, meta: afterDelete.meta }, { old: 0, stray: false, meta: [id] });
+  assert.equal(afterDelete.current, before.current, 'the current image\'s overlay is untouched');
+  assert.match((await fsCall('read', '/home/student/hello.c')).value, /^\/\/ edited in Monaco/);
 });
 
 test('Reset machine drops the overlay and starts a fresh machine', async () => {

@@ -55,20 +55,8 @@ else
   FILES=(tests/e2e/*.test.mjs)
 fi
 
-TAP=$ART/e2e.tap
-node --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$TAP" \
-  "${FILES[@]}"
-RC=$?
-
-pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-failn=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-cancelled=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-skipped=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$TAP" | tail -n 1)
-pass=${pass:-0}; failn=${failn:-0}; cancelled=${cancelled:-0}; skipped=${skipped:-0}
-failn=$((failn + cancelled))
-if [ "$RC" != 0 ] && [ "$failn" = 0 ]; then failn=1; fi
-echo "e2e: screenshots and logs in ${ART#$ROOT/}/ ($skipped skipped)"
-echo "$pass passed, $failn failed"
-[ "$failn" = 0 ]
+. tests/e2e/lib/node-test.sh
+node_test "$ART/e2e.tap" "${FILES[@]}"
+echo "e2e: screenshots and logs in ${ART#$ROOT/}/ ($SKIPPED skipped)"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

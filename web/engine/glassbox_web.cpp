@@ -1,10 +1,10 @@
 // web/engine/glassbox_web.cpp — the engine's browser module: the gb_* exports that
-// web/worker.js drives (docs/ide.md, "The engine module"), over the real engine.
+// the engine worker (ide/src/worker/) drives (docs/ide.md, "The engine module"), over the real engine.
 //
 // Index
 //   1. Host imports (web/engine-host.lib.js) and module state
 //   2. gb_init: manifest -> ChunkedDevice (JsFetcher) -> OverlayDevice (memory)
-//   3. The overlay <-> IndexedDB: gb_overlay_load / take_dirty / reply
+//   3. The overlay <-> IndexedDB: gb_overlay_load / take_dirty / reply / settle
 //   4. gb_boot: ext2 + Kernel + the login command on the console pty
 //   5. gb_run / gb_next_timer_ms / gb_exit_status, the console (tty input, resize, output)
 //   6. gb_fs: the editor's file operations, as the login user
@@ -21,10 +21,18 @@
 //     previous session kept (gb_overlay_load) must be in the overlay before ext2 reads
 //     its superblock and group descriptors.
 //   * Persistence: the overlay runs in memory mode; its flush sink copies the blocks
-//     changed since the last flush into `pending` (block -> bytes), which
-//     gb_overlay_take_dirty hands to the worker for IndexedDB. Ext2Fs::sync() (metadata
-//     cache -> overlay -> sink) runs when the guest goes idle, every ~2 s while it runs,
-//     after every mutating gb_fs, and when the login shell exits.
+//     changed since the last flush into `pending` (block -> bytes). Each sink call is one
+//     whole Ext2Fs::sync(), so `pending` always holds the union of complete syncs: stored
+//     together, it moves the disk from one consistent state to a later one. The worker
+//     takes every pending block (gb_overlay_take_dirty moves them to `inflight`), writes
+//     them in ONE IndexedDB transaction, and then calls gb_overlay_settle: committed ->
+//     `inflight` is dropped; failed (quota, abort) -> its blocks go back to `pending`
+//     (a newer copy already there wins), to be retried. Nothing leaves the engine before
+//     its transaction has committed. Ext2Fs::sync() (metadata cache -> overlay -> sink)
+//     runs when the guest goes idle, every ~2 s while it runs, after every mutating gb_fs,
+//     and when the login shell exits.
+//   * The numbers shared with the worker (gb_run bits, gb_fs op codes and flags) come from
+//     web/engine/abi.json through the generated web_abi.h; errno names from gb_errno_name.
 //   * TTY_WAIT is "idle with no unread console input": every task sleeps and the line
 //     discipline holds nothing for the guest to read, so someone is waiting for the
 //     keyboard (the shell's prompt). The kernel has no per-file wait reason to ask.
@@ -34,6 +42,7 @@
 #include "vm/fs/overlay.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/tty.h"
+#include "web_abi.h"  // generated from web/engine/abi.json (web/engine/abi.cmake)
 
 #include <emscripten.h>
 
@@ -47,6 +56,7 @@
 #include <vector>
 
 using namespace gb;
+using namespace gb::web_abi;
 
 // ---- 1. host imports and state ---------------------------------------------------------
 extern "C" {
@@ -55,8 +65,6 @@ void gb_host_fs_changed(const char* dir);
 }
 
 namespace {
-
-constexpr int kRunIdle = 1, kRunExited = 2, kRunTtyWait = 4, kRunOverlayDirty = 8, kRunFsChanged = 16;
 
 struct Login {
   std::vector<std::string> cmd{"/bin/bash", "--login"};
@@ -77,7 +85,8 @@ struct Engine {
   std::unique_ptr<Kernel> kernel;
   std::shared_ptr<Tty> console;
   std::string pending_input;                   // keyboard bytes the line discipline had no room for
-  std::map<uint64_t, std::vector<uint8_t>> pending;  // overlay blocks to persist
+  std::map<uint64_t, std::vector<uint8_t>> pending;   // overlay blocks to persist
+  std::map<uint64_t, std::vector<uint8_t>> inflight;  // taken by the worker, not yet committed
   std::vector<uint8_t> overlay_reply, fs_reply;
   bool booted = false, exited = false, fs_as_user = false;
   int exit_status = 0;
@@ -244,24 +253,42 @@ EMSCRIPTEN_KEEPALIVE int gb_overlay_load(uint32_t block_lo, uint32_t block_hi, c
   return rc < 0 ? rc : 0;
 }
 
+// Copies up to max_blocks pending blocks into the reply buffer and moves them to
+// `inflight`. The worker calls it until it returns 0 (every pending block taken), stores
+// what it got in one transaction, then calls gb_overlay_settle with the outcome.
 EMSCRIPTEN_KEEPALIVE int gb_overlay_take_dirty(uint32_t max_blocks) {
   if (!E || !E->overlay) return 0;
-  if (E->pending.empty()) sync_fs();
+  if (E->pending.empty() && E->inflight.empty()) sync_fs();
   const uint32_t bs = E->overlay->block_size();
   const size_t n = std::min<size_t>(max_blocks, E->pending.size());
-  E->overlay_reply.resize(n * (8 + bs));
+  E->overlay_reply.resize(n * (kOverlayRecordHeader + bs));
   uint8_t* o = E->overlay_reply.data();
   auto it = E->pending.begin();
   for (size_t i = 0; i < n; i++) {
     const uint32_t lo = (uint32_t)it->first, hi = (uint32_t)(it->first >> 32);
     memcpy(o, &lo, 4);
     memcpy(o + 4, &hi, 4);
-    memcpy(o + 8, it->second.data(), bs);
-    o += 8 + bs;
+    memcpy(o + kOverlayRecordHeader, it->second.data(), bs);
+    o += kOverlayRecordHeader + bs;
+    E->inflight[it->first] = std::move(it->second);
     it = E->pending.erase(it);
   }
   return (int)n;
 }
+
+// The outcome of the transaction holding every block taken since the last settle:
+// committed (1) drops them; failed (0) puts them back into `pending` unless a newer copy
+// of the block is already there. Returns the number of blocks still to persist.
+EMSCRIPTEN_KEEPALIVE int gb_overlay_settle(int committed) {
+  if (!E) return 0;
+  if (!committed)
+    for (auto& b : E->inflight) E->pending.emplace(b.first, std::move(b.second));
+  E->inflight.clear();
+  return (int)std::min<size_t>(E->pending.size(), 0x7fffffff);
+}
+
+// Linux's name for an errno value ("ENOENT"), or NULL: the worker's error codes.
+EMSCRIPTEN_KEEPALIVE const char* gb_errno_name(int e) { return errno_name(e < 0 ? -e : e); }
 
 EMSCRIPTEN_KEEPALIVE const uint8_t* gb_overlay_reply(void) { return E ? E->overlay_reply.data() : nullptr; }
 
@@ -390,8 +417,6 @@ EMSCRIPTEN_KEEPALIVE void gb_chunk_failed(uint32_t, int) {}
 // ---- 6. gb_fs ---------------------------------------------------------------------------------
 namespace {
 
-enum { kOpList = 1, kOpRead, kOpWrite, kOpStat, kOpMkdir, kOpDelete, kOpRename };
-
 const char* type_of(uint32_t mode) {
   switch (mode & LS_IFMT) {
     case LS_IFREG: return "file";
@@ -474,7 +499,7 @@ int fs_op(uint32_t op, const std::string& path, const std::string& path2, const 
   Loc l;
   int rc;
   switch (op) {
-    case kOpList: {
+    case kFsOpList: {
       if ((rc = resolve(path, true, l)) < 0) return rc;
       if (!l.node->is_dir()) return -LX_ENOTDIR;
       if (!may(l.node, 5)) return -LX_EACCES;
@@ -493,13 +518,13 @@ int fs_op(uint32_t op, const std::string& path, const std::string& path2, const 
       }
       return reply_text(o + "]");
     }
-    case kOpStat: {
+    case kFsOpStat: {
       if ((rc = resolve(path, false, l)) < 0) return rc;
       Stat st;
       if ((rc = l.node->getattr(st)) < 0) return rc;
       return reply_text(stat_json(st, true));
     }
-    case kOpRead: {
+    case kFsOpRead: {
       if ((rc = resolve(path, true, l)) < 0) return rc;
       if (l.node->is_dir()) return -LX_EISDIR;
       if (!l.node->is_reg()) return -LX_EINVAL;
@@ -518,7 +543,7 @@ int fs_op(uint32_t op, const std::string& path, const std::string& path2, const 
       E->fs_reply.resize(off);
       return (int)off;
     }
-    case kOpWrite: {
+    case kFsOpWrite: {
       Loc dir;
       std::string last;
       if ((rc = resolve_parent(path, dir, last)) < 0) return rc;
@@ -537,7 +562,7 @@ int fs_op(uint32_t op, const std::string& path, const std::string& path2, const 
         if ((rc = n->truncate(0)) < 0) return rc;
       } else if (rc == -LX_ENOENT) {
         if (!may(dir.node, 3)) return -LX_EACCES;
-        const uint32_t mode = (flags & 07777) ? (flags & 07777) : 0644;
+        const uint32_t mode = (flags & kFsFlagModeMask) ? (flags & kFsFlagModeMask) : 0644;
         if ((rc = dir.node->create(last, LS_IFREG | mode, n)) < 0) return rc;
       } else {
         return rc;
@@ -552,30 +577,30 @@ int fs_op(uint32_t op, const std::string& path, const std::string& path2, const 
       E->fs_reply.clear();
       return 0;
     }
-    case kOpMkdir: {
+    case kFsOpMkdir: {
       Loc dir;
       std::string last;
       if ((rc = resolve_parent(path, dir, last)) < 0) return rc;
       if (!may(dir.node, 3)) return -LX_EACCES;
-      const uint32_t mode = (flags & 07777) ? (flags & 07777) : 0755;
+      const uint32_t mode = (flags & kFsFlagModeMask) ? (flags & kFsFlagModeMask) : 0755;
       if ((rc = dir.node->mkdir(last, LS_IFDIR | mode)) < 0) return rc;
       E->fs_reply.clear();
       return 0;
     }
-    case kOpDelete: {
+    case kFsOpDelete: {
       Loc dir;
       std::string last;
       if ((rc = resolve_parent(path, dir, last)) < 0) return rc;
       if (!may(dir.node, 3)) return -LX_EACCES;
       InodeRef n;
       if ((rc = dir.node->lookup(last, n)) < 0) return rc;
-      if (n->is_dir()) rc = (flags & (1u << 16)) ? remove_tree(dir, last, 0) : dir.node->rmdir(last);
+      if (n->is_dir()) rc = (flags & kFsFlagRecursive) ? remove_tree(dir, last, 0) : dir.node->rmdir(last);
       else rc = dir.node->unlink(last);
       if (rc < 0) return rc;
       E->fs_reply.clear();
       return 0;
     }
-    case kOpRename: {
+    case kFsOpRename: {
       Loc d1, d2;
       std::string n1, n2;
       if ((rc = resolve_parent(path, d1, n1)) < 0) return rc;
@@ -606,7 +631,7 @@ EMSCRIPTEN_KEEPALIVE int gb_fs(uint32_t op, const char* path, const char* path2,
     rc = -LX_EIO;
   }
   E->fs_as_user = false;
-  if (rc >= 0 && (op == kOpWrite || op == kOpMkdir || op == kOpDelete || op == kOpRename)) {
+  if (rc >= 0 && (op == kFsOpWrite || op == kFsOpMkdir || op == kFsOpDelete || op == kFsOpRename)) {
     E->kernel->waits.wake();  // a guest poll on the directory may care
     sync_fs();
     const std::string p = path ? path : "";

@@ -13,6 +13,7 @@ import {
   FsRequest,
   FsResponseHeader,
   PROTOCOL_VERSION,
+  PageToWorker,
   SharedBuffers,
   StatResult,
   WorkerToPage,
@@ -83,6 +84,11 @@ export class EngineClient {
     setWinsize(this.control, this.opts.config.rows, this.opts.config.cols);
     w.postMessage({ type: 'init', protocol: PROTOCOL_VERSION, shared: this.shared, config: this.opts.config });
     void this.pump();
+  }
+
+  /** A message for the worker (test hooks, pruning old images' overlays). */
+  post(msg: PageToWorker): void {
+    this.worker?.postMessage(msg);
   }
 
   /** Stops the worker at once (Reset machine). Pending requests fail with ENOENGINE. */

@@ -1,13 +1,17 @@
 // The overlay (disk blocks the guest has modified) kept in IndexedDB.
 //
-// The engine worker owns it: it loads the stored blocks before boot and writes the dirty
-// ones after the guest goes idle (and before it answers an editor's write request). The
-// page only ever deletes the whole database (Reset machine), after terminating the worker.
+// The engine worker owns it: it loads the stored blocks before boot and stores each sync
+// of the engine (every block changed since the last one) in ONE readwrite transaction,
+// so a sync is atomic: a tab killed, a worker terminated or a quota error in the middle
+// of it leaves the previous sync's state, never a mix (docs/storage.md, "The overlay in
+// the browser"). The page deletes the whole database (Reset machine, after terminating the
+// worker); old images' overlays are deleted by the worker only when the student agrees.
 //
 // Database `name` (default "glassbox-overlay"), version 1:
 //   blocks: key [imageId, blockNumber] -> ArrayBuffer (block_size bytes)
-//   meta:   key imageId -> { imageId, blockSize, blocks, updated }
+//   meta:   key imageId -> { imageId, blockSize, blocks, syncs, updated }
 // Keying by image id keeps the overlays of two images apart: a new image starts clean.
+// `meta` is written in the same transaction as the blocks it counts.
 
 export const OVERLAY_DB = 'glassbox-overlay';
 const VERSION = 1;
@@ -15,9 +19,16 @@ const VERSION = 1;
 export interface OverlayMeta {
   imageId: string;
   blockSize: number;
+  /** blocks stored for this image */
   blocks: number;
+  /** syncs committed (absent in databases written before it existed) */
+  syncs?: number;
+  /** Date.now() of the last commit */
   updated: number;
 }
+
+/** Called after each put is issued inside the transaction (index, total). May throw to abort. */
+export type PutHook = (index: number, total: number) => void;
 
 function req<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -30,8 +41,16 @@ function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+    tx.onabort = () => reject(tx.error ?? new DOMException('IndexedDB transaction aborted', 'AbortError'));
   });
+}
+
+const imageRange = (imageId: string) => IDBKeyRange.bound([imageId, 0], [imageId, Number.MAX_SAFE_INTEGER]);
+
+/** A compact ArrayBuffer holding exactly the view's bytes (no copy if it already is one). */
+function ownBuffer(data: Uint8Array): ArrayBuffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data.buffer;
+  return data.slice().buffer;
 }
 
 export class OverlayStore {
@@ -65,8 +84,7 @@ export class OverlayStore {
   /** Calls `fn` for every stored block of this image, in block order. */
   async forEach(fn: (block: number, data: Uint8Array) => void): Promise<number> {
     const tx = this.db.transaction('blocks', 'readonly');
-    const range = IDBKeyRange.bound([this.imageId, 0], [this.imageId, Number.MAX_SAFE_INTEGER]);
-    const cursorReq = tx.objectStore('blocks').openCursor(range);
+    const cursorReq = tx.objectStore('blocks').openCursor(imageRange(this.imageId));
     let n = 0;
     await new Promise<void>((resolve, reject) => {
       cursorReq.onsuccess = () => {
@@ -83,27 +101,77 @@ export class OverlayStore {
     return n;
   }
 
-  /** Stores blocks in one transaction; resolves once it is committed. */
-  async put(blocks: Array<[number, Uint8Array]>, blockSize: number): Promise<void> {
-    if (blocks.length === 0) return;
-    const tx = this.db.transaction(['blocks', 'meta'], 'readwrite');
-    const store = tx.objectStore('blocks');
-    for (const [n, data] of blocks) {
-      // Store a compact copy (the view may be a window on a larger buffer or on wasm memory).
-      store.put(data.slice().buffer, [this.imageId, n]);
+  /**
+   * Stores one sync: every block and the updated meta record in one transaction.
+   * Resolves with the number of blocks stored for the image once it has COMMITTED;
+   * rejects (QuotaExceededError, AbortError, an error thrown by `onPut`) with nothing of
+   * it stored. `onCommitRequested` runs once the commit has been requested (after the
+   * last request), before it is known to have completed.
+   */
+  async putSync(
+    blocks: Array<[number, Uint8Array]>,
+    blockSize: number,
+    hooks: { onPut?: PutHook; onCommitRequested?: () => void } = {},
+  ): Promise<number> {
+    const tx = this.db.transaction(['blocks', 'meta'], 'readwrite', { durability: 'strict' });
+    const finished = done(tx);
+    let total = 0;
+    try {
+      const store = tx.objectStore('blocks');
+      const metaStore = tx.objectStore('meta');
+      for (let i = 0; i < blocks.length; i++) {
+        const [n, data] = blocks[i];
+        store.put(ownBuffer(data), [this.imageId, n]);
+        hooks.onPut?.(i, blocks.length);
+      }
+      const prev = metaStore.get(this.imageId);
+      const count = store.count(imageRange(this.imageId));
+      count.onsuccess = () => {
+        total = count.result;
+        const old = prev.result as OverlayMeta | undefined;
+        const meta: OverlayMeta = { imageId: this.imageId, blockSize, blocks: total, syncs: (old?.syncs ?? 0) + 1, updated: Date.now() };
+        metaStore.put(meta, this.imageId);
+        // The last request: ask for the commit now rather than when the callbacks run out.
+        tx.commit?.();
+        hooks.onCommitRequested?.();
+      };
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        /* already finished */
+      }
+      finished.catch(() => undefined);
+      throw e;
     }
-    const metaStore = tx.objectStore('meta');
-    const countReq = store.count(IDBKeyRange.bound([this.imageId, 0], [this.imageId, Number.MAX_SAFE_INTEGER]));
-    countReq.onsuccess = () => {
-      const meta: OverlayMeta = { imageId: this.imageId, blockSize, blocks: countReq.result, updated: Date.now() };
-      metaStore.put(meta, this.imageId);
-    };
-    await done(tx);
+    await finished;
+    return total;
   }
 
   async count(): Promise<number> {
     const tx = this.db.transaction('blocks', 'readonly');
-    return req(tx.objectStore('blocks').count(IDBKeyRange.bound([this.imageId, 0], [this.imageId, Number.MAX_SAFE_INTEGER])));
+    return req(tx.objectStore('blocks').count(imageRange(this.imageId)));
+  }
+
+  /** The overlays kept for other images (earlier versions of the machine). */
+  async otherImages(): Promise<OverlayMeta[]> {
+    const tx = this.db.transaction('meta', 'readonly');
+    const all = (await req(tx.objectStore('meta').getAll())) as OverlayMeta[];
+    return all.filter((m) => m && m.imageId !== this.imageId);
+  }
+
+  /** Deletes the overlays of the given images (never this one), each in one transaction. */
+  async prune(imageIds: string[]): Promise<number> {
+    let n = 0;
+    for (const id of imageIds) {
+      if (id === this.imageId) continue;
+      const tx = this.db.transaction(['blocks', 'meta'], 'readwrite');
+      tx.objectStore('blocks').delete(imageRange(id));
+      tx.objectStore('meta').delete(id);
+      await done(tx);
+      n++;
+    }
+    return n;
   }
 }
 

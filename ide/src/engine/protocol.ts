@@ -85,7 +85,34 @@ export interface InitMessage {
   config: EngineConfig;
 }
 
-export type PageToWorker = InitMessage;
+/**
+ * Test-only settings (window.glassbox.debug.setTestHooks): they let the browser tests kill
+ * the worker in the middle of a sync and inject storage errors. Never set by the IDE.
+ */
+export interface TestHooks {
+  /** Pause the next sync of at least `pauseMinBlocks` blocks after its Nth put (1-based). */
+  pauseAfterPut?: number;
+  /** ... or after its last request, when the commit has been requested. */
+  pauseAfterCommitRequest?: boolean;
+  pauseMinBlocks?: number;
+  /** How long the paused worker blocks (it posts `sync-paused` and waits: the page terminates it). */
+  pauseMs?: number;
+  /** The next N syncs fail with a QuotaExceededError (thrown at their first put). */
+  quotaFailures?: number;
+  /** Post `committed` (and `sync-paused`) with the SHA-256 of every block of the sync. */
+  reportBlocks?: boolean;
+}
+export interface TestHooksMessage {
+  type: 'test-hooks';
+  hooks: TestHooks;
+}
+/** Delete the overlays of these (old) images: only after the student agreed. */
+export interface PruneMessage {
+  type: 'prune';
+  imageIds: string[];
+}
+
+export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage;
 
 export interface StatusMessage {
   type: 'status';
@@ -126,6 +153,39 @@ export interface OverlayMessage {
   /** Blocks written to IndexedDB so far in this session, and blocks kept in total. */
   persisted: number;
   total: number;
+  /** The sync just committed: its blocks and how long its transaction took (ms). */
+  blocks?: number;
+  ms?: number;
+}
+/** Storing a sync failed (`failed`: the blocks stay in the engine and are retried), or works again (`ok`). */
+export interface StorageMessage {
+  type: 'storage';
+  state: 'failed' | 'ok';
+  /** The browser refused the space (QuotaExceededError). */
+  quota: boolean;
+  message: string;
+  /** Changed blocks not yet kept in the browser. */
+  pendingBlocks: number;
+  /** When the next attempt is due (failed). */
+  retryInMs?: number;
+}
+/** Overlays of other (earlier) images are kept in IndexedDB. */
+export interface OldDataMessage {
+  type: 'old-data';
+  images: Array<{ imageId: string; blocks: number; bytes: number; updated: number }>;
+}
+export interface PrunedMessage {
+  type: 'pruned';
+  imageIds: string[];
+  error?: string;
+}
+export interface TestHookMessage {
+  type: 'test-hook';
+  event: 'sync-paused' | 'committed';
+  /** sync-paused: puts issued; both: the blocks of the sync, and (reportBlocks) their SHA-256s. */
+  puts?: number;
+  blocks: number;
+  hashes?: Array<[number, string]>;
 }
 export interface LogMessage {
   type: 'log';
@@ -139,6 +199,10 @@ export type WorkerToPage =
   | IdleMessage
   | FsChangedMessage
   | OverlayMessage
+  | StorageMessage
+  | OldDataMessage
+  | PrunedMessage
+  | TestHookMessage
   | LogMessage;
 
 // ---- file operations ----
@@ -189,6 +253,8 @@ export interface FsResponseHeader {
   error?: FsError;
   /** list: DirEntry[]; stat: StatResult; others: undefined. read: the bytes are the payload. */
   result?: DirEntry[] | StatResult;
+  /** Mutations: false when the change is in the machine but storing it in the browser failed (retried). */
+  kept?: boolean;
 }
 
 // ---- frames: [u32 LE bodyLength][u32 LE headerLength][header JSON UTF-8][payload] ----

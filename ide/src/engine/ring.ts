@@ -1,6 +1,6 @@
 // A single-producer single-consumer byte ring in a SharedArrayBuffer.
 //
-// Shared by the page (ide/src/engine/client.ts) and the engine worker (web/worker.js).
+// Shared by the page (ide/src/engine/client.ts) and the engine worker (ide/src/worker/).
 // One side only writes, the other only reads. Layout of the SharedArrayBuffer:
 //
 //   byte   0  Int32 head    total bytes ever written (mod 2^32), stored by the producer

@@ -1,0 +1,236 @@
+// The machine: loads the engine module, restores the overlay, boots, and drives the engine
+// in slices (docs/ide.md, "The worker's loop"):
+//
+//   loop: termIn -> gb_tty_input; a new window size -> gb_tty_resize; chunks (async route);
+//         fsReq frames -> gb_fs (answered in fsResp; mutations after their sync is stored)
+//         r = gb_run(8 ms)
+//         EXITED -> store the overlay, close termOut, status exited
+//         IDLE   -> first TTY_WAIT: 'prompt'; after input: 'idle'; OVERLAY_DIRTY: store it;
+//                   wait on DOORBELL_WORKER (Atomics.waitAsync) until an event, the next
+//                   guest timer or a storage retry
+//         else   -> every ~30 ms yield a macrotask so fetch/IndexedDB callbacks run, and
+//                   store the overlay at most every 2 s
+import { FS_FLAG, FS_OP, RUN, ENGINE_ABI } from '../engine/abi';
+import { waitChangeAsync } from '../engine/ring';
+import { CTL_COLS, CTL_DOORBELL_WORKER, CTL_ROWS, CTL_WINSIZE_GEN, EngineConfig, TestHooks } from '../engine/protocol';
+import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBytes } from './engine-module';
+import type { PageLink } from './link';
+import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
+import { Persister } from './persist';
+
+declare const self: DedicatedWorkerGlobalScope & { createGlassboxEngine?: EngineFactory };
+
+const SLICE_MS = 8;
+const YIELD_EVERY_MS = 30;
+const FLUSH_EVERY_MS = 2000;
+
+interface Manifest {
+  format: string;
+  version: number;
+  image_id: string;
+  chunk_size: number;
+  chunks_dir: string;
+  chunks: Array<ManifestChunk | null>;
+}
+
+/** What the worker's message handler needs from a running machine. */
+export interface MachineControl {
+  setTestHooks(h: TestHooks): void;
+  prune(imageIds: string[]): Promise<void>;
+}
+
+const yieldMacrotask = () =>
+  new Promise<void>((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(0);
+  });
+
+async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost): Promise<EngineModule> {
+  const wasmBytes = await fetchCounted(link, config.engineWasm, 'downloading the engine');
+  self.importScripts(config.engineScript);
+  const factory = self.createGlassboxEngine;
+  if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
+  return factory({
+    gbHost: host,
+    glassboxFetchBatch: syncFetchBatch(link),
+    glassboxAbi: ENGINE_ABI,
+    locateFile: (name) => (name.endsWith('.wasm') ? config.engineWasm : name),
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(wasmBytes as Uint8Array<ArrayBuffer>, imports).then((r) => receive(r.instance, r.module));
+      return {};
+    },
+    print: (t) => link.log('info', t),
+    printErr: (t) => link.log('warn', t),
+  });
+}
+
+/** Boots the machine; `onControl` gets the handle for test hooks and pruning once it exists. */
+export async function runMachine(link: PageLink, config: EngineConfig, onControl: (c: MachineControl) => void): Promise<'exited'> {
+  link.setState('loading-engine', 'loading the engine');
+  const manifestUrl = new URL(config.imageManifest, self.location.href);
+  const manifest = JSON.parse(new TextDecoder().decode(await fetchCounted(link, config.imageManifest, 'reading the image manifest'))) as Manifest;
+  if (manifest.format !== 'glassbox-image' || manifest.version !== 1) {
+    throw new Error(`unsupported image manifest (format ${manifest.format}, version ${manifest.version})`);
+  }
+  const chunks = new AsyncChunks(link, manifest.chunks, manifest.chunk_size, new URL(`${manifest.chunks_dir}/`, manifestUrl).href);
+  let fsChanged = false;
+  const changedDirs = new Set<string>();
+  const host: EngineHost = {
+    ttyOutput(bytes) {
+      // Copy out of wasm memory; block while the page has not drained the ring.
+      link.termOut.writeAllBlocking(bytes.slice());
+      link.wakePage();
+    },
+    chunkRequest: (index) => chunks.request(index),
+    fsChanged(dir) {
+      fsChanged = true;
+      if (dir) changedDirs.add(dir);
+    },
+  };
+  const E = await loadEngine(link, config, host);
+
+  link.setState('booting', 'starting the machine');
+  link.progress('starting the machine');
+  const imageBase = new URL('./', manifestUrl).href;
+  const cfgPtr = cstr(E, JSON.stringify({ manifest, image_base: imageBase, rows: config.rows, cols: config.cols }));
+  check(E, E._gb_init(cfgPtr), 'gb_init');
+  E._free(cfgPtr);
+
+  // ---- the overlay: load what a previous session kept ----
+  const blockSize = E._gb_overlay_block_size();
+  const store = config.persist ? await Persister.openStore(link, config.overlayDb, manifest.image_id) : null;
+  let persist = new Persister(link, E, store, blockSize);
+  if (store) {
+    link.progress('restoring your files');
+    try {
+      await persist.restore();
+    } catch (e) {
+      link.log('warn', `overlay not restored (IndexedDB: ${(e as Error).message}); changes will not persist`);
+      persist = new Persister(link, E, null, blockSize);
+    }
+  }
+  await persist.reportOldImages(); // before the first prompt, when the page offers to delete them
+  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids) });
+
+  check(E, E._gb_boot(), 'gb_boot');
+  link.setState('running', 'running');
+
+  // ---- service the host between slices ----
+  let winGen = Atomics.load(link.ctl, CTL_WINSIZE_GEN);
+  const dec = new TextDecoder();
+  const reply = (len: number) => {
+    const p = E._gb_fs_reply();
+    return E.HEAPU8.slice(p, p + len);
+  };
+
+  const serviceFs = async () => {
+    for (const { header: h, payload } of link.fsReader.poll()) {
+      const op = FS_OP[h.op];
+      if (!op) {
+        link.errorReply(h.id, 'EINVAL', `unknown operation ${h.op}`);
+        continue;
+      }
+      const p1 = cstr(E, h.path);
+      const p2 = h.to ? cstr(E, h.to) : 0;
+      const flags = ((h.mode ?? 0) & FS_FLAG.MODE_MASK) | (h.recursive ? FS_FLAG.RECURSIVE : 0);
+      const rc = withBytes(E, payload, (ptr, len) => E._gb_fs(op, p1, p2, ptr, len, flags));
+      E._free(p1);
+      if (p2) E._free(p2);
+      if (rc < 0) {
+        const name = errnoName(E, rc);
+        link.errorReply(h.id, name, `${h.op} ${h.path}: ${name}`);
+        continue;
+      }
+      if (h.op === 'read') link.respond({ id: h.id, ok: true }, reply(rc));
+      else if (h.op === 'list' || h.op === 'stat') link.respond({ id: h.id, ok: true, result: JSON.parse(dec.decode(reply(rc))) });
+      else {
+        // Mutations are answered once their sync is committed to IndexedDB, so "saved"
+        // means kept; if storing fails the change is still in the machine (and the page
+        // shows the storage message), so the request itself succeeded.
+        const kept = await persist.flush();
+        link.respond({ id: h.id, ok: true, kept });
+      }
+    }
+  };
+
+  const serviceHost = async () => {
+    const input = link.termIn.readAvailable();
+    if (input.length) withBytes(E, input, (p, n) => E._gb_tty_input(p, n));
+    const g = Atomics.load(link.ctl, CTL_WINSIZE_GEN);
+    if (g !== winGen) {
+      winGen = g;
+      E._gb_tty_resize(Atomics.load(link.ctl, CTL_ROWS), Atomics.load(link.ctl, CTL_COLS));
+    }
+    while (chunks.failed.length) {
+      const [i, err] = chunks.failed.shift()!;
+      E._gb_chunk_failed(i, err);
+    }
+    while (chunks.arrived.length) {
+      const [i, data] = chunks.arrived.shift()!;
+      withBytes(E, data, (p, n) => E._gb_chunk_arrived(i, p, n));
+    }
+    await serviceFs();
+    return input.length > 0;
+  };
+
+  let prompted = false;
+  let activity = false;
+  let lastYield = performance.now();
+  let lastFlush = performance.now();
+  let lastBytes = 0;
+  for (;;) {
+    const seen = Atomics.load(link.ctl, CTL_DOORBELL_WORKER);
+    if (await serviceHost()) activity = true;
+    const r = E._gb_run(SLICE_MS);
+    if (r & RUN.FS_CHANGED || fsChanged) {
+      link.post({ type: 'fs-changed', dirs: [...changedDirs] });
+      changedDirs.clear();
+      fsChanged = false;
+    }
+    if (r & RUN.EXITED) {
+      await persist.flush();
+      link.termOut.close();
+      link.wakePage();
+      link.setState('exited', `the shell exited (status ${E._gb_exit_status()})`);
+      return 'exited';
+    }
+    if (link.bytesFetched !== lastBytes && !prompted) {
+      lastBytes = link.bytesFetched;
+      link.progress(chunks.busy ? 'fetching disk chunks' : 'starting the machine');
+    }
+    let now = performance.now();
+    if (r & RUN.IDLE) {
+      if (r & RUN.TTY_WAIT) {
+        if (!prompted) {
+          prompted = true;
+          link.promptSeen = true;
+          link.post({ type: 'prompt', at: performance.timeOrigin + now, bytesFetched: link.bytesFetched, chunksFetched: link.chunksFetched });
+          link.progress('ready', 1);
+        }
+        if (activity) {
+          activity = false;
+          link.post({ type: 'idle' });
+        }
+      }
+      if (r & RUN.OVERLAY_DIRTY && persist.due(now)) {
+        await persist.flush();
+        lastFlush = now = performance.now();
+      }
+      if (!chunks.ready) {
+        const timer = E._gb_next_timer_ms();
+        const retry = r & RUN.OVERLAY_DIRTY ? persist.retryInMs(now) : -1;
+        const waits = [timer, retry].filter((t) => t >= 0);
+        await waitChangeAsync(link.ctl, CTL_DOORBELL_WORKER, seen, waits.length ? Math.min(...waits) : 60_000);
+      }
+      lastYield = performance.now();
+    } else if (now - lastYield > YIELD_EVERY_MS) {
+      if (r & RUN.OVERLAY_DIRTY && now - lastFlush > FLUSH_EVERY_MS && persist.due(now)) {
+        await persist.flush();
+        lastFlush = now;
+      }
+      await yieldMacrotask();
+      lastYield = performance.now();
+    }
+  }
+}

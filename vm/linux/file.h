@@ -11,6 +11,7 @@
 #pragma once
 #include <deque>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,9 @@ class AnonFs : public FileSystem {
   // The host terminal's foreground process group as this machine's guest sees it
   // (TIOCGPGRP/TIOCSPGRP on host stdio, file.cpp).
   int32_t host_fg_pgrp = 1;
+  // Every live epoll instance of this machine (sys_event.cpp: the nesting check walks
+  // up from an epoll to those watching it).
+  std::set<Inode*> epolls;
  private:
   uint64_t ino_ = 10000;
 };

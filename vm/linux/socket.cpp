@@ -308,11 +308,11 @@ Socket::Socket(SocketRegistry& reg, int d, int t, int proto) : domain(d), type(t
   clock_gettime(CLOCK_REALTIME, &ts);
   created_ = {(int64_t)ts.tv_sec, (int64_t)ts.tv_nsec};
   if (inet() && type == LSOCK_STREAM) { rcvbuf = 131072; sndbuf = 16384; }
-  if (domain == LAF_UNIX) unix_sockets().insert(this);
+  if (domain == LAF_UNIX) reg_.unix_live.insert(this);
 }
 
 Socket::~Socket() {
-  if (domain == LAF_UNIX) unix_sockets().erase(this);
+  if (domain == LAF_UNIX) reg_.unix_live.erase(this);
   // Names held by a socket that was never opened (or already closed) go with it.
   if (!closed_) drop_names();
 }

@@ -153,6 +153,11 @@ struct SocketRegistry {
   std::map<std::pair<int, uint16_t>, std::vector<std::weak_ptr<Socket>>> ports;
   uint16_t next_eph = 32768;  // ip_local_port_range's low end
   uint32_t next_autobind = 0;
+  // unix_gc.cpp: every live AF_UNIX socket, descriptors passed so far (a collection
+  // every 64), and the collector's reentry guard (dropping garbage closes sockets).
+  std::set<Socket*> unix_live;
+  uint64_t fd_passes = 0;
+  bool gc_running = false;
 };
 
 class Socket : public Inode {
@@ -252,7 +257,7 @@ class Socket : public Inode {
   static void link_pair(const std::shared_ptr<Socket>& a, const std::shared_ptr<Socket>& b);
   // TCP over loopback: the listener at d, the handshake, and a SYN waiting for room in a
   // full accept queue (the listen backlog).
-  static std::shared_ptr<Socket> tcp_listener(const SockAddr& d);
+  std::shared_ptr<Socket> tcp_listener(const SockAddr& d);
   void tcp_join(const std::shared_ptr<Socket>& lst, const SockAddr& d, const SockCred& me);
   void syn_retry();
   bool syn_sent = false;
@@ -284,9 +289,8 @@ int socket_pair(SocketRegistry& reg, int domain, int type, int protocol, const S
                 std::shared_ptr<Socket>& a, std::shared_ptr<Socket>& b);
 Socket* as_socket(Inode* n);
 
-// Every live AF_UNIX socket (unix_gc.cpp), and the collector of unreachable ones in
-// flight: returns how many sockets' queues it emptied of descriptors.
-std::set<Socket*>& unix_sockets();
-size_t unix_gc();
+// The collector of this machine's unreachable AF_UNIX sockets in flight (unix_gc.cpp):
+// returns how many sockets' queues it emptied of descriptors.
+size_t unix_gc(SocketRegistry& reg);
 
 }  // namespace gb

@@ -40,6 +40,8 @@ class AnonNode : public Inode {
 
  protected:
   Waits& waits() const { return fs_.waits; }
+ public:
+  AnonFs& anon_fs() const { return fs_; }
 
  private:
   AnonFs& fs_;
@@ -160,13 +162,8 @@ class EpollNode : public AnonNode {
     bool disabled = false;  // EPOLLONESHOT fired
   };
   std::map<std::pair<int, OpenFile*>, Item> items;
-  EpollNode() { registry().insert(this); }
-  ~EpollNode() override { registry().erase(this); }
-  // Every live epoll instance: the upward walk of the nesting check (who watches me?).
-  static std::set<EpollNode*>& registry() {
-    static auto* r = new std::set<EpollNode*>();
-    return *r;
-  }
+  explicit EpollNode(AnonFs& fs) : AnonNode(fs) { fs.epolls.insert(this); }
+  ~EpollNode() override { anon_fs().epolls.erase(this); }
 
   // Collects ready items (dropping those whose description is gone).
   int collect(std::vector<lx_epoll_event>* out, int max) {
@@ -299,9 +296,11 @@ int depth_below(EpollNode* n, EpollNode* into, int depth) {
 int depth_above(EpollNode* n, int depth) {
   if (depth > kMaxNests) return kLoop;
   int result = 0;
-  for (EpollNode* up : EpollNode::registry())
+  for (Inode* i : n->anon_fs().epolls) {
+    auto* up = static_cast<EpollNode*>(i);
     for (auto& [k, item] : up->items)
       if (as_epoll(item.file) == n) { result = std::max(result, depth_above(up, depth + 1) + 1); break; }
+  }
   return result;
 }
 bool nesting_too_deep(EpollNode* ep, EpollNode* to) {

@@ -327,8 +327,7 @@ int read_control(Process& p, Socket& s, uint64_t control, uint64_t len, OutMsg& 
         m.fds.push_back(f);
       }
       // Cycles of sockets in flight are collected every so many passes (unix_gc.cpp).
-      static uint64_t passes = 0;
-      if (++passes % 64 == 0) unix_gc();
+      if (++p.k.sockets->fd_passes % 64 == 0) unix_gc(*p.k.sockets);
     } else if (h.type == LSCM_CREDENTIALS) {
       if (dlen != sizeof(lx_ucred)) return -LX_EINVAL;
       lx_ucred c;

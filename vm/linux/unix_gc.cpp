@@ -22,11 +22,6 @@
 
 namespace gb {
 
-std::set<Socket*>& unix_sockets() {
-  static auto* s = new std::set<Socket*>();
-  return *s;
-}
-
 namespace {
 
 Socket* socket_of(const OpenFile* f) {
@@ -58,13 +53,13 @@ void Socket::drop_inflight(std::vector<FileRef>& out) {
     }
 }
 
-size_t unix_gc() {
-  static bool running = false;
+size_t unix_gc(SocketRegistry& reg) {
+  bool& running = reg.gc_running;
   if (running) return 0;  // dropping garbage closes sockets, which must not recurse
   running = true;
   std::map<OpenFile*, long> inflight;  // description -> queued references
   std::map<OpenFile*, long> uses;      // description -> all references
-  for (Socket* s : unix_sockets())
+  for (Socket* s : reg.unix_live)
     s->for_each_inflight([&](FileRef& f) {
       if (!socket_of(f.get())) return;
       inflight[f.get()]++;

@@ -12,13 +12,6 @@ namespace gb {
 
 // ---- frames -----------------------------------------------------------------------
 
-FramePool::~FramePool() {
-  // Every frame is back by now (each address space and the shared cache hold the
-  // machine's PhysMem): every slab is partial_ or the spare.
-  for (FrameSlab* s : partial_) { free(s->mem); delete s; }
-  if (spare_) { free(spare_->mem); delete spare_; }
-}
-
 uint64_t FramePool::default_limit_bytes() {
 #ifdef __EMSCRIPTEN__
   return 2ull << 30;
@@ -35,6 +28,13 @@ struct FrameSlab {
   std::vector<Frame*> free;
   bool listed = false;  // in partial_
 };
+
+FramePool::~FramePool() {
+  // Every frame is back by now (each address space and the shared cache hold the
+  // machine's PhysMem): every slab is partial_ or the spare.
+  for (FrameSlab* s : partial_) { free(s->mem); delete s; }
+  if (spare_) { free(spare_->mem); delete spare_; }
+}
 
 Frame* FramePool::alloc_zero() {
   if (limit_ && in_use_ >= limit_) return nullptr;

@@ -112,7 +112,7 @@ const uint8_t kProg[] = {
 struct Machine {
   std::shared_ptr<FileSystem> root = make_tmpfs();
   std::unique_ptr<Kernel> k;
-  Process* init = nullptr;
+  Task* init = nullptr;
 
   Machine() {
     InodeRef dir = root->root(), prog;
@@ -173,7 +173,7 @@ TEST_CASE("machines: two kernels in one process share nothing") {
   REQUIRE((sb != nullptr));
   CHECK((sa.get() != sb.get()));
   CHECK((a.k->sockets->find_unix_abstract("gb-machines").get() == sa.get()));
-  auto pty_of = [](Process* p) {
+  auto pty_of = [](Task* p) {
     for (int fd : p->fds.list())
       if (auto t = tty_of(p->file(fd)->node)) return t;
     return std::shared_ptr<Tty>();

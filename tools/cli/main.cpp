@@ -117,7 +117,7 @@ std::string env_get(const std::vector<std::string>& env, const std::string& key)
 }
 
 // Finds PROGRAM in the guest PATH (if it has no '/').
-std::string find_program(Process& p, const std::string& prog, const std::string& path) {
+std::string find_program(Task& p, const std::string& prog, const std::string& path) {
   if (prog.find('/') != std::string::npos) return prog;
   size_t s = 0;
   while (s <= path.size()) {
@@ -223,7 +223,7 @@ static int cmd_run(const std::vector<std::string>& args) {
 
   int status;
   {
-    Process& proc = *k.create_init(100);
+    Task& proc = *k.create_init(100);
     // A terminal on both ends: the guest gets a pty (job control, ^C, raw mode for vim)
     // and the host terminal goes raw while it runs. Otherwise the host's stdio is kept.
     HostTerminal term;

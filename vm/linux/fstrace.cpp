@@ -12,7 +12,7 @@ void attach_ext2_trace(Kernel& k, Ext2Fs& fs) {
   Kernel* kp = &k;
   fs.set_trace([kp](const fs::Ext2TraceEvent& e) {
     if (!kp->trace.enabled()) return;
-    Process* p = kp->current;
+    Task* p = kp->current;
     TraceEvent ev = kp->trace.make(TraceKind::FsRead, p ? p->pid : 0, p ? p->tid : 0, p ? p->cpu.icount : 0);
     ev.nr = (uint16_t)e.kind;
     ev.ret = (int64_t)e.source;

@@ -1,4 +1,4 @@
-// vm/linux/kernel.cpp — Kernel, Process lifecycle, execve, the run loop and faults
+// vm/linux/kernel.cpp — Kernel, Task lifecycle, execve, the run loop and faults
 // (see kernel.h).
 #include "vm/linux/kernel.h"
 #include "vm/linux/elf.h"
@@ -82,7 +82,7 @@ bool signal_default_terminates(int sig) {
          sig != LSIGTTIN && sig != LSIGTTOU;
 }
 
-// ---- Process --------------------------------------------------------------------------
+// ---- Task --------------------------------------------------------------------------
 
 namespace {
 
@@ -108,7 +108,7 @@ Mm::Mm(std::unique_ptr<AddressSpace> a) : as(std::move(a)) {
   as->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
 }
 
-Process::Process(Kernel& kern, int p)
+Task::Task(Kernel& kern, int p)
     : k(kern), pid(p), tid(p), pgid(p), sid(p),
       fdt(std::make_shared<FdTable>()), fds(*fdt),
       fsi(std::make_shared<FsInfo>()), root(fsi->root), cwd(fsi->cwd), umask(fsi->umask),
@@ -152,7 +152,7 @@ Process::Process(Kernel& kern, int p)
   k.current = this;
 }
 
-Process::~Process() {
+Task::~Task() {
   for (size_t i = 0; i < k.procs.size(); i++)
     if (k.procs[i] == this) { k.procs.erase(k.procs.begin() + (long)i); break; }
   if (tg) {
@@ -164,7 +164,7 @@ Process::~Process() {
   if (k.init == this) k.init = nullptr;
 }
 
-void Process::attach_host_stdio() {
+void Task::attach_host_stdio() {
   for (int fd = 0; fd < 3; fd++) {
     uint32_t flags = fd == 0 ? LO_RDONLY : LO_WRONLY;
     if (host_isatty(fd)) flags = LO_RDWR;
@@ -185,7 +185,7 @@ void Process::attach_host_stdio() {
   }
 }
 
-int Process::execve(const std::string& path, const std::vector<std::string>& argv,
+int Task::execve(const std::string& path, const std::vector<std::string>& argv,
                     const std::vector<std::string>& envp, std::string& err) {
   if (path.empty()) { err = "empty path"; return -LX_ENOENT; }
   Loc exe_loc;
@@ -226,7 +226,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   if (tg->threads.size() > 1) {
     // execve in a threaded process: the other threads end first (the exec'ing thread
     // keeps its tid; Linux would give it the leader's).
-    for (Process* t : std::vector<Process*>(tg->threads))
+    for (Task* t : std::vector<Task*>(tg->threads))
       if (t != this && !t->exited) { t->exited = true; t->killed_by = LSIGKILL; t->end_task(); }
   }
   auto nm = std::make_unique<AddressSpace>(k.phys);
@@ -254,7 +254,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   mem = mm->as.get();
   cpu.mem = mem;
   if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
-    if (Process* par = k.find_task(vfork_parent)) par->vfork_child = 0;
+    if (Task* par = k.find_task(vfork_parent)) par->vfork_child = 0;
     vfork_parent = 0;
     k.waits.wake();
   }
@@ -291,7 +291,7 @@ int Process::execve(const std::string& path, const std::vector<std::string>& arg
   return 0;
 }
 
-void Process::run_slice(uint64_t budget) {
+void Task::run_slice(uint64_t budget) {
   k.current = this;
   std::shared_ptr<Mm> hold = mm;  // execve/exit may drop it while its code runs
   const CpuException ex = gb::run(cpu, hold->bc, budget);
@@ -300,7 +300,7 @@ void Process::run_slice(uint64_t budget) {
   flush_exit_event();
 }
 
-void Process::flush_exit_event() {
+void Task::flush_exit_event() {
   if (!exit_event_due_) return;
   exit_event_due_ = false;
   if (!k.trace.enabled()) return;
@@ -323,7 +323,7 @@ static std::string hex(uint64_t v) {
   return b;
 }
 
-void Process::handle_exception(const CpuException& ex) {
+void Task::handle_exception(const CpuException& ex) {
   if (ex.kind == CpuException::PAGE_FAULT && ex.oom) return k.out_of_memory(*this);
   int sig = LSIGSEGV;
   std::string what;
@@ -366,9 +366,9 @@ void Process::handle_exception(const CpuException& ex) {
   force_signal(sig, si, std::string("guest ") + signal_name(sig) + " at " + hex(cpu.rip) + " (" + what + ")");
 }
 
-uint64_t Process::rdtsc() { return trace_now_ns(); }  // a 1 GHz time stamp counter
+uint64_t Task::rdtsc() { return trace_now_ns(); }  // a 1 GHz time stamp counter
 
-void Process::illegal_instruction(Cpu& c, uint64_t rip, const uint8_t* bytes, int n) {
+void Task::illegal_instruction(Cpu& c, uint64_t rip, const uint8_t* bytes, int n) {
   std::string b;
   for (int i = 0; i < n; i++) {
     char x[4];
@@ -394,7 +394,7 @@ void Process::illegal_instruction(Cpu& c, uint64_t rip, const uint8_t* bytes, in
 
 // ---- helpers --------------------------------------------------------------------------
 
-int Process::get_path(uint64_t addr, std::string& out) {
+int Task::get_path(uint64_t addr, std::string& out) {
   if (!addr) return -LX_EFAULT;
   if (!mem->read_cstr(addr, out, Vfs::kPathMax + 1)) {
     return out.size() > Vfs::kPathMax ? -LX_ENAMETOOLONG : -LX_EFAULT;
@@ -403,7 +403,7 @@ int Process::get_path(uint64_t addr, std::string& out) {
   return 0;
 }
 
-int Process::at_base(int dirfd, Loc& out) {
+int Task::at_base(int dirfd, Loc& out) {
   if (dirfd == LAT_FDCWD) { out = cwd; return 0; }
   FileRef f = fds.get(dirfd);
   if (!f) return -LX_EBADF;
@@ -412,7 +412,7 @@ int Process::at_base(int dirfd, Loc& out) {
   return 0;
 }
 
-int Process::resolve_at(int dirfd, const std::string& path, bool follow, Loc& out, bool allow_empty, bool must_dir) {
+int Task::resolve_at(int dirfd, const std::string& path, bool follow, Loc& out, bool allow_empty, bool must_dir) {
   Loc base;
   if (path.empty() && allow_empty) {
     if (dirfd == LAT_FDCWD) { out = cwd; return 0; }
@@ -434,7 +434,7 @@ int Process::resolve_at(int dirfd, const std::string& path, bool follow, Loc& ou
   return k.vfs.resolve(root, base, path, o, out);
 }
 
-int Process::resolve_parent_at(int dirfd, const std::string& path, Loc& dir, std::string& last, bool* trailing) {
+int Task::resolve_parent_at(int dirfd, const std::string& path, Loc& dir, std::string& last, bool* trailing) {
   if (path.empty()) return -LX_ENOENT;
   Loc base = cwd;
   if (path[0] != '/') {

@@ -1,12 +1,12 @@
 // vm/linux/kernel.h — the Linux personality: the Kernel (what all tasks share: the VFS,
-// the trace stream, the clock, the scheduler) and the Process (one guest *task*: a CPU
+// the trace stream, the clock, the scheduler) and the Task (one guest thread, Linux's task_struct: a CPU
 // plus pointers to what clone() may share: address space, fds, fs info, signal
 // handlers, thread group). docs/processes.md explains the model.
 //
 // Index
 //   1. Shared task state: Mm, FsInfo, SigHand, ThreadGroup
 //   2. Kernel: tasks, the scheduler (run / idle_wait), timers
-//   3. Process: construction, execve(), exit and kill, signals
+//   3. Task: construction, execve(), exit and kill, signals
 //   4. Helpers syscall handlers use (guest memory, paths, dirfds, blocking)
 //
 // Design notes
@@ -34,7 +34,7 @@
 
 namespace gb {
 
-class Process;
+class Task;
 class Ext2Fs;
 class Tty;
 struct TtyHost;
@@ -79,7 +79,7 @@ enum : int32_t { LSI_USER = 0, LSI_KERNEL = 0x80, LSI_TKILL = -6, LSI_QUEUE = -1
 // What the tasks of one process (CLONE_THREAD) share beyond the objects above.
 struct ThreadGroup {
   int tgid = 0;
-  std::vector<Process*> threads;       // live tasks of the group (leader first while alive)
+  std::vector<Task*> threads;       // live tasks of the group (leader first while alive)
   uint64_t shared_pending = 0;         // process-directed signals
   std::deque<lx_siginfo> shared_info;  // their siginfo, one per standard signal
   bool exiting = false;                // exit_group or a fatal signal is taking the group down
@@ -129,9 +129,9 @@ class Kernel {
   uint64_t memfd_seq = 0;
 
   // The first task (the CLI's or the IDE's program): pid `pid`, parent "1" (outside).
-  Process* create_init(int pid = 100);
+  Task* create_init(int pid = 100);
   // A new task for clone()/fork(); the kernel owns it.
-  Process* adopt(std::unique_ptr<Process> t);
+  Task* adopt(std::unique_ptr<Task> t);
   int alloc_pid();
 
   // ---- scheduler ----
@@ -149,12 +149,12 @@ class Kernel {
   // Waits for a host fd registered by a parked task or until `wake_at_ns` (native;
   // the browser worker waits on its own). Returns false if nothing can ever wake a task.
   bool idle_wait(uint64_t wake_at_ns);
-  Process* init = nullptr;
+  Task* init = nullptr;
   int init_status = -1;  // init's wait status once it exited
   uint64_t slice_start_ns = 0;  // when the running task's slice began (CPU clocks)
   // CPU time of a task / its process including the slice running now.
-  uint64_t task_cpu_ns(const Process& p) const;
-  uint64_t group_cpu_ns(const Process& p) const;
+  uint64_t task_cpu_ns(const Task& p) const;
+  uint64_t group_cpu_ns(const Task& p) const;
   // Host fds that parked tasks wait on (polled by idle_wait); rebuilt every round.
   std::vector<std::pair<int, short>> host_waits;
   // Extra readiness sources for embedders (the CLI's pty pump): called by idle_wait.
@@ -162,17 +162,17 @@ class Kernel {
   std::function<void()> on_host_ready;
 
   // ---- tasks and process relations ----
-  Process* find_task(int tid);
-  Process* find_leader(int pid);  // the process (thread-group leader) with this pid
+  Task* find_task(int tid);
+  Task* find_leader(int pid);  // the process (thread-group leader) with this pid
   // Sends `sig` to a process (thread group) / a task / a process group.
   // 0, or -EAGAIN: a real-time signal past the target user's RLIMIT_SIGPENDING.
-  int signal_process(Process& leader, int sig, const lx_siginfo& si);
-  int signal_task(Process& t, int sig, const lx_siginfo& si);
+  int signal_process(Task& leader, int sig, const lx_siginfo& si);
+  int signal_task(Task& t, int sig, const lx_siginfo& si);
   int signal_pgrp(int pgrp, int sig, const lx_siginfo& si);  // 0 or -ESRCH
   // A process became a zombie or stopped/continued: notify the parent.
-  void notify_parent(Process& leader, int code, int status);
+  void notify_parent(Task& leader, int code, int status);
   // Removes a zombie (after wait4, or at once when nobody will wait).
-  void reap(Process& leader);
+  void reap(Task& leader);
   // Mounts /proc and /dev (when the root has those directories). Returns a warning
   // text for each mount that could not be made.
   std::vector<std::string> mount_standard();
@@ -181,12 +181,12 @@ class Kernel {
   Vfs vfs;
   Trace trace;
   uint64_t boot_mono_ns = 0;
-  Process* current = nullptr;  // the task running now (procfs "self")
-  std::vector<Process*> procs;  // every task, live or zombie (by creation order)
+  Task* current = nullptr;  // the task running now (procfs "self")
+  std::vector<Task*> procs;  // every task, live or zombie (by creation order)
 
   // A page fault found the guest-memory budget spent: kill the largest process
   // (oom.cpp). The faulting task retries its instruction if it survives.
-  void out_of_memory(Process& faulting);
+  void out_of_memory(Task& faulting);
 
   // Messages logged once per key ("unimplemented syscall N").
   bool log_once(const std::string& key);
@@ -194,24 +194,24 @@ class Kernel {
 
  private:
   std::set<std::string> logged_;
-  std::vector<std::unique_ptr<Process>> owned_;
+  std::vector<std::unique_ptr<Task>> owned_;
   std::unique_ptr<TtyHost> tty_host_;
   size_t rr_ = 0;  // round-robin position
   int next_pid_ = 100;
   uint64_t seen_gen_ = 0;
   void check_timers(uint64_t now);
-  void charge_itimers(Process& t, uint64_t dt);
-  bool wakeable(Process& t, uint64_t now);
+  void charge_itimers(Task& t, uint64_t dt);
+  bool wakeable(Task& t, uint64_t now);
   void collect_dead();
 };
 
-// ---- 3. Process -----------------------------------------------------------------------
-class Process : public CpuHost {
+// ---- 3. Task -----------------------------------------------------------------------
+class Task : public CpuHost {
  public:
-  Process(Kernel& k, int pid);                  // a new process with a fresh address space
-  Process(Kernel& k, Process& parent, uint64_t clone_flags, int tid);  // clone()
-  ~Process() override;
-  Process(const Process&) = delete;
+  Task(Kernel& k, int pid);                  // a new process with a fresh address space
+  Task(Kernel& k, Task& parent, uint64_t clone_flags, int tid);  // clone()
+  ~Task() override;
+  Task(const Task&) = delete;
 
   // Replaces the program (execve). On failure the process is unchanged; `err` says why.
   // Returns 0 or -errno (ENOENT, EACCES, ENOEXEC, ...).
@@ -362,7 +362,7 @@ lx_siginfo make_siginfo(int sig, int code, int pid = 0, uint32_t uid = 0);
 std::unique_ptr<TtyHost> make_kernel_tty_host(Kernel& k);
 // Gives the first process a console pty (/dev/pts/0) as fds 0-2 and controlling
 // terminal, as a session leader. The host drives the returned Tty's master side.
-std::shared_ptr<Tty> attach_console(Process& p, uint16_t rows, uint16_t cols);
+std::shared_ptr<Tty> attach_console(Task& p, uint16_t rows, uint16_t cols);
 
 // futex wake (sys_futex.cpp): wakes up to n tasks parked on (space, addr) — space is the
 // Mm for private keys; returns how many.

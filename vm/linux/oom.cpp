@@ -8,10 +8,10 @@
 
 namespace gb {
 
-void Kernel::out_of_memory(Process& faulting) {
-  Process* victim = nullptr;
+void Kernel::out_of_memory(Task& faulting) {
+  Task* victim = nullptr;
   uint64_t most = 0;
-  for (Process* p : procs) {
+  for (Task* p : procs) {
     if (!p->is_leader() || p->tg->zombie || p->tg->exiting || !p->mm) continue;
     const uint64_t pages = p->mem->resident_pages();
     if (!victim || pages > most) { victim = p; most = pages; }

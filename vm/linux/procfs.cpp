@@ -105,13 +105,13 @@ std::string cpuinfo() {
   return s;
 }
 
-Process* find_proc(Kernel& k, int pid) {
-  for (Process* p : k.procs)
+Task* find_proc(Kernel& k, int pid) {
+  for (Task* p : k.procs)
     if (p->tid == pid) return p;
   return nullptr;
 }
 
-std::string maps(Process& p) {
+std::string maps(Task& p) {
   std::string s;
   for (auto& [start, v] : p.mem->vmas()) {
     uint64_t ino = 0, dev = 0;
@@ -133,10 +133,10 @@ std::string maps(Process& p) {
 }
 
 // The one-letter state ps and top show.
-char state_letter(const Process& p) {
+char state_letter(const Task& p) {
   if (p.tg->zombie) return 'Z';
   if (p.tg->stopped) return 'T';
-  if (p.state == Process::State::Blocked) return 'S';
+  if (p.state == Task::State::Blocked) return 'S';
   return 'R';
 }
 const char* state_name(char c) {
@@ -148,7 +148,7 @@ const char* state_name(char c) {
   }
 }
 
-std::string status(Process& p) {
+std::string status(Task& p) {
   std::string name = p.exe.substr(p.exe.rfind('/') + 1);
   if (name.size() > 15) name.resize(15);
   uint64_t vm = 0;
@@ -178,7 +178,7 @@ std::string status(Process& p) {
   return s;
 }
 
-std::string stat_line(Kernel& k, Process& p) {
+std::string stat_line(Kernel& k, Task& p) {
   std::string name = p.exe.substr(p.exe.rfind('/') + 1);
   if (name.size() > 15) name.resize(15);
   uint64_t vm = 0;
@@ -204,70 +204,70 @@ InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int
   auto dir = std::make_shared<PseudoDir>(f, base, 0555, parent);
   std::weak_ptr<Inode> wdir = dir;
   Kernel* kp = &k;
-  auto file = [&](const char* name, uint64_t n, uint32_t perm, std::function<std::string(Process&)> g) {
+  auto file = [&](const char* name, uint64_t n, uint32_t perm, std::function<std::string(Task&)> g) {
     dir->add(name, std::make_shared<PseudoFile>(f, base + n, perm, [kp, pid, g]() -> std::string {
-      Process* p = find_proc(*kp, pid);
+      Task* p = find_proc(*kp, pid);
       return p ? g(*p) : std::string();
     }));
   };
-  file("maps", 1, 0444, [](Process& p) { return maps(p); });
-  file("cmdline", 2, 0444, [](Process& p) { return join0(p.cmdline); });
-  file("environ", 3, 0400, [](Process& p) { return join0(p.environ); });
-  file("status", 4, 0444, [](Process& p) { return status(p); });
-  file("stat", 5, 0444, [kp](Process& p) { return stat_line(*kp, p); });
-  file("comm", 6, 0644, [](Process& p) {
+  file("maps", 1, 0444, [](Task& p) { return maps(p); });
+  file("cmdline", 2, 0444, [](Task& p) { return join0(p.cmdline); });
+  file("environ", 3, 0400, [](Task& p) { return join0(p.environ); });
+  file("status", 4, 0444, [](Task& p) { return status(p); });
+  file("stat", 5, 0444, [kp](Task& p) { return stat_line(*kp, p); });
+  file("comm", 6, 0644, [](Task& p) {
     std::string name = p.exe.substr(p.exe.rfind('/') + 1);
     if (name.size() > 15) name.resize(15);
     return name + "\n";
   });
-  file("mounts", 7, 0444, [kp](Process&) {
+  file("mounts", 7, 0444, [kp](Task&) {
     std::string s;
     for (auto& m : kp->vfs.mounts()) s += fmt("%s %s %s rw,relatime 0 0\n", m.fs->type_name(), m.path.c_str(), m.fs->type_name());
     return s;
   });
-  file("statm", 8, 0444, [](Process& p) {
+  file("statm", 8, 0444, [](Task& p) {
     uint64_t vm = 0;
     for (auto& [start, v] : p.mem->vmas()) vm += v.end - v.start;
     return fmt("%" PRIu64 " %" PRIu64 " 0 0 0 0 0\n", vm / PAGE, p.mem->resident_pages());
   });
-  auto link = [&](const char* name, uint64_t n, std::function<Loc(Process&)> where) {
+  auto link = [&](const char* name, uint64_t n, std::function<Loc(Task&)> where) {
     dir->add(name, std::make_shared<PseudoLink>(
                        f, base + n,
                        [kp, pid, where]() -> std::string {
-                         Process* p = find_proc(*kp, pid);
+                         Task* p = find_proc(*kp, pid);
                          return p ? where(*p).path : std::string();
                        },
                        [kp, pid, where](Loc& out) {
-                         Process* p = find_proc(*kp, pid);
+                         Task* p = find_proc(*kp, pid);
                          if (!p) return false;
                          out = where(*p);
                          return (bool)out.node;
                        }));
   };
-  link("exe", 9, [kp](Process& p) {
+  link("exe", 9, [kp](Task& p) {
     Loc l;
     ResolveOpts o;
     if (kp->vfs.resolve(p.root, p.root, p.exe, o, l) < 0) l = Loc{nullptr, p.exe};
     return l;
   });
-  link("cwd", 10, [](Process& p) { return p.cwd; });
-  link("root", 11, [](Process& p) { return p.root; });
+  link("cwd", 10, [](Task& p) { return p.cwd; });
+  link("root", 11, [](Task& p) { return p.root; });
   // fd/: one magic link per open fd
   auto fddir = std::make_shared<PseudoDir>(f, base + 12, 0500, wdir);
   fddir->dynamic = [kp, pid, f, base](PseudoList& v) {
-    Process* p = find_proc(*kp, pid);
+    Task* p = find_proc(*kp, pid);
     if (!p) return;
     for (int fd : p->fds.list()) {
       v.emplace_back(std::to_string(fd),
                      std::make_shared<PseudoLink>(
                          f, base + 0x100 + (uint64_t)fd,
                          [kp, pid, fd]() -> std::string {
-                           Process* q = find_proc(*kp, pid);
+                           Task* q = find_proc(*kp, pid);
                            FileRef file = q ? q->fds.get(fd) : nullptr;
                            return file ? file->describe() : std::string();
                          },
                          [kp, pid, fd](Loc& out) {
-                           Process* q = find_proc(*kp, pid);
+                           Task* q = find_proc(*kp, pid);
                            FileRef file = q ? q->fds.get(fd) : nullptr;
                            if (!file) return false;
                            out = Loc{file->node, file->loc.path};
@@ -303,14 +303,14 @@ std::shared_ptr<PseudoFs> make_procfs(Kernel& k) {
   file("stat", [kp] {
     // Totals since boot in 10 ms ticks: the guest's CPU time as user time, the rest idle.
     uint64_t busy = 0;
-    for (Process* q : kp->procs)
+    for (Task* q : kp->procs)
       if (q->is_leader()) busy += q->tg->cpu_ns;
     const uint64_t up = (trace_now_ns() - kp->boot_mono_ns) / 10000000ull;
     const uint64_t user = busy / 10000000ull, idle = up > user ? up - user : 0;
     int running = 0, blocked = 0;
-    for (Process* q : kp->procs) {
-      if (q->state == Process::State::Runnable) running++;
-      else if (q->state == Process::State::Blocked) blocked++;
+    for (Task* q : kp->procs) {
+      if (q->state == Task::State::Runnable) running++;
+      else if (q->state == Task::State::Blocked) blocked++;
     }
     const uint64_t btime = (uint64_t)time(nullptr) - up / 100;
     return fmt("cpu  %" PRIu64 " 0 0 %" PRIu64 " 0 0 0 0 0 0\ncpu0 %" PRIu64 " 0 0 %" PRIu64
@@ -333,7 +333,7 @@ std::shared_ptr<PseudoFs> make_procfs(Kernel& k) {
     return std::to_string(kp->current ? kp->current->pid : 1);
   }));
   root->dynamic = [kp, f, wroot](PseudoList& v) {
-    for (Process* p : kp->procs) v.emplace_back(std::to_string(p->pid), pid_dir(*kp, f, wroot, p->pid));
+    for (Task* p : kp->procs) v.emplace_back(std::to_string(p->pid), pid_dir(*kp, f, wroot, p->pid));
   };
   return fs;
 }

@@ -29,9 +29,9 @@ namespace gb {
 
 // ---- 1. task creation ---------------------------------------------------------------------
 
-Process* Kernel::create_init(int pid) {
+Task* Kernel::create_init(int pid) {
   next_pid_ = std::max(next_pid_, pid + 1);
-  auto t = std::make_unique<Process>(*this, pid);
+  auto t = std::make_unique<Task>(*this, pid);
   // Like a program started from a script: in the session and process group of whoever
   // started the VM (1, outside), not a leader. attach_console() makes it a session leader.
   t->pgid = t->sid = 1;
@@ -39,7 +39,7 @@ Process* Kernel::create_init(int pid) {
   return adopt(std::move(t));
 }
 
-Process* Kernel::adopt(std::unique_ptr<Process> t) {
+Task* Kernel::adopt(std::unique_ptr<Task> t) {
   owned_.push_back(std::move(t));
   return owned_.back().get();
 }
@@ -52,7 +52,7 @@ int Kernel::alloc_pid() {
   }
 }
 
-Process::Process(Kernel& kern, Process& par, uint64_t fl, int new_tid)
+Task::Task(Kernel& kern, Task& par, uint64_t fl, int new_tid)
     : k(kern), pid((fl & LCLONE_THREAD) ? par.pid : new_tid), tid(new_tid),
       ppid((fl & (LCLONE_THREAD | LCLONE_PARENT)) ? par.ppid : par.pid), pgid(par.pgid), sid(par.sid),
       fdt((fl & LCLONE_FILES) ? par.fdt : std::make_shared<FdTable>(*par.fdt)), fds(*fdt),
@@ -92,13 +92,13 @@ Process::Process(Kernel& kern, Process& par, uint64_t fl, int new_tid)
 
 // ---- 2. scheduler ---------------------------------------------------------------------
 
-uint64_t Process::now_ns() {
+uint64_t Task::now_ns() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t Process::deadline_for(uint64_t rel_ns) {
+uint64_t Task::deadline_for(uint64_t rel_ns) {
   if (!restarting || !block_deadline) {
     const uint64_t now = now_ns();
     block_deadline = rel_ns > ~0ull - now ? ~0ull : now + rel_ns;
@@ -106,20 +106,20 @@ uint64_t Process::deadline_for(uint64_t rel_ns) {
   return block_deadline;
 }
 
-Process* Kernel::find_task(int tid) {
-  for (Process* p : procs)
+Task* Kernel::find_task(int tid) {
+  for (Task* p : procs)
     if (p->tid == tid && !p->exited) return p;
   return nullptr;
 }
 
-Process* Kernel::find_leader(int pid) {
-  for (Process* p : procs)
+Task* Kernel::find_leader(int pid) {
+  for (Task* p : procs)
     if (p->tid == pid && p->pid == pid) return p;
   return nullptr;
 }
 
 // Whether a parked task should be retried now.
-bool Kernel::wakeable(Process& t, uint64_t now) {
+bool Kernel::wakeable(Task& t, uint64_t now) {
   if (t.vfork_child) return false;  // resumes when the child execs or exits (not a retry)
   if (t.park_gen != waits.generation()) return true;
   if (t.wake_at_ns && now >= t.wake_at_ns) return true;
@@ -128,7 +128,7 @@ bool Kernel::wakeable(Process& t, uint64_t now) {
 
 void Kernel::check_timers(uint64_t now) {
   for (size_t i = 0; i < procs.size(); i++) {
-    Process* p = procs[i];
+    Task* p = procs[i];
     if (!p->is_leader() || p->tg->zombie || !p->tg->real_deadline || now < p->tg->real_deadline) continue;
     ThreadGroup& g = *p->tg;
     g.real_deadline = g.real_interval ? now + g.real_interval : 0;
@@ -137,15 +137,15 @@ void Kernel::check_timers(uint64_t now) {
   }
 }
 
-uint64_t Kernel::task_cpu_ns(const Process& p) const {
-  return p.cpu_ns + (current == &p && slice_start_ns ? Process::now_ns() - slice_start_ns : 0);
+uint64_t Kernel::task_cpu_ns(const Task& p) const {
+  return p.cpu_ns + (current == &p && slice_start_ns ? Task::now_ns() - slice_start_ns : 0);
 }
-uint64_t Kernel::group_cpu_ns(const Process& p) const {
-  return p.tg->cpu_ns + (current && current->tg == p.tg && slice_start_ns ? Process::now_ns() - slice_start_ns : 0);
+uint64_t Kernel::group_cpu_ns(const Task& p) const {
+  return p.tg->cpu_ns + (current && current->tg == p.tg && slice_start_ns ? Task::now_ns() - slice_start_ns : 0);
 }
 
 // ITIMER_VIRTUAL and ITIMER_PROF count the CPU time of the process's slices.
-void Kernel::charge_itimers(Process& t, uint64_t dt) {
+void Kernel::charge_itimers(Task& t, uint64_t dt) {
   ThreadGroup& g = *t.tg;
   struct { uint64_t* left; uint64_t* interval; int sig; } timers[2] = {
       {&g.virt_left, &g.virt_interval, LSIGVTALRM}, {&g.prof_left, &g.prof_interval, LSIGPROF}};
@@ -153,16 +153,16 @@ void Kernel::charge_itimers(Process& t, uint64_t dt) {
     if (!*tm.left) continue;
     if (*tm.left > dt) { *tm.left -= dt; continue; }
     *tm.left = *tm.interval;
-    if (Process* leader = find_leader(t.pid)) signal_process(*leader, tm.sig, make_siginfo(tm.sig, LSI_KERNEL));
+    if (Task* leader = find_leader(t.pid)) signal_process(*leader, tm.sig, make_siginfo(tm.sig, LSI_KERNEL));
   }
 }
 
 void Kernel::collect_dead() {
   for (size_t i = 0; i < owned_.size();) {
-    Process* t = owned_[i].get();
+    Task* t = owned_[i].get();
     // A dead non-leader thread goes at once; a leader stays while its group lives or
     // while it is a zombie nobody reaped.
-    const bool gone = t->state == Process::State::Dead && (!t->is_leader() || t->reaped_) && t != init;
+    const bool gone = t->state == Task::State::Dead && (!t->is_leader() || t->reaped_) && t != init;
     if (gone) {
       if (current == t) current = nullptr;
       owned_.erase(owned_.begin() + (long)i);
@@ -179,17 +179,17 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
   while (spent < budget) {
     collect_dead();
     if (!init || init->tg->zombie) { res.state = RunResult::Done; return res; }
-    const uint64_t now = Process::now_ns();
+    const uint64_t now = Task::now_ns();
     check_timers(now);
     // Pick the next task that can run, round-robin.
-    Process* t = nullptr;
+    Task* t = nullptr;
     const size_t n = owned_.size();
     for (size_t j = 0; j < n && !t; j++) {
-      Process* c = owned_[(rr_ + j) % n].get();
-      if (c->state == Process::State::Dead || c->tg->stopped) continue;
-      if (c->state == Process::State::Blocked) {
+      Task* c = owned_[(rr_ + j) % n].get();
+      if (c->state == Task::State::Dead || c->tg->stopped) continue;
+      if (c->state == Task::State::Blocked) {
         if (!wakeable(*c, now)) continue;
-        c->state = Process::State::Runnable;
+        c->state = Task::State::Runnable;
         c->restarting = !c->vfork_child_done_;
         c->vfork_child_done_ = false;
         c->wake_at_ns = 0;
@@ -205,31 +205,31 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
       res.wake_at_ns = 0;
       host_waits.clear();
       for (auto& o : owned_) {
-        Process& c = *o;
-        if (c.state != Process::State::Blocked) continue;
+        Task& c = *o;
+        if (c.state != Task::State::Blocked) continue;
         if (c.wake_at_ns && (!res.wake_at_ns || c.wake_at_ns < res.wake_at_ns)) res.wake_at_ns = c.wake_at_ns;
         for (auto& h : c.host_fds) host_waits.push_back(h);
       }
-      for (Process* p : procs)
+      for (Task* p : procs)
         if (p->is_leader() && p->tg->real_deadline && (!res.wake_at_ns || p->tg->real_deadline < res.wake_at_ns))
           res.wake_at_ns = p->tg->real_deadline;
       return res;
     }
     t->deliver_signals();
     t->flush_exit_event();
-    if (t->state != Process::State::Runnable || t->tg->stopped) continue;
+    if (t->state != Task::State::Runnable || t->tg->stopped) continue;
     const uint64_t before = t->cpu.icount;
     const uint64_t slice = std::min<uint64_t>(kSlice, budget - spent);
-    slice_start_ns = Process::now_ns();
+    slice_start_ns = Task::now_ns();
     t->run_slice(slice);
-    const uint64_t dt = Process::now_ns() - slice_start_ns;
+    const uint64_t dt = Task::now_ns() - slice_start_ns;
     slice_start_ns = 0;
     t->cpu_ns += dt;
     t->tg->cpu_ns += dt;
     charge_itimers(*t, dt);
     counters.instructions += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
-    if (t->state == Process::State::Runnable && !t->exited) t->deliver_signals();
+    if (t->state == Task::State::Runnable && !t->exited) t->deliver_signals();
     t->flush_exit_event();
   }
   return res;
@@ -238,7 +238,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
 bool Kernel::idle_wait(uint64_t wake_at_ns) {
   std::vector<std::pair<int, short>> fds = host_waits;
   if (add_host_fds) add_host_fds(fds);
-  const uint64_t now = Process::now_ns();
+  const uint64_t now = Task::now_ns();
   if (fds.empty() && !wake_at_ns) return false;
   int timeout_ms = -1;
   if (wake_at_ns) timeout_ms = wake_at_ns <= now ? 0 : (int)std::min<uint64_t>((wake_at_ns - now + 999999) / 1000000, 1000);
@@ -268,18 +268,18 @@ int Kernel::run_to_exit() {
     if (r.state == RunResult::Done) break;
     if (r.state == RunResult::Idle && !idle_wait(r.wake_at_ns)) {
       std::string who;
-      for (Process* p : procs) {
-        if (p->state == Process::State::Dead) continue;
-        const char* n = p->state == Process::State::Blocked ? SyscallTable::name(p->cpu.r[RAX]) : nullptr;
+      for (Task* p : procs) {
+        if (p->state == Task::State::Dead) continue;
+        const char* n = p->state == Task::State::Blocked ? SyscallTable::name(p->cpu.r[RAX]) : nullptr;
         who += " " + std::to_string(p->tid) + ":" +
                (p->tg->stopped ? std::string("stopped")
                 : p->vfork_child ? std::string("vfork")
-                : p->state == Process::State::Blocked ? std::string(n ? n : "?") : std::string("runnable"));
+                : p->state == Task::State::Blocked ? std::string(n ? n : "?") : std::string("runnable"));
       }
       message("every guest task waits and nothing outside can wake them (deadlock); ending the program. Tasks:" + who);
       if (init) {
         lx_siginfo si = make_siginfo(LSIGKILL, LSI_KERNEL);
-        for (Process* p : std::vector<Process*>(procs))
+        for (Task* p : std::vector<Task*>(procs))
           if (p->is_leader() && !p->tg->zombie) signal_process(*p, LSIGKILL, si);
       }
     }
@@ -293,12 +293,12 @@ int Kernel::run_to_exit() {
 // ---- 3. exit ------------------------------------------------------------------------------
 
 // Ends every other thread of the group, then this one, with wait status `status`.
-static void end_group(Process& p, int status) {
+static void end_group(Task& p, int status) {
   ThreadGroup& g = *p.tg;
   if (g.exiting) return;
   g.exiting = true;
   g.exit_status = status;
-  for (Process* t : std::vector<Process*>(g.threads)) {
+  for (Task* t : std::vector<Task*>(g.threads)) {
     if (t == &p || t->exited) continue;
     t->exited = true;
     t->exit_code = p.exit_code;
@@ -307,7 +307,7 @@ static void end_group(Process& p, int status) {
   }
 }
 
-void Process::exit_now(int code) {
+void Task::exit_now(int code) {
   if (exited) return;
   exit_code = code & 0xff;
   end_group(*this, exit_code << 8);
@@ -318,7 +318,7 @@ void Process::exit_now(int code) {
   end_task();
 }
 
-void Process::exit_thread(int code) {
+void Task::exit_thread(int code) {
   if (exited) return;
   if (tg->threads.size() <= 1) { exit_now(code); return; }
   exited = true;
@@ -328,7 +328,7 @@ void Process::exit_thread(int code) {
   end_task();
 }
 
-void Process::kill_with(int sig, const std::string& reason) {
+void Task::kill_with(int sig, const std::string& reason) {
   if (exited) return;
   killed_by = sig;
   core_dumped = signal_default_cores(sig);
@@ -341,7 +341,7 @@ void Process::kill_with(int sig, const std::string& reason) {
   end_task();
 }
 
-void Process::end_task() {
+void Task::end_task() {
   state = State::Dead;
   tg->icount_dead += cpu.icount - icount_base;
   // pthread_join: the kernel clears the child tid word and wakes its futex.
@@ -352,7 +352,7 @@ void Process::end_task() {
   }
   clear_child_tid = 0;
   if (vfork_parent) {
-    if (Process* par = k.find_task(vfork_parent)) { par->vfork_child = 0; par->vfork_child_done_ = true; }
+    if (Task* par = k.find_task(vfork_parent)) { par->vfork_child = 0; par->vfork_child_done_ = true; }
     vfork_parent = 0;
   }
   auto& th = tg->threads;
@@ -361,7 +361,7 @@ void Process::end_task() {
   // thread does (below).
   // (Dead threads still hold the shared table until they are collected: count the live.)
   bool table_shared = false;
-  for (Process* q : k.procs)
+  for (Task* q : k.procs)
     if (q != this && !q->exited && q->fdt == fdt) table_shared = true;
   if (!table_shared) fds.close_all();
   k.waits.wake();
@@ -373,12 +373,12 @@ void Process::end_task() {
   // The memory goes now, as with Linux's exit_mm: a zombie holds none (so the OOM
   // killer's victim frees its pages at once). A vfork parent may still share it.
   bool mm_in_use = false;
-  for (Process* q : k.procs)
+  for (Task* q : k.procs)
     if (q != this && !q->exited && q->mm == mm) mm_in_use = true;
   if (!mm_in_use) mem->release_all();
-  Process* leader = k.find_leader(pid);
+  Task* leader = k.find_leader(pid);
   // Orphans: the children of this process now belong to "init" (outside the VM).
-  for (Process* c : std::vector<Process*>(k.procs)) {
+  for (Task* c : std::vector<Task*>(k.procs)) {
     if (c->ppid != pid || c->pid == pid) continue;
     c->ppid = 1;
     if (c->is_leader() && c->tg->zombie) k.reap(*c);
@@ -397,8 +397,8 @@ void FdTable::close_all() {
 
 // ---- 4. parents and children ----------------------------------------------------------
 
-void Kernel::notify_parent(Process& leader, int code, int status) {
-  Process* parent = leader.ppid > 1 ? find_leader(leader.ppid) : nullptr;
+void Kernel::notify_parent(Task& leader, int code, int status) {
+  Task* parent = leader.ppid > 1 ? find_leader(leader.ppid) : nullptr;
   const bool exit_report = code == LCLD_EXITED || code == LCLD_KILLED || code == LCLD_DUMPED;
   if (!parent || parent->tg->zombie) {
     if (exit_report) reap(leader);
@@ -420,13 +420,13 @@ void Kernel::notify_parent(Process& leader, int code, int status) {
   waits.wake();
 }
 
-void Kernel::reap(Process& leader) {
+void Kernel::reap(Task& leader) {
   if (leader.reaped_) return;
   leader.reaped_ = true;
-  if (Process* parent = leader.ppid > 1 ? find_leader(leader.ppid) : nullptr)
+  if (Task* parent = leader.ppid > 1 ? find_leader(leader.ppid) : nullptr)
     parent->tg->child_icount += leader.tg->icount_dead + leader.tg->child_icount,
     parent->tg->child_cpu_ns += leader.tg->cpu_ns + leader.tg->child_cpu_ns;
-  leader.state = Process::State::Dead;
+  leader.state = Task::State::Dead;
   waits.wake();
 }
 

@@ -53,7 +53,7 @@ constexpr uint64_t kUnblockable = (1ull << (LSIGKILL - 1)) | (1ull << (LSIGSTOP 
 // Queued siginfo of every task of user `uid` (Linux's per-user sigpending count).
 static uint64_t queued_for_user(const Kernel& k, uint32_t uid) {
   uint64_t n = 0;
-  for (const Process* p : k.procs) {
+  for (const Task* p : k.procs) {
     if (p->uid != uid) continue;
     n += p->siginfo.size();
     if (p->is_leader()) n += p->tg->shared_info.size();
@@ -65,7 +65,7 @@ static uint64_t queued_for_user(const Kernel& k, uint32_t uid) {
 // RLIMIT_SIGPENDING, as Linux's __send_signal: a real-time signal from sigqueue (or
 // any non-kill source) is refused with EAGAIN; a standard signal, or a kill(), is still
 // made pending but its siginfo is not queued. Returns 0 or -EAGAIN.
-static int enqueue(Kernel& k, Process& target, uint64_t& pending, std::deque<lx_siginfo>& q, int sig,
+static int enqueue(Kernel& k, Task& target, uint64_t& pending, std::deque<lx_siginfo>& q, int sig,
                    const lx_siginfo& si) {
   if (sig < 32 && (pending & bit(sig))) return 0;
   const bool override_limit = sig < 32 && si.si_code >= 0;
@@ -81,46 +81,46 @@ static int enqueue(Kernel& k, Process& target, uint64_t& pending, std::deque<lx_
   return 0;
 }
 
-static bool ignored(const Process& p, int sig) {
+static bool ignored(const Task& p, int sig) {
   const uint64_t h = p.sigact[sig].handler;
   return h == 1 || (h == 0 && signal_default_ignored(sig));
 }
 
 // What every sender does first: SIGKILL/SIGCONT act at once, stop and continue cancel
 // each other. Returns false when the signal is gone (ignored and not blocked).
-static bool prepare_send(Kernel& k, Process& target, int sig) {
+static bool prepare_send(Kernel& k, Task& target, int sig) {
   ThreadGroup& g = *target.tg;
   if (g.zombie || g.exiting) return false;
   if (sig == LSIGKILL) {
     // Fatal at once, even for a stopped group.
-    Process* t = g.threads.empty() ? &target : g.threads.front();
+    Task* t = g.threads.empty() ? &target : g.threads.front();
     g.stopped = false;
     t->kill_with(LSIGKILL, "");
     return false;
   }
   if (signal_default_stops(sig)) {
     g.shared_pending &= ~bit(LSIGCONT);
-    for (Process* t : g.threads) t->sigpending &= ~bit(LSIGCONT);
+    for (Task* t : g.threads) t->sigpending &= ~bit(LSIGCONT);
   }
   if (sig == LSIGCONT) {
     g.shared_pending &= ~kStopMask;
-    for (Process* t : g.threads) t->sigpending &= ~kStopMask;
+    for (Task* t : g.threads) t->sigpending &= ~kStopMask;
     if (g.stopped) {
       g.stopped = false;
       g.stop_report = false;
       g.cont_report = true;
-      if (Process* leader = k.find_leader(target.pid)) k.notify_parent(*leader, LCLD_CONTINUED, LSIGCONT);
+      if (Task* leader = k.find_leader(target.pid)) k.notify_parent(*leader, LCLD_CONTINUED, LSIGCONT);
     }
   }
   // Ignored signals are discarded unless blocked (they may be unignored before unblocking).
   bool blocked_everywhere = true;
-  for (Process* t : g.threads)
+  for (Task* t : g.threads)
     if (!(t->sigmask & bit(sig))) blocked_everywhere = false;
   if (ignored(target, sig) && !blocked_everywhere) return false;
   return true;
 }
 
-int Kernel::signal_process(Process& target, int sig, const lx_siginfo& si) {
+int Kernel::signal_process(Task& target, int sig, const lx_siginfo& si) {
   if (sig < 1 || sig > LNSIG) return 0;
   if (!prepare_send(*this, target, sig)) { waits.wake(); return 0; }
   ThreadGroup& g = *target.tg;
@@ -129,7 +129,7 @@ int Kernel::signal_process(Process& target, int sig, const lx_siginfo& si) {
   return e;
 }
 
-int Kernel::signal_task(Process& t, int sig, const lx_siginfo& si) {
+int Kernel::signal_task(Task& t, int sig, const lx_siginfo& si) {
   if (sig < 1 || sig > LNSIG || t.exited) return 0;
   if (!prepare_send(*this, t, sig)) { waits.wake(); return 0; }
   const int e = enqueue(*this, t, t.sigpending, t.siginfo, sig, si);
@@ -139,7 +139,7 @@ int Kernel::signal_task(Process& t, int sig, const lx_siginfo& si) {
 
 int Kernel::signal_pgrp(int pgrp, int sig, const lx_siginfo& si) {
   int n = 0;
-  for (Process* p : std::vector<Process*>(procs))
+  for (Task* p : std::vector<Task*>(procs))
     if (p->is_leader() && p->pgid == pgrp && !p->tg->zombie) {
       signal_process(*p, sig, si);
       n++;
@@ -149,14 +149,14 @@ int Kernel::signal_pgrp(int pgrp, int sig, const lx_siginfo& si) {
 
 // ---- 3. pending and deliverable -------------------------------------------------------------
 
-uint64_t Process::pending_mask() const { return sigpending | tg->shared_pending; }
+uint64_t Task::pending_mask() const { return sigpending | tg->shared_pending; }
 
-bool Process::signal_deliverable() const {
+bool Task::signal_deliverable() const {
   return (pending_mask() & ~sigmask) != 0 && !exited;
 }
 
 // Takes the lowest deliverable signal (task-directed first) and its siginfo.
-static int dequeue(Process& p, lx_siginfo& out) {
+static int dequeue(Task& p, lx_siginfo& out) {
   for (int pass = 0; pass < 2; pass++) {
     uint64_t& pend = pass == 0 ? p.sigpending : p.tg->shared_pending;
     std::deque<lx_siginfo>& q = pass == 0 ? p.siginfo : p.tg->shared_info;
@@ -182,7 +182,7 @@ static int dequeue(Process& p, lx_siginfo& out) {
 
 // ---- 4. delivery ------------------------------------------------------------------------
 
-void Process::deliver_signals() {
+void Task::deliver_signals() {
   while (!exited && state == State::Runnable && !tg->stopped) {
     lx_siginfo si;
     const int sig = dequeue(*this, si);
@@ -196,7 +196,7 @@ void Process::deliver_signals() {
         g.stopped = true;
         g.stop_sig = sig;
         g.stop_report = true;
-        if (Process* leader = k.find_leader(pid)) k.notify_parent(*leader, LCLD_STOPPED, sig);
+        if (Task* leader = k.find_leader(pid)) k.notify_parent(*leader, LCLD_STOPPED, sig);
         if (k.trace.enabled()) {
           TraceEvent ev = k.trace.make(TraceKind::Signal, pid, tid, cpu.icount);
           ev.nr = (uint16_t)sig;
@@ -229,7 +229,7 @@ void Process::deliver_signals() {
   }
 }
 
-void Process::force_signal(int sig, const lx_siginfo& si, const std::string& what) {
+void Task::force_signal(int sig, const lx_siginfo& si, const std::string& what) {
   lx_sigaction& act = sigact[sig];
   if (act.handler <= 1 || (sigmask & bit(sig))) {
     // Blocked or ignored synchronous faults kill, as on Linux; so does no handler.
@@ -253,7 +253,7 @@ static bool never_restarts(uint64_t nr) {
   }
 }
 
-void Process::interrupt_syscall() {
+void Task::interrupt_syscall() {
   // The task is parked at its syscall instruction (rip rewound, rax = number). Find the
   // signal that will be delivered; ignored ones are dropped here.
   for (;;) {
@@ -288,7 +288,7 @@ void Process::interrupt_syscall() {
   }
 }
 
-int set_temp_sigmask(Process& p, uint64_t mask_addr, uint64_t size) {
+int set_temp_sigmask(Task& p, uint64_t mask_addr, uint64_t size) {
   if (!mask_addr) return 0;
   if (size != 8) return -LX_EINVAL;
   uint64_t m;
@@ -327,14 +327,14 @@ struct RtSigframe {
 static_assert(sizeof(SigContext) == 256, "sigcontext");
 static_assert(sizeof(UContext) == 304, "ucontext");
 
-bool on_altstack(const Process& p, uint64_t sp) {
+bool on_altstack(const Task& p, uint64_t sp) {
   return p.altstack.ss_size && !(p.altstack.ss_flags & 2) && sp > p.altstack.ss_sp &&
          sp <= p.altstack.ss_sp + p.altstack.ss_size;
 }
 
 }  // namespace
 
-bool Process::setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act) {
+bool Task::setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act) {
   if (!(act.flags & LSA_RESTORER) || !act.restorer) return false;  // x86-64 needs sa_restorer
   uint64_t sp = cpu.r[RSP];
   const bool was_on_alt = on_altstack(*this, sp);
@@ -392,7 +392,7 @@ bool Process::setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act
   return true;
 }
 
-int64_t Process::sigreturn() {
+int64_t Task::sigreturn() {
   const uint64_t sp = cpu.r[RSP] - 8;  // the handler's `ret` popped pretcode
   RtSigframe f;
   if (!mem->copy_in(&f, sp, sizeof f)) {

@@ -58,7 +58,7 @@ std::string quote(const uint8_t* p, size_t n, bool more) {
   return s;
 }
 
-std::string guest_str(Process& p, uint64_t a, bool full) {
+std::string guest_str(Task& p, uint64_t a, bool full) {
   if (!a) return "NULL";
   std::string s;
   const size_t lim = full ? 4096 : kStrMax;
@@ -68,7 +68,7 @@ std::string guest_str(Process& p, uint64_t a, bool full) {
   return quote((const uint8_t*)s.data(), s.size(), more);
 }
 
-std::string guest_buf(Process& p, uint64_t a, int64_t len) {
+std::string guest_buf(Task& p, uint64_t a, int64_t len) {
   if (!a) return "NULL";
   if (len <= 0) return "\"\"";
   const size_t n = (size_t)len < kStrMax ? (size_t)len : kStrMax;
@@ -165,7 +165,7 @@ std::string mode_str(uint32_t m) {
   return s.empty() ? oct(m) : s + "|" + b;
 }
 
-std::string stat_str(Process& p, uint64_t a) {
+std::string stat_str(Task& p, uint64_t a) {
   lx_stat st;
   if (!a) return "NULL";
   if (!p.mem->copy_in(&st, a, sizeof st)) return hexs(a);
@@ -181,7 +181,7 @@ std::string stat_str(Process& p, uint64_t a) {
   return s + ", ...}";
 }
 
-std::string statx_str(Process& p, uint64_t a) {
+std::string statx_str(Task& p, uint64_t a) {
   lx_statx st;
   if (!a) return "NULL";
   if (!p.mem->copy_in(&st, a, sizeof st)) return hexs(a);
@@ -189,7 +189,7 @@ std::string statx_str(Process& p, uint64_t a) {
          ", stx_size=" + unum(st.stx_size) + ", ...}";
 }
 
-std::string strarray(Process& p, uint64_t a) {
+std::string strarray(Task& p, uint64_t a) {
   if (!a) return "NULL";
   std::string s = "[";
   for (int i = 0; i < 64; i++) {
@@ -203,7 +203,7 @@ std::string strarray(Process& p, uint64_t a) {
   return s + "]";
 }
 
-std::string envp_str(Process& p, uint64_t a) {
+std::string envp_str(Task& p, uint64_t a) {
   if (!a) return "NULL";
   int n = 0;
   for (; n < 100000; n++) {
@@ -214,7 +214,7 @@ std::string envp_str(Process& p, uint64_t a) {
   return hexs(a) + " /* " + num(n) + (n == 1 ? " var */" : " vars */");
 }
 
-std::string iov_str(Process& p, uint64_t a, uint64_t cnt, int64_t total, bool out) {
+std::string iov_str(Task& p, uint64_t a, uint64_t cnt, int64_t total, bool out) {
   if (!a) return "NULL";
   std::string s = "[";
   int64_t left = total;
@@ -230,14 +230,14 @@ std::string iov_str(Process& p, uint64_t a, uint64_t cnt, int64_t total, bool ou
   return s + "]";
 }
 
-std::string timespec_str(Process& p, uint64_t a) {
+std::string timespec_str(Task& p, uint64_t a) {
   if (!a) return "NULL";
   lx_timespec t;
   if (!p.mem->copy_in(&t, a, sizeof t)) return hexs(a);
   return "{tv_sec=" + num(t.tv_sec) + ", tv_nsec=" + num(t.tv_nsec) + "}";
 }
 
-std::string sigset_str(Process& p, uint64_t a) {
+std::string sigset_str(Task& p, uint64_t a) {
   if (!a) return "NULL";
   uint64_t m;
   if (!p.mem->copy_in(&m, a, 8)) return hexs(a);
@@ -254,7 +254,7 @@ std::string sigset_str(Process& p, uint64_t a) {
   return s + "]";
 }
 
-std::string sigaction_str(Process& p, uint64_t a) {
+std::string sigaction_str(Task& p, uint64_t a) {
   if (!a) return "NULL";
   lx_sigaction sa;
   if (!p.mem->copy_in(&sa, a, sizeof sa)) return hexs(a);
@@ -266,7 +266,7 @@ std::string sigaction_str(Process& p, uint64_t a) {
          flags(sa.flags, t, sizeof t / sizeof t[0]) + (sa.flags & 0x04000000 ? ", sa_restorer=" + hexs(sa.restorer) : "") + "}";
 }
 
-std::string pollfds_str(Process& p, uint64_t a, uint64_t n) {
+std::string pollfds_str(Task& p, uint64_t a, uint64_t n) {
   if (!a) return "NULL";
   std::string s = "[";
   for (uint64_t i = 0; i < n && i < 16; i++) {
@@ -281,7 +281,7 @@ std::string pollfds_str(Process& p, uint64_t a, uint64_t n) {
   return s + "]";
 }
 
-std::string format_arg(Process& p, const ArgSpec& s, const uint64_t* a, int i, bool at_exit, int64_t ret) {
+std::string format_arg(Task& p, const ArgSpec& s, const uint64_t* a, int i, bool at_exit, int64_t ret) {
   const uint64_t v = a[i];
   switch (s.kind) {
     case A_INT: case A_FD: return num((int32_t)v);
@@ -426,14 +426,14 @@ std::string format_ret(int64_t ret, uint8_t kind) {
   return num(ret);
 }
 
-void format_sys_enter(Process& p, const SyscallDef& d, const uint64_t* a, SysFormat& f) {
+void format_sys_enter(Task& p, const SyscallDef& d, const uint64_t* a, SysFormat& f) {
   for (int i = 0; i < d.nargs; i++) {
     f.out[i] = is_out(d.args[i].kind);
     if (!f.out[i]) f.args[i] = format_arg(p, d.args[i], a, i, false, 0);
   }
 }
 
-std::string format_sys_exit(Process& p, const SyscallDef& d, const uint64_t* a, SysFormat& f, int64_t ret) {
+std::string format_sys_exit(Task& p, const SyscallDef& d, const uint64_t* a, SysFormat& f, int64_t ret) {
   std::string s = std::string(d.name) + "(";
   const bool exited = p.exited;
   for (int i = 0; i < d.nargs; i++) {

@@ -9,7 +9,7 @@
 
 namespace gb {
 
-#define SYS(name) static int64_t sys_##name(Process& p, const uint64_t* a)
+#define SYS(name) static int64_t sys_##name(Task& p, const uint64_t* a)
 
 // Reads the path argument a[i] into `var` or returns its error.
 #define GET_PATH(var, i)                  \
@@ -46,10 +46,10 @@ inline lx_stat to_lx_stat(const Stat& s) {
 }
 
 // The SIGPIPE rule for writes that got EPIPE: the default action kills the process.
-int64_t epipe(Process& p);
+int64_t epipe(Task& p);
 // A blocking call that must wait (it has kBlock to return): kBlock, or -EAGAIN once
 // `timeout_ns` (SO_RCVTIMEO / SO_SNDTIMEO; 0 = none) has passed since the call began.
-int64_t bounded_block(Process& p, uint64_t timeout_ns);
+int64_t bounded_block(Task& p, uint64_t timeout_ns);
 
 // A write to a stream (pipe, socket, terminal) that completes when it blocks, as Linux's
 // do: `attempt(done)` writes the bytes from `done` on and returns how many went, kBlock
@@ -59,7 +59,7 @@ int64_t bounded_block(Process& p, uint64_t timeout_ns);
 // `n`'s SO_SNDTIMEO bounds the wait (EAGAIN, or the count so far). Writes of up to
 // PIPE_BUF stay atomic because a pipe refuses a part of them.
 template <class F>
-int64_t write_whole(Process& p, const Inode& n, bool blocking, uint64_t len, F attempt) {
+int64_t write_whole(Task& p, const Inode& n, bool blocking, uint64_t len, F attempt) {
   uint64_t done = blocking && p.write_done < len ? p.write_done : 0;
   p.write_done = 0;
   const int64_t r = attempt(done);
@@ -73,7 +73,7 @@ int64_t write_whole(Process& p, const Inode& n, bool blocking, uint64_t len, F a
 
 // ppoll, pselect6, epoll_pwait: the temporary signal mask while waiting (restored after
 // a handler ran or the call returned; signal.cpp). 0 or -errno.
-int set_temp_sigmask(Process& p, uint64_t mask_addr, uint64_t size);
+int set_temp_sigmask(Task& p, uint64_t mask_addr, uint64_t size);
 
 // Host time helpers.
 int64_t host_clock_ns(int clock_id);  // CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1 ...
@@ -88,7 +88,7 @@ inline bool access_ok(uint64_t addr, uint64_t n) {
 
 // Copies src to guest memory at addr up to the first fault; returns the bytes copied
 // (Linux's copy_to_user: a read into a partly bad buffer returns what fitted).
-inline uint64_t put_prefix(Process& p, uint64_t addr, const uint8_t* src, uint64_t n) {
+inline uint64_t put_prefix(Task& p, uint64_t addr, const uint8_t* src, uint64_t n) {
   if (p.put(addr, src, (size_t)n)) return n;
   uint64_t done = 0;
   while (done < n) {

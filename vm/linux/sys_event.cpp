@@ -106,7 +106,7 @@ class TimerFd : public AnonNode {
   void note_wakeup() {
     if (!next_) return;
     const uint64_t t = now();
-    waits().note_deadline(Process::now_ns() + (next_ > t ? next_ - t : 0));
+    waits().note_deadline(Task::now_ns() + (next_ > t ? next_ - t : 0));
   }
   int64_t read(uint64_t, void* buf, uint64_t n, uint32_t oflags) override {
     if (n < 8) return -LX_EINVAL;
@@ -193,7 +193,7 @@ class EpollNode : public AnonNode {
   int64_t write(uint64_t, const void*, uint64_t, uint32_t) override { return -LX_EINVAL; }
 };
 
-int install(Process& p, InodeRef n, uint32_t flags, const char* name) {
+int install(Task& p, InodeRef n, uint32_t flags, const char* name) {
   FileRef f;
   int e = open_inode(p.k.phys->shared, Loc{n, std::string("anon_inode:") + name}, LO_RDWR | (flags & LO_NONBLOCK), f);
   if (e < 0) return e;
@@ -217,7 +217,7 @@ SYS(timerfd_create) {
   return install(p, std::make_shared<TimerFd>(p.k.anon, clock == 8 ? 0 : clock == 9 ? 7 : clock), flags, "[timerfd]");
 }
 
-TimerFd* timer_of(Process& p, int fd, FileRef& hold) {
+TimerFd* timer_of(Task& p, int fd, FileRef& hold) {
   hold = p.fds.get(fd);
   return hold ? dynamic_cast<TimerFd*>(hold->node.get()) : nullptr;
 }
@@ -309,7 +309,7 @@ bool nesting_too_deep(EpollNode* ep, EpollNode* to) {
   return below + 1 + depth_above(ep, 0) > kMaxNests;
 }
 
-EpollNode* epoll_of(Process& p, int fd, FileRef& hold, int64_t& err) {
+EpollNode* epoll_of(Task& p, int fd, FileRef& hold, int64_t& err) {
   hold = p.fds.get(fd);
   if (!hold) { err = -LX_EBADF; return nullptr; }
   auto* e = dynamic_cast<EpollNode*>(hold->node.get());
@@ -353,7 +353,7 @@ SYS(epoll_ctl) {
   return 0;
 }
 
-int64_t do_epoll_wait(Process& p, int epfd, uint64_t events, int max, int64_t timeout_ns) {
+int64_t do_epoll_wait(Task& p, int epfd, uint64_t events, int max, int64_t timeout_ns) {
   FileRef hold;
   int64_t err = 0;
   EpollNode* ep = epoll_of(p, epfd, hold, err);
@@ -364,7 +364,7 @@ int64_t do_epoll_wait(Process& p, int epfd, uint64_t events, int max, int64_t ti
   if (n == 0 && timeout_ns != 0) {
     if (timeout_ns > 0) {
       const uint64_t deadline = p.deadline_for((uint64_t)timeout_ns);
-      if (Process::now_ns() < deadline) {
+      if (Task::now_ns() < deadline) {
         p.wake_at(deadline);
         return kBlock;
       }
@@ -393,7 +393,7 @@ class PidFd : public AnonNode {
   PidFd(Kernel& k, int pid) : AnonNode(k.anon), k_(k), pid_(pid) {}
   int pid() const { return pid_; }
   bool exited() {
-    Process* t = k_.find_leader(pid_);
+    Task* t = k_.find_leader(pid_);
     return !t || t->tg->zombie || t->reaped_;
   }
   uint32_t poll(uint32_t events) override { return exited() ? (events & (LPOLLIN | LPOLLRDNORM)) : 0; }
@@ -409,7 +409,7 @@ SYS(pidfd_open) {
   const int pid = arg_int(a, 0);
   const uint32_t flags = (uint32_t)a[1];
   if (pid <= 0 || (flags & ~LO_NONBLOCK)) return -LX_EINVAL;
-  Process* t = p.k.find_leader(pid);
+  Task* t = p.k.find_leader(pid);
   if (!t || t->tg->zombie) return -LX_ESRCH;
   FileRef f;
   int e = open_inode(p.k.phys->shared, Loc{std::make_shared<PidFd>(p.k, pid), "anon_inode:[pidfd]"}, LO_RDWR | flags, f);
@@ -433,7 +433,7 @@ SYS(pidfd_send_signal) {
   if (!pid) return -LX_EBADF;
   const int sig = arg_int(a, 1);
   if (a[3] != 0 || sig < 0 || sig > LNSIG) return -LX_EINVAL;
-  Process* t = p.k.find_leader(pid);
+  Task* t = p.k.find_leader(pid);
   if (!t || t->tg->zombie) return -LX_ESRCH;
   if (sig == 0) return 0;
   lx_siginfo si = make_siginfo(sig, LSI_USER, p.pid, p.uid);

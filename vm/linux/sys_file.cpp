@@ -7,15 +7,15 @@
 
 namespace gb {
 
-int64_t bounded_block(Process& p, uint64_t timeout_ns) {
+int64_t bounded_block(Task& p, uint64_t timeout_ns) {
   if (!timeout_ns) return kBlock;
   const uint64_t deadline = p.deadline_for(timeout_ns);
-  if (Process::now_ns() >= deadline) return -LX_EAGAIN;
+  if (Task::now_ns() >= deadline) return -LX_EAGAIN;
   p.wake_at(deadline);
   return kBlock;
 }
 
-int64_t epipe(Process& p) {
+int64_t epipe(Task& p) {
   p.k.signal_task(p, LSIGPIPE, make_siginfo(LSIGPIPE, LSI_KERNEL));  // delivered when the call returns
   return -LX_EPIPE;
 }
@@ -26,7 +26,7 @@ constexpr uint64_t kMaxRw = 0x7ffff000;  // Linux caps one read/write at this ma
 constexpr uint64_t kChunk = 1 << 16;
 
 // Reads from a description into guest memory. off < 0: use and advance the position.
-int64_t do_read(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
+int64_t do_read(Task& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
   if (!f.readable()) return -LX_EBADF;
   if (!access_ok(buf, n)) return -LX_EFAULT;
   if (f.node->is_dir()) return -LX_EISDIR;
@@ -61,7 +61,7 @@ struct GuestBufs {
   std::vector<lx_iovec> v;
   uint64_t total = 0;
   // Copies bytes [off, off + k) into dst; returns how many could be read (short on a fault).
-  uint64_t copy(Process& p, uint64_t off, uint8_t* dst, uint64_t k) const {
+  uint64_t copy(Task& p, uint64_t off, uint8_t* dst, uint64_t k) const {
     uint64_t got = 0, base = 0;
     for (const auto& e : v) {
       if (got == k) break;
@@ -88,7 +88,7 @@ struct GuestBufs {
 // write(2)/writev(2) to a stream: completes as write_whole says. Guest bytes are read in
 // chunks of kChunk as they are written: a bad buffer is EFAULT (or a short count after
 // some bytes went), never a host allocation of the guest's length.
-int64_t stream_write(Process& p, OpenFile& f, const GuestBufs& b) {
+int64_t stream_write(Task& p, OpenFile& f, const GuestBufs& b) {
   const uint64_t n = b.total;
   return write_whole(p, *f.node, !(f.flags & LO_NONBLOCK), n, [&](uint64_t done) -> int64_t {
     std::vector<uint8_t> tmp(std::min<uint64_t>(std::max<uint64_t>(n - done, 1), kChunk));
@@ -107,7 +107,7 @@ int64_t stream_write(Process& p, OpenFile& f, const GuestBufs& b) {
   });
 }
 
-int64_t do_write(Process& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
+int64_t do_write(Task& p, OpenFile& f, uint64_t buf, uint64_t n, int64_t off) {
   if (!f.writable()) return -LX_EBADF;
   if (!access_ok(buf, n)) return -LX_EFAULT;
   if (f.node->is_dir()) return -LX_EISDIR;
@@ -165,7 +165,7 @@ SYS(pwrite64) {
 // (1024) vectors or a negative length is EINVAL, a segment reaching past user space
 // EFAULT (so no sum can wrap); the total is then clamped to MAX_RW_COUNT by shortening
 // the vector.
-int64_t do_readv(Process& p, OpenFile& f, uint64_t iov, uint64_t cnt, int64_t off, bool write) {
+int64_t do_readv(Task& p, OpenFile& f, uint64_t iov, uint64_t cnt, int64_t off, bool write) {
   if (cnt > 1024) return -LX_EINVAL;
   std::vector<lx_iovec> v(cnt);
   if (cnt && !p.get(v.data(), iov, cnt * sizeof(lx_iovec))) return -LX_EFAULT;
@@ -222,7 +222,7 @@ SYS(pwritev) {
 
 // ---- open / close --------------------------------------------------------------------
 
-int64_t do_open(Process& p, int dirfd, const std::string& path, uint32_t flags, uint32_t mode) {
+int64_t do_open(Task& p, int dirfd, const std::string& path, uint32_t flags, uint32_t mode) {
   if ((flags & LO_TMPFILE) == LO_TMPFILE) return -LX_EOPNOTSUPP;
   if (path.empty()) return -LX_ENOENT;
   Loc loc;
@@ -378,7 +378,7 @@ SYS(dup3) {
 
 // ---- pipes ---------------------------------------------------------------------------
 
-int64_t do_pipe(Process& p, uint64_t out, uint32_t flags) {
+int64_t do_pipe(Task& p, uint64_t out, uint32_t flags) {
   if (flags & ~(LO_CLOEXEC | LO_NONBLOCK | LO_DIRECT)) return -LX_EINVAL;
   InodeRef r, w;
   make_pipe(p.k.anon, r, w);
@@ -469,7 +469,7 @@ SYS(ioctl) {
 
 // Fills revents; returns the number of ready entries. Host fds (the CLI's stdin) are
 // noted so that a parked poll is woken by host input.
-int poll_once(Process& p, std::vector<lx_pollfd>& v) {
+int poll_once(Task& p, std::vector<lx_pollfd>& v) {
   int ready = 0;
   for (auto& e : v) {
     e.revents = 0;
@@ -486,17 +486,17 @@ int poll_once(Process& p, std::vector<lx_pollfd>& v) {
 }
 
 // The waiting part of poll/select: 0 to report now (ready or timed out), or kBlock.
-int64_t wait_or_timeout(Process& p, int ready, int64_t timeout_ns) {
+int64_t wait_or_timeout(Task& p, int ready, int64_t timeout_ns) {
   if (ready || timeout_ns == 0) return 0;
   if (timeout_ns > 0) {
     const uint64_t deadline = p.deadline_for((uint64_t)timeout_ns);
-    if (Process::now_ns() >= deadline) return 0;
+    if (Task::now_ns() >= deadline) return 0;
     p.wake_at(deadline);
   }
   return kBlock;
 }
 
-int64_t do_poll(Process& p, uint64_t addr, uint64_t n, int64_t timeout_ns) {
+int64_t do_poll(Task& p, uint64_t addr, uint64_t n, int64_t timeout_ns) {
   if (n > (uint64_t)p.fds.max_fds) return -LX_EINVAL;
   std::vector<lx_pollfd> v(n);
   if (n && !p.get(v.data(), addr, n * sizeof(lx_pollfd))) return -LX_EFAULT;
@@ -524,7 +524,7 @@ SYS(ppoll) {
   return do_poll(p, a[0], a[1], t);
 }
 
-int64_t do_select(Process& p, int n, uint64_t rp, uint64_t wp, uint64_t ep, int64_t timeout_ns) {
+int64_t do_select(Task& p, int n, uint64_t rp, uint64_t wp, uint64_t ep, int64_t timeout_ns) {
   if (n < 0) return -LX_EINVAL;
   if (n > p.fds.max_fds) n = p.fds.max_fds;
   const size_t words = ((size_t)n + 63) / 64;
@@ -594,7 +594,7 @@ SYS(pselect6) {
 // Copies up to `len` bytes from one description to another: sendfile, splice and
 // copy_file_range. in_off/out_off: explicit positions, advanced (nullptr: the
 // descriptions' own positions; O_APPEND output goes to the end).
-int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int64_t* out_off, uint64_t len) {
+int64_t copy_data(Task& p, OpenFile& in, int64_t* in_off, OpenFile& out, int64_t* out_off, uint64_t len) {
   uint64_t left = std::min<uint64_t>(len, kMaxRw);
   std::vector<uint8_t> buf(std::min<uint64_t>(std::max<uint64_t>(left, 1), kChunk));
   uint64_t ip = in_off ? (uint64_t)*in_off : in.pos;
@@ -626,7 +626,7 @@ int64_t copy_data(Process& p, OpenFile& in, int64_t* in_off, OpenFile& out, int6
 }
 
 // Reads an optional loff_t argument: 0 (absent), 1 (read into v) or -errno.
-int get_off(Process& p, uint64_t addr, int64_t& v) {
+int get_off(Task& p, uint64_t addr, int64_t& v) {
   if (!addr) return 0;
   if (!p.get(&v, addr, 8)) return -LX_EFAULT;
   return v < 0 ? -LX_EINVAL : 1;

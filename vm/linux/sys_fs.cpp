@@ -9,7 +9,7 @@ namespace gb {
 
 namespace {
 
-int64_t put_stat(Process& p, const InodeRef& n, uint64_t buf) {
+int64_t put_stat(Task& p, const InodeRef& n, uint64_t buf) {
   Stat st;
   int e = n->getattr(st);
   if (e < 0) return e;
@@ -38,7 +38,7 @@ SYS(fstat) {
 
 // Resolves (dirfd, path, flags) for the *at() calls that accept AT_EMPTY_PATH and
 // AT_SYMLINK_NOFOLLOW.
-int resolve_at_flags(Process& p, int dirfd, uint64_t path_addr, uint32_t flags, Loc& out) {
+int resolve_at_flags(Task& p, int dirfd, uint64_t path_addr, uint32_t flags, Loc& out) {
   std::string path;
   if (path_addr == 0 && (flags & LAT_EMPTY_PATH)) {
     path.clear();
@@ -129,7 +129,7 @@ SYS(getdents64) {
   return (int64_t)out.size();
 }
 
-int64_t readlink_common(Process& p, int dirfd, const std::string& path, uint64_t buf, int64_t size) {
+int64_t readlink_common(Task& p, int dirfd, const std::string& path, uint64_t buf, int64_t size) {
   if (size <= 0) return -LX_EINVAL;
   Loc l;
   int e = p.resolve_at(dirfd, path, false, l, true);
@@ -184,7 +184,7 @@ SYS(chroot) {
 }
 
 // Permission check for access(2) against the real (or effective) ids.
-int check_access(Process& p, const Loc& l, int mode, bool effective) {
+int check_access(Task& p, const Loc& l, int mode, bool effective) {
   if (mode & ~7) return -LX_EINVAL;
   if (mode == 0) return 0;
   Stat st;
@@ -228,7 +228,7 @@ SYS(faccessat2) {
 
 // ---- namespace changes ---------------------------------------------------------------
 
-int64_t do_mkdir(Process& p, int dirfd, const std::string& path, uint32_t mode) {
+int64_t do_mkdir(Task& p, int dirfd, const std::string& path, uint32_t mode) {
   Loc dir;
   std::string last;
   int e = p.resolve_parent_at(dirfd, path, dir, last);
@@ -247,7 +247,7 @@ SYS(mkdirat) {
   return do_mkdir(p, arg_int(a, 0), path, (uint32_t)a[2]);
 }
 
-int64_t do_rmdir(Process& p, int dirfd, const std::string& path) {
+int64_t do_rmdir(Task& p, int dirfd, const std::string& path) {
   Loc dir;
   std::string last;
   int e = p.resolve_parent_at(dirfd, path, dir, last);
@@ -262,7 +262,7 @@ int64_t do_rmdir(Process& p, int dirfd, const std::string& path) {
   if (p.k.vfs.resolve(p.root, dir, last, o, full) == 0 && full.node->fs() != dir.node->fs()) return -LX_EBUSY;
   return dir.node->rmdir(last);
 }
-int64_t do_unlink(Process& p, int dirfd, const std::string& path) {
+int64_t do_unlink(Task& p, int dirfd, const std::string& path) {
   Loc dir;
   std::string last;
   bool trailing = false;
@@ -297,14 +297,14 @@ SYS(unlinkat) {
 static std::string join_path(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
-static void renamed_dir_paths(Process& p, const std::string& from, const std::string& to, bool exchange) {
+static void renamed_dir_paths(Task& p, const std::string& from, const std::string& to, bool exchange) {
   auto moved = [](std::string& path, const std::string& a, const std::string& b) {
     if (path.compare(0, a.size(), a) != 0 || (path.size() > a.size() && path[a.size()] != '/')) return false;
     path = b + path.substr(a.size());
     return true;
   };
   std::vector<FsInfo*> seen;
-  for (Process* t : p.k.procs) {
+  for (Task* t : p.k.procs) {
     FsInfo* f = t->fsi.get();
     if (!f || std::find(seen.begin(), seen.end(), f) != seen.end()) continue;
     seen.push_back(f);
@@ -315,7 +315,7 @@ static void renamed_dir_paths(Process& p, const std::string& from, const std::st
   }
 }
 
-int64_t do_rename(Process& p, int ofd, const std::string& op, int nfd, const std::string& np, uint32_t flags) {
+int64_t do_rename(Task& p, int ofd, const std::string& op, int nfd, const std::string& np, uint32_t flags) {
   if (flags & ~(LRENAME_NOREPLACE | LRENAME_EXCHANGE | LRENAME_WHITEOUT)) return -LX_EINVAL;
   if (flags & LRENAME_WHITEOUT) return -LX_EINVAL;
   Loc od, nd;
@@ -349,7 +349,7 @@ SYS(renameat2) {
   return do_rename(p, arg_int(a, 0), o, arg_int(a, 2), n, (uint32_t)a[4]);
 }
 
-int64_t do_link(Process& p, int ofd, const std::string& op, int nfd, const std::string& np, uint32_t flags) {
+int64_t do_link(Task& p, int ofd, const std::string& op, int nfd, const std::string& np, uint32_t flags) {
   if (flags & ~(LAT_SYMLINK_FOLLOW | LAT_EMPTY_PATH)) return -LX_EINVAL;
   Loc src;
   int e = p.resolve_at(ofd, op, (flags & LAT_SYMLINK_FOLLOW) != 0, src, (flags & LAT_EMPTY_PATH) != 0);
@@ -378,7 +378,7 @@ SYS(linkat) {
   return do_link(p, arg_int(a, 0), o, arg_int(a, 2), n, (uint32_t)a[4]);
 }
 
-int64_t do_symlink(Process& p, const std::string& target, int nfd, const std::string& np) {
+int64_t do_symlink(Task& p, const std::string& target, int nfd, const std::string& np) {
   if (target.empty()) return -LX_ENOENT;
   Loc nd;
   std::string nl;
@@ -423,7 +423,7 @@ SYS(fchmodat) {
   return l.node->chmod((uint32_t)a[2] & 07777);
 }
 
-int64_t do_chown(Process& p, const Loc& l, uint64_t uid, uint64_t gid) {
+int64_t do_chown(Task& p, const Loc& l, uint64_t uid, uint64_t gid) {
   return l.node->chown((uint32_t)uid, (uint32_t)gid);
 }
 SYS(chown) {
@@ -453,7 +453,7 @@ SYS(fchownat) {
   return do_chown(p, l, a[2], a[3]);
 }
 
-int64_t do_utimens(Process& p, const Loc& l, const lx_timespec* ts) {
+int64_t do_utimens(Task& p, const Loc& l, const lx_timespec* ts) {
   Timespec t[2];
   if (!ts) {
     t[0].nsec = t[1].nsec = kUtimeNow;
@@ -516,7 +516,7 @@ SYS(truncate) {
   return file_truncate(p.k.phys->shared, *l.node, a[1]);
 }
 
-int64_t put_statfs(Process& p, const InodeRef& n, uint64_t buf) {
+int64_t put_statfs(Task& p, const InodeRef& n, uint64_t buf) {
   lx_statfs s;
   int e = n->fs()->statfs(s);
   if (e < 0) return e;
@@ -542,7 +542,7 @@ SYS(umask) {
   return old;
 }
 
-int64_t do_mknod(Process& p, int dirfd, const std::string& path, uint32_t mode, uint64_t dev) {
+int64_t do_mknod(Task& p, int dirfd, const std::string& path, uint32_t mode, uint64_t dev) {
   Loc dir;
   std::string last;
   int e = p.resolve_parent_at(dirfd, path, dir, last);
@@ -570,7 +570,7 @@ SYS(mknodat) {
 
 // Extended attributes: the file system's (tmpfs keeps them; ext2 images here are built
 // without: no attribute, empty list, EOPNOTSUPP on writes).
-int xattr_target(Process& p, const uint64_t* a, bool follow, bool by_fd, Loc& l) {
+int xattr_target(Task& p, const uint64_t* a, bool follow, bool by_fd, Loc& l) {
   if (by_fd) {
     FileRef f = p.fds.get(arg_int(a, 0));
     if (!f) return -LX_EBADF;
@@ -582,18 +582,18 @@ int xattr_target(Process& p, const uint64_t* a, bool follow, bool by_fd, Loc& l)
   if (e < 0) return e;
   return p.resolve_at(LAT_FDCWD, path, follow, l);
 }
-int xattr_name(Process& p, uint64_t addr, std::string& name) {
+int xattr_name(Task& p, uint64_t addr, std::string& name) {
   if (!p.mem->read_cstr(addr, name, 256)) return name.size() >= 255 ? -LX_ERANGE : -LX_EFAULT;
   if (name.empty() || name.size() > 255) return -LX_ERANGE;
   return 0;
 }
 // Copies `data` out for get/list: size 0 asks for the length.
-int64_t xattr_out(Process& p, uint64_t buf, uint64_t size, const std::string& data) {
+int64_t xattr_out(Task& p, uint64_t buf, uint64_t size, const std::string& data) {
   if (size == 0) return (int64_t)data.size();
   if (size < data.size()) return -LX_ERANGE;
   return p.put(buf, data.data(), data.size()) ? (int64_t)data.size() : -LX_EFAULT;
 }
-int64_t xattr_get(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+int64_t xattr_get(Task& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
   std::string name, value;
   int e = xattr_target(p, a, follow, by_fd, l);
@@ -601,7 +601,7 @@ int64_t xattr_get(Process& p, const uint64_t* a, bool follow, bool by_fd) {
   if (e == 0) e = l.node->getxattr(name, value);
   return e < 0 ? e : xattr_out(p, a[2], a[3], value);
 }
-int64_t xattr_list(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+int64_t xattr_list(Task& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
   int e = xattr_target(p, a, follow, by_fd, l);
   std::vector<std::string> names;
@@ -611,7 +611,7 @@ int64_t xattr_list(Process& p, const uint64_t* a, bool follow, bool by_fd) {
   for (auto& n : names) { all += n; all += '\0'; }
   return xattr_out(p, a[1], a[2], all);
 }
-int64_t xattr_set(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+int64_t xattr_set(Task& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
   std::string name;
   int e = xattr_target(p, a, follow, by_fd, l);
@@ -623,7 +623,7 @@ int64_t xattr_set(Process& p, const uint64_t* a, bool follow, bool by_fd) {
   if (a[3] && !p.get(&value[0], a[2], a[3])) return -LX_EFAULT;
   return l.node->setxattr(name, value, (int)a[4]);
 }
-int64_t xattr_remove(Process& p, const uint64_t* a, bool follow, bool by_fd) {
+int64_t xattr_remove(Task& p, const uint64_t* a, bool follow, bool by_fd) {
   Loc l;
   std::string name;
   int e = xattr_target(p, a, follow, by_fd, l);

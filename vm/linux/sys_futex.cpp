@@ -19,9 +19,9 @@ namespace gb {
 
 int futex_wake(Kernel& k, const void* space, uint64_t addr, int n, uint32_t bitset) {
   int woken = 0;
-  for (Process* t : k.procs) {
+  for (Task* t : k.procs) {
     if (woken >= n) break;
-    if (t->state != Process::State::Blocked || t->futex_key != addr || t->futex_space != space || t->futex_woken)
+    if (t->state != Task::State::Blocked || t->futex_key != addr || t->futex_space != space || t->futex_woken)
       continue;
     if (!(t->futex_bitset & bitset)) continue;
     t->futex_woken = true;
@@ -38,7 +38,7 @@ struct Key {
   const void* space;
   uint64_t addr;
 };
-Key key_of(Process& p, uint64_t uaddr, bool priv) {
+Key key_of(Task& p, uint64_t uaddr, bool priv) {
   if (!priv) {
     const Vma* v = p.mem->vma_at(uaddr);
     if (v && v->shared) {
@@ -50,7 +50,7 @@ Key key_of(Process& p, uint64_t uaddr, bool priv) {
   }
   return {p.mm.get(), uaddr};
 }
-int wake(Process& p, uint64_t uaddr, bool priv, int n, uint32_t bitset = 0xffffffffu) {
+int wake(Task& p, uint64_t uaddr, bool priv, int n, uint32_t bitset = 0xffffffffu) {
   const Key k = key_of(p, uaddr, priv);
   return futex_wake(p.k, k.space, k.addr, n, bitset);
 }
@@ -59,7 +59,7 @@ enum { FWAIT = 0, FWAKE = 1, FREQUEUE = 3, FCMP_REQUEUE = 4, FWAKE_OP = 5, FLOCK
        FTRYLOCK_PI = 8, FWAIT_BITSET = 9, FWAKE_BITSET = 10 };
 constexpr int kPrivate = 128, kClockRealtime = 256;
 
-int64_t futex_wait(Process& p, uint64_t uaddr, bool priv, uint32_t val, uint64_t timeout, bool absolute,
+int64_t futex_wait(Task& p, uint64_t uaddr, bool priv, uint32_t val, uint64_t timeout, bool absolute,
                    bool realtime, uint32_t bitset) {
   if (uaddr & 3) return -LX_EINVAL;
   if (!bitset) return -LX_EINVAL;
@@ -77,12 +77,12 @@ int64_t futex_wait(Process& p, uint64_t uaddr, bool priv, uint32_t val, uint64_t
       // Convert the absolute time on its clock to our monotonic deadline.
       const int64_t now_clock = host_clock_ns(realtime ? 0 : 1);
       const int64_t rel = ns - now_clock;
-      deadline = p.restarting && p.block_deadline ? p.block_deadline : Process::now_ns() + (uint64_t)std::max<int64_t>(rel, 0);
+      deadline = p.restarting && p.block_deadline ? p.block_deadline : Task::now_ns() + (uint64_t)std::max<int64_t>(rel, 0);
       p.block_deadline = deadline;
     } else {
       deadline = p.deadline_for((uint64_t)ns);
     }
-    if (Process::now_ns() >= deadline) return -LX_ETIMEDOUT;
+    if (Task::now_ns() >= deadline) return -LX_ETIMEDOUT;
     p.wake_at(deadline);
   }
   const Key k = key_of(p, uaddr, priv);
@@ -94,7 +94,7 @@ int64_t futex_wait(Process& p, uint64_t uaddr, bool priv, uint32_t val, uint64_t
 }
 
 // FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg); wake uaddr; if cmp(old, cmparg) wake uaddr2.
-int64_t wake_op(Process& p, bool priv, uint64_t uaddr, int n, int n2, uint64_t uaddr2, uint32_t encoded) {
+int64_t wake_op(Task& p, bool priv, uint64_t uaddr, int n, int n2, uint64_t uaddr2, uint32_t encoded) {
   const int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
   int oparg = (int)((encoded >> 12) & 0xfff), cmparg = (int)(encoded & 0xfff);
   if (oparg & 0x800) oparg |= ~0xfff;  // sign-extend the 12-bit fields

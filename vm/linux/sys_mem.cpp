@@ -19,7 +19,7 @@ constexpr uint64_t kUserTop = 1ull << 47;
 // memory that needs frames of its own (private writable, shared anonymous) Linux's
 // heuristic overcommit: one request larger than the machine's memory (the guest-memory
 // budget) is refused. 0 or -ENOMEM.
-int64_t may_expand(Process& p, uint64_t grow, bool accountable) {
+int64_t may_expand(Task& p, uint64_t grow, bool accountable) {
   const uint64_t as = p.rlim[9].cur;
   if (as != ~0ull && p.mem->mapped_bytes() + grow > as) return -LX_ENOMEM;
   const uint64_t budget = p.k.phys->frames.limit_bytes();

@@ -8,7 +8,7 @@ namespace gb {
 namespace {
 
 
-int read_strarray(Process& p, uint64_t addr, std::vector<std::string>& out) {
+int read_strarray(Task& p, uint64_t addr, std::vector<std::string>& out) {
   out.clear();
   if (!addr) return 0;
   size_t total = 0;
@@ -26,7 +26,7 @@ int read_strarray(Process& p, uint64_t addr, std::vector<std::string>& out) {
   return 0;
 }
 
-int64_t do_execve(Process& p, int dirfd, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr, uint32_t flags) {
+int64_t do_execve(Task& p, int dirfd, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr, uint32_t flags) {
   std::string path;
   int e = p.get_path(path_addr, path);
   if (e < 0) return e;
@@ -70,7 +70,7 @@ SYS(getresgid) {
 }
 
 // set*id: root may set anything; others only among their current ids.
-bool may_set(const Process& p, uint32_t v, uint32_t r, uint32_t e, uint32_t s) {
+bool may_set(const Task& p, uint32_t v, uint32_t r, uint32_t e, uint32_t s) {
   return p.euid == 0 || v == r || v == e || v == s;
 }
 SYS(setuid) {
@@ -129,31 +129,31 @@ SYS(setgroups) {
   if (n < 0 || n > 65536) return -LX_EINVAL;
   std::vector<uint32_t> g((size_t)n);
   if (n && !p.get(g.data(), a[1], (size_t)n * 4)) return -LX_EFAULT;
-  for (Process* t : p.tg->threads) t->groups = g;  // glibc's setgroups covers every thread
+  for (Task* t : p.tg->threads) t->groups = g;  // glibc's setgroups covers every thread
   p.groups = g;
   return 0;
 }
 SYS(getpgrp) { return p.pgid; }
 // The process a pid argument names: 0 = the caller.
-Process* target(Process& p, int pid) {
+Task* target(Task& p, int pid) {
   if (pid == 0 || pid == p.pid) return &p;
-  Process* t = p.k.find_leader(pid);
+  Task* t = p.k.find_leader(pid);
   return t && !t->tg->zombie ? t : nullptr;
 }
 // Sets pgid/sid on every thread of a process.
-void set_group(Process& t, int pgid, int sid) {
-  for (Process* th : t.tg->threads) { th->pgid = pgid; th->sid = sid; }
+void set_group(Task& t, int pgid, int sid) {
+  for (Task* th : t.tg->threads) { th->pgid = pgid; th->sid = sid; }
   t.pgid = pgid;
   t.sid = sid;
 }
 SYS(getpgid) {
-  Process* t = target(p, arg_int(a, 0));
+  Task* t = target(p, arg_int(a, 0));
   return t ? t->pgid : -LX_ESRCH;
 }
 SYS(setpgid) {
   const int pid = arg_int(a, 0), pg = arg_int(a, 1);
   if (pg < 0) return -LX_EINVAL;
-  Process* t = target(p, pid);
+  Task* t = target(p, pid);
   if (!t) return -LX_ESRCH;
   if (t != &p && t->ppid != p.pid) return -LX_ESRCH;      // only self or a child
   if (t != &p && t->sid != p.sid) return -LX_EPERM;       // a child in another session
@@ -161,7 +161,7 @@ SYS(setpgid) {
   const int ng = pg ? pg : t->pid;
   if (ng != t->pid) {                                     // joining a group: it must exist in our session
     bool ok = false;
-    for (Process* q : p.k.procs)
+    for (Task* q : p.k.procs)
       if (q->is_leader() && q->pgid == ng && q->sid == p.sid && !q->tg->zombie) ok = true;
     if (!ok) return -LX_EPERM;
   }
@@ -169,11 +169,11 @@ SYS(setpgid) {
   return 0;
 }
 SYS(getsid) {
-  Process* t = target(p, arg_int(a, 0));
+  Task* t = target(p, arg_int(a, 0));
   return t ? t->sid : -LX_ESRCH;
 }
 SYS(setsid) {
-  for (Process* q : p.k.procs)
+  for (Task* q : p.k.procs)
     if (q->pgid == p.pid && !q->tg->zombie) return -LX_EPERM;  // already a group leader
   set_group(p, p.pid, p.pid);
   p.ctty.reset();
@@ -217,7 +217,7 @@ SYS(get_robust_list) {
   return 0;
 }
 
-int64_t do_prlimit(Process& p, int pid, uint32_t res, uint64_t new_addr, uint64_t old_addr) {
+int64_t do_prlimit(Task& p, int pid, uint32_t res, uint64_t new_addr, uint64_t old_addr) {
   if (pid != 0 && pid != p.pid) return -LX_ESRCH;
   if (res >= 16) return -LX_EINVAL;
   lx_rlimit nv;
@@ -296,19 +296,19 @@ SYS(personality) {
 
 
 // Nice values are kept per process (nothing is scheduled by them: one task runs at a time).
-Process* prio_target(Process& p, int which, int who) {
+Task* prio_target(Task& p, int which, int who) {
   if (which != 0) return who == 0 || who == p.pgid || who == (int)p.uid ? &p : nullptr;  // PGRP/USER: the caller
   return target(p, who);
 }
 SYS(getpriority) {
-  Process* t = prio_target(p, arg_int(a, 0), arg_int(a, 1));
+  Task* t = prio_target(p, arg_int(a, 0), arg_int(a, 1));
   if (arg_int(a, 0) < 0 || arg_int(a, 0) > 2) return -LX_EINVAL;
   if (!t) return -LX_ESRCH;
   return 20 - t->tg->nice;  // the kernel returns 20 - nice
 }
 SYS(setpriority) {
   if (arg_int(a, 0) < 0 || arg_int(a, 0) > 2) return -LX_EINVAL;
-  Process* t = prio_target(p, arg_int(a, 0), arg_int(a, 1));
+  Task* t = prio_target(p, arg_int(a, 0), arg_int(a, 1));
   if (!t) return -LX_ESRCH;
   int v = arg_int(a, 2);
   v = v < -20 ? -20 : v > 19 ? 19 : v;

@@ -25,7 +25,7 @@ SYS(rt_sigaction) {
     // Setting SIG_IGN discards a pending signal.
     if (nv.handler == 1 || (nv.handler == 0 && signal_default_ignored(sig))) {
       p.tg->shared_pending &= ~(1ull << (sig - 1));
-      for (Process* t : p.tg->threads) t->sigpending &= ~(1ull << (sig - 1));
+      for (Task* t : p.tg->threads) t->sigpending &= ~(1ull << (sig - 1));
     }
   }
   return 0;
@@ -78,11 +78,11 @@ SYS(sigaltstack) {
 }
 
 // Permission to signal: root, or a matching real/effective uid.
-bool may_signal(const Process& p, const Process& t) {
+bool may_signal(const Task& p, const Task& t) {
   return p.euid == 0 || p.uid == t.uid || p.euid == t.uid || p.uid == t.suid || p.euid == t.suid;
 }
 
-int64_t kill_one(Process& p, Process& leader, int sig) {
+int64_t kill_one(Task& p, Task& leader, int sig) {
   if (!may_signal(p, leader)) return -LX_EPERM;
   if (sig == 0) return 0;
   p.k.signal_process(leader, sig, make_siginfo(sig, LSI_USER, p.pid, p.uid));
@@ -93,7 +93,7 @@ SYS(kill) {
   const int pid = arg_int(a, 0), sig = arg_int(a, 1);
   if (sig < 0 || sig > LNSIG) return -LX_EINVAL;
   if (pid > 0) {
-    Process* t = p.k.find_leader(pid);
+    Task* t = p.k.find_leader(pid);
     if (!t || t->tg->zombie) {
       if (t) return 0;  // a zombie: nothing happens, but it exists
       return -LX_ESRCH;
@@ -102,7 +102,7 @@ SYS(kill) {
   }
   const int pg = pid == 0 ? p.pgid : -pid;
   int found = 0, sent = 0;
-  for (Process* t : std::vector<Process*>(p.k.procs)) {
+  for (Task* t : std::vector<Task*>(p.k.procs)) {
     if (!t->is_leader() || t->tg->zombie) continue;
     if (pid == -1 ? t->pid == p.pid : t->pgid != pg) continue;
     found++;
@@ -112,9 +112,9 @@ SYS(kill) {
   return sent ? 0 : -LX_EPERM;
 }
 
-int64_t tkill_one(Process& p, int tgid, int tid, int sig) {
+int64_t tkill_one(Task& p, int tgid, int tid, int sig) {
   if (sig < 0 || sig > LNSIG) return -LX_EINVAL;
-  Process* t = p.k.find_task(tid);
+  Task* t = p.k.find_task(tid);
   if (!t || (tgid > 0 && t->pid != tgid)) return -LX_ESRCH;
   if (!may_signal(p, *t)) return -LX_EPERM;
   if (sig == 0) return 0;
@@ -130,18 +130,18 @@ SYS(tkill) {
   return tkill_one(p, 0, arg_int(a, 0), arg_int(a, 1));
 }
 
-int64_t queueinfo(Process& p, int tgid, int tid, int sig, uint64_t uinfo) {
+int64_t queueinfo(Task& p, int tgid, int tid, int sig, uint64_t uinfo) {
   lx_siginfo si;
   if (!p.get(&si, uinfo, sizeof si)) return -LX_EFAULT;
   if (sig < 1 || sig > LNSIG) return -LX_EINVAL;
   if ((si.si_code >= 0 || si.si_code == LSI_TKILL) && (tid != p.tid && tgid != p.pid)) return -LX_EPERM;
   si.si_signo = sig;
   if (tid) {
-    Process* t = p.k.find_task(tid);
+    Task* t = p.k.find_task(tid);
     if (!t || t->pid != tgid) return -LX_ESRCH;
     return p.k.signal_task(*t, sig, si);
   }
-  Process* t = p.k.find_leader(tgid);
+  Task* t = p.k.find_leader(tgid);
   if (!t || t->tg->zombie) return -LX_ESRCH;
   return p.k.signal_process(*t, sig, si);
 }
@@ -195,7 +195,7 @@ SYS(rt_sigtimedwait) {
     if (!p.get(&ts, a[2], sizeof ts)) return -LX_EFAULT;
     if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 || ts.tv_sec < 0) return -LX_EINVAL;
     deadline = p.deadline_for((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
-    if (Process::now_ns() >= deadline) return -LX_EAGAIN;
+    if (Task::now_ns() >= deadline) return -LX_EAGAIN;
     p.wake_at(deadline);
   }
   // The waited-for signals count as unblocked while we wait: park with them unmasked so
@@ -210,11 +210,11 @@ struct lx_itimerval { lx_timeval interval, value; };
 lx_timeval ns_to_tv(uint64_t ns) { return {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)}; }
 uint64_t tv_to_ns(const lx_timeval& t) { return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_usec * 1000ull; }
 
-lx_itimerval real_timer(Process& p) {
+lx_itimerval real_timer(Task& p) {
   lx_itimerval v{};
   ThreadGroup& g = *p.tg;
   if (g.real_deadline) {
-    const uint64_t now = Process::now_ns();
+    const uint64_t now = Task::now_ns();
     uint64_t left = g.real_deadline > now ? g.real_deadline - now : 1000;
     v.value = ns_to_tv(left);
     if (!v.value.tv_sec && !v.value.tv_usec) v.value.tv_usec = 1;
@@ -223,7 +223,7 @@ lx_itimerval real_timer(Process& p) {
   return v;
 }
 
-lx_itimerval cpu_timer(Process& p, int which) {
+lx_itimerval cpu_timer(Task& p, int which) {
   ThreadGroup& g = *p.tg;
   const uint64_t left = which == 1 ? g.virt_left : g.prof_left;
   const uint64_t iv = which == 1 ? g.virt_interval : g.prof_interval;
@@ -248,7 +248,7 @@ SYS(setitimer) {
   if (a[2] && !p.put(a[2], &old, sizeof old)) return -LX_EFAULT;
   if (which == 0) {
     const uint64_t v = tv_to_ns(nv.value);
-    p.tg->real_deadline = v ? Process::now_ns() + v : 0;
+    p.tg->real_deadline = v ? Task::now_ns() + v : 0;
     p.tg->real_interval = v ? tv_to_ns(nv.interval) : 0;
   } else {  // CPU-time timers: charged by the scheduler (Kernel::charge_itimers)
     const uint64_t v = tv_to_ns(nv.value);
@@ -266,7 +266,7 @@ SYS(getitimer) {
 SYS(alarm) {
   lx_itimerval old = real_timer(p);
   const uint64_t secs = (uint32_t)a[0];
-  p.tg->real_deadline = secs ? Process::now_ns() + secs * 1000000000ull : 0;
+  p.tg->real_deadline = secs ? Task::now_ns() + secs * 1000000000ull : 0;
   p.tg->real_interval = 0;
   return old.value.tv_sec + (old.value.tv_usec >= 500000 ? 1 : 0) + (!old.value.tv_sec && old.value.tv_usec ? 1 : 0);
 }

@@ -16,7 +16,7 @@
 // Notes
 //   * Blocking calls return kBlock (docs/processes.md) before they change anything, so
 //     a re-executed call sees the same state; the one exception, a blocking stream send
-//     that sent part of its data, keeps the count in Process::write_done (send_one).
+//     that sent part of its data, keeps the count in Task::write_done (send_one).
 //     EPIPE on a stream raises SIGPIPE through epipe() unless MSG_NOSIGNAL.
 //   * AF_UNIX path names are created in the file system with mknod(S_IFSOCK); where the
 //     file system cannot hold a socket inode (EPERM/ENOSYS) a placeholder regular file
@@ -91,9 +91,9 @@ void put_cmsg(std::vector<uint8_t>& ctl, uint64_t room, int level, int type, con
   ctl.resize(ctl.size() - cmlen + std::min<uint64_t>(cmsg_align(sizeof(lx_cmsghdr) + len), left));
 }
 
-SockCred cred_of(Process& p) { return SockCred{p.pid, p.euid, p.egid}; }
+SockCred cred_of(Task& p) { return SockCred{p.pid, p.euid, p.egid}; }
 
-int get_sock(Process& p, uint64_t fdarg, FileRef& f, Socket*& s) {
+int get_sock(Task& p, uint64_t fdarg, FileRef& f, Socket*& s) {
   f = p.fds.get((int)(int32_t)fdarg);
   if (!f) return -LX_EBADF;
   s = as_socket(f->node.get());
@@ -109,7 +109,7 @@ int get_sock(Process& p, uint64_t fdarg, FileRef& f, Socket*& s) {
     if (e_ < 0) return e_;             \
   } while (0)
 
-int read_addr(Process& p, uint64_t addr, uint64_t len, int family, SockAddr& out) {
+int read_addr(Task& p, uint64_t addr, uint64_t len, int family, SockAddr& out) {
   if ((int64_t)(int32_t)len < 0 || len > 128) return -LX_EINVAL;
   uint8_t buf[128];
   if (!p.get(buf, addr, (size_t)len)) return -LX_EFAULT;
@@ -118,7 +118,7 @@ int read_addr(Process& p, uint64_t addr, uint64_t len, int family, SockAddr& out
 
 // Writes an address to (addr, *lenp) the way the kernel does: truncated to the buffer,
 // the full length reported.
-int write_addr(Process& p, const std::string& bytes, uint64_t addr, uint64_t lenp) {
+int write_addr(Task& p, const std::string& bytes, uint64_t addr, uint64_t lenp) {
   if (!addr || !lenp) return 0;
   int32_t len;
   if (!p.get(&len, lenp, 4)) return -LX_EFAULT;
@@ -129,7 +129,7 @@ int write_addr(Process& p, const std::string& bytes, uint64_t addr, uint64_t len
   return p.put(lenp, &full, 4) ? 0 : -LX_EFAULT;
 }
 
-int new_fd(Process& p, const std::shared_ptr<Socket>& s, bool nonblock, bool cloexec) {
+int new_fd(Task& p, const std::shared_ptr<Socket>& s, bool nonblock, bool cloexec) {
   FileRef f;
   int e = open_inode(p.k.phys->shared, Loc{s, ""}, LO_RDWR | (nonblock ? LO_NONBLOCK : 0), f);
   if (e < 0) return e;
@@ -137,7 +137,7 @@ int new_fd(Process& p, const std::shared_ptr<Socket>& s, bool nonblock, bool clo
 }
 
 // The unix socket a path names: ENOENT (no such file), ECONNREFUSED (no socket there).
-int unix_target(Process& p, const SockAddr& a, std::shared_ptr<Socket>& out) {
+int unix_target(Task& p, const SockAddr& a, std::shared_ptr<Socket>& out) {
   out = nullptr;
   if (a.kind == SockAddr::Abstract) { out = p.k.sockets->find_unix_abstract(a.path); return 0; }
   if (a.kind != SockAddr::Path) return -LX_EINVAL;
@@ -235,7 +235,7 @@ SYS(connect) {
   return s->connect(addr, (f->flags & LO_NONBLOCK) != 0, cred_of(p), target);
 }
 
-int64_t do_accept(Process& p, const uint64_t* a, int flags) {
+int64_t do_accept(Task& p, const uint64_t* a, int flags) {
   if (flags & ~(LSOCK_NONBLOCK | LSOCK_CLOEXEC)) return -LX_EINVAL;
   GET_SOCK(0);
   if (!s->connection_oriented()) return -LX_EOPNOTSUPP;
@@ -264,7 +264,7 @@ struct OutMsg {
   int32_t hoplimit = -1, tclass = -1;  // IPV6_HOPLIMIT / IPV6_TCLASS cmsgs (-1: the socket's)
 };
 
-int gather(Process& p, Socket& s, uint64_t iov, uint64_t iovlen, std::vector<uint8_t>& out) {
+int gather(Task& p, Socket& s, uint64_t iov, uint64_t iovlen, std::vector<uint8_t>& out) {
   if (iovlen > 1024) return -LX_EMSGSIZE;
   std::vector<lx_iovec> v(iovlen);
   if (iovlen && !p.get(v.data(), iov, iovlen * sizeof(lx_iovec))) return -LX_EFAULT;
@@ -287,7 +287,7 @@ int gather(Process& p, Socket& s, uint64_t iov, uint64_t iovlen, std::vector<uin
   return 0;
 }
 
-int read_control(Process& p, Socket& s, uint64_t control, uint64_t len, OutMsg& m) {
+int read_control(Task& p, Socket& s, uint64_t control, uint64_t len, OutMsg& m) {
   if (!control || !len) return 0;
   if (len > 1 << 16) return -LX_ENOBUFS;
   std::vector<uint8_t> buf(len);
@@ -345,7 +345,7 @@ int read_control(Process& p, Socket& s, uint64_t control, uint64_t len, OutMsg& 
 }
 
 // Sends one message; handles EPIPE/SIGPIPE.
-int64_t send_one(Process& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
+int64_t send_one(Task& p, FileRef& f, Socket& s, OutMsg& m, uint32_t flags) {
   const bool nonblock = (f->flags & LO_NONBLOCK) || (flags & LMSG_DONTWAIT);
   std::shared_ptr<Socket> target;
   if (m.has_to && s.domain == LAF_UNIX && !s.connection_oriented()) {
@@ -395,7 +395,7 @@ SYS(sendto) {
 
 // Receives one message into plain buffers. Returns bytes (or full length with MSG_TRUNC
 // on datagrams), -errno or kBlock.
-int64_t recv_one(Process& p, Socket& s, FileRef& f, uint64_t n, uint32_t flags, RecvResult& r) {
+int64_t recv_one(Task& p, Socket& s, FileRef& f, uint64_t n, uint32_t flags, RecvResult& r) {
   const bool nonblock = (f->flags & LO_NONBLOCK) || (flags & LMSG_DONTWAIT);
   if (flags & LMSG_OOB) return -LX_EINVAL;
   int64_t got = s.recv((size_t)std::min<uint64_t>(n, 0x7ffff000), flags, nonblock, r);
@@ -424,7 +424,7 @@ SYS(recvfrom) {
   return got;
 }
 
-int64_t do_sendmsg(Process& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t flags) {
+int64_t do_sendmsg(Task& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t flags) {
   lx_msghdr h;
   if (!p.get(&h, msgaddr, sizeof h)) return -LX_EFAULT;
   OutMsg m;
@@ -441,7 +441,7 @@ int64_t do_sendmsg(Process& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t
   return send_one(p, f, s, m, flags);
 }
 
-int64_t do_recvmsg(Process& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t flags) {
+int64_t do_recvmsg(Task& p, FileRef& f, Socket& s, uint64_t msgaddr, uint32_t flags) {
   lx_msghdr h;
   if (!p.get(&h, msgaddr, sizeof h)) return -LX_EFAULT;
   if (h.iovlen > 1024) return -LX_EMSGSIZE;

@@ -15,7 +15,7 @@ struct CloneArgs {
            tls = 0;
 };
 
-int64_t do_clone(Process& p, const CloneArgs& ca) {
+int64_t do_clone(Task& p, const CloneArgs& ca) {
   const uint64_t fl = ca.flags;
   // Namespaces, ptrace and pidfds are not part of this machine.
   if (fl & (LCLONE_NEWNS | LCLONE_NEWCGROUP | LCLONE_NEWUTS | LCLONE_NEWIPC | LCLONE_NEWUSER | LCLONE_NEWPID |
@@ -30,16 +30,16 @@ int64_t do_clone(Process& p, const CloneArgs& ca) {
   // them at its next round, which a fork right after wait() must not wait for.)
   const size_t limit = std::min<uint64_t>(p.rlim[6].cur, Kernel::kMaxTasks);
   size_t tasks = 0;
-  for (const Process* t : p.k.procs)
-    if (!(t->state == Process::State::Dead && (!t->is_leader() || t->reaped_))) tasks++;
+  for (const Task* t : p.k.procs)
+    if (!(t->state == Task::State::Dead && (!t->is_leader() || t->reaped_))) tasks++;
   if (tasks >= limit) {
     if (p.k.log_once("task-limit"))
       p.k.message("clone: " + std::to_string(p.k.procs.size()) + " tasks, the limit; returning EAGAIN");
     return -LX_EAGAIN;
   }
   const int tid = p.k.alloc_pid();
-  auto child = std::make_unique<Process>(p.k, p, fl, tid);
-  Process& c = *child;
+  auto child = std::make_unique<Task>(p.k, p, fl, tid);
+  Task& c = *child;
   c.exit_signal = (fl & LCLONE_THREAD) ? -1 : (int)ca.exit_signal;
   c.cpu.r[RAX] = 0;
   if (ca.stack) c.cpu.r[RSP] = ca.stack;
@@ -68,7 +68,7 @@ int64_t do_clone(Process& p, const CloneArgs& ca) {
     // The parent sleeps until the child execs or exits (sched.cpp wakes it).
     c.vfork_parent = p.tid;
     p.vfork_child = tid;
-    p.state = Process::State::Blocked;
+    p.state = Task::State::Blocked;
     p.park_gen = p.k.waits.generation();
     p.cpu.stop = true;
   }
@@ -131,7 +131,7 @@ enum : uint32_t { LWNOHANG = 1, LWUNTRACED = 2, LWSTOPPED = 2, LWEXITED = 4, LWC
                   LWNOTHREAD = 0x20000000, LWALL = 0x40000000, LWCLONE = 0x80000000 };
 
 // Whether child process `c` matches wait4's pid selector.
-bool matches(const Process& p, const Process& c, int sel_kind, int sel) {
+bool matches(const Task& p, const Task& c, int sel_kind, int sel) {
   switch (sel_kind) {
     case 0: return true;                // any child
     case 1: return c.pid == sel;        // that pid
@@ -140,16 +140,16 @@ bool matches(const Process& p, const Process& c, int sel_kind, int sel) {
 }
 
 struct WaitResult {
-  Process* child = nullptr;
+  Task* child = nullptr;
   int code = 0;     // CLD_*
   int status = 0;   // wait4 status word
   int si_status = 0;
 };
 
 // Finds a child with something to report. Returns 0, -ECHILD or kBlock (nothing yet).
-int64_t find_waitable(Process& p, int sel_kind, int sel, uint32_t opts, WaitResult& r) {
+int64_t find_waitable(Task& p, int sel_kind, int sel, uint32_t opts, WaitResult& r) {
   bool any = false;
-  for (Process* c : p.k.procs) {
+  for (Task* c : p.k.procs) {
     if (!c->is_leader() || c->ppid != p.pid || c->pid == p.pid || c->reaped_) continue;
     if (!matches(p, *c, sel_kind, sel)) continue;
     // __WCLONE: only children whose exit signal is not SIGCHLD; __WALL: all.
@@ -189,14 +189,14 @@ int64_t find_waitable(Process& p, int sel_kind, int sel, uint32_t opts, WaitResu
   return kBlock;
 }
 
-void consume(Process& p, WaitResult& r) {
+void consume(Task& p, WaitResult& r) {
   ThreadGroup& g = *r.child->tg;
   if (r.code == LCLD_STOPPED) g.stop_report = false;
   else if (r.code == LCLD_CONTINUED) g.cont_report = false;
   else p.k.reap(*r.child);
 }
 
-void fill_rusage(Process& p, Process* c, uint64_t addr) {
+void fill_rusage(Task& p, Task* c, uint64_t addr) {
   if (!addr) return;
   lx_rusage ru;
   memset(&ru, 0, sizeof ru);

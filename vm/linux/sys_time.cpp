@@ -64,9 +64,9 @@ SYS(time) {
 
 // Parks the task until the deadline (other tasks run meanwhile). On EINTR the
 // remaining time goes to `rem` (nanosleep).
-int64_t sleep_for(Process& p, int64_t ns, uint64_t rem = 0) {
+int64_t sleep_for(Task& p, int64_t ns, uint64_t rem = 0) {
   const uint64_t deadline = p.deadline_for(ns > 0 ? (uint64_t)ns : 0);
-  const uint64_t now = Process::now_ns();
+  const uint64_t now = Task::now_ns();
   if (now >= deadline) return 0;
   p.wake_at(deadline);
   if (rem) {  // what an interruption would leave: written now, harmless if we sleep on

@@ -1,4 +1,4 @@
-// vm/linux/syscall.cpp — the syscall table and the dispatcher (Process::syscall).
+// vm/linux/syscall.cpp — the syscall table and the dispatcher (Task::syscall).
 #include "vm/linux/syscall.h"
 
 #include "vm/linux/kernel.h"
@@ -44,18 +44,18 @@ const char* SyscallTable::name(uint64_t nr) {
 }
 
 // Parks the calling task at its syscall instruction (docs/processes.md).
-static void park(Process& p, Cpu& c, uint64_t nr) {
+static void park(Task& p, Cpu& c, uint64_t nr) {
   c.rip -= 2;  // back to the 0f 05
   c.r[RAX] = nr;
   c.stop = true;
-  p.state = Process::State::Blocked;
+  p.state = Task::State::Blocked;
   p.park_gen = p.k.waits.generation();
   p.k.waits.take_host_waits(p.host_fds);
   if (const uint64_t d = p.k.waits.take_deadline()) p.wake_at(d);
 }
 
 // A completed call: forget the state kept across re-executions.
-static void completed(Process& p) {
+static void completed(Task& p) {
   p.restarting = false;
   p.block_deadline = 0;
   p.write_done = 0;
@@ -66,7 +66,7 @@ static void completed(Process& p) {
   p.k.waits.forget_notes();
 }
 
-void Process::syscall(Cpu& c) {
+void Task::syscall(Cpu& c) {
   const uint64_t nr = c.r[RAX];
   const uint64_t a[6] = {c.r[RDI], c.r[RSI], c.r[RDX], c.r[R10], c.r[R8], c.r[R9]};
   const SyscallDef* d = SyscallTable::get().find(nr);

@@ -19,9 +19,9 @@
 
 namespace gb {
 
-class Process;
+class Task;
 
-using SysHandler = int64_t (*)(Process& p, const uint64_t* a);
+using SysHandler = int64_t (*)(Task& p, const uint64_t* a);
 
 enum ArgKind : uint8_t {
   A_NONE,
@@ -107,8 +107,8 @@ struct SysFormat {
   std::string args[6];
   bool out[6] = {};
 };
-void format_sys_enter(Process& p, const SyscallDef& d, const uint64_t* a, SysFormat& f);
-std::string format_sys_exit(Process& p, const SyscallDef& d, const uint64_t* a, SysFormat& f, int64_t ret);
+void format_sys_enter(Task& p, const SyscallDef& d, const uint64_t* a, SysFormat& f);
+std::string format_sys_exit(Task& p, const SyscallDef& d, const uint64_t* a, SysFormat& f, int64_t ret);
 std::string format_ret(int64_t ret, uint8_t kind);
 
 // Helpers for the handler files.

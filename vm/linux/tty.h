@@ -40,7 +40,7 @@
 //     call's deadline (TtyHost::call_deadline_ns); VMIN>0,VTIME>0 waits for the first
 //     byte, then for VMIN bytes or VTIME since the last byte arrived (an inter-byte
 //     timer computed from the arrival time, re-armed with TtyHost::wake_at_ns).
-//   * The tty never touches the Process class: everything about processes goes
+//   * The tty never touches the Task class: everything about processes goes
 //     through TtyHost. Without a host (unit tests of the host API, tools) the caller is
 //     treated as the foreground and signals are dropped.
 #pragma once
@@ -142,7 +142,7 @@ struct TtyHost {
   // Monotonic clock (ns).
   virtual uint64_t now_ns() = 0;
   // The absolute deadline of the running syscall for a relative timeout: computed on
-  // the first entry, the same value on re-executions (Process::deadline_for); it also
+  // the first entry, the same value on re-executions (Task::deadline_for); it also
   // arranges for the parked task to be retried then (p.wake_at).
   virtual uint64_t call_deadline_ns(uint64_t rel_ns) = 0;
   // Retry the parked task at `abs_ns` at the latest (p.wake_at).

@@ -318,7 +318,7 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
 
   // The login process: a session leader with the console pty (/dev/pts/0) as fds 0-2 and
   // controlling terminal; the kernel's TtyHost does job control and signals.
-  Process& p = *k.create_init(100);
+  Task& p = *k.create_init(100);
   p.uid = p.euid = p.suid = E->login.uid;
   p.gid = p.egid = p.sgid = E->login.gid;
   E->console = attach_console(p, E->rows, E->cols);
@@ -387,7 +387,7 @@ EMSCRIPTEN_KEEPALIVE int gb_run(uint32_t slice_ms) {
 
 EMSCRIPTEN_KEEPALIVE int gb_next_timer_ms(void) {
   if (!E || !E->wake_at_ns) return -1;
-  const uint64_t now = Process::now_ns();
+  const uint64_t now = Task::now_ns();
   if (E->wake_at_ns <= now) return 0;
   const uint64_t ms = (E->wake_at_ns - now + 999999) / 1000000;
   return ms > 0x7fffffff ? 0x7fffffff : (int)ms;

@@ -219,6 +219,9 @@ function startMachine(): void {
       persist: true,
       rows: terminal.rows,
       cols: terminal.cols,
+      // ?mem=MiB: the machine's guest memory (a lab for a small device, the OOM killer
+      // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
+      memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
     },
     onOutput: (bytes) => {
       diagnostics.feedBytes(bytes);

@@ -210,6 +210,22 @@ test('full-screen programs: vim.tiny edits a file on the alternate screen and :w
   await screenshot(page, 'engine-vim');
 });
 
+test('a guest past its memory budget (?mem=96): the OOM killer kills it with a line in the terminal; the shell goes on', { skip }, async () => {
+  const u = new URL(url);
+  u.searchParams.set('mem', '96');
+  await page.goto(u.href, { waitUntil: 'load' });
+  await waitTerm(PROMPT, BOOT_TIMEOUT);
+  const hog = 'python3 -c "a = [bytes([i % 256]) * (1 << 20) for i in range(400)]"; echo status=$?';
+  const r = await run(hog, /\nstatus=\d+\n[^]*\$ ?$/, 300_000);
+  assert.match(r.text, /\[glassbox\] Out of memory: killed process \d+ \(python3[^)]*\), \d+ kB resident; guest memory budget 96 MiB/);
+  assert.match(r.text, /\nstatus=137\n/);
+  const a = await run('echo alive', /\nalive\n[^]*\$ ?$/);
+  assert.match(a.text, /alive/);
+  await screenshot(page, 'engine-oom');
+  await page.goto(url, { waitUntil: 'load' });
+  await waitTerm(PROMPT, BOOT_TIMEOUT);
+});
+
 test('Reset machine drops the student\'s files and boots a fresh machine', { skip }, async () => {
   await page.click('#btn-reset');
   await page.click('#reset-dialog button[value="reset"]');

@@ -22,18 +22,23 @@ enum { ADD = 0, MUL = 1, SUB = 4, SUBR = 5, DIV = 6, DIVR = 7 };
 // Memory operand kinds.
 enum { M32FP, M64FP, M16INT, M32INT };
 
+// a OP b under `e` (exceptions accumulate in e.exc).
+template <int OP>
+inline F80 arith_env(F80 a, F80 b, sf::Env& e) {
+  switch (OP) {
+    case ADD: return sf::add(a, b, false, e);
+    case MUL: return sf::mul(a, b, e);
+    case SUB: return sf::add(a, b, true, e);
+    case SUBR: return sf::add(b, a, true, e);
+    case DIV: return sf::div(a, b, e);
+    default: return sf::div(b, a, e);
+  }
+}
+
 template <int OP>
 inline F80 arith(Cpu& c, F80 a, F80 b) {
   sf::Env e = env(c, true);
-  F80 r;
-  switch (OP) {
-    case ADD: r = sf::add(a, b, false, e); break;
-    case MUL: r = sf::mul(a, b, e); break;
-    case SUB: r = sf::add(a, b, true, e); break;
-    case SUBR: r = sf::add(b, a, true, e); break;
-    case DIV: r = sf::div(a, b, e); break;
-    default: r = sf::div(b, a, e); break;
-  }
+  const F80 r = arith_env<OP>(a, b, e);
   commit(c, e);
   return r;
 }
@@ -69,14 +74,7 @@ void arith_mem(Cpu& c, const Insn& i) {
   if (exc) {
     sf::Env e = env(c, true);
     e.exc = exc;
-    switch (OP) {
-      case ADD: d = sf::add(d, b, false, e); break;
-      case MUL: d = sf::mul(d, b, e); break;
-      case SUB: d = sf::add(d, b, true, e); break;
-      case SUBR: d = sf::add(b, d, true, e); break;
-      case DIV: d = sf::div(d, b, e); break;
-      default: d = sf::div(b, d, e); break;
-    }
+    d = arith_env<OP>(d, b, e);
     commit(c, e);
     return;
   }

@@ -110,22 +110,6 @@ F80 nan_pick(F80 a, F80 b, Env& env) {
 
 namespace {
 
-// Common checks of a binary operation. Returns true when `out` is the result (NaN,
-// unsupported operand); raises DE for denormal operands otherwise.
-inline bool binary_special(F80 a, F80 b, Class ca, Class cb, F80& out, Env& env) {
-  if (ca == C_UNSUPPORTED || cb == C_UNSUPPORTED) {
-    env.exc |= X_IE;
-    out = kIndefinite;
-    return true;
-  }
-  if (ca >= C_QNAN || cb >= C_QNAN) {
-    out = nan_pick(a, b, env);
-    return true;
-  }
-  if (ca == C_DENORMAL || cb == C_DENORMAL) env.exc |= X_DE;
-  return false;
-}
-
 inline F80 invalid(Env& env) {
   env.exc |= X_IE;
   return kIndefinite;

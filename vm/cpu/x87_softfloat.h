@@ -105,6 +105,22 @@ F80 round_pack(bool sign, int32_t exp, u128 v, int prec, Env& env);
 // Each handles every class of operand (NaN rules, invalid operations, DE on denormal
 // operands, ZE) and returns the result; env.exc collects the flags.
 F80 nan_pick(F80 a, F80 b, Env& env);  // at least one NaN: the x87 propagation rule
+
+// Common checks of a binary operation. Returns true when `out` is the result (NaN,
+// unsupported operand); raises DE for denormal operands otherwise.
+inline bool binary_special(F80 a, F80 b, Class ca, Class cb, F80& out, Env& env) {
+  if (ca == C_UNSUPPORTED || cb == C_UNSUPPORTED) {
+    env.exc |= X_IE;
+    out = kIndefinite;
+    return true;
+  }
+  if (ca >= C_QNAN || cb >= C_QNAN) {
+    out = nan_pick(a, b, env);
+    return true;
+  }
+  if (ca == C_DENORMAL || cb == C_DENORMAL) env.exc |= X_DE;
+  return false;
+}
 F80 add(F80 a, F80 b, bool subtract, Env& env);
 F80 mul(F80 a, F80 b, Env& env);
 F80 div(F80 a, F80 b, Env& env);

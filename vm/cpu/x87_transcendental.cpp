@@ -268,9 +268,7 @@ F80 f2xm1(F80 x, Env& env) {
 
 F80 fyl2x(F80 x, F80 y, Env& env) {
   const Class cx = classify(x), cy = classify(y);
-  if (cx == C_UNSUPPORTED || cy == C_UNSUPPORTED) { env.exc |= X_IE; return kIndefinite; }
-  if (cx >= C_QNAN || cy >= C_QNAN) return nan_pick(x, y, env);
-  if (cx == C_DENORMAL || cy == C_DENORMAL) env.exc |= X_DE;
+  if (F80 r; binary_special(x, y, cx, cy, r, env)) return r;
   const bool sx = sign_of(x), sy = sign_of(y);
   if (sx && cx != C_ZERO) { env.exc |= X_IE; return kIndefinite; }
   if (cx == C_ZERO) {
@@ -295,9 +293,7 @@ F80 fyl2x(F80 x, F80 y, Env& env) {
 
 F80 fyl2xp1(F80 x, F80 y, Env& env) {
   const Class cx = classify(x), cy = classify(y);
-  if (cx == C_UNSUPPORTED || cy == C_UNSUPPORTED) { env.exc |= X_IE; return kIndefinite; }
-  if (cx >= C_QNAN || cy >= C_QNAN) return nan_pick(x, y, env);
-  if (cx == C_DENORMAL || cy == C_DENORMAL) env.exc |= X_DE;
+  if (F80 r; binary_special(x, y, cx, cy, r, env)) return r;
   const bool sx = sign_of(x), sy = sign_of(y);
   if (cx == C_INF) {
     if (sx || cy == C_ZERO) { env.exc |= X_IE; return kIndefinite; }
@@ -322,9 +318,7 @@ F80 fyl2xp1(F80 x, F80 y, Env& env) {
 
 F80 fpatan(F80 x, F80 y, Env& env) {
   const Class cx = classify(x), cy = classify(y);
-  if (cx == C_UNSUPPORTED || cy == C_UNSUPPORTED) { env.exc |= X_IE; return kIndefinite; }
-  if (cx >= C_QNAN || cy >= C_QNAN) return nan_pick(x, y, env);
-  if (cx == C_DENORMAL || cy == C_DENORMAL) env.exc |= X_DE;
+  if (F80 r; binary_special(x, y, cx, cy, r, env)) return r;
   const bool sx = sign_of(x), sy = sign_of(y);
   BF a;
   if (cy == C_ZERO) {

@@ -72,6 +72,11 @@ void Kernel::message(const std::string& text) {
   }
 }
 
+void Kernel::alert(const std::string& text) {
+  message(text);
+  if (std::shared_ptr<Tty> t = console.lock()) t->kernel_print("\n[glassbox] " + text + "\n");
+}
+
 // ---- signals (default actions) ----------------------------------------------------------
 
 bool signal_default_ignored(int sig) {

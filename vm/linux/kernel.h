@@ -191,6 +191,11 @@ class Kernel {
   // Messages logged once per key ("unimplemented syscall N").
   bool log_once(const std::string& key);
   void message(const std::string& text);  // stderr (unless quiet) + a Message trace event
+  // A message the student must see (the OOM killer's): message() and, when the machine
+  // has a console (the browser's terminal, where stderr is the developer console), a line
+  // on it, as Linux prints to its console.
+  void alert(const std::string& text);
+  std::weak_ptr<Tty> console;
 
  private:
   std::set<std::string> logged_;

@@ -20,7 +20,7 @@ void Kernel::out_of_memory(Task& faulting) {
   std::string name = victim->exe;
   const size_t slash = name.rfind('/');
   if (slash != std::string::npos) name = name.substr(slash + 1);
-  message("Out of memory: killed process " + std::to_string(victim->pid) + " (" + name + "), " +
+  alert("Out of memory: killed process " + std::to_string(victim->pid) + " (" + name + "), " +
           std::to_string(most * (PAGE / 1024)) + " kB resident; guest memory budget " +
           std::to_string(phys->frames.limit_bytes() >> 20) + " MiB");
   lx_siginfo si = make_siginfo(LSIGKILL, LSI_KERNEL);

@@ -463,6 +463,17 @@ void Tty::echo_char(uint8_t c) {
 
 void Tty::echo_raw(uint8_t c) { out_char(c); }
 
+// Linux's console prints its messages with "\r\n" whatever the guest set (raw mode in
+// vim included), after what is already queued. Not bounded by out_room(): rare, short.
+void Tty::kernel_print(const std::string& s) {
+  for (char c : s) {
+    if (c == '\n') out_ += "\r\n";
+    else out_.push_back(c);
+  }
+  col_ = 0;
+  pts_.waits.wake();
+}
+
 // One byte of output through OPOST (also used for echoes); tracks the column.
 void Tty::out_char(uint8_t c) {
   const uint32_t o = tio_.c_oflag;

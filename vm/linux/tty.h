@@ -190,6 +190,9 @@ class Tty : public std::enable_shared_from_this<Tty> {
   size_t master_read(void* buf, size_t n);
   std::string master_read_all();
   size_t output_pending() const { return out_.size(); }
+  // Text from the machine itself (Kernel::alert), written to the output as the guest's
+  // own output would be (OPOST: "\n" becomes "\r\n" by default), never blocking.
+  void kernel_print(const std::string& s);
   // Sets the window size; a change sends SIGWINCH to the foreground process group.
   void set_winsize(uint16_t rows, uint16_t cols, uint16_t xpixel = 0, uint16_t ypixel = 0);
   lx_winsize winsize() const { return ws_; }

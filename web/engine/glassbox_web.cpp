@@ -322,6 +322,7 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   p.uid = p.euid = p.suid = E->login.uid;
   p.gid = p.egid = p.sgid = E->login.gid;
   E->console = attach_console(p, E->rows, E->cols);
+  k.console = E->console;  // Kernel::alert (the OOM killer) prints to the student's terminal
   if (!E->console) { log_err("opening the console failed"); return -LX_EIO; }
   int rc;
 

@@ -75,6 +75,9 @@ export interface EngineConfig {
   persist: boolean;
   rows: number;
   cols: number;
+  /** The machine's guest memory in MiB (16..3072); absent: what the tab can hold
+   *  (worker/machine.ts memLimitMb). Past it the guest gets ENOMEM or the OOM killer. */
+  memLimitMb?: number;
 }
 
 // ---- postMessage messages ----

@@ -39,6 +39,18 @@ export interface MachineControl {
   prune(imageIds: string[]): Promise<void>;
 }
 
+/** The guest-memory budget in MiB: the config's, or what the tab can hold. The engine's
+ *  heap may grow to 4 GiB (wasm32), which also holds the engine's own data (block cache,
+ *  page tables, the file cache), so the guest gets at most 2 GiB; on a device reporting
+ *  little memory (navigator.deviceMemory, GiB, rounded down and capped at 8 by browsers)
+ *  a quarter of it, at least 256 MiB. */
+export function memLimitMb(config: EngineConfig): number {
+  if (config.memLimitMb) return Math.max(16, Math.min(3072, Math.floor(config.memLimitMb)));
+  const device = (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  if (!device) return 2048;
+  return Math.max(256, Math.min(2048, Math.floor((device * 1024) / 4)));
+}
+
 const yieldMacrotask = () =>
   new Promise<void>((resolve) => {
     const ch = new MessageChannel();
@@ -93,7 +105,9 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   link.setState('booting', 'starting the machine');
   link.progress('starting the machine');
   const imageBase = new URL('./', manifestUrl).href;
-  const cfgPtr = cstr(E, JSON.stringify({ manifest, image_base: imageBase, rows: config.rows, cols: config.cols }));
+  const cfgPtr = cstr(E, JSON.stringify({
+    manifest, image_base: imageBase, rows: config.rows, cols: config.cols, mem_limit_mb: memLimitMb(config),
+  }));
   check(E, E._gb_init(cfgPtr), 'gb_init');
   E._free(cfgPtr);
 

@@ -101,6 +101,19 @@ enum : uint32_t { LMREMAP_MAYMOVE = 1, LMREMAP_FIXED = 2, LMREMAP_DONTUNMAP = 4 
 #pragma pack(push, 1)
 struct lx_timespec { int64_t tv_sec; int64_t tv_nsec; };
 struct lx_timeval { int64_t tv_sec; int64_t tv_usec; };
+// A guest time in nanoseconds, saturating at INT64_MAX as Linux's KTIME_MAX (a timeout of
+// 2^62 seconds waits forever, never overflows). Both parts non-negative (callers check).
+inline int64_t lx_ns(int64_t sec, int64_t sub_ns) {
+  if (sec > (INT64_MAX - sub_ns) / 1000000000) return INT64_MAX;
+  return sec * 1000000000 + sub_ns;
+}
+inline int64_t lx_ns(const lx_timespec& t) { return lx_ns(t.tv_sec, t.tv_nsec); }
+// select's timeval: Linux carries whole seconds out of tv_usec before checking it.
+inline int64_t lx_ns(const lx_timeval& t) {
+  int64_t sec;
+  if (__builtin_add_overflow(t.tv_sec, t.tv_usec / 1000000, &sec)) return INT64_MAX;
+  return lx_ns(sec, t.tv_usec % 1000000 * 1000);
+}
 struct lx_iovec { uint64_t base; uint64_t len; };
 
 struct lx_stat {  // struct stat, 144 bytes

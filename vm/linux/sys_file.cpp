@@ -517,7 +517,7 @@ SYS(ppoll) {
     lx_timespec ts;
     if (!p.get(&ts, a[2], sizeof ts)) return -LX_EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
-    t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+    t = lx_ns(ts);
   }
   const int e = set_temp_sigmask(p, a[3], a[4]);
   if (e < 0) return e;
@@ -568,7 +568,7 @@ SYS(select) {
     lx_timeval tv;
     if (!p.get(&tv, a[4], sizeof tv)) return -LX_EFAULT;
     if (tv.tv_sec < 0 || tv.tv_usec < 0) return -LX_EINVAL;
-    t = tv.tv_sec * 1000000000 + tv.tv_usec * 1000;
+    t = lx_ns(tv);
   }
   return do_select(p, arg_int(a, 0), a[1], a[2], a[3], t);
 }
@@ -578,7 +578,7 @@ SYS(pselect6) {
     lx_timespec ts;
     if (!p.get(&ts, a[4], sizeof ts)) return -LX_EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
-    t = ts.tv_sec * 1000000000 + ts.tv_nsec;
+    t = lx_ns(ts);
   }
   if (a[5]) {
     uint64_t ms[2];  // { const sigset_t *ss; size_t ss_len; }

@@ -71,7 +71,7 @@ int64_t futex_wait(Task& p, uint64_t uaddr, bool priv, uint32_t val, uint64_t ti
     lx_timespec ts;
     if (!p.get(&ts, timeout, sizeof ts)) return -LX_EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
-    const int64_t ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    const int64_t ns = lx_ns(ts);
     uint64_t deadline;
     if (absolute) {
       // Convert the absolute time on its clock to our monotonic deadline.

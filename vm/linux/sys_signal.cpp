@@ -194,7 +194,7 @@ SYS(rt_sigtimedwait) {
     lx_timespec ts;
     if (!p.get(&ts, a[2], sizeof ts)) return -LX_EFAULT;
     if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000 || ts.tv_sec < 0) return -LX_EINVAL;
-    deadline = p.deadline_for((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+    deadline = p.deadline_for((uint64_t)lx_ns(ts));
     if (Task::now_ns() >= deadline) return -LX_EAGAIN;
     p.wake_at(deadline);
   }

@@ -81,7 +81,7 @@ SYS(nanosleep) {
   lx_timespec ts;
   if (!p.get(&ts, a[0], sizeof ts)) return -LX_EFAULT;
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
-  return sleep_for(p, ts.tv_sec * 1000000000 + ts.tv_nsec, a[1]);
+  return sleep_for(p, lx_ns(ts), a[1]);
 }
 SYS(clock_nanosleep) {
   const int id = arg_int(a, 0);
@@ -89,7 +89,7 @@ SYS(clock_nanosleep) {
   lx_timespec ts;
   if (!p.get(&ts, a[2], sizeof ts)) return -LX_EFAULT;
   if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return -LX_EINVAL;
-  int64_t ns = ts.tv_sec * 1000000000 + ts.tv_nsec;
+  int64_t ns = lx_ns(ts);
   if (a[1] & 1) ns -= host_clock_ns(id);  // TIMER_ABSTIME
   return sleep_for(p, ns, (a[1] & 1) ? 0 : a[3]);
 }

@@ -490,6 +490,8 @@ SYS(utimes) {
   if (!a[1]) return do_utimens(p, l, nullptr);
   lx_timeval tv[2];
   if (!p.get(tv, a[1], sizeof tv)) return -LX_EFAULT;
+  for (const lx_timeval& t : tv)
+    if (t.tv_usec < 0 || t.tv_usec >= 1000000) return -LX_EINVAL;
   lx_timespec ts[2] = {{tv[0].tv_sec, tv[0].tv_usec * 1000}, {tv[1].tv_sec, tv[1].tv_usec * 1000}};
   return do_utimens(p, l, ts);
 }

@@ -92,6 +92,7 @@ int64_t kill_one(Task& p, Task& leader, int sig) {
 SYS(kill) {
   const int pid = arg_int(a, 0), sig = arg_int(a, 1);
   if (sig < 0 || sig > LNSIG) return -LX_EINVAL;
+  if (pid == INT32_MIN) return -LX_ESRCH;  // as Linux: -INT_MIN names no group
   if (pid > 0) {
     Task* t = p.k.find_leader(pid);
     if (!t || t->tg->zombie) {

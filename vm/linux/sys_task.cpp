@@ -212,6 +212,7 @@ SYS(wait4) {
   const int pid = arg_int(a, 0);
   const uint32_t opts = (uint32_t)a[2];
   if (opts & ~(LWNOHANG | LWUNTRACED | LWCONTINUED | LWNOTHREAD | LWALL | LWCLONE)) return -LX_EINVAL;
+  if (pid == INT32_MIN) return -LX_ESRCH;  // as Linux: -INT_MIN names no group
   int kind = 0, sel = 0;
   if (pid > 0) { kind = 1; sel = pid; }
   else if (pid == 0) { kind = 2; sel = p.pgid; }

@@ -18,7 +18,13 @@ gcc's children: on an x86-64 host their execve runs the host's own cc1/as/ld nat
 the image's under emulation. So the qemu column of the gcc row is the sum of the three
 stages run one by one under qemu (cc1, as, ld with collect2's arguments, from `gcc -###`).
 
-Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node]
+The runs are interleaved (one run of every variant, then the next round), so a shared
+machine's load drifts over all columns alike. --baseline DIR adds the engines of another
+checkout (DIR/build/glassbox, DIR/build-wasm/glassbox.js: e.g. a worktree of the commit
+before a change) as columns "base" and "base-node", and the ratios engine/base: a before
+and after measured in one run.
+
+Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR]
 """
 import argparse
 import os
@@ -97,6 +103,7 @@ def main():
     ap.add_argument("--root", default=None)
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--no-node", action="store_true")
+    ap.add_argument("--baseline", default=None, help="another checkout whose engines run as base columns")
     args = ap.parse_args()
     root = args.root or default_root()
 
@@ -108,6 +115,12 @@ def main():
     node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run", "--stats",
                    "--env", "PYTHONDONTWRITEBYTECODE=1"]
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
+    base = base_node = None
+    if args.baseline:
+        bdir = os.path.abspath(args.baseline)
+        base = [os.path.join(bdir, "build/glassbox")] + engine[1:]
+        if have_node and os.path.exists(os.path.join(bdir, "build-wasm/glassbox.js")):
+            base_node = node_engine[:2] + [os.path.join(bdir, "build-wasm/glassbox.js")] + node_engine[3:]
     qemu = shutil.which("qemu-x86_64")
 
     # gcc: a private tmpfs /tmp for the native chroot; a hard-link copy of the root for the
@@ -150,24 +163,31 @@ def main():
                     ("engine", engine + ["--root", groot, "--"] + gargv)]
         if have_node:
             variants.append(("engine-node", node_engine + ["--root", groot, "--"] + gargv))
+        if base:
+            variants.append(("base", base + ["--root", groot, "--"] + gargv))
+        if base_node:
+            variants.append(("base-node", base_node + ["--root", groot, "--"] + gargv))
+        variants = [(v, c) for v, c in variants if c is not None]
         outputs = {}
-        for vname, cmd in variants:
-            if cmd is None:
-                continue
-            times = []
-            for _ in range(args.runs):
+        times = {v: [] for v, _ in variants}
+        failed = set()
+        for _ in range(args.runs):  # interleaved: each round runs every variant once
+            for vname, cmd in variants:
+                if vname in failed:
+                    continue
                 dt, p = timed(cmd)
                 if p.returncode != 0:
                     print(f"  {name} / {vname}: exit {p.returncode}: {p.stderr[-300:].decode(errors='replace')}",
                           file=sys.stderr)
-                    times = []
-                    break
-                times.append(dt)
+                    failed.add(vname)
+                    continue
+                times[vname].append(dt)
                 outputs[vname] = p.stdout
                 if vname.startswith("engine"):
                     icount = stats_icount(p.stderr) or icount
-            if times:
-                res[vname] = statistics.median(times)
+        for vname, ts in times.items():
+            if ts and vname not in failed:
+                res[vname] = statistics.median(ts)
         same = len(set(outputs.values())) <= 1
         rows.append((name, res, icount, same))
 
@@ -185,6 +205,17 @@ def main():
         print(f"{name:32} {t('native')} {t('qemu')} {t('engine')} {t('engine-node')}"
               f" {ratio('engine', 'native')}{ratio('engine', 'qemu')}{ratio('engine-node', 'native')} {mips} {mipsn}"
               f"  {'yes' if same else 'NO'}")
+    if base:
+        print(f"\nagainst --baseline {args.baseline} (same runs, interleaved; < 1.00x: faster than the baseline)\n")
+        print(f"{'workload':32} {'base':>9} {'engine':>9} {'eng/base':>9} {'base-node':>10} {'eng-node':>9} {'node/base':>10}")
+        for name, res, icount, same in rows:
+            def t(k, w=9):
+                return f"{res[k]:{w}.3f}" if k in res else f"{'-':>{w}}"
+
+            def r(a, b, w=9):
+                return f"{res[a] / res[b]:{w - 1}.2f}x" if a in res and b in res else f"{'-':>{w}}"
+            print(f"{name:32} {t('base')} {t('engine')} {r('engine', 'base')} {t('base-node', 10)} {t('engine-node')}"
+                  f" {r('engine-node', 'base-node', 10)}")
     if icount:
         print(f"\n(guest instructions of the last workload: {icount:,})")
     shutil.rmtree(tmp, ignore_errors=True)

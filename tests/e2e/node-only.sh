@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/e2e/node-only.sh — the IDE's tests that need no browser and no site build: the dev
 # server with real HTTP requests (server, server-rfc) and the pure modules (unit: rings,
-# frames, diagnostics, tar). tools/test runs it as the `web` layer (a few seconds).
+# frames, diagnostics, tar), after the TypeScript type check of the page and of the
+# worker (esbuild strips types without checking them: a type error would otherwise
+# reach no test). tools/test runs it as the `web` layer.
 #
 #   tests/e2e/node-only.sh                 server, server-rfc, unit
 #   tests/e2e/node-only.sh server-rfc      only the named files (tests/e2e/NAME.test.mjs)
@@ -22,5 +24,14 @@ FILES=()
 for n in "${NAMES[@]}"; do FILES+=("tests/e2e/$n.test.mjs"); done
 . tests/e2e/lib/node-test.sh
 node_test "$ART/web-node.tap" "${FILES[@]}"
+if [ $# = 0 ]; then
+  for cfg in tsconfig.json tsconfig.worker.json; do
+    if npx --no-install tsc -p "$cfg" --noEmit >"$ART/typecheck-$cfg.log" 2>&1; then
+      echo "ok   - typecheck $cfg"; PASS=$((PASS + 1))
+    else
+      echo "FAIL - typecheck $cfg"; head -20 "$ART/typecheck-$cfg.log"; FAIL=$((FAIL + 1))
+    fi
+  done
+fi
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

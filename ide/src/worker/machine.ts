@@ -46,7 +46,7 @@ export interface MachineControl {
  *  a quarter of it, at least 256 MiB. */
 export function memLimitMb(config: EngineConfig): number {
   if (config.memLimitMb) return Math.max(16, Math.min(3072, Math.floor(config.memLimitMb)));
-  const device = (self.navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  const device = (self.navigator as WorkerNavigator & { deviceMemory?: number }).deviceMemory;
   if (!device) return 2048;
   return Math.max(256, Math.min(2048, Math.floor((device * 1024) / 4)));
 }

@@ -1,0 +1,209 @@
+// inspector/ui/panels.cpp — the inspector's Dear ImGui panels.
+//
+// Index of this file:
+// [SECTION] helpers
+// [SECTION] the window: a tab bar of panels and the status line
+// [SECTION] Processes panel
+// [SECTION] System calls panel
+//
+// Rules (docs/inspector.md, "Adding a panel"): plain C-ish C++; the model is the data,
+// this file only draws it; an idle frame allocates nothing (text goes through fixed stack
+// buffers and ImGui's own storage); long tables go through ImGuiListClipper.
+#include "inspector/ui/panels.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "imgui.h"
+#include "inspector/model/syscall_decode.h"
+
+namespace gbi {
+
+//-----------------------------------------------------------------------------
+// [SECTION] helpers
+//-----------------------------------------------------------------------------
+static const ImVec4 kErrColor = ImVec4(1.0f, 0.45f, 0.40f, 1.0f);
+static const ImVec4 kDimColor = ImVec4(0.60f, 0.60f, 0.60f, 1.0f);
+
+//-----------------------------------------------------------------------------
+// [SECTION] the window: a tab bar of panels and the status line
+//-----------------------------------------------------------------------------
+void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(width, height));
+  const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                                 ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::Begin("Inspector", nullptr, flags);
+  ImGui::Text("%" PRIu64 " events", m.stream.received);
+  ImGui::SameLine();
+  if (m.stream.dropped) ImGui::TextColored(kErrColor, "(%" PRIu64 " dropped: the ring was full)", m.stream.dropped);
+  else ImGui::TextColored(kDimColor, "(none dropped)");
+  if (ImGui::BeginTabBar("panels")) {
+    if (ImGui::BeginTabItem("Processes")) {
+      draw_processes(m.processes, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("System calls")) {
+      draw_syscalls(m.syscalls, ui);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Processes panel
+//-----------------------------------------------------------------------------
+void draw_processes(const ProcessModel& m, UiState& ui) {
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("procs", 6, tf)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("pid");
+  ImGui::TableSetupColumn("parent");
+  ImGui::TableSetupColumn("state");
+  ImGui::TableSetupColumn("instructions");
+  ImGui::TableSetupColumn("execs");
+  ImGui::TableSetupColumn("command line", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin((int)m.rows.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const ProcRow& p = m.rows[(size_t)i];
+      ImGui::PushID(i);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      char label[32];
+      snprintf(label, sizeof label, "%d%s", p.tid, p.thread ? " (thread)" : "");
+      if (ImGui::Selectable(label, ui.selected_tid == p.tid, ImGuiSelectableFlags_SpanAllColumns)) ui.selected_tid = p.tid;
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", p.parent);
+      ImGui::TableNextColumn();
+      if (p.state == ProcRow::Running) ImGui::TextUnformatted("running");
+      else if (p.state == ProcRow::Killed) ImGui::TextColored(kErrColor, "killed (%d)", p.status & 0x7f);
+      else ImGui::TextColored((p.status >> 8) & 0xff ? kErrColor : kDimColor, "exit %d", (p.status >> 8) & 0xff);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, p.icount);
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", p.execs);
+      ImGui::TableNextColumn();
+      ImGui::Indent((float)m.depth(p) * 10.0f + 0.01f);
+      ImGui::TextUnformatted(p.cmdline.data(), p.cmdline.data() + p.cmdline.size());
+      ImGui::Unindent((float)m.depth(p) * 10.0f + 0.01f);
+      ImGui::PopID();
+    }
+  }
+  ImGui::EndTable();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] System calls panel
+//-----------------------------------------------------------------------------
+static void apply_filter(SyscallModel& m, UiState& ui) {
+  SyscallFilter f = m.filter;
+  f.failed_only = ui.failed_only;
+  f.nr = ui.call_filter[0] ? syscall_number(ui.call_filter) : -1;
+  if (ui.call_filter[0] && f.nr < 0) f.nr = 0xffff;  // an unknown name matches nothing
+  m.set_filter(f);
+}
+
+static void draw_counts(const SyscallModel& m) {
+  static std::vector<int> order;  // kept across frames; refilled only when counts change
+  static uint64_t seen = ~0ull;
+  uint64_t total = 0;
+  for (const CallCount& c : m.counts) total += c.calls;
+  if (total != seen) {
+    m.count_order(order);
+    seen = total;
+  }
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("counts", 4, tf, ImVec2(0, 160))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("calls");
+  ImGui::TableSetupColumn("errors");
+  ImGui::TableSetupColumn("usecs");
+  ImGui::TableSetupColumn("syscall", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin((int)order.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const int nr = order[(size_t)i];
+      const CallCount& c = m.counts[nr];
+      const char* n = nr < SyscallModel::kMaxNr ? syscall_name((unsigned)nr) : nullptr;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", c.calls);
+      ImGui::TableNextColumn();
+      if (c.errors) ImGui::TextColored(kErrColor, "%u", c.errors);
+      else ImGui::TextUnformatted("");
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, c.total_ns / 1000);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(n ? n : "other");
+    }
+  }
+  ImGui::EndTable();
+}
+
+void draw_syscalls(SyscallModel& m, UiState& ui) {
+  bool changed = ImGui::Checkbox("failed only", &ui.failed_only);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(140);
+  changed |= ImGui::InputTextWithHint("##call", "call name", ui.call_filter, sizeof ui.call_filter);
+  ImGui::SameLine();
+  ImGui::Checkbox("counts (strace -c)", &ui.show_counts);
+  ImGui::SameLine();
+  ImGui::Checkbox("follow", &ui.follow);
+  if (changed) apply_filter(m, ui);
+  ImGui::Text("%zu of %zu calls shown", m.visible.size(), m.rows.size());
+  if (m.discarded) {
+    ImGui::SameLine();
+    ImGui::TextColored(kDimColor, "(%" PRIu64 " older discarded)", m.discarded);
+  }
+  if (ui.show_counts) draw_counts(m);
+
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("calls", 4, tf)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("pid");
+  ImGui::TableSetupColumn("call", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("result");
+  ImGui::TableSetupColumn("usecs");
+  ImGui::TableHeadersRow();
+  static std::string line;  // reused: grows to the longest line once, then stays
+  ImGuiListClipper clip;
+  clip.Begin((int)m.visible.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const uint32_t at = m.visible[(size_t)i];
+      const TraceRecord& r = m.rows[at];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", r.tid);
+      ImGui::TableNextColumn();
+      line.clear();
+      const char* n = syscall_name(r.nr);
+      line += n ? n : "?";
+      line += '(';
+      format_args(line, r);
+      line += ')';
+      ImGui::TextUnformatted(line.data(), line.data() + line.size());
+      ImGui::TableNextColumn();
+      line.clear();
+      format_result(line, r.nr, r.ret);
+      if (syscall_failed(r.ret)) ImGui::TextColored(kErrColor, "%s", line.c_str());
+      else ImGui::TextUnformatted(line.data(), line.data() + line.size());
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, m.dur_ns[at] / 1000);
+    }
+  }
+  if (ui.follow && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f) ImGui::SetScrollHereY(1.0f);
+  ImGui::EndTable();
+}
+
+}  // namespace gbi

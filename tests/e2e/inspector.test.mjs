@@ -1,0 +1,102 @@
+// The inspector against the real engine in headless Chromium (issue 12): open the
+// Inspector pane (its Dear ImGui module draws on a WebGL2 canvas), run
+// `gcc hello.c -o hello && ./hello` in the terminal, and check through the test hook
+// (window.glassbox.inspector.model) what the panels' models saw: cc1, as and ld exec'd and
+// exited; the openat of hello.c and the write of the greeting, decoded. Saves a screenshot
+// of each panel (build/test-artifacts/inspector-*.png) and the models as JSON.
+//
+// Skipped (with the reason) when the site has no engine or no image.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BASE_URL, launch, openIde, screenshot } from './lib/browser.mjs';
+import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
+import { PROMPT, run, waitTerm } from './lib/terminal.mjs';
+
+const SITE = path.join(ROOT, 'build/site');
+const skip = siteSkipReason(SITE) || (!fs.existsSync(path.join(SITE, 'engine/glassbox_inspector.wasm')) && 'the site has no inspector module (tools/build web)');
+const GREETING = 'hello from the inspector test';
+
+let ctx;
+let page;
+
+before(async () => {
+  if (skip) return;
+  ctx = await launch({ viewport: { width: 1600, height: 900 } });
+  page = await openIde(ctx, BASE_URL, { waitFor: 'page' });
+  await waitTerm(page, PROMPT, 180_000);
+});
+
+after(async () => {
+  await ctx?.close();
+});
+
+const model = (panel = 'all') => page.evaluate((p) => window.glassbox.inspector.model(p), panel);
+
+test('the inspector opens on its canvas and draws frames', { skip }, async () => {
+  await page.evaluate(() => window.glassbox.inspector.open());
+  assert.equal(await page.evaluate(() => window.glassbox.inspector.state), 'open');
+  const f0 = await page.evaluate(() => window.glassbox.inspector.frames);
+  await page.waitForTimeout(500);
+  const f1 = await page.evaluate(() => window.glassbox.inspector.frames);
+  assert.ok(f1 > f0, `frames drawn: ${f0} -> ${f1}`);
+  const box = await page.locator('#gb-inspector-canvas').boundingBox();
+  assert.ok(box && box.width > 100 && box.height > 100, `canvas box ${JSON.stringify(box)}`);
+});
+
+test('gcc hello.c: the process model sees cc1, as and ld exec and exit; the syscall model has the openat of hello.c and the write of the greeting', { skip }, async () => {
+  await run(page, `printf '#include <stdio.h>\\nint main(void) { puts("${GREETING}"); return 0; }\\n' > hello.c`, /\$ ?$/);
+  await run(page, 'gcc hello.c -o hello && ./hello', new RegExp(`\\n${GREETING}\\n[^]*\\$ ?$`), 300_000);
+  await page.waitForTimeout(300); // the last records of the slice reach the page
+  const m = await model();
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'inspector-model.json'), JSON.stringify(m, null, 1) + '\n');
+
+  const procs = m.processes;
+  for (const prog of ['cc1', 'as', 'ld']) {
+    const p = procs.find((r) => r.program === prog);
+    assert.ok(p, `no process ran ${prog}: ${procs.map((r) => r.program).join(' ')}`);
+    assert.equal(p.state, 'exited', `${prog}: ${JSON.stringify(p)}`);
+    assert.equal(p.status, 0, `${prog} exit status`);
+    assert.ok(p.execs >= 1 && p.icount > 0, `${prog}: ${JSON.stringify(p)}`);
+    assert.ok(procs.some((q) => q.tid === p.parent), `${prog}'s parent ${p.parent} is in the tree`);
+  }
+  const cc1 = procs.find((r) => r.program === 'cc1');
+  assert.match(cc1.cmdline, /cc1 .*hello\.c/);
+  const hello = procs.find((r) => r.program === 'hello');
+  assert.ok(hello && hello.state === 'exited', 'the program itself ran and exited');
+
+  const rows = m.syscalls.rows;
+  const open = rows.find((r) => r.name === 'openat' && r.data === 'hello.c' && r.ret >= 0);
+  assert.ok(open, 'an openat of hello.c that succeeded');
+  assert.match(open.args, /^AT_FDCWD, "hello\.c", O_RDONLY/);
+  const write = rows.find((r) => r.name === 'write' && r.data === `${GREETING}\n`);
+  assert.ok(write, 'the write of the greeting');
+  assert.equal(write.args, `1, "${GREETING}\\n", ${GREETING.length + 1}`);
+  assert.equal(write.result, String(GREETING.length + 1));
+  assert.ok(write.pid === hello.pid, 'written by ./hello');
+  // a failed call carries Linux's errno name (the dynamic loader probes paths that do not exist)
+  const failed = rows.find((r) => r.ret < 0 && r.ret >= -4095);
+  assert.ok(failed, 'some call failed');
+  assert.match(failed.result, /^-1 E[A-Z]+ \(/);
+  assert.ok(m.syscalls.counts.openat.calls >= 1 && m.syscalls.counts.write.calls >= 1);
+  console.log(`inspector: ${m.received} records, ${m.dropped} dropped (seq gaps), reader ${m.readerDropped}, engine ${m.engineDropped}; ${procs.length} tasks, ${m.syscalls.total} calls`);
+
+  // the screen-reader view carries the same content as text
+  const text = await page.evaluate(() => window.glassbox.inspector.text('syscalls'));
+  assert.ok(text.includes(`write(1, "${GREETING}\\n", ${GREETING.length + 1}) = ${GREETING.length + 1}`), 'the text view has the strace line');
+  await page.click('[data-inspector-text="processes"]');
+  const area = await page.locator('#inspector-text').inputValue();
+  assert.match(area, /cc1/);
+  await page.click('[data-inspector-text="processes"]');
+
+  // screenshots of each panel: click its tab on the canvas (ImGui's tab bar, second row)
+  await page.waitForTimeout(200);
+  await screenshot(page, 'inspector-processes');
+  const box = await page.locator('#gb-inspector-canvas').boundingBox();
+  await page.mouse.click(box.x + 110, box.y + 34);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-syscalls');
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+});

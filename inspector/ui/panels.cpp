@@ -61,11 +61,12 @@ void draw_processes(const ProcessModel& m, UiState& ui) {
                              ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("procs", 6, tf)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("pid");
-  ImGui::TableSetupColumn("parent");
-  ImGui::TableSetupColumn("state");
-  ImGui::TableSetupColumn("instructions");
-  ImGui::TableSetupColumn("execs");
+  const float ch = ImGui::CalcTextSize("0").x;
+  ImGui::TableSetupColumn("pid", 0, ch * 6);
+  ImGui::TableSetupColumn("parent", 0, ch * 6);
+  ImGui::TableSetupColumn("state", 0, ch * 10);
+  ImGui::TableSetupColumn("instructions", 0, ch * 12);
+  ImGui::TableSetupColumn("execs", 0, ch * 5);
   ImGui::TableSetupColumn("command line", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
   ImGuiListClipper clip;
@@ -170,10 +171,11 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
                              ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("calls", 4, tf)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("pid");
+  const float ch = ImGui::CalcTextSize("0").x;
+  ImGui::TableSetupColumn("pid", 0, ch * 6);
   ImGui::TableSetupColumn("call", ImGuiTableColumnFlags_WidthStretch);
-  ImGui::TableSetupColumn("result");
-  ImGui::TableSetupColumn("usecs");
+  ImGui::TableSetupColumn("result", 0, ch * 14);
+  ImGui::TableSetupColumn("usecs", 0, ch * 7);
   ImGui::TableHeadersRow();
   static std::string line;  // reused: grows to the longest line once, then stays
   ImGuiListClipper clip;

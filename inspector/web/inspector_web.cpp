@@ -37,6 +37,12 @@ struct State {
   UiState ui;
   std::string out;  // the last gbi_json / gbi_text answer (the page copies it at once)
   double last_t = 0;
+  // ImGui 1.86 polls io.MouseDown once per frame: a press and release between two frames
+  // (a quick click) would be lost, so button changes wait in a queue, one per frame.
+  struct MouseState { float x, y; int buttons; };
+  MouseState queue[32];
+  int queued = 0;
+  int last_buttons = 0;
 };
 State* S = nullptr;
 
@@ -91,6 +97,12 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
   if (!S) return;
   emscripten_webgl_make_context_current(S->gl);
   ImGuiIO& io = ImGui::GetIO();
+  if (S->queued) {
+    const State::MouseState m = S->queue[0];
+    memmove(S->queue, S->queue + 1, sizeof S->queue[0] * (size_t)--S->queued);
+    io.MousePos = ImVec2(m.x, m.y);
+    for (int b = 0; b < 3; b++) io.MouseDown[b] = (m.buttons >> b) & 1;
+  }
   io.DisplaySize = ImVec2(w, h);
   io.DisplayFramebufferScale = ImVec2(dpr, dpr);
   io.DeltaTime = S->last_t > 0 && t_ms > S->last_t ? (float)((t_ms - S->last_t) / 1000.0) : 1.0f / 60.0f;
@@ -107,9 +119,13 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
 
 EMSCRIPTEN_KEEPALIVE void gbi_mouse(float x, float y, int buttons) {
   if (!S) return;
-  ImGuiIO& io = ImGui::GetIO();
-  io.MousePos = ImVec2(x, y);
-  for (int b = 0; b < 3; b++) io.MouseDown[b] = (buttons >> b) & 1;
+  if (buttons != S->last_buttons) {  // a press or release: its own frame
+    S->last_buttons = buttons;
+    if (S->queued < 32) S->queue[S->queued++] = {x, y, buttons};
+    return;
+  }
+  if (S->queued) S->queue[S->queued - 1].x = x, S->queue[S->queued - 1].y = y;
+  else ImGui::GetIO().MousePos = ImVec2(x, y);
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_wheel(float dx, float dy) {

@@ -587,6 +587,10 @@ Object.assign(window, {
       get frames() {
         return inspector.frames;
       },
+      /** Main-thread cost so far: ms in drawing, ms in moving records into the module. */
+      get cost() {
+        return { frames: inspector.frames, drawMs: inspector.drawMs, pumpMs: inspector.pumpMs };
+      },
     },
     debug: {
       /** Opens a model as if the file had been read from the guest. */

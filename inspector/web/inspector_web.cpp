@@ -6,6 +6,7 @@
 //
 //   gbi_init(selector)        the canvas ("#gb-inspector-canvas"); 0 or -1
 //   gbi_feed(bytes, n)        n packed 256-byte TraceRecords copied from the shared ring
+//   gbi_reset()               a new machine: empty models (its seqs start at 1 again)
 //   gbi_frame(w, h, dpr, t)   one frame at w x h CSS pixels (the page's rAF, when visible)
 //   gbi_mouse(x, y, buttons)  gbi_wheel(dx, dy)  gbi_key(code, down, mods)  gbi_char(c)
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "imgui.h"
@@ -71,7 +73,7 @@ EMSCRIPTEN_KEEPALIVE int gbi_init(const char* selector) {
   a.alpha = false;
   a.antialias = false;
   a.premultipliedAlpha = false;
-  a.preserveDrawingBuffer = true;  // screenshots of the canvas (tests, "save picture")
+  a.preserveDrawingBuffer = false;  // no copy per frame (page screenshots see the composited canvas)
   const EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl = emscripten_webgl_create_context(selector, &a);
   if (gl <= 0) return -1;
   emscripten_webgl_make_context_current(gl);
@@ -87,6 +89,13 @@ EMSCRIPTEN_KEEPALIVE int gbi_init(const char* selector) {
   ImGui::StyleColorsDark();
   ImGui_ImplOpenGL3_Init("#version 300 es");
   return 0;
+}
+
+// A new machine (Reset machine): its records start again at seq 1.
+EMSCRIPTEN_KEEPALIVE void gbi_reset(void) {
+  if (!S) return;
+  S->model.~InspectorModel();
+  new (&S->model) InspectorModel();
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {

@@ -201,6 +201,10 @@ void format_args(std::string& out, const TraceRecord& r) {
 
 void format_result(std::string& out, unsigned nr, int64_t ret) {
   char b[48];
+  if (nr == 60 || nr == 231) {  // exit, exit_group: they do not return
+    out += '?';
+    return;
+  }
   if (syscall_failed(ret)) {
     const int e = (int)-ret;
     const char* n = gb::errno_name(e);

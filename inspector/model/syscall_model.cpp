@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
 #include "inspector/model/syscall_decode.h"
 #include "inspector/model/text.h"
@@ -19,16 +20,26 @@ bool SyscallModel::passes(const TraceRecord& r) const {
 
 void SyscallModel::apply(const TraceRecord& r) {
   if (r.kind == RecKind::SysEnter) {
-    for (Pending& p : pending_)
-      if (p.tid == r.tid) { p = {r.tid, r.nr, r.time_ns}; return; }
-    pending_.push_back({r.tid, r.nr, r.time_ns});
+    for (TraceRecord& p : pending_)
+      if (p.tid == r.tid) { p = r; return; }
+    pending_.push_back(r);
     return;
   }
   if (r.kind != RecKind::SysExit) return;
   uint64_t dur = 0;
+  TraceRecord row = r;
   for (size_t i = 0; i < pending_.size(); i++) {
-    if (pending_[i].tid == r.tid) {
-      if (pending_[i].nr == r.nr && r.time_ns >= pending_[i].t) dur = r.time_ns - pending_[i].t;
+    const TraceRecord& e = pending_[i];
+    if (e.tid == r.tid) {
+      if (e.nr == r.nr) {
+        if (r.time_ns >= e.time_ns) dur = r.time_ns - e.time_ns;
+        if (r.data_arg == gb::REC_NO_ARG && e.data_arg != gb::REC_NO_ARG) {  // execve: the bytes were read at entry
+          memcpy(row.data, e.data, e.data_len);
+          row.data_len = e.data_len;
+          row.data_arg = e.data_arg;
+          row.flags |= e.flags & gb::REC_TRUNCATED;
+        }
+      }
       pending_[i] = pending_.back();
       pending_.pop_back();
       break;
@@ -39,9 +50,9 @@ void SyscallModel::apply(const TraceRecord& r) {
   if (syscall_failed(r.ret)) c.errors++;
   c.total_ns += dur;
   if (rows.size() >= max_rows) trim();
-  rows.push_back(r);
+  rows.push_back(row);
   dur_ns.push_back(dur);
-  if (passes(r)) visible.push_back((uint32_t)(rows.size() - 1));
+  if (passes(row)) visible.push_back((uint32_t)(rows.size() - 1));
 }
 
 // Drops the oldest quarter at once, so trimming costs O(1) per row on average.

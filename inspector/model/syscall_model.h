@@ -41,8 +41,9 @@ struct SyscallModel {
   void to_text(std::string& out, size_t max_rows_out) const;
 
  private:
-  struct Pending { int tid; uint16_t nr; uint64_t t; };
-  std::vector<Pending> pending_;  // calls entered and not yet exited, one per task
+  // Calls entered and not yet exited, one per task: the enter record is kept for its time
+  // and its bytes (an execve's path is only readable at entry).
+  std::vector<TraceRecord> pending_;
   void trim();
 };
 

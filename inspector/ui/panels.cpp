@@ -79,7 +79,10 @@ void draw_processes(const ProcessModel& m, UiState& ui) {
       ImGui::TableNextColumn();
       char label[32];
       snprintf(label, sizeof label, "%d%s", p.tid, p.thread ? " (thread)" : "");
-      if (ImGui::Selectable(label, ui.selected_tid == p.tid, ImGuiSelectableFlags_SpanAllColumns)) ui.selected_tid = p.tid;
+      if (ImGui::Selectable(label, ui.selected_tid == p.tid, ImGuiSelectableFlags_SpanAllColumns)) {
+        ui.selected_tid = p.tid;
+        ui.selected_pid = p.pid;
+      }
       ImGui::TableNextColumn();
       ImGui::Text("%d", p.parent);
       ImGui::TableNextColumn();
@@ -105,6 +108,7 @@ void draw_processes(const ProcessModel& m, UiState& ui) {
 //-----------------------------------------------------------------------------
 static void apply_filter(SyscallModel& m, UiState& ui) {
   SyscallFilter f = m.filter;
+  f.pid = ui.selected_only ? ui.selected_pid : 0;
   f.failed_only = ui.failed_only;
   f.nr = ui.call_filter[0] ? syscall_number(ui.call_filter) : -1;
   if (ui.call_filter[0] && f.nr < 0) f.nr = 0xffff;  // an unknown name matches nothing
@@ -159,7 +163,12 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
   ImGui::Checkbox("counts (strace -c)", &ui.show_counts);
   ImGui::SameLine();
   ImGui::Checkbox("follow", &ui.follow);
-  if (changed) apply_filter(m, ui);
+  if (ui.selected_pid) {
+    char label[48];
+    snprintf(label, sizeof label, "process %d only", ui.selected_pid);
+    changed |= ImGui::Checkbox(label, &ui.selected_only);
+  }
+  if (changed || m.filter.pid != (ui.selected_only ? ui.selected_pid : 0)) apply_filter(m, ui);
   ImGui::Text("%zu of %zu calls shown", m.visible.size(), m.rows.size());
   if (m.discarded) {
     ImGui::SameLine();

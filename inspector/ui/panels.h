@@ -11,8 +11,10 @@ struct UiState {
   char call_filter[32] = "";
   bool show_counts = true;
   bool follow = true;  // keep the newest row in view
+  bool selected_only = false;  // only the process selected in the Processes panel
   // Processes panel
   int selected_tid = 0;
+  int selected_pid = 0;  // its thread group (the System calls panel can focus on it)
 };
 
 void draw_inspector(InspectorModel& m, UiState& ui, float width, float height);

@@ -11,6 +11,7 @@
 //   gbi_mouse(x, y, buttons)  gbi_wheel(dx, dy)  gbi_key(code, down, mods)  gbi_char(c)
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
 //   gbi_set_filter(failed_only, name)   the syscall filter, from the page's text view
+//   gbi_set_theme(dark)       follow the IDE's light/dark theme
 //
 // Frames are driven by the page (no emscripten_set_main_loop), so a hidden tab draws nothing.
 #include <emscripten.h>
@@ -45,6 +46,7 @@ struct State {
   MouseState queue[32];
   int queued = 0;
   int last_buttons = 0;
+  bool dark = true;
 };
 State* S = nullptr;
 
@@ -121,7 +123,8 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
   draw_inspector(S->model, S->ui, w, h);
   ImGui::Render();
   glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
-  glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+  if (S->dark) glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+  else glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
@@ -171,6 +174,14 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_text(const char* panel) {
   if (strcmp(panel, "processes") == 0) S->model.processes.to_text(S->out);
   else if (strcmp(panel, "syscalls") == 0) S->model.syscalls.to_text(S->out, 2000);
   return S->out.c_str();
+}
+
+// The IDE's theme: 1 dark, 0 light (ImGui's own two styles).
+EMSCRIPTEN_KEEPALIVE void gbi_set_theme(int dark) {
+  if (!S) return;
+  if (dark) ImGui::StyleColorsDark();
+  else ImGui::StyleColorsLight();
+  S->dark = dark != 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_set_filter(int failed_only, const char* name) {

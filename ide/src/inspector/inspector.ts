@@ -29,6 +29,7 @@ interface InspectorModule {
   _gbi_json(panel: number): number;
   _gbi_text(panel: number): number;
   _gbi_set_filter(failedOnly: number, name: number): void;
+  _gbi_set_theme(dark: number): void;
   UTF8ToString(p: number): string;
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
@@ -101,6 +102,13 @@ export class InspectorPane {
       this.reader = new TraceRingReader(this.ring);
       if (this.client) this.client.post({ type: 'trace', ring: this.ring });
       this.wireEvents(canvas, M);
+      // follow the IDE's theme (<html data-theme>)
+      const theme = () => {
+        M._gbi_set_theme(document.documentElement.dataset.theme === 'light' ? 0 : 1);
+        this.interactUntil = performance.now() + 100;
+      };
+      theme();
+      new MutationObserver(theme).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
       this.state = 'open';
       this.root.classList.remove('inspector-loading');
       this.root.classList.add('inspector-open');

@@ -8,6 +8,9 @@
 #   gb_imgui        static, Emscripten only: Dear ImGui (Debian `imgui`, 1.86) with its
 #                   OpenGL ES 3 (WebGL2) renderer backend; the inspector's page module
 #                   links it. Absent sources only leave the inspector module undefined.
+#   gb_capstone     static, native and emcc: Capstone 4.0.2 (Debian `capstone`), x86 only,
+#                   for the inspector's Code panel (not linked anywhere yet: a target that
+#                   nothing links is never built)
 #
 # The sources are never committed: tools/setup unpacks them (`apt-get source`) into
 # ${GLASSBOX_CACHE:-~/.cache/glassbox}/deps/<package>; -DGB_DEPS_DIR=... points elsewhere.
@@ -73,4 +76,27 @@ if(EMSCRIPTEN AND EXISTS ${GB_IMGUI_DIR}/imgui.h)
   target_include_directories(gb_imgui SYSTEM PUBLIC ${GB_IMGUI_REAL} ${GB_IMGUI_REAL}/backends)
 elseif(EMSCRIPTEN)
   message(STATUS "Dear ImGui sources not found in ${GB_IMGUI_DIR}: no inspector module (run tools/setup)")
+endif()
+
+# ---------------------------------------------------------------- Capstone (x86 only)
+set(GB_CAPSTONE_DIR ${GB_DEPS_DIR}/capstone)
+if(EXISTS ${GB_CAPSTONE_DIR}/include/capstone/capstone.h)
+  get_filename_component(GB_CAPSTONE_REAL ${GB_CAPSTONE_DIR} REALPATH)  # capstone-<version>
+  add_library(gb_capstone STATIC EXCLUDE_FROM_ALL
+    ${GB_CAPSTONE_REAL}/cs.c
+    ${GB_CAPSTONE_REAL}/MCInst.c
+    ${GB_CAPSTONE_REAL}/MCInstrDesc.c
+    ${GB_CAPSTONE_REAL}/MCRegisterInfo.c
+    ${GB_CAPSTONE_REAL}/SStream.c
+    ${GB_CAPSTONE_REAL}/utils.c
+    ${GB_CAPSTONE_REAL}/arch/X86/X86ATTInstPrinter.c
+    ${GB_CAPSTONE_REAL}/arch/X86/X86Disassembler.c
+    ${GB_CAPSTONE_REAL}/arch/X86/X86DisassemblerDecoder.c
+    ${GB_CAPSTONE_REAL}/arch/X86/X86IntelInstPrinter.c
+    ${GB_CAPSTONE_REAL}/arch/X86/X86Mapping.c
+    ${GB_CAPSTONE_REAL}/arch/X86/X86Module.c)
+  target_compile_definitions(gb_capstone PRIVATE CAPSTONE_HAS_X86 CAPSTONE_USE_SYS_DYN_MEM)
+  target_compile_options(gb_capstone PRIVATE -O2 -w)
+  target_include_directories(gb_capstone PRIVATE ${GB_CAPSTONE_REAL}/include)
+  target_include_directories(gb_capstone SYSTEM PUBLIC ${GB_CAPSTONE_REAL}/include)
 endif()

@@ -578,8 +578,8 @@ Object.assign(window, {
     /** The inspector: open() it, then model(panel) gives each panel's model as data (tests). */
     inspector: {
       open: () => inspector.open(),
-      model: (panel: 'processes' | 'syscalls' | 'all' = 'all') => inspector.model(panel),
-      text: (panel: 'processes' | 'syscalls') => inspector.text(panel),
+      model: (panel: 'processes' | 'syscalls' | 'files' | 'all' = 'all') => inspector.model(panel),
+      text: (panel: 'processes' | 'syscalls' | 'files') => inspector.text(panel),
       setSyscallFilter: (failedOnly: boolean, name: string) => inspector.setSyscallFilter(failedOnly, name),
       get state() {
         return inspector.state;

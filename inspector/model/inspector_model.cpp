@@ -20,6 +20,10 @@ void InspectorModel::to_json(std::string& out, const char* panel) const {
     out += ",\"syscalls\":";
     syscalls.to_json(out, 5000);
   }
+  if (all || strcmp(panel, "files") == 0) {
+    out += ",\"files\":";
+    files.to_json(out, 5000);
+  }
   out += '}';
 }
 

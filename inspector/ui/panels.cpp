@@ -5,6 +5,7 @@
 // [SECTION] the window: a tab bar of panels and the status line
 // [SECTION] Processes panel
 // [SECTION] System calls panel
+// [SECTION] Files and disk panel
 //
 // Rules (docs/inspector.md, "Adding a panel"): plain C-ish C++; the model is the data,
 // this file only draws it; an idle frame allocates nothing (text goes through fixed stack
@@ -16,6 +17,7 @@
 #include <cstring>
 
 #include "imgui.h"
+#include "inspector/model/files_model.h"
 #include "inspector/model/syscall_decode.h"
 
 namespace gbi {
@@ -46,6 +48,10 @@ void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
     }
     if (ImGui::BeginTabItem("System calls")) {
       draw_syscalls(m.syscalls, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Files and disk")) {
+      draw_files(m.files, ui);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
@@ -211,6 +217,103 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
       else ImGui::TextUnformatted(line.data(), line.data() + line.size());
       ImGui::TableNextColumn();
       ImGui::Text("%" PRIu64, m.dur_ns[at] / 1000);
+    }
+  }
+  if (ui.follow && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f) ImGui::SetScrollHereY(1.0f);
+  ImGui::EndTable();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Files and disk panel
+//-----------------------------------------------------------------------------
+static ImU32 chunk_color(uint8_t state) {
+  switch (state) {
+    case CHUNK_FETCHED: return IM_COL32(70, 150, 255, 255);
+    case CHUNK_OVERLAY: return IM_COL32(240, 170, 40, 255);
+    case CHUNK_CACHED: return IM_COL32(120, 200, 120, 255);
+    default: return IM_COL32(128, 128, 128, 60);
+  }
+}
+
+// The image's chunks as a grid of small squares, filled in as reads arrive.
+static void draw_chunk_map(const FilesModel& m) {
+  const float cell = 6.0f, gap = 1.0f;
+  const float width = ImGui::GetContentRegionAvail().x;
+  const int per_row = width > cell ? (int)(width / (cell + gap)) : 1;
+  const int n = (int)m.chunks.size();
+  const int rows = n ? (n + per_row - 1) / per_row : 1;
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  for (int i = 0; i < n; i++) {
+    const float x = at.x + (float)(i % per_row) * (cell + gap), y = at.y + (float)(i / per_row) * (cell + gap);
+    dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), chunk_color(m.chunks[(size_t)i]));
+  }
+  ImGui::Dummy(ImVec2(width, (float)rows * (cell + gap)));
+  const uint8_t legend[] = {CHUNK_FETCHED, CHUNK_OVERLAY, CHUNK_CACHED, CHUNK_UNSEEN};
+  const char* const names[] = {"fetched now", "your changes (overlay)", "from memory", "not read"};
+  for (int i = 0; i < 4; i++) {
+    if (i) ImGui::SameLine();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float h = ImGui::GetTextLineHeight();
+    dl->AddRectFilled(ImVec2(p.x, p.y + h * 0.25f), ImVec2(p.x + h * 0.5f, p.y + h * 0.75f), chunk_color(legend[i]));
+    ImGui::Dummy(ImVec2(h * 0.6f, h));
+    ImGui::SameLine();
+    ImGui::TextUnformatted(names[i]);
+  }
+}
+
+void draw_files(const FilesModel& m, UiState& ui) {
+  ImGui::Text("%" PRIu64 " bytes fetched, %u chunks fetched; reads: %" PRIu64 " cache, %" PRIu64 " overlay, %" PRIu64 " network",
+              m.totals.bytes_fetched, m.chunks_fetched, m.totals.reads[SRC_CACHE], m.totals.reads[SRC_OVERLAY],
+              m.totals.reads[SRC_NETWORK]);
+  if (ui.selected_pid) {
+    FileTotals t;
+    m.totals_of(ui.selected_pid, t);
+    ImGui::Text("process %d: %" PRIu64 " reads, %" PRIu64 " bytes fetched", ui.selected_pid,
+                t.reads[0] + t.reads[1] + t.reads[2] + t.reads[3] + t.reads[4], t.bytes_fetched);
+  }
+  draw_chunk_map(m);
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("reads", 8, tf)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  const float ch = ImGui::CalcTextSize("0").x;
+  ImGui::TableSetupColumn("pid", 0, ch * 6);
+  ImGui::TableSetupColumn("what", 0, ch * 8);
+  ImGui::TableSetupColumn("inode", 0, ch * 7);
+  ImGui::TableSetupColumn("block", 0, ch * 7);
+  ImGui::TableSetupColumn("disk block", 0, ch * 9);
+  ImGui::TableSetupColumn("n", 0, ch * 4);
+  ImGui::TableSetupColumn("from", 0, ch * 8);
+  ImGui::TableSetupColumn("chunk / bytes", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin((int)m.rows.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const FsReadRow& r = m.rows[(size_t)i];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", r.tid);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(read_kind_name(r.what));
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", r.ino);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, r.lblk);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, r.pblk);
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", r.blocks);
+      ImGui::TableNextColumn();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(chunk_color(r.source == SRC_NETWORK ? CHUNK_FETCHED
+                                                                     : r.source == SRC_OVERLAY ? CHUNK_OVERLAY
+                                                                                               : CHUNK_CACHED)),
+                         "%s", read_source_name(r.source));
+      ImGui::TableNextColumn();
+      if (r.chunk >= 0 && r.bytes_fetched) ImGui::Text("%" PRId64 " / %" PRIu64, r.chunk, r.bytes_fetched);
+      else if (r.chunk >= 0) ImGui::Text("%" PRId64, r.chunk);
+      else ImGui::TextUnformatted("");
     }
   }
   if (ui.follow && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f) ImGui::SetScrollHereY(1.0f);

@@ -20,5 +20,6 @@ struct UiState {
 void draw_inspector(InspectorModel& m, UiState& ui, float width, float height);
 void draw_processes(const ProcessModel& m, UiState& ui);
 void draw_syscalls(SyscallModel& m, UiState& ui);
+void draw_files(const FilesModel& m, UiState& ui);
 
 }  // namespace gbi

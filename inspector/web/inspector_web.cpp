@@ -47,6 +47,7 @@ struct State {
   int queued = 0;
   int last_buttons = 0;
   bool dark = true;
+  ImVec2 frame_pos = ImVec2(-1e6f, -1e6f);  // the pointer as the last frame saw it
 };
 State* S = nullptr;
 
@@ -114,6 +115,7 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
     io.MousePos = ImVec2(m.x, m.y);
     for (int b = 0; b < 3; b++) io.MouseDown[b] = (m.buttons >> b) & 1;
   }
+  S->frame_pos = io.MousePos;
   io.DisplaySize = ImVec2(w, h);
   io.DisplayFramebufferScale = ImVec2(dpr, dpr);
   io.DeltaTime = S->last_t > 0 && t_ms > S->last_t ? (float)((t_ms - S->last_t) / 1000.0) : 1.0f / 60.0f;
@@ -132,6 +134,10 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
 EMSCRIPTEN_KEEPALIVE void gbi_mouse(float x, float y, int buttons) {
   if (!S) return;
   if (buttons != S->last_buttons) {  // a press or release: its own frame
+    // ... after a frame with the pointer already there: some widgets (tabs, anything that
+    // allows overlap) only take a press on the item hovered in the previous frame
+    const ImVec2 at = S->queued ? ImVec2(S->queue[S->queued - 1].x, S->queue[S->queued - 1].y) : S->frame_pos;
+    if ((at.x != x || at.y != y) && S->queued < 32) S->queue[S->queued++] = {x, y, S->last_buttons};
     S->last_buttons = buttons;
     if (S->queued < 32) S->queue[S->queued++] = {x, y, buttons};
     return;
@@ -173,6 +179,7 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_text(const char* panel) {
   S->out.clear();
   if (strcmp(panel, "processes") == 0) S->model.processes.to_text(S->out);
   else if (strcmp(panel, "syscalls") == 0) S->model.syscalls.to_text(S->out, 2000);
+  else if (strcmp(panel, "files") == 0) S->model.files.to_text(S->out, 2000);
   return S->out.c_str();
 }
 

@@ -2,8 +2,9 @@
 // Inspector pane (its Dear ImGui module draws on a WebGL2 canvas), run
 // `gcc hello.c -o hello && ./hello` in the terminal, and check through the test hook
 // (window.glassbox.inspector.model) what the panels' models saw: cc1, as and ld exec'd and
-// exited; the openat of hello.c and the write of the greeting, decoded. Saves a screenshot
-// of each panel (build/test-artifacts/inspector-*.png) and the models as JSON.
+// exited; the openat of hello.c and the write of the greeting, decoded; then python3's
+// first run and the disk reads behind it, with the network chunks they fetched. Saves a
+// screenshot of each panel (build/test-artifacts/inspector-*.png) and the models as JSON.
 //
 // Skipped (with the reason) when the site has no engine or no image.
 import { test, before, after } from 'node:test';
@@ -125,5 +126,29 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   await page.mouse.click(box.x + 110, box.y + 34);
   await page.waitForTimeout(300);
   await screenshot(page, 'inspector-syscalls');
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+});
+
+test('python3 (first run, its files not yet fetched): the files model has its reads with network chunk numbers', { skip }, async () => {
+  await run(page, "python3 -c 'print(6*7)'", /\n42\n[^]*\$ ?$/, 300_000);
+  await page.waitForTimeout(300);
+  const m = await model('all');
+  const py = m.processes.findLast((r) => r.program === 'python3');
+  assert.ok(py && py.state === 'exited', 'python3 ran and exited');
+  const f = m.files;
+  const mine = f.rows.filter((r) => r.pid === py.pid);
+  assert.ok(mine.length > 0, 'python3 read the disk');
+  const net = mine.filter((r) => r.source === 'network');
+  assert.ok(net.length > 0, `python3 fetched chunks (sources: ${[...new Set(mine.map((r) => r.source))]})`);
+  assert.ok(net.every((r) => r.chunk >= 0 && r.ino >= 0), 'a network read names its chunk');
+  assert.ok(net.some((r) => r.bytes_fetched > 0), 'and the bytes it fetched');
+  assert.ok(f.chunks_fetched > 0 && f.bytes_fetched > 0);
+  console.log(`inspector files: python3 made ${mine.length} reads, ${net.length} from the network; ${f.chunks_fetched} chunks, ${f.bytes_fetched} bytes fetched while the inspector was open`);
+  const text = await page.evaluate(() => window.glassbox.inspector.text('files'));
+  assert.match(text, /from network, chunk \d+, \d+ bytes fetched/);
+  const box = await page.locator('#gb-inspector-canvas').boundingBox();
+  await page.mouse.click(box.x + 215, box.y + 34);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-files');
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });

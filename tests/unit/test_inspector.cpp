@@ -2,7 +2,7 @@
 // the engine's record ring drops the oldest and counts; the page's stream counts seq gaps;
 // the process tree from fork/exec/exit records (gcc's vfork + execve of cc1); syscall
 // records decoded to strace's text (errno names from the engine's table); strace -c counts
-// and the failed-only / call-name filters.
+// and the failed-only / call-name filters; the files model (reads by source, chunk map).
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -246,4 +246,50 @@ TEST_CASE("json of guest bytes is always valid: control and high bytes escaped")
   const char bytes[] = {'a', '"', '\\', '\n', 1, (char)0xff};
   json_string(out, bytes, sizeof bytes);
   CHECK(out == "\"a\\\"\\\\\\n\\u0001\\u00ff\"");
+}
+
+TEST_CASE("files model: reads by source, the chunk map, per-process totals") {
+  Feed f;
+  auto fs = [](int pid, uint8_t what, int64_t source, uint32_t ino, uint64_t pblk, uint64_t fetched, int64_t chunk) {
+    TraceRecord r = rec(RecKind::FsRead, pid, pid);
+    r.nr = what;
+    r.ret = source;
+    r.a[0] = ino;
+    r.a[1] = 0;
+    r.a[2] = pblk;
+    r.a[3] = 4;
+    r.a[4] = fetched;
+    r.a[5] = (uint64_t)chunk;
+    return r;
+  };
+  f(fs(105, 0, 2, 1234, 9000, 262144, 35));  // cc1's text: fetched now, chunk 35
+  f(fs(105, 0, 0, 1234, 9004, 0, 35));       // the next blocks: from the chunk cache
+  f(fs(105, 1, 1, 77, 120, 0, 0));           // an inode from the student's overlay
+  f(fs(106, 0, 2, 555, 100, 131072, 3));
+  f(fs(106, 0, 4, 556, 0, 0, -1));           // a hole: no chunk
+  const FilesModel& m = f.m.files;
+  REQUIRE(m.rows.size() == 5);
+  CHECK(m.totals.reads[SRC_NETWORK] == 2);
+  CHECK(m.totals.reads[SRC_CACHE] == 1);
+  CHECK(m.totals.reads[SRC_OVERLAY] == 1);
+  CHECK(m.totals.reads[SRC_ZERO] == 1);
+  CHECK(m.totals.bytes_fetched == 262144 + 131072);
+  CHECK(m.chunks_fetched == 2);
+  REQUIRE(m.chunks.size() == 36);
+  CHECK(m.chunks[35] == CHUNK_FETCHED);  // a later cache hit does not demote it
+  CHECK(m.chunks[3] == CHUNK_FETCHED);
+  CHECK(m.chunks[0] == CHUNK_OVERLAY);
+  CHECK(m.chunks[1] == CHUNK_UNSEEN);
+  FileTotals t;
+  m.totals_of(105, t);
+  CHECK(t.reads[SRC_NETWORK] == 1);
+  CHECK(t.bytes_fetched == 262144);
+  std::string json;
+  f.m.to_json(json, "files");
+  CHECK(json.find("{\"seq\":1,\"pid\":105,\"what\":\"data\",\"source\":\"network\",\"ino\":1234,\"lblk\":0,\"pblk\":9000,\"blocks\":4,\"bytes_fetched\":262144,\"chunk\":35}") != std::string::npos);
+  CHECK(json.find("\"chunks_fetched\":2") != std::string::npos);
+  std::string text;
+  m.to_text(text, 10);
+  CHECK(text.find("[105] data inode 1234 block 0 (disk 9000) x4 from network, chunk 35, 262144 bytes fetched") != std::string::npos);
+  CHECK(text.find("[106] data inode 556 block 0 (disk 0) x4 from hole\n") != std::string::npos);
 }

@@ -32,7 +32,12 @@
 //             a[0] = clone flags, a[1] = the parent's thread-group id
 //   Exec      a[0] = entry point, a[1] = argc; data = argv joined by NULs (then cut)
 //   Exit      ret = wait status (code << 8 | signal)
-//   Signal    nr = signal, a[0] = fault address, a[1] = rip; ret = 1 if it kills
+//   Signal    reserved (not produced yet)
+//   FsRead    one device read by ext2 (vm/fs/ext2.h Ext2TraceEvent): nr = what (0 data,
+//             1 inode, 2 bitmap, 3 indirect, 4 dir, 5 super, 6 xattr, 7 symlink), ret = where
+//             from (fs::ReadSource: 0 cache, 1 overlay, 2 network, 3 disk, 4 zero/hole),
+//             a[0] = inode (0: fs-wide), a[1] = logical block, a[2] = physical block,
+//             a[3] = blocks, a[4] = bytes fetched, a[5] = chunk (-1: none)
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -41,7 +46,7 @@
 
 namespace gb {
 
-enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6 };
+enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6, FsRead = 7 };
 enum : uint8_t { REC_TRUNCATED = 1 };
 enum : uint8_t { REC_NO_ARG = 0xff };
 

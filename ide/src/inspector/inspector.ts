@@ -34,7 +34,7 @@ interface InspectorModule {
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
 
-export type PanelName = 'processes' | 'syscalls';
+export type PanelName = 'processes' | 'syscalls' | 'files';
 const RING_RECORDS = 16384; // 4 MiB of shared memory
 const FEED_MAX = 4096; // records per frame into the module
 const DRAW_EVERY_MS = 32; // while records stream in and nobody interacts: ~30 frames/s
@@ -217,7 +217,8 @@ export class InspectorPane {
     this.lastText = performance.now();
     const s = this.text(this.textPanel);
     if (area.value !== s) area.value = s;
-    area.setAttribute('aria-label', `Inspector: ${this.textPanel === 'processes' ? 'processes' : 'system calls'} as text`);
+    const title = { processes: 'processes', syscalls: 'system calls', files: 'files and disk reads' }[this.textPanel];
+    area.setAttribute('aria-label', `Inspector: ${title} as text`);
   }
 
   private wireEvents(canvas: HTMLCanvasElement, M: InspectorModule): void {

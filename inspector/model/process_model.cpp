@@ -2,6 +2,7 @@
 #include "inspector/model/process_model.h"
 
 #include <cstdio>
+#include <utility>
 
 #include "inspector/model/text.h"
 
@@ -24,9 +25,26 @@ ProcRow* ProcessModel::find(int tid) {
 
 const ProcRow* ProcessModel::find(int tid) const { return const_cast<ProcessModel*>(this)->find(tid); }
 
+// Drops the oldest quarter of the ended tasks (running ones always stay).
+void ProcessModel::trim() {
+  size_t drop = max_rows / 4 ? max_rows / 4 : 1;
+  size_t out = 0;
+  for (size_t i = 0; i < rows.size(); i++) {
+    if (drop && rows[i].state != ProcRow::Running) {
+      drop--;
+      discarded++;
+      continue;
+    }
+    if (out != i) rows[out] = std::move(rows[i]);
+    out++;
+  }
+  rows.resize(out);
+}
+
 ProcRow& ProcessModel::ensure(int tid, int pid) {
   ProcRow* p = find(tid);
   if (p && p->state == ProcRow::Running) return *p;
+  if (rows.size() >= max_rows) trim();
   rows.emplace_back();
   ProcRow& n = rows.back();
   n.tid = tid;
@@ -55,6 +73,7 @@ void ProcessModel::apply(const TraceRecord& r) {
   switch (r.kind) {
     case RecKind::Fork: {
       const int parent = (int)r.ret;
+      if (rows.size() >= max_rows) trim();
       rows.emplace_back();
       ProcRow& c = rows.back();
       c.tid = r.tid;

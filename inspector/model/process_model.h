@@ -27,6 +27,8 @@ struct ProcRow {
 
 struct ProcessModel {
   std::vector<ProcRow> rows;  // creation order (a parent before its children)
+  size_t max_rows = 10000;    // beyond it the oldest ended tasks go (a fork bomb, a long session)
+  uint64_t discarded = 0;
 
   void apply(const TraceRecord& r);
   ProcRow* find(int tid);
@@ -38,6 +40,7 @@ struct ProcessModel {
 
  private:
   ProcRow& ensure(int tid, int pid);
+  void trim();
 };
 
 const char* proc_state_name(ProcRow::State s);

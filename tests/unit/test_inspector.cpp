@@ -293,3 +293,23 @@ TEST_CASE("files model: reads by source, the chunk map, per-process totals") {
   CHECK(text.find("[105] data inode 1234 block 0 (disk 9000) x4 from network, chunk 35, 262144 bytes fetched") != std::string::npos);
   CHECK(text.find("[106] data inode 556 block 0 (disk 0) x4 from hole\n") != std::string::npos);
 }
+
+TEST_CASE("process model: a fork bomb keeps the table bounded, running tasks stay") {
+  ProcessModel p;
+  p.max_rows = 100;
+  TraceRecord init = exec_rec(1, {"init"});
+  p.apply(init);
+  for (int i = 0; i < 1000; i++) {
+    TraceRecord fk = rec(RecKind::Fork, 1000 + i, 1000 + i);
+    fk.ret = 1;
+    p.apply(fk);
+    if (i % 25 != 0) p.apply(rec(RecKind::Exit, 1000 + i, 1000 + i));  // 40 of them keep running
+  }
+  CHECK(p.rows.size() <= 100);
+  CHECK(p.discarded + p.rows.size() == 1001);
+  CHECK(p.find(1));     // init is running: never dropped
+  CHECK(p.find(1999));  // the newest
+  size_t running = 0;
+  for (const ProcRow& r : p.rows) running += r.state == ProcRow::Running;
+  CHECK(running == 41);  // running tasks are never dropped (the kernel caps how many exist)
+}

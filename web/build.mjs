@@ -9,6 +9,7 @@
 //   assets/engine-worker-HASH.js   the engine worker (ide/src/worker/main.ts)
 //   assets/*.ttf                Monaco's codicon font
 //   engine/glassbox_web.{js,wasm}  the engine, if build-wasm-web/ has it
+//   engine/glassbox_inspector.{js,wasm}  the inspector's module (inspector/), if built
 //   image/manifest.json, image/chunks/   the guest image, if build/image/ has it
 //   build.json                  what was built (ids, sizes, engine/image present)
 //
@@ -111,6 +112,19 @@ if (haveEngine) {
   }
 }
 
+// 4b. the inspector's page module (optional: the pane says so when it is missing)
+const inspectorFiles = ['glassbox_inspector.js', 'glassbox_inspector.wasm'];
+const haveInspector = inspectorFiles.every((f) => fs.existsSync(path.join(ENGINE_DIR, f)));
+if (haveInspector) {
+  fs.mkdirSync(path.join(OUT, 'engine'), { recursive: true });
+  for (const f of inspectorFiles) {
+    const src = path.join(ENGINE_DIR, f);
+    const dst = path.join(OUT, 'engine', f);
+    if (dev) fs.symlinkSync(src, dst);
+    else fs.copyFileSync(src, dst);
+  }
+}
+
 // 5. image: manifest.json + the chunk files it names
 const manifestPath = path.join(IMAGE_DIR, 'manifest.json');
 let image = null;
@@ -147,6 +161,7 @@ for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.
   shell.push(path.relative(OUT, path.join(ROOT, out)).split(path.sep).join('/'));
 }
 if (haveEngine) shell.push(...engineFiles.map((f) => `engine/${f}`));
+if (haveInspector) shell.push(...inspectorFiles.map((f) => `engine/${f}`));
 if (image) shell.push('image/manifest.json');
 let sw = fs.readFileSync(path.join(ROOT, 'web/sw.js'), 'utf8');
 sw = sw.replace("'__BUILD_ID__'", JSON.stringify(buildId)).replace("['__PRECACHE__']", JSON.stringify(shell));
@@ -155,7 +170,7 @@ fs.writeFileSync(path.join(OUT, 'sw.js'), sw);
 // 7. what was built
 const sizes = {};
 for (const f of fs.readdirSync(path.join(OUT, 'assets'))) sizes[f] = fs.statSync(path.join(OUT, 'assets', f)).size;
-const info = { build: buildId, dev, app: appJs, css: appCssRel, editorWorker, engineWorker, engine: haveEngine, image, sizes };
+const info = { build: buildId, dev, app: appJs, css: appCssRel, editorWorker, engineWorker, engine: haveEngine, inspector: haveInspector, image, sizes };
 fs.writeFileSync(path.join(OUT, 'build.json'), JSON.stringify(info, null, 1) + '\n');
 
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;

@@ -12,6 +12,7 @@ import { EngineClient, FsOpError } from './engine/client';
 import { OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
 import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
 import { TarEntry, writeTar } from './tar';
+import { InspectorPane } from './inspector/inspector';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
 import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
@@ -58,6 +59,11 @@ const status = {
 // ---------------------------------------------------------------------------------------
 // panes
 const layout = new Layout($('workbench'));
+const inspector = new InspectorPane(
+  $('inspector'),
+  new URL('engine/glassbox_inspector.js', document.baseURI).href,
+  new URL('engine/glassbox_inspector.wasm', document.baseURI).href,
+);
 const editor = new EditorArea($('editor'), $('tabs'), theme);
 const terminal = new TerminalPane($('terminal'), theme);
 const tree = new FileTree($('tree'), HOME);
@@ -236,6 +242,7 @@ function startMachine(): void {
   });
   client = c;
   c.start();
+  inspector.attach(c);
 }
 
 terminal.onInput = (d) => client?.sendInput(d);
@@ -568,6 +575,23 @@ Object.assign(window, {
       return theme;
     },
     setTheme: applyTheme,
+    /** The inspector: open() it, then model(panel) gives each panel's model as data (tests). */
+    inspector: {
+      open: () => inspector.open(),
+      model: (panel: 'processes' | 'syscalls' | 'files' | 'all' = 'all') => inspector.model(panel),
+      text: (panel: 'processes' | 'syscalls' | 'files') => inspector.text(panel),
+      setSyscallFilter: (failedOnly: boolean, name: string) => inspector.setSyscallFilter(failedOnly, name),
+      get state() {
+        return inspector.state;
+      },
+      get frames() {
+        return inspector.frames;
+      },
+      /** Main-thread cost so far: ms in drawing, ms in moving records into the module. */
+      get cost() {
+        return { frames: inspector.frames, drawMs: inspector.drawMs, pumpMs: inspector.pumpMs };
+      },
+    },
     debug: {
       /** Opens a model as if the file had been read from the guest. */
       openFile: (path: string, text: string) => editor.open(path, text),

@@ -1,7 +1,7 @@
 // tools/cli/main.cpp — the glassbox command line (native and node builds).
 //
 //   glassbox run [--root DIR | --image IMAGE] [--cwd DIR] [--env K=V]... [--jit off|on|always]
-//                [--strace] [--stats] -- PROGRAM [ARGS...]
+//                [--strace] [--stats] [--records] -- PROGRAM [ARGS...]
 //
 // Runs one guest program with the host's stdin/stdout/stderr and exits with the guest's
 // status (128 + signal when it was killed). See usage() for the details.
@@ -45,6 +45,8 @@ const char* kUsage =
     "                      a pty (/dev/pts/0, job control, ^C) and the host terminal goes raw\n"
     "  --strace            print every syscall to stderr, strace style\n"
     "  --stats             print instructions, time, MIPS and the machine's counters to stderr\n"
+    "  --records           produce the inspector's binary trace records (an 8192-record ring\n"
+    "                      nobody reads: what tracing costs the engine; counted by --stats)\n"
     "  --quiet             no engine messages (unimplemented syscalls, faults) on stderr\n"
     "  --mem-limit SIZE    the machine's guest memory (bytes, or with K, M or G): mmap/brk past it\n"
     "                      get ENOMEM, page faults past it kill the largest process (OOM killer).\n"
@@ -77,7 +79,7 @@ int usage_error(const std::string& msg) {
 struct Options {
   std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto";
   std::vector<std::string> env;
-  bool strace = false, stats = false, quiet = false;
+  bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
   std::vector<std::string> prog;
 };
@@ -176,6 +178,7 @@ static int cmd_run(const std::vector<std::string>& args) {
       o.mem_limit = b;
     } else if (a == "--strace") o.strace = true;
     else if (a == "--stats") o.stats = true;
+    else if (a == "--records") o.records = true;
     else if (a == "--quiet" || a == "-q") o.quiet = true;
     else if (a == "--help" || a == "-h") { fputs(kUsage, stdout); return 0; }
     else if (a.size() > 1 && a[0] == '-') return usage_error("unknown option " + a);
@@ -257,6 +260,7 @@ static int cmd_run(const std::vector<std::string>& args) {
     for (auto& kv : o.env) set_env(env, kv);
 
     // Tracing.
+    if (o.records) k.records.enable(8192);  // as the browser's worker does (ide/src/worker/machine.ts)
     int strace_id = 0;
     if (o.strace) {
       strace_id = k.trace.subscribe([](const TraceEvent& ev) {
@@ -338,7 +342,9 @@ static int cmd_run(const std::vector<std::string>& args) {
       k.counters.each([&](const char* label, uint64_t v) {
         if (strcmp(label, "instructions") != 0) line += ", " + std::to_string(v) + " " + label;
       });
-      line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: interpreter (--jit=" + o.jit + ")\n";
+      line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: interpreter (--jit=" + o.jit + ")";
+      if (o.records) line += ", " + std::to_string(k.records.written()) + " trace records";
+      line += "\n";
       fputs(line.c_str(), stderr);
     }
     if (strace_id) k.trace.unsubscribe(strace_id);

@@ -1,5 +1,6 @@
 // vm/linux/fstrace.cpp — forwards the ext2 driver's read events to the trace stream
-// (TraceKind::FsRead, see vm/trace/trace.h), at no cost when nobody listens.
+// (TraceKind::FsRead, see vm/trace/trace.h) and to the inspector's records (RecKind::FsRead,
+// vm/trace/record.h), at no cost when nobody listens.
 #include <cinttypes>
 #include <cstdio>
 
@@ -11,8 +12,20 @@ namespace gb {
 void attach_ext2_trace(Kernel& k, Ext2Fs& fs) {
   Kernel* kp = &k;
   fs.set_trace([kp](const fs::Ext2TraceEvent& e) {
-    if (!kp->trace.enabled()) return;
     Task* p = kp->current;
+    if (kp->records.enabled()) {  // the inspector's record: numbers only
+      TraceRecord r = kp->records.make(RecKind::FsRead, p ? p->pid : 0, p ? p->tid : 0, p ? p->cpu.icount : 0);
+      r.nr = (uint16_t)e.kind;
+      r.ret = (int64_t)e.source;
+      r.a[0] = e.ino;
+      r.a[1] = e.lblk;
+      r.a[2] = e.pblk;
+      r.a[3] = e.nblocks;
+      r.a[4] = e.bytes_fetched;
+      r.a[5] = (uint64_t)e.chunk;
+      kp->records.push(r);
+    }
+    if (!kp->trace.enabled()) return;
     TraceEvent ev = kp->trace.make(TraceKind::FsRead, p ? p->pid : 0, p ? p->tid : 0, p ? p->cpu.icount : 0);
     ev.nr = (uint16_t)e.kind;
     ev.ret = (int64_t)e.source;

@@ -1,6 +1,7 @@
 // vm/linux/kernel.cpp — Kernel, Task lifecycle, execve, the run loop and faults
 // (see kernel.h).
 #include "vm/linux/kernel.h"
+#include "vm/linux/rectrace.h"
 #include "vm/linux/elf.h"
 #include "vm/fs/tmpfs.h"
 #include "vm/linux/pseudofs.h"
@@ -293,6 +294,7 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
     ev.set_text(exe);
     k.trace.emit(ev);
   }
+  if (k.records.enabled()) record_exec(*this, info.entry);
   return 0;
 }
 
@@ -308,6 +310,7 @@ void Task::run_slice(uint64_t budget) {
 void Task::flush_exit_event() {
   if (!exit_event_due_) return;
   exit_event_due_ = false;
+  if (k.records.enabled()) record_exit(*this, killed_by ? killed_by : (exit_code & 0xff) << 8);
   if (!k.trace.enabled()) return;
   TraceEvent ev = k.trace.make(TraceKind::Exit, pid, tid, cpu.icount);
   if (killed_by) {

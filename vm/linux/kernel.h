@@ -30,6 +30,7 @@
 #include "vm/fs/vfs.h"
 #include "vm/linux/file.h"
 #include "vm/mem/address_space.h"
+#include "vm/trace/record.h"
 #include "vm/trace/trace.h"
 
 namespace gb {
@@ -180,6 +181,7 @@ class Kernel {
   KernelOptions opts;
   Vfs vfs;
   Trace trace;
+  RecordRing records;  // binary records for the inspector (vm/trace/record.h); off until enabled
   uint64_t boot_mono_ns = 0;
   Task* current = nullptr;  // the task running now (procfs "self")
   std::vector<Task*> procs;  // every task, live or zombie (by creation order)

@@ -2,6 +2,7 @@
 // exit_group, wait4, waitid. The task model and scheduler are in sched.cpp.
 #include <algorithm>
 
+#include "vm/linux/rectrace.h"
 #include "vm/linux/sys_common.h"
 
 namespace gb {
@@ -63,6 +64,7 @@ int64_t do_clone(Task& p, const CloneArgs& ca) {
                 std::to_string(p.tid));
     p.k.trace.emit(ev);
   }
+  if (p.k.records.enabled()) record_fork(p, c, fl);
   p.k.adopt(std::move(child));
   if (fl & LCLONE_VFORK) {
     // The parent sleeps until the child execs or exits (sched.cpp wakes it).

@@ -2,6 +2,7 @@
 #include "vm/linux/syscall.h"
 
 #include "vm/linux/kernel.h"
+#include "vm/linux/rectrace.h"
 
 namespace gb {
 
@@ -87,9 +88,11 @@ void Task::syscall(Cpu& c) {
       ev.set_text(line);
       k.trace.emit(ev);
     }
+    if (k.records.enabled()) record_syscall(*this, RecKind::SysExit, nullptr, nr, a, ret);
     c.r[RAX] = (uint64_t)ret;
     return;
   }
+  if (__builtin_expect(k.records.enabled(), 0) && !restarting) record_syscall(*this, RecKind::SysEnter, d, nr, a, 0);
   if (__builtin_expect(k.trace.enabled(), 0)) {
     SysFormat f;
     format_sys_enter(*this, *d, a, f);
@@ -119,6 +122,7 @@ void Task::syscall(Cpu& c) {
     ret = d->fn(*this, a);
     if (ret == kBlock) { park(*this, c, nr); return; }
   }
+  if (__builtin_expect(k.records.enabled(), 0)) record_syscall(*this, RecKind::SysExit, d, nr, a, ret);
   completed(*this);
   if (!regs_replaced) c.r[RAX] = (uint64_t)ret;
   if (signal_deliverable() || restore_sigmask) c.stop = true;  // the scheduler delivers before more code runs

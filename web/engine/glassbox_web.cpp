@@ -8,6 +8,7 @@
 //   4. gb_boot: ext2 + Kernel + the login command on the console pty
 //   5. gb_run / gb_next_timer_ms / gb_exit_status, the console (tty input, resize, output)
 //   6. gb_fs: the editor's file operations, as the login user
+//   7. gb_trace_*: the inspector's binary trace records (docs/inspector.md)
 //
 // Design notes
 //   * This file lives outside vm/ (vm/ never includes web/ or ide/); it only uses the
@@ -93,6 +94,7 @@ struct Engine {
   uint64_t wake_at_ns = 0;  // the last Idle result's deadline (0 = none)
   double last_sync_ms = 0;
   bool ran_since_sync = false;
+  size_t trace_capacity = 0;  // gb_trace_enable before the kernel exists: applied at boot
 };
 Engine* E = nullptr;
 
@@ -322,6 +324,7 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   p.uid = p.euid = p.suid = E->login.uid;
   p.gid = p.egid = p.sgid = E->login.gid;
   E->console = attach_console(p, E->rows, E->cols);
+  if (E->trace_capacity) k.records.enable(E->trace_capacity);
   k.console = E->console;  // Kernel::alert (the OOM killer) prints to the student's terminal
   if (!E->console) { log_err("opening the console failed"); return -LX_EIO; }
   int rc;
@@ -412,6 +415,29 @@ EMSCRIPTEN_KEEPALIVE void gb_tty_resize(uint32_t rows, uint32_t cols) {
 // Chunks are fetched synchronously (see the design notes): nothing to do.
 EMSCRIPTEN_KEEPALIVE void gb_chunk_arrived(uint32_t, const uint8_t*, uint32_t) {}
 EMSCRIPTEN_KEEPALIVE void gb_chunk_failed(uint32_t, int) {}
+
+// ---- 7. the inspector's trace records -------------------------------------------------
+// The worker enables the record ring when the page opens the inspector, then after every
+// gb_run copies the records out (gb_trace_take) into the page's shared ring. Off (the
+// default) the engine pays one branch per producer.
+EMSCRIPTEN_KEEPALIVE int gb_trace_enable(uint32_t capacity) {
+  if (!E) return -LX_EINVAL;
+  if (capacity > (1u << 16)) return -LX_EINVAL;
+  E->trace_capacity = capacity;
+  if (E->kernel) E->kernel->records.enable(capacity);
+  return 0;
+}
+
+// Copies up to `max` records (256 bytes each) into `out`; returns how many.
+EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_take(uint8_t* out, uint32_t max) {
+  if (!E || !E->kernel) return 0;
+  return (uint32_t)E->kernel->records.take(reinterpret_cast<TraceRecord*>(out), max);
+}
+
+// Records the engine's ring overwrote before the worker took them.
+EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_dropped(void) {
+  return E && E->kernel ? (uint32_t)E->kernel->records.dropped() : 0;
+}
 
 }  // extern "C"
 

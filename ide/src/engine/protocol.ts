@@ -115,7 +115,14 @@ export interface PruneMessage {
   imageIds: string[];
 }
 
-export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage;
+/** The inspector opened: write the engine's trace records into this ring
+ *  (ide/src/engine/trace-ring.ts; docs/inspector.md). Until then the engine's trace is off. */
+export interface TraceMessage {
+  type: 'trace';
+  ring: SharedArrayBuffer;
+}
+
+export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage | TraceMessage;
 
 export interface StatusMessage {
   type: 'status';

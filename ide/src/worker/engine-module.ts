@@ -24,6 +24,9 @@ export interface EngineModule {
   _gb_overlay_reply(): number;
   _gb_overlay_settle(committed: number): number;
   _gb_errno_name(e: number): number;
+  _gb_trace_enable?(capacity: number): number;
+  _gb_trace_take?(out: number, max: number): number;
+  _gb_trace_dropped?(): number;
   UTF8ToString?(p: number): string;
 }
 

@@ -17,12 +17,17 @@ import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBy
 import type { PageLink } from './link';
 import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
 import { Persister } from './persist';
+import { RECORD_SIZE, TraceRingWriter } from '../engine/trace-ring';
 
 declare const self: DedicatedWorkerGlobalScope & { createGlassboxEngine?: EngineFactory };
 
 const SLICE_MS = 8;
 const YIELD_EVERY_MS = 30;
 const FLUSH_EVERY_MS = 2000;
+/** The engine's own record ring (records between two drains, i.e. one gb_run slice) and
+ *  the batch the worker copies at once. */
+const TRACE_ENGINE_CAPACITY = 8192;
+const TRACE_TAKE = 512;
 
 interface Manifest {
   format: string;
@@ -36,6 +41,8 @@ interface Manifest {
 /** What the worker's message handler needs from a running machine. */
 export interface MachineControl {
   setTestHooks(h: TestHooks): void;
+  /** The inspector opened: enable the engine's trace records and copy them into `ring`. */
+  setTrace(ring: SharedArrayBuffer): void;
   prune(imageIds: string[]): Promise<void>;
 }
 
@@ -125,7 +132,29 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     }
   }
   await persist.reportOldImages(); // before the first prompt, when the page offers to delete them
-  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids) });
+  // ---- the inspector's trace: off until the page opens the inspector ----
+  let trace: TraceRingWriter | null = null;
+  let traceBuf = 0;
+  const drainTrace = () => {
+    if (!trace || !E._gb_trace_take) return;
+    for (;;) {
+      const n = E._gb_trace_take(traceBuf, TRACE_TAKE);
+      if (n <= 0) break;
+      trace.write(E.HEAPU8.subarray(traceBuf, traceBuf + n * RECORD_SIZE), n);
+      if (n < TRACE_TAKE) break;
+    }
+    trace.setEngineDrops(E._gb_trace_dropped ? E._gb_trace_dropped() : 0);
+  };
+  const setTrace = (ring: SharedArrayBuffer) => {
+    if (!E._gb_trace_enable) {
+      link.log('warn', 'this engine has no trace records (gb_trace_enable): the inspector stays empty');
+      return;
+    }
+    trace = new TraceRingWriter(ring);
+    if (!traceBuf) traceBuf = E._malloc(TRACE_TAKE * RECORD_SIZE);
+    check(E, E._gb_trace_enable(TRACE_ENGINE_CAPACITY), 'gb_trace_enable');
+  };
+  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids), setTrace });
 
   check(E, E._gb_boot(), 'gb_boot');
   link.setState('running', 'running');
@@ -197,6 +226,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     const seen = Atomics.load(link.ctl, CTL_DOORBELL_WORKER);
     if (await serviceHost()) activity = true;
     const r = E._gb_run(SLICE_MS);
+    if (trace) drainTrace();
     if (r & RUN.FS_CHANGED || fsChanged) {
       link.post({ type: 'fs-changed', dirs: [...changedDirs] });
       changedDirs.clear();

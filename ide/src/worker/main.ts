@@ -27,6 +27,7 @@ declare const self: DedicatedWorkerGlobalScope;
 let link: PageLink | null = null;
 let control: MachineControl | null = null;
 let earlyHooks: TestHooks | null = null;
+let earlyTrace: SharedArrayBuffer | null = null;
 
 self.onmessage = (ev: MessageEvent<PageToWorker>) => {
   const msg = ev.data;
@@ -47,6 +48,10 @@ self.onmessage = (ev: MessageEvent<PageToWorker>) => {
     case 'test-hooks':
       if (control) control.setTestHooks(msg.hooks);
       else earlyHooks = msg.hooks;
+      break;
+    case 'trace':
+      if (control) control.setTrace(msg.ring);
+      else earlyTrace = msg.ring;
       break;
     case 'prune':
       if (control) void control.prune(msg.imageIds);
@@ -88,6 +93,7 @@ async function start(link: PageLink, config: EngineConfig): Promise<void> {
   await runMachine(link, config, (c) => {
     control = c;
     if (earlyHooks) c.setTestHooks(earlyHooks);
+    if (earlyTrace) c.setTrace(earlyTrace);
   });
   control = null;
   return idleWithoutEngine(link, 'the shell has exited; reload the page to start a new session');

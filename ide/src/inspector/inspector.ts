@@ -1,0 +1,279 @@
+// The Inspector pane (docs/inspector.md): the Dear ImGui module
+// (engine/glassbox_inspector.{js,wasm}, built from inspector/) drawing on its own canvas,
+// fed from the trace ring the engine worker fills.
+//
+//   open()          loads the module, allocates the ring, tells the worker to trace
+//   attach(client)  a new machine (Reset machine): hand it the ring again
+//   each frame      ring -> module (gbi_feed); draws only while the pane is visible
+//   canvas events   pointer, wheel and keys of the canvas only (never the window's), so
+//                   the editor and the terminal keep their keys
+//   as text         a read-only <textarea> with each panel as plain text, refreshed while
+//                   shown (screen readers cannot see a canvas)
+//   test hook       window.glassbox.inspector.model(panel) -> the models as data
+import type { EngineClient } from '../engine/client';
+import { RECORD_SIZE, TraceRingReader, allocateTraceRing } from '../engine/trace-ring';
+
+/** The module's exports (inspector/web/inspector_web.cpp). */
+interface InspectorModule {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  _gbi_init(selector: number): number;
+  _gbi_feed(bytes: number, n: number): void;
+  _gbi_reset(): void;
+  _gbi_frame(w: number, h: number, dpr: number, t: number): void;
+  _gbi_mouse(x: number, y: number, buttons: number): void;
+  _gbi_wheel(dx: number, dy: number): void;
+  _gbi_key(code: number, down: number, mods: number): void;
+  _gbi_char(c: number): void;
+  _gbi_json(panel: number): number;
+  _gbi_text(panel: number): number;
+  _gbi_set_filter(failedOnly: number, name: number): void;
+  _gbi_set_theme(dark: number): void;
+  UTF8ToString(p: number): string;
+}
+type InspectorFactory = (args: object) => Promise<InspectorModule>;
+
+export type PanelName = 'processes' | 'syscalls' | 'files';
+const RING_RECORDS = 16384; // 4 MiB of shared memory
+const FEED_MAX = 4096; // records per frame into the module
+const DRAW_EVERY_MS = 32; // while records stream in and nobody interacts: ~30 frames/s
+const INTERACT_MS = 1000; // after an input event, draw every frame for this long
+
+export class InspectorPane {
+  private module: InspectorModule | null = null;
+  private ring: SharedArrayBuffer | null = null;
+  private reader: TraceRingReader | null = null;
+  private client: EngineClient | null = null;
+  private feedPtr = 0;
+  private readonly scratch = { buf: new Uint8Array(0) };
+  private opening: Promise<void> | null = null;
+  private textPanel: PanelName | null = null;
+  private lastText = 0;
+  /** Frames drawn (for tests and the frame-rate figure). */
+  frames = 0;
+  /** Main-thread time spent in gbi_frame and in pumping records (ms, summed). */
+  drawMs = 0;
+  pumpMs = 0;
+  private lastDraw = 0;
+  private fed = false; // records arrived since the last frame drawn
+  private interactUntil = 0; // draw every frame until then (after input)
+  state: 'closed' | 'loading' | 'open' | 'error' = 'closed';
+  error = '';
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly scriptUrl: string,
+    private readonly wasmUrl: string,
+  ) {
+    root.querySelector<HTMLButtonElement>('#btn-inspector-open')?.addEventListener('click', () => void this.open());
+    for (const b of root.querySelectorAll<HTMLButtonElement>('[data-inspector-text]'))
+      b.addEventListener('click', () => this.toggleText(b.dataset.inspectorText as PanelName));
+  }
+
+  attach(client: EngineClient): void {
+    this.client = client;
+    if (!this.ring) return;
+    this.pump(); // the last records of the old machine, then a clean slate for the new one
+    this.module?._gbi_reset();
+    client.post({ type: 'trace', ring: this.ring });
+  }
+
+  /** Loads the module and starts tracing; resolves when the first frame can be drawn. */
+  open(): Promise<void> {
+    if (!this.opening) this.opening = this.doOpen();
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
+    this.state = 'loading';
+    this.root.classList.add('inspector-loading');
+    try {
+      const factory = await loadScript(this.scriptUrl);
+      const canvas = this.root.querySelector<HTMLCanvasElement>('#gb-inspector-canvas')!;
+      const M = await factory({ locateFile: (n: string) => (n.endsWith('.wasm') ? this.wasmUrl : n), canvas });
+      const sel = cstr(M, '#gb-inspector-canvas');
+      const rc = M._gbi_init(sel);
+      M._free(sel);
+      if (rc !== 0) throw new Error('WebGL2 is not available for the inspector canvas');
+      this.module = M;
+      this.feedPtr = M._malloc(FEED_MAX * RECORD_SIZE);
+      this.ring = allocateTraceRing(RING_RECORDS);
+      this.reader = new TraceRingReader(this.ring);
+      if (this.client) this.client.post({ type: 'trace', ring: this.ring });
+      this.wireEvents(canvas, M);
+      // follow the IDE's theme (<html data-theme>)
+      const theme = () => {
+        M._gbi_set_theme(document.documentElement.dataset.theme === 'light' ? 0 : 1);
+        this.interactUntil = performance.now() + 100;
+      };
+      theme();
+      new MutationObserver(theme).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+      this.state = 'open';
+      this.root.classList.remove('inspector-loading');
+      this.root.classList.add('inspector-open');
+      requestAnimationFrame((t) => this.frame(t));
+    } catch (e) {
+      this.state = 'error';
+      this.error = (e as Error).message;
+      this.root.classList.remove('inspector-loading');
+      const msg = this.root.querySelector('#inspector-message');
+      if (msg) msg.textContent = `The inspector could not start: ${this.error}`;
+      throw e;
+    }
+  }
+
+  private frame(t: number): void {
+    const M = this.module!;
+    this.pump();
+    const canvas = this.root.querySelector<HTMLCanvasElement>('#gb-inspector-canvas')!;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    // Draw while the student interacts (every frame), else only when records arrived, at
+    // most 30 times a second: an idle inspector draws nothing, and a busy one leaves the
+    // CPU to the machine (WebGL may be software-rendered).
+    const due = t < this.interactUntil || (this.fed && t - this.lastDraw >= DRAW_EVERY_MS) || this.frames === 0;
+    if (w > 0 && h > 0 && due) {
+      const dpr = window.devicePixelRatio || 1;
+      if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+        canvas.width = Math.round(w * dpr);
+        canvas.height = Math.round(h * dpr);
+        this.interactUntil = t + 500;
+      }
+      const t0 = performance.now();
+      M._gbi_frame(w, h, dpr, t);
+      this.drawMs += performance.now() - t0;
+      this.frames++;
+      this.lastDraw = t;
+      this.fed = false;
+    }
+    if (this.textPanel && t - this.lastText > 1000) this.refreshText();
+    requestAnimationFrame((t2) => this.frame(t2));
+  }
+
+  /** Moves what the worker wrote into the module (also called by the test hook). */
+  pump(): void {
+    const M = this.module, r = this.reader;
+    if (!M || !r) return;
+    const t0 = performance.now();
+    for (;;) {
+      const n = r.read(this.scratch, FEED_MAX);
+      if (n <= 0) break;
+      M.HEAPU8.set(this.scratch.buf.subarray(0, n * RECORD_SIZE), this.feedPtr);
+      M._gbi_feed(this.feedPtr, n);
+      this.fed = true;
+      if (n < FEED_MAX) break;
+    }
+    this.pumpMs += performance.now() - t0;
+  }
+
+  /** The panel models as data (window.glassbox.inspector.model). */
+  model(panel: PanelName | 'all' = 'all'): unknown {
+    const M = this.module;
+    if (!M) return null;
+    this.pump();
+    const p = cstr(M, panel);
+    const json = M.UTF8ToString(M._gbi_json(p));
+    M._free(p);
+    const data = JSON.parse(json) as Record<string, unknown>;
+    data.readerDropped = this.reader?.dropped ?? 0;
+    data.engineDropped = this.reader?.engineDrops ?? 0;
+    return data;
+  }
+
+  /** A panel as plain text (the screen-reader view and "copy as text"). */
+  text(panel: PanelName): string {
+    const M = this.module;
+    if (!M) return '';
+    this.pump();
+    const p = cstr(M, panel);
+    const s = M.UTF8ToString(M._gbi_text(p));
+    M._free(p);
+    return s;
+  }
+
+  setSyscallFilter(failedOnly: boolean, name: string): void {
+    const M = this.module;
+    if (!M) return;
+    const p = cstr(M, name);
+    M._gbi_set_filter(failedOnly ? 1 : 0, p);
+    M._free(p);
+  }
+
+  private toggleText(panel: PanelName): void {
+    const area = this.root.querySelector<HTMLTextAreaElement>('#inspector-text')!;
+    this.textPanel = this.textPanel === panel ? null : panel;
+    area.hidden = !this.textPanel;
+    for (const b of this.root.querySelectorAll<HTMLButtonElement>('[data-inspector-text]'))
+      b.setAttribute('aria-pressed', String(b.dataset.inspectorText === this.textPanel));
+    if (this.textPanel) {
+      this.refreshText();
+      area.focus();
+    }
+  }
+
+  private refreshText(): void {
+    const area = this.root.querySelector<HTMLTextAreaElement>('#inspector-text')!;
+    if (!this.textPanel) return;
+    this.lastText = performance.now();
+    const s = this.text(this.textPanel);
+    if (area.value !== s) area.value = s;
+    const title = { processes: 'processes', syscalls: 'system calls', files: 'files and disk reads' }[this.textPanel];
+    area.setAttribute('aria-label', `Inspector: ${title} as text`);
+  }
+
+  private wireEvents(canvas: HTMLCanvasElement, M: InspectorModule): void {
+    const poke = () => (this.interactUntil = performance.now() + INTERACT_MS);
+    for (const ev of ['pointermove', 'pointerdown', 'pointerup', 'pointerleave', 'wheel', 'keydown', 'keyup', 'focus', 'blur'])
+      canvas.addEventListener(ev, poke, { passive: true });
+    const pos = (e: PointerEvent | WheelEvent) => {
+      const r = canvas.getBoundingClientRect();
+      return [e.clientX - r.left, e.clientY - r.top] as const;
+    };
+    const onPointer = (e: PointerEvent) => {
+      const [x, y] = pos(e);
+      // DOM buttons: 1 left, 2 right, 4 middle -> ImGui 0 left, 1 right, 2 middle
+      M._gbi_mouse(x, y, (e.buttons & 1) | ((e.buttons & 2) ? 2 : 0) | ((e.buttons & 4) ? 4 : 0));
+    };
+    canvas.addEventListener('pointermove', onPointer);
+    canvas.addEventListener('pointerdown', (e) => {
+      canvas.focus();
+      canvas.setPointerCapture(e.pointerId);
+      onPointer(e);
+    });
+    canvas.addEventListener('pointerup', onPointer);
+    canvas.addEventListener('pointerleave', () => M._gbi_mouse(-1e6, -1e6, 0));
+    canvas.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const k = e.deltaMode === 1 ? 1 : 1 / 40;
+      M._gbi_wheel(-e.deltaX * k, -e.deltaY * k);
+    }, { passive: false });
+    const mods = (e: KeyboardEvent) => (e.ctrlKey ? 1 : 0) | (e.shiftKey ? 2 : 0) | (e.altKey ? 4 : 0) | (e.metaKey ? 8 : 0);
+    canvas.addEventListener('keydown', (e) => {
+      M._gbi_key(e.keyCode, 1, mods(e));
+      if (e.key.length === 1 && !e.ctrlKey && !e.metaKey) M._gbi_char(e.key.codePointAt(0)!);
+      if (e.key !== 'Tab' || !e.shiftKey) e.preventDefault(); // keys stay in the inspector; Shift-Tab leaves it
+    });
+    canvas.addEventListener('keyup', (e) => M._gbi_key(e.keyCode, 0, mods(e)));
+  }
+}
+
+function cstr(M: InspectorModule, s: string): number {
+  const b = new TextEncoder().encode(s);
+  const p = M._malloc(b.length + 1);
+  M.HEAPU8.set(b, p);
+  M.HEAPU8[p + b.length] = 0;
+  return p;
+}
+
+/** The module is a classic script defining createGlassboxInspector (MODULARIZE). */
+function loadScript(url: string): Promise<InspectorFactory> {
+  const w = window as unknown as { createGlassboxInspector?: InspectorFactory };
+  if (w.createGlassboxInspector) return Promise.resolve(w.createGlassboxInspector);
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.onload = () => (w.createGlassboxInspector ? resolve(w.createGlassboxInspector) : reject(new Error(`${url} did not define createGlassboxInspector`)));
+    s.onerror = () => reject(new Error(`the inspector module is missing (${url}): build it with tools/build web`));
+    document.head.append(s);
+  });
+}

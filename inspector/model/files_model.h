@@ -1,0 +1,51 @@
+// inspector/model/files_model.h — the Files and disk panel's model: every ext2 device read
+// (FsRead records) with where its bytes came from (ext2's cache, the student's overlay, the
+// network chunk), totals per source and per process, and the chunk map of the image (which
+// chunks this session fetched, read from the overlay, or only saw from the cache).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inspector/model/records.h"
+
+namespace gbi {
+
+enum : uint8_t { SRC_CACHE = 0, SRC_OVERLAY = 1, SRC_NETWORK = 2, SRC_DISK = 3, SRC_ZERO = 4, SRC_COUNT = 5 };
+enum : uint8_t { CHUNK_UNSEEN = 0, CHUNK_CACHED = 1, CHUNK_FETCHED = 2, CHUNK_OVERLAY = 3 };
+
+struct FsReadRow {
+  uint64_t seq, time_ns;
+  int pid, tid;
+  uint8_t what;    // Ext2ReadKind
+  uint8_t source;  // SRC_*
+  uint32_t ino;
+  uint32_t blocks;
+  uint64_t lblk, pblk, bytes_fetched;
+  int64_t chunk;
+};
+
+struct FileTotals {
+  uint64_t reads[SRC_COUNT] = {};
+  uint64_t blocks[SRC_COUNT] = {};
+  uint64_t bytes_fetched = 0;
+};
+
+struct FilesModel {
+  size_t max_rows = 20000;
+  std::vector<FsReadRow> rows;  // oldest first (older ones discarded, counted)
+  uint64_t discarded = 0;
+  FileTotals totals;
+  std::vector<uint8_t> chunks;  // CHUNK_* per chunk index seen so far
+  uint32_t chunks_fetched = 0;  // distinct chunks fetched from the network this session
+
+  void apply(const TraceRecord& r);
+  void totals_of(int pid, FileTotals& out) const;
+  void to_json(std::string& out, size_t max_rows_out) const;
+  void to_text(std::string& out, size_t max_rows_out) const;
+};
+
+const char* read_source_name(uint8_t s);
+const char* read_kind_name(uint8_t what);
+
+}  // namespace gbi

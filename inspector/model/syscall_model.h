@@ -1,0 +1,50 @@
+// inspector/model/syscall_model.h — the System calls panel's model: a bounded table of
+// completed calls (from SysExit records; durations from the matching SysEnter), counts per
+// call like `strace -c`, and the filters (failed only, call name). Plain data, no ImGui.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inspector/model/records.h"
+
+namespace gbi {
+
+struct CallCount {
+  uint32_t calls = 0;
+  uint32_t errors = 0;
+  uint64_t total_ns = 0;
+};
+
+struct SyscallFilter {
+  bool failed_only = false;
+  int nr = -1;  // one call only (-1: all)
+  int pid = 0;  // one process only (0: all)
+};
+
+struct SyscallModel {
+  static constexpr int kMaxNr = 512;
+  size_t max_rows = 20000;          // older rows are discarded (and counted)
+  std::vector<TraceRecord> rows;    // SysExit records, oldest first; a[5] is kept, duration in `dur_ns`
+  std::vector<uint64_t> dur_ns;     // per row: exit time - enter time (0: enter not seen)
+  std::vector<uint32_t> visible;    // indices of rows passing `filter`
+  uint64_t discarded = 0;           // rows dropped to stay under max_rows
+  CallCount counts[kMaxNr + 1];     // [kMaxNr] = numbers beyond the table
+  SyscallFilter filter;
+
+  void apply(const TraceRecord& r);
+  void set_filter(const SyscallFilter& f);  // recomputes `visible`
+  bool passes(const TraceRecord& r) const;
+  // Counts in strace -c order (most calls first): the call numbers with calls > 0.
+  void count_order(std::vector<int>& out) const;
+  void to_json(std::string& out, size_t max_rows_out) const;  // the last max_rows_out visible rows
+  void to_text(std::string& out, size_t max_rows_out) const;
+
+ private:
+  // Calls entered and not yet exited, one per task: the enter record is kept for its time
+  // and its bytes (an execve's path is only readable at entry).
+  std::vector<TraceRecord> pending_;
+  void trim();
+};
+
+}  // namespace gbi

@@ -1,0 +1,205 @@
+// inspector/web/inspector_web.cpp — the inspector's page module
+// (build-wasm-web/glassbox_inspector.{js,wasm}): a WebGL2 context on the IDE's canvas, a
+// minimal platform layer of our own (the page forwards the canvas's own pointer and key
+// events: nothing listens on the window, so the editor and the terminal keep their keys),
+// Dear ImGui's OpenGL ES 3 renderer, and the gbi_* exports ide/src/inspector/ drives:
+//
+//   gbi_init(selector)        the canvas ("#gb-inspector-canvas"); 0 or -1
+//   gbi_feed(bytes, n)        n packed 256-byte TraceRecords copied from the shared ring
+//   gbi_reset()               a new machine: empty models (its seqs start at 1 again)
+//   gbi_frame(w, h, dpr, t)   one frame at w x h CSS pixels (the page's rAF, when visible)
+//   gbi_mouse(x, y, buttons)  gbi_wheel(dx, dy)  gbi_key(code, down, mods)  gbi_char(c)
+//   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
+//   gbi_set_filter(failed_only, name)   the syscall filter, from the page's text view
+//   gbi_set_theme(dark)       follow the IDE's light/dark theme
+//
+// Frames are driven by the page (no emscripten_set_main_loop), so a hidden tab draws nothing.
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#include <GLES3/gl3.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "imgui.h"
+#include "imgui_impl_opengl3.h"
+#include "inspector/model/inspector_model.h"
+#include "inspector/model/syscall_decode.h"
+#include "inspector/ui/panels.h"
+
+using namespace gbi;
+
+namespace {
+
+struct State {
+  EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl = 0;
+  InspectorModel model;
+  UiState ui;
+  std::string out;  // the last gbi_json / gbi_text answer (the page copies it at once)
+  double last_t = 0;
+  // ImGui 1.86 polls io.MouseDown once per frame: a press and release between two frames
+  // (a quick click) would be lost, so button changes wait in a queue, one per frame.
+  struct MouseState { float x, y; int buttons; };
+  MouseState queue[32];
+  int queued = 0;
+  int last_buttons = 0;
+  bool dark = true;
+  ImVec2 frame_pos = ImVec2(-1e6f, -1e6f);  // the pointer as the last frame saw it
+};
+State* S = nullptr;
+
+// ImGui 1.86 reads keys through io.KeyMap (ImGuiKey_* -> an index of io.KeysDown[512]):
+// the indices are DOM KeyboardEvent.keyCode values, which the page forwards as they are.
+void map_keys(ImGuiIO& io) {
+  static const int kMap[][2] = {
+      {ImGuiKey_Tab, 9}, {ImGuiKey_LeftArrow, 37}, {ImGuiKey_RightArrow, 39}, {ImGuiKey_UpArrow, 38},
+      {ImGuiKey_DownArrow, 40}, {ImGuiKey_PageUp, 33}, {ImGuiKey_PageDown, 34}, {ImGuiKey_Home, 36},
+      {ImGuiKey_End, 35}, {ImGuiKey_Insert, 45}, {ImGuiKey_Delete, 46}, {ImGuiKey_Backspace, 8},
+      {ImGuiKey_Space, 32}, {ImGuiKey_Enter, 13}, {ImGuiKey_Escape, 27}, {ImGuiKey_A, 65}, {ImGuiKey_C, 67},
+      {ImGuiKey_V, 86}, {ImGuiKey_X, 88}, {ImGuiKey_Y, 89}, {ImGuiKey_Z, 90}};
+  for (const auto& m : kMap) io.KeyMap[m[0]] = m[1];
+}
+
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int gbi_init(const char* selector) {
+  if (S) return 0;
+  EmscriptenWebGLContextAttributes a;
+  emscripten_webgl_init_context_attributes(&a);
+  a.majorVersion = 2;
+  a.minorVersion = 0;
+  a.alpha = false;
+  a.antialias = false;
+  a.premultipliedAlpha = false;
+  a.preserveDrawingBuffer = false;  // no copy per frame (page screenshots see the composited canvas)
+  const EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl = emscripten_webgl_create_context(selector, &a);
+  if (gl <= 0) return -1;
+  emscripten_webgl_make_context_current(gl);
+  S = new State();
+  S->gl = gl;
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // the page keeps layout (later: localStorage)
+  io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  io.BackendPlatformName = "glassbox_canvas";
+  map_keys(io);
+  ImGui::StyleColorsDark();
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+  return 0;
+}
+
+// A new machine (Reset machine): its records start again at seq 1.
+EMSCRIPTEN_KEEPALIVE void gbi_reset(void) {
+  if (!S) return;
+  S->model.~InspectorModel();
+  new (&S->model) InspectorModel();
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {
+  if (S) S->model.feed(bytes, n);
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
+  if (!S) return;
+  emscripten_webgl_make_context_current(S->gl);
+  ImGuiIO& io = ImGui::GetIO();
+  if (S->queued) {
+    const State::MouseState m = S->queue[0];
+    memmove(S->queue, S->queue + 1, sizeof S->queue[0] * (size_t)--S->queued);
+    io.MousePos = ImVec2(m.x, m.y);
+    for (int b = 0; b < 3; b++) io.MouseDown[b] = (m.buttons >> b) & 1;
+  }
+  S->frame_pos = io.MousePos;
+  io.DisplaySize = ImVec2(w, h);
+  io.DisplayFramebufferScale = ImVec2(dpr, dpr);
+  io.DeltaTime = S->last_t > 0 && t_ms > S->last_t ? (float)((t_ms - S->last_t) / 1000.0) : 1.0f / 60.0f;
+  S->last_t = t_ms;
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui::NewFrame();
+  draw_inspector(S->model, S->ui, w, h);
+  ImGui::Render();
+  glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
+  if (S->dark) glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
+  else glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_mouse(float x, float y, int buttons) {
+  if (!S) return;
+  if (buttons != S->last_buttons) {  // a press or release: its own frame
+    // ... after a frame with the pointer already there: some widgets (tabs, anything that
+    // allows overlap) only take a press on the item hovered in the previous frame
+    const ImVec2 at = S->queued ? ImVec2(S->queue[S->queued - 1].x, S->queue[S->queued - 1].y) : S->frame_pos;
+    if ((at.x != x || at.y != y) && S->queued < 32) S->queue[S->queued++] = {x, y, S->last_buttons};
+    S->last_buttons = buttons;
+    if (S->queued < 32) S->queue[S->queued++] = {x, y, buttons};
+    return;
+  }
+  if (S->queued) S->queue[S->queued - 1].x = x, S->queue[S->queued - 1].y = y;
+  else ImGui::GetIO().MousePos = ImVec2(x, y);
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_wheel(float dx, float dy) {
+  if (!S) return;
+  ImGui::GetIO().MouseWheelH += dx;
+  ImGui::GetIO().MouseWheel += dy;
+}
+
+// mods: 1 ctrl, 2 shift, 4 alt, 8 meta
+EMSCRIPTEN_KEEPALIVE void gbi_key(int code, int down, int mods) {
+  if (!S) return;
+  ImGuiIO& io = ImGui::GetIO();
+  io.KeyCtrl = mods & 1;
+  io.KeyShift = mods & 2;
+  io.KeyAlt = mods & 4;
+  io.KeySuper = mods & 8;
+  if (code > 0 && code < 512) io.KeysDown[code] = down != 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_char(unsigned c) {
+  if (S) ImGui::GetIO().AddInputCharacter(c);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_json(const char* panel) {
+  if (!S) return "null";
+  S->out.clear();
+  S->model.to_json(S->out, panel);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_text(const char* panel) {
+  if (!S) return "";
+  S->out.clear();
+  if (strcmp(panel, "processes") == 0) S->model.processes.to_text(S->out);
+  else if (strcmp(panel, "syscalls") == 0) S->model.syscalls.to_text(S->out, 2000);
+  else if (strcmp(panel, "files") == 0) S->model.files.to_text(S->out, 2000);
+  return S->out.c_str();
+}
+
+// The IDE's theme: 1 dark, 0 light (ImGui's own two styles).
+EMSCRIPTEN_KEEPALIVE void gbi_set_theme(int dark) {
+  if (!S) return;
+  if (dark) ImGui::StyleColorsDark();
+  else ImGui::StyleColorsLight();
+  S->dark = dark != 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_set_filter(int failed_only, const char* name) {
+  if (!S) return;
+  S->ui.failed_only = failed_only != 0;
+  snprintf(S->ui.call_filter, sizeof S->ui.call_filter, "%s", name ? name : "");
+  SyscallFilter f = S->model.syscalls.filter;
+  f.failed_only = S->ui.failed_only;
+  f.nr = S->ui.call_filter[0] ? syscall_number(S->ui.call_filter) : -1;
+  if (S->ui.call_filter[0] && f.nr < 0) f.nr = 0xffff;
+  S->model.syscalls.set_filter(f);
+}
+
+}  // extern "C"

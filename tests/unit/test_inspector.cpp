@@ -1,0 +1,315 @@
+// tests/unit/test_inspector.cpp — the inspector's models without a GPU (inspector/model/):
+// the engine's record ring drops the oldest and counts; the page's stream counts seq gaps;
+// the process tree from fork/exec/exit records (gcc's vfork + execve of cc1); syscall
+// records decoded to strace's text (errno names from the engine's table); strace -c counts
+// and the failed-only / call-name filters; the files model (reads by source, chunk map).
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "inspector/model/inspector_model.h"
+#include "inspector/model/syscall_decode.h"
+#include "inspector/model/text.h"
+#include "vm/base/abi.h"
+#include "vm/base/lxerrno.h"
+#include "vm/trace/record.h"
+
+using namespace gb;
+using namespace gbi;
+
+namespace {
+
+TraceRecord rec(RecKind k, int pid, int tid) {
+  TraceRecord r;
+  memset(&r, 0, sizeof r);
+  r.kind = k;
+  r.pid = pid;
+  r.tid = tid;
+  r.data_arg = REC_NO_ARG;
+  return r;
+}
+
+TraceRecord exec_rec(int pid, const std::vector<std::string>& argv) {
+  TraceRecord r = rec(RecKind::Exec, pid, pid);
+  std::string j;
+  for (const std::string& a : argv) { if (!j.empty()) j += '\0'; j += a; }
+  r.set_data(j.data(), j.size());
+  r.a[1] = argv.size();
+  return r;
+}
+
+TraceRecord sys(RecKind k, int pid, unsigned nr, std::initializer_list<uint64_t> args, int64_t ret = 0) {
+  TraceRecord r = rec(k, pid, pid);
+  r.nr = (uint16_t)nr;
+  int i = 0;
+  for (uint64_t a : args) r.a[i++] = a;
+  r.ret = ret;
+  return r;
+}
+
+// Feeds records through a RecordRing (as the engine does), giving them seqs.
+struct Feed {
+  RecordRing ring;
+  InspectorModel m;
+  Feed() { ring.enable(64); }
+  void operator()(const TraceRecord& r) {
+    ring.push(r);
+    TraceRecord out[64];
+    const size_t n = ring.take(out, 64);
+    m.feed(reinterpret_cast<const uint8_t*>(out), n);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("record ring: the oldest are dropped and counted, seqs stay in order") {
+  RecordRing ring;
+  CHECK(!ring.enabled());
+  ring.push(rec(RecKind::Exit, 1, 1));  // off: ignored
+  CHECK(ring.written() == 0);
+  ring.enable(4);
+  for (int i = 1; i <= 6; i++) ring.push(rec(RecKind::Exit, i, i));
+  CHECK(ring.dropped() == 2);
+  CHECK(ring.pending() == 4);
+  TraceRecord out[8];
+  REQUIRE(ring.take(out, 8) == 4);
+  CHECK(out[0].seq == 3);
+  CHECK(out[0].pid == 3);
+  CHECK(out[3].seq == 6);
+  CHECK(ring.take(out, 8) == 0);
+  ring.push(rec(RecKind::Exit, 7, 7));
+  REQUIRE(ring.take(out, 1) == 1);
+  CHECK(out[0].seq == 7);
+  CHECK(ring.dropped() == 2);
+
+  // The page's stream sees the gap the ring left.
+  RecordStream s;
+  TraceRecord a = rec(RecKind::Exit, 1, 1), b = a, c = a;
+  a.seq = 1; b.seq = 4; c.seq = 4;
+  CHECK(s.accept(a));
+  CHECK(s.accept(b));
+  CHECK(!s.accept(c));  // a replay
+  CHECK(s.dropped == 2);
+  CHECK(s.received == 2);
+}
+
+TEST_CASE("record layout is what the TypeScript ring and the page read") {
+  CHECK(sizeof(TraceRecord) == 256);
+  CHECK(offsetof(TraceRecord, seq) == 0);
+  CHECK(offsetof(TraceRecord, pid) == 24);
+  CHECK(offsetof(TraceRecord, kind) == 32);
+  CHECK(offsetof(TraceRecord, data_len) == 36);
+  CHECK(offsetof(TraceRecord, a) == 48);
+  TraceRecord r = rec(RecKind::Exec, 1, 1);
+  std::string big(300, 'x');
+  r.set_data(big.data(), big.size());
+  CHECK(r.data_len == TraceRecord::kData);
+  CHECK((r.flags & REC_TRUNCATED));
+}
+
+TEST_CASE("process model: gcc's children from fork/exec/exit records") {
+  Feed f;
+  f(exec_rec(100, {"bash", "--login"}));
+  TraceRecord fk = rec(RecKind::Fork, 101, 101);  // bash forks gcc
+  fk.ret = 100;
+  fk.a[1] = 100;
+  f(fk);
+  f(exec_rec(101, {"gcc", "hello.c", "-o", "hello"}));
+  TraceRecord vf = rec(RecKind::Fork, 102, 102);  // gcc vforks cc1
+  vf.ret = 101;
+  vf.a[0] = 0x4111;
+  f(vf);
+  TraceRecord w = sys(RecKind::SysExit, 102, 1, {1, 0, 6}, 6);  // instructions retired follow any record
+  w.icount = 1234;
+  f(w);
+  f(exec_rec(102, {"/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "-quiet", "hello.c"}));
+  TraceRecord ex = rec(RecKind::Exit, 102, 102);
+  ex.icount = 61000000;
+  f(ex);
+  TraceRecord killed = rec(RecKind::Fork, 103, 103);
+  killed.ret = 101;
+  f(killed);
+  TraceRecord kx = rec(RecKind::Exit, 103, 103);
+  kx.ret = LSIGSEGV;
+  f(kx);
+
+  const ProcessModel& p = f.m.processes;
+  REQUIRE(p.rows.size() == 4);
+  const ProcRow* cc1 = p.find(102);
+  REQUIRE(cc1);
+  CHECK(cc1->parent == 101);
+  CHECK(cc1->program == "cc1");
+  CHECK(cc1->cmdline == "/usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet hello.c");
+  CHECK(cc1->state == ProcRow::Exited);
+  CHECK(cc1->status == 0);
+  CHECK(cc1->icount == 61000000);
+  CHECK(cc1->execs == 1);
+  CHECK(p.depth(*cc1) == 2);
+  const ProcRow* gcc = p.find(101);
+  CHECK(gcc->program == "gcc");
+  CHECK(gcc->state == ProcRow::Running);
+  const ProcRow* child = p.find(103);
+  CHECK(child->program == "gcc");  // a fork inherits the parent's command line until exec
+  CHECK(child->state == ProcRow::Killed);
+
+  std::string json;
+  p.to_json(json);
+  CHECK(json.find("\"program\":\"cc1\",\"cmdline\":\"/usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet hello.c\"") != std::string::npos);
+  std::string text;
+  p.to_text(text);
+  CHECK(text.find("    102 (parent 101) exited with 0, 61000000 instructions: /usr/lib/gcc") != std::string::npos);
+  CHECK(text.find("103 (parent 101) killed by signal 11") != std::string::npos);
+}
+
+TEST_CASE("syscall decoding: strace's text from the record's numbers and bytes") {
+  TraceRecord o = sys(RecKind::SysExit, 7, 257, {(uint64_t)(int64_t)LAT_FDCWD, 0x1000, LO_RDONLY | LO_CLOEXEC, 0}, 3);
+  o.set_data("hello.c", 7, 1);
+  std::string s;
+  format_call(s, o);
+  CHECK(s == "openat(AT_FDCWD, \"hello.c\", O_RDONLY|O_CLOEXEC, 0) = 3");
+
+  TraceRecord e = sys(RecKind::SysExit, 7, 257, {(uint64_t)(int64_t)LAT_FDCWD, 0x1000, LO_WRONLY | LO_CREAT | LO_TRUNC, 0644}, -LX_ENOENT);
+  e.set_data("/nope/x", 7, 1);
+  s.clear();
+  format_call(s, e);
+  CHECK(s == "openat(AT_FDCWD, \"/nope/x\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = -1 ENOENT (No such file or directory)");
+
+  TraceRecord w = sys(RecKind::SysExit, 7, 1, {1, 0x2000, 14}, 14);
+  w.set_data("Hello, world!\n", 14, 1);
+  s.clear();
+  format_call(s, w);
+  CHECK(s == "write(1, \"Hello, world!\\n\", 14) = 14");
+
+  TraceRecord m = sys(RecKind::SysExit, 7, 9, {0, 8192, 3, 0x22, (uint64_t)-1, 0}, 0x7f0000001000);
+  s.clear();
+  format_call(s, m);
+  CHECK(s == "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000001000");
+
+  TraceRecord u = sys(RecKind::SysExit, 7, 334, {1, 2, 3}, -LX_ENOSYS);  // rseq: not decoded yet
+  s.clear();
+  format_call(s, u);
+  CHECK(s == "rseq(0x1, 0x2, 0x3) = -1 ENOSYS (Function not implemented)");
+  CHECK(std::string(syscall_name(59)) == "execve");
+  CHECK(syscall_number("openat") == 257);
+  CHECK(syscall_number("nope") == -1);
+}
+
+TEST_CASE("syscall model: durations, strace -c counts, filters, bounded rows") {
+  Feed f;
+  SyscallModel& m = f.m.syscalls;
+  TraceRecord en = sys(RecKind::SysEnter, 5, 257, {0, 0, 0});
+  en.time_ns = 1000;
+  f(en);
+  TraceRecord ex = sys(RecKind::SysExit, 5, 257, {(uint64_t)(int64_t)LAT_FDCWD, 0, 0}, -LX_ENOENT);
+  ex.time_ns = 1600;
+  f(ex);
+  for (int i = 0; i < 3; i++) f(sys(RecKind::SysExit, 5, 0, {3, 0, 10}, 10));
+  f(sys(RecKind::SysExit, 6, 3, {3}, 0));
+  REQUIRE(m.rows.size() == 5);
+  CHECK(m.dur_ns[0] == 600);
+  CHECK(m.counts[257].calls == 1);
+  CHECK(m.counts[257].errors == 1);
+  CHECK(m.counts[0].calls == 3);
+  std::vector<int> order;
+  m.count_order(order);
+  REQUIRE(order.size() == 3);
+  CHECK(order[0] == 0);  // read: most calls first
+
+  m.set_filter({true, -1, 0});
+  CHECK(m.visible.size() == 1);
+  f(sys(RecKind::SysExit, 5, 2, {0, 0, 0}, -LX_EACCES));  // new rows honour the filter
+  CHECK(m.visible.size() == 2);
+  m.set_filter({false, 0, 0});
+  CHECK(m.visible.size() == 3);  // read only
+  m.set_filter({false, -1, 6});
+  CHECK(m.visible.size() == 1);  // pid 6 only
+  m.set_filter({});
+
+  std::string json;
+  f.m.to_json(json, "syscalls");
+  CHECK(json.find("\"name\":\"openat\",\"ret\":-2") != std::string::npos);
+  CHECK(json.find("\"result\":\"-1 ENOENT (No such file or directory)\"") != std::string::npos);
+  CHECK(json.find("\"read\":{\"calls\":3,\"errors\":0") != std::string::npos);
+
+  m.max_rows = 8;
+  for (int i = 0; i < 20; i++) f(sys(RecKind::SysExit, 5, 39, {}, 5));
+  CHECK(m.rows.size() <= 8);
+  CHECK(m.discarded + m.rows.size() == 26);
+  CHECK(m.counts[39].calls == 20);  // counts keep everything
+  CHECK(m.visible.size() == m.rows.size());
+}
+
+TEST_CASE("json of guest bytes is always valid: control and high bytes escaped") {
+  std::string out;
+  const char bytes[] = {'a', '"', '\\', '\n', 1, (char)0xff};
+  json_string(out, bytes, sizeof bytes);
+  CHECK(out == "\"a\\\"\\\\\\n\\u0001\\u00ff\"");
+}
+
+TEST_CASE("files model: reads by source, the chunk map, per-process totals") {
+  Feed f;
+  auto fs = [](int pid, uint8_t what, int64_t source, uint32_t ino, uint64_t pblk, uint64_t fetched, int64_t chunk) {
+    TraceRecord r = rec(RecKind::FsRead, pid, pid);
+    r.nr = what;
+    r.ret = source;
+    r.a[0] = ino;
+    r.a[1] = 0;
+    r.a[2] = pblk;
+    r.a[3] = 4;
+    r.a[4] = fetched;
+    r.a[5] = (uint64_t)chunk;
+    return r;
+  };
+  f(fs(105, 0, 2, 1234, 9000, 262144, 35));  // cc1's text: fetched now, chunk 35
+  f(fs(105, 0, 0, 1234, 9004, 0, 35));       // the next blocks: from the chunk cache
+  f(fs(105, 1, 1, 77, 120, 0, 0));           // an inode from the student's overlay
+  f(fs(106, 0, 2, 555, 100, 131072, 3));
+  f(fs(106, 0, 4, 556, 0, 0, -1));           // a hole: no chunk
+  const FilesModel& m = f.m.files;
+  REQUIRE(m.rows.size() == 5);
+  CHECK(m.totals.reads[SRC_NETWORK] == 2);
+  CHECK(m.totals.reads[SRC_CACHE] == 1);
+  CHECK(m.totals.reads[SRC_OVERLAY] == 1);
+  CHECK(m.totals.reads[SRC_ZERO] == 1);
+  CHECK(m.totals.bytes_fetched == 262144 + 131072);
+  CHECK(m.chunks_fetched == 2);
+  REQUIRE(m.chunks.size() == 36);
+  CHECK(m.chunks[35] == CHUNK_FETCHED);  // a later cache hit does not demote it
+  CHECK(m.chunks[3] == CHUNK_FETCHED);
+  CHECK(m.chunks[0] == CHUNK_OVERLAY);
+  CHECK(m.chunks[1] == CHUNK_UNSEEN);
+  FileTotals t;
+  m.totals_of(105, t);
+  CHECK(t.reads[SRC_NETWORK] == 1);
+  CHECK(t.bytes_fetched == 262144);
+  std::string json;
+  f.m.to_json(json, "files");
+  CHECK(json.find("{\"seq\":1,\"pid\":105,\"what\":\"data\",\"source\":\"network\",\"ino\":1234,\"lblk\":0,\"pblk\":9000,\"blocks\":4,\"bytes_fetched\":262144,\"chunk\":35}") != std::string::npos);
+  CHECK(json.find("\"chunks_fetched\":2") != std::string::npos);
+  std::string text;
+  m.to_text(text, 10);
+  CHECK(text.find("[105] data inode 1234 block 0 (disk 9000) x4 from network, chunk 35, 262144 bytes fetched") != std::string::npos);
+  CHECK(text.find("[106] data inode 556 block 0 (disk 0) x4 from hole\n") != std::string::npos);
+}
+
+TEST_CASE("process model: a fork bomb keeps the table bounded, running tasks stay") {
+  ProcessModel p;
+  p.max_rows = 100;
+  TraceRecord init = exec_rec(1, {"init"});
+  p.apply(init);
+  for (int i = 0; i < 1000; i++) {
+    TraceRecord fk = rec(RecKind::Fork, 1000 + i, 1000 + i);
+    fk.ret = 1;
+    p.apply(fk);
+    if (i % 25 != 0) p.apply(rec(RecKind::Exit, 1000 + i, 1000 + i));  // 40 of them keep running
+  }
+  CHECK(p.rows.size() <= 100);
+  CHECK(p.discarded + p.rows.size() == 1001);
+  CHECK(p.find(1));     // init is running: never dropped
+  CHECK(p.find(1999));  // the newest
+  size_t running = 0;
+  for (const ProcRow& r : p.rows) running += r.state == ProcRow::Running;
+  CHECK(running == 41);  // running tasks are never dropped (the kernel caps how many exist)
+}

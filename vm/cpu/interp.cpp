@@ -1,5 +1,12 @@
-// vm/cpu/interp.cpp — block cache and run loop (see interp.h).
+// vm/cpu/interp.cpp — block cache, run loop and the interpreter's profile (see interp.h).
+//
+// The run loop's per-instruction work is: set rip to the next instruction, call the
+// handler, test cpu.stop. Everything else happens once per block: the instruction
+// count (added for the whole block up front, corrected when the block stops or faults
+// early), the block's execution count, its page's heat and the indirect-entry record.
 #include "vm/cpu/interp.h"
+
+#include <algorithm>
 
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
@@ -7,9 +14,8 @@
 
 namespace gb {
 
-Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
+Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   Block*& slot = fast_[fast_index(rip)];
-  if (slot && slot->start == rip) return slot;
   auto it = blocks_.find(rip);
   if (it != blocks_.end()) {
     slot = it->second.get();
@@ -34,6 +40,10 @@ Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
     if (form & (F_BRANCH | F_STOP)) break;
   }
   b->end = pc;
+  b->n = (uint32_t)b->insns.size();
+  const Insn& last = b->insns.back();
+  b->ends_indirect = last.row != 0xffff && (op_table()[last.row].form & F_IND);
+  b->page = &heat_[page_down(rip)];
   if (counters) counters->blocks_decoded++;
   Block* raw = b.get();
   for (uint64_t page = page_down(rip); page < pc; page += PAGE) by_page_[page].push_back(rip);
@@ -61,31 +71,70 @@ void BlockCache::clear() {
   for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
   blocks_.clear();
   by_page_.clear();
+  heat_.clear();  // (a block still running from the graveyard no longer touches its page)
   for (auto& s : fast_) s = nullptr;
+}
+
+std::vector<HotEntry> BlockCache::hot_entries(uint64_t min_execs) const {
+  std::vector<HotEntry> out;
+  for (const auto& [rip, b] : blocks_)
+    if (b->execs >= min_execs && b->execs > 0) out.push_back({rip, b->execs, b->indirect_entries, b->page->heat});
+  std::sort(out.begin(), out.end(), [](const HotEntry& a, const HotEntry& b) {
+    return a.execs != b.execs ? a.execs > b.execs : a.rip < b.rip;
+  });
+  return out;
+}
+
+uint64_t BlockCache::page_heat(uint64_t addr) const {
+  auto it = heat_.find(page_down(addr));
+  return it == heat_.end() ? 0 : it->second.heat;
+}
+
+const Block* BlockCache::find(uint64_t rip) const {
+  auto it = blocks_.find(rip);
+  return it == blocks_.end() ? nullptr : it->second.get();
 }
 
 CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
   CpuException ex;
   const uint64_t limit = cpu.icount + budget;
   cpu.stop = false;
-  uint64_t pc = cpu.rip;
+  Block* b = nullptr;
+  const Insn* in = nullptr;
+  uint64_t runs = 0, indirect = 0, hot = 0;  // added to the machine's counters at the end
+  bool via_indirect = false;                 // the previous block ended in an indirect branch
   try {
     while (cpu.icount < limit && !cpu.stop) {
-      pc = cpu.rip;
-      Block* b = bc.get(*cpu.mem, pc);
+      uint64_t pc = cpu.rip;
+      b = nullptr;  // (a fault while fetching the block leaves rip and the count as they are)
+      b = bc.get(*cpu.mem, pc);
+      const uint32_t n = b->n;
+      // Profile, once per block.
+      runs++;
       b->execs++;
-      const Insn* in = b->insns.data();
-      const Insn* end = in + b->insns.size();
-      for (; in != end; ++in) {
-        cpu.rip = pc + in->len;
+      if (via_indirect) { b->indirect_entries++; indirect++; }
+      via_indirect = b->ends_indirect;
+      const uint64_t h = b->page->heat += n;
+      if (__builtin_expect(h >= BlockCache::kHotHeat && h - n < BlockCache::kHotHeat, 0)) hot++;
+      // The block's instructions count up front, all but the last: while an instruction
+      // runs, cpu.icount is the number retired before it whenever anything can look (a
+      // syscall, an illegal instruction, a branch: those end a block).
+      cpu.icount += n - 1;
+      in = b->insns.data();
+      const Insn* const end = in + n;
+      for (;;) {
+        pc += in->len;
+        cpu.rip = pc;
         in->fn(cpu, *in);
-        cpu.icount++;
-        if (__builtin_expect(cpu.stop, 0)) { ++in; break; }
-        pc = cpu.rip;
+        ++in;
+        if (__builtin_expect(cpu.stop, 0) || in == end) break;
       }
+      // Retired (in - begin) of the n - 1 counted: +1 after a whole block, less after a stop.
+      cpu.icount += (uint64_t)(in - b->insns.data()) - (n - 1);
       bc.collect_garbage();
     }
     bc.collect_garbage();
+    if (bc.counters) { bc.counters->block_runs += runs; bc.counters->indirect_entries += indirect; bc.counters->hot_pages += hot; }
     return ex;
   } catch (const GuestFault& f) {
     ex.kind = CpuException::PAGE_FAULT;
@@ -104,7 +153,15 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     ex.kind = CpuException::FPE;
     ex.code = e.code;
   }
-  cpu.rip = pc;
+  // The faulting instruction `in` did not retire: rip goes back to it, and the count
+  // keeps only the instructions before it.
+  if (b) {
+    uint64_t pc = b->start;
+    for (const Insn* p = b->insns.data(); p != in; ++p) pc += p->len;
+    cpu.rip = pc;
+    cpu.icount += (uint64_t)(in - b->insns.data()) - (b->n - 1);
+  }
+  if (bc.counters) { bc.counters->block_runs += runs; bc.counters->indirect_entries += indirect; bc.counters->hot_pages += hot; }
   bc.collect_garbage();
   return ex;
 }

@@ -139,8 +139,11 @@ class Cpu {
     cc.op = op; cc.size = (uint8_t)size; cc.dst = dst; cc.src = src; cc.res = res;
   }
   // Eager flags: `mask` says which arithmetic bits the instruction defines; `val` their values.
-  void set_flags(uint64_t mask, uint64_t val) {
-    materialize();
+  // When every arithmetic bit is defined anew (shifts, imul, bsf ...) the previous
+  // operation's flags are not computed at all.
+  GB_INLINE void set_flags(uint64_t mask, uint64_t val) {
+    if ((mask & FL_ARITH) == FL_ARITH) cc.op = CC_NONE;
+    else materialize();
     rflags = (rflags & ~mask) | (val & mask);
   }
 

@@ -95,32 +95,35 @@ const Block* BlockCache::find(uint64_t rip) const {
   return it == blocks_.end() ? nullptr : it->second.get();
 }
 
+// What the fault path needs is in memory, written once per block (bc.running), never in
+// locals the catch would read (wasm's exception lowering saves those around every
+// handler call). The catch finds the faulting instruction from cpu.rip: the loop sets it
+// to the end of each instruction before the handler runs, and a handler that faults
+// changes nothing, rip included.
 CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
   CpuException ex;
   const uint64_t limit = cpu.icount + budget;
   cpu.stop = false;
-  Block* b = nullptr;
-  const Insn* in = nullptr;
-  uint64_t runs = 0, indirect = 0, hot = 0;  // added to the machine's counters at the end
-  bool via_indirect = false;                 // the previous block ended in an indirect branch
+  bool via_indirect = false;  // the previous block ended in an indirect branch
   try {
     while (cpu.icount < limit && !cpu.stop) {
       uint64_t pc = cpu.rip;
-      b = nullptr;  // (a fault while fetching the block leaves rip and the count as they are)
-      b = bc.get(*cpu.mem, pc);
+      bc.running = nullptr;  // (a fault while fetching the block: rip and the count stay)
+      Block* const b = bc.get(*cpu.mem, pc);
+      bc.running = b;
       const uint32_t n = b->n;
       // Profile, once per block.
-      runs++;
+      bc.prof_runs++;
       b->execs++;
-      if (via_indirect) { b->indirect_entries++; indirect++; }
+      if (via_indirect) { b->indirect_entries++; bc.prof_indirect++; }
       via_indirect = b->ends_indirect;
       const uint64_t h = b->page->heat += n;
-      if (__builtin_expect(h >= BlockCache::kHotHeat && h - n < BlockCache::kHotHeat, 0)) hot++;
+      if (__builtin_expect(h >= BlockCache::kHotHeat && h - n < BlockCache::kHotHeat, 0)) bc.prof_hot++;
       // The block's instructions count up front, all but the last: while an instruction
       // runs, cpu.icount is the number retired before it whenever anything can look (a
       // syscall, an illegal instruction, a branch: those end a block).
       cpu.icount += n - 1;
-      in = b->insns.data();
+      const Insn* in = b->insns.data();
       const Insn* const end = in + n;
       for (;;) {
         pc += in->len;
@@ -133,8 +136,9 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       cpu.icount += (uint64_t)(in - b->insns.data()) - (n - 1);
       bc.collect_garbage();
     }
+    bc.running = nullptr;
     bc.collect_garbage();
-    if (bc.counters) { bc.counters->block_runs += runs; bc.counters->indirect_entries += indirect; bc.counters->hot_pages += hot; }
+    bc.flush_profile();
     return ex;
   } catch (const GuestFault& f) {
     ex.kind = CpuException::PAGE_FAULT;
@@ -153,15 +157,17 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     ex.kind = CpuException::FPE;
     ex.code = e.code;
   }
-  // The faulting instruction `in` did not retire: rip goes back to it, and the count
-  // keeps only the instructions before it.
-  if (b) {
+  // The faulting instruction is the one that ends at cpu.rip; it did not retire: rip
+  // goes back to its start and the count keeps the instructions before it.
+  if (const Block* b = bc.running) {
     uint64_t pc = b->start;
-    for (const Insn* p = b->insns.data(); p != in; ++p) pc += p->len;
+    uint32_t k = 0;
+    while (k + 1 < b->n && pc + b->insns[k].len != cpu.rip) pc += b->insns[k++].len;
     cpu.rip = pc;
-    cpu.icount += (uint64_t)(in - b->insns.data()) - (b->n - 1);
+    cpu.icount += (uint64_t)k - (b->n - 1);
   }
-  if (bc.counters) { bc.counters->block_runs += runs; bc.counters->indirect_entries += indirect; bc.counters->hot_pages += hot; }
+  bc.running = nullptr;
+  bc.flush_profile();
   bc.collect_garbage();
   return ex;
 }

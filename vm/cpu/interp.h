@@ -90,6 +90,19 @@ class BlockCache {
   Block* fast_[kFast] = {};
   std::vector<std::unique_ptr<Block>> graveyard_;  // dropped while possibly executing
  public:
+  // Run-loop state kept in memory rather than in locals, so that nothing needs saving
+  // around each handler call for the fault path (wasm's exception lowering spills every
+  // local the catch reads before every call that may throw): written once per block.
+  Block* running = nullptr;  // the block being run (null while fetching one)
+  uint64_t prof_runs = 0, prof_indirect = 0, prof_hot = 0;  // folded into counters by run()
+  void flush_profile() {
+    if (counters) {
+      counters->block_runs += prof_runs;
+      counters->indirect_entries += prof_indirect;
+      counters->hot_pages += prof_hot;
+    }
+    prof_runs = prof_indirect = prof_hot = 0;
+  }
   void collect_garbage() { if (__builtin_expect(!graveyard_.empty(), 0)) graveyard_.clear(); }
 };
 

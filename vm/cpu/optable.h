@@ -70,6 +70,9 @@ struct OpRow {
   Handler fn;
   uint16_t undef;  // arithmetic flags left undefined (masked by the comparator)
   const char* text;
+  // Derived column (special.h, filled by decode.cpp from Special<fn>): picks a handler
+  // specialised for the decoded form, or null when the row has none (fn is used).
+  Handler (*special)(const Insn&);
 };
 
 // The decoded form of one instruction.

@@ -78,8 +78,17 @@ GB_INLINE uint64_t rel_target(const Cpu& c, const Insn& i) {
 inline Xmm& xmm_V(Cpu& c, const Insn& i) { return c.xmm[i.reg]; }
 inline Xmm& xmm_U(Cpu& c, const Insn& i) { return c.xmm[i.rm]; }
 // W operand, 128 bits. `aligned`: movaps-style #GP on misalignment (SIGSEGV).
-Xmm rd_W128(Cpu& c, const Insn& i, bool aligned);
-void wr_W128(Cpu& c, const Insn& i, const Xmm& v, bool aligned);
+// The register form inline, the memory form in sse_helpers.cpp.
+Xmm rd_W128_mem(Cpu& c, const Insn& i, bool aligned);
+void wr_W128_mem(Cpu& c, const Insn& i, const Xmm& v, bool aligned);
+GB_INLINE Xmm rd_W128(Cpu& c, const Insn& i, bool aligned) {
+  if (i.mod == 3) return c.xmm[i.rm];
+  return rd_W128_mem(c, i, aligned);
+}
+GB_INLINE void wr_W128(Cpu& c, const Insn& i, const Xmm& v, bool aligned) {
+  if (i.mod == 3) c.xmm[i.rm] = v;
+  else wr_W128_mem(c, i, v, aligned);
+}
 
 // A general-protection fault in user mode (misaligned SSE access, privileged
 // instruction): Linux delivers SIGSEGV with si_addr 0.

@@ -16,15 +16,20 @@ namespace {
 
 enum AluOp { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST };  // ADD..CMP: the group-1 order
 
-template <int S> GB_INLINE uint64_t rd(uint64_t v) { return S == 8 ? v : (uint32_t)v; }
-template <int S> GB_INLINE void wr(uint64_t& r, uint64_t v) { r = S == 8 ? v : (uint32_t)v; }
+// Values truncated to S bytes; register writes at S = 4 or 8 (the upper half zeroed at 4).
+template <int S> GB_INLINE uint64_t rd(uint64_t v) { return S == 8 ? v : S == 4 ? (uint32_t)v : S == 2 ? (uint16_t)v : (uint8_t)v; }
+template <int S> GB_INLINE void wr(uint64_t& r, uint64_t v) { static_assert(S >= 4); r = S == 8 ? v : (uint32_t)v; }
 template <int S> GB_INLINE uint64_t load(Cpu& c, uint64_t a) {
   if constexpr (S == 8) return c.mem->read<uint64_t>(a);
-  else return c.mem->read<uint32_t>(a);
+  else if constexpr (S == 4) return c.mem->read<uint32_t>(a);
+  else if constexpr (S == 2) return c.mem->read<uint16_t>(a);
+  else return c.mem->read<uint8_t>(a);
 }
 template <int S> GB_INLINE void store(Cpu& c, uint64_t a, uint64_t v) {
   if constexpr (S == 8) c.mem->write<uint64_t>(a, v);
-  else c.mem->write<uint32_t>(a, (uint32_t)v);
+  else if constexpr (S == 4) c.mem->write<uint32_t>(a, (uint32_t)v);
+  else if constexpr (S == 2) c.mem->write<uint16_t>(a, (uint16_t)v);
+  else c.mem->write<uint8_t>(a, (uint8_t)v);
 }
 
 // dst OP src at size S: records the flags as alu() in ops_int_alu.cpp does.
@@ -88,6 +93,15 @@ void pop_r64(Cpu& c, const Insn& i) {
 }
 
 template <int CC> void jcc(Cpu& c, const Insn& i) { if (c.cond(CC)) c.rip += i.imm; }
+
+// Immediates: mov r/m, imm (register or memory), mov r, imm.
+template <int S> void mov_ri(Cpu& c, const Insn& i) { wr<S>(c.r[i.rm], i.imm); }
+template <int S> void mov_mi(Cpu& c, const Insn& i) { store<S>(c, ea(c, i), i.imm); }
+template <int S> void mov_zi(Cpu& c, const Insn& i) { wr<S>(c.r[i.reg], i.imm); }
+// Widening loads from memory: movzx (byte, word), movsxd (dword, 64-bit destination).
+template <int N> void movzx_m(Cpu& c, const Insn& i) { c.r[i.reg] = load<N>(c, ea(c, i)); }
+void movsxd_r(Cpu& c, const Insn& i) { c.r[i.reg] = (uint64_t)(int64_t)(int32_t)c.r[i.rm]; }
+void movsxd_m(Cpu& c, const Insn& i) { c.r[i.reg] = (uint64_t)(int64_t)(int32_t)load<4>(c, ea(c, i)); }
 
 // Tables indexed [op][size == 8] (null: not specialised, e.g. adc/sbb).
 #define ALU_ROW(H, OP) {&H<OP, 4>, &H<OP, 8>}
@@ -159,6 +173,21 @@ Handler pick_lea_Gv_M(const Insn& i) {
 }
 Handler pick_push_Zv(const Insn& i) { return i.osz == 8 ? &push_r64 : &push_Zv; }
 Handler pick_pop_Zv(const Insn& i) { return i.osz == 8 ? &pop_r64 : &pop_Zv; }
+Handler pick_mov_Eb_Ib(const Insn& i) { return i.mod != 3 ? &mov_mi<1> : &mov_Eb_Ib; }
+Handler pick_mov_Ev_Iz(const Insn& i) {
+  if (!wide(i)) return &mov_Ev_Iz;
+  if (i.mod == 3) return i.osz == 8 ? &mov_ri<8> : &mov_ri<4>;
+  return i.osz == 8 ? &mov_mi<8> : &mov_mi<4>;
+}
+Handler pick_mov_Zv_Iv(const Insn& i) { return !wide(i) ? &mov_Zv_Iv : i.osz == 8 ? &mov_zi<8> : &mov_zi<4>; }
+Handler pick_grp1_Eb_Ib(const Insn& i) { return i.mod != 3 && (i.reg & 7) == CMP ? &cmp_mi<1> : &grp1_Eb_Ib; }
+// (a byte or word zero-extended fits 32 bits: the 32- and 64-bit forms write the same value)
+Handler pick_movzx_Gv_Eb(const Insn& i) { return wide(i) && i.mod != 3 ? &movzx_m<1> : &movzx_Gv_Eb; }
+Handler pick_movzx_Gv_Ew(const Insn& i) { return wide(i) && i.mod != 3 ? &movzx_m<2> : &movzx_Gv_Ew; }
+Handler pick_movsxd_Gv_Ed(const Insn& i) {
+  if (i.osz != 8) return &movsxd_Gv_Ed;
+  return i.mod == 3 ? &movsxd_r : &movsxd_m;
+}
 Handler pick_jcc_Jb(const Insn& i) { return i.osz == 2 ? &jcc_Jb : kJcc[i.opc & 15]; }
 Handler pick_jcc_Jz(const Insn& i) { return i.osz == 2 ? &jcc_Jz : kJcc[i.opc & 15]; }
 

@@ -30,6 +30,8 @@ GB_SPECIAL(grp1_Ev_Ib) GB_SPECIAL(grp1_Ev_Iz) GB_SPECIAL(test_Ev_Gv)
 // Moves, lea, push/pop of a register.
 GB_SPECIAL(mov_Ev_Gv) GB_SPECIAL(mov_Gv_Ev) GB_SPECIAL(lea_Gv_M)
 GB_SPECIAL(push_Zv) GB_SPECIAL(pop_Zv)
+GB_SPECIAL(mov_Eb_Ib) GB_SPECIAL(mov_Ev_Iz) GB_SPECIAL(mov_Zv_Iv) GB_SPECIAL(grp1_Eb_Ib)
+GB_SPECIAL(movzx_Gv_Eb) GB_SPECIAL(movzx_Gv_Ew) GB_SPECIAL(movsxd_Gv_Ed)
 // Conditional jumps: one handler per condition code.
 GB_SPECIAL(jcc_Jb) GB_SPECIAL(jcc_Jz)
 

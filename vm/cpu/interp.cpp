@@ -24,6 +24,7 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   auto b = std::make_unique<Block>();
   b->start = rip;
   uint64_t pc = rip;
+  scratch_.clear();
   for (int n = 0; n < kMaxBlock; n++) {
     Insn in;
     DecodeError err;
@@ -33,13 +34,14 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
       if (n == 0) throw GuestFault{err.fault_addr, false, err.oom, false, err.oom};
       break;
     }
-    b->insns.push_back(in);
+    scratch_.push_back(in);
     pc += in.len;
     if (in.fn == &op_ud) break;
     const uint32_t form = in.row != 0xffff ? op_table()[in.row].form : 0;
     if (form & (F_BRANCH | F_STOP)) break;
   }
   b->end = pc;
+  b->insns.assign(scratch_.begin(), scratch_.end());
   b->n = (uint32_t)b->insns.size();
   const Insn& last = b->insns.back();
   b->ends_indirect = last.row != 0xffff && (op_table()[last.row].form & F_IND);

@@ -21,6 +21,10 @@
 #include <cstdint>
 #include <cstring>
 
+// Hot helpers every handler uses are forced inline: clang's wasm inliner otherwise
+// leaves them as calls (measured: alu, rd_mem, wr_mem, cond were calls in the node build).
+#define GB_INLINE inline __attribute__((always_inline))
+
 namespace gb {
 
 class AddressSpace;
@@ -123,32 +127,38 @@ class Cpu {
   bool sf() const;
   bool of() const;
   bool df() const { return rflags & FL_DF; }
-  bool cond(int cc4) const;  // the 16 x86 condition codes (o no b ae e ne be a s ns p np l ge le g)
+  // The 16 x86 condition codes (o no b ae e ne be a s ns p np l ge le g): inline for the
+  // common producers (cmp/sub, test/and/or/xor), flags.cpp's cond_slow otherwise.
+  GB_INLINE bool cond(int cc4) const;
+  bool cond_slow(int cc4) const;
   uint64_t get_rflags() const;
   void set_rflags(uint64_t v);  // writes the user-modifiable bits
   void materialize() { if (cc.op != CC_NONE) { rflags = get_rflags(); cc.op = CC_NONE; } }
 
-  void set_lazy(CcOp op, int size, uint64_t dst, uint64_t src, uint64_t res) {
+  GB_INLINE void set_lazy(CcOp op, int size, uint64_t dst, uint64_t src, uint64_t res) {
     cc.op = op; cc.size = (uint8_t)size; cc.dst = dst; cc.src = src; cc.res = res;
   }
   // Eager flags: `mask` says which arithmetic bits the instruction defines; `val` their values.
-  void set_flags(uint64_t mask, uint64_t val) {
-    materialize();
+  // When every arithmetic bit is defined anew (shifts, imul, bsf ...) the previous
+  // operation's flags are not computed at all.
+  GB_INLINE void set_flags(uint64_t mask, uint64_t val) {
+    if ((mask & FL_ARITH) == FL_ARITH) cc.op = CC_NONE;
+    else materialize();
     rflags = (rflags & ~mask) | (val & mask);
   }
 
   // ---- registers by size -------------------------------------------------------
   // Byte registers: without REX, 4..7 are AH CH DH BH; with any REX they are SPL..DIL.
-  uint8_t get8(int reg, bool rex) const {
+  GB_INLINE uint8_t get8(int reg, bool rex) const {
     if (!rex && reg >= 4 && reg < 8) return (uint8_t)(r[reg - 4] >> 8);
     return (uint8_t)r[reg];
   }
-  void set8(int reg, bool rex, uint8_t v) {
+  GB_INLINE void set8(int reg, bool rex, uint8_t v) {
     if (!rex && reg >= 4 && reg < 8) { r[reg - 4] = (r[reg - 4] & ~0xff00ull) | ((uint64_t)v << 8); return; }
     r[reg] = (r[reg] & ~0xffull) | v;
   }
   // Reads of size 2/4/8 zero-extended; size 1 uses the low byte (callers pass rex for AH..BH).
-  uint64_t getr(int reg, int size, bool rex) const {
+  GB_INLINE uint64_t getr(int reg, int size, bool rex) const {
     switch (size) {
       case 1: return get8(reg, rex);
       case 2: return (uint16_t)r[reg];
@@ -157,7 +167,7 @@ class Cpu {
     }
   }
   // Writes follow x86-64: 32-bit writes zero the upper half, 8/16-bit writes merge.
-  void setr(int reg, int size, bool rex, uint64_t v) {
+  GB_INLINE void setr(int reg, int size, bool rex, uint64_t v) {
     switch (size) {
       case 1: set8(reg, rex, (uint8_t)v); break;
       case 2: r[reg] = (r[reg] & ~0xffffull) | (uint16_t)v; break;
@@ -179,5 +189,38 @@ inline int64_t sext(uint64_t v, int size) {
   }
 }
 inline bool parity8(uint64_t v) { return !__builtin_parity((unsigned)(v & 0xff)); }
+
+GB_INLINE bool Cpu::cond(int c) const {
+  if (cc.op == CC_SUB) {  // cmp, sub: compare the operands directly
+    const uint64_t m = size_mask(cc.size);
+    const uint64_t d = cc.dst & m, s = cc.src & m;
+    const int64_t sd = sext(d, cc.size), ss = sext(s, cc.size);
+    switch (c) {
+      case 0x2: return d < s;
+      case 0x3: return d >= s;
+      case 0x4: return d == s;
+      case 0x5: return d != s;
+      case 0x6: return d <= s;
+      case 0x7: return d > s;
+      case 0xc: return sd < ss;
+      case 0xd: return sd >= ss;
+      case 0xe: return sd <= ss;
+      case 0xf: return sd > ss;
+      default: break;
+    }
+  } else if (cc.op == CC_LOGIC) {  // test, and, or, xor: CF = OF = 0
+    const bool z = (cc.res & size_mask(cc.size)) == 0, s = (cc.res & sign_bit(cc.size)) != 0;
+    switch (c) {
+      case 0x4: case 0x6: return z;
+      case 0x5: case 0x7: return !z;
+      case 0x8: case 0xc: return s;
+      case 0x9: case 0xd: return !s;
+      case 0xe: return z || s;
+      case 0xf: return !z && !s;
+      default: break;
+    }
+  }
+  return cond_slow(c);
+}
 
 }  // namespace gb

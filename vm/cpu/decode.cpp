@@ -18,12 +18,13 @@
 #include <vector>
 
 #include "vm/cpu/cpu.h"
+#include "vm/cpu/special.h"
 #include "vm/mem/address_space.h"
 
 namespace gb {
 
 static const OpRow kTable[] = {
-#define OP(map, opc, pfx, ext, form, fn, undef, text) {map, opc, pfx, ext, form, &fn, undef, text},
+#define OP(map, opc, pfx, ext, form, fn, undef, text) {map, opc, pfx, ext, form, &fn, undef, text, Special<&fn>::pick},
 #include "vm/cpu/table/int.inc"
 #include "vm/cpu/table/sse.inc"
 #include "vm/cpu/table/x87.inc"
@@ -229,7 +230,7 @@ void decode(AddressSpace& mem, uint64_t rip, Insn& in, DecodeError* err) {
     if (err) { err->n = f.have < 15 ? f.have : 15; memcpy(err->bytes, f.buf, err->n); }
     return;
   }
-  in.fn = row->fn;
+  in.fn = row->special ? row->special(in) : row->fn;
 }
 
 }  // namespace gb

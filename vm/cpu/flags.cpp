@@ -81,26 +81,7 @@ void Cpu::set_rflags(uint64_t v) {
   rflags = (rflags & ~writable) | (v & writable) | 2;
 }
 
-bool Cpu::cond(int c) const {
-  // Fast paths for the common compare-then-branch pattern.
-  if (cc.op == CC_SUB) {
-    const uint64_t m = size_mask(cc.size);
-    const uint64_t d = cc.dst & m, s = cc.src & m;
-    const int64_t sd = sext(d, cc.size), ss = sext(s, cc.size);
-    switch (c) {
-      case 0x2: return d < s;
-      case 0x3: return d >= s;
-      case 0x4: return d == s;
-      case 0x5: return d != s;
-      case 0x6: return d <= s;
-      case 0x7: return d > s;
-      case 0xc: return sd < ss;
-      case 0xd: return sd >= ss;
-      case 0xe: return sd <= ss;
-      case 0xf: return sd > ss;
-      default: break;
-    }
-  }
+bool Cpu::cond_slow(int c) const {
   bool v;
   switch (c >> 1) {
     case 0: v = of(); break;

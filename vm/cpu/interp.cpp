@@ -1,5 +1,12 @@
-// vm/cpu/interp.cpp — block cache and run loop (see interp.h).
+// vm/cpu/interp.cpp — block cache, run loop and the interpreter's profile (see interp.h).
+//
+// The run loop's per-instruction work is: set rip to the next instruction, call the
+// handler, test cpu.stop. Everything else happens once per block: the instruction
+// count (added for the whole block up front, corrected when the block stops or faults
+// early), the block's execution count, its page's heat and the indirect-entry record.
 #include "vm/cpu/interp.h"
+
+#include <algorithm>
 
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
@@ -7,9 +14,8 @@
 
 namespace gb {
 
-Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
+Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   Block*& slot = fast_[fast_index(rip)];
-  if (slot && slot->start == rip) return slot;
   auto it = blocks_.find(rip);
   if (it != blocks_.end()) {
     slot = it->second.get();
@@ -18,6 +24,7 @@ Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
   auto b = std::make_unique<Block>();
   b->start = rip;
   uint64_t pc = rip;
+  scratch_.clear();
   for (int n = 0; n < kMaxBlock; n++) {
     Insn in;
     DecodeError err;
@@ -27,13 +34,18 @@ Block* BlockCache::get(AddressSpace& mem, uint64_t rip) {
       if (n == 0) throw GuestFault{err.fault_addr, false, err.oom, false, err.oom};
       break;
     }
-    b->insns.push_back(in);
+    scratch_.push_back(in);
     pc += in.len;
     if (in.fn == &op_ud) break;
     const uint32_t form = in.row != 0xffff ? op_table()[in.row].form : 0;
     if (form & (F_BRANCH | F_STOP)) break;
   }
   b->end = pc;
+  b->insns.assign(scratch_.begin(), scratch_.end());
+  b->n = (uint32_t)b->insns.size();
+  const Insn& last = b->insns.back();
+  b->ends_indirect = last.row != 0xffff && (op_table()[last.row].form & F_IND);
+  b->page = &heat_[page_down(rip)];
   if (counters) counters->blocks_decoded++;
   Block* raw = b.get();
   for (uint64_t page = page_down(rip); page < pc; page += PAGE) by_page_[page].push_back(rip);
@@ -61,31 +73,74 @@ void BlockCache::clear() {
   for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
   blocks_.clear();
   by_page_.clear();
+  heat_.clear();  // (a block still running from the graveyard no longer touches its page)
   for (auto& s : fast_) s = nullptr;
 }
 
+std::vector<HotEntry> BlockCache::hot_entries(uint64_t min_execs) const {
+  std::vector<HotEntry> out;
+  for (const auto& [rip, b] : blocks_)
+    if (b->execs >= min_execs && b->execs > 0) out.push_back({rip, b->execs, b->indirect_entries, b->page->heat});
+  std::sort(out.begin(), out.end(), [](const HotEntry& a, const HotEntry& b) {
+    return a.execs != b.execs ? a.execs > b.execs : a.rip < b.rip;
+  });
+  return out;
+}
+
+uint64_t BlockCache::page_heat(uint64_t addr) const {
+  auto it = heat_.find(page_down(addr));
+  return it == heat_.end() ? 0 : it->second.heat;
+}
+
+const Block* BlockCache::find(uint64_t rip) const {
+  auto it = blocks_.find(rip);
+  return it == blocks_.end() ? nullptr : it->second.get();
+}
+
+// What the fault path needs is in memory, written once per block (bc.running), never in
+// locals the catch would read (wasm's exception lowering saves those around every
+// handler call). The catch finds the faulting instruction from cpu.rip: the loop sets it
+// to the end of each instruction before the handler runs, and a handler that faults
+// changes nothing, rip included.
 CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
   CpuException ex;
   const uint64_t limit = cpu.icount + budget;
   cpu.stop = false;
-  uint64_t pc = cpu.rip;
+  bool via_indirect = false;  // the previous block ended in an indirect branch
   try {
     while (cpu.icount < limit && !cpu.stop) {
-      pc = cpu.rip;
-      Block* b = bc.get(*cpu.mem, pc);
+      uint64_t pc = cpu.rip;
+      bc.running = nullptr;  // (a fault while fetching the block: rip and the count stay)
+      Block* const b = bc.get(*cpu.mem, pc);
+      bc.running = b;
+      const uint32_t n = b->n;
+      // Profile, once per block.
+      bc.prof_runs++;
       b->execs++;
+      if (via_indirect) { b->indirect_entries++; bc.prof_indirect++; }
+      via_indirect = b->ends_indirect;
+      const uint64_t h = b->page->heat += n;
+      if (__builtin_expect(h >= BlockCache::kHotHeat && h - n < BlockCache::kHotHeat, 0)) bc.prof_hot++;
+      // The block's instructions count up front, all but the last: while an instruction
+      // runs, cpu.icount is the number retired before it whenever anything can look (a
+      // syscall, an illegal instruction, a branch: those end a block).
+      cpu.icount += n - 1;
       const Insn* in = b->insns.data();
-      const Insn* end = in + b->insns.size();
-      for (; in != end; ++in) {
-        cpu.rip = pc + in->len;
+      const Insn* const end = in + n;
+      for (;;) {
+        pc += in->len;
+        cpu.rip = pc;
         in->fn(cpu, *in);
-        cpu.icount++;
-        if (__builtin_expect(cpu.stop, 0)) { ++in; break; }
-        pc = cpu.rip;
+        ++in;
+        if (__builtin_expect(cpu.stop, 0) || in == end) break;
       }
+      // Retired (in - begin) of the n - 1 counted: +1 after a whole block, less after a stop.
+      cpu.icount += (uint64_t)(in - b->insns.data()) - (n - 1);
       bc.collect_garbage();
     }
+    bc.running = nullptr;
     bc.collect_garbage();
+    bc.flush_profile();
     return ex;
   } catch (const GuestFault& f) {
     ex.kind = CpuException::PAGE_FAULT;
@@ -104,7 +159,17 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     ex.kind = CpuException::FPE;
     ex.code = e.code;
   }
-  cpu.rip = pc;
+  // The faulting instruction is the one that ends at cpu.rip; it did not retire: rip
+  // goes back to its start and the count keeps the instructions before it.
+  if (const Block* b = bc.running) {
+    uint64_t pc = b->start;
+    uint32_t k = 0;
+    while (k + 1 < b->n && pc + b->insns[k].len != cpu.rip) pc += b->insns[k++].len;
+    cpu.rip = pc;
+    cpu.icount += (uint64_t)k - (b->n - 1);
+  }
+  bc.running = nullptr;
+  bc.flush_profile();
   bc.collect_garbage();
   return ex;
 }

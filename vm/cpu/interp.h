@@ -24,32 +24,87 @@ namespace gb {
 
 class AddressSpace;
 
+// The interpreter's profile of one page of guest code (BlockCache::page_heat).
+struct PageHeat {
+  uint64_t heat = 0;  // guest instructions run in blocks that start on the page
+};
+
 struct Block {
   uint64_t start = 0, end = 0;  // guest byte range [start, end)
   std::vector<Insn> insns;
-  uint64_t execs = 0;
+  uint32_t n = 0;               // insns.size()
+  bool ends_indirect = false;   // the last instruction is an indirect branch (F_IND)
   bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
   uint64_t fault_addr = 0;
+  // Profile (see "Profiling" below): counted once per run of the block, never per insn.
+  uint64_t execs = 0;             // times the block was run
+  uint64_t indirect_entries = 0;  // of which entered from an indirect jump, call or return
+  PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
+};
+
+// Profiling for the JIT (vm/jit/, to come): the run loop counts, per block run, the
+// block's executions, its page's heat (instructions) and whether it was entered through
+// an indirect branch (ret, jmp/call r/m: the entries a compiled region must accept from
+// outside) or directly (fall-through, jcc, jmp/call rel, or a slice start). A page whose
+// heat passes kHotHeat counts once in the machine's "hot pages" counter. hot_entries()
+// is what a JIT reads to choose where to compile.
+struct HotEntry {
+  uint64_t rip;               // block start
+  uint64_t execs;             // runs of the block
+  uint64_t indirect_entries;  // runs entered through an indirect branch
+  uint64_t page_heat;         // instructions run in blocks of its page
 };
 
 class BlockCache {
  public:
   static constexpr int kMaxBlock = 64;
-  Block* get(AddressSpace& mem, uint64_t rip);  // decodes on miss; may throw GuestFault
+  static constexpr uint64_t kHotHeat = 200000;  // instructions: a page this warm is "hot"
+  // The block at rip, decoding on a miss (may throw GuestFault). The fast path (a
+  // direct-mapped slot) is inline; get_slow() looks up the map and decodes.
+  Block* get(AddressSpace& mem, uint64_t rip) {
+    Block* b = fast_[fast_index(rip)];
+    if (__builtin_expect(b != nullptr && b->start == rip, 1)) return b;
+    return get_slow(mem, rip);
+  }
   void invalidate_page(uint64_t page);
   void clear();
   Counters* counters = nullptr;  // the machine's (blocks decoded, invalidations); none: not counted
+
+  // ---- profile (read by a JIT, the inspector, tests) ----
+  // Live blocks run at least min_execs times, hottest first (ties: lower address first).
+  std::vector<HotEntry> hot_entries(uint64_t min_execs) const;
+  // Heat of the page holding addr (0 if no block ever started there), and the block
+  // starting at rip (null if none is decoded).
+  uint64_t page_heat(uint64_t addr) const;
+  const Block* find(uint64_t rip) const;
+
  private:
+  Block* get_slow(AddressSpace& mem, uint64_t rip);
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
+  std::unordered_map<uint64_t, PageHeat> heat_;  // by page; node addresses are stable
   // A direct-mapped front of blocks_, indexed by a multiplicative (Fibonacci) hash of
   // the whole rip: blocks at the same offset of different pages do not evict each other.
-  static constexpr int kFastBits = 12, kFast = 1 << kFastBits;
+  static constexpr int kFastBits = 14, kFast = 1 << kFastBits;  // (4096 missed often on python)
   static size_t fast_index(uint64_t rip) { return (size_t)((rip * 0x9e3779b97f4a7c15ull) >> (64 - kFastBits)); }
   Block* fast_[kFast] = {};
   std::vector<std::unique_ptr<Block>> graveyard_;  // dropped while possibly executing
+  std::vector<Insn> scratch_;                      // decoding buffer: one allocation per block
  public:
-  void collect_garbage() { graveyard_.clear(); }
+  // Run-loop state kept in memory rather than in locals, so that nothing needs saving
+  // around each handler call for the fault path (wasm's exception lowering spills every
+  // local the catch reads before every call that may throw): written once per block.
+  Block* running = nullptr;  // the block being run (null while fetching one)
+  uint64_t prof_runs = 0, prof_indirect = 0, prof_hot = 0;  // folded into counters by run()
+  void flush_profile() {
+    if (counters) {
+      counters->block_runs += prof_runs;
+      counters->indirect_entries += prof_indirect;
+      counters->hot_pages += prof_hot;
+    }
+    prof_runs = prof_indirect = prof_hot = 0;
+  }
+  void collect_garbage() { if (__builtin_expect(!graveyard_.empty(), 0)) graveyard_.clear(); }
 };
 
 struct CpuException {

@@ -10,7 +10,7 @@ namespace {
 enum AluOp { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP };
 
 // Computes dst OP src at `size`, records the flags, returns the (untruncated) result.
-inline uint64_t alu(Cpu& c, int op, int size, uint64_t d, uint64_t s) {
+GB_INLINE uint64_t alu(Cpu& c, int op, int size, uint64_t d, uint64_t s) {
   uint64_t r;
   switch (op) {
     case ADD: r = d + s; c.set_lazy(CC_ADD, size, d, s, r); break;
@@ -36,8 +36,21 @@ inline uint64_t alu(Cpu& c, int op, int size, uint64_t d, uint64_t s) {
   return r;
 }
 
+// The result of dst OP src without touching the flags (for a store that may fault).
+GB_INLINE uint64_t alu_value(const Cpu& c, int op, uint64_t d, uint64_t s) {
+  switch (op) {
+    case ADD: return d + s;
+    case OR: return d | s;
+    case ADC: return d + s + c.cf();
+    case SBB: return d - s - c.cf();
+    case AND: return d & s;
+    case SUB: case CMP: return d - s;
+    default: return d ^ s;
+  }
+}
+
 // r/m OP= reg (or imm): read-modify-write of the E operand.
-inline void alu_E(Cpu& c, const Insn& i, int op, int size, uint64_t src) {
+GB_INLINE void alu_E(Cpu& c, const Insn& i, int op, int size, uint64_t src) {
   if (i.mod == 3) {
     const uint64_t d = c.getr(i.rm, size, i.rex);
     const uint64_t r = alu(c, op, size, d, src);
@@ -46,29 +59,20 @@ inline void alu_E(Cpu& c, const Insn& i, int op, int size, uint64_t src) {
   }
   const uint64_t a = ea(c, i);
   const uint64_t d = rd_mem(c, a, size);
-  // Compute into a scratch copy of the flags so a faulting store commits nothing.
-  const LazyFlags saved = c.cc;
-  const uint64_t saved_rf = c.rflags;
-  const uint64_t r = alu(c, op, size, d, src);
-  if (op != CMP) {
-    try {
-      wr_mem(c, a, size, r);
-    } catch (...) {
-      c.cc = saved;
-      c.rflags = saved_rf;
-      throw;
-    }
-  }
+  // Store first, then record the flags: a faulting store commits nothing (no try/catch
+  // on the hot path; the flags' inputs are unchanged by the store).
+  if (op != CMP) wr_mem(c, a, size, alu_value(c, op, d, src));
+  alu(c, op, size, d, src);
 }
 
-inline void alu_G(Cpu& c, const Insn& i, int op, int size) {
+GB_INLINE void alu_G(Cpu& c, const Insn& i, int op, int size) {
   const uint64_t s = rd_E(c, i, size);
   const uint64_t d = c.getr(i.reg, size, i.rex);
   const uint64_t r = alu(c, op, size, d, s);
   if (op != CMP) c.setr(i.reg, size, i.rex, r);
 }
 
-inline void alu_A(Cpu& c, const Insn& i, int op, int size) {
+GB_INLINE void alu_A(Cpu& c, const Insn& i, int op, int size) {
   const uint64_t d = c.getr(RAX, size, false);
   const uint64_t r = alu(c, op, size, d, i.imm & size_mask(size));
   if (op != CMP) c.setr(RAX, size, false, r);

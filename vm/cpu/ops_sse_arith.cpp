@@ -35,7 +35,7 @@ namespace {
 template <class T> using UT = typename Fp<T>::U;
 
 template <class T>
-inline UT<T> rd_Ws(Cpu& c, const Insn& i) {
+GB_INLINE UT<T> rd_Ws(Cpu& c, const Insn& i) {
   if constexpr (sizeof(T) == 4) return rd_Wd(c, i);
   else return rd_Wq(c, i);
 }

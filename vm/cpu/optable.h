@@ -57,6 +57,8 @@ enum : uint32_t {
   F_W = 1u << 17,      // word operand size regardless of prefixes (e.g. ret imm16 uses I16)
   F_STOP = 1u << 18,   // ends a block without being a branch (syscall, cpuid, ...)
   F_CC = 1u << 19,     // 16 opcodes, condition code in the low nibble (jcc, setcc, cmovcc)
+  F_IND = 1u << 20,    // indirect branch (ret, jmp/call through a register or memory): the
+                       // block it leads to is recorded as an indirect entry (interp.h, profile)
 };
 
 struct OpRow {
@@ -68,6 +70,9 @@ struct OpRow {
   Handler fn;
   uint16_t undef;  // arithmetic flags left undefined (masked by the comparator)
   const char* text;
+  // Derived column (special.h, filled by decode.cpp from Special<fn>): picks a handler
+  // specialised for the decoded form, or null when the row has none (fn is used).
+  Handler (*special)(const Insn&);
 };
 
 // The decoded form of one instruction.

@@ -54,10 +54,10 @@ inline void mx_commit(Cpu& c, uint32_t ex) {
 }
 
 // ---- 2. Operands -------------------------------------------------------------------------
-inline uint32_t rd_Wd(Cpu& c, const Insn& i) {
+GB_INLINE uint32_t rd_Wd(Cpu& c, const Insn& i) {
   return i.mod == 3 ? c.xmm[i.rm].d[0] : c.mem->read<uint32_t>(ea(c, i));
 }
-inline uint64_t rd_Wq(Cpu& c, const Insn& i) {
+GB_INLINE uint64_t rd_Wq(Cpu& c, const Insn& i) {
   return i.mod == 3 ? c.xmm[i.rm].q[0] : c.mem->read<uint64_t>(ea(c, i));
 }
 

@@ -22,8 +22,7 @@
 namespace gb {
 
 // ---- 1. operands and exceptions ------------------------------------------------------------
-Xmm rd_W128(Cpu& c, const Insn& i, bool aligned) {
-  if (i.mod == 3) return c.xmm[i.rm];
+Xmm rd_W128_mem(Cpu& c, const Insn& i, bool aligned) {
   const uint64_t a = ea(c, i);
   if (aligned && (a & 15)) throw GpFault{};
   Xmm v;
@@ -32,11 +31,7 @@ Xmm rd_W128(Cpu& c, const Insn& i, bool aligned) {
   return v;
 }
 
-void wr_W128(Cpu& c, const Insn& i, const Xmm& v, bool aligned) {
-  if (i.mod == 3) {
-    c.xmm[i.rm] = v;
-    return;
-  }
+void wr_W128_mem(Cpu& c, const Insn& i, const Xmm& v, bool aligned) {
   const uint64_t a = ea(c, i);
   if (aligned && (a & 15)) throw GpFault{};
   const uint64_t lo = v.q[0], hi = v.q[1];

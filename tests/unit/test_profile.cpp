@@ -1,0 +1,152 @@
+// tests/unit/test_profile.cpp — the interpreter's profile (vm/cpu/interp.h "Profiling"):
+// per-block run counts, indirect entries, page heat and hot pages, counted per block by
+// the run loop; and the per-block instruction count, exact when a block ends in a fault,
+// when the budget runs out part-way, and across slices.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "vm/base/counters.h"
+#include "vm/cpu/cpu.h"
+#include "vm/cpu/interp.h"
+#include "vm/mem/address_space.h"
+
+using namespace gb;
+
+namespace {
+
+constexpr uint64_t kCode = 0x10000000, kStack = 0x20000000;
+
+class NoHost : public CpuHost {
+ public:
+  void syscall(Cpu&) override {}
+  uint64_t rdtsc() override { return 0; }
+  void illegal_instruction(Cpu&, uint64_t, const uint8_t*, int) override {}
+};
+
+// A guest calling an empty function n times:
+//   +0x00  mov $n,%ecx      b9 n32
+//   +0x05  call f           e8 rel32      (f at +0x20)
+//   +0x0a  dec %ecx         ff c9
+//   +0x0c  jnz +0x05        75 f7
+//   +0x0e  int3             cc            (ends the run with a trap)
+//   +0x20  f: ret           c3
+// Blocks: [+0 mov,call] once; [+0x20 ret] n times, entered directly (call rel32);
+// [+0xa dec,jnz] n times, entered by the ret (indirect); [+5 call] n-1 times;
+// [+0xe int3] once, faulting. Retired: 2 + n + 2n + (n-1) = 4n + 1 (int3 does not retire).
+struct Loop {
+  AddressSpace as;
+  BlockCache bc;
+  Counters counted;
+  NoHost host;
+  Cpu cpu;
+  explicit Loop(uint32_t n) {
+    bc.counters = &counted;
+    as.set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
+    REQUIRE(as.map(kCode, PAGE, PROT_R | PROT_W | PROT_X, true, false, false, nullptr, 0, "code") == (int64_t)kCode);
+    REQUIRE(as.map(kStack, PAGE, PROT_R | PROT_W, true, false, false, nullptr, 0, "stack") == (int64_t)kStack);
+    std::vector<uint8_t> code(0x21, 0x90);
+    const uint8_t head[] = {0xb9, (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24),
+                            0xe8, 0x16, 0, 0, 0,  // call +0x20 (rel = 0x20 - 0x0a)
+                            0xff, 0xc9, 0x75, 0xf7, 0xcc};
+    std::copy(head, head + sizeof head, code.begin());
+    code[0x20] = 0xc3;
+    as.write_bytes(kCode, code.data(), code.size());
+    cpu.mem = &as;
+    cpu.host = &host;
+    cpu.rip = kCode;
+    cpu.r[RSP] = kStack + PAGE;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("profile: a loop run n times counts n block runs, its entries and its page's heat") {
+  const uint32_t n = 100000;
+  Loop g(n);
+  const CpuException ex = run(g.cpu, g.bc, 1ull << 40);
+  CHECK(ex.kind == CpuException::TRAP);
+  CHECK(g.cpu.rip == kCode + 0xe);                 // at the int3, which did not retire
+  CHECK(g.cpu.icount == 4ull * n + 1);
+  CHECK(g.cpu.r[RCX] == 0);
+
+  REQUIRE(g.bc.find(kCode + 0xa) != nullptr);
+  CHECK(g.bc.find(kCode)->execs == 1);
+  CHECK(g.bc.find(kCode + 0x5)->execs == n - 1);
+  CHECK(g.bc.find(kCode + 0xa)->execs == n);
+  CHECK(g.bc.find(kCode + 0xa)->indirect_entries == n);  // every entry is the ret's
+  CHECK(g.bc.find(kCode + 0x20)->execs == n);
+  CHECK(g.bc.find(kCode + 0x20)->indirect_entries == 0);  // entered by call rel32
+  CHECK(g.bc.find(kCode + 0xe)->execs == 1);
+
+  // Heat: every instruction of every block run (the faulting int3's block included).
+  CHECK(g.bc.page_heat(kCode + 0x123) == 4ull * n + 2);
+  CHECK(g.bc.page_heat(kStack) == 0);
+
+  // The machine's counters, as --stats prints them.
+  CHECK(g.counted.block_runs == 3ull * n + 1);
+  CHECK(g.counted.indirect_entries == n);
+  CHECK(g.counted.hot_pages == 1);  // 4n + 2 >= kHotHeat, crossed once
+  CHECK(g.counted.blocks_decoded == 5);
+
+  // What a JIT reads: hottest first, ties by address.
+  const std::vector<HotEntry> hot = g.bc.hot_entries(n - 1);
+  REQUIRE(hot.size() == 3);
+  CHECK(hot[0].rip == kCode + 0xa);
+  CHECK(hot[0].indirect_entries == n);
+  CHECK(hot[1].rip == kCode + 0x20);
+  CHECK(hot[2].rip == kCode + 0x5);
+  CHECK(hot[2].execs == n - 1);
+  CHECK(hot[0].page_heat == 4ull * n + 2);
+  CHECK(g.bc.hot_entries(1).size() == 5);
+}
+
+TEST_CASE("profile: the instruction count is exact when a budget ends slices part-way") {
+  // Small budgets stop between blocks; the sum over slices equals one long run's count.
+  const uint32_t n = 1000;
+  Loop g(n);
+  uint64_t slices = 0;
+  CpuException ex;
+  do {
+    const uint64_t before = g.cpu.icount;
+    ex = run(g.cpu, g.bc, 3);
+    CHECK(g.cpu.icount - before >= (ex.kind == CpuException::NONE ? 3u : 0u));
+    slices++;
+  } while (ex.kind == CpuException::NONE && slices < 100000);
+  CHECK(ex.kind == CpuException::TRAP);
+  CHECK(g.cpu.icount == 4ull * n + 1);
+  CHECK(g.cpu.rip == kCode + 0xe);
+  CHECK(g.bc.find(kCode + 0xa)->execs == n);
+  CHECK(g.bc.find(kCode + 0xa)->indirect_entries <= n);  // a slice start is not an indirect entry
+  CHECK(g.counted.block_runs == 3ull * n + 1);
+}
+
+TEST_CASE("profile: a fault in the middle of a block leaves rip at it and counts what retired") {
+  AddressSpace as;
+  BlockCache bc;
+  Counters counted;
+  bc.counters = &counted;
+  NoHost host;
+  Cpu cpu;
+  REQUIRE(as.map(kCode, PAGE, PROT_R | PROT_X, true, false, false, nullptr, 0, "code") == (int64_t)kCode);
+  // nop; nop; mov (%rax),%rbx (faults: rax = 0); nop; ret
+  const uint8_t code[] = {0x90, 0x90, 0x48, 0x8b, 0x18, 0x90, 0xc3};
+  REQUIRE(as.map(kStack, PAGE, PROT_R | PROT_W | PROT_X, true, false, false, nullptr, 0, "w") == (int64_t)kStack);
+  as.write_bytes(kStack, code, sizeof code);
+  cpu.mem = &as;
+  cpu.host = &host;
+  cpu.rip = kStack;
+  const CpuException ex = run(cpu, bc, 1000);
+  CHECK(ex.kind == CpuException::PAGE_FAULT);
+  CHECK(ex.addr == 0);
+  CHECK(cpu.rip == kStack + 2);
+  CHECK(cpu.icount == 2);
+  CHECK(counted.block_runs == 1);
+  // A block whose first byte cannot be fetched: nothing runs, nothing is counted.
+  cpu.rip = kStack + PAGE;
+  CHECK(run(cpu, bc, 1000).kind == CpuException::PAGE_FAULT);
+  CHECK(cpu.rip == kStack + PAGE);
+  CHECK(cpu.icount == 2);
+  CHECK(counted.block_runs == 1);
+}

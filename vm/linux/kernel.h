@@ -20,6 +20,7 @@
 #pragma once
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -152,6 +153,9 @@ class Kernel {
   bool idle_wait(uint64_t wake_at_ns);
   Task* init = nullptr;
   int init_status = -1;  // init's wait status once it exited
+  // Wait statuses of processes with no parent in the machine that an embedder watches
+  // (spawn.h): pid -> -1 while it runs, then its wait status (kept until erased).
+  std::map<int, int> watched_exits;
   uint64_t slice_start_ns = 0;  // when the running task's slice began (CPU clocks)
   // CPU time of a task / its process including the slice running now.
   uint64_t task_cpu_ns(const Task& p) const;

@@ -384,6 +384,7 @@ void Task::end_task() {
     if (c->is_leader() && c->tg->zombie) k.reap(*c);
   }
   if (k.init && pid == k.init->pid) k.init_status = g.exit_status;
+  if (auto w = k.watched_exits.find(pid); w != k.watched_exits.end()) w->second = g.exit_status;
   if (sid == pid && ctty) ctty->session_leader_exited(sid);  // SIGHUP to the foreground group
   if (leader) {
     const int code = (g.exit_status & 0x7f) ? ((g.exit_status & 0x80) ? LCLD_DUMPED : LCLD_KILLED) : LCLD_EXITED;

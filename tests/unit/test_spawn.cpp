@@ -8,6 +8,7 @@
 //   flood: write(1, buf, 64); jmp flood
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <string>
 
 #include "vm/fs/tmpfs.h"
@@ -149,4 +150,28 @@ TEST_CASE("spawn: a missing program or directory is an error naming it") {
   CHECK(err.find("ENOENT") != std::string::npos);
   spec.argv = {};
   CHECK(Spawned::start(*m.k, spec, err) == nullptr);
+}
+
+TEST_CASE("spawn: the trace events of the process are captured for checks") {
+  Machine m;
+  SpawnSpec spec;
+  spec.argv = {"/prog"};
+  spec.stdin_data = "abc";
+  spec.capture_events = true;
+  std::string err;
+  auto s = Spawned::start(*m.k, spec, err);
+  REQUIRE_MESSAGE(s, err);
+  m.run(*s, 100);
+  REQUIRE(s->done());
+  bool exec = false, wrote = false, exited = false;
+  for (const SpawnEvent& e : s->events) {
+    CHECK(e.pid == s->pid);
+    if (!strcmp(e.kind, "exec") && e.text == "/prog") exec = true;
+    if (!strcmp(e.kind, "syscall-exit") && e.nr == 1 && e.text.rfind("write(1,", 0) == 0) wrote = true;
+    if (!strcmp(e.kind, "exit")) exited = true;
+  }
+  CHECK(exec);
+  CHECK(wrote);
+  CHECK(exited);
+  CHECK_FALSE(m.k->trace.enabled());  // the subscription ends with the process
 }

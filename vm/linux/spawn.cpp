@@ -5,6 +5,10 @@
 #include "vm/base/lxerrno.h"
 #include "vm/linux/kernel.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
 namespace gb {
 
 std::unique_ptr<Spawned> Spawned::start(Kernel& k, const SpawnSpec& spec, std::string& err) {
@@ -42,6 +46,12 @@ std::unique_ptr<Spawned> Spawned::start(Kernel& k, const SpawnSpec& spec, std::s
     return nullptr;
   }
   t.cwd = cwd;
+  if (spec.capture_events) {
+    Spawned* sp = s.get();
+    sp->tree_.push_back(t.pid);
+    sp->max_events_ = spec.max_events;
+    sp->listener_ = k.trace.subscribe([sp](const TraceEvent& e) { sp->on_event(e); });
+  }
   std::string why;
   const int erc = t.execve(spec.argv[0], spec.argv, spec.env, why);
   if (erc < 0) {
@@ -58,6 +68,23 @@ std::unique_ptr<Spawned> Spawned::start(Kernel& k, const SpawnSpec& spec, std::s
 
 Spawned::~Spawned() {
   if (pid) k_.watched_exits.erase(pid);
+  if (listener_) k_.trace.unsubscribe(listener_);
+}
+
+// A fork's event carries the child's pid and "fork CHILD of PARENT" (sys_task.cpp).
+void Spawned::on_event(const TraceEvent& e) {
+  const auto in_tree = [this](int id) { return std::find(tree_.begin(), tree_.end(), id) != tree_.end(); };
+  if (e.kind == TraceKind::Exec && (!strncmp(e.text, "fork ", 5) || !strncmp(e.text, "thread ", 7))) {
+    const char* of = strstr(e.text, " of ");
+    if (!of || !in_tree(atoi(of + 4))) return;
+    tree_.push_back(e.pid);
+    tree_.push_back(e.tid);
+  } else if (!in_tree(e.pid)) {
+    return;
+  }
+  if (e.kind == TraceKind::SyscallEnter) return;  // the exit event has the whole call
+  if (events.size() >= max_events_) { events_truncated = true; return; }
+  events.push_back({trace_kind_name(e.kind), e.pid, e.nr, e.ret, e.text});
 }
 
 bool Spawned::drain(FileRef& f, std::string& buf, bool& truncated, bool& eof) {
@@ -96,6 +123,7 @@ bool Spawned::pump() {
     if (it != k_.watched_exits.end() && it->second >= 0) {
       exited_ = true;
       wait_status = it->second;
+      if (listener_) { k_.trace.unsubscribe(listener_); listener_ = 0; }
       moved = true;
     }
   }

@@ -11,6 +11,9 @@
 //     moves bytes between them and the buffers without blocking, between kernel runs.
 //     Output past the cap is read and dropped (the writer never blocks on a full pipe,
 //     so a program that floods its output still ends), and `truncated` says so.
+//   * With capture_events, the machine's trace events of the process and of every
+//     process it forks (exec, exit, signal, fault, system calls, file-system reads) are
+//     kept as they happen, up to max_events: what a lesson's "events" check reads.
 //   * kill() sends SIGKILL to its process group (a timeout: the command and whatever it
 //     started go together).
 #pragma once
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "vm/linux/file.h"
+#include "vm/trace/trace.h"
 
 namespace gb {
 
@@ -32,6 +36,17 @@ struct SpawnSpec {
   uint32_t uid = 0, gid = 0;
   std::string stdin_data;          // then EOF
   size_t out_cap = 64 * 1024;      // bytes kept of stdout and of stderr each
+  bool capture_events = false;
+  size_t max_events = 4000;
+};
+
+// One trace event of a spawned process tree (vm/trace/trace.h's TraceEvent, kept small).
+struct SpawnEvent {
+  const char* kind;  // trace_kind_name: "exec", "exit", "signal", "fault", "syscall-exit", ...
+  int pid;
+  int nr;            // syscall or signal number
+  int64_t ret;       // syscall result or exit status
+  std::string text;  // strace-style line, path, "killed by SIGSEGV", ...
 };
 
 class Spawned {
@@ -52,16 +67,22 @@ class Spawned {
   int wait_status = -1;  // Linux's wait status once exited (code << 8, or the signal)
   std::string out, err;
   bool out_truncated = false, err_truncated = false;
+  std::vector<SpawnEvent> events;
+  bool events_truncated = false;
 
  private:
   Spawned(Kernel& k) : k_(k) {}
   bool drain(FileRef& f, std::string& buf, bool& truncated, bool& eof);
+  void on_event(const TraceEvent& e);
   Kernel& k_;
   size_t cap_ = 0;
   std::string in_;
   size_t in_pos_ = 0;
   FileRef in_w_, out_r_, err_r_;
   bool exited_ = false, out_eof_ = false, err_eof_ = false;
+  int listener_ = 0;           // trace subscription while capturing events
+  std::vector<int> tree_;      // pids and tids of the process and its descendants
+  size_t max_events_ = 0;
 };
 
 }  // namespace gb

@@ -132,6 +132,7 @@ bool Spawned::pump() {
 
 void Spawned::kill() {
   if (exited_) return;
+  killed_ = true;
   k_.signal_pgrp(pid, LSIGKILL, make_siginfo(LSIGKILL, 0 /* SI_USER */, 0, 0));
 }
 

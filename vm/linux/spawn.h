@@ -60,7 +60,9 @@ class Spawned {
   // something moved.
   bool pump();
   // The process has exited and its output is drained.
-  bool done() const { return exited_ && out_eof_ && err_eof_; }
+  // After kill() the output is not waited for (a descendant that left the group may
+  // hold the pipes open).
+  bool done() const { return exited_ && ((out_eof_ && err_eof_) || killed_); }
   void kill();
 
   int pid = 0;
@@ -79,6 +81,7 @@ class Spawned {
   std::string in_;
   size_t in_pos_ = 0;
   FileRef in_w_, out_r_, err_r_;
+  bool killed_ = false;
   bool exited_ = false, out_eof_ = false, err_eof_ = false;
   int listener_ = 0;           // trace subscription while capturing events
   std::vector<int> tree_;      // pids and tids of the process and its descendants

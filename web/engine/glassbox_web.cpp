@@ -9,6 +9,8 @@
 //   5. gb_run / gb_next_timer_ms / gb_exit_status, the console (tty input, resize, output)
 //   6. gb_fs: the editor's file operations, as the login user
 //   7. gb_trace_*: the inspector's binary trace records (docs/inspector.md)
+//   8. gb_spawn_*: a command run beside the terminal's, output and events collected (the
+//      lessons' checks, docs/lessons.md)
 //
 // Design notes
 //   * This file lives outside vm/ (vm/ never includes web/ or ide/); it only uses the
@@ -42,6 +44,7 @@
 #include "vm/fs/json.h"
 #include "vm/fs/overlay.h"
 #include "vm/linux/kernel.h"
+#include "vm/linux/spawn.h"
 #include "vm/linux/tty.h"
 #include "web_abi.h"  // generated from web/engine/abi.json (web/engine/abi.cmake)
 
@@ -95,6 +98,9 @@ struct Engine {
   double last_sync_ms = 0;
   bool ran_since_sync = false;
   size_t trace_capacity = 0;  // gb_trace_enable before the kernel exists: applied at boot
+  std::map<int, std::unique_ptr<Spawned>> spawns;  // gb_spawn handles
+  int next_spawn = 1;
+  std::string spawn_reply;
 };
 Engine* E = nullptr;
 
@@ -672,5 +678,112 @@ EMSCRIPTEN_KEEPALIVE const uint8_t* gb_fs_reply(void) {
   static uint8_t empty = 0;
   return E && !E->fs_reply.empty() ? E->fs_reply.data() : &empty;
 }
+
+}  // extern "C"
+
+// ---- 8. gb_spawn: commands beside the terminal's ---------------------------------------------
+// A lesson's check runs a command in a fresh process of the student's machine (their uid,
+// files and environment), not on their terminal: gb_spawn starts it (vm/linux/spawn.h),
+// gb_run runs it with every other task, and the worker calls gb_spawn_poll after each
+// slice until the reply (JSON) is ready; the worker owns the timeout (gb_spawn_kill).
+//
+//   spec:  {"argv": [...], "env": [...]?, "cwd": "..."?, "stdin": "..."?, "cap": N?,
+//           "events": bool?}            (env and cwd default to the login's)
+//   reply: {"status": WAIT_STATUS, "code": N|null, "signal": "SIGSEGV"|null,
+//           "stdout": "...", "stderr": "...", "stdoutTruncated": b, "stderrTruncated": b,
+//           "events": [{"kind", "pid", "nr", "ret", "text"}], "eventsTruncated": b}
+namespace {
+
+std::string spawn_reply_json(const Spawned& s) {
+  const int st = s.wait_status;
+  const bool sig = (st & 0x7f) != 0;
+  std::string o = "{\"status\":" + std::to_string(st);
+  o += ",\"code\":" + (sig ? std::string("null") : std::to_string((st >> 8) & 0xff));
+  const char* sn = sig ? signal_name(st & 0x7f) : nullptr;
+  o += ",\"signal\":" + (sig ? json_str(sn ? sn : std::to_string(st & 0x7f)) : std::string("null"));
+  o += ",\"stdout\":" + json_str(s.out) + ",\"stderr\":" + json_str(s.err);
+  o += std::string(",\"stdoutTruncated\":") + (s.out_truncated ? "true" : "false");
+  o += std::string(",\"stderrTruncated\":") + (s.err_truncated ? "true" : "false");
+  o += ",\"events\":[";
+  for (size_t i = 0; i < s.events.size(); i++) {
+    const SpawnEvent& e = s.events[i];
+    if (i) o += ',';
+    o += "{\"kind\":" + json_str(e.kind) + ",\"pid\":" + std::to_string(e.pid) + ",\"nr\":" + std::to_string(e.nr) +
+         ",\"ret\":" + std::to_string(e.ret) + ",\"text\":" + json_str(e.text) + "}";
+  }
+  o += std::string("],\"eventsTruncated\":") + (s.events_truncated ? "true" : "false") + "}";
+  return o;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Starts a command. Returns a handle (> 0), or -errno with the reason in gb_spawn_reply
+// ({"error": "..."}).
+EMSCRIPTEN_KEEPALIVE int gb_spawn(const char* spec_json) {
+  if (!E) return -LX_EINVAL;
+  E->spawn_reply.clear();
+  const auto fail = [](int e, const std::string& why) {
+    E->spawn_reply = "{\"error\":" + json_str(why) + "}";
+    return e;
+  };
+  if (!E->kernel) return fail(-LX_EAGAIN, "the machine has not started");
+  if (E->spawns.size() >= 16) return fail(-LX_EAGAIN, "too many commands running");
+  fs::JsonValue v;
+  std::string err;
+  if (!spec_json || !fs::json_parse(spec_json, &v, &err) || !v.is_object()) return fail(-LX_EINVAL, "bad spec: " + err);
+  SpawnSpec spec;
+  spec.uid = E->login.uid;
+  spec.gid = E->login.gid;
+  spec.cwd = E->login.cwd;
+  spec.env = E->login.env;
+  const fs::JsonValue* a = v.get("argv");
+  if (!a || !a->is_array() || a->arr.empty()) return fail(-LX_EINVAL, "spec: argv must be a non-empty array");
+  for (auto& x : a->arr) {
+    if (!x.is_string()) return fail(-LX_EINVAL, "spec: argv must hold strings");
+    spec.argv.push_back(x.str);
+  }
+  if (const fs::JsonValue* e = v.get("env"); e && e->is_array()) {
+    spec.env.clear();
+    for (auto& x : e->arr)
+      if (x.is_string()) spec.env.push_back(x.str);
+  }
+  if (const fs::JsonValue* c = v.get("cwd"); c && c->is_string()) spec.cwd = c->str;
+  if (const fs::JsonValue* c = v.get("stdin"); c && c->is_string()) spec.stdin_data = c->str;
+  int64_t n;
+  if (const fs::JsonValue* c = v.get("cap"); c && c->as_int(0, 16 << 20, &n)) spec.out_cap = (size_t)n;
+  if (const fs::JsonValue* c = v.get("events"); c && c->is_bool()) spec.capture_events = c->b;
+  auto s = Spawned::start(*E->kernel, spec, err);
+  if (!s) return fail(-LX_ENOENT, err);
+  const int h = E->next_spawn++;
+  E->spawns[h] = std::move(s);
+  return h;
+}
+
+// 0 while the command runs; when it has ended, the length of its reply (gb_spawn_reply)
+// and the handle is gone. -EINVAL for an unknown handle.
+EMSCRIPTEN_KEEPALIVE int gb_spawn_poll(int h) {
+  if (!E) return -LX_EINVAL;
+  auto it = E->spawns.find(h);
+  if (it == E->spawns.end()) return -LX_EINVAL;
+  Spawned& s = *it->second;
+  s.pump();
+  if (!s.done()) return 0;
+  E->spawn_reply = spawn_reply_json(s);
+  E->spawns.erase(it);
+  return (int)E->spawn_reply.size();
+}
+
+// SIGKILL to the command's process group (a timeout); gb_spawn_poll then reports it.
+EMSCRIPTEN_KEEPALIVE int gb_spawn_kill(int h) {
+  if (!E) return -LX_EINVAL;
+  auto it = E->spawns.find(h);
+  if (it == E->spawns.end()) return -LX_EINVAL;
+  it->second->kill();
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gb_spawn_reply(void) { return E ? E->spawn_reply.c_str() : ""; }
 
 }  // extern "C"

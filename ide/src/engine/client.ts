@@ -9,6 +9,9 @@ import {
   CTL_PROTOCOL,
   DirEntry,
   EngineConfig,
+  ExecResult,
+  ExecResultMessage,
+  ExecSpec,
   FrameReader,
   FsRequest,
   FsResponseHeader,
@@ -58,6 +61,8 @@ export class EngineClient {
   private readonly fsRespReader: FrameReader<FsResponseHeader>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private nextExec = 1;
+  private readonly execs = new Map<number, { resolve: (r: ExecResult) => void; reject: (e: Error) => void }>();
   private worker: Worker | null = null;
   private stopped = false;
   private inputChain: Promise<void> = Promise.resolve();
@@ -76,7 +81,11 @@ export class EngineClient {
   start(): void {
     const w = new Worker(this.opts.workerUrl, { name: 'glassbox-engine' });
     this.worker = w;
-    w.onmessage = (ev: MessageEvent<WorkerToPage>) => this.opts.onMessage(ev.data);
+    w.onmessage = (ev: MessageEvent<WorkerToPage>) => {
+      const m = ev.data;
+      if (m && m.type === 'exec-result') this.execDone(m);
+      else this.opts.onMessage(m);
+    };
     w.onerror = (ev) => {
       ev.preventDefault();
       this.opts.onWorkerError?.(ev.message || 'the engine worker failed to load');
@@ -98,6 +107,8 @@ export class EngineClient {
     this.worker = null;
     ringDoorbell(this.control, CTL_DOORBELL_PAGE); // wake the pump so it exits
     for (const p of this.pending.values()) p.reject(new FsOpError('ENOENGINE', 'the machine was stopped'));
+    for (const p of this.execs.values()) p.reject(new FsOpError('ENOENGINE', 'the machine was stopped'));
+    this.execs.clear();
     this.pending.clear();
   }
 
@@ -110,6 +121,26 @@ export class EngineClient {
 
   resize(rows: number, cols: number): void {
     setWinsize(this.control, rows, cols);
+  }
+
+  // ---- commands beside the terminal's (lessons' checks; worker/exec.ts) ----
+
+  /** Runs a command in a fresh process of the machine; rejects if it cannot start. */
+  exec(spec: ExecSpec): Promise<ExecResult> {
+    if (this.stopped || !this.worker) return Promise.reject(new FsOpError('ENOENGINE', 'the machine is stopped'));
+    const id = this.nextExec++;
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.execs.set(id, { resolve, reject });
+      this.worker!.postMessage({ type: 'exec', id, spec });
+    });
+  }
+
+  private execDone(m: ExecResultMessage): void {
+    const p = this.execs.get(m.id);
+    if (!p) return;
+    this.execs.delete(m.id);
+    if (m.result) p.resolve(m.result);
+    else p.reject(new Error(m.error ?? 'the command failed to start'));
   }
 
   // ---- file operations ----

@@ -122,7 +122,49 @@ export interface TraceMessage {
   ring: SharedArrayBuffer;
 }
 
-export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage | TraceMessage;
+/** A command run in a fresh process beside the terminal's (a lesson's check; docs/lessons.md):
+ *  the login user's uid, environment and working directory unless given. */
+export interface ExecSpec {
+  argv: string[];
+  env?: string[];
+  cwd?: string;
+  stdin?: string;
+  /** Bytes kept of stdout and of stderr each (default 64 KiB); the rest is dropped. */
+  cap?: number;
+  /** Killed (SIGKILL to its process group) after this many ms (default 10 s). */
+  timeoutMs?: number;
+  /** Keep the trace events of the process and its children (exec, exit, signal, fault,
+   *  system calls, file reads). */
+  events?: boolean;
+}
+export interface ExecEvent {
+  kind: string;
+  pid: number;
+  nr: number;
+  ret: number;
+  text: string;
+}
+export interface ExecResult {
+  /** Linux's wait status; `code` when it exited, `signal` ("SIGSEGV") when killed. */
+  status: number;
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  events: ExecEvent[];
+  eventsTruncated: boolean;
+  timedOut: boolean;
+  ms: number;
+}
+export interface ExecMessage {
+  type: 'exec';
+  id: number;
+  spec: ExecSpec;
+}
+
+export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage | TraceMessage | ExecMessage;
 
 export interface StatusMessage {
   type: 'status';
@@ -197,6 +239,13 @@ export interface TestHookMessage {
   blocks: number;
   hashes?: Array<[number, string]>;
 }
+export interface ExecResultMessage {
+  type: 'exec-result';
+  id: number;
+  result?: ExecResult;
+  /** The command could not start (no such program, the machine is not running). */
+  error?: string;
+}
 export interface LogMessage {
   type: 'log';
   level: 'info' | 'warn' | 'error';
@@ -213,6 +262,7 @@ export type WorkerToPage =
   | OldDataMessage
   | PrunedMessage
   | TestHookMessage
+  | ExecResultMessage
   | LogMessage;
 
 // ---- file operations ----

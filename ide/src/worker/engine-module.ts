@@ -27,6 +27,10 @@ export interface EngineModule {
   _gb_trace_enable?(capacity: number): number;
   _gb_trace_take?(out: number, max: number): number;
   _gb_trace_dropped?(): number;
+  _gb_spawn?(specJson: number): number;
+  _gb_spawn_poll?(handle: number): number;
+  _gb_spawn_kill?(handle: number): number;
+  _gb_spawn_reply?(): number;
   UTF8ToString?(p: number): string;
 }
 

@@ -12,7 +12,8 @@
 //                   store the overlay at most every 2 s
 import { FS_FLAG, FS_OP, RUN, ENGINE_ABI } from '../engine/abi';
 import { waitChangeAsync } from '../engine/ring';
-import { CTL_COLS, CTL_DOORBELL_WORKER, CTL_ROWS, CTL_WINSIZE_GEN, EngineConfig, TestHooks } from '../engine/protocol';
+import { CTL_COLS, CTL_DOORBELL_WORKER, CTL_ROWS, CTL_WINSIZE_GEN, EngineConfig, ExecSpec, TestHooks, ringDoorbell } from '../engine/protocol';
+import { ExecService } from './exec';
 import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBytes } from './engine-module';
 import type { PageLink } from './link';
 import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
@@ -44,6 +45,8 @@ export interface MachineControl {
   /** The inspector opened: enable the engine's trace records and copy them into `ring`. */
   setTrace(ring: SharedArrayBuffer): void;
   prune(imageIds: string[]): Promise<void>;
+  /** Runs a command beside the terminal's (worker/exec.ts); the result is posted as 'exec-result'. */
+  exec(id: number, spec: ExecSpec): void;
 }
 
 /** The guest-memory budget in MiB: the config's, or what the tab can hold. The engine's
@@ -154,7 +157,12 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     if (!traceBuf) traceBuf = E._malloc(TRACE_TAKE * RECORD_SIZE);
     check(E, E._gb_trace_enable(TRACE_ENGINE_CAPACITY), 'gb_trace_enable');
   };
-  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids), setTrace });
+  const execs = new ExecService(E, (m) => link.post(m));
+  const exec = (id: number, spec: ExecSpec) => {
+    execs.start(id, spec);
+    ringDoorbell(link.ctl, CTL_DOORBELL_WORKER); // the loop may be waiting idle
+  };
+  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids), setTrace, exec });
 
   check(E, E._gb_boot(), 'gb_boot');
   link.setState('running', 'running');
@@ -227,6 +235,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     if (await serviceHost()) activity = true;
     const r = E._gb_run(SLICE_MS);
     if (trace) drainTrace();
+    if (execs.busy) execs.service();
     if (r & RUN.FS_CHANGED || fsChanged) {
       link.post({ type: 'fs-changed', dirs: [...changedDirs] });
       changedDirs.clear();
@@ -264,7 +273,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       if (!chunks.ready) {
         const timer = E._gb_next_timer_ms();
         const retry = r & RUN.OVERLAY_DIRTY ? persist.retryInMs(now) : -1;
-        const waits = [timer, retry].filter((t) => t >= 0);
+        const waits = [timer, retry, execs.nextDeadlineMs(now)].filter((t) => t >= 0);
         await waitChangeAsync(link.ctl, CTL_DOORBELL_WORKER, seen, waits.length ? Math.min(...waits) : 60_000);
       }
       lastYield = performance.now();

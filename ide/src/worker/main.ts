@@ -53,6 +53,10 @@ self.onmessage = (ev: MessageEvent<PageToWorker>) => {
       if (control) control.setTrace(msg.ring);
       else earlyTrace = msg.ring;
       break;
+    case 'exec':
+      if (control) control.exec(msg.id, msg.spec);
+      else self.postMessage({ type: 'exec-result', id: msg.id, error: 'the machine is not running' });
+      break;
     case 'prune':
       if (control) void control.prune(msg.imageIds);
       else self.postMessage({ type: 'pruned', imageIds: msg.imageIds, error: 'the machine is not running' });

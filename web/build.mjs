@@ -11,6 +11,8 @@
 //   engine/glassbox_web.{js,wasm}  the engine, if build-wasm-web/ has it
 //   engine/glassbox_inspector.{js,wasm}  the inspector's module (inspector/), if built
 //   image/manifest.json, image/chunks/   the guest image, if build/image/ has it
+//   lessons/                    the lessons (lessons/ of the repo, without their reference
+//                               and wrong solutions: solution.json, solution/, test/)
 //   build.json                  what was built (ids, sizes, engine/image present)
 //
 // Release (default): minified, image chunks hard-linked (copied across file systems).
@@ -153,6 +155,25 @@ if (fs.existsSync(manifestPath)) {
   }
 }
 
+// 5b. lessons: copied without the solutions (the tests read those from the repo)
+const LESSONS_DIR = path.join(ROOT, 'lessons');
+const lessonFiles = [];
+const copyLessons = (src, rel) => {
+  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
+    if (e.name === 'solution.json' || e.name === 'solution' || e.name === 'test' || e.name.startsWith('.')) continue;
+    const s = path.join(src, e.name);
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) copyLessons(s, r);
+    else if (e.isFile()) {
+      fs.mkdirSync(path.join(OUT, 'lessons', path.dirname(r)), { recursive: true });
+      fs.copyFileSync(s, path.join(OUT, 'lessons', r));
+      lessonFiles.push(`lessons/${r}`);
+    }
+  }
+};
+fs.rmSync(path.join(OUT, 'lessons'), { recursive: true, force: true });
+if (fs.existsSync(LESSONS_DIR)) copyLessons(LESSONS_DIR, '');
+
 // 6. service worker, with the app shell to precache (not the image chunks: they are
 // cached as the engine fetches them)
 const shell = ['./', 'index.html', 'favicon.svg'];
@@ -163,6 +184,7 @@ for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.
 if (haveEngine) shell.push(...engineFiles.map((f) => `engine/${f}`));
 if (haveInspector) shell.push(...inspectorFiles.map((f) => `engine/${f}`));
 if (image) shell.push('image/manifest.json');
+shell.push(...lessonFiles); // lessons work offline once the page has loaded
 let sw = fs.readFileSync(path.join(ROOT, 'web/sw.js'), 'utf8');
 sw = sw.replace("'__BUILD_ID__'", JSON.stringify(buildId)).replace("['__PRECACHE__']", JSON.stringify(shell));
 fs.writeFileSync(path.join(OUT, 'sw.js'), sw);
@@ -177,4 +199,5 @@ const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 log(`site: ${path.relative(ROOT, OUT)}/ (${dev ? 'dev' : 'release'}, build ${buildId}, ${Date.now() - t0} ms)`);
 for (const [f, n] of Object.entries(sizes)) if (!f.endsWith('.map')) log(`  assets/${f}  ${kib(n)}`);
 log(`  engine: ${haveEngine ? `${dev ? 'linked' : 'copied'} from ${path.relative(ROOT, ENGINE_DIR)}/` : `not built (no ${path.relative(ROOT, ENGINE_DIR)}/glassbox_web.{js,wasm}): the page will say so`}`);
+log(`  lessons: ${lessonFiles.length} files`);
 log(`  image: ${image ? `${image.id.slice(0, 19)}…, ${image.chunks} chunk files, ${dev ? 'linked' : `${image.linked} hard-linked`}` : `not built (no ${path.relative(ROOT, manifestPath)})`}`);

@@ -13,6 +13,7 @@ import { OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, 
 import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
 import { TarEntry, writeTar } from './tar';
 import { InspectorPane } from './inspector/inspector';
+import { LessonsPanel } from './lessons/panel';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
 import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
@@ -166,9 +167,11 @@ function onWorkerMessage(msg: WorkerToPage): void {
       status.hideProgress();
       void tree.refresh();
       void offerToDeleteOldData();
+      startLessons();
       break;
     }
     case 'idle':
+      lessons?.recheck(); // a terminal command finished
       void tree.refresh();
       void reloadOpenFiles();
       break;
@@ -283,7 +286,47 @@ async function openFile(path: string): Promise<void> {
 editor.saveHandler = async (path, text) => {
   await running().write(path, text);
   void tree.refresh();
+  lessons?.recheck();
 };
+
+// ---------------------------------------------------------------------------------------
+// lessons (docs/lessons.md): the site's lessons/, or a folder on any static host (?lessons=URL)
+let lessons: LessonsPanel | null = null;
+function startLessons(): void {
+  if (lessons) return;
+  const base = new URLSearchParams(location.search).get('lessons') ?? new URL('lessons/', document.baseURI).href;
+  lessons = new LessonsPanel($('lessons'), {
+    home: HOME,
+    machine: () => {
+      const c = client;
+      if (!c || machineState !== 'running') return null;
+      return {
+        exec: (spec) => c.exec(spec),
+        readFile: async (p) => {
+          try {
+            return await c.read(p);
+          } catch (e) {
+            if (e instanceof FsOpError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return null;
+            throw e;
+          }
+        },
+        write: (p, d) => c.write(p, d),
+        mkdir: (p) => c.mkdir(p),
+        list: (p) => c.list(p),
+        read: (p) => c.read(p),
+      };
+    },
+    openFile: (p) => void openFile(p).then(() => tree.refresh()),
+    typeCommand: (cmd) => {
+      diagnostics.commandStarted(cmd);
+      client?.sendInput(`${cmd.replace(/\n+$/, '')}\r`);
+      terminal.focus();
+    },
+    openInspector: () => void inspector.open(),
+    download: (name, data) => downloadBlob(name, data, 'application/x-tar'),
+    status: (t, k) => status.message(t, k),
+  }, base);
+}
 tree.onOpen = (p) => void openFile(p);
 editor.onActiveChange = (p) => {
   if (p) tree.select(p);
@@ -575,6 +618,10 @@ Object.assign(window, {
       return theme;
     },
     setTheme: applyTheme,
+    /** The lessons panel: its state as data, and its actions (tests). */
+    get lessons() {
+      return lessons;
+    },
     /** The inspector: open() it, then model(panel) gives each panel's model as data (tests). */
     inspector: {
       open: () => inspector.open(),

@@ -111,9 +111,14 @@ export function eventMatches(ev: ExecEvent, p: EventPattern): boolean {
 /** Checks event patterns against the events of a run. */
 export function matchEvents(events: ExecEvent[], expect: EventPattern[] = [], forbid: EventPattern[] = []): { ok: boolean; why: string } {
   const describe = (p: EventPattern) => p.says ?? `${p.event} /${p.match}/`;
-  const missing = expect.filter((p) => !events.some((e) => eventMatches(e, p)));
-  const seen = forbid.map((p) => [p, events.find((e) => eventMatches(e, p))] as const).filter(([, e]) => e);
   const parts: string[] = [];
+  const counted = expect.filter((p) => p.count !== undefined);
+  for (const p of counted) {
+    const n = events.filter((e) => eventMatches(e, p)).length;
+    if (n !== p.count) parts.push(`${describe(p)}: expected ${p.count} time${p.count === 1 ? '' : 's'}, happened ${n} time${n === 1 ? '' : 's'}`);
+  }
+  const missing = expect.filter((p) => p.count === undefined && !events.some((e) => eventMatches(e, p)));
+  const seen = forbid.map((p) => [p, events.find((e) => eventMatches(e, p))] as const).filter(([, e]) => e);
   if (missing.length) parts.push(`did not happen: ${missing.map(describe).join('; ')}`);
   if (seen.length) parts.push(`happened but should not: ${seen.map(([p, e]) => `${describe(p)} (${clip(e!.text, 120)})`).join('; ')}`);
   return { ok: parts.length === 0, why: parts.join('. ') };

@@ -66,6 +66,8 @@ export interface EventPattern {
   match: string;
   /** What this pattern means, for the student ("cc1 ran"). */
   says?: string;
+  /** In "expect": exactly this many matching events (default: at least one). */
+  count?: number;
 }
 /** Events of the machine while a command runs: our own check kind. */
 export interface EventsCheck {
@@ -251,6 +253,7 @@ export function parseLesson(id: string, text: string, file = `${id}/lesson.json`
             str(p as Record<string, unknown>, 'event', cw);
             regex(p as Record<string, unknown>, 'match', cw);
             if ((p as Record<string, unknown>).match === undefined) fail('match', `${cw}each pattern needs "match"`);
+            num(p as Record<string, unknown>, 'count', cw, 0, 1e6);
           }
         }
         return co as unknown as Check;

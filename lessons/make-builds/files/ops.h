@@ -1,0 +1,4 @@
+#ifndef OPS_H
+#define OPS_H
+int add(int a, int b);
+#endif

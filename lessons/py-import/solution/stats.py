@@ -1,0 +1,2 @@
+def best(rows):
+    return max(rows, key=lambda r: int(r['score']))

@@ -36,7 +36,8 @@ export class LessonsPanel {
   private progress: LessonProgress | null = null;
   private results: CheckResult[] = [];
   private checking = false;
-  private recheckWanted = false;
+  private chain: Promise<CheckResult[]> = Promise.resolve([]);
+  private queued: Promise<CheckResult[]> | null = null;
   private readonly store = new ProgressStore();
   private readonly body: HTMLElement;
   /** For tests: resolves when the catalogue has loaded. */
@@ -230,15 +231,12 @@ export class LessonsPanel {
       case 'prev':
       case 'next':
         if (!p) return;
-        p.step += a.dataset.act === 'next' ? 1 : -1;
-        this.results = [];
-        await this.save();
-        await this.showStep();
+        await this.goto(p.step + (a.dataset.act === 'next' ? 1 : -1));
         await this.runChecks();
         return;
       case 'reset':
         if (!confirm(`Put the starting files of "${this.current!.lesson.title}" back in ~/${this.current!.lesson.dir}? Your changes to those files are lost.`)) return;
-        return this.placeFiles(true);
+        return this.resetFiles();
       case 'export':
         return this.exportWork();
     }
@@ -256,13 +254,21 @@ export class LessonsPanel {
     if (this.current) void this.runChecks();
   }
 
-  /** Runs the current step's checks one after another. */
-  async runChecks(): Promise<CheckResult[]> {
+  /** Runs the current step's checks one after another. Calls made while a run is going
+   *  share one more run after it (a save and a finished command at once check once). */
+  runChecks(): Promise<CheckResult[]> {
+    if (this.queued) return this.queued;
+    const q = this.chain.then(() => {
+      this.queued = null;
+      return this.runOnce();
+    });
+    this.queued = q;
+    this.chain = q.catch(() => []);
+    return q;
+  }
+
+  private async runOnce(): Promise<CheckResult[]> {
     if (!this.current || !this.progress) return [];
-    if (this.checking) {
-      this.recheckWanted = true;
-      return this.results;
-    }
     const m = this.host.machine();
     if (!m) return this.results;
     const l = this.current;
@@ -295,11 +301,22 @@ export class LessonsPanel {
       const next = this.body.querySelector<HTMLButtonElement>('[data-act="next"]');
       if (next) next.disabled = stepNo + 1 >= l.lesson.steps.length;
     }
-    if (this.recheckWanted) {
-      this.recheckWanted = false;
-      return this.runChecks();
-    }
     return this.results;
+  }
+
+  /** Shows step `n` (0-based) of the open lesson (the Back/Next buttons; tests). */
+  async goto(n: number): Promise<void> {
+    const p = this.progress;
+    if (!p || !this.current) return;
+    p.step = Math.max(0, Math.min(n, this.current.lesson.steps.length - 1));
+    this.results = [];
+    await this.save();
+    await this.showStep();
+  }
+
+  /** Puts the lesson's starting files back (the Reset button, after it asks). */
+  resetFiles(): Promise<void> {
+    return this.placeFiles(true);
   }
 
   // [SECTION] files: place, reset, export ---------------------------------------------------

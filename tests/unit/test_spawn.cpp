@@ -175,3 +175,27 @@ TEST_CASE("spawn: the trace events of the process are captured for checks") {
   CHECK(exited);
   CHECK_FALSE(m.k->trace.enabled());  // the subscription ends with the process
 }
+
+TEST_CASE("spawn: past max_events, system calls are dropped but exec and exit are kept") {
+  Machine m;
+  SpawnSpec spec;
+  spec.argv = {"/prog"};
+  spec.capture_events = true;
+  spec.max_events = 1;  // the read is kept, the two writes are not
+  std::string err;
+  auto s = Spawned::start(*m.k, spec, err);
+  REQUIRE_MESSAGE(s, err);
+  m.run(*s, 100);
+  REQUIRE(s->done());
+  CHECK(s->events_truncated);
+  int calls = 0;
+  bool exec = false, exited = false;
+  for (const SpawnEvent& e : s->events) {
+    if (!strcmp(e.kind, "syscall-exit")) calls++;
+    if (!strcmp(e.kind, "exec")) exec = true;
+    if (!strcmp(e.kind, "exit")) exited = true;
+  }
+  CHECK(calls == 1);
+  CHECK(exec);
+  CHECK(exited);
+}

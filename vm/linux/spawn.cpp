@@ -83,7 +83,14 @@ void Spawned::on_event(const TraceEvent& e) {
     return;
   }
   if (e.kind == TraceKind::SyscallEnter) return;  // the exit event has the whole call
-  if (events.size() >= max_events_) { events_truncated = true; return; }
+  // System calls and disk reads count against max_events; the few process events (exec,
+  // fork, exit, signal, fault) are always kept, so a busy gcc never hides its linker.
+  const bool bulk = e.kind == TraceKind::SyscallExit || e.kind == TraceKind::FsRead;
+  if (bulk ? bulk_events_ >= max_events_ : events.size() - bulk_events_ >= kMaxProcessEvents) {
+    events_truncated = true;
+    return;
+  }
+  if (bulk) bulk_events_++;
   events.push_back({trace_kind_name(e.kind), e.pid, e.nr, e.ret, e.text});
 }
 

@@ -13,7 +13,8 @@
 //     so a program that floods its output still ends), and `truncated` says so.
 //   * With capture_events, the machine's trace events of the process and of every
 //     process it forks (exec, exit, signal, fault, system calls, file-system reads) are
-//     kept as they happen, up to max_events: what a lesson's "events" check reads.
+//     kept as they happen (system calls and disk reads up to max_events; exec, fork,
+//     exit, signal and fault events always): what a lesson's "events" check reads.
 //   * kill() sends SIGKILL to its process group (a timeout: the command and whatever it
 //     started go together).
 #pragma once
@@ -37,7 +38,7 @@ struct SpawnSpec {
   std::string stdin_data;          // then EOF
   size_t out_cap = 64 * 1024;      // bytes kept of stdout and of stderr each
   bool capture_events = false;
-  size_t max_events = 4000;
+  size_t max_events = 20000;  // system calls and disk reads kept (process events: all)
 };
 
 // One trace event of a spawned process tree (vm/trace/trace.h's TraceEvent, kept small).
@@ -86,6 +87,8 @@ class Spawned {
   int listener_ = 0;           // trace subscription while capturing events
   std::vector<int> tree_;      // pids and tids of the process and its descendants
   size_t max_events_ = 0;
+  size_t bulk_events_ = 0;     // of events: system calls and disk reads
+  static constexpr size_t kMaxProcessEvents = 10000;
 };
 
 }  // namespace gb

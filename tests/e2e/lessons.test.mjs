@@ -13,6 +13,7 @@
 // Skipped (with the reason) when the site has no engine or no image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_URL, launch, openIde, screenshot } from './lib/browser.mjs';
@@ -121,6 +122,38 @@ for (const id of ids) {
     for (let i = 0; i < lesson.steps.length; i++) await apply(id, sol.steps[i]);
   });
 }
+
+test('a check cannot hang: a flood is capped, an endless program is killed at its timeout, a missing program is an error', { skip }, async () => {
+  const exec = (spec) => page.evaluate((sp) => window.glassbox.client.exec(sp), spec);
+  const flood = await exec({ argv: ['/usr/bin/yes', 'spam'], cap: 10000, timeoutMs: 3000 });
+  assert.equal(flood.timedOut, true);
+  assert.equal(flood.signal, 'SIGKILL');
+  assert.equal(flood.stdout.length, 10000);
+  assert.equal(flood.stdoutTruncated, true);
+  const t0 = Date.now();
+  const sleeper = await exec({ argv: ['/bin/sh', '-c', 'sleep 100 & sleep 100'], timeoutMs: 1500 });
+  assert.equal(sleeper.timedOut, true, 'killed at the timeout, with the background child of its group');
+  assert.ok(Date.now() - t0 < 10_000, `ended in ${Date.now() - t0} ms`);
+  await assert.rejects(exec({ argv: ['/no/such/program'] }), /\/no\/such\/program/);
+  const echo = await exec({ argv: ['/bin/cat'], stdin: 'piped in' });
+  assert.equal(echo.stdout, 'piped in');
+  assert.equal(echo.code, 0);
+});
+
+test('Export downloads the lesson\'s files and results as one tar', { skip }, async () => {
+  await page.evaluate(() => window.glassbox.lessons.open('c-hello', 0));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#lessons [data-act="export"]').click()]);
+  assert.equal(download.suggestedFilename(), 'c-hello-work.tar');
+  const file = path.join(ARTIFACTS, 'c-hello-work.tar');
+  await download.saveAs(file);
+  const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  assert.ok(names.includes('c-hello/results.json'), names.join(' '));
+  assert.ok(names.includes('c-hello/files/hello.c'), names.join(' '));
+  const results = JSON.parse(execFileSync('tar', ['-xOf', file, 'c-hello/results.json'], { encoding: 'utf8' }));
+  assert.equal(results.lesson, 'c-hello');
+  assert.equal(results.steps.length, 2);
+  assert.ok(results.steps.every((st) => st.passed && st.results.length > 0));
+});
 
 test('progress is kept across a reload; a deep link opens a lesson at a step', { skip }, async () => {
   await page.close();

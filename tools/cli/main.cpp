@@ -8,6 +8,7 @@
 #include "vm/fs/ext2_vfs.h"
 #include "vm/fs/hostfs.h"
 #include "tools/cli/host_terminal.h"
+#include "vm/jit/jit.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/tty.h"
 #include "vm/linux/syscall.h"
@@ -39,8 +40,10 @@ const char* kUsage =
     "  --cwd DIR           working directory inside the guest (default /)\n"
     "  --env K=V           set an environment variable (repeatable; overrides the defaults\n"
     "                      PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=<host's> LANG=C.UTF-8)\n"
-    "  --jit off|on|always execution tier; only the interpreter exists yet, so every value\n"
-    "                      runs the interpreter\n"
+    "  --jit off|on|always execution tier (node/browser builds; natively the interpreter):\n"
+    "                      on compiles a block's region to wasm after 1000 runs, always at its\n"
+    "                      first run; default off, or $GLASSBOX_JIT\n"
+    "  --jit-dump DIR      write each compiled region's .wasm and .txt listing into DIR\n"
     "  --tty auto|off      auto (default): when stdin and stdout are a terminal, the guest gets\n"
     "                      a pty (/dev/pts/0, job control, ^C) and the host terminal goes raw\n"
     "  --strace            print every syscall to stderr, strace style\n"
@@ -77,7 +80,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct Options {
-  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto";
+  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump;
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
@@ -154,6 +157,7 @@ static int cmd_run(const std::vector<std::string>& args) {
   Options o;
   if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
     o.mem_limit = parse_size(m);
+  if (const char* j = getenv("GLASSBOX_JIT"); j && *j) o.jit = j;  // the test scripts' switch
   size_t i = 0;
   for (; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -169,6 +173,8 @@ static int cmd_run(const std::vector<std::string>& args) {
     } else if (take(args, i, "--jit", v)) {
       if (v != "off" && v != "on" && v != "always") return usage_error("--jit wants off, on or always");
       o.jit = v;
+    } else if (take(args, i, "--jit-dump", v)) {
+      o.jit_dump = v;
     } else if (take(args, i, "--tty", v)) {
       if (v != "auto" && v != "off") return usage_error("--tty wants auto or off");
       o.tty = v;
@@ -209,6 +215,10 @@ static int cmd_run(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  jit::Mode jit_mode = jit::Mode::Off;
+  if (!jit::parse_mode(o.jit, jit_mode)) return usage_error("--jit wants off, on or always");
+  const bool jit_on = jit_mode != jit::Mode::Off && jit::available();
+  jit::configure(jit_on ? jit_mode : jit::Mode::Off, o.jit_dump);
   KernelOptions ko;
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;
@@ -342,7 +352,8 @@ static int cmd_run(const std::vector<std::string>& args) {
       k.counters.each([&](const char* label, uint64_t v) {
         if (strcmp(label, "instructions") != 0) line += ", " + std::to_string(v) + " " + label;
       });
-      line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: interpreter (--jit=" + o.jit + ")";
+      line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: " +
+              (jit_on ? std::string("jit") : std::string("interpreter")) + " (--jit=" + o.jit + ")";
       if (o.records) line += ", " + std::to_string(k.records.written()) + " trace records";
       line += "\n";
       fputs(line.c_str(), stderr);

@@ -54,12 +54,21 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   return raw;
 }
 
+namespace {
+TierFactory g_tier_factory = nullptr;  // process-wide setting (the CLI's --jit), not machine state
+}
+void set_tier_factory(TierFactory f) { g_tier_factory = f; }
+
 void BlockCache::invalidate_page(uint64_t page) {
   auto it = by_page_.find(page);
   if (it == by_page_.end()) return;
+  if (tier) tier->invalidate_page(page);
   for (uint64_t start : it->second) {
     auto b = blocks_.find(start);
     if (b == blocks_.end()) continue;
+    // A store into the block being run takes effect at the next instruction: the run
+    // loop (or the compiled region) stops after the storing instruction.
+    if (b->second.get() == running && cpu) cpu->stop = true;
     Block*& slot = fast_[fast_index(start)];
     if (slot == b->second.get()) slot = nullptr;
     graveyard_.push_back(std::move(b->second));
@@ -70,6 +79,8 @@ void BlockCache::invalidate_page(uint64_t page) {
 }
 
 void BlockCache::clear() {
+  if (tier) tier->clear();
+  if (running && cpu) cpu->stop = true;
   for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
   blocks_.clear();
   by_page_.clear();
@@ -106,6 +117,12 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
   CpuException ex;
   const uint64_t limit = cpu.icount + budget;
   cpu.stop = false;
+  bc.limit = limit;
+  bc.cpu = &cpu;
+  if (__builtin_expect(!bc.tier_checked, 0)) {
+    bc.tier_checked = true;
+    if (g_tier_factory) g_tier_factory(bc);
+  }
   bool via_indirect = false;  // the previous block ended in an indirect branch
   try {
     while (cpu.icount < limit && !cpu.stop) {
@@ -113,6 +130,17 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       bc.running = nullptr;  // (a fault while fetching the block: rip and the count stay)
       Block* const b = bc.get(*cpu.mem, pc);
       bc.running = b;
+      // Second tier: compile when the block's runs reach tier_at (never without a tier),
+      // then run the compiled region; it returns with cpu.rip at the next block.
+      if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0)) {
+        if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
+        if (b->jit_fn) {
+          b->jit_fn(&cpu, b->jit_entry);
+          via_indirect = false;
+          bc.collect_garbage();
+          continue;
+        }
+      }
       const uint32_t n = b->n;
       // Profile, once per block.
       bc.prof_runs++;
@@ -139,6 +167,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       bc.collect_garbage();
     }
     bc.running = nullptr;
+    bc.cpu = nullptr;
     bc.collect_garbage();
     bc.flush_profile();
     return ex;
@@ -169,6 +198,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     cpu.icount += (uint64_t)k - (b->n - 1);
   }
   bc.running = nullptr;
+  bc.cpu = nullptr;
   bc.flush_profile();
   bc.collect_garbage();
   return ex;

@@ -40,7 +40,30 @@ struct Block {
   uint64_t execs = 0;             // times the block was run
   uint64_t indirect_entries = 0;  // of which entered from an indirect jump, call or return
   PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
+  // Second tier (Tier below): the compiled region holding this block, entered at
+  // jit_entry; null while interpreted. jit_failed: compiling was tried and refused.
+  uint32_t (*jit_fn)(Cpu*, uint32_t) = nullptr;
+  uint32_t jit_entry = 0;
+  bool jit_failed = false;
 };
+
+// A second execution tier (vm/jit) plugs into the block cache through this interface
+// (vm/cpu never includes vm/jit). run() asks it to compile a block whose execs reach
+// BlockCache::tier_at (~0: never), then calls the block's jit_fn instead of
+// interpreting it. A compiled region keeps run()'s invariants (bc.running, cpu.rip and
+// cpu.icount as the interpreter keeps them), so the fault path is the same.
+class BlockCache;
+class Tier {
+ public:
+  virtual ~Tier() = default;
+  virtual void compile(Block& b) = 0;                 // may set b.jit_fn, or b.jit_failed
+  virtual void invalidate_page(uint64_t page) = 0;    // before the page's blocks are dropped
+  virtual void clear() = 0;                           // before every block is dropped
+};
+// Attaches a tier to a block cache (sets bc.tier and bc.tier_at): set once per process
+// by the front end (the CLI's --jit), called by run() the first time it sees a cache.
+using TierFactory = void (*)(BlockCache& bc);
+void set_tier_factory(TierFactory f);
 
 // Profiling for the JIT (vm/jit/, to come): the run loop counts, per block run, the
 // block's executions, its page's heat (instructions) and whether it was entered through
@@ -105,6 +128,13 @@ class BlockCache {
     prof_runs = prof_indirect = prof_hot = 0;
   }
   void collect_garbage() { if (__builtin_expect(!graveyard_.empty(), 0)) graveyard_.clear(); }
+
+  // ---- second tier (Tier above) ----
+  std::unique_ptr<Tier> tier;
+  uint64_t tier_at = ~0ull;     // compile a block when its execs reach this
+  bool tier_checked = false;    // the factory was asked
+  uint64_t limit = 0;           // run()'s instruction limit (compiled loops exit at it)
+  Cpu* cpu = nullptr;           // the cpu in run() (a code write into the running block stops it)
 };
 
 struct CpuException {

@@ -272,6 +272,7 @@ class AddressSpace {
   void release_all();
 
  private:
+  friend struct JitLayout;  // vm/jit reads tlb_ from compiled code (entry: rtag, wtag, delta)
   struct TlbEntry {
     uint64_t rtag = 1, wtag = 1;  // page address, or 1 (never matches) when invalid
     uint64_t delta = 0;           // host address - guest page address (mod 2^64)

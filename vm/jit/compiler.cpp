@@ -1,0 +1,666 @@
+// vm/jit/compiler.cpp — region → wasm (see compiler.h; the design is in jit.h).
+//
+// Shape of the function (param 0: the Cpu, param 1: the entry block's index):
+//   loop                      ;; the dispatcher: `next` selects a block
+//     block … block           ;; one per region block
+//       local.get next  br_table 0 1 … n-1
+//     end  code of block 0    ;; falls into the next laid-out block when that is its successor
+//     end  code of block 1 …
+//   end  unreachable
+// Each block's code: budget check (exit with rip = its start when cpu.icount reached the
+// run's limit), bc.running = the Block, icount += n-1, its instructions, write-back,
+// icount += 1, then its successor: `next = j; br loop` inside the region, else
+// cpu.rip = target; return.
+// Per instruction: the common integer forms inline on register locals (i64, loaded on
+// first use in the block, written back before every call and at the end), loads and
+// stores through an inline TLB lookup with a call to a C++ helper on a miss, lazy flags
+// written only when a later instruction of the block may read them, jcc fused with the
+// cmp/test before it; anything else calls the interpreter's handler with its Insn.
+#include "vm/jit/compiler.h"
+
+#include <cstddef>
+#include <cstdio>
+#include <map>
+
+#include "vm/cpu/cpu.h"
+#include "vm/cpu/decode.h"
+#include "vm/jit/wasm_emit.h"
+
+namespace gb::jit {
+
+namespace {
+
+// Locals: params, then the registers, then scratch.
+enum : uint32_t {
+  L_CPU = 0, L_NEXT = 1, L_R0 = 2,  // 16 i64: guest registers
+  L_TLB = 18,                       // i32: address of the TLB
+  L_A = 19,                         // i64: guest address
+  L_E = 20,                         // i32: TLB entry
+  L_FD = 21, L_FS = 22, L_FR = 23,  // i64: last ALU operands and result (fused jcc)
+  L_V = 24,                         // i64: value to store
+  L_RIP = 25,                       // i64: rip after a handler branch
+};
+const std::vector<uint8_t> kLocals = {
+    T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
+    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64};
+
+enum AluOp { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST };
+
+// What the compiler does with one instruction.
+enum Kind {
+  K_HANDLER,   // call the interpreter's handler
+  K_ALU_RR,    // r/m(reg) op= reg          (add_Ev_Gv ... test_Ev_Gv, mod 3)
+  K_ALU_GR,    // reg op= r/m(reg)          (add_Gv_Ev ..., mod 3)
+  K_ALU_GM,    // reg op= [mem]
+  K_ALU_RI,    // r/m(reg) op= imm          (grp1)
+  K_CMP_MR,    // cmp [mem], reg
+  K_CMP_MI,    // cmp [mem], imm
+  K_MOV_RR,    // mov r/m(reg), reg
+  K_MOV_GR,    // mov reg, r/m(reg)
+  K_LOAD,      // mov reg, [mem]
+  K_STORE,     // mov [mem], reg
+  K_MOV_RI,    // mov r/m(reg), imm / mov reg, imm (F_REGOP)
+  K_STORE_I,   // mov [mem], imm
+  K_LEA,       // lea reg, [base + index*scale + disp] (64-bit address)
+  K_MOVZX_M,   // movzx reg, byte/word [mem]
+  K_MOVSXD_R, K_MOVSXD_M,
+  K_JCC,       // jcc rel (fused with the flag producer before it, else handler)
+  K_JMP,       // jmp rel
+};
+
+struct Plan {
+  Kind k = K_HANDLER;
+  int op = 0;     // AluOp
+  int size = 0;   // operand size (4 or 8); memory width for movzx
+  uint8_t dst = 0;  // register written / compared (r/m or reg by form)
+  uint8_t src = 0;
+};
+
+bool writes_result(int op) { return op != CMP && op != TEST; }
+bool flags_writer(const Plan& p) {
+  return p.k == K_ALU_RR || p.k == K_ALU_GR || p.k == K_ALU_GM || p.k == K_ALU_RI || p.k == K_CMP_MR || p.k == K_CMP_MI;
+}
+
+Plan classify(const Insn& in) {
+  Plan p;
+  if (in.row == 0xffff || in.lock) return p;
+  const Handler f = op_table()[in.row].fn;
+  const bool wide = in.osz == 4 || in.osz == 8;
+  p.size = in.osz;
+  const bool reg = in.mod == 3;
+  struct A { Handler ev_gv, gv_ev; int op; };
+  static const A alus[] = {
+      {&add_Ev_Gv, &add_Gv_Ev, ADD}, {&or_Ev_Gv, &or_Gv_Ev, OR}, {&and_Ev_Gv, &and_Gv_Ev, AND},
+      {&sub_Ev_Gv, &sub_Gv_Ev, SUB}, {&xor_Ev_Gv, &xor_Gv_Ev, XOR}, {&cmp_Ev_Gv, &cmp_Gv_Ev, CMP},
+      {&test_Ev_Gv, nullptr, TEST}};
+  if (f == &jcc_Jb || f == &jcc_Jz) { if (in.osz != 2) p.k = K_JCC; return p; }
+  if (f == &jmp_Jb || f == &jmp_Jz) { if (in.osz != 2) p.k = K_JMP; return p; }
+  if (!wide) return p;
+  for (const A& a : alus) {
+    if (f == a.ev_gv) {
+      p.op = a.op;
+      if (reg) { p.k = K_ALU_RR; p.dst = in.rm; p.src = in.reg; }
+      else if (a.op == CMP) { p.k = K_CMP_MR; p.src = in.reg; }
+      return p;
+    }
+    if (a.gv_ev && f == a.gv_ev) {
+      p.op = a.op; p.dst = in.reg; p.src = in.rm;
+      p.k = reg ? K_ALU_GR : K_ALU_GM;
+      return p;
+    }
+  }
+  if (f == &grp1_Ev_Ib || f == &grp1_Ev_Iz) {
+    p.op = in.reg & 7;
+    if (p.op == ADC || p.op == SBB) return p;
+    if (reg) { p.k = K_ALU_RI; p.dst = in.rm; }
+    else if (p.op == CMP) p.k = K_CMP_MI;
+    return p;
+  }
+  if (f == &mov_Ev_Gv) { if (reg) { p.k = K_MOV_RR; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE; p.src = in.reg; } return p; }
+  if (f == &mov_Gv_Ev) { if (reg) { p.k = K_MOV_GR; p.dst = in.reg; p.src = in.rm; } else { p.k = K_LOAD; p.dst = in.reg; } return p; }
+  if (f == &mov_Ev_Iz) { if (reg) { p.k = K_MOV_RI; p.dst = in.rm; } else p.k = K_STORE_I; return p; }
+  if (f == &mov_Zv_Iv) { p.k = K_MOV_RI; p.dst = in.reg; return p; }
+  if (f == &lea_Gv_M) {
+    if (in.asz == 8 && in.base != NOREG && in.base != RIPREL) { p.k = K_LEA; p.dst = in.reg; }
+    return p;
+  }
+  if ((f == &movzx_Gv_Eb || f == &movzx_Gv_Ew) && !reg) { p.k = K_MOVZX_M; p.dst = in.reg; p.size = f == &movzx_Gv_Eb ? 1 : 2; return p; }
+  if (f == &movsxd_Gv_Ed && in.osz == 8) { p.k = reg ? K_MOVSXD_R : K_MOVSXD_M; p.dst = in.reg; p.src = in.rm; return p; }
+  return p;
+}
+
+// Conditions the fused jcc computes from the producer's operands (else: handler).
+bool fusable(const Plan& prod, int cc) {
+  if (!flags_writer(prod)) return false;
+  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 7) || cc >= 0xc;
+  if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST) return cc >= 4 && cc != 0xa && cc != 0xb;
+  return false;
+}
+
+class Gen {
+ public:
+  Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing)
+      : blocks_(blocks), abi_(abi), b_(listing), listing_(listing) {
+    for (size_t i = 0; i < blocks.size(); i++) index_[blocks[i]->start] = (uint32_t)i;
+  }
+  Compiled run();
+
+ private:
+  // registers
+  void get(int r);            // pushes r (i64)
+  void get_sized(int r, int size);  // pushes r truncated to size (4: zero-extended)
+  void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (4 or 8)
+  void flush(bool forget);    // dirty locals to memory; forget: mark clean
+  void invalidate() { for (int i = 0; i < 16; i++) loaded_[i] = dirty_[i] = false; }
+  // pieces
+  void ea(const Insn& in, uint64_t next_rip);  // L_A = effective address
+  void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
+  void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
+  void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
+  void icount_add(int64_t d);
+  void set_rip(uint64_t v);
+  void cc_record(int op, int size);  // cc = {FD, FS, FR, op, size}
+  void goto_block(uint64_t target, bool can_fall);
+  void alu(const Plan& p, const Insn& in, bool live);
+  void handler(const Insn& in, uint64_t next_rip);
+  void block_code(uint32_t bi);
+
+  const std::vector<const Block*>& blocks_;
+  const Abi& abi_;
+  Body b_;
+  bool listing_;
+  std::map<uint64_t, uint32_t> index_;
+  bool loaded_[16] = {}, dirty_[16] = {};
+  int loop_depth_ = 0;
+  uint32_t cur_ = 0, n_ = 0;  // block index, its instruction count
+  Compiled out_;
+};
+
+void Gen::get(int r) {
+  if (!loaded_[r]) {
+    b_.local_get(L_CPU);
+    b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
+    b_.local_set(L_R0 + r);
+    loaded_[r] = true;
+  }
+  b_.local_get(L_R0 + r);
+}
+
+void Gen::get_sized(int r, int size) {
+  get(r);
+  if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
+}
+
+void Gen::set_from_stack(int r, int size) {
+  if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
+  b_.local_set(L_R0 + r);
+  loaded_[r] = dirty_[r] = true;
+}
+
+void Gen::flush(bool forget) {
+  for (int r = 0; r < 16; r++) {
+    if (!dirty_[r]) continue;
+    b_.local_get(L_CPU);
+    b_.local_get(L_R0 + r);
+    b_.mem(I64_STORE, 3, abi_.off_r + 8 * r);
+    if (forget) dirty_[r] = false;
+  }
+}
+
+void Gen::icount_add(int64_t d) {
+  if (d == 0) return;
+  b_.local_get(L_CPU);
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_icount);
+  b_.i64_const(d);
+  b_.op0(I64_ADD, "i64.add");
+  b_.mem(I64_STORE, 3, abi_.off_icount);
+}
+
+void Gen::set_rip(uint64_t v) {
+  b_.local_get(L_CPU);
+  b_.i64_const((int64_t)v);
+  b_.mem(I64_STORE, 3, abi_.off_rip);
+}
+
+// After a call that may set cpu.stop: instruction k retired; leave with rip (already
+// set by the call's instruction) and the count exact. Registers are in memory.
+void Gen::exit_stop_check(int k) {
+  b_.local_get(L_CPU);
+  b_.mem(I32_LOAD8_U, 0, abi_.off_stop);
+  b_.if_();
+  icount_add((int64_t)(k + 1) - (int64_t)(n_ - 1));
+  b_.i32_const(0);
+  b_.ret();
+  b_.end();
+}
+
+void Gen::ea(const Insn& in, uint64_t next_rip) {
+  int64_t disp = in.disp;
+  bool have = false;
+  if (in.base == RIPREL) disp += (int64_t)next_rip;
+  else if (in.base != NOREG) { get(in.base); have = true; }
+  if (in.index != NOREG) {
+    get(in.index);
+    if (in.scale) { b_.i64_const(in.scale); b_.op0(I64_SHL, "i64.shl"); }
+    if (have) b_.op0(I64_ADD, "i64.add");
+    have = true;
+  }
+  if (!have) b_.i64_const(disp);
+  else if (disp) { b_.i64_const(disp); b_.op0(I64_ADD, "i64.add"); }
+  if (in.asz == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
+  if (in.seg) {
+    b_.local_get(L_CPU);
+    b_.mem(I64_LOAD, 3, in.seg == SEG_FS ? abi_.off_fs : abi_.off_gs);
+    b_.op0(I64_ADD, "i64.add");
+  }
+  b_.local_set(L_A);
+}
+
+static int log2size(int size) { return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3; }
+
+// L_E = the TLB entry of L_A; pushes "tag matches and the access stays in the page".
+static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
+  b.local_get(L_A);
+  b.i64_const(12);
+  b.op0(I64_SHR_U, "i64.shr_u");
+  b.op0(I32_WRAP_I64, "i32.wrap_i64");
+  b.i32_const((int32_t)abi.tlb_mask);
+  b.op0(I32_AND, "i32.and");
+  b.i32_const((int32_t)abi.tlb_entry);
+  b.op0(I32_MUL, "i32.mul");
+  b.local_get(L_TLB);
+  b.op0(I32_ADD, "i32.add");
+  b.local_tee(L_E);
+  b.mem(I64_LOAD, 3, tag_off);
+  b.local_get(L_A);
+  b.i64_const((int64_t)~0xfffull);
+  b.op0(I64_AND, "i64.and");
+  b.op0(I64_EQ, "i64.eq");
+  b.local_get(L_A);
+  b.op0(I32_WRAP_I64, "i32.wrap_i64");
+  b.i32_const(0xfff);
+  b.op0(I32_AND, "i32.and");
+  b.i32_const(4096 - size);
+  b.op0(I32_LE_U, "i32.le_u");
+  b.op0(I32_AND, "i32.and");
+}
+
+// host address of L_A through entry L_E (delta at +16)
+static void host_addr(Body& b) {
+  b.local_get(L_E);
+  b.mem(I64_LOAD, 3, 16);
+  b.local_get(L_A);
+  b.op0(I64_ADD, "i64.add");
+  b.op0(I32_WRAP_I64, "i32.wrap_i64");
+}
+
+void Gen::load(int size, uint64_t next_rip, int k) {
+  tlb_probe(b_, abi_, size, 0);
+  b_.if_(T_I64);
+  host_addr(b_);
+  static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
+  b_.mem(ops[log2size(size)], 0, 0);
+  b_.else_();
+  // Slow path (may fault): state as the interpreter has it before this instruction.
+  flush(false);
+  set_rip(next_rip);
+  b_.local_get(L_CPU);
+  b_.local_get(L_A);
+  b_.i32_const((int32_t)abi_.rd_helper[log2size(size)]);
+  b_.call_indirect(TY_READ, "read slow path");
+  b_.end();
+}
+
+void Gen::store(int size, uint64_t next_rip, int k) {
+  tlb_probe(b_, abi_, size, 8);
+  b_.if_();
+  host_addr(b_);
+  b_.local_get(L_V);
+  static const uint8_t ops[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
+  b_.mem(ops[log2size(size)], 0, 0);
+  b_.else_();
+  // Slow path: may fault, or hit a page holding code (the block cache drops its blocks
+  // and this region; cpu.stop is set when the running block was one of them).
+  flush(false);
+  set_rip(next_rip);
+  b_.local_get(L_CPU);
+  b_.local_get(L_A);
+  b_.local_get(L_V);
+  b_.i32_const((int32_t)abi_.wr_helper[log2size(size)]);
+  b_.call_indirect(TY_WRITE, "write slow path");
+  exit_stop_check(k);
+  b_.end();
+}
+
+void Gen::cc_record(int op, int size) {
+  const int ccop = op == ADD ? CC_ADD : (op == SUB || op == CMP) ? CC_SUB : CC_LOGIC;
+  b_.local_get(L_CPU); b_.local_get(L_FD); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, dst));
+  b_.local_get(L_CPU); b_.local_get(L_FS); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, src));
+  b_.local_get(L_CPU); b_.local_get(L_FR); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, res));
+  static_assert(offsetof(LazyFlags, size) == offsetof(LazyFlags, op) + 1, "op and size adjacent");
+  b_.local_get(L_CPU); b_.i32_const(ccop | size << 8); b_.mem(I32_STORE16, 0, abi_.off_cc + offsetof(LazyFlags, op));
+}
+
+void Gen::alu(const Plan& p, const Insn& in, bool live) {
+  const int S = p.size;
+  // FD = destination operand, FS = source operand (both truncated to S)
+  switch (p.k) {
+    case K_ALU_RR: case K_ALU_GR: get_sized(p.dst, S); b_.local_set(L_FD); get_sized(p.src, S); break;
+    case K_ALU_RI: get_sized(p.dst, S); b_.local_set(L_FD); b_.i64_const(S == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm); break;
+    case K_CMP_MR: b_.local_set(L_FD); get_sized(p.src, S); break;  // FD pushed by caller
+    case K_CMP_MI: b_.local_set(L_FD); b_.i64_const(S == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm); break;
+    default: break;
+  }
+  b_.local_set(L_FS);
+  b_.local_get(L_FD);
+  b_.local_get(L_FS);
+  switch (p.op) {
+    case ADD: b_.op0(I64_ADD, "i64.add"); break;
+    case SUB: case CMP: b_.op0(I64_SUB, "i64.sub"); break;
+    case OR: b_.op0(I64_OR, "i64.or"); break;
+    case AND: case TEST: b_.op0(I64_AND, "i64.and"); break;
+    default: b_.op0(I64_XOR, "i64.xor"); break;
+  }
+  b_.local_tee(L_FR);
+  if (writes_result(p.op)) set_from_stack(p.dst, S);
+  else b_.drop();
+  if (live) cc_record(p.op, S);
+}
+
+void Gen::handler(const Insn& in, uint64_t next_rip) {
+  flush(true);
+  set_rip(next_rip);
+  b_.local_get(L_CPU);
+  b_.i32_const((int32_t)abi_.addr(&in));
+  b_.i32_const((int32_t)abi_.handler(in.fn));
+  b_.call_indirect(TY_HANDLER, insn_text(in));
+  invalidate();
+}
+
+// To block `target`: inside the region, next = its index and back to the dispatcher
+// (or fall into it when it is laid out next and can_fall); outside, rip = target, return.
+void Gen::goto_block(uint64_t target, bool can_fall) {
+  auto it = index_.find(target);
+  if (it == index_.end()) {
+    set_rip(target);
+    b_.i32_const(0);
+    b_.ret();
+    return;
+  }
+  if (can_fall && it->second == cur_ + 1) return;
+  b_.i32_const((int32_t)it->second);
+  b_.local_set(L_NEXT);
+  b_.br((uint32_t)(b_.depth - loop_depth_));
+}
+
+void Gen::block_code(uint32_t bi) {
+  const Block& bl = *blocks_[bi];
+  cur_ = bi;
+  n_ = bl.n;
+  invalidate();
+  if (listing_) {
+    char h[96];
+    snprintf(h, sizeof h, ";; block %u: 0x%llx..0x%llx (%u insns)\n", bi, (unsigned long long)bl.start,
+             (unsigned long long)bl.end, bl.n);
+    b_.text += h;
+  }
+  // budget: leave when the run's instruction limit is reached (loops return on time)
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_icount);
+  b_.i32_const((int32_t)abi_.addr_limit);
+  b_.mem(I64_LOAD, 3, 0);
+  b_.op0(I64_GE_U, "i64.ge_u");
+  b_.if_();
+  set_rip(bl.start);
+  b_.i32_const(0);
+  b_.ret();
+  b_.end();
+  // bc.running = this block; icount += n - 1 (as the interpreter's run loop)
+  b_.i32_const((int32_t)abi_.addr_running);
+  b_.i32_const((int32_t)abi_.addr(&bl));
+  b_.mem(I32_STORE, 2, 0);
+  icount_add((int64_t)bl.n - 1);
+
+  std::vector<Plan> plans(bl.n);
+  for (uint32_t k = 0; k < bl.n; k++) plans[k] = classify(bl.insns[k]);
+  // Flag liveness, backward inside the block (live at its end).
+  std::vector<bool> live(bl.n);
+  bool lv = true;
+  for (int k = (int)bl.n - 1; k >= 0; k--) {
+    const Plan& p = plans[k];
+    if (flags_writer(p)) { live[k] = lv; lv = false; }
+    else if (p.k == K_HANDLER || p.k == K_JCC) lv = true;
+  }
+  uint64_t pc = bl.start;
+  bool ended = false;
+  for (uint32_t k = 0; k < bl.n; k++) {
+    const Insn& in = bl.insns[k];
+    const uint64_t next = pc + in.len;
+    const Plan& p = plans[k];
+    const size_t at = b_.size();
+    if (listing_) {
+      char h[160];
+      const std::string bytes = abi_.bytes ? abi_.bytes(pc, in.len) : "";
+      snprintf(h, sizeof h, ";; 0x%llx  %-24s %s\n", (unsigned long long)pc, bytes.c_str(), insn_text(in));
+      b_.text += h;
+    }
+    const bool last = k + 1 == bl.n;
+    bool via_handler = false;
+    switch (p.k) {
+      case K_ALU_RR: case K_ALU_GR: case K_ALU_RI:
+        alu(p, in, live[k]);
+        break;
+      case K_ALU_GM:
+        ea(in, next);
+        {
+          const int S = p.size;
+          get_sized(p.dst, S); b_.local_set(L_FD);
+          load(S, next, k);
+          b_.local_set(L_FS);
+          b_.local_get(L_FD); b_.local_get(L_FS);
+          switch (p.op) {
+            case ADD: b_.op0(I64_ADD, "i64.add"); break;
+            case SUB: case CMP: b_.op0(I64_SUB, "i64.sub"); break;
+            case OR: b_.op0(I64_OR, "i64.or"); break;
+            case AND: case TEST: b_.op0(I64_AND, "i64.and"); break;
+            default: b_.op0(I64_XOR, "i64.xor"); break;
+          }
+          b_.local_tee(L_FR);
+          if (writes_result(p.op)) set_from_stack(p.dst, S);
+          else b_.drop();
+          if (live[k]) cc_record(p.op, S);
+        }
+        break;
+      case K_CMP_MR: case K_CMP_MI:
+        ea(in, next);
+        load(p.size, next, k);
+        alu(p, in, live[k]);
+        break;
+      case K_MOV_RR: case K_MOV_GR:
+        get(p.src);
+        set_from_stack(p.dst, p.size);
+        break;
+      case K_MOV_RI:
+        b_.i64_const(p.size == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm);
+        set_from_stack(p.dst, 8);
+        break;
+      case K_LOAD:
+        ea(in, next);
+        load(p.size, next, k);
+        set_from_stack(p.dst, 8);  // (zero-extended by the load)
+        break;
+      case K_MOVZX_M:
+        ea(in, next);
+        load(p.size, next, k);
+        set_from_stack(p.dst, 8);
+        break;
+      case K_MOVSXD_R:
+        get(p.src);
+        b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+        b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
+        set_from_stack(p.dst, 8);
+        break;
+      case K_MOVSXD_M:
+        ea(in, next);
+        load(4, next, k);
+        b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+        b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
+        set_from_stack(p.dst, 8);
+        break;
+      case K_STORE:
+        ea(in, next);
+        get(p.src);
+        b_.local_set(L_V);
+        store(p.size, next, k);
+        break;
+      case K_STORE_I:
+        ea(in, next);
+        b_.i64_const(p.size == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm);
+        b_.local_set(L_V);
+        store(p.size, next, k);
+        break;
+      case K_LEA:
+        get(in.base);
+        if (in.index != NOREG) {
+          get(in.index);
+          if (in.scale) { b_.i64_const(in.scale); b_.op0(I64_SHL, "i64.shl"); }
+          b_.op0(I64_ADD, "i64.add");
+        }
+        if (in.disp) { b_.i64_const(in.disp); b_.op0(I64_ADD, "i64.add"); }
+        set_from_stack(p.dst, p.size);
+        break;
+      case K_JMP:
+        if (!last) break;  // (a jmp always ends its block)
+        flush(true);
+        icount_add(1);
+        goto_block(next + in.imm, true);
+        ended = true;
+        break;
+      case K_JCC: {
+        const int cc = in.opc & 15;
+        if (last && k > 0 && fusable(plans[k - 1], cc)) {
+          const Plan& prod = plans[k - 1];
+          const int S = prod.size;
+          flush(true);
+          icount_add(1);
+          const bool sub = prod.op == SUB || prod.op == CMP;
+          if (sub) {
+            b_.local_get(L_FD);
+            if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+            b_.local_get(L_FS);
+            if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+            static const uint8_t u64[8] = {I64_LT_U, I64_GE_U, I64_EQ, I64_NE, I64_LE_U, I64_GT_U, 0, 0};
+            static const uint8_t s64[4] = {I64_LT_S, I64_GE_S, I64_LE_S, I64_GT_S};
+            static const uint8_t s32[4] = {I32_LT_S, I32_GE_S, I32_LE_S, I32_GT_S};
+            uint8_t o = cc < 8 ? u64[cc - 2] : S == 4 ? s32[cc - 0xc] : s64[cc - 0xc];
+            b_.op0(o, op_name(o));
+          } else {
+            // logic: CF = OF = 0; z = res == 0, s = sign bit of res (res fits in S)
+            auto z = [&] { b_.local_get(L_FR); b_.op0(I64_EQZ, "i64.eqz"); };
+            auto s = [&] {
+              b_.local_get(L_FR);
+              if (S == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.i32_const(0); b_.op0(I32_LT_S, "i32.lt_s"); }
+              else { b_.i64_const(0); b_.op0(I64_LT_S, "i64.lt_s"); }
+            };
+            switch (cc) {
+              case 4: case 6: z(); break;
+              case 5: case 7: z(); b_.op0(I32_EQZ, "i32.eqz"); break;
+              case 8: case 0xc: s(); break;
+              case 9: case 0xd: s(); b_.op0(I32_EQZ, "i32.eqz"); break;
+              case 0xe: z(); s(); b_.op0(I32_OR, "i32.or"); break;
+              default: z(); s(); b_.op0(I32_OR, "i32.or"); b_.op0(I32_EQZ, "i32.eqz"); break;  // 0xf
+            }
+          }
+          b_.if_();
+          goto_block(next + in.imm, false);
+          b_.end();
+          goto_block(next, true);
+          ended = true;
+          break;
+        }
+        [[fallthrough]];
+      }
+      default:  // K_HANDLER
+        handler(in, next);
+        exit_stop_check(k);
+        via_handler = true;
+        break;
+    }
+    if (!via_handler) out_.inline_insns++;
+    (void)at;
+    pc = next;
+  }
+  out_.insns += bl.n;
+  if (ended) return;
+  // The block ended without an inline branch: its last instruction (a handler, or a
+  // block cut at kMaxBlock) left the next rip in cpu.rip (handlers) or it is the end.
+  flush(true);
+  icount_add(1);
+  const Insn& lastin = bl.insns[bl.n - 1];
+  const Plan& lp = plans[bl.n - 1];
+  if (lp.k != K_HANDLER && lp.k != K_JCC && !(lp.k == K_JMP)) {  // an inline non-branch: fall through
+    goto_block(bl.end, true);
+    return;
+  }
+  // after a handler: compare rip with the successors this region holds
+  std::vector<uint64_t> cand;
+  const uint32_t form = lastin.row != 0xffff ? op_table()[lastin.row].form : 0;
+  if (!(form & F_BRANCH)) cand.push_back(bl.end);
+  else if (form & (F_REL8 | F_REL32)) { cand.push_back(bl.end + lastin.imm); cand.push_back(bl.end); }
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_rip);
+  b_.local_set(L_RIP);
+  for (uint64_t t : cand) {
+    if (!index_.count(t)) continue;
+    b_.local_get(L_RIP);
+    b_.i64_const((int64_t)t);
+    b_.op0(I64_EQ, "i64.eq");
+    b_.if_();
+    goto_block(t, false);
+    b_.end();
+  }
+  b_.i32_const(0);
+  b_.ret();
+}
+
+Compiled Gen::run() {
+  const uint32_t n = (uint32_t)blocks_.size();
+  // L_TLB = cpu.mem + tlb_off
+  b_.local_get(L_CPU);
+  b_.mem(I32_LOAD, 2, abi_.off_mem);
+  b_.i32_const((int32_t)abi_.tlb_off);
+  b_.op0(I32_ADD, "i32.add");
+  b_.local_set(L_TLB);
+  b_.loop();
+  loop_depth_ = b_.depth;
+  for (uint32_t i = n; i-- > 0;) b_.block();
+  b_.local_get(L_NEXT);
+  std::vector<uint32_t> tab(n);
+  for (uint32_t i = 0; i < n; i++) tab[i] = i;
+  b_.br_table(tab, 0);
+  for (uint32_t i = 0; i < n; i++) {
+    b_.end();
+    block_code(i);
+  }
+  b_.end();  // loop
+  b_.unreachable();
+  static const std::vector<FuncType> types = {
+      {{T_I32, T_I32}, {T_I32}},         // region
+      {{T_I32, T_I32}, {}},              // handler (Cpu&, const Insn&)
+      {{T_I32, T_I64}, {T_I64}},         // read helper (Cpu*, addr) -> value
+      {{T_I32, T_I64, T_I64}, {}},       // write helper (Cpu*, addr, value)
+  };
+  out_.wasm = build_module(types, TY_REGION, kLocals, b_);
+  out_.listing = std::move(b_.text);
+  return out_;
+}
+
+}  // namespace
+
+Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing) {
+  Gen g(blocks, abi, listing);
+  return g.run();
+}
+
+}  // namespace gb::jit

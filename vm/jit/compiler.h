@@ -1,0 +1,48 @@
+// vm/jit/compiler.h — the region compiler: decoded blocks (vm/cpu/interp.h) in, one
+// WebAssembly module out, plus a listing that maps every x86 instruction to its wasm.
+//
+// The compiler is pure: it reads Blocks and an Abi (where the compiled code finds the
+// Cpu's fields, the TLB, the block cache's words, and the table indices of handlers
+// and slow-path helpers) and returns bytes. The native build compiles it too, so its
+// golden listings are unit-tested there (tests/unit/test_jit.cpp, tests/jit/).
+// What the generated code does, and why, is in vm/jit/jit.h and docs/jit.md.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "vm/cpu/interp.h"
+#include "vm/cpu/optable.h"
+
+namespace gb::jit {
+
+struct Abi {
+  // Offsets in Cpu (as the target sees it: wasm32 in the engine).
+  uint32_t off_r = 0, off_rip = 0, off_cc = 0, off_icount = 0, off_stop = 0, off_mem = 0, off_fs = 0, off_gs = 0;
+  uint32_t tlb_off = 0;                 // AddressSpace's TLB array (entries: rtag, wtag, delta)
+  uint32_t tlb_entry = 24, tlb_mask = 0;  // entry size, index mask
+  uint32_t addr_running = 0, addr_limit = 0;  // &BlockCache::running, &BlockCache::limit
+  uint32_t rd_helper[4] = {}, wr_helper[4] = {};  // table indices, sizes 1 2 4 8
+  std::function<uint32_t(Handler)> handler;       // a handler's table index
+  std::function<uint32_t(const void*)> addr;      // an Insn's or a Block's address
+  std::function<std::string(uint64_t, uint32_t)> bytes;  // hex of guest code (listing), may be empty
+};
+
+// The engine's own layout (offsets from the Cpu and AddressSpace it was compiled with).
+Abi host_layout();
+
+struct Compiled {
+  std::vector<uint8_t> wasm;
+  std::string listing;      // empty unless asked for
+  uint32_t insns = 0;       // x86 instructions
+  uint32_t inline_insns = 0;  // of which compiled inline (the rest call their handler)
+};
+
+// Region: blocks[0] is the hot entry; the function's param 1 selects the entry block.
+Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing);
+
+// Function types of the module (type 0: the region, 1: a handler, 2/3: the helpers).
+enum : uint32_t { TY_REGION = 0, TY_HANDLER = 1, TY_READ = 2, TY_WRITE = 3 };
+
+}  // namespace gb::jit

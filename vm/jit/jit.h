@@ -1,0 +1,82 @@
+// vm/jit/jit.h — the JIT: hot x86-64 code becomes WebAssembly (the node and browser
+// builds; the native build keeps the interpreter and compiles only the compiler itself,
+// for its tests). docs/jit.md has the whole story; the decisions:
+//
+// * Regions. From a block the interpreter ran tier_at times (`--jit on`: 1000 runs;
+//   `always`: its first run), the blocks already decoded and reachable by direct jumps
+//   (jcc both ways, jmp rel, call rel's target and return address) with a start in the
+//   same 4 KiB page, at most kMaxBlocks, become one wasm function in one module: a
+//   switch-in-a-loop dispatcher (compiler.cpp). Every block of it gets jit_fn/jit_entry,
+//   so the run loop enters the region at any of them. Only decoded blocks are taken
+//   (no decoding on the compiler's behalf: no page faults or code marks of its own).
+// * Calls into the engine. The module imports the engine's memory and function table,
+//   so compiled code calls the interpreter's handlers (a Handler in wasm is a table
+//   index; type (i32 cpu, i32 insn) -> ()) and the memory slow paths (helpers.cpp) with
+//   call_indirect. Instantiation (jit_host.cpp): new WebAssembly.Module/Instance, the
+//   export put into a free table slot; the slot is the region's function pointer.
+// * Precise state. Guest faults stay C++ (wasm) exceptions, thrown by handlers and
+//   helpers and unwinding through the compiled frame to run()'s catch, which is
+//   unchanged: compiled code keeps the interpreter's invariants (bc.running = the block,
+//   written at each block entry; icount += n-1 at entry and +1 at the end; cpu.rip = the
+//   end of the instruction before any call; registers written back before any call;
+//   an instruction commits nothing before its last possible fault). Throwing is slow in
+//   V8, but guest faults are rare (a fork's COW breaks are not faults: they are slow-path
+//   helper calls that return).
+// * Stops and the budget. After every call that may set cpu.stop (handlers, the store
+//   slow path, which may hit a page holding code) the code tests it and leaves with rip
+//   and icount exact. At each block entry it compares icount with bc.limit (run()'s
+//   limit) and leaves when spent, so the scheduler, timers and signals run on time.
+// * Invalidation. BlockCache::invalidate_page tells the tier first: every region with a
+//   block on that page is dropped (its blocks lose jit_fn, its table slot is freed).
+//   The Blocks themselves (whose Insns the compiled code passes to handlers) go to the
+//   block cache's graveyard, alive until the run loop's next collect_garbage, after the
+//   compiled call returned. A store into the running block sets cpu.stop (interp.cpp),
+//   so the region leaves after the storing instruction (the interpreter does the same).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vm/cpu/interp.h"
+
+namespace gb::jit {
+
+enum class Mode { Off, On, Always };
+constexpr uint64_t kOnThreshold = 1000;  // `--jit on`: block runs before its region compiles
+constexpr size_t kMaxBlocks = 32;        // blocks per region
+
+// Whether this build can run compiled code (wasm builds; the native build cannot).
+bool available();
+// Process-wide: every block cache made from now on gets a JIT in this mode (run()
+// attaches it). dump_dir: write each region's .wasm and .txt listing there ("" = no).
+void configure(Mode mode, const std::string& dump_dir = "");
+bool parse_mode(const std::string& s, Mode& out);
+
+// The blocks of the region entered at `entry` (entry first): see "Regions" above.
+std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry);
+
+class JitTier : public Tier {
+ public:
+  JitTier(BlockCache& bc, Mode mode, std::string dump_dir);
+  ~JitTier() override;
+  void compile(Block& b) override;
+  void invalidate_page(uint64_t page) override;
+  void clear() override;
+
+ private:
+  struct Region {
+    uint32_t fn = 0;  // table index
+    std::vector<Block*> blocks;
+    std::vector<uint64_t> pages;
+  };
+  void drop(Region* r);
+  BlockCache& bc_;
+  std::string dump_dir_;
+  std::map<uint64_t, std::vector<Region*>> by_page_;
+  std::map<Region*, std::unique_ptr<Region>> regions_;
+  uint64_t seq_ = 0;
+};
+
+}  // namespace gb::jit

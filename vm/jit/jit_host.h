@@ -1,0 +1,29 @@
+// vm/jit/jit_host.h — instantiating a compiled module (wasm builds: jit_host_wasm.cpp,
+// EM_JS; the native build's stubs refuse), and the slow-path helpers compiled code calls.
+#pragma once
+#include <cstdint>
+
+namespace gb {
+class Cpu;
+}
+
+namespace gb::jit {
+
+// Compiles and instantiates `n` bytes of module; returns the table index of its export
+// "f" (0: failed, reason on stderr once).
+uint32_t host_instantiate(const uint8_t* p, uint32_t n);
+// Frees a table slot from host_instantiate.
+void host_release(uint32_t index);
+
+// Memory slow paths (a TLB miss in compiled code): the AddressSpace accessors, which
+// may demand-page, break COW, invalidate code, or throw GuestFault.
+uint64_t helper_read1(Cpu* c, uint64_t a);
+uint64_t helper_read2(Cpu* c, uint64_t a);
+uint64_t helper_read4(Cpu* c, uint64_t a);
+uint64_t helper_read8(Cpu* c, uint64_t a);
+void helper_write1(Cpu* c, uint64_t a, uint64_t v);
+void helper_write2(Cpu* c, uint64_t a, uint64_t v);
+void helper_write4(Cpu* c, uint64_t a, uint64_t v);
+void helper_write8(Cpu* c, uint64_t a, uint64_t v);
+
+}  // namespace gb::jit

@@ -1,0 +1,208 @@
+// vm/jit/wasm_emit.cpp — the WebAssembly binary writer (see wasm_emit.h). Encodings
+// from the WebAssembly core specification (binary format, sections 5.1–5.5).
+#include "vm/jit/wasm_emit.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace gb::jit {
+
+void put_uleb(std::vector<uint8_t>& out, uint64_t v) {
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    if (v) b |= 0x80;
+    out.push_back(b);
+  } while (v);
+}
+
+void put_sleb(std::vector<uint8_t>& out, int64_t v) {
+  for (;;) {
+    const uint8_t b = v & 0x7f;
+    v >>= 7;  // arithmetic shift
+    const bool done = (v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40));
+    out.push_back(done ? b : (uint8_t)(b | 0x80));
+    if (done) return;
+  }
+}
+
+const char* op_name(uint8_t o) {
+  switch (o) {
+    case I32_EQZ: return "i32.eqz"; case I32_EQ: return "i32.eq"; case I32_NE: return "i32.ne";
+    case I32_LT_S: return "i32.lt_s"; case I32_LT_U: return "i32.lt_u"; case I32_GT_S: return "i32.gt_s";
+    case I32_GT_U: return "i32.gt_u"; case I32_LE_S: return "i32.le_s"; case I32_LE_U: return "i32.le_u";
+    case I32_GE_S: return "i32.ge_s"; case I32_GE_U: return "i32.ge_u";
+    case I64_EQZ: return "i64.eqz"; case I64_EQ: return "i64.eq"; case I64_NE: return "i64.ne";
+    case I64_LT_S: return "i64.lt_s"; case I64_LT_U: return "i64.lt_u"; case I64_GT_S: return "i64.gt_s";
+    case I64_GT_U: return "i64.gt_u"; case I64_LE_S: return "i64.le_s"; case I64_LE_U: return "i64.le_u";
+    case I64_GE_S: return "i64.ge_s"; case I64_GE_U: return "i64.ge_u";
+    case I32_ADD: return "i32.add"; case I32_SUB: return "i32.sub"; case I32_MUL: return "i32.mul";
+    case I32_AND: return "i32.and"; case I32_OR: return "i32.or"; case I32_XOR: return "i32.xor";
+    case I32_SHL: return "i32.shl"; case I32_SHR_U: return "i32.shr_u";
+    case I64_ADD: return "i64.add"; case I64_SUB: return "i64.sub"; case I64_MUL: return "i64.mul";
+    case I64_AND: return "i64.and"; case I64_OR: return "i64.or"; case I64_XOR: return "i64.xor";
+    case I64_SHL: return "i64.shl"; case I64_SHR_S: return "i64.shr_s"; case I64_SHR_U: return "i64.shr_u";
+    case I32_WRAP_I64: return "i32.wrap_i64"; case I64_EXTEND_I32_S: return "i64.extend_i32_s";
+    case I64_EXTEND_I32_U: return "i64.extend_i32_u";
+    case I32_LOAD: return "i32.load"; case I64_LOAD: return "i64.load"; case I32_LOAD8_U: return "i32.load8_u";
+    case I32_LOAD16_U: return "i32.load16_u"; case I64_LOAD8_U: return "i64.load8_u";
+    case I64_LOAD16_U: return "i64.load16_u"; case I64_LOAD32_U: return "i64.load32_u";
+    case I32_STORE: return "i32.store"; case I64_STORE: return "i64.store"; case I32_STORE8: return "i32.store8";
+    case I32_STORE16: return "i32.store16"; case I64_STORE8: return "i64.store8";
+    case I64_STORE16: return "i64.store16"; case I64_STORE32: return "i64.store32";
+    default: return "?";
+  }
+}
+
+void Body::line(const std::string& s) {
+  if (!listing_) return;
+  text.append(2 * (size_t)(depth < 0 ? 0 : depth), ' ');
+  text += s;
+  text += '\n';
+}
+
+void Body::op(uint8_t opc, const char* name, uint8_t t) {
+  code.push_back(opc);
+  code.push_back(t);
+  if (listing_) line(std::string(name) + (t == T_I32 ? " (result i32)" : t == T_I64 ? " (result i64)" : ""));
+  depth++;
+}
+
+void Body::else_() {
+  depth--;
+  code.push_back(0x05);
+  line("else");
+  depth++;
+}
+
+void Body::end() {
+  depth--;
+  code.push_back(0x0b);
+  line("end");
+}
+
+void Body::opu(uint8_t opc, const char* name, uint32_t imm) {
+  code.push_back(opc);
+  put_uleb(code, imm);
+  if (listing_) line(std::string(name) + " " + std::to_string(imm));
+}
+
+void Body::op0(uint8_t opc, const char* name) {
+  code.push_back(opc);
+  line(name);
+}
+
+void Body::br_table(const std::vector<uint32_t>& ds, uint32_t dflt) {
+  code.push_back(0x0e);
+  put_uleb(code, ds.size());
+  std::string s = "br_table";
+  for (uint32_t d : ds) {
+    put_uleb(code, d);
+    if (listing_) s += " " + std::to_string(d);
+  }
+  put_uleb(code, dflt);
+  if (listing_) s += " " + std::to_string(dflt);
+  line(s);
+}
+
+void Body::call_indirect(uint32_t type, const char* what) {
+  code.push_back(0x11);
+  put_uleb(code, type);
+  code.push_back(0x00);  // table 0
+  if (listing_) line(std::string("call_indirect (type ") + std::to_string(type) + ")  ;; " + what);
+}
+
+void Body::i32_const(int32_t v) {
+  code.push_back(0x41);
+  put_sleb(code, v);
+  if (listing_) line("i32.const " + std::to_string(v));
+}
+
+void Body::i64_const(int64_t v) {
+  code.push_back(0x42);
+  put_sleb(code, v);
+  if (listing_) {
+    char b[48];
+    if (v >= -4096 && v <= 4096) snprintf(b, sizeof b, "i64.const %" PRId64, v);
+    else snprintf(b, sizeof b, "i64.const 0x%" PRIx64, (uint64_t)v);
+    line(b);
+  }
+}
+
+void Body::mem(uint8_t opc, uint32_t align, uint32_t offset) {
+  code.push_back(opc);
+  put_uleb(code, align);
+  put_uleb(code, offset);
+  if (listing_) {
+    std::string s = op_name(opc);
+    if (offset) s += " offset=" + std::to_string(offset);
+    line(s);
+  }
+}
+
+namespace {
+
+void put_name(std::vector<uint8_t>& out, const char* s) {
+  const std::string n(s);
+  put_uleb(out, n.size());
+  out.insert(out.end(), n.begin(), n.end());
+}
+
+void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& content) {
+  out.push_back(id);
+  put_uleb(out, content.size());
+  out.insert(out.end(), content.begin(), content.end());
+}
+
+}  // namespace
+
+std::vector<uint8_t> build_module(const std::vector<FuncType>& types, uint32_t func_type,
+                                  const std::vector<uint8_t>& locals, const Body& body) {
+  std::vector<uint8_t> m = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  std::vector<uint8_t> s;
+  // 1: types
+  put_uleb(s, types.size());
+  for (const FuncType& t : types) {
+    s.push_back(0x60);
+    put_uleb(s, t.params.size());
+    s.insert(s.end(), t.params.begin(), t.params.end());
+    put_uleb(s, t.results.size());
+    s.insert(s.end(), t.results.begin(), t.results.end());
+  }
+  section(m, 1, s);
+  // 2: imports: env.m memory {min 0}, env.t table funcref {min 1}
+  s.clear();
+  put_uleb(s, 2);
+  put_name(s, "env"); put_name(s, "m"); s.push_back(0x02); s.push_back(0x00); put_uleb(s, 0);
+  put_name(s, "env"); put_name(s, "t"); s.push_back(0x01); s.push_back(0x70); s.push_back(0x00); put_uleb(s, 1);
+  section(m, 2, s);
+  // 3: one function
+  s.clear();
+  put_uleb(s, 1);
+  put_uleb(s, func_type);
+  section(m, 3, s);
+  // 7: export "f"
+  s.clear();
+  put_uleb(s, 1);
+  put_name(s, "f"); s.push_back(0x00); put_uleb(s, 0);
+  section(m, 7, s);
+  // 10: code: locals run-length encoded, the body, end
+  std::vector<uint8_t> f;
+  std::vector<std::pair<uint32_t, uint8_t>> runs;
+  for (uint8_t t : locals) {
+    if (!runs.empty() && runs.back().second == t) runs.back().first++;
+    else runs.push_back({1, t});
+  }
+  put_uleb(f, runs.size());
+  for (auto& [n, t] : runs) { put_uleb(f, n); f.push_back(t); }
+  f.insert(f.end(), body.code.begin(), body.code.end());
+  f.push_back(0x0b);
+  s.clear();
+  put_uleb(s, 1);
+  put_uleb(s, f.size());
+  s.insert(s.end(), f.begin(), f.end());
+  section(m, 10, s);
+  return m;
+}
+
+}  // namespace gb::jit

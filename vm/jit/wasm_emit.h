@@ -1,0 +1,90 @@
+// vm/jit/wasm_emit.h — a small WebAssembly binary writer (from scratch, for the JIT).
+//
+// Body builds one function's code: one method per opcode the compiler uses, LEB128
+// immediates, and (when `listing` is on) one text line per instruction, indented by
+// nesting, so every region can be shown as the wasm it became (vm/jit/compiler.h maps
+// x86 instructions to byte ranges of the body). build_module() wraps one body into a
+// module that imports the engine's memory (env.m) and function table (env.t, funcref)
+// and exports the function as "f".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gb::jit {
+
+enum : uint8_t { T_I32 = 0x7f, T_I64 = 0x7e, T_VOID = 0x40 };
+
+struct FuncType {
+  std::vector<uint8_t> params, results;
+};
+
+void put_uleb(std::vector<uint8_t>& out, uint64_t v);
+void put_sleb(std::vector<uint8_t>& out, int64_t v);
+
+class Body {
+ public:
+  explicit Body(bool listing) : listing_(listing) {}
+  std::vector<uint8_t> code;  // the instructions (the module adds locals and the final end)
+  std::string text;           // the listing, one line per instruction (when enabled)
+  size_t size() const { return code.size(); }
+
+  // control
+  void block(uint8_t t = T_VOID) { op(0x02, "block", t); }
+  void loop(uint8_t t = T_VOID) { op(0x03, "loop", t); }
+  void if_(uint8_t t = T_VOID) { op(0x04, "if", t); }
+  void else_();
+  void end();
+  void br(uint32_t d) { opu(0x0c, "br", d); }
+  void br_if(uint32_t d) { opu(0x0d, "br_if", d); }
+  void br_table(const std::vector<uint32_t>& ds, uint32_t dflt);
+  void ret() { op0(0x0f, "return"); }
+  void unreachable() { op0(0x00, "unreachable"); }
+  void call_indirect(uint32_t type, const char* what);
+  void drop() { op0(0x1a, "drop"); }
+  void select() { op0(0x1b, "select"); }
+  // locals and constants
+  void local_get(uint32_t i) { opu(0x20, "local.get", i); }
+  void local_set(uint32_t i) { opu(0x21, "local.set", i); }
+  void local_tee(uint32_t i) { opu(0x22, "local.tee", i); }
+  void i32_const(int32_t v);
+  void i64_const(int64_t v);
+  // memory: opcode, natural alignment log2 (a hint), offset
+  void mem(uint8_t opc, uint32_t align, uint32_t offset);
+  // any instruction without immediates (arithmetic, compare, convert)
+  void op0(uint8_t opc, const char* name);
+
+  int depth = 0;  // current nesting (for br depths the compiler computes)
+
+ private:
+  void op(uint8_t opc, const char* name, uint8_t blocktype);
+  void opu(uint8_t opc, const char* name, uint32_t imm);
+  void line(const std::string& s);
+  bool listing_;
+};
+
+// Opcodes without immediates, by name (the subset the compiler uses).
+enum : uint8_t {
+  I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_S = 0x48, I32_LT_U = 0x49, I32_GT_S = 0x4a,
+  I32_GT_U = 0x4b, I32_LE_S = 0x4c, I32_LE_U = 0x4d, I32_GE_S = 0x4e, I32_GE_U = 0x4f,
+  I64_EQZ = 0x50, I64_EQ = 0x51, I64_NE = 0x52, I64_LT_S = 0x53, I64_LT_U = 0x54, I64_GT_S = 0x55,
+  I64_GT_U = 0x56, I64_LE_S = 0x57, I64_LE_U = 0x58, I64_GE_S = 0x59, I64_GE_U = 0x5a,
+  I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73,
+  I32_SHL = 0x74, I32_SHR_U = 0x76,
+  I64_ADD = 0x7c, I64_SUB = 0x7d, I64_MUL = 0x7e, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85,
+  I64_SHL = 0x86, I64_SHR_S = 0x87, I64_SHR_U = 0x88,
+  I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac, I64_EXTEND_I32_U = 0xad,
+  // loads and stores (Body::mem)
+  I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I64_LOAD8_U = 0x31,
+  I64_LOAD16_U = 0x33, I64_LOAD32_U = 0x35, I32_STORE = 0x36, I64_STORE = 0x37, I32_STORE8 = 0x3a,
+  I32_STORE16 = 0x3b, I64_STORE8 = 0x3c, I64_STORE16 = 0x3d, I64_STORE32 = 0x3e,
+};
+const char* op_name(uint8_t opc);
+
+// One module: the types, one function of type `func_type` with `locals` (after its
+// params) and `body`, imports env.m (memory, min 0, no max) and env.t (funcref table,
+// min 1), exports the function as "f".
+std::vector<uint8_t> build_module(const std::vector<FuncType>& types, uint32_t func_type,
+                                  const std::vector<uint8_t>& locals, const Body& body);
+
+}  // namespace gb::jit

@@ -24,7 +24,10 @@ checkout (DIR/build/glassbox, DIR/build-wasm/glassbox.js: e.g. a worktree of the
 before a change) as columns "base" and "base-node", and the ratios engine/base: a before
 and after measured in one run.
 
-Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR]
+--jit adds the column "node-jit": the node engine with --jit on (vm/jit, docs/jit.md),
+and its ratios against native and against the node engine with the JIT off.
+
+Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR] [--jit]
 """
 import argparse
 import os
@@ -103,6 +106,7 @@ def main():
     ap.add_argument("--root", default=None)
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--no-node", action="store_true")
+    ap.add_argument("--jit", action="store_true", help="add the node engine with --jit on")
     ap.add_argument("--baseline", default=None, help="another checkout whose engines run as base columns")
     args = ap.parse_args()
     root = args.root or default_root()
@@ -163,6 +167,8 @@ def main():
                     ("engine", engine + ["--root", groot, "--"] + gargv)]
         if have_node:
             variants.append(("engine-node", node_engine + ["--root", groot, "--"] + gargv))
+            if args.jit:
+                variants.append(("node-jit", node_engine + ["--jit", "on", "--root", groot, "--"] + gargv))
         if base:
             variants.append(("base", base + ["--root", groot, "--"] + gargv))
         if base_node:
@@ -205,6 +211,18 @@ def main():
         print(f"{name:32} {t('native')} {t('qemu')} {t('engine')} {t('engine-node')}"
               f" {ratio('engine', 'native')}{ratio('engine', 'qemu')}{ratio('engine-node', 'native')} {mips} {mipsn}"
               f"  {'yes' if same else 'NO'}")
+    if args.jit:
+        print(f"\nthe JIT (node, --jit on; same runs, interleaved)\n")
+        print(f"{'workload':32} {'eng-node':>9} {'node-jit':>9} {'jit/nat':>8} {'jit/node':>9} {'MIPS-jit':>9}")
+        for name, res, icount, same in rows:
+            def t(k):
+                return f"{res[k]:9.3f}" if k in res else f"{'-':>9}"
+
+            def ratio(a, b, w=9):
+                return f"{res[a] / res[b]:{w - 1}.2f}x" if a in res and b in res else f"{'-':>{w}}"
+            mj = f"{icount / res['node-jit'] / 1e6:9.0f}" if icount and "node-jit" in res else f"{'-':>9}"
+            print(f"{name:32} {t('engine-node')} {t('node-jit')} {ratio('node-jit', 'native', 8)}"
+                  f" {ratio('node-jit', 'engine-node')} {mj}")
     if base:
         print(f"\nagainst --baseline {args.baseline} (same runs, interleaved; < 1.00x: faster than the baseline)\n")
         print(f"{'workload':32} {'base':>9} {'engine':>9} {'eng/base':>9} {'base-node':>10} {'eng-node':>9} {'node/base':>10}")

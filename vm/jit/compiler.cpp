@@ -66,7 +66,14 @@ enum Kind {
   K_MOVSXD_R, K_MOVSXD_M,
   K_JCC,       // jcc rel (fused with the flag producer before it, else handler)
   K_JMP,       // jmp rel
+  K_PUSH, K_POP,  // push/pop of a 64-bit register
+  // Flag writers compiled inline only where their flags are dead (overwritten in the
+  // block before any reader); where live they call their handler (which materialises).
+  K_SHIFT,     // shl/shr/sar/rol/ror r, imm (count != 0 after masking)
+  K_IMUL,      // imul r, r/m(reg) [, imm]
+  K_INCDEC,    // inc/dec r
 };
+bool dead_only(int k) { return k == K_SHIFT || k == K_IMUL || k == K_INCDEC; }
 
 struct Plan {
   Kind k = K_HANDLER;
@@ -95,7 +102,21 @@ Plan classify(const Insn& in) {
       {&test_Ev_Gv, nullptr, TEST}};
   if (f == &jcc_Jb || f == &jcc_Jz) { if (in.osz != 2) p.k = K_JCC; return p; }
   if (f == &jmp_Jb || f == &jmp_Jz) { if (in.osz != 2) p.k = K_JMP; return p; }
+  if (f == &push_Zv && in.osz == 8) { p.k = K_PUSH; p.src = in.reg; return p; }
+  if (f == &pop_Zv && in.osz == 8) { p.k = K_POP; p.dst = in.reg; return p; }
   if (!wide) return p;
+  if ((f == &grp2_Ev_Ib || f == &grp2_Ev_1) && reg) {
+    p.op = in.reg & 7;
+    const int count = f == &grp2_Ev_1 ? 1 : (int)(in.imm & (in.osz == 8 ? 63 : 31));
+    if (count == 0 || p.op == 2 || p.op == 3 || p.op == 6) return p;  // (rcl/rcr read CF)
+    p.k = K_SHIFT; p.dst = in.rm; p.src = (uint8_t)count;
+    return p;
+  }
+  if ((f == &imul_Gv_Ev || f == &imul_Gv_Ev_Iz || f == &imul_Gv_Ev_Ib) && reg) {
+    p.k = K_IMUL; p.dst = in.reg; p.src = in.rm; p.op = f == &imul_Gv_Ev ? 0 : 1;
+    return p;
+  }
+  if ((f == &inc_Ev || f == &dec_Ev) && reg) { p.k = K_INCDEC; p.dst = in.rm; p.op = f == &inc_Ev ? 0 : 1; return p; }
   for (const A& a : alus) {
     if (f == a.ev_gv) {
       p.op = a.op;
@@ -429,7 +450,9 @@ void Gen::block_code(uint32_t bi) {
   bool lv = true;
   for (int k = (int)bl.n - 1; k >= 0; k--) {
     const Plan& p = plans[k];
+    Plan& p2 = plans[k];
     if (flags_writer(p)) { live[k] = lv; lv = false; }
+    else if (dead_only(p.k)) { if (lv) p2.k = K_HANDLER; }  // (dead below: dead above too)
     else if (p.k == K_HANDLER || p.k == K_JCC) lv = true;
   }
   uint64_t pc = bl.start;
@@ -528,6 +551,58 @@ void Gen::block_code(uint32_t bi) {
           b_.op0(I64_ADD, "i64.add");
         }
         if (in.disp) { b_.i64_const(in.disp); b_.op0(I64_ADD, "i64.add"); }
+        set_from_stack(p.dst, p.size);
+        break;
+      case K_PUSH:
+        get(RSP);
+        b_.i64_const(8);
+        b_.op0(I64_SUB, "i64.sub");
+        b_.local_set(L_A);
+        get(p.src);
+        b_.local_set(L_V);
+        store(8, next, k);
+        b_.local_get(L_A);
+        set_from_stack(RSP, 8);
+        break;
+      case K_POP:
+        get(RSP);
+        b_.local_set(L_A);
+        load(8, next, k);
+        b_.local_set(L_V);
+        get(RSP);
+        b_.i64_const(8);
+        b_.op0(I64_ADD, "i64.add");
+        set_from_stack(RSP, 8);
+        b_.local_get(L_V);
+        set_from_stack(p.dst, 8);
+        break;
+      case K_SHIFT: {
+        static const uint8_t op32[8] = {0x77, 0x78, 0, 0, I32_SHL, I32_SHR_U, 0, 0x75};
+        static const uint8_t op64[8] = {0x89, 0x8a, 0, 0, I64_SHL, I64_SHR_U, 0, I64_SHR_S};
+        static const char* names[8] = {"rotl", "rotr", "", "", "shl", "shr_u", "", "shr_s"};
+        get(p.dst);
+        if (p.size == 4) {
+          b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+          b_.i32_const(p.src);
+          b_.op0(op32[p.op], (std::string("i32.") + names[p.op]).c_str());
+          b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+        } else {
+          b_.i64_const(p.src);
+          b_.op0(op64[p.op], (std::string("i64.") + names[p.op]).c_str());
+        }
+        set_from_stack(p.dst, 8);
+        break;
+      }
+      case K_IMUL:
+        get(p.src);
+        if (p.op) b_.i64_const((int64_t)in.imm); else get(p.dst);
+        b_.op0(I64_MUL, "i64.mul");  // (the low 32 bits of the 64-bit product are the 32-bit one's)
+        set_from_stack(p.dst, p.size);
+        break;
+      case K_INCDEC:
+        get(p.dst);
+        b_.i64_const(p.op ? -1 : 1);
+        b_.op0(I64_ADD, "i64.add");
         set_from_stack(p.dst, p.size);
         break;
       case K_JMP:

@@ -11,6 +11,10 @@
 // run's limit), bc.running = the Block, icount += n-1, its instructions, write-back,
 // icount += 1, then its successor: `next = j; br loop` inside the region, else
 // cpu.rip = target; return.
+// Engine functions (handlers, slow-path helpers) are imported by the module, one import
+// per distinct function, taken from the engine's table at instantiation: direct calls,
+// and no table import (V8 gives each instance importing a table its own copy of it, so
+// instantiation and every table.set cost O(table size + instances): quadratic).
 // Per instruction: the common integer forms inline on register locals (i64, loaded on
 // first use in the block, written back before every call and at the end), loads and
 // stores through an inline TLB lookup with a call to a C++ helper on a miss, lazy flags
@@ -185,6 +189,18 @@ class Gen {
   void alu(const Plan& p, const Insn& in, bool live);
   void handler(const Insn& in, uint64_t next_rip);
   void block_code(uint32_t bi);
+  // the module's function index of engine function `table_index` (imported on first use)
+  uint32_t import(uint32_t table_index, uint32_t type) {
+    auto it = imported_.find(table_index);
+    if (it != imported_.end()) return it->second;
+    const uint32_t f = (uint32_t)out_.imports.size();
+    out_.imports.push_back(table_index);
+    import_types_.push_back(type);
+    imported_[table_index] = f;
+    return f;
+  }
+  std::map<uint32_t, uint32_t> imported_;
+  std::vector<uint32_t> import_types_;
 
   const std::vector<const Block*>& blocks_;
   const Abi& abi_;
@@ -328,8 +344,7 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   set_rip(next_rip);
   b_.local_get(L_CPU);
   b_.local_get(L_A);
-  b_.i32_const((int32_t)abi_.rd_helper[log2size(size)]);
-  b_.call_indirect(TY_READ, "read slow path");
+  b_.call(import(abi_.rd_helper[log2size(size)], TY_READ), "read slow path");
   b_.end();
 }
 
@@ -348,8 +363,7 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   b_.local_get(L_CPU);
   b_.local_get(L_A);
   b_.local_get(L_V);
-  b_.i32_const((int32_t)abi_.wr_helper[log2size(size)]);
-  b_.call_indirect(TY_WRITE, "write slow path");
+  b_.call(import(abi_.wr_helper[log2size(size)], TY_WRITE), "write slow path");
   exit_stop_check(k);
   b_.end();
 }
@@ -394,8 +408,7 @@ void Gen::handler(const Insn& in, uint64_t next_rip) {
   set_rip(next_rip);
   b_.local_get(L_CPU);
   b_.i32_const((int32_t)abi_.addr(&in));
-  b_.i32_const((int32_t)abi_.handler(in.fn));
-  b_.call_indirect(TY_HANDLER, insn_text(in));
+  b_.call(import(abi_.handler(in.fn), TY_HANDLER), insn_text(in));
   invalidate();
 }
 
@@ -726,7 +739,7 @@ Compiled Gen::run() {
       {{T_I32, T_I64}, {T_I64}},         // read helper (Cpu*, addr) -> value
       {{T_I32, T_I64, T_I64}, {}},       // write helper (Cpu*, addr, value)
   };
-  out_.wasm = build_module(types, TY_REGION, kLocals, b_);
+  out_.wasm = build_module(types, import_types_, TY_REGION, kLocals, b_);
   out_.listing = std::move(b_.text);
   return out_;
 }

@@ -24,7 +24,7 @@ struct Abi {
   uint32_t tlb_entry = 24, tlb_mask = 0;  // entry size, index mask
   uint32_t addr_running = 0, addr_limit = 0;  // &BlockCache::running, &BlockCache::limit
   uint32_t rd_helper[4] = {}, wr_helper[4] = {};  // table indices, sizes 1 2 4 8
-  std::function<uint32_t(Handler)> handler;       // a handler's table index
+  std::function<uint32_t(Handler)> handler;       // a handler's table index (imported by the module)
   std::function<uint32_t(const void*)> addr;      // an Insn's or a Block's address
   std::function<std::string(uint64_t, uint32_t)> bytes;  // hex of guest code (listing), may be empty
 };
@@ -34,6 +34,7 @@ Abi host_layout();
 
 struct Compiled {
   std::vector<uint8_t> wasm;
+  std::vector<uint32_t> imports;  // engine table indices of env."0", env."1", ... (in order)
   std::string listing;      // empty unless asked for
   uint32_t insns = 0;       // x86 instructions
   uint32_t inline_insns = 0;  // of which compiled inline (the rest call their handler)

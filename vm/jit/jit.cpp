@@ -148,7 +148,7 @@ void JitTier::compile(Block& entry) {
     };
   }
   Compiled c = compile_region(blocks, abi, listing);
-  const uint32_t fn = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size());
+  const uint32_t fn = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size(), c.imports.data(), (uint32_t)c.imports.size());
   const uint64_t us = (uint64_t)std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0).count();
   if (ctr) ctr->jit_compile_us += us;

@@ -9,11 +9,14 @@
 //   switch-in-a-loop dispatcher (compiler.cpp). Every block of it gets jit_fn/jit_entry,
 //   so the run loop enters the region at any of them. Only decoded blocks are taken
 //   (no decoding on the compiler's behalf: no page faults or code marks of its own).
-// * Calls into the engine. The module imports the engine's memory and function table,
-//   so compiled code calls the interpreter's handlers (a Handler in wasm is a table
-//   index; type (i32 cpu, i32 insn) -> ()) and the memory slow paths (helpers.cpp) with
-//   call_indirect. Instantiation (jit_host.cpp): new WebAssembly.Module/Instance, the
-//   export put into a free table slot; the slot is the region's function pointer.
+// * Calls into the engine. The module imports the engine's memory and, as functions, the
+//   interpreter handlers and memory slow paths (helpers.cpp) it calls: a Handler in wasm
+//   is a table index, and the instantiation (jit_host.cpp) passes wasmTable.get(index)
+//   for each (type (i32 cpu, i32 insn) -> ()). Calls are direct. Not the table itself:
+//   V8 (node 18) gives every instance that imports a table its own dispatch copy, so each
+//   instantiation and each table.set cost O(table + instances) (measured: ms per region
+//   after a few thousand). The export goes into a free slot of the engine's table (grown
+//   256 at a time); the slot is the region's function pointer.
 // * Precise state. Guest faults stay C++ (wasm) exceptions, thrown by handlers and
 //   helpers and unwinding through the compiled frame to run()'s catch, which is
 //   unchanged: compiled code keeps the interpreter's invariants (bc.running = the block,

@@ -9,9 +9,10 @@ class Cpu;
 
 namespace gb::jit {
 
-// Compiles and instantiates `n` bytes of module; returns the table index of its export
-// "f" (0: failed, reason on stderr once).
-uint32_t host_instantiate(const uint8_t* p, uint32_t n);
+// Compiles and instantiates `n` bytes of module whose function imports env."i" are the
+// engine table's entries imports[i]; returns the table index of its export "f" (0:
+// failed, reason on stderr once).
+uint32_t host_instantiate(const uint8_t* p, uint32_t n, const uint32_t* imports, uint32_t nimports);
 // Frees a table slot from host_instantiate.
 void host_release(uint32_t index);
 

@@ -112,6 +112,12 @@ void Body::call_indirect(uint32_t type, const char* what) {
   if (listing_) line(std::string("call_indirect (type ") + std::to_string(type) + ")  ;; " + what);
 }
 
+void Body::call(uint32_t func, const char* what) {
+  code.push_back(0x10);
+  put_uleb(code, func);
+  if (listing_) line("call " + std::to_string(func) + "  ;; " + what);
+}
+
 void Body::i32_const(int32_t v) {
   code.push_back(0x41);
   put_sleb(code, v);
@@ -156,8 +162,8 @@ void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& 
 
 }  // namespace
 
-std::vector<uint8_t> build_module(const std::vector<FuncType>& types, uint32_t func_type,
-                                  const std::vector<uint8_t>& locals, const Body& body) {
+std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std::vector<uint32_t>& func_imports,
+                                  uint32_t func_type, const std::vector<uint8_t>& locals, const Body& body) {
   std::vector<uint8_t> m = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
   std::vector<uint8_t> s;
   // 1: types
@@ -170,11 +176,13 @@ std::vector<uint8_t> build_module(const std::vector<FuncType>& types, uint32_t f
     s.insert(s.end(), t.results.begin(), t.results.end());
   }
   section(m, 1, s);
-  // 2: imports: env.m memory {min 0}, env.t table funcref {min 1}
+  // 2: imports: env.m memory {min 0}, then the functions env."0", env."1", ...
   s.clear();
-  put_uleb(s, 2);
+  put_uleb(s, 1 + func_imports.size());
   put_name(s, "env"); put_name(s, "m"); s.push_back(0x02); s.push_back(0x00); put_uleb(s, 0);
-  put_name(s, "env"); put_name(s, "t"); s.push_back(0x01); s.push_back(0x70); s.push_back(0x00); put_uleb(s, 1);
+  for (size_t i = 0; i < func_imports.size(); i++) {
+    put_name(s, "env"); put_name(s, std::to_string(i).c_str()); s.push_back(0x00); put_uleb(s, func_imports[i]);
+  }
   section(m, 2, s);
   // 3: one function
   s.clear();
@@ -184,7 +192,7 @@ std::vector<uint8_t> build_module(const std::vector<FuncType>& types, uint32_t f
   // 7: export "f"
   s.clear();
   put_uleb(s, 1);
-  put_name(s, "f"); s.push_back(0x00); put_uleb(s, 0);
+  put_name(s, "f"); s.push_back(0x00); put_uleb(s, func_imports.size());
   section(m, 7, s);
   // 10: code: locals run-length encoded, the body, end
   std::vector<uint8_t> f;

@@ -4,8 +4,9 @@
 // immediates, and (when `listing` is on) one text line per instruction, indented by
 // nesting, so every region can be shown as the wasm it became (vm/jit/compiler.h maps
 // x86 instructions to byte ranges of the body). build_module() wraps one body into a
-// module that imports the engine's memory (env.m) and function table (env.t, funcref)
-// and exports the function as "f".
+// module that imports the engine's memory (env.m) and the engine functions it calls
+// (env."0", env."1"...: handlers and helpers, taken from the engine's table by index at
+// instantiation) and exports the function as "f".
 #pragma once
 #include <cstdint>
 #include <string>
@@ -41,6 +42,7 @@ class Body {
   void ret() { op0(0x0f, "return"); }
   void unreachable() { op0(0x00, "unreachable"); }
   void call_indirect(uint32_t type, const char* what);
+  void call(uint32_t func, const char* what);
   void drop() { op0(0x1a, "drop"); }
   void select() { op0(0x1b, "select"); }
   // locals and constants
@@ -81,10 +83,10 @@ enum : uint8_t {
 };
 const char* op_name(uint8_t opc);
 
-// One module: the types, one function of type `func_type` with `locals` (after its
-// params) and `body`, imports env.m (memory, min 0, no max) and env.t (funcref table,
-// min 1), exports the function as "f".
-std::vector<uint8_t> build_module(const std::vector<FuncType>& types, uint32_t func_type,
-                                  const std::vector<uint8_t>& locals, const Body& body);
+// One module: the types, imports env.m (memory, min 0, no max) and the functions
+// env."0", env."1", ... of types `func_imports` (function indices 0..k-1), one function
+// (index k) of type `func_type` with `locals` (after its params) and `body`, exported as "f".
+std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std::vector<uint32_t>& func_imports,
+                                  uint32_t func_type, const std::vector<uint8_t>& locals, const Body& body);
 
 }  // namespace gb::jit

@@ -76,6 +76,7 @@ enum Kind {
   K_SHIFT,     // shl/shr/sar/rol/ror r, imm (count != 0 after masking)
   K_IMUL,      // imul r, r/m(reg) [, imm]
   K_INCDEC,    // inc/dec r
+  K_NOP,       // multi-byte nop
 };
 bool dead_only(int k) { return k == K_SHIFT || k == K_IMUL || k == K_INCDEC; }
 
@@ -86,6 +87,10 @@ struct Plan {
   uint8_t dst = 0;  // register written / compared (r/m or reg by form)
   uint8_t src = 0;
 };
+
+int64_t imm_sized(uint64_t imm, int size) {
+  return size == 8 ? (int64_t)imm : size == 4 ? (int64_t)(uint32_t)imm : size == 2 ? (int64_t)(uint16_t)imm : (int64_t)(uint8_t)imm;
+}
 
 bool writes_result(int op) { return op != CMP && op != TEST; }
 bool flags_writer(const Plan& p) {
@@ -106,9 +111,17 @@ Plan classify(const Insn& in) {
       {&test_Ev_Gv, nullptr, TEST}};
   if (f == &jcc_Jb || f == &jcc_Jz) { if (in.osz != 2) p.k = K_JCC; return p; }
   if (f == &jmp_Jb || f == &jmp_Jz) { if (in.osz != 2) p.k = K_JMP; return p; }
+  if (f == &nop_Ev) { p.k = K_NOP; return p; }
+  if (f == &mov_Eb_Ib && !reg) { p.k = K_STORE_I; p.size = 1; return p; }
+  if (f == &grp1_Eb_Ib && !reg && (in.reg & 7) == CMP) { p.k = K_CMP_MI; p.op = CMP; p.size = 1; return p; }
   if (f == &push_Zv && in.osz == 8) { p.k = K_PUSH; p.src = in.reg; return p; }
   if (f == &pop_Zv && in.osz == 8) { p.k = K_POP; p.dst = in.reg; return p; }
   if (!wide) return p;
+  struct R { Handler h; int op; };
+  static const R accs[] = {{&add_rAX_Iz, ADD}, {&or_rAX_Iz, OR}, {&and_rAX_Iz, AND}, {&sub_rAX_Iz, SUB},
+                           {&xor_rAX_Iz, XOR}, {&cmp_rAX_Iz, CMP}, {&test_rAX_Iz, TEST}};
+  for (const R& r : accs)
+    if (f == r.h) { p.k = K_ALU_RI; p.op = r.op; p.dst = RAX; return p; }
   if ((f == &grp2_Ev_Ib || f == &grp2_Ev_1) && reg) {
     p.op = in.reg & 7;
     const int count = f == &grp2_Ev_1 ? 1 : (int)(in.imm & (in.osz == 8 ? 63 : 31));
@@ -157,8 +170,9 @@ Plan classify(const Insn& in) {
 // Conditions the fused jcc computes from the producer's operands (else: handler).
 bool fusable(const Plan& prod, int cc) {
   if (!flags_writer(prod)) return false;
-  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 7) || cc >= 0xc;
-  if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST) return cc >= 4 && cc != 0xa && cc != 0xb;
+  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 7) || (cc >= 0xc && prod.size >= 4);
+  if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST)
+    return prod.size >= 4 && cc >= 4 && cc != 0xa && cc != 0xb;
   return false;
 }
 
@@ -210,6 +224,7 @@ class Gen {
   bool loaded_[16] = {}, dirty_[16] = {};
   int loop_depth_ = 0;
   uint32_t cur_ = 0, n_ = 0;  // block index, its instruction count
+  uint32_t end_add_ = 1;      // the count added at the block's end
   Compiled out_;
 };
 
@@ -382,9 +397,9 @@ void Gen::alu(const Plan& p, const Insn& in, bool live) {
   // FD = destination operand, FS = source operand (both truncated to S)
   switch (p.k) {
     case K_ALU_RR: case K_ALU_GR: get_sized(p.dst, S); b_.local_set(L_FD); get_sized(p.src, S); break;
-    case K_ALU_RI: get_sized(p.dst, S); b_.local_set(L_FD); b_.i64_const(S == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm); break;
+    case K_ALU_RI: get_sized(p.dst, S); b_.local_set(L_FD); b_.i64_const(imm_sized(in.imm, S)); break;
     case K_CMP_MR: b_.local_set(L_FD); get_sized(p.src, S); break;  // FD pushed by caller
-    case K_CMP_MI: b_.local_set(L_FD); b_.i64_const(S == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm); break;
+    case K_CMP_MI: b_.local_set(L_FD); b_.i64_const(imm_sized(in.imm, S)); break;
     default: break;
   }
   b_.local_set(L_FS);
@@ -450,12 +465,6 @@ void Gen::block_code(uint32_t bi) {
   b_.i32_const(0);
   b_.ret();
   b_.end();
-  // bc.running = this block; icount += n - 1 (as the interpreter's run loop)
-  b_.i32_const((int32_t)abi_.addr_running);
-  b_.i32_const((int32_t)abi_.addr(&bl));
-  b_.mem(I32_STORE, 2, 0);
-  icount_add((int64_t)bl.n - 1);
-
   std::vector<Plan> plans(bl.n);
   for (uint32_t k = 0; k < bl.n; k++) plans[k] = classify(bl.insns[k]);
   // Flag liveness, backward inside the block (live at its end).
@@ -467,6 +476,26 @@ void Gen::block_code(uint32_t bi) {
     if (flags_writer(p)) { live[k] = lv; lv = false; }
     else if (dead_only(p.k)) { if (lv) p2.k = K_HANDLER; }  // (dead below: dead above too)
     else if (p.k == K_HANDLER || p.k == K_JCC) lv = true;
+  }
+  // A quiet block (registers only: nothing it runs can fault, stop or look at the count
+  // or at bc.running) skips both and counts its n instructions at its end.
+  bool quiet = true;
+  for (uint32_t k = 0; k < bl.n && quiet; k++) {
+    const Kind kk = plans[k].k;
+    if (kk == K_JCC) quiet = k + 1 == bl.n && k > 0 && fusable(plans[k - 1], bl.insns[k].opc & 15);
+    else quiet = kk == K_ALU_RR || kk == K_ALU_GR || kk == K_ALU_RI || kk == K_MOV_RR || kk == K_MOV_GR ||
+                 kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_IMUL ||
+                 kk == K_INCDEC || kk == K_NOP || kk == K_JMP;
+  }
+  end_add_ = quiet ? bl.n : 1;
+  if (!quiet) {
+    // bc.running = this block; icount += n - 1 (as the interpreter's run loop)
+    b_.i32_const((int32_t)abi_.addr_running);
+    b_.i32_const((int32_t)abi_.addr(&bl));
+    b_.mem(I32_STORE, 2, 0);
+    icount_add((int64_t)bl.n - 1);
+  } else if (listing_) {
+    b_.text += ";; (quiet block: no bc.running, the count at its end)\n";
   }
   uint64_t pc = bl.start;
   bool ended = false;
@@ -550,9 +579,11 @@ void Gen::block_code(uint32_t bi) {
         b_.local_set(L_V);
         store(p.size, next, k);
         break;
+      case K_NOP:
+        break;
       case K_STORE_I:
         ea(in, next);
-        b_.i64_const(p.size == 4 ? (int64_t)(uint32_t)in.imm : (int64_t)in.imm);
+        b_.i64_const(imm_sized(in.imm, p.size));
         b_.local_set(L_V);
         store(p.size, next, k);
         break;
@@ -621,7 +652,7 @@ void Gen::block_code(uint32_t bi) {
       case K_JMP:
         if (!last) break;  // (a jmp always ends its block)
         flush(true);
-        icount_add(1);
+        icount_add(end_add_);
         goto_block(next + in.imm, true);
         ended = true;
         break;
@@ -631,7 +662,7 @@ void Gen::block_code(uint32_t bi) {
           const Plan& prod = plans[k - 1];
           const int S = prod.size;
           flush(true);
-          icount_add(1);
+          icount_add(end_add_);
           const bool sub = prod.op == SUB || prod.op == CMP;
           if (sub) {
             b_.local_get(L_FD);
@@ -684,7 +715,7 @@ void Gen::block_code(uint32_t bi) {
   // The block ended without an inline branch: its last instruction (a handler, or a
   // block cut at kMaxBlock) left the next rip in cpu.rip (handlers) or it is the end.
   flush(true);
-  icount_add(1);
+  icount_add(end_add_);
   const Insn& lastin = bl.insns[bl.n - 1];
   const Plan& lp = plans[bl.n - 1];
   if (lp.k != K_HANDLER && lp.k != K_JCC && !(lp.k == K_JMP)) {  // an inline non-branch: fall through

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/jit/run.sh — the JIT layer (tools/test jit), in node:
 #   1. the golden listings' modules are valid wasm (wabt's wasm-validate, when installed)
-#   2. tests/jit/smc.c (self-modifying code) prints what the host prints, with --jit
-#      always, on and off
+#   2. tests/jit/smc.c (self-modifying code) and tests/jit/fault.c (a fault in a compiled
+#      loop: the handler's registers and flags; alarm ending an endless compiled loop)
+#      print what the host prints, with --jit always, on and off
 #   3. the guest corpus (tests/guest, O2 variants) and the syscall programs with
 #      GLASSBOX_JIT=always: every block compiled at its first run must give the
 #      interpreter's (and the host's) results
@@ -28,14 +29,18 @@ if command -v wasm-validate >/dev/null && [ -x build/unit_tests ]; then
   if [ "$n" -gt 0 ] && [ "$badn" = 0 ]; then ok "golden modules validate ($n)"; else bad "golden modules validate ($badn of $n invalid)"; fi
 fi
 
-# 2. self-modifying code
-gcc -O2 -o "$tmp/smc" tests/jit/smc.c && "$tmp/smc" > "$tmp/smc.want"
-for mode in always on off; do
-  if $NODE "$JS" run --jit $mode --root / -- "$tmp/smc" > "$tmp/smc.$mode" 2>"$tmp/smc.$mode.err" && cmp -s "$tmp/smc.want" "$tmp/smc.$mode"; then
-    ok "smc --jit $mode"
-  else
-    bad "smc --jit $mode"; diff "$tmp/smc.want" "$tmp/smc.$mode" | head -5; head -5 "$tmp/smc.$mode.err"
-  fi
+# 2. self-modifying code (smc.c); a compiled loop that faults, its handler's view of the
+#    registers and flags, and alarm interrupting an endless compiled loop (fault.c)
+for prog in smc fault; do
+  gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
+  for mode in always on off; do
+    if timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/$prog" > "$tmp/$prog.$mode" 2>"$tmp/$prog.$mode.err" &&
+       cmp -s "$tmp/$prog.want" "$tmp/$prog.$mode"; then
+      ok "$prog --jit $mode"
+    else
+      bad "$prog --jit $mode"; diff "$tmp/$prog.want" "$tmp/$prog.$mode" | head -5; head -5 "$tmp/$prog.$mode.err"
+    fi
+  done
 done
 
 # 3. the guest corpus and the syscall programs, every block compiled

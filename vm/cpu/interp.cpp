@@ -59,6 +59,11 @@ TierFactory g_tier_factory = nullptr;  // process-wide setting (the CLI's --jit)
 }
 void set_tier_factory(TierFactory f) { g_tier_factory = f; }
 
+static bool ends_stop(const Block& b) {
+  const Insn& last = b.insns.back();
+  return last.row != 0xffff && (op_table()[last.row].form & F_STOP);
+}
+
 void BlockCache::invalidate_page(uint64_t page) {
   auto it = by_page_.find(page);
   if (it == by_page_.end()) return;
@@ -67,8 +72,14 @@ void BlockCache::invalidate_page(uint64_t page) {
     auto b = blocks_.find(start);
     if (b == blocks_.end()) continue;
     // A store into the block being run takes effect at the next instruction: the run
-    // loop (or the compiled region) stops after the storing instruction.
-    if (b->second.get() == running && cpu) cpu->stop = true;
+    // loop (or the compiled region) leaves the block after the storing instruction and
+    // goes on (code_stop: run() itself does not return). Not after a block-ending F_STOP
+    // instruction (a syscall writing the page: it ends the block and the compiled region
+    // anyway, and may set cpu.stop itself for the scheduler, which must stay set).
+    if (b->second.get() == running && cpu && !cpu->stop && !(cpu->rip == running->end && ends_stop(*running))) {
+      cpu->stop = true;
+      code_stop = true;
+    }
     Block*& slot = fast_[fast_index(start)];
     if (slot == b->second.get()) slot = nullptr;
     graveyard_.push_back(std::move(b->second));
@@ -136,6 +147,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
         if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
         if (b->jit_fn) {
           b->jit_fn(&cpu, b->jit_entry);
+          if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           via_indirect = false;
           bc.collect_garbage();
           continue;
@@ -164,6 +176,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       }
       // Retired (in - begin) of the n - 1 counted: +1 after a whole block, less after a stop.
       cpu.icount += (uint64_t)(in - b->insns.data()) - (n - 1);
+      if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
       bc.collect_garbage();
     }
     bc.running = nullptr;

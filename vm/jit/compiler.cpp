@@ -722,9 +722,16 @@ void Gen::block_code(uint32_t bi) {
     goto_block(bl.end, true);
     return;
   }
-  // after a handler: compare rip with the successors this region holds
+  // after a handler: compare rip with the successors this region holds; after an
+  // F_STOP instruction (syscall, cpuid...) always return to the run loop (a syscall may
+  // have changed the code, the address space or the task)
   std::vector<uint64_t> cand;
   const uint32_t form = lastin.row != 0xffff ? op_table()[lastin.row].form : 0;
+  if (form & F_STOP) {
+    b_.i32_const(0);
+    b_.ret();
+    return;
+  }
   if (!(form & F_BRANCH)) cand.push_back(bl.end);
   else if (form & (F_REL8 | F_REL32)) { cand.push_back(bl.end + lastin.imm); cand.push_back(bl.end); }
   b_.local_get(L_CPU);

@@ -135,6 +135,11 @@ export class EditorArea {
     return this.files.has(path);
   }
 
+  /** The open files (tab order) and their current text, saved or not (share links). */
+  openFiles(): Array<{ path: string; text: string }> {
+    return [...this.files.values()].map((f) => ({ path: f.path, text: f.model.getValue() }));
+  }
+
   /** Opens (or focuses) a file with the given text. */
   open(path: string, text: string): void {
     let f = this.files.get(path);

@@ -14,6 +14,7 @@ import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
 import { TarEntry, writeTar } from './tar';
 import { InspectorPane } from './inspector/inspector';
 import { LessonsPanel } from './lessons/panel';
+import { ShareError, SharePayload, decodeShare, encodeShare, receiveFolder } from './share';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
 import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
@@ -168,6 +169,7 @@ function onWorkerMessage(msg: WorkerToPage): void {
       void tree.refresh();
       void offerToDeleteOldData();
       startLessons();
+      void receiveShare();
       break;
     }
     case 'idle':
@@ -287,6 +289,93 @@ editor.saveHandler = async (path, text) => {
   await running().write(path, text);
   void tree.refresh();
   lessons?.recheck();
+};
+
+// ---------------------------------------------------------------------------------------
+// share links (ide/src/share.ts, docs/share.md): open files in the URL's fragment
+const shareState = { received: null as null | { folder: string; files: string[] }, error: '' };
+
+/** The share link of the open files (and the lesson step), or an error message. */
+async function makeShareLink(): Promise<string> {
+  const open = editor.openFiles().filter((f) => f.path.startsWith(`${HOME}/`));
+  if (!open.length) throw new ShareError('open the files to share in the editor first');
+  // Names relative to the deepest folder they all share.
+  const dirs = open.map((f) => dirname(f.path).split('/'));
+  let common = dirs[0];
+  for (const d of dirs) {
+    let i = 0;
+    while (i < common.length && i < d.length && common[i] === d[i]) i++;
+    common = common.slice(0, i);
+  }
+  const base = common.join('/');
+  const payload: SharePayload = { files: {}, from: base.slice(HOME.length + 1) || '~' };
+  for (const f of open) payload.files[f.path.slice(base.length + 1)] = f.text;
+  const st = lessons?.state;
+  if (st && st.current) {
+    payload.lesson = st.current;
+    payload.step = st.step + 1;
+  }
+  return `${location.origin}${location.pathname}#${await encodeShare(payload)}`;
+}
+
+async function receiveShare(): Promise<void> {
+  let p: SharePayload | null;
+  try {
+    p = await decodeShare(location.hash);
+  } catch (e) {
+    shareState.error = (e as Error).message;
+    status.message(`share link: ${shareState.error}`, 'error');
+    terminal.notice(`This page was opened with a share link that could not be read: ${shareState.error}.`, 'warn');
+    return;
+  }
+  if (!p) return;
+  history.replaceState(null, '', location.pathname + location.search); // a reload does not import again
+  try {
+    const c = running();
+    let taken = new Set<string>();
+    try {
+      taken = new Set((await c.list(`${HOME}/shared`)).map((e) => `shared/${e.name}`));
+    } catch {
+      /* no ~/shared yet */
+    }
+    const folder = receiveFolder(new Date(), (n) => taken.has(n));
+    const dir = `${HOME}/${folder}`;
+    await c.mkdir(`${HOME}/shared`).catch(() => undefined);
+    await c.mkdir(dir);
+    const names = Object.keys(p.files);
+    for (const n of names) {
+      const path = `${dir}/${n}`;
+      const parts = n.split('/').slice(0, -1);
+      for (let i = 1; i <= parts.length; i++) await c.mkdir(`${dir}/${parts.slice(0, i).join('/')}`).catch(() => undefined);
+      await c.write(path, p.files[n]);
+    }
+    shareState.received = { folder: dir, files: names };
+    await tree.refresh();
+    await openFile(`${dir}/${names[0]}`);
+    status.message(`opened ${names.length} shared file${names.length > 1 ? 's' : ''} in ~/${folder}`, 'ok');
+    if (p.lesson && lessons) {
+      await lessons.ready;
+      await lessons.open(p.lesson, (p.step ?? 1) - 1);
+    }
+  } catch (e) {
+    shareState.error = (e as Error).message;
+    status.message(`could not open the shared files: ${shareState.error}`, 'error');
+  }
+}
+
+$('btn-share').onclick = async () => {
+  try {
+    const link = await makeShareLink();
+    try {
+      await navigator.clipboard.writeText(link);
+      status.message(`share link copied (${link.length} characters)`, 'ok');
+    } catch {
+      /* no clipboard permission: the dialog shows it */
+    }
+    await askText('Share link (nothing is uploaded: the files are inside the link)', link);
+  } catch (e) {
+    status.message(`no share link: ${(e as Error).message}`, 'error');
+  }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -618,6 +707,16 @@ Object.assign(window, {
       return theme;
     },
     setTheme: applyTheme,
+    /** Share links: make one of the open files; what a link opened with brought. */
+    share: {
+      link: () => makeShareLink(),
+      get received() {
+        return shareState.received;
+      },
+      get error() {
+        return shareState.error;
+      },
+    },
     /** The lessons panel: its state as data, and its actions (tests). */
     get lessons() {
       return lessons;

@@ -17,6 +17,8 @@
 //
 // Release (default): minified, image chunks hard-linked (copied across file systems).
 // --dev: source maps, no minification, engine and image symlinked instead of copied.
+// --lessons DIR: the lessons folder to copy (default lessons/ of the repo).
+// --config FILE: copied as config.json (title, lessons URL, relay: docs/site.md).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -156,7 +158,14 @@ if (fs.existsSync(manifestPath)) {
 }
 
 // 5b. lessons: copied without the solutions (the tests read those from the repo)
-const LESSONS_DIR = path.join(ROOT, 'lessons');
+const lessonsArg = args.indexOf('--lessons');
+const LESSONS_DIR = path.resolve(ROOT, lessonsArg >= 0 ? args[lessonsArg + 1] : 'lessons');
+const configArg = args.indexOf('--config');
+if (configArg >= 0) {
+  const src = path.resolve(ROOT, args[configArg + 1]);
+  JSON.parse(fs.readFileSync(src, 'utf8')); // a broken config fails the build, not the page
+  fs.copyFileSync(src, path.join(OUT, 'config.json'));
+}
 const lessonFiles = [];
 const copyLessons = (src, rel) => {
   for (const e of fs.readdirSync(src, { withFileTypes: true })) {
@@ -177,6 +186,7 @@ if (fs.existsSync(LESSONS_DIR)) copyLessons(LESSONS_DIR, '');
 // 6. service worker, with the app shell to precache (not the image chunks: they are
 // cached as the engine fetches them)
 const shell = ['./', 'index.html', 'favicon.svg'];
+if (configArg >= 0) shell.push('config.json');
 for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.metafile.outputs)]) {
   if (out.endsWith('.map')) continue;
   shell.push(path.relative(OUT, path.join(ROOT, out)).split(path.sep).join('/'));

@@ -15,6 +15,7 @@ import { TarEntry, writeTar } from './tar';
 import { InspectorPane } from './inspector/inspector';
 import { LessonsPanel } from './lessons/panel';
 import { ShareError, SharePayload, decodeShare, encodeShare, receiveFolder } from './share';
+import { SiteConfig, loadSiteConfig } from './config';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
 import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
@@ -168,8 +169,7 @@ function onWorkerMessage(msg: WorkerToPage): void {
       status.hideProgress();
       void tree.refresh();
       void offerToDeleteOldData();
-      startLessons();
-      void receiveShare();
+      void startLessons().then(() => receiveShare());
       break;
     }
     case 'idle':
@@ -381,9 +381,21 @@ $('btn-share').onclick = async () => {
 // ---------------------------------------------------------------------------------------
 // lessons (docs/lessons.md): the site's lessons/, or a folder on any static host (?lessons=URL)
 let lessons: LessonsPanel | null = null;
-function startLessons(): void {
+let siteConfig: SiteConfig = {};
+const siteConfigReady = loadSiteConfig().then((c) => {
+  siteConfig = c;
+  if (c.title) document.title = `${c.title} — Glassbox`;
+});
+async function startLessons(): Promise<void> {
   if (lessons) return;
-  const base = new URLSearchParams(location.search).get('lessons') ?? new URL('lessons/', document.baseURI).href;
+  await siteConfigReady;
+  if (lessons) return;
+  const q = new URLSearchParams(location.search);
+  const base = q.get('lessons') ?? new URL(siteConfig.lessons ?? 'lessons/', document.baseURI).href;
+  if (siteConfig.startLesson && !q.has('lesson') && !location.hash.includes('share=')) {
+    q.set('lesson', siteConfig.startLesson);
+    history.replaceState(null, '', `?${q.toString()}`);
+  }
   lessons = new LessonsPanel($('lessons'), {
     home: HOME,
     machine: () => {

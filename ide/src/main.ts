@@ -363,6 +363,11 @@ async function receiveShare(): Promise<void> {
   }
 }
 
+// A link pasted into the address bar of an open IDE changes only the fragment (no reload).
+window.addEventListener('hashchange', () => {
+  if (machineState === 'running' && location.hash.includes('share=')) void receiveShare();
+});
+
 $('btn-share').onclick = async () => {
   try {
     const link = await makeShareLink();

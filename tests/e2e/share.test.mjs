@@ -9,18 +9,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { BASE_URL, launch, openIde } from './lib/browser.mjs';
+import { BASE_URL, launch } from './lib/browser.mjs';
 import { ROOT, siteSkipReason } from './lib/paths.mjs';
-import { PROMPT, waitTerm } from './lib/terminal.mjs';
 
 const skip = siteSkipReason(path.join(ROOT, 'build/site'));
 let ctx;
 
+const consoleLines = [];
 async function open(url) {
-  const page = await openIde(ctx, url, { waitFor: 'page' });
-  await waitTerm(page, PROMPT, 180_000);
+  const page = await ctx.newPage(); // a tab of its own (openIde would reuse the first one)
+  await page.goto(url, { waitUntil: 'load' });
+  page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+  await page.waitForFunction(() => window.glassbox.machineState === 'running' && window.glassbox.bootStats.firstPromptMs > 0, null, { timeout: 180_000 });
   return page;
 }
+const waitFor = async (page, fn, timeout) => {
+  try {
+    await page.waitForFunction(fn, null, { timeout });
+  } catch (e) {
+    throw new Error(`${e.message}\npage console:\n${consoleLines.slice(-30).join('\n')}`);
+  }
+};
 
 before(async () => {
   if (!skip) ctx = await launch();
@@ -47,26 +57,38 @@ test('a share link carries the open files into a fresh folder of another tab', {
   assert.ok(!link.includes('util'), 'the text is packed, not in clear');
 
   const b = await open(link);
-  await b.waitForFunction(() => window.glassbox.share.received !== null, null, { timeout: 60_000 });
+  await waitFor(b, () => window.glassbox.share.received !== null, 60_000);
   const got = await b.evaluate(() => window.glassbox.share.received);
   assert.match(got.folder, /^\/home\/student\/shared\/\d{4}-\d\d-\d\d-\d{6}$/);
   assert.deepEqual([...got.files].sort(), ['main.c', 'util.h']);
   const text = await b.evaluate(async (f) => new TextDecoder().decode(await window.glassbox.client.read(`${f}/main.c`)), got.folder);
   assert.match(text, /edited, not saved/);
   assert.equal(await b.evaluate(() => location.hash), '', 'the fragment is dropped once imported');
-  const r = await b.evaluate((f) => window.glassbox.client.exec({ argv: ['/bin/sh', '-c', 'gcc main.c -o m && ./m'], cwd: f }), got.folder);
-  assert.equal(r.code, 0, r.stderr);
+  const r = await b.evaluate((f) => window.glassbox.client.exec({ argv: ['/bin/sh', '-c', 'gcc main.c -o m && ./m'], cwd: f, timeoutMs: 180_000 }), got.folder);
+  assert.equal(r.code, 0, `${r.signal ?? ''} ${r.timedOut ? 'timed out' : ''} ${r.stderr}`);
 
   const c = await open(link);
-  await c.waitForFunction(() => window.glassbox.share.received !== null, null, { timeout: 60_000 });
+  await waitFor(c, () => window.glassbox.share.received !== null, 60_000);
   const again = await c.evaluate(() => window.glassbox.share.received);
   assert.notEqual(again.folder, got.folder, 'a second import never lands on the first');
   await Promise.all([a.close(), b.close(), c.close()]);
 });
 
+test('a link pasted into an open IDE (only the fragment changes) is imported too', { skip }, async () => {
+  const p = await open(BASE_URL);
+  const frag = await p.evaluate(async () => {
+    window.glassbox.debug.openFile('/home/student/pasted.txt', 'pasted\\n');
+    return new URL(await window.glassbox.share.link()).hash;
+  });
+  await p.evaluate((h) => (location.hash = h), frag);
+  await waitFor(p, () => window.glassbox.share.received !== null, 60_000);
+  assert.deepEqual((await p.evaluate(() => window.glassbox.share.received)).files, ['pasted.txt']);
+  await p.close();
+});
+
 test('a damaged share link says so and the IDE works as usual', { skip }, async () => {
   const p = await open(new URL('#share=1.AAAA-not-really', BASE_URL).href);
-  await p.waitForFunction(() => window.glassbox.share.error !== '', null, { timeout: 30_000 });
+  await waitFor(p, () => window.glassbox.share.error !== '', 30_000);
   assert.match(await p.evaluate(() => window.glassbox.share.error), /damaged/);
   assert.equal(await p.evaluate(() => window.glassbox.share.received), null);
   await p.close();

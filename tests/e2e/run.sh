@@ -24,9 +24,14 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
     || fail_setup "could not install chromium"
 fi
+if [ ! -x /usr/bin/firefox-esr ]; then
+  echo "e2e: installing Debian's firefox-esr"
+  $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq firefox-esr >/dev/null \
+    || fail_setup "could not install firefox-esr"
+fi
 command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null || fail_setup "no node"; }
 command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null || fail_setup "no npm"; }
-if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/esbuild ] || [ ! -d node_modules/monaco-editor ] || [ ! -d node_modules/@xterm/xterm ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ ! -d node_modules/esbuild ] || [ ! -d node_modules/monaco-editor ] || [ ! -d node_modules/@xterm/xterm ]; then
   echo "e2e: installing node packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error >"$ART/npm.log" 2>&1 || fail_setup "npm ci failed (see $ART/npm.log)"
 fi

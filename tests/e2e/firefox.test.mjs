@@ -1,0 +1,116 @@
+// The IDE in Firefox (Debian's firefox-esr, driven by puppeteer-core over WebDriver BiDi):
+// the same machine as in Chromium boots to the bash prompt, compiles and runs hello.c typed
+// in the terminal, runs a lesson's checks, and makes and reads a share link (issue 16 item 6;
+// the inspector's Firefox run is issue 12's).
+//
+// Skipped (with the reason) when firefox-esr or puppeteer-core is missing, or the site has
+// no engine or image. tests/e2e/run.sh installs firefox-esr like chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BASE_URL } from './lib/browser.mjs';
+import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
+
+const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
+let puppeteer = null;
+try {
+  puppeteer = (await import('puppeteer-core')).default;
+} catch {
+  /* reported as the skip reason */
+}
+const skip =
+  siteSkipReason(path.join(ROOT, 'build/site')) ||
+  (!fs.existsSync(FIREFOX) && `no ${FIREFOX} (apt-get install firefox-esr)`) ||
+  (!puppeteer && 'no puppeteer-core in node_modules (npm ci)');
+
+let browser;
+let page;
+let profile;
+const PROMPT = /student@glassbox:~\$ ?$/;
+
+const termText = () =>
+  page.evaluate(() => {
+    const b = window.glassbox.terminal.term.buffer.active;
+    let s = '';
+    for (let i = 0; i < b.length; i++) s += b.getLine(i).translateToString(true) + '\n';
+    return s.replace(/\n+$/, '');
+  });
+
+async function until(fn, what, timeout) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    last = await fn().catch(() => undefined);
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: timed out${typeof last === 'string' ? `:\n${last.slice(-1500)}` : ''}`);
+}
+
+async function type(cmd, re, timeout = 120_000) {
+  const before = (await termText()).length;
+  await page.evaluate(() => window.glassbox.terminal.focus());
+  await page.keyboard.type(cmd);
+  await page.keyboard.press('Enter');
+  const t0 = Date.now();
+  await until(async () => re.test((await termText()).slice(before)), `after \`${cmd}\``, timeout);
+  return Date.now() - t0;
+}
+
+before(async () => {
+  if (skip) return;
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-ff-'));
+  browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    protocol: 'webDriverBiDi',
+    userDataDir: profile,
+    defaultViewport: { width: 1440, height: 900 },
+  });
+  page = await browser.newPage();
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+const figures = {};
+
+test('Firefox: boots to the bash prompt, cross-origin isolated', { skip, timeout: 300_000 }, async () => {
+  const t0 = Date.now();
+  await page.goto(BASE_URL, { waitUntil: 'load' });
+  await until(() => page.evaluate(() => window.glassbox !== undefined), 'window.glassbox', 30_000);
+  assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+  await until(async () => PROMPT.test(await termText()) && (await termText()), 'the prompt', 240_000);
+  figures.bootMs = Date.now() - t0;
+  figures.version = await browser.version();
+});
+
+test('Firefox: gcc compiles hello.c typed in the terminal and it runs', { skip, timeout: 300_000 }, async () => {
+  await page.evaluate(() => window.glassbox.client.write('/home/student/ff.c', '#include <stdio.h>\nint main(void) { puts("hello from firefox"); return 0; }\n'));
+  figures.gccMs = await type('gcc ff.c -o ff && ./ff', /hello from firefox\n[^]*\$ ?$/, 240_000);
+});
+
+test('Firefox: a lesson check runs in the machine; a share link round trip', { skip, timeout: 300_000 }, async () => {
+  await until(() => page.evaluate(() => window.glassbox.lessons !== null), 'the lessons panel', 30_000);
+  await page.evaluate(() => window.glassbox.lessons.ready);
+  await page.evaluate(() => window.glassbox.lessons.open('c-hello', 0));
+  await page.evaluate(() => window.glassbox.client.write('/home/student/lessons/c-hello/hello.c', '#include <stdio.h>\n\nint main(void) {\n    printf("Hello, world!\\n");\n    return 0;\n}\n'));
+  const results = await page.evaluate(() => window.glassbox.lessons.runChecks());
+  assert.deepEqual(results.map((r) => [r.title, r.ok]), [['hello.c compiles without warnings', true], ['the program prints Hello, world!', true]]);
+  const link = await page.evaluate(async () => {
+    window.glassbox.debug.openFile('/home/student/ff-share.txt', 'from firefox\n');
+    return window.glassbox.share.link();
+  });
+  await page.evaluate((h) => (location.hash = h), new URL(link).hash);
+  const got = await until(() => page.evaluate(() => window.glassbox.share.received), 'the share import', 60_000);
+  assert.ok(got.files.includes('ff-share.txt'));
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-ide.png') });
+  fs.writeFileSync(path.join(ARTIFACTS, 'firefox-figures.json'), JSON.stringify(figures, null, 1) + '\n');
+  console.log(`firefox figures: ${JSON.stringify(figures)}`);
+});

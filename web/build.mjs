@@ -18,7 +18,8 @@
 // Release (default): minified, image chunks hard-linked (copied across file systems).
 // --dev: source maps, no minification, engine and image symlinked instead of copied.
 // --lessons DIR: the lessons folder to copy (default lessons/ of the repo).
-// --config FILE: copied as config.json (title, lessons URL, relay: docs/site.md).
+// --config FILE: copied as config.json (title, lessons URL, relay: docs/site.md); without
+//   it, a default config.json ({"lessons": "lessons/"}).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -165,6 +166,9 @@ if (configArg >= 0) {
   const src = path.resolve(ROOT, args[configArg + 1]);
   JSON.parse(fs.readFileSync(src, 'utf8')); // a broken config fails the build, not the page
   fs.copyFileSync(src, path.join(OUT, 'config.json'));
+} else {
+  // Always one, so the page's fetch never 404s (a console error the tests rightly refuse).
+  fs.writeFileSync(path.join(OUT, 'config.json'), JSON.stringify({ lessons: 'lessons/' }) + '\n');
 }
 const lessonFiles = [];
 const copyLessons = (src, rel) => {
@@ -185,8 +189,7 @@ if (fs.existsSync(LESSONS_DIR)) copyLessons(LESSONS_DIR, '');
 
 // 6. service worker, with the app shell to precache (not the image chunks: they are
 // cached as the engine fetches them)
-const shell = ['./', 'index.html', 'favicon.svg'];
-if (configArg >= 0) shell.push('config.json');
+const shell = ['./', 'index.html', 'favicon.svg', 'config.json'];
 for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.metafile.outputs)]) {
   if (out.endsWith('.map')) continue;
   shell.push(path.relative(OUT, path.join(ROOT, out)).split(path.sep).join('/'));

@@ -131,7 +131,7 @@ export interface ExecSpec {
   stdin?: string;
   /** Bytes kept of stdout and of stderr each (default 64 KiB); the rest is dropped. */
   cap?: number;
-  /** Killed (SIGKILL to its process group) after this many ms (default 10 s). */
+  /** Killed (SIGKILL to its process group) after this many ms (default 30 s). */
   timeoutMs?: number;
   /** Keep the trace events of the process and its children (exec, exit, signal, fault,
    *  system calls, file reads). */

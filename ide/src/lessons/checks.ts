@@ -22,6 +22,9 @@ export interface CheckResult {
 }
 
 const MAX_SHOWN = 600;
+/** A check command's time limit unless it sets timeoutMs: generous, because the first run of
+ *  a program fetches its files from the network and a school laptop may be slow. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 
 function clip(s: string, n = MAX_SHOWN): string {
   return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s;
@@ -132,7 +135,7 @@ export function ending(r: ExecResult): string {
 }
 
 function sh(run: string, cwd: string, timeoutMs: number | undefined, stdin?: string, events = false): ExecSpec {
-  return { argv: ['/bin/sh', '-c', run], cwd, stdin, timeoutMs: timeoutMs ?? 10_000, events };
+  return { argv: ['/bin/sh', '-c', run], cwd, stdin, timeoutMs: timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS, events };
 }
 
 function outputDetail(r: ExecResult): string {

@@ -5,7 +5,7 @@
 import type { ExecResult, ExecSpec, WorkerToPage } from '../engine/protocol';
 import { EngineModule, cstr } from './engine-module';
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 /** After SIGKILL, how long the result may wait for the process to be reaped. */
 const KILL_GRACE_MS = 2_000;
 

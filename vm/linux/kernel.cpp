@@ -260,7 +260,7 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
   mem = mm->as.get();
   cpu.mem = mem;
   if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
-    if (Task* par = k.find_task(vfork_parent)) par->vfork_child = 0;
+    if (Task* par = k.find_task(vfork_parent)) { par->vfork_child = 0; par->vfork_child_done_ = true; }
     vfork_parent = 0;
     k.waits.wake();
   }
@@ -368,7 +368,15 @@ void Task::handle_exception(const CpuException& ex) {
       break;
     case CpuException::DIV: si.si_code = LFPE_INTDIV; si.u.fault.addr = cpu.rip; break;
     case CpuException::FPE: si.si_code = ex.code; si.u.fault.addr = cpu.rip; break;
-    case CpuException::TRAP: si.si_code = LTRAP_BRKPT; si.u.fault.addr = cpu.rip; break;
+    case CpuException::TRAP: {
+      // int3 is a trap: rip goes past it (CC, or CD 03), si_code SI_KERNEL, no address,
+      // as Linux reports it (debuggers step back one byte over their breakpoints).
+      uint8_t op = 0;
+      mem->copy_in(&op, cpu.rip, 1);
+      cpu.rip += op == 0xcc ? 1 : 2;
+      si.si_code = LSI_KERNEL;
+      break;
+    }
     default: break;  // #GP: SI_KERNEL, address 0
   }
   force_signal(sig, si, std::string("guest ") + signal_name(sig) + " at " + hex(cpu.rip) + " (" + what + ")");

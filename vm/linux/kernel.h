@@ -239,8 +239,10 @@ struct PtraceState {
   bool exit_due = false;        // a syscall-exit stop is due after that event stop
   bool trap = false;            // an EVENT_STOP trap is due (INTERRUPT, new seized child, attach)
   int trap_sig = 0;             // ... with this signal (0: SIGTRAP)
-  bool listening = false;       // PTRACE_LISTEN: stays group-stopped, not in a ptrace-stop
+  bool listening = false;       // PTRACE_LISTEN: stays stopped (not in a ptrace-stop) until notified
+  bool notify = false;          // a SIGCONT came for a seized tracee (LISTEN traps again)
   bool restart = false;         // a traced syscall was interrupted (-ERESTARTSYS in rax)
+  bool exit_reported = false;   // PTRACE_EVENT_EXIT was reported: exit/exit_group go on
   uint64_t orig_rax = ~0ull;    // the syscall number of the current / last syscall
   uint64_t dr[8] = {};          // debug registers as written (no hardware breakpoints)
 };
@@ -406,6 +408,9 @@ void ptrace_group_stop(Task& t, int sig);
 // No handler ran for a signal: an interrupted traced syscall restarts. A handler will:
 // -EINTR or a restart after it, as SA_RESTART says.
 void ptrace_fix_restart(Task& t, const lx_sigaction* act);
+// exit/exit_group of a tracee with PTRACE_O_TRACEEXIT: true when the call must wait
+// (kBlock) for the PTRACE_EVENT_EXIT stop; it then runs again and ends the task.
+bool ptrace_exit_event(Task& t, int status);
 // clone()/fork()/vfork() made `child` (auto-attach with TRACEFORK/VFORK/CLONE).
 void ptrace_on_clone(Task& parent, Task& child, uint64_t flags);
 // A tracer process ended: its tracees are detached (SIGKILLed with EXITKILL).

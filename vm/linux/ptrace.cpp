@@ -139,13 +139,21 @@ void ptrace_syscall_exit(Task& t, uint64_t nr, int64_t ret) {
 }
 
 bool ptrace_syscall_interrupted(Task& t, uint64_t nr) {
-  if (!t.signal_deliverable()) return false;
+  if (t.pt.event || !t.signal_deliverable()) return false;
   t.pt.orig_rax = nr;
   t.pt.restart = true;
   t.restarting = false;
   t.block_deadline = 0;
   t.futex_key = 0;
   t.write_done = 0;
+  return true;
+}
+
+bool ptrace_exit_event(Task& t, int status) {
+  if (!(t.pt.opts & O_TRACEEXIT) || t.pt.exit_reported) return false;
+  t.pt.exit_reported = true;
+  t.pt.event = EV_EXIT;
+  t.pt.msg = (uint64_t)(uint32_t)status;
   return true;
 }
 
@@ -353,8 +361,9 @@ enum : int { U_R15, U_R14, U_R13, U_R12, U_RBP, U_RBX, U_R11, U_R10, U_R9, U_R8,
 const int8_t kGpr[kNRegs] = {R15, R14, R13, R12, RBP, RBX, R11, R10, R9, R8, RAX, RCX, RDX, RSI, RDI,
                              -1,  -1,  -1,  -1,  RSP, -1,  -1,  -1,  -1, -1, -1,  -1};
 constexpr uint64_t kFlagMask = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x10000 | 0x40000;
-// struct user (x86-64): regs, u_fpvalid, i387, sizes, ..., u_debugreg[8] at 848; 912 bytes.
-constexpr uint64_t kUserSize = 912, kDebugRegOff = 848;
+// The kernel's struct user (x86-64): regs, u_fpvalid, i387, sizes, ..., u_debugreg[8] at
+// 848, error_code, fault_address: 928 bytes (glibc's ends after u_debugreg).
+constexpr uint64_t kUserSize = 928, kDebugRegOff = 848;
 
 uint64_t get_reg(Task& t, int i) {
   if (kGpr[i] >= 0) return t.cpu.r[kGpr[i]];
@@ -418,7 +427,7 @@ int set_regs(Task& t, const uint64_t in[kNRegs]) {
 int64_t peek_user(Task& t, uint64_t off, uint64_t& out) {
   if ((off & 7) || off >= kUserSize) return -LX_EIO;
   if (off < kNRegs * 8) { out = get_reg(t, (int)(off / 8)); return 0; }
-  if (off >= kDebugRegOff) { out = t.pt.dr[(off - kDebugRegOff) / 8]; return 0; }
+  if (off >= kDebugRegOff && off < kDebugRegOff + 64) { out = t.pt.dr[(off - kDebugRegOff) / 8]; return 0; }
   out = 0;
   return 0;
 }
@@ -426,7 +435,7 @@ int64_t peek_user(Task& t, uint64_t off, uint64_t& out) {
 int64_t poke_user(Task& t, uint64_t off, uint64_t v) {
   if ((off & 7) || off >= kUserSize) return -LX_EIO;
   if (off < kNRegs * 8) return set_reg(t, (int)(off / 8), v);
-  if (off >= kDebugRegOff) {
+  if (off >= kDebugRegOff && off < kDebugRegOff + 64) {
     const int n = (int)((off - kDebugRegOff) / 8);
     if (n == 4 || n == 5) return -LX_EIO;
     if (n < 4 && v > kTaskSizeMax - 8) return -LX_EIO;
@@ -546,7 +555,7 @@ SYS(ptrace) {
     if (!t) return -LX_ESRCH;
     if (req == PT_SEIZE) {
       if (addr != 0) return -LX_EIO;
-      if (data & ~(uint64_t)O_MASK) return -LX_EINVAL;
+      if (data & ~(uint64_t)O_MASK) return -LX_EIO;
     }
     if (t->tg == p.tg || t->tg->exiting || t->tg->zombie) return -LX_EPERM;
     if (!ptrace_may_access(p, *t)) return -LX_EPERM;
@@ -691,8 +700,8 @@ SYS(ptrace) {
     case PT_LISTEN:
       if (!tt.pt.seized || !tt.pt.has_si || (tt.pt.si.si_code >> 8) != EV_STOP) return -LX_EIO;
       leave_stop(tt);
-      if (tt.tg->stopped) tt.pt.listening = true;
-      else tt.pt.trap = true;  // SIGCONT came meanwhile: it traps again at once
+      if (tt.pt.notify) { tt.pt.notify = false; tt.pt.trap = true; }  // SIGCONT came meanwhile: trap again
+      else tt.pt.listening = true;
       return 0;
     case PT_DETACH:
       if (data > (uint64_t)LNSIG) return -LX_EIO;

@@ -121,7 +121,7 @@ Task* Kernel::find_leader(int pid) {
 // Whether a parked task should be retried now.
 bool Kernel::wakeable(Task& t, uint64_t now) {
   if (t.vfork_child) return false;  // resumes when the child execs or exits (not a retry)
-  if (t.pt.trap) return true;       // PTRACE_INTERRUPT
+  if (t.pt.trap || t.pt.event) return true;  // PTRACE_INTERRUPT, PTRACE_EVENT_EXIT
   if (t.park_gen != waits.generation()) return true;
   if (t.wake_at_ns && now >= t.wake_at_ns) return true;
   return t.signal_deliverable();
@@ -188,7 +188,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     for (size_t j = 0; j < n && !t; j++) {
       Task* c = owned_[(rr_ + j) % n].get();
       if (c->state == Task::State::Dead || c->pt.stop != PtStop::None) continue;
-      if (c->tg->stopped && (!c->traced() || c->pt.listening)) continue;
+      if ((c->tg->stopped && !c->traced()) || c->pt.listening) continue;
       if (c->state == Task::State::Blocked) {
         if (!wakeable(*c, now)) continue;
         c->state = Task::State::Runnable;
@@ -223,7 +223,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     if (!t->pt.entry_done) t->deliver_signals();  // (a resumed syscall runs before signals)
     t->flush_exit_event();
     if (t->state != Task::State::Runnable || t->pt.stop != PtStop::None) continue;
-    if (t->tg->stopped && (!t->traced() || t->pt.listening)) continue;
+    if ((t->tg->stopped && !t->traced()) || t->pt.listening) continue;
     if (how == 2) {
       ptrace_single_step(*t);
       spent++;

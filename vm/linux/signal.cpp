@@ -105,8 +105,10 @@ static bool prepare_send(Kernel& k, Task& target, int sig) {
   if (sig == LSIGCONT) {
     g.shared_pending &= ~kStopMask;
     for (Task* t : g.threads) t->sigpending &= ~kStopMask;
-    for (Task* t : g.threads)
-      if (t->pt.listening) { t->pt.listening = false; t->pt.trap = true; }  // PTRACE_LISTEN ends
+    for (Task* t : g.threads) {  // seized tracees are notified (a LISTENing one traps again)
+      if (t->pt.listening) { t->pt.listening = false; t->pt.trap = true; }
+      else if (t->pt.seized) t->pt.notify = true;
+    }
     if (g.stopped) {
       g.stopped = false;
       g.stop_report = false;
@@ -186,7 +188,7 @@ static int dequeue(Task& p, lx_siginfo& out) {
 // ---- 4. delivery ------------------------------------------------------------------------
 
 void Task::deliver_signals() {
-  while (!exited && state == State::Runnable && !(tg->stopped && (!traced() || pt.listening)) &&
+  while (!exited && state == State::Runnable && !(tg->stopped && !traced()) && !pt.listening &&
          pt.stop == PtStop::None) {
     lx_siginfo si;
     int sig;
@@ -244,7 +246,7 @@ void Task::deliver_signals() {
     break;  // one handler frame at a time; the rest go when it returns or at the next turn
   }
   // An interrupted traced syscall with no handler to run: it restarts.
-  if (pt.restart && !exited && pt.stop == PtStop::None && !(tg->stopped && (!traced() || pt.listening)))
+  if (pt.restart && !exited && pt.stop == PtStop::None && !(tg->stopped && !traced()) && !pt.listening)
     ptrace_fix_restart(*this, nullptr);
   if (restore_sigmask && !exited) {  // sigsuspend & co. ended without running a handler
     sigmask = saved_sigmask;
@@ -254,6 +256,16 @@ void Task::deliver_signals() {
 
 void Task::force_signal(int sig, const lx_siginfo& si, const std::string& what) {
   lx_sigaction& act = sigact[sig];
+  if (traced()) {
+    // The tracer sees it first (signal-delivery stop); as Linux's force_sig, a blocked
+    // or ignored fault signal is unblocked and set to its default action.
+    if (sigmask & bit(sig)) { sigmask &= ~bit(sig); if (act.handler == 1) act.handler = 0; }
+    else if (act.handler == 1) act.handler = 0;
+    enqueue(k, *this, sigpending, siginfo, sig, si);
+    cpu.stop = true;
+    deliver_signals();
+    return;
+  }
   if (act.handler <= 1 || (sigmask & bit(sig))) {
     // Blocked or ignored synchronous faults kill, as on Linux; so does no handler.
     if (!(act.handler == 0 && signal_default_ignored(sig))) {

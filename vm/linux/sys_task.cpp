@@ -120,10 +120,12 @@ SYS(vfork) {
 }
 
 SYS(exit) {
+  if (p.traced() && ptrace_exit_event(p, (arg_int(a, 0) & 0xff) << 8)) return kBlock;
   p.exit_thread(arg_int(a, 0));
   return 0;
 }
 SYS(exit_group) {
+  if (p.traced() && ptrace_exit_event(p, (arg_int(a, 0) & 0xff) << 8)) return kBlock;
   p.exit_now(arg_int(a, 0));
   return 0;
 }

@@ -252,6 +252,17 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
   si.egid = egid;
   const uint64_t sp = build_stack(*nm, info, si, info.exec_stack);
   if (!sp) { err = path + ": argument list too long"; return -LX_E2BIG; }
+  // The auxiliary vector as laid out (argc, argv, NULL, envp, NULL, pairs): /proc/PID/auxv.
+  std::vector<uint64_t> auxv;
+  {
+    uint64_t at = sp + 8 * (argv.size() + 1 + envp.size() + 2), pair[2];
+    while (nm->copy_in(pair, at, 16) && auxv.size() < 128) {
+      auxv.push_back(pair[0]);
+      auxv.push_back(pair[1]);
+      if (!pair[0]) break;
+      at += 16;
+    }
+  }
 
   // Point of no return: the new image replaces the old one.
   k.counters.execs++;
@@ -283,6 +294,7 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
     if (sigact[s].handler > 1) sigact[s] = lx_sigaction{};  // caught -> default; ignored stays ignored
   altstack = {0, 2, 0, 0};
   exe = exe_loc.path;
+  saved_auxv = std::move(auxv);
   cmdline = argv;
   environ = envp;
   clear_child_tid = robust_list = robust_len = 0;

@@ -330,6 +330,7 @@ class Task : public CpuHost {
   std::string exe;                    // canonical path of the running program
   std::vector<std::string> cmdline;   // argv as given to execve
   std::vector<std::string> environ;   // envp as given to execve
+  std::vector<uint64_t> saved_auxv;   // the auxiliary vector of the last execve (/proc/PID/auxv)
   bool is_leader() const { return tid == pid; }
   std::shared_ptr<Tty> ctty;          // the controlling terminal of the session (tty.h)
 

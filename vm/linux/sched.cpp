@@ -80,6 +80,7 @@ Task::Task(Kernel& kern, Task& par, uint64_t fl, int new_tid)
   exe = par.exe;
   cmdline = par.cmdline;
   environ = par.environ;
+  saved_auxv = par.saved_auxv;
   sigmask = par.sigmask;
   // A thread sharing the memory starts without the alternate stack; fork/vfork keep it.
   if ((fl & (LCLONE_VM | LCLONE_VFORK)) != LCLONE_VM) altstack = par.altstack;

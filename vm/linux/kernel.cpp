@@ -290,8 +290,11 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
     sighand = std::make_shared<SigHand>(*sighand);
     sigact = sighand->act;
   }
-  for (int s = 1; s <= LNSIG; s++)
-    if (sigact[s].handler > 1) sigact[s] = lx_sigaction{};  // caught -> default; ignored stays ignored
+  for (int s = 1; s <= LNSIG; s++) {  // caught -> default; ignored stays ignored; flags, mask, restorer cleared
+    const uint64_t h = sigact[s].handler == 1 ? 1 : 0;
+    sigact[s] = lx_sigaction{};
+    sigact[s].handler = h;
+  }
   altstack = {0, 2, 0, 0};
   exe = exe_loc.path;
   saved_auxv = std::move(auxv);

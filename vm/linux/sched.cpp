@@ -221,7 +221,9 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     }
     int how = 0;  // ptrace: 1 the task (stays) stopped, 2 single-step
     if (t->traced() && (how = ptrace_before_run(*t)) == 1) continue;
-    if (!t->pt.entry_done) t->deliver_signals();  // (a resumed syscall runs before signals)
+    // (A traced syscall resumed after its entry stop, or retried after a park, runs before
+    // signals: they get their delivery stop after it, as Linux orders them.)
+    if (!t->pt.entry_done && !(t->traced() && t->restarting)) t->deliver_signals();
     t->flush_exit_event();
     if (t->state != Task::State::Runnable || t->pt.stop != PtStop::None) continue;
     if ((t->tg->stopped && !t->traced()) || t->pt.listening) continue;

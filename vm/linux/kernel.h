@@ -244,7 +244,8 @@ struct PtraceState {
   bool restart = false;         // a traced syscall was interrupted (-ERESTARTSYS in rax)
   bool exit_reported = false;   // PTRACE_EVENT_EXIT was reported: exit/exit_group go on
   uint64_t orig_rax = ~0ull;    // the syscall number of the current / last syscall
-  uint64_t dr[8] = {};          // debug registers as written (no hardware breakpoints)
+  uint64_t dr[8] = {};          // debug registers as written (watchpoints emulated by stepping)
+  uint64_t watch_val[4] = {};   // the watched bytes when last looked at
 };
 
 // ---- 3. Task -----------------------------------------------------------------------
@@ -331,6 +332,7 @@ class Task : public CpuHost {
   std::vector<std::string> cmdline;   // argv as given to execve
   std::vector<std::string> environ;   // envp as given to execve
   std::vector<uint64_t> saved_auxv;   // the auxiliary vector of the last execve (/proc/PID/auxv)
+  uint32_t persona = 0;               // personality(2): PER_LINUX and flags, inherited
   bool is_leader() const { return tid == pid; }
   std::shared_ptr<Tty> ctty;          // the controlling terminal of the session (tty.h)
 
@@ -399,9 +401,14 @@ bool ptrace_syscall_enter(Task& t, uint64_t nr);
 // a signal is deliverable (true: interrupted with -ERESTARTSYS instead of parking).
 void ptrace_syscall_exit(Task& t, uint64_t nr, int64_t ret);
 bool ptrace_syscall_interrupted(Task& t, uint64_t nr);
-// Before a traced task runs: 0 run, 1 it stopped (or stays stopped), 2 single-step.
+// Before a traced task runs: 0 run, 1 it stopped (or stays stopped), 2 single-step
+// (PTRACE_SINGLESTEP or watchpoints).
 int ptrace_before_run(Task& t);
-void ptrace_single_step(Task& t);
+// Single-step, or run a tracee with data watchpoints step by step. Returns the
+// instructions run.
+uint64_t ptrace_single_step(Task& t);
+bool ptrace_watching(const Task& t);
+void ptrace_watch_snapshot(Task& t);
 // A traced task dequeued `sig`: true when it entered a signal-delivery stop.
 bool ptrace_signal_stop(Task& t, int sig, const lx_siginfo& si);
 // A traced task's group stop (default action of a stop signal).

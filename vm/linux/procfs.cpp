@@ -240,7 +240,7 @@ class ProcMem : public PseudoNode {
 };
 
 // The /proc/<pid> directory of process `pid`.
-InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int pid) {
+InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int pid, bool thread = false) {
   // Stable inode numbers per pid: 0x10000 * pid + n.
   uint64_t base = 0x10000ull * (uint64_t)pid;
   auto dir = std::make_shared<PseudoDir>(f, base, 0555, parent);
@@ -322,6 +322,16 @@ InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int
     }
   };
   dir->add("fd", fddir);
+  if (!thread) {
+    // task/: one directory per thread of the process (gdb reads task/TID/mem).
+    auto taskdir = std::make_shared<PseudoDir>(f, base + 15, 0555, wdir);
+    std::weak_ptr<Inode> wtask = taskdir;
+    taskdir->dynamic = [kp, pid, f, wtask](PseudoList& v) {
+      for (Task* q : kp->procs)
+        if (q->pid == pid && !q->exited) v.emplace_back(std::to_string(q->tid), pid_dir(*kp, f, wtask, q->tid, true));
+    };
+    dir->add("task", taskdir);
+  }
   return dir;
 }
 

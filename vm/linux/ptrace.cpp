@@ -205,10 +205,14 @@ int ptrace_before_run(Task& t) {
       return 1;
     }
   }
-  return pt.resume == R_STEP ? 2 : 0;
+  return pt.resume == R_STEP || ptrace_watching(t) ? 2 : 0;
 }
 
-void ptrace_single_step(Task& t) {
+namespace {
+
+// Runs one instruction outside the block cache. False when it faulted (the fault's
+// signal is queued or the task died).
+bool step_one(Task& t) {
   Cpu& c = t.cpu;
   const uint64_t start = c.rip;
   CpuException ex;
@@ -239,16 +243,72 @@ void ptrace_single_step(Task& t) {
     ex.kind = CpuException::FPE;
     ex.code = e.code;
   }
-  if (ex.kind != CpuException::NONE) {
-    c.rip = start;
-    if (!t.exited) t.handle_exception(ex);
-    return;  // the fault's signal gives the stop
+  if (ex.kind == CpuException::NONE) return true;
+  c.rip = start;
+  if (!t.exited) t.handle_exception(ex);
+  return false;
+}
+
+// Debug registers without hardware: data watchpoints (DR7 RW = write or read/write) are
+// emulated by stepping the tracee and comparing the watched bytes after each
+// instruction; a change sets DR6's B bit and stops it with SIGTRAP (TRAP_HWBKPT), as a
+// hardware watchpoint that saw a new value would. (Reads and stores of the same value
+// go unseen; execution breakpoints in DR7 are not emulated.)
+int watch_len(uint64_t dr7, int i) {
+  static const int lens[4] = {1, 2, 8, 4};
+  return lens[(dr7 >> (18 + 4 * i)) & 3];
+}
+bool watch_on(uint64_t dr7, int i) { return (dr7 >> (2 * i)) & 3 && ((dr7 >> (16 + 4 * i)) & 1); }
+
+}  // namespace
+
+bool ptrace_watching(const Task& t) {
+  for (int i = 0; i < 4; i++)
+    if (watch_on(t.pt.dr[7], i)) return true;
+  return false;
+}
+
+void ptrace_watch_snapshot(Task& t) {
+  for (int i = 0; i < 4; i++) {
+    t.pt.watch_val[i] = 0;
+    if (watch_on(t.pt.dr[7], i)) t.mem->copy_in(&t.pt.watch_val[i], t.pt.dr[i], watch_len(t.pt.dr[7], i));
   }
-  if (t.exited || t.state != Task::State::Runnable || t.pt.stop != PtStop::None) return;
-  if (t.pt.exit_due || t.pt.event) return;  // a syscall ran: its stops come first
-  lx_siginfo si = make_siginfo(LSIGTRAP, 2 /* TRAP_TRACE */, 0, 0);
-  si.u.fault.addr = start;
-  t.k.signal_task(t, LSIGTRAP, si);
+}
+
+// Which watched slots changed (bit i), refreshing the snapshot.
+static uint32_t watch_hits(Task& t) {
+  uint32_t hits = 0;
+  for (int i = 0; i < 4; i++) {
+    if (!watch_on(t.pt.dr[7], i)) continue;
+    uint64_t v = 0;
+    t.mem->copy_in(&v, t.pt.dr[i], watch_len(t.pt.dr[7], i));
+    if (v != t.pt.watch_val[i]) { hits |= 1u << i; t.pt.watch_val[i] = v; }
+  }
+  return hits;
+}
+
+uint64_t ptrace_single_step(Task& t) {
+  const bool stepping = t.pt.resume == R_STEP;
+  const bool watching = ptrace_watching(t);
+  const uint64_t limit = stepping ? 1 : Kernel::kSlice / 8;  // watch mode: steps per turn
+  uint64_t n = 0;
+  while (n < limit) {
+    const uint64_t start = t.cpu.rip;
+    n++;
+    if (!step_one(t)) return n;  // the fault's signal gives the stop
+    if (t.exited || t.state != Task::State::Runnable || t.pt.stop != PtStop::None) return n;
+    if (t.pt.exit_due || t.pt.event) return n;  // a syscall ran: its stops come first
+    const uint32_t hits = watching ? watch_hits(t) : 0;
+    if (hits || stepping) {
+      t.pt.dr[6] |= hits ? hits : 0x4000;  // B0-B3, or BS (single step)
+      lx_siginfo si = make_siginfo(LSIGTRAP, hits ? 4 /* TRAP_HWBKPT */ : 2 /* TRAP_TRACE */, 0, 0);
+      si.u.fault.addr = hits ? 0 : start;
+      t.k.signal_task(t, LSIGTRAP, si);
+      return n;
+    }
+    if (t.cpu.stop || t.signal_deliverable()) return n;  // a syscall or a signal: back to the scheduler
+  }
+  return n;
 }
 
 bool ptrace_signal_stop(Task& t, int sig, const lx_siginfo& si) {
@@ -439,10 +499,13 @@ int64_t poke_user(Task& t, uint64_t off, uint64_t v) {
     const int n = (int)((off - kDebugRegOff) / 8);
     if (n == 4 || n == 5) return -LX_EIO;
     if (n < 4 && v > kTaskSizeMax - 8) return -LX_EIO;
-    // Without hardware breakpoints: addresses and DR6 are kept; enabling one in DR7
-    // finds no free slot.
-    if (n == 7 && (v & 0xff)) return -LX_ENOSPC;
+    // No hardware breakpoints: data watchpoints are emulated (ptrace_single_step); I/O
+    // breakpoints are invalid, as on Linux.
+    if (n == 7)
+      for (int i = 0; i < 4; i++)
+        if (((v >> (2 * i)) & 3) && ((v >> (16 + 4 * i)) & 3) == 2) return -LX_EINVAL;
     t.pt.dr[n] = v;
+    if (n == 7 || n < 4) ptrace_watch_snapshot(t);
     return 0;
   }
   return 0;  // the rest of struct user is ignored, as Linux
@@ -505,6 +568,7 @@ int64_t resume(Task& t, int how, uint64_t data) {
     }
   }
   if (was == PtStop::SyscallEnter) t.pt.dispatch = true;
+  if (ptrace_watching(t)) ptrace_watch_snapshot(t);
   leave_stop(t);
   return 0;
 }

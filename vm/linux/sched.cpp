@@ -81,6 +81,7 @@ Task::Task(Kernel& kern, Task& par, uint64_t fl, int new_tid)
   cmdline = par.cmdline;
   environ = par.environ;
   saved_auxv = par.saved_auxv;
+  persona = par.persona;
   sigmask = par.sigmask;
   // A thread sharing the memory starts without the alternate stack; fork/vfork keep it.
   if ((fl & (LCLONE_VM | LCLONE_VFORK)) != LCLONE_VM) altstack = par.altstack;
@@ -228,9 +229,9 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     if (t->state != Task::State::Runnable || t->pt.stop != PtStop::None) continue;
     if ((t->tg->stopped && !t->traced()) || t->pt.listening) continue;
     if (how == 2) {
-      ptrace_single_step(*t);
-      spent++;
-      counters.instructions++;
+      const uint64_t n = ptrace_single_step(*t);
+      spent += n;
+      counters.instructions += n;
       continue;
     }
     const uint64_t before = t->cpu.icount;

@@ -14,6 +14,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <linux/ptrace.h>
 
 static void show_status(const char* what, int st) {
@@ -321,6 +322,44 @@ static void test_seize(void) {
   show_status("seized child", st);
 }
 
+static void* thread_fn(void* a) { return a; }
+
+// A seized process with PTRACE_O_TRACECLONE starts a thread: the clone event, the new
+// thread's PTRACE_EVENT_STOP and its exit reach the tracer (wait4 __WALL gives the thread's
+// own id). Host threads run in parallel, so the events are printed sorted.
+static void test_threads(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    raise(SIGSTOP);
+    pthread_t t;
+    pthread_create(&t, 0, thread_fn, 0);
+    pthread_join(t, 0);
+    _exit(7);
+  }
+  int st;
+  waitpid(c, &st, WSTOPPED);
+  SHOWPT("seize", PT(PTRACE_SEIZE, c, 0, PTRACE_O_TRACECLONE));
+  kill(c, SIGCONT);
+  char lines[16][64];
+  int n = 0;
+  pid_t thread = 0;
+  while (n < 16) {
+    pid_t w = waitpid(-1, &st, __WALL);
+    if (w < 0) break;
+    snprintf(lines[n++], sizeof lines[0], "%s: status %#x", w == c ? "process" : "thread", st);
+    if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_CLONE) {
+      unsigned long msg = 0;
+      PT(PTRACE_GETEVENTMSG, c, 0, &msg);
+      thread = (pid_t)msg;
+    }
+    if (w != c && thread && w != thread) printf("wait4 gave an unknown id\n");
+    if (WIFEXITED(st) && w == c) break;
+    if (WIFSTOPPED(st)) PT(PTRACE_CONT, w, 0, (st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP ? WSTOPSIG(st) : 0);
+  }
+  qsort(lines, n, sizeof lines[0], (int (*)(const void*, const void*))strcmp);
+  for (int i = 0; i < n; i++) printf("%s\n", lines[i]);
+}
+
 static void test_errors(void) {
   pid_t c = start("syscalls");
   unsigned long v = 1;
@@ -382,6 +421,7 @@ int main(int argc, char** argv) {
   printf("== signals\n"); test_signals();
   printf("== fork/exec events\n"); test_fork_exec_events();
   printf("== seize\n"); test_seize();
+  printf("== threads\n"); test_threads();
   printf("== errors\n"); test_errors();
   return 0;
 }

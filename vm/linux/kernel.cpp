@@ -271,7 +271,11 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
   mem = mm->as.get();
   cpu.mem = mem;
   if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
-    if (Task* par = k.find_task(vfork_parent)) { par->vfork_child = 0; par->vfork_child_done_ = true; }
+    if (Task* par = k.find_task(vfork_parent)) {
+      par->vfork_child = 0;
+      par->vfork_child_done_ = true;
+      if (par->traced()) ptrace_vfork_done(*par, tid);
+    }
     vfork_parent = 0;
     k.waits.wake();
   }

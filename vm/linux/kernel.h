@@ -421,6 +421,10 @@ void ptrace_fix_restart(Task& t, const lx_sigaction* act);
 bool ptrace_exit_event(Task& t, int status);
 // clone()/fork()/vfork() made `child` (auto-attach with TRACEFORK/VFORK/CLONE).
 void ptrace_on_clone(Task& parent, Task& child, uint64_t flags);
+// A traced vfork parent's wait ended (PTRACE_O_TRACEVFORKDONE) / a traced thread (not
+// a leader) ended: its tracer gets SIGCHLD and collects it with wait4(__WALL).
+void ptrace_vfork_done(Task& parent, int child_tid);
+void ptrace_thread_exited(Task& t);
 // A tracer process ended: its tracees are detached (SIGKILLed with EXITKILL).
 void ptrace_tracer_gone(Kernel& k, int tracer_pid);
 // Whether `tracer` may inspect `target` (Linux's ptrace_may_access for our users).

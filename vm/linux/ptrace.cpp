@@ -174,6 +174,7 @@ void ptrace_fix_restart(Task& t, const lx_sigaction* act) {
 
 int ptrace_before_run(Task& t) {
   PtraceState& pt = t.pt;
+
   if (pt.stop != PtStop::None) return 1;
   if (pt.trap) {
     pt.trap = false;
@@ -381,9 +382,12 @@ void ptrace_tracer_gone(Kernel& k, int tracer_pid) {
       detach(*t, 0);
     }
   }
-  // Zombies traced by it: their parents take over.
-  for (Task* t : std::vector<Task*>(k.procs))
-    if (t->pt.tracer == tracer_pid) detach(*t, 0);
+  // Zombies traced by it: their parents take over; its ended threads go.
+  for (Task* t : std::vector<Task*>(k.procs)) {
+    if (t->pt.tracer != tracer_pid) continue;
+    if (!t->is_leader()) { t->pt = PtraceState{}; t->reaped_ = true; continue; }
+    detach(*t, 0);
+  }
 }
 
 void ptrace_on_clone(Task& p, Task& c, uint64_t fl) {
@@ -405,9 +409,34 @@ void ptrace_on_clone(Task& p, Task& c, uint64_t fl) {
     c.sigpending |= 1ull << (LSIGSTOP - 1);
     c.siginfo.push_back(si);
   }
-  p.pt.event = ev;
   p.pt.msg = (uint64_t)c.tid;
   p.cpu.stop = true;
+  if (ev == EV_VFORK) {
+    // At once: the parent then waits for the child's exec or exit, and the tracer must
+    // see the event while the child runs (gdb detaches from it there).
+    trap_stop(p, PtStop::Event, LSIGTRAP | (ev << 8), p.pt.msg);
+  } else {
+    p.pt.event = ev;
+  }
+}
+
+void ptrace_vfork_done(Task& p, int child_tid) {
+  if (!(p.pt.opts & O_TRACEVFORKDONE)) return;
+  p.pt.event = EV_VFORK_DONE;
+  p.pt.msg = (uint64_t)child_tid;
+}
+
+void ptrace_thread_exited(Task& t) {
+  if (Task* tr = tracer_of(t)) {
+    if (!tr->tg->zombie && tr->sigact[LSIGCHLD].handler != 1) {
+      lx_siginfo si = make_siginfo(LSIGCHLD, t.killed_by ? LCLD_KILLED : LCLD_EXITED, t.tid, t.uid);
+      si.u.chld.status = t.killed_by ? t.killed_by : t.exit_code;
+      t.k.signal_process(*tr, LSIGCHLD, si);
+    }
+  } else {
+    t.reaped_ = true;
+  }
+  t.k.waits.wake();
 }
 
 // ---- 4. registers -----------------------------------------------------------------------------
@@ -568,6 +597,7 @@ int64_t resume(Task& t, int how, uint64_t data) {
     }
   }
   if (was == PtStop::SyscallEnter) t.pt.dispatch = true;
+  if (t.pt.notify) { t.pt.notify = false; t.pt.trap = true; }  // a SIGCONT came while it was stopped
   if (ptrace_watching(t)) ptrace_watch_snapshot(t);
   leave_stop(t);
   return 0;

@@ -165,7 +165,9 @@ void Kernel::collect_dead() {
     Task* t = owned_[i].get();
     // A dead non-leader thread goes at once; a leader stays while its group lives or
     // while it is a zombie nobody reaped.
-    const bool gone = t->state == Task::State::Dead && (!t->is_leader() || t->reaped_) && t != init;
+    // (A traced thread that ended stays until its tracer has waited for it.)
+    const bool gone = t->state == Task::State::Dead && (!t->is_leader() ? !t->traced() || t->reaped_ : t->reaped_) &&
+                      t != init;
     if (gone) {
       if (current == t) current = nullptr;
       owned_.erase(owned_.begin() + (long)i);
@@ -370,7 +372,11 @@ void Task::end_task() {
   }
   clear_child_tid = 0;
   if (vfork_parent) {
-    if (Task* par = k.find_task(vfork_parent)) { par->vfork_child = 0; par->vfork_child_done_ = true; }
+    if (Task* par = k.find_task(vfork_parent)) {
+      par->vfork_child = 0;
+      par->vfork_child_done_ = true;
+      if (par->traced()) ptrace_vfork_done(*par, tid);
+    }
     vfork_parent = 0;
   }
   auto& th = tg->threads;
@@ -383,6 +389,7 @@ void Task::end_task() {
     if (q != this && !q->exited && q->fdt == fdt) table_shared = true;
   if (!table_shared) fds.close_all();
   k.waits.wake();
+  if (!is_leader() && traced()) ptrace_thread_exited(*this);  // its tracer waits for it
   if (!th.empty()) return;
   // The last thread: the process becomes a zombie.
   ThreadGroup& g = *tg;

@@ -105,9 +105,10 @@ static bool prepare_send(Kernel& k, Task& target, int sig) {
   if (sig == LSIGCONT) {
     g.shared_pending &= ~kStopMask;
     for (Task* t : g.threads) t->sigpending &= ~kStopMask;
-    for (Task* t : g.threads) {  // seized tracees are notified (a LISTENing one traps again)
-      if (t->pt.listening) { t->pt.listening = false; t->pt.trap = true; }
-      else if (t->pt.seized) t->pt.notify = true;
+    for (Task* t : g.threads) {  // seized tracees trap (PTRACE_EVENT_STOP) before running on
+      if (!t->pt.seized) continue;
+      if (t->pt.stop != PtStop::None) t->pt.notify = true;  // after the tracer resumes it
+      else { t->pt.listening = false; t->pt.trap = true; t->cpu.stop = true; }
     }
     if (g.stopped) {
       g.stopped = false;

@@ -165,8 +165,15 @@ int64_t find_waitable(Task& p, int sel_kind, int sel, uint32_t opts, WaitResult&
     // __WCLONE: only children whose exit signal is not SIGCHLD; __WALL: all.
     const bool clone_child = c->exit_signal != LSIGCHLD;
     if (!(opts & LWALL) && (((opts & LWCLONE) != 0) != clone_child)) continue;
-    if (traced && !c->is_leader() && c->exited) continue;  // (threads' exits are not reported)
     any = true;
+    if (traced && !c->is_leader() && c->exited) {  // a traced thread that ended
+      if (!(opts & LWEXITED)) continue;
+      r.child = c;
+      r.status = c->killed_by ? c->killed_by : (c->exit_code & 0xff) << 8;
+      r.code = c->killed_by ? LCLD_KILLED : LCLD_EXITED;
+      r.si_status = c->killed_by ? c->killed_by : c->exit_code & 0xff;
+      return 0;
+    }
     ThreadGroup& g = *c->tg;
     if (c->is_leader() && g.zombie && (opts & LWEXITED)) {
       r.child = c;
@@ -215,6 +222,7 @@ void consume(Task& p, WaitResult& r) {
   Task& c = *r.child;
   ThreadGroup& g = *c.tg;
   if (r.ptrace_stop) c.pt.report = false;
+  else if (!c.is_leader()) { c.pt = PtraceState{}; c.reaped_ = true; p.k.waits.wake(); }  // a traced thread
   else if (r.code == LCLD_STOPPED) g.stop_report = false;
   else if (r.code == LCLD_CONTINUED) g.cont_report = false;
   else if (c.traced() && c.ppid != p.pid) {
@@ -252,7 +260,7 @@ SYS(wait4) {
   const int64_t e = find_waitable(p, kind, sel, opts | LWEXITED, r);
   if (e == kBlock) return (opts & LWNOHANG) ? 0 : kBlock;
   if (e < 0) return e;
-  const int cpid = r.child->pid;
+  const int cpid = r.child->tid;  // (a traced thread reports its own id)
   if (a[1] && !p.put(a[1], &r.status, 4)) return -LX_EFAULT;
   fill_rusage(p, r.child, a[3]);
   consume(p, r);
@@ -279,7 +287,7 @@ SYS(waitid) {
   if (e == kBlock && !(opts & LWNOHANG)) return kBlock;
   if (e < 0 && e != kBlock) return e;
   if (e == 0) {
-    si = make_siginfo(LSIGCHLD, r.code, r.child->pid, r.child->uid);
+    si = make_siginfo(LSIGCHLD, r.code, r.child->tid, r.child->uid);
     si.u.chld.status = r.si_status;
   }
   if (a[2] && !p.put(a[2], &si, sizeof si)) return -LX_EFAULT;  // WNOHANG with nothing: zeroed

@@ -9,7 +9,7 @@
 #   GLASSBOX  the engine binary (default build/glassbox), or "node … glassbox.js"; it boots
 #             build/image/manifest.json (GLASSBOX_IMAGE_DIR) with a throwaway overlay.
 #
-# Cases: `strace PROG` on static syscall-suite programs (compiled by the host gcc, put into
+# Cases: `strace PROG` on static syscall-suite programs (t_pipe, t_signal) (compiled by the host gcc, put into
 # the overlay at /var/tmp/gbstrace; natively bound there), `strace -f -ff` on `gcc hello.c`
 # (one output file per process, printed in pid order: no interleaving to compare; small
 # anonymous mmaps dropped: ld.so's allocator sizes follow the CPU's glibc-hwcaps level), and
@@ -31,7 +31,7 @@ tmp=$(mktemp -d /tmp/gbstrace-test.XXXXXX)
 [ -n "${STRACE_KEEP:-}" ] && echo "strace: keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0
 
-progs=(t_pipe t_signal t_task)  # (t_ptrace under strace: host thread timing shows)
+progs=(t_pipe t_signal)  # (t_task, t_ptrace: where the host's parallel children land among the calls is timing)
 mkdir -p "$tmp/gbstrace"
 for t in "${progs[@]}"; do
   gcc -static -O1 -g0 -Wall -Wno-unused-result -I"$top/tests/syscall" -o "$tmp/gbstrace/$t" "$top/tests/syscall/$t.c" \

@@ -252,6 +252,17 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
   si.egid = egid;
   const uint64_t sp = build_stack(*nm, info, si, info.exec_stack);
   if (!sp) { err = path + ": argument list too long"; return -LX_E2BIG; }
+  // The auxiliary vector as laid out (argc, argv, NULL, envp, NULL, pairs): /proc/PID/auxv.
+  std::vector<uint64_t> auxv;
+  {
+    uint64_t at = sp + 8 * (argv.size() + 1 + envp.size() + 2), pair[2];
+    while (nm->copy_in(pair, at, 16) && auxv.size() < 128) {
+      auxv.push_back(pair[0]);
+      auxv.push_back(pair[1]);
+      if (!pair[0]) break;
+      at += 16;
+    }
+  }
 
   // Point of no return: the new image replaces the old one.
   k.counters.execs++;
@@ -260,7 +271,11 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
   mem = mm->as.get();
   cpu.mem = mem;
   if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
-    if (Task* par = k.find_task(vfork_parent)) par->vfork_child = 0;
+    if (Task* par = k.find_task(vfork_parent)) {
+      par->vfork_child = 0;
+      par->vfork_child_done_ = true;
+      if (par->traced()) ptrace_vfork_done(*par, tid);
+    }
     vfork_parent = 0;
     k.waits.wake();
   }
@@ -279,10 +294,14 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
     sighand = std::make_shared<SigHand>(*sighand);
     sigact = sighand->act;
   }
-  for (int s = 1; s <= LNSIG; s++)
-    if (sigact[s].handler > 1) sigact[s] = lx_sigaction{};  // caught -> default; ignored stays ignored
+  for (int s = 1; s <= LNSIG; s++) {  // caught -> default; ignored stays ignored; flags, mask, restorer cleared
+    const uint64_t h = sigact[s].handler == 1 ? 1 : 0;
+    sigact[s] = lx_sigaction{};
+    sigact[s].handler = h;
+  }
   altstack = {0, 2, 0, 0};
   exe = exe_loc.path;
+  saved_auxv = std::move(auxv);
   cmdline = argv;
   environ = envp;
   clear_child_tid = robust_list = robust_len = 0;
@@ -368,7 +387,15 @@ void Task::handle_exception(const CpuException& ex) {
       break;
     case CpuException::DIV: si.si_code = LFPE_INTDIV; si.u.fault.addr = cpu.rip; break;
     case CpuException::FPE: si.si_code = ex.code; si.u.fault.addr = cpu.rip; break;
-    case CpuException::TRAP: si.si_code = LTRAP_BRKPT; si.u.fault.addr = cpu.rip; break;
+    case CpuException::TRAP: {
+      // int3 is a trap: rip goes past it (CC, or CD 03), si_code SI_KERNEL, no address,
+      // as Linux reports it (debuggers step back one byte over their breakpoints).
+      uint8_t op = 0;
+      mem->copy_in(&op, cpu.rip, 1);
+      cpu.rip += op == 0xcc ? 1 : 2;
+      si.si_code = LSI_KERNEL;
+      break;
+    }
     default: break;  // #GP: SI_KERNEL, address 0
   }
   force_signal(sig, si, std::string("guest ") + signal_name(sig) + " at " + hex(cpu.rip) + " (" + what + ")");

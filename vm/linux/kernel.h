@@ -216,6 +216,38 @@ class Kernel {
   void collect_dead();
 };
 
+// ---- ptrace state of a traced task (ptrace.cpp, docs/ptrace.md) ----------------------
+// The kind of ptrace-stop a tracee is in (None: running, parked, or group-stopped
+// after PTRACE_LISTEN).
+enum class PtStop : uint8_t { None, Signal, Group, SyscallEnter, SyscallExit, Event };
+struct PtraceState {
+  int tracer = 0;               // pid (tgid) of the tracing process; 0: not traced
+  bool seized = false;          // PTRACE_SEIZE (event stops for group stops, INTERRUPT, LISTEN)
+  uint32_t opts = 0;            // PTRACE_O_*
+  PtStop stop = PtStop::None;   // the ptrace-stop the task is in
+  bool report = false;          // the stop awaits wait4/waitid
+  int code = 0;                 // the stop's code: signal | event << 8 (wait status = code << 8 | 0x7f)
+  bool has_si = false;          // GETSIGINFO answers (false in a group stop: EINVAL)
+  lx_siginfo si;                // the stop's siginfo (signal-delivery stops: the signal's)
+  uint64_t msg = 0;             // PTRACE_GETEVENTMSG
+  int resume = 0;               // the last resume request: 0 CONT, 1 SYSCALL, 2 SINGLESTEP
+  int inject = 0;               // a signal the tracer let through a signal-delivery stop
+  lx_siginfo inject_si;
+  bool dispatch = false;        // resumed from a syscall-enter stop: run the call now
+  bool entry_done = false;      // the re-executed syscall instruction had its entry stop
+  int event = 0;                // an event stop due at this syscall's exit (PTRACE_EVENT_*)
+  bool exit_due = false;        // a syscall-exit stop is due after that event stop
+  bool trap = false;            // an EVENT_STOP trap is due (INTERRUPT, new seized child, attach)
+  int trap_sig = 0;             // ... with this signal (0: SIGTRAP)
+  bool listening = false;       // PTRACE_LISTEN: stays stopped (not in a ptrace-stop) until notified
+  bool notify = false;          // a SIGCONT came for a seized tracee (LISTEN traps again)
+  bool restart = false;         // a traced syscall was interrupted (-ERESTARTSYS in rax)
+  bool exit_reported = false;   // PTRACE_EVENT_EXIT was reported: exit/exit_group go on
+  uint64_t orig_rax = ~0ull;    // the syscall number of the current / last syscall
+  uint64_t dr[8] = {};          // debug registers as written (watchpoints emulated by stepping)
+  uint64_t watch_val[4] = {};   // the watched bytes when last looked at
+};
+
 // ---- 3. Task -----------------------------------------------------------------------
 class Task : public CpuHost {
  public:
@@ -299,6 +331,8 @@ class Task : public CpuHost {
   std::string exe;                    // canonical path of the running program
   std::vector<std::string> cmdline;   // argv as given to execve
   std::vector<std::string> environ;   // envp as given to execve
+  std::vector<uint64_t> saved_auxv;   // the auxiliary vector of the last execve (/proc/PID/auxv)
+  uint32_t persona = 0;               // personality(2): PER_LINUX and flags, inherited
   bool is_leader() const { return tid == pid; }
   std::shared_ptr<Tty> ctty;          // the controlling terminal of the session (tty.h)
 
@@ -346,15 +380,58 @@ class Task : public CpuHost {
   // must not touch rax afterwards.
   bool regs_replaced = false;
 
+  PtraceState pt;                     // ptrace (ptrace.cpp)
+  bool traced() const { return pt.tracer != 0; }
+
+  void handle_exception(const CpuException& ex);  // a fault of the running code -> signal
+
  private:
   bool exit_event_due_ = false;
   void interrupt_syscall();         // a signal ends a parked call: -EINTR or restart
   std::shared_ptr<Mm> retired_mm_;  // the pre-execve address space, freed after the slice
-  void handle_exception(const CpuException& ex);
   bool setup_frame(int sig, const lx_siginfo& si, const lx_sigaction& act);
   int exec_depth_ = 0;
   friend class Kernel;
 };
+
+// ---- ptrace hooks (ptrace.cpp) ----
+// Syscall entry of a traced task: true when it stopped (the call runs when resumed).
+bool ptrace_syscall_enter(Task& t, uint64_t nr);
+// A traced syscall completed with `ret` (events, syscall-exit stop) / would block while
+// a signal is deliverable (true: interrupted with -ERESTARTSYS instead of parking).
+void ptrace_syscall_exit(Task& t, uint64_t nr, int64_t ret);
+bool ptrace_syscall_interrupted(Task& t, uint64_t nr);
+// Before a traced task runs: 0 run, 1 it stopped (or stays stopped), 2 single-step
+// (PTRACE_SINGLESTEP or watchpoints).
+int ptrace_before_run(Task& t);
+// Single-step, or run a tracee with data watchpoints step by step. Returns the
+// instructions run.
+uint64_t ptrace_single_step(Task& t);
+bool ptrace_watching(const Task& t);
+void ptrace_watch_snapshot(Task& t);
+// A traced task dequeued `sig`: true when it entered a signal-delivery stop.
+bool ptrace_signal_stop(Task& t, int sig, const lx_siginfo& si);
+// A traced task's group stop (default action of a stop signal).
+void ptrace_group_stop(Task& t, int sig);
+// No handler ran for a signal: an interrupted traced syscall restarts. A handler will:
+// -EINTR or a restart after it, as SA_RESTART says.
+void ptrace_fix_restart(Task& t, const lx_sigaction* act);
+// exit/exit_group of a tracee with PTRACE_O_TRACEEXIT: true when the call must wait
+// (kBlock) for the PTRACE_EVENT_EXIT stop; it then runs again and ends the task.
+bool ptrace_exit_event(Task& t, int status);
+// clone()/fork()/vfork() made `child` (auto-attach with TRACEFORK/VFORK/CLONE).
+void ptrace_on_clone(Task& parent, Task& child, uint64_t flags);
+// A traced vfork parent's wait ended (PTRACE_O_TRACEVFORKDONE) / a traced thread (not
+// a leader) ended: its tracer gets SIGCHLD and collects it with wait4(__WALL).
+void ptrace_vfork_done(Task& parent, int child_tid);
+void ptrace_thread_exited(Task& t);
+// A tracer process ended: its tracees are detached (SIGKILLed with EXITKILL).
+void ptrace_tracer_gone(Kernel& k, int tracer_pid);
+// Whether `tracer` may inspect `target` (Linux's ptrace_may_access for our users).
+bool ptrace_may_access(const Task& tracer, const Task& target);
+// Forced write into the tracee's memory (POKETEXT, /proc/PID/mem): read-only private
+// mappings are written through a private copy; decoded code on the page is dropped.
+bool ptrace_write_mem(Task& target, uint64_t addr, const void* src, size_t n);
 
 // Forwards an ext2 file system's read events to k.trace as TraceKind::FsRead.
 void attach_ext2_trace(Kernel& k, Ext2Fs& fs);

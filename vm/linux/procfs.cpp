@@ -135,6 +135,7 @@ std::string maps(Task& p) {
 // The one-letter state ps and top show.
 char state_letter(const Task& p) {
   if (p.tg->zombie) return 'Z';
+  if (p.pt.stop != PtStop::None || p.pt.listening) return 't';
   if (p.tg->stopped) return 'T';
   if (p.state == Task::State::Blocked) return 'S';
   return 'R';
@@ -143,6 +144,7 @@ const char* state_name(char c) {
   switch (c) {
     case 'Z': return "Z (zombie)";
     case 'T': return "T (stopped)";
+    case 't': return "t (tracing stop)";
     case 'S': return "S (sleeping)";
     default: return "R (running)";
   }
@@ -157,7 +159,7 @@ std::string status(Task& p) {
   s += "Name:\t" + name + "\n";
   s += fmt("Umask:\t%04o\n", p.umask);
   s += std::string("State:\t") + state_name(state_letter(p)) + "\n";
-  s += fmt("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p.pid, p.pid, p.ppid);
+  s += fmt("Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n", p.pid, p.pid, p.ppid, p.pt.tracer);
   s += fmt("Uid:\t%u\t%u\t%u\t%u\n", p.uid, p.euid, p.suid, p.euid);
   s += fmt("Gid:\t%u\t%u\t%u\t%u\n", p.gid, p.egid, p.sgid, p.egid);
   s += fmt("FDSize:\t%d\nGroups:\t\n", 64);
@@ -197,8 +199,48 @@ std::string join0(const std::vector<std::string>& v) {
   return s;
 }
 
+// /proc/<pid>/mem: the process's memory at file offset = address. Opening needs the
+// ptrace access check (Linux's PTRACE_MODE_ATTACH); writes are forced like POKETEXT
+// (read-only private mappings get a private copy; decoded code on the page is dropped).
+// An unmapped address gives EIO (or the bytes before it).
+class ProcMem : public PseudoNode {
+ public:
+  ProcMem(PseudoFs* fs, uint64_t ino, Kernel& k, int pid) : PseudoNode(fs, ino, LS_IFREG | 0600), k_(k), pid_(pid) {}
+  int on_open(uint32_t) override {
+    Task* t = find_proc(k_, pid_);
+    if (!t) return -LX_ENOENT;
+    Task* me = k_.current;
+    if (me && me->tg != t->tg && !ptrace_may_access(*me, *t)) return -LX_EACCES;
+    return 0;
+  }
+  int64_t read(uint64_t off, void* buf, uint64_t n, uint32_t) override { return rw(off, buf, n, false); }
+  int64_t write(uint64_t off, const void* buf, uint64_t n, uint32_t) override {
+    return rw(off, const_cast<void*>(buf), n, true);
+  }
+  int truncate(uint64_t) override { return -LX_EACCES; }
+  std::shared_ptr<FileBacking> backing(const std::string&) override { return nullptr; }
+
+ private:
+  int64_t rw(uint64_t off, void* buf, uint64_t n, bool write) {
+    Task* t = find_proc(k_, pid_);
+    if (!t || t->tg->zombie || !t->mem) return 0;  // the memory is gone: end of file
+    uint8_t* b = (uint8_t*)buf;
+    uint64_t done = 0;
+    while (done < n) {
+      const uint64_t a = off + done;
+      const uint64_t k = std::min<uint64_t>(n - done, PAGE - (a & (PAGE - 1)));
+      const bool ok = write ? ptrace_write_mem(*t, a, b + done, k) : t->mem->copy_in(b + done, a, k);
+      if (!ok) break;
+      done += k;
+    }
+    return done ? (int64_t)done : -LX_EIO;
+  }
+  Kernel& k_;
+  int pid_;
+};
+
 // The /proc/<pid> directory of process `pid`.
-InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int pid) {
+InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int pid, bool thread = false) {
   // Stable inode numbers per pid: 0x10000 * pid + n.
   uint64_t base = 0x10000ull * (uint64_t)pid;
   auto dir = std::make_shared<PseudoDir>(f, base, 0555, parent);
@@ -230,6 +272,10 @@ InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int
     for (auto& [start, v] : p.mem->vmas()) vm += v.end - v.start;
     return fmt("%" PRIu64 " %" PRIu64 " 0 0 0 0 0\n", vm / PAGE, p.mem->resident_pages());
   });
+  file("auxv", 13, 0400, [](Task& p) {
+    return std::string((const char*)p.saved_auxv.data(), p.saved_auxv.size() * 8);
+  });
+  dir->add("mem", std::make_shared<ProcMem>(f, base + 14, k, pid));
   auto link = [&](const char* name, uint64_t n, std::function<Loc(Task&)> where) {
     dir->add(name, std::make_shared<PseudoLink>(
                        f, base + n,
@@ -276,6 +322,16 @@ InodeRef pid_dir(Kernel& k, PseudoFs* f, const std::weak_ptr<Inode>& parent, int
     }
   };
   dir->add("fd", fddir);
+  if (!thread) {
+    // task/: one directory per thread of the process (gdb reads task/TID/mem).
+    auto taskdir = std::make_shared<PseudoDir>(f, base + 15, 0555, wdir);
+    std::weak_ptr<Inode> wtask = taskdir;
+    taskdir->dynamic = [kp, pid, f, wtask](PseudoList& v) {
+      for (Task* q : kp->procs)
+        if (q->pid == pid && !q->exited) v.emplace_back(std::to_string(q->tid), pid_dir(*kp, f, wtask, q->tid, true));
+    };
+    dir->add("task", taskdir);
+  }
   return dir;
 }
 

@@ -80,6 +80,8 @@ Task::Task(Kernel& kern, Task& par, uint64_t fl, int new_tid)
   exe = par.exe;
   cmdline = par.cmdline;
   environ = par.environ;
+  saved_auxv = par.saved_auxv;
+  persona = par.persona;
   sigmask = par.sigmask;
   // A thread sharing the memory starts without the alternate stack; fork/vfork keep it.
   if ((fl & (LCLONE_VM | LCLONE_VFORK)) != LCLONE_VM) altstack = par.altstack;
@@ -121,6 +123,7 @@ Task* Kernel::find_leader(int pid) {
 // Whether a parked task should be retried now.
 bool Kernel::wakeable(Task& t, uint64_t now) {
   if (t.vfork_child) return false;  // resumes when the child execs or exits (not a retry)
+  if (t.pt.trap || t.pt.event) return true;  // PTRACE_INTERRUPT, PTRACE_EVENT_EXIT
   if (t.park_gen != waits.generation()) return true;
   if (t.wake_at_ns && now >= t.wake_at_ns) return true;
   return t.signal_deliverable();
@@ -162,7 +165,9 @@ void Kernel::collect_dead() {
     Task* t = owned_[i].get();
     // A dead non-leader thread goes at once; a leader stays while its group lives or
     // while it is a zombie nobody reaped.
-    const bool gone = t->state == Task::State::Dead && (!t->is_leader() || t->reaped_) && t != init;
+    // (A traced thread that ended stays until its tracer has waited for it.)
+    const bool gone = t->state == Task::State::Dead && (!t->is_leader() ? !t->traced() || t->reaped_ : t->reaped_) &&
+                      t != init;
     if (gone) {
       if (current == t) current = nullptr;
       owned_.erase(owned_.begin() + (long)i);
@@ -186,7 +191,8 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     const size_t n = owned_.size();
     for (size_t j = 0; j < n && !t; j++) {
       Task* c = owned_[(rr_ + j) % n].get();
-      if (c->state == Task::State::Dead || c->tg->stopped) continue;
+      if (c->state == Task::State::Dead || c->pt.stop != PtStop::None) continue;
+      if ((c->tg->stopped && !c->traced()) || c->pt.listening) continue;
       if (c->state == Task::State::Blocked) {
         if (!wakeable(*c, now)) continue;
         c->state = Task::State::Runnable;
@@ -194,7 +200,8 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
         c->vfork_child_done_ = false;
         c->wake_at_ns = 0;
         c->host_fds.clear();
-        if (c->restarting && c->signal_deliverable()) c->interrupt_syscall();
+        // (A traced call is retried first: the signal then gets its delivery stop; ptrace.cpp.)
+        if (c->restarting && c->signal_deliverable() && !c->traced()) c->interrupt_syscall();
       }
       t = c;
       rr_ = (rr_ + j + 1) % n;
@@ -215,9 +222,20 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
           res.wake_at_ns = p->tg->real_deadline;
       return res;
     }
-    t->deliver_signals();
+    int how = 0;  // ptrace: 1 the task (stays) stopped, 2 single-step
+    if (t->traced() && (how = ptrace_before_run(*t)) == 1) continue;
+    // (A traced syscall resumed after its entry stop, or retried after a park, runs before
+    // signals: they get their delivery stop after it, as Linux orders them.)
+    if (!t->pt.entry_done && !(t->traced() && t->restarting)) t->deliver_signals();
     t->flush_exit_event();
-    if (t->state != Task::State::Runnable || t->tg->stopped) continue;
+    if (t->state != Task::State::Runnable || t->pt.stop != PtStop::None) continue;
+    if ((t->tg->stopped && !t->traced()) || t->pt.listening) continue;
+    if (how == 2) {
+      const uint64_t n = ptrace_single_step(*t);
+      spent += n;
+      counters.instructions += n;
+      continue;
+    }
     const uint64_t before = t->cpu.icount;
     const uint64_t slice = std::min<uint64_t>(kSlice, budget - spent);
     slice_start_ns = Task::now_ns();
@@ -229,7 +247,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     charge_itimers(*t, dt);
     counters.instructions += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
-    if (t->state == Task::State::Runnable && !t->exited) t->deliver_signals();
+    if (t->state == Task::State::Runnable && !t->exited && !t->pt.exit_due && !t->pt.event) t->deliver_signals();
     t->flush_exit_event();
   }
   return res;
@@ -343,6 +361,8 @@ void Task::kill_with(int sig, const std::string& reason) {
 
 void Task::end_task() {
   state = State::Dead;
+  pt.stop = PtStop::None;  // (a tracee killed while stopped: its tracer sees the exit)
+  pt.report = false;
   tg->icount_dead += cpu.icount - icount_base;
   // pthread_join: the kernel clears the child tid word and wakes its futex.
   if (clear_child_tid && mm.use_count() > 1) {
@@ -352,7 +372,11 @@ void Task::end_task() {
   }
   clear_child_tid = 0;
   if (vfork_parent) {
-    if (Task* par = k.find_task(vfork_parent)) { par->vfork_child = 0; par->vfork_child_done_ = true; }
+    if (Task* par = k.find_task(vfork_parent)) {
+      par->vfork_child = 0;
+      par->vfork_child_done_ = true;
+      if (par->traced()) ptrace_vfork_done(*par, tid);
+    }
     vfork_parent = 0;
   }
   auto& th = tg->threads;
@@ -365,6 +389,7 @@ void Task::end_task() {
     if (q != this && !q->exited && q->fdt == fdt) table_shared = true;
   if (!table_shared) fds.close_all();
   k.waits.wake();
+  if (!is_leader() && traced()) ptrace_thread_exited(*this);  // its tracer waits for it
   if (!th.empty()) return;
   // The last thread: the process becomes a zombie.
   ThreadGroup& g = *tg;
@@ -383,6 +408,7 @@ void Task::end_task() {
     c->ppid = 1;
     if (c->is_leader() && c->tg->zombie) k.reap(*c);
   }
+  ptrace_tracer_gone(k, pid);  // its tracees are detached (or killed: PTRACE_O_EXITKILL)
   if (k.init && pid == k.init->pid) k.init_status = g.exit_status;
   if (auto w = k.watched_exits.find(pid); w != k.watched_exits.end()) w->second = g.exit_status;
   if (sid == pid && ctty) ctty->session_leader_exited(sid);  // SIGHUP to the foreground group
@@ -401,6 +427,21 @@ void FdTable::close_all() {
 void Kernel::notify_parent(Task& leader, int code, int status) {
   Task* parent = leader.ppid > 1 ? find_leader(leader.ppid) : nullptr;
   const bool exit_report = code == LCLD_EXITED || code == LCLD_KILLED || code == LCLD_DUMPED;
+  if (exit_report && leader.traced()) {
+    // A traced process's end goes to its tracer first (wait4 there); the parent hears of
+    // it when the tracer has reaped it or detached (ptrace.cpp).
+    Task* tr = find_leader(leader.pt.tracer);
+    if (tr && !tr->tg->zombie) {
+      if (tr->sigact[LSIGCHLD].handler != 1 && (tr != parent || leader.exit_signal > 0)) {
+        lx_siginfo si = make_siginfo(LSIGCHLD, code, leader.pid, leader.uid);
+        si.u.chld.status = status;
+        signal_process(*tr, LSIGCHLD, si);
+      }
+      waits.wake();
+      return;
+    }
+    leader.pt = PtraceState{};
+  }
   if (!parent || parent->tg->zombie) {
     if (exit_report) reap(leader);
     return;

@@ -105,6 +105,11 @@ static bool prepare_send(Kernel& k, Task& target, int sig) {
   if (sig == LSIGCONT) {
     g.shared_pending &= ~kStopMask;
     for (Task* t : g.threads) t->sigpending &= ~kStopMask;
+    for (Task* t : g.threads) {  // seized tracees trap (PTRACE_EVENT_STOP) before running on
+      if (!t->pt.seized) continue;
+      if (t->pt.stop != PtStop::None) t->pt.notify = true;  // after the tracer resumes it
+      else { t->pt.listening = false; t->pt.trap = true; t->cpu.stop = true; }
+    }
     if (g.stopped) {
       g.stopped = false;
       g.stop_report = false;
@@ -116,7 +121,8 @@ static bool prepare_send(Kernel& k, Task& target, int sig) {
   bool blocked_everywhere = true;
   for (Task* t : g.threads)
     if (!(t->sigmask & bit(sig))) blocked_everywhere = false;
-  if (ignored(target, sig) && !blocked_everywhere) return false;
+  // (A traced task sees even ignored signals: its tracer decides at the delivery stop.)
+  if (ignored(target, sig) && !blocked_everywhere && !target.traced()) return false;
   return true;
 }
 
@@ -183,10 +189,23 @@ static int dequeue(Task& p, lx_siginfo& out) {
 // ---- 4. delivery ------------------------------------------------------------------------
 
 void Task::deliver_signals() {
-  while (!exited && state == State::Runnable && !tg->stopped) {
+  while (!exited && state == State::Runnable && !(tg->stopped && !traced()) && !pt.listening &&
+         pt.stop == PtStop::None) {
     lx_siginfo si;
-    const int sig = dequeue(*this, si);
-    if (!sig) break;
+    int sig;
+    if (pt.inject) {  // a signal the tracer let through its delivery stop
+      sig = pt.inject;
+      si = pt.inject_si;
+      pt.inject = 0;
+      if (sigmask & bit(sig)) {  // blocked meanwhile: pending again
+        enqueue(k, *this, sigpending, siginfo, sig, si);
+        continue;
+      }
+    } else {
+      sig = dequeue(*this, si);
+      if (!sig) break;
+      if (traced() && ptrace_signal_stop(*this, sig, si)) return;
+    }
     lx_sigaction act = sigact[sig];
     if (act.handler == 1) continue;  // SIG_IGN
     if (act.handler == 0) {
@@ -195,8 +214,11 @@ void Task::deliver_signals() {
         ThreadGroup& g = *tg;
         g.stopped = true;
         g.stop_sig = sig;
-        g.stop_report = true;
-        if (Task* leader = k.find_leader(pid)) k.notify_parent(*leader, LCLD_STOPPED, sig);
+        if (!traced() || pt.tracer != ppid) {
+          g.stop_report = true;
+          if (Task* leader = k.find_leader(pid)) k.notify_parent(*leader, LCLD_STOPPED, sig);
+        }
+        if (traced()) ptrace_group_stop(*this, sig);
         if (k.trace.enabled()) {
           TraceEvent ev = k.trace.make(TraceKind::Signal, pid, tid, cpu.icount);
           ev.nr = (uint16_t)sig;
@@ -215,6 +237,7 @@ void Task::deliver_signals() {
       ev.set_text(std::string("--- ") + (signal_name(sig) ? signal_name(sig) : "SIGRT") + " ---");
       k.trace.emit(ev);
     }
+    if (pt.restart) ptrace_fix_restart(*this, &act);  // -EINTR, or the call again after the handler
     if (!setup_frame(sig, si, act)) {
       kill_with(LSIGSEGV, std::string("guest SIGSEGV: cannot write the signal frame for ") +
                               (signal_name(sig) ? signal_name(sig) : "a signal") + " (bad stack)");
@@ -223,6 +246,9 @@ void Task::deliver_signals() {
     if (act.flags & LSA_RESETHAND) sigact[sig].handler = 0;
     break;  // one handler frame at a time; the rest go when it returns or at the next turn
   }
+  // An interrupted traced syscall with no handler to run: it restarts.
+  if (pt.restart && !exited && pt.stop == PtStop::None && !(tg->stopped && !traced()) && !pt.listening)
+    ptrace_fix_restart(*this, nullptr);
   if (restore_sigmask && !exited) {  // sigsuspend & co. ended without running a handler
     sigmask = saved_sigmask;
     restore_sigmask = false;
@@ -231,6 +257,16 @@ void Task::deliver_signals() {
 
 void Task::force_signal(int sig, const lx_siginfo& si, const std::string& what) {
   lx_sigaction& act = sigact[sig];
+  if (traced()) {
+    // The tracer sees it first (signal-delivery stop); as Linux's force_sig, a blocked
+    // or ignored fault signal is unblocked and set to its default action.
+    if (sigmask & bit(sig)) { sigmask &= ~bit(sig); if (act.handler == 1) act.handler = 0; }
+    else if (act.handler == 1) act.handler = 0;
+    enqueue(k, *this, sigpending, siginfo, sig, si);
+    cpu.stop = true;
+    deliver_signals();
+    return;
+  }
   if (act.handler <= 1 || (sigmask & bit(sig))) {
     // Blocked or ignored synchronous faults kill, as on Linux; so does no handler.
     if (!(act.handler == 0 && signal_default_ignored(sig))) {

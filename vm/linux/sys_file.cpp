@@ -16,7 +16,7 @@ int64_t bounded_block(Task& p, uint64_t timeout_ns) {
 }
 
 int64_t epipe(Task& p) {
-  p.k.signal_task(p, LSIGPIPE, make_siginfo(LSIGPIPE, LSI_KERNEL));  // delivered when the call returns
+  p.k.signal_task(p, LSIGPIPE, make_siginfo(LSIGPIPE, LSI_USER, p.pid, p.uid));  // send_sig(SIGPIPE, current, 0): SI_USER from itself
   return -LX_EPIPE;
 }
 

@@ -290,8 +290,11 @@ SYS(prctl) {
 }
 
 SYS(personality) {
-  if ((uint32_t)a[0] == 0xffffffffu) return 0;  // query: PER_LINUX
-  return 0;
+  // Kept and reported (gdb sets ADDR_NO_RANDOMIZE and reads it back); this machine has no
+  // address randomization to turn off anyway.
+  const uint32_t old = p.persona;
+  if ((uint32_t)a[0] != 0xffffffffu) p.persona = (uint32_t)a[0];
+  return old;
 }
 
 

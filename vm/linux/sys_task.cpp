@@ -18,7 +18,7 @@ struct CloneArgs {
 
 int64_t do_clone(Task& p, const CloneArgs& ca) {
   const uint64_t fl = ca.flags;
-  // Namespaces, ptrace and pidfds are not part of this machine.
+  // Namespaces and pidfds are not part of this machine.
   if (fl & (LCLONE_NEWNS | LCLONE_NEWCGROUP | LCLONE_NEWUTS | LCLONE_NEWIPC | LCLONE_NEWUSER | LCLONE_NEWPID |
             LCLONE_NEWNET))
     return -LX_EPERM;
@@ -66,6 +66,7 @@ int64_t do_clone(Task& p, const CloneArgs& ca) {
   }
   if (p.k.records.enabled()) record_fork(p, c, fl);
   p.k.adopt(std::move(child));
+  ptrace_on_clone(p, c, fl);  // PTRACE_O_TRACEFORK & co.: the child is traced too
   if (fl & LCLONE_VFORK) {
     // The parent sleeps until the child execs or exits (sched.cpp wakes it).
     c.vfork_parent = p.tid;
@@ -119,10 +120,12 @@ SYS(vfork) {
 }
 
 SYS(exit) {
+  if (p.traced() && ptrace_exit_event(p, (arg_int(a, 0) & 0xff) << 8)) return kBlock;
   p.exit_thread(arg_int(a, 0));
   return 0;
 }
 SYS(exit_group) {
+  if (p.traced() && ptrace_exit_event(p, (arg_int(a, 0) & 0xff) << 8)) return kBlock;
   p.exit_now(arg_int(a, 0));
   return 0;
 }
@@ -132,17 +135,18 @@ SYS(exit_group) {
 enum : uint32_t { LWNOHANG = 1, LWUNTRACED = 2, LWSTOPPED = 2, LWEXITED = 4, LWCONTINUED = 8, LWNOWAIT = 0x1000000,
                   LWNOTHREAD = 0x20000000, LWALL = 0x40000000, LWCLONE = 0x80000000 };
 
-// Whether child process `c` matches wait4's pid selector.
+// Whether child process (or tracee) `c` matches wait4's pid selector.
 bool matches(const Task& p, const Task& c, int sel_kind, int sel) {
   switch (sel_kind) {
     case 0: return true;                // any child
-    case 1: return c.pid == sel;        // that pid
+    case 1: return c.tid == sel;        // that pid (a tracee may be a thread)
     default: return c.pgid == sel;      // that process group
   }
 }
 
 struct WaitResult {
   Task* child = nullptr;
+  bool ptrace_stop = false;  // a tracee's ptrace-stop (CLD_TRAPPED)
   int code = 0;     // CLD_*
   int status = 0;   // wait4 status word
   int si_status = 0;
@@ -152,14 +156,26 @@ struct WaitResult {
 int64_t find_waitable(Task& p, int sel_kind, int sel, uint32_t opts, WaitResult& r) {
   bool any = false;
   for (Task* c : p.k.procs) {
-    if (!c->is_leader() || c->ppid != p.pid || c->pid == p.pid || c->reaped_) continue;
+    // Children (processes) and tracees (processes or threads) of this process.
+    const bool traced = c->pt.tracer == p.pid && c->tid != p.pid;
+    const bool child = c->is_leader() && c->ppid == p.pid && c->pid != p.pid;
+    if ((!traced && !child) || c->reaped_) continue;
+    if (!traced && c->is_leader() && c->traced() && c->tg->zombie) { any = true; continue; }  // its tracer first
     if (!matches(p, *c, sel_kind, sel)) continue;
     // __WCLONE: only children whose exit signal is not SIGCHLD; __WALL: all.
     const bool clone_child = c->exit_signal != LSIGCHLD;
     if (!(opts & LWALL) && (((opts & LWCLONE) != 0) != clone_child)) continue;
     any = true;
+    if (traced && !c->is_leader() && c->exited) {  // a traced thread that ended
+      if (!(opts & LWEXITED)) continue;
+      r.child = c;
+      r.status = c->killed_by ? c->killed_by : (c->exit_code & 0xff) << 8;
+      r.code = c->killed_by ? LCLD_KILLED : LCLD_EXITED;
+      r.si_status = c->killed_by ? c->killed_by : c->exit_code & 0xff;
+      return 0;
+    }
     ThreadGroup& g = *c->tg;
-    if (g.zombie && (opts & LWEXITED)) {
+    if (c->is_leader() && g.zombie && (opts & LWEXITED)) {
       r.child = c;
       const int st = g.exit_status;
       r.status = st;
@@ -171,6 +187,17 @@ int64_t find_waitable(Task& p, int sel_kind, int sel, uint32_t opts, WaitResult&
         r.si_status = (st >> 8) & 0xff;
       }
       return 0;
+    }
+    if (traced) {
+      if (c->pt.stop != PtStop::None && c->pt.report && !c->exited) {
+        r.child = c;
+        r.ptrace_stop = true;
+        r.code = LCLD_TRAPPED;
+        r.status = (c->pt.code << 8) | 0x7f;
+        r.si_status = c->pt.code;
+        return 0;
+      }
+      if (!child) continue;
     }
     if (g.stopped && g.stop_report && (opts & LWSTOPPED)) {
       r.child = c;
@@ -192,10 +219,20 @@ int64_t find_waitable(Task& p, int sel_kind, int sel, uint32_t opts, WaitResult&
 }
 
 void consume(Task& p, WaitResult& r) {
-  ThreadGroup& g = *r.child->tg;
-  if (r.code == LCLD_STOPPED) g.stop_report = false;
+  Task& c = *r.child;
+  ThreadGroup& g = *c.tg;
+  if (r.ptrace_stop) c.pt.report = false;
+  else if (!c.is_leader()) { c.pt = PtraceState{}; c.reaped_ = true; p.k.waits.wake(); }  // a traced thread
+  else if (r.code == LCLD_STOPPED) g.stop_report = false;
   else if (r.code == LCLD_CONTINUED) g.cont_report = false;
-  else p.k.reap(*r.child);
+  else if (c.traced() && c.ppid != p.pid) {
+    // The tracer collected a tracee that is not its child: the parent's turn now.
+    c.pt = PtraceState{};
+    const int st = g.exit_status;
+    p.k.notify_parent(c, r.code, (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff);
+  } else {
+    p.k.reap(c);
+  }
 }
 
 void fill_rusage(Task& p, Task* c, uint64_t addr) {
@@ -223,7 +260,7 @@ SYS(wait4) {
   const int64_t e = find_waitable(p, kind, sel, opts | LWEXITED, r);
   if (e == kBlock) return (opts & LWNOHANG) ? 0 : kBlock;
   if (e < 0) return e;
-  const int cpid = r.child->pid;
+  const int cpid = r.child->tid;  // (a traced thread reports its own id)
   if (a[1] && !p.put(a[1], &r.status, 4)) return -LX_EFAULT;
   fill_rusage(p, r.child, a[3]);
   consume(p, r);
@@ -250,7 +287,7 @@ SYS(waitid) {
   if (e == kBlock && !(opts & LWNOHANG)) return kBlock;
   if (e < 0 && e != kBlock) return e;
   if (e == 0) {
-    si = make_siginfo(LSIGCHLD, r.code, r.child->pid, r.child->uid);
+    si = make_siginfo(LSIGCHLD, r.code, r.child->tid, r.child->uid);
     si.u.chld.status = r.si_status;
   }
   if (a[2] && !p.put(a[2], &si, sizeof si)) return -LX_EFAULT;  // WNOHANG with nothing: zeroed

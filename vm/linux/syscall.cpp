@@ -30,6 +30,7 @@ const SyscallTable& SyscallTable::get() {
     register_sys_task(*t);
     register_sys_futex(*t);
     register_sys_event(*t);
+    register_sys_ptrace(*t);
     return t;
   }();
   return *t;
@@ -73,6 +74,8 @@ void Task::syscall(Cpu& c) {
   const SyscallDef* d = SyscallTable::get().find(nr);
   regs_replaced = false;
   int64_t ret;
+  // A traced task stops at syscall entry (ptrace.cpp); the call runs when it is resumed.
+  if (__builtin_expect(pt.tracer != 0, 0) && !restarting && ptrace_syscall_enter(*this, nr)) return;
   if (!restarting) { nsyscalls++; k.counters.syscalls++; }
   if (!d) {
     const char* n = SyscallTable::name(nr);
@@ -90,6 +93,7 @@ void Task::syscall(Cpu& c) {
     }
     if (k.records.enabled()) record_syscall(*this, RecKind::SysExit, nullptr, nr, a, ret);
     c.r[RAX] = (uint64_t)ret;
+    if (__builtin_expect(pt.tracer != 0, 0)) ptrace_syscall_exit(*this, nr, ret);
     return;
   }
   if (__builtin_expect(k.records.enabled(), 0) && !restarting) record_syscall(*this, RecKind::SysEnter, d, nr, a, 0);
@@ -110,7 +114,8 @@ void Task::syscall(Cpu& c) {
       k.trace.emit(ev);
     }
     ret = d->fn(*this, a);
-    if (ret == kBlock) { park(*this, c, nr); return; }
+    if (ret == kBlock && !(pt.tracer && ptrace_syscall_interrupted(*this, nr))) { park(*this, c, nr); return; }
+    if (ret == kBlock) ret = -512;  // -ERESTARTSYS: a traced call interrupted by a signal
     TraceEvent ev = k.trace.make(TraceKind::SyscallExit, pid, tid, cpu.icount);
     ev.nr = (uint16_t)nr;
     ev.ret = ret;
@@ -120,11 +125,13 @@ void Task::syscall(Cpu& c) {
     flush_exit_event();
   } else {
     ret = d->fn(*this, a);
-    if (ret == kBlock) { park(*this, c, nr); return; }
+    if (ret == kBlock && !(pt.tracer && ptrace_syscall_interrupted(*this, nr))) { park(*this, c, nr); return; }
+    if (ret == kBlock) ret = -512;  // -ERESTARTSYS: a traced call interrupted by a signal
   }
   if (__builtin_expect(k.records.enabled(), 0)) record_syscall(*this, RecKind::SysExit, d, nr, a, ret);
   completed(*this);
   if (!regs_replaced) c.r[RAX] = (uint64_t)ret;
+  if (__builtin_expect(pt.tracer != 0, 0)) ptrace_syscall_exit(*this, nr, ret);
   if (signal_deliverable() || restore_sigmask) c.stop = true;  // the scheduler delivers before more code runs
 }
 

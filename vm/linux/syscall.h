@@ -100,6 +100,7 @@ void register_sys_socket(SyscallTable& t);  // sys_socket.cpp
 void register_sys_task(SyscallTable& t);   // sys_task.cpp: clone fork vfork exit wait4 waitid
 void register_sys_futex(SyscallTable& t);  // sys_futex.cpp
 void register_sys_event(SyscallTable& t);  // sys_event.cpp: epoll eventfd timerfd
+void register_sys_ptrace(SyscallTable& t);  // ptrace.cpp: ptrace process_vm_readv/writev
 
 // Trace formatting (strace.cpp): the text of each argument before the call (out
 // arguments as placeholders) and the completed line after it.

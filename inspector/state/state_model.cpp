@@ -198,6 +198,10 @@ bool SymbolTable::parse(const std::string& p, const char* text, size_t n) {
     while (e < n && text[e] != '\n') e++;
     std::string line(text + i, e - i);
     i = e + 1;
+    if (!header && line.compare(0, 5, "path ") == 0) {
+      path = line.substr(5);
+      continue;
+    }
     if (!header) {
       unsigned t;
       unsigned long long fl;
@@ -343,7 +347,7 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
         if (!blocks.empty()) memcpy(blocks.data(), b, blocks.size() * sizeof(BlockState));
         break;
       case gb::StateTag::Symbols: {
-        // the path is the running program's (the page asks for it when exe changes)
+        // "path <file>" first; without it, the running program's
         symbols.parse(exe, (const char*)b, len);
         break;
       }

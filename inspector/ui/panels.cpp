@@ -6,6 +6,7 @@
 // [SECTION] Processes panel
 // [SECTION] System calls panel
 // [SECTION] Files and disk panel
+// (Control bar, Registers, Code, Memory, JIT blocks: state_panels.cpp)
 //
 // Rules (docs/inspector.md, "Adding a panel"): plain C-ish C++; the model is the data,
 // this file only draws it; an idle frame allocates nothing (text goes through fixed stack
@@ -31,7 +32,7 @@ static const ImVec4 kDimColor = ImVec4(0.60f, 0.60f, 0.60f, 1.0f);
 //-----------------------------------------------------------------------------
 // [SECTION] the window: a tab bar of panels and the status line
 //-----------------------------------------------------------------------------
-void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
+void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, float height) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(width, height));
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
@@ -41,6 +42,8 @@ void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
   ImGui::SameLine();
   if (m.stream.dropped) ImGui::TextColored(kErrColor, "(%" PRIu64 " dropped: the ring was full)", m.stream.dropped);
   else ImGui::TextColored(kDimColor, "(none dropped)");
+  draw_control(s, ui);
+  ui.tab = 0;
   if (ImGui::BeginTabBar("panels")) {
     if (ImGui::BeginTabItem("Processes")) {
       draw_processes(m.processes, ui);
@@ -52,6 +55,26 @@ void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
     }
     if (ImGui::BeginTabItem("Files and disk")) {
       draw_files(m.files, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Registers")) {
+      ui.tab = 1;
+      draw_registers(s, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Code")) {
+      ui.tab = 2;
+      draw_code(s, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Memory")) {
+      ui.tab = 3;
+      draw_memory(s, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("JIT blocks")) {
+      ui.tab = 4;
+      draw_blocks(s, ui);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

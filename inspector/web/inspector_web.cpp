@@ -12,6 +12,12 @@
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
 //   gbi_set_filter(failed_only, name)   the syscall filter, from the page's text view
 //   gbi_set_theme(dark)       follow the IDE's light/dark theme
+//   gbi_state(bytes, n, purpose)   a gb_inspect reply (vm/trace/state.h) for the state panels
+//   gbi_take_command()        the next request the panels queued (JSON for gb_inspect) or ""
+//   gbi_refresh_request()     the periodic state request (what the visible panel needs)
+//   gbi_state_json(panel) / gbi_state_text(panel)   "state", "registers", "code", "memory", "blocks"
+//   gbi_control(op)           queue pause / resume / step / syscall (the test hook, keyboard)
+//   gbi_break(where, path)    a breakpoint ("main", "0x401000"); returns "" or why not
 //
 // Frames are driven by the page (no emscripten_set_main_loop), so a hidden tab draws nothing.
 #include <emscripten.h>
@@ -37,6 +43,7 @@ namespace {
 struct State {
   EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl = 0;
   InspectorModel model;
+  StateModel st;
   UiState ui;
   std::string out;  // the last gbi_json / gbi_text answer (the page copies it at once)
   double last_t = 0;
@@ -99,6 +106,8 @@ EMSCRIPTEN_KEEPALIVE void gbi_reset(void) {
   if (!S) return;
   S->model.~InspectorModel();
   new (&S->model) InspectorModel();
+  S->st.~StateModel();
+  new (&S->st) StateModel();
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {
@@ -122,7 +131,7 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
   S->last_t = t_ms;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui::NewFrame();
-  draw_inspector(S->model, S->ui, w, h);
+  draw_inspector(S->model, S->st, S->ui, w, h);
   ImGui::Render();
   glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
   if (S->dark) glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
@@ -200,6 +209,60 @@ EMSCRIPTEN_KEEPALIVE void gbi_set_filter(int failed_only, const char* name) {
   f.nr = S->ui.call_filter[0] ? syscall_number(S->ui.call_filter) : -1;
   if (S->ui.call_filter[0] && f.nr < 0) f.nr = 0xffff;
   S->model.syscalls.set_filter(f);
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_state(const uint8_t* bytes, uint32_t n, int purpose) {
+  if (S) S->st.apply(bytes, n, purpose);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_take_command(void) {
+  if (!S) return "";
+  S->out.clear();
+  if (!S->st.commands.empty()) {
+    S->out = S->st.commands.front();
+    S->st.commands.erase(S->st.commands.begin());
+  }
+  return S->out.c_str();
+}
+
+// What the shown panel needs: memory around the chosen address (default rsp) on the
+// Memory tab, the hottest blocks on the JIT blocks tab; status, registers, code always.
+EMSCRIPTEN_KEEPALIVE const char* gbi_refresh_request(void) {
+  if (!S) return "";
+  const StateModel& st = S->st;
+  uint64_t a = S->ui.mem_addr;
+  if (!a && st.regs.have) a = st.regs.cur.r[4] & ~15ull;
+  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_state_json(const char* panel) {
+  if (!S) return "null";
+  S->out.clear();
+  S->st.to_json(S->out, panel);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_state_text(const char* panel) {
+  if (!S) return "";
+  S->out.clear();
+  S->st.to_text(S->out, panel);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_control(const char* op) {
+  if (!S || !op) return;
+  if (strcmp(op, "clear") == 0) S->st.clear_breaks();
+  else S->st.command(op, strcmp(op, "step") == 0 || strcmp(op, "syscall") == 0 ? S->st.status.tid : 0);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_break(const char* where, const char* path) {
+  if (!S) return "no inspector";
+  std::string err;
+  S->out.clear();
+  if (where && strncmp(where, "syscall:", 8) == 0) S->st.add_syscall_break(where + 8);
+  else if (!S->st.add_break(where ? where : "", path ? path : "", err)) S->out = err;
+  return S->out.c_str();
 }
 
 }  // extern "C"

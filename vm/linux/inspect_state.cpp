@@ -162,7 +162,7 @@ void inspect_symbols(Kernel& k, const std::string& path, std::string& out) {
     }
     return true;
   };
-  std::string text, err;
+  std::string text = "path " + path + "\n", err;
   if (!elf_symbols(read, text, err)) { put_text(out, StateTag::Error, path + ": " + err); return; }
   put_text(out, StateTag::Symbols, text);
 }

@@ -22,7 +22,7 @@ enum class StateTag : uint32_t {
   Maps = 5,     // text, /proc/PID/maps lines
   Exe = 6,      // text, the program's path
   Blocks = 7,   // BlockState[]
-  Symbols = 8,  // text: "elf <e_type> <first PT_LOAD vaddr>\n" then "<value hex> <size> <name>\n" per symbol
+  Symbols = 8,  // text: "path <file>\n", "elf <e_type> <first PT_LOAD vaddr>\n", then "<value hex> <size> <name>\n" per symbol
   Error = 9,    // text: why the request failed
 };
 

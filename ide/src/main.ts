@@ -751,6 +751,7 @@ Object.assign(window, {
       refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.refreshState(panel),
       stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.stateModel(panel),
       blockCode: (start: string, len: number) => inspector.blockCode(start, len),
+      selectTab: (panel: 'processes' | 'syscalls' | 'files' | 'registers' | 'code' | 'memory' | 'blocks') => inspector.selectTab(panel),
       stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks') => inspector.text(panel),
       get state() {
         return inspector.state;

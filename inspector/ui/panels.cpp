@@ -45,39 +45,40 @@ void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, 
   draw_control(s, ui);
   ui.tab = 0;
   if (ImGui::BeginTabBar("panels")) {
-    if (ImGui::BeginTabItem("Processes")) {
+    if (ImGui::BeginTabItem("Processes", nullptr, ui.want_tab == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
       draw_processes(m.processes, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("System calls")) {
+    if (ImGui::BeginTabItem("System calls", nullptr, ui.want_tab == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
       draw_syscalls(m.syscalls, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Files and disk")) {
+    if (ImGui::BeginTabItem("Files and disk", nullptr, ui.want_tab == 2 ? ImGuiTabItemFlags_SetSelected : 0)) {
       draw_files(m.files, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Registers")) {
+    if (ImGui::BeginTabItem("Registers", nullptr, ui.want_tab == 3 ? ImGuiTabItemFlags_SetSelected : 0)) {
       ui.tab = 1;
       draw_registers(s, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Code")) {
+    if (ImGui::BeginTabItem("Code", nullptr, ui.want_tab == 4 ? ImGuiTabItemFlags_SetSelected : 0)) {
       ui.tab = 2;
       draw_code(s, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Memory")) {
+    if (ImGui::BeginTabItem("Memory", nullptr, ui.want_tab == 5 ? ImGuiTabItemFlags_SetSelected : 0)) {
       ui.tab = 3;
       draw_memory(s, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("JIT blocks")) {
+    if (ImGui::BeginTabItem("JIT blocks", nullptr, ui.want_tab == 6 ? ImGuiTabItemFlags_SetSelected : 0)) {
       ui.tab = 4;
       draw_blocks(s, ui);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+    ui.want_tab = -1;
   }
   ImGui::End();
 }

@@ -211,6 +211,12 @@ EMSCRIPTEN_KEEPALIVE void gbi_set_filter(int failed_only, const char* name) {
   S->model.syscalls.set_filter(f);
 }
 
+// Selects a panel's tab (0 Processes, 1 System calls, 2 Files and disk, 3 Registers,
+// 4 Code, 5 Memory, 6 JIT blocks) on the next frame: the test hook and keyboard shortcuts.
+EMSCRIPTEN_KEEPALIVE void gbi_select_tab(int tab) {
+  if (S) S->ui.want_tab = tab;
+}
+
 EMSCRIPTEN_KEEPALIVE void gbi_state(const uint8_t* bytes, uint32_t n, int purpose) {
   if (S) S->st.apply(bytes, n, purpose);
 }

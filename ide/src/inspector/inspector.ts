@@ -43,6 +43,7 @@ interface InspectorModule {
   _gbi_state_text(panel: number): number;
   _gbi_control(op: number): void;
   _gbi_break(where: number, path: number): number;
+  _gbi_select_tab(tab: number): void;
   UTF8ToString(p: number): string;
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
@@ -232,15 +233,33 @@ export class InspectorPane {
       .finally(() => (this.refreshing = false));
   }
 
+  /** Shows a panel's tab (the test hook; drawn on the next frame). */
+  selectTab(panel: PanelName): void {
+    const order: PanelName[] = ['processes', 'syscalls', 'files', 'registers', 'code', 'memory', 'blocks'];
+    const i = order.indexOf(panel);
+    if (!this.module || i < 0) return;
+    this.module._gbi_select_tab(i);
+    this.interactUntil = performance.now() + INTERACT_MS;
+    this.lastRefresh = 0; // the new panel's state at once
+  }
+
   /** Pause, resume, step, run to the next syscall, clear breakpoints (test hook, keys). */
   async control(op: 'pause' | 'resume' | 'step' | 'syscall' | 'clear'): Promise<unknown> {
     const M = this.module;
     if (!M) return null;
     await this.flushState(true); // the current stop (step needs its task)
+    const stops = (this.stateModel('state') as { stops: number }).stops;
     const p = cstr(M, op);
     M._gbi_control(p);
     M._free(p);
     await this.flushState(true);
+    // a step or "to the next syscall" runs in the engine's next slice: wait for its stop
+    for (let end = performance.now() + 5000; op === 'step' || op === 'syscall'; ) {
+      const s = this.stateModel('state') as { halted: boolean; stops: number };
+      if ((s.halted && s.stops > stops) || performance.now() > end) break;
+      await new Promise((r) => setTimeout(r, 20));
+      await this.flushState(true);
+    }
     return this.stateModel('state');
   }
 

@@ -261,6 +261,7 @@ void CodeModel::rebuild(uint64_t start_hint) {
     at = lands(cnt);
   }
   if (at < 0) { cnt = run(from); at = lands(cnt); }
+  while (cnt > 0 && tmp[cnt - 1].address >= limit && (int)cnt - 1 > at) cnt--;
   lines.assign(tmp, tmp + cnt);
   rip_line = at;
 }
@@ -363,9 +364,13 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
     if (16 + (size_t)cnt <= code_len) code.bytes.assign(code_in + 16, code_in + 16 + cnt);
     code.rip = regs.cur.rip;
     uint64_t hint = ~0ull;
+    code.limit = ~0ull;
     if (!symbols.syms.empty() && symbols.path == exe) {
       const uint64_t bias = load_bias();
-      if (const Symbol* s = symbols.at(code.rip - bias)) hint = s->value + bias;
+      if (const Symbol* s = symbols.at(code.rip - bias)) {
+        hint = s->value + bias;
+        if (s->size) code.limit = s->value + bias + s->size;  // the listing ends with the function
+      }
     }
     code.rebuild(hint);
   }

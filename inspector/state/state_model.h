@@ -75,6 +75,7 @@ struct CodeModel {
   std::vector<uint8_t> bytes;
   uint64_t rip = 0;
   bool att = false;
+  uint64_t limit = ~0ull;        // no lines from here on (the end of rip's function)
   std::vector<DisasmLine> lines;
   int rip_line = -1;
   // Disassembles from `start_hint` when it lies in the window (a symbol's start), else

@@ -127,7 +127,8 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   await page.waitForTimeout(200);
   await screenshot(page, 'inspector-processes');
   const box = await page.locator('#gb-inspector-canvas').boundingBox();
-  await page.mouse.click(box.x + 110, box.y + 34);
+  // a real click on the System calls tab (second row of the canvas, under the control bar)
+  await page.mouse.click(box.x + 86, box.y + 54);
   await page.waitForTimeout(300);
   await screenshot(page, 'inspector-syscalls');
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
@@ -150,8 +151,7 @@ test('python3 (first run, its files not yet fetched): the files model has its re
   console.log(`inspector files: python3 made ${mine.length} reads, ${net.length} from the network; ${f.chunks_fetched} chunks, ${f.bytes_fetched} bytes fetched while the inspector was open`);
   const text = await page.evaluate(() => window.glassbox.inspector.text('files'));
   assert.match(text, /from network, chunk \d+, \d+ bytes fetched/);
-  const box = await page.locator('#gb-inspector-canvas').boundingBox();
-  await page.mouse.click(box.x + 215, box.y + 34);
+  await page.evaluate(() => window.glassbox.inspector.selectTab('files'));
   await page.waitForTimeout(300);
   await screenshot(page, 'inspector-files');
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);

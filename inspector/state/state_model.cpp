@@ -234,6 +234,42 @@ const Symbol* SymbolTable::at(uint64_t vaddr) const {
   return nullptr;
 }
 
+void SymbolTable::parse_lines(const char* text, size_t n) {
+  files.clear();
+  lines.clear();
+  size_t i = 0;
+  while (i < n) {
+    size_t e = i;
+    while (e < n && text[e] != '\n') e++;
+    std::string line(text + i, e - i);
+    i = e + 1;
+    unsigned idx;
+    int used = 0;
+    if (sscanf(line.c_str(), "file %u %n", &idx, &used) == 1 && used > 0) {
+      if (idx < 100000) {
+        if (files.size() <= idx) files.resize(idx + 1);
+        files[idx] = line.substr((size_t)used);
+      }
+      continue;
+    }
+    unsigned long long a;
+    unsigned f, l;
+    if (sscanf(line.c_str(), "%llx %u %u", &a, &f, &l) == 3) lines.push_back({a, f, l});
+  }
+}
+
+bool SymbolTable::source_line(uint64_t vaddr, char* out, size_t n) const {
+  auto it = std::upper_bound(lines.begin(), lines.end(), vaddr, [](uint64_t a, const LineRow& r) { return a < r.addr; });
+  if (it == lines.begin()) return false;
+  --it;
+  const Symbol* s = at(vaddr);
+  if (!s || it->addr < s->value) return false;  // the row belongs to another function
+  const std::string& f = it->file < files.size() ? files[it->file] : std::string();
+  const size_t slash = f.rfind('/');
+  snprintf(out, n, "%s:%u", slash == std::string::npos ? f.c_str() : f.c_str() + slash + 1, it->line);
+  return true;
+}
+
 // [SECTION] code
 void CodeModel::rebuild(uint64_t start_hint) {
   lines.clear();
@@ -267,6 +303,12 @@ void CodeModel::rebuild(uint64_t start_hint) {
 }
 
 // [SECTION] replies
+bool StateModel::source_line(uint64_t addr, char* out, size_t n) const {
+  out[0] = 0;
+  if (symbols.lines.empty() || symbols.path != exe) return false;
+  return symbols.source_line(addr - load_bias(), out, n);
+}
+
 uint64_t StateModel::load_bias() const {
   if (symbols.elf_type != 3) return 0;
   for (const MapEntry& m : maps)
@@ -352,6 +394,7 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
         symbols.parse(exe, (const char*)b, len);
         break;
       }
+      case gb::StateTag::Lines: symbols.parse_lines((const char*)b, len); break;
       case gb::StateTag::Error: error.assign((const char*)b, len); break;
     }
     o += (len + 7) & ~7u;
@@ -506,11 +549,16 @@ void StateModel::to_json(std::string& out, const char* panel) const {
       json_string(out, l.text, strlen(l.text));
       out += ",\"sym\":";
       json_string(out, sym, strlen(sym));
+      char src[128];
+      source_line(l.address, src, sizeof src);
+      out += ",\"src\":";
+      json_string(out, src, strlen(src));
       out += '}';
     }
     out += "],\"symbols\":{\"path\":";
     json_string(out, symbols.path.data(), symbols.path.size());
-    snprintf(b, sizeof b, ",\"count\":%zu,\"elf_type\":%u,\"bias\":\"0x%" PRIx64 "\"", symbols.syms.size(), symbols.elf_type, load_bias());
+    snprintf(b, sizeof b, ",\"count\":%zu,\"lines\":%zu,\"elf_type\":%u,\"bias\":\"0x%" PRIx64 "\"", symbols.syms.size(),
+             symbols.lines.size(), symbols.elf_type, load_bias());
     out += b;
     if (const Symbol* m = symbols.find("main")) {
       snprintf(b, sizeof b, ",\"main\":\"0x%" PRIx64 "\"", m->value);
@@ -565,10 +613,17 @@ void StateModel::to_text(std::string& out, const char* panel) const {
   out += b;
   if (strcmp(panel, "registers") == 0) { regs.to_text(out); return; }
   if (strcmp(panel, "code") == 0) {
+    char last_src[128] = "";
     for (size_t i = 0; i < code.lines.size(); i++) {
       const DisasmLine& l = code.lines[i];
-      char sym[128];
+      char sym[128], src[128];
       symbolize(l.address, sym, sizeof sym);
+      if (source_line(l.address, src, sizeof src) && (i == 0 || strcmp(src, last_src) != 0)) {
+        out += "   ";
+        out += src;
+        out += '\n';
+        snprintf(last_src, sizeof last_src, "%s", src);
+      }
       snprintf(b, sizeof b, "%s %016" PRIx64 " %-24s %s%s\n", (int)i == code.rip_line ? "=>" : "  ", l.address, sym, l.text,
                l.bad ? "   (not an instruction)" : "");
       out += b;

@@ -57,16 +57,23 @@ void x87_text(const RegsState& r, int i, char* out, size_t n);
 
 // [SECTION] symbols
 struct Symbol { uint64_t value, size; std::string name; };
+struct LineRow { uint64_t addr; uint32_t file, line; };
 struct SymbolTable {
   std::string path;
   unsigned elf_type = 0;     // 2 EXEC, 3 DYN
   uint64_t first_load = 0;
   std::vector<Symbol> syms;  // by value
+  std::vector<std::string> files;  // DWARF line table: file names by index
+  std::vector<LineRow> lines;      // by address
   std::string error;
   bool parse(const std::string& path, const char* text, size_t n);
   const Symbol* find(const char* name) const;
   // The symbol holding a link-time address (or the nearest before, within 64 KiB).
   const Symbol* at(uint64_t vaddr) const;
+  // The DWARF line table (the Lines section); "hello.c:3" for a link-time address inside
+  // a function that has rows (false if none).
+  void parse_lines(const char* text, size_t n);
+  bool source_line(uint64_t vaddr, char* out, size_t n) const;
 };
 
 // [SECTION] code
@@ -116,6 +123,8 @@ struct StateModel {
   uint64_t load_bias() const;
   // "main+0x12" for a runtime address (empty if unknown).
   void symbolize(uint64_t addr, char* out, size_t n) const;
+  // "hello.c:3" for a runtime address of the running program (false if unknown).
+  bool source_line(uint64_t addr, char* out, size_t n) const;
 
   // ---- requests (JSON text) ----
   std::vector<std::string> commands;  // queued for the page to send

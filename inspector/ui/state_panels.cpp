@@ -192,8 +192,9 @@ void draw_code(StateModel& s, UiState& ui) {
   }
   if (ui.break_error[0]) ImGui::TextColored(kBad, "%s", ui.break_error);
   if (s.symbols.path.empty() || s.symbols.path != s.exe) ImGui::TextColored(kDim, "%s (no symbols yet)", s.exe.c_str());
-  else ImGui::TextColored(kDim, "%s: %zu symbols%s; source lines: not yet (DWARF)", s.exe.c_str(), s.symbols.syms.size(),
-                          s.symbols.elf_type == 3 ? ", position independent" : "");
+  else ImGui::TextColored(kDim, "%s: %zu symbols%s, %s", s.exe.c_str(), s.symbols.syms.size(),
+                          s.symbols.elf_type == 3 ? ", position independent" : "",
+                          s.symbols.lines.empty() ? "no line table (build with gcc -g)" : "source lines from DWARF");
   if (s.code.lines.empty()) { ImGui::TextColored(kDim, "No code: nothing is followed, or rip is not readable."); return; }
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
   if (!ImGui::BeginTable("code", 4, tf)) return;
@@ -203,6 +204,7 @@ void draw_code(StateModel& s, UiState& ui) {
   ImGui::TableSetupColumn("bytes");
   ImGui::TableSetupColumn("instruction", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
+  char last_src[128] = "";
   for (int i = 0; i < (int)s.code.lines.size(); i++) {
     const DisasmLine& l = s.code.lines[(size_t)i];
     char sym[128];
@@ -212,6 +214,14 @@ void draw_code(StateModel& s, UiState& ui) {
       ImGui::TableNextColumn();
       ImGui::TableNextColumn();
       ImGui::TextColored(kDim, "<%s>:", sym);
+    }
+    char src[128];
+    if (s.source_line(l.address, src, sizeof src) && (i == 0 || strcmp(src, last_src) != 0)) {  // a new source line
+      snprintf(last_src, sizeof last_src, "%s", src);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TableNextColumn();
+      ImGui::TextColored(kChanged, "%s", src);
     }
     ImGui::TableNextRow();
     ImGui::TableNextColumn();

@@ -191,6 +191,8 @@ test('control: gcc -g hello, break at main (from the symbol table), rip == main,
   const at = code.lines[code.rip_line];
   assert.equal(BigInt(at.addr), mainAddr);
   assert.equal(at.sym, 'main');
+  assert.equal(at.src, 'hello.c:2', 'the source line from the DWARF line table (main is on line 2)');
+  assert.match(await insp('stateText', 'code'), /^ +hello\.c:2$/m);
   assert.ok(!at.bad && at.size > 0, JSON.stringify(at));
   console.log(`inspector control: stopped at main = 0x${mainAddr.toString(16)} (${at.text}, ${at.size} bytes), ${code.lines.length} lines, ${code.symbols.count} symbols`);
 

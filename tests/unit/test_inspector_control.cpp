@@ -4,7 +4,8 @@
 // one step moves rip by one instruction, "run to the next system call" stops before the
 // `syscall` with rax = its number, a program breakpoint holds in the forked child that
 // exec'd the same file, and the run ends normally once resumed. Also: register change
-// highlighting, maps parsing, disassembly of garbage and of unmapped memory, ELF symbols.
+// highlighting, maps parsing, disassembly of garbage and of unmapped memory, ELF symbols,
+// DWARF line tables (versions 5 and 4, from gcc's own output; cut and corrupted).
 //
 // The guest program is test_inspector_engine.cpp's (see its comment); its first block:
 //   400078 mov rax, [rsp] (4)   40007c cmp rax, 1 (4)   400080 jne child (2)
@@ -12,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "vm/linux/debug.h"
 #include "vm/linux/inspect_state.h"
 #include "vm/linux/kernel.h"
+#include "vm/trace/dwarf_lines.h"
 #include "vm/trace/elf_symbols.h"
 
 using namespace gb;
@@ -313,4 +316,95 @@ TEST_CASE("ELF symbols: the unit test binary's own table, and garbage") {
   CHECK(!e2.empty());
   const ElfReader none = [](uint64_t, void*, size_t) { return false; };
   CHECK_FALSE(elf_symbols(none, o2, e2));
+}
+
+// The .debug_line (and .debug_line_str) that gcc 12 wrote for
+//   1 int v;   2 void _start(void) {   3 v = 1;   4 v = 2;   5 for (;;) {}   6 }
+// (gcc -g -gdwarf-5 / -gdwarf-4 -O0 -nostdlib -static, in /tmp/x: _start at 0x401000),
+// wrapped by make_elf() in a minimal ELF with just those sections.
+namespace {
+const uint8_t kLine5[] = {
+    0x50, 0x00, 0x00, 0x00, 0x05, 0x00, 0x08, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0xfb, 0x0e, 0x0d, 0x00, 0x01, 0x01,
+    0x01, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x01, 0x01, 0x1f, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0x1f, 0x02,
+    0x0f, 0x02, 0x07, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x05, 0x13, 0x00, 0x09, 0x02, 0x00, 0x10, 0x40, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x13, 0x05, 0x05, 0x4b, 0x9f, 0x05, 0x03, 0x00, 0x02, 0x04, 0x01, 0x9f, 0x02, 0x02, 0x00, 0x01, 0x01};
+const uint8_t kLineStr5[] = {0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x78, 0x00, 0x74, 0x2e, 0x63, 0x00};
+const uint8_t kLine4[] = {
+    0x3f, 0x00, 0x00, 0x00, 0x04, 0x00, 0x1b, 0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0xfb, 0x0e, 0x0d, 0x00, 0x01, 0x01, 0x01, 0x01,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x74, 0x2e, 0x63, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x13, 0x00, 0x09, 0x02,
+    0x00, 0x10, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x13, 0x05, 0x05, 0x4b, 0x9f, 0x05, 0x03, 0x00, 0x02, 0x04, 0x01, 0x9f, 0x02,
+    0x02, 0x00, 0x01, 0x01};
+
+// ELF header + .shstrtab + .debug_line (+ .debug_line_str) + section headers.
+std::vector<uint8_t> make_elf(const uint8_t* line, size_t nline, const uint8_t* lstr, size_t nlstr) {
+  const char names[] = "\0.shstrtab\0.debug_line\0.debug_line_str";
+  std::vector<uint8_t> f(64, 0);
+  memcpy(f.data(), "\x7f" "ELF\x02\x01\x01", 7);
+  auto add = [&](const void* p, size_t n) { const size_t at = f.size(); f.insert(f.end(), (const uint8_t*)p, (const uint8_t*)p + n); return at; };
+  const size_t o_names = add(names, sizeof names), o_line = add(line, nline), o_lstr = add(lstr, nlstr);
+  while (f.size() % 8) f.push_back(0);
+  const size_t shoff = f.size();
+  auto sh = [&](uint32_t name, size_t off, size_t size) {
+    uint8_t s[64] = {};
+    memcpy(s, &name, 4);
+    const uint64_t o = off, z = size;
+    memcpy(s + 24, &o, 8);
+    memcpy(s + 32, &z, 8);
+    add(s, 64);
+  };
+  sh(0, 0, 0);
+  sh(1, o_names, sizeof names);
+  sh(11, o_line, nline);
+  sh(23, o_lstr, nlstr);
+  const uint64_t so = shoff;
+  const uint16_t v[5] = {62, 64, 4, 1};
+  memcpy(&f[18], &v[0], 2);           // e_machine
+  memcpy(&f[40], &so, 8);             // e_shoff
+  memcpy(&f[58], &v[1], 2);           // e_shentsize
+  memcpy(&f[60], &v[2], 2);           // e_shnum
+  memcpy(&f[62], &v[3], 2);           // e_shstrndx
+  return f;
+}
+
+std::string lines_of(const std::vector<uint8_t>& f, size_t cut = ~(size_t)0) {
+  const ElfReader read = [&](uint64_t off, void* dst, size_t n) {
+    if (off + n > std::min(f.size(), cut)) return false;
+    memcpy(dst, f.data() + off, n);
+    return true;
+  };
+  std::string out, err;
+  dwarf_lines(read, out, err);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("DWARF line tables (versions 5 and 4): address -> source line; cut or corrupt tables never crash") {
+  for (int version : {5, 4}) {
+    CAPTURE(version);
+    const std::vector<uint8_t> f = version == 5 ? make_elf(kLine5, sizeof kLine5, kLineStr5, sizeof kLineStr5)
+                                                : make_elf(kLine4, sizeof kLine4, nullptr, 0);
+    const std::string text = lines_of(f);
+    gbi::SymbolTable t;
+    t.syms.push_back({0x401000, 0x1a, "_start"});
+    t.parse_lines(text.data(), text.size());
+    REQUIRE(t.lines.size() == 4);
+    char src[64];
+    REQUIRE(t.source_line(0x401000, src, sizeof src));
+    CHECK(std::string(src) == "t.c:2");
+    REQUIRE(t.source_line(0x401008, src, sizeof src));  // inside line 3's instructions
+    CHECK(std::string(src) == "t.c:3");
+    REQUIRE(t.source_line(0x40100e, src, sizeof src));
+    CHECK(std::string(src) == "t.c:4");
+    REQUIRE(t.source_line(0x401019, src, sizeof src));
+    CHECK(std::string(src) == "t.c:5");
+    CHECK_FALSE(t.source_line(0x400fff, src, sizeof src));
+    CHECK_FALSE(t.source_line(0x401100, src, sizeof src));  // past _start: no function, no line
+    // every prefix of the file and every corrupted byte of the table: some answer, no crash
+    for (size_t cut = 0; cut < f.size(); cut++) lines_of(f, cut);
+    for (size_t i = 64; i < 64 + sizeof kLine5 && i < f.size(); i++) {
+      std::vector<uint8_t> g = f;
+      g[i] ^= 0xff;
+      lines_of(g);
+    }
+  }
 }

@@ -10,6 +10,7 @@
 #include "vm/linux/debug.h"
 #include "vm/linux/kernel.h"
 #include "vm/mem/address_space.h"
+#include "vm/trace/dwarf_lines.h"
 #include "vm/trace/elf_symbols.h"
 #include "vm/trace/state.h"
 
@@ -165,6 +166,8 @@ void inspect_symbols(Kernel& k, const std::string& path, std::string& out) {
   std::string text = "path " + path + "\n", err;
   if (!elf_symbols(read, text, err)) { put_text(out, StateTag::Error, path + ": " + err); return; }
   put_text(out, StateTag::Symbols, text);
+  std::string lines;
+  if (dwarf_lines(read, lines, err)) put_text(out, StateTag::Lines, lines);
 }
 
 }  // namespace gb

@@ -29,7 +29,7 @@ Task* inspect_task(Kernel& k, const Debugger& d, int tid);
 void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest& q, std::string& out);
 // The Memory section alone (any length up to 64 KiB): the JIT panel's block bytes.
 void inspect_memory(Kernel& k, const Debugger& d, int tid, uint64_t addr, uint32_t len, std::string& out);
-// The Symbols section of a guest file (or an Error section).
+// The Symbols and Lines (DWARF) sections of a guest file (or an Error section).
 void inspect_symbols(Kernel& k, const std::string& path, std::string& out);
 
 }  // namespace gb

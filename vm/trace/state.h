@@ -24,6 +24,7 @@ enum class StateTag : uint32_t {
   Blocks = 7,   // BlockState[]
   Symbols = 8,  // text: "path <file>\n", "elf <e_type> <first PT_LOAD vaddr>\n", then "<value hex> <size> <name>\n" per symbol
   Error = 9,    // text: why the request failed
+  Lines = 10,   // text: the program's DWARF line table (vm/trace/dwarf_lines.h), after its Symbols
 };
 
 struct StatusState {

@@ -26,10 +26,12 @@ namespace gbi {
 //-----------------------------------------------------------------------------
 // [SECTION] helpers
 //-----------------------------------------------------------------------------
-static const ImVec4 kChanged = ImVec4(1.0f, 0.80f, 0.25f, 1.0f);
-static const ImVec4 kDim = ImVec4(0.60f, 0.60f, 0.60f, 1.0f);
-static const ImVec4 kBad = ImVec4(1.0f, 0.45f, 0.40f, 1.0f);
-static const ImVec4 kRip = ImVec4(0.45f, 0.85f, 0.45f, 1.0f);
+// Highlight colours readable on both of ImGui's styles (the IDE's dark and light themes).
+static bool light_style() { return ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x > 0.5f; }
+static ImVec4 changed_color() { return light_style() ? ImVec4(0.70f, 0.38f, 0.0f, 1.0f) : ImVec4(1.0f, 0.80f, 0.25f, 1.0f); }
+static ImVec4 rip_color() { return light_style() ? ImVec4(0.05f, 0.50f, 0.10f, 1.0f) : ImVec4(0.45f, 0.85f, 0.45f, 1.0f); }
+static const ImVec4 kDim = ImVec4(0.55f, 0.55f, 0.55f, 1.0f);
+static const ImVec4 kBad = ImVec4(0.90f, 0.30f, 0.25f, 1.0f);
 
 static const char* reason_text(uint32_t r) {
   switch (r) {
@@ -67,7 +69,7 @@ void draw_control(StateModel& s, UiState& ui) {
   if (ImGui::Button("To next syscall")) s.command("syscall", st.tid);
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (st.halted) ImGui::TextColored(kChanged, "stopped %s, process %d", reason_text(st.reason), st.stop_pid ? st.stop_pid : st.pid);
+  if (st.halted) ImGui::TextColored(changed_color(), "stopped %s, process %d", reason_text(st.reason), st.stop_pid ? st.stop_pid : st.pid);
   else ImGui::TextColored(kDim, "running");
   ImGui::SameLine();
   char label[64];
@@ -92,7 +94,7 @@ static void reg_row(const char* name, uint64_t v, bool changed) {
   ImGui::TableNextColumn();
   ImGui::TextUnformatted(name);
   ImGui::TableNextColumn();
-  if (changed) ImGui::TextColored(kChanged, "%016" PRIx64, v);
+  if (changed) ImGui::TextColored(changed_color(), "%016" PRIx64, v);
   else ImGui::Text("%016" PRIx64, v);
   ImGui::TableNextColumn();
   ImGui::Text("%" PRId64, (int64_t)v);
@@ -115,7 +117,7 @@ void draw_registers(StateModel& s, UiState& ui) {
   }
   char f[96];
   rflags_text(c.rflags, f, sizeof f);
-  const ImVec4 fc = (r.changed >> kSlotRflags) & 1 ? kChanged : ImGui::GetStyleColorVec4(ImGuiCol_Text);
+  const ImVec4 fc = (r.changed >> kSlotRflags) & 1 ? changed_color() : ImGui::GetStyleColorVec4(ImGuiCol_Text);
   ImGui::TextColored(fc, "rflags %08" PRIx64 "  [%s]", c.rflags, f);
   char sym[96];
   s.symbolize(c.rip, sym, sizeof sym);
@@ -145,7 +147,7 @@ void draw_registers(StateModel& s, UiState& ui) {
       memcpy(&hi, x + 8, 8);
       snprintf(line, sizeof line, "xmm%-2d %016" PRIx64 " %016" PRIx64, i, hi, lo);
     }
-    if ((r.xmm_changed >> i) & 1) ImGui::TextColored(kChanged, "%s", line);
+    if ((r.xmm_changed >> i) & 1) ImGui::TextColored(changed_color(), "%s", line);
     else ImGui::TextUnformatted(line);
   }
   ImGui::Separator();
@@ -153,7 +155,7 @@ void draw_registers(StateModel& s, UiState& ui) {
   for (int i = 0; i < 8; i++) {
     char v[48];
     x87_text(c, i, v, sizeof v);
-    if ((r.st_changed >> i) & 1) ImGui::TextColored(kChanged, "st(%d) %s", i, v);
+    if ((r.st_changed >> i) & 1) ImGui::TextColored(changed_color(), "st(%d) %s", i, v);
     else ImGui::Text("st(%d) %s", i, v);
   }
 }
@@ -221,14 +223,14 @@ void draw_code(StateModel& s, UiState& ui) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::TableNextColumn();
-      ImGui::TextColored(kChanged, "%s", src);
+      ImGui::TextColored(changed_color(), "%s", src);
     }
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     const bool at = i == s.code.rip_line;
-    ImGui::TextColored(is_break(s, l.address) ? kBad : kRip, "%s%s", is_break(s, l.address) ? "*" : " ", at ? "=>" : "  ");
+    ImGui::TextColored(is_break(s, l.address) ? kBad : rip_color(), "%s%s", is_break(s, l.address) ? "*" : " ", at ? "=>" : "  ");
     ImGui::TableNextColumn();
-    if (at) ImGui::TextColored(kRip, "%012" PRIx64, l.address);
+    if (at) ImGui::TextColored(rip_color(), "%012" PRIx64, l.address);
     else ImGui::Text("%012" PRIx64, l.address);
     ImGui::TableNextColumn();
     char hex[3 * 16 + 1];
@@ -238,7 +240,7 @@ void draw_code(StateModel& s, UiState& ui) {
     ImGui::TextColored(kDim, "%s", hex);
     ImGui::TableNextColumn();
     if (l.bad) ImGui::TextColored(kBad, "%s  (not an instruction)", l.text);
-    else if (at) ImGui::TextColored(kRip, "%s", l.text);
+    else if (at) ImGui::TextColored(rip_color(), "%s", l.text);
     else ImGui::TextUnformatted(l.text);
   }
   ImGui::EndTable();

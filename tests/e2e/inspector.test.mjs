@@ -160,6 +160,7 @@ test('python3 (first run, its files not yet fetched): the files model has its re
 test('control: gcc -g hello, break at main (from the symbol table), rip == main, one step, input kept while stopped, resume to the output; registers, code, memory and blocks panels', { skip }, async () => {
   const insp = (fn, ...args) => page.evaluate(([f, a]) => window.glassbox.inspector[f](...a), [fn, args]);
   const state = async (panel = 'state') => insp('refreshState', panel);
+  await page.mouse.move(0, 0); // no tooltip in the screenshots
   await run(page, 'gcc -g hello.c -o hello', /\$ ?$/, 300_000);
   const cwd = (await run(page, 'pwd', /\n(\/\S*)\n[^]*\$ ?$/)).text.match(/\n(\/\S*)\n/)[1];
   const prog = `${cwd}/hello`;

@@ -745,7 +745,7 @@ Object.assign(window, {
       text: (panel: 'processes' | 'syscalls' | 'files') => inspector.text(panel),
       setSyscallFilter: (failedOnly: boolean, name: string) => inspector.setSyscallFilter(failedOnly, name),
       // control and the state panels (docs/inspector.md, "Control")
-      control: (op: 'pause' | 'resume' | 'step' | 'syscall' | 'clear') => inspector.control(op),
+      control: (op: 'pause' | 'resume' | 'step' | 'over' | 'syscall' | 'clear') => inspector.control(op),
       breakAt: (where: string, path = '') => inspector.breakAt(where, path),
       follow: (pid: number) => inspector.follow(pid),
       refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.refreshState(panel),

@@ -66,6 +66,8 @@ void draw_control(StateModel& s, UiState& ui) {
   ImGui::BeginDisabled(!st.halted);
   if (ImGui::Button("Step")) s.command("step", st.tid);
   ImGui::SameLine();
+  if (ImGui::Button("Over")) s.command("over", st.tid);
+  ImGui::SameLine();
   if (ImGui::Button("To next syscall")) s.command("syscall", st.tid);
   ImGui::EndDisabled();
   ImGui::SameLine();

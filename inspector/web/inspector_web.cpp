@@ -259,7 +259,7 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_state_text(const char* panel) {
 EMSCRIPTEN_KEEPALIVE void gbi_control(const char* op) {
   if (!S || !op) return;
   if (strcmp(op, "clear") == 0) S->st.clear_breaks();
-  else S->st.command(op, strcmp(op, "step") == 0 || strcmp(op, "syscall") == 0 ? S->st.status.tid : 0);
+  else S->st.command(op, strcmp(op, "resume") != 0 && strcmp(op, "pause") != 0 ? S->st.status.tid : 0);
 }
 
 EMSCRIPTEN_KEEPALIVE const char* gbi_break(const char* where, const char* path) {

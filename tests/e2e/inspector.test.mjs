@@ -6,7 +6,8 @@
 // first run and the disk reads behind it, with the network chunks they fetched. Saves a
 // screenshot of each panel (build/test-artifacts/inspector-*.png) and the models as JSON.
 // Then control: `gcc -g`, a breakpoint at main (from the ELF symbol table, set before the
-// program runs), rip == main, one step moves rip by the instruction's length, keyboard
+// program runs), rip == main, one step moves rip by the instruction's length, stepping
+// over the call of puts prints the greeting and stops after the call, keyboard
 // input typed while stopped is not lost, resume and the program prints; the Registers,
 // Code, Memory and JIT blocks models and their screenshots.
 //
@@ -17,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_URL, launch, openIde, screenshot } from './lib/browser.mjs';
 import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
-import { PROMPT, run, waitTerm } from './lib/terminal.mjs';
+import { PROMPT, run, termText, waitTerm } from './lib/terminal.mjs';
 
 const SITE = path.join(ROOT, 'build/site');
 const skip = siteSkipReason(SITE) || (!fs.existsSync(path.join(SITE, 'engine/glassbox_inspector.wasm')) && 'the site has no inspector module (tools/build web)');
@@ -235,7 +236,26 @@ test('control: gcc -g hello, break at main (from the symbol table), rip == main,
   const text = await insp('stateText', 'registers');
   assert.match(text, /^rip +0x[0-9a-f]{16} +\(changed\)$/m);
 
-  // resume (breakpoints cleared): the program prints and exits, then the kept input runs
+  // step to the call of puts and over it: the greeting is printed while the program stays
+  // stopped, rip on the instruction after the call
+  let code2 = (await state('code')).code;
+  for (let i = 0; i < 10 && !/^call/.test(code2.lines[code2.rip_line].text); i++) {
+    await insp('control', 'step');
+    code2 = (await state('code')).code;
+  }
+  const call = code2.lines[code2.rip_line];
+  assert.match(call.text, /^call/, JSON.stringify(code2.lines));
+  const greetings = async () => (await termText(page)).split(`\n${GREETING}\n`).length - 1;
+  const g0 = await greetings();
+  const over = await insp('control', 'over');
+  assert.equal(over.halted, true);
+  assert.equal(over.reason, 'step');
+  const regs3 = (await state('registers')).registers;
+  assert.equal(BigInt(regs3.rip), BigInt(call.addr) + BigInt(call.size), `over ${call.text}: ${regs3.rip}`);
+  for (let i = 0; i < 50 && (await greetings()) === g0; i++) await page.waitForTimeout(100);
+  assert.equal(await greetings(), g0 + 1, 'puts ran during the step over');
+
+  // resume (breakpoints cleared): the program exits, then the kept input runs
   await insp('control', 'clear');
   await insp('control', 'resume');
   await waitTerm(page, new RegExp(`\\n${GREETING}\\n[^]*\\ntyped-while-paused\\n[^]*\\$ ?$`), 60_000);

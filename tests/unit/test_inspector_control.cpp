@@ -1,7 +1,7 @@
 // tests/unit/test_inspector_control.cpp — the inspector's control of a real kernel
 // (vm/linux/debug.h) and its state replies (vm/linux/inspect_state.h) read through the
 // state models (inspector/state/): a breakpoint inside a decoded block stops exactly there,
-// one step moves rip by one instruction, "run to the next system call" stops before the
+// one step moves rip by one instruction (step over a non-call too), "run to the next system call" stops before the
 // `syscall` with rax = its number, a program breakpoint holds in the forked child that
 // exec'd the same file, and the run ends normally once resumed. Also: register change
 // highlighting, maps parsing, disassembly of garbage and of unmapped memory, ELF symbols,
@@ -144,6 +144,12 @@ TEST_CASE("control: a breakpoint inside a block, one step, run to a syscall, a c
   CHECK(t.cpu.rip == 0x400080);
   CHECK(t.cpu.icount == ic + 1);
 
+  // Step over a jne (not a call): one step, to the fall-through.
+  m.d.step_over(*m.k, t.tid);
+  REQUIRE(m.run());
+  CHECK(m.d.reason == Debugger::Step);
+  CHECK(t.cpu.rip == 0x400082);
+
   // To the next system call: fork, before it runs.
   m.d.run_to_syscall(*m.k, t.tid);
   REQUIRE(m.run());
@@ -161,8 +167,8 @@ TEST_CASE("control: a breakpoint inside a block, one step, run to a syscall, a c
   CHECK(m.stopped().cmdline.size() == 2);
 
   // A syscall-number breakpoint holds only in the followed process (the parent):
-  // openat (257) stops it; the child's write (1) does not.
-  m.d.path_breaks.clear();
+  // openat (257) stops it; the child's write (1) does not. The path breakpoint stays set:
+  // the child resumes past it (its own first instruction is skipped, whichever task runs first).
   m.d.syscall_breaks = {257, 1};
   m.d.resume(*m.k);
   REQUIRE(m.run());
@@ -170,6 +176,7 @@ TEST_CASE("control: a breakpoint inside a block, one step, run to a syscall, a c
   CHECK(m.d.stop_pid == 100);
   CHECK(m.stopped().cpu.r[RAX] == 257);
 
+  m.d.path_breaks.clear();
   m.d.syscall_breaks.clear();
   m.d.resume(*m.k);
   CHECK_FALSE(m.run());

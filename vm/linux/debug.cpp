@@ -67,7 +67,7 @@ void Debugger::halt(Reason r, int pid, int tid) {
   stop_pid = pid;
   stop_tid = tid;
   stops++;
-  step_tid_ = syscall_tid_ = 0;
+  step_tid_ = syscall_tid_ = over_tid_ = 0;
 }
 
 void Debugger::skip_from(Kernel& k, int tid) {
@@ -83,7 +83,7 @@ void Debugger::resume(Kernel& k) {
   if (halted) skip_from(k, stop_tid);
   halted = false;
   reason = None;
-  step_tid_ = syscall_tid_ = 0;
+  step_tid_ = syscall_tid_ = over_tid_ = 0;
 }
 
 void Debugger::step(Kernel& k, int tid) {
@@ -98,9 +98,29 @@ void Debugger::run_to_syscall(Kernel& k, int tid) {
   syscall_tid_ = tid;
 }
 
+void Debugger::step_over(Kernel& k, int tid) {
+  Task* t = k.find_task(tid);
+  if (!t) return;
+  Insn in;
+  DecodeError err;
+  bool call = false;
+  try {
+    decode(*t->cpu.mem, t->cpu.rip, in, &err);
+    call = in.len && in.map == M1 && (in.opc == 0xe8 || (in.opc == 0xff && (in.reg & 7) == 2));
+  } catch (...) {
+    call = false;
+  }
+  if (!call) return step(k, tid);
+  resume(k);
+  skip_from(k, tid);
+  over_tid_ = tid;
+  over_rip_ = t->cpu.rip + in.len;
+  over_rsp_ = t->cpu.r[RSP];
+}
+
 // [SECTION] breakpoints
 bool Debugger::watches(const Task& t) const {
-  if (t.tid == step_tid_ || t.tid == syscall_tid_) return true;
+  if (t.tid == step_tid_ || t.tid == syscall_tid_ || t.tid == over_tid_) return true;
   if (t.pid == target_pid && (!addr_breaks.empty() || !syscall_breaks.empty())) return true;
   for (const PathBreak& b : path_breaks)
     if (b.path == t.exe) return true;
@@ -154,9 +174,10 @@ CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
   while (cpu.icount < limit) {
     const uint64_t rip = cpu.rip;
     const bool skip = t.tid == skip_tid_ && rip == skip_rip_ && cpu.icount == skip_icount_;
-    skip_tid_ = 0;
+    if (t.tid == skip_tid_) skip_tid_ = 0;  // (only its own first instruction is skipped)
     if (!skip && t.tid != step_tid_) {
       if (is_break(t, rip)) { halt(Breakpoint, t.pid, t.tid); break; }
+      if (t.tid == over_tid_ && rip == over_rip_ && cpu.r[RSP] >= over_rsp_) { halt(Step, t.pid, t.tid); break; }
       if (sys_watch && !t.restarting && at_syscall(cpu, rip)) {
         const bool listed = std::find(syscall_breaks.begin(), syscall_breaks.end(), (uint32_t)cpu.r[RAX]) != syscall_breaks.end();
         if (t.tid == syscall_tid_ || (t.pid == target_pid && listed)) { halt(Syscall, t.pid, t.tid); break; }
@@ -173,7 +194,7 @@ CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
       try { b = bc.get(*cpu.mem, rip); } catch (...) { b = nullptr; }
     }
     if (b) {
-      single = break_inside(t, b->start, b->end);
+      single = break_inside(t, b->start, b->end) || (t.tid == over_tid_ && over_rip_ > b->start && over_rip_ < b->end);
       if (!single && sys_watch && b->n > 1) single = at_syscall(cpu, b->end - b->insns[b->n - 1].len);
     }
     ex = single ? step_one(cpu) : gb::run(cpu, bc, 1);

@@ -63,6 +63,9 @@ class Debugger {
   void resume(Kernel& k);                 // run on (past a breakpoint it stopped at)
   void step(Kernel& k, int tid);          // one instruction of task `tid`, then stop
   void run_to_syscall(Kernel& k, int tid);  // stop before the task's next `syscall`
+  // Step over: a call runs to its return (the next instruction with the stack pointer
+  // back at or above the call's); anything else is one step.
+  void step_over(Kernel& k, int tid);
 
   // The hook: runs `t` for up to `budget` instructions (Task::run_slice).
   CpuException run(Task& t, BlockCache& bc, uint64_t budget);
@@ -70,6 +73,8 @@ class Debugger {
  private:
   int step_tid_ = 0;          // stepping this task: one instruction then stop
   int syscall_tid_ = 0;       // run_to_syscall: this task
+  int over_tid_ = 0;          // step_over: stop this task at over_rip_ with rsp >= over_rsp_
+  uint64_t over_rip_ = 0, over_rsp_ = 0;
   int skip_tid_ = 0;          // the first instruction after a stop does not stop again
   uint64_t skip_rip_ = 0, skip_icount_ = 0;
   // path breakpoints resolved for one address space

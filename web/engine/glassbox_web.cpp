@@ -483,7 +483,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_dropped(void) {
 //    "maps":true, "blocks":64}                                   registers, code, memory, maps, blocks
 //   {"op":"memory", "tid":0, "addr":"0x..", "len":N}              a Memory section
 //   {"op":"symbols", "path":"/home/student/hello"}                a program's symbols
-//   {"op":"pause"} {"op":"resume"} {"op":"step","tid":0} {"op":"syscall","tid":0}
+//   {"op":"pause"} {"op":"resume"} {"op":"step","tid":0} {"op":"over","tid":0} {"op":"syscall","tid":0}
 //   {"op":"follow", "pid":N}                                      pin a process (0: the foreground job)
 //   {"op":"break", "addrs":["0x.."], "paths":[{"path":"..","vaddr":"0x..","pie":true}], "syscalls":["write"]}
 //                                                                 replaces every breakpoint
@@ -535,10 +535,11 @@ EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
       }
     } else if (op == "resume") {
       d.resume(k);
-    } else if (op == "step" || op == "syscall") {
+    } else if (op == "step" || op == "over" || op == "syscall") {
       Task* t = inspect_task(k, d, sr.tid);
       if (!t) { rc = -LX_ESRCH; }
       else if (op == "step") d.step(k, t->tid);
+      else if (op == "over") d.step_over(k, t->tid);
       else d.run_to_syscall(k, t->tid);
       sr.tid = t ? t->tid : 0;
     } else if (op == "follow") {

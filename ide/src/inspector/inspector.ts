@@ -243,8 +243,8 @@ export class InspectorPane {
     this.lastRefresh = 0; // the new panel's state at once
   }
 
-  /** Pause, resume, step, run to the next syscall, clear breakpoints (test hook, keys). */
-  async control(op: 'pause' | 'resume' | 'step' | 'syscall' | 'clear'): Promise<unknown> {
+  /** Pause, resume, step, step over a call, run to the next syscall, clear breakpoints (test hook). */
+  async control(op: 'pause' | 'resume' | 'step' | 'over' | 'syscall' | 'clear'): Promise<unknown> {
     const M = this.module;
     if (!M) return null;
     await this.flushState(true); // the current stop (step needs its task)
@@ -254,7 +254,7 @@ export class InspectorPane {
     M._free(p);
     await this.flushState(true);
     // a step or "to the next syscall" runs in the engine's next slice: wait for its stop
-    for (let end = performance.now() + 5000; op === 'step' || op === 'syscall'; ) {
+    for (let end = performance.now() + 5000; op === 'step' || op === 'over' || op === 'syscall'; ) {
       const s = this.stateModel('state') as { halted: boolean; stops: number };
       if ((s.halted && s.stops > stops) || performance.now() > end) break;
       await new Promise((r) => setTimeout(r, 20));

@@ -57,8 +57,15 @@ static bool is_break(const StateModel& s, uint64_t addr) {
 //-----------------------------------------------------------------------------
 void draw_control(StateModel& s, UiState& ui) {
   const StatusState& st = s.status;
+  // keys while the canvas has focus (the page keeps them from the browser): F5 pause /
+  // resume, F10 step over, F11 step, F8 to the next system call (DOM key codes)
+  if (ImGui::IsKeyPressed(116, false)) s.command(st.halted ? "resume" : "pause");
+  if (st.halted && ImGui::IsKeyPressed(121, false)) s.command("over", st.tid);
+  if (st.halted && ImGui::IsKeyPressed(122, false)) s.command("step", st.tid);
+  if (st.halted && ImGui::IsKeyPressed(119, false)) s.command("syscall", st.tid);
   if (st.halted) {
     if (ImGui::Button("Resume")) s.command("resume");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("F5; F11 step, F10 over, F8 to the next system call");
   } else if (ImGui::Button("Pause")) {
     s.command("pause");
   }

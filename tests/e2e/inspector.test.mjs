@@ -255,11 +255,31 @@ test('control: gcc -g hello, break at main (from the symbol table), rip == main,
   for (let i = 0; i < 50 && (await greetings()) === g0; i++) await page.waitForTimeout(100);
   assert.equal(await greetings(), g0 + 1, 'puts ran during the step over');
 
+  // from the keyboard: F11 on the focused canvas is one step
+  const k0 = await state();
+  await page.focus('#gb-inspector-canvas');
+  await page.keyboard.press('F11');
+  let k1 = k0;
+  for (let i = 0; i < 50 && k1.stops === k0.stops; i++) {
+    await page.waitForTimeout(100);
+    k1 = await state();
+  }
+  assert.equal(k1.stops, k0.stops + 1, 'F11 stepped');
+  assert.equal(k1.reason, 'step');
+  assert.ok(k1.icount > k0.icount, `${k0.icount} -> ${k1.icount}`);
+
   // resume (breakpoints cleared): the program exits, then the kept input runs
   await insp('control', 'clear');
   await insp('control', 'resume');
   await waitTerm(page, new RegExp(`\\n${GREETING}\\n[^]*\\ntyped-while-paused\\n[^]*\\$ ?$`), 60_000);
   const after = await state();
   assert.equal(after.halted, false);
+  // pause the running machine (the shell at its prompt) and resume it: nothing lost
+  const paused = await insp('control', 'pause');
+  assert.equal(paused.halted, true);
+  assert.equal(paused.reason, 'paused');
+  const resumed = await insp('control', 'resume');
+  assert.equal(resumed.halted, false);
+  await run(page, 'echo after-pause', /\nafter-pause\n[^]*\$ ?$/);
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });

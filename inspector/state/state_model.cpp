@@ -327,6 +327,19 @@ void StateModel::symbolize(uint64_t addr, char* out, size_t n) const {
   else snprintf(out, n, "%s", s->name.c_str());
 }
 
+void StateModel::rebuild_code() {
+  uint64_t hint = ~0ull;
+  code.limit = ~0ull;
+  if (!symbols.syms.empty() && symbols.path == exe) {
+    const uint64_t bias = load_bias();
+    if (const Symbol* s = symbols.at(code.rip - bias)) {
+      hint = s->value + bias;
+      if (s->size) code.limit = s->value + bias + s->size;  // the listing ends with the function
+    }
+  }
+  code.rebuild(hint);
+}
+
 void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
   replies++;
   size_t o = 0;
@@ -336,6 +349,7 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
   RegsState regs_buf;
   const uint8_t* code_in = nullptr;
   size_t code_len = 0;
+  bool symbols_in = false;
   while (o + 8 <= n) {
     uint32_t tag, len;
     memcpy(&tag, p + o, 4);
@@ -392,9 +406,10 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
       case gb::StateTag::Symbols: {
         // "path <file>" first; without it, the running program's
         symbols.parse(exe, (const char*)b, len);
+        symbols_in = true;
         break;
       }
-      case gb::StateTag::Lines: symbols.parse_lines((const char*)b, len); break;
+      case gb::StateTag::Lines: symbols.parse_lines((const char*)b, len); symbols_in = true; break;
       case gb::StateTag::Error: error.assign((const char*)b, len); break;
     }
     o += (len + 7) & ~7u;
@@ -406,16 +421,9 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
     memcpy(&cnt, code_in + 8, 4);
     if (16 + (size_t)cnt <= code_len) code.bytes.assign(code_in + 16, code_in + 16 + cnt);
     code.rip = regs.cur.rip;
-    uint64_t hint = ~0ull;
-    code.limit = ~0ull;
-    if (!symbols.syms.empty() && symbols.path == exe) {
-      const uint64_t bias = load_bias();
-      if (const Symbol* s = symbols.at(code.rip - bias)) {
-        hint = s->value + bias;
-        if (s->size) code.limit = s->value + bias + s->size;  // the listing ends with the function
-      }
-    }
-    code.rebuild(hint);
+    rebuild_code();
+  } else if (symbols_in) {
+    rebuild_code();  // the same code, now with its function's bounds
   }
   if (exe != prev_exe && !exe.empty() && symbols.path != exe) {
     std::string q = "{\"op\":\"symbols\",\"path\":";

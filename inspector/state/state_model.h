@@ -119,6 +119,7 @@ struct StateModel {
 
   // `purpose` 1: the bytes of the selected block (a Memory section).
   void apply(const uint8_t* reply, size_t n, int purpose = 0);
+  void rebuild_code();  // the listing from the function's start to its end when symbols hold rip
   // The runtime address of a link-time one in the running program (PIE: + load base).
   uint64_t load_bias() const;
   // "main+0x12" for a runtime address (empty if unknown).

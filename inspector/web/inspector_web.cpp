@@ -53,6 +53,10 @@ struct State {
   MouseState queue[32];
   int queued = 0;
   int last_buttons = 0;
+  // Keys likewise: a key pressed and released between two frames stays down for one
+  // frame (ImGui 1.86 sees presses by comparing KeysDown across frames).
+  bool key_fresh[512] = {};    // went down since the last frame
+  bool key_release[512] = {};  // released before any frame saw it down: release after the next
   bool dark = true;
   ImVec2 frame_pos = ImVec2(-1e6f, -1e6f);  // the pointer as the last frame saw it
 };
@@ -138,6 +142,10 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
   else glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  for (int k = 0; k < 512; k++) {
+    if (S->key_release[k]) io.KeysDown[k] = false;
+    S->key_fresh[k] = S->key_release[k] = false;
+  }
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_mouse(float x, float y, int buttons) {
@@ -169,7 +177,16 @@ EMSCRIPTEN_KEEPALIVE void gbi_key(int code, int down, int mods) {
   io.KeyShift = mods & 2;
   io.KeyAlt = mods & 4;
   io.KeySuper = mods & 8;
-  if (code > 0 && code < 512) io.KeysDown[code] = down != 0;
+  if (code <= 0 || code >= 512) return;
+  if (down) {
+    io.KeysDown[code] = true;
+    S->key_fresh[code] = true;
+    S->key_release[code] = false;
+  } else if (S->key_fresh[code]) {
+    S->key_release[code] = true;  // no frame has seen it down yet
+  } else {
+    io.KeysDown[code] = false;
+  }
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_char(unsigned c) {

@@ -79,6 +79,7 @@ export class InspectorPane {
   private stateChain: Promise<void> = Promise.resolve();
   private lastRefresh = 0;
   private refreshing = false;
+  private lastState: Uint8Array | null = null;
   error = '';
 
   constructor(
@@ -96,6 +97,7 @@ export class InspectorPane {
     if (!this.ring) return;
     this.pump(); // the last records of the old machine, then a clean slate for the new one
     this.module?._gbi_reset();
+    this.lastState = null;
     client.post({ type: 'trace', ring: this.ring });
   }
 
@@ -198,6 +200,13 @@ export class InspectorPane {
     const M = this.module, c = this.client;
     if (!M || !c) return;
     const bytes = await c.inspect(req);
+    // an idle machine answers the periodic refresh with the same bytes: nothing to decode
+    // or draw (the panels stay as they are, no allocation, no frame)
+    if (req.op === 'state') {
+      const last = this.lastState;
+      if (last && last.length === bytes.length && last.every((v, i) => v === bytes[i])) return;
+      this.lastState = bytes;
+    }
     const p = M._malloc(bytes.length || 1);
     M.HEAPU8.set(bytes, p);
     M._gbi_state(p, bytes.length, typeof req.purpose === 'number' ? req.purpose : 0);

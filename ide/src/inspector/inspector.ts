@@ -277,18 +277,30 @@ export class InspectorPane {
   async breakAt(where: string, path = ''): Promise<void> {
     const M = this.module;
     if (!M) throw new Error('the inspector is not open');
-    if (path) await this.stateChain.then(() => this.send({ op: 'symbols', path }));
-    const w = cstr(M, where), p = cstr(M, path);
-    const err = this.str(M._gbi_break(w, p));
-    M._free(w);
-    M._free(p);
-    if (err) throw new Error(err);
+    // one step of the request chain: no other reply (another program's symbols) lands
+    // between this program's symbols and the breakpoint made from them
+    const set = async () => {
+      if (path) await this.send({ op: 'symbols', path });
+      const w = cstr(M, where), p = cstr(M, path);
+      const err = this.str(M._gbi_break(w, p));
+      M._free(w);
+      M._free(p);
+      if (err) throw new Error(err);
+    };
+    await this.chain(set);
     await this.flushState(false);
   }
 
   /** Pins a process (0: follow the terminal's foreground job again). */
   async follow(pid: number): Promise<void> {
-    await this.stateChain.then(() => this.send({ op: 'follow', pid }));
+    await this.chain(() => this.send({ op: 'follow', pid }));
+  }
+
+  /** Runs `f` as one step of the request chain (requests and their replies never interleave). */
+  private chain<T>(f: () => Promise<T>): Promise<T> {
+    const done = this.stateChain.then(f, f);
+    this.stateChain = done.then(() => undefined, () => undefined);
+    return done;
   }
 
   /** Fetches the state now and returns the state models as data. */
@@ -309,7 +321,7 @@ export class InspectorPane {
 
   /** Asks for the block's x86 (the JIT blocks panel's selection) and returns the lines. */
   async blockCode(start: string, len: number): Promise<unknown> {
-    await this.stateChain.then(() => this.send({ op: 'memory', addr: start, len, purpose: 1 }));
+    await this.chain(() => this.send({ op: 'memory', addr: start, len, purpose: 1 }));
     return (this.stateModel('blocks') as { block_code: unknown }).block_code;
   }
 

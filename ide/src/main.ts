@@ -744,6 +744,15 @@ Object.assign(window, {
       model: (panel: 'processes' | 'syscalls' | 'files' | 'all' = 'all') => inspector.model(panel),
       text: (panel: 'processes' | 'syscalls' | 'files') => inspector.text(panel),
       setSyscallFilter: (failedOnly: boolean, name: string) => inspector.setSyscallFilter(failedOnly, name),
+      // control and the state panels (docs/inspector.md, "Control")
+      control: (op: 'pause' | 'resume' | 'step' | 'over' | 'syscall' | 'clear') => inspector.control(op),
+      breakAt: (where: string, path = '') => inspector.breakAt(where, path),
+      follow: (pid: number) => inspector.follow(pid),
+      refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.refreshState(panel),
+      stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.stateModel(panel),
+      blockCode: (start: string, len: number) => inspector.blockCode(start, len),
+      selectTab: (panel: 'processes' | 'syscalls' | 'files' | 'registers' | 'code' | 'memory' | 'blocks') => inspector.selectTab(panel),
+      stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks') => inspector.text(panel),
       get state() {
         return inspector.state;
       },

@@ -6,6 +6,7 @@
 // [SECTION] Processes panel
 // [SECTION] System calls panel
 // [SECTION] Files and disk panel
+// (Control bar, Registers, Code, Memory, JIT blocks: state_panels.cpp)
 //
 // Rules (docs/inspector.md, "Adding a panel"): plain C-ish C++; the model is the data,
 // this file only draws it; an idle frame allocates nothing (text goes through fixed stack
@@ -31,7 +32,7 @@ static const ImVec4 kDimColor = ImVec4(0.60f, 0.60f, 0.60f, 1.0f);
 //-----------------------------------------------------------------------------
 // [SECTION] the window: a tab bar of panels and the status line
 //-----------------------------------------------------------------------------
-void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
+void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, float height) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(width, height));
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
@@ -41,20 +42,43 @@ void draw_inspector(InspectorModel& m, UiState& ui, float width, float height) {
   ImGui::SameLine();
   if (m.stream.dropped) ImGui::TextColored(kErrColor, "(%" PRIu64 " dropped: the ring was full)", m.stream.dropped);
   else ImGui::TextColored(kDimColor, "(none dropped)");
+  draw_control(s, ui);
+  ui.tab = 0;
   if (ImGui::BeginTabBar("panels")) {
-    if (ImGui::BeginTabItem("Processes")) {
+    if (ImGui::BeginTabItem("Processes", nullptr, ui.want_tab == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
       draw_processes(m.processes, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("System calls")) {
+    if (ImGui::BeginTabItem("System calls", nullptr, ui.want_tab == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
       draw_syscalls(m.syscalls, ui);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Files and disk")) {
+    if (ImGui::BeginTabItem("Files and disk", nullptr, ui.want_tab == 2 ? ImGuiTabItemFlags_SetSelected : 0)) {
       draw_files(m.files, ui);
       ImGui::EndTabItem();
     }
+    if (ImGui::BeginTabItem("Registers", nullptr, ui.want_tab == 3 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.tab = 1;
+      draw_registers(s, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Code", nullptr, ui.want_tab == 4 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.tab = 2;
+      draw_code(s, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Memory", nullptr, ui.want_tab == 5 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.tab = 3;
+      draw_memory(s, ui);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("JIT blocks", nullptr, ui.want_tab == 6 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.tab = 4;
+      draw_blocks(s, ui);
+      ImGui::EndTabItem();
+    }
     ImGui::EndTabBar();
+    ui.want_tab = -1;
   }
   ImGui::End();
 }

@@ -1,7 +1,10 @@
 // inspector/ui/panels.h — the Dear ImGui panels over the models (inspector/model/).
 // Drawing only: every panel reads its model and a small UI state; no panel owns data.
 #pragma once
+#include <cstdint>
+
 #include "inspector/model/inspector_model.h"
+#include "inspector/state/state_model.h"
 
 namespace gbi {
 
@@ -15,9 +18,23 @@ struct UiState {
   // Processes panel
   int selected_tid = 0;
   int selected_pid = 0;  // its thread group (the System calls panel can focus on it)
+  // State panels (state_panels.cpp)
+  int want_tab = -1;      // select this tab on the next frame (gbi_select_tab): 0 Processes .. 6 JIT blocks
+  int tab = 0;            // the tab shown: 1 registers, 2 code, 3 memory, 4 blocks (the page refreshes what it needs)
+  int xmm_view = 0;       // 0 hex, 1 float, 2 double
+  char break_text[64] = "";
+  char break_error[128] = "";
+  char sys_break_text[32] = "";
+  char mem_text[24] = "";
+  uint64_t mem_addr = 0;  // 0: rsp
 };
 
-void draw_inspector(InspectorModel& m, UiState& ui, float width, float height);
+void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, float height);
+void draw_control(StateModel& s, UiState& ui);
+void draw_registers(StateModel& s, UiState& ui);
+void draw_code(StateModel& s, UiState& ui);
+void draw_memory(StateModel& s, UiState& ui);
+void draw_blocks(StateModel& s, UiState& ui);
 void draw_processes(const ProcessModel& m, UiState& ui);
 void draw_syscalls(SyscallModel& m, UiState& ui);
 void draw_files(const FilesModel& m, UiState& ui);

@@ -12,6 +12,12 @@
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
 //   gbi_set_filter(failed_only, name)   the syscall filter, from the page's text view
 //   gbi_set_theme(dark)       follow the IDE's light/dark theme
+//   gbi_state(bytes, n, purpose)   a gb_inspect reply (vm/trace/state.h) for the state panels
+//   gbi_take_command()        the next request the panels queued (JSON for gb_inspect) or ""
+//   gbi_refresh_request()     the periodic state request (what the visible panel needs)
+//   gbi_state_json(panel) / gbi_state_text(panel)   "state", "registers", "code", "memory", "blocks"
+//   gbi_control(op)           queue pause / resume / step / syscall (the test hook, keyboard)
+//   gbi_break(where, path)    a breakpoint ("main", "0x401000"); returns "" or why not
 //
 // Frames are driven by the page (no emscripten_set_main_loop), so a hidden tab draws nothing.
 #include <emscripten.h>
@@ -37,6 +43,7 @@ namespace {
 struct State {
   EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl = 0;
   InspectorModel model;
+  StateModel st;
   UiState ui;
   std::string out;  // the last gbi_json / gbi_text answer (the page copies it at once)
   double last_t = 0;
@@ -46,6 +53,10 @@ struct State {
   MouseState queue[32];
   int queued = 0;
   int last_buttons = 0;
+  // Keys likewise: a key pressed and released between two frames stays down for one
+  // frame (ImGui 1.86 sees presses by comparing KeysDown across frames).
+  bool key_fresh[512] = {};    // went down since the last frame
+  bool key_release[512] = {};  // released before any frame saw it down: release after the next
   bool dark = true;
   ImVec2 frame_pos = ImVec2(-1e6f, -1e6f);  // the pointer as the last frame saw it
 };
@@ -99,6 +110,8 @@ EMSCRIPTEN_KEEPALIVE void gbi_reset(void) {
   if (!S) return;
   S->model.~InspectorModel();
   new (&S->model) InspectorModel();
+  S->st.~StateModel();
+  new (&S->st) StateModel();
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {
@@ -122,13 +135,17 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
   S->last_t = t_ms;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui::NewFrame();
-  draw_inspector(S->model, S->ui, w, h);
+  draw_inspector(S->model, S->st, S->ui, w, h);
   ImGui::Render();
   glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
   if (S->dark) glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
   else glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  for (int k = 0; k < 512; k++) {
+    if (S->key_release[k]) io.KeysDown[k] = false;
+    S->key_fresh[k] = S->key_release[k] = false;
+  }
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_mouse(float x, float y, int buttons) {
@@ -160,7 +177,16 @@ EMSCRIPTEN_KEEPALIVE void gbi_key(int code, int down, int mods) {
   io.KeyShift = mods & 2;
   io.KeyAlt = mods & 4;
   io.KeySuper = mods & 8;
-  if (code > 0 && code < 512) io.KeysDown[code] = down != 0;
+  if (code <= 0 || code >= 512) return;
+  if (down) {
+    io.KeysDown[code] = true;
+    S->key_fresh[code] = true;
+    S->key_release[code] = false;
+  } else if (S->key_fresh[code]) {
+    S->key_release[code] = true;  // no frame has seen it down yet
+  } else {
+    io.KeysDown[code] = false;
+  }
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_char(unsigned c) {
@@ -200,6 +226,66 @@ EMSCRIPTEN_KEEPALIVE void gbi_set_filter(int failed_only, const char* name) {
   f.nr = S->ui.call_filter[0] ? syscall_number(S->ui.call_filter) : -1;
   if (S->ui.call_filter[0] && f.nr < 0) f.nr = 0xffff;
   S->model.syscalls.set_filter(f);
+}
+
+// Selects a panel's tab (0 Processes, 1 System calls, 2 Files and disk, 3 Registers,
+// 4 Code, 5 Memory, 6 JIT blocks) on the next frame: the test hook and keyboard shortcuts.
+EMSCRIPTEN_KEEPALIVE void gbi_select_tab(int tab) {
+  if (S) S->ui.want_tab = tab;
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_state(const uint8_t* bytes, uint32_t n, int purpose) {
+  if (S) S->st.apply(bytes, n, purpose);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_take_command(void) {
+  if (!S) return "";
+  S->out.clear();
+  if (!S->st.commands.empty()) {
+    S->out = S->st.commands.front();
+    S->st.commands.erase(S->st.commands.begin());
+  }
+  return S->out.c_str();
+}
+
+// What the shown panel needs: memory around the chosen address (default rsp) on the
+// Memory tab, the hottest blocks on the JIT blocks tab; status, registers, code always.
+EMSCRIPTEN_KEEPALIVE const char* gbi_refresh_request(void) {
+  if (!S) return "";
+  const StateModel& st = S->st;
+  uint64_t a = S->ui.mem_addr;
+  if (!a && st.regs.have) a = st.regs.cur.r[4] & ~15ull;
+  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_state_json(const char* panel) {
+  if (!S) return "null";
+  S->out.clear();
+  S->st.to_json(S->out, panel);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_state_text(const char* panel) {
+  if (!S) return "";
+  S->out.clear();
+  S->st.to_text(S->out, panel);
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_control(const char* op) {
+  if (!S || !op) return;
+  if (strcmp(op, "clear") == 0) S->st.clear_breaks();
+  else S->st.command(op, strcmp(op, "resume") != 0 && strcmp(op, "pause") != 0 ? S->st.status.tid : 0);
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_break(const char* where, const char* path) {
+  if (!S) return "no inspector";
+  std::string err;
+  S->out.clear();
+  if (where && strncmp(where, "syscall:", 8) == 0) S->st.add_syscall_break(where + 8);
+  else if (!S->st.add_break(where ? where : "", path ? path : "", err)) S->out = err;
+  return S->out.c_str();
 }
 
 }  // extern "C"

@@ -5,6 +5,11 @@
 // exited; the openat of hello.c and the write of the greeting, decoded; then python3's
 // first run and the disk reads behind it, with the network chunks they fetched. Saves a
 // screenshot of each panel (build/test-artifacts/inspector-*.png) and the models as JSON.
+// Then control: `gcc -g`, a breakpoint at main (from the ELF symbol table, set before the
+// program runs), rip == main, one step moves rip by the instruction's length, stepping
+// over the call of puts prints the greeting and stops after the call, keyboard
+// input typed while stopped is not lost, resume and the program prints; the Registers,
+// Code, Memory and JIT blocks models and their screenshots.
 //
 // Skipped (with the reason) when the site has no engine or no image.
 import { test, before, after } from 'node:test';
@@ -13,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_URL, launch, openIde, screenshot } from './lib/browser.mjs';
 import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
-import { PROMPT, run, waitTerm } from './lib/terminal.mjs';
+import { PROMPT, run, termText, waitTerm } from './lib/terminal.mjs';
 
 const SITE = path.join(ROOT, 'build/site');
 const skip = siteSkipReason(SITE) || (!fs.existsSync(path.join(SITE, 'engine/glassbox_inspector.wasm')) && 'the site has no inspector module (tools/build web)');
@@ -123,7 +128,8 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   await page.waitForTimeout(200);
   await screenshot(page, 'inspector-processes');
   const box = await page.locator('#gb-inspector-canvas').boundingBox();
-  await page.mouse.click(box.x + 110, box.y + 34);
+  // a real click on the System calls tab (second row of the canvas, under the control bar)
+  await page.mouse.click(box.x + 86, box.y + 54);
   await page.waitForTimeout(300);
   await screenshot(page, 'inspector-syscalls');
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
@@ -146,9 +152,134 @@ test('python3 (first run, its files not yet fetched): the files model has its re
   console.log(`inspector files: python3 made ${mine.length} reads, ${net.length} from the network; ${f.chunks_fetched} chunks, ${f.bytes_fetched} bytes fetched while the inspector was open`);
   const text = await page.evaluate(() => window.glassbox.inspector.text('files'));
   assert.match(text, /from network, chunk \d+, \d+ bytes fetched/);
-  const box = await page.locator('#gb-inspector-canvas').boundingBox();
-  await page.mouse.click(box.x + 215, box.y + 34);
+  await page.evaluate(() => window.glassbox.inspector.selectTab('files'));
   await page.waitForTimeout(300);
   await screenshot(page, 'inspector-files');
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+});
+
+test('control: gcc -g hello, break at main (from the symbol table), rip == main, one step, input kept while stopped, resume to the output; registers, code, memory and blocks panels', { skip }, async () => {
+  const insp = (fn, ...args) => page.evaluate(([f, a]) => window.glassbox.inspector[f](...a), [fn, args]);
+  const state = async (panel = 'state') => insp('refreshState', panel);
+  await page.mouse.move(0, 0); // no tooltip in the screenshots
+  await run(page, 'gcc -g hello.c -o hello', /\$ ?$/, 300_000);
+  const cwd = (await run(page, 'pwd', /\n(\/\S*)\n[^]*\$ ?$/)).text.match(/\n(\/\S*)\n/)[1];
+  const prog = `${cwd}/hello`;
+  await insp('breakAt', 'main', prog);
+  const before = await state();
+  // run it without waiting for the prompt: the machine stops at main
+  await run(page, './hello');
+  let s;
+  const end = Date.now() + 120_000;
+  for (;;) {
+    s = await state('state');
+    if (s.halted && s.stops > before.stops) break;
+    if (Date.now() > end) throw new Error(`never stopped at main: ${JSON.stringify(s)}`);
+    await page.waitForTimeout(100);
+  }
+  assert.equal(s.reason, 'breakpoint');
+  assert.equal(s.exe, prog);
+  // rip == main's address: the symbol table's value + the PIE load base (from the maps)
+  let code = (await state('code')).code;
+  for (let i = 0; i < 20 && code.symbols.path !== prog; i++) {
+    await page.waitForTimeout(100); // the module asks for the program's symbols when exe changes
+    code = (await state('code')).code;
+  }
+  assert.equal(code.symbols.path, prog);
+  assert.ok(code.symbols.main, 'main is in the symbol table');
+  const mainAddr = BigInt(code.symbols.main) + BigInt(code.symbols.bias);
+  const regs = (await state('registers')).registers;
+  assert.equal(BigInt(regs.rip), mainAddr, `rip ${regs.rip} == main ${mainAddr.toString(16)}`);
+  const at = code.lines[code.rip_line];
+  assert.equal(BigInt(at.addr), mainAddr);
+  assert.equal(at.sym, 'main');
+  assert.equal(at.src, 'hello.c:2', 'the source line from the DWARF line table (main is on line 2)');
+  assert.match(await insp('stateText', 'code'), /^ +hello\.c:2$/m);
+  assert.ok(!at.bad && at.size > 0, JSON.stringify(at));
+  console.log(`inspector control: stopped at main = 0x${mainAddr.toString(16)} (${at.text}, ${at.size} bytes), ${code.lines.length} lines, ${code.symbols.count} symbols`);
+
+  // keyboard input typed while the machine is stopped is kept (read once it runs again)
+  await page.keyboard.press('Control+Backquote');
+  await page.keyboard.type('echo typed-while-paused\n');
+
+  // memory: the maps hold the program and the stack; the hex view at rsp is readable
+  await insp('selectTab', 'memory');
+  const mem = await state('memory');
+  assert.ok(mem.maps.some((m) => m.name === prog && m.perms.includes('x')), 'the program\'s code is mapped');
+  assert.ok(mem.maps.some((m) => m.name === '[stack]'));
+  assert.ok(mem.memory.readable > 0, JSON.stringify(mem.memory));
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-memory');
+  // the decoded blocks of the stopped process (the dynamic loader's, libc's start)
+  await insp('selectTab', 'blocks');
+  const blocks = (await state('blocks')).blocks;
+  assert.ok(blocks.length > 10, `${blocks.length} blocks`);
+  assert.ok(blocks[0].execs >= blocks[blocks.length - 1].execs, 'hottest first');
+  const bc = await insp('blockCode', blocks[0].start, 64);
+  assert.equal(bc.addr, blocks[0].start);
+  assert.ok(bc.lines.length > 0, 'the hottest block disassembles');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-blocks');
+
+  // one step: rip moves by the length of the instruction at main
+  await insp('selectTab', 'code');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-code');
+  const stepped = await insp('control', 'step');
+  assert.equal(stepped.reason, 'step');
+  const regs2 = (await state('registers')).registers;
+  assert.equal(BigInt(regs2.rip), mainAddr + BigInt(at.size), `one step: ${regs.rip} + ${at.size} -> ${regs2.rip}`);
+  assert.ok(regs2.changed.includes('rip'), `changed: ${regs2.changed}`);
+  await insp('selectTab', 'registers');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-registers');
+  const text = await insp('stateText', 'registers');
+  assert.match(text, /^rip +0x[0-9a-f]{16} +\(changed\)$/m);
+
+  // step to the call of puts and over it: the greeting is printed while the program stays
+  // stopped, rip on the instruction after the call
+  let code2 = (await state('code')).code;
+  for (let i = 0; i < 10 && !/^call/.test(code2.lines[code2.rip_line].text); i++) {
+    await insp('control', 'step');
+    code2 = (await state('code')).code;
+  }
+  const call = code2.lines[code2.rip_line];
+  assert.match(call.text, /^call/, JSON.stringify(code2.lines));
+  const greetings = async () => `${await termText(page)}\n`.split(`\n${GREETING}\n`).length - 1; // (termText drops the last newline)
+  const g0 = await greetings();
+  const over = await insp('control', 'over');
+  assert.equal(over.halted, true);
+  assert.equal(over.reason, 'step');
+  const regs3 = (await state('registers')).registers;
+  assert.equal(BigInt(regs3.rip), BigInt(call.addr) + BigInt(call.size), `over ${call.text}: ${regs3.rip}`);
+  for (let i = 0; i < 50 && (await greetings()) === g0; i++) await page.waitForTimeout(100);
+  assert.equal(await greetings(), g0 + 1, 'puts ran during the step over');
+
+  // from the keyboard: F11 on the focused canvas is one step
+  const k0 = await state();
+  await page.focus('#gb-inspector-canvas');
+  await page.keyboard.press('F11');
+  let k1 = k0;
+  for (let i = 0; i < 50 && k1.stops === k0.stops; i++) {
+    await page.waitForTimeout(100);
+    k1 = await state();
+  }
+  assert.equal(k1.stops, k0.stops + 1, 'F11 stepped');
+  assert.equal(k1.reason, 'step');
+  assert.ok(k1.icount > k0.icount, `${k0.icount} -> ${k1.icount}`);
+
+  // resume (breakpoints cleared): the program exits, then the kept input runs
+  await insp('control', 'clear');
+  await insp('control', 'resume');
+  await waitTerm(page, new RegExp(`\\n${GREETING}\\n[^]*\\ntyped-while-paused\\n[^]*\\$ ?$`), 60_000);
+  const after = await state();
+  assert.equal(after.halted, false);
+  // pause the running machine (the shell at its prompt) and resume it: nothing lost
+  const paused = await insp('control', 'pause');
+  assert.equal(paused.halted, true);
+  assert.equal(paused.reason, 'paused');
+  const resumed = await insp('control', 'resume');
+  assert.equal(resumed.halted, false);
+  await run(page, 'echo after-pause', /\nafter-pause\n[^]*\$ ?$/);
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });

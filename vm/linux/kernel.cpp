@@ -1,6 +1,7 @@
 // vm/linux/kernel.cpp — Kernel, Task lifecycle, execve, the run loop and faults
 // (see kernel.h).
 #include "vm/linux/kernel.h"
+#include "vm/linux/debug.h"
 #include "vm/linux/rectrace.h"
 #include "vm/linux/elf.h"
 #include "vm/fs/tmpfs.h"
@@ -320,7 +321,8 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
 void Task::run_slice(uint64_t budget) {
   k.current = this;
   std::shared_ptr<Mm> hold = mm;  // execve/exit may drop it while its code runs
-  const CpuException ex = gb::run(cpu, hold->bc, budget);
+  const CpuException ex = __builtin_expect(k.debugger != nullptr, 0) ? k.debugger->run(*this, hold->bc, budget)
+                                                                     : gb::run(cpu, hold->bc, budget);
   retired_mm_.reset();
   if (ex.kind != CpuException::NONE && !exited) handle_exception(ex);
   flush_exit_event();

@@ -37,6 +37,7 @@
 namespace gb {
 
 class Task;
+class Debugger;
 class Ext2Fs;
 class Tty;
 struct TtyHost;
@@ -186,6 +187,7 @@ class Kernel {
   Vfs vfs;
   Trace trace;
   RecordRing records;  // binary records for the inspector (vm/trace/record.h); off until enabled
+  Debugger* debugger = nullptr;  // the inspector's control (debug.h); none: tasks run unwatched
   uint64_t boot_mono_ns = 0;
   Task* current = nullptr;  // the task running now (procfs "self")
   std::vector<Task*> procs;  // every task, live or zombie (by creation order)

@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "vm/linux/kernel.h"
+#include "vm/linux/debug.h"
 #include "vm/linux/sys_common.h"
 #include "vm/linux/syscall.h"
 #include "vm/linux/tty.h"
@@ -249,6 +250,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Task::State::Runnable && !t->exited && !t->pt.exit_due && !t->pt.event) t->deliver_signals();
     t->flush_exit_event();
+    if (__builtin_expect(debugger != nullptr, 0) && debugger->halted) return res;  // the inspector stopped the machine
   }
   return res;
 }

@@ -11,6 +11,7 @@
 //   7. gb_trace_*: the inspector's binary trace records (docs/inspector.md)
 //   8. gb_spawn_*: a command run beside the terminal's, output and events collected (the
 //      lessons' checks, docs/lessons.md)
+//   9. gb_inspect: the inspector's state requests and control (pause, step, breakpoints)
 //
 // Design notes
 //   * This file lives outside vm/ (vm/ never includes web/ or ide/); it only uses the
@@ -43,8 +44,11 @@
 #include "vm/fs/ext2_vfs.h"
 #include "vm/fs/json.h"
 #include "vm/fs/overlay.h"
+#include "vm/linux/debug.h"
+#include "vm/linux/inspect_state.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/spawn.h"
+#include "vm/linux/syscall.h"
 #include "vm/linux/tty.h"
 #include "web_abi.h"  // generated from web/engine/abi.json (web/engine/abi.cmake)
 
@@ -101,6 +105,9 @@ struct Engine {
   std::map<int, std::unique_ptr<Spawned>> spawns;  // gb_spawn handles
   int next_spawn = 1;
   std::string spawn_reply;
+  Debugger dbg;               // the inspector's control (vm/linux/debug.h)
+  int pinned_pid = 0;         // the process the student pinned (0: follow the terminal's foreground)
+  std::string inspect_reply;  // gb_inspect's reply (vm/trace/state.h sections)
 };
 Engine* E = nullptr;
 
@@ -181,6 +188,23 @@ void feed_input() {
   if (!E || !E->console || E->pending_input.empty()) return;
   const size_t n = E->console->master_write(E->pending_input.data(), E->pending_input.size());
   E->pending_input.erase(0, n);
+}
+
+// The followed process: the pinned one while it lives, else the leader of the terminal's
+// foreground process group (the job the student is running; the shell at the prompt).
+void update_target() {
+  if (!E || !E->kernel) return;
+  Kernel& k = *E->kernel;
+  int pid = 0;
+  if (E->pinned_pid) {
+    Task* t = k.find_leader(E->pinned_pid);
+    if (t && !t->exited) pid = t->pid;
+  }
+  if (!pid && E->console) {
+    const int pg = E->console->fg_pgrp();
+    if (Task* t = pg > 0 ? k.find_leader(pg) : nullptr) pid = t->pid;
+  }
+  E->dbg.target_pid = pid;
 }
 
 }  // namespace
@@ -331,6 +355,7 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   p.gid = p.egid = p.sgid = E->login.gid;
   E->console = attach_console(p, E->rows, E->cols);
   if (E->trace_capacity) k.records.enable(E->trace_capacity);
+  k.debugger = &E->dbg;
   k.console = E->console;  // Kernel::alert (the OOM killer) prints to the student's terminal
   if (!E->console) { log_err("opening the console failed"); return -LX_EIO; }
   int rc;
@@ -360,6 +385,10 @@ EMSCRIPTEN_KEEPALIVE int gb_run(uint32_t slice_ms) {
   int bits = 0;
   for (;;) {
     feed_input();
+    // Stopped by the inspector: nothing runs; keyboard bytes wait in the line discipline
+    // (and in pending_input beyond its room) until the machine resumes.
+    if (E->dbg.halted) { drain_console(); bits |= kRunIdle | kRunPaused; break; }
+    update_target();
     const Kernel::RunResult r = k.run(Kernel::kSlice * 5);
     E->ran_since_sync = true;
     const bool out = drain_console();
@@ -372,6 +401,7 @@ EMSCRIPTEN_KEEPALIVE int gb_run(uint32_t slice_ms) {
       bits |= kRunExited | kRunIdle;
       break;
     }
+    if (E->dbg.halted) { bits |= kRunIdle | kRunPaused; break; }  // a breakpoint or a step ended
     if (r.state == Kernel::RunResult::Idle) {
       // Draining output or feeding input may have let a parked task continue.
       if (out || !E->pending_input.empty()) {
@@ -396,7 +426,7 @@ EMSCRIPTEN_KEEPALIVE int gb_run(uint32_t slice_ms) {
 }
 
 EMSCRIPTEN_KEEPALIVE int gb_next_timer_ms(void) {
-  if (!E || !E->wake_at_ns) return -1;
+  if (!E || !E->wake_at_ns || E->dbg.halted) return -1;  // paused: only the page wakes it
   const uint64_t now = Task::now_ns();
   if (E->wake_at_ns <= now) return 0;
   const uint64_t ms = (E->wake_at_ns - now + 999999) / 1000000;
@@ -443,6 +473,123 @@ EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_take(uint8_t* out, uint32_t max) {
 // Records the engine's ring overwrote before the worker took them.
 EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_dropped(void) {
   return E && E->kernel ? (uint32_t)E->kernel->records.dropped() : 0;
+}
+
+// ---- 9. the inspector's state requests and control ------------------------------------
+// gb_inspect(request JSON) -> reply length; the reply (gb_inspect_reply) is tagged
+// sections (vm/trace/state.h). Requests (addresses are strings: "0x401000", JSON numbers
+// lose bits past 2^53):
+//   {"op":"state", "tid":0, "code_before":64, "code_after":192, "mem_addr":"0x..", "mem_len":256,
+//    "maps":true, "blocks":64}                                   registers, code, memory, maps, blocks
+//   {"op":"memory", "tid":0, "addr":"0x..", "len":N}              a Memory section
+//   {"op":"symbols", "path":"/home/student/hello"}                a program's symbols
+//   {"op":"pause"} {"op":"resume"} {"op":"step","tid":0} {"op":"over","tid":0} {"op":"syscall","tid":0}
+//   {"op":"follow", "pid":N}                                      pin a process (0: the foreground job)
+//   {"op":"break", "addrs":["0x.."], "paths":[{"path":"..","vaddr":"0x..","pie":true}], "syscalls":["write"]}
+//                                                                 replaces every breakpoint
+// Control requests answer with the state of the task they concern (as "state").
+EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
+  if (!E || !E->kernel) return -LX_EAGAIN;
+  Kernel& k = *E->kernel;
+  Debugger& d = E->dbg;
+  fs::JsonValue q;
+  if (!req_json || !fs::json_parse(req_json, &q) || !q.is_object()) return -LX_EINVAL;
+  const fs::JsonValue* opv = q.get("op");
+  if (!opv || !opv->is_string()) return -LX_EINVAL;
+  const std::string& op = opv->str;
+  auto num = [&](const char* key, int64_t lo, int64_t hi, int64_t dflt) {
+    int64_t v;
+    const fs::JsonValue* x = q.get(key);
+    return x && x->as_int(lo, hi, &v) ? v : dflt;
+  };
+  auto addr_of = [](const fs::JsonValue* x, uint64_t* out) {
+    if (!x) return false;
+    if (x->is_string()) { char* end = nullptr; *out = strtoull(x->str.c_str(), &end, 0); return end && *end == 0 && !x->str.empty(); }
+    int64_t v;
+    if (x->as_int(0, INT64_MAX, &v)) { *out = (uint64_t)v; return true; }
+    return false;
+  };
+  update_target();
+  StateRequest sr;
+  sr.tid = (int)num("tid", 0, 1 << 30, 0);
+  std::string& out = E->inspect_reply;
+  out.clear();
+  int rc = 0;
+  try {
+    if (op == "memory") {
+      uint64_t a = 0;
+      if (!addr_of(q.get("addr"), &a)) return -LX_EINVAL;
+      inspect_memory(k, d, sr.tid, a, (uint32_t)num("len", 0, 65536, 256), out);
+      return (int)out.size();
+    }
+    if (op == "symbols") {
+      const fs::JsonValue* p = q.get("path");
+      if (!p || !p->is_string()) return -LX_EINVAL;
+      inspect_symbols(k, p->str, out);
+      return (int)out.size();
+    }
+    if (op == "pause") {
+      if (!d.halted) {
+        Task* t = k.find_leader(d.target_pid);
+        d.pause(t ? t->pid : 0, t ? t->tid : 0);
+      }
+    } else if (op == "resume") {
+      d.resume(k);
+    } else if (op == "step" || op == "over" || op == "syscall") {
+      Task* t = inspect_task(k, d, sr.tid);
+      if (!t) { rc = -LX_ESRCH; }
+      else if (op == "step") d.step(k, t->tid);
+      else if (op == "over") d.step_over(k, t->tid);
+      else d.run_to_syscall(k, t->tid);
+      sr.tid = t ? t->tid : 0;
+    } else if (op == "follow") {
+      E->pinned_pid = (int)num("pid", 0, 1 << 30, 0);
+      update_target();
+    } else if (op == "break") {
+      d.addr_breaks.clear();
+      d.path_breaks.clear();
+      d.syscall_breaks.clear();
+      if (const fs::JsonValue* a = q.get("addrs"); a && a->is_array())
+        for (auto& x : a->arr) { uint64_t v; if (addr_of(&x, &v)) d.addr_breaks.push_back(v); }
+      if (const fs::JsonValue* a = q.get("paths"); a && a->is_array())
+        for (auto& x : a->arr) {
+          const fs::JsonValue* p = x.get("path");
+          Debugger::PathBreak b;
+          if (!p || !p->is_string() || !addr_of(x.get("vaddr"), &b.vaddr)) continue;
+          b.path = p->str;
+          const fs::JsonValue* pie = x.get("pie");
+          b.pie = pie && pie->is_bool() && pie->b;
+          d.path_breaks.push_back(b);
+        }
+      if (const fs::JsonValue* a = q.get("syscalls"); a && a->is_array())
+        for (auto& x : a->arr) {
+          if (!x.is_string()) continue;
+          for (uint32_t nr = 0; nr < 512; nr++) {
+            const char* n = SyscallTable::name(nr);
+            if (n && x.str == n) { d.syscall_breaks.push_back(nr); break; }
+          }
+        }
+    } else if (op != "state") {
+      return -LX_EINVAL;
+    }
+    if (rc < 0) return rc;
+    // the state of the task concerned
+    sr.code_before = (uint32_t)num("code_before", 0, 2048, 64);
+    sr.code_after = (uint32_t)num("code_after", 0, 2048, 192);
+    addr_of(q.get("mem_addr"), &sr.mem_addr);
+    sr.mem_len = (uint32_t)num("mem_len", 0, 65536, 0);
+    const fs::JsonValue* m = q.get("maps");
+    sr.maps = !m || !m->is_bool() || m->b;
+    sr.blocks = (uint32_t)num("blocks", 0, 4096, 0);
+    inspect_state(k, d, E->pinned_pid != 0, sr, out);
+  } catch (...) {
+    return -LX_EIO;
+  }
+  return (int)out.size();
+}
+
+EMSCRIPTEN_KEEPALIVE const uint8_t* gb_inspect_reply(void) {
+  return E ? (const uint8_t*)E->inspect_reply.data() : nullptr;
 }
 
 }  // extern "C"

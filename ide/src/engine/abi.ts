@@ -12,7 +12,7 @@ import type { FsOp } from './protocol';
 export const RUN = abi.run;
 
 /** gb_fs operation codes by request name. */
-export const FS_OP: Record<FsOp, number> = {
+export const FS_OP: Record<Exclude<FsOp, 'inspect'>, number> = {
   list: abi.fs_op.LIST,
   read: abi.fs_op.READ,
   write: abi.fs_op.WRITE,

@@ -167,6 +167,13 @@ export class EngineClient {
     await this.request({ op: 'rename', path, to });
   }
 
+  /** The inspector's state and control requests (docs/inspector.md, "Control"): the
+   *  reply is tagged state sections (vm/trace/state.h). Served between engine slices,
+   *  also while the machine is paused. */
+  async inspect(req: object): Promise<Uint8Array> {
+    return (await this.request({ op: 'inspect', path: '', req: JSON.stringify(req) })).payload;
+  }
+
   private request(req: Omit<FsRequest, 'id'>, payload?: Uint8Array): Promise<{ header: FsResponseHeader; payload: Uint8Array }> {
     if (this.stopped) return Promise.reject(new FsOpError('ENOENGINE', 'the machine is stopped'));
     const id = this.nextId++;

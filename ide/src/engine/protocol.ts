@@ -266,7 +266,7 @@ export type WorkerToPage =
   | LogMessage;
 
 // ---- file operations ----
-export type FsOp = 'list' | 'read' | 'write' | 'stat' | 'mkdir' | 'delete' | 'rename';
+export type FsOp = 'list' | 'read' | 'write' | 'stat' | 'mkdir' | 'delete' | 'rename' | 'inspect';
 
 export interface FsRequest {
   id: number;
@@ -279,6 +279,9 @@ export interface FsRequest {
   mode?: number;
   /** delete: remove a directory and everything under it. */
   recursive?: boolean;
+  /** inspect: the inspector's request (JSON, web/engine/glassbox_web.cpp "gb_inspect");
+   *  answered with the state sections (vm/trace/state.h) as the payload. */
+  req?: string;
 }
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'other';

@@ -10,6 +10,12 @@
 //   as text         a read-only <textarea> with each panel as plain text, refreshed while
 //                   shown (screen readers cannot see a canvas)
 //   test hook       window.glassbox.inspector.model(panel) -> the models as data
+//   state panels    Registers, Code, Memory, JIT blocks and the control bar read state
+//                   replies: the module queues requests (gbi_take_command: buttons, a new
+//                   program's symbols) and says what to refresh (gbi_refresh_request); this
+//                   pane sends them through the engine's request queue (client.inspect),
+//                   one at a time, every REFRESH_MS while open, and hands the replies back
+//                   (gbi_state). Pausing and stepping are such requests.
 import type { EngineClient } from '../engine/client';
 import { RECORD_SIZE, TraceRingReader, allocateTraceRing } from '../engine/trace-ring';
 
@@ -30,11 +36,22 @@ interface InspectorModule {
   _gbi_text(panel: number): number;
   _gbi_set_filter(failedOnly: number, name: number): void;
   _gbi_set_theme(dark: number): void;
+  _gbi_state(bytes: number, n: number, purpose: number): void;
+  _gbi_take_command(): number;
+  _gbi_refresh_request(): number;
+  _gbi_state_json(panel: number): number;
+  _gbi_state_text(panel: number): number;
+  _gbi_control(op: number): void;
+  _gbi_break(where: number, path: number): number;
+  _gbi_select_tab(tab: number): void;
   UTF8ToString(p: number): string;
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
 
-export type PanelName = 'processes' | 'syscalls' | 'files';
+export type PanelName = 'processes' | 'syscalls' | 'files' | StatePanel;
+export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks';
+const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks'];
+const REFRESH_MS = 250; // state requests while open: status, registers, code (+ the shown panel's)
 const RING_RECORDS = 16384; // 4 MiB of shared memory
 const FEED_MAX = 4096; // records per frame into the module
 const DRAW_EVERY_MS = 32; // while records stream in and nobody interacts: ~30 frames/s
@@ -59,6 +76,10 @@ export class InspectorPane {
   private fed = false; // records arrived since the last frame drawn
   private interactUntil = 0; // draw every frame until then (after input)
   state: 'closed' | 'loading' | 'open' | 'error' = 'closed';
+  private stateChain: Promise<void> = Promise.resolve();
+  private lastRefresh = 0;
+  private refreshing = false;
+  private lastState: Uint8Array | null = null;
   error = '';
 
   constructor(
@@ -76,6 +97,7 @@ export class InspectorPane {
     if (!this.ring) return;
     this.pump(); // the last records of the old machine, then a clean slate for the new one
     this.module?._gbi_reset();
+    this.lastState = null;
     client.post({ type: 'trace', ring: this.ring });
   }
 
@@ -147,6 +169,7 @@ export class InspectorPane {
       this.fed = false;
     }
     if (this.textPanel && t - this.lastText > 1000) this.refreshText();
+    this.serviceState(t);
     requestAnimationFrame((t2) => this.frame(t2));
   }
 
@@ -164,6 +187,142 @@ export class InspectorPane {
       if (n < FEED_MAX) break;
     }
     this.pumpMs += performance.now() - t0;
+  }
+
+  // ---- state requests (control, registers, code, memory, blocks) ----
+
+  private str(p: number): string {
+    return this.module!.UTF8ToString(p);
+  }
+
+  /** Sends one gb_inspect request and hands the reply to the module. */
+  private async send(req: Record<string, unknown>): Promise<void> {
+    const M = this.module, c = this.client;
+    if (!M || !c) return;
+    const bytes = await c.inspect(req);
+    // an idle machine answers the periodic refresh with the same bytes: nothing to decode
+    // or draw (the panels stay as they are, no allocation, no frame)
+    if (req.op === 'state') {
+      const last = this.lastState;
+      if (last && last.length === bytes.length && last.every((v, i) => v === bytes[i])) return;
+      this.lastState = bytes;
+    }
+    const p = M._malloc(bytes.length || 1);
+    M.HEAPU8.set(bytes, p);
+    M._gbi_state(p, bytes.length, typeof req.purpose === 'number' ? req.purpose : 0);
+    M._free(p);
+    this.fed = true;
+  }
+
+  /** Sends every queued command, then (when `refresh`) the periodic state request. */
+  private flushState(refresh: boolean): Promise<void> {
+    const run = async () => {
+      const M = this.module;
+      if (!M || !this.client) return;
+      for (;;) {
+        const cmd = this.str(M._gbi_take_command());
+        if (!cmd) break;
+        await this.send(JSON.parse(cmd) as Record<string, unknown>);
+      }
+      if (refresh) await this.send(JSON.parse(this.str(M._gbi_refresh_request())) as Record<string, unknown>);
+    };
+    const p = this.stateChain.then(run, run);
+    this.stateChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Every frame: the commands the panels queued; every REFRESH_MS also the state. */
+  private serviceState(t: number): void {
+    if (this.refreshing || !this.client) return;
+    const due = t - this.lastRefresh >= REFRESH_MS;
+    if (due) this.lastRefresh = t;
+    this.refreshing = true;
+    this.flushState(due)
+      .catch(() => undefined)
+      .finally(() => (this.refreshing = false));
+  }
+
+  /** Shows a panel's tab (the test hook; drawn on the next frame). */
+  selectTab(panel: PanelName): void {
+    const order: PanelName[] = ['processes', 'syscalls', 'files', 'registers', 'code', 'memory', 'blocks'];
+    const i = order.indexOf(panel);
+    if (!this.module || i < 0) return;
+    this.module._gbi_select_tab(i);
+    this.interactUntil = performance.now() + INTERACT_MS;
+    this.lastRefresh = 0; // the new panel's state at once
+  }
+
+  /** Pause, resume, step, step over a call, run to the next syscall, clear breakpoints (test hook). */
+  async control(op: 'pause' | 'resume' | 'step' | 'over' | 'syscall' | 'clear'): Promise<unknown> {
+    const M = this.module;
+    if (!M) return null;
+    await this.flushState(true); // the current stop (step needs its task)
+    const stops = (this.stateModel('state') as { stops: number }).stops;
+    const p = cstr(M, op);
+    M._gbi_control(p);
+    M._free(p);
+    await this.flushState(true);
+    // a step or "to the next syscall" runs in the engine's next slice: wait for its stop
+    for (let end = performance.now() + 5000; op === 'step' || op === 'over' || op === 'syscall'; ) {
+      const s = this.stateModel('state') as { halted: boolean; stops: number };
+      if ((s.halted && s.stops > stops) || performance.now() > end) break;
+      await new Promise((r) => setTimeout(r, 20));
+      await this.flushState(true);
+    }
+    return this.stateModel('state');
+  }
+
+  /** A breakpoint: "main", "main+4" or "0x401000"; `path`: a program that may not run yet
+   *  (its symbols are read first); "syscall:write" for a system call. Throws why not. */
+  async breakAt(where: string, path = ''): Promise<void> {
+    const M = this.module;
+    if (!M) throw new Error('the inspector is not open');
+    // one step of the request chain: no other reply (another program's symbols) lands
+    // between this program's symbols and the breakpoint made from them
+    const set = async () => {
+      if (path) await this.send({ op: 'symbols', path });
+      const w = cstr(M, where), p = cstr(M, path);
+      const err = this.str(M._gbi_break(w, p));
+      M._free(w);
+      M._free(p);
+      if (err) throw new Error(err);
+    };
+    await this.chain(set);
+    await this.flushState(false);
+  }
+
+  /** Pins a process (0: follow the terminal's foreground job again). */
+  async follow(pid: number): Promise<void> {
+    await this.chain(() => this.send({ op: 'follow', pid }));
+  }
+
+  /** Runs `f` as one step of the request chain (requests and their replies never interleave). */
+  private chain<T>(f: () => Promise<T>): Promise<T> {
+    const done = this.stateChain.then(f, f);
+    this.stateChain = done.then(() => undefined, () => undefined);
+    return done;
+  }
+
+  /** Fetches the state now and returns the state models as data. */
+  async refreshState(panel: 'state' | StatePanel = 'state'): Promise<unknown> {
+    await this.flushState(true);
+    return this.stateModel(panel);
+  }
+
+  /** The state panels' models as data: status, registers, code, memory, blocks. */
+  stateModel(panel: 'state' | StatePanel = 'state'): unknown {
+    const M = this.module;
+    if (!M) return null;
+    const p = cstr(M, panel);
+    const json = this.str(M._gbi_state_json(p));
+    M._free(p);
+    return JSON.parse(json);
+  }
+
+  /** Asks for the block's x86 (the JIT blocks panel's selection) and returns the lines. */
+  async blockCode(start: string, len: number): Promise<unknown> {
+    await this.chain(() => this.send({ op: 'memory', addr: start, len, purpose: 1 }));
+    return (this.stateModel('blocks') as { block_code: unknown }).block_code;
   }
 
   /** The panel models as data (window.glassbox.inspector.model). */
@@ -186,7 +345,7 @@ export class InspectorPane {
     if (!M) return '';
     this.pump();
     const p = cstr(M, panel);
-    const s = M.UTF8ToString(M._gbi_text(p));
+    const s = M.UTF8ToString(STATE_PANELS.includes(panel) ? M._gbi_state_text(p) : M._gbi_text(p));
     M._free(p);
     return s;
   }
@@ -217,7 +376,10 @@ export class InspectorPane {
     this.lastText = performance.now();
     const s = this.text(this.textPanel);
     if (area.value !== s) area.value = s;
-    const title = { processes: 'processes', syscalls: 'system calls', files: 'files and disk reads' }[this.textPanel];
+    const title = {
+      processes: 'processes', syscalls: 'system calls', files: 'files and disk reads',
+      registers: 'registers', code: 'code', memory: 'memory', blocks: 'decoded blocks',
+    }[this.textPanel];
     area.setAttribute('aria-label', `Inspector: ${title} as text`);
   }
 

@@ -31,6 +31,8 @@ export interface EngineModule {
   _gb_spawn_poll?(handle: number): number;
   _gb_spawn_kill?(handle: number): number;
   _gb_spawn_reply?(): number;
+  _gb_inspect?(req: number): number;
+  _gb_inspect_reply?(): number;
   UTF8ToString?(p: number): string;
 }
 

@@ -175,9 +175,31 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     return E.HEAPU8.slice(p, p + len);
   };
 
+  // The inspector's requests (state, control): answered at once, between slices, also
+  // while the machine is paused (the loop keeps servicing the queue then).
+  const serviceInspect = (id: number, req: string) => {
+    if (!E._gb_inspect || !E._gb_inspect_reply) {
+      link.errorReply(id, 'ENOSYS', 'this engine has no inspector requests (gb_inspect)');
+      return;
+    }
+    const p = cstr(E, req);
+    const rc = E._gb_inspect(p);
+    E._free(p);
+    if (rc < 0) {
+      link.errorReply(id, errnoName(E, rc), `inspect: ${errnoName(E, rc)}`);
+      return;
+    }
+    const r = E._gb_inspect_reply();
+    link.respond({ id, ok: true }, E.HEAPU8.slice(r, r + rc));
+  };
+
   const serviceFs = async () => {
     for (const { header: h, payload } of link.fsReader.poll()) {
-      const op = FS_OP[h.op];
+      if (h.op === 'inspect') {
+        serviceInspect(h.id, h.req ?? '');
+        continue;
+      }
+      const op = FS_OP[h.op as Exclude<typeof h.op, 'inspect'>];
       if (!op) {
         link.errorReply(h.id, 'EINVAL', `unknown operation ${h.op}`);
         continue;

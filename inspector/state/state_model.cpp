@@ -1,0 +1,671 @@
+// inspector/state/state_model.cpp — see state_model.h.
+#include "inspector/state/state_model.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "inspector/model/text.h"
+
+namespace gbi {
+
+const char* const kGprNames[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                   "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+
+// [SECTION] maps
+std::vector<MapEntry> parse_maps(const char* text, size_t n, size_t* bad) {
+  std::vector<MapEntry> out;
+  size_t nbad = 0, i = 0;
+  while (i < n) {
+    size_t e = i;
+    while (e < n && text[e] != '\n') e++;
+    std::string line(text + i, e - i);
+    i = e + 1;
+    if (line.empty()) continue;
+    MapEntry m;
+    char perms[8] = "";
+    int used = 0;
+    unsigned long long s = 0, en = 0, off = 0;
+    if (sscanf(line.c_str(), "%llx-%llx %7s %llx%n", &s, &en, perms, &off, &used) < 4 || strlen(perms) != 4 || en < s) {
+      nbad++;
+      continue;
+    }
+    m.start = s;
+    m.end = en;
+    m.offset = off;
+    memcpy(m.perms, perms, 4);
+    // optional "dev inode" then the name
+    const char* p = line.c_str() + used;
+    while (*p == ' ') p++;
+    unsigned a, b;
+    unsigned long long ino;
+    int u2 = 0;
+    if (sscanf(p, "%x:%x %llu%n", &a, &b, &ino, &u2) == 3) p += u2;
+    while (*p == ' ') p++;
+    m.name = p;
+    out.push_back(std::move(m));
+  }
+  if (bad) *bad = nbad;
+  return out;
+}
+
+const MapEntry* map_at(const std::vector<MapEntry>& maps, uint64_t addr) {
+  for (const MapEntry& m : maps)
+    if (addr >= m.start && addr < m.end) return &m;
+  return nullptr;
+}
+
+// [SECTION] registers
+void RegsModel::update(const RegsState& r, bool new_stop) {
+  if (have && new_stop) { prev = cur; have_prev = true; }
+  cur = r;
+  have = true;
+  changed = 0;
+  xmm_changed = 0;
+  st_changed = 0;
+  if (!have_prev) return;
+  for (int i = 0; i < 16; i++)
+    if (cur.r[i] != prev.r[i]) changed |= 1u << i;
+  if (cur.rip != prev.rip) changed |= 1u << kSlotRip;
+  if (cur.rflags != prev.rflags) changed |= 1u << kSlotRflags;
+  if (cur.fs_base != prev.fs_base) changed |= 1u << kSlotFs;
+  if (cur.gs_base != prev.gs_base) changed |= 1u << kSlotGs;
+  for (int i = 0; i < 16; i++)
+    if (memcmp(cur.xmm[i], prev.xmm[i], 16) != 0) xmm_changed |= (uint16_t)(1u << i);
+  for (int i = 0; i < 8; i++) {  // st(i) relative to top
+    const int pc = (cur.top + i) & 7, pp = (prev.top + i) & 7;
+    if (cur.st[pc].mant != prev.st[pp].mant || cur.st[pc].se != prev.st[pp].se) st_changed |= (uint8_t)(1u << i);
+  }
+}
+
+void rflags_text(uint64_t f, char* out, size_t n) {
+  static const struct { uint64_t bit; const char* name; } k[] = {
+      {1ull << 0, "CF"}, {1ull << 2, "PF"}, {1ull << 4, "AF"}, {1ull << 6, "ZF"}, {1ull << 7, "SF"},
+      {1ull << 8, "TF"}, {1ull << 9, "IF"}, {1ull << 10, "DF"}, {1ull << 11, "OF"}, {1ull << 18, "AC"}, {1ull << 21, "ID"}};
+  size_t o = 0;
+  out[0] = 0;
+  for (auto& e : k)
+    if ((f & e.bit) && o + 4 < n) o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " " : "", e.name);
+}
+
+void x87_text(const RegsState& r, int i, char* out, size_t n) {
+  const int phys = (r.top + i) & 7;
+  if (((r.ftw >> (2 * phys)) & 3) == 3) { snprintf(out, n, "empty"); return; }
+  const uint64_t m = r.st[phys].mant;
+  const uint16_t se = r.st[phys].se;
+  const int sign = se >> 15, exp = se & 0x7fff;
+  double v;
+  if (exp == 0x7fff) v = (m << 1) ? NAN : INFINITY;
+  else if (exp == 0 && m == 0) v = 0;
+  else v = ldexp((double)m, exp - 16383 - 63);
+  if (sign) v = -v;
+  snprintf(out, n, "%.17g", v);
+}
+
+static void hex64(std::string& out, uint64_t v) {
+  char b[24];
+  snprintf(b, sizeof b, "\"0x%" PRIx64 "\"", v);
+  out += b;
+}
+
+void RegsModel::to_json(std::string& out) const {
+  if (!have) { out += "null"; return; }
+  out += '{';
+  for (int i = 0; i < 16; i++) { out += '"'; out += kGprNames[i]; out += "\":"; hex64(out, cur.r[i]); out += ','; }
+  out += "\"rip\":"; hex64(out, cur.rip);
+  out += ",\"rflags\":"; hex64(out, cur.rflags);
+  char f[96];
+  rflags_text(cur.rflags, f, sizeof f);
+  out += ",\"flags\":\""; out += f; out += '"';
+  out += ",\"fs_base\":"; hex64(out, cur.fs_base);
+  out += ",\"changed\":[";
+  bool first = true;
+  static const char* const extra[4] = {"rip", "rflags", "fs_base", "gs_base"};
+  for (int i = 0; i < kSlotCount; i++)
+    if (changed & (1u << i)) {
+      if (!first) out += ',';
+      first = false;
+      out += '"'; out += i < 16 ? kGprNames[i] : extra[i - 16]; out += '"';
+    }
+  for (int i = 0; i < 16; i++)
+    if (xmm_changed & (1u << i)) { if (!first) out += ','; first = false; out += "\"xmm" + std::to_string(i) + "\""; }
+  out += "],\"xmm\":[";
+  for (int i = 0; i < 16; i++) {
+    char b[80];
+    uint64_t lo, hi;
+    memcpy(&lo, cur.xmm[i], 8);
+    memcpy(&hi, cur.xmm[i] + 8, 8);
+    snprintf(b, sizeof b, "%s\"0x%016" PRIx64 "%016" PRIx64 "\"", i ? "," : "", hi, lo);
+    out += b;
+  }
+  out += "],\"st\":[";
+  for (int i = 0; i < 8; i++) {
+    char b[48];
+    x87_text(cur, i, b, sizeof b);
+    out += i ? ",\"" : "\""; out += b; out += '"';
+  }
+  out += "]}";
+}
+
+void RegsModel::to_text(std::string& out) const {
+  if (!have) { out += "(no registers: nothing is followed)\n"; return; }
+  char b[160];
+  for (int i = 0; i < 16; i++) {
+    snprintf(b, sizeof b, "%-6s 0x%016" PRIx64 " %20" PRId64 "%s\n", kGprNames[i], cur.r[i], (int64_t)cur.r[i],
+             (changed >> i) & 1 ? "  (changed)" : "");
+    out += b;
+  }
+  char f[96];
+  rflags_text(cur.rflags, f, sizeof f);
+  snprintf(b, sizeof b, "rip    0x%016" PRIx64 "%s\nrflags 0x%08" PRIx64 " [%s]%s\nfs_base 0x%" PRIx64 "\n", cur.rip,
+           (changed >> kSlotRip) & 1 ? "  (changed)" : "", cur.rflags, f, (changed >> kSlotRflags) & 1 ? "  (changed)" : "",
+           cur.fs_base);
+  out += b;
+  for (int i = 0; i < 16; i++) {
+    float fl[4];
+    double d[2];
+    memcpy(fl, cur.xmm[i], 16);
+    memcpy(d, cur.xmm[i], 16);
+    uint64_t lo, hi;
+    memcpy(&lo, cur.xmm[i], 8);
+    memcpy(&hi, cur.xmm[i] + 8, 8);
+    snprintf(b, sizeof b, "xmm%-2d %016" PRIx64 "%016" PRIx64 "  f64 %g %g  f32 %g %g %g %g%s\n", i, hi, lo, d[0], d[1],
+             fl[0], fl[1], fl[2], fl[3], (xmm_changed >> i) & 1 ? "  (changed)" : "");
+    out += b;
+  }
+  for (int i = 0; i < 8; i++) {
+    char v[48];
+    x87_text(cur, i, v, sizeof v);
+    snprintf(b, sizeof b, "st(%d) %s\n", i, v);
+    out += b;
+  }
+}
+
+// [SECTION] symbols
+bool SymbolTable::parse(const std::string& p, const char* text, size_t n) {
+  path = p;
+  syms.clear();
+  error.clear();
+  elf_type = 0;
+  first_load = 0;
+  size_t i = 0;
+  bool header = false;
+  while (i < n) {
+    size_t e = i;
+    while (e < n && text[e] != '\n') e++;
+    std::string line(text + i, e - i);
+    i = e + 1;
+    if (!header && line.compare(0, 5, "path ") == 0) {
+      path = line.substr(5);
+      continue;
+    }
+    if (!header) {
+      unsigned t;
+      unsigned long long fl;
+      if (sscanf(line.c_str(), "elf %u %llx", &t, &fl) != 2) { error = "bad symbol reply"; return false; }
+      elf_type = t;
+      first_load = fl;
+      header = true;
+      continue;
+    }
+    unsigned long long v, sz;
+    int used = 0;
+    if (sscanf(line.c_str(), "%llx %llu %n", &v, &sz, &used) < 2 || used <= 0) continue;
+    syms.push_back({v, sz, line.substr((size_t)used)});
+  }
+  return header;
+}
+
+const Symbol* SymbolTable::find(const char* name) const {
+  for (const Symbol& s : syms)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+const Symbol* SymbolTable::at(uint64_t vaddr) const {
+  auto it = std::upper_bound(syms.begin(), syms.end(), vaddr, [](uint64_t a, const Symbol& s) { return a < s.value; });
+  if (it == syms.begin()) return nullptr;
+  --it;
+  // prefer a sized symbol that holds it; else the nearest before within 64 KiB
+  if (it->size ? vaddr < it->value + it->size : vaddr - it->value < 65536) return &*it;
+  return nullptr;
+}
+
+void SymbolTable::parse_lines(const char* text, size_t n) {
+  files.clear();
+  lines.clear();
+  size_t i = 0;
+  while (i < n) {
+    size_t e = i;
+    while (e < n && text[e] != '\n') e++;
+    std::string line(text + i, e - i);
+    i = e + 1;
+    unsigned idx;
+    int used = 0;
+    if (sscanf(line.c_str(), "file %u %n", &idx, &used) == 1 && used > 0) {
+      if (idx < 100000) {
+        if (files.size() <= idx) files.resize(idx + 1);
+        files[idx] = line.substr((size_t)used);
+      }
+      continue;
+    }
+    unsigned long long a;
+    unsigned f, l;
+    if (sscanf(line.c_str(), "%llx %u %u", &a, &f, &l) == 3) lines.push_back({a, f, l});
+  }
+}
+
+bool SymbolTable::source_line(uint64_t vaddr, char* out, size_t n) const {
+  auto it = std::upper_bound(lines.begin(), lines.end(), vaddr, [](uint64_t a, const LineRow& r) { return a < r.addr; });
+  if (it == lines.begin()) return false;
+  --it;
+  const Symbol* s = at(vaddr);
+  if (!s || it->addr < s->value) return false;  // the row belongs to another function
+  const std::string& f = it->file < files.size() ? files[it->file] : std::string();
+  const size_t slash = f.rfind('/');
+  snprintf(out, n, "%s:%u", slash == std::string::npos ? f.c_str() : f.c_str() + slash + 1, it->line);
+  return true;
+}
+
+// [SECTION] code
+void CodeModel::rebuild(uint64_t start_hint) {
+  lines.clear();
+  rip_line = -1;
+  if (bytes.empty()) return;
+  const uint64_t end = base + bytes.size();
+  static DisasmLine tmp[512];
+  auto run = [&](uint64_t from) {
+    return disassemble(bytes.data() + (from - base), (size_t)(end - from), from, att ? Syntax::Att : Syntax::Intel, tmp, 512);
+  };
+  auto lands = [&](size_t cnt) {
+    for (size_t i = 0; i < cnt; i++)
+      if (tmp[i].address == rip) return (int)i;
+    return -1;
+  };
+  uint64_t from = rip >= base && rip < end ? rip : base;
+  size_t cnt = 0;
+  int at = -1;
+  if (start_hint >= base && start_hint <= rip && rip < end) {
+    cnt = run(start_hint);
+    at = lands(cnt);
+  }
+  for (uint64_t o = base; at < 0 && o < rip && o < base + 16 && rip < end; o++) {
+    cnt = run(o);
+    at = lands(cnt);
+  }
+  if (at < 0) { cnt = run(from); at = lands(cnt); }
+  while (cnt > 0 && tmp[cnt - 1].address >= limit && (int)cnt - 1 > at) cnt--;
+  lines.assign(tmp, tmp + cnt);
+  rip_line = at;
+}
+
+// [SECTION] replies
+bool StateModel::source_line(uint64_t addr, char* out, size_t n) const {
+  out[0] = 0;
+  if (symbols.lines.empty() || symbols.path != exe) return false;
+  return symbols.source_line(addr - load_bias(), out, n);
+}
+
+uint64_t StateModel::load_bias() const {
+  if (symbols.elf_type != 3) return 0;
+  for (const MapEntry& m : maps)
+    if (m.offset == 0 && m.name == symbols.path) return m.start - (symbols.first_load & ~0xfffull);
+  return 0;
+}
+
+void StateModel::symbolize(uint64_t addr, char* out, size_t n) const {
+  out[0] = 0;
+  if (symbols.syms.empty() || symbols.path != exe) return;
+  const uint64_t bias = load_bias();
+  const Symbol* s = symbols.at(addr - bias);
+  if (!s) return;
+  const uint64_t off = addr - bias - s->value;
+  if (off) snprintf(out, n, "%s+0x%" PRIx64, s->name.c_str(), off);
+  else snprintf(out, n, "%s", s->name.c_str());
+}
+
+void StateModel::rebuild_code() {
+  uint64_t hint = ~0ull;
+  code.limit = ~0ull;
+  if (!symbols.syms.empty() && symbols.path == exe) {
+    const uint64_t bias = load_bias();
+    if (const Symbol* s = symbols.at(code.rip - bias)) {
+      hint = s->value + bias;
+      if (s->size) code.limit = s->value + bias + s->size;  // the listing ends with the function
+    }
+  }
+  code.rebuild(hint);
+}
+
+void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
+  replies++;
+  size_t o = 0;
+  bool new_stop = false;
+  std::string prev_exe = exe;
+  const RegsState* regs_in = nullptr;
+  RegsState regs_buf;
+  const uint8_t* code_in = nullptr;
+  size_t code_len = 0;
+  bool symbols_in = false;
+  while (o + 8 <= n) {
+    uint32_t tag, len;
+    memcpy(&tag, p + o, 4);
+    memcpy(&len, p + o + 4, 4);
+    o += 8;
+    if (len > n - o) break;  // truncated: ignore the rest
+    const uint8_t* b = p + o;
+    switch ((gb::StateTag)tag) {
+      case gb::StateTag::Status:
+        if (len >= sizeof(StatusState)) {
+          StatusState s;
+          memcpy(&s, b, sizeof s);
+          new_stop = !have_status || s.stops != status.stops || !s.halted || s.tid != status.tid;
+          status = s;
+          have_status = true;
+        }
+        break;
+      case gb::StateTag::Regs:
+        if (len >= sizeof(RegsState)) { memcpy(&regs_buf, b, sizeof regs_buf); regs_in = &regs_buf; }
+        break;
+      case gb::StateTag::Code:
+        if (len >= 16) { code_in = b; code_len = len; }
+        break;
+      case gb::StateTag::Memory:
+        if (len >= 16) {
+          uint64_t a;
+          uint32_t cnt;
+          memcpy(&a, b, 8);
+          memcpy(&cnt, b + 8, 4);
+          if (16 + 2 * (size_t)cnt > len) break;
+          if (purpose == 1) {
+            block_code_addr = a;
+            size_t valid = 0;
+            while (valid < cnt && b[16 + cnt + valid]) valid++;
+            static DisasmLine tmp[256];
+            const size_t k = disassemble(b + 16, valid, a, code.att ? Syntax::Att : Syntax::Intel, tmp, 256);
+            block_lines.assign(tmp, tmp + k);
+          } else {
+            mem_addr = a;
+            mem.assign(b + 16, b + 16 + cnt);
+            mem_valid.assign(b + 16 + cnt, b + 16 + 2 * cnt);
+          }
+        }
+        break;
+      case gb::StateTag::Maps: {
+        maps = parse_maps((const char*)b, len);
+        break;
+      }
+      case gb::StateTag::Exe: exe.assign((const char*)b, len); break;
+      case gb::StateTag::Blocks:
+        blocks.resize(len / sizeof(BlockState));
+        if (!blocks.empty()) memcpy(blocks.data(), b, blocks.size() * sizeof(BlockState));
+        break;
+      case gb::StateTag::Symbols: {
+        // "path <file>" first; without it, the running program's
+        symbols.parse(exe, (const char*)b, len);
+        symbols_in = true;
+        break;
+      }
+      case gb::StateTag::Lines: symbols.parse_lines((const char*)b, len); symbols_in = true; break;
+      case gb::StateTag::Error: error.assign((const char*)b, len); break;
+    }
+    o += (len + 7) & ~7u;
+  }
+  if (regs_in) regs.update(*regs_in, new_stop);
+  if (code_in) {
+    memcpy(&code.base, code_in, 8);
+    uint32_t cnt;
+    memcpy(&cnt, code_in + 8, 4);
+    if (16 + (size_t)cnt <= code_len) code.bytes.assign(code_in + 16, code_in + 16 + cnt);
+    code.rip = regs.cur.rip;
+    rebuild_code();
+  } else if (symbols_in) {
+    rebuild_code();  // the same code, now with its function's bounds
+  }
+  if (exe != prev_exe && !exe.empty() && symbols.path != exe) {
+    std::string q = "{\"op\":\"symbols\",\"path\":";
+    json_string(q, exe.data(), exe.size());
+    q += '}';
+    commands.push_back(q);
+  }
+}
+
+// [SECTION] requests
+void StateModel::command(const char* op, int tid) {
+  char b[96];
+  snprintf(b, sizeof b, "{\"op\":\"%s\",\"tid\":%d,\"blocks\":64}", op, tid);
+  commands.push_back(b);
+}
+
+void StateModel::follow(int pid) {
+  char b[64];
+  snprintf(b, sizeof b, "{\"op\":\"follow\",\"pid\":%d}", pid);
+  commands.push_back(b);
+}
+
+bool StateModel::add_break(const char* where, const char* path, std::string& err) {
+  while (*where == ' ') where++;
+  if (!*where) { err = "empty"; return false; }
+  if (where[0] == '0' && (where[1] == 'x' || where[1] == 'X')) {  // an address in the followed process
+    char* end = nullptr;
+    const uint64_t a = strtoull(where, &end, 16);
+    if (!end || *end) { err = "not an address"; return false; }
+    addr_breaks.push_back(a);
+    send_breaks();
+    return true;
+  }
+  std::string name = where;
+  uint64_t plus = 0;
+  if (size_t k = name.find('+'); k != std::string::npos) {
+    plus = strtoull(name.c_str() + k + 1, nullptr, 0);
+    name.resize(k);
+  }
+  const std::string file = path && *path ? std::string(path) : exe;
+  if (symbols.path != file || symbols.syms.empty()) { err = "no symbols of " + file + " yet"; return false; }
+  const Symbol* s = symbols.find(name.c_str());
+  if (!s) { err = "no symbol " + name + " in " + file; return false; }
+  Break b;
+  b.path = file;
+  b.vaddr = s->value + plus;
+  b.pie = symbols.elf_type == 3;
+  b.label = where;
+  path_breaks.push_back(b);
+  send_breaks();
+  return true;
+}
+
+void StateModel::add_syscall_break(const char* name) {
+  syscall_breaks.push_back(name);
+  send_breaks();
+}
+
+void StateModel::clear_breaks() {
+  path_breaks.clear();
+  addr_breaks.clear();
+  syscall_breaks.clear();
+  send_breaks();
+}
+
+void StateModel::send_breaks() {
+  std::string q = "{\"op\":\"break\",\"addrs\":[";
+  char b[40];
+  for (size_t i = 0; i < addr_breaks.size(); i++) {
+    snprintf(b, sizeof b, "%s\"0x%" PRIx64 "\"", i ? "," : "", addr_breaks[i]);
+    q += b;
+  }
+  q += "],\"paths\":[";
+  for (size_t i = 0; i < path_breaks.size(); i++) {
+    q += i ? ",{\"path\":" : "{\"path\":";
+    json_string(q, path_breaks[i].path.data(), path_breaks[i].path.size());
+    snprintf(b, sizeof b, ",\"vaddr\":\"0x%" PRIx64 "\"", path_breaks[i].vaddr);
+    q += b;
+    q += path_breaks[i].pie ? ",\"pie\":true}" : ",\"pie\":false}";
+  }
+  q += "],\"syscalls\":[";
+  for (size_t i = 0; i < syscall_breaks.size(); i++) {
+    if (i) q += ',';
+    json_string(q, syscall_breaks[i].data(), syscall_breaks[i].size());
+  }
+  q += "]}";
+  commands.push_back(q);
+}
+
+void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks) const {
+  char b[200];
+  snprintf(b, sizeof b, "{\"op\":\"state\",\"mem_addr\":\"0x%" PRIx64 "\",\"mem_len\":%u,\"blocks\":%u}", maddr, mlen, nblocks);
+  out = b;
+}
+
+// [SECTION] views
+static const char* reason_name(uint32_t r) {
+  switch (r) {
+    case 1: return "paused";
+    case 2: return "step";
+    case 3: return "breakpoint";
+    case 4: return "syscall";
+    case 5: return "exited";
+    default: return "running";
+  }
+}
+
+void StateModel::to_json(std::string& out, const char* panel) const {
+  const bool all = strcmp(panel, "state") == 0;
+  char b[320];
+  out += '{';
+  snprintf(b, sizeof b,
+           "\"replies\":%" PRIu64 ",\"halted\":%s,\"reason\":\"%s\",\"stops\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,"
+           "\"target_pid\":%d,\"pinned\":%s,\"icount\":%" PRIu64 ",\"exe\":",
+           replies, status.halted ? "true" : "false", reason_name(status.reason), status.stops, status.pid, status.tid,
+           status.target_pid, status.pinned ? "true" : "false", status.icount);
+  out += b;
+  json_string(out, exe.data(), exe.size());
+  out += ",\"error\":";
+  json_string(out, error.data(), error.size());
+  if (all || strcmp(panel, "registers") == 0) { out += ",\"registers\":"; regs.to_json(out); }
+  if (all || strcmp(panel, "code") == 0) {
+    out += ",\"code\":{\"rip_line\":" + std::to_string(code.rip_line) + ",\"lines\":[";
+    for (size_t i = 0; i < code.lines.size(); i++) {
+      const DisasmLine& l = code.lines[i];
+      char sym[128];
+      symbolize(l.address, sym, sizeof sym);
+      snprintf(b, sizeof b, "%s{\"addr\":\"0x%" PRIx64 "\",\"size\":%u,\"bad\":%s,\"text\":", i ? "," : "", l.address, l.size,
+               l.bad ? "true" : "false");
+      out += b;
+      json_string(out, l.text, strlen(l.text));
+      out += ",\"sym\":";
+      json_string(out, sym, strlen(sym));
+      char src[128];
+      source_line(l.address, src, sizeof src);
+      out += ",\"src\":";
+      json_string(out, src, strlen(src));
+      out += '}';
+    }
+    out += "],\"symbols\":{\"path\":";
+    json_string(out, symbols.path.data(), symbols.path.size());
+    snprintf(b, sizeof b, ",\"count\":%zu,\"lines\":%zu,\"elf_type\":%u,\"bias\":\"0x%" PRIx64 "\"", symbols.syms.size(),
+             symbols.lines.size(), symbols.elf_type, load_bias());
+    out += b;
+    if (const Symbol* m = symbols.find("main")) {
+      snprintf(b, sizeof b, ",\"main\":\"0x%" PRIx64 "\"", m->value);
+      out += b;
+    }
+    out += "}}";
+  }
+  if (all || strcmp(panel, "memory") == 0) {
+    out += ",\"maps\":[";
+    for (size_t i = 0; i < maps.size(); i++) {
+      const MapEntry& m = maps[i];
+      snprintf(b, sizeof b, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"perms\":\"%.4s\",\"offset\":%" PRIu64 ",\"name\":",
+               i ? "," : "", m.start, m.end, m.perms, m.offset);
+      out += b;
+      json_string(out, m.name.data(), m.name.size());
+      out += '}';
+    }
+    size_t valid = 0;
+    for (uint8_t v : mem_valid) valid += v;
+    snprintf(b, sizeof b, "],\"memory\":{\"addr\":\"0x%" PRIx64 "\",\"len\":%zu,\"readable\":%zu,\"hex\":\"", mem_addr, mem.size(), valid);
+    out += b;
+    for (size_t i = 0; i < mem.size() && i < 64; i++) {
+      if (mem_valid[i]) snprintf(b, sizeof b, "%02x", mem[i]);
+      else snprintf(b, sizeof b, "??");
+      out += b;
+    }
+    out += "\"}";
+  }
+  if (all || strcmp(panel, "blocks") == 0) {
+    out += ",\"blocks\":[";
+    for (size_t i = 0; i < blocks.size(); i++) {
+      const BlockState& k = blocks[i];
+      snprintf(b, sizeof b, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"n\":%u,\"execs\":%" PRIu64 ",\"indirect\":%" PRIu64 ",\"page_heat\":%" PRIu64 "}",
+               i ? "," : "", k.start, k.end, k.n, k.execs, k.indirect_entries, k.page_heat);
+      out += b;
+    }
+    snprintf(b, sizeof b, "],\"block_code\":{\"addr\":\"0x%" PRIx64 "\",\"lines\":[", block_code_addr);
+    out += b;
+    for (size_t i = 0; i < block_lines.size(); i++) {
+      if (i) out += ',';
+      json_string(out, block_lines[i].text, strlen(block_lines[i].text));
+    }
+    out += "]}";
+  }
+  out += '}';
+}
+
+void StateModel::to_text(std::string& out, const char* panel) const {
+  char b[256];
+  snprintf(b, sizeof b, "%s  process %d (thread %d)  %s  %" PRIu64 " instructions\n", status.halted ? "STOPPED" : "running",
+           status.pid, status.tid, status.halted ? reason_name(status.reason) : "", status.icount);
+  out += b;
+  if (strcmp(panel, "registers") == 0) { regs.to_text(out); return; }
+  if (strcmp(panel, "code") == 0) {
+    char last_src[128] = "";
+    for (size_t i = 0; i < code.lines.size(); i++) {
+      const DisasmLine& l = code.lines[i];
+      char sym[128], src[128];
+      symbolize(l.address, sym, sizeof sym);
+      if (source_line(l.address, src, sizeof src) && (i == 0 || strcmp(src, last_src) != 0)) {
+        out += "   ";
+        out += src;
+        out += '\n';
+        snprintf(last_src, sizeof last_src, "%s", src);
+      }
+      snprintf(b, sizeof b, "%s %016" PRIx64 " %-24s %s%s\n", (int)i == code.rip_line ? "=>" : "  ", l.address, sym, l.text,
+               l.bad ? "   (not an instruction)" : "");
+      out += b;
+    }
+    return;
+  }
+  if (strcmp(panel, "memory") == 0) {
+    for (const MapEntry& m : maps) {
+      snprintf(b, sizeof b, "%012" PRIx64 "-%012" PRIx64 " %.4s %8" PRIx64 " %s\n", m.start, m.end, m.perms, m.offset, m.name.c_str());
+      out += b;
+    }
+    out += "\n";
+    for (size_t r = 0; r < mem.size(); r += 16) {
+      int o = snprintf(b, sizeof b, "%016" PRIx64 " ", mem_addr + r);
+      for (size_t i = r; i < r + 16 && i < mem.size(); i++)
+        o += snprintf(b + o, sizeof b - o, mem_valid[i] ? " %02x" : " ??", mem[i]);
+      const MapEntry* m = map_at(maps, mem_addr + r);
+      snprintf(b + o, sizeof b - o, "  %s\n", m ? "" : "(not mapped)");
+      out += b;
+    }
+    return;
+  }
+  if (strcmp(panel, "blocks") == 0) {
+    out += "start            instrs       execs   indirect  page heat\n";
+    for (const BlockState& k : blocks) {
+      snprintf(b, sizeof b, "%016" PRIx64 " %6u %11" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", k.start, k.n, k.execs,
+               k.indirect_entries, k.page_heat);
+      out += b;
+    }
+    for (const DisasmLine& l : block_lines) {
+      snprintf(b, sizeof b, "  %016" PRIx64 " %s\n", l.address, l.text);
+      out += b;
+    }
+  }
+}
+
+}  // namespace gbi

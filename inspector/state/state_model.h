@@ -1,0 +1,145 @@
+// inspector/state/state_model.h — the models of the panels fed by state requests (not by
+// trace records): Control (the machine's stop state and the breakpoints), Registers,
+// Code, Memory and JIT blocks (docs/inspector.md). The page forwards each reply of the
+// engine's gb_inspect (tagged sections, vm/trace/state.h) to apply(); the models keep
+// plain data, decoded once when a reply arrives (disassembly included), so drawing a
+// frame only reads. Requests go the other way as JSON text (commands the panels or the
+// test hook queue, and the periodic refresh the page sends).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inspector/disasm/disasm.h"
+#include "vm/trace/state.h"
+
+namespace gbi {
+
+using gb::BlockState;
+using gb::RegsState;
+using gb::StatusState;
+
+// [SECTION] maps
+struct MapEntry {
+  uint64_t start = 0, end = 0, offset = 0;
+  char perms[5] = "----";
+  std::string name;  // path, [heap], [stack], [vdso] or ""
+};
+// Parses /proc/PID/maps lines ("start-end perms offset [dev inode] name"); lines that do
+// not parse are skipped and counted in *bad.
+std::vector<MapEntry> parse_maps(const char* text, size_t n, size_t* bad = nullptr);
+// The mapping holding addr, or null.
+const MapEntry* map_at(const std::vector<MapEntry>& maps, uint64_t addr);
+
+// [SECTION] registers
+// Names in RegsState::r order.
+extern const char* const kGprNames[16];
+enum RegSlot { kSlotRip = 16, kSlotRflags = 17, kSlotFs = 18, kSlotGs = 19, kSlotCount = 20 };
+struct RegsModel {
+  bool have = false;
+  RegsState cur{}, prev{};
+  bool have_prev = false;
+  uint32_t changed = 0;      // bit i: slot i (GPRs, rip, rflags, fs, gs) changed since the last stop
+  uint16_t xmm_changed = 0;  // bit i: xmm i
+  uint8_t st_changed = 0;    // bit i: st(i)
+  uint64_t stop_seen = ~0ull;
+  // A new snapshot; `new_stop`: it belongs to a stop (or a running refresh) after the one
+  // shown, so the current values become "previous".
+  void update(const RegsState& r, bool new_stop);
+  void to_json(std::string& out) const;
+  void to_text(std::string& out) const;
+};
+// "CF PF ZF ..." of the set flags, and IOPL-free names of the rest.
+void rflags_text(uint64_t f, char* out, size_t n);
+// st(i) as a long double's value text ("1.5", "-inf", "nan", "empty").
+void x87_text(const RegsState& r, int i, char* out, size_t n);
+
+// [SECTION] symbols
+struct Symbol { uint64_t value, size; std::string name; };
+struct LineRow { uint64_t addr; uint32_t file, line; };
+struct SymbolTable {
+  std::string path;
+  unsigned elf_type = 0;     // 2 EXEC, 3 DYN
+  uint64_t first_load = 0;
+  std::vector<Symbol> syms;  // by value
+  std::vector<std::string> files;  // DWARF line table: file names by index
+  std::vector<LineRow> lines;      // by address
+  std::string error;
+  bool parse(const std::string& path, const char* text, size_t n);
+  const Symbol* find(const char* name) const;
+  // The symbol holding a link-time address (or the nearest before, within 64 KiB).
+  const Symbol* at(uint64_t vaddr) const;
+  // The DWARF line table (the Lines section); "hello.c:3" for a link-time address inside
+  // a function that has rows (false if none).
+  void parse_lines(const char* text, size_t n);
+  bool source_line(uint64_t vaddr, char* out, size_t n) const;
+};
+
+// [SECTION] code
+struct CodeModel {
+  uint64_t base = 0;             // first byte of `bytes`
+  std::vector<uint8_t> bytes;
+  uint64_t rip = 0;
+  bool att = false;
+  uint64_t limit = ~0ull;        // no lines from here on (the end of rip's function)
+  std::vector<DisasmLine> lines;
+  int rip_line = -1;
+  // Disassembles from `start_hint` when it lies in the window (a symbol's start), else
+  // from the first offset whose instructions land on rip, else from rip.
+  void rebuild(uint64_t start_hint);
+};
+
+// [SECTION] the whole state
+struct StateModel {
+  bool have_status = false;
+  StatusState status{};
+  RegsModel regs;
+  CodeModel code;
+  std::string exe;
+  std::vector<MapEntry> maps;
+  // memory (the hex view)
+  uint64_t mem_addr = 0;
+  std::vector<uint8_t> mem, mem_valid;
+  // decoded blocks; the selected block's bytes and disassembly
+  std::vector<BlockState> blocks;
+  int block_sel = -1;
+  uint64_t block_code_addr = 0;
+  std::vector<DisasmLine> block_lines;
+  // symbols of the running program (requested when exe changes)
+  SymbolTable symbols;
+  std::string error;  // the last Error section
+  uint64_t replies = 0;
+
+  // ---- breakpoints (kept here; each change sends the whole list) ----
+  struct Break { std::string path; uint64_t vaddr = 0; bool pie = false; std::string label; };
+  std::vector<Break> path_breaks;
+  std::vector<uint64_t> addr_breaks;
+  std::vector<std::string> syscall_breaks;
+
+  // `purpose` 1: the bytes of the selected block (a Memory section).
+  void apply(const uint8_t* reply, size_t n, int purpose = 0);
+  void rebuild_code();  // the listing from the function's start to its end when symbols hold rip
+  // The runtime address of a link-time one in the running program (PIE: + load base).
+  uint64_t load_bias() const;
+  // "main+0x12" for a runtime address (empty if unknown).
+  void symbolize(uint64_t addr, char* out, size_t n) const;
+  // "hello.c:3" for a runtime address of the running program (false if unknown).
+  bool source_line(uint64_t addr, char* out, size_t n) const;
+
+  // ---- requests (JSON text) ----
+  std::vector<std::string> commands;  // queued for the page to send
+  void command(const char* op, int tid = 0);    // pause, resume, step, syscall
+  void follow(int pid);
+  // "main", "0x401126" or "main+4"; `path` empty: the running program. false + error text.
+  bool add_break(const char* where, const char* path, std::string& err);
+  void add_syscall_break(const char* name);
+  void clear_breaks();
+  void send_breaks();
+  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks) const;
+
+  void to_json(std::string& out, const char* panel) const;
+  void to_text(std::string& out, const char* panel) const;
+};
+
+}  // namespace gbi

@@ -1,0 +1,404 @@
+// inspector/ui/state_panels.cpp — the panels over state requests (inspector/state/):
+// the control bar, Registers, Code, Memory and JIT blocks.
+//
+// Index of this file:
+// [SECTION] helpers
+// [SECTION] control bar: pause, resume, step, run to a syscall, follow / pin
+// [SECTION] Registers panel
+// [SECTION] Code panel
+// [SECTION] Memory panel
+// [SECTION] JIT blocks panel
+//
+// Same rules as panels.cpp: the model is the data (decoded when a reply arrives), these
+// functions only draw it; text goes through stack buffers; buttons queue commands in the
+// model (StateModel::commands) that the page sends to the engine.
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "imgui.h"
+#include "inspector/ui/panels.h"
+
+namespace gbi {
+
+//-----------------------------------------------------------------------------
+// [SECTION] helpers
+//-----------------------------------------------------------------------------
+// Highlight colours readable on both of ImGui's styles (the IDE's dark and light themes).
+static bool light_style() { return ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x > 0.5f; }
+static ImVec4 changed_color() { return light_style() ? ImVec4(0.70f, 0.38f, 0.0f, 1.0f) : ImVec4(1.0f, 0.80f, 0.25f, 1.0f); }
+static ImVec4 rip_color() { return light_style() ? ImVec4(0.05f, 0.50f, 0.10f, 1.0f) : ImVec4(0.45f, 0.85f, 0.45f, 1.0f); }
+static const ImVec4 kDim = ImVec4(0.55f, 0.55f, 0.55f, 1.0f);
+static const ImVec4 kBad = ImVec4(0.90f, 0.30f, 0.25f, 1.0f);
+
+static const char* reason_text(uint32_t r) {
+  switch (r) {
+    case 1: return "paused";
+    case 2: return "after one step";
+    case 3: return "at a breakpoint";
+    case 4: return "before a system call";
+    default: return "";
+  }
+}
+
+static bool is_break(const StateModel& s, uint64_t addr) {
+  for (uint64_t a : s.addr_breaks)
+    if (a == addr) return true;
+  const uint64_t bias = s.load_bias();
+  for (const StateModel::Break& b : s.path_breaks)
+    if (b.path == s.exe && (b.pie ? b.vaddr + bias : b.vaddr) == addr) return true;
+  return false;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] control bar
+//-----------------------------------------------------------------------------
+void draw_control(StateModel& s, UiState& ui) {
+  const StatusState& st = s.status;
+  // keys while the canvas has focus (the page keeps them from the browser): F5 pause /
+  // resume, F10 step over, F11 step, F8 to the next system call (DOM key codes)
+  if (ImGui::IsKeyPressed(116, false)) s.command(st.halted ? "resume" : "pause");
+  if (st.halted && ImGui::IsKeyPressed(121, false)) s.command("over", st.tid);
+  if (st.halted && ImGui::IsKeyPressed(122, false)) s.command("step", st.tid);
+  if (st.halted && ImGui::IsKeyPressed(119, false)) s.command("syscall", st.tid);
+  if (st.halted) {
+    if (ImGui::Button("Resume")) s.command("resume");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("F5; F11 step, F10 over, F8 to the next system call");
+  } else if (ImGui::Button("Pause")) {
+    s.command("pause");
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!st.halted);
+  if (ImGui::Button("Step")) s.command("step", st.tid);
+  ImGui::SameLine();
+  if (ImGui::Button("Over")) s.command("over", st.tid);
+  ImGui::SameLine();
+  if (ImGui::Button("To next syscall")) s.command("syscall", st.tid);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (st.halted) ImGui::TextColored(changed_color(), "stopped %s, process %d", reason_text(st.reason), st.stop_pid ? st.stop_pid : st.pid);
+  else ImGui::TextColored(kDim, "running");
+  ImGui::SameLine();
+  char label[64];
+  if (st.pinned) {
+    snprintf(label, sizeof label, "Unpin %d", st.target_pid);
+    if (ImGui::SmallButton(label)) s.follow(0);
+  } else {
+    ImGui::TextColored(kDim, "| following the terminal: %d", st.target_pid);
+    if (ui.selected_pid && ui.selected_pid != st.target_pid) {
+      ImGui::SameLine();
+      snprintf(label, sizeof label, "Pin %d", ui.selected_pid);
+      if (ImGui::SmallButton(label)) s.follow(ui.selected_pid);
+    }
+  }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Registers panel
+//-----------------------------------------------------------------------------
+static void reg_row(const char* name, uint64_t v, bool changed) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(name);
+  ImGui::TableNextColumn();
+  if (changed) ImGui::TextColored(changed_color(), "%016" PRIx64, v);
+  else ImGui::Text("%016" PRIx64, v);
+  ImGui::TableNextColumn();
+  ImGui::Text("%" PRId64, (int64_t)v);
+}
+
+void draw_registers(StateModel& s, UiState& ui) {
+  const RegsModel& r = s.regs;
+  if (!r.have) { ImGui::TextColored(kDim, "No registers yet: pause the machine or run a program."); return; }
+  const RegsState& c = r.cur;
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  if (ImGui::BeginTable("gprs", 3, tf)) {
+    ImGui::TableSetupColumn("register");
+    ImGui::TableSetupColumn("hex");
+    ImGui::TableSetupColumn("signed", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    for (int i = 0; i < 16; i++) reg_row(kGprNames[i], c.r[i], (r.changed >> i) & 1);
+    reg_row("rip", c.rip, (r.changed >> kSlotRip) & 1);
+    reg_row("fs_base", c.fs_base, (r.changed >> kSlotFs) & 1);
+    ImGui::EndTable();
+  }
+  char f[96];
+  rflags_text(c.rflags, f, sizeof f);
+  const ImVec4 fc = (r.changed >> kSlotRflags) & 1 ? changed_color() : ImGui::GetStyleColorVec4(ImGuiCol_Text);
+  ImGui::TextColored(fc, "rflags %08" PRIx64 "  [%s]", c.rflags, f);
+  char sym[96];
+  s.symbolize(c.rip, sym, sizeof sym);
+  if (sym[0]) ImGui::Text("rip is in %s", sym);
+  ImGui::Separator();
+  ImGui::TextUnformatted("xmm as");
+  ImGui::SameLine();
+  ImGui::RadioButton("hex", &ui.xmm_view, 0);
+  ImGui::SameLine();
+  ImGui::RadioButton("float x4", &ui.xmm_view, 1);
+  ImGui::SameLine();
+  ImGui::RadioButton("double x2", &ui.xmm_view, 2);
+  for (int i = 0; i < 16; i++) {
+    char line[160];
+    const uint8_t* x = c.xmm[i];
+    if (ui.xmm_view == 1) {
+      float v[4];
+      memcpy(v, x, 16);
+      snprintf(line, sizeof line, "xmm%-2d %g  %g  %g  %g", i, v[0], v[1], v[2], v[3]);
+    } else if (ui.xmm_view == 2) {
+      double v[2];
+      memcpy(v, x, 16);
+      snprintf(line, sizeof line, "xmm%-2d %.17g  %.17g", i, v[0], v[1]);
+    } else {
+      uint64_t lo, hi;
+      memcpy(&lo, x, 8);
+      memcpy(&hi, x + 8, 8);
+      snprintf(line, sizeof line, "xmm%-2d %016" PRIx64 " %016" PRIx64, i, hi, lo);
+    }
+    if ((r.xmm_changed >> i) & 1) ImGui::TextColored(changed_color(), "%s", line);
+    else ImGui::TextUnformatted(line);
+  }
+  ImGui::Separator();
+  ImGui::Text("x87: top %u  fcw %04x  fsw %04x  mxcsr %08x", c.top, c.fcw, c.fsw, c.mxcsr);
+  for (int i = 0; i < 8; i++) {
+    char v[48];
+    x87_text(c, i, v, sizeof v);
+    if ((r.st_changed >> i) & 1) ImGui::TextColored(changed_color(), "st(%d) %s", i, v);
+    else ImGui::Text("st(%d) %s", i, v);
+  }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Code panel
+//-----------------------------------------------------------------------------
+void draw_code(StateModel& s, UiState& ui) {
+  bool att = s.code.att;
+  if (ImGui::Checkbox("AT&T syntax", &att)) {
+    s.code.att = att;
+    s.code.rebuild(s.code.lines.empty() ? ~0ull : s.code.lines[0].address);
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(160);
+  const bool enter = ImGui::InputTextWithHint("##break", "main, main+4, 0x401000", ui.break_text, sizeof ui.break_text,
+                                              ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if (ImGui::Button("Break") || enter) {
+    std::string err;
+    if (s.add_break(ui.break_text, "", err)) ui.break_error[0] = 0;
+    else snprintf(ui.break_error, sizeof ui.break_error, "%s", err.c_str());
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(100);
+  const bool enter2 = ImGui::InputTextWithHint("##sysbreak", "syscall", ui.sys_break_text, sizeof ui.sys_break_text,
+                                               ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if ((ImGui::Button("Break on call") || enter2) && ui.sys_break_text[0]) s.add_syscall_break(ui.sys_break_text);
+  const size_t nb = s.path_breaks.size() + s.addr_breaks.size() + s.syscall_breaks.size();
+  if (nb) {
+    ImGui::SameLine();
+    char label[48];
+    snprintf(label, sizeof label, "Clear %zu breakpoint%s", nb, nb == 1 ? "" : "s");
+    if (ImGui::SmallButton(label)) s.clear_breaks();
+  }
+  if (ui.break_error[0]) ImGui::TextColored(kBad, "%s", ui.break_error);
+  if (s.symbols.path.empty() || s.symbols.path != s.exe) ImGui::TextColored(kDim, "%s (no symbols yet)", s.exe.c_str());
+  else ImGui::TextColored(kDim, "%s: %zu symbols%s, %s", s.exe.c_str(), s.symbols.syms.size(),
+                          s.symbols.elf_type == 3 ? ", position independent" : "",
+                          s.symbols.lines.empty() ? "no line table (build with gcc -g)" : "source lines from DWARF");
+  if (s.code.lines.empty()) { ImGui::TextColored(kDim, "No code: nothing is followed, or rip is not readable."); return; }
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
+  if (!ImGui::BeginTable("code", 4, tf)) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn(" ");
+  ImGui::TableSetupColumn("address");
+  ImGui::TableSetupColumn("bytes");
+  ImGui::TableSetupColumn("instruction", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  char last_src[128] = "";
+  for (int i = 0; i < (int)s.code.lines.size(); i++) {
+    const DisasmLine& l = s.code.lines[(size_t)i];
+    char sym[128];
+    s.symbolize(l.address, sym, sizeof sym);
+    if (sym[0] && !strchr(sym, '+')) {  // a symbol starts here: its name as a label row
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TableNextColumn();
+      ImGui::TextColored(kDim, "<%s>:", sym);
+    }
+    char src[128];
+    if (s.source_line(l.address, src, sizeof src) && (i == 0 || strcmp(src, last_src) != 0)) {  // a new source line
+      snprintf(last_src, sizeof last_src, "%s", src);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TableNextColumn();
+      ImGui::TextColored(changed_color(), "%s", src);
+    }
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    const bool at = i == s.code.rip_line;
+    ImGui::TextColored(is_break(s, l.address) ? kBad : rip_color(), "%s%s", is_break(s, l.address) ? "*" : " ", at ? "=>" : "  ");
+    ImGui::TableNextColumn();
+    if (at) ImGui::TextColored(rip_color(), "%012" PRIx64, l.address);
+    else ImGui::Text("%012" PRIx64, l.address);
+    ImGui::TableNextColumn();
+    char hex[3 * 16 + 1];
+    int o = 0;
+    for (int k = 0; k < l.size && k < 8; k++) o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", l.bytes[k]);
+    hex[o] = 0;
+    ImGui::TextColored(kDim, "%s", hex);
+    ImGui::TableNextColumn();
+    if (l.bad) ImGui::TextColored(kBad, "%s  (not an instruction)", l.text);
+    else if (at) ImGui::TextColored(rip_color(), "%s", l.text);
+    else ImGui::TextUnformatted(l.text);
+  }
+  ImGui::EndTable();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Memory panel
+//-----------------------------------------------------------------------------
+static ImU32 map_color(const MapEntry& m) {
+  if (m.name == "[stack]") return IM_COL32(230, 140, 60, 255);
+  if (m.name == "[heap]") return IM_COL32(220, 200, 70, 255);
+  if (m.perms[2] == 'x') return IM_COL32(80, 140, 230, 255);
+  if (m.perms[1] == 'w') return IM_COL32(90, 190, 110, 255);
+  if (m.perms[0] == 'r') return IM_COL32(150, 150, 160, 255);
+  return IM_COL32(90, 60, 60, 255);
+}
+
+void draw_memory(StateModel& s, UiState& ui) {
+  // the address space as a bar: each mapping a segment (width by log of its size, in
+  // address order), gaps as thin ticks; hover for the line
+  const float w = ImGui::GetContentRegionAvail().x, h = 26;
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  double total = 0;
+  for (const MapEntry& m : s.maps) total += log2((double)(m.end - m.start) / 4096.0 + 1) + 1;
+  float x = p0.x;
+  const MapEntry* hover = nullptr;
+  for (size_t i = 0; i < s.maps.size() && total > 0; i++) {
+    const MapEntry& m = s.maps[i];
+    const float seg = (float)((log2((double)(m.end - m.start) / 4096.0 + 1) + 1) / total) * w;
+    const bool gap = i > 0 && s.maps[i - 1].end != m.start;
+    dl->AddRectFilled(ImVec2(x, p0.y), ImVec2(x + seg - 1, p0.y + h), map_color(m));
+    if (gap) dl->AddLine(ImVec2(x, p0.y - 3), ImVec2(x, p0.y + h + 3), IM_COL32(255, 255, 255, 200));
+    if (s.mem_addr >= m.start && s.mem_addr < m.end) dl->AddRect(ImVec2(x, p0.y), ImVec2(x + seg - 1, p0.y + h), IM_COL32(255, 60, 60, 255), 0, 0, 2);
+    if (ImGui::IsMouseHoveringRect(ImVec2(x, p0.y), ImVec2(x + seg, p0.y + h))) hover = &m;
+    x += seg;
+  }
+  ImGui::Dummy(ImVec2(w, h + 4));
+  if (hover) ImGui::SetTooltip("%" PRIx64 "-%" PRIx64 " %.4s %s", hover->start, hover->end, hover->perms, hover->name.c_str());
+  ImGui::TextColored(kDim, "blue code, green data, grey read-only, yellow heap, orange stack; white tick: a gap");
+  // the hex view
+  ImGui::SetNextItemWidth(180);
+  const bool go = ImGui::InputTextWithHint("##addr", "address (default rsp)", ui.mem_text, sizeof ui.mem_text,
+                                           ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if (ImGui::Button("Show") || go) ui.mem_addr = ui.mem_text[0] ? strtoull(ui.mem_text, nullptr, 16) : 0;
+  const MapEntry* at = map_at(s.maps, s.mem_addr);
+  ImGui::SameLine();
+  if (at) ImGui::Text("in %.4s %s", at->perms, at->name.empty() ? "(anonymous)" : at->name.c_str());
+  else ImGui::TextColored(kBad, "not mapped");
+  if (ImGui::BeginTable("hex", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg, ImVec2(0, 260))) {
+    for (size_t r = 0; r < s.mem.size(); r += 16) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%012" PRIx64, s.mem_addr + r);
+      ImGui::TableNextColumn();
+      char hex[16 * 3 + 2], asc[17];
+      int o = 0;
+      for (size_t i = r; i < r + 16; i++) {
+        const bool ok = i < s.mem.size() && s.mem_valid[i];
+        o += snprintf(hex + o, sizeof hex - (size_t)o, ok ? "%02x " : "?? ", ok ? s.mem[i] : 0);
+        asc[i - r] = ok && s.mem[i] >= 32 && s.mem[i] < 127 ? (char)s.mem[i] : '.';
+      }
+      asc[16] = 0;
+      if (!s.mem_valid[r]) ImGui::TextColored(kBad, "%s", hex);
+      else ImGui::TextUnformatted(hex);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(s.mem_valid[r] ? asc : "(not mapped)");
+    }
+    ImGui::EndTable();
+  }
+  if (ImGui::BeginTable("maps", 4, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
+    ImGui::TableSetupColumn("range");
+    ImGui::TableSetupColumn("perms");
+    ImGui::TableSetupColumn("offset");
+    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    for (const MapEntry& m : s.maps) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%012" PRIx64 "-%012" PRIx64, m.start, m.end);
+      ImGui::TableNextColumn();
+      ImGui::Text("%.4s", m.perms);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIx64, m.offset);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(m.name.c_str());
+    }
+    ImGui::EndTable();
+  }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] JIT blocks panel
+//-----------------------------------------------------------------------------
+void draw_blocks(StateModel& s, UiState& ui) {
+  (void)ui;
+  ImGui::TextColored(kDim, "The interpreter's decoded blocks of process %d, hottest first (the JIT's regions once it lands).", s.status.pid);
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV;
+  if (ImGui::BeginTable("blocks", 6, tf, ImVec2(0, ImGui::GetContentRegionAvail().y * 0.5f))) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn("start");
+    ImGui::TableSetupColumn("symbol");
+    ImGui::TableSetupColumn("instrs");
+    ImGui::TableSetupColumn("execs");
+    ImGui::TableSetupColumn("indirect");
+    ImGui::TableSetupColumn("page heat", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    ImGuiListClipper clip;
+    clip.Begin((int)s.blocks.size());
+    while (clip.Step()) {
+      for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+        const BlockState& b = s.blocks[(size_t)i];
+        ImGui::PushID(i);
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        char label[32];
+        snprintf(label, sizeof label, "%012" PRIx64, b.start);
+        if (ImGui::Selectable(label, s.block_sel == i, ImGuiSelectableFlags_SpanAllColumns)) {
+          s.block_sel = i;
+          char q[160];
+          snprintf(q, sizeof q, "{\"op\":\"memory\",\"addr\":\"0x%" PRIx64 "\",\"len\":%u,\"tid\":%d,\"purpose\":1}", b.start,
+                   (unsigned)(b.end > b.start ? b.end - b.start : 16), s.status.tid);
+          s.commands.push_back(q);
+        }
+        ImGui::TableNextColumn();
+        char sym[96];
+        s.symbolize(b.start, sym, sizeof sym);
+        ImGui::TextUnformatted(sym);
+        ImGui::TableNextColumn();
+        ImGui::Text("%u", b.n);
+        ImGui::TableNextColumn();
+        ImGui::Text("%" PRIu64, b.execs);
+        ImGui::TableNextColumn();
+        ImGui::Text("%" PRIu64, b.indirect_entries);
+        ImGui::TableNextColumn();
+        ImGui::Text("%" PRIu64, b.page_heat);
+        ImGui::PopID();
+      }
+    }
+    ImGui::EndTable();
+  }
+  if (!s.block_lines.empty()) {
+    ImGui::Text("block at %012" PRIx64 ":", s.block_code_addr);
+    for (const DisasmLine& l : s.block_lines)
+      ImGui::Text("  %012" PRIx64 "  %s", l.address, l.text);
+  } else {
+    ImGui::TextColored(kDim, "Select a block to see its x86.");
+  }
+}
+
+}  // namespace gbi

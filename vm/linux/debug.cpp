@@ -1,0 +1,206 @@
+// vm/linux/debug.cpp — pause, step, run to a system call, breakpoints (see debug.h).
+#include "vm/linux/debug.h"
+
+#include <algorithm>
+
+#include "vm/cpu/decode.h"
+#include "vm/cpu/exec.h"
+#include "vm/linux/kernel.h"
+#include "vm/mem/address_space.h"
+
+namespace gb {
+
+// [SECTION] one instruction
+CpuException step_one(Cpu& cpu) {
+  CpuException ex;
+  cpu.stop = false;
+  const uint64_t start = cpu.rip;
+  try {
+    Insn in;
+    DecodeError err;
+    decode(*cpu.mem, start, in, &err);
+    if (in.len == 0) throw GuestFault{err.fault_addr, false, err.oom, false, err.oom};
+    cpu.rip = start + in.len;
+    in.fn(cpu, in);
+    cpu.icount++;
+    return ex;
+  } catch (const GuestFault& f) {
+    ex.kind = CpuException::PAGE_FAULT;
+    ex.addr = f.addr;
+    ex.write = f.write;
+    ex.mapped = f.mapped;
+    ex.bus = f.bus;
+    ex.oom = f.oom;
+  } catch (const GpFault&) {
+    ex.kind = CpuException::GP;
+  } catch (const DivFault&) {
+    ex.kind = CpuException::DIV;
+  } catch (const TrapFault&) {
+    ex.kind = CpuException::TRAP;
+  } catch (const FpFault& e) {
+    ex.kind = CpuException::FPE;
+    ex.code = e.code;
+  }
+  cpu.rip = start;  // the faulting instruction did not retire
+  return ex;
+}
+
+namespace {
+
+// Whether the instruction at rip is `syscall` (0f 05); false if it cannot be read.
+bool at_syscall(Cpu& cpu, uint64_t rip) {
+  uint8_t b[2];
+  try {
+    if (!cpu.mem->copy_in(b, rip, 2)) return false;
+  } catch (...) {
+    return false;
+  }
+  return b[0] == 0x0f && b[1] == 0x05;
+}
+
+}  // namespace
+
+// [SECTION] commands
+void Debugger::halt(Reason r, int pid, int tid) {
+  halted = true;
+  reason = r;
+  stop_pid = pid;
+  stop_tid = tid;
+  stops++;
+  step_tid_ = syscall_tid_ = over_tid_ = 0;
+}
+
+void Debugger::skip_from(Kernel& k, int tid) {
+  skip_tid_ = 0;
+  if (Task* t = tid ? k.find_task(tid) : nullptr) {
+    skip_tid_ = tid;
+    skip_rip_ = t->cpu.rip;
+    skip_icount_ = t->cpu.icount;
+  }
+}
+
+void Debugger::resume(Kernel& k) {
+  if (halted) skip_from(k, stop_tid);
+  halted = false;
+  reason = None;
+  step_tid_ = syscall_tid_ = over_tid_ = 0;
+}
+
+void Debugger::step(Kernel& k, int tid) {
+  resume(k);
+  skip_from(k, tid);
+  step_tid_ = tid;
+}
+
+void Debugger::run_to_syscall(Kernel& k, int tid) {
+  resume(k);
+  skip_from(k, tid);
+  syscall_tid_ = tid;
+}
+
+void Debugger::step_over(Kernel& k, int tid) {
+  Task* t = k.find_task(tid);
+  if (!t) return;
+  Insn in;
+  DecodeError err;
+  bool call = false;
+  try {
+    decode(*t->cpu.mem, t->cpu.rip, in, &err);
+    call = in.len && in.map == M1 && (in.opc == 0xe8 || (in.opc == 0xff && (in.reg & 7) == 2));
+  } catch (...) {
+    call = false;
+  }
+  if (!call) return step(k, tid);
+  resume(k);
+  skip_from(k, tid);
+  over_tid_ = tid;
+  over_rip_ = t->cpu.rip + in.len;
+  over_rsp_ = t->cpu.r[RSP];
+}
+
+// [SECTION] breakpoints
+bool Debugger::watches(const Task& t) const {
+  if (t.tid == step_tid_ || t.tid == syscall_tid_ || t.tid == over_tid_) return true;
+  if (t.pid == target_pid && (!addr_breaks.empty() || !syscall_breaks.empty())) return true;
+  for (const PathBreak& b : path_breaks)
+    if (b.path == t.exe) return true;
+  return false;
+}
+
+// Path breakpoints -> addresses in t's address space (once per address space and program).
+void Debugger::resolve(Task& t) {
+  if (resolved_mm_ == t.mm.get() && resolved_exe_ == t.exe && resolved_n_ == path_breaks.size()) return;
+  resolved_mm_ = t.mm.get();
+  resolved_exe_ = t.exe;
+  resolved_n_ = path_breaks.size();
+  resolved_.clear();
+  uint64_t base = 0;
+  bool have_base = false;
+  for (const auto& [start, v] : t.mem->vmas())
+    if (v.file && v.file_off == 0 && v.name == t.exe) { base = v.start; have_base = true; break; }
+  for (const PathBreak& b : path_breaks) {
+    if (b.path != t.exe) continue;
+    if (b.pie && !have_base) continue;
+    resolved_.push_back(b.pie ? base + b.vaddr : b.vaddr);
+  }
+}
+
+bool Debugger::is_break(const Task& t, uint64_t rip) const {
+  if (t.pid == target_pid && std::find(addr_breaks.begin(), addr_breaks.end(), rip) != addr_breaks.end()) return true;
+  if (resolved_mm_ == t.mm.get() && std::find(resolved_.begin(), resolved_.end(), rip) != resolved_.end()) return true;
+  return false;
+}
+
+bool Debugger::break_inside(const Task& t, uint64_t start, uint64_t end) const {
+  if (t.pid == target_pid)
+    for (uint64_t a : addr_breaks)
+      if (a > start && a < end) return true;
+  if (resolved_mm_ == t.mm.get())
+    for (uint64_t a : resolved_)
+      if (a > start && a < end) return true;
+  return false;
+}
+
+// [SECTION] the run hook
+CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
+  Cpu& cpu = t.cpu;
+  if (halted) { cpu.stop = false; return CpuException{}; }  // (Kernel::run returns at once)
+  if (!watches(t)) return gb::run(cpu, bc, budget);
+  if (!path_breaks.empty()) resolve(t);
+  const bool sys_watch = t.tid == syscall_tid_ || (t.pid == target_pid && !syscall_breaks.empty());
+  const uint64_t limit = cpu.icount + budget;
+  cpu.stop = false;
+  CpuException ex;
+  while (cpu.icount < limit) {
+    const uint64_t rip = cpu.rip;
+    const bool skip = t.tid == skip_tid_ && rip == skip_rip_ && cpu.icount == skip_icount_;
+    if (t.tid == skip_tid_) skip_tid_ = 0;  // (only its own first instruction is skipped)
+    if (!skip && t.tid != step_tid_) {
+      if (is_break(t, rip)) { halt(Breakpoint, t.pid, t.tid); break; }
+      if (t.tid == over_tid_ && rip == over_rip_ && cpu.r[RSP] >= over_rsp_) { halt(Step, t.pid, t.tid); break; }
+      if (sys_watch && !t.restarting && at_syscall(cpu, rip)) {
+        const bool listed = std::find(syscall_breaks.begin(), syscall_breaks.end(), (uint32_t)cpu.r[RAX]) != syscall_breaks.end();
+        if (t.tid == syscall_tid_ || (t.pid == target_pid && listed)) { halt(Syscall, t.pid, t.tid); break; }
+      }
+    }
+    if (t.tid == step_tid_) {
+      ex = step_one(cpu);
+      halt(Step, t.pid, t.tid);
+      break;
+    }
+    bool single = true;  // a block that cannot be decoded: one instruction (it faults as gb::run would)
+    const Block* b = bc.find(rip);
+    if (!b) {
+      try { b = bc.get(*cpu.mem, rip); } catch (...) { b = nullptr; }
+    }
+    if (b) {
+      single = break_inside(t, b->start, b->end) || (t.tid == over_tid_ && over_rip_ > b->start && over_rip_ < b->end);
+      if (!single && sys_watch && b->n > 1) single = at_syscall(cpu, b->end - b->insns[b->n - 1].len);
+    }
+    ex = single ? step_one(cpu) : gb::run(cpu, bc, 1);
+    if (ex.kind != CpuException::NONE || cpu.stop || t.exited || t.state != Task::State::Runnable) break;
+  }
+  return ex;
+}
+
+}  // namespace gb

@@ -1,0 +1,173 @@
+// vm/linux/inspect_state.cpp — see inspect_state.h.
+#include "vm/linux/inspect_state.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "vm/linux/debug.h"
+#include "vm/linux/kernel.h"
+#include "vm/mem/address_space.h"
+#include "vm/trace/dwarf_lines.h"
+#include "vm/trace/elf_symbols.h"
+#include "vm/trace/state.h"
+
+namespace gb {
+
+namespace {
+
+void put_text(std::string& out, StateTag tag, const std::string& s) { state_put(out, tag, s.data(), s.size()); }
+
+// Reads [addr, addr+n) page by page; valid[i] = 1 where readable.
+void read_guest(Task& t, uint64_t addr, uint32_t n, uint8_t* dst, uint8_t* valid) {
+  memset(dst, 0, n);
+  memset(valid, 0, n);
+  uint32_t i = 0;
+  while (i < n) {
+    const uint64_t a = addr + i;
+    const uint32_t chunk = (uint32_t)std::min<uint64_t>(n - i, 4096 - (a & 4095));
+    bool ok = false;
+    if (a >= addr)  // (no wrap past 2^64)
+      try { ok = t.mem->vma_at(a) && t.mem->copy_in(dst + i, a, chunk); } catch (...) { ok = false; }
+    if (ok) memset(valid + i, 1, chunk);
+    else memset(dst + i, 0, chunk);
+    i += chunk;
+  }
+}
+
+}  // namespace
+
+Task* inspect_task(Kernel& k, const Debugger& d, int tid) {
+  Task* t = nullptr;
+  if (tid) t = k.find_task(tid);
+  if (!t && d.halted && d.stop_tid) t = k.find_task(d.stop_tid);
+  if (!t && d.target_pid) t = k.find_leader(d.target_pid);
+  if (t && (t->exited || !t->mem)) return nullptr;
+  return t;
+}
+
+void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest& q, std::string& out) {
+  Task* t = inspect_task(k, d, q.tid);
+  StatusState st{};
+  st.halted = d.halted;
+  st.reason = d.reason;
+  st.stop_pid = d.stop_pid;
+  st.stop_tid = d.stop_tid;
+  st.target_pid = d.target_pid;
+  st.pinned = pinned;
+  st.stops = d.stops;
+  st.breaks = (uint32_t)(d.addr_breaks.size() + d.path_breaks.size() + d.syscall_breaks.size());
+  if (t) {
+    st.pid = t->pid;
+    st.tid = t->tid;
+    st.icount = t->cpu.icount;
+    st.state = t->state == Task::State::Runnable ? 0 : t->state == Task::State::Blocked ? 1 : 2;
+  }
+  state_put(out, StateTag::Status, &st, sizeof st);
+  if (!t) return;
+  Cpu& c = t->cpu;
+  if (q.regs) {
+    RegsState r{};
+    memcpy(r.r, c.r, sizeof r.r);
+    r.rip = c.rip;
+    r.rflags = c.get_rflags();
+    r.fs_base = c.fs_base;
+    r.gs_base = c.gs_base;
+    memcpy(r.xmm, c.xmm, sizeof r.xmm);
+    for (int i = 0; i < 8; i++) { r.st[i].mant = c.fpu.st[i].mant; r.st[i].se = c.fpu.st[i].se; }
+    r.fcw = c.fpu.fcw;
+    r.fsw = (uint16_t)((c.fpu.fsw & ~0x3800) | ((c.fpu.top & 7) << 11));
+    r.ftw = c.fpu.ftw;
+    r.top = c.fpu.top;
+    r.mxcsr = c.mxcsr;
+    state_put(out, StateTag::Regs, &r, sizeof r);
+  }
+  if (q.code_before + q.code_after) {
+    const uint32_t n = std::min<uint32_t>(q.code_before + q.code_after, 4096);
+    const uint64_t a = c.rip >= q.code_before ? c.rip - q.code_before : 0;
+    std::vector<uint8_t> buf(16 + 2 * n);
+    read_guest(*t, a, n, buf.data() + 16, buf.data() + 16 + n);
+    // Code: the readable run holding rip (bytes before an unreadable gap are dropped).
+    uint32_t lo = (uint32_t)(c.rip - a), hi = lo;
+    while (lo > 0 && buf[16 + n + lo - 1]) lo--;
+    while (hi < n && buf[16 + n + hi]) hi++;
+    const uint64_t start = a + lo;
+    const uint32_t len = hi - lo;
+    memcpy(buf.data(), &start, 8);
+    memcpy(buf.data() + 8, &len, 4);
+    memset(buf.data() + 12, 0, 4);
+    memmove(buf.data() + 16, buf.data() + 16 + lo, len);
+    state_put(out, StateTag::Code, buf.data(), 16 + len);
+  }
+  if (q.mem_len) inspect_memory(k, d, t->tid, q.mem_addr, q.mem_len, out);
+  put_text(out, StateTag::Exe, t->exe);
+  if (q.maps) {
+    std::string m;
+    char line[160];
+    for (const auto& [start, v] : t->mem->vmas()) {
+      snprintf(line, sizeof line, "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " ", v.start, v.end,
+               (v.prot & PROT_R) ? 'r' : '-', (v.prot & PROT_W) ? 'w' : '-', (v.prot & PROT_X) ? 'x' : '-',
+               v.shared ? 's' : 'p', v.file ? v.file_off : 0);
+      m += line;
+      m += v.name;
+      m += '\n';
+    }
+    put_text(out, StateTag::Maps, m);
+  }
+  if (q.blocks) {
+    const BlockCache& bc = t->mm->bc;
+    std::vector<HotEntry> hot = bc.hot_entries(1);
+    if (hot.size() > q.blocks) hot.resize(q.blocks);
+    std::vector<BlockState> bs;
+    bs.reserve(hot.size());
+    for (const HotEntry& h : hot) {
+      BlockState b{};
+      b.start = h.rip;
+      b.execs = h.execs;
+      b.indirect_entries = h.indirect_entries;
+      b.page_heat = h.page_heat;
+      if (const Block* blk = bc.find(h.rip)) { b.end = blk->end; b.n = blk->n; }
+      else b.end = h.rip;
+      bs.push_back(b);
+    }
+    state_put(out, StateTag::Blocks, bs.data(), bs.size() * sizeof(BlockState));
+  }
+}
+
+void inspect_memory(Kernel& k, const Debugger& d, int tid, uint64_t addr, uint32_t len, std::string& out) {
+  Task* t = inspect_task(k, d, tid);
+  if (!t) { put_text(out, StateTag::Error, "no such process"); return; }
+  const uint32_t n = std::min<uint32_t>(len, 65536);
+  std::vector<uint8_t> buf(16 + 2 * (size_t)n);
+  memcpy(buf.data(), &addr, 8);
+  memcpy(buf.data() + 8, &n, 4);
+  read_guest(*t, addr, n, buf.data() + 16, buf.data() + 16 + n);
+  state_put(out, StateTag::Memory, buf.data(), buf.size());
+}
+
+void inspect_symbols(Kernel& k, const std::string& path, std::string& out) {
+  const Loc root = k.vfs.root();
+  Loc l;
+  ResolveOpts o;
+  int rc = path.empty() || path[0] != '/' ? -1 : k.vfs.resolve(root, root, path, o, l);
+  if (rc < 0 || !l.node->is_reg()) { put_text(out, StateTag::Error, "cannot open " + path); return; }
+  InodeRef node = l.node;
+  const ElfReader read = [&](uint64_t off, void* dst, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      const int64_t r = node->read(off + got, (uint8_t*)dst + got, n - got);
+      if (r <= 0) return false;
+      got += (size_t)r;
+    }
+    return true;
+  };
+  std::string text = "path " + path + "\n", err;
+  if (!elf_symbols(read, text, err)) { put_text(out, StateTag::Error, path + ": " + err); return; }
+  put_text(out, StateTag::Symbols, text);
+  std::string lines;
+  if (dwarf_lines(read, lines, err)) put_text(out, StateTag::Lines, lines);
+}
+
+}  // namespace gb

@@ -124,6 +124,53 @@ const Block* BlockCache::find(uint64_t rip) const {
 // handler call). The catch finds the faulting instruction from cpu.rip: the loop sets it
 // to the end of each instruction before the handler runs, and a handler that faults
 // changes nothing, rip included.
+// The CpuException of the guest fault being handled; call it only inside a catch. Any
+// other exception (bad_alloc ...) is rethrown to the caller's caller. Shared by run() and
+// step_one(), so a new fault kind is added in one place.
+CpuException current_fault() {
+  CpuException ex;
+  try {
+    throw;
+  } catch (const GuestFault& f) {
+    ex.kind = CpuException::PAGE_FAULT;
+    ex.addr = f.addr;
+    ex.write = f.write;
+    ex.mapped = f.mapped;
+    ex.bus = f.bus;
+    ex.oom = f.oom;
+  } catch (const GpFault&) {
+    ex.kind = CpuException::GP;
+  } catch (const DivFault&) {
+    ex.kind = CpuException::DIV;
+  } catch (const TrapFault&) {
+    ex.kind = CpuException::TRAP;
+  } catch (const FpFault& e) {
+    ex.kind = CpuException::FPE;
+    ex.code = e.code;
+  }
+  return ex;
+}
+
+CpuException step_one(Cpu& cpu) {
+  CpuException ex;
+  cpu.stop = false;
+  const uint64_t start = cpu.rip;
+  try {
+    Insn in;
+    DecodeError err;
+    decode(*cpu.mem, start, in, &err);  // throws if the first byte cannot be fetched
+    if (in.len == 0) throw GuestFault{err.fault_addr, false, err.oom, false, err.oom};
+    cpu.rip = start + in.len;
+    in.fn(cpu, in);
+    cpu.icount++;
+    return ex;
+  } catch (...) {
+    ex = current_fault();
+  }
+  cpu.rip = start;  // the faulting instruction did not retire
+  return ex;
+}
+
 CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
   CpuException ex;
   const uint64_t limit = cpu.icount + budget;
@@ -184,22 +231,8 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     bc.collect_garbage();
     bc.flush_profile();
     return ex;
-  } catch (const GuestFault& f) {
-    ex.kind = CpuException::PAGE_FAULT;
-    ex.addr = f.addr;
-    ex.write = f.write;
-    ex.mapped = f.mapped;
-    ex.bus = f.bus;
-    ex.oom = f.oom;
-  } catch (const GpFault&) {
-    ex.kind = CpuException::GP;
-  } catch (const DivFault&) {
-    ex.kind = CpuException::DIV;
-  } catch (const TrapFault&) {
-    ex.kind = CpuException::TRAP;
-  } catch (const FpFault& e) {
-    ex.kind = CpuException::FPE;
-    ex.code = e.code;
+  } catch (...) {
+    ex = current_fault();  // a guest fault; anything else propagates
   }
   // The faulting instruction is the one that ends at cpu.rip; it did not retire: rip
   // goes back to its start and the count keeps the instructions before it.

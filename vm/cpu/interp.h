@@ -150,4 +150,10 @@ struct CpuException {
 
 CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget);
 
+// Runs the one instruction at cpu.rip, decoded afresh, outside the block cache (a
+// debugger's step, ptrace's SINGLESTEP and watchpoints). A fault leaves rip on it.
+CpuException step_one(Cpu& cpu);
+// Inside a catch: the CpuException of the guest fault being handled (others rethrown).
+CpuException current_fault();
+
 }  // namespace gb

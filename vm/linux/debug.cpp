@@ -10,40 +10,7 @@
 
 namespace gb {
 
-// [SECTION] one instruction
-CpuException step_one(Cpu& cpu) {
-  CpuException ex;
-  cpu.stop = false;
-  const uint64_t start = cpu.rip;
-  try {
-    Insn in;
-    DecodeError err;
-    decode(*cpu.mem, start, in, &err);
-    if (in.len == 0) throw GuestFault{err.fault_addr, false, err.oom, false, err.oom};
-    cpu.rip = start + in.len;
-    in.fn(cpu, in);
-    cpu.icount++;
-    return ex;
-  } catch (const GuestFault& f) {
-    ex.kind = CpuException::PAGE_FAULT;
-    ex.addr = f.addr;
-    ex.write = f.write;
-    ex.mapped = f.mapped;
-    ex.bus = f.bus;
-    ex.oom = f.oom;
-  } catch (const GpFault&) {
-    ex.kind = CpuException::GP;
-  } catch (const DivFault&) {
-    ex.kind = CpuException::DIV;
-  } catch (const TrapFault&) {
-    ex.kind = CpuException::TRAP;
-  } catch (const FpFault& e) {
-    ex.kind = CpuException::FPE;
-    ex.code = e.code;
-  }
-  cpu.rip = start;  // the faulting instruction did not retire
-  return ex;
-}
+// [SECTION] one instruction: step_one() of vm/cpu/interp.h
 
 namespace {
 

@@ -33,10 +33,6 @@ class Task;
 class Kernel;
 struct Mm;
 
-// Runs exactly one instruction of `cpu` (decode + handler), as gb::run would: rip moves
-// past it before the handler, icount counts it once it retired, a fault leaves rip at it.
-CpuException step_one(Cpu& cpu);
-
 class Debugger {
  public:
   enum Reason : uint32_t { None = 0, Paused = 1, Step = 2, Breakpoint = 3, Syscall = 4, Exited = 5 };

@@ -215,37 +215,9 @@ namespace {
 // signal is queued or the task died).
 bool step_one(Task& t) {
   Cpu& c = t.cpu;
-  const uint64_t start = c.rip;
-  CpuException ex;
-  Insn in{};
-  DecodeError err;
-  c.stop = false;
   t.k.current = &t;
-  try {
-    decode(*t.mem, start, in, &err);
-    if (err.fault) throw GuestFault{err.fault_addr, false, false, false, err.oom};
-    c.rip = start + in.len;
-    in.fn(c, in);
-    c.icount++;
-  } catch (const GuestFault& f) {
-    ex.kind = CpuException::PAGE_FAULT;
-    ex.addr = f.addr;
-    ex.write = f.write;
-    ex.mapped = f.mapped;
-    ex.bus = f.bus;
-    ex.oom = f.oom;
-  } catch (const GpFault&) {
-    ex.kind = CpuException::GP;
-  } catch (const DivFault&) {
-    ex.kind = CpuException::DIV;
-  } catch (const TrapFault&) {
-    ex.kind = CpuException::TRAP;
-  } catch (const FpFault& e) {
-    ex.kind = CpuException::FPE;
-    ex.code = e.code;
-  }
+  const CpuException ex = gb::step_one(c);
   if (ex.kind == CpuException::NONE) return true;
-  c.rip = start;
   if (!t.exited) t.handle_exception(ex);
   return false;
 }

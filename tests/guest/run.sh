@@ -54,7 +54,8 @@ case "$ROOT" in
       echo "guest: image mode needs the image's rootfs ($IROOT) and $TOOL"; echo "0 passed, 1 failed"; exit 1
     fi
     IWORK=$(mktemp -d /tmp/glassbox-guest-image.XXXXXX)
-    cp -al "$IROOT" "$IWORK/root" || { echo "guest: cannot copy $IROOT"; echo "0 passed, 1 failed"; exit 1; }
+    # a real copy, never hard links (metadata changes would reach the image cache)
+    cp -a --reflink=auto "$IROOT" "$IWORK/root" || { echo "guest: cannot copy $IROOT"; echo "0 passed, 1 failed"; exit 1; }
     ROOT=$IWORK/root
     case " ${ENGINE[*]} " in
       *" run "*) ;;

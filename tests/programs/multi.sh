@@ -34,9 +34,11 @@ if [ $# -gt 0 ]; then ENGINE=("$@"); else
           --overlay @OVERLAY@ --env TERM=dumb --env HOME=/root --)
 fi
 if [[ " ${ENGINE[*]} " == *@ROOT@* ]]; then
-  # A --root engine writes through to the host directory: give it a hard-link copy (the
-  # cases only create new files under /tmp, never write existing ones in place).
-  cp -al "$ROOT" "$tmp/root"
+  # A --root engine writes through to the host directory: give it a real copy. (A
+  # hard-link copy shared inodes with the image cache: any chmod, utime or in-place write
+  # of an existing file changed the cache behind mkimage's back, and the image layer's
+  # determinism check failed on the next run.)
+  cp -a --reflink=auto "$ROOT" "$tmp/root"
   ENGINE=("${ENGINE[@]//@ROOT@/$tmp/root}")
 fi
 GUEST_ENV=(PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1)

@@ -16,9 +16,10 @@ if [ -z "$ROOT" ] || [ ! -x "$ROOT/bin/sh" ]; then
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # Never run in the image cache's rootfs itself: a program run as root there (python writing
-# __pycache__) would change the cache behind mkimage's back. A hard-link copy is instant,
-# and files programs create or replace land only in the copy.
-cp -al "$ROOT" "$tmp/root" && ROOT="$tmp/root"
+# __pycache__) would change the cache behind mkimage's back. A real copy: a hard-link one
+# shares inodes, so a chmod, utime or in-place write of an existing file still reached the
+# cache (the image layer's determinism check caught it on the next run).
+cp -a --reflink=auto "$ROOT" "$tmp/root" && ROOT="$tmp/root"
 # ENGINE args may name the root as @ROOT@ (replaced by the private copy).
 if [ $# -gt 0 ]; then ENGINE=("${@//@ROOT@/$ROOT}"); else ENGINE=("$top/build/glassbox" run --root "$ROOT" --env TERM=dumb --env HOME=/root --); fi
 pass=0; fail=0; n=0

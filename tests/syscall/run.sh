@@ -45,7 +45,8 @@ if [ -n "$IMAGE" ]; then
     echo "0 passed, 1 failed"; exit 1
   fi
   IWORK=$(mktemp -d /tmp/gbsyscall-image.XXXXXX)
-  cp -al "$IROOT" "$IWORK/root" || { echo "syscall: cannot copy $IROOT"; echo "0 passed, 1 failed"; exit 1; }
+  # a real copy, never hard links: tests chmod/utime/write files, which must not reach the cache
+  cp -a --reflink=auto "$IROOT" "$IWORK/root" || { echo "syscall: cannot copy $IROOT"; echo "0 passed, 1 failed"; exit 1; }
   if [ $# -eq 0 ]; then
     for c in "$top/build/glassbox" "$top/build-linux/glassbox"; do [ -x "$c" ] && { set -- "$c"; break; }; done
   fi

@@ -85,6 +85,8 @@ test('served by python3 -m http.server (no special headers): boots, runs lua, op
   assert.match(await page.title(), /^Class test — Glassbox/);
   await run(page, 'lua -v', /Lua 5\.4[^]*\$ ?$/);
   await page.waitForFunction(() => window.glassbox.lessons?.state.current === 'lua-hello', null, { timeout: 60_000 });
+  // Opening places the lesson's starting files, then checks: write the answer after that.
+  await page.waitForFunction(() => window.glassbox.lessons.firstResultMs > 0, null, { timeout: 120_000 });
   await page.evaluate(() => window.glassbox.client.write('/home/student/lessons/lua-hello/hello.lua', 'print("hello, lua")\n'));
   const results = await page.evaluate(() => window.glassbox.lessons.runChecks());
   assert.deepEqual(results.map((r) => [r.ok, r.message]), [[true, '`lua hello.lua` printed the expected output']]);

@@ -199,6 +199,7 @@ class Gen {
   void icount_add(int64_t d);
   void set_rip(uint64_t v);
   void cc_record(int op, int size);  // cc = {FD, FS, FR, op, size}
+  void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
   void alu(const Plan& p, const Insn& in, bool live);
   void handler(const Insn& in, uint64_t next_rip);
@@ -383,6 +384,17 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   b_.end();
 }
 
+// FD op FS on the stack -> the i64 result (cmp is a subtraction, test an and).
+void Gen::alu_op(int op) {
+  switch (op) {
+    case ADD: b_.op0(I64_ADD, "i64.add"); break;
+    case SUB: case CMP: b_.op0(I64_SUB, "i64.sub"); break;
+    case OR: b_.op0(I64_OR, "i64.or"); break;
+    case AND: case TEST: b_.op0(I64_AND, "i64.and"); break;
+    default: b_.op0(I64_XOR, "i64.xor"); break;
+  }
+}
+
 void Gen::cc_record(int op, int size) {
   const int ccop = op == ADD ? CC_ADD : (op == SUB || op == CMP) ? CC_SUB : CC_LOGIC;
   b_.local_get(L_CPU); b_.local_get(L_FD); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, dst));
@@ -405,13 +417,7 @@ void Gen::alu(const Plan& p, const Insn& in, bool live) {
   b_.local_set(L_FS);
   b_.local_get(L_FD);
   b_.local_get(L_FS);
-  switch (p.op) {
-    case ADD: b_.op0(I64_ADD, "i64.add"); break;
-    case SUB: case CMP: b_.op0(I64_SUB, "i64.sub"); break;
-    case OR: b_.op0(I64_OR, "i64.or"); break;
-    case AND: case TEST: b_.op0(I64_AND, "i64.and"); break;
-    default: b_.op0(I64_XOR, "i64.xor"); break;
-  }
+  alu_op(p.op);
   b_.local_tee(L_FR);
   if (writes_result(p.op)) set_from_stack(p.dst, S);
   else b_.drop();
@@ -524,13 +530,7 @@ void Gen::block_code(uint32_t bi) {
           load(S, next, k);
           b_.local_set(L_FS);
           b_.local_get(L_FD); b_.local_get(L_FS);
-          switch (p.op) {
-            case ADD: b_.op0(I64_ADD, "i64.add"); break;
-            case SUB: case CMP: b_.op0(I64_SUB, "i64.sub"); break;
-            case OR: b_.op0(I64_OR, "i64.or"); break;
-            case AND: case TEST: b_.op0(I64_AND, "i64.and"); break;
-            default: b_.op0(I64_XOR, "i64.xor"); break;
-          }
+          alu_op(p.op);
           b_.local_tee(L_FR);
           if (writes_result(p.op)) set_from_stack(p.dst, S);
           else b_.drop();

@@ -1,0 +1,165 @@
+// The preview's requests (docs/preview.md): the worker's side of the 'http' message. For
+// each request it opens a connection to the port on the machine's loopback (gb_port_open,
+// web/engine/glassbox_web.cpp section 10), writes the request and half-closes, and reads
+// and parses the response, posting it on the request's MessagePort as it comes. The run
+// loop calls service() after every gb_run slice; nothing here waits: a connection that
+// cannot move now is looked at again after the next slice, and each request has a time
+// limit (no response head within HEAD_TIMEOUT_MS, or no byte for IDLE_TIMEOUT_MS).
+import type { ListeningPort, PreviewReply, PreviewRequest } from '../engine/preview-protocol';
+import { EngineModule, errnoName } from './engine-module';
+import { ResponseParser, buildRequest } from './http';
+
+const HEAD_TIMEOUT_MS = 30_000;
+const IDLE_TIMEOUT_MS = 60_000;
+const READ_BUF = 64 * 1024;
+/** At most this many requests open at once (the engine allows 64 connections). */
+const MAX_OPEN = 32;
+
+interface Conn {
+  handle: number;
+  reply: MessagePort;
+  out: Uint8Array; // request bytes not yet taken by the guest
+  parser: ResponseParser;
+  headSeen: boolean;
+  lastMove: number;
+  started: number;
+}
+
+export class PreviewService {
+  private readonly conns: Conn[] = [];
+  private buf = 0;
+  private readonly dec = new TextDecoder();
+
+  constructor(private readonly E: EngineModule) {}
+
+  get busy(): boolean {
+    return this.conns.length > 0;
+  }
+
+  /** The engine has the gb_port_* exports. */
+  get available(): boolean {
+    return typeof this.E._gb_port_open === 'function';
+  }
+
+  nextDeadlineMs(now: number): number {
+    if (!this.conns.length) return -1;
+    return Math.max(0, Math.min(...this.conns.map((c) => (c.headSeen ? c.lastMove + IDLE_TIMEOUT_MS : c.started + HEAD_TIMEOUT_MS))) - now);
+  }
+
+  ports(): ListeningPort[] {
+    const E = this.E;
+    if (!E._gb_ports_list || !E._gb_ports_reply) return [];
+    const n = E._gb_ports_list();
+    const p = E._gb_ports_reply();
+    return JSON.parse(this.dec.decode(E.HEAPU8.subarray(p, p + n))) as ListeningPort[];
+  }
+
+  start(req: PreviewRequest, reply: MessagePort): void {
+    const E = this.E;
+    const fail = (status: number, code: string, message: string) => {
+      reply.postMessage({ type: 'error', status, code, message } satisfies PreviewReply);
+      reply.close();
+    };
+    if (!this.available) return fail(501, 'ENOSYS', 'this engine cannot open connections to its servers (gb_port_open is missing)');
+    if (this.conns.length >= MAX_OPEN) return fail(503, 'EMFILE', 'too many preview requests at once');
+    const h = E._gb_port_open!(req.port);
+    if (h < 0) {
+      const code = errnoName(E, h);
+      return fail(502, code, code === 'ECONNREFUSED' ? `nothing listens on port ${req.port} in the machine` : `cannot connect to port ${req.port}: ${code}`);
+    }
+    const now = performance.now();
+    const c: Conn = {
+      handle: h,
+      reply,
+      out: buildRequest(req),
+      headSeen: false,
+      lastMove: now,
+      started: now,
+      parser: new ResponseParser(
+        {
+          head: (hd) => {
+            c.headSeen = true;
+            reply.postMessage({ type: 'head', ...hd } satisfies PreviewReply);
+          },
+          body: (chunk) => reply.postMessage({ type: 'body', chunk } satisfies PreviewReply, [chunk.buffer]),
+          end: () => reply.postMessage({ type: 'end' } satisfies PreviewReply),
+          error: (message) => reply.postMessage({ type: 'error', status: 502, code: 'EPROTO', message } satisfies PreviewReply),
+        },
+        req.method.toUpperCase() === 'HEAD',
+      ),
+    };
+    this.conns.push(c);
+  }
+
+  /** Moves bytes on every connection; true if any moved (the guest may have work now). */
+  service(): boolean {
+    const E = this.E;
+    if (!this.conns.length) return false;
+    if (!this.buf) this.buf = E._malloc(READ_BUF);
+    const now = performance.now();
+    let moved = false;
+    for (let i = 0; i < this.conns.length; ) {
+      const c = this.conns[i];
+      if (this.pump(c, now)) moved = true;
+      const expired = c.headSeen ? now - c.lastMove > IDLE_TIMEOUT_MS : now - c.started > HEAD_TIMEOUT_MS;
+      if (!c.parser.done && expired) {
+        c.reply.postMessage({ type: 'error', status: 504, code: 'ETIMEDOUT', message: c.headSeen ? 'the server stopped sending' : 'the server did not answer in time' } satisfies PreviewReply);
+        c.parser.abort();
+        this.drop(i);
+        continue;
+      }
+      if (c.parser.done) {
+        this.drop(i);
+        continue;
+      }
+      i++;
+    }
+    return moved;
+  }
+
+  private pump(c: Conn, now: number): boolean {
+    const E = this.E;
+    let moved = false;
+    if (c.out.length) {
+      const len = Math.min(c.out.length, READ_BUF);
+      E.HEAPU8.set(c.out.subarray(0, len), this.buf);
+      const w = E._gb_port_write!(c.handle, this.buf, len);
+      if (w < 0) {
+        // The server closed before taking the whole request: what it sent may still be a
+        // response (a 413, say), so read on.
+        c.out = new Uint8Array(0);
+      } else if (w > 0) {
+        c.out = c.out.subarray(w);
+        moved = true;
+        c.lastMove = now;
+      }
+      if (!c.out.length) E._gb_port_shutdown!(c.handle);
+    }
+    for (;;) {
+      const r = E._gb_port_read!(c.handle, this.buf, READ_BUF);
+      if (r > 0) {
+        moved = true;
+        c.lastMove = now;
+        c.parser.push(E.HEAPU8.slice(this.buf, this.buf + r));
+        if (c.parser.done) break;
+        continue;
+      }
+      if (r === 0 || errnoName(E, r) !== 'EAGAIN') {
+        if (r < 0 && !c.parser.done && !c.headSeen) {
+          c.reply.postMessage({ type: 'error', status: 502, code: errnoName(E, r), message: `the connection failed: ${errnoName(E, r)}` } satisfies PreviewReply);
+          c.parser.abort();
+        } else c.parser.close();
+        moved = true;
+      }
+      break;
+    }
+    return moved;
+  }
+
+  private drop(i: number): void {
+    const c = this.conns[i];
+    this.E._gb_port_close!(c.handle);
+    c.reply.close();
+    this.conns.splice(i, 1);
+  }
+}

@@ -137,6 +137,8 @@ self.addEventListener('message', (event) => {
 
 const PREVIEW_RE = /^port\/(\d{1,5})(\/.*)?$/;
 const PREVIEW_HEAD_TIMEOUT_MS = 45_000;
+// The body stream's queue; the engine worker keeps at most 1 MiB unacknowledged in flight.
+const PREVIEW_QUEUE_BYTES = 256 * 1024;
 
 function previewRoute(event) {
   const url = new URL(event.request.url);
@@ -220,6 +222,11 @@ async function previewFetch(request, port, path) {
   return new Promise((resolve) => {
     let controller = null;
     let settled = false;
+    let unacked = 0; // body bytes enqueued and not yet acknowledged to the engine worker
+    const ack = () => {
+      if (unacked > 0) rx.postMessage({ type: 'ack', bytes: unacked });
+      unacked = 0;
+    };
     const timer = setTimeout(() => finishError(504, 'ETIMEDOUT', 'the machine did not answer in time'), PREVIEW_HEAD_TIMEOUT_MS);
     function finishError(status, code, message) {
       clearTimeout(timer);
@@ -256,19 +263,29 @@ async function previewFetch(request, port, path) {
         const status = m.status >= 200 && m.status <= 599 ? m.status : 502;
         const stream = nullBody
           ? null
-          : new ReadableStream({
-              start(c) {
-                controller = c;
+          : new ReadableStream(
+              {
+                start(c) {
+                  controller = c;
+                },
+                pull() {
+                  ack();
+                },
+                cancel() {
+                  rx.postMessage({ type: 'cancel' });
+                  rx.close();
+                },
               },
-              cancel() {
-                rx.close();
-              },
-            });
+              new ByteLengthQueuingStrategy({ highWaterMark: PREVIEW_QUEUE_BYTES }),
+            );
         settled = true;
         resolve(new Response(stream, { status, statusText: m.statusText || '', headers: h }));
         if (nullBody) rx.close();
       } else if (m.type === 'body') {
-        if (controller) controller.enqueue(m.chunk);
+        if (!controller) return;
+        controller.enqueue(m.chunk);
+        unacked += m.chunk.byteLength;
+        if (controller.desiredSize > 0) ack();
       } else if (m.type === 'end') {
         if (controller) controller.close();
         rx.close();

@@ -7,9 +7,10 @@
 // Skipped (with the reason) when the site has no engine or no image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { launch, openIde, screenshot, BASE_URL } from './lib/browser.mjs';
-import { ROOT, siteSkipReason } from './lib/paths.mjs';
+import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
 import { PROMPT, run, waitTerm } from './lib/terminal.mjs';
 
 const skip = siteSkipReason(path.join(ROOT, 'build/site'));
@@ -51,7 +52,7 @@ async function waitFrame(re, timeout = 60_000) {
 }
 
 test('python3 -m http.server 8000: listed, opened in the preview, edited, reloaded; a second tab', { skip }, async () => {
-  await run(page, 'mkdir -p site/sub && echo from-sub > site/sub/x.txt && echo marker > listed-here.txt', PROMPT);
+  await run(page, 'mkdir -p site/sub && echo from-sub > site/sub/x.txt && echo marker > listed-here.txt && head -c 8000000 /dev/zero > big.bin', PROMPT);
   await run(page, 'python3 -m http.server 8000', /Serving HTTP on .* port 8000/, 120_000);
   await page.evaluate(() => window.glassbox.preview.show());
   await page.waitForFunction(() => window.glassbox.preview.ports.some((p) => p.port === 8000), null, { timeout: 30_000 });
@@ -88,6 +89,24 @@ test('python3 -m http.server 8000: listed, opened in the preview, edited, reload
   assert.equal(r.coep, 'require-corp');
   assert.equal(r.closed, 502);
   assert.match(r.closedText, /ECONNREFUSED/);
+
+  // figures: a small file's round trip (median of 5) and an 8 MB file's throughput
+  const fig = await page.evaluate(async (u) => {
+    const small = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await (await fetch(u.small, { cache: 'no-store' })).text();
+      small.push(performance.now() - t0);
+    }
+    const t0 = performance.now();
+    const bytes = (await (await fetch(u.big, { cache: 'no-store' })).arrayBuffer()).byteLength;
+    return { smallMs: small.sort((a, b) => a - b)[2], bigBytes: bytes, bigMs: performance.now() - t0 };
+  }, { small: await page.evaluate(() => window.glassbox.preview.url(8000, '/listed-here.txt')), big: await page.evaluate(() => window.glassbox.preview.url(8000, '/big.bin')) });
+  assert.equal(fig.bigBytes, 8_000_000);
+  fig.bigMBps = Math.round((fig.bigBytes / 1e6 / (fig.bigMs / 1000)) * 10) / 10;
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'preview-figures.json'), JSON.stringify(fig, null, 2) + '\n');
+  console.log('preview figures:', JSON.stringify(fig));
 
   // the same URL in a second tab of the same browser
   const second = await ctx.newPage();

@@ -25,6 +25,11 @@ export type PreviewReply =
   /** Before the head: the request failed (no server, bad response...); after it: the stream broke. */
   | { type: 'error'; status: number; code: string; message: string };
 
+/** From the service worker on the same port: `bytes` of body were taken by the reader
+ *  (flow control: the engine worker keeps at most a window of unacknowledged bytes in
+ *  flight and leaves the rest in the guest's socket), or the reader went away. */
+export type PreviewAck = { type: 'ack'; bytes: number } | { type: 'cancel' };
+
 export interface ListeningPort {
   port: number;
   address: string;

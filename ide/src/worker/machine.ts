@@ -168,7 +168,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     execs.start(id, spec);
     ringDoorbell(link.ctl, CTL_DOORBELL_WORKER); // the loop may be waiting idle
   };
-  const preview = new PreviewService(E);
+  const preview = new PreviewService(E, () => ringDoorbell(link.ctl, CTL_DOORBELL_WORKER));
   const http = (req: PreviewRequest, reply: MessagePort) => {
     preview.start(req, reply);
     ringDoorbell(link.ctl, CTL_DOORBELL_WORKER); // the loop may be waiting idle

@@ -5,7 +5,11 @@
 // loop calls service() after every gb_run slice; nothing here waits: a connection that
 // cannot move now is looked at again after the next slice, and each request has a time
 // limit (no response head within HEAD_TIMEOUT_MS, or no byte for IDLE_TIMEOUT_MS).
-import type { ListeningPort, PreviewReply, PreviewRequest } from '../engine/preview-protocol';
+// Flow control: at most WINDOW bytes of body are posted and not yet acknowledged by the
+// service worker's reader; past that the worker stops reading, the guest's socket fills
+// and the server's write blocks, as with a slow TCP client. A reader that goes away
+// ('cancel') closes the connection.
+import type { ListeningPort, PreviewAck, PreviewReply, PreviewRequest } from '../engine/preview-protocol';
 import { EngineModule, errnoName } from './engine-module';
 import { ResponseParser, buildRequest } from './http';
 
@@ -14,6 +18,7 @@ const IDLE_TIMEOUT_MS = 60_000;
 const READ_BUF = 64 * 1024;
 /** At most this many requests open at once (the engine allows 64 connections). */
 const MAX_OPEN = 32;
+const WINDOW = 1 << 20;
 
 interface Conn {
   handle: number;
@@ -23,6 +28,8 @@ interface Conn {
   headSeen: boolean;
   lastMove: number;
   started: number;
+  unacked: number;
+  cancelled: boolean;
 }
 
 export class PreviewService {
@@ -30,7 +37,8 @@ export class PreviewService {
   private buf = 0;
   private readonly dec = new TextDecoder();
 
-  constructor(private readonly E: EngineModule) {}
+  /** `wake` rings the run loop's doorbell (an acknowledgement may let a stalled response go on). */
+  constructor(private readonly E: EngineModule, private readonly wake: () => void = () => {}) {}
 
   get busy(): boolean {
     return this.conns.length > 0;
@@ -75,18 +83,31 @@ export class PreviewService {
       headSeen: false,
       lastMove: now,
       started: now,
+      unacked: 0,
+      cancelled: false,
       parser: new ResponseParser(
         {
           head: (hd) => {
             c.headSeen = true;
             reply.postMessage({ type: 'head', ...hd } satisfies PreviewReply);
           },
-          body: (chunk) => reply.postMessage({ type: 'body', chunk } satisfies PreviewReply, [chunk.buffer]),
+          body: (chunk) => {
+            c.unacked += chunk.length;
+            reply.postMessage({ type: 'body', chunk } satisfies PreviewReply, [chunk.buffer]);
+          },
           end: () => reply.postMessage({ type: 'end' } satisfies PreviewReply),
           error: (message) => reply.postMessage({ type: 'error', status: 502, code: 'EPROTO', message } satisfies PreviewReply),
         },
         req.method.toUpperCase() === 'HEAD',
       ),
+    };
+    reply.onmessage = (ev: MessageEvent<PreviewAck>) => {
+      const m = ev.data;
+      if (m?.type === 'ack') {
+        c.unacked = Math.max(0, c.unacked - m.bytes);
+        c.lastMove = performance.now();
+      } else if (m?.type === 'cancel') c.cancelled = true;
+      this.wake();
     };
     this.conns.push(c);
   }
@@ -100,6 +121,12 @@ export class PreviewService {
     let moved = false;
     for (let i = 0; i < this.conns.length; ) {
       const c = this.conns[i];
+      if (c.cancelled) {
+        c.parser.abort();
+        this.drop(i);
+        moved = true;
+        continue;
+      }
       if (this.pump(c, now)) moved = true;
       const expired = c.headSeen ? now - c.lastMove > IDLE_TIMEOUT_MS : now - c.started > HEAD_TIMEOUT_MS;
       if (!c.parser.done && expired) {
@@ -135,7 +162,7 @@ export class PreviewService {
       }
       if (!c.out.length) E._gb_port_shutdown!(c.handle);
     }
-    for (;;) {
+    while (c.unacked < WINDOW) {
       const r = E._gb_port_read!(c.handle, this.buf, READ_BUF);
       if (r > 0) {
         moved = true;

@@ -1,7 +1,9 @@
 // The preview's HTTP pieces in node (ide/src/worker/http.ts): the request rebuilt for the
 // server, and the response parser fed in every split (Content-Length, chunked, close-
 // delimited, HEAD/204/304 without a body, an interim 100, malformed heads), checked
-// against node's own http server for the request side.
+// against node's own http server for the request side; and the worker's service
+// (ide/src/worker/preview.ts) over a scripted engine: streaming, ECONNREFUSED, a silent
+// server bounded by the time limit, flow control (the window, acks), a reader that leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -93,4 +95,157 @@ test("requests: node's HTTP server reads the rebuilt request (method, path, head
   assert.equal(seen.headers.connection, 'close');
   assert.equal(seen.headers.injected, undefined);
   assert.equal(seen.headers['x-bad'], undefined);
+});
+
+// ---- the worker's service (ide/src/worker/preview.ts) over a scripted engine ----
+const { PreviewService } = await importTs('ide/src/worker/preview.ts');
+const EAGAIN = 11, ECONNREFUSED = 111, EPIPE = 32;
+
+/** The gb_port_* exports over scripted servers: `servers[port]` gets each connection's
+ *  state { req, shut, resp: [chunks], closed, closedByHost } and fills `resp` itself. */
+function fakeEngine(servers) {
+  const heap = new Uint8Array(1 << 20);
+  let top = 1024;
+  const conns = new Map();
+  let next = 1;
+  const names = { [EAGAIN]: 'EAGAIN', [ECONNREFUSED]: 'ECONNREFUSED', [EPIPE]: 'EPIPE' };
+  const E = {
+    HEAPU8: heap,
+    conns,
+    _malloc: (n) => ((top += n + 16), top - n - 16),
+    _free: () => {},
+    _gb_errno_name: (e) => (names[e] ? e : 0),
+    UTF8ToString: (p) => names[p],
+    _gb_port_open(port) {
+      if (!servers[port]) return -ECONNREFUSED;
+      const c = { req: '', shut: false, resp: [], closed: false, closedByHost: false, room: 1 << 16, server: servers[port] };
+      conns.set(next, c);
+      return next++;
+    },
+    _gb_port_write(h, p, n) {
+      const c = conns.get(h);
+      if (c.closed) return -EPIPE;
+      const k = Math.min(n, c.room);
+      c.req += dec.decode(heap.subarray(p, p + k));
+      c.room -= k;
+      return k;
+    },
+    _gb_port_shutdown(h) {
+      const c = conns.get(h);
+      c.shut = true;
+      c.server(c);
+      return 0;
+    },
+    _gb_port_read(h, p, cap) {
+      const c = conns.get(h);
+      c.server(c);
+      if (!c.resp.length) return c.closed ? 0 : -EAGAIN;
+      const b = c.resp[0];
+      const k = Math.min(cap, b.length);
+      heap.set(b.subarray(0, k), p);
+      if (k === b.length) c.resp.shift();
+      else c.resp[0] = b.subarray(k);
+      return k;
+    },
+    _gb_port_poll: () => 0,
+    _gb_port_close(h) {
+      conns.get(h).closedByHost = true;
+      return 0;
+    },
+    _gb_ports_list: () => 0,
+    _gb_ports_reply: () => 0,
+  };
+  return E;
+}
+
+/** Sends one request through `svc`; collects the replies on the port until `done`. */
+function request(svc, port, path = '/') {
+  const ch = new MessageChannel();
+  const got = { head: null, body: 0, ended: false, error: null, port: ch.port1 };
+  ch.port1.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.type === 'head') got.head = m;
+    else if (m.type === 'body') got.body += m.chunk.byteLength;
+    else if (m.type === 'end') got.ended = true;
+    else if (m.type === 'error') got.error = m;
+  };
+  svc.start({ type: 'glassbox:port-request', port, method: 'GET', path, headers: [], body: null }, ch.port2);
+  return got;
+}
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+test('the worker service: a response streams; nothing listening; a silent server times out; a reader that stops reading stalls the server', async () => {
+  const big = new Uint8Array(3 << 20);
+  const servers = {
+    8000: (c) => {
+      if (c.shut && !c.answered) {
+        c.answered = true;
+        c.resp.push(enc.encode('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'));
+      }
+    },
+    8001: () => {}, // accepts and never answers
+    8002: (c) => {
+      if (c.shut && !c.answered) {
+        c.answered = true;
+        c.resp.push(enc.encode(`HTTP/1.0 200 OK\r\n\r\n`), big); // close-delimited, 3 MiB
+        c.closed = true;
+      }
+    },
+  };
+  const E = fakeEngine(servers);
+  let wakes = 0;
+  const svc = new PreviewService(E, () => wakes++, { headTimeoutMs: 200, idleTimeoutMs: 200, window: 1 << 20 });
+  const ok = request(svc, 8000);
+  const refused = request(svc, 9999);
+  const silent = request(svc, 8001);
+  for (let i = 0; i < 10; i++) {
+    svc.service();
+    await tick();
+  }
+  assert.equal(ok.head.status, 200);
+  assert.equal(ok.body, 2);
+  assert.ok(ok.ended);
+  assert.match(E.conns.get(1).req, /^GET \/ HTTP\/1\.1\r\nHost: localhost:8000\r\n/);
+  assert.equal(refused.error.status, 502);
+  assert.equal(refused.error.code, 'ECONNREFUSED');
+  assert.equal(silent.error, null);
+  await new Promise((r) => setTimeout(r, 250));
+  svc.service();
+  await tick();
+  assert.equal(silent.error.status, 504); // bounded: the host gives up and closes
+  assert.ok(E.conns.get(2).closedByHost);
+  assert.equal(svc.busy, false);
+
+  // a reader that acknowledges nothing: reading stops at the window (1 MiB), the rest
+  // stays with the server; acknowledging lets it go on; the whole body arrives
+  const slow = request(svc, 8002);
+  for (let i = 0; i < 5; i++) {
+    svc.service();
+    await tick();
+  }
+  const c = E.conns.get(3);
+  const inFlight = slow.body;
+  assert.ok(inFlight >= 1 << 20 && inFlight < (1 << 20) + 65536 * 2, `posted ${inFlight} bytes without an ack`);
+  assert.ok(c.resp.length > 0, 'the rest waits at the server');
+  wakes = 0;
+  for (let i = 0; i < 20 && !slow.ended; i++) {
+    slow.port.postMessage({ type: 'ack', bytes: slow.body });
+    await tick();
+    svc.service();
+    await tick();
+  }
+  assert.ok(wakes > 0, 'an ack rings the run loop');
+  assert.ok(slow.ended);
+  assert.equal(slow.body, big.length);
+
+  // a reader that goes away: the connection is closed
+  servers[8001] = () => {};
+  const gone = request(svc, 8001);
+  svc.service();
+  gone.port.postMessage({ type: 'cancel' });
+  await tick();
+  svc.service();
+  assert.ok(E.conns.get(4).closedByHost);
+  assert.equal(svc.busy, false);
+  for (const g of [ok, refused, silent, slow, gone]) g.port.close();
 });

@@ -4,8 +4,8 @@
 // and parses the response, posting it on the request's MessagePort as it comes. The run
 // loop calls service() after every gb_run slice; nothing here waits: a connection that
 // cannot move now is looked at again after the next slice, and each request has a time
-// limit (no response head within HEAD_TIMEOUT_MS, or no byte for IDLE_TIMEOUT_MS).
-// Flow control: at most WINDOW bytes of body are posted and not yet acknowledged by the
+// limit (PREVIEW_LIMITS: no response head in 30 s, or no byte for 60 s once it came).
+// Flow control: at most a window (1 MiB) of body bytes are posted and not yet acknowledged by the
 // service worker's reader; past that the worker stops reading, the guest's socket fills
 // and the server's write blocks, as with a slow TCP client. A reader that goes away
 // ('cancel') closes the connection.
@@ -13,12 +13,21 @@ import type { ListeningPort, PreviewAck, PreviewReply, PreviewRequest } from '..
 import { EngineModule, errnoName } from './engine-module';
 import { ResponseParser, buildRequest } from './http';
 
-const HEAD_TIMEOUT_MS = 30_000;
-const IDLE_TIMEOUT_MS = 60_000;
 const READ_BUF = 64 * 1024;
 /** At most this many requests open at once (the engine allows 64 connections). */
 const MAX_OPEN = 32;
-const WINDOW = 1 << 20;
+/** Linux's EAGAIN: gb_port_read's "nothing yet". */
+const EAGAIN = 11;
+
+export interface PreviewLimits {
+  /** No response head this long after the request: 504. */
+  headTimeoutMs: number;
+  /** No byte moved this long once the head came: the stream is broken off. */
+  idleTimeoutMs: number;
+  /** Body bytes posted and not yet acknowledged by the reader. */
+  window: number;
+}
+export const PREVIEW_LIMITS: PreviewLimits = { headTimeoutMs: 30_000, idleTimeoutMs: 60_000, window: 1 << 20 };
 
 interface Conn {
   handle: number;
@@ -38,7 +47,11 @@ export class PreviewService {
   private readonly dec = new TextDecoder();
 
   /** `wake` rings the run loop's doorbell (an acknowledgement may let a stalled response go on). */
-  constructor(private readonly E: EngineModule, private readonly wake: () => void = () => {}) {}
+  constructor(
+    private readonly E: EngineModule,
+    private readonly wake: () => void = () => {},
+    private readonly limits: PreviewLimits = PREVIEW_LIMITS,
+  ) {}
 
   get busy(): boolean {
     return this.conns.length > 0;
@@ -51,7 +64,7 @@ export class PreviewService {
 
   nextDeadlineMs(now: number): number {
     if (!this.conns.length) return -1;
-    return Math.max(0, Math.min(...this.conns.map((c) => (c.headSeen ? c.lastMove + IDLE_TIMEOUT_MS : c.started + HEAD_TIMEOUT_MS))) - now);
+    return Math.max(0, Math.min(...this.conns.map((c) => (c.headSeen ? c.lastMove + this.limits.idleTimeoutMs : c.started + this.limits.headTimeoutMs))) - now);
   }
 
   ports(): ListeningPort[] {
@@ -128,7 +141,7 @@ export class PreviewService {
         continue;
       }
       if (this.pump(c, now)) moved = true;
-      const expired = c.headSeen ? now - c.lastMove > IDLE_TIMEOUT_MS : now - c.started > HEAD_TIMEOUT_MS;
+      const expired = c.headSeen ? now - c.lastMove > this.limits.idleTimeoutMs : now - c.started > this.limits.headTimeoutMs;
       if (!c.parser.done && expired) {
         c.reply.postMessage({ type: 'error', status: 504, code: 'ETIMEDOUT', message: c.headSeen ? 'the server stopped sending' : 'the server did not answer in time' } satisfies PreviewReply);
         c.parser.abort();
@@ -162,7 +175,7 @@ export class PreviewService {
       }
       if (!c.out.length) E._gb_port_shutdown!(c.handle);
     }
-    while (c.unacked < WINDOW) {
+    while (c.unacked < this.limits.window) {
       const r = E._gb_port_read!(c.handle, this.buf, READ_BUF);
       if (r > 0) {
         moved = true;
@@ -171,7 +184,7 @@ export class PreviewService {
         if (c.parser.done) break;
         continue;
       }
-      if (r === 0 || errnoName(E, r) !== 'EAGAIN') {
+      if (r !== -EAGAIN) {
         if (r < 0 && !c.parser.done && !c.headSeen) {
           c.reply.postMessage({ type: 'error', status: 502, code: errnoName(E, r), message: `the connection failed: ${errnoName(E, r)}` } satisfies PreviewReply);
           c.parser.abort();

@@ -194,7 +194,9 @@ test('the worker service: a response streams; nothing listening; a silent server
   };
   const E = fakeEngine(servers);
   let wakes = 0;
-  const svc = new PreviewService(E, () => wakes++, { headTimeoutMs: 200, idleTimeoutMs: 200, window: 1 << 20 });
+  // the limits object is the service's own: the test shortens the time limit when it wants it hit
+  const limits = { headTimeoutMs: 600_000, idleTimeoutMs: 600_000, window: 1 << 20 };
+  const svc = new PreviewService(E, () => wakes++, limits);
   const ok = request(svc, 8000);
   const refused = request(svc, 9999);
   const silent = request(svc, 8001);
@@ -209,8 +211,10 @@ test('the worker service: a response streams; nothing listening; a silent server
   assert.equal(refused.error.status, 502);
   assert.equal(refused.error.code, 'ECONNREFUSED');
   assert.equal(silent.error, null);
-  await new Promise((r) => setTimeout(r, 250));
+  limits.headTimeoutMs = 1;
+  await tick();
   svc.service();
+  limits.headTimeoutMs = 600_000;
   await tick();
   assert.equal(silent.error.status, 504); // bounded: the host gives up and closes
   assert.ok(E.conns.get(2).closedByHost);

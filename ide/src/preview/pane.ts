@@ -120,9 +120,7 @@ export class PreviewPane {
     this.empty.style.display = none && !this.shownPort ? '' : 'none';
     this.frame.hidden = !this.shownPort;
     if (!none && !this.shownPort) this.open(this.ports[0].port, '/');
-    if (!navigator.serviceWorker?.controller && !none) {
-      this.message.textContent = 'The preview needs the service worker (reload the page without ?nosw).';
-    }
+    this.message.textContent = navigator.serviceWorker?.controller ? '' : 'The preview needs the service worker (reload the page without ?nosw).';
   }
 
   open(port: number, path: string): void {

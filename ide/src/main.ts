@@ -13,6 +13,7 @@ import { OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, 
 import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
 import { TarEntry, writeTar } from './tar';
 import { InspectorPane } from './inspector/inspector';
+import { PreviewPane, installPreviewBridge, previewUrl } from './preview/pane';
 import { LessonsPanel } from './lessons/panel';
 import { ShareError, SharePayload, decodeShare, encodeShare, receiveFolder } from './share';
 import { SiteConfig, loadSiteConfig } from './config';
@@ -87,6 +88,9 @@ $('btn-theme').onclick = () => applyTheme(theme === 'dark' ? 'light' : 'dark');
 // ---------------------------------------------------------------------------------------
 // the machine
 let client: EngineClient | null = null;
+// the Preview tab and the service worker's route into this tab's machine (docs/preview.md)
+const preview = new PreviewPane(() => client);
+installPreviewBridge(() => client);
 let machineState: WorkerState | 'unsupported' = 'starting';
 let firstPromptAt = 0;
 /** Boot figures for tests and the console: ms from navigation to the first prompt, bytes fetched by then. */
@@ -737,6 +741,16 @@ Object.assign(window, {
     /** The lessons panel: its state as data, and its actions (tests). */
     get lessons() {
       return lessons;
+    },
+    /** The preview (docs/preview.md): the tab, the listening ports, the URL of a port's path. */
+    preview: {
+      show: () => preview.show(),
+      refresh: () => preview.refresh(),
+      get ports() {
+        return preview.listening;
+      },
+      url: (port: number, path?: string) => previewUrl(port, path),
+      reload: () => preview.reload(),
     },
     /** The inspector: open() it, then model(panel) gives each panel's model as data (tests). */
     inspector: {

@@ -34,7 +34,8 @@ test('layout renders: tree, editor, terminal, inspector and lessons placeholders
     const box = await page.locator(sel).first().boundingBox();
     assert.ok(box && box.width > 50 && box.height > 20, `${sel} is visible (${JSON.stringify(box)})`);
   }
-  assert.equal(await page.locator('#inspector .pane-title').textContent(), 'Inspector');
+  assert.equal(await page.locator('#tab-inspector').textContent(), 'Inspector');
+  assert.equal(await page.locator('#tab-preview').textContent(), 'Preview'); // docs/preview.md
   assert.equal(await page.locator('#lessons .pane-title').textContent(), 'Lessons');
   // left to right: tree | editor over terminal | inspector over lessons
   const tree = await page.locator('#pane-files').boundingBox();

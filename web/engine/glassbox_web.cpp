@@ -12,6 +12,8 @@
 //   8. gb_spawn_*: a command run beside the terminal's, output and events collected (the
 //      lessons' checks, docs/lessons.md)
 //   9. gb_inspect: the inspector's state requests and control (pause, step, breakpoints)
+//  10. gb_port_*: connections from the page to servers listening in the machine (the
+//      preview, docs/preview.md), and the list of listening TCP ports
 //
 // Design notes
 //   * This file lives outside vm/ (vm/ never includes web/ or ide/); it only uses the
@@ -47,6 +49,7 @@
 #include "vm/linux/debug.h"
 #include "vm/linux/inspect_state.h"
 #include "vm/linux/kernel.h"
+#include "vm/linux/net_inbound.h"
 #include "vm/linux/spawn.h"
 #include "vm/linux/syscall.h"
 #include "vm/linux/tty.h"
@@ -932,5 +935,84 @@ EMSCRIPTEN_KEEPALIVE int gb_spawn_kill(int h) {
 }
 
 EMSCRIPTEN_KEEPALIVE const char* gb_spawn_reply(void) { return E ? E->spawn_reply.c_str() : ""; }
+
+}  // extern "C"
+
+// ---- 10. gb_port_*: the preview's connections into the machine ---------------------------------
+// The worker's preview service (ide/src/worker/preview.ts) opens a connection to a guest
+// TCP port as a loopback client would (vm/linux/net_inbound.h), writes the HTTP request,
+// half-closes, and reads the response between gb_run slices. Everything returns at once:
+// -EAGAIN / 0 bytes mean "later", and the worker owns the timeouts.
+namespace {
+std::map<int, std::unique_ptr<InboundConn>> port_conns;
+int next_port_conn = 1;
+std::string ports_reply;
+constexpr size_t kMaxPortConns = 64;
+InboundConn* port_conn(int h) {
+  auto it = port_conns.find(h);
+  return it == port_conns.end() ? nullptr : it->second.get();
+}
+}  // namespace
+
+extern "C" {
+
+// A connection to `port` on the guest's loopback: a handle (> 0) or -errno
+// (ECONNREFUSED: nothing listens; EAGAIN: the listener's backlog is full; EMFILE: too many).
+EMSCRIPTEN_KEEPALIVE int gb_port_open(uint32_t port) {
+  if (!E || !E->kernel) return -LX_EAGAIN;
+  if (port == 0 || port > 65535) return -LX_EINVAL;
+  if (port_conns.size() >= kMaxPortConns) return -LX_EMFILE;
+  std::unique_ptr<InboundConn> c;
+  const int e = InboundConn::open(*E->kernel, (uint16_t)port, c);
+  if (e < 0) return e;
+  const int h = next_port_conn++;
+  port_conns[h] = std::move(c);
+  return h;
+}
+
+// Request bytes: how many the guest's queue took (0: full now), or -errno (EPIPE, ECONNRESET).
+EMSCRIPTEN_KEEPALIVE int gb_port_write(int h, const uint8_t* data, uint32_t len) {
+  InboundConn* c = port_conn(h);
+  if (!c) return -LX_EBADF;
+  return (int)c->write(data, len);
+}
+
+// Response bytes into buf: > 0 bytes, 0 end of stream, -EAGAIN nothing yet, -errno.
+EMSCRIPTEN_KEEPALIVE int gb_port_read(int h, uint8_t* buf, uint32_t cap) {
+  InboundConn* c = port_conn(h);
+  if (!c) return -LX_EBADF;
+  return (int)c->read(buf, cap);
+}
+
+// No more request bytes: the guest reads EOF after them.
+EMSCRIPTEN_KEEPALIVE int gb_port_shutdown(int h) {
+  InboundConn* c = port_conn(h);
+  return c ? c->shutdown_write() : -LX_EBADF;
+}
+
+// poll(2) bits of the connection (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16).
+EMSCRIPTEN_KEEPALIVE int gb_port_poll(int h) {
+  InboundConn* c = port_conn(h);
+  return c ? (int)c->poll() : -LX_EBADF;
+}
+
+// Closes the connection (the guest sees EOF, or a reset if it had sent bytes not read).
+EMSCRIPTEN_KEEPALIVE int gb_port_close(int h) { return port_conns.erase(h) ? 0 : -LX_EBADF; }
+
+// The listening TCP ports as JSON, [{"port","address","pid","command"}], in gb_ports_reply;
+// returns its length.
+EMSCRIPTEN_KEEPALIVE int gb_ports_list(void) {
+  ports_reply = "[";
+  if (E && E->kernel)
+    for (const ListeningPort& p : listening_tcp_ports(*E->kernel)) {
+      if (ports_reply.size() > 1) ports_reply += ',';
+      ports_reply += "{\"port\":" + std::to_string(p.port) + ",\"address\":" + json_str(p.address) +
+                     ",\"pid\":" + std::to_string(p.pid) + ",\"command\":" + json_str(p.command) + "}";
+    }
+  ports_reply += "]";
+  return (int)ports_reply.size();
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gb_ports_reply(void) { return ports_reply.c_str(); }
 
 }  // extern "C"

@@ -2,6 +2,7 @@
 // sends file-operation requests and resolves their results. See docs/ide.md.
 
 import { ByteRing, waitChangeAsync } from './ring';
+import type { ListeningPort, PreviewRequest } from './preview-protocol';
 import {
   CTL_DOORBELL_PAGE,
   CTL_DOORBELL_WORKER,
@@ -84,6 +85,7 @@ export class EngineClient {
     w.onmessage = (ev: MessageEvent<WorkerToPage>) => {
       const m = ev.data;
       if (m && m.type === 'exec-result') this.execDone(m);
+      else if (m && m.type === 'ports-result') this.portsDone(m.id, m.ports);
       else this.opts.onMessage(m);
     };
     w.onerror = (ev) => {
@@ -133,6 +135,36 @@ export class EngineClient {
       this.execs.set(id, { resolve, reject });
       this.worker!.postMessage({ type: 'exec', id, spec });
     });
+  }
+
+  // ---- the preview (docs/preview.md; worker/preview.ts) ----
+  private nextPorts = 1;
+  private readonly portWaits = new Map<number, (p: ListeningPort[]) => void>();
+
+  /** The TCP ports programs in the machine listen on ([] when no machine runs). */
+  listeningPorts(): Promise<ListeningPort[]> {
+    if (this.stopped || !this.worker) return Promise.resolve([]);
+    const id = this.nextPorts++;
+    return new Promise((resolve) => {
+      this.portWaits.set(id, resolve);
+      this.worker!.postMessage({ type: 'ports', id });
+    });
+  }
+
+  private portsDone(id: number, ports: ListeningPort[]): void {
+    const w = this.portWaits.get(id);
+    this.portWaits.delete(id);
+    w?.(ports);
+  }
+
+  /** Hands an HTTP request from the service worker to the machine; the answer goes on `reply`. */
+  http(req: PreviewRequest, reply: MessagePort): void {
+    if (this.stopped || !this.worker) {
+      reply.postMessage({ type: 'error', status: 503, code: 'ENOENGINE', message: 'the machine is not running' });
+      reply.close();
+      return;
+    }
+    this.worker.postMessage({ type: 'http', req, reply }, [reply]);
   }
 
   private execDone(m: ExecResultMessage): void {

@@ -12,6 +12,7 @@
 // ordinary postMessage messages.
 
 import { ByteRing } from './ring';
+import type { HttpMessage, PortsMessage, PortsResultMessage } from './preview-protocol';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -164,7 +165,7 @@ export interface ExecMessage {
   spec: ExecSpec;
 }
 
-export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage | TraceMessage | ExecMessage;
+export type PageToWorker = InitMessage | TestHooksMessage | PruneMessage | TraceMessage | ExecMessage | HttpMessage | PortsMessage;
 
 export interface StatusMessage {
   type: 'status';
@@ -252,6 +253,7 @@ export interface LogMessage {
   text: string;
 }
 export type WorkerToPage =
+  | PortsResultMessage
   | StatusMessage
   | ProgressMessage
   | PromptMessage

@@ -33,6 +33,14 @@ export interface EngineModule {
   _gb_spawn_reply?(): number;
   _gb_inspect?(req: number): number;
   _gb_inspect_reply?(): number;
+  _gb_port_open?(port: number): number;
+  _gb_port_write?(handle: number, data: number, len: number): number;
+  _gb_port_read?(handle: number, buf: number, cap: number): number;
+  _gb_port_shutdown?(handle: number): number;
+  _gb_port_poll?(handle: number): number;
+  _gb_port_close?(handle: number): number;
+  _gb_ports_list?(): number;
+  _gb_ports_reply?(): number;
   UTF8ToString?(p: number): string;
 }
 

@@ -14,6 +14,8 @@ import { FS_FLAG, FS_OP, RUN, ENGINE_ABI } from '../engine/abi';
 import { waitChangeAsync } from '../engine/ring';
 import { CTL_COLS, CTL_DOORBELL_WORKER, CTL_ROWS, CTL_WINSIZE_GEN, EngineConfig, ExecSpec, TestHooks, ringDoorbell } from '../engine/protocol';
 import { ExecService } from './exec';
+import { PreviewService } from './preview';
+import type { ListeningPort, PreviewRequest } from '../engine/preview-protocol';
 import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBytes } from './engine-module';
 import type { PageLink } from './link';
 import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
@@ -47,6 +49,10 @@ export interface MachineControl {
   prune(imageIds: string[]): Promise<void>;
   /** Runs a command beside the terminal's (worker/exec.ts); the result is posted as 'exec-result'. */
   exec(id: number, spec: ExecSpec): void;
+  /** The preview (worker/preview.ts): an HTTP request for a port in the machine, answered on `reply`. */
+  http(req: PreviewRequest, reply: MessagePort): void;
+  /** The listening TCP ports. */
+  ports(): ListeningPort[];
 }
 
 /** The guest-memory budget in MiB: the config's, or what the tab can hold. The engine's
@@ -162,7 +168,12 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     execs.start(id, spec);
     ringDoorbell(link.ctl, CTL_DOORBELL_WORKER); // the loop may be waiting idle
   };
-  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids), setTrace, exec });
+  const preview = new PreviewService(E, () => ringDoorbell(link.ctl, CTL_DOORBELL_WORKER));
+  const http = (req: PreviewRequest, reply: MessagePort) => {
+    preview.start(req, reply);
+    ringDoorbell(link.ctl, CTL_DOORBELL_WORKER); // the loop may be waiting idle
+  };
+  onControl({ setTestHooks: (h) => (persist.hooks = { ...h }), prune: (ids) => persist.prune(ids), setTrace, exec, http, ports: () => preview.ports() });
 
   check(E, E._gb_boot(), 'gb_boot');
   link.setState('running', 'running');
@@ -258,6 +269,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     const r = E._gb_run(SLICE_MS);
     if (trace) drainTrace();
     if (execs.busy) execs.service();
+    const previewMoved = preview.busy && preview.service(); // the guest may have work: no idle wait
     if (r & RUN.FS_CHANGED || fsChanged) {
       link.post({ type: 'fs-changed', dirs: [...changedDirs] });
       changedDirs.clear();
@@ -292,10 +304,10 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
         await persist.flush();
         lastFlush = now = performance.now();
       }
-      if (!chunks.ready) {
+      if (!chunks.ready && !previewMoved) {
         const timer = E._gb_next_timer_ms();
         const retry = r & RUN.OVERLAY_DIRTY ? persist.retryInMs(now) : -1;
-        const waits = [timer, retry, execs.nextDeadlineMs(now)].filter((t) => t >= 0);
+        const waits = [timer, retry, execs.nextDeadlineMs(now), preview.nextDeadlineMs(now)].filter((t) => t >= 0);
         await waitChangeAsync(link.ctl, CTL_DOORBELL_WORKER, seen, waits.length ? Math.min(...waits) : 60_000);
       }
       lastYield = performance.now();

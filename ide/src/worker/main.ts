@@ -57,6 +57,16 @@ self.onmessage = (ev: MessageEvent<PageToWorker>) => {
       if (control) control.exec(msg.id, msg.spec);
       else self.postMessage({ type: 'exec-result', id: msg.id, error: 'the machine is not running' });
       break;
+    case 'http': // the preview (worker/preview.ts)
+      if (control) control.http(msg.req, msg.reply);
+      else {
+        msg.reply.postMessage({ type: 'error', status: 503, code: 'ENOENGINE', message: 'the machine is not running' });
+        msg.reply.close();
+      }
+      break;
+    case 'ports':
+      self.postMessage({ type: 'ports-result', id: msg.id, ports: control ? control.ports() : [] });
+      break;
     case 'prune':
       if (control) void control.prune(msg.imageIds);
       else self.postMessage({ type: 'pruned', imageIds: msg.imageIds, error: 'the machine is not running' });

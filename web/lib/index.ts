@@ -99,6 +99,7 @@ class Machine implements GlassboxVM {
         cols: opts.cols ?? 80,
         memLimitMb: opts.memoryMb,
         activity: true,
+        cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
         relay: opts.relay,
       },
       onOutput: (bytes) => this.consoleOutput(bytes),

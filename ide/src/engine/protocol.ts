@@ -81,6 +81,9 @@ export interface EngineConfig {
   memLimitMb?: number;
   /** Post 'activity' messages (busy/idle changes, bytes fetched; the JavaScript API's events). */
   activity?: boolean;
+  /** Keep the disk chunks the worker fetches in the chunk cache itself (the page was not
+   *  controlled by the service worker when it started it: a first visit). */
+  cacheChunks?: boolean;
   /** The network relay's URL (the site's config.json or the API's create option). */
   relay?: string;
 }

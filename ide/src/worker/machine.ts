@@ -81,7 +81,7 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
   if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
   return factory({
     gbHost: host,
-    glassboxFetchBatch: syncFetchBatch(link),
+    glassboxFetchBatch: syncFetchBatch(link, !!config.cacheChunks),
     glassboxAbi: ENGINE_ABI,
     locateFile: (name) => (name.endsWith('.wasm') ? config.engineWasm : name),
     instantiateWasm(imports, receive) {

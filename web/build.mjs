@@ -13,6 +13,8 @@
 //   image/manifest.json, image/chunks/   the guest image, if build/image/ has it
 //   lessons/                    the lessons (lessons/ of the repo, without their reference
 //                               and wrong solutions: solution.json, solution/, test/)
+//   lib/glassbox.js, lib/glassbox.d.ts  the JavaScript API (web/lib/, docs/api.md)
+//   examples/                   pages using it (web/examples/)
 //   build.json                  what was built (ids, sizes, engine/image present)
 //
 // Release (default): minified, image chunks hard-linked (copied across file systems).
@@ -97,6 +99,23 @@ const app = await esbuild.build({
 const appJs = outputFor(app.metafile, 'ide/src/main.ts');
 const appCss = Object.entries(app.metafile.outputs).find(([o, i]) => i.entryPoint === 'ide/src/main.ts' && i.cssBundle)?.[1].cssBundle;
 const appCssRel = appCss ? path.relative(OUT, path.join(ROOT, appCss)).split(path.sep).join('/') : '';
+
+// 2b. the JavaScript API (web/lib/, docs/api.md): lib/glassbox.js at a stable name (pages
+// import it), xterm.js split off (loaded by attachTerminal(element) only), the declarations
+const lib = await esbuild.build({
+  ...common,
+  format: 'esm',
+  splitting: true,
+  outdir: path.join(OUT, 'lib'),
+  entryPoints: { glassbox: 'web/lib/index.ts' },
+  entryNames: '[name]',
+  chunkNames: '[name]-[hash]',
+  loader: { '.css': 'text' },
+  define: { __ENGINE_WORKER_URL__: JSON.stringify(engineWorker), __BUILD_ID__: JSON.stringify(buildId) },
+});
+fs.copyFileSync(path.join(ROOT, 'web/lib/glassbox.d.ts'), path.join(OUT, 'lib/glassbox.d.ts'));
+fs.mkdirSync(path.join(OUT, 'examples'));
+for (const f of fs.readdirSync(path.join(ROOT, 'web/examples'))) fs.copyFileSync(path.join(ROOT, 'web/examples', f), path.join(OUT, 'examples', f));
 
 // 3. index.html, favicon
 let html = fs.readFileSync(path.join(ROOT, 'web/index.html'), 'utf8');
@@ -190,7 +209,7 @@ if (fs.existsSync(LESSONS_DIR)) copyLessons(LESSONS_DIR, '');
 // 6. service worker, with the app shell to precache (not the image chunks: they are
 // cached as the engine fetches them)
 const shell = ['./', 'index.html', 'favicon.svg', 'config.json'];
-for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.metafile.outputs)]) {
+for (const out of [...Object.keys(workers.metafile.outputs), ...Object.keys(app.metafile.outputs), ...Object.keys(lib.metafile.outputs)]) {
   if (out.endsWith('.map')) continue;
   shell.push(path.relative(OUT, path.join(ROOT, out)).split(path.sep).join('/'));
 }

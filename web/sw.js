@@ -6,10 +6,12 @@
 //    require-corp and Cross-Origin-Resource-Policy: same-origin. A host that cannot set
 //    headers (GitHub Pages, a plain `python3 -m http.server`) then gives an isolated page
 //    after one reload; the page does that reload (ide/src/checks.ts).
-// 2. Offline use after the first load: the app shell is precached when the worker
-//    installs; content-addressed files (assets/*-HASH.*, image/chunks/<sha256>) are
-//    served cache-first, everything else (index.html, manifest.json, the engine) network-
-//    first with the cache as the fallback.
+// 2. Offline use after the first load (docs/offline.md): the app shell is precached when
+//    the worker installs; content-addressed files (assets/*-HASH.*, image/chunks/<sha256>)
+//    are served cache-first, everything else (index.html, manifest.json, the engine)
+//    network-first with the cache as the fallback; HEAD requests fall back to the cache
+//    too. "Make this machine available offline" (ide/src/offline.ts) fills the chunk cache
+//    from the page.
 // 3. The preview (docs/preview.md; section "preview" below): same-origin requests under
 //    <scope>port/<N>/... go to a server listening on port N inside the machine of an open
 //    IDE tab, over a MessageChannel to that tab, which hands the port to its engine worker.
@@ -74,24 +76,44 @@ function isImmutable(url) {
   return /^assets\/.+-[A-Z0-9]{8,}\.[a-z0-9]+$/i.test(p) || /^image\/chunks\/[0-9a-f]{64}$/.test(p);
 }
 
+// ---- offline caching (issue 16 item 4; docs/offline.md) ----------------------------------
+// Kept together here, apart from the isolation and routing above/below.
+
+/** Stores a copy; a full disk (QuotaExceededError) must never fail the response itself. */
+async function cachePut(cacheName, request, response) {
+  try {
+    const cache = await caches.open(cacheName);
+    await cache.put(request, response);
+  } catch {
+    /* quota: served, not kept (the page's "available offline" dialog reports the quota) */
+  }
+}
+
 async function cacheFirst(request, cacheName) {
   const hit = (await caches.match(request, { cacheName: SHELL_CACHE })) || (await caches.match(request, { cacheName }));
   if (hit) return hit;
   const response = await fetch(request);
-  if (response.ok && response.status === 200) {
-    const cache = await caches.open(cacheName);
-    await cache.put(request, response.clone());
-  }
+  // x-glassbox-offline: the page's "make available offline" stores the chunk itself (and
+  // sees its quota errors); storing it here too would write it twice.
+  if (response.ok && response.status === 200 && !request.headers.has('x-glassbox-offline')) await cachePut(cacheName, request, response.clone());
   return response;
+}
+
+/** HEAD (the worker's "is the engine there?"): the network, else what the cache has. */
+async function headWithFallback(request) {
+  try {
+    return await fetch(request);
+  } catch (err) {
+    const hit = await caches.match(request.url);
+    if (hit) return new Response(null, { status: 200, headers: hit.headers });
+    throw err;
+  }
 }
 
 async function networkFirst(request) {
   try {
     const response = await fetch(request);
-    if (response.ok && response.status === 200) {
-      const cache = await caches.open(RUNTIME_CACHE);
-      await cache.put(request, response.clone());
-    }
+    if (response.ok && response.status === 200) await cachePut(RUNTIME_CACHE, request, response.clone());
     return response;
   } catch (err) {
     const hit =
@@ -109,6 +131,10 @@ self.addEventListener('fetch', (event) => {
   if (request.cache === 'only-if-cached' && request.mode !== 'same-origin') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return; // the site loads nothing cross-origin
+  if (request.method === 'HEAD') {
+    event.respondWith(headWithFallback(request).then(isolated));
+    return;
+  }
   if (request.method !== 'GET' || request.headers.has('range')) {
     event.respondWith(fetch(request).then(isolated));
     return;

@@ -17,6 +17,7 @@ import { PreviewPane, installPreviewBridge, previewUrl } from './preview/pane';
 import { LessonsPanel } from './lessons/panel';
 import { ShareError, SharePayload, decodeShare, encodeShare, receiveFolder } from './share';
 import { SiteConfig, loadSiteConfig } from './config';
+import { offlinePlan, setupOfflineButton } from './offline';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
 import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
@@ -232,6 +233,8 @@ function startMachine(): void {
       imageManifest: new URL('image/manifest.json', base).href,
       overlayDb: OVERLAY_DB,
       persist: true,
+      // a first visit: no service worker caches the worker's fetches yet (docs/offline.md)
+      cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
       rows: terminal.rows,
       cols: terminal.cols,
       // ?mem=MiB: the machine's guest memory (a lab for a small device, the OOM killer
@@ -706,6 +709,10 @@ async function boot(): Promise<void> {
   showOverlayStatus();
 }
 
+// "Make this machine available offline" (ide/src/offline.ts, docs/offline.md)
+const manifestUrl = () => new URL('image/manifest.json', document.baseURI).href;
+const offline = setupOfflineButton(manifestUrl);
+
 // A handle for tests and for poking around in the console.
 Object.assign(window, {
   glassbox: {
@@ -728,6 +735,8 @@ Object.assign(window, {
       return theme;
     },
     setTheme: applyTheme,
+    /** Offline: what is cached and missing; open the dialog. */
+    offline: { plan: () => offlinePlan(manifestUrl()), open: () => offline.run() },
     /** Share links: make one of the open files; what a link opened with brought. */
     share: {
       link: () => makeShareLink(),

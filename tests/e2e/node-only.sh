@@ -25,11 +25,11 @@ for n in "${NAMES[@]}"; do FILES+=("tests/e2e/$n.test.mjs"); done
 . tests/e2e/lib/node-test.sh
 node_test "$ART/web-node.tap" "${FILES[@]}"
 if [ $# = 0 ]; then
-  for cfg in tsconfig.json tsconfig.worker.json; do
-    if npx --no-install tsc -p "$cfg" --noEmit >"$ART/typecheck-$cfg.log" 2>&1; then
+  for cfg in tsconfig.json tsconfig.worker.json web/lib/tsconfig.json; do
+    if npx --no-install tsc -p "$cfg" --noEmit >"$ART/typecheck-${cfg////_}.log" 2>&1; then
       echo "ok   - typecheck $cfg"; PASS=$((PASS + 1))
     else
-      echo "FAIL - typecheck $cfg"; head -20 "$ART/typecheck-$cfg.log"; FAIL=$((FAIL + 1))
+      echo "FAIL - typecheck $cfg"; head -20 "$ART/typecheck-${cfg////_}.log"; FAIL=$((FAIL + 1))
     fi
   done
 fi

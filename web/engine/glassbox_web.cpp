@@ -838,7 +838,9 @@ EMSCRIPTEN_KEEPALIVE const uint8_t* gb_fs_reply(void) {
 // slice until the reply (JSON) is ready; the worker owns the timeout (gb_spawn_kill).
 //
 //   spec:  {"argv": [...], "env": [...]?, "cwd": "..."?, "stdin": "..."?, "cap": N?,
-//           "events": bool?}            (env and cwd default to the login's)
+//           "events": bool?, "uid": N?, "gid": N?}  (env, cwd, uid and gid default to
+//           the login's; a uid alone sets the gid to the same number)
+//   gb_spawn_take: the output so far, for callers that stream it (the JavaScript API)
 //   reply: {"status": WAIT_STATUS, "code": N|null, "signal": "SIGSEGV"|null,
 //           "stdout": "...", "stderr": "...", "stdoutTruncated": b, "stderrTruncated": b,
 //           "events": [{"kind", "pid", "nr", "ret", "text"}], "eventsTruncated": b}
@@ -900,6 +902,9 @@ EMSCRIPTEN_KEEPALIVE int gb_spawn(const char* spec_json) {
       if (x.is_string()) spec.env.push_back(x.str);
   }
   if (const fs::JsonValue* c = v.get("cwd"); c && c->is_string()) spec.cwd = c->str;
+  int64_t id;
+  if (const fs::JsonValue* c = v.get("uid"); c && c->as_int(0, 65535, &id)) spec.uid = spec.gid = (uint32_t)id;
+  if (const fs::JsonValue* c = v.get("gid"); c && c->as_int(0, 65535, &id)) spec.gid = (uint32_t)id;
   if (const fs::JsonValue* c = v.get("stdin"); c && c->is_string()) spec.stdin_data = c->str;
   int64_t n;
   if (const fs::JsonValue* c = v.get("cap"); c && c->as_int(0, 16 << 20, &n)) spec.out_cap = (size_t)n;
@@ -922,6 +927,21 @@ EMSCRIPTEN_KEEPALIVE int gb_spawn_poll(int h) {
   if (!s.done()) return 0;
   E->spawn_reply = spawn_reply_json(s);
   E->spawns.erase(it);
+  return (int)E->spawn_reply.size();
+}
+
+// Streaming: the output collected since the last take, as {"pid": N, "stdout": "...",
+// "stderr": "..."}, and forgets it (the cap then bounds only what nobody took yet).
+// Returns the reply's length (gb_spawn_reply), or -EINVAL for an unknown handle.
+EMSCRIPTEN_KEEPALIVE int gb_spawn_take(int h) {
+  if (!E) return -LX_EINVAL;
+  auto it = E->spawns.find(h);
+  if (it == E->spawns.end()) return -LX_EINVAL;
+  Spawned& s = *it->second;
+  s.pump();
+  E->spawn_reply = "{\"pid\":" + std::to_string(s.pid) + ",\"stdout\":" + json_str(s.out) + ",\"stderr\":" + json_str(s.err) + "}";
+  s.out.clear();
+  s.err.clear();
   return (int)E->spawn_reply.size();
 }
 

@@ -49,6 +49,8 @@ export interface EngineClientOptions {
   onOutput: (bytes: Uint8Array) => void | Promise<void>;
   onMessage: (msg: WorkerToPage) => void;
   onWorkerError?: (message: string) => void;
+  /** Streamed output of a command run with `stream` (the JavaScript API, web/lib/). */
+  onExecOutput?: (id: number, stdout: string, stderr: string, pid: number) => void;
 }
 
 const enc = new TextEncoder();
@@ -86,6 +88,7 @@ export class EngineClient {
       const m = ev.data;
       if (m && m.type === 'exec-result') this.execDone(m);
       else if (m && m.type === 'ports-result') this.portsDone(m.id, m.ports);
+      else if (m && m.type === 'exec-output') this.opts.onExecOutput?.(m.id, m.stdout, m.stderr, m.pid);
       else this.opts.onMessage(m);
     };
     w.onerror = (ev) => {
@@ -129,12 +132,18 @@ export class EngineClient {
 
   /** Runs a command in a fresh process of the machine; rejects if it cannot start. */
   exec(spec: ExecSpec): Promise<ExecResult> {
-    if (this.stopped || !this.worker) return Promise.reject(new FsOpError('ENOENGINE', 'the machine is stopped'));
+    return this.execWithId(spec).result;
+  }
+
+  /** exec, with the id its streamed output ('exec-output', onExecOutput) carries. */
+  execWithId(spec: ExecSpec): { id: number; result: Promise<ExecResult> } {
     const id = this.nextExec++;
-    return new Promise<ExecResult>((resolve, reject) => {
+    if (this.stopped || !this.worker) return { id, result: Promise.reject(new FsOpError('ENOENGINE', 'the machine is stopped')) };
+    const result = new Promise<ExecResult>((resolve, reject) => {
       this.execs.set(id, { resolve, reject });
       this.worker!.postMessage({ type: 'exec', id, spec });
     });
+    return { id, result };
   }
 
   // ---- the preview (docs/preview.md; worker/preview.ts) ----

@@ -79,6 +79,13 @@ export interface EngineConfig {
   /** The machine's guest memory in MiB (16..3072); absent: what the tab can hold
    *  (worker/machine.ts memLimitMb). Past it the guest gets ENOMEM or the OOM killer. */
   memLimitMb?: number;
+  /** Post 'activity' messages (busy/idle changes, bytes fetched; the JavaScript API's events). */
+  activity?: boolean;
+  /** Keep the disk chunks the worker fetches in the chunk cache itself (the page was not
+   *  controlled by the service worker when it started it: a first visit). */
+  cacheChunks?: boolean;
+  /** The network relay's URL (the site's config.json or the API's create option). */
+  relay?: string;
 }
 
 // ---- postMessage messages ----
@@ -137,6 +144,12 @@ export interface ExecSpec {
   /** Keep the trace events of the process and its children (exec, exit, signal, fault,
    *  system calls, file reads). */
   events?: boolean;
+  /** Run as this user (and group; default: the login's, a uid alone sets the gid too). */
+  uid?: number;
+  gid?: number;
+  /** Post the output as it comes ('exec-output' messages) instead of only in the result
+   *  (the JavaScript API's onOutput); the cap then bounds only what was not posted yet. */
+  stream?: boolean;
 }
 export interface ExecEvent {
   kind: string;
@@ -247,6 +260,26 @@ export interface ExecResultMessage {
   /** The command could not start (no such program, the machine is not running). */
   error?: string;
 }
+/** Streamed output of a command started with `stream` (and its pid, known once started). */
+export interface ExecOutputMessage {
+  type: 'exec-output';
+  id: number;
+  pid: number;
+  stdout: string;
+  stderr: string;
+}
+/** The run loop went busy or idle, and what it fetched so far (the API's events). */
+export interface ActivityMessage {
+  type: 'activity';
+  busy: boolean;
+  bytesFetched: number;
+  chunksFetched: number;
+}
+/** The image the machine boots (its manifest's id), posted once the manifest is read. */
+export interface ImageMessage {
+  type: 'image';
+  imageId: string;
+}
 export interface LogMessage {
   type: 'log';
   level: 'info' | 'warn' | 'error';
@@ -265,6 +298,9 @@ export type WorkerToPage =
   | PrunedMessage
   | TestHookMessage
   | ExecResultMessage
+  | ExecOutputMessage
+  | ActivityMessage
+  | ImageMessage
   | LogMessage;
 
 // ---- file operations ----

@@ -30,6 +30,8 @@ export interface EngineModule {
   _gb_spawn?(specJson: number): number;
   _gb_spawn_poll?(handle: number): number;
   _gb_spawn_kill?(handle: number): number;
+  /** Streaming: the output since the last take ({pid, stdout, stderr}), then forgotten. */
+  _gb_spawn_take?(handle: number): number;
   _gb_spawn_reply?(): number;
   _gb_inspect?(req: number): number;
   _gb_inspect_reply?(): number;

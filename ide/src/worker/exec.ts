@@ -15,6 +15,7 @@ interface Running {
   started: number;
   deadline: number;
   killedAt: number;
+  stream: boolean;
 }
 
 export class ExecService {
@@ -42,7 +43,7 @@ export class ExecService {
       this.post({ type: 'exec-result', id, error: 'this engine cannot run commands (gb_spawn is missing)' });
       return;
     }
-    const json = JSON.stringify({ argv: spec.argv, env: spec.env, cwd: spec.cwd, stdin: spec.stdin, cap: spec.cap, events: spec.events });
+    const json = JSON.stringify({ argv: spec.argv, env: spec.env, cwd: spec.cwd, stdin: spec.stdin, cap: spec.cap, events: spec.events, uid: spec.uid, gid: spec.gid });
     const p = cstr(E, json);
     const h = E._gb_spawn(p);
     E._free(p);
@@ -57,7 +58,8 @@ export class ExecService {
       return;
     }
     const now = performance.now();
-    this.running.push({ id, handle: h, started: now, deadline: now + (spec.timeoutMs ?? DEFAULT_TIMEOUT_MS), killedAt: 0 });
+    this.running.push({ id, handle: h, started: now, deadline: now + (spec.timeoutMs ?? DEFAULT_TIMEOUT_MS), killedAt: 0, stream: !!spec.stream && !!E._gb_spawn_take });
+    if (spec.stream) this.take(this.running[this.running.length - 1], true);
   }
 
   /** Polls every running command; posts the results of those that ended. */
@@ -67,6 +69,7 @@ export class ExecService {
     const now = performance.now();
     for (let i = 0; i < this.running.length; ) {
       const r = this.running[i];
+      if (r.stream) this.take(r, false);
       const n = E._gb_spawn_poll(r.handle);
       if (n === 0) {
         if (!r.killedAt && now >= r.deadline) {
@@ -86,6 +89,14 @@ export class ExecService {
       result.ms = Math.round(now - r.started);
       this.post({ type: 'exec-result', id: r.id, result });
     }
+  }
+
+  /** Streaming: posts the output since the last take (always the first time: the pid). */
+  private take(r: Running, always: boolean): void {
+    const n = this.E._gb_spawn_take!(r.handle);
+    if (n <= 0) return;
+    const o = JSON.parse(this.reply(n)) as { pid: number; stdout: string; stderr: string };
+    if (always || o.stdout || o.stderr) this.post({ type: 'exec-output', id: r.id, pid: o.pid, stdout: o.stdout, stderr: o.stderr });
   }
 
   private reply(len?: number): string {

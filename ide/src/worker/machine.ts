@@ -81,7 +81,7 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
   if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
   return factory({
     gbHost: host,
-    glassboxFetchBatch: syncFetchBatch(link),
+    glassboxFetchBatch: syncFetchBatch(link, !!config.cacheChunks),
     glassboxAbi: ENGINE_ABI,
     locateFile: (name) => (name.endsWith('.wasm') ? config.engineWasm : name),
     instantiateWasm(imports, receive) {
@@ -101,6 +101,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   if (manifest.format !== 'glassbox-image' || manifest.version !== 1) {
     throw new Error(`unsupported image manifest (format ${manifest.format}, version ${manifest.version})`);
   }
+  link.post({ type: 'image', imageId: manifest.image_id });
   const chunks = new AsyncChunks(link, manifest.chunks, manifest.chunk_size, new URL(`${manifest.chunks_dir}/`, manifestUrl).href);
   let fsChanged = false;
   const changedDirs = new Set<string>();
@@ -263,6 +264,19 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   let lastYield = performance.now();
   let lastFlush = performance.now();
   let lastBytes = 0;
+  // 'activity' (config.activity): busy/idle edges, and the bytes fetched at most every 100 ms
+  let wasBusy = false;
+  let lastActivityBytes = 0;
+  let lastActivityAt = 0;
+  const activityPost = (busy: boolean, now: number) => {
+    if (!config.activity) return;
+    const moved = link.bytesFetched !== lastActivityBytes && now - lastActivityAt >= 100;
+    if (busy === wasBusy && !moved) return;
+    wasBusy = busy;
+    lastActivityBytes = link.bytesFetched;
+    lastActivityAt = now;
+    link.post({ type: 'activity', busy, bytesFetched: link.bytesFetched, chunksFetched: link.chunksFetched });
+  };
   for (;;) {
     const seen = Atomics.load(link.ctl, CTL_DOORBELL_WORKER);
     if (await serviceHost()) activity = true;
@@ -287,6 +301,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       link.progress(chunks.busy ? 'fetching disk chunks' : 'starting the machine');
     }
     let now = performance.now();
+    activityPost(!(r & RUN.IDLE) || execs.busy || chunks.busy, now);
     if (r & RUN.IDLE) {
       if (r & RUN.TTY_WAIT) {
         if (!prompted) {

@@ -69,8 +69,9 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
  * ELF load cannot wait for an event) with the URLs of one batch, one synchronous request
  * after another. The engine checks length and sha256 and inflates.
  */
-export function syncFetchBatch(link: PageLink): (urls: string[], timeoutMs: number, maxBytes: number) => FetchResult[] {
+export function syncFetchBatch(link: PageLink, cacheChunks = false): (urls: string[], timeoutMs: number, maxBytes: number) => FetchResult[] {
   let lastReport = 0;
+  const keep = cacheChunks && 'caches' in self ? keepChunk : null;
   return (urls, timeoutMs, maxBytes) =>
     urls.map((url): FetchResult => {
       try {
@@ -84,6 +85,7 @@ export function syncFetchBatch(link: PageLink): (urls: string[], timeoutMs: numb
         if (data.length > maxBytes) return { code: 3, error: `${url}: more than ${maxBytes} bytes` };
         link.bytesFetched += data.length;
         link.chunksFetched++;
+        keep?.(url, data);
         const now = performance.now();
         if (now - lastReport > 100) {
           lastReport = now;
@@ -96,6 +98,19 @@ export function syncFetchBatch(link: PageLink): (urls: string[], timeoutMs: numb
         return { code: timedOut ? 2 : 3, error: `${url}: ${timedOut ? 'timed out' : err && err.message ? err.message : e}` };
       }
     });
+}
+
+/** The service worker's chunk cache (web/sw.js CHUNK_CACHE, ide/src/storage.ts). */
+const CHUNK_CACHE = 'glassbox-chunks-v1';
+
+/** A page's first visit: the service worker did not control this worker yet, so the
+ *  chunks it fetches are kept here, for offline use (docs/offline.md). Best effort: a
+ *  full disk only means the chunk is fetched again next time. */
+function keepChunk(url: string, data: Uint8Array): void {
+  caches
+    .open(CHUNK_CACHE)
+    .then((c) => c.put(url, new Response(data as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } })))
+    .catch(() => undefined);
 }
 
 export interface ManifestChunk {

@@ -501,3 +501,50 @@ TEST_CASE("control: a signal breakpoint holds only for the followed process and 
   m2.d.target_pid = 4242;  // another process is followed
   CHECK_FALSE(m2.run());
 }
+
+TEST_CASE("control: the state model names where it stopped, a line's start and its instructions, line and signal breakpoints as requests") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.line_breaks.push_back({"/prog", "prog2.c", 7});
+  REQUIRE(m.run());
+  gbi::StateModel s = m.state();
+  std::string reply;
+  inspect_symbols(*m.k, "/prog", reply);
+  s.apply((const uint8_t*)reply.data(), reply.size());
+  std::string func, file;
+  uint32_t line = 0;
+  REQUIRE(s.where(func, file, line));
+  CHECK(func == "leaf");
+  CHECK(file.size() >= 7);
+  CHECK(file.compare(file.size() - 7, 7, "prog2.c") == 0);
+  CHECK(line == 7);
+  // the editor's view of a line: the engine's rule, and the run of rows of that line
+  uint32_t used = 0;
+  CHECK(s.line_addresses("prog2.c", 2, &used) == std::vector<uint64_t>{0x4000bc});
+  CHECK(used == 3);
+  std::string req;
+  REQUIRE(s.line_view_request("prog2.c", 7, req));
+  CHECK(req.find("\"addr\":\"0x4000da\"") != std::string::npos);
+  CHECK(req.find("\"len\":12") != std::string::npos);  // 4000da..4000e6 (two rows of line 7)
+  CHECK(s.line_view_label == "prog2.c:7");
+  CHECK_FALSE(s.line_view_request("prog2.c", 99, req));
+  std::string mem;
+  inspect_memory(*m.k, m.d, 0, 0x4000da, 12, mem);
+  s.apply((const uint8_t*)mem.data(), mem.size(), 2);
+  REQUIRE(s.line_view.size() == 5);
+  CHECK(std::string(s.line_view[0].text) == "mov edx, dword ptr [rbp - 4]");
+  CHECK(std::string(s.line_view[4].text) == "add eax, 1");
+  // breakpoints typed in the Code panel: a source line (no symbols needed) and a signal
+  std::string err;
+  s.commands.clear();
+  REQUIRE(s.add_break("prog2.c:11", "/prog", err));
+  REQUIRE(s.add_break("SIGSEGV", "", err));
+  REQUIRE_FALSE(s.add_break("prog2.c:x", "/prog", err));
+  REQUIRE(s.commands.size() == 2);
+  CHECK(s.commands[1].find("\"lines\":[{\"path\":\"/prog\",\"file\":\"prog2.c\",\"line\":11}]") != std::string::npos);
+  CHECK(s.commands[1].find("\"signals\":[\"SIGSEGV\"]") != std::string::npos);
+  CHECK_FALSE(s.toggle_line_break("/prog", "prog2.c", 11));  // removed
+  CHECK(s.line_breaks.empty());
+  std::string j;
+  s.to_json(j, "status");
+  CHECK(j.find("\"where\":{\"func\":\"leaf\"") != std::string::npos);
+}

@@ -569,7 +569,11 @@ void StateModel::send_breaks() {
   commands.push_back(q);
 }
 
-void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks) const {
+void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks, bool lite) const {
+  if (lite) {
+    out = "{\"op\":\"state\",\"code_before\":0,\"code_after\":0,\"maps\":false,\"blocks\":0}";
+    return;
+  }
   char b[200];
   snprintf(b, sizeof b, "{\"op\":\"state\",\"mem_addr\":\"0x%" PRIx64 "\",\"mem_len\":%u,\"blocks\":%u}", maddr, mlen, nblocks);
   out = b;

@@ -156,7 +156,9 @@ struct StateModel {
   bool toggle_line_break(const char* path, const char* file, uint32_t line);
   void clear_breaks();
   void send_breaks();
-  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks) const;
+  // lite: the status and registers only (no code window, maps or blocks): a record panel is
+  // shown while the machine runs, nothing else is drawn from the reply.
+  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks, bool lite = false) const;
 
   void to_json(std::string& out, const char* panel) const;
   void to_text(std::string& out, const char* panel) const;

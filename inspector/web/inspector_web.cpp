@@ -261,7 +261,9 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_refresh_request(void) {
   const StateModel& st = S->st;
   uint64_t a = S->ui.mem_addr;
   if (!a && st.regs.have) a = st.regs.cur.r[4] & ~15ull;
-  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16);
+  // a record panel shown while the machine runs: the status only (the page asks less often)
+  const bool lite = S->ui.tab == 0 && !(st.have_status && st.status.halted);
+  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16, lite);
   return S->out.c_str();
 }
 

@@ -69,6 +69,7 @@ export type PanelName = 'processes' | 'syscalls' | 'files' | StatePanel;
 export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks';
 const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks'];
 const REFRESH_MS = 250; // state requests while open: status, registers, code (+ the shown panel's)
+const LITE_REFRESH_MS = 1000; // a record panel shown while the machine runs: the status only
 const RING_RECORDS = 16384; // 4 MiB of shared memory
 const FEED_MAX = 4096; // records per frame into the module
 const DRAW_EVERY_MS = 32; // while records stream in and nobody interacts: ~30 frames/s
@@ -98,6 +99,7 @@ export class InspectorPane {
   private refreshing = false;
   private lastState: Uint8Array | null = null;
   private lastStopKey = '';
+  private refreshMs = REFRESH_MS;
   private lastLayoutCheck = 0;
   /** Line breakpoints by source path (the editor's glyph margin). */
   readonly lineBreaks = new Map<string, number[]>();
@@ -340,7 +342,11 @@ export class InspectorPane {
         if (!cmd) break;
         await this.send(JSON.parse(cmd) as Record<string, unknown>);
       }
-      if (refresh) await this.send(JSON.parse(this.str(M._gbi_refresh_request())) as Record<string, unknown>);
+      if (refresh) {
+        const req = JSON.parse(this.str(M._gbi_refresh_request())) as Record<string, unknown>;
+        this.refreshMs = req.maps === false ? LITE_REFRESH_MS : REFRESH_MS;
+        await this.send(req);
+      }
     };
     const p = this.stateChain.then(run, run);
     this.stateChain = p.catch(() => undefined);
@@ -350,7 +356,7 @@ export class InspectorPane {
   /** Every frame: the commands the panels queued; every REFRESH_MS also the state. */
   private serviceState(t: number): void {
     if (this.refreshing || !this.client) return;
-    const due = t - this.lastRefresh >= REFRESH_MS;
+    const due = t - this.lastRefresh >= this.refreshMs;
     if (due) this.lastRefresh = t;
     this.refreshing = true;
     this.flushState(due)
@@ -427,7 +433,7 @@ export class InspectorPane {
   }
 
   /** The state panels' models as data: status, registers, code, memory, blocks. */
-  stateModel(panel: 'state' | StatePanel = 'state'): unknown {
+  stateModel(panel: 'state' | 'status' | StatePanel = 'state'): unknown {
     const M = this.module;
     if (!M) return null;
     const p = cstr(M, panel);

@@ -187,7 +187,7 @@ export class EditorArea {
   }
 
   /** Opens (or focuses) a file with the given text. */
-  open(path: string, text: string): void {
+  open(path: string, text: string, focus = true): void {
     let f = this.files.get(path);
     if (!f) {
       const uri = monaco.Uri.from({ scheme: 'file', path });
@@ -200,7 +200,13 @@ export class EditorArea {
       this.files.set(path, f);
       this.applyMarkers(f);
     }
-    this.activate(f);
+    this.activate(f, focus);
+  }
+
+  /** Shows an open file's tab without taking the keyboard (the inspector's stops). */
+  show(path: string): void {
+    const f = this.files.get(path);
+    if (f && f !== this.active) this.activate(f, false);
   }
 
   /** Replaces a clean file's text with what is now on disk (no-op for dirty files). */
@@ -237,14 +243,14 @@ export class EditorArea {
     if (f && !this.isDirty(f)) this.close(path);
   }
 
-  private activate(f: OpenFile): void {
+  private activate(f: OpenFile, focus = true): void {
     if (this.active && this.active !== f) this.active.view = this.editor.saveViewState();
     this.active = f;
     this.editor.setModel(f.model);
     this.editor.updateOptions({ readOnly: false, wordWrap: 'off', lineNumbers: 'on', glyphMargin: true });
     if (f.view) this.editor.restoreViewState(f.view);
     this.renderDebug();
-    this.editor.focus();
+    if (focus) this.editor.focus();
     this.renderTabs();
     this.onActiveChange(f.path);
   }

@@ -94,9 +94,10 @@ inspector.onStop = (stop) => {
   const at = stop.func && src ? `${stop.func} (${src})` : stop.func || src || `process ${stop.pid}`;
   status.debugStop(stop.signal ? `stopped before ${stop.signal} in ${at}` : `stopped at ${at}`);
   if (!stop.file) return editor.setStopLine(null);
-  const show = () => editor.setStopLine(stop.file, stop.line);
+  // (never taking the keyboard: the student may be typing in the terminal)
+  const show = () => (editor.show(stop.file), editor.setStopLine(stop.file, stop.line));
   if (editor.isOpen(stop.file)) show();
-  else if (stop.file.startsWith('/')) void openFile(stop.file).then(show);
+  else if (stop.file.startsWith('/')) void openFile(stop.file, false).then(show);
 };
 window.addEventListener('pagehide', () => inspector.saveLayout());
 editor.onGutterClick = (path, line) => {
@@ -104,7 +105,7 @@ editor.onGutterClick = (path, line) => {
   void inspector.toggleLineBreak(path, line).then((lines) => editor.setBreakLines(path, lines));
 };
 editor.onLineClick = (path, line) => {
-  if (inspector.state === 'open') void inspector.lineView(path, line);
+  if (inspector.state === 'open' && status.stoppedAt) void inspector.lineView(path, line);
 };
 editor.onStatus = (t, k) => status.message(t, k);
 terminal.onEnter = (line) => diagnostics.commandStarted(line);
@@ -305,7 +306,7 @@ async function reloadOpenFiles(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 // files
-async function openFile(path: string): Promise<void> {
+async function openFile(path: string, focus = true): Promise<void> {
   try {
     const data = await running().read(path);
     if (data.length > 8 * 1024 * 1024) {
@@ -316,7 +317,7 @@ async function openFile(path: string): Promise<void> {
       status.message(`${basename(path)} is a binary file; download it instead`, 'error');
       return;
     }
-    editor.open(path, new TextDecoder().decode(data));
+    editor.open(path, new TextDecoder().decode(data), focus);
   } catch (e) {
     status.message(`cannot open ${path}: ${(e as Error).message}`, 'error');
   }

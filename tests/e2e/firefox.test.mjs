@@ -96,7 +96,7 @@ test('Firefox: gcc compiles hello.c typed in the terminal and it runs', { skip, 
 });
 
 test('Firefox: the inspector opens; gcc -g, a breakpoint at main stops with rip at main', { skip, timeout: 300_000 }, async (t) => {
-  // The inspector draws with WebGL2. Headless firefox-esr 128 on a machine without a GPU
+  // The inspector draws with WebGL2. Headless firefox-esr on this machine (no GPU)
   // offers none (neither webgl nor webgl2, even with webgl.force-enabled and Mesa's
   // llvmpipe installed): the case is skipped there, and runs where Firefox has WebGL2.
   if (!(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl2'))))

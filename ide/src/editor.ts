@@ -91,6 +91,13 @@ export class EditorArea {
     throw new Error('no machine to save to');
   };
   onActiveChange: (path: string | null) => void = () => undefined;
+  /** The inspector's hooks: a click in the glyph margin (toggle a line breakpoint) and a
+   *  click on a line's text (show its instructions). Set by main. */
+  onGutterClick: (path: string, line: number) => void = () => undefined;
+  onLineClick: (path: string, line: number) => void = () => undefined;
+  private stop: { path: string; line: number } | null = null;
+  private readonly breakLines = new Map<string, number[]>();
+  private debugDecos: monaco.editor.IEditorDecorationsCollection | null = null;
   onStatus: (text: string, kind?: 'ok' | 'error') => void = () => undefined;
 
   constructor(
@@ -120,7 +127,46 @@ export class EditorArea {
     });
     // Ctrl/Cmd-S inside the editor (the window-level handler covers the rest of the page).
     this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void this.saveActive());
+    this.debugDecos = this.editor.createDecorationsCollection([]);
+    this.editor.onMouseDown((e) => {
+      const path = this.active?.path, line = e.target.position?.lineNumber;
+      if (!path || !line) return;
+      if (e.target.type === monaco.editor.MouseTargetType.GUTTER_GLYPH_MARGIN) this.onGutterClick(path, line);
+      else if (e.target.type === monaco.editor.MouseTargetType.CONTENT_TEXT || e.target.type === monaco.editor.MouseTargetType.GUTTER_LINE_NUMBERS)
+        this.onLineClick(path, line);
+    });
     this.renderTabs();
+  }
+
+  // ---- the inspector's marks: the stopped line and line breakpoints ----
+
+  /** Highlights `line` of `path` (the machine stopped there), or nothing. */
+  setStopLine(path: string | null, line = 0): void {
+    this.stop = path && line > 0 ? { path, line } : null;
+    this.renderDebug();
+    if (this.stop && this.active?.path === path) this.editor.revealLineInCenterIfOutsideViewport(line);
+  }
+
+  /** The line breakpoints set in `path` (glyph margin markers). */
+  setBreakLines(path: string, lines: number[]): void {
+    if (lines.length) this.breakLines.set(path, lines);
+    else this.breakLines.delete(path);
+    this.renderDebug();
+  }
+
+  /** The line highlighted as stopped in the active file (0: none; the test hook). */
+  get stopLine(): number {
+    return this.stop && this.active?.path === this.stop.path ? this.stop.line : 0;
+  }
+
+  private renderDebug(): void {
+    const path = this.active?.path;
+    const d: monaco.editor.IModelDeltaDecoration[] = [];
+    for (const line of (path && this.breakLines.get(path)) || [])
+      d.push({ range: new monaco.Range(line, 1, line, 1), options: { glyphMarginClassName: 'gb-break-glyph', glyphMarginHoverMessage: { value: 'breakpoint (click to remove)' } } });
+    if (this.stop && this.stop.path === path)
+      d.push({ range: new monaco.Range(this.stop.line, 1, this.stop.line, 1), options: { isWholeLine: true, className: 'gb-stop-line', glyphMarginClassName: 'gb-stop-glyph' } });
+    this.debugDecos?.set(d);
   }
 
   setTheme(theme: ThemeName): void {
@@ -141,7 +187,7 @@ export class EditorArea {
   }
 
   /** Opens (or focuses) a file with the given text. */
-  open(path: string, text: string): void {
+  open(path: string, text: string, focus = true): void {
     let f = this.files.get(path);
     if (!f) {
       const uri = monaco.Uri.from({ scheme: 'file', path });
@@ -154,7 +200,13 @@ export class EditorArea {
       this.files.set(path, f);
       this.applyMarkers(f);
     }
-    this.activate(f);
+    this.activate(f, focus);
+  }
+
+  /** Shows an open file's tab without taking the keyboard (the inspector's stops). */
+  show(path: string): void {
+    const f = this.files.get(path);
+    if (f && f !== this.active) this.activate(f, false);
   }
 
   /** Replaces a clean file's text with what is now on disk (no-op for dirty files). */
@@ -191,13 +243,14 @@ export class EditorArea {
     if (f && !this.isDirty(f)) this.close(path);
   }
 
-  private activate(f: OpenFile): void {
+  private activate(f: OpenFile, focus = true): void {
     if (this.active && this.active !== f) this.active.view = this.editor.saveViewState();
     this.active = f;
     this.editor.setModel(f.model);
-    this.editor.updateOptions({ readOnly: false, wordWrap: 'off', lineNumbers: 'on' });
+    this.editor.updateOptions({ readOnly: false, wordWrap: 'off', lineNumbers: 'on', glyphMargin: true });
     if (f.view) this.editor.restoreViewState(f.view);
-    this.editor.focus();
+    this.renderDebug();
+    if (focus) this.editor.focus();
     this.renderTabs();
     this.onActiveChange(f.path);
   }

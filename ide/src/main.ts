@@ -35,10 +35,18 @@ document.documentElement.dataset.theme = theme;
 // ---------------------------------------------------------------------------------------
 // status bar
 const status = {
+  last: { state: 'starting' as WorkerState | 'unsupported', text: 'starting' },
+  stoppedAt: '' as string, // the inspector stopped the machine: "stopped at main (hello.c:4)"
   machine(state: WorkerState | 'unsupported', text: string) {
-    $('st-machine').dataset.state = state;
-    $('st-machine-text').textContent = text;
+    this.last = { state, text };
+    $('st-machine').dataset.state = this.stoppedAt && state === 'running' ? 'paused' : state;
+    $('st-machine-text').textContent = this.stoppedAt && state === 'running' ? this.stoppedAt : text;
     document.body.dataset.machine = state;
+  },
+  /** The inspector's stop (text), or '' when the machine runs again. */
+  debugStop(text: string) {
+    this.stoppedAt = text;
+    this.machine(this.last.state, this.last.text);
   },
   progress(phase: string, fraction: number | undefined, bytes: number) {
     const bar = $('st-progress-bar');
@@ -74,6 +82,32 @@ const terminal = new TerminalPane($('terminal'), theme);
 const tree = new FileTree($('tree'), HOME);
 const diagnostics = new DiagnosticsCollector();
 diagnostics.onChange = (d) => editor.setDiagnostics(d);
+// The inspector and the editor (docs/inspector.md, "In the editor"): the stopped line is
+// highlighted (its file opened if needed), the status bar says where; a click in the
+// glyph margin toggles a line breakpoint, a click on a line shows its instructions.
+inspector.onStop = (stop) => {
+  if (!stop) {
+    status.debugStop('');
+    editor.setStopLine(null);
+    return;
+  }
+  const src = stop.file ? `${stop.file.slice(stop.file.lastIndexOf('/') + 1)}:${stop.line}` : '';
+  const at = stop.func && src ? `${stop.func} (${src})` : stop.func || src || `process ${stop.pid}`;
+  status.debugStop(stop.signal ? `stopped before ${stop.signal} in ${at}` : `stopped at ${at}`);
+  if (!stop.file) return editor.setStopLine(null);
+  // (never taking the keyboard: the student may be typing in the terminal)
+  const show = () => (editor.show(stop.file), editor.setStopLine(stop.file, stop.line));
+  if (editor.isOpen(stop.file)) show();
+  else if (stop.file.startsWith('/')) void openFile(stop.file, false).then(show);
+};
+window.addEventListener('pagehide', () => inspector.saveLayout());
+editor.onGutterClick = (path, line) => {
+  if (inspector.state !== 'open') return status.message('open the inspector to set breakpoints');
+  void inspector.toggleLineBreak(path, line).then((lines) => editor.setBreakLines(path, lines));
+};
+editor.onLineClick = (path, line) => {
+  if (inspector.state === 'open' && status.stoppedAt) void inspector.lineView(path, line);
+};
 editor.onStatus = (t, k) => status.message(t, k);
 terminal.onEnter = (line) => diagnostics.commandStarted(line);
 
@@ -275,7 +309,7 @@ async function reloadOpenFiles(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 // files
-async function openFile(path: string): Promise<void> {
+async function openFile(path: string, focus = true): Promise<void> {
   try {
     const data = await running().read(path);
     if (data.length > 8 * 1024 * 1024) {
@@ -286,7 +320,7 @@ async function openFile(path: string): Promise<void> {
       status.message(`${basename(path)} is a binary file; download it instead`, 'error');
       return;
     }
-    editor.open(path, new TextDecoder().decode(data));
+    editor.open(path, new TextDecoder().decode(data), focus);
   } catch (e) {
     status.message(`cannot open ${path}: ${(e as Error).message}`, 'error');
   }
@@ -768,7 +802,18 @@ Object.assign(window, {
       text: (panel: 'processes' | 'syscalls' | 'files') => inspector.text(panel),
       setSyscallFilter: (failedOnly: boolean, name: string) => inspector.setSyscallFilter(failedOnly, name),
       // control and the state panels (docs/inspector.md, "Control")
-      control: (op: 'pause' | 'resume' | 'step' | 'over' | 'syscall' | 'clear') => inspector.control(op),
+      control: (op: 'pause' | 'resume' | 'step' | 'over' | 'out' | 'syscall' | 'clear') => inspector.control(op),
+      lineView: (file: string, line: number) => inspector.lineView(file, line),
+      lineAddresses: (file: string, line: number) => inspector.lineAddresses(file, line),
+      toggleLineBreak: (file: string, line: number, program?: string) =>
+        inspector.toggleLineBreak(file, line, program).then((lines) => (editor.setBreakLines(file, lines), lines)),
+      saveLayout: () => inspector.saveLayout(),
+      get stopLine() {
+        return editor.stopLine;
+      },
+      get statusText() {
+        return $('st-machine-text').textContent;
+      },
       breakAt: (where: string, path = '') => inspector.breakAt(where, path),
       follow: (pid: number) => inspector.follow(pid),
       refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.refreshState(panel),

@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "inspector/model/text.h"
+#include "vm/base/abi.h"
+#include "vm/trace/line_rule.h"
 
 namespace gbi {
 
@@ -380,7 +382,14 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
           memcpy(&a, b, 8);
           memcpy(&cnt, b + 8, 4);
           if (16 + 2 * (size_t)cnt > len) break;
-          if (purpose == 1) {
+          if (purpose == 2) {
+            line_view_addr = a;
+            size_t valid = 0;
+            while (valid < cnt && b[16 + cnt + valid]) valid++;
+            static DisasmLine tmp2[128];
+            const size_t k = disassemble(b + 16, valid, a, code.att ? Syntax::Att : Syntax::Intel, tmp2, 128);
+            line_view.assign(tmp2, tmp2 + k);
+          } else if (purpose == 1) {
             block_code_addr = a;
             size_t valid = 0;
             while (valid < cnt && b[16 + cnt + valid]) valid++;
@@ -409,7 +418,11 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
         symbols_in = true;
         break;
       }
-      case gb::StateTag::Lines: symbols.parse_lines((const char*)b, len); symbols_in = true; break;
+      case gb::StateTag::Lines:
+        symbols.parse_lines((const char*)b, len);
+        symbols.lines_text.assign((const char*)b, len);
+        symbols_in = true;
+        break;
       case gb::StateTag::Error: error.assign((const char*)b, len); break;
     }
     o += (len + 7) & ~7u;
@@ -457,6 +470,21 @@ bool StateModel::add_break(const char* where, const char* path, std::string& err
     send_breaks();
     return true;
   }
+  if (strncmp(where, "SIG", 3) == 0) {  // a signal delivered to the followed process
+    signal_breaks.push_back(where);
+    send_breaks();
+    return true;
+  }
+  if (const char* colon = strrchr(where, ':'); colon && colon != where && colon[1]) {  // file:line
+    char* end = nullptr;
+    const unsigned long ln = strtoul(colon + 1, &end, 10);
+    if (!end || *end || ln == 0) { err = "not a line number"; return false; }
+    const std::string prog = path && *path ? std::string(path) : exe;
+    if (prog.empty()) { err = "which program? (no process followed)"; return false; }
+    line_breaks.push_back({prog, std::string(where, (size_t)(colon - where)), (uint32_t)ln});
+    send_breaks();
+    return true;
+  }
   std::string name = where;
   uint64_t plus = 0;
   if (size_t k = name.find('+'); k != std::string::npos) {
@@ -482,10 +510,24 @@ void StateModel::add_syscall_break(const char* name) {
   send_breaks();
 }
 
+bool StateModel::toggle_line_break(const char* path, const char* file, uint32_t line) {
+  for (size_t i = 0; i < line_breaks.size(); i++)
+    if (line_breaks[i].path == path && line_breaks[i].file == file && line_breaks[i].line == line) {
+      line_breaks.erase(line_breaks.begin() + (long)i);
+      send_breaks();
+      return false;
+    }
+  line_breaks.push_back({path, file, line});
+  send_breaks();
+  return true;
+}
+
 void StateModel::clear_breaks() {
   path_breaks.clear();
   addr_breaks.clear();
   syscall_breaks.clear();
+  line_breaks.clear();
+  signal_breaks.clear();
   send_breaks();
 }
 
@@ -509,19 +551,91 @@ void StateModel::send_breaks() {
     if (i) q += ',';
     json_string(q, syscall_breaks[i].data(), syscall_breaks[i].size());
   }
+  q += "],\"lines\":[";
+  for (size_t i = 0; i < line_breaks.size(); i++) {
+    q += i ? ",{\"path\":" : "{\"path\":";
+    json_string(q, line_breaks[i].path.data(), line_breaks[i].path.size());
+    q += ",\"file\":";
+    json_string(q, line_breaks[i].file.data(), line_breaks[i].file.size());
+    snprintf(b, sizeof b, ",\"line\":%u}", line_breaks[i].line);
+    q += b;
+  }
+  q += "],\"signals\":[";
+  for (size_t i = 0; i < signal_breaks.size(); i++) {
+    if (i) q += ',';
+    json_string(q, signal_breaks[i].data(), signal_breaks[i].size());
+  }
   q += "]}";
   commands.push_back(q);
 }
 
-void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks) const {
+void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks, bool lite) const {
+  if (lite) {
+    out = "{\"op\":\"state\",\"code_before\":0,\"code_after\":0,\"maps\":false,\"blocks\":0}";
+    return;
+  }
   char b[200];
   snprintf(b, sizeof b, "{\"op\":\"state\",\"mem_addr\":\"0x%" PRIx64 "\",\"mem_len\":%u,\"blocks\":%u}", maddr, mlen, nblocks);
   out = b;
 }
 
+// [SECTION] source lines (where, the editor's line view)
+bool StateModel::where(std::string& func, std::string& file, uint32_t& line) const {
+  func.clear();
+  file.clear();
+  line = 0;
+  if (!have_status || !status.halted || !regs.have) return false;
+  const uint64_t rip = regs.cur.rip;
+  if (!symbols.syms.empty() && symbols.path == exe)
+    if (const Symbol* s = symbols.at(rip - load_bias())) func = s->name;
+  if (symbols.lines.empty() || symbols.path != exe) return !func.empty();
+  const uint64_t v = rip - load_bias();
+  auto it = std::upper_bound(symbols.lines.begin(), symbols.lines.end(), v,
+                             [](uint64_t a, const LineRow& r) { return a < r.addr; });
+  if (it == symbols.lines.begin()) return !func.empty();
+  --it;
+  const Symbol* s = symbols.at(v);
+  if (!s || it->addr < s->value) return !func.empty();
+  if (it->file < symbols.files.size()) file = symbols.files[it->file];
+  line = it->line;
+  return true;
+}
+
+std::vector<uint64_t> StateModel::line_addresses(const char* file, uint32_t line, uint32_t* used) const {
+  std::vector<uint64_t> out;
+  if (used) *used = 0;
+  if (symbols.path != exe || symbols.lines_text.empty()) return out;
+  out = gb::line_addresses(symbols.lines_text, file, line, used);
+  const uint64_t bias = load_bias();
+  for (uint64_t& a : out) a += bias;
+  return out;
+}
+
+bool StateModel::line_view_request(const char* file, uint32_t line, std::string& req) {
+  uint32_t used = 0;
+  const std::vector<uint64_t> at = line_addresses(file, line, &used);
+  if (at.empty()) return false;
+  // the run of rows of that line from its first start: up to the next row of another line
+  const uint64_t bias = load_bias(), v = at[0] - bias;
+  uint64_t end = v + 64;
+  auto it = std::upper_bound(symbols.lines.begin(), symbols.lines.end(), v,
+                             [](uint64_t a, const LineRow& r) { return a < r.addr; });
+  for (; it != symbols.lines.end(); ++it)
+    if (it->line != used) { end = it->addr; break; }
+  const uint32_t len = (uint32_t)std::min<uint64_t>(end - v, 512);
+  const char* slash = strrchr(file, '/');
+  line_view_label = std::string(slash ? slash + 1 : file) + ":" + std::to_string(used);
+  char b[160];
+  snprintf(b, sizeof b, "{\"op\":\"memory\",\"addr\":\"0x%" PRIx64 "\",\"len\":%u,\"tid\":%d,\"purpose\":2}", at[0], len,
+           status.tid);
+  req = b;
+  return true;
+}
+
 // [SECTION] views
 static const char* reason_name(uint32_t r) {
-  switch (r) {
+  switch (r & 0xff) {
+    case 6: return "signal";
     case 1: return "paused";
     case 2: return "step";
     case 3: return "breakpoint";
@@ -542,6 +656,18 @@ void StateModel::to_json(std::string& out, const char* panel) const {
            status.target_pid, status.pinned ? "true" : "false", status.icount);
   out += b;
   json_string(out, exe.data(), exe.size());
+  {
+    std::string func, file;
+    uint32_t line = 0;
+    where(func, file, line);
+    out += ",\"where\":{\"func\":";
+    json_string(out, func.data(), func.size());
+    out += ",\"file\":";
+    json_string(out, file.data(), file.size());
+    const char* sn = (status.reason & 0xff) == 6 ? gb::signal_name((int)(status.reason >> 8)) : nullptr;
+    snprintf(b, sizeof b, ",\"line\":%u,\"signal\":\"%s\"}", line, sn ? sn : "");
+    out += b;
+  }
   out += ",\"error\":";
   json_string(out, error.data(), error.size());
   if (all || strcmp(panel, "registers") == 0) { out += ",\"registers\":"; regs.to_json(out); }
@@ -572,7 +698,15 @@ void StateModel::to_json(std::string& out, const char* panel) const {
       snprintf(b, sizeof b, ",\"main\":\"0x%" PRIx64 "\"", m->value);
       out += b;
     }
-    out += "}}";
+    out += "},\"line_view\":{\"label\":";
+    json_string(out, line_view_label.data(), line_view_label.size());
+    snprintf(b, sizeof b, ",\"addr\":\"0x%" PRIx64 "\",\"lines\":[", line_view_addr);
+    out += b;
+    for (size_t i = 0; i < line_view.size(); i++) {
+      if (i) out += ',';
+      json_string(out, line_view[i].text, strlen(line_view[i].text));
+    }
+    out += "]}}";
   }
   if (all || strcmp(panel, "memory") == 0) {
     out += ",\"maps\":[";

@@ -65,6 +65,7 @@ struct SymbolTable {
   std::vector<Symbol> syms;  // by value
   std::vector<std::string> files;  // DWARF line table: file names by index
   std::vector<LineRow> lines;      // by address
+  std::string lines_text;          // the Lines section as received (vm/trace/line_rule.h reads it)
   std::string error;
   bool parse(const std::string& path, const char* text, size_t n);
   const Symbol* find(const char* name) const;
@@ -116,6 +117,14 @@ struct StateModel {
   std::vector<Break> path_breaks;
   std::vector<uint64_t> addr_breaks;
   std::vector<std::string> syscall_breaks;
+  struct LineBreak { std::string path, file; uint32_t line = 0; };  // resolved by the engine
+  std::vector<LineBreak> line_breaks;
+  std::vector<std::string> signal_breaks;  // "SIGSEGV"
+  // The instructions of a source line (the editor's "show instructions"): its first run
+  // of rows, disassembled from a Memory reply with purpose 2.
+  std::string line_view_label;  // "hello.c:5"
+  uint64_t line_view_addr = 0;
+  std::vector<DisasmLine> line_view;
 
   // `purpose` 1: the bytes of the selected block (a Memory section).
   void apply(const uint8_t* reply, size_t n, int purpose = 0);
@@ -127,16 +136,29 @@ struct StateModel {
   // "hello.c:3" for a runtime address of the running program (false if unknown).
   bool source_line(uint64_t addr, char* out, size_t n) const;
 
+  // Where the stopped task is: its function, the source file's path and line (false if unknown).
+  bool where(std::string& func, std::string& file, uint32_t& line) const;
+  // The request for the instructions of `file`:`line` (line_view); false if the running
+  // program has no rows for it. `line` is moved to the next line with code, as breakpoints.
+  bool line_view_request(const char* file, uint32_t line, std::string& req);
+  // The runtime addresses where file:line starts (the breakpoint rule), for the editor.
+  std::vector<uint64_t> line_addresses(const char* file, uint32_t line, uint32_t* used) const;
+
   // ---- requests (JSON text) ----
   std::vector<std::string> commands;  // queued for the page to send
   void command(const char* op, int tid = 0);    // pause, resume, step, syscall
   void follow(int pid);
-  // "main", "0x401126" or "main+4"; `path` empty: the running program. false + error text.
+  // "main", "0x401126", "main+4", "hello.c:5" (a source line, resolved by the engine, also
+  // before the program exists) or "SIGSEGV"; `path` empty: the running program. false + error text.
   bool add_break(const char* where, const char* path, std::string& err);
   void add_syscall_break(const char* name);
+  // The editor's gutter: sets or removes (returns false) a line breakpoint of program `path`.
+  bool toggle_line_break(const char* path, const char* file, uint32_t line);
   void clear_breaks();
   void send_breaks();
-  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks) const;
+  // lite: the status and registers only (no code window, maps or blocks): a record panel is
+  // shown while the machine runs, nothing else is drawn from the reply.
+  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks, bool lite = false) const;
 
   void to_json(std::string& out, const char* panel) const;
   void to_text(std::string& out, const char* panel) const;

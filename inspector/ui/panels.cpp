@@ -46,33 +46,40 @@ void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, 
   ui.tab = 0;
   if (ImGui::BeginTabBar("panels")) {
     if (ImGui::BeginTabItem("Processes", nullptr, ui.want_tab == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 0;
       draw_processes(m.processes, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("System calls", nullptr, ui.want_tab == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 1;
       draw_syscalls(m.syscalls, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Files and disk", nullptr, ui.want_tab == 2 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 2;
       draw_files(m.files, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Registers", nullptr, ui.want_tab == 3 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 3;
       ui.tab = 1;
       draw_registers(s, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Code", nullptr, ui.want_tab == 4 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 4;
       ui.tab = 2;
       draw_code(s, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Memory", nullptr, ui.want_tab == 5 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 5;
       ui.tab = 3;
       draw_memory(s, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("JIT blocks", nullptr, ui.want_tab == 6 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      ui.shown = 6;
       ui.tab = 4;
       draw_blocks(s, ui);
       ImGui::EndTabItem();

@@ -20,6 +20,7 @@ struct UiState {
   int selected_pid = 0;  // its thread group (the System calls panel can focus on it)
   // State panels (state_panels.cpp)
   int want_tab = -1;      // select this tab on the next frame (gbi_select_tab): 0 Processes .. 6 JIT blocks
+  int shown = 0;          // the tab shown, 0 Processes .. 6 JIT blocks (kept across reloads)
   int tab = 0;            // the tab shown: 1 registers, 2 code, 3 memory, 4 blocks (the page refreshes what it needs)
   int xmm_view = 0;       // 0 hex, 1 float, 2 double
   char break_text[64] = "";

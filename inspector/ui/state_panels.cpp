@@ -20,6 +20,7 @@
 
 #include "imgui.h"
 #include "inspector/ui/panels.h"
+#include "vm/base/abi.h"
 
 namespace gbi {
 
@@ -34,11 +35,12 @@ static const ImVec4 kDim = ImVec4(0.55f, 0.55f, 0.55f, 1.0f);
 static const ImVec4 kBad = ImVec4(0.90f, 0.30f, 0.25f, 1.0f);
 
 static const char* reason_text(uint32_t r) {
-  switch (r) {
+  switch (r & 0xff) {
     case 1: return "paused";
     case 2: return "after one step";
     case 3: return "at a breakpoint";
     case 4: return "before a system call";
+    case 6: return "before a signal";
     default: return "";
   }
 }
@@ -61,11 +63,12 @@ void draw_control(StateModel& s, UiState& ui) {
   // resume, F10 step over, F11 step, F8 to the next system call (DOM key codes)
   if (ImGui::IsKeyPressed(116, false)) s.command(st.halted ? "resume" : "pause");
   if (st.halted && ImGui::IsKeyPressed(121, false)) s.command("over", st.tid);
-  if (st.halted && ImGui::IsKeyPressed(122, false)) s.command("step", st.tid);
+  const bool shift = ImGui::GetIO().KeyShift;
+  if (st.halted && ImGui::IsKeyPressed(122, false)) s.command(shift ? "out" : "step", st.tid);
   if (st.halted && ImGui::IsKeyPressed(119, false)) s.command("syscall", st.tid);
   if (st.halted) {
     if (ImGui::Button("Resume")) s.command("resume");
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("F5; F11 step, F10 over, F8 to the next system call");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("F5; F11 step, F10 over, Shift+F11 out, F8 to the next system call");
   } else if (ImGui::Button("Pause")) {
     s.command("pause");
   }
@@ -75,10 +78,18 @@ void draw_control(StateModel& s, UiState& ui) {
   ImGui::SameLine();
   if (ImGui::Button("Over")) s.command("over", st.tid);
   ImGui::SameLine();
+  if (ImGui::Button("Out")) s.command("out", st.tid);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Run until this function returns (Shift+F11)");
+  ImGui::SameLine();
   if (ImGui::Button("To next syscall")) s.command("syscall", st.tid);
   ImGui::EndDisabled();
   ImGui::SameLine();
-  if (st.halted) ImGui::TextColored(changed_color(), "stopped %s, process %d", reason_text(st.reason), st.stop_pid ? st.stop_pid : st.pid);
+  if (st.halted && (st.reason & 0xff) == 6) {
+    const char* sn = gb::signal_name((int)(st.reason >> 8));
+    ImGui::TextColored(changed_color(), "stopped before %s, process %d", sn ? sn : "a signal", st.stop_pid ? st.stop_pid : st.pid);
+  } else if (st.halted) {
+    ImGui::TextColored(changed_color(), "stopped %s, process %d", reason_text(st.reason), st.stop_pid ? st.stop_pid : st.pid);
+  }
   else ImGui::TextColored(kDim, "running");
   ImGui::SameLine();
   char label[64];
@@ -180,7 +191,7 @@ void draw_code(StateModel& s, UiState& ui) {
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160);
-  const bool enter = ImGui::InputTextWithHint("##break", "main, main+4, 0x401000", ui.break_text, sizeof ui.break_text,
+  const bool enter = ImGui::InputTextWithHint("##break", "main, hello.c:5, 0x401000, SIGSEGV", ui.break_text, sizeof ui.break_text,
                                               ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if (ImGui::Button("Break") || enter) {
@@ -194,7 +205,8 @@ void draw_code(StateModel& s, UiState& ui) {
                                                ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if ((ImGui::Button("Break on call") || enter2) && ui.sys_break_text[0]) s.add_syscall_break(ui.sys_break_text);
-  const size_t nb = s.path_breaks.size() + s.addr_breaks.size() + s.syscall_breaks.size();
+  const size_t nb = s.path_breaks.size() + s.addr_breaks.size() + s.syscall_breaks.size() + s.line_breaks.size() +
+                    s.signal_breaks.size();
   if (nb) {
     ImGui::SameLine();
     char label[48];
@@ -206,6 +218,11 @@ void draw_code(StateModel& s, UiState& ui) {
   else ImGui::TextColored(kDim, "%s: %zu symbols%s, %s", s.exe.c_str(), s.symbols.syms.size(),
                           s.symbols.elf_type == 3 ? ", position independent" : "",
                           s.symbols.lines.empty() ? "no line table (build with gcc -g)" : "source lines from DWARF");
+  if (!s.line_view.empty()) {  // the editor asked for a line's instructions
+    ImGui::TextColored(rip_color(), "%s (from the editor):", s.line_view_label.c_str());
+    for (const DisasmLine& l : s.line_view) ImGui::Text("   %012" PRIx64 "  %s", l.address, l.text);
+    ImGui::Separator();
+  }
   if (s.code.lines.empty()) { ImGui::TextColored(kDim, "No code: nothing is followed, or rip is not readable."); return; }
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
   if (!ImGui::BeginTable("code", 4, tf)) return;

@@ -17,7 +17,13 @@
 //   gbi_refresh_request()     the periodic state request (what the visible panel needs)
 //   gbi_state_json(panel) / gbi_state_text(panel)   "state", "registers", "code", "memory", "blocks"
 //   gbi_control(op)           queue pause / resume / step / syscall (the test hook, keyboard)
-//   gbi_break(where, path)    a breakpoint ("main", "0x401000"); returns "" or why not
+//   gbi_break(where, path)    a breakpoint ("main", "0x401000", "hello.c:5", "SIGSEGV"); "" or why not
+//   gbi_line_view(file, line) queue the request for a source line's instructions (the editor)
+//   gbi_line_addrs(file, line)  {"line":N,"addrs":["0x.."]}: where that line starts (the rule of
+//                             vm/trace/line_rule.h) in the followed program
+//   gbi_toggle_line_break(path, file, line)   the editor's gutter; 1 set, 0 removed
+//   gbi_layout() / gbi_set_layout(text)   ImGui's ini text + the selected tab (the page keeps
+//                             it in localStorage)
 //
 // Frames are driven by the page (no emscripten_set_main_loop), so a hidden tab draws nothing.
 #include <emscripten.h>
@@ -255,7 +261,9 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_refresh_request(void) {
   const StateModel& st = S->st;
   uint64_t a = S->ui.mem_addr;
   if (!a && st.regs.have) a = st.regs.cur.r[4] & ~15ull;
-  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16);
+  // a record panel shown while the machine runs: the status only (the page asks less often)
+  const bool lite = S->ui.tab == 0 && !(st.have_status && st.status.halted);
+  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16, lite);
   return S->out.c_str();
 }
 
@@ -286,6 +294,65 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_break(const char* where, const char* path) 
   if (where && strncmp(where, "syscall:", 8) == 0) S->st.add_syscall_break(where + 8);
   else if (!S->st.add_break(where ? where : "", path ? path : "", err)) S->out = err;
   return S->out.c_str();
+}
+
+}  // extern "C"
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE int gbi_line_view(const char* file, unsigned line) {
+  if (!S || !file) return 0;
+  std::string req;
+  if (!S->st.line_view_request(file, line, req)) return 0;
+  S->st.commands.push_back(req);
+  return 1;
+}
+
+EMSCRIPTEN_KEEPALIVE const char* gbi_line_addrs(const char* file, unsigned line) {
+  if (!S) return "{}";
+  uint32_t used = 0;
+  const std::vector<uint64_t> a = S->st.line_addresses(file ? file : "", line, &used);
+  S->out = "{\"line\":" + std::to_string(used) + ",\"addrs\":[";
+  char b[32];
+  for (size_t i = 0; i < a.size(); i++) {
+    snprintf(b, sizeof b, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)a[i]);
+    S->out += b;
+  }
+  S->out += "]}";
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE int gbi_toggle_line_break(const char* path, const char* file, unsigned line) {
+  if (!S || !path || !file) return 0;
+  return S->st.toggle_line_break(path, file, line) ? 1 : 0;
+}
+
+// "tab <n>\n" then ImGui's ini text (window sizes, table columns).
+EMSCRIPTEN_KEEPALIVE const char* gbi_layout(void) {
+  if (!S) return "";
+  size_t n = 0;
+  const char* ini = ImGui::SaveIniSettingsToMemory(&n);
+  S->out = "tab " + std::to_string(S->ui.shown) + "\n";
+  S->out.append(ini, n);
+  ImGui::GetIO().WantSaveIniSettings = false;
+  return S->out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void gbi_set_layout(const char* text) {
+  if (!S || !text) return;
+  int tab = -1;
+  if (sscanf(text, "tab %d", &tab) == 1 && tab >= 0 && tab <= 6) S->ui.want_tab = tab;
+  const char* ini = strchr(text, '\n');
+  if (ini) ImGui::LoadIniSettingsFromMemory(ini + 1);
+}
+
+// 1 when the layout changed since the last gbi_layout (ImGui's own flag; the tab too).
+EMSCRIPTEN_KEEPALIVE int gbi_layout_dirty(void) {
+  if (!S) return 0;
+  static int last_tab = -1;
+  const bool tab = S->ui.shown != last_tab;
+  last_tab = S->ui.shown;
+  return ImGui::GetIO().WantSaveIniSettings || tab ? 1 : 0;
 }
 
 }  // extern "C"

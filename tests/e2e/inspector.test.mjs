@@ -283,3 +283,57 @@ test('control: gcc -g hello, break at main (from the symbol table), rip == main,
   await run(page, 'echo after-pause', /\nafter-pause\n[^]*\$ ?$/);
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });
+
+test('source lines: a breakpoint at hello2.c:3 (set before the program exists), the line highlighted in the editor and named in the status bar, step out to main, a line\'s instructions', { skip }, async () => {
+  const insp = (fn, ...args) => page.evaluate(([f, a]) => window.glassbox.inspector[f](...a), [fn, args]);
+  const state = async (panel = 'state') => insp('refreshState', panel);
+  const src = ['#include <stdio.h>', 'static int twice(int x) {', '  return 2 * x;', '}', 'int main(void) {',
+    '  int v = twice(21);', '  printf("v=%d\\n", v);', '  return 0;', '}'];
+  await run(page, `printf '%s\\n' ${src.map((l) => `'${l}'`).join(' ')} > hello2.c`, /\$ ?$/);
+  const cwd = (await run(page, 'pwd', /\n(\/\S*)\n[^]*\$ ?$/)).text.match(/\n(\/\S*)\n/)[1];
+  const prog = `${cwd}/hello2`;
+  await insp('breakAt', 'hello2.c:3', prog); // resolved by the engine when hello2 runs
+  await run(page, 'gcc -g hello2.c -o hello2 && ./hello2');
+  let s;
+  for (const end = Date.now() + 300_000; ; await page.waitForTimeout(200)) {
+    s = await state('state');
+    if (s.halted && s.exe === prog) break;
+    if (Date.now() > end) throw new Error(`never stopped at hello2.c:3: ${JSON.stringify(s)}`);
+  }
+  assert.equal(s.reason, 'breakpoint');
+  for (let i = 0; i < 30 && s.where.line !== 3; i++) {
+    await page.waitForTimeout(100); // the program's symbols and line table arrive after the stop
+    s = await state('state');
+  }
+  assert.equal(s.where.func, 'twice');
+  assert.equal(s.where.line, 3);
+  assert.equal(s.where.file, `${cwd}/hello2.c`);
+  const regs = (await state('registers')).registers;
+  const start = await insp('lineAddresses', 'hello2.c', 3);
+  assert.equal(start.line, 3);
+  assert.equal(BigInt(regs.rip), BigInt(start.addrs[0]), `rip ${regs.rip} == where line 3 starts ${start.addrs[0]}`);
+  // the status bar and the editor (the file opened, line 3 highlighted)
+  await page.waitForFunction(() => window.glassbox.inspector.statusText === 'stopped at twice (hello2.c:3)', { timeout: 10_000 });
+  await page.waitForFunction(() => window.glassbox.inspector.stopLine === 3 && document.querySelector('.gb-stop-line'), { timeout: 10_000 });
+  assert.ok((await page.evaluate(() => window.glassbox.editor.activePath)).endsWith('/hello2.c'));
+  await screenshot(page, 'inspector-source-line');
+  // step out: back in main after the call, twice's result in eax
+  const out = await insp('control', 'out');
+  assert.equal(out.reason, 'step');
+  s = await state('state');
+  assert.equal(s.where.func, 'main');
+  assert.equal(s.where.line, 6);
+  assert.equal(BigInt((await state('registers')).registers.rax) & 0xffffffffn, 42n);
+  await page.waitForFunction(() => window.glassbox.inspector.stopLine === 6, { timeout: 10_000 });
+  // a line's instructions (what a click on line 7 in the editor shows): the call of printf
+  assert.equal(await insp('lineView', `${cwd}/hello2.c`, 7), true);
+  const view = (await state('code')).code.line_view;
+  assert.equal(view.label, 'hello2.c:7');
+  assert.ok(view.lines.some((l) => /^call/.test(l)), JSON.stringify(view));
+  // resumed: the program prints and the status bar says running again
+  await insp('control', 'clear');
+  await insp('control', 'resume');
+  await waitTerm(page, /\nv=42\n[^]*\$ ?$/, 60_000);
+  await page.waitForFunction(() => !/^stopped/.test(window.glassbox.inspector.statusText), { timeout: 10_000 });
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+});

@@ -7,6 +7,10 @@
 // highlighting, maps parsing, disassembly of garbage and of unmapped memory, ELF symbols,
 // DWARF line tables (versions 5 and 4, from gcc's own output; cut and corrupted).
 //
+// With tests/unit/inspector_prog2.h (gcc -g): source-line breakpoints (and the line rule
+// of vm/linux/debug_lines.h), step out of a leaf and of a framed function, a SIGSEGV
+// breakpoint before the kill with rip at the faulting store.
+//
 // The guest program is tests/unit/inspector_prog.h's; its first block:
 //   400078 mov rax, [rsp] (4)   40007c cmp rax, 1 (4)   400080 jne child (2)
 //   400082 mov eax, 57 (5)      400087 syscall (2)      400089 test eax, eax
@@ -24,6 +28,8 @@
 #include "vm/linux/inspect_state.h"
 #include "vm/linux/kernel.h"
 #include "tests/unit/inspector_prog.h"
+#include "tests/unit/inspector_prog2.h"
+#include "vm/linux/debug_lines.h"
 #include "vm/trace/dwarf_lines.h"
 #include "vm/trace/elf_symbols.h"
 
@@ -37,10 +43,10 @@ struct Machine {
   std::shared_ptr<FileSystem> root = make_tmpfs();
   std::unique_ptr<Kernel> k;
   Debugger d;
-  Machine() {
+  explicit Machine(const uint8_t* bytes = kInspectorProg, size_t size = sizeof kInspectorProg) {
     InodeRef dir = root->root(), prog;
     REQUIRE(dir->create("prog", LS_IFREG | 0755, prog) == 0);
-    REQUIRE(prog->write(0, kInspectorProg, sizeof kInspectorProg) == (int64_t)sizeof kInspectorProg);
+    REQUIRE(prog->write(0, bytes, size) == (int64_t)size);
     KernelOptions o;
     o.quiet = true;
     k.reset(new Kernel(root, o));
@@ -369,4 +375,176 @@ TEST_CASE("DWARF line tables (versions 5 and 4): address -> source line; cut or 
       lines_of(g);
     }
   }
+}
+
+// [SECTION] line breakpoints, step out, signal breakpoints (inspector_prog2.h)
+
+TEST_CASE("control: line table rule: a line without code moves to the next, a line in two rows stops once") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  std::string lines;
+  bool pie = true;
+  REQUIRE(program_lines(*m.k, "/prog", lines, pie));
+  CHECK_FALSE(pie);
+  uint32_t used = 0;
+  CHECK(line_addresses(lines, "prog2.c", 7, &used) == std::vector<uint64_t>{0x4000da});  // not 4000e3 too
+  CHECK(used == 7);
+  CHECK(line_addresses(lines, "prog2.c", 2, &used) == std::vector<uint64_t>{0x4000bc});  // `long r;` -> line 3
+  CHECK(used == 3);
+  CHECK(line_addresses(lines, "prog2.c", 11) == std::vector<uint64_t>{0x400100});
+  CHECK(line_addresses(lines, "prog2.c", 99, &used).empty());
+  CHECK(used == 0);
+  CHECK(line_addresses(lines, "other.c", 7).empty());
+  CHECK(line_addresses(lines, "/nowhere/prog2.c", 7).empty());
+  CHECK(line_addresses("garbage\nfile x\n12 zz\n", "prog2.c", 1).empty());
+  CHECK_FALSE(program_lines(*m.k, "/nope", lines, pie));
+}
+
+TEST_CASE("control: a line breakpoint set before the program runs, step out of a leaf and of its caller") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.line_breaks.push_back({"/prog", "prog2.c", 7});  // leaf's `return x * 3 + 1;`
+  REQUIRE(m.run());
+  CHECK(m.d.reason == Debugger::Breakpoint);
+  Task& t = m.stopped();
+  CHECK(t.cpu.rip == 0x4000da);
+  CHECK(t.cpu.r[RDI] == 2);  // leaf(2), the first call
+  // Step out of the leaf (no frame of its own below rbp's push): back in twice after the first call.
+  const uint64_t rsp_in_leaf = t.cpu.r[RSP];
+  m.d.step_out(*m.k, t.tid);
+  REQUIRE(m.run());
+  CHECK(m.d.reason == Debugger::Step);
+  CHECK(t.cpu.rip == 0x4000fd);
+  CHECK(t.cpu.r[RAX] == 7);
+  CHECK(t.cpu.r[RSP] == rsp_in_leaf + 16);  // rbp's slot and the return address popped
+  // The second leaf(7) hits the breakpoint again; step out to twice, then out of twice.
+  m.d.resume(*m.k);
+  REQUIRE(m.run());
+  CHECK(t.cpu.rip == 0x4000da);
+  CHECK(t.cpu.r[RDI] == 7);
+  m.d.line_breaks.clear();
+  m.d.breakpoints_changed();
+  m.d.step_out(*m.k, t.tid);
+  REQUIRE(m.run());
+  CHECK(t.cpu.rip == 0x40010a);  // leaf -> twice
+  m.d.step_out(*m.k, t.tid);
+  REQUIRE(m.run());
+  CHECK(t.cpu.rip == 0x400123);  // twice -> _start
+  CHECK(t.cpu.r[RAX] == 29);
+  m.d.resume(*m.k);
+  CHECK_FALSE(m.run());  // the store faults: no signal breakpoint, killed by SIGSEGV
+}
+
+TEST_CASE("control: step out from a function's first instruction; a line breakpoint set while it runs") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.path_breaks.push_back({"/prog", 0x4000e8, false});  // twice, before push rbp
+  REQUIRE(m.run());
+  Task& t = m.stopped();
+  CHECK(t.cpu.rip == 0x4000e8);
+  // A line breakpoint added now (the program already runs) is resolved on the next run.
+  m.d.path_breaks.clear();
+  m.d.line_breaks.push_back({"/prog", "prog2.c", 11});
+  m.d.breakpoints_changed();
+  m.d.resume(*m.k);
+  REQUIRE(m.run());
+  CHECK(t.cpu.rip == 0x400100);
+  m.d.line_breaks.clear();
+  m.d.breakpoints_changed();
+  // Step out of twice before its second call: leaf's ret (a deeper slot) does not stop it.
+  m.d.step_out(*m.k, t.tid);
+  REQUIRE(m.run());
+  CHECK(t.cpu.rip == 0x400123);
+  CHECK(t.cpu.r[RAX] == 29);
+  // From _start's call site: step (into twice) then step out at its first instruction.
+  Machine m2(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m2.d.path_breaks.push_back({"/prog", 0x40011e, false});
+  REQUIRE(m2.run());
+  Task& t2 = m2.stopped();
+  m2.d.step(*m2.k, t2.tid);
+  REQUIRE(m2.run());
+  CHECK(t2.cpu.rip == 0x4000e8);
+  m2.d.path_breaks.clear();
+  m2.d.step_out(*m2.k, t2.tid);
+  REQUIRE(m2.run());
+  CHECK(m2.d.reason == Debugger::Step);
+  CHECK(t2.cpu.rip == 0x400123);
+}
+
+TEST_CASE("control: a SIGSEGV breakpoint stops before the kill, rip at the faulting store; resumed, it is killed") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.signal_breaks.push_back(11);
+  REQUIRE(m.run());
+  CHECK(m.d.reason == Debugger::Signal);
+  CHECK(m.d.stop_signal == 11);
+  Task& t = m.stopped();
+  CHECK(t.cpu.rip == 0x40012e);  // mov [rdx], eax with rdx = 0
+  CHECK(t.cpu.r[RDX] == 0);
+  CHECK_FALSE(t.exited);
+  // The state reply says why: reason Signal, the signal in bits 8-15.
+  gbi::StateModel s = m.state();
+  CHECK((s.status.reason & 0xff) == Debugger::Signal);
+  CHECK((s.status.reason >> 8) == 11);
+  // Halted: nothing runs.
+  const uint64_t ic = t.cpu.icount;
+  m.k->run(1000);
+  CHECK(t.cpu.icount == ic);
+  // Resumed: the store faults again and the signal goes through (no second stop).
+  m.d.resume(*m.k);
+  CHECK_FALSE(m.run());
+  CHECK((m.k->init_status & 0x7f) == 11);  // killed by SIGSEGV (wait status: the signal, 0x80 core)
+}
+
+TEST_CASE("control: a signal breakpoint holds only for the followed process and only for listed signals") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.signal_breaks.push_back(10);  // SIGUSR1: not raised
+  CHECK_FALSE(m.run());
+  Machine m2(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m2.d.signal_breaks.push_back(11);
+  m2.d.target_pid = 4242;  // another process is followed
+  CHECK_FALSE(m2.run());
+}
+
+TEST_CASE("control: the state model names where it stopped, a line's start and its instructions, line and signal breakpoints as requests") {
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.line_breaks.push_back({"/prog", "prog2.c", 7});
+  REQUIRE(m.run());
+  gbi::StateModel s = m.state();
+  std::string reply;
+  inspect_symbols(*m.k, "/prog", reply);
+  s.apply((const uint8_t*)reply.data(), reply.size());
+  std::string func, file;
+  uint32_t line = 0;
+  REQUIRE(s.where(func, file, line));
+  CHECK(func == "leaf");
+  CHECK(file.size() >= 7);
+  CHECK(file.compare(file.size() - 7, 7, "prog2.c") == 0);
+  CHECK(line == 7);
+  // the editor's view of a line: the engine's rule, and the run of rows of that line
+  uint32_t used = 0;
+  CHECK(s.line_addresses("prog2.c", 2, &used) == std::vector<uint64_t>{0x4000bc});
+  CHECK(used == 3);
+  std::string req;
+  REQUIRE(s.line_view_request("prog2.c", 7, req));
+  CHECK(req.find("\"addr\":\"0x4000da\"") != std::string::npos);
+  CHECK(req.find("\"len\":12") != std::string::npos);  // 4000da..4000e6 (two rows of line 7)
+  CHECK(s.line_view_label == "prog2.c:7");
+  CHECK_FALSE(s.line_view_request("prog2.c", 99, req));
+  std::string mem;
+  inspect_memory(*m.k, m.d, 0, 0x4000da, 12, mem);
+  s.apply((const uint8_t*)mem.data(), mem.size(), 2);
+  REQUIRE(s.line_view.size() == 5);
+  CHECK(std::string(s.line_view[0].text) == "mov edx, dword ptr [rbp - 4]");
+  CHECK(std::string(s.line_view[4].text) == "add eax, 1");
+  // breakpoints typed in the Code panel: a source line (no symbols needed) and a signal
+  std::string err;
+  s.commands.clear();
+  REQUIRE(s.add_break("prog2.c:11", "/prog", err));
+  REQUIRE(s.add_break("SIGSEGV", "", err));
+  REQUIRE_FALSE(s.add_break("prog2.c:x", "/prog", err));
+  REQUIRE(s.commands.size() == 2);
+  CHECK(s.commands[1].find("\"lines\":[{\"path\":\"/prog\",\"file\":\"prog2.c\",\"line\":11}]") != std::string::npos);
+  CHECK(s.commands[1].find("\"signals\":[\"SIGSEGV\"]") != std::string::npos);
+  CHECK_FALSE(s.toggle_line_break("/prog", "prog2.c", 11));  // removed
+  CHECK(s.line_breaks.empty());
+  std::string j;
+  s.to_json(j, "status");
+  CHECK(j.find("\"where\":{\"func\":\"leaf\"") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
+#include "vm/linux/debug_lines.h"
 #include "vm/linux/kernel.h"
 #include "vm/mem/address_space.h"
 
@@ -25,6 +26,8 @@ bool at_syscall(Cpu& cpu, uint64_t rip) {
   return b[0] == 0x0f && b[1] == 0x05;
 }
 
+bool is_ret(const Insn& in) { return in.map == M1 && (in.opc == 0xc3 || in.opc == 0xc2); }
+
 }  // namespace
 
 // [SECTION] commands
@@ -34,7 +37,8 @@ void Debugger::halt(Reason r, int pid, int tid) {
   stop_pid = pid;
   stop_tid = tid;
   stops++;
-  step_tid_ = syscall_tid_ = over_tid_ = 0;
+  if (r != Signal) stop_signal = 0;
+  step_tid_ = syscall_tid_ = over_tid_ = out_tid_ = 0;
 }
 
 void Debugger::skip_from(Kernel& k, int tid) {
@@ -48,9 +52,15 @@ void Debugger::skip_from(Kernel& k, int tid) {
 
 void Debugger::resume(Kernel& k) {
   if (halted) skip_from(k, stop_tid);
+  if (halted && reason == Signal) {  // that delivery goes through now
+    Task* t = k.find_task(stop_tid);
+    pass_tid_ = stop_tid;
+    pass_sig_ = stop_signal;
+    pass_icount_ = t ? t->cpu.icount : 0;
+  }
   halted = false;
   reason = None;
-  step_tid_ = syscall_tid_ = over_tid_ = 0;
+  step_tid_ = syscall_tid_ = over_tid_ = out_tid_ = 0;
 }
 
 void Debugger::step(Kernel& k, int tid) {
@@ -85,21 +95,46 @@ void Debugger::step_over(Kernel& k, int tid) {
   over_rsp_ = t->cpu.r[RSP];
 }
 
+void Debugger::step_out(Kernel& k, int tid) {
+  Task* t = k.find_task(tid);
+  if (!t) return;
+  resume(k);
+  skip_from(k, tid);
+  out_tid_ = tid;
+  out_rsp_ = t->cpu.r[RSP];
+}
+
+// [SECTION] signals
+bool Debugger::signal_stop(Task& t, int sig) {
+  if (halted || t.pid != target_pid) return false;
+  if (std::find(signal_breaks.begin(), signal_breaks.end(), sig) == signal_breaks.end()) return false;
+  if (t.tid == pass_tid_ && sig == pass_sig_ && t.cpu.icount == pass_icount_) return false;  // resumed from it
+  halt(Signal, t.pid, t.tid);
+  stop_signal = sig;
+  return true;
+}
+
 // [SECTION] breakpoints
 bool Debugger::watches(const Task& t) const {
-  if (t.tid == step_tid_ || t.tid == syscall_tid_ || t.tid == over_tid_) return true;
+  if (t.tid == step_tid_ || t.tid == syscall_tid_ || t.tid == over_tid_ || t.tid == out_tid_) return true;
   if (t.pid == target_pid && (!addr_breaks.empty() || !syscall_breaks.empty())) return true;
   for (const PathBreak& b : path_breaks)
+    if (b.path == t.exe) return true;
+  for (const LineBreak& b : line_breaks)
     if (b.path == t.exe) return true;
   return false;
 }
 
-// Path breakpoints -> addresses in t's address space (once per address space and program).
+// Path and line breakpoints -> addresses in t's address space (once per address space,
+// program and set of breakpoints; a line breakpoint reads the program's line table then).
 void Debugger::resolve(Task& t) {
-  if (resolved_mm_ == t.mm.get() && resolved_exe_ == t.exe && resolved_n_ == path_breaks.size()) return;
+  if (resolved_mm_ == t.mm.get() && resolved_exe_ == t.exe && resolved_n_ == path_breaks.size() + line_breaks.size() &&
+      resolved_gen_ == gen_)
+    return;
   resolved_mm_ = t.mm.get();
   resolved_exe_ = t.exe;
-  resolved_n_ = path_breaks.size();
+  resolved_n_ = path_breaks.size() + line_breaks.size();
+  resolved_gen_ = gen_;
   resolved_.clear();
   uint64_t base = 0;
   bool have_base = false;
@@ -109,6 +144,15 @@ void Debugger::resolve(Task& t) {
     if (b.path != t.exe) continue;
     if (b.pie && !have_base) continue;
     resolved_.push_back(b.pie ? base + b.vaddr : b.vaddr);
+  }
+  std::string lines;
+  bool pie = false, read = false;
+  for (const LineBreak& b : line_breaks) {
+    if (b.path != t.exe) continue;
+    if (!read && !program_lines(t.k, t.exe, lines, pie)) break;
+    read = true;
+    if (pie && !have_base) break;
+    for (uint64_t a : line_addresses(lines, b.file, b.line)) resolved_.push_back(pie ? base + a : a);
   }
 }
 
@@ -133,7 +177,7 @@ CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
   Cpu& cpu = t.cpu;
   if (halted) { cpu.stop = false; return CpuException{}; }  // (Kernel::run returns at once)
   if (!watches(t)) return gb::run(cpu, bc, budget);
-  if (!path_breaks.empty()) resolve(t);
+  if (!path_breaks.empty() || !line_breaks.empty()) resolve(t);
   const bool sys_watch = t.tid == syscall_tid_ || (t.pid == target_pid && !syscall_breaks.empty());
   const uint64_t limit = cpu.icount + budget;
   cpu.stop = false;
@@ -156,6 +200,8 @@ CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
       break;
     }
     bool single = true;  // a block that cannot be decoded: one instruction (it faults as gb::run would)
+    bool ret = false;    // step out: the instruction or block run ends with a `ret` (its pop, n instructions)
+    uint64_t ret_pop = 0, n_run = 1;
     const Block* b = bc.find(rip);
     if (!b) {
       try { b = bc.get(*cpu.mem, rip); } catch (...) { b = nullptr; }
@@ -163,8 +209,20 @@ CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
     if (b) {
       single = break_inside(t, b->start, b->end) || (t.tid == over_tid_ && over_rip_ > b->start && over_rip_ < b->end);
       if (!single && sys_watch && b->n > 1) single = at_syscall(cpu, b->end - b->insns[b->n - 1].len);
+      if (t.tid == out_tid_ && b->n) {
+        const Insn& last = single ? b->insns[0] : b->insns[b->n - 1];
+        ret = is_ret(last);
+        ret_pop = last.opc == 0xc2 ? (last.imm & 0xffff) : 0;
+        n_run = single ? 1 : b->n;
+      }
     }
+    const uint64_t ic0 = cpu.icount;
     ex = single ? step_one(cpu) : gb::run(cpu, bc, 1);
+    // after a ret, rsp = its slot + 8 (+ imm16 of `ret imm16`): the slot was at or above out_rsp_
+    if (ret && ex.kind == CpuException::NONE && cpu.icount - ic0 == n_run && cpu.r[RSP] - 8 - ret_pop >= out_rsp_) {
+      halt(Step, t.pid, t.tid);
+      break;
+    }
     if (ex.kind != CpuException::NONE || cpu.stop || t.exited || t.state != Task::State::Runnable) break;
   }
   return ex;

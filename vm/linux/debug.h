@@ -1,7 +1,9 @@
 // vm/linux/debug.h — the inspector's control of the machine: pause and resume, step one
-// instruction, run to the next system call, breakpoints at an address (of the followed
-// process, or of a program by path: those hold in every process running it) and at a
-// system call number (docs/inspector.md, "Control").
+// instruction, step over, step out, run to the next system call, breakpoints at an address
+// (of the followed process, or of a program by path: those hold in every process running
+// it), at a source line of a program built with -g (resolved through its DWARF line table
+// when a process runs it), at a system call number and at a signal about to be delivered
+// to the followed process (docs/inspector.md, "Control").
 //
 // How it runs (the kernel's only hooks: Task::run_slice calls Debugger::run instead of
 // gb::run when a Debugger is attached, and Kernel::run returns as soon as it is halted):
@@ -18,6 +20,13 @@
 //     the line discipline meanwhile (nothing is lost; it is read when the guest runs).
 //   * Resuming or stepping from a breakpoint executes that instruction once without
 //     stopping on it again (skip: the task, its rip and its instruction count).
+//   * Step out stops after the first `ret` the task executes from a stack slot at or above
+//     its stack pointer when asked (a deeper call's `ret` pops a slot below it), so it
+//     needs no frame pointer and no symbols: right in a leaf, at a function's first
+//     instruction, after `leave`, and through tail calls (it returns to the caller's caller).
+//   * A signal breakpoint stops before the signal is acted on (a fault: before the
+//     handler or the kill, rip still at the faulting instruction); resuming delivers it
+//     (the fault re-executes and this time the signal goes through: pass_*).
 // No text and no UI here; the embedder (web/engine/glassbox_web.cpp) maps requests to
 // these calls and reads the state through vm/linux/inspect_state.h.
 #pragma once
@@ -35,17 +44,23 @@ struct Mm;
 
 class Debugger {
  public:
-  enum Reason : uint32_t { None = 0, Paused = 1, Step = 2, Breakpoint = 3, Syscall = 4, Exited = 5 };
+  enum Reason : uint32_t { None = 0, Paused = 1, Step = 2, Breakpoint = 3, Syscall = 4, Exited = 5, Signal = 6 };
   struct PathBreak {  // a breakpoint in a program: its file and its link-time address
     std::string path;
     uint64_t vaddr = 0;
     bool pie = false;  // ET_DYN: relocated by the load address of the file's offset-0 mapping
+  };
+  struct LineBreak {  // a source line of a program built with -g: "hello.c", 5
+    std::string path;  // the program (its exe path)
+    std::string file;  // a source file: a bare name matches any directory, else a path suffix
+    uint32_t line = 0;
   };
 
   // ---- state the embedder reads ----
   bool halted = false;
   Reason reason = None;
   int stop_pid = 0, stop_tid = 0;  // the task that stopped (0: the machine was paused between slices)
+  int stop_signal = 0;             // reason Signal: the signal about to be delivered
   uint64_t stops = 0;              // counts every stop (the page asks for state when it changes)
   int target_pid = 0;              // the followed process (set by the embedder before running)
 
@@ -53,6 +68,10 @@ class Debugger {
   std::vector<uint64_t> addr_breaks;   // in the followed process
   std::vector<PathBreak> path_breaks;  // in any process running that file
   std::vector<uint32_t> syscall_breaks;  // syscall numbers, in the followed process
+  std::vector<LineBreak> line_breaks;    // in any process running that program
+  std::vector<int> signal_breaks;        // signal numbers, delivered to the followed process
+  // Call after changing path_breaks or line_breaks of a program that may already run.
+  void breakpoints_changed() { gen_++; }
 
   // ---- commands ----
   void pause(int pid, int tid) { halt(Paused, pid, tid); }
@@ -62,6 +81,12 @@ class Debugger {
   // Step over: a call runs to its return (the next instruction with the stack pointer
   // back at or above the call's); anything else is one step.
   void step_over(Kernel& k, int tid);
+  // Step out: run until the current function returns (see "Step out" above).
+  void step_out(Kernel& k, int tid);
+
+  // The kernel's hook before it acts on signal `sig` for `t` (a fault, or a pending signal
+  // it is about to deliver): true if the machine halted instead (the signal waits).
+  bool signal_stop(Task& t, int sig);
 
   // The hook: runs `t` for up to `budget` instructions (Task::run_slice).
   CpuException run(Task& t, BlockCache& bc, uint64_t budget);
@@ -71,6 +96,11 @@ class Debugger {
   int syscall_tid_ = 0;       // run_to_syscall: this task
   int over_tid_ = 0;          // step_over: stop this task at over_rip_ with rsp >= over_rsp_
   uint64_t over_rip_ = 0, over_rsp_ = 0;
+  int out_tid_ = 0;           // step_out: stop this task after a ret from a slot >= out_rsp_
+  uint64_t out_rsp_ = 0;
+  int pass_tid_ = 0, pass_sig_ = 0;  // a signal stop resumed: that delivery goes through
+  uint64_t pass_icount_ = 0;
+  uint64_t gen_ = 0, resolved_gen_ = ~0ull;
   int skip_tid_ = 0;          // the first instruction after a stop does not stop again
   uint64_t skip_rip_ = 0, skip_icount_ = 0;
   // path breakpoints resolved for one address space

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vm/linux/debug.h"
+#include "vm/linux/debug_lines.h"
 #include "vm/linux/kernel.h"
 #include "vm/mem/address_space.h"
 #include "vm/trace/dwarf_lines.h"
@@ -52,7 +53,7 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
   Task* t = inspect_task(k, d, q.tid);
   StatusState st{};
   st.halted = d.halted;
-  st.reason = d.reason;
+  st.reason = d.reason | (d.reason == Debugger::Signal ? (uint32_t)d.stop_signal << 8 : 0u);  // bits 8-15: the signal
   st.stop_pid = d.stop_pid;
   st.stop_tid = d.stop_tid;
   st.target_pid = d.target_pid;
@@ -148,21 +149,8 @@ void inspect_memory(Kernel& k, const Debugger& d, int tid, uint64_t addr, uint32
 }
 
 void inspect_symbols(Kernel& k, const std::string& path, std::string& out) {
-  const Loc root = k.vfs.root();
-  Loc l;
-  ResolveOpts o;
-  int rc = path.empty() || path[0] != '/' ? -1 : k.vfs.resolve(root, root, path, o, l);
-  if (rc < 0 || !l.node->is_reg()) { put_text(out, StateTag::Error, "cannot open " + path); return; }
-  InodeRef node = l.node;
-  const ElfReader read = [&](uint64_t off, void* dst, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-      const int64_t r = node->read(off + got, (uint8_t*)dst + got, n - got);
-      if (r <= 0) return false;
-      got += (size_t)r;
-    }
-    return true;
-  };
+  ElfReader read;
+  if (!guest_file_reader(k, path, read)) { put_text(out, StateTag::Error, "cannot open " + path); return; }
   std::string text = "path " + path + "\n", err;
   if (!elf_symbols(read, text, err)) { put_text(out, StateTag::Error, path + ": " + err); return; }
   put_text(out, StateTag::Symbols, text);

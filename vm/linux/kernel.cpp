@@ -373,6 +373,8 @@ void Task::handle_exception(const CpuException& ex) {
     case CpuException::FPE: sig = LSIGFPE; what = "floating-point exception, code " + std::to_string(ex.code); break;
     default: what = "unknown exception"; break;
   }
+  // The inspector's signal breakpoint: stop with rip at the faulting instruction (it runs again on resume).
+  if (__builtin_expect(k.debugger != nullptr, 0) && k.debugger->signal_stop(*this, sig)) return;
   if (k.trace.enabled()) {
     TraceEvent ev = k.trace.make(TraceKind::Fault, pid, tid, cpu.icount);
     ev.nr = (uint16_t)sig;

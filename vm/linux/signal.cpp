@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "vm/cpu/f80.h"
+#include "vm/linux/debug.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/sys_common.h"
 
@@ -188,6 +189,20 @@ static int dequeue(Task& p, lx_siginfo& out) {
 
 // ---- 4. delivery ------------------------------------------------------------------------
 
+// The inspector's signal breakpoints: the signal dequeue() would take next, if it would be
+// acted on (not ignored), offered to the debugger, which may halt the machine instead.
+static bool debugger_stops_before(Task& p) {
+  for (int pass = 0; pass < 2; pass++) {
+    const uint64_t ready = (pass == 0 ? p.sigpending : p.tg->shared_pending) & ~p.sigmask;
+    if (!ready) continue;
+    const int sig = __builtin_ctzll(ready) + 1;
+    const lx_sigaction& act = p.sigact[sig];
+    if (act.handler == 1 || (act.handler == 0 && signal_default_ignored(sig))) return false;
+    return p.k.debugger->signal_stop(p, sig);
+  }
+  return false;
+}
+
 void Task::deliver_signals() {
   while (!exited && state == State::Runnable && !(tg->stopped && !traced()) && !pt.listening &&
          pt.stop == PtStop::None) {
@@ -202,6 +217,7 @@ void Task::deliver_signals() {
         continue;
       }
     } else {
+      if (__builtin_expect(k.debugger != nullptr, 0) && debugger_stops_before(*this)) return;  // stays pending
       sig = dequeue(*this, si);
       if (!sig) break;
       if (traced() && ptrace_signal_stop(*this, sig, si)) return;

@@ -486,9 +486,11 @@ EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_dropped(void) {
 //    "maps":true, "blocks":64}                                   registers, code, memory, maps, blocks
 //   {"op":"memory", "tid":0, "addr":"0x..", "len":N}              a Memory section
 //   {"op":"symbols", "path":"/home/student/hello"}                a program's symbols
-//   {"op":"pause"} {"op":"resume"} {"op":"step","tid":0} {"op":"over","tid":0} {"op":"syscall","tid":0}
+//   {"op":"pause"} {"op":"resume"} {"op":"step","tid":0} {"op":"over","tid":0} {"op":"out","tid":0}
+//   {"op":"syscall","tid":0}
 //   {"op":"follow", "pid":N}                                      pin a process (0: the foreground job)
-//   {"op":"break", "addrs":["0x.."], "paths":[{"path":"..","vaddr":"0x..","pie":true}], "syscalls":["write"]}
+//   {"op":"break", "addrs":["0x.."], "paths":[{"path":"..","vaddr":"0x..","pie":true}], "syscalls":["write"],
+//    "lines":[{"path":"/home/student/hello","file":"hello.c","line":5}], "signals":["SIGSEGV"]}
 //                                                                 replaces every breakpoint
 // Control requests answer with the state of the task they concern (as "state").
 EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
@@ -538,11 +540,12 @@ EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
       }
     } else if (op == "resume") {
       d.resume(k);
-    } else if (op == "step" || op == "over" || op == "syscall") {
+    } else if (op == "step" || op == "over" || op == "out" || op == "syscall") {
       Task* t = inspect_task(k, d, sr.tid);
       if (!t) { rc = -LX_ESRCH; }
       else if (op == "step") d.step(k, t->tid);
       else if (op == "over") d.step_over(k, t->tid);
+      else if (op == "out") d.step_out(k, t->tid);
       else d.run_to_syscall(k, t->tid);
       sr.tid = t ? t->tid : 0;
     } else if (op == "follow") {
@@ -552,6 +555,26 @@ EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
       d.addr_breaks.clear();
       d.path_breaks.clear();
       d.syscall_breaks.clear();
+      d.line_breaks.clear();
+      d.signal_breaks.clear();
+      d.breakpoints_changed();
+      if (const fs::JsonValue* a = q.get("lines"); a && a->is_array())
+        for (auto& x : a->arr) {
+          const fs::JsonValue* p = x.get("path");
+          const fs::JsonValue* f = x.get("file");
+          int64_t line = 0;
+          const fs::JsonValue* l = x.get("line");
+          if (!p || !p->is_string() || !f || !f->is_string() || !l || !l->as_int(1, 1 << 24, &line)) continue;
+          d.line_breaks.push_back({p->str, f->str, (uint32_t)line});
+        }
+      if (const fs::JsonValue* a = q.get("signals"); a && a->is_array())
+        for (auto& x : a->arr) {
+          if (!x.is_string()) continue;
+          for (int sig = 1; sig < 32; sig++) {
+            const char* n = signal_name(sig);
+            if (n && x.str == n) { d.signal_breaks.push_back(sig); break; }
+          }
+        }
       if (const fs::JsonValue* a = q.get("addrs"); a && a->is_array())
         for (auto& x : a->arr) { uint64_t v; if (addr_of(&x, &v)) d.addr_breaks.push_back(v); }
       if (const fs::JsonValue* a = q.get("paths"); a && a->is_array())

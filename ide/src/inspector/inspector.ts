@@ -44,14 +44,32 @@ interface InspectorModule {
   _gbi_control(op: number): void;
   _gbi_break(where: number, path: number): number;
   _gbi_select_tab(tab: number): void;
+  _gbi_line_view(file: number, line: number): number;
+  _gbi_line_addrs(file: number, line: number): number;
+  _gbi_toggle_line_break(path: number, file: number, line: number): number;
+  _gbi_layout(): number;
+  _gbi_set_layout(text: number): void;
+  _gbi_layout_dirty(): number;
   UTF8ToString(p: number): string;
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
+
+/** Where the machine stopped (the status bar and the editor's highlighted line). */
+export interface StopInfo {
+  reason: string; // breakpoint, step, syscall, signal, paused
+  func: string; // "main" ('' if unknown)
+  file: string; // the source file's path from the DWARF line table ('' without -g)
+  line: number;
+  signal: string; // "SIGSEGV" when stopped before a signal
+  pid: number;
+}
+const LAYOUT_KEY = 'glassbox.inspector.layout'; // ImGui's ini + the tab (localStorage)
 
 export type PanelName = 'processes' | 'syscalls' | 'files' | StatePanel;
 export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks';
 const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks'];
 const REFRESH_MS = 250; // state requests while open: status, registers, code (+ the shown panel's)
+const LITE_REFRESH_MS = 1000; // a record panel shown while the machine runs: the status only
 const RING_RECORDS = 16384; // 4 MiB of shared memory
 const FEED_MAX = 4096; // records per frame into the module
 const DRAW_EVERY_MS = 32; // while records stream in and nobody interacts: ~30 frames/s
@@ -80,6 +98,13 @@ export class InspectorPane {
   private lastRefresh = 0;
   private refreshing = false;
   private lastState: Uint8Array | null = null;
+  private lastStopKey = '';
+  private refreshMs = REFRESH_MS;
+  private lastLayoutCheck = 0;
+  /** Line breakpoints by source path (the editor's glyph margin). */
+  readonly lineBreaks = new Map<string, number[]>();
+  /** Called when the machine stops (with where) or runs again (null). Set by main. */
+  onStop: (stop: StopInfo | null) => void = () => undefined;
   error = '';
 
   constructor(
@@ -124,6 +149,7 @@ export class InspectorPane {
       this.reader = new TraceRingReader(this.ring);
       if (this.client) this.client.post({ type: 'trace', ring: this.ring });
       this.wireEvents(canvas, M);
+      this.loadLayout(M);
       // follow the IDE's theme (<html data-theme>)
       const theme = () => {
         M._gbi_set_theme(document.documentElement.dataset.theme === 'light' ? 0 : 1);
@@ -169,6 +195,10 @@ export class InspectorPane {
       this.fed = false;
     }
     if (this.textPanel && t - this.lastText > 1000) this.refreshText();
+    if (t - this.lastLayoutCheck > 2000) {
+      this.lastLayoutCheck = t;
+      if (M._gbi_layout_dirty()) this.saveLayout();
+    }
     this.serviceState(t);
     requestAnimationFrame((t2) => this.frame(t2));
   }
@@ -212,6 +242,94 @@ export class InspectorPane {
     M._gbi_state(p, bytes.length, typeof req.purpose === 'number' ? req.purpose : 0);
     M._free(p);
     this.fed = true;
+    if (typeof req.purpose !== 'number') this.checkStop();
+  }
+
+  /** Tells main when the machine stopped somewhere new or runs again. */
+  private checkStop(): void {
+    const s = this.stateModel('status') as {
+      halted: boolean; stops: number; reason: string; pid: number;
+      where: { func: string; file: string; line: number; signal: string };
+    } | null;
+    if (!s) return;
+    const key = s.halted ? `${s.stops}:${s.where.func}:${s.where.line}` : 'running';
+    if (key === this.lastStopKey) return;
+    this.lastStopKey = key;
+    this.onStop(s.halted ? { reason: s.reason, pid: s.pid, ...s.where } : null);
+  }
+
+  // ---- the editor's side: a line's instructions, line breakpoints ----
+
+  /** Shows the instructions of `file`:`line` in the Code panel; false if the followed
+   *  program has no code for it (not built with -g from this file, or not running). */
+  async lineView(file: string, line: number): Promise<boolean> {
+    const M = this.module;
+    if (!M) return false;
+    const f = cstr(M, file);
+    const ok = M._gbi_line_view(f, line) === 1;
+    M._free(f);
+    if (ok) {
+      this.selectTab('code');
+      await this.flushState(false);
+    }
+    return ok;
+  }
+
+  /** Where `file`:`line` starts in the followed program (runtime addresses) and the line used. */
+  lineAddresses(file: string, line: number): { line: number; addrs: string[] } {
+    const M = this.module;
+    if (!M) return { line: 0, addrs: [] };
+    const f = cstr(M, file);
+    const r = JSON.parse(this.str(M._gbi_line_addrs(f, line))) as { line: number; addrs: string[] };
+    M._free(f);
+    return r;
+  }
+
+  /** The program a source file's breakpoints belong to: the followed program if its line
+   *  table has the file, else the file's name without its extension (gcc -g hello.c -o hello). */
+  programFor(file: string): string {
+    const exe = (this.stateModel('status') as { exe: string } | null)?.exe ?? '';
+    if (exe && this.lineAddresses(file, 1).addrs.length) return exe;
+    return file.replace(/\.[^./]*$/, '');
+  }
+
+  /** The editor's gutter: sets or removes a line breakpoint; returns the file's lines. */
+  async toggleLineBreak(file: string, line: number, program = this.programFor(file)): Promise<number[]> {
+    const M = this.module;
+    if (!M) return [];
+    const p = cstr(M, program), f = cstr(M, file);
+    const set = M._gbi_toggle_line_break(p, f, line) === 1;
+    M._free(p);
+    M._free(f);
+    const lines = (this.lineBreaks.get(file) ?? []).filter((l) => l !== line);
+    if (set) lines.push(line);
+    this.lineBreaks.set(file, lines);
+    await this.flushState(false);
+    return lines;
+  }
+
+  private loadLayout(M: InspectorModule): void {
+    let text: string | null = null;
+    try {
+      text = localStorage.getItem(LAYOUT_KEY);
+    } catch {
+      return; // storage disabled: the default layout
+    }
+    if (!text) return;
+    const p = cstr(M, text);
+    M._gbi_set_layout(p);
+    M._free(p);
+  }
+
+  /** Keeps ImGui's layout (window and column sizes) and the selected tab for the next visit. */
+  saveLayout(): void {
+    const M = this.module;
+    if (!M) return;
+    try {
+      localStorage.setItem(LAYOUT_KEY, this.str(M._gbi_layout()));
+    } catch {
+      // storage full or disabled: the layout is not kept
+    }
   }
 
   /** Sends every queued command, then (when `refresh`) the periodic state request. */
@@ -224,7 +342,11 @@ export class InspectorPane {
         if (!cmd) break;
         await this.send(JSON.parse(cmd) as Record<string, unknown>);
       }
-      if (refresh) await this.send(JSON.parse(this.str(M._gbi_refresh_request())) as Record<string, unknown>);
+      if (refresh) {
+        const req = JSON.parse(this.str(M._gbi_refresh_request())) as Record<string, unknown>;
+        this.refreshMs = req.maps === false ? LITE_REFRESH_MS : REFRESH_MS;
+        await this.send(req);
+      }
     };
     const p = this.stateChain.then(run, run);
     this.stateChain = p.catch(() => undefined);
@@ -234,7 +356,7 @@ export class InspectorPane {
   /** Every frame: the commands the panels queued; every REFRESH_MS also the state. */
   private serviceState(t: number): void {
     if (this.refreshing || !this.client) return;
-    const due = t - this.lastRefresh >= REFRESH_MS;
+    const due = t - this.lastRefresh >= this.refreshMs;
     if (due) this.lastRefresh = t;
     this.refreshing = true;
     this.flushState(due)
@@ -253,7 +375,7 @@ export class InspectorPane {
   }
 
   /** Pause, resume, step, step over a call, run to the next syscall, clear breakpoints (test hook). */
-  async control(op: 'pause' | 'resume' | 'step' | 'over' | 'syscall' | 'clear'): Promise<unknown> {
+  async control(op: 'pause' | 'resume' | 'step' | 'over' | 'out' | 'syscall' | 'clear'): Promise<unknown> {
     const M = this.module;
     if (!M) return null;
     await this.flushState(true); // the current stop (step needs its task)
@@ -263,7 +385,7 @@ export class InspectorPane {
     M._free(p);
     await this.flushState(true);
     // a step or "to the next syscall" runs in the engine's next slice: wait for its stop
-    for (let end = performance.now() + 5000; op === 'step' || op === 'over' || op === 'syscall'; ) {
+    for (let end = performance.now() + 5000; op === 'step' || op === 'over' || op === 'out' || op === 'syscall'; ) {
       const s = this.stateModel('state') as { halted: boolean; stops: number };
       if ((s.halted && s.stops > stops) || performance.now() > end) break;
       await new Promise((r) => setTimeout(r, 20));
@@ -272,7 +394,8 @@ export class InspectorPane {
     return this.stateModel('state');
   }
 
-  /** A breakpoint: "main", "main+4" or "0x401000"; `path`: a program that may not run yet
+  /** A breakpoint: "main", "main+4", "0x401000", "hello.c:5" (a source line, resolved by
+   *  the engine when the program runs) or "SIGSEGV"; `path`: a program that may not run yet
    *  (its symbols are read first); "syscall:write" for a system call. Throws why not. */
   async breakAt(where: string, path = ''): Promise<void> {
     const M = this.module;
@@ -310,7 +433,7 @@ export class InspectorPane {
   }
 
   /** The state panels' models as data: status, registers, code, memory, blocks. */
-  stateModel(panel: 'state' | StatePanel = 'state'): unknown {
+  stateModel(panel: 'state' | 'status' | StatePanel = 'state'): unknown {
     const M = this.module;
     if (!M) return null;
     const p = cstr(M, panel);

@@ -1,6 +1,6 @@
 // tests/syscall/t_ptrace.c — ptrace as a debugger uses it: TRACEME and the SIGTRAP after
 // execve, syscall stops (TRACESYSGOOD, orig_rax, changing and skipping a call,
-// GET_SYSCALL_INFO), PEEK/POKE of data and text (a patched function that already ran:
+// GET_SYSCALL_INFO, SYSEMU), PEEK/POKE of data and text (a patched function that already ran:
 // its decoded code must go), int3 breakpoints, single-step, GETREGS/SETREGS, FP regs and
 // regsets, signal-delivery stops (GETSIGINFO, suppressing, injecting), SEIZE/INTERRUPT/
 // LISTEN, PTRACE_O_TRACEFORK/TRACEEXEC event stops, PEEKUSER slots, and garbage requests.
@@ -47,6 +47,13 @@ static int child_main(const char* mode) {
     long b = syscall(SYS_getpid);  // the tracer turns this one into getuid... skipped
     long c = syscall(SYS_gettid);  // the tracer skips it: -ENOSYS unless it sets rax
     printf("child: getppid ok %d, getpid -> %ld, gettid -> %ld\n", a == getppid(), b == getpid() ? -1 : b, c);
+    return 0;
+  }
+  if (strcmp(mode, "sysemu") == 0) {
+    raise(SIGSTOP);
+    long a = syscall(SYS_getpid);                  // the tracer answers 4242
+    long b = syscall(SYS_write, 1, "emulated\n", 9);  // never runs: the tracer answers 7
+    printf("child: getpid -> %ld, write -> %ld\n", a, b);
     return 0;
   }
   if (strcmp(mode, "poke") == 0) {
@@ -174,6 +181,31 @@ static void test_syscalls(void) {
   }
   printf("syscall stops seen %d, pairs %s\n", saw, stops >= 6 ? "yes" : "no");
   finish(c, "syscalls child");
+}
+
+// PTRACE_SYSEMU: every syscall stops at its entry and is never run; the tracer's rax is
+// its result. The SIGSTOP's delivery stop comes first, then raise()'s sigprocmask.
+static void test_sysemu(void) {
+  pid_t c = start("sysemu");
+  int st;
+  PT(PTRACE_CONT, c, 0, 0);
+  waitpid(c, &st, 0);
+  show_status("raise", st);
+  for (int i = 0; i < 10; i++) {
+    SHOWPT("sysemu", PT(PTRACE_SYSEMU, c, 0, 0));
+    waitpid(c, &st, 0);
+    if (!WIFSTOPPED(st)) { show_status("unexpected", st); return; }
+    struct user_regs_struct r;
+    PT(PTRACE_GETREGS, c, 0, &r);
+    unsigned char insn[2] = {0};
+    long w = ptrace(PTRACE_PEEKTEXT, c, (void*)(uintptr_t)(r.rip - 2), 0);
+    memcpy(insn, &w, 2);
+    printf("stop %d: sig %d, orig_rax %lld, rax %lld, after a syscall instruction %d\n", i, WSTOPSIG(st),
+           (long long)r.orig_rax, (long long)r.rax, insn[0] == 0x0f && insn[1] == 0x05);
+    if (r.orig_rax == SYS_getpid) { r.rax = 4242; PT(PTRACE_SETREGS, c, 0, &r); }
+    if (r.orig_rax == SYS_write) { r.rax = 7; PT(PTRACE_SETREGS, c, 0, &r); break; }
+  }
+  finish(c, "sysemu child");  // CONT from the write's stop: the write is still not run
 }
 
 static void test_poke(void) {
@@ -419,6 +451,7 @@ int main(int argc, char** argv) {
   if (argc > 2 && strcmp(argv[1], "child") == 0) return child_main(argv[2]);
   setvbuf(stdout, NULL, _IONBF, 0);
   printf("== syscalls\n"); test_syscalls();
+  printf("== sysemu\n"); test_sysemu();
   printf("== poke\n"); test_poke();
   printf("== step\n"); test_step();
   printf("== signals\n"); test_signals();

@@ -153,7 +153,7 @@ std::string quote_arg(const std::string& s) {
 
 }  // namespace
 
-static int cmd_run(const std::vector<std::string>& args) {
+static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) {
   Options o;
   if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
     o.mem_limit = parse_size(m);
@@ -247,12 +247,11 @@ static int cmd_run(const std::vector<std::string>& args) {
       else term.restore();
     }
     if (!console) proc.attach_host_stdio();
-    // Like execve: signals the host ignores for us (nohup, a background job) stay ignored.
-    for (int sig = 1; sig < 32; sig++) {
-      struct sigaction old;
-      if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
-        proc.sigact[sig].handler = 1;  // SIG_IGN (host and guest numbers agree below 32)
-    }
+    // Like execve: signals our own caller ignored (nohup, a background job) stay ignored.
+    // The set was taken in main() before the CLI ignored SIGPIPE for itself, so a guest
+    // started from a shell gets SIGPIPE's default action, as natively (and as in node).
+    for (int sig = 1; sig < 32; sig++)
+      if (host_ignored & (1u << sig)) proc.sigact[sig].handler = 1;  // SIG_IGN (numbers agree below 32)
 
     // Working directory.
     Loc cwd;
@@ -369,7 +368,19 @@ static int cmd_run(const std::vector<std::string>& args) {
   return status;
 }
 
+// The signals our caller left ignored (bit N: signal N), read before we change any.
+static uint32_t caller_ignored_signals() {
+  uint32_t set = 0;
+  for (int sig = 1; sig < 32; sig++) {
+    struct sigaction old;
+    if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
+      set |= 1u << sig;
+  }
+  return set;
+}
+
 int main(int argc, char** argv) {
+  const uint32_t host_ignored = caller_ignored_signals();
 #ifndef __EMSCRIPTEN__
   signal(SIGPIPE, SIG_IGN);  // a closed host pipe becomes EPIPE (and the guest's SIGPIPE)
 #endif
@@ -378,6 +389,6 @@ int main(int argc, char** argv) {
     fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
-  if (args[0] == "run") return cmd_run(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "run") return cmd_run(std::vector<std::string>(args.begin() + 1, args.end()), host_ignored);
   return usage_error("unknown command '" + args[0] + "'");
 }

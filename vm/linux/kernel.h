@@ -237,6 +237,7 @@ struct PtraceState {
   lx_siginfo inject_si;
   bool dispatch = false;        // resumed from a syscall-enter stop: run the call now
   bool entry_done = false;      // the re-executed syscall instruction had its entry stop
+  bool emulated = false;        // stopped at a syscall under SYSEMU: the call is never run
   int event = 0;                // an event stop due at this syscall's exit (PTRACE_EVENT_*)
   bool exit_due = false;        // a syscall-exit stop is due after that event stop
   bool trap = false;            // an EVENT_STOP trap is due (INTERRUPT, new seized child, attach)

@@ -38,6 +38,7 @@ enum : int {
   PT_TRACEME = 0, PT_PEEKTEXT = 1, PT_PEEKDATA = 2, PT_PEEKUSR = 3, PT_POKETEXT = 4, PT_POKEDATA = 5,
   PT_POKEUSR = 6, PT_CONT = 7, PT_KILL = 8, PT_SINGLESTEP = 9, PT_GETREGS = 12, PT_SETREGS = 13,
   PT_GETFPREGS = 14, PT_SETFPREGS = 15, PT_ATTACH = 16, PT_DETACH = 17, PT_SYSCALL = 24,
+  PT_SYSEMU = 31, PT_SYSEMU_SINGLESTEP = 32,
   PT_SETOPTIONS = 0x4200, PT_GETEVENTMSG = 0x4201, PT_GETSIGINFO = 0x4202, PT_SETSIGINFO = 0x4203,
   PT_GETREGSET = 0x4204, PT_SETREGSET = 0x4205, PT_SEIZE = 0x4206, PT_INTERRUPT = 0x4207, PT_LISTEN = 0x4208,
   PT_GETSIGMASK = 0x420a, PT_SETSIGMASK = 0x420b, PT_GET_SYSCALL_INFO = 0x420e,
@@ -48,7 +49,10 @@ enum : uint32_t {
   O_SUSPEND_SECCOMP = 0x200000, O_MASK = 0x3000ff,
 };
 enum : int { EV_FORK = 1, EV_VFORK = 2, EV_CLONE = 3, EV_EXEC = 4, EV_VFORK_DONE = 5, EV_EXIT = 6, EV_STOP = 128 };
-enum : int { R_CONT = 0, R_SYSCALL = 1, R_STEP = 2 };
+// How the tracee was resumed. SYSEMU stops at each syscall's entry like SYSCALL, but the
+// call is then never run (the tracer emulates it: rax is its result) and has no exit stop.
+enum : int { R_CONT = 0, R_SYSCALL = 1, R_STEP = 2, R_SYSEMU = 3, R_SYSEMU_STEP = 4 };
+bool steps(int how) { return how == R_STEP || how == R_SYSEMU_STEP; }
 constexpr int64_t kERestartSys = -512;
 constexpr uint64_t kTaskSizeMax = (1ull << 47) - 4096;
 
@@ -117,7 +121,9 @@ void clear_trace(Task& t) { t.pt = PtraceState{}; }
 bool ptrace_syscall_enter(Task& t, uint64_t nr) {
   if (t.pt.entry_done) { t.pt.entry_done = false; return false; }
   t.pt.orig_rax = nr;
-  if (t.pt.resume != R_SYSCALL) return false;
+  const int how = t.pt.resume;
+  if (how != R_SYSCALL && how != R_SYSEMU && how != R_SYSEMU_STEP) return false;
+  t.pt.emulated = how != R_SYSCALL;  // decided here, whatever the tracer resumes with
   t.cpu.r[RAX] = (uint64_t)-LX_ENOSYS;
   syscall_stop(t, PtStop::SyscallEnter);
   return true;
@@ -206,7 +212,7 @@ int ptrace_before_run(Task& t) {
       return 1;
     }
   }
-  return pt.resume == R_STEP || ptrace_watching(t) ? 2 : 0;
+  return steps(pt.resume) || ptrace_watching(t) ? 2 : 0;
 }
 
 namespace {
@@ -261,7 +267,7 @@ static uint32_t watch_hits(Task& t) {
 }
 
 uint64_t ptrace_single_step(Task& t) {
-  const bool stepping = t.pt.resume == R_STEP;
+  const bool stepping = steps(t.pt.resume);
   const bool watching = ptrace_watching(t);
   const uint64_t limit = stepping ? 1 : Kernel::kSlice / 8;  // watch mode: steps per turn
   uint64_t n = 0;
@@ -568,7 +574,10 @@ int64_t resume(Task& t, int how, uint64_t data) {
       t.pt.inject_si = make_siginfo((int)data, LSI_USER, t.pt.tracer, 0);
     }
   }
-  if (was == PtStop::SyscallEnter) t.pt.dispatch = true;
+  // Leaving a syscall-enter stop runs the call, unless SYSEMU stopped it there: then rip
+  // stays after the instruction and rax is the result (what the tracer set, else -ENOSYS).
+  if (was == PtStop::SyscallEnter && !t.pt.emulated) t.pt.dispatch = true;
+  t.pt.emulated = false;
   if (t.pt.notify) { t.pt.notify = false; t.pt.trap = true; }  // a SIGCONT came while it was stopped
   if (ptrace_watching(t)) ptrace_watch_snapshot(t);
   leave_stop(t);
@@ -763,6 +772,8 @@ SYS(ptrace) {
     case PT_CONT: return resume(tt, R_CONT, data);
     case PT_SYSCALL: return resume(tt, R_SYSCALL, data);
     case PT_SINGLESTEP: return resume(tt, R_STEP, data);
+    case PT_SYSEMU: return resume(tt, R_SYSEMU, data);
+    case PT_SYSEMU_SINGLESTEP: return resume(tt, R_SYSEMU_STEP, data);
     case PT_LISTEN:
       if (!tt.pt.seized || !tt.pt.has_si || (tt.pt.si.si_code >> 8) != EV_STOP) return -LX_EIO;
       leave_stop(tt);

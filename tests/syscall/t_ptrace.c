@@ -56,6 +56,12 @@ static int child_main(const char* mode) {
     printf("child: getpid -> %ld, write -> %ld\n", a, b);
     return 0;
   }
+  if (strcmp(mode, "detach") == 0) {
+    raise(SIGSTOP);
+    long p = syscall(SYS_getppid);  // the tracer detaches in its entry stop: it still runs
+    printf("child: getppid after the detach ok %d\n", p == getppid());
+    return 0;
+  }
   if (strcmp(mode, "poke") == 0) {
     printf("child: answer %d, word %ld\n", answer(), target_word);
     fflush(stdout);
@@ -206,6 +212,28 @@ static void test_sysemu(void) {
     if (r.orig_rax == SYS_write) { r.rax = 7; PT(PTRACE_SETREGS, c, 0, &r); break; }
   }
   finish(c, "sysemu child");  // CONT from the write's stop: the write is still not run
+}
+
+// Detaching in a syscall-enter stop: the call runs.
+static void test_detach_in_syscall(void) {
+  pid_t c = start("detach");
+  int st;
+  PT(PTRACE_CONT, c, 0, 0);
+  waitpid(c, &st, 0);
+  show_status("raise", st);
+  for (int i = 0; i < 10; i++) {
+    PT(PTRACE_SYSCALL, c, 0, 0);
+    waitpid(c, &st, 0);
+    if (!WIFSTOPPED(st)) { show_status("unexpected", st); return; }
+    struct user_regs_struct r;
+    PT(PTRACE_GETREGS, c, 0, &r);
+    if (r.orig_rax == SYS_getppid && r.rax == (unsigned long long)-ENOSYS) {
+      SHOWPT("detach at getppid's entry", PT(PTRACE_DETACH, c, 0, 0));
+      break;
+    }
+  }
+  waitpid(c, &st, 0);
+  show_status("detached child", st);
 }
 
 static void test_poke(void) {
@@ -452,6 +480,7 @@ int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   printf("== syscalls\n"); test_syscalls();
   printf("== sysemu\n"); test_sysemu();
+  printf("== detach in a syscall\n"); test_detach_in_syscall();
   printf("== poke\n"); test_poke();
   printf("== step\n"); test_step();
   printf("== signals\n"); test_signals();

@@ -334,6 +334,11 @@ static void attach(Task& tracer, Task& t, bool seize, uint32_t opts) {
 // Detach: the tracee runs on (with `sig` if it was in a signal-delivery stop).
 static void detach(Task& t, int sig) {
   const bool was_sigstop = t.pt.stop == PtStop::Signal;
+  // Detached in a syscall-enter stop: the call still runs (unless SYSEMU stopped it).
+  if (t.pt.stop == PtStop::SyscallEnter && !t.pt.emulated && t.pt.orig_rax != ~0ull) {
+    t.cpu.rip -= 2;
+    t.cpu.r[RAX] = t.pt.orig_rax;
+  }
   clear_trace(t);
   if (was_sigstop && sig) {
     t.pt.inject = sig;

@@ -4,6 +4,7 @@ import os
 import struct
 import uuid as uuidlib
 
+from . import ext2w
 from .util import BuildError, log, run, tree_size
 
 # Features of the image. Kept small on purpose so the engine's ext2 driver has
@@ -30,32 +31,20 @@ def plan_size(root, opts, align):
     return size, inodes, data, entries
 
 
-def make_ext2(root, img, opts, epoch, seed, align=4 << 20):
+def make_ext2(root, img, opts, epoch, seed, align=4 << 20, chunk_size=262144, previous=None):
+    """Write the ext2 image of `root` (ext2w: our own writer, stable layout across
+    rebuilds when `previous`, a layout map, is given). Returns (info, layout map)."""
     size, inodes, data, entries = plan_size(root, opts, align)
     fsuuid = image_uuid(seed)
-    env = dict(os.environ)
-    # E2FSPROGS_FAKE_TIME fixes the superblock times and those of the inodes
-    # mke2fs creates itself (/, lost+found); SOURCE_DATE_EPOCH for good measure.
-    env["E2FSPROGS_FAKE_TIME"] = str(epoch)
-    env["SOURCE_DATE_EPOCH"] = str(epoch)
-    env["MKE2FS_CONFIG"] = "/dev/null"  # the host's mke2fs.conf must not change the image
-    env.pop("MKE2FS_DEVICE_SECTSIZE", None)
-    env.pop("MKE2FS_DEVICE_PHYS_SECTSIZE", None)
     if os.path.exists(img):
         os.unlink(img)
-    features = opts.get("features", DEFAULT_FEATURES)
-    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-O", "none," + features,
-           "-b", str(int(opts["block_size"])), "-m", "0", "-I", str(int(opts["inode_size"])),
-           "-N", str(inodes), "-U", fsuuid, "-E", "hash_seed=%s,nodiscard" % fsuuid,
-           "-L", opts.get("label", "glassbox"), "-d", root, img, "%dk" % (size // 1024)]
-    log("mke2fs: %d entries, %d MiB of file data, image %d MiB, %d inodes"
-        % (entries, data >> 20, size >> 20, inodes))
-    run(cmd, env=env, capture=True)
-    patched = fix_inode_times(img, epoch)
-    log("normalised times of %d inodes" % patched, 2)
+    log("ext2: %d entries, %d MiB of file data, image %d MiB%s"
+        % (entries, data >> 20, size >> 20, ", layout of the previous build kept" if previous else ""))
+    info, layout = ext2w.write_image(root, img, size, opts, epoch, fsuuid, max(chunk_size, 4096),
+                                     previous, opts.get("label", "glassbox"))
+    info["file_data_bytes"] = data
     fsck(img)
-    return {"image_size": size, "inodes": inodes, "file_data_bytes": data, "entries": entries,
-            "uuid": fsuuid, "features": features}
+    return info, layout
 
 
 def fsck(img):

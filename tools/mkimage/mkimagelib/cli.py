@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from . import recipe as recipes
-from . import rootfs, ext2, ext2w, chunks, chunkstat, util
+from . import rootfs, ext2, ext2w, chunks, chunkstat, fromdir, util
 from .util import BuildError, log, canon, sha256_text, Timer
 
 # Bump a stage's version when its code changes what it produces: its cached
@@ -580,6 +580,20 @@ def main(argv=None):
     s.add_argument("--workload", help="shell command to trace (default: gcc hello + python3 -c pass)")
     s.add_argument("--user", help="run the workload as this user (default: the manifest's login user)")
     s.add_argument("--json", help="also write the figures to this file")
+    fd = sub.add_parser("fromdir", help="a directory tree -> ext2 + chunks + manifest (tests; no recipe, no cache)")
+    fd.add_argument("dir")
+    fd.add_argument("--out", required=True)
+    fd.add_argument("--name", default="fromdir")
+    fd.add_argument("--previous", help="layout.json (or its directory) of an earlier image of the same lineage")
+    fd.add_argument("--free-mb", type=int, default=16)
+    fd.add_argument("--extra-inodes", type=int, default=1024)
+    fd.add_argument("--alloc-start-mb", type=int, default=0, help="start placing data at this offset (tests)")
+    fd.add_argument("--chunk-size", type=int, default=256, help="KiB")
+    fd.add_argument("--epoch", type=int, default=1747699200)
+    df = sub.add_parser("diff", help="chunks of NEW a client holding OLD must fetch")
+    df.add_argument("old", help="output directory or manifest.json")
+    df.add_argument("new")
+    df.add_argument("--json", action="store_true")
     c = sub.add_parser("cache", help="path | ls | gc | clean")
     c.add_argument("action", choices=["path", "ls", "gc", "clean"])
     c.add_argument("--days", type=float, default=14, help="gc: remove entries no build used for this many days")
@@ -587,7 +601,8 @@ def main(argv=None):
     util.VERBOSE = 0 if args.quiet else args.verbose
     try:
         return {"build": cmd_build, "plan": cmd_plan, "verify": cmd_verify, "assemble": cmd_assemble,
-                "cache": cmd_cache,
+                "cache": cmd_cache, "diff": fromdir.cmd_diff,
+                "fromdir": lambda a: fromdir.cmd_fromdir(a, write_manifest),
                 "chunkstat": lambda a: chunkstat.cmd_chunkstat(a, a.cache)}[args.cmd](args)
     except BuildError as e:
         print("mkimage: error: %s" % e, file=sys.stderr)

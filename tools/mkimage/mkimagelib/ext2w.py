@@ -290,6 +290,18 @@ def write_image(root, img, size, opts, epoch, fsuuid, chunk_size, previous=None,
     isz = int(opts["inode_size"])
     nodes = scan(root)
     inodes_min = len(nodes) + 10 + int(opts["extra_inodes"])
+    if previous:
+        # the previous geometry is kept: it must hold this tree's inodes (its headroom is
+        # what the first build's extra_inodes left) and group descriptors
+        pg = previous["geometry"]
+        groups = -(-max(size, previous["image_size"]) // bs // pg["blocks_per_group"])
+        if (pg["inodes_per_group"] * groups < len(nodes) + 11
+                or -(-(groups * 32) // bs) > pg["gdt_blocks"]):
+            log("ext2: the previous layout has too few inodes or group descriptors for this tree; "
+                "new layout (every chunk changes)")
+            previous = None
+        else:
+            inodes_min = len(nodes) + 11
     prev_files = {}
     old_used = None
     lineage = None

@@ -466,11 +466,6 @@ def cmd_build(args):
     return 0
 
 
-def _mke2fs_version():
-    r = subprocess.run(["mke2fs", "-V"], capture_output=True, text=True)
-    return (r.stderr or r.stdout).splitlines()[0] if (r.stderr or r.stdout) else "?"
-
-
 def cmd_plan(args):
     r = recipes.load(args.recipe, args.layer)
     plan = make_plan(r)

@@ -1,4 +1,4 @@
-"""rootfs directory -> ext2 image, byte for byte reproducible."""
+"""rootfs directory -> ext2 image (written by ext2w), byte for byte reproducible; e2fsck; geometry."""
 
 import os
 import struct
@@ -77,47 +77,3 @@ class Geometry:
         for g in range(self.groups):
             bb, ib, it = struct.unpack_from("<3I", gdt, g * self.desc_size)
             self.desc.append((bb, ib, it))
-
-
-def fix_inode_times(img, epoch):
-    """mke2fs -d copies each file's ctime from the host, where it is the time
-    the build wrote the file; atime changes when the build reads it. Set ctime
-    and crtime to the epoch and atime to mtime in every used inode. ext2 has no
-    checksums, so this is a plain rewrite of the inode tables."""
-    n = 0
-    with open(img, "r+b") as f:
-        geo = Geometry(f)
-        isz = geo.inode_size
-        for g, (bb, ib, it) in enumerate(geo.desc):
-            f.seek(ib * geo.block_size)
-            bitmap = f.read((geo.inodes_per_group + 7) // 8)
-            if not any(bitmap):
-                continue
-            f.seek(it * geo.block_size)
-            table = bytearray(f.read(geo.inodes_per_group * isz))
-            changed = False
-            for i in range(geo.inodes_per_group):
-                if not bitmap[i >> 3] & (1 << (i & 7)):
-                    continue
-                off = i * isz
-                mode = struct.unpack_from("<H", table, off)[0]
-                if mode == 0:
-                    continue
-                mtime = struct.unpack_from("<I", table, off + 16)[0]
-                struct.pack_into("<II", table, off + 8, mtime, epoch)  # atime, ctime
-                if isz > 128:
-                    extra = struct.unpack_from("<H", table, off + 128)[0]
-                    if extra >= 8:   # i_ctime_extra (0x84)
-                        struct.pack_into("<I", table, off + 0x84, 0)
-                    if extra >= 12:  # i_mtime_extra
-                        struct.pack_into("<I", table, off + 0x88, 0)
-                    if extra >= 16:  # i_atime_extra
-                        struct.pack_into("<I", table, off + 0x8C, 0)
-                    if extra >= 24:  # i_crtime, i_crtime_extra
-                        struct.pack_into("<II", table, off + 0x90, epoch, 0)
-                changed = True
-                n += 1
-            if changed:
-                f.seek(it * geo.block_size)
-                f.write(table)
-    return n

@@ -162,6 +162,10 @@ if (fs.existsSync(manifestPath)) {
   } else {
     fs.mkdirSync(path.join(OUT, 'image', chunksDir), { recursive: true });
     fs.copyFileSync(manifestPath, path.join(OUT, 'image', 'manifest.json'));
+    // the layout map: a later build passes it back (mkimage --previous) to keep chunks stable
+    if (fs.existsSync(path.join(IMAGE_DIR, 'layout.json'))) {
+      fs.copyFileSync(path.join(IMAGE_DIR, 'layout.json'), path.join(OUT, 'image', 'layout.json'));
+    }
     let linked = 0;
     for (const h of hashes) {
       const src = path.join(IMAGE_DIR, chunksDir, h);

@@ -235,5 +235,11 @@ expect_error "recipe.toml: unknown key is an error" badtoml "unknown key 'bogus'
 out=$("$MK" plan images/default --layer nosuch 2>&1); rc=$?
 if [ $rc = 2 ] && grep -q "no layer 'nosuch' (have: testsuite)" <<<"$out"; then ok "unknown --layer is an error"; else bad "unknown --layer (rc=$rc)" "$out"; fi
 
+# stable layout across rebuilds (--previous) and images over 4 GiB: small trees, own counts
+echo "# tests/image/layout.sh"
+out=$(tests/image/layout.sh 2>&1); echo "$out" | sed 's/^/  /'
+lp=$(tail -n 1 <<<"$out" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p')
+if [ -n "$lp" ]; then PASS=$((PASS + ${lp% *})); FAIL=$((FAIL + ${lp#* })); else bad "tests/image/layout.sh" "$out"; fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -24,6 +24,11 @@ def _gzip(data, level):
 def _one(args):
     img, outdir, index, offset, size, use_gzip, level = args
     with open(img, "rb") as f:
+        try:   # a hole in a sparse image: a zero chunk, not read
+            if os.lseek(f.fileno(), offset, os.SEEK_DATA) >= offset + size:
+                return index, None, size, 0
+        except OSError:   # ENXIO: no data after offset
+            return index, None, size, 0
         f.seek(offset)
         data = f.read(size)
     if len(data) != size:

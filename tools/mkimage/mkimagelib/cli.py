@@ -11,13 +11,13 @@ import tempfile
 import time
 
 from . import recipe as recipes
-from . import rootfs, ext2, chunks, chunkstat, util
+from . import rootfs, ext2, ext2w, chunks, chunkstat, fromdir, util
 from .util import BuildError, log, canon, sha256_text, Timer
 
 # Bump a stage's version when its code changes what it produces: its cached
 # outputs (and everything after them) are then rebuilt.
 STAGE_VERSIONS = {"rootfs": 1, "layer": 1, "customise": 1, "trim": 1, "run": 1, "copy": 1,
-                  "mkdirs": 1, "ext2": 1, "chunks": 1}
+                  "mkdirs": 1, "ext2": 2, "chunks": 1}
 
 HOST_PACKAGES = {"debootstrap": "debootstrap", "mke2fs": "e2fsprogs", "e2fsck": "e2fsprogs",
                  "debugfs": "e2fsprogs"}
@@ -334,9 +334,10 @@ def cmd_build(args):
     here = os.path.dirname(os.path.abspath(__file__))
     tool_hash = sha256_text(canon({n: util.sha256_file(os.path.join(here, n))
                                    for n in sorted(os.listdir(here)) if n.endswith(".py")}))
+    previous = ext2w.load_layout(args.previous) if args.previous else None
     e2key = sha256_text(canon({"v": STAGE_VERSIONS["ext2"], "rootfs": final.key, "opts": e2opts,
-                               "epoch": r.epoch, "align": align, "tool": tool_hash,
-                               "mke2fs": _mke2fs_version()}))
+                               "epoch": r.epoch, "align": align, "tool": tool_hash, "chunk": chunk_size,
+                               "previous": ext2w.layout_hash(previous) if previous else None}))
     e2dir = os.path.join(cache.path, "ext2", e2key)
     forced_e2 = force_from is not None or args.force in ("ext2",)
     t = Timer()
@@ -348,8 +349,13 @@ def cmd_build(args):
         log("building ext2 image  [%s]" % e2key[:12])
         tmp = cache.new_tmp(e2key)
         try:
-            info = ext2.make_ext2(root, os.path.join(tmp, "image.ext2"), e2opts, r.epoch, final.key, align)
+            info, layout = ext2.make_ext2(root, os.path.join(tmp, "image.ext2"), e2opts, r.epoch, final.key,
+                                          align, chunk_size, previous)
             info["image_id"] = chunks.image_hash(os.path.join(tmp, "image.ext2"))
+            info["parent_image_id"] = previous.get("image_id") if previous else None
+            layout["image_id"] = info["image_id"]
+            with open(os.path.join(tmp, "layout.json"), "w") as f:
+                json.dump(layout, f, sort_keys=True, separators=(",", ":"))
             with open(os.path.join(tmp, "info.json"), "w") as f:
                 json.dump(info, f, indent=1, sort_keys=True)
             cache.commit(tmp, e2dir)
@@ -403,6 +409,8 @@ def cmd_build(args):
         "recipe": {"name": r.name, "kind": r.kind, "hash": "sha256:" + r.hash, "layers": r.layers,
                    "rootfs_key": final.key},
         "login": login, "labels": r.labels, "stats": cstats, "chunks": table,
+        "identity": {"lineage": e2info["lineage"], "image_id": e2info["image_id"],
+                     "parent_image_id": e2info.get("parent_image_id"), "layout": "layout.json"},
     }
     out = os.path.abspath(args.out)
     ochunks = os.path.join(out, "chunks")
@@ -429,6 +437,7 @@ def cmd_build(args):
         tmpraw = raw + ".tmp"
         util.run(["cp", "--sparse=always", "--reflink=auto", img, tmpraw])
         os.replace(tmpraw, raw)
+    shutil.copyfile(os.path.join(e2dir, "layout.json"), os.path.join(out, "layout.json"))
     write_manifest(os.path.join(out, "manifest.json"), manifest)
     figures = {
         "recipe": r.name, "image_id": manifest["image_id"],
@@ -455,11 +464,6 @@ def cmd_build(args):
     print("output   %s (manifest.json, chunks/, image.ext2)" % out)
     print("time     %.1f s" % total())
     return 0
-
-
-def _mke2fs_version():
-    r = subprocess.run(["mke2fs", "-V"], capture_output=True, text=True)
-    return (r.stderr or r.stdout).splitlines()[0] if (r.stderr or r.stdout) else "?"
 
 
 def cmd_plan(args):
@@ -552,6 +556,9 @@ def main(argv=None):
     b.add_argument("--force", help="rebuild from this stage on: rootfs, layer, customise, trim, run, copy, ext2, chunks or all")
     b.add_argument("--chunk-size", type=int, help="chunk size in KiB (overrides the recipe)")
     b.add_argument("--no-gzip", action="store_true", help="store chunks uncompressed")
+    b.add_argument("--previous", metavar="DIR|manifest.json|layout.json",
+                   help="keep the layout of this earlier build of the same lineage (its layout.json): "
+                        "unchanged files stay where they were, so few chunks change")
     b.add_argument("--no-raw", action="store_true", help="do not write OUTDIR/image.ext2")
     p = sub.add_parser("plan", help="show the stages of a recipe, their cache keys and whether they are cached")
     p.add_argument("recipe")
@@ -568,6 +575,20 @@ def main(argv=None):
     s.add_argument("--workload", help="shell command to trace (default: gcc hello + python3 -c pass)")
     s.add_argument("--user", help="run the workload as this user (default: the manifest's login user)")
     s.add_argument("--json", help="also write the figures to this file")
+    fd = sub.add_parser("fromdir", help="a directory tree -> ext2 + chunks + manifest (tests; no recipe, no cache)")
+    fd.add_argument("dir")
+    fd.add_argument("--out", required=True)
+    fd.add_argument("--name", default="fromdir")
+    fd.add_argument("--previous", help="layout.json (or its directory) of an earlier image of the same lineage")
+    fd.add_argument("--free-mb", type=int, default=16)
+    fd.add_argument("--extra-inodes", type=int, default=1024)
+    fd.add_argument("--alloc-start-mb", type=int, default=0, help="start placing data at this offset (tests)")
+    fd.add_argument("--chunk-size", type=int, default=256, help="KiB")
+    fd.add_argument("--epoch", type=int, default=1747699200)
+    df = sub.add_parser("diff", help="chunks of NEW a client holding OLD must fetch")
+    df.add_argument("old", help="output directory or manifest.json")
+    df.add_argument("new")
+    df.add_argument("--json", action="store_true")
     c = sub.add_parser("cache", help="path | ls | gc | clean")
     c.add_argument("action", choices=["path", "ls", "gc", "clean"])
     c.add_argument("--days", type=float, default=14, help="gc: remove entries no build used for this many days")
@@ -575,7 +596,8 @@ def main(argv=None):
     util.VERBOSE = 0 if args.quiet else args.verbose
     try:
         return {"build": cmd_build, "plan": cmd_plan, "verify": cmd_verify, "assemble": cmd_assemble,
-                "cache": cmd_cache,
+                "cache": cmd_cache, "diff": fromdir.cmd_diff,
+                "fromdir": lambda a: fromdir.cmd_fromdir(a, write_manifest),
                 "chunkstat": lambda a: chunkstat.cmd_chunkstat(a, a.cache)}[args.cmd](args)
     except BuildError as e:
         print("mkimage: error: %s" % e, file=sys.stderr)

@@ -1,9 +1,10 @@
-"""rootfs directory -> ext2 image, byte for byte reproducible."""
+"""rootfs directory -> ext2 image (written by ext2w), byte for byte reproducible; e2fsck; geometry."""
 
 import os
 import struct
 import uuid as uuidlib
 
+from . import ext2w
 from .util import BuildError, log, run, tree_size
 
 # Features of the image. Kept small on purpose so the engine's ext2 driver has
@@ -30,32 +31,20 @@ def plan_size(root, opts, align):
     return size, inodes, data, entries
 
 
-def make_ext2(root, img, opts, epoch, seed, align=4 << 20):
+def make_ext2(root, img, opts, epoch, seed, align=4 << 20, chunk_size=262144, previous=None):
+    """Write the ext2 image of `root` (ext2w: our own writer, stable layout across
+    rebuilds when `previous`, a layout map, is given). Returns (info, layout map)."""
     size, inodes, data, entries = plan_size(root, opts, align)
     fsuuid = image_uuid(seed)
-    env = dict(os.environ)
-    # E2FSPROGS_FAKE_TIME fixes the superblock times and those of the inodes
-    # mke2fs creates itself (/, lost+found); SOURCE_DATE_EPOCH for good measure.
-    env["E2FSPROGS_FAKE_TIME"] = str(epoch)
-    env["SOURCE_DATE_EPOCH"] = str(epoch)
-    env["MKE2FS_CONFIG"] = "/dev/null"  # the host's mke2fs.conf must not change the image
-    env.pop("MKE2FS_DEVICE_SECTSIZE", None)
-    env.pop("MKE2FS_DEVICE_PHYS_SECTSIZE", None)
     if os.path.exists(img):
         os.unlink(img)
-    features = opts.get("features", DEFAULT_FEATURES)
-    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-O", "none," + features,
-           "-b", str(int(opts["block_size"])), "-m", "0", "-I", str(int(opts["inode_size"])),
-           "-N", str(inodes), "-U", fsuuid, "-E", "hash_seed=%s,nodiscard" % fsuuid,
-           "-L", opts.get("label", "glassbox"), "-d", root, img, "%dk" % (size // 1024)]
-    log("mke2fs: %d entries, %d MiB of file data, image %d MiB, %d inodes"
-        % (entries, data >> 20, size >> 20, inodes))
-    run(cmd, env=env, capture=True)
-    patched = fix_inode_times(img, epoch)
-    log("normalised times of %d inodes" % patched, 2)
+    log("ext2: %d entries, %d MiB of file data, image %d MiB%s"
+        % (entries, data >> 20, size >> 20, ", layout of the previous build kept" if previous else ""))
+    info, layout = ext2w.write_image(root, img, size, opts, epoch, fsuuid, max(chunk_size, 4096),
+                                     previous, opts.get("label", "glassbox"))
+    info["file_data_bytes"] = data
     fsck(img)
-    return {"image_size": size, "inodes": inodes, "file_data_bytes": data, "entries": entries,
-            "uuid": fsuuid, "features": features}
+    return info, layout
 
 
 def fsck(img):
@@ -88,47 +77,3 @@ class Geometry:
         for g in range(self.groups):
             bb, ib, it = struct.unpack_from("<3I", gdt, g * self.desc_size)
             self.desc.append((bb, ib, it))
-
-
-def fix_inode_times(img, epoch):
-    """mke2fs -d copies each file's ctime from the host, where it is the time
-    the build wrote the file; atime changes when the build reads it. Set ctime
-    and crtime to the epoch and atime to mtime in every used inode. ext2 has no
-    checksums, so this is a plain rewrite of the inode tables."""
-    n = 0
-    with open(img, "r+b") as f:
-        geo = Geometry(f)
-        isz = geo.inode_size
-        for g, (bb, ib, it) in enumerate(geo.desc):
-            f.seek(ib * geo.block_size)
-            bitmap = f.read((geo.inodes_per_group + 7) // 8)
-            if not any(bitmap):
-                continue
-            f.seek(it * geo.block_size)
-            table = bytearray(f.read(geo.inodes_per_group * isz))
-            changed = False
-            for i in range(geo.inodes_per_group):
-                if not bitmap[i >> 3] & (1 << (i & 7)):
-                    continue
-                off = i * isz
-                mode = struct.unpack_from("<H", table, off)[0]
-                if mode == 0:
-                    continue
-                mtime = struct.unpack_from("<I", table, off + 16)[0]
-                struct.pack_into("<II", table, off + 8, mtime, epoch)  # atime, ctime
-                if isz > 128:
-                    extra = struct.unpack_from("<H", table, off + 128)[0]
-                    if extra >= 8:   # i_ctime_extra (0x84)
-                        struct.pack_into("<I", table, off + 0x84, 0)
-                    if extra >= 12:  # i_mtime_extra
-                        struct.pack_into("<I", table, off + 0x88, 0)
-                    if extra >= 16:  # i_atime_extra
-                        struct.pack_into("<I", table, off + 0x8C, 0)
-                    if extra >= 24:  # i_crtime, i_crtime_extra
-                        struct.pack_into("<II", table, off + 0x90, epoch, 0)
-                changed = True
-                n += 1
-            if changed:
-                f.seek(it * geo.block_size)
-                f.write(table)
-    return n

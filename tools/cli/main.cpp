@@ -10,6 +10,7 @@
 #include "tools/cli/host_terminal.h"
 #include "vm/jit/jit.h"
 #include "vm/linux/kernel.h"
+#include "vm/linux/net_out.h"
 #include "vm/linux/tty.h"
 #include "vm/linux/syscall.h"
 #include "vm/trace/trace.h"
@@ -55,6 +56,10 @@ const char* kUsage =
     "                      get ENOMEM, page faults past it kill the largest process (OOM killer).\n"
     "                      Default: $GLASSBOX_MEM_LIMIT, else half the host's RAM up to 16G\n"
     "                      natively, 2G in node\n"
+    "  --relay URL         outbound network through a Wisp relay (ws://host:port/; node also\n"
+    "                      wss://); default $GLASSBOX_RELAY, else none: outside addresses get\n"
+    "                      ENETUNREACH. $GLASSBOX_NET_TIMEOUT_MS: connect timeout (20000).\n"
+    "                      See docs/networking.md\n"
     "\n"
     "PROGRAM is a guest path; without a '/', it is searched in the guest's PATH.\n"
     "The exit status is the guest's, or 128 + signal number when the guest was killed.\n";
@@ -80,7 +85,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct Options {
-  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump;
+  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump, relay;
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
@@ -158,6 +163,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
     o.mem_limit = parse_size(m);
   if (const char* j = getenv("GLASSBOX_JIT"); j && *j) o.jit = j;  // the test scripts' switch
+  if (const char* r = getenv("GLASSBOX_RELAY"); r && *r) o.relay = r;
   size_t i = 0;
   for (; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -166,6 +172,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
     if (take(args, i, "--root", v)) o.root = v;
     else if (take(args, i, "--image", v)) o.image = v;
     else if (take(args, i, "--overlay", v)) o.overlay = v;
+    else if (take(args, i, "--relay", v)) o.relay = v;
     else if (take(args, i, "--cwd", v)) o.cwd = v;
     else if (take(args, i, "--env", v)) {
       if (v.find('=') == std::string::npos || v[0] == '=') return usage_error("--env wants K=V, got '" + v + "'");
@@ -223,6 +230,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;
   Kernel k(fs, ko);
+  if (!o.relay.empty()) {  // outbound network (docs/networking.md)
+    NetOptions no;
+    no.relay = o.relay;
+    if (const char* t = getenv("GLASSBOX_NET_TIMEOUT_MS"); t && atoi(t) > 0) no.connect_timeout_ms = atoi(t);
+    k.enable_net(no);
+  }
   if (ext2) {
     Kernel* kp = &k;
     ext2->set_creds([kp](uint32_t* uid, uint32_t* gid) {

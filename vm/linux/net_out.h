@@ -92,6 +92,8 @@ class NetOut {
   void wait(int timeout_ms);
   bool online();  // the link is up (the IDE's status)
   int fd() { return link_ ? link_->fd() : -1; }
+  // Tests: a link of their own instead of the one the URL names.
+  void use_link(std::unique_ptr<WispLink> l) { link_ = std::move(l); }
 
   static constexpr size_t kInboundCap = 1 << 20;
   static constexpr size_t kMaxFrame = 60000;  // DATA payload per frame

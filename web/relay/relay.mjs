@@ -21,6 +21,8 @@ import net from "node:net";
 import dgram from "node:dgram";
 import dns from "node:dns";
 import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 import { Policy } from "./policy.mjs";
 
@@ -230,8 +232,7 @@ export function startRelay(o) {
   });
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, "/relay.mjs").replace(/^\/relay/, "relay"));
-if (import.meta.url === "file://" + process.argv[1] || isMain) {
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let o;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error("relay: " + e.message); process.exit(2); }
   if (o.help) {

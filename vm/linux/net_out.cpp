@@ -58,6 +58,7 @@ void Kernel::enable_net(const NetOptions& opts) {
   if (opts.relay.empty()) return;
   net = std::make_unique<NetOut>(*sockets, opts);
   sockets->net = net.get();
+  net->online();  // opens the link now: the page shows online/offline before the first connect
 }
 
 bool NetOut::is_dns(const SockAddr& d) { return d.is_v4mapped() && v4_of(d) == kDnsAddr && d.port == 53; }

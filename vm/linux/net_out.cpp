@@ -108,7 +108,6 @@ std::string NetOut::host_for(const SockAddr& d) const {
 
 // ---- 3. TCP --------------------------------------------------------------------------------
 int NetOut::connect(Socket& s, const SockAddr& d, bool nonblock) {
-  if (getenv("GB_NETDEBUG")) fprintf(stderr, "[net %llu] connect\n", (unsigned long long)(mono_ns() / 1000000 % 100000));
   WispLink* l = link();
   if (!l || l->state() == WispLink::Down) return -LX_ENETUNREACH;
   if ((int)streams_.size() >= o_.max_streams) return -LX_EADDRNOTAVAIL;
@@ -305,7 +304,6 @@ void NetOut::flush_out(Stream& st) {
 }
 
 bool NetOut::deliver(const std::vector<uint8_t>& bytes) {
-  if (getenv("GB_NETDEBUG")) fprintf(stderr, "[net %llu] frame type %d len %zu\n", (unsigned long long)(mono_ns() / 1000000 % 100000), bytes.empty() ? -1 : bytes[0], bytes.size());
   wisp::Frame f;
   if (!wisp::parse(bytes.data(), bytes.size(), f)) return true;  // malformed: dropped
   if (f.stream == 0) {

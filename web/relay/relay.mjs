@@ -118,6 +118,7 @@ export function startRelay(o) {
 
   function serve(ws, req) {
     clients++;
+    req.socket.setNoDelay(true);  // frames are small; Nagle would hold confirmations back
     const who = req.socket.remoteAddress + ":" + req.socket.remotePort;
     const streams = new Map();
     let bytes = 0, over = false, paused = false;

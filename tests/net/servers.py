@@ -52,6 +52,7 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    request_queue_size = 256
 httpd = Server(("127.0.0.1", 0), Quiet)
 threading.Thread(target=httpd.serve_forever, daemon=True).start()
 

@@ -74,11 +74,23 @@ elif mode == "many":  # args: http count relay_limit — thousands of connection
         else:
             errs[e] = errs.get(e, 0) + 1
             s.close()
-    time.sleep(2)
-    opened = sum(1 for s in socks if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0)
-    print(f"many: {len(socks)} in progress, {opened} open, refused locally: {errs}", flush=True)
-    report("thousands of connects are bounded (engine 512, relay --max-streams)", len(socks) <= 512 and opened <= limit,
-           f"{len(socks)} in progress, {opened} open")
+    time.sleep(3)
+    opened, later = 0, {}
+    for s in socks:
+        e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if e:
+            later[e] = later.get(e, 0) + 1
+            continue
+        try:
+            s.getpeername()
+            opened += 1
+        except OSError:
+            pass
+    name = lambda d: {errno.errorcode.get(k, k): v for k, v in d.items()}
+    print(f"many: {count} connects: {opened} open, at connect {name(errs)}, later {name(later)}", flush=True)
+    report("thousands of connects are bounded (engine 512 streams, relay --max-streams)",
+           opened <= limit and (errs.get(errno.EADDRNOTAVAIL, 0) + later.get(errno.ENOBUFS, 0)) > 0,
+           f"{opened} open, {name(errs)}, {name(later)}")
     for s in socks:
         s.close()
 

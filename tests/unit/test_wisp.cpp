@@ -206,6 +206,11 @@ TEST_CASE("wisp: the DNS stub's names reach the relay; ping and raw sockets") {
   wisp::Frame f = parsed(m.link->sent.back());
   CHECK(std::string((const char*)f.data + 3, f.len - 3) == "example.org");
   CHECK((f.data[1] | f.data[2] << 8) == 443);
+  // glibc's default nameserver (127.0.0.1:53) with nobody bound there: the stub answers too
+  SockAddr lo = SockAddr::inet4(0x7f000001, 53);
+  CHECK(u->send(q.data(), q.size(), {}, SockCred{}, &lo, 0, true) == (int64_t)q.size());
+  REQUIRE(u->recv(512, 0, true, r) == (int64_t)q.size() + 16);
+  CHECK(r.from.is_loopback());
   // a malformed query: FORMERR, never a crash
   std::vector<uint8_t> bad = {1, 2, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 60, 'x'};
   CHECK(u->send(bad.data(), bad.size(), {}, SockCred{}, &ns, 0, true) == (int64_t)bad.size());

@@ -81,6 +81,8 @@ class NetOut {
   // socket.cpp: connect() again on a socket whose stream is opening or was opened by a
   // blocking connect. *mine = false: not an outbound connect in progress (the caller goes on).
   int connect_again(Socket& s, bool nonblock, bool* mine);
+  // socket.cpp: a DNS query to loopback port 53 where no guest socket listens. n.
+  int64_t dns_query(Socket& s, const SockAddr& d, const uint8_t* p, size_t n) { return dns_answer(s, d, p, n); }
   // socket.cpp: a UDP datagram to a non-local address (or to the DNS stub). n or -errno.
   int64_t udp_send(Socket& s, const SockAddr& d, const uint8_t* p, size_t n);
 

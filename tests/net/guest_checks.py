@@ -64,6 +64,10 @@ elif mode == "blocked":  # args: http
 
 elif mode == "many":  # args: http count relay_limit — thousands of connections, bounded
     http, count, limit = int(args[0]), int(args[1]), int(args[2])
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 64), hard))
+    count = min(count, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 64)
     socks, errs = [], {}
     for i in range(count):
         s = socket.socket()

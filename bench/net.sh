@@ -16,7 +16,7 @@ head -c 50000000 /dev/urandom > "$W/big"
 node -e 'const fs=require("fs"),d=process.argv[1];require("http").createServer((q,r)=>{const f=d+"/"+q.url.replace(/[^a-z]/g,"");fs.stat(f,(e,s)=>{if(e){r.writeHead(404);return r.end();}r.writeHead(200,{"content-length":s.size});fs.createReadStream(f).pipe(r);});}).listen(0,"127.0.0.1",function(){console.log("port "+this.address().port)})' "$W" > "$W/http.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 50); do HTTP=$(sed -n 's/^port \([0-9]*\).*/\1/p' "$W/http.log" | head -1); [ -n "$HTTP" ] && break; sleep 0.1; done
 echo "127.0.0.1 web.test" > "$W/hosts"
-node web/relay/relay.mjs --port 0 --allow 127.0.0.1 --hosts "$W/hosts" --quiet > "$W/relay.log" 2>&1 & RELAY_PID=$!; PIDS+=($RELAY_PID)
+node web/relay/relay.mjs --port 0 --allow 127.0.0.1 --hosts "$W/hosts" --max-streams 200 --quiet > "$W/relay.log" 2>&1 & RELAY_PID=$!; PIDS+=($RELAY_PID)
 for _ in $(seq 50); do URL=$(sed -n 's/^relay listening on \(ws:[^ ]*\).*/\1/p' "$W/relay.log"); [ -n "$URL" ] && break; sleep 0.1; done
 mbs() { awk -v b="$1" 'BEGIN { printf "%.1f MB/s", b / 1e6 }'; }
 echo "== 50 MB over HTTP on loopback (relay $URL)"

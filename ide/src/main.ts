@@ -248,13 +248,39 @@ function onWorkerMessage(msg: WorkerToPage): void {
     case 'test-hook':
       testHookListener?.(msg);
       break;
+    case 'net': {
+      const net = $('st-net');
+      net.dataset.online = String(msg.online);
+      net.textContent = msg.online ? 'online' : 'offline';
+      net.title = `network relay: ${msg.detail}`;
+      break;
+    }
     case 'log':
       (msg.level === 'error' ? console.error : msg.level === 'warn' ? console.warn : console.log)(`[engine] ${msg.text}`);
       break;
   }
 }
 
+/** The network relay (docs/networking.md): ?relay=URL, else the site's config; ?relay=off: none. */
+function relayUrl(): string | undefined {
+  const q = new URLSearchParams(location.search).get('relay');
+  if (q === 'off') return undefined;
+  const r = q || siteConfig.relay;
+  if (!r) return undefined;
+  try {
+    return new URL(r, location.href.replace(/^http/, 'ws')).href;  // relative URLs: same host
+  } catch {
+    return undefined;
+  }
+}
+
 function startMachine(): void {
+  const relay = relayUrl();
+  const net = $('st-net');
+  net.hidden = !relay;
+  net.dataset.online = 'false';
+  net.textContent = 'offline';
+  net.title = relay ? `network relay ${relay}: connecting` : '';
   status.machine('starting', 'starting');
   status.progress('starting the engine worker', undefined, 0);
   tree.setUnavailable('The machine is starting…');
@@ -274,6 +300,7 @@ function startMachine(): void {
       // ?mem=MiB: the machine's guest memory (a lab for a small device, the OOM killer
       // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
       memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
+      relay: relayUrl(),
     },
     onOutput: (bytes) => {
       diagnostics.feedBytes(bytes);
@@ -738,6 +765,7 @@ async function boot(): Promise<void> {
     return;
   }
   bootOk = true;
+  await siteConfigReady;  // the relay's URL (docs/networking.md)
   startMachine();
   storage.persistence = await requestPersistence();
   showOverlayStatus();

@@ -9,7 +9,11 @@
 #include "vm/fs/hostfs.h"
 #include "tools/cli/host_terminal.h"
 #include "vm/jit/jit.h"
+#ifdef __EMSCRIPTEN__
+#include <emscripten.h>
+#endif
 #include "vm/linux/kernel.h"
+#include "vm/linux/net_out.h"
 #include "vm/linux/tty.h"
 #include "vm/linux/syscall.h"
 #include "vm/trace/trace.h"
@@ -55,6 +59,10 @@ const char* kUsage =
     "                      get ENOMEM, page faults past it kill the largest process (OOM killer).\n"
     "                      Default: $GLASSBOX_MEM_LIMIT, else half the host's RAM up to 16G\n"
     "                      natively, 2G in node\n"
+    "  --relay URL         outbound network through a Wisp relay (ws://host:port/; node also\n"
+    "                      wss://); default $GLASSBOX_RELAY, else none: outside addresses get\n"
+    "                      ENETUNREACH. $GLASSBOX_NET_TIMEOUT_MS: connect timeout (20000).\n"
+    "                      See docs/networking.md\n"
     "\n"
     "PROGRAM is a guest path; without a '/', it is searched in the guest's PATH.\n"
     "The exit status is the guest's, or 128 + signal number when the guest was killed.\n";
@@ -80,7 +88,7 @@ int usage_error(const std::string& msg) {
 }
 
 struct Options {
-  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump;
+  std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump, relay;
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
@@ -153,11 +161,34 @@ std::string quote_arg(const std::string& s) {
 
 }  // namespace
 
+#ifdef __EMSCRIPTEN__
+// Emscripten's getenv does not see node's environment: ask process.env directly.
+EM_JS(int, gb_cli_getenv, (const char* name, char* buf, int cap), {
+  if (typeof process !== "object" || !process.env) return 0;
+  var v = process.env[UTF8ToString(name)];
+  if (v === undefined) return 0;
+  stringToUTF8(String(v), buf, cap);
+  return 1;
+});
+#endif
+// The host's environment variable `name` (node: process.env), or nullptr.
+static const char* host_env(const char* name) {
+#ifdef __EMSCRIPTEN__
+  static char buf[4][1024];
+  static int which = 0;
+  char* b = buf[which = (which + 1) & 3];
+  return gb_cli_getenv(name, b, int(sizeof buf[0])) ? b : nullptr;
+#else
+  return getenv(name);
+#endif
+}
+
 static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) {
   Options o;
   if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
     o.mem_limit = parse_size(m);
   if (const char* j = getenv("GLASSBOX_JIT"); j && *j) o.jit = j;  // the test scripts' switch
+  if (const char* r = host_env("GLASSBOX_RELAY"); r && *r) o.relay = r;
   size_t i = 0;
   for (; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -166,6 +197,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
     if (take(args, i, "--root", v)) o.root = v;
     else if (take(args, i, "--image", v)) o.image = v;
     else if (take(args, i, "--overlay", v)) o.overlay = v;
+    else if (take(args, i, "--relay", v)) o.relay = v;
     else if (take(args, i, "--cwd", v)) o.cwd = v;
     else if (take(args, i, "--env", v)) {
       if (v.find('=') == std::string::npos || v[0] == '=') return usage_error("--env wants K=V, got '" + v + "'");
@@ -223,6 +255,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;
   Kernel k(fs, ko);
+  if (!o.relay.empty()) {  // outbound network (docs/networking.md)
+    NetOptions no;
+    no.relay = o.relay;
+    if (const char* t = host_env("GLASSBOX_NET_TIMEOUT_MS"); t && atoi(t) > 0) no.connect_timeout_ms = atoi(t);
+    k.enable_net(no);
+  }
   if (ext2) {
     Kernel* kp = &k;
     ext2->set_creds([kp](uint32_t* uid, uint32_t* gid) {

@@ -1,6 +1,8 @@
 // vm/linux/kernel.cpp — Kernel, Task lifecycle, execve, the run loop and faults
 // (see kernel.h).
 #include "vm/linux/kernel.h"
+
+#include "vm/linux/net_out.h"
 #include "vm/linux/debug.h"
 #include "vm/linux/rectrace.h"
 #include "vm/linux/elf.h"

@@ -43,6 +43,8 @@ class Tty;
 struct TtyHost;
 class Devpts;
 class SocketRegistry;
+class NetOut;
+struct NetOptions;
 
 // ---- 1. shared task state --------------------------------------------------------------
 // An address space and the decoded blocks of its code (CLONE_VM shares both).
@@ -128,6 +130,9 @@ class Kernel {
   AnonFs anon{waits};                       // pipes, sockets, eventfds, host stdio
   std::unique_ptr<Devpts> devpts;           // pty pairs, /dev/pts, the TtyHost (tty.h)
   std::unique_ptr<SocketRegistry> sockets;  // unix names, loopback ports (socket.h)
+  std::unique_ptr<NetOut> net;              // outbound through a relay (net_out.h); null: none
+  // Turns on outbound networking through the Wisp relay at opts.relay (net_out.cpp).
+  void enable_net(const NetOptions& opts);
   std::shared_ptr<FileSystem> memfd_fs;     // memfd_create's files (made on first use)
   uint64_t memfd_seq = 0;
 

@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "vm/linux/kernel.h"
+#include "vm/linux/net_out.h"
 #include "vm/linux/debug.h"
 #include "vm/linux/sys_common.h"
 #include "vm/linux/syscall.h"
@@ -185,6 +186,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
   while (spent < budget) {
     collect_dead();
     if (!init || init->tg->zombie) { res.state = RunResult::Done; return res; }
+    if (net) net->pump();  // [net] frames to and from the relay (net_out.cpp)
     const uint64_t now = Task::now_ns();
     check_timers(now);
     // Pick the next task that can run, round-robin.
@@ -259,15 +261,27 @@ bool Kernel::idle_wait(uint64_t wake_at_ns) {
   std::vector<std::pair<int, short>> fds = host_waits;
   if (add_host_fds) add_host_fds(fds);
   const uint64_t now = Task::now_ns();
-  if (fds.empty() && !wake_at_ns) return false;
+  const bool net_busy = net && net->busy();  // [net] open relay streams may still wake a task
+  if (fds.empty() && !wake_at_ns && !net_busy) return false;
   int timeout_ms = -1;
   if (wake_at_ns) timeout_ms = wake_at_ns <= now ? 0 : (int)std::min<uint64_t>((wake_at_ns - now + 999999) / 1000000, 1000);
+  if (net_busy) {
+    const int nfd = net->fd();
+    if (nfd < 0 || fds.empty()) {  // wait on the relay alone (node: Atomics.wait; native: its socket)
+      if (fds.empty()) { net->wait(timeout_ms); waits.wake(); return true; }
+      timeout_ms = timeout_ms < 0 ? 20 : std::min(timeout_ms, 20);  // node with host fds: poll both
+      net->pump();
+    } else {
+      fds.push_back({nfd, POLLIN});
+    }
+  }
 #if !defined(__EMSCRIPTEN__)
   std::vector<struct pollfd> pf;
   for (auto& [fd, ev] : fds) pf.push_back({fd, ev, 0});
   const int r = ::poll(pf.data(), pf.size(), timeout_ms);
   if (r > 0) {
     if (on_host_ready) on_host_ready();
+    if (net) net->pump();
     waits.wake();
   }
 #else

@@ -14,6 +14,8 @@
 // Linux 6.x on loopback; each non-obvious choice is commented where it is made.
 #include "vm/linux/socket.h"
 
+#include "vm/linux/net_out.h"  // outbound: non-loopback destinations through a relay
+
 #include <time.h>
 
 #include <algorithm>
@@ -389,6 +391,7 @@ uint32_t Socket::poll(uint32_t events) {
   }
   if (syn_sent) syn_retry();
   if (syn_sent) return 0;  // SYN_SENT: neither readable nor writable yet
+  if (net_opening) return 0;  // [net] the relay has not answered the CONNECT yet
   if (so_error) m |= LPOLLERR;
   auto pr = peer_.lock();
   const bool gone = !pr || pr->closed_ || peer_gone;
@@ -563,6 +566,11 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
     return 0;
   }
   if (connection_oriented()) {
+    if (net_id && reg_.net) {  // [net] an outbound connect in progress (net_out.cpp)
+      bool mine = false;
+      const int r = reg_.net->connect_again(*this, nonblock, &mine);
+      if (mine) return r;
+    }
     if (connect_pending && syn_sent) {  // still waiting for room in the accept queue
       syn_retry();
       if (syn_sent) return -LX_EALREADY;
@@ -614,7 +622,19 @@ int Socket::connect(const SockAddr& a0, bool nonblock, const SockCred& me, std::
   // inet
   SockAddr d = a0;
   if (domain == LAF_INET6 && d.is_v4mapped() && v6only) return -LX_ENETUNREACH;
-  if (!d.local()) return -LX_ENETUNREACH;
+  if (!d.local()) {  // [net] outside: through the relay (net_out.cpp), if there is one
+    if (!reg_.net) return -LX_ENETUNREACH;
+    d.family = domain;
+    if (d.port == 0 && connection_oriented()) return -LX_ECONNREFUSED;
+    if (connection_oriented()) return reg_.net->connect(*this, d, nonblock);
+    int e = autobind(false);
+    if (e < 0) return e;
+    if (local.is_any()) { const uint16_t port = local.port; local = NetOut::source_for(d, domain); local.port = port; }
+    peer_addr = d;
+    has_peer_addr = true;
+    state = Connected;
+    return 0;
+  }
   if (d.is_any()) { const uint16_t port = d.port; d = loopback_for(d, domain); d.port = port; }
   d.family = domain;
   if (d.port == 0 && connection_oriented()) return -LX_ECONNREFUSED;
@@ -814,7 +834,13 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
     d = peer_addr;
   }
   if (domain == LAF_INET6 && d.is_v4mapped() && v6only) return -LX_ENETUNREACH;
-  if (!d.local()) return -LX_ENETUNREACH;
+  if (!d.local()) {  // [net] outside: a Wisp UDP stream, or the DNS stub (net_out.cpp)
+    if (!reg_.net) return -LX_ENETUNREACH;
+    if (d.port == 0) return -LX_EINVAL;
+    int e = autobind(false);
+    if (e < 0) return e;
+    return reg_.net->udp_send(*this, d, data, n);
+  }
   if (d.is_any()) { const uint16_t port = d.port; d = loopback_for(d, domain); d.port = port; }
   if (d.port == 0) return -LX_EINVAL;
   int e = autobind(false);
@@ -834,8 +860,11 @@ int64_t Socket::send(const uint8_t* data, size_t n, std::vector<FileRef> fds, co
     s->rq_bytes_ += n;
     s->rq_.push_back(std::move(m));
     wake();
-    break;
+    return (int64_t)n;
   }
+  // [net] glibc's default resolver (no nameserver in resolv.conf) is 127.0.0.1:53: with a
+  // relay and no guest server there, the engine's DNS stub answers (net_out.cpp).
+  if (reg_.net && d.port == 53) return reg_.net->dns_query(*this, d, data, n);
   return (int64_t)n;  // nobody bound there: the datagram is lost
 }
 
@@ -956,8 +985,12 @@ int socket_create(SocketRegistry& reg, int domain, int type, int protocol, const
       if (protocol != 0 && protocol != LIPPROTO_TCP) return -LX_EPROTONOSUPPORT;
       protocol = LIPPROTO_TCP;
     } else if (type == LSOCK_DGRAM) {
+      // [net] ICMP echo sockets (ping): net.ipv4.ping_group_range defaults to "1 0", no group.
+      if ((domain == LAF_INET && protocol == 1) || (domain == LAF_INET6 && protocol == 58)) return -LX_EACCES;
       if (protocol != 0 && protocol != LIPPROTO_UDP && protocol != kIpprotoUdplite) return -LX_EPROTONOSUPPORT;
       if (protocol == 0) protocol = LIPPROTO_UDP;
+    } else if (type == LSOCK_RAW) {
+      return -LX_EPERM;  // [net] raw sockets need CAP_NET_RAW (the VM grants none)
     } else {
       return -LX_ESOCKTNOSUPPORT;
     }

@@ -137,6 +137,7 @@ struct RecvResult {
 
 // ---- 4. Socket ----------------------------------------------------------------------------
 class Socket;
+class NetOut;
 
 // One machine's socket names (the Kernel owns one) and the AnonFs its sockets live on.
 struct SocketRegistry {
@@ -152,6 +153,8 @@ struct SocketRegistry {
   // (protocol, port) -> sockets bound there
   std::map<std::pair<int, uint16_t>, std::vector<std::weak_ptr<Socket>>> ports;
   uint16_t next_eph = 32768;  // ip_local_port_range's low end
+  // Outbound networking through a relay (net_out.h); nullptr: non-loopback is ENETUNREACH.
+  NetOut* net = nullptr;
   uint32_t next_autobind = 0;
   // unix_gc.cpp: every live AF_UNIX socket, descriptors passed so far (a collection
   // every 64), and the collector's reentry guard (dropping garbage closes sockets).
@@ -234,6 +237,9 @@ class Socket : public Inode {
   uint8_t rcvtimeo[16] = {}, sndtimeo[16] = {};  // struct timeval as set (SO_*TIMEO)
   uint64_t wait_timeout_ns(bool send) const override;
   int backlog = 0;
+  // ---- outbound (net_out.cpp): this socket's relay stream, while its connect is open ----
+  uint32_t net_id = 0;
+  bool net_opening = false, net_blocking_result = false;
   // Other integer options set with setsockopt (level, name) -> value, reported back.
   std::vector<std::pair<std::pair<int, int>, int32_t>> int_opts;
 
@@ -246,6 +252,7 @@ class Socket : public Inode {
   friend int socket_pair(SocketRegistry&, int, int, int, const SockCred&, std::shared_ptr<Socket>&,
                          std::shared_ptr<Socket>&);
   friend struct SocketRegistry;
+  friend class NetOut;  // outbound streams (net_out.cpp) drive the queues of both ends
   void wake() { reg_.anon.waits.wake(); }
   void close_now();
   void drop_names();

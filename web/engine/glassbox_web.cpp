@@ -50,6 +50,7 @@
 #include "vm/linux/inspect_state.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/net_inbound.h"
+#include "vm/linux/net_out.h"
 #include "vm/linux/spawn.h"
 #include "vm/linux/syscall.h"
 #include "vm/linux/tty.h"
@@ -90,6 +91,7 @@ struct Engine {
   Login login;
   uint16_t rows = 24, cols = 80;
   uint64_t mem_limit_bytes = 0;                // config mem_limit_mb; 0: the default budget
+  std::string relay;                           // config relay: the Wisp relay (docs/networking.md)
   fs::OverlayDevice* overlay = nullptr;        // owned by `dev` until boot, then by ext2
   std::unique_ptr<fs::BlockDevice> dev;        // overlay over chunks, until gb_boot mounts it
   std::shared_ptr<Ext2Fs> ext2;
@@ -239,6 +241,8 @@ EMSCRIPTEN_KEEPALIVE int gb_init(const char* config_json) {
   // mmap gets ENOMEM and page faults call the OOM killer (vm/linux/oom.cpp).
   if (const fs::JsonValue* c = cfg.get("mem_limit_mb"); c && c->as_int(16, 3072, &v))
     e->mem_limit_bytes = (uint64_t)v << 20;
+  // Outbound network through a relay: the worker provides Module.glassboxNet (net_link.cpp).
+  if (const fs::JsonValue* r = cfg.get("relay"); r && r->is_string()) e->relay = r->str;
 
   // The login command (manifest "login").
   if (const fs::JsonValue* l = m->get("login"); l && l->is_object()) {
@@ -341,6 +345,11 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   ko.mem_limit_bytes = E->mem_limit_bytes;
   E->kernel.reset(new Kernel(E->ext2, ko));
   Kernel& k = *E->kernel;
+  if (!E->relay.empty()) {
+    NetOptions no;
+    no.relay = E->relay;
+    k.enable_net(no);
+  }
   Kernel* kp = &k;
   Engine* ep = E;
   E->ext2->set_creds([kp, ep](uint32_t* uid, uint32_t* gid) {

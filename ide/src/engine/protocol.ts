@@ -209,6 +209,12 @@ export interface PromptMessage {
 export interface IdleMessage {
   type: 'idle';
 }
+/** The relay link went up or down (docs/networking.md). */
+export interface NetMessage {
+  type: 'net';
+  online: boolean;
+  detail: string;
+}
 export interface FsChangedMessage {
   type: 'fs-changed';
   /** Directories whose entries changed (absolute guest paths), if the engine knows. */
@@ -291,6 +297,7 @@ export type WorkerToPage =
   | ProgressMessage
   | PromptMessage
   | IdleMessage
+  | NetMessage
   | FsChangedMessage
   | OverlayMessage
   | StorageMessage

@@ -59,6 +59,8 @@ export type FetchResult = { data: Uint8Array } | { code: 1 | 2 | 3; error: strin
 export interface EngineModuleArgs {
   gbHost: EngineHost;
   glassboxFetchBatch: (urls: string[], timeoutMs: number, maxBytes: number) => FetchResult[];
+  /** The WebSocket to the network relay (worker/relay.ts), when the site has one. */
+  glassboxNet?: import('./relay').NetGlue;
   /** The shared numbers (web/engine/abi.json), for modules that read them at run time. */
   glassboxAbi: unknown;
   locateFile: (name: string) => string;

@@ -12,6 +12,7 @@
 //                   store the overlay at most every 2 s
 import { FS_FLAG, FS_OP, RUN, ENGINE_ABI } from '../engine/abi';
 import { waitChangeAsync } from '../engine/ring';
+import { makeNetGlue } from './relay';
 import { CTL_COLS, CTL_DOORBELL_WORKER, CTL_ROWS, CTL_WINSIZE_GEN, EngineConfig, ExecSpec, TestHooks, ringDoorbell } from '../engine/protocol';
 import { ExecService } from './exec';
 import { PreviewService } from './preview';
@@ -82,6 +83,9 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
   return factory({
     gbHost: host,
     glassboxFetchBatch: syncFetchBatch(link, !!config.cacheChunks),
+    glassboxNet: config.relay
+      ? makeNetGlue(() => ringDoorbell(link.ctl, CTL_DOORBELL_WORKER), (online, detail) => link.post({ type: 'net', online, detail }))
+      : undefined,
     glassboxAbi: ENGINE_ABI,
     locateFile: (name) => (name.endsWith('.wasm') ? config.engineWasm : name),
     instantiateWasm(imports, receive) {
@@ -124,6 +128,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   const imageBase = new URL('./', manifestUrl).href;
   const cfgPtr = cstr(E, JSON.stringify({
     manifest, image_base: imageBase, rows: config.rows, cols: config.cols, mem_limit_mb: memLimitMb(config),
+    ...(config.relay ? { relay: config.relay } : {}),
   }));
   check(E, E._gb_init(cfgPtr), 'gb_init');
   E._free(cfgPtr);

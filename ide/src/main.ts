@@ -274,6 +274,8 @@ function startMachine(): void {
       // ?mem=MiB: the machine's guest memory (a lab for a small device, the OOM killer
       // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
       memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
+      // ?jit=on: hot code compiled to WebAssembly (docs/jit.md; default off until its figures are met)
+      jit: new URLSearchParams(location.search).get('jit') === 'on' ? 'on' : 'off',
     },
     onOutput: (bytes) => {
       diagnostics.feedBytes(bytes);

@@ -124,6 +124,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   const imageBase = new URL('./', manifestUrl).href;
   const cfgPtr = cstr(E, JSON.stringify({
     manifest, image_base: imageBase, rows: config.rows, cols: config.cols, mem_limit_mb: memLimitMb(config),
+    jit: config.jit === 'on' ? 'on' : 'off',
   }));
   check(E, E._gb_init(cfgPtr), 'gb_init');
   E._free(cfgPtr);

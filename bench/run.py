@@ -10,7 +10,9 @@ and prints engine/native and engine/qemu ratios plus guest MIPS (guest instructi
 retired, from the engine's --stats line, divided by the engine's wall time).
 
 Workloads: cpu_bound (static C), python3 sum(range(10**6)), python3 -c pass (start-up),
-gcc -O2 hello.c (the whole driver: cc1, as, collect2/ld, spawned with vfork + execve).
+gcc -O2 hello.c (the whole driver: cc1, as, collect2/ld, spawned with vfork + execve),
+the Benchmarks-Game C programs of bench/game (nbody, fannkuch-redux, spectral-norm,
+binary-trees; static -O2) and the Python rows of bench/py (nbody, richards-style, float).
 gcc writes temp files and its output to /tmp, so natively it runs in a chroot with a
 private tmpfs on /tmp (unshare -m; the cached rootfs is never written) and in the engine
 with a hard-link copy of the root (only new files appear in it). qemu-x86_64 cannot follow
@@ -156,6 +158,23 @@ def main():
     ]
     if want_gcc:
         workloads.append(("gcc -O2 hello.c (qemu: stages)", gcc_native, gcc_qemu, groot_copy, gcc_argv))
+    # The Benchmarks-Game C programs (bench/game, static -O2) and pyperformance-style
+    # Python rows (bench/py, passed with -c so the guest root stays untouched).
+    for prog, arg in (("nbody", "100000"), ("fannkuch", "9"), ("spectral", "300"), ("binarytrees", "12")):
+        name = f"game {prog} {arg}"
+        if args.only and not any(o in name for o in args.only):
+            continue
+        gexe = os.path.join(tmp, prog)
+        subprocess.run(["gcc", "-O2", "-static", "-o", gexe, os.path.join(TOP, "bench/game", prog + ".c"), "-lm"],
+                       check=True)
+        workloads.append((name, [gexe, arg], [qemu, gexe, arg] if qemu else None, "/", [gexe, arg]))
+    for script, arg in (("nbody.py", "2000"), ("richards.py", "20000"), ("float_bench.py", "20000")):
+        name = f"py {script} {arg}"
+        with open(os.path.join(TOP, "bench/py", script)) as f:
+            src = f.read()
+        workloads.append((name, ["chroot", root, "/usr/bin/python3", "-c", src, arg],
+                          [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", src, arg] if qemu else None,
+                          root, ["/usr/bin/python3", "-c", src, arg]))
 
     rows = []
     for name, native_cmd, qemu_cmd, groot, gargv in workloads:

@@ -301,6 +301,8 @@ function startMachine(): void {
       // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
       memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
       relay: relayUrl(),
+      // ?jit=on: hot code compiled to WebAssembly (docs/jit.md; default off until its figures are met)
+      jit: new URLSearchParams(location.search).get('jit') === 'on' ? 'on' : 'off',
     },
     onOutput: (bytes) => {
       diagnostics.feedBytes(bytes);

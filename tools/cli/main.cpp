@@ -389,6 +389,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
       k.counters.each([&](const char* label, uint64_t v) {
         if (strcmp(label, "instructions") != 0) line += ", " + std::to_string(v) + " " + label;
       });
+      if (jit_on) {
+        char share[64];
+        snprintf(share, sizeof share, ", jit compile share %.1f%%",
+                 secs > 0 ? (double)k.counters.jit_compile_us / 1e4 / secs : 0.0);
+        line += share;
+      }
       line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: " +
               (jit_on ? std::string("jit") : std::string("interpreter")) + " (--jit=" + o.jit + ")";
       if (o.records) line += ", " + std::to_string(k.records.written()) + " trace records";

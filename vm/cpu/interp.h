@@ -21,6 +21,7 @@
 #include "vm/cpu/optable.h"
 
 namespace gb {
+class Trace;
 
 class AddressSpace;
 
@@ -135,6 +136,7 @@ class BlockCache {
   bool tier_checked = false;    // the factory was asked
   uint64_t limit = 0;           // run()'s instruction limit (compiled loops exit at it)
   Cpu* cpu = nullptr;           // the cpu in run() (a code write into the running block stops it)
+  Trace* trace = nullptr;       // the machine's event stream (the tier's region events), may be null
   bool code_stop = false;       // cpu.stop was set only for that: run() clears both and goes on
 };
 

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/decode.h"
@@ -43,10 +44,11 @@ enum : uint32_t {
   L_FD = 21, L_FS = 22, L_FR = 23,  // i64: last ALU operands and result (fused jcc)
   L_V = 24,                         // i64: value to store
   L_RIP = 25,                       // i64: rip after a handler branch
+  L_FOP = 26,                       // i32: deferred flags: cc op | size << 8 of FD/FS/FR (0: none)
 };
 const std::vector<uint8_t> kLocals = {
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
-    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64};
+    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32};
 
 enum AluOp { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST };
 
@@ -176,13 +178,20 @@ bool fusable(const Plan& prod, int cc) {
   return false;
 }
 
+// The engine functions a module imports (env."0", env."1"...), shared by its regions.
+struct Imports {
+  std::map<uint32_t, uint32_t> index;  // engine table index -> import number
+  std::vector<uint32_t> table, types;  // by import number
+};
+
 class Gen {
  public:
-  Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing)
-      : blocks_(blocks), abi_(abi), b_(listing), listing_(listing) {
+  Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, Imports& im)
+      : im_(im), blocks_(blocks), abi_(abi), b_(listing), listing_(listing) {
     for (size_t i = 0; i < blocks.size(); i++) index_[blocks[i]->start] = (uint32_t)i;
   }
-  Compiled run();
+  Compiled run();  // the body in body(); out.wasm and out.imports are the caller's
+  const Body& body() const { return b_; }
 
  private:
   // registers
@@ -191,6 +200,8 @@ class Gen {
   void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (4 or 8)
   void flush(bool forget);    // dirty locals to memory; forget: mark clean
   void invalidate() { for (int i = 0; i < 16; i++) loaded_[i] = dirty_[i] = false; }
+  void sync_in();             // loads the region's registers not in locals (before a region edge)
+  void pass();                // one generation of the whole function into b_
   // pieces
   void ea(const Insn& in, uint64_t next_rip);  // L_A = effective address
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
@@ -198,24 +209,31 @@ class Gen {
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
   void icount_add(int64_t d);
   void set_rip(uint64_t v);
-  void cc_record(int op, int size);  // cc = {FD, FS, FR, op, size}
+  // Deferred flags: an inline ALU instruction leaves its operands in FD/FS/FR and its
+  // cc op in L_FOP; the cc record is written only where something may look (before a
+  // handler call, a slow path, an exit): materialize(). pend_ is what the compiler knows
+  // of L_FOP here: none (0), known (pend_op_), or unknown (at a block's start).
+  enum { P_NONE, P_KNOWN, P_UNKNOWN };
+  int pend_ = P_UNKNOWN, pend_op_ = 0;
+  void defer_flags(int op, int size);
+  void materialize(bool zero);  // zero: L_FOP = 0 after (a handler may change the flags)
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
   void alu(const Plan& p, const Insn& in, bool live);
   void handler(const Insn& in, uint64_t next_rip);
   void block_code(uint32_t bi);
-  // the module's function index of engine function `table_index` (imported on first use)
+  // the module's function index of engine function `table_index` (imported on first use;
+  // shared by the regions of one module)
   uint32_t import(uint32_t table_index, uint32_t type) {
-    auto it = imported_.find(table_index);
-    if (it != imported_.end()) return it->second;
-    const uint32_t f = (uint32_t)out_.imports.size();
-    out_.imports.push_back(table_index);
-    import_types_.push_back(type);
-    imported_[table_index] = f;
+    auto it = im_.index.find(table_index);
+    if (it != im_.index.end()) return it->second;
+    const uint32_t f = (uint32_t)im_.table.size();
+    im_.table.push_back(table_index);
+    im_.types.push_back(type);
+    im_.index[table_index] = f;
     return f;
   }
-  std::map<uint32_t, uint32_t> imported_;
-  std::vector<uint32_t> import_types_;
+  Imports& im_;
 
   const std::vector<const Block*>& blocks_;
   const Abi& abi_;
@@ -223,6 +241,15 @@ class Gen {
   bool listing_;
   std::map<uint64_t, uint32_t> index_;
   bool loaded_[16] = {}, dirty_[16] = {};
+  // Registers across blocks: used_ (registers read or written inline anywhere: pass 1
+  // collects them, pass 2 loads them at function entry and keeps them in locals);
+  // dirty_in_[b] (registers whose local may be newer than memory when block b starts:
+  // the union over the region edges into b, from the edges pass 1 records).
+  struct Edge { uint32_t from, to; uint16_t dirty; };
+  uint16_t used_ = 0, region_regs_ = 0;
+  std::vector<uint16_t> dirty_in_;
+  std::vector<Edge> edges_;
+  std::vector<bool> flushes_;  // the block called a handler (which writes everything back)
   int loop_depth_ = 0;
   uint32_t cur_ = 0, n_ = 0;  // block index, its instruction count
   uint32_t end_add_ = 1;      // the count added at the block's end
@@ -230,6 +257,7 @@ class Gen {
 };
 
 void Gen::get(int r) {
+  used_ |= (uint16_t)(1u << r);
   if (!loaded_[r]) {
     b_.local_get(L_CPU);
     b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
@@ -248,6 +276,17 @@ void Gen::set_from_stack(int r, int size) {
   if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
   b_.local_set(L_R0 + r);
   loaded_[r] = dirty_[r] = true;
+  used_ |= (uint16_t)(1u << r);
+}
+
+void Gen::sync_in() {
+  for (int r = 0; r < 16; r++) {
+    if (!(region_regs_ >> r & 1) || loaded_[r]) continue;
+    b_.local_get(L_CPU);
+    b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
+    b_.local_set(L_R0 + r);
+    loaded_[r] = true;
+  }
 }
 
 void Gen::flush(bool forget) {
@@ -356,6 +395,7 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
   // Slow path (may fault): state as the interpreter has it before this instruction.
+  materialize(false);
   flush(false);
   set_rip(next_rip);
   b_.local_get(L_CPU);
@@ -374,6 +414,7 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   b_.else_();
   // Slow path: may fault, or hit a page holding code (the block cache drops its blocks
   // and this region; cpu.stop is set when the running block was one of them).
+  materialize(false);
   flush(false);
   set_rip(next_rip);
   b_.local_get(L_CPU);
@@ -395,13 +436,27 @@ void Gen::alu_op(int op) {
   }
 }
 
-void Gen::cc_record(int op, int size) {
+void Gen::defer_flags(int op, int size) {
   const int ccop = op == ADD ? CC_ADD : (op == SUB || op == CMP) ? CC_SUB : CC_LOGIC;
-  b_.local_get(L_CPU); b_.local_get(L_FD); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, dst));
-  b_.local_get(L_CPU); b_.local_get(L_FS); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, src));
-  b_.local_get(L_CPU); b_.local_get(L_FR); b_.mem(I64_STORE, 3, abi_.off_cc + offsetof(LazyFlags, res));
-  static_assert(offsetof(LazyFlags, size) == offsetof(LazyFlags, op) + 1, "op and size adjacent");
-  b_.local_get(L_CPU); b_.i32_const(ccop | size << 8); b_.mem(I32_STORE16, 0, abi_.off_cc + offsetof(LazyFlags, op));
+  pend_op_ = ccop | size << 8;
+  pend_ = P_KNOWN;
+  b_.i32_const(pend_op_);
+  b_.local_set(L_FOP);
+}
+
+void Gen::materialize(bool zero) {
+  if (pend_ == P_NONE) return;
+  const uint32_t o = abi_.off_cc;
+  if (pend_ == P_UNKNOWN) { b_.local_get(L_FOP); b_.if_(); }
+  b_.local_get(L_CPU); b_.local_get(L_FD); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, dst));
+  b_.local_get(L_CPU); b_.local_get(L_FS); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, src));
+  b_.local_get(L_CPU); b_.local_get(L_FR); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, res));
+  b_.local_get(L_CPU);
+  if (pend_ == P_KNOWN) b_.i32_const(pend_op_); else b_.local_get(L_FOP);
+  b_.mem(I32_STORE16, 0, o + offsetof(LazyFlags, op));
+  if (zero) { b_.i32_const(0); b_.local_set(L_FOP); }
+  if (pend_ == P_UNKNOWN) b_.end();
+  if (zero) pend_ = P_NONE;
 }
 
 void Gen::alu(const Plan& p, const Insn& in, bool live) {
@@ -421,10 +476,13 @@ void Gen::alu(const Plan& p, const Insn& in, bool live) {
   b_.local_tee(L_FR);
   if (writes_result(p.op)) set_from_stack(p.dst, S);
   else b_.drop();
-  if (live) cc_record(p.op, S);
+  (void)live;
+  defer_flags(p.op, S);
 }
 
 void Gen::handler(const Insn& in, uint64_t next_rip) {
+  flushes_[cur_] = true;
+  materialize(true);
   flush(true);
   set_rip(next_rip);
   b_.local_get(L_CPU);
@@ -438,11 +496,16 @@ void Gen::handler(const Insn& in, uint64_t next_rip) {
 void Gen::goto_block(uint64_t target, bool can_fall) {
   auto it = index_.find(target);
   if (it == index_.end()) {
+    materialize(false);
+    flush(false);  // (the other path may stay in the region with the same locals)
     set_rip(target);
     b_.i32_const(0);
     b_.ret();
     return;
   }
+  uint16_t d = 0;
+  for (int r = 0; r < 16; r++) d |= (uint16_t)(dirty_[r] << r);
+  edges_.push_back({cur_, it->second, d});
   if (can_fall && it->second == cur_ + 1) return;
   b_.i32_const((int32_t)it->second);
   b_.local_set(L_NEXT);
@@ -453,7 +516,9 @@ void Gen::block_code(uint32_t bi) {
   const Block& bl = *blocks_[bi];
   cur_ = bi;
   n_ = bl.n;
-  invalidate();
+  // At a block's start the region's registers are in locals; dirty_in_ may be newer.
+  for (int r = 0; r < 16; r++) { loaded_[r] = region_regs_ >> r & 1; dirty_[r] = dirty_in_[bi] >> r & 1; }
+  pend_ = P_UNKNOWN;  // (the region's entry from outside: L_FOP starts at 0)
   if (listing_) {
     char h[96];
     snprintf(h, sizeof h, ";; block %u: 0x%llx..0x%llx (%u insns)\n", bi, (unsigned long long)bl.start,
@@ -467,6 +532,8 @@ void Gen::block_code(uint32_t bi) {
   b_.mem(I64_LOAD, 3, 0);
   b_.op0(I64_GE_U, "i64.ge_u");
   b_.if_();
+  materialize(false);
+  flush(false);
   set_rip(bl.start);
   b_.i32_const(0);
   b_.ret();
@@ -526,15 +593,15 @@ void Gen::block_code(uint32_t bi) {
         ea(in, next);
         {
           const int S = p.size;
-          get_sized(p.dst, S); b_.local_set(L_FD);
-          load(S, next, k);
+          load(S, next, k);  // (before FD is set: its slow path may write the pending flags from FD)
           b_.local_set(L_FS);
+          get_sized(p.dst, S); b_.local_set(L_FD);
           b_.local_get(L_FD); b_.local_get(L_FS);
           alu_op(p.op);
           b_.local_tee(L_FR);
           if (writes_result(p.op)) set_from_stack(p.dst, S);
           else b_.drop();
-          if (live[k]) cc_record(p.op, S);
+          defer_flags(p.op, S);
         }
         break;
       case K_CMP_MR: case K_CMP_MI:
@@ -651,7 +718,7 @@ void Gen::block_code(uint32_t bi) {
         break;
       case K_JMP:
         if (!last) break;  // (a jmp always ends its block)
-        flush(true);
+        sync_in();
         icount_add(end_add_);
         goto_block(next + in.imm, true);
         ended = true;
@@ -661,7 +728,7 @@ void Gen::block_code(uint32_t bi) {
         if (last && k > 0 && fusable(plans[k - 1], cc)) {
           const Plan& prod = plans[k - 1];
           const int S = prod.size;
-          flush(true);
+          sync_in();
           icount_add(end_add_);
           const bool sub = prod.op == SUB || prod.op == CMP;
           if (sub) {
@@ -714,7 +781,7 @@ void Gen::block_code(uint32_t bi) {
   if (ended) return;
   // The block ended without an inline branch: its last instruction (a handler, or a
   // block cut at kMaxBlock) left the next rip in cpu.rip (handlers) or it is the end.
-  flush(true);
+  sync_in();
   icount_add(end_add_);
   const Insn& lastin = bl.insns[bl.n - 1];
   const Plan& lp = plans[bl.n - 1];
@@ -728,6 +795,8 @@ void Gen::block_code(uint32_t bi) {
   std::vector<uint64_t> cand;
   const uint32_t form = lastin.row != 0xffff ? op_table()[lastin.row].form : 0;
   if (form & F_STOP) {
+    materialize(false);
+    flush(false);
     b_.i32_const(0);
     b_.ret();
     return;
@@ -746,11 +815,42 @@ void Gen::block_code(uint32_t bi) {
     goto_block(t, false);
     b_.end();
   }
+  materialize(false);
+  flush(false);
   b_.i32_const(0);
   b_.ret();
 }
 
+// Two passes: the first (registers clean at every block start) finds the registers the
+// region touches and the dirty sets on its edges; between them, dirty_in_ is solved
+// (out(b) = in(b) | written, or only written after b's last handler call, which writes
+// everything back); the second generates with the registers in locals across blocks.
 Compiled Gen::run() {
+  const uint32_t n = (uint32_t)blocks_.size();
+  dirty_in_.assign(n, 0);
+  flushes_.assign(n, false);
+  pass();
+  std::vector<uint16_t> in(n, 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const Edge& e : edges_) {
+      const uint16_t out = (uint16_t)(e.dirty | (flushes_[e.from] ? 0 : in[e.from]));
+      if ((in[e.to] | out) != in[e.to]) { in[e.to] |= out; changed = true; }
+    }
+  }
+  const uint16_t regs = used_;
+  b_ = Body(listing_);
+  out_ = Compiled();
+  edges_.clear();
+  dirty_in_ = in;
+  region_regs_ = regs;
+  pass();
+  out_.listing = std::move(b_.text);
+  out_.body_bytes = (uint32_t)b_.size();
+  return out_;
+}
+
+void Gen::pass() {
   const uint32_t n = (uint32_t)blocks_.size();
   // L_TLB = cpu.mem + tlb_off
   b_.local_get(L_CPU);
@@ -758,6 +858,13 @@ Compiled Gen::run() {
   b_.i32_const((int32_t)abi_.tlb_off);
   b_.op0(I32_ADD, "i32.add");
   b_.local_set(L_TLB);
+  // the registers the region touches, into locals (they stay there across its blocks)
+  for (int r = 0; r < 16; r++) {
+    if (!(region_regs_ >> r & 1)) continue;
+    b_.local_get(L_CPU);
+    b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
+    b_.local_set(L_R0 + r);
+  }
   b_.loop();
   loop_depth_ = b_.depth;
   for (uint32_t i = n; i-- > 0;) b_.block();
@@ -771,22 +878,41 @@ Compiled Gen::run() {
   }
   b_.end();  // loop
   b_.unreachable();
+}
+
+const std::vector<FuncType>& module_types() {
   static const std::vector<FuncType> types = {
       {{T_I32, T_I32}, {T_I32}},         // region
       {{T_I32, T_I32}, {}},              // handler (Cpu&, const Insn&)
       {{T_I32, T_I64}, {T_I64}},         // read helper (Cpu*, addr) -> value
       {{T_I32, T_I64, T_I64}, {}},       // write helper (Cpu*, addr, value)
   };
-  out_.wasm = build_module(types, import_types_, TY_REGION, kLocals, b_);
-  out_.listing = std::move(b_.text);
-  return out_;
+  return types;
 }
 
 }  // namespace
 
+Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const Abi& abi, bool listing) {
+  Batch out;
+  Imports im;
+  std::vector<std::unique_ptr<Gen>> gens;
+  std::vector<const Body*> bodies;
+  for (const auto& blocks : regions) {
+    gens.push_back(std::make_unique<Gen>(blocks, abi, listing, im));
+    out.regions.push_back(gens.back()->run());
+    bodies.push_back(&gens.back()->body());
+  }
+  out.wasm = build_module(module_types(), im.types, TY_REGION, kLocals, bodies);
+  out.imports = im.table;
+  return out;
+}
+
 Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing) {
-  Gen g(blocks, abi, listing);
-  return g.run();
+  Batch b = compile_batch({blocks}, abi, listing);
+  Compiled c = std::move(b.regions[0]);
+  c.wasm = std::move(b.wasm);
+  c.imports = std::move(b.imports);
+  return c;
 }
 
 }  // namespace gb::jit

@@ -38,7 +38,17 @@ struct Compiled {
   std::string listing;      // empty unless asked for
   uint32_t insns = 0;       // x86 instructions
   uint32_t inline_insns = 0;  // of which compiled inline (the rest call their handler)
+  uint32_t body_bytes = 0;    // the function's code
 };
+
+// Several regions, one module (V8's fixed cost is per module): region i is the export
+// export_name(i); regions[i] has its listing and counts (wasm and imports empty).
+struct Batch {
+  std::vector<uint8_t> wasm;
+  std::vector<uint32_t> imports;
+  std::vector<Compiled> regions;
+};
+Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const Abi& abi, bool listing);
 
 // Region: blocks[0] is the hot entry; the function's param 1 selects the entry block.
 Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing);

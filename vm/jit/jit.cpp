@@ -2,16 +2,21 @@
 // (see jit.h for the design; compiler.cpp makes the wasm).
 #include "vm/jit/jit.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <iterator>
 #include <set>
 
 #include "vm/cpu/cpu.h"
 #include "vm/jit/compiler.h"
 #include "vm/jit/jit_host.h"
+#include "vm/jit/wasm_emit.h"
 #include "vm/mem/address_space.h"
+#include "vm/trace/trace.h"
 
 namespace gb {
 
@@ -121,16 +126,60 @@ std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry) 
   return blocks;
 }
 
-JitTier::JitTier(BlockCache& bc, Mode, std::string dump_dir) : bc_(bc), dump_dir_(std::move(dump_dir)) {}
+namespace {
+uint64_t now_us() {
+  return (uint64_t)std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+JitTier::JitTier(BlockCache& bc, Mode mode, std::string dump_dir)
+    : bc_(bc), mode_(mode), dump_dir_(std::move(dump_dir)), t0_us_(now_us()) {}
 
 JitTier::~JitTier() {
   for (auto& [k, r] : regions_) host_release(r->fn);
 }
 
 void JitTier::compile(Block& entry) {
+  if (mode_ == Mode::Always) {
+    queue_.clear();
+    queue_[entry.start] = entry.execs;
+    flush();
+    return;
+  }
+  auto it = queue_.find(entry.start);
+  if (it == queue_.end()) {
+    queue_[entry.start] = entry.execs;
+    if (queue_.size() < kBatch) return;
+  } else if (entry.execs < it->second + bc_.tier_at) {
+    return;
+  }
+  flush();
+}
+
+void JitTier::adapt() {
+  const uint64_t elapsed = now_us() - t0_us_ + 1;
+  const double share = (double)compile_us_ / (double)elapsed;
+  if (share > kShare && bc_.tier_at < kMaxThreshold) bc_.tier_at *= 2;
+  else if (share < kShare / 4 && bc_.tier_at / 2 >= base_at_) bc_.tier_at /= 2;
+}
+
+void JitTier::flush() {
   const auto t0 = std::chrono::steady_clock::now();
   Counters* ctr = bc_.counters;
-  const std::vector<const Block*> blocks = form_region(bc_, entry);
+  // The regions: one per waiting entry not already inside an earlier region of the batch.
+  std::vector<std::vector<const Block*>> regions;
+  std::vector<Block*> entries;
+  std::set<const Block*> covered;
+  for (const auto& [start, execs] : queue_) {
+    Block* e = const_cast<Block*>(bc_.find(start));
+    if (!e || e->jit_fn || e->jit_failed || covered.count(e)) continue;
+    regions.push_back(form_region(bc_, *e));
+    entries.push_back(e);
+    for (const Block* b : regions.back()) covered.insert(b);
+  }
+  queue_.clear();
+  if (regions.empty()) return;
   Abi abi = host_layout();
   abi.tlb_off = JitLayout::tlb_offset(*bc_.cpu->mem);
   abi.addr_running = idx(&bc_.running);
@@ -147,49 +196,97 @@ void JitTier::compile(Block& entry) {
       return s;
     };
   }
-  Compiled c = compile_region(blocks, abi, listing);
-  const uint32_t fn = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size(), c.imports.data(), (uint32_t)c.imports.size());
+  Batch c = compile_batch(regions, abi, listing);
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<uint32_t> fns(regions.size(), 0);
+  const bool ok = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size(), c.imports.data(),
+                                   (uint32_t)c.imports.size(), fns.data(), (uint32_t)fns.size());
   const uint64_t us = (uint64_t)std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0).count();
+  compile_us_ += us;
+  if (host_debug())
+    fprintf(stderr, "jit: batch of %zu regions, %zu bytes: gen %lld us, total %llu us, tier_at %llu\n", regions.size(), c.wasm.size(),
+            (long long)std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count(), (unsigned long long)us,
+            (unsigned long long)bc_.tier_at);
   if (ctr) ctr->jit_compile_us += us;
   seq_++;
   if (listing) {
     char name[64];
-    snprintf(name, sizeof name, "/region-%05llu-%llx", (unsigned long long)seq_, (unsigned long long)entry.start);
+    snprintf(name, sizeof name, "/region-%05llu-%llx", (unsigned long long)seq_, (unsigned long long)entries[0]->start);
     const std::string base = dump_dir_ + name;
     if (FILE* f = fopen((base + ".wasm").c_str(), "wb")) { fwrite(c.wasm.data(), 1, c.wasm.size(), f); fclose(f); }
-    if (FILE* f = fopen((base + ".txt").c_str(), "w")) { fwrite(c.listing.data(), 1, c.listing.size(), f); fclose(f); }
-  }
-  if (!fn) {
-    entry.jit_failed = true;
-    if (ctr) ctr->jit_failed++;
-    return;
-  }
-  auto r = std::make_unique<Region>();
-  r->fn = fn;
-  std::set<uint64_t> pages;
-  for (uint32_t i = 0; i < blocks.size(); i++) {
-    Block* b = const_cast<Block*>(blocks[i]);
-    r->blocks.push_back(b);
-    for (uint64_t p = page_down(b->start); p < b->end; p += PAGE) pages.insert(p);
-    if (!b->jit_fn) {
-      b->jit_fn = reinterpret_cast<uint32_t (*)(Cpu*, uint32_t)>((uintptr_t)fn);
-      b->jit_entry = i;
+    if (FILE* f = fopen((base + ".txt").c_str(), "w")) {
+      for (size_t i = 0; i < c.regions.size(); i++) {
+        fprintf(f, ";; region %zu (export %s) from 0x%llx\n", i, export_name((uint32_t)i).c_str(),
+                (unsigned long long)entries[i]->start);
+        fwrite(c.regions[i].listing.data(), 1, c.regions[i].listing.size(), f);
+      }
+      fclose(f);
     }
   }
-  r->pages.assign(pages.begin(), pages.end());
-  Region* raw = r.get();
-  for (uint64_t p : r->pages) by_page_[p].push_back(raw);
-  regions_[raw] = std::move(r);
+  if (mode_ != Mode::Always) adapt();
+  if (!ok) {
+    for (Block* e : entries) e->jit_failed = true;
+    if (ctr) ctr->jit_failed += entries.size();
+    return;
+  }
   if (ctr) {
-    ctr->jit_regions++;
-    ctr->jit_insns += c.insns;
-    ctr->jit_inline += c.inline_insns;
+    ctr->jit_modules++;
     ctr->jit_wasm_bytes += c.wasm.size();
+  }
+  for (size_t ri = 0; ri < regions.size(); ri++) {
+    const std::vector<const Block*>& blocks = regions[ri];
+    auto r = std::make_unique<Region>();
+    r->fn = fns[ri];
+    std::set<uint64_t> pages;
+    for (uint32_t i = 0; i < blocks.size(); i++) {
+      Block* b = const_cast<Block*>(blocks[i]);
+      r->blocks.push_back(b);
+      for (uint64_t p = page_down(b->start); p < b->end; p += PAGE) pages.insert(p);
+      if (!b->jit_fn) {
+        b->jit_fn = reinterpret_cast<uint32_t (*)(Cpu*, uint32_t)>((uintptr_t)r->fn);
+        b->jit_entry = i;
+      }
+    }
+    r->pages.assign(pages.begin(), pages.end());
+    r->start = blocks[0]->start;
+    Region* raw = r.get();
+    for (uint64_t p : r->pages) by_page_[p].push_back(raw);
+    if (bc_.trace && bc_.trace->enabled()) {
+      TraceEvent ev = bc_.trace->make(TraceKind::JitRegion, 0, 0, bc_.cpu ? bc_.cpu->icount : 0);
+      const Block* last = blocks.back();
+      ev.args[0] = blocks[0]->start;
+      ev.args[1] = last->end;
+      ev.args[2] = c.regions[ri].insns;
+      ev.args[3] = us;  // (the batch's: one module)
+      ev.args[4] = c.regions[ri].body_bytes;
+      ev.args[5] = r->fn;
+      char t[160];
+      snprintf(t, sizeof t, "region 0x%llx: %zu blocks, %u x86 insns (%u inline), %u wasm bytes, batch of %zu, %llu us",
+               (unsigned long long)blocks[0]->start, blocks.size(), c.regions[ri].insns, c.regions[ri].inline_insns,
+               c.regions[ri].body_bytes, regions.size(), (unsigned long long)us);
+      ev.set_text(t);
+      bc_.trace->emit(ev);
+    }
+    regions_[raw] = std::move(r);
+    if (ctr) {
+      ctr->jit_regions++;
+      ctr->jit_insns += c.regions[ri].insns;
+      ctr->jit_inline += c.regions[ri].inline_insns;
+    }
   }
 }
 
-void JitTier::drop(Region* r) {
+void JitTier::drop(Region* r, const char* why, uint64_t page) {
+  if (bc_.trace && bc_.trace->enabled()) {
+    TraceEvent ev = bc_.trace->make(TraceKind::JitDrop, 0, 0, bc_.cpu ? bc_.cpu->icount : 0);
+    ev.args[0] = r->start;
+    ev.args[1] = page;
+    char t[128];
+    snprintf(t, sizeof t, "region 0x%llx dropped: %s", (unsigned long long)r->start, why);
+    ev.set_text(t);
+    bc_.trace->emit(ev);
+  }
   const auto fnp = reinterpret_cast<uint32_t (*)(Cpu*, uint32_t)>((uintptr_t)r->fn);
   for (Block* b : r->blocks)
     if (b->jit_fn == fnp) { b->jit_fn = nullptr; b->jit_entry = 0; }
@@ -207,16 +304,76 @@ void JitTier::drop(Region* r) {
 }
 
 void JitTier::invalidate_page(uint64_t page) {
+  for (auto q = queue_.begin(); q != queue_.end();)  // (flush() looks entries up again; this keeps the queue small)
+    q = page_down(q->first) == page ? queue_.erase(q) : std::next(q);
   auto it = by_page_.find(page);
   if (it == by_page_.end()) return;
   const std::vector<Region*> doomed = it->second;
-  for (Region* r : doomed) drop(r);
+  for (Region* r : doomed) drop(r, "a page of its code was written, unmapped or reprotected", page);
 }
 
 void JitTier::clear() {
+  queue_.clear();
   std::vector<Region*> all;
   for (auto& [k, r] : regions_) all.push_back(k);
-  for (Region* r : all) drop(r);
+  for (Region* r : all) drop(r, "the address space's code was dropped (execve, exit)", 0);
+}
+
+bool JitTier::describe(uint64_t rip, RegionInfo& out) const {
+  const Block* b = bc_.find(rip);
+  if (!b || !b->jit_fn) return false;
+  const uint32_t fn = (uint32_t)(uintptr_t)b->jit_fn;
+  for (const auto& [k, r] : regions_) {
+    if (r->fn != fn) continue;
+    std::vector<const Block*> blocks(r->blocks.begin(), r->blocks.end());
+    out = RegionInfo();
+    out.start = r->start;
+    out.end = blocks.back()->end;
+    out.table_index = fn;
+    AddressSpace* mem = bc_.cpu ? bc_.cpu->mem : nullptr;
+    for (const Block* bl : blocks) {
+      out.block_starts.push_back(bl->start);
+      const size_t at = out.x86.size();
+      out.x86.resize(at + (bl->end - bl->start));
+      if (mem) mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
+    }
+    if (!mem) return false;
+    Abi abi = host_layout();
+    abi.tlb_off = JitLayout::tlb_offset(*mem);
+    abi.addr_running = idx(&bc_.running);
+    abi.addr_limit = idx(&bc_.limit);
+    abi.bytes = [mem](uint64_t a, uint32_t n) {
+      uint8_t buf[16];
+      std::string s;
+      if (n > 16 || !mem->copy_in(buf, a, n)) return s;
+      char h[4];
+      for (uint32_t i = 0; i < n; i++) { snprintf(h, sizeof h, i ? " %02x" : "%02x", buf[i]); s += h; }
+      return s;
+    };
+    Compiled c = compile_region(blocks, abi, true);
+    out.insns = c.insns;
+    out.wasm = std::move(c.wasm);
+    out.listing = std::move(c.listing);
+    return true;
+  }
+  return false;
+}
+
+std::vector<uint64_t> JitTier::entries() const {
+  std::vector<uint64_t> v;
+  for (const auto& [k, r] : regions_) v.push_back(r->start);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out) {
+  const auto* t = dynamic_cast<const JitTier*>(bc.tier.get());
+  return t && t->describe(rip, out);
+}
+
+std::vector<uint64_t> regions_of(const BlockCache& bc) {
+  const auto* t = dynamic_cast<const JitTier*>(bc.tier.get());
+  return t ? t->entries() : std::vector<uint64_t>{};
 }
 
 }  // namespace jit

@@ -9,6 +9,14 @@
 //   switch-in-a-loop dispatcher (compiler.cpp). Every block of it gets jit_fn/jit_entry,
 //   so the run loop enters the region at any of them. Only decoded blocks are taken
 //   (no decoding on the compiler's behalf: no page faults or code marks of its own).
+// * Batches and the threshold (`on`). A block reaching tier_at is queued; the queue
+//   becomes one module of several functions (one per region) when kBatch entries wait or
+//   a waiting block ran tier_at more times: V8's fixed cost per module (~1 ms here, in
+//   new WebAssembly.Module and Instance) is paid once per batch. After each batch the
+//   threshold adapts: doubled while compile time exceeds kShare of the time since the
+//   tier began (per address space), halved back towards kOnThreshold when well under;
+//   so compiling costs a bounded share of any run. `always` compiles at once, one region
+//   a module (the test mode).
 // * Calls into the engine. The module imports the engine's memory and, as functions, the
 //   interpreter handlers and memory slow paths (helpers.cpp) it calls: a Handler in wasm
 //   is a table index, and the instantiation (jit_host.cpp) passes wasmTable.get(index)
@@ -29,6 +37,15 @@
 //   slow path, which may hit a page holding code) the code tests it and leaves with rip
 //   and icount exact. At each block entry it compares icount with bc.limit (run()'s
 //   limit) and leaves when spent, so the scheduler, timers and signals run on time.
+// * Registers and flags across blocks (compiler.cpp). The guest registers a region
+//   touches are loaded into wasm locals at its entry and stay there across its blocks;
+//   a local newer than memory is written back before every call that can fault or look
+//   (handlers, slow paths) and at every exit. Flags are deferred: an inline ALU
+//   instruction leaves its operands and cc op in locals, and the cc record is written
+//   only before such a call or an exit, so a fault still sees the exact flags.
+// * Visibility. Trace events JitRegion (compiled: guest start/end, x86 instructions,
+//   compile us, wasm bytes) and JitDrop (invalidated, why); describe_region() returns
+//   a region's x86 bytes, a module of it and its listing (x86 instruction -> wasm).
 // * Invalidation. BlockCache::invalidate_page tells the tier first: every region with a
 //   block on that page is dropped (its blocks lose jit_fn, its table slot is freed).
 //   The Blocks themselves (whose Insns the compiled code passes to handlers) go to the
@@ -47,8 +64,11 @@
 namespace gb::jit {
 
 enum class Mode { Off, On, Always };
-constexpr uint64_t kOnThreshold = 1000;  // `--jit on`: block runs before its region compiles
+constexpr uint64_t kOnThreshold = 1000;  // `--jit on`: block runs before its region is queued
 constexpr size_t kMaxBlocks = 32;        // blocks per region
+constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
+constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
+constexpr uint64_t kMaxThreshold = 1ull << 22;
 
 // Whether this build can run compiled code (wasm builds; the native build cannot).
 bool available();
@@ -60,6 +80,22 @@ bool parse_mode(const std::string& s, Mode& out);
 // The blocks of the region entered at `entry` (entry first): see "Regions" above.
 std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry);
 
+// What the inspector shows of a compiled region: its guest code, its module and the
+// listing mapping every x86 instruction to the wasm made from it (recompiled on demand
+// with the listing on: the compiler is pure, so it is the same code).
+struct RegionInfo {
+  uint64_t start = 0, end = 0;   // guest range of its entry block .. last block's end
+  uint32_t insns = 0, table_index = 0;
+  std::vector<uint64_t> block_starts;
+  std::vector<uint8_t> x86;      // each block's bytes, in block order
+  std::vector<uint8_t> wasm;     // a module holding this region alone
+  std::string listing;
+};
+// The compiled region holding the block at `rip` in `bc` (false: none, or no JIT).
+bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out);
+// The starts of every compiled region's entry block in `bc`.
+std::vector<uint64_t> regions_of(const BlockCache& bc);
+
 class JitTier : public Tier {
  public:
   JitTier(BlockCache& bc, Mode mode, std::string dump_dir);
@@ -67,16 +103,27 @@ class JitTier : public Tier {
   void compile(Block& b) override;
   void invalidate_page(uint64_t page) override;
   void clear() override;
+  bool describe(uint64_t rip, RegionInfo& out) const;
+  std::vector<uint64_t> entries() const;
 
  private:
   struct Region {
     uint32_t fn = 0;  // table index
     std::vector<Block*> blocks;
     std::vector<uint64_t> pages;
+    uint64_t start = 0;
   };
-  void drop(Region* r);
+  void drop(Region* r, const char* why, uint64_t page);
+  void flush();  // compiles the queued entries' regions as one module
+  void adapt();  // the threshold after a batch, from the compile share
   BlockCache& bc_;
+  Mode mode_;
   std::string dump_dir_;
+  // `on`: entries waiting for the next batch (start -> its execs when queued). Flushed
+  // when kBatch are waiting or when a waiting block ran tier_at more times (hot now).
+  std::map<uint64_t, uint64_t> queue_;
+  uint64_t t0_us_ = 0, compile_us_ = 0;  // tier created (steady clock), compile time so far
+  uint64_t base_at_ = kOnThreshold;
   std::map<uint64_t, std::vector<Region*>> by_page_;
   std::map<Region*, std::unique_ptr<Region>> regions_;
   uint64_t seq_ = 0;

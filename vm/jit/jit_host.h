@@ -10,11 +10,15 @@ class Cpu;
 namespace gb::jit {
 
 // Compiles and instantiates `n` bytes of module whose function imports env."i" are the
-// engine table's entries imports[i]; returns the table index of its export "f" (0:
-// failed, reason on stderr once).
-uint32_t host_instantiate(const uint8_t* p, uint32_t n, const uint32_t* imports, uint32_t nimports);
+// engine table's entries imports[i]; puts the table index of its export export_name(k)
+// into fns[k] for k < nfns. false: failed (reason on stderr once).
+bool host_instantiate(const uint8_t* p, uint32_t n, const uint32_t* imports, uint32_t nimports, uint32_t* fns,
+                      uint32_t nfns);
 // Frees a table slot from host_instantiate.
 void host_release(uint32_t index);
+
+// GB_JIT_DEBUG set in node's environment: one line per batch on stderr.
+bool host_debug();
 
 // Memory slow paths (a TLB miss in compiled code): the AddressSpace accessors, which
 // may demand-page, break COW, invalidate code, or throw GuestFault.

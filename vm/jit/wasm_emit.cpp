@@ -164,6 +164,14 @@ void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& 
 
 std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std::vector<uint32_t>& func_imports,
                                   uint32_t func_type, const std::vector<uint8_t>& locals, const Body& body) {
+  return build_module(types, func_imports, func_type, locals, std::vector<const Body*>{&body});
+}
+
+std::string export_name(uint32_t i) { return i ? "f" + std::to_string(i) : "f"; }
+
+std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std::vector<uint32_t>& func_imports,
+                                  uint32_t func_type, const std::vector<uint8_t>& locals,
+                                  const std::vector<const Body*>& bodies) {
   std::vector<uint8_t> m = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
   std::vector<uint8_t> s;
   // 1: types
@@ -184,31 +192,35 @@ std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std:
     put_name(s, "env"); put_name(s, std::to_string(i).c_str()); s.push_back(0x00); put_uleb(s, func_imports[i]);
   }
   section(m, 2, s);
-  // 3: one function
+  // 3: the functions, all of func_type
   s.clear();
-  put_uleb(s, 1);
-  put_uleb(s, func_type);
+  put_uleb(s, bodies.size());
+  for (size_t i = 0; i < bodies.size(); i++) put_uleb(s, func_type);
   section(m, 3, s);
-  // 7: export "f"
+  // 7: exports "f", "f1", "f2", ...
   s.clear();
-  put_uleb(s, 1);
-  put_name(s, "f"); s.push_back(0x00); put_uleb(s, func_imports.size());
+  put_uleb(s, bodies.size());
+  for (size_t i = 0; i < bodies.size(); i++) {
+    put_name(s, export_name((uint32_t)i).c_str()); s.push_back(0x00); put_uleb(s, func_imports.size() + i);
+  }
   section(m, 7, s);
-  // 10: code: locals run-length encoded, the body, end
-  std::vector<uint8_t> f;
+  // 10: code: per function, locals run-length encoded, the body, end
   std::vector<std::pair<uint32_t, uint8_t>> runs;
   for (uint8_t t : locals) {
     if (!runs.empty() && runs.back().second == t) runs.back().first++;
     else runs.push_back({1, t});
   }
-  put_uleb(f, runs.size());
-  for (auto& [n, t] : runs) { put_uleb(f, n); f.push_back(t); }
-  f.insert(f.end(), body.code.begin(), body.code.end());
-  f.push_back(0x0b);
   s.clear();
-  put_uleb(s, 1);
-  put_uleb(s, f.size());
-  s.insert(s.end(), f.begin(), f.end());
+  put_uleb(s, bodies.size());
+  for (const Body* body : bodies) {
+    std::vector<uint8_t> f;
+    put_uleb(f, runs.size());
+    for (auto& [n, t] : runs) { put_uleb(f, n); f.push_back(t); }
+    f.insert(f.end(), body->code.begin(), body->code.end());
+    f.push_back(0x0b);
+    put_uleb(s, f.size());
+    s.insert(s.end(), f.begin(), f.end());
+  }
   section(m, 10, s);
   return m;
 }

@@ -88,5 +88,11 @@ const char* op_name(uint8_t opc);
 // (index k) of type `func_type` with `locals` (after its params) and `body`, exported as "f".
 std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std::vector<uint32_t>& func_imports,
                                   uint32_t func_type, const std::vector<uint8_t>& locals, const Body& body);
+// Several functions of the same type and locals in one module (a batch of regions; V8's
+// fixed cost is per module): function i is exported as export_name(i): "f", "f1", "f2"...
+std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std::vector<uint32_t>& func_imports,
+                                  uint32_t func_type, const std::vector<uint8_t>& locals,
+                                  const std::vector<const Body*>& bodies);
+std::string export_name(uint32_t i);
 
 }  // namespace gb::jit

@@ -323,6 +323,7 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
 void Task::run_slice(uint64_t budget) {
   k.current = this;
   std::shared_ptr<Mm> hold = mm;  // execve/exit may drop it while its code runs
+  hold->bc.trace = &k.trace;  // (the JIT's region events)
   const CpuException ex = __builtin_expect(k.debugger != nullptr, 0) ? k.debugger->run(*this, hold->bc, budget)
                                                                      : gb::run(cpu, hold->bc, budget);
   retired_mm_.reset();

@@ -15,6 +15,8 @@ const char* trace_kind_name(TraceKind k) {
     case TraceKind::Fault: return "fault";
     case TraceKind::Message: return "message";
     case TraceKind::FsRead: return "fs-read";
+    case TraceKind::JitRegion: return "jit-region";
+    case TraceKind::JitDrop: return "jit-drop";
   }
   return "?";
 }

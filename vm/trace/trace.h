@@ -32,7 +32,10 @@
 
 namespace gb {
 
-enum class TraceKind : uint8_t { SyscallEnter, SyscallExit, Exec, Exit, Signal, Fault, Message, FsRead };
+// JitRegion: a region compiled (args: guest start, end, x86 instructions, compile us,
+// wasm bytes of its function, table index; text: a summary); JitDrop: a region
+// invalidated (args: guest start, the page written/unmapped; text: why).
+enum class TraceKind : uint8_t { SyscallEnter, SyscallExit, Exec, Exit, Signal, Fault, Message, FsRead, JitRegion, JitDrop };
 const char* trace_kind_name(TraceKind k);
 
 struct TraceEvent {

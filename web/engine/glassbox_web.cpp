@@ -46,6 +46,7 @@
 #include "vm/fs/ext2_vfs.h"
 #include "vm/fs/json.h"
 #include "vm/fs/overlay.h"
+#include "vm/jit/jit.h"
 #include "vm/linux/debug.h"
 #include "vm/linux/inspect_state.h"
 #include "vm/linux/kernel.h"
@@ -243,6 +244,13 @@ EMSCRIPTEN_KEEPALIVE int gb_init(const char* config_json) {
     e->mem_limit_bytes = (uint64_t)v << 20;
   // Outbound network through a relay: the worker provides Module.glassboxNet (net_link.cpp).
   if (const fs::JsonValue* r = cfg.get("relay"); r && r->is_string()) e->relay = r->str;
+  // The execution tier ("jit": "off" | "on"; docs/jit.md): the compiled modules are
+  // instantiated by vm/jit/jit_host.cpp's EM_JS functions, part of this module as of the
+  // node build (they use the module's own wasmMemory and wasmTable).
+  if (const fs::JsonValue* j = cfg.get("jit"); j && j->is_string()) {
+    jit::Mode mode;
+    if (jit::parse_mode(j->str, mode) && mode != jit::Mode::Always) jit::configure(mode);
+  }
 
   // The login command (manifest "login").
   if (const fs::JsonValue* l = m->get("login"); l && l->is_object()) {

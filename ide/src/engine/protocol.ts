@@ -86,6 +86,9 @@ export interface EngineConfig {
   cacheChunks?: boolean;
   /** The network relay's URL (the site's config.json or the API's create option). */
   relay?: string;
+  /** The execution tier (vm/jit, docs/jit.md): 'on' compiles hot code to WebAssembly;
+   *  absent or 'off': the interpreter only. */
+  jit?: 'off' | 'on';
 }
 
 // ---- postMessage messages ----

@@ -129,6 +129,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   const cfgPtr = cstr(E, JSON.stringify({
     manifest, image_base: imageBase, rows: config.rows, cols: config.cols, mem_limit_mb: memLimitMb(config),
     ...(config.relay ? { relay: config.relay } : {}),
+    jit: config.jit === 'on' ? 'on' : 'off',
   }));
   check(E, E._gb_init(cfgPtr), 'gb_init');
   E._free(cfgPtr);

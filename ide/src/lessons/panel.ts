@@ -271,6 +271,10 @@ export class LessonsPanel {
     if (!this.current || !this.progress) return [];
     const m = this.host.machine();
     if (!m) return this.results;
+    // A lesson opened before the machine ran (a site's start lesson opens at the first
+    // prompt, which can come before the machine says "running") had no files placed.
+    if (!this.progress.placed) await this.placeFiles(false);
+    if (!this.current || !this.progress) return [];
     const l = this.current;
     const stepNo = this.progress.step;
     const s = l.lesson.steps[stepNo];

@@ -9,9 +9,7 @@
 #include "vm/fs/hostfs.h"
 #include "tools/cli/host_terminal.h"
 #include "vm/jit/jit.h"
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#endif
+#include "vm/base/host_env.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/net_out.h"
 #include "vm/linux/tty.h"
@@ -161,34 +159,13 @@ std::string quote_arg(const std::string& s) {
 
 }  // namespace
 
-#ifdef __EMSCRIPTEN__
-// Emscripten's getenv does not see node's environment: ask process.env directly.
-EM_JS(int, gb_cli_getenv, (const char* name, char* buf, int cap), {
-  if (typeof process !== "object" || !process.env) return 0;
-  var v = process.env[UTF8ToString(name)];
-  if (v === undefined) return 0;
-  stringToUTF8(String(v), buf, cap);
-  return 1;
-});
-#endif
-// The host's environment variable `name` (node: process.env), or nullptr.
-static const char* host_env(const char* name) {
-#ifdef __EMSCRIPTEN__
-  static char buf[4][1024];
-  static int which = 0;
-  char* b = buf[which = (which + 1) & 3];
-  return gb_cli_getenv(name, b, int(sizeof buf[0])) ? b : nullptr;
-#else
-  return getenv(name);
-#endif
-}
 
 static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) {
   Options o;
   if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
     o.mem_limit = parse_size(m);
   if (const char* j = getenv("GLASSBOX_JIT"); j && *j) o.jit = j;  // the test scripts' switch
-  if (const char* r = host_env("GLASSBOX_RELAY"); r && *r) o.relay = r;
+  if (const char* r = host_getenv("GLASSBOX_RELAY"); r && *r) o.relay = r;
   size_t i = 0;
   for (; i < args.size(); i++) {
     const std::string& a = args[i];
@@ -258,7 +235,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   if (!o.relay.empty()) {  // outbound network (docs/networking.md)
     NetOptions no;
     no.relay = o.relay;
-    if (const char* t = host_env("GLASSBOX_NET_TIMEOUT_MS"); t && atoi(t) > 0) no.connect_timeout_ms = atoi(t);
+    if (const char* t = host_getenv("GLASSBOX_NET_TIMEOUT_MS"); t && atoi(t) > 0) no.connect_timeout_ms = atoi(t);
     k.enable_net(no);
   }
   if (ext2) {

@@ -9,19 +9,9 @@
 #include <cstring>
 #include <ctime>
 
+#include "vm/base/host_env.h"
 #include "vm/fs/chunked.h"
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-// Emscripten's getenv does not see node's environment: ask process.env directly.
-EM_JS(int, gb_js_getenv, (const char* name, char* buf, int cap), {
-  if (typeof process !== "object" || !process.env) return 0;
-  var v = process.env[UTF8ToString(name)];
-  if (v === undefined) return 0;
-  stringToUTF8(String(v), buf, cap);
-  return 1;
-});
-#endif
 
 namespace gb {
 
@@ -234,24 +224,11 @@ std::shared_ptr<Ext2Fs> Ext2Fs::mount(std::unique_ptr<fs::BlockDevice> dev, cons
   return f;
 }
 
-namespace {
-// getenv that also works in node (measurement knobs only).
-const char* knob(const char* name) {
-#ifdef __EMSCRIPTEN__
-  static char buf[2][64];
-  static int which = 0;
-  char* b = buf[which ^= 1];
-  return gb_js_getenv(name, b, int(sizeof buf[0])) ? b : nullptr;
-#else
-  return getenv(name);
-#endif
-}
-}  // namespace
 
 std::shared_ptr<Ext2Fs> Ext2Fs::open(const std::string& image, const Ext2FsOptions& opt_in, std::string& err) {
   // measurement knobs (see the header)
   Ext2FsOptions opt = opt_in;
-  if (const char* ra = knob("GLASSBOX_READAHEAD")) {
+  if (const char* ra = host_getenv("GLASSBOX_READAHEAD")) {
     const std::string v = ra;
     if (v == "0" || v == "none") {
       opt.readahead = fs::Ext2Readahead::None;
@@ -262,7 +239,7 @@ std::shared_ptr<Ext2Fs> Ext2Fs::open(const std::string& image, const Ext2FsOptio
       opt.readahead = fs::Ext2Readahead::WholeFile;
     }
   }
-  if (const char* st = knob("GLASSBOX_STORAGE_STATS")) opt.print_stats = st[0] && st[0] != '0';
+  if (const char* st = host_getenv("GLASSBOX_STORAGE_STATS")) opt.print_stats = st[0] && st[0] != '0';
   std::unique_ptr<fs::BlockDevice> base;
   std::string id;
   bool raw = image.size() > 5 && image.compare(image.size() - 5, 5, ".ext2") == 0;

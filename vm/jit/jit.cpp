@@ -93,6 +93,28 @@ Abi host_layout() {
   return a;
 }
 
+// The layout for compiling `bc`'s blocks in `mem`: the host's, plus this address space's
+// TLB and the cache's budget words; with `listing`, the x86 bytes of each instruction as
+// hex for the listing's comments.
+static Abi tier_abi(BlockCache& bc, AddressSpace& mem, bool listing) {
+  Abi abi = host_layout();
+  abi.tlb_off = JitLayout::tlb_offset(mem);
+  abi.addr_running = idx(&bc.running);
+  abi.addr_limit = idx(&bc.limit);
+  if (listing) {
+    AddressSpace* m = &mem;
+    abi.bytes = [m](uint64_t a, uint32_t n) {
+      uint8_t buf[16];
+      std::string s;
+      if (n > 16 || !m->copy_in(buf, a, n)) return s;
+      char h[4];
+      for (uint32_t i = 0; i < n; i++) { snprintf(h, sizeof h, i ? " %02x" : "%02x", buf[i]); s += h; }
+      return s;
+    };
+  }
+  return abi;
+}
+
 std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry) {
   // The region: decoded blocks reachable by direct jumps, starting in the entry's page.
   const uint64_t page = page_down(entry.start);
@@ -180,22 +202,8 @@ void JitTier::flush() {
   }
   queue_.clear();
   if (regions.empty()) return;
-  Abi abi = host_layout();
-  abi.tlb_off = JitLayout::tlb_offset(*bc_.cpu->mem);
-  abi.addr_running = idx(&bc_.running);
-  abi.addr_limit = idx(&bc_.limit);
   const bool listing = !dump_dir_.empty();
-  AddressSpace* mem = bc_.cpu->mem;
-  if (listing) {
-    abi.bytes = [mem](uint64_t a, uint32_t n) {
-      uint8_t buf[16];
-      std::string s;
-      if (n > 16 || !mem->copy_in(buf, a, n)) return s;
-      char h[4];
-      for (uint32_t i = 0; i < n; i++) { snprintf(h, sizeof h, i ? " %02x" : "%02x", buf[i]); s += h; }
-      return s;
-    };
-  }
+  Abi abi = tier_abi(bc_, *bc_.cpu->mem, listing);
   Batch c = compile_batch(regions, abi, listing);
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<uint32_t> fns(regions.size(), 0);
@@ -338,18 +346,7 @@ bool JitTier::describe(uint64_t rip, RegionInfo& out) const {
       if (mem) mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
     }
     if (!mem) return false;
-    Abi abi = host_layout();
-    abi.tlb_off = JitLayout::tlb_offset(*mem);
-    abi.addr_running = idx(&bc_.running);
-    abi.addr_limit = idx(&bc_.limit);
-    abi.bytes = [mem](uint64_t a, uint32_t n) {
-      uint8_t buf[16];
-      std::string s;
-      if (n > 16 || !mem->copy_in(buf, a, n)) return s;
-      char h[4];
-      for (uint32_t i = 0; i < n; i++) { snprintf(h, sizeof h, i ? " %02x" : "%02x", buf[i]); s += h; }
-      return s;
-    };
+    Abi abi = tier_abi(bc_, *mem, true);
     Compiled c = compile_region(blocks, abi, true);
     out.insns = c.insns;
     out.wasm = std::move(c.wasm);

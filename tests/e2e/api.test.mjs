@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, BASE_URL, launch, screenshot } from './lib/browser.mjs';
+import { ARTIFACTS, BASE_URL, launch, screenshot, watchConsole } from './lib/browser.mjs';
 import { ROOT, siteSkipReason } from './lib/paths.mjs';
 
 const skip = siteSkipReason(path.join(ROOT, 'build/site'));
@@ -24,16 +24,7 @@ after(async () => {
 
 test('the API example page: run, files, two isolated machines, terminal, events, destroy', { skip, timeout: 600_000 }, async () => {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
-  const lines = [];
-  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  const waitFor = async (fn, arg, timeout = 120_000) => {
-    try {
-      await page.waitForFunction(fn, arg, { timeout });
-    } catch (e) {
-      throw new Error(`${e.message}\npage console:\n${lines.slice(-30).join('\n')}`);
-    }
-  };
+  const { lines, waitFor } = watchConsole(page, 120_000);
   await page.goto(new URL('examples/api.html', BASE_URL).href, { waitUntil: 'load' });
   await waitFor(() => !document.getElementById('run').disabled, null, 240_000);
 

@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, BASE_URL, launch, screenshot } from './lib/browser.mjs';
+import { ARTIFACTS, BASE_URL, launch, screenshot, watchConsole } from './lib/browser.mjs';
 import { ROOT, siteSkipReason } from './lib/paths.mjs';
 
 const skip = siteSkipReason(path.join(ROOT, 'build/site'));
@@ -27,16 +27,7 @@ after(async () => {
 
 test('after one visit, the IDE boots, opens a lesson and compiles with the network off', { skip, timeout: 600_000 }, async () => {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
-  const lines = [];
-  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  const waitFor = async (fn, arg, timeout = 180_000) => {
-    try {
-      await page.waitForFunction(fn, arg, { timeout });
-    } catch (e) {
-      throw new Error(`${e.message}\npage console:\n${lines.slice(-30).join('\n')}`);
-    }
-  };
+  const { waitFor } = watchConsole(page, 180_000);
   const booted = () => window.glassbox?.machineState === 'running' && window.glassbox.bootStats.firstPromptMs > 0;
 
   const build = () =>

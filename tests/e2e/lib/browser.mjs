@@ -55,6 +55,24 @@ export async function openIde(ctx, url = BASE_URL, { waitFor = 'engine-status' }
   return page;
 }
 
+/**
+ * Keeps the page's console and page errors (`lines`, "type: text") and gives a
+ * waitForFunction whose timeout error ends with the last 30 of them.
+ */
+export function watchConsole(page, defaultTimeout) {
+  const lines = [];
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+  const waitFor = async (fn, arg, timeout = defaultTimeout) => {
+    try {
+      await page.waitForFunction(fn, arg, { timeout });
+    } catch (e) {
+      throw new Error(`${e.message}\npage console:\n${lines.slice(-30).join('\n')}`);
+    }
+  };
+  return { lines, waitFor };
+}
+
 export async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);

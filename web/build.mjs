@@ -20,6 +20,8 @@
 // Release (default): minified, image chunks hard-linked (copied across file systems).
 // --dev: source maps, no minification, engine and image symlinked instead of copied.
 // --lessons DIR: the lessons folder to copy (default lessons/ of the repo).
+// --previous-image DIR: the image/ folder of the site published before; its chunks the new
+//   image does not name are kept (students download their files from it: web/site-image.mjs).
 // --config FILE: copied as config.json (title, lessons URL, relay: docs/site.md); without
 //   it, a default config.json ({"lessons": "lessons/"}).
 import * as esbuild from 'esbuild';
@@ -27,6 +29,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeSiteImage } from './site-image.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -149,35 +152,18 @@ if (haveInspector) {
   }
 }
 
-// 5. image: manifest.json + the chunk files it names
+// 5. image: manifest.json + the chunk files it names (web/site-image.mjs); with
+// --previous-image DIR also the chunks of the image the site served before
 const manifestPath = path.join(IMAGE_DIR, 'manifest.json');
+const prevArg = args.indexOf('--previous-image');
 let image = null;
 if (fs.existsSync(manifestPath)) {
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-  const chunksDir = manifest.chunks_dir || 'chunks';
-  const hashes = [...new Set(manifest.chunks.filter(Boolean).map((c) => c.hash))];
-  image = { id: manifest.image_id, chunks: hashes.length, bytes: manifest.stats?.stored_bytes };
   if (dev) {
+    const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+    image = { id: m.image_id, chunks: new Set(m.chunks.filter(Boolean).map((c) => c.hash)).size, bytes: m.stats?.stored_bytes };
     fs.symlinkSync(IMAGE_DIR, path.join(OUT, 'image'));
   } else {
-    fs.mkdirSync(path.join(OUT, 'image', chunksDir), { recursive: true });
-    fs.copyFileSync(manifestPath, path.join(OUT, 'image', 'manifest.json'));
-    // the layout map: a later build passes it back (mkimage --previous) to keep chunks stable
-    if (fs.existsSync(path.join(IMAGE_DIR, 'layout.json'))) {
-      fs.copyFileSync(path.join(IMAGE_DIR, 'layout.json'), path.join(OUT, 'image', 'layout.json'));
-    }
-    let linked = 0;
-    for (const h of hashes) {
-      const src = path.join(IMAGE_DIR, chunksDir, h);
-      const dst = path.join(OUT, 'image', chunksDir, h);
-      try {
-        fs.linkSync(src, dst);
-        linked++;
-      } catch {
-        fs.copyFileSync(src, dst);
-      }
-    }
-    image.linked = linked;
+    image = writeSiteImage(IMAGE_DIR, path.join(OUT, 'image'), { previousDir: prevArg >= 0 ? path.resolve(args[prevArg + 1]) : undefined });
   }
 }
 
@@ -237,3 +223,4 @@ for (const [f, n] of Object.entries(sizes)) if (!f.endsWith('.map')) log(`  asse
 log(`  engine: ${haveEngine ? `${dev ? 'linked' : 'copied'} from ${path.relative(ROOT, ENGINE_DIR)}/` : `not built (no ${path.relative(ROOT, ENGINE_DIR)}/glassbox_web.{js,wasm}): the page will say so`}`);
 log(`  lessons: ${lessonFiles.length} files`);
 log(`  image: ${image ? `${image.id.slice(0, 19)}…, ${image.chunks} chunk files, ${dev ? 'linked' : `${image.linked} hard-linked`}` : `not built (no ${path.relative(ROOT, manifestPath)})`}`);
+if (image?.previous) log(`  previous image ${image.previous.id.slice(0, 19)}…: ${image.previous.chunks} chunk files it alone names kept (${(image.previous.bytes / 1048576).toFixed(1)} MiB)`);

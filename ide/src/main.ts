@@ -9,9 +9,9 @@ import { THEME_KEY, ThemeName, initialTheme } from './theme';
 import { checkBrowser, setUpServiceWorker } from './checks';
 import { DiagnosticsCollector } from './diagnostics';
 import { EngineClient, FsOpError } from './engine/client';
-import { OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
+import { EngineConfig, OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
 import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
-import { TarEntry, writeTar } from './tar';
+import { earlierWorkspaceTar, workspaceTar } from './workspace';
 import { InspectorPane } from './inspector/inspector';
 import { PreviewPane, installPreviewBridge, previewUrl } from './preview/pane';
 import { LessonsPanel } from './lessons/panel';
@@ -19,7 +19,7 @@ import { ShareError, SharePayload, decodeShare, encodeShare, receiveFolder } fro
 import { SiteConfig, loadSiteConfig } from './config';
 import { offlinePlan, setupOfflineButton } from './offline';
 import { $, askText, downloadBlob, formatBytes, showDialog, showMenu } from './ui';
-import { Persistence, StorageBanner, askToDeleteOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
+import { Persistence, StorageBanner, askAboutOldData, deleteChunks, requestPersistence, unusedChunks } from './storage';
 
 declare const __ENGINE_WORKER_URL__: string;
 declare const __BUILD_ID__: string;
@@ -155,8 +155,9 @@ function showOverlayStatus(total = storage.total): void {
     (storage.persistence === 'persistent' ? 'Storage is persistent.' : 'Storage is best-effort: the browser may clear it when space runs low.');
 }
 
-/** After the first prompt: old images' overlays and unused chunks, deleted only if the student agrees. */
-async function offerToDeleteOldData(): Promise<void> {
+/** After the first prompt: old images' overlays and unused chunks, deleted only if the
+ *  student agrees; their files can be downloaded first (workspace.ts). */
+async function offerToDeleteOldData(always = false): Promise<void> {
   let chunks = { urls: [] as string[], bytes: 0 };
   try {
     chunks = await unusedChunks(new URL('image/manifest.json', document.baseURI).href);
@@ -164,13 +165,33 @@ async function offerToDeleteOldData(): Promise<void> {
     /* no cache or no manifest: nothing to offer */
   }
   const images = storage.oldImages;
-  if (!(await askToDeleteOldData({ images, chunks }))) return;
+  const answer = await askAboutOldData({ images, chunks }, { always });
+  if (answer === 'download') {
+    await downloadEarlierWorkspaces(images.filter((i) => i.manifest));
+    return offerToDeleteOldData(true); // then the same question again
+  }
+  if (answer !== 'delete') return;
   try {
     if (chunks.urls.length) await deleteChunks(chunks.urls);
     if (images.length) client?.post({ type: 'prune', imageIds: images.map((i) => i.imageId) });
     else status.message(`deleted ${formatBytes(chunks.bytes)} of old disk chunks`, 'ok');
   } catch (e) {
     status.message(`could not delete the old data: ${(e as Error).message}`, 'error');
+  }
+}
+
+/** One archive per earlier image: its machine booted read-only beside this one. */
+async function downloadEarlierWorkspaces(images: OldDataMessage['images']): Promise<void> {
+  for (const img of [...images].sort((a, b) => b.updated - a.updated)) {
+    const d = new Date(img.updated);
+    const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
+    try {
+      const tar = await earlierWorkspaceTar(workerUrl(), machineConfig(), img.imageId, (t) => status.message(t));
+      downloadBlob(`glassbox-workspace-${stamp}-earlier.tar`, tar, 'application/x-tar');
+      status.message(`your files from the version of ${d.toLocaleDateString()} downloaded (${formatBytes(tar.length)})`, 'ok');
+    } catch (e) {
+      status.message(`cannot read your files from the version of ${d.toLocaleDateString()}: ${(e as Error).message}`, 'error');
+    }
   }
 }
 
@@ -274,6 +295,30 @@ function relayUrl(): string | undefined {
   }
 }
 
+const workerUrl = () => new URL(__ENGINE_WORKER_URL__, document.baseURI).href;
+
+/** The machine's engine config (startMachine; an earlier image's machine starts from it). */
+function machineConfig(): EngineConfig {
+  const base = document.baseURI;
+  return {
+    engineScript: new URL('engine/glassbox_web.js', base).href,
+    engineWasm: new URL('engine/glassbox_web.wasm', base).href,
+    imageManifest: new URL('image/manifest.json', base).href,
+    overlayDb: OVERLAY_DB,
+    persist: true,
+    // a first visit: no service worker caches the worker's fetches yet (docs/offline.md)
+    cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
+    rows: terminal.rows,
+    cols: terminal.cols,
+    // ?mem=MiB: the machine's guest memory (a lab for a small device, the OOM killer
+    // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
+    memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
+    relay: relayUrl(),
+    // ?jit=on: hot code compiled to WebAssembly (docs/jit.md; default off until its figures are met)
+    jit: new URLSearchParams(location.search).get('jit') === 'on' ? 'on' : 'off',
+  };
+}
+
 function startMachine(): void {
   const relay = relayUrl();
   const net = $('st-net');
@@ -284,26 +329,9 @@ function startMachine(): void {
   status.machine('starting', 'starting');
   status.progress('starting the engine worker', undefined, 0);
   tree.setUnavailable('The machine is starting…');
-  const base = document.baseURI;
   const c = new EngineClient({
-    workerUrl: new URL(__ENGINE_WORKER_URL__, base).href,
-    config: {
-      engineScript: new URL('engine/glassbox_web.js', base).href,
-      engineWasm: new URL('engine/glassbox_web.wasm', base).href,
-      imageManifest: new URL('image/manifest.json', base).href,
-      overlayDb: OVERLAY_DB,
-      persist: true,
-      // a first visit: no service worker caches the worker's fetches yet (docs/offline.md)
-      cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
-      rows: terminal.rows,
-      cols: terminal.cols,
-      // ?mem=MiB: the machine's guest memory (a lab for a small device, the OOM killer
-      // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
-      memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
-      relay: relayUrl(),
-      // ?jit=on: hot code compiled to WebAssembly (docs/jit.md; default off until its figures are met)
-      jit: new URLSearchParams(location.search).get('jit') === 'on' ? 'on' : 'off',
-    },
+    workerUrl: workerUrl(),
+    config: machineConfig(),
     onOutput: (bytes) => {
       diagnostics.feedBytes(bytes);
       return terminal.write(bytes);
@@ -564,37 +592,10 @@ $('btn-download').onclick = () => {
   void downloadFile(sel && tree.typeOf(sel) === 'file' ? sel : editor.activePath);
 };
 
-/** /home/student as a tar archive (symlinks and special files are left out). */
-async function workspaceTar(): Promise<Uint8Array> {
-  const c = running();
-  const entries: TarEntry[] = [];
-  let bytes = 0;
-  const walk = async (dir: string, rel: string) => {
-    const list = await c.list(dir);
-    list.sort((a, b) => a.name.localeCompare(b.name));
-    for (const e of list) {
-      const path = joinPath(dir, e.name);
-      const r = `${rel}${e.name}`;
-      if (e.type === 'dir') {
-        entries.push({ path: r, type: 'dir', mode: e.mode, mtime: e.mtime });
-        await walk(path, `${r}/`);
-      } else if (e.type === 'file') {
-        const data = await c.read(path);
-        bytes += data.length;
-        if (bytes > 512 * 1024 * 1024) throw new Error('the workspace is larger than 512 MiB');
-        entries.push({ path: r, type: 'file', mode: e.mode, mtime: e.mtime, data });
-      }
-    }
-  };
-  entries.push({ path: 'student', type: 'dir', mode: 0o755 });
-  await walk(HOME, 'student/');
-  return writeTar(entries);
-}
-
 async function downloadWorkspace(): Promise<void> {
   try {
     status.message('packing /home/student…');
-    const tar = await workspaceTar();
+    const tar = await workspaceTar(running());
     const d = new Date();
     const stamp = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
     downloadBlob(`glassbox-workspace-${stamp}.tar`, tar, 'application/x-tar');

@@ -109,20 +109,23 @@ export interface OldData {
 const signature = (d: OldData) => JSON.stringify([d.images.map((i) => i.imageId).sort(), d.chunks.urls.length]);
 
 /**
- * Asks the student whether to delete old data; true = delete. Not asked again for the same
- * data once the student chose to keep it.
+ * Asks the student what to do with old data: 'delete' it, 'keep' it (not asked again for
+ * the same data), or 'download' the files of the earlier versions whose manifest this
+ * browser kept (the dialog is then shown again). `null` when there is nothing to ask.
  */
-export async function askToDeleteOldData(d: OldData): Promise<boolean> {
-  if (d.images.length === 0 && d.chunks.urls.length === 0) return false;
+export async function askAboutOldData(d: OldData, opts: { always?: boolean } = {}): Promise<'delete' | 'keep' | 'download' | null> {
+  if (d.images.length === 0 && d.chunks.urls.length === 0) return null;
   const sig = signature(d);
-  if (localStorage.getItem(KEPT_KEY) === sig) return false;
+  if (!opts.always && localStorage.getItem(KEPT_KEY) === sig) return null;
   const imageBytes = d.images.reduce((n, i) => n + i.bytes, 0);
+  const readable = d.images.filter((i) => i.manifest).length;
   const parts: string[] = [];
   if (d.images.length) {
     const newest = new Date(Math.max(...d.images.map((i) => i.updated))).toLocaleDateString();
     parts.push(
       `${formatBytes(imageBytes)} of changed disk blocks from ${d.images.length === 1 ? 'an earlier version' : `${d.images.length} earlier versions`} of the machine (last used ${newest}). ` +
-        'They hold the files you changed with that version (your home directory included); this machine cannot use them.',
+        'They hold the files you changed with that version (your home directory included); this machine cannot use them.' +
+        (readable ? ' You can download your files from it first.' : ''),
     );
   }
   if (d.chunks.urls.length) parts.push(`${formatBytes(d.chunks.bytes)} of downloaded disk chunks (${d.chunks.urls.length}) the current machine does not use.`);
@@ -134,11 +137,15 @@ export async function askToDeleteOldData(d: OldData): Promise<boolean> {
       return li;
     }),
   );
+  const download = $('old-data-download');
+  download.hidden = readable === 0;
+  download.textContent = readable > 1 ? `Download my files (${readable} versions)` : 'Download my files';
   const answer = await showDialog($('old-data-dialog') as HTMLDialogElement);
   if (answer === 'delete') {
     localStorage.removeItem(KEPT_KEY);
-    return true;
+    return 'delete';
   }
+  if (answer === 'download' && readable) return 'download';
   localStorage.setItem(KEPT_KEY, sig);
-  return false;
+  return 'keep';
 }

@@ -5,7 +5,7 @@
 # worker (esbuild strips types without checking them: a type error would otherwise
 # reach no test). tools/test runs it as the `web` layer.
 #
-#   tests/e2e/node-only.sh                 server, server-rfc, unit, lessons-unit, share-unit, preview-unit
+#   tests/e2e/node-only.sh                 server, server-rfc, unit, lessons-unit, share-unit, preview-unit, site-image-unit
 #   tests/e2e/node-only.sh server-rfc      only the named files (tests/e2e/NAME.test.mjs)
 #
 # Ends with one line: "N passed, N failed".
@@ -19,7 +19,7 @@ if [ ! -d node_modules/esbuild ]; then
   npm ci --no-audit --no-fund --loglevel=error >"$ART/npm.log" 2>&1 || { echo "web: npm ci failed (see $ART/npm.log)"; echo "0 passed, 1 failed"; exit 1; }
 fi
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(server server-rfc unit lessons-unit share-unit preview-unit)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(server server-rfc unit lessons-unit share-unit preview-unit site-image-unit)
 FILES=()
 for n in "${NAMES[@]}"; do FILES+=("tests/e2e/$n.test.mjs"); done
 . tests/e2e/lib/node-test.sh

@@ -15,12 +15,16 @@
 //   * a QuotaExceededError injected into a sync (test hook) is shown to the student (the
 //     storage banner), the machine keeps running, and the retry stores the change: it is
 //     there after a reload;
-//   * the page asks for persistent storage (navigator.storage.persist()).
+//   * the page asks for persistent storage (navigator.storage.persist());
+//   * after an image update (this image's overlay and kept manifest re-keyed as an earlier
+//     image's), "Download my files" boots the earlier image read-only in a second worker and
+//     downloads its /home/student as a tar; "Delete" then removes it.
 //
 // Figures (kills survived, sync durations by size) go to build/test-artifacts/persist-figures.json.
 // Skipped (with the reason) when the site has no engine or no image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -278,4 +282,82 @@ test('a QuotaExceededError is shown to the student, the machine keeps running, a
   await booted();
   const back = await page.evaluate(async () => new TextDecoder().decode(await window.glassbox.client.read('/home/student/quota.txt')));
   assert.equal(back, 'kept-after-quota\n');
+});
+
+test('after an image update the student downloads their files from the earlier image, then deletes it', { skip }, async () => {
+  await ensureRunning();
+  await quiet();
+  await run(page, 'echo from-the-earlier-version > earlier.txt; mkdir -p sub && echo deep > sub/deep.txt; echo wrote-earlier', /\nwrote-earlier\n/, 60_000);
+  await quiet();
+  // The site "moves to a new image": this image's overlay and kept manifest become those of
+  // an earlier image OLD (same chunks, another id), and the current machine loses the files.
+  const OLD = 'sha256:' + 'ea71'.repeat(16);
+  const seeded = await page.evaluate(async (OLD) => {
+    const id = (await (await fetch('image/manifest.json')).json()).image_id;
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open('glassbox-overlay');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const get = (store, q) =>
+      new Promise((resolve, reject) => {
+        const tx = db.transaction(store, 'readonly');
+        const r = q(tx.objectStore(store));
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const kept = await get('manifests', (s) => s.get(id));
+    const range = IDBKeyRange.bound([id, 0], [id, Number.MAX_SAFE_INTEGER]);
+    const keys = await get('blocks', (s) => s.getAllKeys(range));
+    const values = await get('blocks', (s) => s.getAll(range));
+    const meta = await get('meta', (s) => s.get(id));
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction(['blocks', 'meta', 'manifests'], 'readwrite');
+      keys.forEach((k, i) => tx.objectStore('blocks').put(values[i], [OLD, k[1]]));
+      tx.objectStore('meta').put({ ...meta, imageId: OLD, updated: Date.UTC(2026, 8, 1) }, OLD);
+      if (kept) tx.objectStore('manifests').put(JSON.stringify({ ...JSON.parse(kept), image_id: OLD }), OLD);
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+    return { id, kept: kept ? JSON.parse(kept).image_id : null, blocks: keys.length };
+  }, OLD);
+  assert.equal(seeded.kept, seeded.id, 'the worker keeps the manifest of the image it booted');
+  assert.ok(seeded.blocks > 0);
+  await run(page, 'rm -r earlier.txt sub; echo removed-here', /\nremoved-here\n/, 60_000);
+  await quiet();
+  await page.evaluate(() => localStorage.removeItem('glassbox.oldData.kept'));
+  await page.reload({ waitUntil: 'load' });
+  await booted();
+  await page.waitForSelector('#old-data-dialog[open]', { timeout: 30_000 });
+  assert.match(await page.locator('#old-data-list').textContent(), /an earlier version of the machine[^]*download your files from it/);
+  await screenshot(page, 'old-data-download');
+  // "Download my files": a second, read-only worker boots the earlier image and packs /home/student
+  const t0 = Date.now();
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: BOOT_TIMEOUT }), page.click('#old-data-download')]);
+  figures.earlierDownloadMs = Date.now() - t0;
+  assert.match(download.suggestedFilename(), /^glassbox-workspace-20260901-earlier\.tar$/);
+  const tar = path.join(WORK, 'earlier.tar');
+  await download.saveAs(tar);
+  assert.equal(execFileSync('tar', ['-xOf', tar, 'student/earlier.txt']).toString(), 'from-the-earlier-version\n');
+  assert.equal(execFileSync('tar', ['-xOf', tar, 'student/sub/deep.txt']).toString(), 'deep\n');
+  // the question comes back; the earlier image's overlay and manifest go only now
+  await page.waitForSelector('#old-data-dialog[open]', { timeout: 30_000 });
+  await page.click('#old-data-dialog button[value="delete"]');
+  await page.waitForFunction(() => /deleted old data/.test(document.getElementById('st-message').textContent), null, { timeout: 15_000 });
+  const left = await page.evaluate(async (OLD) => {
+    const db = await new Promise((resolve) => {
+      const r = indexedDB.open('glassbox-overlay');
+      r.onsuccess = () => resolve(r.result);
+    });
+    const n = await new Promise((resolve) => {
+      const q = db.transaction('manifests').objectStore('manifests').count(OLD);
+      q.onsuccess = () => resolve(q.result);
+    });
+    db.close();
+    return n;
+  }, OLD);
+  assert.equal(left, 0);
+  // the current machine never saw those files, and still runs
+  await run(page, 'ls earlier.txt 2>&1; echo listed', /No such file[^]*\nlisted\n/, 30_000);
 });

@@ -7,14 +7,18 @@
 // the browser"). The page deletes the whole database (Reset machine, after terminating the
 // worker); old images' overlays are deleted by the worker only when the student agrees.
 //
-// Database `name` (default "glassbox-overlay"), version 1:
-//   blocks: key [imageId, blockNumber] -> ArrayBuffer (block_size bytes)
-//   meta:   key imageId -> { imageId, blockSize, blocks, syncs, updated }
+// Database `name` (default "glassbox-overlay"), version 2:
+//   blocks:    key [imageId, blockNumber] -> ArrayBuffer (block_size bytes)
+//   meta:      key imageId -> { imageId, blockSize, blocks, syncs, updated }
+//   manifests: key imageId -> the image's manifest.json text (version 2)
 // Keying by image id keeps the overlays of two images apart: a new image starts clean.
-// `meta` is written in the same transaction as the blocks it counts.
+// `meta` is written in the same transaction as the blocks it counts. The manifest is kept
+// so that an overlay outlives the site's image: when the site moves to a new image, the
+// worker can still boot the old one (its chunks are content-named and mostly shared) to
+// hand the student their files (docs/storage.md, "Old images").
 
 export const OVERLAY_DB = 'glassbox-overlay';
-const VERSION = 1;
+const VERSION = 2;
 
 export interface OverlayMeta {
   imageId: string;
@@ -56,8 +60,17 @@ function ownBuffer(data: Uint8Array): ArrayBuffer {
 export class OverlayStore {
   private constructor(
     private readonly db: IDBDatabase,
-    readonly imageId: string,
+    private id: string,
   ) {}
+
+  get imageId(): string {
+    return this.id;
+  }
+
+  /** Names the image once its manifest is read (the store may be opened before). */
+  setImage(imageId: string): void {
+    this.id = imageId;
+  }
 
   static async open(name: string, imageId: string): Promise<OverlayStore> {
     const r = indexedDB.open(name, VERSION);
@@ -65,6 +78,7 @@ export class OverlayStore {
       const db = r.result;
       if (!db.objectStoreNames.contains('blocks')) db.createObjectStore('blocks');
       if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
+      if (!db.objectStoreNames.contains('manifests')) db.createObjectStore('manifests');
     };
     const db = await req(r);
     // A Reset on the page deletes the database: let it, and stop using it.
@@ -79,6 +93,26 @@ export class OverlayStore {
   async meta(): Promise<OverlayMeta | undefined> {
     const tx = this.db.transaction('meta', 'readonly');
     return (await req(tx.objectStore('meta').get(this.imageId))) as OverlayMeta | undefined;
+  }
+
+  /** Keeps the manifest of `imageId` (this image unless named), once: it never changes. */
+  async keepManifest(text: string, imageId = this.imageId): Promise<void> {
+    const tx = this.db.transaction('manifests', 'readwrite');
+    const store = tx.objectStore('manifests');
+    if ((await req(store.count(imageId))) === 0) store.put(text, imageId);
+    await done(tx);
+  }
+
+  /** The manifest kept for `imageId`, or undefined (overlays stored before version 2). */
+  async manifest(imageId: string): Promise<string | undefined> {
+    const tx = this.db.transaction('manifests', 'readonly');
+    return (await req(tx.objectStore('manifests').get(imageId))) as string | undefined;
+  }
+
+  /** The image ids whose manifest is kept. */
+  async manifestIds(): Promise<string[]> {
+    const tx = this.db.transaction('manifests', 'readonly');
+    return (await req(tx.objectStore('manifests').getAllKeys())) as string[];
   }
 
   /** Calls `fn` for every stored block of this image, in block order. */
@@ -165,9 +199,10 @@ export class OverlayStore {
     let n = 0;
     for (const id of imageIds) {
       if (id === this.imageId) continue;
-      const tx = this.db.transaction(['blocks', 'meta'], 'readwrite');
+      const tx = this.db.transaction(['blocks', 'meta', 'manifests'], 'readwrite');
       tx.objectStore('blocks').delete(imageRange(id));
       tx.objectStore('meta').delete(id);
+      tx.objectStore('manifests').delete(id);
       await done(tx);
       n++;
     }

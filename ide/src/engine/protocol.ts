@@ -89,6 +89,10 @@ export interface EngineConfig {
   /** The execution tier (vm/jit, docs/jit.md): 'on' compiles hot code to WebAssembly;
    *  absent or 'off': the interpreter only. */
   jit?: 'off' | 'on';
+  /** Boot an earlier image instead, read-only: the one of this id, from the manifest kept
+   *  beside its overlay in `overlayDb` (its chunks resolved next to `imageManifest`). Its
+   *  overlay is loaded and never written. The old-data dialog's "Download my files". */
+  earlierImage?: string;
 }
 
 // ---- postMessage messages ----
@@ -247,7 +251,9 @@ export interface StorageMessage {
 /** Overlays of other (earlier) images are kept in IndexedDB. */
 export interface OldDataMessage {
   type: 'old-data';
-  images: Array<{ imageId: string; blocks: number; bytes: number; updated: number }>;
+  /** `manifest`: this browser kept the image's manifest, so the worker can boot it again
+   *  (config.earlierImage) to hand the student the files of that version. */
+  images: Array<{ imageId: string; blocks: number; bytes: number; updated: number; manifest: boolean }>;
 }
 export interface PrunedMessage {
   type: 'pruned';

@@ -101,9 +101,30 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
 export async function runMachine(link: PageLink, config: EngineConfig, onControl: (c: MachineControl) => void): Promise<'exited'> {
   link.setState('loading-engine', 'loading the engine');
   const manifestUrl = new URL(config.imageManifest, self.location.href);
-  const manifest = JSON.parse(new TextDecoder().decode(await fetchCounted(link, config.imageManifest, 'reading the image manifest'))) as Manifest;
+  // An earlier image (config.earlierImage) boots from the manifest kept beside its overlay,
+  // read-only; the current one from the site, and its manifest is kept for later.
+  const earlier = config.earlierImage;
+  const store = config.persist || earlier ? await Persister.openStore(link, config.overlayDb, earlier ?? '') : null;
+  let manifestText: string;
+  if (earlier) {
+    const kept = store ? await store.manifest(earlier) : undefined;
+    if (!kept) throw new Error(`this browser kept no manifest of the earlier image ${earlier.slice(0, 19)}…`);
+    manifestText = kept;
+  } else {
+    manifestText = new TextDecoder().decode(await fetchCounted(link, config.imageManifest, 'reading the image manifest'));
+  }
+  const manifest = JSON.parse(manifestText) as Manifest;
   if (manifest.format !== 'glassbox-image' || manifest.version !== 1) {
     throw new Error(`unsupported image manifest (format ${manifest.format}, version ${manifest.version})`);
+  }
+  if (earlier && manifest.image_id !== earlier) throw new Error(`the manifest kept for ${earlier} names ${manifest.image_id}`);
+  store?.setImage(manifest.image_id);
+  if (store && !earlier) {
+    try {
+      await store.keepManifest(manifestText);
+    } catch (e) {
+      link.log('warn', `the image's manifest was not kept (${(e as Error).message})`);
+    }
   }
   link.post({ type: 'image', imageId: manifest.image_id });
   const chunks = new AsyncChunks(link, manifest.chunks, manifest.chunk_size, new URL(`${manifest.chunks_dir}/`, manifestUrl).href);
@@ -136,7 +157,6 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
 
   // ---- the overlay: load what a previous session kept ----
   const blockSize = E._gb_overlay_block_size();
-  const store = config.persist ? await Persister.openStore(link, config.overlayDb, manifest.image_id) : null;
   let persist = new Persister(link, E, store, blockSize);
   if (store) {
     link.progress('restoring your files');
@@ -147,7 +167,8 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       persist = new Persister(link, E, null, blockSize);
     }
   }
-  await persist.reportOldImages(); // before the first prompt, when the page offers to delete them
+  if (earlier) persist = new Persister(link, E, null, blockSize); // read-only: nothing is stored
+  else await persist.reportOldImages(); // before the first prompt, when the page offers to delete them
   // ---- the inspector's trace: off until the page opens the inspector ----
   let trace: TraceRingWriter | null = null;
   let traceBuf = 0;

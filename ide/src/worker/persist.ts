@@ -72,10 +72,11 @@ export class Persister {
     if (!this.store) return;
     try {
       const old = await this.store.otherImages();
+      const kept = new Set(old.length ? await this.store.manifestIds() : []);
       if (old.length)
         this.link.post({
           type: 'old-data',
-          images: old.map((m) => ({ imageId: m.imageId, blocks: m.blocks, bytes: m.blocks * m.blockSize, updated: m.updated })),
+          images: old.map((m) => ({ imageId: m.imageId, blocks: m.blocks, bytes: m.blocks * m.blockSize, updated: m.updated, manifest: kept.has(m.imageId) })),
         });
     } catch (e) {
       this.link.log('warn', `could not list old overlays: ${(e as Error).message}`);

@@ -1,0 +1,55 @@
+// Node tests of the site's image folder (web/site-image.mjs): the chunks the manifest
+// names, and with a previous site's image the old chunks the new image does not name
+// (students download their files from the old image after an update: docs/storage.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeSiteImage } from '../../web/site-image.mjs';
+
+// an image folder with the given chunk contents (null: a hole)
+function image(dir, id, contents) {
+  fs.mkdirSync(path.join(dir, 'chunks'), { recursive: true });
+  const chunks = contents.map((c) => {
+    if (c === null) return null;
+    const hash = createHash('sha256').update(c).digest('hex');
+    fs.writeFileSync(path.join(dir, 'chunks', hash), c);
+    return { hash, length: c.length };
+  });
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: 'glassbox-image', version: 1, image_id: id, chunk_size: 4, chunks_dir: 'chunks', chunks }));
+  fs.writeFileSync(path.join(dir, 'layout.json'), '{}');
+  return chunks;
+}
+
+test('site image: the chunks it names, and the previous image\'s chunks it does not', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gb-site-image-'));
+  try {
+    const a = image(path.join(tmp, 'a'), 'sha256:a', ['AAAA', 'BBBB', null, 'CCCC', 'AAAA']);
+    const b = image(path.join(tmp, 'b'), 'sha256:b', ['AAAA', 'BBBX', null, 'CCCC', 'DDDD']);
+    // the first site: image a
+    const r1 = writeSiteImage(path.join(tmp, 'a'), path.join(tmp, 's1'));
+    assert.deepEqual({ id: r1.id, chunks: r1.chunks, previous: r1.previous }, { id: 'sha256:a', chunks: 3, previous: undefined });
+    assert.ok(fs.existsSync(path.join(tmp, 's1', 'layout.json')));
+    // the update: image b, previous = the first site's image/
+    const r2 = writeSiteImage(path.join(tmp, 'b'), path.join(tmp, 's2'), { previousDir: path.join(tmp, 's1') });
+    assert.equal(r2.chunks, 4);
+    assert.deepEqual(r2.previous, { id: 'sha256:a', chunks: 1, bytes: 4 }, 'only BBBB is the old image\'s alone');
+    const served = new Set(fs.readdirSync(path.join(tmp, 's2', 'chunks')));
+    for (const c of [...a, ...b].filter(Boolean)) assert.ok(served.has(c.hash), `chunk ${c.hash.slice(0, 8)} served`);
+    assert.equal(served.size, 5);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(tmp, 's2', 'manifest.json'), 'utf8')).image_id, 'sha256:b');
+    // the same image again: nothing extra
+    const r3 = writeSiteImage(path.join(tmp, 'b'), path.join(tmp, 's3'), { previousDir: path.join(tmp, 's2') });
+    assert.equal(r3.previous, undefined);
+    // a previous site missing a chunk it names: a clear error
+    fs.rmSync(path.join(tmp, 's1', 'chunks', a[1].hash));
+    assert.throws(() => writeSiteImage(path.join(tmp, 'b'), path.join(tmp, 's4'), { previousDir: path.join(tmp, 's1') }), /names chunk [0-9a-f]{64}, missing from/);
+    // not a manifest: a clear error
+    fs.writeFileSync(path.join(tmp, 's1', 'manifest.json'), '{"format":"other"}');
+    assert.throws(() => writeSiteImage(path.join(tmp, 'b'), path.join(tmp, 's5'), { previousDir: path.join(tmp, 's1') }), /not a glassbox image manifest/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -4,9 +4,17 @@
 // the inspector's Firefox run is issue 12's).
 //
 // Skipped (with the reason) when firefox-esr or puppeteer-core is missing, or the site has
-// no engine or image. tests/e2e/run.sh installs firefox-esr like chromium.
+// no engine or image. tests/e2e/run.sh installs firefox-esr like chromium, and xvfb.
+//
+// Why a virtual X display: the inspector draws with WebGL2, and headless firefox-esr on a
+// machine without a GPU offers no WebGL at all (not even with webgl.force-enabled). The
+// same Firefox, not headless, on an Xvfb display renders WebGL2 through Mesa's llvmpipe.
+// So when Xvfb is installed and no DISPLAY is set, the test starts its own Xvfb (a free
+// display number, -displayfd) and runs Firefox there; without Xvfb it runs headless and the
+// inspector case is skipped with that reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +36,27 @@ const skip =
 let browser;
 let page;
 let profile;
+let xvfb = null;
+const XVFB = '/usr/bin/Xvfb';
+
+/** Starts Xvfb on a free display; resolves with ":N". */
+function startXvfb() {
+  return new Promise((resolve, reject) => {
+    const p = spawn(XVFB, ['-displayfd', '3', '-screen', '0', '1440x900x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.stdio[3].on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) {
+        xvfb = p;
+        resolve(`:${out.trim()}`);
+      }
+    });
+    p.on('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${err.slice(-500)}`)));
+    setTimeout(() => reject(new Error('Xvfb did not start in 10 s')), 10_000);
+  });
+}
 const PROMPT = /student@glassbox:~\$ ?$/;
 
 const termText = () =>
@@ -62,10 +91,13 @@ async function type(cmd, re, timeout = 120_000) {
 before(async () => {
   if (skip) return;
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-ff-'));
+  let display = process.env.DISPLAY;
+  if (!display && fs.existsSync(XVFB)) display = await startXvfb().catch((e) => (console.log(`firefox: no Xvfb display (${e.message}); headless`), undefined));
   browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
-    headless: true,
+    headless: !display,
+    env: { ...process.env, ...(display ? { DISPLAY: display } : {}) },
     protocol: 'webDriverBiDi',
     userDataDir: profile,
     defaultViewport: { width: 1440, height: 900 },
@@ -75,6 +107,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => undefined);
+  xvfb?.kill();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
@@ -96,11 +129,10 @@ test('Firefox: gcc compiles hello.c typed in the terminal and it runs', { skip, 
 });
 
 test('Firefox: the inspector opens; gcc -g, a breakpoint at main stops with rip at main', { skip, timeout: 300_000 }, async (t) => {
-  // The inspector draws with WebGL2. Headless firefox-esr on this machine (no GPU)
-  // offers none (neither webgl nor webgl2, even with webgl.force-enabled and Mesa's
-  // llvmpipe installed): the case is skipped there, and runs where Firefox has WebGL2.
+  // The inspector draws with WebGL2: on an Xvfb display Firefox has it (llvmpipe);
+  // headless without a GPU it has none, and the case says so (see the header).
   if (!(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl2'))))
-    return t.skip('this headless Firefox has no WebGL2');
+    return t.skip('this Firefox has no WebGL2 (headless without a GPU; install xvfb)');
   const insp = (fn, ...args) => page.evaluate(([f, a]) => window.glassbox.inspector[f](...a), [fn, args]);
   await insp('open');
   assert.equal(await page.evaluate(() => window.glassbox.inspector.state), 'open');

@@ -29,6 +29,12 @@ if [ ! -x /usr/bin/firefox-esr ]; then
   $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq firefox-esr >/dev/null \
     || fail_setup "could not install firefox-esr"
 fi
+if [ ! -x /usr/bin/Xvfb ]; then
+  # Firefox renders the inspector's WebGL2 on a virtual display (tests/e2e/firefox.test.mjs)
+  echo "e2e: installing Debian's xvfb"
+  $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq xvfb >/dev/null \
+    || fail_setup "could not install xvfb"
+fi
 command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null || fail_setup "no node"; }
 command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null || fail_setup "no npm"; }
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ ! -d node_modules/esbuild ] || [ ! -d node_modules/monaco-editor ] || [ ! -d node_modules/@xterm/xterm ]; then

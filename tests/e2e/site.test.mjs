@@ -4,6 +4,12 @@
 // the page cross-origin isolated). Headless Chromium boots it to the prompt, runs `lua -v`,
 // finds the title and the start lesson open, and passes the lesson's check.
 //
+// The class image is built as an UPDATE of the default site's image (`--previous
+// build/site/image`, issue 16 item 2): it keeps that image's layout, so the figure
+// "chunks changed after adding one package" comes from this real Dockerfile build
+// (`mkimage diff`, written to build/test-artifacts/site-update.json), and the class site
+// keeps the default image's other chunks (students' "Download my files").
+//
 // Skipped (with the reason) when the default site cannot be built here (no engine, no
 // image). The class image build needs deb.debian.org (as the default image does).
 import { test, before, after } from 'node:test';
@@ -17,6 +23,7 @@ import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
 import { PROMPT, run, waitTerm } from './lib/terminal.mjs';
 
 const OUT = path.join(ROOT, 'build/site-class');
+const PREVIOUS = path.join(ROOT, 'build/site/image');
 const skip = siteSkipReason(path.join(ROOT, 'build/site'));
 let server;
 let ctx;
@@ -35,7 +42,7 @@ before(async () => {
   const t0 = Date.now();
   const log = execFileSync(
     'tools/site',
-    ['build', 'tests/site/class', '--out', OUT, '--lessons', 'tests/site/lessons', '--title', 'Class test', '--start-lesson', 'lua-hello'],
+    ['build', 'tests/site/class', '--out', OUT, '--lessons', 'tests/site/lessons', '--title', 'Class test', '--start-lesson', 'lua-hello', '--previous', PREVIOUS],
     { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 },
   );
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -67,6 +74,18 @@ test('the site folder is self-contained: real files, a config, lessons without s
   assert.ok(fs.existsSync(path.join(OUT, 'engine/glassbox_web.wasm')));
   const chunk = fs.readdirSync(path.join(OUT, 'image/chunks'))[0];
   assert.equal(fs.statSync(path.join(OUT, 'image/chunks', chunk)).nlink, 1, 'chunks are copies, not links into the build cache');
+});
+
+test('an update that adds one package: few chunks change, the previous image\'s chunks stay served', { skip }, () => {
+  const diff = JSON.parse(execFileSync('tools/mkimage/mkimage', ['diff', '--json', PREVIOUS, path.join(OUT, 'image')], { cwd: ROOT, encoding: 'utf8' }));
+  fs.writeFileSync(path.join(ARTIFACTS, 'site-update.json'), JSON.stringify(diff, null, 2) + '\n');
+  console.log(`update (lua5.4 added): ${diff.changed_chunks} of ${diff.new_stored_chunks} chunks changed (${(100 * diff.changed_fraction).toFixed(1)} %), ${(diff.changed_bytes / 1048576).toFixed(1)} MiB to fetch`);
+  assert.equal(diff.same_lineage, true);
+  assert.ok(diff.changed_fraction < 0.1, `${(100 * diff.changed_fraction).toFixed(1)} % of the chunks changed`);
+  const served = new Set(fs.readdirSync(path.join(OUT, 'image/chunks')));
+  const prev = JSON.parse(fs.readFileSync(path.join(PREVIOUS, 'manifest.json'), 'utf8'));
+  const missing = prev.chunks.filter((c) => c && !served.has(c.hash)).length;
+  assert.equal(missing, 0, 'every chunk of the previous image is served by the new site');
 });
 
 test('served by python3 -m http.server (no special headers): boots, runs lua, opens the class lesson and checks it', { skip, timeout: 600_000 }, async () => {

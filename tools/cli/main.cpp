@@ -162,9 +162,11 @@ std::string quote_arg(const std::string& s) {
 
 static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) {
   Options o;
-  if (const char* m = getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
+  // host_getenv, not getenv: in node Emscripten's getenv sees none of process.env (until
+  // December 2026 GLASSBOX_JIT=always in the jit layer's node runs silently meant "off")
+  if (const char* m = host_getenv("GLASSBOX_MEM_LIMIT"); m && parse_size(m) >= (16ull << 20))
     o.mem_limit = parse_size(m);
-  if (const char* j = getenv("GLASSBOX_JIT"); j && *j) o.jit = j;  // the test scripts' switch
+  if (const char* j = host_getenv("GLASSBOX_JIT"); j && *j) o.jit = j;  // the test scripts' switch
   if (const char* r = host_getenv("GLASSBOX_RELAY"); r && *r) o.relay = r;
   size_t i = 0;
   for (; i < args.size(); i++) {
@@ -279,7 +281,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
 
     // Environment.
     std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root"};
-    if (const char* term = getenv("TERM")) env.push_back(std::string("TERM=") + term);
+    if (const char* term = host_getenv("TERM")) env.push_back(std::string("TERM=") + term);
     env.push_back("LANG=C.UTF-8");
     for (auto& kv : o.env) set_env(env, kv);
 

@@ -12,6 +12,7 @@ import { EngineClient, FsOpError } from './engine/client';
 import { EngineConfig, OldDataMessage, TestHookMessage, TestHooks, WorkerState, WorkerToPage, basename, dirname, joinPath } from './engine/protocol';
 import { OVERLAY_DB, deleteOverlayDb } from './engine/overlay-store';
 import { earlierWorkspaceTar, workspaceTar } from './workspace';
+import { currentTier, setupTierButton } from './tier';
 import { InspectorPane } from './inspector/inspector';
 import { PreviewPane, installPreviewBridge, previewUrl } from './preview/pane';
 import { LessonsPanel } from './lessons/panel';
@@ -314,8 +315,8 @@ function machineConfig(): EngineConfig {
     // shown on purpose); default: what the tab can hold (worker/machine.ts memLimitMb)
     memLimitMb: Number(new URLSearchParams(location.search).get('mem')) || undefined,
     relay: relayUrl(),
-    // ?jit=on: hot code compiled to WebAssembly (docs/jit.md; default off until its figures are met)
-    jit: new URLSearchParams(location.search).get('jit') === 'on' ? 'on' : 'off',
+    // the execution tier (tier.ts: ?jit=, else the student's setting; docs/jit.md)
+    jit: currentTier(),
   };
 }
 
@@ -777,6 +778,7 @@ async function boot(): Promise<void> {
 // "Make this machine available offline" (ide/src/offline.ts, docs/offline.md)
 const manifestUrl = () => new URL('image/manifest.json', document.baseURI).href;
 const offline = setupOfflineButton(manifestUrl);
+setupTierButton();
 
 // A handle for tests and for poking around in the console.
 Object.assign(window, {
@@ -798,6 +800,10 @@ Object.assign(window, {
     },
     get theme() {
       return theme;
+    },
+    /** The execution tier this machine was started with ('on': the JIT; tier.ts). */
+    get tier() {
+      return currentTier();
     },
     setTheme: applyTheme,
     /** Offline: what is cached and missing; open the dialog. */

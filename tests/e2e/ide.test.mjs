@@ -195,6 +195,41 @@ test('Reset machine asks first; Cancel keeps everything', async () => {
   assert.equal(await page.locator('#tabs .tab.dirty').count(), dirty, 'unsaved changes untouched');
 });
 
+test('the execution tier: the status bar\'s button changes it, it is kept across reloads, ?jit= overrides it', async () => {
+  const lines = [];
+  page.on('console', (m) => lines.push(m.text()));
+  const tierLine = async () => {
+    if (!engineBuilt) return null;
+    await page.waitForFunction(() => window.glassbox.machineState === 'running', null, { timeout: 180_000 });
+    for (let i = 0; i < 50 && !lines.some((l) => /execution tier:/.test(l)); i++) await page.waitForTimeout(100);
+    return lines.filter((l) => /execution tier:/.test(l)).pop();
+  };
+  assert.equal(await page.locator('#st-tier').textContent(), 'interpreter');
+  assert.equal(await page.evaluate(() => window.glassbox.tier), 'off');
+  await page.click('#st-tier');
+  assert.equal(await page.locator('#tier-dialog').evaluate((d) => d.open), true);
+  await screenshot(page, 'ide-tier-dialog');
+  await page.check('#tier-dialog input[value="on"]');
+  lines.length = 0;
+  await Promise.all([page.waitForEvent('load'), page.click('#tier-dialog button[value="apply"]')]);
+  await page.waitForFunction(() => window.glassbox?.tier === 'on');
+  assert.equal(await page.locator('#st-tier').textContent(), 'JIT');
+  if (engineBuilt) assert.match(await tierLine(), /\[engine\] execution tier: jit/, 'the worker started the engine with the JIT');
+  // the address wins for its page: ?jit=off
+  lines.length = 0;
+  await page.goto(`${BASE_URL}?jit=off`);
+  await page.waitForFunction(() => window.glassbox?.tier === 'off');
+  if (engineBuilt) assert.match(await tierLine(), /\[engine\] execution tier: interpreter/);
+  // back to the default through the dialog (which also drops ?jit= from the address)
+  await page.goto(BASE_URL);
+  await page.waitForFunction(() => window.glassbox?.tier === 'on');
+  await page.click('#st-tier');
+  await page.check('#tier-dialog input[value="off"]');
+  await Promise.all([page.waitForEvent('load'), page.click('#tier-dialog button[value="apply"]')]);
+  await page.waitForFunction(() => window.glassbox?.tier === 'off');
+  assert.equal(await page.evaluate(() => localStorage.getItem('glassbox.jit')), 'off');
+});
+
 test('no errors in the page console', () => {
   const errors = (page.errors || []).filter((e) => !/engine/.test(e));
   assert.deepEqual(errors, []);

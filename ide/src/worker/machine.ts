@@ -154,6 +154,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   }));
   check(E, E._gb_init(cfgPtr), 'gb_init');
   E._free(cfgPtr);
+  link.log('info', `execution tier: ${config.jit === 'on' ? 'jit (hot code compiled to WebAssembly)' : 'interpreter'}`);
 
   // ---- the overlay: load what a previous session kept ----
   const blockSize = E._gb_overlay_block_size();

@@ -86,6 +86,16 @@ checks "default policy"
 guest "$URL_strict" /usr/bin/curl -sS "http://web.test:$HTTP/hello.txt"
 expect "default policy: curl fails to connect" "Failed to connect to web.test"
 
+# node without the npm package ws (the engine copied where no node_modules is found): the
+# relay cannot be used; the engine says so once on stderr and the guest gets ENETUNREACH.
+if [ "$KIND" = node ]; then
+  mkdir -p "$WORK/nows" && cp "$ROOT/build-wasm/glassbox.js" "$ROOT/build-wasm/glassbox.wasm" "$WORK/nows/"
+  OUT=$(cd "$WORK/nows" && timeout 300 node --no-experimental-fetch "$WORK/nows/glassbox.js" run --image "$IMAGE" --overlay "$WORK/overlay-nows" \
+        --relay "$URL_ours" --env HOME=/root --cwd /tmp -- /usr/bin/curl -sS "http://web.test:$HTTP/hello.txt" 2>&1)
+  expect "node without ws: the reason is said" "cannot be used: npm package ws not found"
+  expect "node without ws: the guest sees no network" "Failed to connect to web.test"
+fi
+
 # Abuse: thousands of connections and a flood, while another client keeps being served.
 node tests/net/probe.mjs "$URL_small" web.test "$HTTP" "$WORK/stop" > "$WORK/probe.log" 2>&1 & PROBE=$!
 guest "$URL_small" /usr/bin/python3 - many "$HTTP" 3000 32 < tests/net/guest_checks.py

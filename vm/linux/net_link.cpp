@@ -329,6 +329,12 @@ EM_JS(void, gb_js_net_wait, (int timeout_ms), {
   g.seen = Atomics.load(g.ctl, 0);
 });
 
+// The reason gb_js_net_open failed (empty if none), into buf.
+EM_JS(void, gb_js_net_error, (char* buf, int cap), {
+  var g = Module.__gbNet;
+  stringToUTF8(g && g.error ? String(g.error) : "", buf, cap);
+});
+
 namespace {
 class JsLink : public WispLink {
  public:
@@ -351,7 +357,12 @@ class JsLink : public WispLink {
 std::unique_ptr<WispLink> make_wisp_link(const std::string& url, std::string* err) {
   Url u;
   if (!parse_url(url, u, err)) return nullptr;
-  gb_js_net_open(url.c_str());
+  if (gb_js_net_open(url.c_str()) < 0) {
+    char b[256];
+    gb_js_net_error(b, (int)sizeof b);
+    *err = b[0] ? b : "no WebSocket in this host";
+    return nullptr;
+  }
   return std::make_unique<JsLink>();
 }
 #endif

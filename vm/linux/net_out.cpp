@@ -80,7 +80,14 @@ WispLink* NetOut::link() {
   if (!link_) {
     std::string err;
     link_ = make_wisp_link(o_.relay, &err);
-    if (!link_) { link_failed_ = true; return nullptr; }
+    if (!link_) {
+      // Said once, on the engine's stderr (the browser's console): the guest itself only
+      // sees ENETUNREACH, as on a machine whose network is down.
+      fprintf(stderr, "glassbox: the network relay %s cannot be used: %s; the machine has no network\n",
+              o_.relay.c_str(), err.empty() ? "unknown error" : err.c_str());
+      link_failed_ = true;
+      return nullptr;
+    }
   }
   return link_.get();
 }

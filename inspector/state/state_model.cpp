@@ -443,7 +443,10 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
     region.clear();
     region.error = error_in.empty() ? "no region" : error_in;
   }
-  if (symbols_in) resolve_path_breaks();
+  if (symbols_in) {
+    resolve_path_breaks();
+    if (!path_breaks.empty()) breaks_version++;  // (their dots: the line table may place them now)
+  }
   if (regs_in) regs.update(*regs_in, new_stop);
   if (code_in) {
     memcpy(&code.base, code_in, 8);
@@ -899,6 +902,7 @@ void StateModel::to_text(std::string& out, const char* panel) const {
   out += b;
   if (strcmp(panel, "registers") == 0) { regs.to_text(out); return; }
   if (strcmp(panel, "code") == 0) {
+    breaks_text(out, "breakpoint ");
     char last_src[128] = "";
     for (size_t i = 0; i < code.lines.size(); i++) {
       const DisasmLine& l = code.lines[i];
@@ -956,23 +960,28 @@ void StateModel::to_text(std::string& out, const char* panel) const {
     region.to_text(out);
     return;
   }
-  if (strcmp(panel, "breaks") == 0) {
-    for (const LineBreak& k : line_breaks) out += k.file + ":" + std::to_string(k.line) + "  (" + k.path + ")\n";
-    for (const Break& k : path_breaks) {
-      std::string f;
-      uint32_t l = 0;
-      snprintf(b, sizeof b, "%s  0x%" PRIx64 "%s", k.label.c_str(), k.vaddr, k.pie ? " + load base" : "");
-      out += b;
-      if (path_break_source(k, f, l)) out += "  " + f + ":" + std::to_string(l);
-      out += "  (" + k.path + ")\n";
-    }
-    for (uint64_t a : addr_breaks) {
-      snprintf(b, sizeof b, "0x%" PRIx64 "  (the followed process)\n", a);
-      out += b;
-    }
-    for (const std::string& k : syscall_breaks) out += "system call " + k + "\n";
-    for (const std::string& k : signal_breaks) out += "signal " + k + "\n";
+  if (strcmp(panel, "breaks") == 0) breaks_text(out, "");
+}
+
+void StateModel::breaks_text(std::string& out, const char* prefix) const {
+  char b[160];
+  for (const LineBreak& k : line_breaks) out += prefix + k.file + ":" + std::to_string(k.line) + "  (" + k.path + ")\n";
+  for (const Break& k : path_breaks) {
+    std::string f;
+    uint32_t l = 0;
+    snprintf(b, sizeof b, "%s  0x%" PRIx64 "%s", k.label.c_str(), k.vaddr, k.pie ? " + load base" : "");
+    out += prefix;
+    out += b;
+    if (path_break_source(k, f, l)) out += "  " + f + ":" + std::to_string(l);
+    out += "  (" + k.path + ")\n";
   }
+  for (uint64_t a : addr_breaks) {
+    snprintf(b, sizeof b, "0x%" PRIx64 "  (the followed process)\n", a);
+    out += prefix;
+    out += b;
+  }
+  for (const std::string& k : syscall_breaks) out += prefix + std::string("system call ") + k + "\n";
+  for (const std::string& k : signal_breaks) out += prefix + std::string("signal ") + k + "\n";
 }
 
 }  // namespace gbi

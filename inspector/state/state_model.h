@@ -126,7 +126,8 @@ struct StateModel {
   std::vector<LineBreak> line_breaks;
   std::vector<std::string> signal_breaks;  // "SIGSEGV"
   // One list, the truth for the editor's gutter too: every change goes through
-  // send_breaks(), which counts here (the page redraws the editor's dots when it moves).
+  // send_breaks(), which counts here, and so does the arrival of symbols that place symbol
+  // breakpoints on lines (the page redraws the editor's dots when it moves).
   uint64_t breaks_version = 0;
   size_t break_count() const {
     return path_breaks.size() + addr_breaks.size() + syscall_breaks.size() + line_breaks.size() + signal_breaks.size();
@@ -192,6 +193,8 @@ struct StateModel {
 
   void to_json(std::string& out, const char* panel) const;
   void to_text(std::string& out, const char* panel) const;
+  // One line per breakpoint ("hello.c:5  (/home/student/hello)", "main  0x1139 + load base ...").
+  void breaks_text(std::string& out, const char* prefix) const;
 };
 
 }  // namespace gbi

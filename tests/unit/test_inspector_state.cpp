@@ -239,6 +239,17 @@ TEST_CASE("inspector breakpoints: one list for the break box and the editor's do
   CHECK(s.break_lines("/home/student/prog2.c").empty());
   CHECK(s.toggle_line_break("/prog", "/home/student/prog2.c", 7));  // set again
   CHECK(s.break_lines("/home/student/prog2.c") == std::vector<uint32_t>{7});
+  std::string code;
+  s.to_text(code, "code");  // (the screen reader's view lists them)
+  CHECK(code.find("\nbreakpoint /home/student/prog2.c:7  (/prog)\n") != std::string::npos);
+  // symbols arriving move the version when symbol breakpoints may get their dots
+  REQUIRE(s.add_break("leaf", "/prog", err));
+  const uint64_t v1 = s.breaks_version;
+  reply.clear();
+  inspect_symbols(*m.k, "/prog", reply);
+  m.apply(s, reply);
+  CHECK(s.breaks_version > v1);
+  CHECK(s.toggle_line_break("/prog", src.c_str(), leaf_line) == false);
   // the engine's count (the Status section) includes line and signal breakpoints
   m.d.line_breaks.push_back({"/prog", "prog2.c", 7});
   m.d.signal_breaks.push_back(11);

@@ -96,7 +96,8 @@ export class EditorArea {
   onGutterClick: (path: string, line: number) => void = () => undefined;
   onLineClick: (path: string, line: number) => void = () => undefined;
   private stop: { path: string; line: number } | null = null;
-  private readonly breakLines = new Map<string, number[]>();
+  /** The lines of a file holding a breakpoint: the inspector's one list (set by main). */
+  breakLinesFor: (path: string) => number[] = () => [];
   private debugDecos: monaco.editor.IEditorDecorationsCollection | null = null;
   onStatus: (text: string, kind?: 'ok' | 'error') => void = () => undefined;
 
@@ -147,11 +148,16 @@ export class EditorArea {
     if (this.stop && this.active?.path === path) this.editor.revealLineInCenterIfOutsideViewport(line);
   }
 
-  /** The line breakpoints set in `path` (glyph margin markers). */
-  setBreakLines(path: string, lines: number[]): void {
-    if (lines.length) this.breakLines.set(path, lines);
-    else this.breakLines.delete(path);
+  /** The breakpoints changed (the inspector's list): redraw the glyph margin's dots. */
+  refreshBreaks(): void {
     this.renderDebug();
+  }
+
+  /** The lines of the active file showing a breakpoint dot (the test hook). */
+  get breakDots(): number[] {
+    const model = this.editor.getModel();
+    if (!model) return [];
+    return model.getAllDecorations().filter((d) => d.options.glyphMarginClassName === 'gb-break-glyph').map((d) => d.range.startLineNumber);
   }
 
   /** The line highlighted as stopped in the active file (0: none; the test hook). */
@@ -162,7 +168,7 @@ export class EditorArea {
   private renderDebug(): void {
     const path = this.active?.path;
     const d: monaco.editor.IModelDeltaDecoration[] = [];
-    for (const line of (path && this.breakLines.get(path)) || [])
+    for (const line of path ? this.breakLinesFor(path) : [])
       d.push({ range: new monaco.Range(line, 1, line, 1), options: { glyphMarginClassName: 'gb-break-glyph', glyphMarginHoverMessage: { value: 'breakpoint (click to remove)' } } });
     if (this.stop && this.stop.path === path)
       d.push({ range: new monaco.Range(this.stop.line, 1, this.stop.line, 1), options: { isWholeLine: true, className: 'gb-stop-line', glyphMarginClassName: 'gb-stop-glyph' } });

@@ -102,9 +102,13 @@ inspector.onStop = (stop) => {
   else if (stop.file.startsWith('/')) void openFile(stop.file, false).then(show);
 };
 window.addEventListener('pagehide', () => inspector.saveLayout());
+// Breakpoints: one list, the inspector's; the editor draws its dots from it (whether
+// set in the gutter, typed in the Code panel's break box, or kept across a reset).
+editor.breakLinesFor = (path) => inspector.breakLines(path);
+inspector.onBreaks = () => editor.refreshBreaks();
 editor.onGutterClick = (path, line) => {
   if (inspector.state !== 'open') return status.message('open the inspector to set breakpoints');
-  void inspector.toggleLineBreak(path, line).then((lines) => editor.setBreakLines(path, lines));
+  void inspector.toggleLineBreak(path, line).then(() => editor.refreshBreaks());
 };
 editor.onLineClick = (path, line) => {
   if (inspector.state === 'open' && status.stoppedAt) void inspector.lineView(path, line);
@@ -843,7 +847,14 @@ Object.assign(window, {
       lineView: (file: string, line: number) => inspector.lineView(file, line),
       lineAddresses: (file: string, line: number) => inspector.lineAddresses(file, line),
       toggleLineBreak: (file: string, line: number, program?: string) =>
-        inspector.toggleLineBreak(file, line, program).then((lines) => (editor.setBreakLines(file, lines), lines)),
+        inspector.toggleLineBreak(file, line, program).then((lines) => (editor.refreshBreaks(), lines)),
+      /** The lines of the active editor file showing a breakpoint dot (its decorations). */
+      get breakDots() {
+        return editor.breakDots;
+      },
+      breakLines: (path: string) => inspector.breakLines(path),
+      /** The compiled region (JIT) holding the block at `start`: x86 next to wasm. */
+      region: (start: string) => inspector.region(start),
       saveLayout: () => inspector.saveLayout(),
       get stopLine() {
         return editor.stopLine;
@@ -853,11 +864,11 @@ Object.assign(window, {
       },
       breakAt: (where: string, path = '') => inspector.breakAt(where, path),
       follow: (pid: number) => inspector.follow(pid),
-      refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.refreshState(panel),
-      stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' = 'state') => inspector.stateModel(panel),
+      refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks' = 'state') => inspector.refreshState(panel),
+      stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks' = 'state') => inspector.stateModel(panel),
       blockCode: (start: string, len: number) => inspector.blockCode(start, len),
       selectTab: (panel: 'processes' | 'syscalls' | 'files' | 'registers' | 'code' | 'memory' | 'blocks') => inspector.selectTab(panel),
-      stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks') => inspector.text(panel),
+      stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks') => inspector.text(panel),
       get state() {
         return inspector.state;
       },

@@ -351,7 +351,8 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
   RegsState regs_buf;
   const uint8_t* code_in = nullptr;
   size_t code_len = 0;
-  bool symbols_in = false;
+  bool symbols_in = false, region_in = false;
+  std::string error_in;
   while (o + 8 <= n) {
     uint32_t tag, len;
     memcpy(&tag, p + o, 4);
@@ -423,9 +424,28 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
         symbols.lines_text.assign((const char*)b, len);
         symbols_in = true;
         break;
-      case gb::StateTag::Error: error.assign((const char*)b, len); break;
+      case gb::StateTag::Error:
+        error.assign((const char*)b, len);
+        error_in = error;
+        break;
+      case gb::StateTag::Regions:
+        regions.resize(len / 8);
+        if (!regions.empty()) memcpy(regions.data(), b, regions.size() * 8);
+        break;
+      case gb::StateTag::Region:
+        region.parse(b, len, code.att);
+        region_in = true;
+        break;
     }
     o += (len + 7) & ~7u;
+  }
+  if (purpose == 3 && !region_in) {  // no region there (not compiled, or compiled no more)
+    region.clear();
+    region.error = error_in.empty() ? "no region" : error_in;
+  }
+  if (symbols_in) {
+    resolve_path_breaks();
+    if (!path_breaks.empty()) breaks_version++;  // (their dots: the line table may place them now)
   }
   if (regs_in) regs.update(*regs_in, new_stop);
   if (code_in) {
@@ -459,6 +479,45 @@ void StateModel::follow(int pid) {
   commands.push_back(b);
 }
 
+// "main" or "main+4" in `t` -> a link-time address.
+static bool resolve_symbol(const SymbolTable& t, const std::string& label, uint64_t& vaddr) {
+  std::string name = label;
+  uint64_t plus = 0;
+  if (size_t k = name.find('+'); k != std::string::npos) {
+    plus = strtoull(name.c_str() + k + 1, nullptr, 0);
+    name.resize(k);
+  }
+  const Symbol* s = t.find(name.c_str());
+  if (!s) return false;
+  vaddr = s->value + plus;
+  return true;
+}
+
+void StateModel::resolve_path_breaks() {
+  if (symbols.syms.empty()) return;
+  bool moved = false;
+  for (Break& b : path_breaks) {
+    uint64_t v = 0;
+    if (b.path != symbols.path || b.label.empty() || !resolve_symbol(symbols, b.label, v)) continue;
+    const bool pie = symbols.elf_type == 3;
+    if (v != b.vaddr || pie != b.pie) { b.vaddr = v; b.pie = pie; moved = true; }
+  }
+  if (moved) send_breaks();
+}
+
+void StateModel::new_machine() {
+  StateModel fresh;
+  fresh.path_breaks = std::move(path_breaks);
+  fresh.addr_breaks = std::move(addr_breaks);
+  fresh.syscall_breaks = std::move(syscall_breaks);
+  fresh.line_breaks = std::move(line_breaks);
+  fresh.signal_breaks = std::move(signal_breaks);
+  fresh.breaks_version = breaks_version;
+  fresh.code.att = code.att;
+  *this = std::move(fresh);
+  if (break_count()) send_breaks();
+}
+
 bool StateModel::add_break(const char* where, const char* path, std::string& err) {
   while (*where == ' ') where++;
   if (!*where) { err = "empty"; return false; }
@@ -485,19 +544,15 @@ bool StateModel::add_break(const char* where, const char* path, std::string& err
     send_breaks();
     return true;
   }
-  std::string name = where;
-  uint64_t plus = 0;
-  if (size_t k = name.find('+'); k != std::string::npos) {
-    plus = strtoull(name.c_str() + k + 1, nullptr, 0);
-    name.resize(k);
-  }
   const std::string file = path && *path ? std::string(path) : exe;
   if (symbols.path != file || symbols.syms.empty()) { err = "no symbols of " + file + " yet"; return false; }
-  const Symbol* s = symbols.find(name.c_str());
-  if (!s) { err = "no symbol " + name + " in " + file; return false; }
   Break b;
+  if (!resolve_symbol(symbols, where, b.vaddr)) {
+    std::string name = where;
+    err = "no symbol " + name.substr(0, name.find('+')) + " in " + file;
+    return false;
+  }
   b.path = file;
-  b.vaddr = s->value + plus;
   b.pie = symbols.elf_type == 3;
   b.label = where;
   path_breaks.push_back(b);
@@ -511,15 +566,51 @@ void StateModel::add_syscall_break(const char* name) {
 }
 
 bool StateModel::toggle_line_break(const char* path, const char* file, uint32_t line) {
-  for (size_t i = 0; i < line_breaks.size(); i++)
-    if (line_breaks[i].path == path && line_breaks[i].file == file && line_breaks[i].line == line) {
+  const std::string f = file;
+  size_t removed = 0;
+  for (size_t i = line_breaks.size(); i-- > 0;)
+    if (line_breaks[i].line == line && gb::line_file_matches(f, line_breaks[i].file)) {
       line_breaks.erase(line_breaks.begin() + (long)i);
-      send_breaks();
-      return false;
+      removed++;
     }
-  line_breaks.push_back({path, file, line});
+  for (size_t i = path_breaks.size(); i-- > 0;) {
+    std::string bf;
+    uint32_t bl = 0;
+    if (path_break_source(path_breaks[i], bf, bl) && bl == line && gb::line_file_matches(f, bf)) {
+      path_breaks.erase(path_breaks.begin() + (long)i);
+      removed++;
+    }
+  }
+  if (!removed) line_breaks.push_back({path, file, line});
   send_breaks();
+  return removed == 0;
+}
+
+bool StateModel::path_break_source(const Break& b, std::string& file, uint32_t& line) const {
+  if (symbols.path != b.path || symbols.lines.empty()) return false;
+  auto it = std::upper_bound(symbols.lines.begin(), symbols.lines.end(), b.vaddr,
+                             [](uint64_t a, const LineRow& r) { return a < r.addr; });
+  if (it == symbols.lines.begin()) return false;
+  --it;
+  const Symbol* s = symbols.at(b.vaddr);
+  if (!s || it->addr < s->value || it->file >= symbols.files.size()) return false;
+  file = symbols.files[it->file];
+  line = it->line;
   return true;
+}
+
+std::vector<uint32_t> StateModel::break_lines(const std::string& editor_path) const {
+  std::vector<uint32_t> out;
+  for (const LineBreak& b : line_breaks)
+    if (gb::line_file_matches(editor_path, b.file)) out.push_back(b.line);
+  for (const Break& b : path_breaks) {
+    std::string f;
+    uint32_t l = 0;
+    if (path_break_source(b, f, l) && gb::line_file_matches(editor_path, f)) out.push_back(l);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 void StateModel::clear_breaks() {
@@ -532,6 +623,7 @@ void StateModel::clear_breaks() {
 }
 
 void StateModel::send_breaks() {
+  breaks_version++;
   std::string q = "{\"op\":\"break\",\"addrs\":[";
   char b[40];
   for (size_t i = 0; i < addr_breaks.size(); i++) {
@@ -670,6 +762,9 @@ void StateModel::to_json(std::string& out, const char* panel) const {
   }
   out += ",\"error\":";
   json_string(out, error.data(), error.size());
+  snprintf(b, sizeof b, ",\"breaks\":%zu,\"engine_breaks\":%u,\"breaks_version\":%" PRIu64, break_count(), status.breaks,
+           breaks_version);
+  out += b;
   if (all || strcmp(panel, "registers") == 0) { out += ",\"registers\":"; regs.to_json(out); }
   if (all || strcmp(panel, "code") == 0) {
     out += ",\"code\":{\"rip_line\":" + std::to_string(code.rip_line) + ",\"lines\":[";
@@ -733,8 +828,14 @@ void StateModel::to_json(std::string& out, const char* panel) const {
     out += ",\"blocks\":[";
     for (size_t i = 0; i < blocks.size(); i++) {
       const BlockState& k = blocks[i];
-      snprintf(b, sizeof b, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"n\":%u,\"execs\":%" PRIu64 ",\"indirect\":%" PRIu64 ",\"page_heat\":%" PRIu64 "}",
-               i ? "," : "", k.start, k.end, k.n, k.execs, k.indirect_entries, k.page_heat);
+      snprintf(b, sizeof b, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"n\":%u,\"execs\":%" PRIu64 ",\"indirect\":%" PRIu64 ",\"page_heat\":%" PRIu64 ",\"compiled\":%s,\"entry\":%s}",
+               i ? "," : "", k.start, k.end, k.n, k.execs, k.indirect_entries, k.page_heat,
+               (k.flags & gb::kBlockCompiled) ? "true" : "false", (k.flags & gb::kBlockRegionEntry) ? "true" : "false");
+      out += b;
+    }
+    out += "],\"regions\":[";
+    for (size_t i = 0; i < regions.size(); i++) {
+      snprintf(b, sizeof b, "%s\"0x%" PRIx64 "\"", i ? "," : "", regions[i]);
       out += b;
     }
     snprintf(b, sizeof b, "],\"block_code\":{\"addr\":\"0x%" PRIx64 "\",\"lines\":[", block_code_addr);
@@ -742,6 +843,52 @@ void StateModel::to_json(std::string& out, const char* panel) const {
     for (size_t i = 0; i < block_lines.size(); i++) {
       if (i) out += ',';
       json_string(out, block_lines[i].text, strlen(block_lines[i].text));
+    }
+    out += "]}";
+  }
+  if (all || strcmp(panel, "region") == 0) {
+    out += ",\"region\":";
+    region.to_json(out);
+  }
+  if (all || strcmp(panel, "breaks") == 0) {
+    out += ",\"breakpoints\":{\"lines\":[";
+    for (size_t i = 0; i < line_breaks.size(); i++) {
+      out += i ? ",{\"path\":" : "{\"path\":";
+      json_string(out, line_breaks[i].path.data(), line_breaks[i].path.size());
+      out += ",\"file\":";
+      json_string(out, line_breaks[i].file.data(), line_breaks[i].file.size());
+      snprintf(b, sizeof b, ",\"line\":%u}", line_breaks[i].line);
+      out += b;
+    }
+    out += "],\"symbols\":[";
+    for (size_t i = 0; i < path_breaks.size(); i++) {
+      const Break& k = path_breaks[i];
+      out += i ? ",{\"path\":" : "{\"path\":";
+      json_string(out, k.path.data(), k.path.size());
+      out += ",\"label\":";
+      json_string(out, k.label.data(), k.label.size());
+      std::string f;
+      uint32_t l = 0;
+      path_break_source(k, f, l);
+      out += ",\"file\":";
+      json_string(out, f.data(), f.size());
+      snprintf(b, sizeof b, ",\"line\":%u,\"vaddr\":\"0x%" PRIx64 "\",\"pie\":%s}", l, k.vaddr, k.pie ? "true" : "false");
+      out += b;
+    }
+    out += "],\"addrs\":[";
+    for (size_t i = 0; i < addr_breaks.size(); i++) {
+      snprintf(b, sizeof b, "%s\"0x%" PRIx64 "\"", i ? "," : "", addr_breaks[i]);
+      out += b;
+    }
+    out += "],\"syscalls\":[";
+    for (size_t i = 0; i < syscall_breaks.size(); i++) {
+      if (i) out += ',';
+      json_string(out, syscall_breaks[i].data(), syscall_breaks[i].size());
+    }
+    out += "],\"signals\":[";
+    for (size_t i = 0; i < signal_breaks.size(); i++) {
+      if (i) out += ',';
+      json_string(out, signal_breaks[i].data(), signal_breaks[i].size());
     }
     out += "]}";
   }
@@ -755,6 +902,7 @@ void StateModel::to_text(std::string& out, const char* panel) const {
   out += b;
   if (strcmp(panel, "registers") == 0) { regs.to_text(out); return; }
   if (strcmp(panel, "code") == 0) {
+    breaks_text(out, "breakpoint ");
     char last_src[128] = "";
     for (size_t i = 0; i < code.lines.size(); i++) {
       const DisasmLine& l = code.lines[i];
@@ -789,17 +937,51 @@ void StateModel::to_text(std::string& out, const char* panel) const {
     return;
   }
   if (strcmp(panel, "blocks") == 0) {
-    out += "start            instrs       execs   indirect  page heat\n";
+    snprintf(b, sizeof b, "%zu compiled regions (JIT)\n", regions.size());
+    out += b;
+    out += "start            instrs       execs   indirect  page heat  jit\n";
     for (const BlockState& k : blocks) {
-      snprintf(b, sizeof b, "%016" PRIx64 " %6u %11" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", k.start, k.n, k.execs,
-               k.indirect_entries, k.page_heat);
+      snprintf(b, sizeof b, "%016" PRIx64 " %6u %11" PRIu64 " %10" PRIu64 " %10" PRIu64 "  %s\n", k.start, k.n, k.execs,
+               k.indirect_entries, k.page_heat,
+               (k.flags & gb::kBlockRegionEntry) ? "wasm (region entry)" : (k.flags & gb::kBlockCompiled) ? "wasm" : "");
       out += b;
     }
     for (const DisasmLine& l : block_lines) {
       snprintf(b, sizeof b, "  %016" PRIx64 " %s\n", l.address, l.text);
       out += b;
     }
+    if (region.have || !region.error.empty()) {
+      out += "\n";
+      region.to_text(out);
+    }
+    return;
   }
+  if (strcmp(panel, "region") == 0) {
+    region.to_text(out);
+    return;
+  }
+  if (strcmp(panel, "breaks") == 0) breaks_text(out, "");
+}
+
+void StateModel::breaks_text(std::string& out, const char* prefix) const {
+  char b[160];
+  for (const LineBreak& k : line_breaks) out += prefix + k.file + ":" + std::to_string(k.line) + "  (" + k.path + ")\n";
+  for (const Break& k : path_breaks) {
+    std::string f;
+    uint32_t l = 0;
+    snprintf(b, sizeof b, "%s  0x%" PRIx64 "%s", k.label.c_str(), k.vaddr, k.pie ? " + load base" : "");
+    out += prefix;
+    out += b;
+    if (path_break_source(k, f, l)) out += "  " + f + ":" + std::to_string(l);
+    out += "  (" + k.path + ")\n";
+  }
+  for (uint64_t a : addr_breaks) {
+    snprintf(b, sizeof b, "0x%" PRIx64 "  (the followed process)\n", a);
+    out += prefix;
+    out += b;
+  }
+  for (const std::string& k : syscall_breaks) out += prefix + std::string("system call ") + k + "\n";
+  for (const std::string& k : signal_breaks) out += prefix + std::string("signal ") + k + "\n";
 }
 
 }  // namespace gbi

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "inspector/disasm/disasm.h"
+#include "inspector/state/region_model.h"
 #include "vm/trace/state.h"
 
 namespace gbi {
@@ -107,6 +108,10 @@ struct StateModel {
   int block_sel = -1;
   uint64_t block_code_addr = 0;
   std::vector<DisasmLine> block_lines;
+  // the JIT: the entry of every compiled region (Regions section) and the selected one
+  // (a Region reply, purpose 3)
+  std::vector<uint64_t> regions;
+  RegionModel region;
   // symbols of the running program (requested when exe changes)
   SymbolTable symbols;
   std::string error;  // the last Error section
@@ -120,14 +125,38 @@ struct StateModel {
   struct LineBreak { std::string path, file; uint32_t line = 0; };  // resolved by the engine
   std::vector<LineBreak> line_breaks;
   std::vector<std::string> signal_breaks;  // "SIGSEGV"
+  // One list, the truth for the editor's gutter too: every change goes through
+  // send_breaks(), which counts here, and so does the arrival of symbols that place symbol
+  // breakpoints on lines (the page redraws the editor's dots when it moves).
+  uint64_t breaks_version = 0;
+  size_t break_count() const {
+    return path_breaks.size() + addr_breaks.size() + syscall_breaks.size() + line_breaks.size() + signal_breaks.size();
+  }
+  // The source lines of `editor_path` holding a breakpoint: line breakpoints whose file
+  // names it (vm/trace/line_rule.h's matching) and symbol breakpoints whose address the
+  // program's line table places in it.
+  std::vector<uint32_t> break_lines(const std::string& editor_path) const;
+  // A symbol breakpoint's source file (the line table's path) and line, when the program's
+  // symbols are loaded and its address has a row.
+  bool path_break_source(const Break& b, std::string& file, uint32_t& line) const;
   // The instructions of a source line (the editor's "show instructions"): its first run
   // of rows, disassembled from a Memory reply with purpose 2.
   std::string line_view_label;  // "hello.c:5"
   uint64_t line_view_addr = 0;
   std::vector<DisasmLine> line_view;
 
-  // `purpose` 1: the bytes of the selected block (a Memory section).
+  // `purpose` 1: the bytes of the selected block (a Memory section); 3: a region request
+  // (a Region section, or an Error saying why none).
   void apply(const uint8_t* reply, size_t n, int purpose = 0);
+  // A new machine (Reset machine, or the engine restarted): everything of the old one is
+  // dropped except the breakpoints the student set (and the syntax choice), which are
+  // queued for the new engine at once. Line breakpoints resolve by file and line as the
+  // program runs; symbol breakpoints keep their address until the program's symbols
+  // arrive again, then follow the symbol (resolve_path_breaks).
+  void new_machine();
+  // Re-resolves the symbol breakpoints of the program whose symbols just arrived (it may
+  // have been rebuilt); sends the list when an address moved.
+  void resolve_path_breaks();
   void rebuild_code();  // the listing from the function's start to its end when symbols hold rip
   // The runtime address of a link-time one in the running program (PIE: + load base).
   uint64_t load_bias() const;
@@ -152,7 +181,9 @@ struct StateModel {
   // before the program exists) or "SIGSEGV"; `path` empty: the running program. false + error text.
   bool add_break(const char* where, const char* path, std::string& err);
   void add_syscall_break(const char* name);
-  // The editor's gutter: sets or removes (returns false) a line breakpoint of program `path`.
+  // The editor's gutter: removes every breakpoint shown on `file`:`line` (break_lines: a
+  // line breakpoint typed as "hello.c:5" too) and returns false, or, if there was none,
+  // sets a line breakpoint of program `path` there and returns true.
   bool toggle_line_break(const char* path, const char* file, uint32_t line);
   void clear_breaks();
   void send_breaks();
@@ -162,6 +193,8 @@ struct StateModel {
 
   void to_json(std::string& out, const char* panel) const;
   void to_text(std::string& out, const char* panel) const;
+  // One line per breakpoint ("hello.c:5  (/home/student/hello)", "main  0x1139 + load base ...").
+  void breaks_text(std::string& out, const char* prefix) const;
 };
 
 }  // namespace gbi

@@ -1,5 +1,6 @@
 // inspector/ui/state_panels.cpp — the panels over state requests (inspector/state/):
-// the control bar, Registers, Code, Memory and JIT blocks.
+// the control bar, Registers, Code, Memory and JIT blocks (with a compiled region's x86
+// next to its WebAssembly).
 //
 // Index of this file:
 // [SECTION] helpers
@@ -213,6 +214,27 @@ void draw_code(StateModel& s, UiState& ui) {
     snprintf(label, sizeof label, "Clear %zu breakpoint%s", nb, nb == 1 ? "" : "s");
     if (ImGui::SmallButton(label)) s.clear_breaks();
   }
+  // the breakpoints (one list with the editor's dots): a button each removes it
+  int removed = -1, kind = 0;
+  for (size_t i = 0; i < s.line_breaks.size(); i++) {
+    char label[160];
+    const std::string& f = s.line_breaks[i].file;
+    const size_t slash = f.rfind('/');
+    snprintf(label, sizeof label, "x %s:%u##lb%zu", f.c_str() + (slash == std::string::npos ? 0 : slash + 1), s.line_breaks[i].line, i);
+    if (i) ImGui::SameLine();
+    if (ImGui::SmallButton(label)) { removed = (int)i; kind = 1; }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("remove this breakpoint (%s)", s.line_breaks[i].path.c_str());
+  }
+  for (size_t i = 0; i < s.path_breaks.size(); i++) {
+    char label[160];
+    snprintf(label, sizeof label, "x %s##pb%zu", s.path_breaks[i].label.c_str(), i);
+    if (i || !s.line_breaks.empty()) ImGui::SameLine();
+    if (ImGui::SmallButton(label)) { removed = (int)i; kind = 2; }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("remove this breakpoint (%s)", s.path_breaks[i].path.c_str());
+  }
+  if (kind == 1) s.line_breaks.erase(s.line_breaks.begin() + removed);
+  if (kind == 2) s.path_breaks.erase(s.path_breaks.begin() + removed);
+  if (kind) s.send_breaks();
   if (ui.break_error[0]) ImGui::TextColored(kBad, "%s", ui.break_error);
   if (s.symbols.path.empty() || s.symbols.path != s.exe) ImGui::TextColored(kDim, "%s (no symbols yet)", s.exe.c_str());
   else ImGui::TextColored(kDim, "%s: %zu symbols%s, %s", s.exe.c_str(), s.symbols.syms.size(),
@@ -362,13 +384,63 @@ void draw_memory(StateModel& s, UiState& ui) {
 //-----------------------------------------------------------------------------
 // [SECTION] JIT blocks panel
 //-----------------------------------------------------------------------------
+static void draw_region(const RegionModel& r) {
+  if (!r.have) {
+    if (!r.error.empty()) ImGui::TextColored(kDim, "%s", r.error.c_str());
+    return;
+  }
+  ImGui::TextColored(rip_color(), "compiled region %012" PRIx64 "..%012" PRIx64 ": %zu blocks, %u x86 instructions -> %zu wasm bytes",
+                     r.start, r.end, r.block_starts.size(), r.insns, r.wasm.size());
+  ImGui::TextColored(kDim, "each x86 instruction next to the WebAssembly made from it (one function; a loop over a switch on the block)");
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
+  const float h = ImGui::GetContentRegionAvail().y;
+  if (!ImGui::BeginTable("region", 3, tf, ImVec2(0, h > 240 ? h : 240))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("address");
+  ImGui::TableSetupColumn("x86");
+  ImGui::TableSetupColumn("wasm", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin((int)r.lines.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const RegionModel::Line& l = r.lines[(size_t)i];
+      const RegionRow& row = r.rows[l.row];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      const bool first = l.w <= 0;
+      if (first && row.kind == RegionRow::Insn) ImGui::Text("%012" PRIx64, row.addr);
+      if (first && row.kind == RegionRow::Block) ImGui::TextColored(changed_color(), "%012" PRIx64, row.addr);
+      ImGui::TableNextColumn();
+      if (first) {
+        if (row.kind == RegionRow::Prologue) ImGui::TextColored(kDim, "(entry)");
+        else if (row.kind == RegionRow::Block) ImGui::TextColored(changed_color(), "block %u, %u insns", row.block, row.n);
+        else ImGui::TextUnformatted(row.x86.c_str());
+      }
+      if (first && row.kind == RegionRow::Prologue && ImGui::IsItemHovered())
+        ImGui::SetTooltip("the region's entry: the guest registers it uses loaded into wasm locals, then a loop over a\n"
+                          "br_table that jumps to the block entered (a region has several entries)");
+      ImGui::TableNextColumn();
+      if (l.w >= 0) {
+        const std::string& w = row.wasm[(size_t)l.w];
+        if (w.compare(0, 2, ";;") == 0) ImGui::TextColored(kDim, "%s", w.c_str());
+        else ImGui::TextUnformatted(w.c_str());
+      }
+    }
+  }
+  ImGui::EndTable();
+}
+
 void draw_blocks(StateModel& s, UiState& ui) {
   (void)ui;
-  ImGui::TextColored(kDim, "The interpreter's decoded blocks of process %d, hottest first (the JIT's regions once it lands).", s.status.pid);
+  ImGui::TextColored(kDim, "Process %d: decoded blocks, hottest first; %zu compiled regions (wasm: run as WebAssembly, ?jit=on; wasm*: a region's entry).",
+                     s.status.pid, s.regions.size());
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV;
-  if (ImGui::BeginTable("blocks", 6, tf, ImVec2(0, ImGui::GetContentRegionAvail().y * 0.5f))) {
+  if (ImGui::BeginTable("blocks", 7, tf, ImVec2(0, ImGui::GetContentRegionAvail().y * 0.4f))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("start");
+    ImGui::TableSetupColumn("jit");
     ImGui::TableSetupColumn("symbol");
     ImGui::TableSetupColumn("instrs");
     ImGui::TableSetupColumn("execs");
@@ -391,7 +463,19 @@ void draw_blocks(StateModel& s, UiState& ui) {
           snprintf(q, sizeof q, "{\"op\":\"memory\",\"addr\":\"0x%" PRIx64 "\",\"len\":%u,\"tid\":%d,\"purpose\":1}", b.start,
                    (unsigned)(b.end > b.start ? b.end - b.start : 16), s.status.tid);
           s.commands.push_back(q);
+          if (b.flags & gb::kBlockCompiled) {
+            snprintf(q, sizeof q, "{\"op\":\"region\",\"addr\":\"0x%" PRIx64 "\",\"tid\":%d,\"purpose\":3}", b.start, s.status.tid);
+            s.commands.push_back(q);
+          } else {
+            s.region.clear();
+          }
         }
+        ImGui::TableNextColumn();
+        if (b.flags & gb::kBlockRegionEntry) ImGui::TextColored(rip_color(), "wasm*");
+        else if (b.flags & gb::kBlockCompiled) ImGui::TextColored(rip_color(), "wasm");
+        if ((b.flags & gb::kBlockCompiled) && ImGui::IsItemHovered())
+          ImGui::SetTooltip((b.flags & gb::kBlockRegionEntry) ? "compiled to WebAssembly; its region was formed from it"
+                                                              : "compiled to WebAssembly (part of a region)");
         ImGui::TableNextColumn();
         char sym[96];
         s.symbolize(b.start, sym, sizeof sym);
@@ -414,8 +498,10 @@ void draw_blocks(StateModel& s, UiState& ui) {
     for (const DisasmLine& l : s.block_lines)
       ImGui::Text("  %012" PRIx64 "  %s", l.address, l.text);
   } else {
-    ImGui::TextColored(kDim, "Select a block to see its x86.");
+    ImGui::TextColored(kDim, "Select a block to see its x86 (and, for a compiled one, its region's WebAssembly).");
   }
+  ImGui::Separator();
+  draw_region(s.region);
 }
 
 }  // namespace gbi

@@ -6,7 +6,8 @@
 //
 //   gbi_init(selector)        the canvas ("#gb-inspector-canvas"); 0 or -1
 //   gbi_feed(bytes, n)        n packed 256-byte TraceRecords copied from the shared ring
-//   gbi_reset()               a new machine: empty models (its seqs start at 1 again)
+//   gbi_reset()               a new machine: empty models (its seqs start at 1 again); the
+//                             breakpoints are kept and sent to the new engine
 //   gbi_frame(w, h, dpr, t)   one frame at w x h CSS pixels (the page's rAF, when visible)
 //   gbi_mouse(x, y, buttons)  gbi_wheel(dx, dy)  gbi_key(code, down, mods)  gbi_char(c)
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
@@ -15,13 +16,17 @@
 //   gbi_state(bytes, n, purpose)   a gb_inspect reply (vm/trace/state.h) for the state panels
 //   gbi_take_command()        the next request the panels queued (JSON for gb_inspect) or ""
 //   gbi_refresh_request()     the periodic state request (what the visible panel needs)
-//   gbi_state_json(panel) / gbi_state_text(panel)   "state", "registers", "code", "memory", "blocks"
+//   gbi_state_json(panel) / gbi_state_text(panel)   "state", "registers", "code", "memory", "blocks",
+//                             "region" (the selected compiled region), "breaks"
 //   gbi_control(op)           queue pause / resume / step / syscall (the test hook, keyboard)
 //   gbi_break(where, path)    a breakpoint ("main", "0x401000", "hello.c:5", "SIGSEGV"); "" or why not
 //   gbi_line_view(file, line) queue the request for a source line's instructions (the editor)
 //   gbi_line_addrs(file, line)  {"line":N,"addrs":["0x.."]}: where that line starts (the rule of
 //                             vm/trace/line_rule.h) in the followed program
 //   gbi_toggle_line_break(path, file, line)   the editor's gutter; 1 set, 0 removed
+//   gbi_breaks_version()      moves when the breakpoints change (one list: the break box,
+//                             the gutter, Clear, a reset); gbi_break_lines(path): an open
+//                             file's lines holding one, "[3,7]", for the editor's dots
 //   gbi_layout() / gbi_set_layout(text)   ImGui's ini text + the selected tab (the page keeps
 //                             it in localStorage)
 //
@@ -111,13 +116,14 @@ EMSCRIPTEN_KEEPALIVE int gbi_init(const char* selector) {
   return 0;
 }
 
-// A new machine (Reset machine): its records start again at seq 1.
+// A new machine (Reset machine): its records start again at seq 1; the state models
+// start empty but keep the student's breakpoints, queued for the new engine.
 EMSCRIPTEN_KEEPALIVE void gbi_reset(void) {
   if (!S) return;
   S->model.~InspectorModel();
   new (&S->model) InspectorModel();
-  S->st.~StateModel();
-  new (&S->st) StateModel();
+  S->st.new_machine();
+  S->ui.break_error[0] = 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {
@@ -325,6 +331,24 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_line_addrs(const char* file, unsigned line)
 EMSCRIPTEN_KEEPALIVE int gbi_toggle_line_break(const char* path, const char* file, unsigned line) {
   if (!S || !path || !file) return 0;
   return S->st.toggle_line_break(path, file, line) ? 1 : 0;
+}
+
+// Moves whenever the breakpoints change (the break box, the gutter, Clear, a reset): the
+// page then asks gbi_break_lines for the open files' dots.
+EMSCRIPTEN_KEEPALIVE double gbi_breaks_version(void) {
+  return S ? (double)S->st.breaks_version : 0;
+}
+
+// The lines of an editor file holding a breakpoint: "[3,7]".
+EMSCRIPTEN_KEEPALIVE const char* gbi_break_lines(const char* editor_path) {
+  if (!S || !editor_path) return "[]";
+  S->out = "[";
+  for (uint32_t l : S->st.break_lines(editor_path)) {
+    if (S->out.size() > 1) S->out += ',';
+    S->out += std::to_string(l);
+  }
+  S->out += ']';
+  return S->out.c_str();
 }
 
 // "tab <n>\n" then ImGui's ini text (window sizes, table columns).

@@ -327,7 +327,7 @@ void JitTier::clear() {
   for (Region* r : all) drop(r, "the address space's code was dropped (execve, exit)", 0);
 }
 
-bool JitTier::describe(uint64_t rip, RegionInfo& out) const {
+bool JitTier::describe(uint64_t rip, RegionInfo& out, AddressSpace* as) const {
   const Block* b = bc_.find(rip);
   if (!b || !b->jit_fn) return false;
   const uint32_t fn = (uint32_t)(uintptr_t)b->jit_fn;
@@ -338,9 +338,10 @@ bool JitTier::describe(uint64_t rip, RegionInfo& out) const {
     out.start = r->start;
     out.end = blocks.back()->end;
     out.table_index = fn;
-    AddressSpace* mem = bc_.cpu ? bc_.cpu->mem : nullptr;
+    AddressSpace* mem = as ? as : bc_.cpu ? bc_.cpu->mem : nullptr;
     for (const Block* bl : blocks) {
       out.block_starts.push_back(bl->start);
+      out.block_ends.push_back(bl->end);
       const size_t at = out.x86.size();
       out.x86.resize(at + (bl->end - bl->start));
       if (mem) mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
@@ -363,9 +364,9 @@ std::vector<uint64_t> JitTier::entries() const {
   return v;
 }
 
-bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out) {
+bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out, AddressSpace* mem) {
   const auto* t = dynamic_cast<const JitTier*>(bc.tier.get());
-  return t && t->describe(rip, out);
+  return t && t->describe(rip, out, mem);
 }
 
 std::vector<uint64_t> regions_of(const BlockCache& bc) {

@@ -86,13 +86,15 @@ std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry);
 struct RegionInfo {
   uint64_t start = 0, end = 0;   // guest range of its entry block .. last block's end
   uint32_t insns = 0, table_index = 0;
-  std::vector<uint64_t> block_starts;
+  std::vector<uint64_t> block_starts, block_ends;  // entry first
   std::vector<uint8_t> x86;      // each block's bytes, in block order
   std::vector<uint8_t> wasm;     // a module holding this region alone
   std::string listing;
 };
 // The compiled region holding the block at `rip` in `bc` (false: none, or no JIT).
-bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out);
+// `mem`: the address space of `bc` (its code bytes and TLB; needed between runs, when
+// bc.cpu is null); null: bc.cpu's.
+bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr);
 // The starts of every compiled region's entry block in `bc`.
 std::vector<uint64_t> regions_of(const BlockCache& bc);
 
@@ -103,7 +105,7 @@ class JitTier : public Tier {
   void compile(Block& b) override;
   void invalidate_page(uint64_t page) override;
   void clear() override;
-  bool describe(uint64_t rip, RegionInfo& out) const;
+  bool describe(uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr) const;
   std::vector<uint64_t> entries() const;
 
  private:

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "vm/jit/jit.h"
 #include "vm/linux/debug.h"
 #include "vm/linux/debug_lines.h"
 #include "vm/linux/kernel.h"
@@ -59,7 +60,8 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
   st.target_pid = d.target_pid;
   st.pinned = pinned;
   st.stops = d.stops;
-  st.breaks = (uint32_t)(d.addr_breaks.size() + d.path_breaks.size() + d.syscall_breaks.size());
+  st.breaks = (uint32_t)(d.addr_breaks.size() + d.path_breaks.size() + d.syscall_breaks.size() + d.line_breaks.size() +
+                         d.signal_breaks.size());
   if (t) {
     st.pid = t->pid;
     st.tid = t->tid;
@@ -121,6 +123,7 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
     const BlockCache& bc = t->mm->bc;
     std::vector<HotEntry> hot = bc.hot_entries(1);
     if (hot.size() > q.blocks) hot.resize(q.blocks);
+    const std::vector<uint64_t> entries = jit::regions_of(bc);  // sorted
     std::vector<BlockState> bs;
     bs.reserve(hot.size());
     for (const HotEntry& h : hot) {
@@ -129,12 +132,54 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
       b.execs = h.execs;
       b.indirect_entries = h.indirect_entries;
       b.page_heat = h.page_heat;
-      if (const Block* blk = bc.find(h.rip)) { b.end = blk->end; b.n = blk->n; }
-      else b.end = h.rip;
+      if (const Block* blk = bc.find(h.rip)) {
+        b.end = blk->end;
+        b.n = blk->n;
+        if (blk->jit_fn) b.flags |= kBlockCompiled;
+      } else {
+        b.end = h.rip;
+      }
+      if (std::binary_search(entries.begin(), entries.end(), h.rip)) b.flags |= kBlockRegionEntry;
       bs.push_back(b);
     }
     state_put(out, StateTag::Blocks, bs.data(), bs.size() * sizeof(BlockState));
+    state_put(out, StateTag::Regions, entries.data(), entries.size() * sizeof(uint64_t));
   }
+}
+
+void put_region(const jit::RegionInfo& r, std::string& out) {
+  RegionState h{};
+  h.start = r.start;
+  h.end = r.end;
+  h.insns = r.insns;
+  h.table_index = r.table_index;
+  h.blocks = (uint32_t)r.block_starts.size();
+  h.x86_len = (uint32_t)r.x86.size();
+  h.wasm_len = (uint32_t)r.wasm.size();
+  h.listing_len = (uint32_t)r.listing.size();
+  std::string body((const char*)&h, sizeof h);
+  body.append((const char*)r.block_starts.data(), r.block_starts.size() * sizeof(uint64_t));
+  for (size_t i = 0; i < r.block_starts.size(); i++) {  // (ends: one per start)
+    const uint64_t e = i < r.block_ends.size() ? r.block_ends[i] : r.block_starts[i];
+    body.append((const char*)&e, sizeof e);
+  }
+  body.append((const char*)r.x86.data(), r.x86.size());
+  body.append((const char*)r.wasm.data(), r.wasm.size());
+  body += r.listing;
+  state_put(out, StateTag::Region, body.data(), body.size());
+}
+
+void inspect_region(Kernel& k, const Debugger& d, int tid, uint64_t addr, std::string& out) {
+  Task* t = inspect_task(k, d, tid);
+  if (!t) { put_text(out, StateTag::Error, "no such process"); return; }
+  jit::RegionInfo r;
+  if (!jit::describe_region(t->mm->bc, addr, r, t->mem)) {
+    char b[96];
+    snprintf(b, sizeof b, "0x%" PRIx64 " is not in a compiled region", addr);
+    put_text(out, StateTag::Error, b);
+    return;
+  }
+  put_region(r, out);
 }
 
 void inspect_memory(Kernel& k, const Debugger& d, int tid, uint64_t addr, uint32_t len, std::string& out) {

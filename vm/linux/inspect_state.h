@@ -1,5 +1,6 @@
 // vm/linux/inspect_state.h — the inspector's state requests on a Kernel: registers, code
-// bytes around rip, a memory window, the maps, the decoded blocks and a program's symbols,
+// bytes around rip, a memory window, the maps, the decoded blocks, a compiled region (the
+// JIT's x86 and wasm) and a program's symbols,
 // written as tagged sections (vm/trace/state.h). Read-only: nothing here changes the
 // guest (reading memory may fault a page in, as /proc/PID/mem does). Unreadable memory
 // is reported as such, never an engine fault.
@@ -9,6 +10,7 @@
 
 namespace gb {
 
+namespace jit { struct RegionInfo; }
 class Kernel;
 class Task;
 class Debugger;
@@ -29,6 +31,11 @@ Task* inspect_task(Kernel& k, const Debugger& d, int tid);
 void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest& q, std::string& out);
 // The Memory section alone (any length up to 64 KiB): the JIT panel's block bytes.
 void inspect_memory(Kernel& k, const Debugger& d, int tid, uint64_t addr, uint32_t len, std::string& out);
+// The compiled region holding the block at `addr` in the task's address space (a Region
+// section), or an Error section (not compiled, no JIT).
+void inspect_region(Kernel& k, const Debugger& d, int tid, uint64_t addr, std::string& out);
+// The Region section of a described region (vm/trace/state.h RegionState).
+void put_region(const jit::RegionInfo& r, std::string& out);
 // The Symbols and Lines (DWARF) sections of a guest file (or an Error section).
 void inspect_symbols(Kernel& k, const std::string& path, std::string& out);
 

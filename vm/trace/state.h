@@ -25,6 +25,8 @@ enum class StateTag : uint32_t {
   Symbols = 8,  // text: "path <file>\n", "elf <e_type> <first PT_LOAD vaddr>\n", then "<value hex> <size> <name>\n" per symbol
   Error = 9,    // text: why the request failed
   Lines = 10,   // text: the program's DWARF line table (vm/trace/dwarf_lines.h), after its Symbols
+  Region = 11,  // RegionState, then u64 block_starts[blocks], u64 block_ends[blocks], x86 bytes, wasm module, listing text
+  Regions = 12, // u64[]: the entry block of every compiled region of the address space (vm/jit)
 };
 
 struct StatusState {
@@ -52,12 +54,28 @@ struct RegsState {
 };
 static_assert(sizeof(RegsState) == 16 * 8 + 4 * 8 + 256 + 8 * 16 + 16, "regs layout");
 
+enum BlockFlags : uint32_t {
+  kBlockCompiled = 1,    // the JIT compiled it: part of a region (vm/jit), run as WebAssembly
+  kBlockRegionEntry = 2, // ... and the block the region was formed from
+};
 struct BlockState {
   uint64_t start, end;   // guest bytes [start, end)
   uint64_t execs, indirect_entries, page_heat;
-  uint32_t n, pad;       // instructions
+  uint32_t n, flags;     // instructions; BlockFlags
 };
 static_assert(sizeof(BlockState) == 48, "block layout");
+
+// A compiled region (vm/jit describe_region): its guest range, the start and end of each
+// of its blocks (entry first), each block's x86 bytes in that order, a module holding the region
+// alone, and the compiler's listing (wasm text with ";; 0x<addr>  <bytes>  <insn>" before
+// the code of each x86 instruction and ";; block N: ..." before each block). The listing
+// is the compiler's own text (tests/jit/golden), not formatting for the inspector.
+struct RegionState {
+  uint64_t start, end;
+  uint32_t insns, table_index;
+  uint32_t blocks, x86_len, wasm_len, listing_len;
+};
+static_assert(sizeof(RegionState) == 40, "region layout");
 
 // Appends one section (padded to 8 bytes).
 inline void state_put(std::string& out, StateTag tag, const void* body, size_t len) {

@@ -503,6 +503,8 @@ EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_dropped(void) {
 //    "maps":true, "blocks":64}                                   registers, code, memory, maps, blocks
 //   {"op":"memory", "tid":0, "addr":"0x..", "len":N}              a Memory section
 //   {"op":"symbols", "path":"/home/student/hello"}                a program's symbols
+//   {"op":"region", "tid":0, "addr":"0x.."}                       the compiled region holding that
+//                                                                 block (x86, wasm, listing) or an Error
 //   {"op":"pause"} {"op":"resume"} {"op":"step","tid":0} {"op":"over","tid":0} {"op":"out","tid":0}
 //   {"op":"syscall","tid":0}
 //   {"op":"follow", "pid":N}                                      pin a process (0: the foreground job)
@@ -542,6 +544,12 @@ EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
       uint64_t a = 0;
       if (!addr_of(q.get("addr"), &a)) return -LX_EINVAL;
       inspect_memory(k, d, sr.tid, a, (uint32_t)num("len", 0, 65536, 256), out);
+      return (int)out.size();
+    }
+    if (op == "region") {
+      uint64_t a = 0;
+      if (!addr_of(q.get("addr"), &a)) return -LX_EINVAL;
+      inspect_region(k, d, sr.tid, a, out);
       return (int)out.size();
     }
     if (op == "symbols") {

@@ -10,6 +10,9 @@
 //   as text         a read-only <textarea> with each panel as plain text, refreshed while
 //                   shown (screen readers cannot see a canvas)
 //   test hook       window.glassbox.inspector.model(panel) -> the models as data
+//   breakpoints     one list, the module's (StateModel): the break box, the editor's
+//                   gutter and Clear all change it; the page redraws the editor's dots when
+//                   gbi_breaks_version moves; a new machine keeps them (gbi_reset)
 //   state panels    Registers, Code, Memory, JIT blocks and the control bar read state
 //                   replies: the module queues requests (gbi_take_command: buttons, a new
 //                   program's symbols) and says what to refresh (gbi_refresh_request); this
@@ -50,6 +53,8 @@ interface InspectorModule {
   _gbi_layout(): number;
   _gbi_set_layout(text: number): void;
   _gbi_layout_dirty(): number;
+  _gbi_breaks_version(): number;
+  _gbi_break_lines(path: number): number;
   UTF8ToString(p: number): string;
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
@@ -66,8 +71,8 @@ export interface StopInfo {
 const LAYOUT_KEY = 'glassbox.inspector.layout'; // ImGui's ini + the tab (localStorage)
 
 export type PanelName = 'processes' | 'syscalls' | 'files' | StatePanel;
-export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks';
-const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks'];
+export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks';
+const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks', 'region', 'breaks'];
 const REFRESH_MS = 250; // state requests while open: status, registers, code (+ the shown panel's)
 const LITE_REFRESH_MS = 1000; // a record panel shown while the machine runs: the status only
 const RING_RECORDS = 16384; // 4 MiB of shared memory
@@ -101,10 +106,12 @@ export class InspectorPane {
   private lastStopKey = '';
   private refreshMs = REFRESH_MS;
   private lastLayoutCheck = 0;
-  /** Line breakpoints by source path (the editor's glyph margin). */
-  readonly lineBreaks = new Map<string, number[]>();
+  private breaksVersion = 0;
   /** Called when the machine stops (with where) or runs again (null). Set by main. */
   onStop: (stop: StopInfo | null) => void = () => undefined;
+  /** Called when the breakpoints changed (the module's one list: the break box, the
+   *  gutter, Clear, a reset): the editor redraws its dots from breakLines(). Set by main. */
+  onBreaks: () => void = () => undefined;
   error = '';
 
   constructor(
@@ -121,8 +128,9 @@ export class InspectorPane {
     this.client = client;
     if (!this.ring) return;
     this.pump(); // the last records of the old machine, then a clean slate for the new one
-    this.module?._gbi_reset();
+    this.module?._gbi_reset(); // (the breakpoints stay, queued for the new engine)
     this.lastState = null;
+    this.lastStopKey = '';
     client.post({ type: 'trace', ring: this.ring });
   }
 
@@ -194,6 +202,7 @@ export class InspectorPane {
       this.lastDraw = t;
       this.fed = false;
     }
+    this.checkBreaks();
     if (this.textPanel && t - this.lastText > 1000) this.refreshText();
     if (t - this.lastLayoutCheck > 2000) {
       this.lastLayoutCheck = t;
@@ -245,6 +254,25 @@ export class InspectorPane {
     if (typeof req.purpose !== 'number') this.checkStop();
   }
 
+  /** Tells main when the breakpoint list moved (one number per frame: cheap). */
+  private checkBreaks(): void {
+    const v = this.module?._gbi_breaks_version() ?? 0;
+    if (v === this.breaksVersion) return;
+    this.breaksVersion = v;
+    this.onBreaks();
+  }
+
+  /** The lines of an editor file (its path) that hold a breakpoint: line breakpoints whose
+   *  file names it and symbol breakpoints the program's line table places in it. */
+  breakLines(path: string): number[] {
+    const M = this.module;
+    if (!M) return [];
+    const p = cstr(M, path);
+    const lines = JSON.parse(this.str(M._gbi_break_lines(p))) as number[];
+    M._free(p);
+    return lines;
+  }
+
   /** Tells main when the machine stopped somewhere new or runs again. */
   private checkStop(): void {
     const s = this.stateModel('status') as {
@@ -293,19 +321,18 @@ export class InspectorPane {
     return file.replace(/\.[^./]*$/, '');
   }
 
-  /** The editor's gutter: sets or removes a line breakpoint; returns the file's lines. */
+  /** The editor's gutter: removes the breakpoints shown on that line (whichever way they
+   *  were set) or sets a line breakpoint there; returns the file's lines with one. */
   async toggleLineBreak(file: string, line: number, program = this.programFor(file)): Promise<number[]> {
     const M = this.module;
     if (!M) return [];
     const p = cstr(M, program), f = cstr(M, file);
-    const set = M._gbi_toggle_line_break(p, f, line) === 1;
+    M._gbi_toggle_line_break(p, f, line);
     M._free(p);
     M._free(f);
-    const lines = (this.lineBreaks.get(file) ?? []).filter((l) => l !== line);
-    if (set) lines.push(line);
-    this.lineBreaks.set(file, lines);
+    this.checkBreaks();
     await this.flushState(false);
-    return lines;
+    return this.breakLines(file);
   }
 
   private loadLayout(M: InspectorModule): void {
@@ -411,6 +438,7 @@ export class InspectorPane {
       if (err) throw new Error(err);
     };
     await this.chain(set);
+    this.checkBreaks();
     await this.flushState(false);
   }
 
@@ -446,6 +474,13 @@ export class InspectorPane {
   async blockCode(start: string, len: number): Promise<unknown> {
     await this.chain(() => this.send({ op: 'memory', addr: start, len, purpose: 1 }));
     return (this.stateModel('blocks') as { block_code: unknown }).block_code;
+  }
+
+  /** The compiled region holding the block at `start` (the JIT blocks panel's selection of
+   *  a compiled block): its x86 next to its wasm, or {have: false, error}. */
+  async region(start: string): Promise<unknown> {
+    await this.chain(() => this.send({ op: 'region', addr: start, purpose: 3 }));
+    return (this.stateModel('region') as { region: unknown }).region;
   }
 
   /** The panel models as data (window.glassbox.inspector.model). */
@@ -501,7 +536,8 @@ export class InspectorPane {
     if (area.value !== s) area.value = s;
     const title = {
       processes: 'processes', syscalls: 'system calls', files: 'files and disk reads',
-      registers: 'registers', code: 'code', memory: 'memory', blocks: 'decoded blocks',
+      registers: 'registers', code: 'code', memory: 'memory', blocks: 'decoded blocks and the compiled region',
+      region: 'the compiled region', breaks: 'breakpoints',
     }[this.textPanel];
     area.setAttribute('aria-label', `Inspector: ${title} as text`);
   }

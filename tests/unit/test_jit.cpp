@@ -1,7 +1,7 @@
 // tests/unit/test_jit.cpp — the JIT (vm/jit): the wasm writer's encodings, the golden
 // listings of tests/jit/cases (every build: the compiler is plain C++), and, in the wasm
-// build where compiled code can run, the compiled tier against the interpreter
-// (same registers, rip, flags, count) including self-modifying code.
+// build where compiled code can be instantiated, the bounded code cache's eviction.
+// (Compiled code against the interpreter: tests/jit/run.sh, in node.)
 //
 // Golden files: tests/jit/golden/NAME.txt. GB_JIT_UPDATE=1 rewrites them (tests/jit/update.sh);
 // GB_JIT_WASM_DIR=DIR also writes each module there (tests/jit/update.sh validates them
@@ -23,6 +23,7 @@
 #include "vm/jit/jit.h"
 #include "vm/jit/wasm_emit.h"
 #include "vm/mem/address_space.h"
+#include "vm/trace/trace.h"
 
 using namespace gb;
 
@@ -106,6 +107,7 @@ jit::Abi golden_abi(std::map<const void*, uint32_t>& ids) {
   a.tlb_off = 256; a.tlb_mask = 4095;
   a.addr_running = 0x5000; a.addr_limit = 0x5008;
   for (int i = 0; i < 4; i++) { a.rd_helper[i] = 11 + i; a.wr_helper[i] = 21 + i; }
+  a.cf_helper = 31; a.off_rflags = 184;
   auto id = [&ids](const void* p, uint32_t base) {
     auto it = ids.find(p);
     if (it != ids.end()) return it->second;
@@ -185,4 +187,42 @@ TEST_CASE("jit: golden listings of tests/jit/cases") {
     CHECK_MESSAGE(want.str() == text.str(), "listing of " << name << " differs from " << golden
                                               << " (review, then tests/jit/update.sh)");
   }
+}
+
+// The bounded code cache (wasm build: compiled code can be instantiated there): five
+// one-block regions in a budget of three regions; the two oldest are evicted, with a
+// jit-drop event saying so, and the cache's totals stay within the budget.
+TEST_CASE("jit: the code cache evicts the oldest regions") {
+  if (!jit::available()) return;  // (natively nothing is instantiated)
+  std::vector<uint8_t> code(5, 0xc3);  // five blocks: ret ret ret ret ret (no successors)
+  Machine m(code);
+  m.bc.cpu = &m.cpu;
+  Trace trace;
+  std::vector<std::string> drops;
+  trace.subscribe([&drops](const TraceEvent& e) {
+    if (e.kind == TraceKind::JitDrop) drops.push_back(e.text);
+  });
+  m.bc.trace = &trace;
+  const jit::CacheUse before = jit::cache_use();
+  jit::set_cache_limits(0, before.regions + 3);
+  {
+    jit::JitTier tier(m.bc, jit::Mode::Always, "");
+    std::vector<Block*> blocks;
+    for (uint64_t i = 0; i < 5; i++) blocks.push_back(m.bc.get(m.as, kCode + i));
+    for (Block* b : blocks) tier.compile(*b);
+    REQUIRE(m.counted.jit_failed == 0);
+    CHECK(m.counted.jit_regions == 5);
+    CHECK(!blocks[0]->jit_fn);
+    CHECK(!blocks[1]->jit_fn);
+    CHECK(!!blocks[2]->jit_fn);
+    CHECK(!!blocks[4]->jit_fn);
+    const jit::CacheUse u = jit::cache_use();
+    CHECK(u.regions == before.regions + 3);
+    CHECK(u.evicted == before.evicted + 2);
+    REQUIRE(drops.size() == 2);
+    CHECK(drops[0].find("evicted") != std::string::npos);
+    CHECK(jit::regions_of(m.bc).size() == 0);  // (the tier is not attached to bc.tier here)
+  }
+  CHECK(jit::cache_use().regions == before.regions);  // a dropped tier releases its regions
+  jit::set_cache_limits(0, 0);
 }

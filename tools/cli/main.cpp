@@ -46,6 +46,8 @@ const char* kUsage =
     "                      on compiles a block's region to wasm after 1000 runs, always at its\n"
     "                      first run; default off, or $GLASSBOX_JIT\n"
     "  --jit-dump DIR      write each compiled region's .wasm and .txt listing into DIR\n"
+    "  --jit-cache SIZE[,N] the code cache's budget: wasm bytes (K, M suffixes) and regions;\n"
+    "                      the oldest regions are evicted past it (default 32M,8192)\n"
     "  --tty auto|off      auto (default): when stdin and stdout are a terminal, the guest gets\n"
     "                      a pty (/dev/pts/0, job control, ^C) and the host terminal goes raw\n"
     "  --strace            print every syscall to stderr, strace style\n"
@@ -87,6 +89,8 @@ int usage_error(const std::string& msg) {
 
 struct Options {
   std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump, relay;
+  uint64_t jit_cache_bytes = 0;
+  uint32_t jit_cache_regions = 0;
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
@@ -186,6 +190,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
       o.jit = v;
     } else if (take(args, i, "--jit-dump", v)) {
       o.jit_dump = v;
+    } else if (take(args, i, "--jit-cache", v)) {
+      const size_t comma = v.find(',');
+      o.jit_cache_bytes = parse_size(v.substr(0, comma));
+      if (comma != std::string::npos) o.jit_cache_regions = (uint32_t)strtoul(v.c_str() + comma + 1, nullptr, 10);
+      if (o.jit_cache_bytes < 4096 || (comma != std::string::npos && o.jit_cache_regions == 0))
+        return usage_error("--jit-cache wants SIZE[,REGIONS] (SIZE at least 4K), got '" + v + "'");
     } else if (take(args, i, "--tty", v)) {
       if (v != "auto" && v != "off") return usage_error("--tty wants auto or off");
       o.tty = v;
@@ -230,6 +240,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   if (!jit::parse_mode(o.jit, jit_mode)) return usage_error("--jit wants off, on or always");
   const bool jit_on = jit_mode != jit::Mode::Off && jit::available();
   jit::configure(jit_on ? jit_mode : jit::Mode::Off, o.jit_dump);
+  jit::set_cache_limits(o.jit_cache_bytes, o.jit_cache_regions);
   KernelOptions ko;
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;
@@ -373,6 +384,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
         snprintf(share, sizeof share, ", jit compile share %.1f%%",
                  secs > 0 ? (double)k.counters.jit_compile_us / 1e4 / secs : 0.0);
         line += share;
+        const jit::CacheUse cu = jit::cache_use();
+        char cache[160];
+        snprintf(cache, sizeof cache, ", jit cache %" PRIu64 " bytes in %u regions (peak %" PRIu64 " bytes; budget %" PRIu64
+                 " bytes, %u regions), %" PRIu64 " jit evicted", cu.bytes, cu.regions, cu.peak_bytes, cu.limit_bytes,
+                 cu.limit_regions, cu.evicted);
+        line += cache;
       }
       line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: " +
               (jit_on ? std::string("jit") : std::string("interpreter")) + " (--jit=" + o.jit + ")";

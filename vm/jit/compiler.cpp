@@ -8,7 +8,7 @@
 //     end  code of block 1 …
 //   end  unreachable
 // Each block's code: budget check (exit with rip = its start when cpu.icount reached the
-// run's limit), bc.running = the Block, icount += n-1, its instructions, write-back,
+// run's limit; only in blocks a back edge enters), bc.running = the Block, icount += n-1, its instructions, write-back,
 // icount += 1, then its successor: `next = j; br loop` inside the region, else
 // cpu.rip = target; return.
 // Engine functions (handlers, slow-path helpers) are imported by the module, one import
@@ -17,12 +17,15 @@
 // instantiation and every table.set cost O(table size + instances): quadratic).
 // Per instruction: the common integer forms inline on register locals (i64, loaded on
 // first use in the block, written back before every call and at the end), loads and
-// stores through an inline TLB lookup with a call to a C++ helper on a miss, lazy flags
-// written only when a later instruction of the block may read them, jcc fused with the
-// cmp/test before it; anything else calls the interpreter's handler with its Insn.
+// stores through an inline TLB lookup with a call to a C++ helper on a miss, deferred
+// flags written to the Cpu only where something may look (a call, an exit), the flags of
+// shifts, imul and inc/dec computed only where the region's liveness says they may be
+// read, jcc fused with the flag producer before it; anything else calls the
+// interpreter's handler with its Insn.
 #include "vm/jit/compiler.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -44,11 +47,16 @@ enum : uint32_t {
   L_FD = 21, L_FS = 22, L_FR = 23,  // i64: last ALU operands and result (fused jcc)
   L_V = 24,                         // i64: value to store
   L_RIP = 25,                       // i64: rip after a handler branch
-  L_FOP = 26,                       // i32: deferred flags: cc op | size << 8 of FD/FS/FR (0: none)
+  L_FOP = 26,                       // i32: deferred flags: cc op | size << 8 of FD/FS/FR (0: none; kEager)
+  L_FCIN = 27,                      // i32: inc/dec's preserved CF (cc.cin) when L_FOP is CC_INC/CC_DEC
+  L_FFL = 28,                       // i64: the arithmetic rflags bits when L_FOP is kEager (shifts, imul)
 };
 const std::vector<uint8_t> kLocals = {
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
-    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32};
+    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64};
+// L_FOP's tag for flags computed as rflags bits (L_FFL): what the interpreter's
+// set_flags(FL_ARITH, ...) leaves (cc.op = CC_NONE, the bits in rflags).
+constexpr int kEager = 0x80;
 
 enum AluOp { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST };
 
@@ -73,14 +81,23 @@ enum Kind {
   K_JCC,       // jcc rel (fused with the flag producer before it, else handler)
   K_JMP,       // jmp rel
   K_PUSH, K_POP,  // push/pop of a 64-bit register
-  // Flag writers compiled inline only where their flags are dead (overwritten in the
-  // block before any reader); where live they call their handler (which materialises).
-  K_SHIFT,     // shl/shr/sar/rol/ror r, imm (count != 0 after masking)
+  // The flag families: inline, their flags computed only where live (the backward
+  // liveness of the block): shifts and imul as rflags bits (L_FFL, kEager), inc/dec as
+  // the interpreter's CC_INC/CC_DEC record with the preserved CF (L_FCIN). Rotates with
+  // live flags call their handler.
+  K_SHIFT,     // shl/shr/sar/rol/ror/(any, count 0) r, imm (src: the masked count)
+  K_SHIFT_CL,  // shl/shr/sar r, cl (a masked count of 0 changes no flag)
   K_IMUL,      // imul r, r/m(reg) [, imm]
   K_INCDEC,    // inc/dec r
   K_NOP,       // multi-byte nop
 };
-bool dead_only(int k) { return k == K_SHIFT || k == K_IMUL || k == K_INCDEC; }
+bool flag_family(int k) { return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC; }
+// Instructions with a slow path (a call that may fault or look at the state): the
+// flags before them must be exact there.
+bool has_slow_path(int k) {
+  return k == K_ALU_GM || k == K_CMP_MR || k == K_CMP_MI || k == K_LOAD || k == K_STORE || k == K_STORE_I ||
+         k == K_MOVZX_M || k == K_MOVSXD_M || k == K_PUSH || k == K_POP;
+}
 
 struct Plan {
   Kind k = K_HANDLER;
@@ -88,6 +105,7 @@ struct Plan {
   int size = 0;   // operand size (4 or 8); memory width for movzx
   uint8_t dst = 0;  // register written / compared (r/m or reg by form)
   uint8_t src = 0;
+  bool live = true;  // its flags may be read (the block's backward liveness)
 };
 
 int64_t imm_sized(uint64_t imm, int size) {
@@ -125,10 +143,16 @@ Plan classify(const Insn& in) {
   for (const R& r : accs)
     if (f == r.h) { p.k = K_ALU_RI; p.op = r.op; p.dst = RAX; return p; }
   if ((f == &grp2_Ev_Ib || f == &grp2_Ev_1) && reg) {
-    p.op = in.reg & 7;
+    p.op = (in.reg & 7) == 6 ? 4 : in.reg & 7;  // (sal is shl)
     const int count = f == &grp2_Ev_1 ? 1 : (int)(in.imm & (in.osz == 8 ? 63 : 31));
-    if (count == 0 || p.op == 2 || p.op == 3 || p.op == 6) return p;  // (rcl/rcr read CF)
-    p.k = K_SHIFT; p.dst = in.rm; p.src = (uint8_t)count;
+    if (count != 0 && (p.op == 2 || p.op == 3)) return p;  // (rcl/rcr read CF)
+    p.k = K_SHIFT; p.dst = in.rm; p.src = (uint8_t)count;  // (count 0: only a 32-bit zero extension)
+    return p;
+  }
+  if (f == &grp2_Ev_CL && reg) {
+    p.op = (in.reg & 7) == 6 ? 4 : in.reg & 7;
+    if (p.op < 4) return p;  // rotates by cl: the handler
+    p.k = K_SHIFT_CL; p.dst = in.rm;
     return p;
   }
   if ((f == &imul_Gv_Ev || f == &imul_Gv_Ev_Iz || f == &imul_Gv_Ev_Ib) && reg) {
@@ -178,6 +202,36 @@ bool fusable(const Plan& prod, int cc) {
   return false;
 }
 
+// Conditions a jcc computes from the flag family's state just before it (a live
+// inc/dec: its record and L_FCIN, no PF; a live shl/shr/sar or imul: L_FFL, all).
+bool fusable_family(const Plan& prod, int cc) {
+  if (!prod.live) return false;
+  if (prod.k == K_INCDEC) return cc != 0xa && cc != 0xb;
+  if (prod.k == K_SHIFT) return prod.src != 0 && prod.op >= 4;
+  return prod.k == K_IMUL;
+}
+
+// Flag liveness, backward through a block's plans from `live_out` (its flags live at its
+// end); marks each flag-family plan live or dead (a rotate with live flags becomes a
+// handler call) and returns whether the flags are live at the block's start. Readers:
+// handlers, jcc, and every slow path (a fault there shows the flags before the
+// instruction).
+bool block_liveness(std::vector<Plan>& plans, bool live_out) {
+  bool lv = live_out;
+  for (int k = (int)plans.size() - 1; k >= 0; k--) {
+    Plan& p = plans[k];
+    if (flags_writer(p)) { p.live = lv; lv = has_slow_path(p.k); }
+    else if (flag_family(p.k)) {
+      p.live = lv;
+      if (p.k == K_SHIFT && p.src == 0) {}                         // count 0: no flag changes
+      else if (p.k == K_SHIFT && p.op < 4 && lv) p.k = K_HANDLER;  // a rotate with live flags
+      else if (p.k == K_SHIFT_CL || p.k == K_INCDEC) {}  // (count 0 passes the flags; inc/dec keeps CF)
+      else lv = false;
+    } else if (p.k == K_HANDLER || p.k == K_JCC || has_slow_path(p.k)) lv = true;
+  }
+  return lv;
+}
+
 // The engine functions a module imports (env."0", env."1"...), shared by its regions.
 struct Imports {
   std::map<uint32_t, uint32_t> index;  // engine table index -> import number
@@ -216,7 +270,17 @@ class Gen {
   enum { P_NONE, P_KNOWN, P_UNKNOWN };
   int pend_ = P_UNKNOWN, pend_op_ = 0;
   void defer_flags(int op, int size);
+  void set_pending(int tag);    // L_FOP = tag, known to the compiler from here
   void materialize(bool zero);  // zero: L_FOP = 0 after (a handler may change the flags)
+  void store_record(bool known);  // the cc record from FD/FS/FR, op|size (pend_op_ or L_FOP), cin
+  void store_eager();             // rflags' arithmetic bits = L_FFL, cc.op = CC_NONE
+  void push_cf();                 // pushes the current CF (i32) into L_FCIN's use (may materialize)
+  void push_szp(int size);        // pushes PF|ZF|SF (i64 rflags bits) of L_FR (zero-extended, size)
+  void push_family_cond(int cc);  // pushes cc (i32) from the known family state (fusable_family)
+  void shift(const Plan& p, const Insn& in);
+  void imul(const Plan& p, const Insn& in);
+  void incdec(const Plan& p);
+  bool has_eager_ = false, has_incdec_ = false;  // the region holds such flag states
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
   void alu(const Plan& p, const Insn& in, bool live);
@@ -250,6 +314,13 @@ class Gen {
   std::vector<uint16_t> dirty_in_;
   std::vector<Edge> edges_;
   std::vector<bool> flushes_;  // the block called a handler (which writes everything back)
+  // Flags across the region (solved before pass 1): a block's flags are live at its end
+  // when an edge leaves the region or a successor's are live at its start; a block that
+  // can be entered by a back edge checks the budget at its start (it may leave there:
+  // its flags are live at its start). Blocks entered only by forward edges and from
+  // outside (the run loop checked the budget) skip the check.
+  std::vector<bool> live_out_, checks_;
+  void region_liveness();
   int loop_depth_ = 0;
   uint32_t cur_ = 0, n_ = 0;  // block index, its instruction count
   uint32_t end_add_ = 1;      // the count added at the block's end
@@ -436,27 +507,329 @@ void Gen::alu_op(int op) {
   }
 }
 
-void Gen::defer_flags(int op, int size) {
-  const int ccop = op == ADD ? CC_ADD : (op == SUB || op == CMP) ? CC_SUB : CC_LOGIC;
-  pend_op_ = ccop | size << 8;
+void Gen::set_pending(int tag) {
+  pend_op_ = tag;
   pend_ = P_KNOWN;
-  b_.i32_const(pend_op_);
+  b_.i32_const(tag);
   b_.local_set(L_FOP);
 }
 
-void Gen::materialize(bool zero) {
-  if (pend_ == P_NONE) return;
+void Gen::defer_flags(int op, int size) {
+  const int ccop = op == ADD ? CC_ADD : (op == SUB || op == CMP) ? CC_SUB : CC_LOGIC;
+  set_pending(ccop | size << 8);
+}
+
+void Gen::store_record(bool known) {
   const uint32_t o = abi_.off_cc;
-  if (pend_ == P_UNKNOWN) { b_.local_get(L_FOP); b_.if_(); }
   b_.local_get(L_CPU); b_.local_get(L_FD); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, dst));
   b_.local_get(L_CPU); b_.local_get(L_FS); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, src));
   b_.local_get(L_CPU); b_.local_get(L_FR); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, res));
   b_.local_get(L_CPU);
-  if (pend_ == P_KNOWN) b_.i32_const(pend_op_); else b_.local_get(L_FOP);
+  if (known) b_.i32_const(pend_op_); else b_.local_get(L_FOP);
   b_.mem(I32_STORE16, 0, o + offsetof(LazyFlags, op));
+  const int op = pend_op_ & 0xff;
+  if (known ? op == CC_INC || op == CC_DEC : has_incdec_) {  // (harmless for the other ops)
+    b_.local_get(L_CPU); b_.local_get(L_FCIN); b_.mem(I32_STORE8, 0, o + offsetof(LazyFlags, cin));
+  }
+}
+
+void Gen::store_eager() {
+  b_.local_get(L_CPU);
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_rflags);
+  b_.i64_const((int64_t)~FL_ARITH);
+  b_.op0(I64_AND, "i64.and");
+  b_.local_get(L_FFL);
+  b_.op0(I64_OR, "i64.or");
+  b_.mem(I64_STORE, 3, abi_.off_rflags);
+  b_.local_get(L_CPU);
+  b_.i32_const(CC_NONE);
+  b_.mem(I32_STORE8, 0, abi_.off_cc + offsetof(LazyFlags, op));
+}
+
+void Gen::materialize(bool zero) {
+  if (pend_ == P_NONE) return;
+  if (pend_ == P_KNOWN) {
+    if (pend_op_ == kEager) store_eager();
+    else store_record(true);
+  } else {
+    b_.local_get(L_FOP);
+    b_.if_();
+    if (has_eager_) {
+      b_.local_get(L_FOP);
+      b_.i32_const(kEager);
+      b_.op0(I32_AND, "i32.and");
+      b_.if_();
+      store_eager();
+      b_.else_();
+      store_record(false);
+      b_.end();
+    } else {
+      store_record(false);
+    }
+  }
   if (zero) { b_.i32_const(0); b_.local_set(L_FOP); }
   if (pend_ == P_UNKNOWN) b_.end();
   if (zero) pend_ = P_NONE;
+}
+
+// The carry flag before an inc/dec (its preserved CF): from the locals when the
+// compiler knows the pending state, else from the materialised record (helper_cf).
+void Gen::push_cf() {
+  if (pend_ == P_KNOWN) {
+    const int op = pend_op_ & 0xff, S = pend_op_ >> 8;
+    if (pend_op_ == kEager) {
+      b_.local_get(L_FFL); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.i32_const(1); b_.op0(I32_AND, "i32.and");
+    } else if (op == CC_ADD) {  // res < dst (size-truncated; FD is, FR may carry out)
+      b_.local_get(L_FR);
+      if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+      b_.local_get(L_FD);
+      if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+      b_.op0(S == 4 ? I32_LT_U : I64_LT_U, S == 4 ? "i32.lt_u" : "i64.lt_u");
+    } else if (op == CC_SUB) {  // dst < src (both truncated)
+      b_.local_get(L_FD); b_.local_get(L_FS); b_.op0(I64_LT_U, "i64.lt_u");
+    } else if (op == CC_LOGIC) {
+      b_.i32_const(0);
+    } else {  // CC_INC, CC_DEC: the CF they kept
+      b_.local_get(L_FCIN);
+    }
+    return;
+  }
+  materialize(true);
+  b_.local_get(L_CPU);
+  b_.i64_const(0);
+  b_.call(import(abi_.cf_helper, TY_READ), "helper_cf");
+  b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+}
+
+// PF | ZF | SF as rflags bits (i64) of L_FR, a value zero-extended from `size`.
+void Gen::push_szp(int size) {
+  b_.local_get(L_FR);
+  b_.i64_const(0xff); b_.op0(I64_AND, "i64.and");
+  b_.op0(I64_POPCNT, "i64.popcnt");
+  b_.i64_const(1); b_.op0(I64_AND, "i64.and");
+  b_.i64_const(1); b_.op0(I64_XOR, "i64.xor");
+  b_.i64_const(2); b_.op0(I64_SHL, "i64.shl");  // PF: an even count of ones in the low byte
+  b_.local_get(L_FR);
+  b_.op0(I64_EQZ, "i64.eqz"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+  b_.i64_const(6); b_.op0(I64_SHL, "i64.shl");
+  b_.op0(I64_OR, "i64.or");
+  b_.local_get(L_FR);
+  b_.i64_const(size * 8 - 1); b_.op0(I64_SHR_U, "i64.shr_u");
+  b_.i64_const(7); b_.op0(I64_SHL, "i64.shl");
+  b_.op0(I64_OR, "i64.or");
+}
+
+// Condition cc (i32) of the state a live flag-family instruction just left (pend_ known).
+void Gen::push_family_cond(int cc) {
+  const int S = pend_op_ >> 8;
+  const bool inc = (pend_op_ & 0xff) == CC_INC;
+  auto flag = [&](int which) {  // 0 OF, 1 CF, 2 ZF, 4 SF, 5 PF
+    if (pend_op_ == kEager) {
+      static const uint64_t bits[6] = {FL_OF, FL_CF, FL_ZF, 0, FL_SF, FL_PF};
+      b_.local_get(L_FFL); b_.i64_const((int64_t)bits[which]); b_.op0(I64_AND, "i64.and");
+      b_.i64_const(0); b_.op0(I64_NE, "i64.ne");
+      return;
+    }
+    if (which == 1) { b_.local_get(L_FCIN); return; }
+    b_.local_get(L_FR);
+    if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+    switch (which) {
+      case 2: b_.op0(S == 4 ? I32_EQZ : I64_EQZ, S == 4 ? "i32.eqz" : "i64.eqz"); break;
+      case 4:
+        if (S == 4) { b_.i32_const(0); b_.op0(I32_LT_S, "i32.lt_s"); } else { b_.i64_const(0); b_.op0(I64_LT_S, "i64.lt_s"); }
+        break;
+      default:  // OF: inc made the sign bit alone, dec the largest positive value
+        if (S == 4) { b_.i32_const(inc ? INT32_MIN : INT32_MAX); b_.op0(I32_EQ, "i32.eq"); }
+        else { b_.i64_const(inc ? INT64_MIN : INT64_MAX); b_.op0(I64_EQ, "i64.eq"); }
+        break;
+    }
+  };
+  switch (cc >> 1) {
+    case 0: flag(0); break;
+    case 1: flag(1); break;
+    case 2: flag(2); break;
+    case 3: flag(1); flag(2); b_.op0(I32_OR, "i32.or"); break;
+    case 4: flag(4); break;
+    case 5: flag(5); break;
+    case 6: flag(4); flag(0); b_.op0(I32_NE, "i32.ne"); break;
+    default: flag(2); flag(4); flag(0); b_.op0(I32_NE, "i32.ne"); b_.op0(I32_OR, "i32.or"); break;
+  }
+  if (cc & 1) b_.op0(I32_EQZ, "i32.eqz");
+}
+
+// shl/shr/sar/rol/ror by an immediate or cl. Dead flags: the result only. Live (shl,
+// shr, sar): CF = the last bit out, OF by the count-1 formula for every count (shl:
+// MSB(res) ^ CF, shr: MSB(dst), sar: 0), SF ZF PF of the result, AF = 0, as rflags bits
+// (kEager); by cl, only when the masked count is not 0 (else no flag changes).
+void Gen::shift(const Plan& p, const Insn& in) {
+  (void)in;
+  static const uint8_t op32[8] = {I32_ROTL, I32_ROTR, 0, 0, I32_SHL, I32_SHR_U, 0, I32_SHR_S};
+  static const uint8_t op64[8] = {I64_ROTL, I64_ROTR, 0, 0, I64_SHL, I64_SHR_U, 0, I64_SHR_S};
+  static const char* names[8] = {"rotl", "rotr", "", "", "shl", "shr_u", "", "shr_s"};
+  const int S = p.size, bits = 8 * S;
+  const bool cl = p.k == K_SHIFT_CL;
+  const std::string n32 = std::string("i32.") + names[p.op], n64 = std::string("i64.") + names[p.op];
+  if (!cl && p.src == 0) {  // nothing shifts and no flag changes; a 32-bit register is still written
+    if (S == 4) { get(p.dst); set_from_stack(p.dst, 4); }
+    return;
+  }
+  if (!p.live) {
+    get(p.dst);
+    if (S == 4) {
+      b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+      if (cl) { get(RCX); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); } else b_.i32_const(p.src);
+      b_.op0(op32[p.op], n32.c_str());  // (wasm masks the count as x86 does: mod 32, mod 64)
+      b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+    } else {
+      if (cl) get(RCX); else b_.i64_const(p.src);
+      b_.op0(op64[p.op], n64.c_str());
+    }
+    set_from_stack(p.dst, 8);
+    return;
+  }
+  // live: L_V = the operand, L_A = the masked count (cl)
+  get_sized(p.dst, S);
+  b_.local_set(L_V);
+  if (cl) { get(RCX); b_.i64_const(bits - 1); b_.op0(I64_AND, "i64.and"); b_.local_set(L_A); }
+  b_.local_get(L_V);
+  if (S == 4) {
+    b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+    if (cl) { b_.local_get(L_A); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); } else b_.i32_const(p.src);
+    b_.op0(op32[p.op], n32.c_str());
+    b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+  } else {
+    if (cl) b_.local_get(L_A); else b_.i64_const(p.src);
+    b_.op0(op64[p.op], n64.c_str());
+  }
+  if (cl) {
+    set_from_stack(p.dst, 8);
+    b_.local_get(L_A); b_.op0(I64_EQZ, "i64.eqz"); b_.op0(I32_EQZ, "i32.eqz");
+    b_.if_();  // a count of 0 leaves the flags as they are
+    get(p.dst);
+    b_.local_set(L_FR);
+  } else {
+    b_.local_tee(L_FR);
+    set_from_stack(p.dst, 8);
+  }
+  // CF = bit (bits - n) of dst for shl, bit (n - 1) for shr and sar
+  b_.local_get(L_V);
+  if (p.op == 4) {
+    if (cl) { b_.i64_const(bits); b_.local_get(L_A); b_.op0(I64_SUB, "i64.sub"); } else b_.i64_const(bits - p.src);
+  } else {
+    if (cl) { b_.local_get(L_A); b_.i64_const(1); b_.op0(I64_SUB, "i64.sub"); } else b_.i64_const(p.src - 1);
+  }
+  b_.op0(I64_SHR_U, "i64.shr_u");
+  b_.i64_const(1); b_.op0(I64_AND, "i64.and");
+  b_.local_tee(L_FFL);
+  if (p.op == 4) {  // OF = MSB(res) ^ CF
+    b_.local_get(L_FR); b_.i64_const(bits - 1); b_.op0(I64_SHR_U, "i64.shr_u");
+    b_.local_get(L_FFL); b_.op0(I64_XOR, "i64.xor");
+    b_.i64_const(11); b_.op0(I64_SHL, "i64.shl");
+    b_.op0(I64_OR, "i64.or");
+  } else if (p.op == 5) {  // OF = MSB(dst)
+    b_.local_get(L_V); b_.i64_const(bits - 1); b_.op0(I64_SHR_U, "i64.shr_u");
+    b_.i64_const(11); b_.op0(I64_SHL, "i64.shl");
+    b_.op0(I64_OR, "i64.or");
+  }
+  push_szp(S);
+  b_.op0(I64_OR, "i64.or");
+  b_.local_set(L_FFL);
+  if (cl) {
+    b_.i32_const(kEager);
+    b_.local_set(L_FOP);
+    b_.end();
+    pend_ = P_UNKNOWN;  // (the previous state, or kEager)
+  } else {
+    set_pending(kEager);
+  }
+}
+
+// imul r, r/m [, imm]: the low half; live flags: CF = OF = the product did not fit,
+// SF ZF PF of the low half, AF = 0 (mul_flags in ops_int_muldiv.cpp).
+void Gen::imul(const Plan& p, const Insn& in) {
+  const bool imm = p.op != 0;
+  if (!p.live) {
+    get(p.src);
+    if (imm) b_.i64_const((int64_t)in.imm); else get(p.dst);
+    b_.op0(I64_MUL, "i64.mul");  // (the low 32 bits of the 64-bit product are the 32-bit one's)
+    set_from_stack(p.dst, p.size);
+    return;
+  }
+  const int S = p.size;
+  if (S == 4) {  // the product of the sign-extended operands is exact in 64 bits
+    get(p.src); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
+    if (imm) b_.i64_const((int64_t)in.imm);
+    else { get(p.dst); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s"); }
+    b_.op0(I64_MUL, "i64.mul");
+    b_.local_tee(L_V);
+    b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+    b_.local_tee(L_FR);
+    set_from_stack(p.dst, 8);
+    b_.local_get(L_V);
+    b_.local_get(L_V); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
+    b_.op0(I64_NE, "i64.ne");
+  } else {  // 64-bit: it fit iff res / b == a (b != 0; b == -1: iff a != INT64_MIN)
+    get(p.src);
+    b_.local_set(L_V);
+    if (imm) {
+      const int64_t m = (int64_t)in.imm;
+      b_.local_get(L_V); b_.i64_const(m); b_.op0(I64_MUL, "i64.mul");
+      b_.local_tee(L_FR);
+      set_from_stack(p.dst, 8);
+      if (m == 0 || m == 1) b_.i32_const(0);
+      else if (m == -1) { b_.local_get(L_V); b_.i64_const(INT64_MIN); b_.op0(I64_EQ, "i64.eq"); }
+      else { b_.local_get(L_FR); b_.i64_const(m); b_.op0(I64_DIV_S, "i64.div_s"); b_.local_get(L_V); b_.op0(I64_NE, "i64.ne"); }
+    } else {
+      get(p.dst);
+      b_.local_set(L_A);
+      b_.local_get(L_V); b_.local_get(L_A); b_.op0(I64_MUL, "i64.mul");
+      b_.local_tee(L_FR);
+      set_from_stack(p.dst, 8);
+      b_.local_get(L_A); b_.i64_const(-1); b_.op0(I64_EQ, "i64.eq");
+      b_.if_(T_I32);
+      b_.local_get(L_V); b_.i64_const(INT64_MIN); b_.op0(I64_EQ, "i64.eq");
+      b_.else_();
+      b_.local_get(L_A); b_.op0(I64_EQZ, "i64.eqz");
+      b_.if_(T_I32);
+      b_.i32_const(0);
+      b_.else_();
+      b_.local_get(L_FR); b_.local_get(L_A); b_.op0(I64_DIV_S, "i64.div_s"); b_.local_get(L_V); b_.op0(I64_NE, "i64.ne");
+      b_.end();
+      b_.end();
+    }
+  }
+  b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+  b_.i64_const((int64_t)(FL_CF | FL_OF));
+  b_.op0(I64_MUL, "i64.mul");
+  push_szp(S);
+  b_.op0(I64_OR, "i64.or");
+  b_.local_set(L_FFL);
+  set_pending(kEager);
+}
+
+// inc/dec r: dead flags, the sum only; live, the interpreter's record (CC_INC/CC_DEC,
+// dst, src 1, res) with the previous CF kept in L_FCIN.
+void Gen::incdec(const Plan& p) {
+  const int S = p.size;
+  if (!p.live) {
+    get(p.dst);
+    b_.i64_const(p.op ? -1 : 1);
+    b_.op0(I64_ADD, "i64.add");
+    set_from_stack(p.dst, S);
+    return;
+  }
+  const bool keeps = pend_ == P_KNOWN && ((pend_op_ & 0xff) == CC_INC || (pend_op_ & 0xff) == CC_DEC) && pend_op_ != kEager;
+  if (!keeps) { push_cf(); b_.local_set(L_FCIN); }
+  get_sized(p.dst, S);
+  b_.local_tee(L_FD);
+  b_.i64_const(1);
+  b_.local_set(L_FS);
+  b_.i64_const(p.op ? -1 : 1);
+  b_.op0(I64_ADD, "i64.add");
+  b_.local_tee(L_FR);
+  set_from_stack(p.dst, S);
+  set_pending((p.op ? CC_DEC : CC_INC) | S << 8);
 }
 
 void Gen::alu(const Plan& p, const Insn& in, bool live) {
@@ -525,40 +898,38 @@ void Gen::block_code(uint32_t bi) {
              (unsigned long long)bl.end, bl.n);
     b_.text += h;
   }
-  // budget: leave when the run's instruction limit is reached (loops return on time)
-  b_.local_get(L_CPU);
-  b_.mem(I64_LOAD, 3, abi_.off_icount);
-  b_.i32_const((int32_t)abi_.addr_limit);
-  b_.mem(I64_LOAD, 3, 0);
-  b_.op0(I64_GE_U, "i64.ge_u");
-  b_.if_();
-  materialize(false);
-  flush(false);
-  set_rip(bl.start);
-  b_.i32_const(0);
-  b_.ret();
-  b_.end();
+  // budget: leave when the run's instruction limit is reached (loops return on time);
+  // only at blocks a back edge enters (every cycle of the region passes one)
+  if (checks_[bi]) {
+    b_.local_get(L_CPU);
+    b_.mem(I64_LOAD, 3, abi_.off_icount);
+    b_.i32_const((int32_t)abi_.addr_limit);
+    b_.mem(I64_LOAD, 3, 0);
+    b_.op0(I64_GE_U, "i64.ge_u");
+    b_.if_();
+    materialize(false);
+    flush(false);
+    set_rip(bl.start);
+    b_.i32_const(0);
+    b_.ret();
+    b_.end();
+  } else if (listing_) {
+    b_.text += ";; (no budget check: no back edge enters this block)\n";
+  }
   std::vector<Plan> plans(bl.n);
   for (uint32_t k = 0; k < bl.n; k++) plans[k] = classify(bl.insns[k]);
-  // Flag liveness, backward inside the block (live at its end).
-  std::vector<bool> live(bl.n);
-  bool lv = true;
-  for (int k = (int)bl.n - 1; k >= 0; k--) {
-    const Plan& p = plans[k];
-    Plan& p2 = plans[k];
-    if (flags_writer(p)) { live[k] = lv; lv = false; }
-    else if (dead_only(p.k)) { if (lv) p2.k = K_HANDLER; }  // (dead below: dead above too)
-    else if (p.k == K_HANDLER || p.k == K_JCC) lv = true;
-  }
+  block_liveness(plans, live_out_[bi]);
   // A quiet block (registers only: nothing it runs can fault, stop or look at the count
   // or at bc.running) skips both and counts its n instructions at its end.
   bool quiet = true;
   for (uint32_t k = 0; k < bl.n && quiet; k++) {
     const Kind kk = plans[k].k;
-    if (kk == K_JCC) quiet = k + 1 == bl.n && k > 0 && fusable(plans[k - 1], bl.insns[k].opc & 15);
+    if (kk == K_JCC)
+      quiet = k + 1 == bl.n && k > 0 &&
+              (fusable(plans[k - 1], bl.insns[k].opc & 15) || fusable_family(plans[k - 1], bl.insns[k].opc & 15));
     else quiet = kk == K_ALU_RR || kk == K_ALU_GR || kk == K_ALU_RI || kk == K_MOV_RR || kk == K_MOV_GR ||
-                 kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_IMUL ||
-                 kk == K_INCDEC || kk == K_NOP || kk == K_JMP;
+                 kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_SHIFT_CL ||
+                 kk == K_IMUL || kk == K_INCDEC || kk == K_NOP || kk == K_JMP;  // (helper_cf only reads cc)
   }
   end_add_ = quiet ? bl.n : 1;
   if (!quiet) {
@@ -587,7 +958,7 @@ void Gen::block_code(uint32_t bi) {
     bool via_handler = false;
     switch (p.k) {
       case K_ALU_RR: case K_ALU_GR: case K_ALU_RI:
-        alu(p, in, live[k]);
+        alu(p, in, p.live);
         break;
       case K_ALU_GM:
         ea(in, next);
@@ -607,7 +978,7 @@ void Gen::block_code(uint32_t bi) {
       case K_CMP_MR: case K_CMP_MI:
         ea(in, next);
         load(p.size, next, k);
-        alu(p, in, live[k]);
+        alu(p, in, p.live);
         break;
       case K_MOV_RR: case K_MOV_GR:
         get(p.src);
@@ -687,34 +1058,14 @@ void Gen::block_code(uint32_t bi) {
         b_.local_get(L_V);
         set_from_stack(p.dst, 8);
         break;
-      case K_SHIFT: {
-        static const uint8_t op32[8] = {0x77, 0x78, 0, 0, I32_SHL, I32_SHR_U, 0, 0x75};
-        static const uint8_t op64[8] = {0x89, 0x8a, 0, 0, I64_SHL, I64_SHR_U, 0, I64_SHR_S};
-        static const char* names[8] = {"rotl", "rotr", "", "", "shl", "shr_u", "", "shr_s"};
-        get(p.dst);
-        if (p.size == 4) {
-          b_.op0(I32_WRAP_I64, "i32.wrap_i64");
-          b_.i32_const(p.src);
-          b_.op0(op32[p.op], (std::string("i32.") + names[p.op]).c_str());
-          b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
-        } else {
-          b_.i64_const(p.src);
-          b_.op0(op64[p.op], (std::string("i64.") + names[p.op]).c_str());
-        }
-        set_from_stack(p.dst, 8);
+      case K_SHIFT: case K_SHIFT_CL:
+        shift(p, in);
         break;
-      }
       case K_IMUL:
-        get(p.src);
-        if (p.op) b_.i64_const((int64_t)in.imm); else get(p.dst);
-        b_.op0(I64_MUL, "i64.mul");  // (the low 32 bits of the 64-bit product are the 32-bit one's)
-        set_from_stack(p.dst, p.size);
+        imul(p, in);
         break;
       case K_INCDEC:
-        get(p.dst);
-        b_.i64_const(p.op ? -1 : 1);
-        b_.op0(I64_ADD, "i64.add");
-        set_from_stack(p.dst, p.size);
+        incdec(p);
         break;
       case K_JMP:
         if (!last) break;  // (a jmp always ends its block)
@@ -725,13 +1076,17 @@ void Gen::block_code(uint32_t bi) {
         break;
       case K_JCC: {
         const int cc = in.opc & 15;
-        if (last && k > 0 && fusable(plans[k - 1], cc)) {
+        const bool alu_fused = last && k > 0 && fusable(plans[k - 1], cc);
+        const bool family_fused = !alu_fused && last && k > 0 && fusable_family(plans[k - 1], cc);
+        if (alu_fused || family_fused) {
           const Plan& prod = plans[k - 1];
           const int S = prod.size;
           sync_in();
           icount_add(end_add_);
           const bool sub = prod.op == SUB || prod.op == CMP;
-          if (sub) {
+          if (family_fused) {
+            push_family_cond(cc);
+          } else if (sub) {
             b_.local_get(L_FD);
             if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
             b_.local_get(L_FS);
@@ -821,12 +1176,57 @@ void Gen::block_code(uint32_t bi) {
   b_.ret();
 }
 
+void Gen::region_liveness() {
+  const uint32_t n = (uint32_t)blocks_.size();
+  std::vector<std::vector<uint32_t>> succ(n);
+  std::vector<bool> leaves(n, false);
+  checks_.assign(n, false);
+  for (uint32_t i = 0; i < n; i++) {
+    const Block& bl = *blocks_[i];
+    const Insn& last = bl.insns[bl.n - 1];
+    const uint32_t form = last.row != 0xffff ? op_table()[last.row].form : 0;
+    std::vector<uint64_t> targets;
+    if (form & F_STOP) leaves[i] = true;
+    else if (!(form & F_BRANCH)) targets.push_back(bl.end);
+    else if (form & (F_REL8 | F_REL32)) { targets.push_back(bl.end + last.imm); targets.push_back(bl.end); }
+    else leaves[i] = true;  // (an indirect branch)
+    for (uint64_t t : targets) {
+      auto it = index_.find(t);
+      if (it == index_.end()) { leaves[i] = true; continue; }
+      succ[i].push_back(it->second);
+      if (it->second <= i) checks_[it->second] = true;  // a back edge
+    }
+  }
+  // live_in from live_out, to a fixed point (the flags are live wherever the region may
+  // be left: at an exit edge, and at the start of a block that checks the budget)
+  std::vector<bool> live_in(n, false);
+  live_out_.assign(n, false);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t i = n; i-- > 0;) {
+      bool out = leaves[i];
+      for (uint32_t s2 : succ[i]) out = out || live_in[s2];
+      std::vector<Plan> plans(blocks_[i]->n);
+      for (uint32_t k = 0; k < blocks_[i]->n; k++) plans[k] = classify(blocks_[i]->insns[k]);
+      const bool in = checks_[i] || block_liveness(plans, out);
+      if (out != live_out_[i] || in != live_in[i]) { live_out_[i] = out; live_in[i] = in; changed = true; }
+    }
+  }
+}
+
 // Two passes: the first (registers clean at every block start) finds the registers the
 // region touches and the dirty sets on its edges; between them, dirty_in_ is solved
 // (out(b) = in(b) | written, or only written after b's last handler call, which writes
 // everything back); the second generates with the registers in locals across blocks.
 Compiled Gen::run() {
   const uint32_t n = (uint32_t)blocks_.size();
+  for (const Block* bl : blocks_)
+    for (uint32_t k = 0; k < bl->n; k++) {
+      const Plan p = classify(bl->insns[k]);
+      if (p.k == K_INCDEC) has_incdec_ = true;
+      if ((p.k == K_SHIFT && p.src != 0) || p.k == K_SHIFT_CL || p.k == K_IMUL) has_eager_ = true;
+    }
+  region_liveness();
   dirty_in_.assign(n, 0);
   flushes_.assign(n, false);
   pass();

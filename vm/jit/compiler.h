@@ -24,6 +24,8 @@ struct Abi {
   uint32_t tlb_entry = 24, tlb_mask = 0;  // entry size, index mask
   uint32_t addr_running = 0, addr_limit = 0;  // &BlockCache::running, &BlockCache::limit
   uint32_t rd_helper[4] = {}, wr_helper[4] = {};  // table indices, sizes 1 2 4 8
+  uint32_t cf_helper = 0;   // table index of helper_cf (type of a read helper: (cpu, unused) -> CF)
+  uint32_t off_rflags = 0;  // Cpu::rflags (flags computed as bits are stored there, cc.op = CC_NONE)
   std::function<uint32_t(Handler)> handler;       // a handler's table index (imported by the module)
   std::function<uint32_t(const void*)> addr;      // an Insn's or a Block's address
   std::function<std::string(uint64_t, uint32_t)> bytes;  // hex of guest code (listing), may be empty

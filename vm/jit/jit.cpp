@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +37,11 @@ namespace jit {
 namespace {
 Mode g_mode = Mode::Off;
 std::string g_dump;
+// The code cache, process-wide (every address space's tier): budget, live totals, the
+// tiers to evict from, the compile order.
+uint64_t g_limit_bytes = kCacheBytes, g_bytes = 0, g_peak = 0, g_age = 0, g_evicted = 0;
+uint32_t g_limit_regions = kCacheRegions, g_regions = 0;
+std::set<JitTier*> g_tiers;
 
 void attach(BlockCache& bc) {
   if (g_mode == Mode::Off || !available()) return;
@@ -60,6 +66,35 @@ bool parse_mode(const std::string& s, Mode& out) {
   else if (s == "always") out = Mode::Always;
   else return false;
   return true;
+}
+
+void set_cache_limits(uint64_t bytes, uint32_t regions) {
+  g_limit_bytes = bytes ? bytes : kCacheBytes;
+  g_limit_regions = regions ? regions : kCacheRegions;
+}
+
+CacheUse cache_use() {
+  CacheUse u;
+  u.bytes = g_bytes;
+  u.peak_bytes = g_peak;
+  u.limit_bytes = g_limit_bytes;
+  u.regions = g_regions;
+  u.evicted = g_evicted;
+  u.limit_regions = g_limit_regions;
+  return u;
+}
+
+// Evicts the oldest regions of any tier until `bytes` more bytes and `regions` more
+// regions fit the budget (or nothing is left to evict).
+void evict_for(uint64_t bytes, uint32_t regions) {
+  while (g_regions > 0 && (g_bytes + bytes > g_limit_bytes || g_regions + regions > g_limit_regions)) {
+    JitTier* oldest = nullptr;
+    uint64_t age = UINT64_MAX;
+    for (JitTier* t : g_tiers)
+      if (!t->by_age_.empty() && t->by_age_.begin()->first < age) { age = t->by_age_.begin()->first; oldest = t; }
+    if (!oldest) break;
+    oldest->drop(oldest->by_age_.begin()->second, "evicted (the code cache is full)", 0, true);
+  }
 }
 
 void configure(Mode mode, const std::string& dump_dir) {
@@ -88,6 +123,8 @@ Abi host_layout() {
   a.wr_helper[1] = idx((const void*)&helper_write2);
   a.wr_helper[2] = idx((const void*)&helper_write4);
   a.wr_helper[3] = idx((const void*)&helper_write8);
+  a.cf_helper = idx((const void*)&helper_cf);
+  a.off_rflags = offsetof(Cpu, rflags);
   a.handler = [](Handler h) { return idx((const void*)h); };
   a.addr = [](const void* p) { return idx(p); };
   return a;
@@ -156,10 +193,17 @@ uint64_t now_us() {
 }  // namespace
 
 JitTier::JitTier(BlockCache& bc, Mode mode, std::string dump_dir)
-    : bc_(bc), mode_(mode), dump_dir_(std::move(dump_dir)), t0_us_(now_us()) {}
+    : bc_(bc), mode_(mode), dump_dir_(std::move(dump_dir)), t0_us_(now_us()) {
+  g_tiers.insert(this);
+}
 
 JitTier::~JitTier() {
-  for (auto& [k, r] : regions_) host_release(r->fn);
+  for (auto& [k, r] : regions_) {
+    host_release(r->fn);
+    g_bytes -= r->bytes;
+    g_regions--;
+  }
+  g_tiers.erase(this);
 }
 
 void JitTier::compile(Block& entry) {
@@ -206,6 +250,11 @@ void JitTier::flush() {
   Abi abi = tier_abi(bc_, *bc_.cpu->mem, listing);
   Batch c = compile_batch(regions, abi, listing);
   const auto t1 = std::chrono::steady_clock::now();
+  // The cache's budget: room for this batch first (the oldest regions of any tier go).
+  evict_for(c.wasm.size(), (uint32_t)regions.size());
+  uint64_t body_sum = 0;
+  for (const Compiled& rc : c.regions) body_sum += rc.body_bytes;
+  const uint64_t overhead = c.wasm.size() > body_sum ? (c.wasm.size() - body_sum) / regions.size() : 0;
   std::vector<uint32_t> fns(regions.size(), 0);
   const bool ok = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size(), c.imports.data(),
                                    (uint32_t)c.imports.size(), fns.data(), (uint32_t)fns.size());
@@ -258,7 +307,13 @@ void JitTier::flush() {
     }
     r->pages.assign(pages.begin(), pages.end());
     r->start = blocks[0]->start;
+    r->age = ++g_age;
+    r->bytes = (uint32_t)(c.regions[ri].body_bytes + overhead);
+    g_bytes += r->bytes;
+    g_regions++;
+    g_peak = std::max(g_peak, g_bytes);
     Region* raw = r.get();
+    by_age_[r->age] = raw;
     for (uint64_t p : r->pages) by_page_[p].push_back(raw);
     if (bc_.trace && bc_.trace->enabled()) {
       TraceEvent ev = bc_.trace->make(TraceKind::JitRegion, 0, 0, bc_.cpu ? bc_.cpu->icount : 0);
@@ -285,7 +340,7 @@ void JitTier::flush() {
   }
 }
 
-void JitTier::drop(Region* r, const char* why, uint64_t page) {
+void JitTier::drop(Region* r, const char* why, uint64_t page, bool evicted) {
   if (bc_.trace && bc_.trace->enabled()) {
     TraceEvent ev = bc_.trace->make(TraceKind::JitDrop, 0, 0, bc_.cpu ? bc_.cpu->icount : 0);
     ev.args[0] = r->start;
@@ -307,7 +362,11 @@ void JitTier::drop(Region* r, const char* why, uint64_t page) {
     if (v.empty()) by_page_.erase(it);
   }
   host_release(r->fn);
-  if (bc_.counters) bc_.counters->jit_invalidated++;
+  if (evicted) g_evicted++;
+  else if (bc_.counters) bc_.counters->jit_invalidated++;
+  by_age_.erase(r->age);
+  g_bytes -= r->bytes;
+  g_regions--;
   regions_.erase(r);
 }
 

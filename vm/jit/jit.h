@@ -52,6 +52,13 @@
 //   block cache's graveyard, alive until the run loop's next collect_garbage, after the
 //   compiled call returned. A store into the running block sets cpu.stop (interp.cpp),
 //   so the region leaves after the storing instruction (the interpreter does the same).
+// * A bounded code cache. Compiled regions are counted process-wide (every tier: wasm
+//   bytes, its share of its module's, and table slots). Before a batch is instantiated the
+//   oldest regions (by compile order: generations, no use bits to keep) of any address
+//   space are evicted until the batch fits the budget (kCacheBytes, kCacheRegions, or
+//   --jit-cache); an evicted region is dropped as an invalidated one is (JitDrop,
+//   "evicted"): its blocks run interpreted until hot again. A module's memory goes when
+//   the last of its regions does.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -69,6 +76,8 @@ constexpr size_t kMaxBlocks = 32;        // blocks per region
 constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
 constexpr uint64_t kMaxThreshold = 1ull << 22;
+constexpr uint64_t kCacheBytes = 32ull << 20;  // the code cache's budget: wasm bytes of live regions
+constexpr uint32_t kCacheRegions = 8192;       // and live regions (table slots)
 
 // Whether this build can run compiled code (wasm builds; the native build cannot).
 bool available();
@@ -76,6 +85,10 @@ bool available();
 // attaches it). dump_dir: write each region's .wasm and .txt listing there ("" = no).
 void configure(Mode mode, const std::string& dump_dir = "");
 bool parse_mode(const std::string& s, Mode& out);
+// The code cache's budget, process-wide (0: the default). Live totals for --stats.
+void set_cache_limits(uint64_t bytes, uint32_t regions);
+struct CacheUse { uint64_t bytes = 0, peak_bytes = 0, limit_bytes = 0, evicted = 0; uint32_t regions = 0, limit_regions = 0; };
+CacheUse cache_use();
 
 // The blocks of the region entered at `entry` (entry first): see "Regions" above.
 std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry);
@@ -114,8 +127,11 @@ class JitTier : public Tier {
     std::vector<Block*> blocks;
     std::vector<uint64_t> pages;
     uint64_t start = 0;
+    uint64_t age = 0;    // process-wide compile order (eviction: oldest first)
+    uint32_t bytes = 0;  // its function's bytes and its share of its module's
   };
-  void drop(Region* r, const char* why, uint64_t page);
+  friend void evict_for(uint64_t bytes, uint32_t regions);
+  void drop(Region* r, const char* why, uint64_t page, bool evicted = false);
   void flush();  // compiles the queued entries' regions as one module
   void adapt();  // the threshold after a batch, from the compile share
   BlockCache& bc_;
@@ -128,6 +144,7 @@ class JitTier : public Tier {
   uint64_t base_at_ = kOnThreshold;
   std::map<uint64_t, std::vector<Region*>> by_page_;
   std::map<Region*, std::unique_ptr<Region>> regions_;
+  std::map<uint64_t, Region*> by_age_;  // age -> region (this tier's, oldest first)
   uint64_t seq_ = 0;
 };
 

@@ -30,5 +30,9 @@ void helper_write1(Cpu* c, uint64_t a, uint64_t v);
 void helper_write2(Cpu* c, uint64_t a, uint64_t v);
 void helper_write4(Cpu* c, uint64_t a, uint64_t v);
 void helper_write8(Cpu* c, uint64_t a, uint64_t v);
+// The carry flag of the recorded state (inc/dec keep it: compiled code asks when it does
+// not hold the previous flags in locals). The second argument is unused (a read
+// helper's type, so modules need no other function type).
+uint64_t helper_cf(Cpu* c, uint64_t unused);
 
 }  // namespace gb::jit

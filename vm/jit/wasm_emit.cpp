@@ -38,7 +38,9 @@ const char* op_name(uint8_t o) {
     case I64_GE_S: return "i64.ge_s"; case I64_GE_U: return "i64.ge_u";
     case I32_ADD: return "i32.add"; case I32_SUB: return "i32.sub"; case I32_MUL: return "i32.mul";
     case I32_AND: return "i32.and"; case I32_OR: return "i32.or"; case I32_XOR: return "i32.xor";
-    case I32_SHL: return "i32.shl"; case I32_SHR_U: return "i32.shr_u";
+    case I32_SHL: return "i32.shl"; case I32_SHR_U: return "i32.shr_u"; case I32_SHR_S: return "i32.shr_s";
+    case I32_ROTL: return "i32.rotl"; case I32_ROTR: return "i32.rotr"; case I64_POPCNT: return "i64.popcnt";
+    case I64_DIV_S: return "i64.div_s"; case I64_ROTL: return "i64.rotl"; case I64_ROTR: return "i64.rotr";
     case I64_ADD: return "i64.add"; case I64_SUB: return "i64.sub"; case I64_MUL: return "i64.mul";
     case I64_AND: return "i64.and"; case I64_OR: return "i64.or"; case I64_XOR: return "i64.xor";
     case I64_SHL: return "i64.shl"; case I64_SHR_S: return "i64.shr_s"; case I64_SHR_U: return "i64.shr_u";

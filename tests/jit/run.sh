@@ -10,6 +10,11 @@
 #   3. the guest corpus (tests/guest, O2 variants) and the syscall programs with
 #      GLASSBOX_JIT=always: every block compiled at its first run must give the
 #      interpreter's (and the host's) results
+#   4. the image's gcc driving cc1, as and ld (programs-multi's gcc-hello) with
+#      GLASSBOX_JIT=always, against a native chroot: ~90,000 regions through the bounded
+#      code cache (before it, V8 ran out of wasm code space and node aborted)
+# The long runs (all of programs-multi and the pysuite subset with --jit always, ~15 min):
+# tests/jit/long.sh.
 # Prints "N passed, N failed" last.
 #   tests/jit/run.sh [GLASSBOX_JS]     (default build-wasm/glassbox.js)
 set -uo pipefail
@@ -115,6 +120,16 @@ GLASSBOX_JIT=always tests/syscall/run.sh / $NODE "$JS" run --root / -- > "$tmp/s
 read -r sp sf <<<"$(summary "$tmp/syscall.log")"
 grep -a "FAIL" "$tmp/syscall.log" | head -10
 if [ -n "${sp:-}" ] && [ "$sf" = 0 ] && [ "$sp" -gt 0 ]; then ok "syscall programs, --jit always ($sp cases)"; else bad "syscall programs, --jit always (${sp:-?} passed, ${sf:-?} failed)"; fi
+
+# 4. gcc in the image, every block compiled
+IMAGE=${GLASSBOX_IMAGE_DIR:-$ROOT/build/image}/manifest.json
+if [ -f "$IMAGE" ]; then
+  GLASSBOX_JIT=always MULTI_ONLY=gcc-hello tests/programs/multi.sh "" $NODE "$JS" run --image "$IMAGE" --overlay @OVERLAY@ \
+    --env TERM=dumb --env HOME=/root -- > "$tmp/multi.log" 2>&1
+  read -r mp mf <<<"$(summary "$tmp/multi.log")"
+  grep -a "^FAIL" -A4 "$tmp/multi.log" | head -10
+  if [ "${mp:-0}" = 1 ] && [ "$mf" = 0 ]; then ok "gcc hello in the image, --jit always"; else bad "gcc hello in the image, --jit always"; fi
+fi
 
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

@@ -29,9 +29,18 @@ and after measured in one run.
 --jit adds the column "node-jit": the node engine with --jit on (vm/jit, docs/jit.md),
 and its ratios against native and against the node engine with the JIT off.
 
-Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR] [--jit]
+--browser adds the columns "chromium" and "chromium-jit": the same guest commands in
+headless Chromium (Debian's), in two machines of the site's bench page (the JIT off and
+on; bench/browser.mjs builds the site and drives the page), timed by the machine from the
+command's start to its exit (boot excluded; the image's chunks are fetched over localhost
+by the first run of each, so the median leaves them out). Their guest root is the site's
+image, which is the default --root. The row "gcc hello.c -o hello && ./hello" is what a
+student types in the IDE's terminal (issue 11's target there: <= 1.0 s warm).
+
+Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR] [--jit] [--browser]
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -60,8 +69,47 @@ def default_root():
 ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
 
 
+class Browser:
+    """bench/browser.mjs as a child: one JSON request per line, one JSON answer per line."""
+    ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+           "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1"]
+
+    def __init__(self):
+        self.proc = subprocess.Popen(["node", os.path.join(TOP, "bench/browser.mjs")], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.put_done = set()
+
+    def ask(self, req):
+        self.proc.stdin.write(json.dumps(req) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("bench/browser.mjs ended (see its messages above)")
+        return json.loads(line)
+
+    def run(self, jit, argv, files):
+        """Runs argv in the machine of that tier; files: host paths put at the same guest path first."""
+        for f in files:
+            if (jit, f) not in self.put_done:
+                r = self.ask({"op": "put", "jit": jit, "path": f, "file": f})
+                if "error" in r:
+                    raise RuntimeError(r["error"])
+                self.put_done.add((jit, f))
+        r = self.ask({"op": "run", "jit": jit, "argv": argv, "env": self.ENV, "cwd": "/tmp"})
+        if "error" in r:
+            return 0.0, subprocess.CompletedProcess(argv, 1, b"", r["error"].encode())
+        return r["ms"] / 1000.0, subprocess.CompletedProcess(argv, r["status"], r["stdout"].encode(), r["stderr"].encode())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
 def timed(cmd, stdin=subprocess.DEVNULL):
-    """cmd is an argv, or a list of argvs run one after the other (timed together)."""
+    """cmd is an argv, or a list of argvs run one after the other (timed together), or
+    ("browser", Browser, jit, argv, files): a run in headless Chromium, timed by the machine."""
+    if cmd[0] == "browser":
+        return cmd[1].run(cmd[2], cmd[3], cmd[4])
     cmds = cmd if isinstance(cmd[0], list) else [cmd]
     t0 = time.perf_counter()
     for c in cmds:
@@ -97,6 +145,16 @@ def gcc_stages_under_qemu(qemu, root, tmp, src, out):
     return seq
 
 
+def cell_time(res, k, w=9):
+    """A table cell: the median time of column k, or '-' if it did not run."""
+    return f"{res[k]:{w}.3f}" if k in res else f"{'-':>{w}}"
+
+
+def cell_ratio(res, a, b, w=9, prec=2):
+    """A table cell: column a's time over column b's, or '-'."""
+    return f"{res[a] / res[b]:{w - 1}.{prec}f}x" if a in res and b in res else f"{'-':>{w}}"
+
+
 def stats_icount(stderr):
     m = re.search(rb"stats: (\d+) instructions", stderr)
     return int(m.group(1)) if m else None
@@ -110,10 +168,12 @@ def main():
     ap.add_argument("--no-node", action="store_true")
     ap.add_argument("--jit", action="store_true", help="add the node engine with --jit on")
     ap.add_argument("--baseline", default=None, help="another checkout whose engines run as base columns")
+    ap.add_argument("--browser", action="store_true", help="add headless Chromium, the JIT off and on")
     args = ap.parse_args()
     root = args.root or default_root()
 
     tmp = tempfile.mkdtemp(prefix="gb-bench-")
+    browser = Browser() if args.browser else None
     exe = os.path.join(tmp, "cpu_bound")
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
@@ -158,6 +218,13 @@ def main():
     ]
     if want_gcc:
         workloads.append(("gcc -O2 hello.c (qemu: stages)", gcc_native, gcc_qemu, groot_copy, gcc_argv))
+    student = "cd /tmp && gcc " + hello_src + " -o hello && ./hello"
+    if have_hello and (not args.only or any(o in "gcc hello.c -o hello && ./hello" for o in args.only)):
+        if not os.path.exists(groot_copy):
+            subprocess.run(["cp", "-al", root, groot_copy], check=True)
+        workloads.append(("gcc hello.c -o hello && ./hello",
+                          ["unshare", "-m", "sh", "-c", 'mount -t tmpfs gb-tmp "$0/tmp" && exec chroot "$0" "$@"',
+                           root, "/bin/sh", "-c", student], None, groot_copy, ["/bin/sh", "-c", student]))
     # The Benchmarks-Game C programs (bench/game, static -O2) and pyperformance-style
     # Python rows (bench/py, passed with -c so the guest root stays untouched).
     for prog, arg in (("nbody", "100000"), ("fannkuch", "9"), ("spectral", "300"), ("binarytrees", "12")):
@@ -192,6 +259,10 @@ def main():
             variants.append(("base", base + ["--root", groot, "--"] + gargv))
         if base_node:
             variants.append(("base-node", base_node + ["--root", groot, "--"] + gargv))
+        if browser:
+            files = [a for a in gargv[:1] if a.startswith(tmp)]
+            variants.append(("chromium", ("browser", browser, "off", gargv, files)))
+            variants.append(("chromium-jit", ("browser", browser, "on", gargv, files)))
         variants = [(v, c) for v, c in variants if c is not None]
         outputs = {}
         times = {v: [] for v, _ in variants}
@@ -221,10 +292,10 @@ def main():
           f" {'eng/nat':>8} {'eng/qemu':>8} {'node/nat':>9} {'MIPS':>7} {'MIPS-node':>9}  same-output")
     for name, res, icount, same in rows:
         def t(k):
-            return f"{res[k]:9.3f}" if k in res else f"{'-':>9}"
+            return cell_time(res, k)
 
         def ratio(a, b):
-            return f"{res[a] / res[b]:8.1f}x" if a in res and b in res else f"{'-':>9}"
+            return cell_ratio(res, a, b, prec=1)
         mips = f"{icount / res['engine'] / 1e6:7.0f}" if icount and "engine" in res else f"{'-':>7}"
         mipsn = f"{icount / res['engine-node'] / 1e6:9.0f}" if icount and "engine-node" in res else f"{'-':>9}"
         print(f"{name:32} {t('native')} {t('qemu')} {t('engine')} {t('engine-node')}"
@@ -235,22 +306,35 @@ def main():
         print(f"{'workload':32} {'eng-node':>9} {'node-jit':>9} {'jit/nat':>8} {'jit/node':>9} {'MIPS-jit':>9}")
         for name, res, icount, same in rows:
             def t(k):
-                return f"{res[k]:9.3f}" if k in res else f"{'-':>9}"
+                return cell_time(res, k)
 
             def ratio(a, b, w=9):
-                return f"{res[a] / res[b]:{w - 1}.2f}x" if a in res and b in res else f"{'-':>{w}}"
+                return cell_ratio(res, a, b, w)
             mj = f"{icount / res['node-jit'] / 1e6:9.0f}" if icount and "node-jit" in res else f"{'-':>9}"
             print(f"{name:32} {t('engine-node')} {t('node-jit')} {ratio('node-jit', 'native', 8)}"
                   f" {ratio('node-jit', 'engine-node')} {mj}")
+    if browser:
+        browser.close()
+        print(f"\nheadless Chromium (the site's bench page; the JIT off and on; same runs, interleaved)\n")
+        print(f"{'workload':32} {'native':>9} {'chromium':>9} {'chr-jit':>9} {'chr/nat':>8} {'jit/nat':>8} {'jit/off':>8}"
+              f" {'jit/node-jit':>12}")
+        for name, res, icount, same in rows:
+            def t(k):
+                return cell_time(res, k)
+
+            def ratio(a, b, w=8):
+                return cell_ratio(res, a, b, w)
+            print(f"{name:32} {t('native')} {t('chromium')} {t('chromium-jit')} {ratio('chromium', 'native')}"
+                  f" {ratio('chromium-jit', 'native')} {ratio('chromium-jit', 'chromium')} {ratio('chromium-jit', 'node-jit', 12)}")
     if base:
         print(f"\nagainst --baseline {args.baseline} (same runs, interleaved; < 1.00x: faster than the baseline)\n")
         print(f"{'workload':32} {'base':>9} {'engine':>9} {'eng/base':>9} {'base-node':>10} {'eng-node':>9} {'node/base':>10}")
         for name, res, icount, same in rows:
             def t(k, w=9):
-                return f"{res[k]:{w}.3f}" if k in res else f"{'-':>{w}}"
+                return cell_time(res, k, w)
 
             def r(a, b, w=9):
-                return f"{res[a] / res[b]:{w - 1}.2f}x" if a in res and b in res else f"{'-':>{w}}"
+                return cell_ratio(res, a, b, w)
             print(f"{name:32} {t('base')} {t('engine')} {r('engine', 'base')} {t('base-node', 10)} {t('engine-node')}"
                   f" {r('engine-node', 'base-node', 10)}")
     if icount:

@@ -35,7 +35,7 @@ sub() {  # sub NAME CMD...: runs a suite, adds its "N passed, N failed"
   local san
   san=$(grep -acE 'ERROR: AddressSanitizer|runtime error:|UndefinedBehaviorSanitizer' "$LOG/$name.log")
   echo "$name: $p passed, $f failed, sanitizer reports in its log: $san"
-  [ "$f" != 0 ] && grep -aE 'FAIL|bad|ERROR|runtime error' "$LOG/$name.log" | head -10
+  [ "$f" != 0 ] && grep -aE -A12 'FAIL|bad|ERROR|runtime error' "$LOG/$name.log" | head -40  # with the diff after a FAIL
   P=$((P + p)); F=$((F + f))
 }
 sub syscall tests/syscall/run.sh / "$A" run --root / --

@@ -8,8 +8,10 @@
 // chunks are content-named, so most are the new image's too (a layout-stable rebuild changes
 // about 1 %: docs/image.md); the few others are copied here so that download works online.
 // Only one version back: a site keeps what its students used last, not every image ever.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const readManifest = (dir) => {
   const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
@@ -26,6 +28,33 @@ function place(src, dst) {
     fs.copyFileSync(src, dst);
     return false;
   }
+}
+
+/** The chunk hashes the previous manifest names and the new one does not. */
+export const onlyInPrevious = (prev, next) => {
+  const have = new Set(hashesOf(next));
+  return hashesOf(prev).filter((h) => !have.has(h));
+};
+
+/**
+ * A published site's image as `previousDir` for writeSiteImage: `prevDir` holds its
+ * manifest.json (already fetched from `imageUrl`); the chunks only it names are fetched from
+ * `imageUrl` into prevDir, each checked against its sha256 name. Returns how many.
+ */
+export async function fetchPreviousChunks(imageUrl, prevDir, newManifestDir) {
+  const prev = readManifest(prevDir);
+  const chunksDir = prev.chunks_dir || 'chunks';
+  const want = onlyInPrevious(prev, readManifest(newManifestDir));
+  fs.mkdirSync(path.join(prevDir, chunksDir), { recursive: true });
+  for (const h of want) {
+    const url = `${imageUrl.replace(/\/$/, '')}/${chunksDir}/${h}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    const data = Buffer.from(await res.arrayBuffer());
+    if (createHash('sha256').update(data).digest('hex') !== h) throw new Error(`chunk ${h} of the published image does not match its name`);
+    fs.writeFileSync(path.join(prevDir, chunksDir, h), data);
+  }
+  return want.length;
 }
 
 /**
@@ -47,16 +76,13 @@ export function writeSiteImage(imageDir, outDir, { previousDir } = {}) {
   if (previousDir && fs.existsSync(path.join(previousDir, 'manifest.json'))) {
     const prev = readManifest(previousDir);
     if (prev.image_id !== manifest.image_id) {
-      const have = new Set(hashes);
       const prevChunks = prev.chunks_dir || 'chunks';
       let n = 0;
       let bytes = 0;
-      for (const h of hashesOf(prev)) {
-        if (have.has(h)) continue;
+      for (const h of onlyInPrevious(prev, manifest)) {
         const src = path.join(previousDir, prevChunks, h);
         if (!fs.existsSync(src)) throw new Error(`the previous image names chunk ${h}, missing from ${path.join(previousDir, prevChunks)}`);
         fs.copyFileSync(src, path.join(outDir, chunksDir, h));
-        have.add(h);
         n++;
         bytes += fs.statSync(src).size;
       }
@@ -64,4 +90,20 @@ export function writeSiteImage(imageDir, outDir, { previousDir } = {}) {
     }
   }
   return result;
+}
+
+// node web/site-image.mjs fetch-previous IMAGE_URL PREV_DIR NEW_IMAGE_DIR (tools/site --previous URL)
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [cmd, url, prevDir, newDir] = process.argv.slice(2);
+  if (cmd !== 'fetch-previous' || !newDir) {
+    console.error('usage: node web/site-image.mjs fetch-previous IMAGE_URL PREV_DIR NEW_IMAGE_DIR');
+    process.exit(2);
+  }
+  fetchPreviousChunks(url, prevDir, newDir).then(
+    (n) => console.log(`site: fetched ${n} chunks only the published image names`),
+    (e) => {
+      console.error(`site: could not fetch the previous image's chunks: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

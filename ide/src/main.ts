@@ -840,7 +840,9 @@ Object.assign(window, {
     inspector: {
       open: () => inspector.open(),
       model: (panel: 'processes' | 'syscalls' | 'files' | 'all' = 'all') => inspector.model(panel),
-      text: (panel: 'processes' | 'syscalls' | 'files') => inspector.text(panel),
+      text: (panel: 'processes' | 'syscalls' | 'files' | 'call') => inspector.text(panel),
+      focus: (pid: number) => inspector.focus(pid),
+      showCall: (seq: number) => inspector.showCall(seq),
       setSyscallFilter: (failedOnly: boolean, name: string) => inspector.setSyscallFilter(failedOnly, name),
       // control and the state panels (docs/inspector.md, "Control")
       control: (op: 'pause' | 'resume' | 'step' | 'over' | 'out' | 'syscall' | 'clear') => inspector.control(op),
@@ -855,6 +857,8 @@ Object.assign(window, {
       breakLines: (path: string) => inspector.breakLines(path),
       /** The compiled region (JIT) holding the block at `start`: x86 next to wasm. */
       region: (start: string) => inspector.region(start),
+      /** The region view's hover as data: the x86 row at `addr` and the wasm lines it lights. */
+      regionHover: (addr: string) => inspector.regionHover(addr),
       saveLayout: () => inspector.saveLayout(),
       get stopLine() {
         return editor.stopLine;
@@ -864,11 +868,11 @@ Object.assign(window, {
       },
       breakAt: (where: string, path = '') => inspector.breakAt(where, path),
       follow: (pid: number) => inspector.follow(pid),
-      refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks' = 'state') => inspector.refreshState(panel),
-      stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks' = 'state') => inspector.stateModel(panel),
+      refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks' = 'state') => inspector.refreshState(panel),
+      stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks' = 'state') => inspector.stateModel(panel),
       blockCode: (start: string, len: number) => inspector.blockCode(start, len),
       selectTab: (panel: 'processes' | 'syscalls' | 'files' | 'registers' | 'code' | 'memory' | 'blocks') => inspector.selectTab(panel),
-      stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks') => inspector.text(panel),
+      stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks') => inspector.text(panel),
       get state() {
         return inspector.state;
       },

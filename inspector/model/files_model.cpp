@@ -4,6 +4,9 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "inspector/model/syscall_model.h"
+#include "inspector/model/text.h"
+
 namespace gbi {
 
 const char* read_source_name(uint8_t s) {
@@ -16,7 +19,57 @@ const char* read_kind_name(uint8_t what) {
   return what < 8 ? n[what] : "?";
 }
 
-void FilesModel::apply(const TraceRecord& r) {
+// Order of the chunk states: a later source of a chunk wins over an earlier one.
+static int chunk_rank(uint8_t s) {
+  switch (s) {
+    case CHUNK_UNSEEN: return 0;
+    case CHUNK_EARLIER: return 1;
+    case CHUNK_CACHED: return 2;
+    case CHUNK_FETCHED: return 3;
+    default: return 4;  // overlay
+  }
+}
+
+const std::string* FilesModel::path_of(uint32_t ino) const {
+  auto it = paths.find(ino);
+  return it == paths.end() ? nullptr : &it->second;
+}
+
+void FilesModel::name_inode(const FsReadRow& row, const SyscallModel* calls) {
+  if (!calls || row.what != 0 || !row.ino || !row.tid) return;
+  const TraceRecord* c = calls->pending(row.tid);
+  if (!c) return;
+  switch (c->nr) {
+    case 0: case 17: case 19: case 295: case 40: {  // read, pread64, readv, preadv, sendfile (in: arg 1)
+      const int fd = (int)(int32_t)c->a[c->nr == 40 ? 1 : 0];
+      const FdOrigin* o = calls->fds.lookup(row.pid, fd);
+      if (o && !o->path.empty()) paths[row.ino] = o->path;
+      return;
+    }
+    case 59: case 322:  // execve(at): its first data read is the program itself (then ld.so)
+      if (exec_named_tid_ == row.tid && exec_named_seq_ == c->seq) return;
+      exec_named_tid_ = row.tid;
+      exec_named_seq_ = c->seq;
+      if (c->data_len && !paths.count(row.ino)) paths[row.ino].assign((const char*)c->data, c->data_len);
+      return;
+    default: return;
+  }
+}
+
+void FilesModel::apply(const TraceRecord& r, const SyscallModel* calls) {
+  if (r.kind == RecKind::Chunks) {  // the attach snapshot of the chunk cache
+    chunks_total = r.a[2];
+    if (chunks_total < (1 << 24) && chunks.size() < chunks_total) chunks.resize(chunks_total, CHUNK_UNSEEN);
+    for (uint64_t i = 0; i < r.a[1] && i / 8 < r.data_len; i++) {
+      const uint64_t c = r.a[0] + i;
+      if (!(r.data[i / 8] >> (i % 8) & 1) || c >= chunks.size()) continue;
+      if (chunks[c] == CHUNK_UNSEEN) {
+        chunks[c] = CHUNK_EARLIER;
+        chunks_earlier++;
+      }
+    }
+    return;
+  }
   if (r.kind != RecKind::FsRead) return;
   FsReadRow row;
   row.seq = r.seq;
@@ -39,13 +92,14 @@ void FilesModel::apply(const TraceRecord& r) {
     uint8_t& c = chunks[(size_t)row.chunk];
     const uint8_t now = row.source == SRC_NETWORK ? CHUNK_FETCHED : row.source == SRC_OVERLAY ? CHUNK_OVERLAY : CHUNK_CACHED;
     if (now == CHUNK_FETCHED && c != CHUNK_FETCHED) chunks_fetched++;
-    if (now > c) c = now;
+    if (chunk_rank(now) > chunk_rank(c)) c = now;
   }
   if (rows.size() >= max_rows) {
     const size_t n = max_rows / 4 ? max_rows / 4 : 1;
     rows.erase(rows.begin(), rows.begin() + (long)n);
     discarded += n;
   }
+  name_inode(row, calls);
   rows.push_back(row);
 }
 
@@ -71,9 +125,15 @@ void FilesModel::to_json(std::string& out, size_t max_rows_out) const {
              i > from ? "," : "", r.seq, r.pid, read_kind_name(r.what), read_source_name(r.source), r.ino, r.lblk, r.pblk,
              r.blocks, r.bytes_fetched, r.chunk);
     out += buf;
+    if (const std::string* p = r.ino ? path_of(r.ino) : nullptr) {
+      out.pop_back();
+      out += ",\"path\":";
+      json_string(out, p->data(), p->size());
+      out += '}';
+    }
   }
-  snprintf(buf, sizeof buf, "],\"total\":%zu,\"discarded\":%" PRIu64 ",\"bytes_fetched\":%" PRIu64 ",\"chunks_fetched\":%u,\"chunks_seen\":%zu,\"reads\":{",
-           rows.size(), discarded, totals.bytes_fetched, chunks_fetched, chunks.size());
+  snprintf(buf, sizeof buf, "],\"total\":%zu,\"discarded\":%" PRIu64 ",\"bytes_fetched\":%" PRIu64 ",\"chunks_fetched\":%u,\"chunks_seen\":%zu,\"chunks_earlier\":%u,\"chunks_total\":%" PRIu64 ",\"reads\":{",
+           rows.size(), discarded, totals.bytes_fetched, chunks_fetched, chunks.size(), chunks_earlier, chunks_total);
   out += buf;
   for (uint8_t s = 0; s < SRC_COUNT; s++) {
     snprintf(buf, sizeof buf, "%s\"%s\":%" PRIu64, s ? "," : "", read_source_name(s), totals.reads[s]);
@@ -82,10 +142,11 @@ void FilesModel::to_json(std::string& out, size_t max_rows_out) const {
   out += "}}";
 }
 
-void FilesModel::to_text(std::string& out, size_t max_rows_out) const {
+void FilesModel::to_text(std::string& out, size_t max_rows_out, int pid) const {
   out += "Files and disk\n";
   char buf[200];
-  snprintf(buf, sizeof buf, "%" PRIu64 " bytes fetched, %u chunks fetched; reads: ", totals.bytes_fetched, chunks_fetched);
+  snprintf(buf, sizeof buf, "%" PRIu64 " bytes fetched, %u chunks fetched, %u in the cache before the inspector opened (of %" PRIu64 "); reads: ",
+           totals.bytes_fetched, chunks_fetched, chunks_earlier, chunks_total);
   out += buf;
   for (uint8_t s = 0; s < SRC_COUNT; s++) {
     snprintf(buf, sizeof buf, "%s%s %" PRIu64, s ? ", " : "", read_source_name(s), totals.reads[s]);
@@ -95,9 +156,15 @@ void FilesModel::to_text(std::string& out, size_t max_rows_out) const {
   const size_t from = rows.size() > max_rows_out ? rows.size() - max_rows_out : 0;
   for (size_t i = from; i < rows.size(); i++) {
     const FsReadRow& r = rows[i];
+    if (pid && r.pid != pid) continue;
     snprintf(buf, sizeof buf, "[%d] %s inode %u block %" PRIu64 " (disk %" PRIu64 ") x%u from %s", r.tid, read_kind_name(r.what), r.ino,
              r.lblk, r.pblk, r.blocks, read_source_name(r.source));
     out += buf;
+    if (const std::string* p = r.ino ? path_of(r.ino) : nullptr) {
+      out += " (";
+      out += *p;
+      out += ')';
+    }
     if (r.chunk >= 0) {
       snprintf(buf, sizeof buf, ", chunk %" PRId64, r.chunk);
       out += buf;

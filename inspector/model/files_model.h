@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "inspector/model/records.h"
@@ -12,7 +13,9 @@
 namespace gbi {
 
 enum : uint8_t { SRC_CACHE = 0, SRC_OVERLAY = 1, SRC_NETWORK = 2, SRC_DISK = 3, SRC_ZERO = 4, SRC_COUNT = 5 };
-enum : uint8_t { CHUNK_UNSEEN = 0, CHUNK_CACHED = 1, CHUNK_FETCHED = 2, CHUNK_OVERLAY = 3 };
+// CHUNK_EARLIER: in the engine's chunk cache when the inspector attached (a Chunks record),
+// not read since.
+enum : uint8_t { CHUNK_UNSEEN = 0, CHUNK_CACHED = 1, CHUNK_FETCHED = 2, CHUNK_OVERLAY = 3, CHUNK_EARLIER = 4 };
 
 struct FsReadRow {
   uint64_t seq, time_ns;
@@ -31,6 +34,8 @@ struct FileTotals {
   uint64_t bytes_fetched = 0;
 };
 
+struct SyscallModel;
+
 struct FilesModel {
   size_t max_rows = 20000;
   std::vector<FsReadRow> rows;  // oldest first (older ones discarded, counted)
@@ -38,11 +43,24 @@ struct FilesModel {
   FileTotals totals;
   std::vector<uint8_t> chunks;  // CHUNK_* per chunk index seen so far
   uint32_t chunks_fetched = 0;  // distinct chunks fetched from the network this session
+  uint32_t chunks_earlier = 0;  // chunks the cache held when the inspector attached
+  uint64_t chunks_total = 0;    // chunks in the image (from the attach snapshot; 0: unknown)
+  // inode -> the path it was read through: a data read during a read/pread/execve call
+  // names its inode after the fd's origin (the openat path) or the execve path.
+  std::unordered_map<uint32_t, std::string> paths;
 
-  void apply(const TraceRecord& r);
+  // `calls` (may be null) gives the calls in progress and the fd tables for the join;
+  // InspectorModel applies the record to it first.
+  void apply(const TraceRecord& r, const SyscallModel* calls = nullptr);
+  const std::string* path_of(uint32_t ino) const;
   void totals_of(int pid, FileTotals& out) const;
   void to_json(std::string& out, size_t max_rows_out) const;
-  void to_text(std::string& out, size_t max_rows_out) const;
+  void to_text(std::string& out, size_t max_rows_out, int pid = 0) const;  // pid: that process's reads only
+
+ private:
+  int exec_named_tid_ = 0;  // the execve of this task has named its program's inode
+  uint64_t exec_named_seq_ = 0;
+  void name_inode(const FsReadRow& row, const SyscallModel* calls);
 };
 
 const char* read_source_name(uint8_t s);

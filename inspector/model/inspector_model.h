@@ -22,7 +22,7 @@ struct InspectorModel {
     if (!stream.accept(r)) return;
     processes.apply(r);
     syscalls.apply(r);
-    files.apply(r);
+    files.apply(r, &syscalls);
   }
   // `bytes` holds n packed 256-byte records.
   void feed(const uint8_t* bytes, size_t n) {

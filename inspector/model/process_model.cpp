@@ -49,6 +49,7 @@ ProcRow& ProcessModel::ensure(int tid, int pid) {
   ProcRow& n = rows.back();
   n.tid = tid;
   n.pid = pid;
+  n.start_ns = last_ns;  // first seen now (it began before the trace, or its fork was lost)
   return n;
 }
 
@@ -69,7 +70,31 @@ static std::string basename_of(const std::string& s) {
   return slash == std::string::npos ? s : s.substr(slash + 1);
 }
 
+void tier_text(const ProcRow& p, char* buf, size_t n) {
+  if (p.jit_icount && p.icount) snprintf(buf, n, "JIT %d%%", (int)(p.jit_icount * 100 / p.icount));
+  else snprintf(buf, n, p.jit_tier ? "interpreter (JIT on)" : "interpreter");
+}
+
+static void take_figures(ProcRow& p, const TraceRecord& r) {
+  p.cpu_ns = r.a[0];
+  p.icount = r.a[1];
+  p.jit_icount = r.a[2];
+  p.jit_tier = r.a[3] & 1;
+  p.icount_base = r.icount >= r.a[1] ? r.icount - r.a[1] : 0;  // exact now (a task from before the trace)
+  p.figures = true;
+}
+
+// The task's own count from a record's header (the count it was forked with taken off).
+static void take_icount(ProcRow& p, uint64_t icount) {
+  if (p.figures && p.state != ProcRow::Running) return;
+  const uint64_t own = icount >= p.icount_base ? icount - p.icount_base : 0;
+  if (own > p.icount) p.icount = own;
+}
+
 void ProcessModel::apply(const TraceRecord& r) {
+  if (r.kind == RecKind::Chunks || r.kind == RecKind::Fd) return;  // the attach snapshot: not about a task
+  if (!first_ns) first_ns = r.time_ns;
+  if (r.time_ns > last_ns) last_ns = r.time_ns;
   switch (r.kind) {
     case RecKind::Fork: {
       const int parent = (int)r.ret;
@@ -80,6 +105,7 @@ void ProcessModel::apply(const TraceRecord& r) {
       c.pid = r.pid;
       c.parent = parent;
       c.start_ns = r.time_ns;
+      c.icount_base = r.icount;  // the parent's count: the child starts from it
       c.thread = r.pid != r.tid;
       if (const ProcRow* p = find(parent)) {  // find() sees the newest row first: skip the child
         c.cmdline = p->cmdline;
@@ -96,23 +122,27 @@ void ProcessModel::apply(const TraceRecord& r) {
         if (ch == '\0') ch = ' ';
       if (r.flags & gb::REC_TRUNCATED) cmd += "...";
       p.cmdline = cmd;
+      if (p.execs < 4) p.exec_ns[p.execs] = r.time_ns;
       p.execs++;
-      p.icount = r.icount;
+      take_icount(p, r.icount);
       return;
     }
     case RecKind::Exit: {
       ProcRow& p = ensure(r.tid, r.pid);
       p.state = (r.ret & 0x7f) ? ProcRow::Killed : ProcRow::Exited;
       p.status = (int)r.ret;
-      p.icount = r.icount;
       p.end_ns = r.time_ns;
+      take_figures(p, r);
+      return;
+    }
+    case RecKind::Stat: {
+      const ProcRow* seen = find(r.tid);
+      if (seen && seen->state != ProcRow::Running) return;  // late: its Exit came first (a new task forks first)
+      take_figures(ensure(r.tid, r.pid), r);
       return;
     }
     default:
-      if (r.tid > 0) {
-        ProcRow& p = ensure(r.tid, r.pid);
-        if (r.icount > p.icount) p.icount = r.icount;
-      }
+      if (r.tid > 0) take_icount(ensure(r.tid, r.pid), r.icount);
       return;
   }
 }
@@ -126,6 +156,18 @@ void ProcessModel::to_json(std::string& out) const {
              i ? "," : "", p.tid, p.pid, p.parent, proc_state_name(p.state), p.status, (unsigned long long)p.icount,
              p.execs, p.thread ? "true" : "false");
     out += buf;
+    char tier[32];
+    tier_text(p, tier, sizeof tier);
+    const double t0 = (double)first_ns;
+    snprintf(buf, sizeof buf, "\"cpu_ns\":%llu,\"jit_icount\":%llu,\"tier\":\"%s\",\"start_ms\":%.3f,\"end_ms\":%.3f,\"exec_ms\":[",
+             (unsigned long long)p.cpu_ns, (unsigned long long)p.jit_icount, tier, ((double)p.start_ns - t0) / 1e6,
+             p.state == ProcRow::Running ? -1.0 : ((double)p.end_ns - t0) / 1e6);
+    out += buf;
+    for (uint32_t e = 0; e < p.execs && e < 4; e++) {
+      snprintf(buf, sizeof buf, "%s%.3f", e ? "," : "", ((double)p.exec_ns[e] - t0) / 1e6);
+      out += buf;
+    }
+    out += "],";
     out += "\"program\":";
     json_string(out, p.program.data(), p.program.size());
     out += ",\"cmdline\":";
@@ -135,19 +177,32 @@ void ProcessModel::to_json(std::string& out) const {
   out += ']';
 }
 
-void ProcessModel::to_text(std::string& out) const {
-  out += "Processes\n";
+void ProcessModel::to_text(std::string& out, int followed_pid) const {
+  out += "Processes (* followed; times in ms since the first record)\n";
   for (const ProcRow& p : rows) {
     char buf[160];
     const int d = depth(p);
-    snprintf(buf, sizeof buf, "%*s%d (parent %d) %s", d * 2, "", p.tid, p.parent, proc_state_name(p.state));
+    snprintf(buf, sizeof buf, "%*s%s%d (parent %d) %s", d * 2, "", p.pid == followed_pid && p.tid == p.pid ? "* " : "", p.tid, p.parent,
+             proc_state_name(p.state));
     out += buf;
     if (p.state != ProcRow::Running) {
       snprintf(buf, sizeof buf, (p.status & 0x7f) ? " by signal %d" : " with %d", (p.status & 0x7f) ? p.status & 0x7f : (p.status >> 8) & 0xff);
       out += buf;
     }
-    snprintf(buf, sizeof buf, ", %llu instructions: ", (unsigned long long)p.icount);
+    char tier[32];
+    tier_text(p, tier, sizeof tier);
+    snprintf(buf, sizeof buf, ", %llu instructions, CPU %.1f ms, %s, started %.1f", (unsigned long long)p.icount, (double)p.cpu_ns / 1e6,
+             tier, ((double)p.start_ns - (double)first_ns) / 1e6);
     out += buf;
+    for (uint32_t e = 0; e < p.execs && e < 4; e++) {
+      snprintf(buf, sizeof buf, ", exec %.1f", ((double)p.exec_ns[e] - (double)first_ns) / 1e6);
+      out += buf;
+    }
+    if (p.state != ProcRow::Running) {
+      snprintf(buf, sizeof buf, ", ended %.1f", ((double)p.end_ns - (double)first_ns) / 1e6);
+      out += buf;
+    }
+    out += ": ";
     out += p.cmdline;
     out += '\n';
   }

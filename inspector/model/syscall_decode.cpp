@@ -59,6 +59,12 @@ static const CallShape kShapes[] = {
     {16, {K_FD, K_HEX, K_PTR}},                      // ioctl
     {17, {K_FD, K_BUF, K_ULONG, K_LONG}},            // pread64
     {21, {K_STR, K_INT}},                            // access
+    {22, {K_PTR}},                                   // pipe
+    {32, {K_FD}},                                    // dup
+    {33, {K_FD, K_FD}},                              // dup2
+    {41, {K_INT, K_HEX, K_INT}},                     // socket
+    {42, {K_FD, K_PTR, K_INT}},                      // connect
+    {43, {K_FD, K_PTR, K_PTR}},                      // accept
     {56, {K_HEX, K_PTR, K_PTR, K_PTR, K_HEX}},       // clone
     {57, {}},                                        // fork
     {58, {}},                                        // vfork
@@ -76,6 +82,9 @@ static const CallShape kShapes[] = {
     {263, {K_DIRFD, K_STR, K_HEX}},                  // unlinkat
     {267, {K_DIRFD, K_STR, K_BUF, K_ULONG}},         // readlinkat
     {269, {K_DIRFD, K_STR, K_INT}},                  // faccessat
+    {288, {K_FD, K_PTR, K_PTR, K_HEX}},              // accept4
+    {292, {K_FD, K_FD, K_OFLAGS}},                   // dup3
+    {293, {K_PTR, K_OFLAGS}},                        // pipe2
     {439, {K_DIRFD, K_STR, K_INT, K_ATFLAGS}},       // faccessat2
 };
 

@@ -19,6 +19,13 @@ bool SyscallModel::passes(const TraceRecord& r) const {
 }
 
 void SyscallModel::apply(const TraceRecord& r) {
+  if (r.kind == RecKind::Fork || r.kind == RecKind::Exec || r.kind == RecKind::Exit || r.kind == RecKind::Fd) {
+    fds.apply(r);
+    if (r.kind == RecKind::Exit)  // a killed task's call never exits
+      for (size_t i = 0; i < pending_.size(); i++)
+        if (pending_[i].tid == r.tid) { pending_[i] = pending_.back(); pending_.pop_back(); break; }
+    return;
+  }
   if (r.kind == RecKind::SysEnter) {
     for (TraceRecord& p : pending_)
       if (p.tid == r.tid) { p = r; return; }
@@ -50,8 +57,13 @@ void SyscallModel::apply(const TraceRecord& r) {
   if (syscall_failed(r.ret)) c.errors++;
   c.total_ns += dur;
   if (rows.size() >= max_rows) trim();
+  int fd = -1;
+  uint64_t origin = 0;
+  fds.on_call(row, &fd, &origin);
   rows.push_back(row);
   dur_ns.push_back(dur);
+  fd_used.push_back(fd);
+  fd_origin.push_back(origin);
   if (passes(row)) visible.push_back((uint32_t)(rows.size() - 1));
 }
 
@@ -60,8 +72,64 @@ void SyscallModel::trim() {
   const size_t n = std::max<size_t>(1, max_rows / 4);
   rows.erase(rows.begin(), rows.begin() + (long)n);
   dur_ns.erase(dur_ns.begin(), dur_ns.begin() + (long)n);
+  fd_used.erase(fd_used.begin(), fd_used.begin() + (long)n);
+  fd_origin.erase(fd_origin.begin(), fd_origin.begin() + (long)n);
   discarded += n;
   set_filter(filter);
+}
+
+const TraceRecord* SyscallModel::pending(int tid) const {
+  for (const TraceRecord& p : pending_)
+    if (p.tid == tid) return &p;
+  return nullptr;
+}
+
+long SyscallModel::row_of_seq(uint64_t seq) const {
+  auto it = std::lower_bound(rows.begin(), rows.end(), seq, [](const TraceRecord& r, uint64_t s) { return r.seq < s; });
+  return it != rows.end() && it->seq == seq ? (long)(it - rows.begin()) : -1;
+}
+
+void SyscallModel::describe_origin(std::string& out, uint64_t seq) const {
+  if (const AttachFd* a = fds.attach_of(seq)) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "open when the inspector attached (pid %d): ", a->pid);
+    out += buf;
+    out += a->path;
+    return;
+  }
+  const long i = seq ? row_of_seq(seq) : -1;
+  if (i < 0) {
+    out += seq ? "no longer in the table (discarded)" : "not seen (opened before the trace began)";
+    return;
+  }
+  format_call(out, rows[(size_t)i]);
+  char buf[48];
+  snprintf(buf, sizeof buf, " [#%" PRIu64 ", pid %d]", seq, rows[(size_t)i].pid);
+  out += buf;
+}
+
+void SyscallModel::detail_text(std::string& out, size_t i) const {
+  if (i >= rows.size()) return;
+  const TraceRecord& r = rows[i];
+  char buf[96];
+  snprintf(buf, sizeof buf, "#%" PRIu64 " pid %d tid %d, %" PRIu64 " us\n", r.seq, r.pid, r.tid, dur_ns[i] / 1000);
+  out += buf;
+  format_call(out, r);
+  out += '\n';
+  if (fd_used[i] >= 0) {
+    snprintf(buf, sizeof buf, "fd %d came from: ", fd_used[i]);
+    out += buf;
+    describe_origin(out, fd_origin[i]);
+    out += '\n';
+  }
+  if (r.data_len) {
+    snprintf(buf, sizeof buf, "buffer (argument %d), %u bytes%s:\ntext: ", r.data_arg, r.data_len,
+             (r.flags & gb::REC_TRUNCATED) ? " (cut)" : "");
+    out += buf;
+    quote_bytes(out, r.data, r.data_len, r.flags & gb::REC_TRUNCATED);
+    out += "\nhex:\n";
+    hex_dump(out, r.data, r.data_len);
+  }
 }
 
 void SyscallModel::set_filter(const SyscallFilter& f) {
@@ -99,6 +167,17 @@ void SyscallModel::to_json(std::string& out, size_t max_rows_out) const {
     json_string(out, s.data(), s.size());
     out += ",\"data\":";
     json_string(out, (const char*)r.data, r.data_len);
+    out += ",\"hex\":\"";
+    hex_string(out, r.data, r.data_len);
+    const size_t at = visible[v];
+    snprintf(buf, sizeof buf, "\",\"fd\":%d,\"fd_origin\":%" PRIu64, fd_used[at], fd_origin[at]);
+    out += buf;
+    if (fd_used[at] >= 0) {
+      s.clear();
+      describe_origin(s, fd_origin[at]);
+      out += ",\"origin\":";
+      json_string(out, s.data(), s.size());
+    }
     out += '}';
   }
   char buf[120];
@@ -120,10 +199,15 @@ void SyscallModel::to_text(std::string& out, size_t max_rows_out) const {
   const size_t from = visible.size() > max_rows_out ? visible.size() - max_rows_out : 0;
   for (size_t v = from; v < visible.size(); v++) {
     const TraceRecord& r = rows[visible[v]];
-    char buf[32];
-    snprintf(buf, sizeof buf, "[%d] ", r.tid);
+    char buf[64];
+    snprintf(buf, sizeof buf, "#%" PRIu64 " [%d] ", r.seq, r.tid);
     out += buf;
     format_call(out, r);
+    const size_t at = visible[v];
+    if (fd_used[at] >= 0 && fd_origin[at]) {
+      snprintf(buf, sizeof buf, "  (fd %d from #%" PRIu64 ")", fd_used[at], fd_origin[at]);
+      out += buf;
+    }
     out += '\n';
   }
   out += "\n% calls  errors  syscall\n";

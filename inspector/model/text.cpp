@@ -44,4 +44,35 @@ void quote_bytes(std::string& out, const unsigned char* s, size_t n, bool more) 
   if (more) out += "...";
 }
 
+void hex_dump(std::string& out, const unsigned char* s, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t at = 0; at < n; at += 16) {
+    char line[80];
+    int k = snprintf(line, sizeof line, "%04zx ", at);
+    for (size_t i = 0; i < 16; i++) {
+      line[k++] = ' ';
+      if (at + i < n) {
+        line[k++] = kHex[s[at + i] >> 4];
+        line[k++] = kHex[s[at + i] & 15];
+      } else {
+        line[k++] = ' ';
+        line[k++] = ' ';
+      }
+    }
+    line[k++] = ' ';
+    line[k++] = ' ';
+    for (size_t i = 0; i < 16 && at + i < n; i++) line[k++] = s[at + i] >= 0x20 && s[at + i] < 0x7f ? (char)s[at + i] : '.';
+    line[k++] = '\n';
+    out.append(line, (size_t)k);
+  }
+}
+
+void hex_string(std::string& out, const unsigned char* s, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out += kHex[s[i] >> 4];
+    out += kHex[s[i] & 15];
+  }
+}
+
 }  // namespace gbi

@@ -11,5 +11,10 @@ namespace gbi {
 void json_string(std::string& out, const char* s, size_t n);
 // Appends "..." with C escapes, like strace prints a buffer; `more` adds the trailing ...
 void quote_bytes(std::string& out, const unsigned char* s, size_t n, bool more);
+// Appends a hex dump, 16 bytes a line: "0000  68 65 6c 6c 6f 0a              hello."
+// (offset, bytes, then the printable ones; others as '.').
+void hex_dump(std::string& out, const unsigned char* s, size_t n);
+// Appends the bytes as plain hex pairs without spaces ("68656c6c6f0a"): the JSON view.
+void hex_string(std::string& out, const unsigned char* s, size_t n);
 
 }  // namespace gbi

@@ -16,8 +16,10 @@ void RegionModel::clear() {
   *this = RegionModel();
 }
 
-bool RegionModel::parse(const uint8_t* body, size_t len, bool att) {
+bool RegionModel::parse(const uint8_t* body, size_t len, bool syntax_att) {
   clear();
+  raw.assign(body, body + len);
+  att = syntax_att;
   gb::RegionState h;
   if (len < sizeof h) { error = "short region reply"; return false; }
   memcpy(&h, body, sizeof h);
@@ -102,12 +104,55 @@ bool RegionModel::parse(const uint8_t* body, size_t len, bool att) {
     rows.back().wasm.push_back(std::move(line));
     wasm_lines++;
   }
+  row_line.resize(rows.size());
   for (uint32_t r = 0; r < rows.size(); r++) {
+    row_line[r] = (uint32_t)lines.size();
     if (rows[r].wasm.empty()) lines.push_back({r, -1});
     for (size_t w = 0; w < rows[r].wasm.size(); w++) lines.push_back({r, (int32_t)w});
   }
   have = true;
   return true;
+}
+
+void RegionModel::set_syntax(bool syntax_att) {
+  if (raw.empty() || syntax_att == att) { att = syntax_att; return; }
+  const std::vector<uint8_t> body = std::move(raw);
+  parse(body.data(), body.size(), syntax_att);
+}
+
+int RegionModel::row_at(uint64_t addr) const {
+  for (size_t i = 0; i < rows.size(); i++)
+    if (rows[i].kind == RegionRow::Insn && rows[i].addr == addr) return (int)i;
+  return -1;
+}
+
+void RegionModel::row_lines(int row, uint32_t& first, uint32_t& count) const {
+  first = count = 0;
+  if (row < 0 || (size_t)row >= rows.size()) return;
+  first = row_line[(size_t)row];
+  const size_t next = (size_t)row + 1 < rows.size() ? row_line[(size_t)row + 1] : lines.size();
+  count = (uint32_t)(next - first);
+}
+
+void RegionModel::hover_json(uint64_t addr, std::string& out) const {
+  const int row = row_at(addr);
+  uint32_t first = 0, count = 0;
+  row_lines(row, first, count);
+  char b[96];
+  snprintf(b, sizeof b, "{\"row\":%d,\"first\":%u,\"count\":%u,\"x86\":", row, first, count);
+  out += b;
+  const std::string none;
+  const std::string& x = row >= 0 ? rows[(size_t)row].x86 : none;
+  json_string(out, x.data(), x.size());
+  out += ",\"wasm\":[";
+  for (uint32_t i = first; i < first + count; i++) {
+    const Line& l = lines[i];
+    if (l.w < 0) continue;
+    const std::string& w = rows[l.row].wasm[(size_t)l.w];
+    if (i > first) out += ',';
+    json_string(out, w.data(), w.size());
+  }
+  out += "]}";
 }
 
 void RegionModel::to_json(std::string& out) const {

@@ -39,10 +39,21 @@ struct RegionModel {
   struct Line { uint32_t row; int32_t w; };
   std::vector<Line> lines;
   size_t wasm_lines = 0;
+  std::vector<uint32_t> row_line;  // rows[r]'s first entry in `lines` (its lines follow)
   std::string error;  // why there is none ("0x.. is not in a compiled region")
+  std::vector<uint8_t> raw;  // the section as received (the syntax switch parses it again)
+  bool att = false;
 
   // A Region section's body; false (and `error`) if it does not parse. `att`: AT&T syntax.
   bool parse(const uint8_t* body, size_t len, bool att);
+  // The same region in the other syntax (no request: the section is kept).
+  void set_syntax(bool att);
+  // The hover: the row of the instruction at `addr` (-1: none) and the `lines` it spans
+  // (its x86 line and the wasm made from it), what the panel highlights.
+  int row_at(uint64_t addr) const;
+  void row_lines(int row, uint32_t& first, uint32_t& count) const;
+  // {"row":N,"x86":"..","first":F,"count":C,"wasm":[..]} for the instruction at addr.
+  void hover_json(uint64_t addr, std::string& out) const;
   void clear();
   void to_json(std::string& out) const;
   void to_text(std::string& out) const;

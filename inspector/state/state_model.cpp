@@ -329,6 +329,18 @@ void StateModel::symbolize(uint64_t addr, char* out, size_t n) const {
   else snprintf(out, n, "%s", s->name.c_str());
 }
 
+void StateModel::set_syntax(bool att) {
+  if (att == code.att) return;
+  code.att = att;
+  code.rebuild(code.lines.empty() ? ~0ull : code.lines[0].address);
+  if (!block_bytes.empty()) {
+    static DisasmLine tmp[256];
+    const size_t k = disassemble(block_bytes.data(), block_bytes.size(), block_code_addr, att ? Syntax::Att : Syntax::Intel, tmp, 256);
+    block_lines.assign(tmp, tmp + k);
+  }
+  region.set_syntax(att);
+}
+
 void StateModel::rebuild_code() {
   uint64_t hint = ~0ull;
   code.limit = ~0ull;
@@ -394,6 +406,7 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
             block_code_addr = a;
             size_t valid = 0;
             while (valid < cnt && b[16 + cnt + valid]) valid++;
+            block_bytes.assign(b + 16, b + 16 + valid);
             static DisasmLine tmp[256];
             const size_t k = disassemble(b + 16, valid, a, code.att ? Syntax::Att : Syntax::Intel, tmp, 256);
             block_lines.assign(tmp, tmp + k);
@@ -431,6 +444,9 @@ void StateModel::apply(const uint8_t* p, size_t n, int purpose) {
       case gb::StateTag::Regions:
         regions.resize(len / 8);
         if (!regions.empty()) memcpy(regions.data(), b, regions.size() * 8);
+        break;
+      case gb::StateTag::RegionList:
+        jit.parse_list(b, len);
         break;
       case gb::StateTag::Region:
         region.parse(b, len, code.att);
@@ -538,9 +554,13 @@ bool StateModel::add_break(const char* where, const char* path, std::string& err
     char* end = nullptr;
     const unsigned long ln = strtoul(colon + 1, &end, 10);
     if (!end || *end || ln == 0) { err = "not a line number"; return false; }
-    const std::string prog = path && *path ? std::string(path) : exe;
-    if (prog.empty()) { err = "which program? (no process followed)"; return false; }
-    line_breaks.push_back({prog, std::string(where, (size_t)(colon - where)), (uint32_t)ln});
+    const std::string f(where, (size_t)(colon - where));
+    // The followed program if its line table has code there (a program stopped or running
+    // now), else no program: the engine applies it to every program whose line table has
+    // code for it, as each is exec'd ("hello.c:5" typed at the shell's prompt, then ./hello).
+    std::string prog = path && *path ? std::string(path) : std::string();
+    if (prog.empty() && !line_addresses(f.c_str(), (uint32_t)ln, nullptr).empty()) prog = exe;
+    line_breaks.push_back({prog, f, (uint32_t)ln});
     send_breaks();
     return true;
   }
@@ -661,13 +681,15 @@ void StateModel::send_breaks() {
   commands.push_back(q);
 }
 
-void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks, bool lite) const {
+void StateModel::refresh_request(std::string& out, uint64_t maddr, uint32_t mlen, uint32_t nblocks, bool lite,
+                                 uint32_t nregions) const {
   if (lite) {
     out = "{\"op\":\"state\",\"code_before\":0,\"code_after\":0,\"maps\":false,\"blocks\":0}";
     return;
   }
   char b[200];
-  snprintf(b, sizeof b, "{\"op\":\"state\",\"mem_addr\":\"0x%" PRIx64 "\",\"mem_len\":%u,\"blocks\":%u}", maddr, mlen, nblocks);
+  snprintf(b, sizeof b, "{\"op\":\"state\",\"mem_addr\":\"0x%" PRIx64 "\",\"mem_len\":%u,\"blocks\":%u,\"regions\":%u}", maddr, mlen,
+           nblocks, nregions);
   out = b;
 }
 
@@ -850,6 +872,10 @@ void StateModel::to_json(std::string& out, const char* panel) const {
     out += ",\"region\":";
     region.to_json(out);
   }
+  if (all || strcmp(panel, "jit") == 0) {
+    out += ",\"jit\":";
+    jit.to_json(out);
+  }
   if (all || strcmp(panel, "breaks") == 0) {
     out += ",\"breakpoints\":{\"lines\":[";
     for (size_t i = 0; i < line_breaks.size(); i++) {
@@ -914,9 +940,10 @@ void StateModel::to_text(std::string& out, const char* panel) const {
         out += '\n';
         snprintf(last_src, sizeof last_src, "%s", src);
       }
-      snprintf(b, sizeof b, "%s %016" PRIx64 " %-24s %s%s\n", (int)i == code.rip_line ? "=>" : "  ", l.address, sym, l.text,
+      char line[sizeof sym + sizeof l.text + 64];  // (room for the longest symbol and instruction)
+      snprintf(line, sizeof line, "%s %016" PRIx64 " %-24s %s%s\n", (int)i == code.rip_line ? "=>" : "  ", l.address, sym, l.text,
                l.bad ? "   (not an instruction)" : "");
-      out += b;
+      out += line;
     }
     return;
   }
@@ -954,6 +981,12 @@ void StateModel::to_text(std::string& out, const char* panel) const {
       out += "\n";
       region.to_text(out);
     }
+    out += "\n";
+    jit.to_text(out);
+    return;
+  }
+  if (strcmp(panel, "jit") == 0) {
+    jit.to_text(out);
     return;
   }
   if (strcmp(panel, "region") == 0) {
@@ -965,7 +998,8 @@ void StateModel::to_text(std::string& out, const char* panel) const {
 
 void StateModel::breaks_text(std::string& out, const char* prefix) const {
   char b[160];
-  for (const LineBreak& k : line_breaks) out += prefix + k.file + ":" + std::to_string(k.line) + "  (" + k.path + ")\n";
+  for (const LineBreak& k : line_breaks)
+    out += prefix + k.file + ":" + std::to_string(k.line) + "  (" + (k.path.empty() ? "any program built from it" : k.path) + ")\n";
   for (const Break& k : path_breaks) {
     std::string f;
     uint32_t l = 0;

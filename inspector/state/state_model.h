@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "inspector/disasm/disasm.h"
+#include "inspector/state/jit_model.h"
 #include "inspector/state/region_model.h"
 #include "vm/trace/state.h"
 
@@ -107,11 +108,13 @@ struct StateModel {
   std::vector<BlockState> blocks;
   int block_sel = -1;
   uint64_t block_code_addr = 0;
+  std::vector<uint8_t> block_bytes;  // (the syntax switch disassembles them again)
   std::vector<DisasmLine> block_lines;
   // the JIT: the entry of every compiled region (Regions section) and the selected one
   // (a Region reply, purpose 3)
   std::vector<uint64_t> regions;
   RegionModel region;
+  JitModel jit;  // the regions' list (RegionList section) and the JIT's drops (records)
   // symbols of the running program (requested when exe changes)
   SymbolTable symbols;
   std::string error;  // the last Error section
@@ -158,6 +161,8 @@ struct StateModel {
   // have been rebuilt); sends the list when an address moved.
   void resolve_path_breaks();
   void rebuild_code();  // the listing from the function's start to its end when symbols hold rip
+  // Intel or AT&T: the code listing, the selected block and the region shown, redone.
+  void set_syntax(bool att);
   // The runtime address of a link-time one in the running program (PIE: + load base).
   uint64_t load_bias() const;
   // "main+0x12" for a runtime address (empty if unknown).
@@ -189,7 +194,9 @@ struct StateModel {
   void send_breaks();
   // lite: the status and registers only (no code window, maps or blocks): a record panel is
   // shown while the machine runs, nothing else is drawn from the reply.
-  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks, bool lite = false) const;
+  // nregions: the JIT panel's list of compiled regions (0: none).
+  void refresh_request(std::string& out, uint64_t mem_addr, uint32_t mem_len, uint32_t blocks, bool lite = false,
+                       uint32_t nregions = 0) const;
 
   void to_json(std::string& out, const char* panel) const;
   void to_text(std::string& out, const char* panel) const;

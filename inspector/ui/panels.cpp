@@ -13,6 +13,7 @@
 // buffers and ImGui's own storage); long tables go through ImGuiListClipper.
 #include "inspector/ui/panels.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include "imgui.h"
 #include "inspector/model/files_model.h"
 #include "inspector/model/syscall_decode.h"
+#include "inspector/model/text.h"
 
 namespace gbi {
 
@@ -47,7 +49,7 @@ void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, 
   if (ImGui::BeginTabBar("panels")) {
     if (ImGui::BeginTabItem("Processes", nullptr, ui.want_tab == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
       ui.shown = 0;
-      draw_processes(m.processes, ui);
+      draw_processes(m.processes, s, ui);
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("System calls", nullptr, ui.want_tab == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
@@ -93,43 +95,111 @@ void draw_inspector(InspectorModel& m, StateModel& s, UiState& ui, float width, 
 //-----------------------------------------------------------------------------
 // [SECTION] Processes panel
 //-----------------------------------------------------------------------------
-void draw_processes(const ProcessModel& m, UiState& ui) {
-  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
-                             ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
-  if (!ImGui::BeginTable("procs", 6, tf)) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
+void focus_process(StateModel* s, UiState& ui, int pid, int tid, bool running) {
+  ui.selected_pid = pid;
+  ui.selected_tid = tid;
+  ui.selected_only = pid != 0;
+  ui.files_selected_only = pid != 0;
+  if (!s) return;
+  const StatusState& st = s->status;
+  if (pid && running && (pid != st.target_pid || !st.pinned)) s->follow(pid);
+  else if (!pid && st.pinned) s->follow(0);
+}
+
+// One process's life on the shared time axis [t0, t1]: a bar from its fork (or first
+// record) to its exit (or now), a tick at each exec, a red end if it was killed.
+static void draw_timeline(const ProcRow& p, uint64_t t0, uint64_t t1) {
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float w = ImGui::GetContentRegionAvail().x, h = ImGui::GetTextLineHeight();
+  ImGui::Dummy(ImVec2(w, h));
+  if (t1 <= t0 || w < 4) return;
+  const double span = (double)(t1 - t0);
+  auto x_of = [&](uint64_t t) { return at.x + (float)((double)(t < t0 ? 0 : t - t0) / span) * w; };
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float x0 = x_of(p.start_ns), x1 = p.state == ProcRow::Running ? at.x + w : x_of(p.end_ns);
+  const ImU32 bar = p.jit_icount ? IM_COL32(110, 170, 255, 200) : IM_COL32(120, 190, 120, 200);
+  dl->AddRectFilled(ImVec2(x0, at.y + h * 0.3f), ImVec2(x1 > x0 + 2 ? x1 : x0 + 2, at.y + h * 0.7f), bar);
+  for (uint32_t e = 0; e < p.execs && e < 4; e++) {
+    const float x = x_of(p.exec_ns[e]);
+    dl->AddLine(ImVec2(x, at.y), ImVec2(x, at.y + h), IM_COL32(240, 170, 40, 255), 2.0f);
+  }
+  if (p.state != ProcRow::Running)
+    dl->AddRectFilled(ImVec2(x1 - 2, at.y + h * 0.15f), ImVec2(x1 + 1, at.y + h * 0.85f),
+                      p.state == ProcRow::Killed || ((p.status >> 8) & 0xff) ? IM_COL32(255, 90, 80, 255) : IM_COL32(160, 160, 160, 255));
+}
+
+void draw_processes(const ProcessModel& m, StateModel& s, UiState& ui) {
+  const StatusState& st = s.status;
+  if (ui.selected_pid) {
+    ImGui::Text("Focus: process %d (System calls and Files show it only)", ui.selected_pid);
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Clear focus")) focus_process(&s, ui, 0, 0, false);
+  } else {
+    ImGui::TextColored(kDimColor, "Select a process to focus every panel on it. > = followed (%d); timeline: fork | exec (orange) | exit",
+                       st.target_pid);
+  }
+  // Nine columns do not fit a narrow pane: it scrolls sideways, and a right click on the
+  // header hides columns.
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+                             ImGuiTableFlags_Resizable | ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("procs", 9, tf)) return;
+  ImGui::TableSetupScrollFreeze(1, 1);
   const float ch = ImGui::CalcTextSize("0").x;
-  ImGui::TableSetupColumn("pid", 0, ch * 6);
-  ImGui::TableSetupColumn("parent", 0, ch * 6);
-  ImGui::TableSetupColumn("state", 0, ch * 10);
+  // The narrow pane shows the first columns: who, how much, when; the rest scrolls.
+  ImGui::TableSetupColumn("pid", 0, ch * 8);
+  ImGui::TableSetupColumn("program", 0, ch * 9);
+  ImGui::TableSetupColumn("state", 0, ch * 9);
+  ImGui::TableSetupColumn("CPU ms", 0, ch * 8);
+  ImGui::TableSetupColumn("timeline", 0, ch * 20);
+  ImGui::TableSetupColumn("tier", 0, ch * 11);
   ImGui::TableSetupColumn("instructions", 0, ch * 12);
-  ImGui::TableSetupColumn("execs", 0, ch * 5);
-  ImGui::TableSetupColumn("command line", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("parent", 0, ch * 6);
+  ImGui::TableSetupColumn("command line", 0, ch * 60);
   ImGui::TableHeadersRow();
+  const uint64_t t0 = m.first_ns, t1 = m.last_ns;
+  int scroll_to = -1;
+  if (ui.proc_scroll) {  // once, after a focus from outside (gbi_focus)
+    ui.proc_scroll = false;
+    for (size_t i = m.rows.size(); i-- > 0;)
+      if (m.rows[i].tid == ui.selected_tid) { scroll_to = (int)i; break; }
+  }
   ImGuiListClipper clip;
   clip.Begin((int)m.rows.size());
+  if (scroll_to >= 0) clip.ForceDisplayRangeByIndices(scroll_to, scroll_to + 1);
   while (clip.Step()) {
     for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
       const ProcRow& p = m.rows[(size_t)i];
+      const bool followed = p.pid == st.target_pid && p.tid == p.pid && p.state == ProcRow::Running;
       ImGui::PushID(i);
       ImGui::TableNextRow();
+      if (followed) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(90, 140, 255, 50));
       ImGui::TableNextColumn();
-      char label[32];
-      snprintf(label, sizeof label, "%d%s", p.tid, p.thread ? " (thread)" : "");
+      char label[40];
+      snprintf(label, sizeof label, "%s%d%s", followed ? "> " : "", p.tid, p.thread ? " (thread)" : "");
       if (ImGui::Selectable(label, ui.selected_tid == p.tid, ImGuiSelectableFlags_SpanAllColumns)) {
-        ui.selected_tid = p.tid;
-        ui.selected_pid = p.pid;
+        if (ui.selected_tid == p.tid) focus_process(&s, ui, 0, 0, false);  // a second click: no focus
+        else focus_process(&s, ui, p.pid, p.tid, p.state == ProcRow::Running);
       }
+      if (i == scroll_to) ImGui::SetScrollHereY(0.5f);
       ImGui::TableNextColumn();
-      ImGui::Text("%d", p.parent);
+      ImGui::TextUnformatted(p.program.data(), p.program.data() + p.program.size());
       ImGui::TableNextColumn();
       if (p.state == ProcRow::Running) ImGui::TextUnformatted("running");
       else if (p.state == ProcRow::Killed) ImGui::TextColored(kErrColor, "killed (%d)", p.status & 0x7f);
       else ImGui::TextColored((p.status >> 8) & 0xff ? kErrColor : kDimColor, "exit %d", (p.status >> 8) & 0xff);
       ImGui::TableNextColumn();
+      if (p.figures) ImGui::Text("%.1f", (double)p.cpu_ns / 1e6);
+      else ImGui::TextColored(kDimColor, "-");
+      ImGui::TableNextColumn();
+      draw_timeline(p, t0, t1);
+      ImGui::TableNextColumn();
+      char tier[32];
+      tier_text(p, tier, sizeof tier);
+      ImGui::TextUnformatted(tier);
+      ImGui::TableNextColumn();
       ImGui::Text("%" PRIu64, p.icount);
       ImGui::TableNextColumn();
-      ImGui::Text("%u", p.execs);
+      ImGui::Text("%d", p.parent);
       ImGui::TableNextColumn();
       ImGui::Indent((float)m.depth(p) * 10.0f + 0.01f);
       ImGui::TextUnformatted(p.cmdline.data(), p.cmdline.data() + p.cmdline.size());
@@ -191,6 +261,52 @@ static void draw_counts(const SyscallModel& m) {
   ImGui::EndTable();
 }
 
+bool show_call(SyscallModel& m, UiState& ui, uint64_t seq) {
+  const long at = m.row_of_seq(seq);
+  if (at < 0) return false;
+  if (!m.passes(m.rows[(size_t)at])) {  // hidden by a filter: show everything
+    ui.failed_only = false;
+    ui.call_filter[0] = 0;
+    ui.selected_only = false;
+    apply_filter(m, ui);
+  }
+  auto v = std::lower_bound(m.visible.begin(), m.visible.end(), (uint32_t)at);
+  ui.call_seq = seq;
+  ui.scroll_to = (int)(v - m.visible.begin());
+  ui.follow = false;
+  return true;
+}
+
+// The selected call: its whole line, where its fd came from (a button to that call), and
+// its buffer as text and as hex.
+static void draw_call_detail(SyscallModel& m, UiState& ui, long at) {
+  static std::string text;  // reused: no allocation once grown
+  const TraceRecord& r = m.rows[(size_t)at];
+  text.clear();
+  format_call(text, r);
+  ImGui::TextWrapped("#%" PRIu64 " [%d] %s", r.seq, r.tid, text.c_str());
+  const int fd = m.fd_used[(size_t)at];
+  if (fd >= 0) {
+    const uint64_t origin = m.fd_origin[(size_t)at];
+    text.clear();
+    m.describe_origin(text, origin);
+    const long from = origin ? m.row_of_seq(origin) : -1;
+    if (from >= 0) {  // a call in the table: a button to it
+      char label[48];
+      snprintf(label, sizeof label, "Go to where fd %d was opened", fd);
+      if (ImGui::SmallButton(label)) show_call(m, ui, origin);
+    }
+    ImGui::TextWrapped("fd %d from: %s", fd, text.c_str());
+  }
+  if (!r.data_len) return;
+  text.clear();
+  quote_bytes(text, r.data, r.data_len, r.flags & gb::REC_TRUNCATED);
+  ImGui::TextWrapped("text: %s", text.c_str());
+  text.clear();
+  hex_dump(text, r.data, r.data_len);
+  ImGui::TextUnformatted(text.data(), text.data() + text.size());
+}
+
 void draw_syscalls(SyscallModel& m, UiState& ui) {
   bool changed = ImGui::Checkbox("failed only", &ui.failed_only);
   ImGui::SameLine();
@@ -215,7 +331,9 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
 
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
                              ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
-  if (!ImGui::BeginTable("calls", 4, tf)) return;
+  const long detail = ui.call_seq ? m.row_of_seq(ui.call_seq) : -1;
+  const float detail_h = detail >= 0 ? ImGui::GetTextLineHeightWithSpacing() * 8.0f : 0.0f;  // (it scrolls)
+  if (!ImGui::BeginTable("calls", 4, tf, ImVec2(0, detail >= 0 ? -detail_h : 0))) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   const float ch = ImGui::CalcTextSize("0").x;
   ImGui::TableSetupColumn("pid", 0, ch * 6);
@@ -226,13 +344,22 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
   static std::string line;  // reused: grows to the longest line once, then stays
   ImGuiListClipper clip;
   clip.Begin((int)m.visible.size());
+  const int scroll_to = ui.scroll_to < (int)m.visible.size() ? ui.scroll_to : -1;
+  if (scroll_to >= 0) clip.ForceDisplayRangeByIndices(scroll_to, scroll_to + 1);
+  ui.scroll_to = -1;
   while (clip.Step()) {
     for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
       const uint32_t at = m.visible[(size_t)i];
       const TraceRecord& r = m.rows[at];
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::Text("%d", r.tid);
+      char label[24];
+      snprintf(label, sizeof label, "%d##%u", r.tid, at);
+      if (ImGui::Selectable(label, ui.call_seq == r.seq, ImGuiSelectableFlags_SpanAllColumns)) {
+        ui.call_seq = ui.call_seq == r.seq ? 0 : r.seq;
+        ui.follow = false;
+      }
+      if (i == scroll_to) ImGui::SetScrollHereY(0.5f);
       ImGui::TableNextColumn();
       line.clear();
       const char* n = syscall_name(r.nr);
@@ -252,6 +379,8 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
   }
   if (ui.follow && ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f) ImGui::SetScrollHereY(1.0f);
   ImGui::EndTable();
+  if (detail >= 0 && ImGui::BeginChild("call detail", ImVec2(0, 0), true)) draw_call_detail(m, ui, detail);
+  if (detail >= 0) ImGui::EndChild();
 }
 
 //-----------------------------------------------------------------------------
@@ -262,27 +391,35 @@ static ImU32 chunk_color(uint8_t state) {
     case CHUNK_FETCHED: return IM_COL32(70, 150, 255, 255);
     case CHUNK_OVERLAY: return IM_COL32(240, 170, 40, 255);
     case CHUNK_CACHED: return IM_COL32(120, 200, 120, 255);
+    case CHUNK_EARLIER: return IM_COL32(120, 200, 120, 120);
     default: return IM_COL32(128, 128, 128, 60);
   }
 }
 
 // The image's chunks as a grid of small squares, filled in as reads arrive.
 static void draw_chunk_map(const FilesModel& m) {
-  const float cell = 6.0f, gap = 1.0f;
   const float width = ImGui::GetContentRegionAvail().x;
+  const float cell = m.chunks.size() * 7.0f > width * 16.0f ? 3.0f : 6.0f, gap = 1.0f;  // a big image: smaller squares
   const int per_row = width > cell ? (int)(width / (cell + gap)) : 1;
   const int n = (int)m.chunks.size();
   const int rows = n ? (n + per_row - 1) / per_row : 1;
+  // A big image scrolls in at most a third of the panel (the reads table keeps the rest).
+  const float map_h = (float)rows * (cell + gap), max_h = ImGui::GetContentRegionAvail().y * 0.33f;
+  const bool scrolls = map_h > max_h && max_h > cell * 4;
+  if (scrolls) ImGui::BeginChild("chunk map", ImVec2(width, max_h));
   const ImVec2 at = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float top = ImGui::GetWindowPos().y, bottom = top + ImGui::GetWindowHeight();
   for (int i = 0; i < n; i++) {
     const float x = at.x + (float)(i % per_row) * (cell + gap), y = at.y + (float)(i / per_row) * (cell + gap);
+    if (scrolls && (y + cell < top || y > bottom)) continue;  // out of the child's view
     dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell, y + cell), chunk_color(m.chunks[(size_t)i]));
   }
-  ImGui::Dummy(ImVec2(width, (float)rows * (cell + gap)));
-  const uint8_t legend[] = {CHUNK_FETCHED, CHUNK_OVERLAY, CHUNK_CACHED, CHUNK_UNSEEN};
-  const char* const names[] = {"fetched now", "your changes (overlay)", "from memory", "not read"};
-  for (int i = 0; i < 4; i++) {
+  ImGui::Dummy(ImVec2(width - (scrolls ? ImGui::GetStyle().ScrollbarSize : 0.0f), map_h));
+  if (scrolls) ImGui::EndChild();
+  const uint8_t legend[] = {CHUNK_FETCHED, CHUNK_OVERLAY, CHUNK_CACHED, CHUNK_EARLIER, CHUNK_UNSEEN};
+  const char* const names[] = {"fetched now", "your changes (overlay)", "from memory", "fetched before the inspector", "not read"};
+  for (int i = 0; i < 5; i++) {
     if (i) ImGui::SameLine();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float h = ImGui::GetTextLineHeight();
@@ -297,32 +434,55 @@ void draw_files(const FilesModel& m, UiState& ui) {
   ImGui::Text("%" PRIu64 " bytes fetched, %u chunks fetched; reads: %" PRIu64 " cache, %" PRIu64 " overlay, %" PRIu64 " network",
               m.totals.bytes_fetched, m.chunks_fetched, m.totals.reads[SRC_CACHE], m.totals.reads[SRC_OVERLAY],
               m.totals.reads[SRC_NETWORK]);
+  if (m.chunks_total) {
+    ImGui::TextColored(kDimColor, "%u of the image's %" PRIu64 " chunks were in the cache before the inspector opened", m.chunks_earlier,
+                       m.chunks_total);
+  }
   if (ui.selected_pid) {
     FileTotals t;
     m.totals_of(ui.selected_pid, t);
     ImGui::Text("process %d: %" PRIu64 " reads, %" PRIu64 " bytes fetched", ui.selected_pid,
                 t.reads[0] + t.reads[1] + t.reads[2] + t.reads[3] + t.reads[4], t.bytes_fetched);
+    ImGui::SameLine();
+    char label[48];
+    snprintf(label, sizeof label, "process %d only##files", ui.selected_pid);
+    ImGui::Checkbox(label, &ui.files_selected_only);
   }
   draw_chunk_map(m);
-  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
-                             ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
-  if (!ImGui::BeginTable("reads", 8, tf)) return;
+  // The rows shown: all, or the focused process's (recomputed when rows or the focus change).
+  static std::vector<uint32_t> vis;
+  static size_t vis_rows = ~(size_t)0;
+  static uint64_t vis_discarded = 0;
+  static int vis_pid = -1;
+  const int pid = ui.files_selected_only ? ui.selected_pid : 0;
+  if (pid && (vis_rows != m.rows.size() || vis_discarded != m.discarded || vis_pid != pid)) {
+    vis.clear();
+    for (size_t i = 0; i < m.rows.size(); i++)
+      if (m.rows[i].pid == pid) vis.push_back((uint32_t)i);
+    vis_rows = m.rows.size();
+    vis_discarded = m.discarded;
+    vis_pid = pid;
+  }
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+                             ImGuiTableFlags_Resizable | ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("reads", 9, tf)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   const float ch = ImGui::CalcTextSize("0").x;
   ImGui::TableSetupColumn("pid", 0, ch * 6);
   ImGui::TableSetupColumn("what", 0, ch * 8);
   ImGui::TableSetupColumn("inode", 0, ch * 7);
+  ImGui::TableSetupColumn("path", 0, ch * 34);
   ImGui::TableSetupColumn("block", 0, ch * 7);
   ImGui::TableSetupColumn("disk block", 0, ch * 9);
   ImGui::TableSetupColumn("n", 0, ch * 4);
   ImGui::TableSetupColumn("from", 0, ch * 8);
-  ImGui::TableSetupColumn("chunk / bytes", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("chunk / bytes", 0, ch * 16);
   ImGui::TableHeadersRow();
   ImGuiListClipper clip;
-  clip.Begin((int)m.rows.size());
+  clip.Begin(pid ? (int)vis.size() : (int)m.rows.size());
   while (clip.Step()) {
     for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
-      const FsReadRow& r = m.rows[(size_t)i];
+      const FsReadRow& r = m.rows[pid ? vis[(size_t)i] : (size_t)i];
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::Text("%d", r.tid);
@@ -330,6 +490,9 @@ void draw_files(const FilesModel& m, UiState& ui) {
       ImGui::TextUnformatted(read_kind_name(r.what));
       ImGui::TableNextColumn();
       ImGui::Text("%u", r.ino);
+      ImGui::TableNextColumn();
+      if (const std::string* path = r.ino ? m.path_of(r.ino) : nullptr) ImGui::TextUnformatted(path->data(), path->data() + path->size());
+      else ImGui::TextUnformatted("");
       ImGui::TableNextColumn();
       ImGui::Text("%" PRIu64, r.lblk);
       ImGui::TableNextColumn();

@@ -21,6 +21,7 @@
 
 #include "imgui.h"
 #include "inspector/ui/panels.h"
+#include "inspector/ui/theme.h"
 #include "vm/base/abi.h"
 
 namespace gbi {
@@ -28,12 +29,11 @@ namespace gbi {
 //-----------------------------------------------------------------------------
 // [SECTION] helpers
 //-----------------------------------------------------------------------------
-// Highlight colours readable on both of ImGui's styles (the IDE's dark and light themes).
-static bool light_style() { return ImGui::GetStyle().Colors[ImGuiCol_WindowBg].x > 0.5f; }
-static ImVec4 changed_color() { return light_style() ? ImVec4(0.70f, 0.38f, 0.0f, 1.0f) : ImVec4(1.0f, 0.80f, 0.25f, 1.0f); }
-static ImVec4 rip_color() { return light_style() ? ImVec4(0.05f, 0.50f, 0.10f, 1.0f) : ImVec4(0.45f, 0.85f, 0.45f, 1.0f); }
-static const ImVec4 kDim = ImVec4(0.55f, 0.55f, 0.55f, 1.0f);
-static const ImVec4 kBad = ImVec4(0.90f, 0.30f, 0.25f, 1.0f);
+// Highlight colours: the IDE's own for the theme shown (theme.cpp: --warn, --ok, --fg-muted, --err).
+static ImVec4 changed_color() { return palette().warn; }
+static ImVec4 rip_color() { return palette().ok; }
+static ImVec4 dim() { return palette().fg_muted; }
+static ImVec4 bad() { return palette().err; }
 
 static const char* reason_text(uint32_t r) {
   switch (r & 0xff) {
@@ -91,14 +91,14 @@ void draw_control(StateModel& s, UiState& ui) {
   } else if (st.halted) {
     ImGui::TextColored(changed_color(), "stopped %s, process %d", reason_text(st.reason), st.stop_pid ? st.stop_pid : st.pid);
   }
-  else ImGui::TextColored(kDim, "running");
+  else ImGui::TextColored(dim(), "running");
   ImGui::SameLine();
   char label[64];
   if (st.pinned) {
     snprintf(label, sizeof label, "Unpin %d", st.target_pid);
     if (ImGui::SmallButton(label)) s.follow(0);
   } else {
-    ImGui::TextColored(kDim, "| following the terminal: %d", st.target_pid);
+    ImGui::TextColored(dim(), "| following the terminal: %d", st.target_pid);
     if (ui.selected_pid && ui.selected_pid != st.target_pid) {
       ImGui::SameLine();
       snprintf(label, sizeof label, "Pin %d", ui.selected_pid);
@@ -123,7 +123,7 @@ static void reg_row(const char* name, uint64_t v, bool changed) {
 
 void draw_registers(StateModel& s, UiState& ui) {
   const RegsModel& r = s.regs;
-  if (!r.have) { ImGui::TextColored(kDim, "No registers yet: pause the machine or run a program."); return; }
+  if (!r.have) { ImGui::TextColored(dim(), "No registers yet: pause the machine or run a program."); return; }
   const RegsState& c = r.cur;
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
   if (ImGui::BeginTable("gprs", 3, tf)) {
@@ -186,10 +186,7 @@ void draw_registers(StateModel& s, UiState& ui) {
 //-----------------------------------------------------------------------------
 void draw_code(StateModel& s, UiState& ui) {
   bool att = s.code.att;
-  if (ImGui::Checkbox("AT&T syntax", &att)) {
-    s.code.att = att;
-    s.code.rebuild(s.code.lines.empty() ? ~0ull : s.code.lines[0].address);
-  }
+  if (ImGui::Checkbox("AT&T syntax", &att)) s.set_syntax(att);  // (the JIT panel's block and region too)
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160);
   const bool enter = ImGui::InputTextWithHint("##break", "main, hello.c:5, 0x401000, SIGSEGV", ui.break_text, sizeof ui.break_text,
@@ -235,9 +232,9 @@ void draw_code(StateModel& s, UiState& ui) {
   if (kind == 1) s.line_breaks.erase(s.line_breaks.begin() + removed);
   if (kind == 2) s.path_breaks.erase(s.path_breaks.begin() + removed);
   if (kind) s.send_breaks();
-  if (ui.break_error[0]) ImGui::TextColored(kBad, "%s", ui.break_error);
-  if (s.symbols.path.empty() || s.symbols.path != s.exe) ImGui::TextColored(kDim, "%s (no symbols yet)", s.exe.c_str());
-  else ImGui::TextColored(kDim, "%s: %zu symbols%s, %s", s.exe.c_str(), s.symbols.syms.size(),
+  if (ui.break_error[0]) ImGui::TextColored(bad(), "%s", ui.break_error);
+  if (s.symbols.path.empty() || s.symbols.path != s.exe) ImGui::TextColored(dim(), "%s (no symbols yet)", s.exe.c_str());
+  else ImGui::TextColored(dim(), "%s: %zu symbols%s, %s", s.exe.c_str(), s.symbols.syms.size(),
                           s.symbols.elf_type == 3 ? ", position independent" : "",
                           s.symbols.lines.empty() ? "no line table (build with gcc -g)" : "source lines from DWARF");
   if (!s.line_view.empty()) {  // the editor asked for a line's instructions
@@ -245,7 +242,7 @@ void draw_code(StateModel& s, UiState& ui) {
     for (const DisasmLine& l : s.line_view) ImGui::Text("   %012" PRIx64 "  %s", l.address, l.text);
     ImGui::Separator();
   }
-  if (s.code.lines.empty()) { ImGui::TextColored(kDim, "No code: nothing is followed, or rip is not readable."); return; }
+  if (s.code.lines.empty()) { ImGui::TextColored(dim(), "No code: nothing is followed, or rip is not readable."); return; }
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
   if (!ImGui::BeginTable("code", 4, tf)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
@@ -263,7 +260,7 @@ void draw_code(StateModel& s, UiState& ui) {
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::TableNextColumn();
-      ImGui::TextColored(kDim, "<%s>:", sym);
+      ImGui::TextColored(dim(), "<%s>:", sym);
     }
     char src[128];
     if (s.source_line(l.address, src, sizeof src) && (i == 0 || strcmp(src, last_src) != 0)) {  // a new source line
@@ -276,7 +273,7 @@ void draw_code(StateModel& s, UiState& ui) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
     const bool at = i == s.code.rip_line;
-    ImGui::TextColored(is_break(s, l.address) ? kBad : rip_color(), "%s%s", is_break(s, l.address) ? "*" : " ", at ? "=>" : "  ");
+    ImGui::TextColored(is_break(s, l.address) ? bad() : rip_color(), "%s%s", is_break(s, l.address) ? "*" : " ", at ? "=>" : "  ");
     ImGui::TableNextColumn();
     if (at) ImGui::TextColored(rip_color(), "%012" PRIx64, l.address);
     else ImGui::Text("%012" PRIx64, l.address);
@@ -285,9 +282,9 @@ void draw_code(StateModel& s, UiState& ui) {
     int o = 0;
     for (int k = 0; k < l.size && k < 8; k++) o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x ", l.bytes[k]);
     hex[o] = 0;
-    ImGui::TextColored(kDim, "%s", hex);
+    ImGui::TextColored(dim(), "%s", hex);
     ImGui::TableNextColumn();
-    if (l.bad) ImGui::TextColored(kBad, "%s  (not an instruction)", l.text);
+    if (l.bad) ImGui::TextColored(bad(), "%s  (not an instruction)", l.text);
     else if (at) ImGui::TextColored(rip_color(), "%s", l.text);
     else ImGui::TextUnformatted(l.text);
   }
@@ -328,7 +325,7 @@ void draw_memory(StateModel& s, UiState& ui) {
   }
   ImGui::Dummy(ImVec2(w, h + 4));
   if (hover) ImGui::SetTooltip("%" PRIx64 "-%" PRIx64 " %.4s %s", hover->start, hover->end, hover->perms, hover->name.c_str());
-  ImGui::TextColored(kDim, "blue code, green data, grey read-only, yellow heap, orange stack; white tick: a gap");
+  ImGui::TextColored(dim(), "blue code, green data, grey read-only, yellow heap, orange stack; white tick: a gap");
   // the hex view
   ImGui::SetNextItemWidth(180);
   const bool go = ImGui::InputTextWithHint("##addr", "address (default rsp)", ui.mem_text, sizeof ui.mem_text,
@@ -338,7 +335,7 @@ void draw_memory(StateModel& s, UiState& ui) {
   const MapEntry* at = map_at(s.maps, s.mem_addr);
   ImGui::SameLine();
   if (at) ImGui::Text("in %.4s %s", at->perms, at->name.empty() ? "(anonymous)" : at->name.c_str());
-  else ImGui::TextColored(kBad, "not mapped");
+  else ImGui::TextColored(bad(), "not mapped");
   if (ImGui::BeginTable("hex", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg, ImVec2(0, 260))) {
     for (size_t r = 0; r < s.mem.size(); r += 16) {
       ImGui::TableNextRow();
@@ -353,7 +350,7 @@ void draw_memory(StateModel& s, UiState& ui) {
         asc[i - r] = ok && s.mem[i] >= 32 && s.mem[i] < 127 ? (char)s.mem[i] : '.';
       }
       asc[16] = 0;
-      if (!s.mem_valid[r]) ImGui::TextColored(kBad, "%s", hex);
+      if (!s.mem_valid[r]) ImGui::TextColored(bad(), "%s", hex);
       else ImGui::TextUnformatted(hex);
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(s.mem_valid[r] ? asc : "(not mapped)");
@@ -384,14 +381,25 @@ void draw_memory(StateModel& s, UiState& ui) {
 //-----------------------------------------------------------------------------
 // [SECTION] JIT blocks panel
 //-----------------------------------------------------------------------------
-static void draw_region(const RegionModel& r) {
+// Asks for the compiled region holding the block at `start` (shown below the lists).
+static void request_region(StateModel& s, uint64_t start) {
+  char q[160];
+  snprintf(q, sizeof q, "{\"op\":\"region\",\"addr\":\"0x%" PRIx64 "\",\"tid\":%d,\"purpose\":3}", start, s.status.tid);
+  s.commands.push_back(q);
+}
+
+// The region: x86 next to wasm, one line per wasm line. Hovering any line of a row (an
+// x86 instruction, or a wasm line made from it) highlights the row's lines: its x86 and
+// all its wasm (RegionModel::row_lines; one frame late, as ImGui learns the hover).
+static void draw_region(const RegionModel& r, UiState& ui) {
   if (!r.have) {
-    if (!r.error.empty()) ImGui::TextColored(kDim, "%s", r.error.c_str());
+    if (!r.error.empty()) ImGui::TextColored(dim(), "%s", r.error.c_str());
+    ui.region_hover = -1;
     return;
   }
   ImGui::TextColored(rip_color(), "compiled region %012" PRIx64 "..%012" PRIx64 ": %zu blocks, %u x86 instructions -> %zu wasm bytes",
                      r.start, r.end, r.block_starts.size(), r.insns, r.wasm.size());
-  ImGui::TextColored(kDim, "each x86 instruction next to the WebAssembly made from it (one function; a loop over a switch on the block)");
+  ImGui::TextColored(dim(), "each x86 instruction next to the WebAssembly made from it (hover one: its wasm lights up)");
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY |
                              ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
   const float h = ImGui::GetContentRegionAvail().y;
@@ -401,6 +409,8 @@ static void draw_region(const RegionModel& r) {
   ImGui::TableSetupColumn("x86");
   ImGui::TableSetupColumn("wasm", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
+  int hovered = -1;
+  const ImU32 lit = ImGui::GetColorU32(ImGuiCol_Header);
   ImGuiListClipper clip;
   clip.Begin((int)r.lines.size());
   while (clip.Step()) {
@@ -408,13 +418,21 @@ static void draw_region(const RegionModel& r) {
       const RegionModel::Line& l = r.lines[(size_t)i];
       const RegionRow& row = r.rows[l.row];
       ImGui::TableNextRow();
+      if ((int)l.row == ui.region_hover) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, lit);
       ImGui::TableNextColumn();
       const bool first = l.w <= 0;
+      // an invisible item over the whole line: its hover is the row's
+      ImGui::PushID(i);
+      ImGui::Selectable("##l", false, ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap);
+      if (ImGui::IsItemHovered()) hovered = (int)l.row;
+      ImGui::PopID();
+      ImGui::SameLine(0, 0);
       if (first && row.kind == RegionRow::Insn) ImGui::Text("%012" PRIx64, row.addr);
-      if (first && row.kind == RegionRow::Block) ImGui::TextColored(changed_color(), "%012" PRIx64, row.addr);
+      else if (first && row.kind == RegionRow::Block) ImGui::TextColored(changed_color(), "%012" PRIx64, row.addr);
+      else ImGui::TextUnformatted("");
       ImGui::TableNextColumn();
       if (first) {
-        if (row.kind == RegionRow::Prologue) ImGui::TextColored(kDim, "(entry)");
+        if (row.kind == RegionRow::Prologue) ImGui::TextColored(dim(), "(entry)");
         else if (row.kind == RegionRow::Block) ImGui::TextColored(changed_color(), "block %u, %u insns", row.block, row.n);
         else ImGui::TextUnformatted(row.x86.c_str());
       }
@@ -424,20 +442,117 @@ static void draw_region(const RegionModel& r) {
       ImGui::TableNextColumn();
       if (l.w >= 0) {
         const std::string& w = row.wasm[(size_t)l.w];
-        if (w.compare(0, 2, ";;") == 0) ImGui::TextColored(kDim, "%s", w.c_str());
+        if (w.compare(0, 2, ";;") == 0) ImGui::TextColored(dim(), "%s", w.c_str());
         else ImGui::TextUnformatted(w.c_str());
       }
     }
   }
   ImGui::EndTable();
+  ui.region_hover = hovered;
 }
 
-void draw_blocks(StateModel& s, UiState& ui) {
-  (void)ui;
-  ImGui::TextColored(kDim, "Process %d: decoded blocks, hottest first; %zu compiled regions (wasm: run as WebAssembly, ?jit=on; wasm*: a region's entry).",
-                     s.status.pid, s.regions.size());
+// The compiled regions of the followed process, most run entry first (RegionList).
+static void draw_region_list(StateModel& s, float height) {
+  JitModel& j = s.jit;
+  if (j.list.empty()) {
+    ImGui::TextColored(dim(), "No compiled region in process %d (the JIT compiles a block run 1000 times; ?jit=on).", s.status.pid);
+    return;
+  }
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_BordersInnerV;
+  if (!ImGui::BeginTable("regions", 8, tf, ImVec2(0, height))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("start");
+  ImGui::TableSetupColumn("symbol");
+  ImGui::TableSetupColumn("end");
+  ImGui::TableSetupColumn("blocks");
+  ImGui::TableSetupColumn("x86 insns");
+  ImGui::TableSetupColumn("wasm bytes");
+  ImGui::TableSetupColumn("compile us");
+  ImGui::TableSetupColumn("runs interpreted", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin((int)j.list.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const gb::RegionSummaryState& x = j.list[(size_t)i];
+      ImGui::PushID(i);
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      char label[32];
+      snprintf(label, sizeof label, "%012" PRIx64, x.start);
+      if (ImGui::Selectable(label, j.sel == i, ImGuiSelectableFlags_SpanAllColumns)) {
+        j.sel = i;
+        request_region(s, x.start);
+      }
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("table slot %u; compile time is its batch's (one module of up to 16 regions);\n"
+                          "runs: its entry block's, as the interpreter counted them (compiled code does not count)", x.table_index);
+      ImGui::TableNextColumn();
+      char sym[96];
+      s.symbolize(x.start, sym, sizeof sym);
+      ImGui::TextUnformatted(sym);
+      ImGui::TableNextColumn();
+      ImGui::Text("%012" PRIx64, x.end);
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", x.blocks);
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", x.insns);
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", x.wasm_bytes);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, x.compile_us);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, x.execs);
+      ImGui::PopID();
+    }
+  }
+  ImGui::EndTable();
+}
+
+// The JIT's drops, newest first (records: every process, kept after it exited).
+static void draw_drops(const JitModel& j, float height) {
+  if (j.drops.empty()) {
+    ImGui::TextColored(dim(), "Nothing dropped yet: a region goes when its code is written, its process exits or execs, or the cache is full.");
+    return;
+  }
+  const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY |
+                             ImGuiTableFlags_BordersInnerV;
+  if (!ImGui::BeginTable("drops", 5, tf, ImVec2(0, height))) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("process");
+  ImGui::TableSetupColumn("region");
+  ImGui::TableSetupColumn("x86 insns");
+  ImGui::TableSetupColumn("runs interpreted");
+  ImGui::TableSetupColumn("why", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clip;
+  clip.Begin((int)j.drops.size());
+  while (clip.Step()) {
+    for (int i = clip.DisplayStart; i < clip.DisplayEnd; i++) {
+      const JitDrop& d = j.drops[j.drops.size() - 1 - (size_t)i];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%d", d.pid);
+      ImGui::TableNextColumn();
+      if (d.start) ImGui::Text("%012" PRIx64, d.start);
+      else ImGui::Text("all %u", d.count);
+      ImGui::TableNextColumn();
+      ImGui::Text("%" PRIu64, d.insns);
+      ImGui::TableNextColumn();
+      if (d.start) ImGui::Text("%" PRIu64, d.execs);
+      ImGui::TableNextColumn();
+      if (d.why == gb::JitCodeWritten) ImGui::TextColored(changed_color(), "%s (page %" PRIx64 ")", jit_drop_why(d.why), d.page);
+      else ImGui::TextUnformatted(jit_drop_why(d.why));
+    }
+  }
+  ImGui::EndTable();
+}
+
+// The decoded blocks, hottest first, each marked when compiled.
+static void draw_block_list(StateModel& s, float height) {
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV;
-  if (ImGui::BeginTable("blocks", 7, tf, ImVec2(0, ImGui::GetContentRegionAvail().y * 0.4f))) {
+  if (ImGui::BeginTable("blocks", 7, tf, ImVec2(0, height))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("start");
     ImGui::TableSetupColumn("jit");
@@ -463,12 +578,8 @@ void draw_blocks(StateModel& s, UiState& ui) {
           snprintf(q, sizeof q, "{\"op\":\"memory\",\"addr\":\"0x%" PRIx64 "\",\"len\":%u,\"tid\":%d,\"purpose\":1}", b.start,
                    (unsigned)(b.end > b.start ? b.end - b.start : 16), s.status.tid);
           s.commands.push_back(q);
-          if (b.flags & gb::kBlockCompiled) {
-            snprintf(q, sizeof q, "{\"op\":\"region\",\"addr\":\"0x%" PRIx64 "\",\"tid\":%d,\"purpose\":3}", b.start, s.status.tid);
-            s.commands.push_back(q);
-          } else {
-            s.region.clear();
-          }
+          if (b.flags & gb::kBlockCompiled) request_region(s, b.start);
+          else s.region.clear();
         }
         ImGui::TableNextColumn();
         if (b.flags & gb::kBlockRegionEntry) ImGui::TextColored(rip_color(), "wasm*");
@@ -495,13 +606,46 @@ void draw_blocks(StateModel& s, UiState& ui) {
   }
   if (!s.block_lines.empty()) {
     ImGui::Text("block at %012" PRIx64 ":", s.block_code_addr);
-    for (const DisasmLine& l : s.block_lines)
-      ImGui::Text("  %012" PRIx64 "  %s", l.address, l.text);
+    for (const DisasmLine& l : s.block_lines) ImGui::Text("  %012" PRIx64 "  %s", l.address, l.text);
   } else {
-    ImGui::TextColored(kDim, "Select a block to see its x86 (and, for a compiled one, its region's WebAssembly).");
+    ImGui::TextColored(dim(), "Select a block to see its x86 (and, for a compiled one, its region's WebAssembly).");
+  }
+}
+
+void draw_blocks(StateModel& s, UiState& ui) {
+  const JitModel& j = s.jit;
+  ImGui::TextColored(dim(), "Process %d: %u compiled regions.  The JIT so far (every process): %" PRIu64 " compiled, %.0f us;",
+                     s.status.pid, j.total, j.compiled, j.compile_us);
+  ImGui::SameLine();
+  ImGui::TextColored(j.dropped[0] + j.dropped[1] + j.dropped[2] ? changed_color() : dim(),
+                     "dropped %" PRIu64 " (code written %" PRIu64 ", process gone %" PRIu64 ", evicted %" PRIu64 ")",
+                     j.dropped[0] + j.dropped[1] + j.dropped[2], j.dropped[0], j.dropped[1], j.dropped[2]);
+  bool att = s.code.att;
+  if (ImGui::Checkbox("AT&T syntax", &att)) s.set_syntax(att);
+  const float list_h = ImGui::GetContentRegionAvail().y * 0.35f;
+  if (ImGui::BeginTabBar("jit_views")) {
+    char label[48];
+    snprintf(label, sizeof label, "Regions (%u)###regions", j.total);
+    if (ImGui::BeginTabItem(label)) {
+      ui.jit_view = 0;
+      draw_region_list(s, list_h);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Blocks")) {
+      ui.jit_view = 1;
+      draw_block_list(s, list_h);
+      ImGui::EndTabItem();
+    }
+    snprintf(label, sizeof label, "Drops (%zu)###drops", j.drops.size());
+    if (ImGui::BeginTabItem(label)) {
+      ui.jit_view = 2;
+      draw_drops(j, list_h);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
   }
   ImGui::Separator();
-  draw_region(s.region);
+  draw_region(s.region, ui);
 }
 
 }  // namespace gbi

@@ -11,13 +11,17 @@
 //   gbi_frame(w, h, dpr, t)   one frame at w x h CSS pixels (the page's rAF, when visible)
 //   gbi_mouse(x, y, buttons)  gbi_wheel(dx, dy)  gbi_key(code, down, mods)  gbi_char(c)
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
+//                             ("processes", "syscalls", "files", "call": the selected call)
+//   gbi_focus(pid)            focus every panel on a process (as selecting it does; 0: none)
+//   gbi_show_call(seq)        the System calls detail view on that call
 //   gbi_set_filter(failed_only, name)   the syscall filter, from the page's text view
 //   gbi_set_theme(dark)       follow the IDE's light/dark theme
 //   gbi_state(bytes, n, purpose)   a gb_inspect reply (vm/trace/state.h) for the state panels
 //   gbi_take_command()        the next request the panels queued (JSON for gb_inspect) or ""
 //   gbi_refresh_request()     the periodic state request (what the visible panel needs)
 //   gbi_state_json(panel) / gbi_state_text(panel)   "state", "registers", "code", "memory", "blocks",
-//                             "region" (the selected compiled region), "breaks"
+//                             "region" (the selected compiled region), "jit" (regions, drops), "breaks"
+//   gbi_region_hover(addr)    the region view's rows highlighted when its x86 row at addr is hovered
 //   gbi_control(op)           queue pause / resume / step / syscall (the test hook, keyboard)
 //   gbi_break(where, path)    a breakpoint ("main", "0x401000", "hello.c:5", "SIGSEGV"); "" or why not
 //   gbi_line_view(file, line) queue the request for a source line's instructions (the editor)
@@ -37,6 +41,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -46,6 +51,7 @@
 #include "inspector/model/inspector_model.h"
 #include "inspector/model/syscall_decode.h"
 #include "inspector/ui/panels.h"
+#include "inspector/ui/theme.h"
 
 using namespace gbi;
 
@@ -111,7 +117,7 @@ EMSCRIPTEN_KEEPALIVE int gbi_init(const char* selector) {
   io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
   io.BackendPlatformName = "glassbox_canvas";
   map_keys(io);
-  ImGui::StyleColorsDark();
+  apply_theme(true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
   return 0;
 }
@@ -127,7 +133,9 @@ EMSCRIPTEN_KEEPALIVE void gbi_reset(void) {
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {
-  if (S) S->model.feed(bytes, n);
+  if (!S) return;
+  S->model.feed(bytes, n);
+  S->st.jit.feed(bytes, n);  // (the JIT panel's compiles and drops)
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
@@ -215,17 +223,37 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_json(const char* panel) {
 EMSCRIPTEN_KEEPALIVE const char* gbi_text(const char* panel) {
   if (!S) return "";
   S->out.clear();
-  if (strcmp(panel, "processes") == 0) S->model.processes.to_text(S->out);
+  if (strcmp(panel, "processes") == 0) S->model.processes.to_text(S->out, S->st.status.target_pid);
   else if (strcmp(panel, "syscalls") == 0) S->model.syscalls.to_text(S->out, 2000);
-  else if (strcmp(panel, "files") == 0) S->model.files.to_text(S->out, 2000);
+  else if (strcmp(panel, "files") == 0) S->model.files.to_text(S->out, 2000, S->ui.files_selected_only ? S->ui.selected_pid : 0);
+  else if (strcmp(panel, "call") == 0) {  // the System calls detail view
+    const long at = S->ui.call_seq ? S->model.syscalls.row_of_seq(S->ui.call_seq) : -1;
+    if (at >= 0) S->model.syscalls.detail_text(S->out, (size_t)at);
+    else S->out = "No call selected (select a row of System calls).\n";
+  }
   return S->out.c_str();
 }
 
-// The IDE's theme: 1 dark, 0 light (ImGui's own two styles).
+// Focuses every panel on process pid (0: none), as selecting it in Processes does (pins
+// it if it runs). The test hook.
+EMSCRIPTEN_KEEPALIVE void gbi_focus(int pid) {
+  if (!S) return;
+  const ProcRow* p = pid ? S->model.processes.find(pid) : nullptr;
+  focus_process(&S->st, S->ui, pid, pid, p && p->state == ProcRow::Running);
+  S->ui.proc_scroll = pid != 0;
+  S->model.syscalls.set_filter(SyscallFilter{S->ui.failed_only, S->model.syscalls.filter.nr, S->ui.selected_only ? pid : 0});
+}
+
+// Shows call `seq` (a SysExit record's seq) in the detail view; 0 if it is not in the table.
+EMSCRIPTEN_KEEPALIVE int gbi_show_call(double seq) {
+  if (!S) return 0;
+  return show_call(S->model.syscalls, S->ui, (uint64_t)seq) ? 1 : 0;
+}
+
+// The IDE's theme: 1 dark, 0 light (the IDE's own colours: inspector/ui/theme.cpp).
 EMSCRIPTEN_KEEPALIVE void gbi_set_theme(int dark) {
   if (!S) return;
-  if (dark) ImGui::StyleColorsDark();
-  else ImGui::StyleColorsLight();
+  apply_theme(dark != 0);
   S->dark = dark != 0;
 }
 
@@ -269,7 +297,7 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_refresh_request(void) {
   if (!a && st.regs.have) a = st.regs.cur.r[4] & ~15ull;
   // a record panel shown while the machine runs: the status only (the page asks less often)
   const bool lite = S->ui.tab == 0 && !(st.have_status && st.status.halted);
-  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16, lite);
+  st.refresh_request(S->out, a, S->ui.tab == 3 ? 256 : 64, S->ui.tab == 4 ? 200 : 16, lite, S->ui.tab == 4 ? gb::kRegionListMax : 0);
   return S->out.c_str();
 }
 
@@ -277,6 +305,15 @@ EMSCRIPTEN_KEEPALIVE const char* gbi_state_json(const char* panel) {
   if (!S) return "null";
   S->out.clear();
   S->st.to_json(S->out, panel);
+  return S->out.c_str();
+}
+
+// The JIT panel's hover as data: the row of the region's x86 instruction at `addr` and
+// the lines highlighted with it (the wasm made from it), what hovering that row shows.
+EMSCRIPTEN_KEEPALIVE const char* gbi_region_hover(const char* addr) {
+  if (!S) return "null";
+  S->out.clear();
+  S->st.region.hover_json(strtoull(addr, nullptr, 16), S->out);
   return S->out.c_str();
 }
 

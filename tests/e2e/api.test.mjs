@@ -45,7 +45,8 @@ test('the API example page: run, files, two isolated machines, terminal, events,
   const r = await page.evaluate(async () => {
     const { Glassbox, vm: a } = window;
     const t0 = performance.now();
-    const b = await Glassbox.create({ storage: 'memory' });
+    // b runs with the JIT on (the bench page's second machine does too)
+    const b = await Glassbox.create({ storage: 'memory', jit: 'on' });
     const booted = performance.now() - t0;
     let first = 0;
     let streamed = '';
@@ -70,6 +71,8 @@ test('the API example page: run, files, two isolated machines, terminal, events,
       env: await b.runDetailed(['/bin/sh', '-c', 'echo "$GREETING from $(pwd)"'], { env: ['GREETING=hi', 'PATH=/usr/bin:/bin'], cwd: '/tmp' }),
       killed: await b.run(['/bin/sh', '-c', 'kill -SEGV $$']),
       missing: await b.run(['/no/such/program']).then((s) => `resolved ${s}`, (e) => e.message),
+      hotLoop: await b.runDetailed(['/bin/sh', '-c', 'i=0; s=0; while [ $i -lt 4000 ]; do i=$((i+1)); s=$((s+i*i)); done; echo $s']),
+      badJit: await Glassbox.create({ jit: 'fast' }).then(() => 'resolved', (e) => `${e.name}: ${e.message}`),
     };
     // files: each machine its own disk
     await b.fs.writeFile('/tmp/only-in-b', 'b\n');
@@ -117,6 +120,8 @@ test('the API example page: run, files, two isolated machines, terminal, events,
   assert.equal(r.bStat.size, 2);
   assert.ok(r.bList.includes('only-in-b'));
   assert.equal(r.afterRm, 'ENOENT');
+  assert.equal(r.hotLoop.stdout, '21341334000\n', 'a hot shell loop in the machine with the JIT on');
+  assert.equal(r.badJit, "TypeError: jit: 'off' or 'on', not \"fast\"");
   assert.match(r.terminal, /42-(100|30 100)/, 'the console answered in the attached terminal at its size');
   assert.ok(r.procs.some((e) => e.type === 'start' && e.argv[0]?.endsWith('echo') && e.argv[1] === 'hello from b') || r.procs.some((e) => e.type === 'start' && e.argv.includes('-u')), JSON.stringify(r.procs.slice(0, 5)));
   assert.ok(r.procs.some((e) => e.type === 'exit' && e.status === 0));

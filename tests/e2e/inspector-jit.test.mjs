@@ -5,9 +5,14 @@
 //  2. Breakpoints are one list: a line breakpoint set through the break box's path
 //     (`breakAt('hello3.c:4')`) shows its red dot in the editor's gutter; Clear removes
 //     it; a gutter toggle shows in the inspector's list.
+//     The panel's list of compiled regions has the loop's region with its compile time;
+//     hovering an x86 row of the region lights the wasm made from it (the model the panel
+//     draws from); when the loop exits, its regions' drop ("process gone") is listed.
 //  3. A machine reset keeps the breakpoints (a line and a signal): the new engine has them
 //     (its own count), the dot is back when the file opens again, and the program rebuilt
 //     on the new machine stops on that line.
+//  4. `hello4.c:4` typed in the break box at the shell's prompt names no program; it holds
+//     in ./hello4 when that runs (the engine reads each program's line table).
 // Saves build/test-artifacts/inspector-jit-region.{png,txt} and inspector-jit-gutter.png.
 // Skipped (with the reason) when the site has no engine, image or inspector module.
 import { test, before, after } from 'node:test';
@@ -88,12 +93,46 @@ test('JIT blocks panel: a hot loop\'s blocks are compiled; the region shows its 
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   fs.writeFileSync(path.join(ARTIFACTS, 'inspector-jit-region.txt'), text);
   assert.match(await insp('stateText', 'blocks'), /wasm/);
+  // the list of compiled regions (state, asked for on the JIT tab): the loop's region, its
+  // compile time and how often its entry ran
+  const jit = await until('the loop\'s region in the list', async () => {
+    const j = (await state('jit')).jit;
+    return j.regions.some((r) => r.start === region.start && r.execs > 0) ? j : null;
+  }, 30_000);
+  const listed = jit.regions.find((r) => r.start === region.start);
+  console.log(`inspector JIT list: ${jit.total} regions; the loop's: ${JSON.stringify(listed)}; compiled so far ${jit.compiled} (${jit.compile_us} us)`);
+  assert.ok(listed.compile_us > 0, JSON.stringify(listed));
+  assert.equal(listed.insns, region.insns);
+  assert.equal(listed.blocks, region.blocks.length);
+  assert.ok(listed.wasm_bytes > 0);
+  assert.ok(jit.compiled >= jit.total && jit.compile_us > 0, 'the JitRegion records reached the panel');
+  assert.match(await insp('stateText', 'jit'), /^compiled regions of the followed process: \d+$/m);
+  // hovering the x86 row of an instruction lights its row and the wasm made from it
+  const arith = insns.find((r) => /^(add|xor) /.test(r.x86)) ?? insns[0];
+  const hover = await insp('regionHover', arith.addr);
+  assert.ok(hover.row > 0, JSON.stringify(hover));
+  assert.equal(hover.x86, arith.x86);
+  assert.equal(hover.count, arith.wasm.length);
+  assert.deepEqual(hover.wasm, arith.wasm);
   await page.waitForTimeout(400);
   await screenshot(page, 'inspector-jit-region');
-  // stop the loop
+  // stop the loop: its address space goes, and with it its regions (a drop record)
   await page.keyboard.press('Control+Backquote');
   await page.keyboard.press('Control+c');
   await waitTerm(page, PROMPT, 30_000);
+  // the Processes panel's tier: the loop ran mostly as compiled code (its Exit's figures)
+  const loopProc = await until('the loop\'s exit', async () => (await insp('model', 'processes')).processes.findLast((r) => r.program === 'loop' && r.state !== 'running'), 10_000);
+  assert.match(loopProc.tier, /^JIT \d+%$/, JSON.stringify(loopProc));
+  assert.ok(loopProc.jit_icount > 0 && loopProc.jit_icount <= loopProc.icount && loopProc.cpu_ns > 0, JSON.stringify(loopProc));
+  console.log(`inspector JIT: ./loop ${loopProc.tier}, ${loopProc.icount} instructions, ${(loopProc.cpu_ns / 1e6).toFixed(0)} ms CPU`);
+  const drops = await until('the loop\'s regions dropped', async () => {
+    const j = (await state('jit')).jit;
+    return j.drops.some((d) => d.pid === blocks.pid && d.why === 1) ? j : null;
+  }, 30_000);
+  const gone = drops.drops.find((d) => d.pid === blocks.pid && d.why === 1);
+  assert.ok(gone.count >= 1 && gone.insns > 0, JSON.stringify(gone));
+  assert.equal(gone.reason, "its process exited or exec'd");
+  assert.match(await insp('stateText', 'jit'), /drop {2}process \d+: \d+ regions? .*its process exited or exec'd/);
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });
 
@@ -151,6 +190,29 @@ test('a machine reset keeps the breakpoints: the new engine has them and the reb
   }, 120_000);
   assert.equal(s.reason, 'breakpoint');
   assert.equal(s.where.func, 'main');
+  await insp('control', 'clear');
+  await insp('control', 'resume');
+  await waitTerm(page, /\nv=42\n[^]*\$ ?$/, 60_000);
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+});
+
+test('the break box\'s hello4.c:4, typed at the shell\'s prompt, stops ./hello4 when it runs', { skip }, async () => {
+  await insp('control', 'clear');
+  await writeFile('hello4.c', HELLO);
+  await insp('selectTab', 'code');
+  await until('the shell followed', async () => !(await state()).halted);
+  await insp('breakAt', 'hello4.c:4'); // the break box: no program (the followed one is the shell)
+  const b = (await insp('stateModel', 'breaks')).breakpoints;
+  assert.deepEqual(b.lines, [{ path: '', file: 'hello4.c', line: 4 }]);
+  assert.match(await insp('stateText', 'breaks'), /hello4\.c:4 {2}\(any program built from it\)/);
+  await run(page, 'gcc -g hello4.c -o hello4 && ./hello4', null);
+  const s = await until('the stop at hello4.c:4', async () => {
+    const x = await state();
+    return x.halted && x.exe === `${HOME}/hello4` && x.where.line === 4 ? x : null; // (where: once its symbols arrived)
+  }, 120_000);
+  assert.equal(s.reason, 'breakpoint');
+  assert.equal(s.where.func, 'main');
+  assert.equal(s.where.line, 4);
   await insp('control', 'clear');
   await insp('control', 'resume');
   await waitTerm(page, /\nv=42\n[^]*\$ ?$/, 60_000);

@@ -95,6 +95,12 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   assert.match(cc1.cmdline, /cc1 .*hello\.c/);
   const hello = procs.findLast((r) => r.program === 'hello');
   assert.ok(hello && hello.state === 'exited', 'the program itself ran and exited');
+  // per-task figures (Stat / Exit records): cc1's CPU time and own instructions, its tier,
+  // and the timeline's fork -> exec -> exit
+  assert.ok(cc1.cpu_ns > 0, `cc1's CPU time: ${JSON.stringify(cc1)}`);
+  assert.match(cc1.tier, /^(interpreter|interpreter \(JIT on\)|JIT \d+%)$/);
+  assert.ok(cc1.exec_ms.length >= 1 && cc1.start_ms <= cc1.exec_ms[0] && cc1.exec_ms[0] <= cc1.end_ms, `cc1's timeline: ${JSON.stringify(cc1)}`);
+  console.log(`inspector: cc1 ${(cc1.cpu_ns / 1e6).toFixed(1)} ms CPU, ${cc1.icount} instructions, ${cc1.tier}; ./hello ${(hello.cpu_ns / 1e6).toFixed(1)} ms`);
 
   const rows = m.syscalls.rows;
   // (the shell's `> hello.c` opened it O_WRONLY|O_CREAT|O_TRUNC first: that is traced too)
@@ -109,6 +115,19 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   assert.equal(write.args, `1, "${GREETING}\\n", ${GREETING.length + 1}`);
   assert.equal(write.result, String(GREETING.length + 1));
   assert.ok(write.pid === hello.pid, 'written by ./hello');
+  // where did fd 1 come from: ./hello inherited it from the shell, open before the
+  // inspector attached (the attach snapshot: the terminal)
+  assert.equal(write.fd, 1);
+  assert.match(write.origin, /^open when the inspector attached \(pid \d+\): \/dev\/(pts\/\d+|tty\w*|console)$/, write.origin);
+  // cc1's read of the source: its fd came from the openat of hello.c
+  assert.equal(read.fd_origin, open.seq, `read ${JSON.stringify(read)} from the openat #${open.seq}`);
+  assert.match(read.origin, /^openat\(AT_FDCWD, "hello\.c", O_RDONLY/);
+  // the detail view (and its text mirror): the call, the fd's origin, text and hex
+  assert.equal(await page.evaluate((s) => window.glassbox.inspector.showCall(s), write.seq), true);
+  const detail = await page.evaluate(() => window.glassbox.inspector.text('call'));
+  assert.ok(detail.includes('fd 1 came from: open when the inspector attached'), detail);
+  assert.ok(detail.includes('hex:\n0000  68 65 6c 6c 6f 20 66 72 6f 6d'), detail);
+  assert.ok(write.hex.startsWith('68656c6c6f'), write.hex);
   // a failed call carries Linux's errno name (the dynamic loader probes paths that do not exist)
   const failed = rows.findLast((r) => r.ret < 0 && r.ret >= -4095);
   assert.ok(failed, 'some call failed');
@@ -124,6 +143,9 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   assert.match(area, /cc1/);
   await page.click('[data-inspector-text="processes"]');
 
+  // the chunk map knows what the cache held before the inspector opened (gcc ran twice)
+  assert.ok(m.files.chunks_total > 0 && m.files.chunks_earlier > 0, `chunks ${m.files.chunks_earlier} of ${m.files.chunks_total} before`);
+
   // screenshots of each panel: click its tab on the canvas (ImGui's tab bar, second row)
   await page.waitForTimeout(200);
   await screenshot(page, 'inspector-processes');
@@ -131,7 +153,17 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   // a real click on the System calls tab (second row of the canvas, under the control bar)
   await page.mouse.click(box.x + 86, box.y + 54);
   await page.waitForTimeout(300);
-  await screenshot(page, 'inspector-syscalls');
+  await screenshot(page, 'inspector-syscalls'); // with the detail view of the greeting's write
+  // focus on cc1: the System calls model (its visible rows) and the Files text follow it
+  await page.evaluate((p) => window.glassbox.inspector.focus(p), cc1.pid);
+  const focused = await model('syscalls');
+  assert.ok(focused.syscalls.rows.length > 0 && focused.syscalls.rows.every((r) => r.pid === cc1.pid), 'only cc1\'s calls');
+  assert.ok(focused.syscalls.visible < focused.syscalls.total);
+  await page.evaluate(() => window.glassbox.inspector.selectTab('processes'));
+  await page.waitForTimeout(300);
+  await screenshot(page, 'inspector-focus');
+  await page.evaluate(() => window.glassbox.inspector.focus(0));
+  assert.equal((await model('syscalls')).syscalls.visible, (await model('syscalls')).syscalls.total);
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });
 
@@ -152,6 +184,10 @@ test('python3 (first run, its files not yet fetched): the files model has its re
   console.log(`inspector files: python3 made ${mine.length} reads, ${net.length} from the network; ${f.chunks_fetched} chunks, ${f.bytes_fetched} bytes fetched while the inspector was open`);
   const text = await page.evaluate(() => window.glassbox.inspector.text('files'));
   assert.match(text, /from network, chunk \d+, \d+ bytes fetched/);
+  // reads name their file: the inode joined to the openat (or execve) it was read through
+  const named = mine.filter((r) => r.path);
+  assert.ok(named.some((r) => /^\/usr\/(bin|lib)\/|\.py|python/.test(r.path)), `named reads: ${[...new Set(named.map((r) => r.path))].slice(0, 8)}`);
+  console.log(`inspector files: ${named.length} of python3's ${mine.length} reads name their file, e.g. ${[...new Set(named.map((r) => r.path))].slice(0, 4).join(', ')}`);
   await page.evaluate(() => window.glassbox.inspector.selectTab('files'));
   await page.waitForTimeout(300);
   await screenshot(page, 'inspector-files');

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeSiteImage } from '../../web/site-image.mjs';
+import http from 'node:http';
+import { fetchPreviousChunks, writeSiteImage } from '../../web/site-image.mjs';
 
 // an image folder with the given chunk contents (null: a hole)
 function image(dir, id, contents) {
@@ -50,6 +51,41 @@ test('site image: the chunks it names, and the previous image\'s chunks it does 
     fs.writeFileSync(path.join(tmp, 's1', 'manifest.json'), '{"format":"other"}');
     assert.throws(() => writeSiteImage(path.join(tmp, 'b'), path.join(tmp, 's5'), { previousDir: path.join(tmp, 's1') }), /not a glassbox image manifest/);
   } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('site image: a published site\'s chunks the new image does not name are fetched over HTTP, each checked', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gb-site-image-'));
+  // the published site: a real HTTP server over its image/ folder; it counts the requests
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.url);
+    const f = path.join(tmp, 'pub', req.url.replace(/^\/image\//, ''));
+    if (!req.url.startsWith('/image/') || !fs.existsSync(f)) return res.writeHead(404).end();
+    res.writeHead(200).end(fs.readFileSync(f));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/image`;
+  try {
+    image(path.join(tmp, 'pub'), 'sha256:a', ['AAAA', 'BBBB', 'CCCC']);
+    image(path.join(tmp, 'new'), 'sha256:b', ['AAAA', 'BBBX', 'CCCC']);
+    // tools/site has fetched the manifest; the chunks come from here
+    fs.mkdirSync(path.join(tmp, 'prev'));
+    fs.copyFileSync(path.join(tmp, 'pub', 'manifest.json'), path.join(tmp, 'prev', 'manifest.json'));
+    assert.equal(await fetchPreviousChunks(url, path.join(tmp, 'prev'), path.join(tmp, 'new')), 1);
+    const bbbb = createHash('sha256').update('BBBB').digest('hex');
+    assert.deepEqual(seen, [`/image/chunks/${bbbb}`], 'only the chunk the new image lacks');
+    // and then it is a previous image like a folder: the new site serves it
+    const r = writeSiteImage(path.join(tmp, 'new'), path.join(tmp, 'site'), { previousDir: path.join(tmp, 'prev') });
+    assert.deepEqual(r.previous, { id: 'sha256:a', chunks: 1, bytes: 4 });
+    // a chunk whose bytes do not match its name, and a missing one: clear errors
+    fs.writeFileSync(path.join(tmp, 'pub', 'chunks', bbbb), 'XXXX');
+    await assert.rejects(fetchPreviousChunks(url, path.join(tmp, 'prev'), path.join(tmp, 'new')), /does not match its name/);
+    fs.rmSync(path.join(tmp, 'pub', 'chunks', bbbb));
+    await assert.rejects(fetchPreviousChunks(url, path.join(tmp, 'prev'), path.join(tmp, 'new')), /HTTP 404/);
+  } finally {
+    server.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

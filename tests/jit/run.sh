@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # tests/jit/run.sh — the JIT layer (tools/test jit), in node:
 #   1. the golden listings' modules are valid wasm (wabt's wasm-validate, when installed)
-#   2. tests/jit/smc.c (self-modifying code) and tests/jit/fault.c (a fault in a compiled
-#      loop: the handler's registers and flags; alarm ending an endless compiled loop)
-#      print what the host prints, with --jit always, on and off
-#   2b. tests/jit/flags.c (the flag families: shifts, imul, inc/dec, their flags read
-#      right after) as the host prints it, and bit-exact with the interpreter
+#   2. tests/jit/smc.c (self-modifying code), tests/jit/fault.c (a fault in a compiled
+#      loop: the handler's registers and flags; alarm ending an endless compiled loop) and
+#      tests/jit/cloops.c (the same with loops of several blocks; nested C loops) print
+#      what the host prints, with --jit always, on and off; cloops retires the same
+#      instruction count (--stats) in every mode
+#      tests/jit/flags.c (the flag families: shifts, imul, inc/dec, their flags read
+#      right after) and tests/jit/sse.c (the SSE2 forms compiled inline) likewise
+#   2b. flags.c bit-exact with the interpreter, undefined flags included
 #   2c. the bounded code cache: a generated program of 300 hot loops in a small budget
 #   3. the guest corpus (tests/guest, O2 variants) and the syscall programs with
 #      GLASSBOX_JIT=always: every block compiled at its first run must give the
@@ -38,31 +41,44 @@ if command -v wasm-validate >/dev/null && [ -x build/unit_tests ]; then
 fi
 
 # 2. self-modifying code (smc.c); a compiled loop that faults, its handler's view of the
-#    registers and flags, and alarm interrupting an endless compiled loop (fault.c)
-for prog in smc fault; do
+#    registers and flags, and alarm interrupting an endless compiled loop (fault.c); the
+#    same with loops of several blocks, and nested C loops (cloops.c); the flag families
+#    with live flags (flags.c: shifts by imm and cl (count 0, masked counts), imul,
+#    inc/dec (CF kept), read by jcc/setcc/adc/pushf: the host's flags where x86 defines
+#    them); the SSE2 forms compiled inline (sse.c: scalar/packed arithmetic, conversions,
+#    ucomis/comis with pushf and fused jcc, moves, bitwise; NaNs, infinities, denormals,
+#    overflow/underflow under 12 MXCSR modes: result and MXCSR hashes). Each prints what
+#    the host prints, in every mode.
+for prog in smc fault cloops flags sse; do
   gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
   for mode in always on off; do
     if timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/$prog" > "$tmp/$prog.$mode" 2>"$tmp/$prog.$mode.err" &&
        cmp -s "$tmp/$prog.want" "$tmp/$prog.$mode"; then
       ok "$prog --jit $mode"
     else
-      bad "$prog --jit $mode"; diff "$tmp/$prog.want" "$tmp/$prog.$mode" | head -5; head -5 "$tmp/$prog.$mode.err"
+      bad "$prog --jit $mode"; diff "$tmp/$prog.want" "$tmp/$prog.$mode" | cut -c1-160 | head -8; head -5 "$tmp/$prog.$mode.err"
     fi
   done
 done
 
-# 2b. the flag families with live flags (flags.c): shifts by imm and cl (count 0, masked
-#    counts), imul, inc/dec (CF kept), read by jcc/setcc/adc/pushf: the host's flags
-#    where x86 defines them, in every mode; and every flag bit-exact with the
-#    interpreter's (`full`: on and always against off)
-gcc -O2 -o "$tmp/flags" tests/jit/flags.c && "$tmp/flags" > "$tmp/flags.want"
-for mode in always on off; do
-  if timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/flags" > "$tmp/flags.$mode" 2>"$tmp/flags.$mode.err" &&
-     cmp -s "$tmp/flags.want" "$tmp/flags.$mode"; then
-    ok "flags --jit $mode"
+# 2a. the instruction count compiled code keeps in a local is the interpreter's: cloops
+#    (nested loops, rep movsb inside a compiled loop, a fault in a loop of three blocks)
+#    retires the same number of instructions in every mode
+for mode in off on always; do
+  timeout 120 $NODE "$JS" run --jit $mode --stats --root / -- "$tmp/cloops" count > /dev/null 2>"$tmp/count.$mode"
+  sed -nE 's/.*stats: ([0-9]+) instructions.*/\1/p' "$tmp/count.$mode" > "$tmp/count.$mode.n"
+done
+for mode in on always; do
+  if [ -s "$tmp/count.off.n" ] && cmp -s "$tmp/count.off.n" "$tmp/count.$mode.n"; then
+    ok "cloops count: --jit $mode retires $(cat "$tmp/count.$mode.n") instructions, as --jit off"
   else
-    bad "flags --jit $mode"; diff "$tmp/flags.want" "$tmp/flags.$mode" | head -8; head -5 "$tmp/flags.$mode.err"
+    bad "cloops count: --jit $mode $(cat "$tmp/count.$mode.n") instructions, --jit off $(cat "$tmp/count.off.n")"
   fi
+done
+
+# 2b. every flag bit-exact with the interpreter's, undefined ones too (flags.c `full`:
+#    on and always against off)
+for mode in always on off; do
   timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/flags" full > "$tmp/flags-full.$mode" 2>&1
 done
 for mode in always on; do

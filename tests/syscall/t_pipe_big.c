@@ -112,7 +112,9 @@ int main(void) {
   close(p[0]);
   errno = 0;
   ssize_t w = write(p[1], data, BIG);
-  printf("write to a reader that left: %s, %s\n", w > 100 * 1024 && w < BIG ? "partial count" : "other",
+  // (>=: the reader may have drained the pipe and left with exactly 100 KiB read, all that
+  // was written: the host did that under load, once in a CI run and once under asan)
+  printf("write to a reader that left: %s, %s\n", w >= 100 * 1024 && w < BIG ? "partial count" : "other",
          strerrorname_np(errno) ? strerrorname_np(errno) : "0");
   SHOW(write(p[1], data, 10));  // now nothing: EPIPE
   waitpid(c, NULL, 0);

@@ -12,6 +12,7 @@
 #include "inspector/model/inspector_model.h"
 #include "inspector/model/syscall_decode.h"
 #include "inspector/model/text.h"
+#include "vm/linux/rectrace.h"
 #include "vm/base/abi.h"
 #include "vm/base/lxerrno.h"
 #include "vm/trace/record.h"
@@ -127,6 +128,7 @@ TEST_CASE("process model: gcc's children from fork/exec/exit records") {
   f(exec_rec(102, {"/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "-quiet", "hello.c"}));
   TraceRecord ex = rec(RecKind::Exit, 102, 102);
   ex.icount = 61000000;
+  ex.a[1] = 61000000;  // the Exit payload: the task's own count (a vfork child starts at 0 here)
   f(ex);
   TraceRecord killed = rec(RecKind::Fork, 103, 103);
   killed.ret = 101;
@@ -159,7 +161,8 @@ TEST_CASE("process model: gcc's children from fork/exec/exit records") {
   CHECK(json.find("\"program\":\"cc1\",\"cmdline\":\"/usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet hello.c\"") != std::string::npos);
   std::string text;
   p.to_text(text);
-  CHECK(text.find("    102 (parent 101) exited with 0, 61000000 instructions: /usr/lib/gcc") != std::string::npos);
+  CHECK(text.find("    102 (parent 101) exited with 0, 61000000 instructions, CPU 0.0 ms, interpreter, started") != std::string::npos);
+  CHECK(text.find(": /usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet hello.c\n") != std::string::npos);
   CHECK(text.find("103 (parent 101) killed by signal 11") != std::string::npos);
 }
 
@@ -312,4 +315,251 @@ TEST_CASE("process model: a fork bomb keeps the table bounded, running tasks sta
   size_t running = 0;
   for (const ProcRow& r : p.rows) running += r.state == ProcRow::Running;
   CHECK(running == 41);  // running tasks are never dropped (the kernel caps how many exist)
+}
+
+TEST_CASE("process model: CPU time, own instructions, tier and the timeline (Stat, Exit)") {
+  Feed f;
+  TraceRecord fk = rec(RecKind::Fork, 201, 201);
+  fk.ret = 200;
+  fk.a[1] = 200;
+  fk.icount = 5000;  // the parent's count: the child is created with it
+  fk.time_ns = 1000000;
+  f(fk);
+  TraceRecord w = sys(RecKind::SysExit, 201, 1, {1, 0, 2}, 2);
+  w.icount = 7000;
+  w.time_ns = 1500000;
+  f(w);
+  CHECK(f.m.processes.find(201)->icount == 2000);  // its own, not its parent's 5000
+  TraceRecord st = rec(RecKind::Stat, 201, 201);
+  st.icount = 7600;
+  st.time_ns = 1800000;
+  st.a[0] = 3000000;  // 3 ms of CPU
+  st.a[1] = 2600;
+  st.a[3] = 1;        // the JIT tier is on, nothing compiled yet
+  f(st);
+  const ProcRow* p = f.m.processes.find(201);
+  CHECK(p->cpu_ns == 3000000);
+  CHECK(p->icount == 2600);
+  char tier[32];
+  tier_text(*p, tier, sizeof tier);
+  CHECK(std::string(tier) == "interpreter (JIT on)");
+  TraceRecord ex = exec_rec(201, {"./loop"});
+  ex.time_ns = 2000000;
+  ex.icount = 8000;
+  f(ex);
+  TraceRecord x = rec(RecKind::Exit, 201, 201);
+  x.time_ns = 5000000;
+  x.icount = 15000;
+  x.a[0] = 9000000;
+  x.a[1] = 10000;
+  x.a[2] = 7300;
+  x.a[3] = 1;
+  f(x);
+  p = f.m.processes.find(201);
+  CHECK(p->cpu_ns == 9000000);
+  CHECK(p->icount == 10000);
+  CHECK(p->jit_icount == 7300);
+  tier_text(*p, tier, sizeof tier);
+  CHECK(std::string(tier) == "JIT 73%");
+  CHECK(p->start_ns == 1000000);
+  CHECK(p->exec_ns[0] == 2000000);
+  CHECK(p->end_ns == 5000000);
+  const size_t n_rows = f.m.processes.rows.size();
+  TraceRecord late = st;  // a Stat made after the Exit (the same slice): no new row
+  late.time_ns = 5100000;
+  f(late);
+  CHECK(f.m.processes.rows.size() == n_rows);
+  CHECK(f.m.processes.find(201)->state == ProcRow::Exited);
+  std::string json;
+  f.m.processes.to_json(json);
+  CHECK(json.find("\"cpu_ns\":9000000,\"jit_icount\":7300,\"tier\":\"JIT 73%\",\"start_ms\":0.000,\"end_ms\":4.000,\"exec_ms\":[1.000]") !=
+        std::string::npos);
+  std::string text;
+  f.m.processes.to_text(text, 201);
+  CHECK(text.find("201 (parent 200) exited with 0, 10000 instructions, CPU 9.0 ms, JIT 73%, started 0.0, exec 1.0, ended 4.0: ./loop") !=
+        std::string::npos);
+  TraceRecord other = rec(RecKind::Fork, 202, 202);
+  other.ret = 200;
+  other.time_ns = 5500000;
+  f(other);
+  text.clear();
+  f.m.processes.to_text(text, 202);  // the followed process is marked
+  CHECK(text.find("* 202 (parent 200) running") != std::string::npos);
+}
+
+TEST_CASE("fd origins: the attach snapshot, openat, dup2, a fork, close, pipe2, close-on-exec") {
+  Feed f;
+  const SyscallModel& m = f.m.syscalls;
+  auto exit_with = [&](int pid, unsigned nr, std::initializer_list<uint64_t> args, int64_t ret, const char* data = nullptr) {
+    TraceRecord r = sys(RecKind::SysExit, pid, nr, args, ret);
+    if (data) r.set_data(data, strlen(data), 1);
+    f(r);
+    return f.m.stream.last_seq;
+  };
+  TraceRecord snap = rec(RecKind::Fd, 100, 100);  // fd 0 was open before the trace
+  snap.a[0] = 0;
+  snap.set_data("/dev/pts/0", 10);
+  f(snap);
+  const uint64_t attach_seq = f.m.stream.last_seq;
+  const uint64_t open_seq = exit_with(100, 257, {(uint64_t)-100, 0x1000, 01101, 0644}, 3, "out.txt");  // openat -> 3
+  const uint64_t dup_seq = exit_with(100, 33, {3, 1}, 1);                                              // dup2(3, 1)
+  CHECK(m.fd_used.back() == 3);
+  CHECK(m.fd_origin.back() == open_seq);  // dup2's own fd 3 came from the openat
+  TraceRecord fk = rec(RecKind::Fork, 101, 101);
+  fk.ret = 100;
+  fk.a[1] = 100;
+  f(fk);
+  exit_with(101, 1, {1, 0x2000, 2}, 2);  // the child writes to its inherited fd 1
+  CHECK(m.fd_used.back() == 1);
+  CHECK(m.fd_origin.back() == dup_seq);
+  std::string o;
+  m.describe_origin(o, m.fd_origin.back());
+  INFO(o);
+  CHECK(o.find("dup2(3, 1) = 1 [#") == 0);
+  exit_with(101, 0, {0, 0x3000, 10}, 0);  // read(0): open before the trace
+  CHECK(m.fd_origin.back() == attach_seq);
+  o.clear();
+  m.describe_origin(o, attach_seq);
+  CHECK(o == "open when the inspector attached (pid 100): /dev/pts/0");
+  exit_with(101, 3, {3}, 0);              // close(3)
+  exit_with(101, 0, {3, 0x3000, 10}, -LX_EBADF);
+  CHECK(m.fd_used.back() == 3);
+  CHECK(m.fd_origin.back() == 0);         // closed: no origin
+  o.clear();
+  m.describe_origin(o, 0);
+  CHECK(o == "not seen (opened before the trace began)");
+  TraceRecord pp = sys(RecKind::SysExit, 101, 293, {0x4000, 0}, 0);  // pipe2 -> [4, 5]
+  const int32_t fds[2] = {4, 5};
+  pp.set_data(fds, sizeof fds, 0);
+  f(pp);
+  const uint64_t pipe_seq = f.m.stream.last_seq;
+  exit_with(101, 1, {5, 0x2000, 2}, 2);
+  CHECK(m.fd_origin.back() == pipe_seq);
+  exit_with(101, 257, {(uint64_t)-100, 0x1000, 02000000}, 6, "/etc/passwd");  // O_CLOEXEC
+  CHECK(m.fds.lookup(101, 6) != nullptr);
+  CHECK(m.fds.lookup(101, 6)->path == "/etc/passwd");
+  f(exec_rec(101, {"cat"}));
+  CHECK(m.fds.lookup(101, 6) == nullptr);   // gone at exec
+  CHECK(m.fds.lookup(101, 5) != nullptr);   // kept
+  CHECK(m.fds.lookup(100, 1)->path == "out.txt");  // dup2 gave fd 1 the file's name
+  CHECK(m.row_of_seq(dup_seq) == 1);
+  CHECK(m.row_of_seq(attach_seq) == -1);   // not a call
+  std::string json;
+  m.to_json(json, 100);
+  CHECK(json.find("\"fd\":1,\"fd_origin\":" + std::to_string(dup_seq) + ",\"origin\":\"dup2(3, 1) = 1 [#") != std::string::npos);
+  std::string text;
+  m.to_text(text, 100);
+  CHECK(text.find("(fd 1 from #" + std::to_string(dup_seq) + ")") != std::string::npos);
+  text.clear();
+  m.detail_text(text, (size_t)m.row_of_seq(dup_seq) + 1);  // the child's write(1, ...)
+  CHECK(text.find("fd 1 came from: dup2(3, 1) = 1") != std::string::npos);
+  TraceRecord ex = rec(RecKind::Exit, 101, 101);
+  f(ex);
+  CHECK(m.fds.tables.count(101) == 0);  // an ended process's table goes
+}
+
+TEST_CASE("hex formatting: the detail view's dump and the JSON hex") {
+  const unsigned char b[] = {'h', 'e', 'l', 'l', 'o', '\n', 0, 0xff, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'};
+  std::string out;
+  hex_dump(out, b, sizeof b);
+  CHECK(out == "0000  68 65 6c 6c 6f 0a 00 ff 61 62 63 64 65 66 67 68  hello...abcdefgh\n"
+               "0010  69 6a                                            ij\n");
+  out.clear();
+  hex_string(out, b, 6);
+  CHECK(out == "68656c6c6f0a");
+  Feed f;
+  TraceRecord w = sys(RecKind::SysExit, 100, 1, {1, 0x1000, 6}, 6);
+  w.set_data("hello\n", 6, 1);
+  f(w);
+  std::string text;
+  f.m.syscalls.detail_text(text, 0);
+  CHECK(text.find("text: \"hello\\n\"\nhex:\n0000  68 65 6c 6c 6f 0a") != std::string::npos);
+  std::string json;
+  f.m.syscalls.to_json(json, 10);
+  CHECK(json.find("\"hex\":\"68656c6c6f0a\"") != std::string::npos);
+}
+
+TEST_CASE("files model: a read's inode gets the path of the fd or the execve") {
+  Feed f;
+  auto fsread = [&](int pid, uint8_t what, uint32_t ino) {
+    TraceRecord r = rec(RecKind::FsRead, pid, pid);
+    r.nr = what;
+    r.a[0] = ino;
+    r.a[3] = 1;
+    r.a[5] = (uint64_t)-1;
+    f(r);
+  };
+  TraceRecord e = sys(RecKind::SysEnter, 105, 257, {(uint64_t)-100, 0x1000, 0});
+  e.set_data("hello.c", 7, 1);
+  f(e);
+  fsread(105, 4, 12);  // the directory, while openat walks the path: not named
+  TraceRecord x = sys(RecKind::SysExit, 105, 257, {(uint64_t)-100, 0x1000, 0}, 3);
+  x.set_data("hello.c", 7, 1);
+  f(x);
+  f(sys(RecKind::SysEnter, 105, 0, {3, 0x2000, 4096}));
+  fsread(105, 0, 1234);  // read(3): hello.c's data
+  f(sys(RecKind::SysExit, 105, 0, {3, 0x2000, 4096}, 80));
+  fsread(105, 0, 1234);  // later, outside any call (a page fault on a mapping)
+  TraceRecord ee = sys(RecKind::SysEnter, 106, 59, {0x1000, 0x2000, 0x3000});
+  const char* cc1 = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1";
+  ee.set_data(cc1, strlen(cc1), 0);
+  f(ee);
+  fsread(106, 0, 900);  // the program's header
+  fsread(106, 0, 901);  // then its interpreter: not named after the program
+  f(exec_rec(106, {cc1}));
+  const FilesModel& m = f.m.files;
+  REQUIRE(m.path_of(1234));
+  CHECK(*m.path_of(1234) == "hello.c");
+  CHECK(m.path_of(12) == nullptr);
+  REQUIRE(m.path_of(900));
+  CHECK(*m.path_of(900) == cc1);
+  CHECK(m.path_of(901) == nullptr);
+  std::string json;
+  m.to_json(json, 100);
+  CHECK(json.find("\"ino\":1234,\"lblk\":0,\"pblk\":0,\"blocks\":1,\"bytes_fetched\":0,\"chunk\":-1,\"path\":\"hello.c\"}") != std::string::npos);
+  std::string text;
+  m.to_text(text, 100, 106);  // one process only
+  CHECK(text.find("inode 900 block 0 (disk 0) x1 from cache (/usr/lib/gcc/x86_64-linux-gnu/12/cc1)") != std::string::npos);
+  CHECK(text.find("inode 1234") == std::string::npos);
+}
+
+TEST_CASE("files model: the chunk cache's state when the inspector attached (Chunks records)") {
+  RecordRing ring;
+  ring.enable(16);
+  record_chunk_state(ring, 2000, [](uint64_t i) { return i % 7 == 0; });  // the engine's producer
+  REQUIRE(ring.pending() == 2);  // 1280 chunks a record
+  TraceRecord out[4];
+  REQUIRE(ring.take(out, 4) == 2);
+  CHECK(out[0].a[0] == 0);
+  CHECK(out[0].a[1] == 1280);
+  CHECK(out[1].a[0] == 1280);
+  CHECK(out[1].a[1] == 720);
+  CHECK(out[1].data_len == 90);
+  InspectorModel m;
+  m.feed(reinterpret_cast<const uint8_t*>(out), 2);
+  CHECK(m.files.chunks_total == 2000);
+  CHECK(m.files.chunks.size() == 2000);
+  CHECK(m.files.chunks_earlier == 286);  // 0, 7, ..., 1995
+  CHECK(m.files.chunks[7] == CHUNK_EARLIER);
+  CHECK(m.files.chunks[8] == CHUNK_UNSEEN);
+  TraceRecord r;
+  memset(&r, 0, sizeof r);
+  r.seq = 3;
+  r.kind = RecKind::FsRead;
+  r.pid = r.tid = 100;
+  r.ret = SRC_CACHE;
+  r.a[5] = 7;  // read again now: from memory
+  m.apply(r);
+  r.seq = 4;
+  r.ret = SRC_NETWORK;
+  r.a[5] = 8;  // a new one fetched
+  m.apply(r);
+  CHECK(m.files.chunks[7] == CHUNK_CACHED);
+  CHECK(m.files.chunks[8] == CHUNK_FETCHED);
+  std::string json;
+  m.to_json(json, "files");
+  CHECK(json.find("\"chunks_earlier\":286,\"chunks_total\":2000") != std::string::npos);
+  std::string text;
+  m.files.to_text(text, 10);
+  CHECK(text.find("286 in the cache before the inspector opened (of 2000)") != std::string::npos);
 }

@@ -433,6 +433,22 @@ TEST_CASE("control: a line breakpoint set before the program runs, step out of a
   CHECK_FALSE(m.run());  // the store faults: no signal breakpoint, killed by SIGSEGV
 }
 
+TEST_CASE("control: a line breakpoint without a program holds in the program whose line table has that line") {
+  // "prog2.c:7" typed in the break box at the shell's prompt names no program: the engine
+  // reads each program's line table when it runs and applies it where the file has code.
+  Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m.d.line_breaks.push_back({"", "prog2.c", 7});
+  m.d.breakpoints_changed();
+  REQUIRE(m.run());
+  CHECK(m.d.reason == Debugger::Breakpoint);
+  CHECK(m.stopped().cpu.rip == 0x4000da);
+  // A file the program was not built from: nothing stops it (the store kills it at the end).
+  Machine m2(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
+  m2.d.line_breaks.push_back({"", "other.c", 7});
+  m2.d.breakpoints_changed();
+  CHECK_FALSE(m2.run());
+}
+
 TEST_CASE("control: step out from a function's first instruction; a line breakpoint set while it runs") {
   Machine m(testprog::kInspectorProg2, sizeof testprog::kInspectorProg2);
   m.d.path_breaks.push_back({"/prog", 0x4000e8, false});  // twice, before push rbp

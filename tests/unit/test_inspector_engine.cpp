@@ -77,6 +77,18 @@ TEST_CASE("engine records: fork, exec, syscalls and exits of a real run, decoded
   CHECK(c.status == 3 << 8);
   CHECK(c.icount > 0);
   CHECK(p.rows[0].icount > c.icount);  // the parent ran longer (it waited, then opened)
+  // The Exit records' figures: the task's own instructions (the child does not count the
+  // parent's before the fork), CPU time, the tier (natively: the interpreter).
+  for (const TraceRecord& r : recs)
+    if (r.kind == RecKind::Exit && r.tid == c.tid) {
+      CHECK(r.a[1] == c.icount);
+      CHECK(r.a[1] < r.icount);  // the header's count includes the parent's before the fork
+      CHECK(r.a[2] == 0);
+    }
+  CHECK(c.figures);
+  char tier[32];
+  gbi::tier_text(c, tier, sizeof tier);
+  CHECK(std::string(tier) == "interpreter");
 
   // The calls, decoded from numbers and the guest bytes the engine copied.
   std::vector<std::string> lines;
@@ -101,6 +113,8 @@ TEST_CASE("engine records: fork, exec, syscalls and exits of a real run, decoded
   CHECK(lines[5] == "0 openat(AT_FDCWD, \"/nope\", O_RDONLY, 0) = -1 ENOENT (No such file or directory)");
   CHECK(lines[6] == "0 exit_group(0) = ?");
   CHECK(m.syscalls.counts[257].errors == 1);
+  CHECK(m.syscalls.fd_used[2] == 1);    // write(1, ...) on an fd never opened:
+  CHECK(m.syscalls.fd_origin[2] == 0);  // no origin
 }
 
 TEST_CASE("engine records: off by default; a small ring keeps the newest and counts the rest") {

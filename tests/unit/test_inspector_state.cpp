@@ -195,6 +195,131 @@ TEST_CASE("inspector JIT panel: a compiled region's x86 next to its wasm; a bloc
   CHECK(text.find("wasm (region entry)") != std::string::npos);
 }
 
+TEST_CASE("inspector JIT panel: hovering an x86 row spans its wasm lines; the syntax switch redoes the region") {
+  AddressSpace as;
+  BlockCache bc;
+  const jit::RegionInfo r = loop_region(as, bc);
+  std::string reply;
+  put_region(r, reply);
+  gbi::StateModel s;
+  s.apply((const uint8_t*)reply.data(), reply.size(), 3);
+  const gbi::RegionModel& m = s.region;
+  REQUIRE(m.have);
+  // the hover: `add rax, rcx` (row 3) -> its lines in the flattened view, every one of them
+  // naming row 3, the first holding the x86, together the wasm made from it (i64.add)
+  const int row = m.row_at(kCode + 5);
+  CHECK(row == 3);
+  uint32_t first = 0, count = 0;
+  m.row_lines(row, first, count);
+  CHECK(count == m.rows[3].wasm.size());
+  for (uint32_t i = first; i < first + count; i++) CHECK(m.lines[i].row == 3u);
+  CHECK(m.lines[first].w == 0);
+  CHECK((first == 0 || m.lines[first - 1].row != 3u));
+  CHECK((first + count == m.lines.size() || m.lines[first + count].row != 3u));
+  std::string hover;
+  m.hover_json(kCode + 5, hover);
+  CHECK(hover.find("{\"row\":3,") == 0);
+  CHECK(hover.find("\"x86\":\"add rax, rcx\"") != std::string::npos);
+  CHECK(hover.find("i64.add") != std::string::npos);
+  CHECK(m.row_at(kCode + 1) == -1);  // not an instruction's start
+  hover.clear();
+  m.hover_json(kCode + 1, hover);
+  CHECK(hover.find("{\"row\":-1,\"first\":0,\"count\":0,") == 0);
+  // AT&T: the region shown is parsed again from the kept section, rows and wasm unchanged
+  const size_t rows = m.rows.size(), lines = m.lines.size();
+  s.set_syntax(true);
+  CHECK(m.rows.size() == rows);
+  CHECK(m.lines.size() == lines);
+  CHECK(m.rows[3].x86 == "addq %rcx, %rax");
+  CHECK(m.row_at(kCode + 5) == 3);
+  s.set_syntax(false);
+  CHECK(m.rows[3].x86 == "add rax, rcx");
+}
+
+TEST_CASE("inspector JIT panel: the region list (state) and the JIT's compiles and drops (records)") {
+  gbi::StateModel s;
+  // a RegionList section: the total, then the regions most run first
+  RegionSummaryState l[2] = {};
+  l[0].start = 0x401126;
+  l[0].end = 0x401140;
+  l[0].execs = 50000;
+  l[0].compile_us = 812;
+  l[0].blocks = 2;
+  l[0].insns = 9;
+  l[0].wasm_bytes = 420;
+  l[0].table_index = 301;
+  l[1].start = 0x401000;
+  l[1].execs = 1000;
+  std::string body(8, '\0');
+  const uint32_t total = 7;
+  memcpy(&body[0], &total, 4);
+  body.append((const char*)l, sizeof l);
+  std::string reply;
+  state_put(reply, StateTag::RegionList, body.data(), body.size());
+  s.apply((const uint8_t*)reply.data(), reply.size());
+  REQUIRE(s.jit.list.size() == 2);
+  CHECK(s.jit.total == 7);
+  CHECK(s.jit.list[0].compile_us == 812);
+  std::string json, text;
+  s.to_json(json, "jit");
+  CHECK(json.find("{\"start\":\"0x401126\",\"end\":\"0x401140\",\"blocks\":2,\"insns\":9,\"wasm_bytes\":420,"
+                  "\"compile_us\":812,\"execs\":50000,\"table_index\":301}") != std::string::npos);
+  // records: a region compiled (batch of 2, 900 us), one invalidated by a write, a
+  // process's regions gone at its exit, one evicted
+  std::vector<TraceRecord> recs(4);
+  for (TraceRecord& r : recs) memset(&r, 0, sizeof r);
+  recs[0].kind = RecKind::JitRegion;
+  recs[0].pid = 42;
+  recs[0].nr = 2;
+  recs[0].ret = 2;
+  recs[0].a[0] = 0x401126;
+  recs[0].a[1] = 0x401140;
+  recs[0].a[2] = 9;
+  recs[0].a[3] = 900;
+  recs[0].a[4] = 420;
+  recs[1].kind = RecKind::JitDrop;
+  recs[1].pid = 42;
+  recs[1].nr = JitCodeWritten;
+  recs[1].ret = 1;
+  recs[1].a[0] = 0x401126;
+  recs[1].a[1] = 0x401000;
+  recs[1].a[2] = 0x401140;
+  recs[1].a[3] = 9;
+  recs[1].a[5] = 3000;
+  recs[2] = recs[1];
+  recs[2].nr = JitProcessGone;
+  recs[2].ret = 5;
+  recs[2].a[0] = 0;
+  recs[2].a[3] = 40;
+  recs[3] = recs[1];
+  recs[3].nr = JitEvicted;
+  recs[3].kind = RecKind::SysEnter;  // (other kinds are not the JIT's: ignored)
+  std::vector<uint8_t> packed(recs.size() * sizeof(TraceRecord));
+  memcpy(packed.data(), recs.data(), packed.size());
+  s.jit.feed(packed.data(), recs.size());
+  CHECK(s.jit.compiled == 1);
+  CHECK(s.jit.compile_us == doctest::Approx(450));  // its share of the batch
+  REQUIRE(s.jit.drops.size() == 2);
+  CHECK(s.jit.dropped[JitCodeWritten] == 1);
+  CHECK(s.jit.dropped[JitProcessGone] == 5);
+  CHECK(s.jit.dropped[JitEvicted] == 0);
+  json.clear();
+  s.to_json(json, "jit");
+  CHECK(json.find("\"dropped\":{\"written\":1,\"gone\":5,\"evicted\":0}") != std::string::npos);
+  CHECK(json.find("\"reason\":\"its code was written, unmapped or reprotected\"") != std::string::npos);
+  s.to_text(text, "jit");
+  CHECK(text.find("compiled regions of the followed process: 7\n") != std::string::npos);
+  CHECK(text.find("0000000000401126 0000000000401140      2          9         420         812       50000\n") != std::string::npos);
+  CHECK(text.find("drop  process 42: region 0000000000401126..0000000000401140 (9 x86 insns, entry interpreted 3000 times): its code "
+                  "was written") != std::string::npos);
+  CHECK(text.find("drop  process 42: 5 regions (40 x86 insns, 0 wasm bytes): its process exited or exec'd") != std::string::npos);
+  // the rows are bounded, the counts are not
+  for (size_t i = 0; i < gbi::JitModel::kMaxDrops + 10; i++) s.jit.apply(recs[1]);
+  CHECK(s.jit.drops.size() <= gbi::JitModel::kMaxDrops);
+  CHECK(s.jit.dropped[JitCodeWritten] == gbi::JitModel::kMaxDrops + 11);
+  CHECK(s.jit.discarded + s.jit.drops.size() == gbi::JitModel::kMaxDrops + 12);
+}
+
 TEST_CASE("inspector breakpoints: one list for the break box and the editor's dots; the engine counts every kind") {
   Machine2 m;
   gbi::StateModel s;
@@ -202,13 +327,28 @@ TEST_CASE("inspector breakpoints: one list for the break box and the editor's do
   StateRequest q;
   inspect_state(*m.k, m.d, false, q, reply);
   m.apply(s, reply);
+  std::string err;
+  // typed before the followed program's line table says it has that file (at the shell's
+  // prompt, before ./prog runs): no program, the engine applies it to any program with it
+  REQUIRE(s.add_break("prog2.c:7", "", err));
+  REQUIRE(s.line_breaks.size() == 1);
+  CHECK(s.line_breaks[0].path.empty());
+  CHECK(s.commands.back().find("\"lines\":[{\"path\":\"\",\"file\":\"prog2.c\",\"line\":7}]") != std::string::npos);
+  CHECK(s.break_lines("/home/student/prog2.c") == std::vector<uint32_t>{7});
+  std::string bt;
+  s.to_text(bt, "breaks");
+  CHECK(bt.find("prog2.c:7  (any program built from it)") != std::string::npos);
+  s.clear_breaks();
   reply.clear();
   inspect_symbols(*m.k, "/prog", reply);
   m.apply(s, reply);
   REQUIRE(s.symbols.path == "/prog");
   REQUIRE(!s.symbols.lines.empty());
+  // once the followed program's line table has it: that program
+  REQUIRE(s.add_break("prog2.c:7", "", err));
+  CHECK(s.line_breaks.back().path == "/prog");
+  s.clear_breaks();
   const uint64_t v0 = s.breaks_version;
-  std::string err;
   REQUIRE(s.add_break("prog2.c:7", "/prog", err));  // typed in the break box
   CHECK(s.breaks_version == v0 + 1);
   // the editor's file (its absolute path) shows the dot; another file does not

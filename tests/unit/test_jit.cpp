@@ -107,7 +107,7 @@ jit::Abi golden_abi(std::map<const void*, uint32_t>& ids) {
   a.tlb_off = 256; a.tlb_mask = 4095;
   a.addr_running = 0x5000; a.addr_limit = 0x5008;
   for (int i = 0; i < 4; i++) { a.rd_helper[i] = 11 + i; a.wr_helper[i] = 21 + i; }
-  a.cf_helper = 31; a.off_rflags = 184;
+  a.cf_helper = 31; a.off_rflags = 184; a.off_xmm = 192; a.off_mxcsr = 448;
   auto id = [&ids](const void* p, uint32_t base) {
     auto it = ids.find(p);
     if (it != ids.end()) return it->second;

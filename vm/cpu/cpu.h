@@ -118,6 +118,7 @@ class Cpu {
   // the address space or the task, a write to a code page, a signal.
   bool stop = false;
   uint64_t icount = 0;  // guest instructions retired
+  uint64_t jit_icount = 0;  // of those, retired in compiled regions (the JIT tier; per task)
 
   // ---- flags -----------------------------------------------------------------
   bool cf() const;

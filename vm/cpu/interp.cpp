@@ -193,7 +193,9 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0)) {
         if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
         if (b->jit_fn) {
+          const uint64_t at = cpu.icount;
           b->jit_fn(&cpu, b->jit_entry);
+          cpu.jit_icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           via_indirect = false;
           bc.collect_garbage();

@@ -22,6 +22,7 @@
 
 namespace gb {
 class Trace;
+class RecordRing;
 
 class AddressSpace;
 
@@ -131,6 +132,11 @@ class BlockCache {
   void collect_garbage() { if (__builtin_expect(!graveyard_.empty(), 0)) graveyard_.clear(); }
 
   // ---- second tier (Tier above) ----
+  // The inspector's records (vm/trace/record.h: JitRegion, JitDrop) and the process they
+  // name (the last to run this cache); set by the kernel before each slice, may be null.
+  // (Declared before `tier`: still alive while the tier's destructor reports.)
+  RecordRing* records = nullptr;
+  int32_t rec_pid = 0, rec_tid = 0;
   std::unique_ptr<Tier> tier;
   uint64_t tier_at = ~0ull;     // compile a block when its execs reach this
   bool tier_checked = false;    // the factory was asked

@@ -7,10 +7,14 @@
 //     end  code of block 0    ;; falls into the next laid-out block when that is its successor
 //     end  code of block 1 …
 //   end  unreachable
-// Each block's code: budget check (exit with rip = its start when cpu.icount reached the
-// run's limit; only in blocks a back edge enters), bc.running = the Block, icount += n-1, its instructions, write-back,
-// icount += 1, then its successor: `next = j; br loop` inside the region, else
-// cpu.rip = target; return.
+// Each block's code: budget check (exit with rip = its start when the count reached the
+// run's limit; only in blocks a back edge enters), its instructions, L_IC += n, then its
+// successor: fall into the next laid-out block, `br` out of a later block's wrapper
+// (forward edges), `br` to its own loop's head (a block that is its own successor is a
+// wasm `loop`), `next = j; br` to the dispatcher (other back edges), else cpu.rip =
+// target; return. The count (L_IC) and the budget's end (L_LIM) live in locals; the
+// count, bc.running and the registers go to memory only before a call that may fault or
+// look at them (a handler, a slow path) and at exits: the interpreter's values there.
 // Engine functions (handlers, slow-path helpers) are imported by the module, one import
 // per distinct function, taken from the engine's table at instantiation: direct calls,
 // and no table import (V8 gives each instance importing a table its own copy of it, so
@@ -20,10 +24,12 @@
 // stores through an inline TLB lookup with a call to a C++ helper on a miss, deferred
 // flags written to the Cpu only where something may look (a call, an exit), the flags of
 // shifts, imul and inc/dec computed only where the region's liveness says they may be
-// read, jcc fused with the flag producer before it; anything else calls the
-// interpreter's handler with its Insn.
+// read, jcc fused with the flag producer before it; SSE2 moves, bitwise ops, scalar
+// arithmetic, conversions and ucomis/comis inline where bit-exact (compile_sse.cpp);
+// anything else calls the interpreter's handler with its Insn.
 #include "vm/jit/compiler.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +38,7 @@
 
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/decode.h"
+#include "vm/jit/compile_sse.h"
 #include "vm/jit/wasm_emit.h"
 
 namespace gb::jit {
@@ -50,10 +57,13 @@ enum : uint32_t {
   L_FOP = 26,                       // i32: deferred flags: cc op | size << 8 of FD/FS/FR (0: none; kEager)
   L_FCIN = 27,                      // i32: inc/dec's preserved CF (cc.cin) when L_FOP is CC_INC/CC_DEC
   L_FFL = 28,                       // i64: the arithmetic rflags bits when L_FOP is kEager (shifts, imul)
+  L_XA = 29, L_XB = 30, L_XR = 31,  // i64: SSE operand and result bits (compile_sse.cpp)
+  L_IC = 32,                        // i64: cpu.icount at the current block's start (written back before calls, at exits)
+  L_LIM = 33,                       // i64: bc.limit (run()'s budget end: set by run() alone, loaded once)
 };
 const std::vector<uint8_t> kLocals = {
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
-    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64};
+    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64};
 // L_FOP's tag for flags computed as rflags bits (L_FFL): what the interpreter's
 // set_flags(FL_ARITH, ...) leaves (cc.op = CC_NONE, the bits in rflags).
 constexpr int kEager = 0x80;
@@ -90,6 +100,7 @@ enum Kind {
   K_IMUL,      // imul r, r/m(reg) [, imm]
   K_INCDEC,    // inc/dec r
   K_NOP,       // multi-byte nop
+  K_SSE,       // an SSE2 form of compile_sse.cpp (op: its SseOp)
 };
 bool flag_family(int k) { return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC; }
 // Instructions with a slow path (a call that may fault or look at the state): the
@@ -106,6 +117,7 @@ struct Plan {
   uint8_t dst = 0;  // register written / compared (r/m or reg by form)
   uint8_t src = 0;
   bool live = true;  // its flags may be read (the block's backward liveness)
+  bool pure = false;  // K_SSE: registers only, no slow path (sse_pure)
 };
 
 int64_t imm_sized(uint64_t imm, int size) {
@@ -121,6 +133,7 @@ Plan classify(const Insn& in) {
   Plan p;
   if (in.row == 0xffff || in.lock) return p;
   const Handler f = op_table()[in.row].fn;
+  if (const int s = sse_classify(in)) { p.k = K_SSE; p.op = s; p.pure = sse_pure(s, in); return p; }
   const bool wide = in.osz == 4 || in.osz == 8;
   p.size = in.osz;
   const bool reg = in.mod == 3;
@@ -206,6 +219,7 @@ bool fusable(const Plan& prod, int cc) {
 // inc/dec: its record and L_FCIN, no PF; a live shl/shr/sar or imul: L_FFL, all).
 bool fusable_family(const Plan& prod, int cc) {
   if (!prod.live) return false;
+  if (prod.k == K_SSE) return sse_sets_flags(prod.op);  // ucomis/comis: kEager, every condition
   if (prod.k == K_INCDEC) return cc != 0xa && cc != 0xb;
   if (prod.k == K_SHIFT) return prod.src != 0 && prod.op >= 4;
   return prod.k == K_IMUL;
@@ -227,6 +241,12 @@ bool block_liveness(std::vector<Plan>& plans, bool live_out) {
       else if (p.k == K_SHIFT && p.op < 4 && lv) p.k = K_HANDLER;  // a rotate with live flags
       else if (p.k == K_SHIFT_CL || p.k == K_INCDEC) {}  // (count 0 passes the flags; inc/dec keeps CF)
       else lv = false;
+    } else if (p.k == K_SSE) {
+      // ucomis/comis write every arithmetic flag, but their slow path (the handler) may
+      // fault: the flags before them are live; so are those before any SSE form with a
+      // slow path (memory, or a handler when its result is not exact)
+      if (sse_sets_flags(p.op)) p.live = lv;
+      if (!p.pure) lv = true;
     } else if (p.k == K_HANDLER || p.k == K_JCC || has_slow_path(p.k)) lv = true;
   }
   return lv;
@@ -238,11 +258,11 @@ struct Imports {
   std::vector<uint32_t> table, types;  // by import number
 };
 
-class Gen {
+class Gen : public SseHost {
  public:
   Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, Imports& im)
-      : im_(im), blocks_(blocks), abi_(abi), b_(listing), listing_(listing) {
-    for (size_t i = 0; i < blocks.size(); i++) index_[blocks[i]->start] = (uint32_t)i;
+      : im_(im), abi_(abi), b_(listing), listing_(listing) {
+    lay_out(blocks);
   }
   Compiled run();  // the body in body(); out.wasm and out.imports are the caller's
   const Body& body() const { return b_; }
@@ -261,7 +281,17 @@ class Gen {
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
-  void icount_add(int64_t d);
+  // The count: L_IC holds cpu.icount at the block's start; where something may look (a
+  // call, an exit) cpu.icount = L_IC + ic_off_ (the interpreter's count there: n-1 inside
+  // a block, 0 after its end). bc.running is stored before the first call of a block
+  // (running_set_), in each slow path, never on the fast paths.
+  void icount_add(int64_t d);   // the block's end: L_IC += d, ic_off_ = 0
+  void write_ic();              // cpu.icount = L_IC + ic_off_
+  void set_running();           // bc.running = the current block
+  void leave();                 // flags, registers and the count to memory; return (rip set)
+  int64_t ic_off_ = 0;
+  bool running_set_ = false;    // stored in this block on the main path (before a handler)
+  bool ic_stored_ = false;      // cpu.icount == L_IC + ic_off_ (written before a handler)
   void set_rip(uint64_t v);
   // Deferred flags: an inline ALU instruction leaves its operands in FD/FS/FR and its
   // cc op in L_FOP; the cc record is written only where something may look (before a
@@ -286,6 +316,19 @@ class Gen {
   void alu(const Plan& p, const Insn& in, bool live);
   void handler(const Insn& in, uint64_t next_rip);
   void block_code(uint32_t bi);
+  // SseHost: the services compile_sse.cpp's forms use
+  Body& sse_body() override { return b_; }
+  const Abi& sse_abi() override { return abi_; }
+  void sse_ea(const Insn& in, uint64_t next) override { ea(in, next); }
+  void sse_load(int size, uint64_t next, int k) override { load(size, next, k); }
+  void sse_store(int size, uint64_t next, int k) override { store(size, next, k); }
+  void sse_probe(int size, bool write) override;
+  void sse_host_addr() override;
+  void sse_get(int r) override { get(r); }
+  void sse_set(int r, int size) override { set_from_stack(r, size); }
+  void sse_slow(const Insn& in, uint64_t next, int k) override;
+  void sse_flags_eager() override { set_pending(kEager); }
+  Locals sse_locals() override { return {L_CPU, L_A, L_E, L_V, L_FFL, L_XA, L_XB, L_XR}; }
   // the module's function index of engine function `table_index` (imported on first use;
   // shared by the regions of one module)
   uint32_t import(uint32_t table_index, uint32_t type) {
@@ -299,7 +342,13 @@ class Gen {
   }
   Imports& im_;
 
-  const std::vector<const Block*>& blocks_;
+  // The layout: the region's blocks in reverse postorder from its entry (a jcc's
+  // fall-through right after it; only loops' back edges go backwards). blocks_[i] is
+  // region block orig_[i]; `next` (the param, and the dispatcher's selector) holds region
+  // indices, so the run loop's jit_entry is unchanged.
+  std::vector<const Block*> blocks_;
+  std::vector<uint32_t> orig_;
+  void lay_out(const std::vector<const Block*>& region);
   const Abi& abi_;
   Body b_;
   bool listing_;
@@ -322,6 +371,20 @@ class Gen {
   std::vector<bool> live_out_, checks_;
   void region_liveness();
   int loop_depth_ = 0;
+  // Structured edges. wrap_depth_[j]: the label of block j's wrapper (a br to it from an
+  // earlier block's code lands on block j: forward edges skip the dispatcher). A block
+  // whose successor is itself is a wasm loop (self_depth_ while its code is generated).
+  // A loop of several blocks, h..t laid out in a row with back edges to h from inside
+  // (the innermost first, disjoint), is a wasm loop too: its blocks' wrappers are inside
+  // it, the dispatcher enters it through one wrapper (reg_depth_) and, at its head, `next`
+  // (== h inside it) selects the block; a back edge to h is a `br` to the head.
+  struct Span { uint32_t h, t; int loop_depth = 0, reg_depth = 0; };
+  std::vector<Span> spans_;
+  std::vector<int> span_of_;  // block -> index in spans_, or -1
+  std::vector<int> wrap_depth_;
+  std::vector<bool> self_loop_;
+  int self_depth_ = -1;
+  void choose_spans();
   uint32_t cur_ = 0, n_ = 0;  // block index, its instruction count
   uint32_t end_add_ = 1;      // the count added at the block's end
   Compiled out_;
@@ -371,13 +434,34 @@ void Gen::flush(bool forget) {
 }
 
 void Gen::icount_add(int64_t d) {
+  ic_off_ = 0;
+  ic_stored_ = false;
   if (d == 0) return;
-  b_.local_get(L_CPU);
-  b_.local_get(L_CPU);
-  b_.mem(I64_LOAD, 3, abi_.off_icount);
+  b_.local_get(L_IC);
   b_.i64_const(d);
   b_.op0(I64_ADD, "i64.add");
+  b_.local_set(L_IC);
+}
+
+void Gen::write_ic() {
+  b_.local_get(L_CPU);
+  b_.local_get(L_IC);
+  if (ic_off_) { b_.i64_const(ic_off_); b_.op0(I64_ADD, "i64.add"); }
   b_.mem(I64_STORE, 3, abi_.off_icount);
+}
+
+void Gen::set_running() {
+  b_.i32_const((int32_t)abi_.addr_running);
+  b_.i32_const((int32_t)abi_.addr(blocks_[cur_]));
+  b_.mem(I32_STORE, 2, 0);
+}
+
+void Gen::leave() {
+  materialize(false);
+  flush(false);  // (another path may stay in the region with the same locals)
+  write_ic();
+  b_.i32_const(0);
+  b_.ret();
 }
 
 void Gen::set_rip(uint64_t v) {
@@ -387,12 +471,19 @@ void Gen::set_rip(uint64_t v) {
 }
 
 // After a call that may set cpu.stop: instruction k retired; leave with rip (already
-// set by the call's instruction) and the count exact. Registers are in memory.
+// set by the call's instruction) and the count exact. Registers are in memory, and so is
+// the count (start + n-1) plus what the handler added: a rep string instruction that
+// yields counts its work and stops (rep_yield), the only handler that changes the count.
 void Gen::exit_stop_check(int k) {
   b_.local_get(L_CPU);
   b_.mem(I32_LOAD8_U, 0, abi_.off_stop);
   b_.if_();
-  icount_add((int64_t)(k + 1) - (int64_t)(n_ - 1));
+  b_.local_get(L_CPU);
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_icount);
+  b_.i64_const((int64_t)(k + 1) - ic_off_);
+  b_.op0(I64_ADD, "i64.add");
+  b_.mem(I64_STORE, 3, abi_.off_icount);
   b_.i32_const(0);
   b_.ret();
   b_.end();
@@ -422,7 +513,8 @@ void Gen::ea(const Insn& in, uint64_t next_rip) {
 
 static int log2size(int size) { return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3; }
 
-// L_E = the TLB entry of L_A; pushes "tag matches and the access stays in the page".
+// L_E = the TLB entry of L_A; pushes "tag matches and the access stays in the page"
+// (for a byte: the tag alone).
 static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
   b.local_get(L_A);
   b.i64_const(12);
@@ -440,6 +532,7 @@ static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
   b.i64_const((int64_t)~0xfffull);
   b.op0(I64_AND, "i64.and");
   b.op0(I64_EQ, "i64.eq");
+  if (size == 1) return;  // (a byte never crosses a page)
   b.local_get(L_A);
   b.op0(I32_WRAP_I64, "i32.wrap_i64");
   b.i32_const(0xfff);
@@ -468,6 +561,8 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   // Slow path (may fault): state as the interpreter has it before this instruction.
   materialize(false);
   flush(false);
+  if (!ic_stored_) write_ic();
+  if (!running_set_) set_running();
   set_rip(next_rip);
   b_.local_get(L_CPU);
   b_.local_get(L_A);
@@ -487,6 +582,8 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   // and this region; cpu.stop is set when the running block was one of them).
   materialize(false);
   flush(false);
+  if (!ic_stored_) write_ic();
+  if (!running_set_) set_running();
   set_rip(next_rip);
   b_.local_get(L_CPU);
   b_.local_get(L_A);
@@ -494,6 +591,22 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   b_.call(import(abi_.wr_helper[log2size(size)], TY_WRITE), "write slow path");
   exit_stop_check(k);
   b_.end();
+}
+
+void Gen::sse_probe(int size, bool write) { tlb_probe(b_, abi_, size, write ? 8 : 0); }
+void Gen::sse_host_addr() { host_addr(b_); }
+
+// The handler as the slow path of an inline SSE form (inside its `if`): as a load's slow
+// path, the state is written back without forgetting the locals (the other path keeps
+// them); the SSE handlers change no general register (cvtt*2si's result is re-read).
+void Gen::sse_slow(const Insn& in, uint64_t next, int k) {
+  materialize(false);
+  flush(false);
+  set_rip(next);
+  b_.local_get(L_CPU);
+  b_.i32_const((int32_t)abi_.addr(&in));
+  b_.call(import(abi_.handler(in.fn), TY_HANDLER), insn_text(in));
+  exit_stop_check(k);
 }
 
 // FD op FS on the stack -> the i64 result (cmp is a subtraction, test an and).
@@ -857,6 +970,9 @@ void Gen::handler(const Insn& in, uint64_t next_rip) {
   flushes_[cur_] = true;
   materialize(true);
   flush(true);
+  if (!ic_stored_) write_ic();
+  if (!running_set_) set_running();
+  running_set_ = ic_stored_ = true;
   set_rip(next_rip);
   b_.local_get(L_CPU);
   b_.i32_const((int32_t)abi_.addr(&in));
@@ -869,18 +985,37 @@ void Gen::handler(const Insn& in, uint64_t next_rip) {
 void Gen::goto_block(uint64_t target, bool can_fall) {
   auto it = index_.find(target);
   if (it == index_.end()) {
-    materialize(false);
-    flush(false);  // (the other path may stay in the region with the same locals)
     set_rip(target);
-    b_.i32_const(0);
-    b_.ret();
+    leave();
     return;
   }
   uint16_t d = 0;
   for (int r = 0; r < 16; r++) d |= (uint16_t)(dirty_[r] << r);
   edges_.push_back({cur_, it->second, d});
-  if (can_fall && it->second == cur_ + 1) return;
-  b_.i32_const((int32_t)it->second);
+  const uint32_t j = it->second;
+  const int sj = span_of_[j], sc = span_of_[cur_];
+  if (j == cur_ && self_depth_ >= 0) {  // its own loop's head
+    b_.br((uint32_t)(b_.depth - self_depth_));
+    return;
+  }
+  if (sj >= 0 && sj == sc && j == spans_[sj].h) {  // a back edge of the span's loop (next == h)
+    b_.br((uint32_t)(b_.depth - spans_[sj].loop_depth));
+    return;
+  }
+  if (sj >= 0 && sj != sc) {  // into a span from outside: through its head, next = j
+    b_.i32_const((int32_t)orig_[j]);
+    b_.local_set(L_NEXT);
+    if (can_fall && spans_[sj].h == cur_ + 1) return;
+    if (spans_[sj].h > cur_) b_.br((uint32_t)(b_.depth - spans_[sj].reg_depth));
+    else b_.br((uint32_t)(b_.depth - loop_depth_));
+    return;
+  }
+  if (can_fall && j == cur_ + 1) return;  // (out of its own loop too, when it is one)
+  if (j > cur_) {  // forward: out of block j's wrapper, which holds this code
+    b_.br((uint32_t)(b_.depth - wrap_depth_[j]));
+    return;
+  }
+  b_.i32_const((int32_t)orig_[j]);
   b_.local_set(L_NEXT);
   b_.br((uint32_t)(b_.depth - loop_depth_));
 }
@@ -900,18 +1035,15 @@ void Gen::block_code(uint32_t bi) {
   }
   // budget: leave when the run's instruction limit is reached (loops return on time);
   // only at blocks a back edge enters (every cycle of the region passes one)
+  ic_off_ = 0;
+  running_set_ = ic_stored_ = false;
   if (checks_[bi]) {
-    b_.local_get(L_CPU);
-    b_.mem(I64_LOAD, 3, abi_.off_icount);
-    b_.i32_const((int32_t)abi_.addr_limit);
-    b_.mem(I64_LOAD, 3, 0);
+    b_.local_get(L_IC);
+    b_.local_get(L_LIM);
     b_.op0(I64_GE_U, "i64.ge_u");
     b_.if_();
-    materialize(false);
-    flush(false);
     set_rip(bl.start);
-    b_.i32_const(0);
-    b_.ret();
+    leave();
     b_.end();
   } else if (listing_) {
     b_.text += ";; (no budget check: no back edge enters this block)\n";
@@ -931,16 +1063,11 @@ void Gen::block_code(uint32_t bi) {
                  kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_SHIFT_CL ||
                  kk == K_IMUL || kk == K_INCDEC || kk == K_NOP || kk == K_JMP;  // (helper_cf only reads cc)
   }
-  end_add_ = quiet ? bl.n : 1;
-  if (!quiet) {
-    // bc.running = this block; icount += n - 1 (as the interpreter's run loop)
-    b_.i32_const((int32_t)abi_.addr_running);
-    b_.i32_const((int32_t)abi_.addr(&bl));
-    b_.mem(I32_STORE, 2, 0);
-    icount_add((int64_t)bl.n - 1);
-  } else if (listing_) {
-    b_.text += ";; (quiet block: no bc.running, the count at its end)\n";
-  }
+  // (the count where something may look: n-1 retired, as the interpreter's run loop
+  // counts; a quiet block has no such place)
+  end_add_ = bl.n;
+  ic_off_ = quiet ? 0 : (int64_t)bl.n - 1;
+  if (quiet && listing_) b_.text += ";; (quiet block: nothing looks at the count or bc.running)\n";
   uint64_t pc = bl.start;
   bool ended = false;
   for (uint32_t k = 0; k < bl.n; k++) {
@@ -1067,6 +1194,9 @@ void Gen::block_code(uint32_t bi) {
       case K_INCDEC:
         incdec(p);
         break;
+      case K_SSE:
+        sse_emit(*this, p.op, in, next, (int)k);
+        break;
       case K_JMP:
         if (!last) break;  // (a jmp always ends its block)
         sync_in();
@@ -1150,10 +1280,7 @@ void Gen::block_code(uint32_t bi) {
   std::vector<uint64_t> cand;
   const uint32_t form = lastin.row != 0xffff ? op_table()[lastin.row].form : 0;
   if (form & F_STOP) {
-    materialize(false);
-    flush(false);
-    b_.i32_const(0);
-    b_.ret();
+    leave();
     return;
   }
   if (!(form & F_BRANCH)) cand.push_back(bl.end);
@@ -1170,10 +1297,7 @@ void Gen::block_code(uint32_t bi) {
     goto_block(t, false);
     b_.end();
   }
-  materialize(false);
-  flush(false);
-  b_.i32_const(0);
-  b_.ret();
+  leave();
 }
 
 void Gen::region_liveness() {
@@ -1181,6 +1305,7 @@ void Gen::region_liveness() {
   std::vector<std::vector<uint32_t>> succ(n);
   std::vector<bool> leaves(n, false);
   checks_.assign(n, false);
+  self_loop_.assign(n, false);
   for (uint32_t i = 0; i < n; i++) {
     const Block& bl = *blocks_[i];
     const Insn& last = bl.insns[bl.n - 1];
@@ -1195,8 +1320,10 @@ void Gen::region_liveness() {
       if (it == index_.end()) { leaves[i] = true; continue; }
       succ[i].push_back(it->second);
       if (it->second <= i) checks_[it->second] = true;  // a back edge
+      if (it->second == i) self_loop_[i] = true;
     }
   }
+  choose_spans();
   // live_in from live_out, to a fixed point (the flags are live wherever the region may
   // be left: at an exit edge, and at the start of a block that checks the budget)
   std::vector<bool> live_in(n, false);
@@ -1214,6 +1341,87 @@ void Gen::region_liveness() {
   }
 }
 
+// Successors of a block inside the region (layout indices): taken target, fall-through.
+static void successors(const Block& bl, const std::map<uint64_t, uint32_t>& index, std::vector<uint32_t>& out) {
+  out.clear();
+  const Insn& in = bl.insns[bl.n - 1];
+  const uint32_t form = in.row != 0xffff ? op_table()[in.row].form : 0;
+  std::vector<uint64_t> targets;
+  if (form & F_STOP) return;
+  if (!(form & F_BRANCH)) targets.push_back(bl.end);
+  else if (form & (F_REL8 | F_REL32)) { targets.push_back(bl.end + in.imm); targets.push_back(bl.end); }
+  for (uint64_t t : targets) {
+    auto it = index.find(t);
+    if (it != index.end()) out.push_back(it->second);
+  }
+}
+
+void Gen::lay_out(const std::vector<const Block*>& region) {
+  const uint32_t n = (uint32_t)region.size();
+  std::map<uint64_t, uint32_t> idx;
+  for (uint32_t i = 0; i < n; i++) idx[region[i]->start] = i;
+  std::vector<uint32_t> post;
+  std::vector<uint8_t> state(n, 0);  // 0 new, 1 on the stack, 2 done
+  std::vector<std::pair<uint32_t, size_t>> stack;
+  std::vector<std::vector<uint32_t>> succ(n);
+  for (uint32_t i = 0; i < n; i++) successors(*region[i], idx, succ[i]);
+  for (uint32_t root = 0; root < n; root++) {  // (every block is reachable from 0; the rest for safety)
+    if (state[root]) continue;
+    stack.push_back({root, 0});
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [b, k] = stack.back();
+      if (k < succ[b].size()) {
+        const uint32_t s2 = succ[b][k++];
+        if (!state[s2]) { state[s2] = 1; stack.push_back({s2, 0}); }
+      } else {
+        post.push_back(b);
+        state[b] = 2;
+        stack.pop_back();
+      }
+    }
+  }
+  orig_.assign(post.rbegin(), post.rend());
+  blocks_.clear();
+  for (uint32_t i = 0; i < n; i++) {
+    blocks_.push_back(region[orig_[i]]);
+    index_[region[orig_[i]]->start] = i;
+  }
+}
+
+// Loops of several blocks: for each block h entered by a back edge from a later block,
+// the span h..t (t: the last such block); the entry's first, then the shortest, each
+// disjoint from those taken (inner loops are the hot ones; an outer loop overlapping one
+// keeps the dispatcher).
+void Gen::choose_spans() {
+  const uint32_t n = (uint32_t)blocks_.size();
+  std::vector<uint32_t> last(n, 0);
+  std::vector<uint32_t> succ;
+  for (uint32_t i = 0; i < n; i++) {
+    successors(*blocks_[i], index_, succ);
+    for (uint32_t j : succ)
+      if (j < i) last[j] = std::max(last[j], i);
+  }
+  std::vector<Span> cand;
+  for (uint32_t h = 0; h < n; h++)
+    if (last[h] > h) cand.push_back({h, last[h]});
+  // the loop back to the region's entry first (the block that became hot: most often the
+  // innermost loop, whose body the layout may split when the entry is inside it), then
+  // the shortest
+  std::stable_sort(cand.begin(), cand.end(), [](const Span& a, const Span& b) {
+    return (a.h != 0) != (b.h != 0) ? a.h == 0 : a.t - a.h < b.t - b.h;
+  });
+  span_of_.assign(n, -1);
+  spans_.clear();
+  for (const Span& c : cand) {
+    bool free = true;
+    for (uint32_t j = c.h; j <= c.t && free; j++) free = span_of_[j] < 0;
+    if (!free) continue;
+    for (uint32_t j = c.h; j <= c.t; j++) span_of_[j] = (int)spans_.size();
+    spans_.push_back(c);
+  }
+}
+
 // Two passes: the first (registers clean at every block start) finds the registers the
 // region touches and the dirty sets on its edges; between them, dirty_in_ is solved
 // (out(b) = in(b) | written, or only written after b's last handler call, which writes
@@ -1225,6 +1433,7 @@ Compiled Gen::run() {
       const Plan p = classify(bl->insns[k]);
       if (p.k == K_INCDEC) has_incdec_ = true;
       if ((p.k == K_SHIFT && p.src != 0) || p.k == K_SHIFT_CL || p.k == K_IMUL) has_eager_ = true;
+      if (p.k == K_SSE && sse_sets_flags(p.op)) has_eager_ = true;
     }
   region_liveness();
   dirty_in_.assign(n, 0);
@@ -1258,6 +1467,14 @@ void Gen::pass() {
   b_.i32_const((int32_t)abi_.tlb_off);
   b_.op0(I32_ADD, "i32.add");
   b_.local_set(L_TLB);
+  // the count and the budget's end in locals (bc.limit changes only in run(), before it
+  // calls us)
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_icount);
+  b_.local_set(L_IC);
+  b_.i32_const((int32_t)abi_.addr_limit);
+  b_.mem(I64_LOAD, 3, 0);
+  b_.local_set(L_LIM);
   // the registers the region touches, into locals (they stay there across its blocks)
   for (int r = 0; r < 16; r++) {
     if (!(region_regs_ >> r & 1)) continue;
@@ -1267,14 +1484,56 @@ void Gen::pass() {
   }
   b_.loop();
   loop_depth_ = b_.depth;
-  for (uint32_t i = n; i-- > 0;) b_.block();
-  b_.local_get(L_NEXT);
+  wrap_depth_.assign(n, 0);
+  // the dispatcher's wrappers: one per block outside spans, one per span (its head)
+  std::vector<uint32_t> slots;  // first block of each wrapper, in layout order
+  for (uint32_t i = 0; i < n; i++)
+    if (span_of_[i] < 0 || spans_[span_of_[i]].h == i) slots.push_back(i);
   std::vector<uint32_t> tab(n);
-  for (uint32_t i = 0; i < n; i++) tab[i] = i;
+  for (size_t k = slots.size(); k-- > 0;) {
+    b_.block();
+    const uint32_t i = slots[k];
+    if (span_of_[i] < 0) wrap_depth_[i] = b_.depth;
+    else spans_[span_of_[i]].reg_depth = b_.depth;
+  }
+  for (uint32_t i = 0, k = 0; i < n; i++) {
+    if (k + 1 < slots.size() && slots[k + 1] == i) k++;
+    tab[orig_[i]] = k;  // (the selector is a region index)
+  }
+  b_.local_get(L_NEXT);
   b_.br_table(tab, 0);
+  auto code = [&](uint32_t i) {
+    // a block that is its own successor: a wasm loop (its back edge branches to the
+    // head, the budget check there, without the dispatcher)
+    if (self_loop_[i]) { b_.loop(); self_depth_ = b_.depth; }
+    block_code(i);
+    if (self_loop_[i]) { b_.end(); self_depth_ = -1; }
+  };
   for (uint32_t i = 0; i < n; i++) {
     b_.end();
-    block_code(i);
+    if (span_of_[i] < 0) { code(i); continue; }
+    Span& sp = spans_[span_of_[i]];
+    if (listing_) b_.text += ";; a loop of blocks " + std::to_string(sp.h) + ".." + std::to_string(sp.t) + "\n";
+    b_.loop();
+    sp.loop_depth = b_.depth;
+    for (uint32_t j = sp.t; j > sp.h; j--) { b_.block(); wrap_depth_[j] = b_.depth; }
+    b_.block();
+    // entered at h (every back edge: next == h), else once from the dispatcher
+    b_.local_get(L_NEXT);
+    b_.i32_const((int32_t)orig_[sp.h]);
+    b_.op0(I32_EQ, "i32.eq");
+    b_.br_if(0);
+    b_.local_get(L_NEXT);
+    b_.i32_const((int32_t)orig_[sp.h]);
+    b_.local_set(L_NEXT);
+    std::vector<uint32_t> inner(n, 0);  // region index -> its wrapper (0: the head's)
+    for (uint32_t j = sp.h + 1; j <= sp.t; j++) inner[orig_[j]] = j - sp.h;
+    b_.br_table(inner, 0);
+    b_.end();
+    code(sp.h);
+    for (uint32_t j = sp.h + 1; j <= sp.t; j++) { b_.end(); code(j); }
+    b_.end();  // the span's loop
+    i = sp.t;
   }
   b_.end();  // loop
   b_.unreachable();

@@ -26,6 +26,7 @@ struct Abi {
   uint32_t rd_helper[4] = {}, wr_helper[4] = {};  // table indices, sizes 1 2 4 8
   uint32_t cf_helper = 0;   // table index of helper_cf (type of a read helper: (cpu, unused) -> CF)
   uint32_t off_rflags = 0;  // Cpu::rflags (flags computed as bits are stored there, cc.op = CC_NONE)
+  uint32_t off_xmm = 0, off_mxcsr = 0;  // Cpu::xmm[16] (16 bytes each), Cpu::mxcsr (compile_sse.cpp)
   std::function<uint32_t(Handler)> handler;       // a handler's table index (imported by the module)
   std::function<uint32_t(const void*)> addr;      // an Insn's or a Block's address
   std::function<std::string(uint64_t, uint32_t)> bytes;  // hex of guest code (listing), may be empty

@@ -17,6 +17,7 @@
 #include "vm/jit/jit_host.h"
 #include "vm/jit/wasm_emit.h"
 #include "vm/mem/address_space.h"
+#include "vm/trace/record.h"
 #include "vm/trace/trace.h"
 
 namespace gb {
@@ -125,6 +126,8 @@ Abi host_layout() {
   a.wr_helper[3] = idx((const void*)&helper_write8);
   a.cf_helper = idx((const void*)&helper_cf);
   a.off_rflags = offsetof(Cpu, rflags);
+  a.off_xmm = offsetof(Cpu, xmm);
+  a.off_mxcsr = offsetof(Cpu, mxcsr);
   a.handler = [](Handler h) { return idx((const void*)h); };
   a.addr = [](const void* p) { return idx(p); };
   return a;
@@ -198,6 +201,7 @@ JitTier::JitTier(BlockCache& bc, Mode mode, std::string dump_dir)
 }
 
 JitTier::~JitTier() {
+  if (!regions_.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)regions_.size());
   for (auto& [k, r] : regions_) {
     host_release(r->fn);
     g_bytes -= r->bytes;
@@ -307,6 +311,9 @@ void JitTier::flush() {
     }
     r->pages.assign(pages.begin(), pages.end());
     r->start = blocks[0]->start;
+    r->end = blocks.back()->end;
+    r->insns = c.regions[ri].insns;
+    r->us = us;
     r->age = ++g_age;
     r->bytes = (uint32_t)(c.regions[ri].body_bytes + overhead);
     g_bytes += r->bytes;
@@ -331,6 +338,18 @@ void JitTier::flush() {
       ev.set_text(t);
       bc_.trace->emit(ev);
     }
+    if (bc_.records && bc_.records->enabled()) {
+      TraceRecord rec = bc_.records->make(RecKind::JitRegion, bc_.rec_pid, bc_.rec_tid, bc_.cpu ? bc_.cpu->icount : 0);
+      rec.nr = (uint16_t)std::min<size_t>(blocks.size(), 0xffff);
+      rec.ret = (int64_t)regions.size();
+      rec.a[0] = raw->start;
+      rec.a[1] = raw->end;
+      rec.a[2] = raw->insns;
+      rec.a[3] = us;
+      rec.a[4] = c.regions[ri].body_bytes;
+      rec.a[5] = raw->fn;
+      bc_.records->push(rec);
+    }
     regions_[raw] = std::move(r);
     if (ctr) {
       ctr->jit_regions++;
@@ -340,7 +359,31 @@ void JitTier::flush() {
   }
 }
 
+void JitTier::record_drop(uint16_t why, const Region* r, uint64_t page, uint32_t count) {
+  if (!bc_.records || !bc_.records->enabled()) return;
+  // (no icount when the address space goes: its task, and bc_.cpu, may be gone already)
+  TraceRecord rec = bc_.records->make(RecKind::JitDrop, bc_.rec_pid, bc_.rec_tid, r && bc_.cpu ? bc_.cpu->icount : 0);
+  rec.nr = why;
+  rec.ret = count;
+  if (r) {
+    rec.a[0] = r->start;
+    rec.a[1] = page;
+    rec.a[2] = r->end;
+    rec.a[3] = r->insns;
+    rec.a[4] = r->bytes;
+    const Block* e = bc_.find(r->start);
+    rec.a[5] = e ? e->execs : 0;
+  } else {  // every region of the address space (it goes: execve, exit)
+    for (const auto& [k, x] : regions_) {
+      rec.a[3] += x->insns;
+      rec.a[4] += x->bytes;
+    }
+  }
+  bc_.records->push(rec);
+}
+
 void JitTier::drop(Region* r, const char* why, uint64_t page, bool evicted) {
+  if (!quiet_) record_drop(evicted ? JitEvicted : page ? JitCodeWritten : JitProcessGone, r, page, 1);
   if (bc_.trace && bc_.trace->enabled()) {
     TraceEvent ev = bc_.trace->make(TraceKind::JitDrop, 0, 0, bc_.cpu ? bc_.cpu->icount : 0);
     ev.args[0] = r->start;
@@ -383,7 +426,10 @@ void JitTier::clear() {
   queue_.clear();
   std::vector<Region*> all;
   for (auto& [k, r] : regions_) all.push_back(k);
+  if (!all.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)all.size());  // (one record for them all)
+  quiet_ = true;
   for (Region* r : all) drop(r, "the address space's code was dropped (execve, exit)", 0);
+  quiet_ = false;
 }
 
 bool JitTier::describe(uint64_t rip, RegionInfo& out, AddressSpace* as) const {
@@ -421,6 +467,29 @@ std::vector<uint64_t> JitTier::entries() const {
   for (const auto& [k, r] : regions_) v.push_back(r->start);
   std::sort(v.begin(), v.end());
   return v;
+}
+
+std::vector<RegionSummary> JitTier::summaries() const {
+  std::vector<RegionSummary> v;
+  v.reserve(regions_.size());
+  for (const auto& [k, r] : regions_) {
+    RegionSummary x;
+    x.start = r->start;
+    x.end = r->end;
+    x.compile_us = r->us;
+    x.blocks = (uint32_t)r->blocks.size();
+    x.insns = r->insns;
+    x.wasm_bytes = r->bytes;
+    x.table_index = r->fn;
+    v.push_back(x);
+  }
+  std::sort(v.begin(), v.end(), [](const RegionSummary& a, const RegionSummary& b) { return a.start < b.start; });
+  return v;
+}
+
+std::vector<RegionSummary> region_summaries(const BlockCache& bc) {
+  const auto* t = dynamic_cast<const JitTier*>(bc.tier.get());
+  return t ? t->summaries() : std::vector<RegionSummary>{};
 }
 
 bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out, AddressSpace* mem) {

@@ -27,16 +27,21 @@
 //   256 at a time); the slot is the region's function pointer.
 // * Precise state. Guest faults stay C++ (wasm) exceptions, thrown by handlers and
 //   helpers and unwinding through the compiled frame to run()'s catch, which is
-//   unchanged: compiled code keeps the interpreter's invariants (bc.running = the block,
-//   written at each block entry; icount += n-1 at entry and +1 at the end; cpu.rip = the
-//   end of the instruction before any call; registers written back before any call;
-//   an instruction commits nothing before its last possible fault). Throwing is slow in
+//   unchanged: compiled code keeps the interpreter's invariants wherever something can
+//   look, i.e. before any call that may throw or read them and at exits (bc.running =
+//   the block, stored before a block's first call and in slow paths; cpu.icount = the
+//   block's start + n-1, from the count kept in a local; cpu.rip = the end of the
+//   instruction; registers written back; an instruction commits nothing before its last
+//   possible fault). Throwing is slow in
 //   V8, but guest faults are rare (a fork's COW breaks are not faults: they are slow-path
 //   helper calls that return).
 // * Stops and the budget. After every call that may set cpu.stop (handlers, the store
 //   slow path, which may hit a page holding code) the code tests it and leaves with rip
-//   and icount exact. At each block entry it compares icount with bc.limit (run()'s
-//   limit) and leaves when spent, so the scheduler, timers and signals run on time.
+//   and icount exact. At the head of every compiled loop (blocks a back edge enters) it
+//   compares the count with bc.limit (run()'s limit, both in locals) and leaves when
+//   spent, so the scheduler, timers and signals run on time. Loops are wasm loops: a
+//   block that is its own successor, and spans of blocks with back edges to their head
+//   (compiler.cpp); the br_table dispatcher is for entries and the rare other edges.
 // * Registers and flags across blocks (compiler.cpp). The guest registers a region
 //   touches are loaded into wasm locals at its entry and stay there across its blocks;
 //   a local newer than memory is written back before every call that can fault or look
@@ -44,8 +49,11 @@
 //   instruction leaves its operands and cc op in locals, and the cc record is written
 //   only before such a call or an exit, so a fault still sees the exact flags.
 // * Visibility. Trace events JitRegion (compiled: guest start/end, x86 instructions,
-//   compile us, wasm bytes) and JitDrop (invalidated, why); describe_region() returns
-//   a region's x86 bytes, a module of it and its listing (x86 instruction -> wasm).
+//   compile us, wasm bytes) and JitDrop (invalidated, why), and the same as the
+//   inspector's binary records (bc.records: RecKind::JitRegion / JitDrop, plus one
+//   JitDrop "process gone" when an address space with regions goes); describe_region()
+//   returns a region's x86 bytes, a module of it and its listing (x86 instruction ->
+//   wasm); region_summaries() lists them with their compile time.
 // * Invalidation. BlockCache::invalidate_page tells the tier first: every region with a
 //   block on that page is dropped (its blocks lose jit_fn, its table slot is freed).
 //   The Blocks themselves (whose Insns the compiled code passes to handlers) go to the
@@ -110,6 +118,12 @@ struct RegionInfo {
 bool describe_region(const BlockCache& bc, uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr);
 // The starts of every compiled region's entry block in `bc`.
 std::vector<uint64_t> regions_of(const BlockCache& bc);
+// Every compiled region of `bc` (by start): the inspector's list.
+struct RegionSummary {
+  uint64_t start = 0, end = 0, compile_us = 0;  // compile_us: its batch's (one module)
+  uint32_t blocks = 0, insns = 0, wasm_bytes = 0, table_index = 0;
+};
+std::vector<RegionSummary> region_summaries(const BlockCache& bc);
 
 class JitTier : public Tier {
  public:
@@ -120,10 +134,13 @@ class JitTier : public Tier {
   void clear() override;
   bool describe(uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr) const;
   std::vector<uint64_t> entries() const;
+  std::vector<RegionSummary> summaries() const;
 
  private:
   struct Region {
     uint32_t fn = 0;  // table index
+    uint32_t insns = 0;
+    uint64_t end = 0, us = 0;  // guest end (last block's), compile us of its batch
     std::vector<Block*> blocks;
     std::vector<uint64_t> pages;
     uint64_t start = 0;
@@ -132,6 +149,7 @@ class JitTier : public Tier {
   };
   friend void evict_for(uint64_t bytes, uint32_t regions);
   void drop(Region* r, const char* why, uint64_t page, bool evicted = false);
+  void record_drop(uint16_t why, const Region* r, uint64_t page, uint32_t count);  // (bc_.records)
   void flush();  // compiles the queued entries' regions as one module
   void adapt();  // the threshold after a batch, from the compile share
   BlockCache& bc_;
@@ -146,6 +164,7 @@ class JitTier : public Tier {
   std::map<Region*, std::unique_ptr<Region>> regions_;
   std::map<uint64_t, Region*> by_age_;  // age -> region (this tier's, oldest first)
   uint64_t seq_ = 0;
+  bool quiet_ = false;  // clear(): one record for all the regions, not one each
 };
 
 }  // namespace gb::jit

@@ -2,6 +2,8 @@
 // from the WebAssembly core specification (binary format, sections 5.1–5.5).
 #include "vm/jit/wasm_emit.h"
 
+#include <cstring>
+
 #include <cinttypes>
 #include <cstdio>
 
@@ -124,6 +126,22 @@ void Body::i32_const(int32_t v) {
   code.push_back(0x41);
   put_sleb(code, v);
   if (listing_) line("i32.const " + std::to_string(v));
+}
+
+void Body::f64_const(double v) {
+  code.push_back(0x44);
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  for (int i = 0; i < 8; i++) code.push_back((uint8_t)(u >> (8 * i)));
+  if (listing_) { char b[48]; snprintf(b, sizeof b, "f64.const %.17g", v); line(b); }
+}
+
+void Body::f32_const(float v) {
+  code.push_back(0x43);
+  uint32_t u;
+  memcpy(&u, &v, 4);
+  for (int i = 0; i < 4; i++) code.push_back((uint8_t)(u >> (8 * i)));
+  if (listing_) { char b[48]; snprintf(b, sizeof b, "f32.const %.9g", (double)v); line(b); }
 }
 
 void Body::i64_const(int64_t v) {

@@ -51,6 +51,8 @@ class Body {
   void local_tee(uint32_t i) { opu(0x22, "local.tee", i); }
   void i32_const(int32_t v);
   void i64_const(int64_t v);
+  void f64_const(double v);
+  void f32_const(float v);
   // memory: opcode, natural alignment log2 (a hint), offset
   void mem(uint8_t opc, uint32_t align, uint32_t offset);
   // any instruction without immediates (arithmetic, compare, convert)
@@ -76,6 +78,13 @@ enum : uint8_t {
   I64_POPCNT = 0x7b, I64_ADD = 0x7c, I64_SUB = 0x7d, I64_MUL = 0x7e, I64_DIV_S = 0x7f, I64_AND = 0x83,
   I64_OR = 0x84, I64_XOR = 0x85, I64_SHL = 0x86, I64_SHR_S = 0x87, I64_SHR_U = 0x88, I64_ROTL = 0x89,
   I64_ROTR = 0x8a,
+  // floating point (vm/jit/compile_sse.cpp)
+  F32_EQ = 0x5b, F32_LT = 0x5d, F32_GT = 0x5e, F32_GE = 0x60, F64_EQ = 0x61, F64_LT = 0x63, F64_GT = 0x64,
+  F64_GE = 0x66, F32_TRUNC = 0x8f, F32_SQRT = 0x91, F32_ADD = 0x92, F32_SUB = 0x93, F32_MUL = 0x94,
+  F32_DIV = 0x95, F64_TRUNC = 0x9d, F64_SQRT = 0x9f, F64_ADD = 0xa0, F64_SUB = 0xa1, F64_MUL = 0xa2,
+  F64_DIV = 0xa3, I32_TRUNC_F32_S = 0xa8, I32_TRUNC_F64_S = 0xaa, I64_TRUNC_F32_S = 0xae,
+  I64_TRUNC_F64_S = 0xb0, F32_CONVERT_I64_S = 0xb4, F64_CONVERT_I64_S = 0xb9, I32_REINTERPRET_F32 = 0xbc,
+  I64_REINTERPRET_F64 = 0xbd, F32_REINTERPRET_I32 = 0xbe, F64_REINTERPRET_I64 = 0xbf,
   I32_WRAP_I64 = 0xa7, I64_EXTEND_I32_S = 0xac, I64_EXTEND_I32_U = 0xad,
   // loads and stores (Body::mem)
   I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I32_LOAD16_U = 0x2f, I64_LOAD8_U = 0x31,

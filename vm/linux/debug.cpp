@@ -120,9 +120,31 @@ bool Debugger::watches(const Task& t) const {
   if (t.pid == target_pid && (!addr_breaks.empty() || !syscall_breaks.empty())) return true;
   for (const PathBreak& b : path_breaks)
     if (b.path == t.exe) return true;
-  for (const LineBreak& b : line_breaks)
+  bool pathless = false;
+  for (const LineBreak& b : line_breaks) {
     if (b.path == t.exe) return true;
-  return false;
+    pathless |= b.path.empty();
+  }
+  return pathless && pathless_match(t);
+}
+
+// "hello.c:5" typed before ./hello ran names no program: it holds in every program whose
+// line table has code for one of those lines (the DWARF read once per program path).
+bool Debugger::pathless_match(const Task& t) const {
+  auto it = pathless_.find(t.exe);
+  if (it != pathless_.end()) return it->second;
+  if (pathless_.size() > 256) pathless_.clear();
+  std::string lines;
+  bool pie = false, match = false;
+  if (program_lines(t.k, t.exe, lines, pie))
+    for (const LineBreak& b : line_breaks)
+      if (b.path.empty() && !line_addresses(lines, b.file, b.line).empty()) { match = true; break; }
+  pathless_[t.exe] = match;
+  return match;
+}
+
+void Debugger::exec_done(const Task& t) {
+  if (!pathless_.empty()) pathless_.erase(t.exe);
 }
 
 // Path and line breakpoints -> addresses in t's address space (once per address space,
@@ -148,7 +170,7 @@ void Debugger::resolve(Task& t) {
   std::string lines;
   bool pie = false, read = false;
   for (const LineBreak& b : line_breaks) {
-    if (b.path != t.exe) continue;
+    if (!b.path.empty() ? b.path != t.exe : !pathless_match(t)) continue;
     if (!read && !program_lines(t.k, t.exe, lines, pie)) break;
     read = true;
     if (pie && !have_base) break;

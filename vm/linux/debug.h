@@ -31,6 +31,7 @@
 // these calls and reads the state through vm/linux/inspect_state.h.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,7 @@ class Debugger {
     bool pie = false;  // ET_DYN: relocated by the load address of the file's offset-0 mapping
   };
   struct LineBreak {  // a source line of a program built with -g: "hello.c", 5
-    std::string path;  // the program (its exe path)
+    std::string path;  // the program (its exe path); "": any program whose line table has code for it
     std::string file;  // a source file: a bare name matches any directory, else a path suffix
     uint32_t line = 0;
   };
@@ -71,7 +72,10 @@ class Debugger {
   std::vector<LineBreak> line_breaks;    // in any process running that program
   std::vector<int> signal_breaks;        // signal numbers, delivered to the followed process
   // Call after changing path_breaks or line_breaks of a program that may already run.
-  void breakpoints_changed() { gen_++; }
+  void breakpoints_changed() { gen_++; pathless_.clear(); }
+  // The kernel's hook after a successful execve: a line breakpoint without a program
+  // looks at that program's line table again (it may have been rebuilt).
+  void exec_done(const Task& t);
 
   // ---- commands ----
   void pause(int pid, int tid) { halt(Paused, pid, tid); }
@@ -108,6 +112,10 @@ class Debugger {
   std::string resolved_exe_;
   size_t resolved_n_ = 0;
   std::vector<uint64_t> resolved_;
+  // line breakpoints without a program: exe -> whether its line table has code for one
+  // (read once per program, again after each exec of it and when the breakpoints change)
+  mutable std::map<std::string, bool> pathless_;
+  bool pathless_match(const Task& t) const;
 
   void halt(Reason r, int pid, int tid);
   void skip_from(Kernel& k, int tid);

@@ -145,6 +145,32 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
     state_put(out, StateTag::Blocks, bs.data(), bs.size() * sizeof(BlockState));
     state_put(out, StateTag::Regions, entries.data(), entries.size() * sizeof(uint64_t));
   }
+  if (q.regions) {
+    const BlockCache& bc = t->mm->bc;
+    // the list of compiled regions, the most run entry first
+    const std::vector<jit::RegionSummary> sums = jit::region_summaries(bc);
+    std::vector<RegionSummaryState> rl(sums.size());
+    for (size_t i = 0; i < sums.size(); i++) {
+      const jit::RegionSummary& x = sums[i];
+      RegionSummaryState& o = rl[i];
+      o.start = x.start;
+      o.end = x.end;
+      const Block* e = bc.find(x.start);
+      o.execs = e ? e->execs : 0;
+      o.compile_us = x.compile_us;
+      o.blocks = x.blocks;
+      o.insns = x.insns;
+      o.wasm_bytes = x.wasm_bytes;
+      o.table_index = x.table_index;
+    }
+    std::stable_sort(rl.begin(), rl.end(), [](const RegionSummaryState& a, const RegionSummaryState& b) { return a.execs > b.execs; });
+    if (rl.size() > std::min(q.regions, kRegionListMax)) rl.resize(std::min(q.regions, kRegionListMax));
+    std::string body(8, '\0');
+    const uint32_t total = (uint32_t)sums.size();
+    memcpy(&body[0], &total, 4);
+    body.append((const char*)rl.data(), rl.size() * sizeof(RegionSummaryState));
+    state_put(out, StateTag::RegionList, body.data(), body.size());
+  }
 }
 
 void put_region(const jit::RegionInfo& r, std::string& out) {

@@ -24,6 +24,7 @@ struct StateRequest {
   uint32_t mem_len = 0;       // at most 64 KiB
   bool maps = true;
   uint32_t blocks = 0;        // the hottest decoded blocks (0: none)
+  uint32_t regions = 0;       // the compiled regions, most run first (0: none; at most kRegionListMax)
 };
 
 // The task a request describes: `tid`, else the one that stopped, else the followed process.

@@ -317,6 +317,7 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
     k.trace.emit(ev);
   }
   if (k.records.enabled()) record_exec(*this, info.entry);
+  if (k.debugger) k.debugger->exec_done(*this);
   return 0;
 }
 
@@ -324,6 +325,9 @@ void Task::run_slice(uint64_t budget) {
   k.current = this;
   std::shared_ptr<Mm> hold = mm;  // execve/exit may drop it while its code runs
   hold->bc.trace = &k.trace;  // (the JIT's region events)
+  hold->bc.records = &k.records;  // (the same as records for the inspector)
+  hold->bc.rec_pid = pid;
+  hold->bc.rec_tid = tid;
   const CpuException ex = __builtin_expect(k.debugger != nullptr, 0) ? k.debugger->run(*this, hold->bc, budget)
                                                                      : gb::run(cpu, hold->bc, budget);
   retired_mm_.reset();

@@ -372,6 +372,7 @@ class Task : public CpuHost {
   bool futex_woken = false;
   uint64_t icount_base = 0;           // cpu.icount at creation (clone copies the counter)
   uint64_t cpu_ns = 0;                // this task's CPU time (its slices)
+  uint64_t stat_ns = 0;               // when its last Stat record was made (rectrace.cpp)
   bool vfork_child_done_ = false;     // the vfork wait ended: resume after the clone, no retry
   bool reaped_ = false;               // a zombie leader that wait4 (or nobody) collected
 

@@ -48,6 +48,12 @@ void record_syscall(Task& p, RecKind kind, const SyscallDef* d, uint64_t nr, con
       }
     }
   }
+  // pipe, pipe2, socketpair: the two new fds (an int[2] the call wrote; it returns 0).
+  if (kind == RecKind::SysExit && ret == 0 && (nr == 22 || nr == 293 || nr == 53)) {
+    const int at = nr == 53 ? 3 : 0;
+    uint8_t fds[8];
+    if (a[at] && p.mem->copy_in(fds, a[at], sizeof fds)) r.set_data(fds, sizeof fds, (uint8_t)at);
+  }
   ring.push(r);
 }
 
@@ -74,10 +80,44 @@ void record_exec(Task& p, uint64_t entry) {
   p.k.records.push(r);
 }
 
+// CPU time, own instructions, compiled instructions, tier: Stat's and Exit's a[0..3].
+static void put_figures(Task& p, TraceRecord& r) {
+  r.a[0] = p.k.task_cpu_ns(p);
+  r.a[1] = p.cpu.icount - p.icount_base;
+  r.a[2] = p.cpu.jit_icount;
+  r.a[3] = p.mm && p.mm->bc.tier ? 1 : 0;
+}
+
 void record_exit(Task& p, int64_t status) {
   TraceRecord r = p.k.records.make(RecKind::Exit, p.pid, p.tid, p.cpu.icount);
   r.ret = status;
+  put_figures(p, r);
   p.k.records.push(r);
+}
+
+void record_stat_due(Task& p) {
+  const uint64_t now = trace_now_ns();
+  if (p.stat_ns && now - p.stat_ns < 100000000ull) return;
+  p.stat_ns = now;
+  TraceRecord r = p.k.records.make(RecKind::Stat, p.pid, p.tid, p.cpu.icount);
+  put_figures(p, r);
+  p.k.records.push(r);
+}
+
+void record_fd_snapshot(Kernel& k) {
+  for (Task* t : k.procs) {
+    if (!t->is_leader() || t->exited) continue;
+    for (int fd : t->fds.list()) {
+      FileRef f = t->fds.get(fd);
+      if (!f) continue;
+      TraceRecord r = k.records.make(RecKind::Fd, t->pid, t->tid, t->cpu.icount);
+      r.a[0] = (uint64_t)fd;
+      r.a[1] = t->fds.cloexec(fd) ? 1 : 0;
+      const std::string d = f->describe();
+      r.set_data(d.data(), d.size());
+      k.records.push(r);
+    }
+  }
 }
 
 }  // namespace gb

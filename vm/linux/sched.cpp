@@ -22,6 +22,7 @@
 
 #include "vm/linux/kernel.h"
 #include "vm/linux/net_out.h"
+#include "vm/linux/rectrace.h"
 #include "vm/linux/debug.h"
 #include "vm/linux/sys_common.h"
 #include "vm/linux/syscall.h"
@@ -89,6 +90,7 @@ Task::Task(Kernel& kern, Task& par, uint64_t fl, int new_tid)
   if ((fl & (LCLONE_VM | LCLONE_VFORK)) != LCLONE_VM) altstack = par.altstack;
   memcpy(rlim, par.rlim, sizeof rlim);
   icount_base = cpu.icount;
+  cpu.jit_icount = 0;  // (clone copied the parent's counters: its figures start at 0)
   start_ns = trace_now_ns();
   k.counters.tasks_created++;
   k.procs.push_back(this);
@@ -248,6 +250,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     t->cpu_ns += dt;
     t->tg->cpu_ns += dt;
     charge_itimers(*t, dt);
+    if (__builtin_expect(records.enabled(), 0) && !t->exited) record_stat_due(*t);  // (an ended task had its Exit)
     counters.instructions += t->cpu.icount - before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Task::State::Runnable && !t->exited && !t->pt.exit_due && !t->pt.event) t->deliver_signals();
@@ -416,7 +419,10 @@ void Task::end_task() {
   bool mm_in_use = false;
   for (Task* q : k.procs)
     if (q != this && !q->exited && q->mm == mm) mm_in_use = true;
-  if (!mm_in_use) mem->release_all();
+  if (!mm_in_use) {
+    mm->bc.clear();  // (first: its compiled regions go as "process gone", not page by page as unmapped)
+    mem->release_all();
+  }
   Task* leader = k.find_leader(pid);
   // Orphans: the children of this process now belong to "init" (outside the VM).
   for (Task* c : std::vector<Task*>(k.procs)) {

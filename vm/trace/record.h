@@ -31,13 +31,31 @@
 //   Fork      tid = the new task, pid = its thread group; ret = the parent's tid,
 //             a[0] = clone flags, a[1] = the parent's thread-group id
 //   Exec      a[0] = entry point, a[1] = argc; data = argv joined by NULs (then cut)
-//   Exit      ret = wait status (code << 8 | signal)
+//   Exit      ret = wait status (code << 8 | signal); a[0..3] as Stat (the final figures)
 //   Signal    reserved (not produced yet)
+//   Stat      a running task's figures, at most every 100 ms of host time per task (after a
+//             scheduler slice): a[0] = CPU time in ns, a[1] = instructions the task retired
+//             itself (icount minus the count it was forked with), a[2] = of those, run in
+//             compiled code (the JIT tier), a[3] = 1 if its address space has a JIT tier
+//   Fd        an open fd of a live process when the records were enabled (the attach
+//             snapshot: what was open before the trace began): a[0] = fd, a[1] = 1 if
+//             close-on-exec; data = the file as /proc/PID/fd shows it ("/dev/pts/0")
+//   Chunks    the image's chunk cache when the records were enabled (web engine): a[0] =
+//             first chunk, a[1] = chunks covered, a[2] = chunks in the image; data = a
+//             bitmap, bit i (byte i/8, bit i%8) = chunk a[0]+i was in the cache
 //   FsRead    one device read by ext2 (vm/fs/ext2.h Ext2TraceEvent): nr = what (0 data,
 //             1 inode, 2 bitmap, 3 indirect, 4 dir, 5 super, 6 xattr, 7 symlink), ret = where
 //             from (fs::ReadSource: 0 cache, 1 overlay, 2 network, 3 disk, 4 zero/hole),
 //             a[0] = inode (0: fs-wide), a[1] = logical block, a[2] = physical block,
 //             a[3] = blocks, a[4] = bytes fetched, a[5] = chunk (-1: none)
+//   JitRegion a region compiled by the JIT (vm/jit): nr = its blocks, ret = regions in its
+//             batch (one module), a[0] = guest start, a[1] = end, a[2] = x86 instructions,
+//             a[3] = compile us of the batch, a[4] = wasm bytes of its function,
+//             a[5] = table index
+//   JitDrop   compiled code dropped: nr = why (JitDropWhy), ret = regions dropped (1, or
+//             all of the address space's for ProcessGone), a[0] = start (0: several),
+//             a[1] = the page written (CodeWritten), a[2] = end, a[3] = x86 instructions,
+//             a[4] = wasm bytes, a[5] = runs of its entry block
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -46,7 +64,9 @@
 
 namespace gb {
 
-enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6, FsRead = 7 };
+enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6, FsRead = 7,
+                              Stat = 8, Fd = 9, Chunks = 10, JitRegion = 11, JitDrop = 12 };
+enum JitDropWhy : uint16_t { JitCodeWritten = 0, JitProcessGone = 1, JitEvicted = 2 };
 enum : uint8_t { REC_TRUNCATED = 1 };
 enum : uint8_t { REC_NO_ARG = 0xff };
 

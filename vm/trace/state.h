@@ -27,6 +27,7 @@ enum class StateTag : uint32_t {
   Lines = 10,   // text: the program's DWARF line table (vm/trace/dwarf_lines.h), after its Symbols
   Region = 11,  // RegionState, then u64 block_starts[blocks], u64 block_ends[blocks], x86 bytes, wasm module, listing text
   Regions = 12, // u64[]: the entry block of every compiled region of the address space (vm/jit)
+  RegionList = 13, // u32 total, u32 pad, then RegionSummaryState[]: the compiled regions, most run first (at most 500)
 };
 
 struct StatusState {
@@ -76,6 +77,16 @@ struct RegionState {
   uint32_t blocks, x86_len, wasm_len, listing_len;
 };
 static_assert(sizeof(RegionState) == 40, "region layout");
+
+// One compiled region in the JIT panel's list (vm/jit region_summaries): its guest range,
+// the runs of its entry block, its batch's compile time, blocks, x86 instructions, the wasm
+// bytes of its function (and its share of its module's) and its table slot.
+struct RegionSummaryState {
+  uint64_t start, end, execs, compile_us;
+  uint32_t blocks, insns, wasm_bytes, table_index;
+};
+static_assert(sizeof(RegionSummaryState) == 48, "region summary layout");
+constexpr uint32_t kRegionListMax = 500;
 
 // Appends one section (padded to 8 bytes).
 inline void state_put(std::string& out, StateTag tag, const void* body, size_t len) {

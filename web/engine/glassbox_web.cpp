@@ -52,6 +52,7 @@
 #include "vm/linux/kernel.h"
 #include "vm/linux/net_inbound.h"
 #include "vm/linux/net_out.h"
+#include "vm/linux/rectrace.h"
 #include "vm/linux/spawn.h"
 #include "vm/linux/syscall.h"
 #include "vm/linux/tty.h"
@@ -95,6 +96,7 @@ struct Engine {
   std::string relay;                           // config relay: the Wisp relay (docs/networking.md)
   fs::OverlayDevice* overlay = nullptr;        // owned by `dev` until boot, then by ext2
   std::unique_ptr<fs::BlockDevice> dev;        // overlay over chunks, until gb_boot mounts it
+  fs::ChunkedDevice* chunked = nullptr;        // under the overlay (its cache: the inspector's chunk map)
   std::shared_ptr<Ext2Fs> ext2;
   std::unique_ptr<Kernel> kernel;
   std::shared_ptr<Tty> console;
@@ -116,6 +118,16 @@ struct Engine {
   std::string inspect_reply;  // gb_inspect's reply (vm/trace/state.h sections)
 };
 Engine* E = nullptr;
+
+// The inspector attached: what was there before its records began (vm/trace/record.h):
+// every process's open fds, and which chunks of the image the cache holds.
+void record_attach_state() {
+  Kernel& k = *E->kernel;
+  if (!k.records.enabled()) return;
+  record_fd_snapshot(k);
+  if (const fs::ChunkedDevice* c = E->chunked)
+    record_chunk_state(k.records, c->manifest().chunks.size(), [c](uint64_t i) { return c->cached(i); });
+}
 
 void log_err(const std::string& s) { fprintf(stderr, "glassbox: %s\n", s.c_str()); }
 
@@ -275,6 +287,7 @@ EMSCRIPTEN_KEEPALIVE int gb_init(const char* config_json) {
   int rc = fs::ChunkedDevice::from_manifest(e->manifest, std::make_unique<fs::JsFetcher>(e->image_base), co, &chunked);
   if (rc != 0 || !chunked) { log_err("gb_init: chunked device: errno " + std::to_string(-rc)); return -LX_EINVAL; }
   uint32_t bs = e->manifest.fs_block_size ? e->manifest.fs_block_size : 4096;
+  e->chunked = chunked.get();
   auto ov = fs::OverlayDevice::memory(std::move(chunked), bs);
   e->overlay = ov.get();
   Engine* ep = e.get();
@@ -374,7 +387,10 @@ EMSCRIPTEN_KEEPALIVE int gb_boot(void) {
   p.uid = p.euid = p.suid = E->login.uid;
   p.gid = p.egid = p.sgid = E->login.gid;
   E->console = attach_console(p, E->rows, E->cols);
-  if (E->trace_capacity) k.records.enable(E->trace_capacity);
+  if (E->trace_capacity) {
+    k.records.enable(E->trace_capacity);
+    record_attach_state();
+  }
   k.debugger = &E->dbg;
   k.console = E->console;  // Kernel::alert (the OOM killer) prints to the student's terminal
   if (!E->console) { log_err("opening the console failed"); return -LX_EIO; }
@@ -480,7 +496,10 @@ EMSCRIPTEN_KEEPALIVE int gb_trace_enable(uint32_t capacity) {
   if (!E) return -LX_EINVAL;
   if (capacity > (1u << 16)) return -LX_EINVAL;
   E->trace_capacity = capacity;
-  if (E->kernel) E->kernel->records.enable(capacity);
+  if (E->kernel) {
+    E->kernel->records.enable(capacity);
+    record_attach_state();
+  }
   return 0;
 }
 
@@ -500,7 +519,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t gb_trace_dropped(void) {
 // sections (vm/trace/state.h). Requests (addresses are strings: "0x401000", JSON numbers
 // lose bits past 2^53):
 //   {"op":"state", "tid":0, "code_before":64, "code_after":192, "mem_addr":"0x..", "mem_len":256,
-//    "maps":true, "blocks":64}                                   registers, code, memory, maps, blocks
+//    "maps":true, "blocks":64, "regions":500}                    registers, code, memory, maps, blocks, regions
 //   {"op":"memory", "tid":0, "addr":"0x..", "len":N}              a Memory section
 //   {"op":"symbols", "path":"/home/student/hello"}                a program's symbols
 //   {"op":"region", "tid":0, "addr":"0x.."}                       the compiled region holding that
@@ -632,6 +651,7 @@ EMSCRIPTEN_KEEPALIVE int gb_inspect(const char* req_json) {
     const fs::JsonValue* m = q.get("maps");
     sr.maps = !m || !m->is_bool() || m->b;
     sr.blocks = (uint32_t)num("blocks", 0, 4096, 0);
+    sr.regions = (uint32_t)num("regions", 0, 4096, 0);
     inspect_state(k, d, E->pinned_pid != 0, sr, out);
   } catch (...) {
     return -LX_EIO;

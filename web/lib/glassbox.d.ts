@@ -16,7 +16,7 @@ export interface CreateOptions {
   image?: string;
   /** Default 'memory'. */
   storage?: StorageSpec;
-  /** The network relay's URL (recorded; the engine's network is the relay's business). */
+  /** The network relay's URL (docs/networking.md). */
   relay?: string;
   /** Guest memory in MiB (16..3072; default: what the tab can hold). */
   memoryMb?: number;
@@ -25,6 +25,9 @@ export interface CreateOptions {
   cols?: number;
   /** Where the site is (engine/, assets/, image/): default the folder above lib/glassbox.js. */
   base?: string;
+  /** The execution tier: 'on' compiles hot guest code to WebAssembly (docs/jit.md);
+   *  default 'off' (the interpreter). */
+  jit?: 'off' | 'on';
 }
 
 export interface RunOptions {
@@ -132,7 +135,7 @@ export interface TraceRecord {
   timeNs: number;
   pid: number;
   tid: number;
-  kind: 'sys-enter' | 'sys-exit' | 'fork' | 'exec' | 'exit' | 'signal' | 'fs-read' | 'none';
+  kind: 'sys-enter' | 'sys-exit' | 'fork' | 'exec' | 'exit' | 'signal' | 'fs-read' | 'stat' | 'fd' | 'chunks' | 'jit-region' | 'jit-drop' | 'none';
   nr: number;
   ret: number;
   a: number[];

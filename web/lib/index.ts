@@ -34,7 +34,7 @@ const dec = new TextDecoder();
 /** Console output kept for the first terminal attached after it was written. */
 const CONSOLE_BACKLOG = 64 * 1024;
 const TRACE_CAPACITY = 4096;
-const KINDS: TraceRecord['kind'][] = ['none', 'sys-enter', 'sys-exit', 'fork', 'exec', 'exit', 'signal', 'fs-read'];
+const KINDS: TraceRecord['kind'][] = ['none', 'sys-enter', 'sys-exit', 'fork', 'exec', 'exit', 'signal', 'fs-read', 'stat', 'fd', 'chunks', 'jit-region', 'jit-drop'];
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
 type Listener = (e: never) => void;
@@ -85,6 +85,7 @@ class Machine implements GlassboxVM {
     const base = opts.base ?? new URL('../', import.meta.url).href;
     const storage = opts.storage ?? 'memory';
     if (storage !== 'memory' && !/^indexeddb:.+/.test(storage)) throw new TypeError(`storage: 'memory' or 'indexeddb:<name>', not ${JSON.stringify(storage)}`);
+    if (opts.jit !== undefined && opts.jit !== 'off' && opts.jit !== 'on') throw new TypeError(`jit: 'off' or 'on', not ${JSON.stringify(opts.jit)}`);
     let resolveReady!: () => void, rejectReady!: (e: Error) => void;
     this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));
     this.client = new EngineClient({
@@ -101,6 +102,7 @@ class Machine implements GlassboxVM {
         activity: true,
         cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
         relay: opts.relay,
+        jit: opts.jit === 'on' ? 'on' : 'off',
       },
       onOutput: (bytes) => this.consoleOutput(bytes),
       onMessage: (m) => this.message(m, resolveReady, rejectReady),

@@ -55,6 +55,9 @@ interface InspectorModule {
   _gbi_layout_dirty(): number;
   _gbi_breaks_version(): number;
   _gbi_break_lines(path: number): number;
+  _gbi_focus?(pid: number): void;
+  _gbi_show_call?(seq: number): number;
+  _gbi_region_hover(addr: number): number;
   UTF8ToString(p: number): string;
 }
 type InspectorFactory = (args: object) => Promise<InspectorModule>;
@@ -70,14 +73,18 @@ export interface StopInfo {
 }
 const LAYOUT_KEY = 'glassbox.inspector.layout'; // ImGui's ini + the tab (localStorage)
 
-export type PanelName = 'processes' | 'syscalls' | 'files' | StatePanel;
-export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'breaks';
-const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks', 'region', 'breaks'];
+export type PanelName = 'processes' | 'syscalls' | 'files' | 'call' | StatePanel;
+export type StatePanel = 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks';
+const STATE_PANELS: readonly string[] = ['registers', 'code', 'memory', 'blocks', 'region', 'jit', 'breaks'];
 const REFRESH_MS = 250; // state requests while open: status, registers, code (+ the shown panel's)
 const LITE_REFRESH_MS = 1000; // a record panel shown while the machine runs: the status only
 const RING_RECORDS = 16384; // 4 MiB of shared memory
 const FEED_MAX = 4096; // records per frame into the module
-const DRAW_EVERY_MS = 32; // while records stream in and nobody interacts: ~30 frames/s
+// While records stream in and nobody interacts: every other animation frame, 30 frames/s
+// on a 60 Hz display. Not 32: rAF's timestamps jitter around 33.3 ms apart, and a frame
+// that came 0.1 ms early waited for the third one (20 frames/s; measured 8-14 on a loaded
+// machine with 32). 25 sits between one frame interval (16.7) and two (33.3).
+const DRAW_EVERY_MS = 25;
 const INTERACT_MS = 1000; // after an input event, draw every frame for this long
 
 export class InspectorPane {
@@ -483,6 +490,17 @@ export class InspectorPane {
     return (this.stateModel('region') as { region: unknown }).region;
   }
 
+  /** What hovering the region view's x86 row at `addr` lights up: its row and the wasm
+   *  lines made from it (the model the panel draws the highlight from). */
+  regionHover(addr: string): unknown {
+    const M = this.module;
+    if (!M) return null;
+    const p = cstr(M, addr);
+    const json = this.str(M._gbi_region_hover(p));
+    M._free(p);
+    return JSON.parse(json);
+  }
+
   /** The panel models as data (window.glassbox.inspector.model). */
   model(panel: PanelName | 'all' = 'all'): unknown {
     const M = this.module;
@@ -506,6 +524,19 @@ export class InspectorPane {
     const s = M.UTF8ToString(STATE_PANELS.includes(panel) ? M._gbi_state_text(p) : M._gbi_text(p));
     M._free(p);
     return s;
+  }
+
+  /** Focuses every panel on process `pid` (0: none), as selecting it in Processes does (test hook). */
+  focus(pid: number): void {
+    this.module?._gbi_focus?.(pid);
+    this.interactUntil = performance.now() + INTERACT_MS;
+  }
+
+  /** Shows call `seq` in the System calls detail view ('call' as text); false if not in the table. */
+  showCall(seq: number): boolean {
+    const ok = (this.module?._gbi_show_call?.(seq) ?? 0) === 1;
+    this.interactUntil = performance.now() + INTERACT_MS;
+    return ok;
   }
 
   setSyscallFilter(failedOnly: boolean, name: string): void {
@@ -537,7 +568,7 @@ export class InspectorPane {
     const title = {
       processes: 'processes', syscalls: 'system calls', files: 'files and disk reads',
       registers: 'registers', code: 'code', memory: 'memory', blocks: 'decoded blocks and the compiled region',
-      region: 'the compiled region', breaks: 'breakpoints',
+      region: 'the compiled region', jit: 'compiled regions and the JIT\'s drops', breaks: 'breakpoints', call: 'the selected system call',
     }[this.textPanel];
     area.setAttribute('aria-label', `Inspector: ${title} as text`);
   }

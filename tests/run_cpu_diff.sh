@@ -4,7 +4,11 @@
 # (tests/tools/singlestep.cpp):
 #   mode A  every program of the guest corpus (tests/guest/*.c, *.S), compiled static at
 #           -O0 and -O2, from its first instruction (up to CPU_DIFF_MAX instructions each);
-#   mode B  CPU_DIFF_COUNT random instructions (default 1,000,000) from a fixed seed.
+#   mode B  CPU_DIFF_COUNT random instructions (default 1,000,000) from a fixed seed;
+#           the first CPU_DIFF_REPLAY of them (default 200,000; 0 = none) are recorded as
+#           segments with the host's states (singlestep --record) and replayed in node
+#           with the JIT compiling every block at its first run (build-wasm/jit_replay.js,
+#           tests/jit/replay.cpp): the cpu-diff streams against compiled code.
 # Each run is one case; prints the instructions compared and "N passed, N failed" last.
 #
 # Environment: BUILD_DIR (default build), SINGLESTEP (path of the tool),
@@ -38,8 +42,12 @@ run_case() {
   local rc=$?
   local n
   n=$(grep -aoE '[0-9]+ instructions compared' "$WORK/out" | tail -n 1 | grep -oE '^[0-9]+')
+  if [ -n "$n" ]; then
+    total=$((total + n))
+  else
+    n=$(grep -aoE '[0-9]+ instructions replayed' "$WORK/out" | tail -n 1 | grep -oE '^[0-9]+')
+  fi
   n=${n:-0}
-  total=$((total + n))
   if [ $rc = 0 ]; then
     printf 'PASS %-28s %10d instructions  (%ds)\n' "$name" "$n" $((SECONDS - start))
     pass=$((pass + 1))
@@ -78,7 +86,15 @@ if [ "${CPU_DIFF_SKIP_A:-0}" != 1 ]; then
 fi
 
 if [ "${CPU_DIFF_SKIP_B:-0}" != 1 ]; then
-  run_case "random seed $SEED" "$SS" --random --seed "$SEED" --count "$COUNT"
+  REPLAY=${CPU_DIFF_REPLAY:-200000}
+  REPLAY_JS=${JIT_REPLAY_JS:-$ROOT/build-wasm/jit_replay.js}
+  if [ "$REPLAY" != 0 ] && [ -f "$REPLAY_JS" ]; then
+    run_case "random seed $SEED" "$SS" --random --seed "$SEED" --count "$COUNT" --record "$WORK/random.rec" --record-max "$REPLAY"
+    run_case "random seed $SEED, --jit always" node --no-experimental-fetch "$REPLAY_JS" --jit always "$WORK/random.rec"
+    rm -f "$WORK/random.rec"
+  else
+    run_case "random seed $SEED" "$SS" --random --seed "$SEED" --count "$COUNT"
+  fi
 fi
 
 echo "cpu-diff: $total instructions compared"

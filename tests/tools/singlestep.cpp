@@ -30,6 +30,10 @@
 //   --engine-run       step the engine with run(cpu, bc, 1) instead of decode()+handler
 //                      (needs run() to honour a budget of one instruction)
 //   --memcheck-every N mode B: compare the whole data buffer every N instructions
+//   --record FILE      mode B: write the run as segments with their start and end states
+//                      (tests/tools/ss_record.h), for tests/jit/replay.cpp to replay in
+//                      node with the JIT
+//   --record-max N     stop recording after the batch in which N instructions were reached
 //   --trace            print every instruction before it executes
 //   --quiet            only the summary
 //   --quiet-child      mode A: the program's stdout/stderr go to /dev/null
@@ -53,6 +57,7 @@
 
 #include "tests/tools/ss_gen.h"
 #include "tests/tools/ss_native.h"
+#include "tests/tools/ss_record.h"
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
@@ -78,6 +83,8 @@ struct Options {
   bool x87 = true;
   bool engine_run = false;
   uint64_t memcheck_every = 0;
+  std::string record;
+  uint64_t record_max = 0;
   bool trace = false;
   bool quiet = false;
   bool quiet_child = false;
@@ -298,6 +305,12 @@ class Lockstep {
   std::map<std::string, uint64_t> faults_by;   // faults both sides took, by instruction
   uint64_t last_mismatch_pc = ~0ull;
   uint64_t same_pc_mismatches = 0;
+  // --record (mode B): the engine's state just before and just after it steps (before the
+  // comparator adopts anything), the signal of the last step, and memory adopted since.
+  ss::RecState* rec_pre = nullptr;
+  ss::RecState* rec_post = nullptr;
+  int last_sig = 0;
+  std::vector<std::pair<uint64_t, uint64_t>>* rec_mem = nullptr;
 
   explicit Lockstep(const Options& o) : opt(o), eng(o.engine_run) {}
   virtual ~Lockstep() = default;
@@ -634,10 +647,13 @@ class Lockstep {
       if ((o == 0xdb || o == 0xdf) && (r == 5 || r == 6)) x87_ccmask = 0x0200;
     }
 
+    if (rec_pre) *rec_pre = ss::state_of(eng.cpu);
     int sig = nat.step();
     while (sig == 0 && rep && nat.get_regs() && nat.regs.rip == pc) sig = nat.step();
     if (sig < 0) return EXITED;
     const EngineResult er = eng.step();
+    if (rec_post) *rec_post = ss::state_of(eng.cpu);
+    last_sig = sig;
     if (!read_native_state()) return EXITED;
     compared++;
 
@@ -744,6 +760,7 @@ class Lockstep {
 
   // Copies native memory into the engine (pages present on both sides only).
   void copy_mem_to_engine(uint64_t a, uint64_t n) {
+    if (rec_mem) rec_mem->push_back({a, n});
     std::vector<uint8_t> b(n);
     for (uint64_t k = 0; k < n;) {
       const uint64_t page_end = gb::page_down(a + k) + gb::PAGE;
@@ -1027,7 +1044,79 @@ class RandomMode : public Lockstep {
   using Lockstep::Lockstep;
   using L = ss::Layout;
 
+  // ---- --record: the run as segments between the comparator's interventions ----
+  FILE* rec = nullptr;
+  ss::RecSegment seg{};
+  bool seg_open = false;
+  ss::RecState pre{}, post{};
+  std::vector<std::pair<uint64_t, uint64_t>> mem_adopted;
+  uint64_t segments = 0;
+
+  void rec_begin(const ss::RecState& start) {
+    seg.start = start;
+    seg.insns = 0;
+    seg_open = true;
+  }
+  // Ends the open segment at `end_rip` with `expect`; `adopted_from` is what the engine
+  // computed before the comparator adopted the host's values (those bits are not compared).
+  void rec_cut(uint64_t end_rip, int sig, const ss::RecState& expect, const ss::RecState* adopted_from = nullptr) {
+    if (!rec || !seg_open) return;
+    seg_open = false;
+    if (seg.insns == 0 && sig == 0) return;  // nothing ran: nothing to replay
+    seg.expect = expect;
+    seg.end_rip = end_rip;
+    seg.signal = (uint32_t)sig;
+    seg.flag_mask = ~0ull;
+    seg.reg_mask = 0xffff;
+    seg.fpu_compared = 1;
+    if (adopted_from) {
+      seg.flag_mask = ~(adopted_from->rflags ^ expect.rflags);
+      for (int i = 0; i < 16; i++)
+        if (adopted_from->r[i] != expect.r[i]) seg.reg_mask &= (uint16_t)~(1u << i);
+      if (adopted_from->fcw != expect.fcw || adopted_from->fsw != expect.fsw || adopted_from->ftw != expect.ftw ||
+          adopted_from->top != expect.top || memcmp(adopted_from->st, expect.st, sizeof expect.st) != 0)
+        seg.fpu_compared = 0;
+    }
+    fputc('S', rec);
+    fwrite(&seg, sizeof seg, 1, rec);
+    segments++;
+  }
+  void rec_memory() {
+    for (const auto& [a, n] : mem_adopted) {
+      std::vector<uint8_t> b(n);
+      if (!eng.as.copy_in(b.data(), a, n)) continue;
+      const uint32_t n32 = (uint32_t)n;
+      fputc('M', rec);
+      fwrite(&a, 8, 1, rec);
+      fwrite(&n32, 4, 1, rec);
+      fwrite(b.data(), 1, n, rec);
+    }
+    mem_adopted.clear();
+  }
+
+  bool end_record() {
+    fputc('Z', rec);
+    const bool ok = fclose(rec) == 0;
+    rec = nullptr;
+    rec_pre = rec_post = nullptr;
+    rec_mem = nullptr;
+    if (!ok) fprintf(stderr, "singlestep: cannot write %s\n", opt.record.c_str());
+    else printf("recorded %" PRIu64 " segments (%" PRIu64 " instructions) in %s\n", segments, compared, opt.record.c_str());
+    return ok;
+  }
+
   int run() {
+    if (!opt.record.empty()) {
+      rec = fopen(opt.record.c_str(), "wb");
+      if (!rec) {
+        fprintf(stderr, "singlestep: cannot write %s: %s\n", opt.record.c_str(), strerror(errno));
+        return 2;
+      }
+      fwrite(ss::kRecMagic, 1, sizeof ss::kRecMagic, rec);
+      rec_pre = &pre;
+      rec_post = &post;
+      rec_mem = &mem_adopted;
+    }
     const std::vector<ss::Native::Region> regions = {
         {L::CODE, L::CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC},
         {L::DATA, L::DATA_SIZE, PROT_READ | PROT_WRITE},
@@ -1110,6 +1199,17 @@ class RandomMode : public Lockstep {
           return 2;
         }
       }
+      if (rec) {
+        const uint64_t n = code.size();
+        fputc('B', rec);
+        fwrite(&n, 8, 1, rec);
+        fwrite(&c.fs_base, 8, 1, rec);
+        fwrite(&c.gs_base, 8, 1, rec);
+        fwrite(code.data(), 1, n, rec);
+        fwrite(data.data(), 1, data.size(), rec);
+        mem_adopted.clear();
+        rec_begin(ss::state_of(c));
+      }
 
       // ---- run it ----
       uint64_t since_memcheck = 0;
@@ -1118,11 +1218,15 @@ class RandomMode : public Lockstep {
         if (pc < L::CODE || pc >= code_end) break;  // diverged control flow (reported already)
         // Keep rsp inside its window at item boundaries (both sides).
         if (starts.count(pc) && (eng.cpu.r[gb::RSP] < L::STACK_LO || eng.cpu.r[gb::RSP] > L::STACK_HI)) {
+          rec_cut(pc, 0, ss::state_of(eng.cpu));
           const uint64_t sp = L::STACK_MID - gen.below(64);
           eng.cpu.r[gb::RSP] = sp;
           nat.regs.rsp = sp;
           nat.set_regs();
+          if (rec) rec_begin(ss::state_of(eng.cpu));
         }
+        ss::RecState top{};
+        if (rec) top = ss::state_of(eng.cpu);
         const At at = look(pc);
         const StepOutcome o = step_compare(at);
         if (o == EXITED) {
@@ -1130,12 +1234,30 @@ class RandomMode : public Lockstep {
           return 2;
         }
         if (o == MISMATCH) { rc = 1; break; }
+        if (rec && !ss::same_state(pre, top)) {
+          // The comparator changed the state before the step (x87 exception flags cleared).
+          rec_cut(pc, 0, top);
+          rec_begin(pre);
+        }
+        if (rec && o == FAULT_BOTH) {
+          const ss::RecState fin = ss::state_of(eng.cpu);
+          rec_cut(pc, last_sig, fin, &post);
+        } else if (rec) {
+          seg.insns++;
+          const ss::RecState fin = ss::state_of(eng.cpu);
+          if (!ss::same_state(post, fin) || !mem_adopted.empty()) {
+            rec_cut(fin.rip, 0, fin, &post);
+            rec_memory();
+            rec_begin(fin);
+          }
+        }
         if (o == FAULT_BOTH) {
           // Skip the faulting instruction on both sides.
           const uint64_t next = pc + (at.in.len ? at.in.len : 1);
           eng.cpu.rip = next;
           nat.regs.rip = next;
           nat.set_regs();
+          if (rec) rec_begin(ss::state_of(eng.cpu));
         }
         if (eng.cpu.rip != nat.regs.rip) {
           // rip differed and the comparator resynchronised (keep-going).
@@ -1147,7 +1269,16 @@ class RandomMode : public Lockstep {
         }
       }
       if (rc == 0 && !check_data(look(eng.cpu.rip), eng.cpu.rip)) rc = 1;
+      if (rec && rc == 0) {
+        rec_cut(eng.cpu.rip, 0, ss::state_of(eng.cpu));
+        std::vector<uint8_t> host_data(L::DATA_SIZE);
+        if (!nat.read(L::DATA, host_data.data(), host_data.size())) return 2;
+        fputc('E', rec);
+        fwrite(host_data.data(), 1, host_data.size(), rec);
+        if (opt.record_max && compared >= opt.record_max && !end_record()) return 2;
+      }
     }
+    if (rec && !end_record()) return 2;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!opt.quiet) {
       printf("seed %" PRIu64 ": %" PRIu64 " batches, %" PRIu64 " generated items, %.1f s, %.0f instructions/s\n", opt.seed,
@@ -1179,7 +1310,7 @@ class RandomMode : public Lockstep {
 void usage() {
   fprintf(stderr,
           "usage: singlestep [--max N] [--keep-going K] [--x87] [--engine-run] [--trace] [--quiet] -- PROGRAM [ARGS...]\n"
-          "       singlestep --random [--seed S] [--count N] [--keep-going K] [--x87] [--memcheck-every N]\n");
+          "       singlestep --random [--seed S] [--count N] [--keep-going K] [--x87] [--memcheck-every N] [--record FILE [--record-max N]]\n");
 }
 
 }  // namespace
@@ -1203,6 +1334,8 @@ int main(int argc, char** argv) {
     else if (a == "--no-x87") o.x87 = false;
     else if (a == "--engine-run") o.engine_run = true;
     else if (a == "--memcheck-every") num(o.memcheck_every);
+    else if (a == "--record-max") num(o.record_max);
+    else if (a == "--record") { if (i + 1 >= argc) { usage(); return 2; } o.record = argv[++i]; }
     else if (a == "--trace") o.trace = true;
     else if (a == "--quiet") o.quiet = true;
     else if (a == "--quiet-child") o.quiet_child = true;

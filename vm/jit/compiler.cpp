@@ -602,6 +602,10 @@ void Gen::sse_host_addr() { host_addr(b_); }
 void Gen::sse_slow(const Insn& in, uint64_t next, int k) {
   materialize(false);
   flush(false);
+  // The handler may fault: the count and the running block as the interpreter has them
+  // (found by the cpu-diff replay: a misaligned movaps in compiled code left icount stale).
+  if (!ic_stored_) write_ic();
+  if (!running_set_) set_running();
   set_rip(next);
   b_.local_get(L_CPU);
   b_.i32_const((int32_t)abi_.addr(&in));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/jit/run.sh — the JIT layer (tools/test jit), in node:
 #   1. the golden listings' modules are valid wasm (wabt's wasm-validate, when installed)
-#   2. tests/jit/smc.c (self-modifying code), tests/jit/fault.c (a fault in a compiled
+#   2. tests/jit/smc.c (self-modifying code), tests/jit/alias.c (code changed through a
+#      second mapping of its page and through write()), tests/jit/fault.c (a fault in a compiled
 #      loop: the handler's registers and flags; alarm ending an endless compiled loop) and
 #      tests/jit/cloops.c (the same with loops of several blocks; nested C loops) print
 #      what the host prints, with --jit always, on and off; cloops retires the same
@@ -48,8 +49,11 @@ fi
 #    them); the SSE2 forms compiled inline (sse.c: scalar/packed arithmetic, conversions,
 #    ucomis/comis with pushf and fused jcc, moves, bitwise; NaNs, infinities, denormals,
 #    overflow/underflow under 12 MXCSR modes: result and MXCSR hashes). Each prints what
-#    the host prints, in every mode.
-for prog in smc fault cloops flags sse; do
+#    the host prints, in every mode. alias.c: code changed through a second mapping of
+#    the same memfd page (a store from main, from the running block itself, from a
+#    forked child) and through pwrite(): before PhysMem's code frames, every call ran the
+#    stale code, interpreted or compiled.
+for prog in smc alias fault cloops flags sse; do
   gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
   for mode in always on off; do
     if timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/$prog" > "$tmp/$prog.$mode" 2>"$tmp/$prog.$mode.err" &&

@@ -60,6 +60,9 @@
 //   block cache's graveyard, alive until the run loop's next collect_garbage, after the
 //   compiled call returned. A store into the running block sets cpu.stop (interp.cpp),
 //   so the region leaves after the storing instruction (the interpreter does the same).
+//   The page's address space calls invalidate_page for a store through any view of the
+//   page: its own mapping, a second mapping of the same shared frame (here or in another
+//   process), write()/truncate on its file (PhysMem's code frames, vm/mem/address_space.h).
 // * A bounded code cache. Compiled regions are counted process-wide (every tier: wasm
 //   bytes, its share of its module's, and table slots). Before a batch is instantiated the
 //   oldest regions (by compile order: generations, no use bits to keep) of any address

@@ -50,7 +50,7 @@ Frame* FramePool::alloc_zero() {
       s->mem = mem;
       s->free.reserve(kSlabFrames);
       for (uint32_t i = kSlabFrames; i-- > 0;) {
-        s->frames[i] = Frame{mem + PAGE * i, 0, false, s};
+        s->frames[i] = Frame{mem + PAGE * i, 0, false, false, s};
         s->free.push_back(&s->frames[i]);
       }
     }
@@ -64,6 +64,7 @@ Frame* FramePool::alloc_zero() {
   memset(f->data, 0, PAGE);
   f->refs = 1;
   f->dirty = false;
+  f->code = false;
   in_use_++;
   return f;
 }
@@ -130,6 +131,7 @@ template <class F> void SharedPageCache::for_pages(const void* key, uint64_t off
 void SharedPageCache::written(const void* key, uint64_t off, const void* data, uint64_t n) {
   for_pages(key, off, n, [&](Page& sp, uint64_t in_page, uint64_t in_data, uint64_t len) {
     memcpy(sp.frame->data + in_page, (const uint8_t*)data + in_data, len);
+    if (sp.frame->code && phys_) phys_->code_frame_written(sp.frame);
   });
 }
 
@@ -142,6 +144,7 @@ void SharedPageCache::read(const void* key, uint64_t off, void* data, uint64_t n
 void SharedPageCache::truncated(const void* key, uint64_t size) {
   for_pages(key, size, UINT64_MAX - size, [&](Page& sp, uint64_t in_page, uint64_t, uint64_t len) {
     memset(sp.frame->data + in_page, 0, len);
+    if (sp.frame->code && phys_) phys_->code_frame_written(sp.frame);
   });
 }
 
@@ -172,11 +175,13 @@ class AnonSharedBacking : public FileBacking {
 
 // ---- construction -------------------------------------------------------------------
 
-AddressSpace::AddressSpace() : phys_(std::make_shared<PhysMem>()) {}
-AddressSpace::AddressSpace(std::shared_ptr<PhysMem> phys) : phys_(std::move(phys)) {}
+AddressSpace::AddressSpace() : phys_(std::make_shared<PhysMem>()) { phys_->spaces.push_back(this); }
+AddressSpace::AddressSpace(std::shared_ptr<PhysMem> phys) : phys_(std::move(phys)) { phys_->spaces.push_back(this); }
 
 AddressSpace::~AddressSpace() {
   watcher_ = nullptr;  // the block cache goes with us
+  auto& sp = phys_->spaces;
+  sp.erase(std::remove(sp.begin(), sp.end(), this), sp.end());
   while (!ptes_.empty()) drop_pte(ptes_.begin());
   const bool had_anon = std::any_of(vmas_.begin(), vmas_.end(), [](const auto& kv) { return kv.second.shared_anon(); });
   vmas_.clear();
@@ -494,6 +499,7 @@ Pte* AddressSpace::resolve(uint64_t addr, bool write, bool exec) {
       p->code = false;
       if (watcher_) watcher_(page);
     }
+    if (p->frame->code) phys_->code_frame_written(p->frame);  // code of another mapping of it
   }
   return p;
 }
@@ -508,7 +514,34 @@ void AddressSpace::tlb_fill(uint64_t page, Pte* p) {
     // a clean MAP_SHARED file page: the first store must mark it dirty (slow path)
     shared_ok = v->shared && (p->frame->dirty || !v->shared_file());
   }
-  e.wtag = ((p->prot & PROT_W) && shared_ok && !p->code) ? page : 1;
+  e.wtag = ((p->prot & PROT_W) && shared_ok && !p->code && !p->frame->code) ? page : 1;
+}
+
+// ---- code in shared frames (PhysMem's notes) ----
+void PhysMem::code_frame_marked(Frame* f) {
+  for (AddressSpace* as : spaces) as->drop_write_tags(f);
+}
+
+void PhysMem::code_frame_written(Frame* f) {
+  f->code = false;
+  // (a watcher may run guest-visible work: take the list as it is now)
+  const std::vector<AddressSpace*> now = spaces;
+  for (AddressSpace* as : now) as->drop_code_of(f);
+}
+
+void AddressSpace::drop_write_tags(const Frame* f) {
+  const uint64_t host = (uint64_t)(uintptr_t)f->data;
+  for (TlbEntry& e : tlb_)
+    if (e.wtag != 1 && e.wtag + e.delta == host) e.wtag = 1;
+}
+
+void AddressSpace::drop_code_of(const Frame* f) {
+  for (auto& [page, pte] : ptes_) {
+    if (pte.frame != f || !pte.code) continue;
+    pte.code = false;
+    tlb_drop(page);
+    if (watcher_) watcher_(page);
+  }
 }
 
 void AddressSpace::tlb_drop(uint64_t page) {
@@ -558,6 +591,10 @@ void AddressSpace::fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n) {
     if (!p->code) {
       p->code = true;
       tlb_drop(page);
+      if (!p->frame->code && vma_at(page)->shared) {
+        p->frame->code = true;
+        phys_->code_frame_marked(p->frame);
+      }
     }
     memcpy(dst, p->frame->data + off, k);
     a += k; dst += k; n -= k;

@@ -59,6 +59,7 @@ struct Frame {
   uint8_t* data;
   uint32_t refs;
   bool dirty;  // MAP_SHARED file page stored to since it was read (sticky)
+  bool code;   // MAP_SHARED page that some mapping holds decoded code in (PhysMem::code_*)
   FrameSlab* slab;  // the run of frames it was carved from
 };
 
@@ -147,9 +148,11 @@ struct Pte {
 // So the cache holds what guest mappings hold, and needs no size bound of its own.
 // The file syscalls' view (read/write/truncate/fsync): `key` is a FileBacking's
 // share_key() (for files: the Inode); cheap when nothing of the file is mapped shared.
+struct PhysMem;
+class AddressSpace;
 class SharedPageCache {
  public:
-  explicit SharedPageCache(FramePool& frames) : frames_(frames) {}
+  SharedPageCache(FramePool& frames, PhysMem* phys) : frames_(frames), phys_(phys) {}
   SharedPageCache(const SharedPageCache&) = delete;
   ~SharedPageCache();
   // After write(2) of [off, off+n): the mapped pages take the new bytes.
@@ -178,15 +181,28 @@ class SharedPageCache {
   void sweep();
   template <class F> void for_pages(const void* key, uint64_t off, uint64_t n, F fn);
   FramePool& frames_;
+  PhysMem* phys_;  // its machine (code held in a page that write() or truncate change)
   Map map_;
 };
 
 // What one machine's address spaces draw on: its frames and its shared page cache.
 // Two machines in one process have one each and share nothing.
+//
+// Code in MAP_SHARED pages. Code marks are per page table entry (one address space's
+// view), but a shared frame can change under another view: a store through a second
+// mapping of the same file or memfd (RW next to RX, a JIT's usual trick), in this process
+// or another, or write()/truncate on the file. So a shared frame that some mapping
+// fetched code from carries Frame::code; while it does, no address space's TLB holds a
+// write tag for it (every store takes the slow path), and a change to it through any
+// path drops the code of every mapping of it, in every address space of the machine
+// (code_frame_written: a scan, paid only when such a page changes).
 struct PhysMem {
   FramePool frames;
-  SharedPageCache shared{frames};
+  SharedPageCache shared{frames, this};
   Counters* counters = nullptr;  // the machine's (page faults, COW copies); none: not counted
+  std::vector<AddressSpace*> spaces;  // every address space drawing on it (registered by each)
+  void code_frame_marked(Frame* f);   // f now holds code: no more write tags for it anywhere
+  void code_frame_written(Frame* f);  // f changed: every mapping's code in it is dropped
 };
 
 // Called when a page holding decoded code is written or unmapped.
@@ -273,6 +289,9 @@ class AddressSpace {
 
  private:
   friend struct JitLayout;  // vm/jit reads tlb_ from compiled code (entry: rtag, wtag, delta)
+  friend struct PhysMem;    // code in shared frames (drop_write_tags, drop_code_of)
+  void drop_write_tags(const Frame* f);
+  void drop_code_of(const Frame* f);
   struct TlbEntry {
     uint64_t rtag = 1, wtag = 1;  // page address, or 1 (never matches) when invalid
     uint64_t delta = 0;           // host address - guest page address (mod 2^64)

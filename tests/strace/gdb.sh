@@ -96,7 +96,7 @@ mask() {
 # Both sides start as a shell would start them (SIGPIPE, SIGXFSZ at their defaults; fds 0-2).
 clean_exec() {
   python3 -c 'import os, signal, sys
-for s in (signal.SIGPIPE, signal.SIGXFSZ): signal.signal(s, signal.SIG_DFL)
+for s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGHUP): signal.signal(s, signal.SIG_DFL)
 os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
 GUEST_ENV=(PATH=/usr/bin:/bin HOME=/root TERM=dumb LANG=C.UTF-8)

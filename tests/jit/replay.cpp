@@ -44,20 +44,6 @@ class ReplayHost : public gb::CpuHost {
   void illegal_instruction(gb::Cpu&, uint64_t, const uint8_t*, int) override { illegal = true; }
 };
 
-int signal_of(const gb::CpuException& ex, bool illegal) {
-  if (illegal) return SIGILL;
-  switch (ex.kind) {
-    case gb::CpuException::PAGE_FAULT: return ex.bus ? SIGBUS : SIGSEGV;
-    case gb::CpuException::GP: return SIGSEGV;
-    case gb::CpuException::DIV: case gb::CpuException::FPE: return SIGFPE;
-    case gb::CpuException::TRAP: return SIGTRAP;
-    default: return 0;
-  }
-}
-
-const char* const kReg[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                              "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-
 // The differences between the engine's state and the expected one, as text ("" = none).
 std::string differences(const ss::RecState& got, const ss::RecSegment& s) {
   const ss::RecState& want = s.expect;
@@ -65,7 +51,7 @@ std::string differences(const ss::RecState& got, const ss::RecSegment& s) {
   char line[200];
   for (int i = 0; i < 16; i++) {
     if ((s.reg_mask >> i & 1) && got.r[i] != want.r[i]) {
-      snprintf(line, sizeof line, "  %-6s got %016" PRIx64 "  want %016" PRIx64 "\n", kReg[i], got.r[i], want.r[i]);
+      snprintf(line, sizeof line, "  %-6s got %016" PRIx64 "  want %016" PRIx64 "\n", ss::kRegName[i], got.r[i], want.r[i]);
       d += line;
     }
   }
@@ -233,7 +219,7 @@ int main(int argc, char** argv) {
       batch_insns += ran;
       insns += ran;
       const int want_sig = s.signal ? (int)s.signal : SIGSEGV;
-      const int got_sig = signal_of(ex, host.illegal);
+      const int got_sig = ss::signal_of(ex, host.illegal);
       if (s.signal) faults++;
       // The engine counts an undefined instruction as run (its handler ran and raised
       // SIGILL, as a kernel would count the trap); the host's count does not.

@@ -70,8 +70,7 @@ namespace {
 using gb::Cpu;
 using gb::Insn;
 
-const char* const kRegName[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                                  "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+using ss::kRegName;
 
 // ---- options ----------------------------------------------------------------------------
 struct Options {
@@ -263,16 +262,7 @@ const char* ex_name(const EngineResult& r) {
   return "?";
 }
 
-int ex_signal(const EngineResult& r) {
-  if (r.illegal) return SIGILL;
-  switch (r.ex.kind) {
-    case gb::CpuException::PAGE_FAULT: return r.ex.bus ? SIGBUS : SIGSEGV;
-    case gb::CpuException::GP: return SIGSEGV;
-    case gb::CpuException::DIV: case gb::CpuException::FPE: return SIGFPE;
-    case gb::CpuException::TRAP: return SIGTRAP;
-    default: return 0;
-  }
-}
+int ex_signal(const EngineResult& r) { return ss::signal_of(r.ex, r.illegal); }
 
 std::string hexbytes(const uint8_t* b, int n) {
   std::string s;

@@ -29,7 +29,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include <csignal>
+
 #include "vm/cpu/cpu.h"
+#include "vm/cpu/interp.h"
 
 namespace ss {
 
@@ -94,6 +97,21 @@ inline void apply_state(const RecState& s, gb::Cpu& c) {
   for (int i = 0; i < 8; i++) {
     c.fpu.st[i].mant = s.st[i].mant;
     c.fpu.st[i].se = s.st[i].se;
+  }
+}
+
+inline constexpr const char* kRegName[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                              "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+
+// The signal a CPU exception (or an undefined instruction) delivers: 0 for none.
+inline int signal_of(const gb::CpuException& ex, bool illegal) {
+  if (illegal) return SIGILL;
+  switch (ex.kind) {
+    case gb::CpuException::PAGE_FAULT: return ex.bus ? SIGBUS : SIGSEGV;
+    case gb::CpuException::GP: return SIGSEGV;
+    case gb::CpuException::DIV: case gb::CpuException::FPE: return SIGFPE;
+    case gb::CpuException::TRAP: return SIGTRAP;
+    default: return 0;
   }
 }
 

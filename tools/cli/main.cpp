@@ -43,8 +43,10 @@ const char* kUsage =
     "  --env K=V           set an environment variable (repeatable; overrides the defaults\n"
     "                      PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TERM=<host's> LANG=C.UTF-8)\n"
     "  --jit off|on|always execution tier (node/browser builds; natively the interpreter):\n"
-    "                      on compiles a block's region to wasm after 1000 runs, always at its\n"
+    "                      on compiles a block's region to wasm after 4000 runs, always at its\n"
     "                      first run; default off, or $GLASSBOX_JIT\n"
+    "  --jit-threshold N   on: block runs before a region is compiled (default 4000; the\n"
+    "                      threshold rises by itself while compiling costs over 5%)\n"
     "  --jit-dump DIR      write each compiled region's .wasm and .txt listing into DIR\n"
     "  --jit-cache SIZE[,N] the code cache's budget: wasm bytes (K, M suffixes) and regions;\n"
     "                      the oldest regions are evicted past it (default 32M,8192)\n"
@@ -91,6 +93,7 @@ struct Options {
   std::string root, image, overlay, cwd = "/", jit = "off", tty = "auto", jit_dump, relay;
   uint64_t jit_cache_bytes = 0;
   uint32_t jit_cache_regions = 0;
+  uint64_t jit_threshold = 0;
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
@@ -188,6 +191,10 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
     } else if (take(args, i, "--jit", v)) {
       if (v != "off" && v != "on" && v != "always") return usage_error("--jit wants off, on or always");
       o.jit = v;
+    } else if (take(args, i, "--jit-threshold", v)) {
+      char* end = nullptr;
+      o.jit_threshold = strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end || o.jit_threshold == 0) return usage_error("--jit-threshold wants a count of runs, got '" + v + "'");
     } else if (take(args, i, "--jit-dump", v)) {
       o.jit_dump = v;
     } else if (take(args, i, "--jit-cache", v)) {
@@ -241,6 +248,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   const bool jit_on = jit_mode != jit::Mode::Off && jit::available();
   jit::configure(jit_on ? jit_mode : jit::Mode::Off, o.jit_dump);
   jit::set_cache_limits(o.jit_cache_bytes, o.jit_cache_regions);
+  jit::set_threshold(o.jit_threshold);
   KernelOptions ko;
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;

@@ -42,12 +42,13 @@ std::string g_dump;
 // tiers to evict from, the compile order.
 uint64_t g_limit_bytes = kCacheBytes, g_bytes = 0, g_peak = 0, g_age = 0, g_evicted = 0;
 uint32_t g_limit_regions = kCacheRegions, g_regions = 0;
+uint64_t g_threshold = kOnThreshold;
 std::set<JitTier*> g_tiers;
 
 void attach(BlockCache& bc) {
   if (g_mode == Mode::Off || !available()) return;
   bc.tier = std::make_unique<JitTier>(bc, g_mode, g_dump);
-  bc.tier_at = g_mode == Mode::Always ? 1 : kOnThreshold;
+  bc.tier_at = g_mode == Mode::Always ? 1 : g_threshold;
 }
 
 uint32_t idx(const void* p) { return (uint32_t)(uintptr_t)p; }
@@ -68,6 +69,8 @@ bool parse_mode(const std::string& s, Mode& out) {
   else return false;
   return true;
 }
+
+void set_threshold(uint64_t runs) { g_threshold = runs ? std::min(runs, kMaxThreshold) : kOnThreshold; }
 
 void set_cache_limits(uint64_t bytes, uint32_t regions) {
   g_limit_bytes = bytes ? bytes : kCacheBytes;
@@ -196,7 +199,7 @@ uint64_t now_us() {
 }  // namespace
 
 JitTier::JitTier(BlockCache& bc, Mode mode, std::string dump_dir)
-    : bc_(bc), mode_(mode), dump_dir_(std::move(dump_dir)), t0_us_(now_us()) {
+    : bc_(bc), mode_(mode), dump_dir_(std::move(dump_dir)), t0_us_(now_us()), base_at_(g_threshold) {
   g_tiers.insert(this);
 }
 

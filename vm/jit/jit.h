@@ -2,7 +2,7 @@
 // builds; the native build keeps the interpreter and compiles only the compiler itself,
 // for its tests). docs/jit.md has the whole story; the decisions:
 //
-// * Regions. From a block the interpreter ran tier_at times (`--jit on`: 1000 runs;
+// * Regions. From a block the interpreter ran tier_at times (`--jit on`: 4000 runs;
 //   `always`: its first run), the blocks already decoded and reachable by direct jumps
 //   (jcc both ways, jmp rel, call rel's target and return address) with a start in the
 //   same 4 KiB page, at most kMaxBlocks, become one wasm function in one module: a
@@ -82,7 +82,7 @@
 namespace gb::jit {
 
 enum class Mode { Off, On, Always };
-constexpr uint64_t kOnThreshold = 1000;  // `--jit on`: block runs before its region is queued
+constexpr uint64_t kOnThreshold = 4000;  // `--jit on`: block runs before its region is queued (docs/jit.md, "V8 compiles the compiler")
 constexpr size_t kMaxBlocks = 32;        // blocks per region
 constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
@@ -98,6 +98,8 @@ void configure(Mode mode, const std::string& dump_dir = "");
 bool parse_mode(const std::string& s, Mode& out);
 // The code cache's budget, process-wide (0: the default). Live totals for --stats.
 void set_cache_limits(uint64_t bytes, uint32_t regions);
+// `on`'s starting (and lowest) threshold, process-wide (0: kOnThreshold).
+void set_threshold(uint64_t runs);
 struct CacheUse { uint64_t bytes = 0, peak_bytes = 0, limit_bytes = 0, evicted = 0; uint32_t regions = 0, limit_regions = 0; };
 CacheUse cache_use();
 
@@ -162,7 +164,7 @@ class JitTier : public Tier {
   // when kBatch are waiting or when a waiting block ran tier_at more times (hot now).
   std::map<uint64_t, uint64_t> queue_;
   uint64_t t0_us_ = 0, compile_us_ = 0;  // tier created (steady clock), compile time so far
-  uint64_t base_at_ = kOnThreshold;
+  uint64_t base_at_;  // the threshold adapt() never goes under (set_threshold)
   std::map<uint64_t, std::vector<Region*>> by_page_;
   std::map<Region*, std::unique_ptr<Region>> regions_;
   std::map<uint64_t, Region*> by_age_;  // age -> region (this tier's, oldest first)

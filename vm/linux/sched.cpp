@@ -241,7 +241,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
       counters.instructions += n;
       continue;
     }
-    const uint64_t before = t->cpu.icount;
+    const uint64_t before = t->cpu.icount, jit_before = t->cpu.jit_icount;
     const uint64_t slice = std::min<uint64_t>(kSlice, budget - spent);
     slice_start_ns = Task::now_ns();
     t->run_slice(slice);
@@ -252,6 +252,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     charge_itimers(*t, dt);
     if (__builtin_expect(records.enabled(), 0) && !t->exited) record_stat_due(*t);  // (an ended task had its Exit)
     counters.instructions += t->cpu.icount - before;
+    counters.jit_retired += t->cpu.jit_icount - jit_before;
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Task::State::Runnable && !t->exited && !t->pt.exit_due && !t->pt.event) t->deliver_signals();
     t->flush_exit_event();

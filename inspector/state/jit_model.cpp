@@ -31,7 +31,7 @@ void JitModel::apply(const TraceRecord& r) {
     compiled++;
     compiled_insns += r.a[2];
     compiled_bytes += r.a[4];
-    compile_us += (double)r.a[3] / (double)(r.ret > 0 ? r.ret : 1);
+    compile_us += (double)r.a[3];  // (the region's own: a batch's sum to the batch's)
     return;
   }
   if (r.kind != RecKind::JitDrop) return;

@@ -455,7 +455,7 @@ static void draw_region(const RegionModel& r, UiState& ui) {
 static void draw_region_list(StateModel& s, float height) {
   JitModel& j = s.jit;
   if (j.list.empty()) {
-    ImGui::TextColored(dim(), "No compiled region in process %d (the JIT compiles a block run 1000 times; ?jit=on).", s.status.pid);
+    ImGui::TextColored(dim(), "No compiled region in process %d (the JIT compiles a block run 4000 times; ?jit=on).", s.status.pid);
     return;
   }
   const ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY |
@@ -486,7 +486,8 @@ static void draw_region_list(StateModel& s, float height) {
         request_region(s, x.start);
       }
       if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("table slot %u; compile time is its batch's (one module of up to 16 regions);\n"
+        ImGui::SetTooltip("table slot %u; compile time is its own: its generation plus its share, by code size,\n"
+                          "of its module's (a batch of up to 16 regions) assembly, compile and instantiation;\n"
                           "runs: its entry block's, as the interpreter counted them (compiled code does not count)", x.table_index);
       ImGui::TableNextColumn();
       char sym[96];

@@ -29,6 +29,8 @@
 // anything else calls the interpreter's handler with its Insn.
 #include "vm/jit/compiler.h"
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -1561,9 +1563,12 @@ Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const
   std::vector<std::unique_ptr<Gen>> gens;
   std::vector<const Body*> bodies;
   for (const auto& blocks : regions) {
+    const auto t0 = std::chrono::steady_clock::now();
     gens.push_back(std::make_unique<Gen>(blocks, abi, listing, im));
     out.regions.push_back(gens.back()->run());
     bodies.push_back(&gens.back()->body());
+    out.regions.back().gen_us = (uint32_t)std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - t0).count();
   }
   out.wasm = build_module(module_types(), im.types, TY_REGION, kLocals, bodies);
   out.imports = im.table;

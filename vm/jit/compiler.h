@@ -42,6 +42,7 @@ struct Compiled {
   uint32_t insns = 0;       // x86 instructions
   uint32_t inline_insns = 0;  // of which compiled inline (the rest call their handler)
   uint32_t body_bytes = 0;    // the function's code
+  uint32_t gen_us = 0;        // time spent generating it (compile_batch)
 };
 
 // Several regions, one module (V8's fixed cost is per module): region i is the export

@@ -50,7 +50,8 @@
 //             a[3] = blocks, a[4] = bytes fetched, a[5] = chunk (-1: none)
 //   JitRegion a region compiled by the JIT (vm/jit): nr = its blocks, ret = regions in its
 //             batch (one module), a[0] = guest start, a[1] = end, a[2] = x86 instructions,
-//             a[3] = compile us of the batch, a[4] = wasm bytes of its function,
+//             a[3] = its compile us (its generation + its share of the module's by
+//             code size: a batch's regions sum to the batch's), a[4] = wasm bytes of its function,
 //             a[5] = table index
 //   JitDrop   compiled code dropped: nr = why (JitDropWhy), ret = regions dropped (1, or
 //             all of the address space's for ProcessGone), a[0] = start (0: several),

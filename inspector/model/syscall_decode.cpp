@@ -228,7 +228,83 @@ void format_result(std::string& out, unsigned nr, int64_t ret) {
   else { snprintf(b, sizeof b, "%" PRId64, ret); out += b; }
 }
 
+void signal_text(std::string& out, unsigned sig) {
+  if (const char* n = gb::signal_name((int)sig)) {
+    out += n;
+    return;
+  }
+  char b[16];
+  snprintf(b, sizeof b, "SIG%u", sig);
+  out += b;
+}
+
+// si_code's name as strace prints it (the common ones; others as a number).
+static const char* si_code_name(unsigned sig, int64_t code) {
+  switch (code) {
+    case 0: return "SI_USER";
+    case 0x80: return "SI_KERNEL";
+    case -1: return "SI_QUEUE";
+    case -2: return "SI_TIMER";
+    case -6: return "SI_TKILL";
+    default: break;
+  }
+  if (sig == gb::LSIGSEGV) return code == 1 ? "SEGV_MAPERR" : code == 2 ? "SEGV_ACCERR" : nullptr;
+  if (sig == gb::LSIGBUS) return code == 1 ? "BUS_ADRALN" : code == 2 ? "BUS_ADRERR" : nullptr;
+  if (sig == gb::LSIGILL) return code == 1 ? "ILL_ILLOPC" : code == 2 ? "ILL_ILLOPN" : nullptr;
+  if (sig == gb::LSIGFPE) return code == 1 ? "FPE_INTDIV" : code == 2 ? "FPE_INTOVF" : nullptr;
+  if (sig == gb::LSIGTRAP) return code == 1 ? "TRAP_BRKPT" : code == 2 ? "TRAP_TRACE" : nullptr;
+  if (sig == gb::LSIGCHLD) {
+    static const char* const cld[] = {"CLD_EXITED", "CLD_KILLED", "CLD_DUMPED", "CLD_TRAPPED", "CLD_STOPPED", "CLD_CONTINUED"};
+    return code >= 1 && code <= 6 ? cld[code - 1] : nullptr;
+  }
+  return nullptr;
+}
+
+void format_signal(std::string& out, const TraceRecord& r) {
+  char b[96];
+  out += "--- ";
+  signal_text(out, r.nr);
+  out += " {si_signo=";
+  signal_text(out, r.nr);
+  const int64_t code = (int64_t)r.a[0];
+  out += ", si_code=";
+  if (const char* c = si_code_name(r.nr, code)) out += c;
+  else { snprintf(b, sizeof b, "%" PRId64, code); out += b; }
+  const bool fault = r.nr == gb::LSIGSEGV || r.nr == gb::LSIGBUS || r.nr == gb::LSIGILL || r.nr == gb::LSIGFPE ||
+                     r.nr == gb::LSIGTRAP;
+  if (fault && code > 0) {
+    out += ", si_addr=";
+    hex(out, r.a[1]);
+  } else if (r.nr == gb::LSIGCHLD) {
+    snprintf(b, sizeof b, ", si_pid=%d, si_status=%d", (int)(int64_t)r.a[1], (int)(int64_t)r.a[2]);
+    out += b;
+  } else if (code <= 0) {
+    snprintf(b, sizeof b, ", si_pid=%d, si_uid=%u", (int)(int64_t)r.a[1], (unsigned)r.a[2]);
+    out += b;
+  }
+  out += "} ---";
+}
+
+void format_signal_action(std::string& out, const TraceRecord& r) {
+  switch (r.ret) {
+    case gb::SigHandled:
+      out += "handler ";
+      hex(out, r.a[3]);
+      break;
+    case gb::SigStopped: out += "stopped"; break;
+    case gb::SigKilled: out += "killed"; break;
+    default: out += '?'; break;
+  }
+}
+
 void format_call(std::string& out, const TraceRecord& r) {
+  if (r.kind == RecKind::Signal) {
+    format_signal(out, r);
+    out += " (";
+    format_signal_action(out, r);
+    out += ')';
+    return;
+  }
   const char* n = syscall_name(r.nr);
   if (n) out += n;
   else {

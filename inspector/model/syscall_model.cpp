@@ -12,6 +12,10 @@
 namespace gbi {
 
 bool SyscallModel::passes(const TraceRecord& r) const {
+  if (r.kind == RecKind::Signal) {  // (a signal row: shown unless the filter picks calls)
+    if (filter.failed_only || filter.nr >= 0) return false;
+    return !filter.pid || r.pid == filter.pid;
+  }
   if (filter.failed_only && !syscall_failed(r.ret)) return false;
   if (filter.nr >= 0 && r.nr != filter.nr) return false;
   if (filter.pid && r.pid != filter.pid) return false;
@@ -30,6 +34,15 @@ void SyscallModel::apply(const TraceRecord& r) {
     for (TraceRecord& p : pending_)
       if (p.tid == r.tid) { p = r; return; }
     pending_.push_back(r);
+    return;
+  }
+  if (r.kind == RecKind::Signal) {  // a row of its own, between the calls (as strace shows it)
+    if (rows.size() >= max_rows) trim();
+    rows.push_back(r);
+    dur_ns.push_back(0);
+    fd_used.push_back(-1);
+    fd_origin.push_back(0);
+    if (passes(r)) visible.push_back((uint32_t)(rows.size() - 1));
     return;
   }
   if (r.kind != RecKind::SysExit) return;
@@ -154,6 +167,24 @@ void SyscallModel::to_json(std::string& out, size_t max_rows_out) const {
     const TraceRecord& r = rows[visible[v]];
     const char* n = syscall_name(r.nr);
     char buf[200];
+    if (r.kind == RecKind::Signal) {  // {"signal":"SIGSEGV","text":"--- SIGSEGV {...} ---","action":"killed"}
+      snprintf(buf, sizeof buf, "%s{\"seq\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,\"signal\":", v > from ? "," : "", r.seq,
+               r.pid, r.tid);
+      out += buf;
+      s.clear();
+      signal_text(s, r.nr);
+      json_string(out, s.data(), s.size());
+      s.clear();
+      format_signal(s, r);
+      out += ",\"text\":";
+      json_string(out, s.data(), s.size());
+      s.clear();
+      format_signal_action(s, r);
+      out += ",\"action\":";
+      json_string(out, s.data(), s.size());
+      out += '}';
+      continue;
+    }
     snprintf(buf, sizeof buf, "%s{\"seq\":%" PRIu64 ",\"pid\":%d,\"tid\":%d,\"nr\":%u,\"name\":\"%s\",\"ret\":%" PRId64 ",\"dur_ns\":%" PRIu64 ",",
              v > from ? "," : "", r.seq, r.pid, r.tid, r.nr, n ? n : "?", r.ret, dur_ns[visible[v]]);
     out += buf;

@@ -29,6 +29,7 @@ namespace gbi {
 // [SECTION] helpers
 //-----------------------------------------------------------------------------
 static const ImVec4 kErrColor = ImVec4(1.0f, 0.45f, 0.40f, 1.0f);
+static const ImVec4 kSignalColor = ImVec4(0.95f, 0.70f, 0.25f, 1.0f);  // signal rows of the calls table
 static const ImVec4 kDimColor = ImVec4(0.60f, 0.60f, 0.60f, 1.0f);
 
 //-----------------------------------------------------------------------------
@@ -362,6 +363,16 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
       if (i == scroll_to) ImGui::SetScrollHereY(0.5f);
       ImGui::TableNextColumn();
       line.clear();
+      if (r.kind == RecKind::Signal) {  // a signal acted on, between the calls: --- SIGSEGV {...} ---
+        format_signal(line, r);
+        ImGui::TextColored(kSignalColor, "%s", line.c_str());
+        ImGui::TableNextColumn();
+        line.clear();
+        format_signal_action(line, r);
+        ImGui::TextColored(r.ret == gb::SigKilled ? kErrColor : kSignalColor, "%s", line.c_str());
+        ImGui::TableNextColumn();
+        continue;
+      }
       const char* n = syscall_name(r.nr);
       line += n ? n : "?";
       line += '(';

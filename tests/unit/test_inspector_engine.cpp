@@ -16,6 +16,7 @@
 #include "vm/fs/tmpfs.h"
 #include "vm/linux/kernel.h"
 #include "tests/unit/inspector_prog.h"
+#include "tests/unit/signal_prog.h"
 
 using namespace gb;
 
@@ -25,11 +26,12 @@ using testprog::kInspectorProg;
 
 // Runs the program to its end with the record ring of `capacity` (0: off); returns the
 // records the ring holds, oldest first.
-std::vector<TraceRecord> run_prog(size_t capacity, uint64_t* dropped = nullptr) {
+std::vector<TraceRecord> run_prog(size_t capacity, uint64_t* dropped = nullptr, const uint8_t* image = kInspectorProg,
+                                  size_t image_size = sizeof kInspectorProg, int* status = nullptr) {
   std::shared_ptr<FileSystem> root = make_tmpfs();
   InodeRef dir = root->root(), prog;
   REQUIRE(dir->create("prog", LS_IFREG | 0755, prog) == 0);
-  REQUIRE(prog->write(0, kInspectorProg, sizeof kInspectorProg) == (int64_t)sizeof kInspectorProg);
+  REQUIRE(prog->write(0, image, image_size) == (int64_t)image_size);
   KernelOptions o;
   o.quiet = true;
   Kernel k(root, o);
@@ -44,7 +46,8 @@ std::vector<TraceRecord> run_prog(size_t capacity, uint64_t* dropped = nullptr) 
     else if (r.state == Kernel::RunResult::Idle) k.idle_wait(r.wake_at_ns);
   }
   REQUIRE(done);
-  CHECK(k.init_status == 0);
+  if (status) *status = k.init_status;
+  else CHECK(k.init_status == 0);
   std::vector<TraceRecord> out(k.records.pending());
   if (!out.empty()) out.resize(k.records.take(out.data(), out.size()));
   if (dropped) *dropped = k.records.dropped();
@@ -127,4 +130,52 @@ TEST_CASE("engine records: off by default; a small ring keeps the newest and cou
   CHECK(last.back().seq == all.size());
   CHECK(last.back().kind == RecKind::Exit);
   CHECK(last.back().tid == 100);
+}
+
+TEST_CASE("engine records: Signal records — a handler runs, then a fault with no handler kills") {
+  int status = -1;
+  const std::vector<TraceRecord> recs = run_prog(256, nullptr, testprog::kSignalProg, sizeof testprog::kSignalProg, &status);
+  CHECK(status == (LSIGSEGV | 0x80));  // killed by SIGSEGV, core dumped (as natively: 139)
+  std::vector<TraceRecord> sigs;
+  for (const TraceRecord& r : recs)
+    if (r.kind == RecKind::Signal) sigs.push_back(r);
+  REQUIRE(sigs.size() == 2);
+  // SIGUSR1 from kill(): its handler ran
+  CHECK(sigs[0].nr == LSIGUSR1);
+  CHECK(sigs[0].ret == SigHandled);
+  CHECK((int64_t)sigs[0].a[0] == 0);  // SI_USER
+  CHECK(sigs[0].a[1] == 100);         // sent by itself
+  CHECK(sigs[0].a[3] == 0x4000b4);    // the handler
+  // SIGSEGV in the handler (load from 0x10): no handler, killed
+  CHECK(sigs[1].nr == LSIGSEGV);
+  CHECK(sigs[1].ret == SigKilled);
+  CHECK(sigs[1].a[0] == 1);  // SEGV_MAPERR
+  CHECK(sigs[1].a[1] == 0x10);
+  CHECK(sigs[1].a[4] == 0x4000b4);  // rip: the faulting load
+  // the inspector: rows between the calls, strace's text, not counted as calls
+  gbi::InspectorModel m;
+  m.feed(reinterpret_cast<const uint8_t*>(recs.data()), recs.size());
+  std::string text;
+  m.syscalls.to_text(text, 100);
+  CHECK(text.find("--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=100, si_uid=0} --- (handler 0x4000b4)") !=
+        std::string::npos);
+  CHECK(text.find("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} --- (killed)") != std::string::npos);
+  const size_t kill_at = text.find("kill(");
+  CHECK(kill_at != std::string::npos);
+  CHECK(kill_at < text.find("--- SIGUSR1"));  // after the kill() call that sent it
+  std::string json;
+  m.syscalls.to_json(json, 100);
+  CHECK(json.find("\"signal\":\"SIGSEGV\",\"text\":\"--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10} ---\",\"action\":\"killed\"") !=
+        std::string::npos);
+  // filters: failed-only and one call hide signal rows; one process keeps its own
+  gbi::SyscallFilter f;
+  f.failed_only = true;
+  m.syscalls.set_filter(f);
+  for (uint32_t i : m.syscalls.visible) CHECK(m.syscalls.rows[i].kind != RecKind::Signal);
+  f = {};
+  f.pid = 100;
+  m.syscalls.set_filter(f);
+  size_t shown = 0;
+  for (uint32_t i : m.syscalls.visible) shown += m.syscalls.rows[i].kind == RecKind::Signal;
+  CHECK(shown == 2);
 }

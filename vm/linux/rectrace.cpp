@@ -88,6 +88,23 @@ static void put_figures(Task& p, TraceRecord& r) {
   r.a[3] = p.mm && p.mm->bc.tier ? 1 : 0;
 }
 
+void record_signal(Task& p, int sig, const lx_siginfo& si, SignalAction action, uint64_t handler) {
+  TraceRecord r = p.k.records.make(RecKind::Signal, p.pid, p.tid, p.cpu.icount);
+  r.nr = (uint16_t)sig;
+  r.ret = action;
+  r.a[0] = (uint64_t)(int64_t)si.si_code;
+  const bool fault = sig == LSIGSEGV || sig == LSIGBUS || sig == LSIGILL || sig == LSIGFPE || sig == LSIGTRAP;
+  if (fault && si.si_code > 0) {
+    r.a[1] = si.u.fault.addr;
+  } else {
+    r.a[1] = (uint64_t)(int64_t)si.u.kill.pid;
+    r.a[2] = sig == LSIGCHLD ? (uint64_t)(int64_t)si.u.chld.status : si.u.kill.uid;
+  }
+  r.a[3] = handler;
+  r.a[4] = p.cpu.rip;
+  p.k.records.push(r);
+}
+
 void record_exit(Task& p, int64_t status) {
   TraceRecord r = p.k.records.make(RecKind::Exit, p.pid, p.tid, p.cpu.icount);
   r.ret = status;

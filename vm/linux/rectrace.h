@@ -17,6 +17,10 @@ void record_syscall(Task& p, RecKind kind, const SyscallDef* d, uint64_t nr, con
 void record_fork(Task& parent, Task& child, uint64_t flags);
 void record_exec(Task& p, uint64_t entry);
 void record_exit(Task& p, int64_t status);
+// A signal acted on: `action` SigHandled (with the handler's address), SigStopped or
+// SigKilled; `si` is its siginfo (struct lx_siginfo, vm/linux/kernel.h).
+struct lx_siginfo;
+void record_signal(Task& p, int sig, const lx_siginfo& si, SignalAction action, uint64_t handler);
 // A Stat record for `p` if its last one is 100 ms old (called after each of its slices).
 void record_stat_due(Task& p);
 // The attach snapshot: one Fd record per open fd of every live process.

@@ -20,6 +20,7 @@
 #include "vm/cpu/f80.h"
 #include "vm/linux/debug.h"
 #include "vm/linux/kernel.h"
+#include "vm/linux/rectrace.h"
 #include "vm/linux/sys_common.h"
 
 namespace gb {
@@ -235,6 +236,7 @@ void Task::deliver_signals() {
           if (Task* leader = k.find_leader(pid)) k.notify_parent(*leader, LCLD_STOPPED, sig);
         }
         if (traced()) ptrace_group_stop(*this, sig);
+        if (k.records.enabled()) record_signal(*this, sig, si, SigStopped, 0);
         if (k.trace.enabled()) {
           TraceEvent ev = k.trace.make(TraceKind::Signal, pid, tid, cpu.icount);
           ev.nr = (uint16_t)sig;
@@ -243,9 +245,11 @@ void Task::deliver_signals() {
         }
         return;
       }
+      if (k.records.enabled()) record_signal(*this, sig, si, SigKilled, 0);
       kill_with(sig, "");
       return;
     }
+    if (k.records.enabled()) record_signal(*this, sig, si, SigHandled, act.handler);
     if (k.trace.enabled()) {
       TraceEvent ev = k.trace.make(TraceKind::Signal, pid, tid, cpu.icount);
       ev.nr = (uint16_t)sig;
@@ -286,6 +290,7 @@ void Task::force_signal(int sig, const lx_siginfo& si, const std::string& what) 
   if (act.handler <= 1 || (sigmask & bit(sig))) {
     // Blocked or ignored synchronous faults kill, as on Linux; so does no handler.
     if (!(act.handler == 0 && signal_default_ignored(sig))) {
+      if (k.records.enabled()) record_signal(*this, sig, si, SigKilled, 0);
       kill_with(sig, what);
       return;
     }

@@ -32,7 +32,12 @@
 //             a[0] = clone flags, a[1] = the parent's thread-group id
 //   Exec      a[0] = entry point, a[1] = argc; data = argv joined by NULs (then cut)
 //   Exit      ret = wait status (code << 8 | signal); a[0..3] as Stat (the final figures)
-//   Signal    reserved (not produced yet)
+//   Signal    a signal acted on (vm/linux/signal.cpp): nr = the signal, ret = what it did
+//             (SignalAction: 0 a handler runs, 1 the process stops, 2 the process is
+//             killed by its default action), a[0] = si_code (sign-extended), a[1] = the
+//             fault address (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) or the sender's
+//             pid, a[2] = the sender's uid (SIGCHLD: the child's status), a[3] = the
+//             handler's address (ret 0), a[4] = rip when it was acted on
 //   Stat      a running task's figures, at most every 100 ms of host time per task (after a
 //             scheduler slice): a[0] = CPU time in ns, a[1] = instructions the task retired
 //             itself (icount minus the count it was forked with), a[2] = of those, run in
@@ -68,6 +73,7 @@ namespace gb {
 enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6, FsRead = 7,
                               Stat = 8, Fd = 9, Chunks = 10, JitRegion = 11, JitDrop = 12 };
 enum JitDropWhy : uint16_t { JitCodeWritten = 0, JitProcessGone = 1, JitEvicted = 2 };
+enum SignalAction : int64_t { SigHandled = 0, SigStopped = 1, SigKilled = 2 };
 enum : uint8_t { REC_TRUNCATED = 1 };
 enum : uint8_t { REC_NO_ARG = 0xff };
 

@@ -323,7 +323,7 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
     changed |= ImGui::Checkbox(label, &ui.selected_only);
   }
   if (changed || m.filter.pid != (ui.selected_only ? ui.selected_pid : 0)) apply_filter(m, ui);
-  ImGui::Text("%zu of %zu calls shown", m.visible.size(), m.rows.size());
+  ImGui::Text("%zu of %zu rows shown (calls and signals)", m.visible.size(), m.rows.size());
   if (m.discarded) {
     ImGui::SameLine();
     ImGui::TextColored(kDimColor, "(%" PRIu64 " older discarded)", m.discarded);

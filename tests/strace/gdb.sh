@@ -89,8 +89,11 @@ for p in hello segv count threads; do (cd "$src" && gcc -g -O0 -pthread -o "$p" 
 # engine has none, so even with gdb's ASLR off libc loads 40 KiB higher in the engine).
 # Thread exits are dropped: whether gdb reports one before or after the program's
 # buffered output reaches the pipe is timing.
+# (A worker thread's caller frame in gdb-threads: `work` returns from its first or its second
+# pthread_barrier_wait, both on line 4, as the host's scheduler decides: its pc is masked.)
 mask() {
   sed -E 's/process [0-9]+/process PID/; s/LWP [0-9]+/LWP N/g; s/(argv(@entry)?=)0x[0-9a-f]+/\1ADDR/g;
+          s/^(#[1-9][0-9]* +)0x[0-9a-f]+ in work /\1ADDR in work /;
           s/Thread 0x[0-9a-f]+/Thread ADDR/g; s/0x00007fff[0-9a-f]{8} in /LIBADDR in /g; s/  +/ /g' | grep -v -E '^\[Thread ADDR \(LWP N\) exited\]$'
 }
 # Both sides start as a shell would start them (SIGPIPE, SIGXFSZ at their defaults; fds 0-2).

@@ -7,27 +7,12 @@
 #include "vm/cpu/interp.h"
 
 #include <algorithm>
-#include <cstring>
-#include <new>
-#include <type_traits>
 
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
 #include "vm/mem/address_space.h"
 
 namespace gb {
-
-std::unique_ptr<Block> Block::make(const Insn* insns, uint32_t n) {
-  static_assert(std::is_trivially_copyable_v<Insn> && std::is_trivially_destructible_v<Insn>);
-  static_assert(sizeof(Block) % alignof(Insn) == 0 && alignof(Block) >= alignof(Insn));
-  void* mem = ::operator new(sizeof(Block) + (size_t)n * sizeof(Insn));
-  std::unique_ptr<Block> b(new (mem) Block());
-  b->insns.p = reinterpret_cast<Insn*>(reinterpret_cast<uint8_t*>(mem) + sizeof(Block));
-  b->insns.count = n;
-  if (n) memcpy(b->insns.p, insns, (size_t)n * sizeof(Insn));
-  b->n = n;
-  return b;
-}
 
 Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   Block*& slot = fast_[fast_index(rip)];
@@ -36,6 +21,8 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
     slot = it->second.get();
     return slot;
   }
+  auto b = std::make_unique<Block>();
+  b->start = rip;
   uint64_t pc = rip;
   scratch_.clear();
   for (int n = 0; n < kMaxBlock; n++) {
@@ -53,9 +40,9 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
     const uint32_t form = in.row != 0xffff ? op_table()[in.row].form : 0;
     if (form & (F_BRANCH | F_STOP)) break;
   }
-  std::unique_ptr<Block> b = Block::make(scratch_.data(), (uint32_t)scratch_.size());
-  b->start = rip;
   b->end = pc;
+  b->insns.assign(scratch_.begin(), scratch_.end());
+  b->n = (uint32_t)b->insns.size();
   const Insn& last = b->insns.back();
   b->ends_indirect = last.row != 0xffff && (op_table()[last.row].form & F_IND);
   b->page = &heat_[page_down(rip)];

@@ -31,30 +31,9 @@ struct PageHeat {
   uint64_t heat = 0;  // guest instructions run in blocks that start on the page
 };
 
-// A block's instructions: an array stored right behind its Block, in the one allocation
-// Block::make() does (decoding python's start-up makes ~36,000 blocks; a vector of
-// their own cost a second malloc each, 8% of the run in dlmalloc with the rest).
-struct InsnArray {
-  Insn* p = nullptr;
-  uint32_t count = 0;
-  const Insn& operator[](size_t i) const { return p[i]; }
-  const Insn* begin() const { return p; }
-  const Insn* end() const { return p + count; }
-  const Insn* data() const { return p; }
-  const Insn& back() const { return p[count - 1]; }
-  size_t size() const { return count; }
-  bool empty() const { return count == 0; }
-};
-
 struct Block {
-  // A block of n instructions (copied from insns), in one allocation; delete frees it.
-  static std::unique_ptr<Block> make(const Insn* insns, uint32_t n);
-  static void operator delete(void* p) { ::operator delete(p); }
-  Block(const Block&) = delete;
-  Block& operator=(const Block&) = delete;
-
   uint64_t start = 0, end = 0;  // guest byte range [start, end)
-  InsnArray insns;              // (stored after the Block: see make())
+  std::vector<Insn> insns;
   uint32_t n = 0;               // insns.size()
   bool ends_indirect = false;   // the last instruction is an indirect branch (F_IND)
   bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
@@ -68,9 +47,6 @@ struct Block {
   uint32_t (*jit_fn)(Cpu*, uint32_t) = nullptr;
   uint32_t jit_entry = 0;
   bool jit_failed = false;
-
- private:
-  Block() = default;
 };
 
 // A second execution tier (vm/jit) plugs into the block cache through this interface

@@ -270,9 +270,7 @@ void format_signal(std::string& out, const TraceRecord& r) {
   out += ", si_code=";
   if (const char* c = si_code_name(r.nr, code)) out += c;
   else { snprintf(b, sizeof b, "%" PRId64, code); out += b; }
-  const bool fault = r.nr == gb::LSIGSEGV || r.nr == gb::LSIGBUS || r.nr == gb::LSIGILL || r.nr == gb::LSIGFPE ||
-                     r.nr == gb::LSIGTRAP;
-  if (fault && code > 0) {
+  if (gb::signal_is_fault(r.nr) && code > 0) {
     out += ", si_addr=";
     hex(out, r.a[1]);
   } else if (r.nr == gb::LSIGCHLD) {

@@ -38,11 +38,7 @@ void SyscallModel::apply(const TraceRecord& r) {
   }
   if (r.kind == RecKind::Signal) {  // a row of its own, between the calls (as strace shows it)
     if (rows.size() >= max_rows) trim();
-    rows.push_back(r);
-    dur_ns.push_back(0);
-    fd_used.push_back(-1);
-    fd_origin.push_back(0);
-    if (passes(r)) visible.push_back((uint32_t)(rows.size() - 1));
+    push_row(r, 0, -1, 0);
     return;
   }
   if (r.kind != RecKind::SysExit) return;
@@ -73,6 +69,10 @@ void SyscallModel::apply(const TraceRecord& r) {
   int fd = -1;
   uint64_t origin = 0;
   fds.on_call(row, &fd, &origin);
+  push_row(row, dur, fd, origin);
+}
+
+void SyscallModel::push_row(const TraceRecord& row, uint64_t dur, int32_t fd, uint64_t origin) {
   rows.push_back(row);
   dur_ns.push_back(dur);
   fd_used.push_back(fd);

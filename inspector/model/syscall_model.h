@@ -59,6 +59,7 @@ struct SyscallModel {
   // and its bytes (an execve's path is only readable at entry).
   std::vector<TraceRecord> pending_;
   void trim();
+  void push_row(const TraceRecord& row, uint64_t dur, int32_t fd, uint64_t origin);  // the parallel columns, `visible`
 };
 
 }  // namespace gbi

@@ -14,4 +14,8 @@ const char* signal_name(int sig) {
   return nullptr;
 }
 
+bool signal_is_fault(int sig) {
+  return sig == LSIGSEGV || sig == LSIGBUS || sig == LSIGILL || sig == LSIGFPE || sig == LSIGTRAP;
+}
+
 }  // namespace gb

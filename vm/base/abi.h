@@ -244,5 +244,8 @@ enum : uint64_t { LCLONE_VM = 0x100, LCLONE_FS = 0x200, LCLONE_FILES = 0x400, LC
                   LCLONE_NEWUSER = 0x10000000, LCLONE_NEWPID = 0x20000000, LCLONE_NEWNET = 0x40000000,
                   LCLONE_IO = 0x80000000ull, LCLONE_CLEAR_SIGHAND = 0x100000000ull };
 const char* signal_name(int sig);  // "SIGSEGV", or nullptr
+// The signals a fault raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP): with a positive
+// si_code, their siginfo carries the fault address.
+bool signal_is_fault(int sig);
 
 }  // namespace gb

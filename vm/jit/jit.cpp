@@ -259,8 +259,11 @@ void JitTier::flush() {
   const auto t1 = std::chrono::steady_clock::now();
   // The cache's budget: room for this batch first (the oldest regions of any tier go).
   evict_for(c.wasm.size(), (uint32_t)regions.size());
-  uint64_t body_sum = 0;
-  for (const Compiled& rc : c.regions) body_sum += rc.body_bytes;
+  uint64_t body_sum = 0, gen_sum = 0;
+  for (const Compiled& rc : c.regions) {
+    body_sum += rc.body_bytes;
+    gen_sum += rc.gen_us;
+  }
   const uint64_t overhead = c.wasm.size() > body_sum ? (c.wasm.size() - body_sum) / regions.size() : 0;
   std::vector<uint32_t> fns(regions.size(), 0);
   const bool ok = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size(), c.imports.data(),
@@ -300,8 +303,6 @@ void JitTier::flush() {
   }
   // Each region's own compile time: its generation, plus the module's shared part
   // (assembling, V8's compile and instantiation) in proportion to its code's size.
-  uint64_t gen_sum = 0;
-  for (const Compiled& rc : c.regions) gen_sum += rc.gen_us;
   const uint64_t shared_us = us > gen_sum ? us - gen_sum : 0;
   for (size_t ri = 0; ri < regions.size(); ri++) {
     const std::vector<const Block*>& blocks = regions[ri];

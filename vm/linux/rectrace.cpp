@@ -93,8 +93,7 @@ void record_signal(Task& p, int sig, const lx_siginfo& si, SignalAction action, 
   r.nr = (uint16_t)sig;
   r.ret = action;
   r.a[0] = (uint64_t)(int64_t)si.si_code;
-  const bool fault = sig == LSIGSEGV || sig == LSIGBUS || sig == LSIGILL || sig == LSIGFPE || sig == LSIGTRAP;
-  if (fault && si.si_code > 0) {
+  if (signal_is_fault(sig) && si.si_code > 0) {
     r.a[1] = si.u.fault.addr;
   } else {
     r.a[1] = (uint64_t)(int64_t)si.u.kill.pid;

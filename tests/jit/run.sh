@@ -52,8 +52,11 @@ fi
 #    the host prints, in every mode. alias.c: code changed through a second mapping of
 #    the same memfd page (a store from main, from the running block itself, from a
 #    forked child) and through pwrite(): before PhysMem's code frames, every call ran the
-#    stale code, interpreted or compiled.
-for prog in smc alias fault cloops flags sse; do
+#    stale code, interpreted or compiled. forms.c: the other inline forms (bytes with
+#    ah..bh, read-modify-write memory, test with memory, byte moves, movzx/movsx, imul
+#    from memory, call/ret and indirect branches) and the instructions whose store into
+#    the running block's own page stops it after they retired (their flags, rsp, rip).
+for prog in smc alias fault cloops flags sse forms; do
   gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
   for mode in always on off; do
     if timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/$prog" > "$tmp/$prog.$mode" 2>"$tmp/$prog.$mode.err" &&

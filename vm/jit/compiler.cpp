@@ -103,13 +103,29 @@ enum Kind {
   K_INCDEC,    // inc/dec r
   K_NOP,       // multi-byte nop
   K_SSE,       // an SSE2 form of compile_sse.cpp (op: its SseOp)
+  // The general ALU form (alu_x): sizes 1, 4, 8; the destination a register (byte
+  // registers with the REX rules: ah..bh without REX) or memory (read-modify-write: the
+  // store commits before the flags, as the interpreter's alu_E), the source a register,
+  // an immediate or memory (when the destination is a register).
+  K_ALU_X,
+  K_STORE8,    // mov [mem], r8
+  K_LOAD8,     // mov r8, [mem]
+  K_MOV8,      // mov r8, r8
+  K_MOVZX_R,   // movzx r32/64, r8 / r16
+  K_MOVSX_R, K_MOVSX_M,  // movsx r32/64, r8 / r16 / [mem]
+  // Branches inline (64-bit operand size): call rel pushes its return address and goes to
+  // its target (in the region or out); ret pops and dispatches to the region's return
+  // points (the blocks after its calls) or leaves; call/jmp through a register or memory
+  // leave with rip = the target.
+  K_CALL, K_RET, K_CALL_IND, K_JMP_IND,
 };
 bool flag_family(int k) { return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC; }
 // Instructions with a slow path (a call that may fault or look at the state): the
 // flags before them must be exact there.
 bool has_slow_path(int k) {
   return k == K_ALU_GM || k == K_CMP_MR || k == K_CMP_MI || k == K_LOAD || k == K_STORE || k == K_STORE_I ||
-         k == K_MOVZX_M || k == K_MOVSXD_M || k == K_PUSH || k == K_POP;
+         k == K_MOVZX_M || k == K_MOVSXD_M || k == K_PUSH || k == K_POP || k == K_STORE8 || k == K_LOAD8 ||
+         k == K_MOVSX_M || k == K_CALL || k == K_RET || k == K_CALL_IND || k == K_JMP_IND;
 }
 
 struct Plan {
@@ -120,7 +136,12 @@ struct Plan {
   uint8_t src = 0;
   bool live = true;  // its flags may be read (the block's backward liveness)
   bool pure = false;  // K_SSE: registers only, no slow path (sse_pure)
+  bool dmem = false;  // K_ALU_X: the destination is memory
+  int smode = 0;      // K_ALU_X: the source is a register (0), an immediate (1), memory (2)
+  bool mem = false;   // a memory operand (K_ALU_X, K_IMUL, K_CALL_IND, K_JMP_IND): a slow path
 };
+bool slow_path(const Plan& p) { return has_slow_path(p.k) || p.mem; }
+constexpr size_t kMaxRetPoints = 8;  // ret compares its target with at most this many blocks
 
 int64_t imm_sized(uint64_t imm, int size) {
   return size == 8 ? (int64_t)imm : size == 4 ? (int64_t)(uint32_t)imm : size == 2 ? (int64_t)(uint16_t)imm : (int64_t)(uint8_t)imm;
@@ -128,7 +149,8 @@ int64_t imm_sized(uint64_t imm, int size) {
 
 bool writes_result(int op) { return op != CMP && op != TEST; }
 bool flags_writer(const Plan& p) {
-  return p.k == K_ALU_RR || p.k == K_ALU_GR || p.k == K_ALU_GM || p.k == K_ALU_RI || p.k == K_CMP_MR || p.k == K_CMP_MI;
+  return p.k == K_ALU_RR || p.k == K_ALU_GR || p.k == K_ALU_GM || p.k == K_ALU_RI || p.k == K_CMP_MR || p.k == K_CMP_MI ||
+         p.k == K_ALU_X;
 }
 
 Plan classify(const Insn& in) {
@@ -149,6 +171,35 @@ Plan classify(const Insn& in) {
   if (f == &nop_Ev) { p.k = K_NOP; return p; }
   if (f == &mov_Eb_Ib && !reg) { p.k = K_STORE_I; p.size = 1; return p; }
   if (f == &grp1_Eb_Ib && !reg && (in.reg & 7) == CMP) { p.k = K_CMP_MI; p.op = CMP; p.size = 1; return p; }
+  // bytes: the ALU family, test, moves (alu_x; byte registers by the REX rules)
+  {
+    struct B { Handler eb_gb, gb_eb, al_ib; int op; };
+    static const B bytes[] = {
+        {&add_Eb_Gb, &add_Gb_Eb, &add_AL_Ib, ADD}, {&or_Eb_Gb, &or_Gb_Eb, &or_AL_Ib, OR},
+        {&and_Eb_Gb, &and_Gb_Eb, &and_AL_Ib, AND}, {&sub_Eb_Gb, &sub_Gb_Eb, &sub_AL_Ib, SUB},
+        {&xor_Eb_Gb, &xor_Gb_Eb, &xor_AL_Ib, XOR}, {&cmp_Eb_Gb, &cmp_Gb_Eb, &cmp_AL_Ib, CMP},
+        {&test_Eb_Gb, nullptr, &test_AL_Ib, TEST}};
+    for (const B& b : bytes) {
+      if (f == b.eb_gb) { p.k = K_ALU_X; p.op = b.op; p.size = 1; p.dst = in.rm; p.src = in.reg; p.dmem = !reg; p.mem = !reg; return p; }
+      if (b.gb_eb && f == b.gb_eb) { p.k = K_ALU_X; p.op = b.op; p.size = 1; p.dst = in.reg; p.src = in.rm; p.smode = reg ? 0 : 2; p.mem = !reg; return p; }
+      if (f == b.al_ib) { p.k = K_ALU_X; p.op = b.op; p.size = 1; p.dst = RAX; p.smode = 1; return p; }
+    }
+    if (f == &grp1_Eb_Ib || f == &test_Eb_Ib) {
+      p.op = f == &test_Eb_Ib ? TEST : in.reg & 7;
+      if (p.op == ADC || p.op == SBB) return p;
+      p.k = K_ALU_X; p.size = 1; p.dst = in.rm; p.smode = 1; p.dmem = p.mem = !reg;
+      return p;
+    }
+    if (f == &mov_Eb_Gb) { if (reg) { p.k = K_MOV8; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE8; p.src = in.reg; } return p; }
+    if (f == &mov_Gb_Eb) { if (reg) { p.k = K_MOV8; p.dst = in.reg; p.src = in.rm; } else { p.k = K_LOAD8; p.dst = in.reg; } return p; }
+  }
+  // branches (64-bit operand size only)
+  if (in.osz == 8) {
+    if (f == &call_Jz) { p.k = K_CALL; return p; }
+    if (f == &ret) { p.k = K_RET; return p; }
+    if (f == &call_Ev) { p.k = K_CALL_IND; p.src = in.rm; p.mem = !reg; return p; }
+    if (f == &jmp_Ev) { p.k = K_JMP_IND; p.src = in.rm; p.mem = !reg; return p; }
+  }
   if (f == &push_Zv && in.osz == 8) { p.k = K_PUSH; p.src = in.reg; return p; }
   if (f == &pop_Zv && in.osz == 8) { p.k = K_POP; p.dst = in.reg; return p; }
   if (!wide) return p;
@@ -170,8 +221,8 @@ Plan classify(const Insn& in) {
     p.k = K_SHIFT_CL; p.dst = in.rm;
     return p;
   }
-  if ((f == &imul_Gv_Ev || f == &imul_Gv_Ev_Iz || f == &imul_Gv_Ev_Ib) && reg) {
-    p.k = K_IMUL; p.dst = in.reg; p.src = in.rm; p.op = f == &imul_Gv_Ev ? 0 : 1;
+  if (f == &imul_Gv_Ev || f == &imul_Gv_Ev_Iz || f == &imul_Gv_Ev_Ib) {
+    p.k = K_IMUL; p.dst = in.reg; p.src = in.rm; p.op = f == &imul_Gv_Ev ? 0 : 1; p.mem = !reg;
     return p;
   }
   if ((f == &inc_Ev || f == &dec_Ev) && reg) { p.k = K_INCDEC; p.dst = in.rm; p.op = f == &inc_Ev ? 0 : 1; return p; }
@@ -180,6 +231,7 @@ Plan classify(const Insn& in) {
       p.op = a.op;
       if (reg) { p.k = K_ALU_RR; p.dst = in.rm; p.src = in.reg; }
       else if (a.op == CMP) { p.k = K_CMP_MR; p.src = in.reg; }
+      else { p.k = K_ALU_X; p.src = in.reg; p.dmem = p.mem = true; }  // [mem] op= reg
       return p;
     }
     if (a.gv_ev && f == a.gv_ev) {
@@ -193,6 +245,11 @@ Plan classify(const Insn& in) {
     if (p.op == ADC || p.op == SBB) return p;
     if (reg) { p.k = K_ALU_RI; p.dst = in.rm; }
     else if (p.op == CMP) p.k = K_CMP_MI;
+    else { p.k = K_ALU_X; p.smode = 1; p.dmem = p.mem = true; }  // [mem] op= imm
+    return p;
+  }
+  if (f == &test_Ev_Iz) {
+    p.op = TEST; p.k = K_ALU_X; p.smode = 1; p.dst = in.rm; p.dmem = p.mem = !reg;
     return p;
   }
   if (f == &mov_Ev_Gv) { if (reg) { p.k = K_MOV_RR; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE; p.src = in.reg; } return p; }
@@ -203,7 +260,15 @@ Plan classify(const Insn& in) {
     if (in.asz == 8 && in.base != NOREG && in.base != RIPREL) { p.k = K_LEA; p.dst = in.reg; }
     return p;
   }
-  if ((f == &movzx_Gv_Eb || f == &movzx_Gv_Ew) && !reg) { p.k = K_MOVZX_M; p.dst = in.reg; p.size = f == &movzx_Gv_Eb ? 1 : 2; return p; }
+  if (f == &movzx_Gv_Eb || f == &movzx_Gv_Ew) {
+    p.k = reg ? K_MOVZX_R : K_MOVZX_M; p.dst = in.reg; p.src = in.rm; p.size = f == &movzx_Gv_Eb ? 1 : 2;
+    return p;
+  }
+  if (f == &movsx_Gv_Eb || f == &movsx_Gv_Ew) {
+    p.k = reg ? K_MOVSX_R : K_MOVSX_M; p.dst = in.reg; p.src = in.rm; p.size = f == &movsx_Gv_Eb ? 1 : 2;
+    p.op = in.osz;  // (the destination's size: 4 or 8)
+    return p;
+  }
   if (f == &movsxd_Gv_Ed && in.osz == 8) { p.k = reg ? K_MOVSXD_R : K_MOVSXD_M; p.dst = in.reg; p.src = in.rm; return p; }
   return p;
 }
@@ -211,9 +276,9 @@ Plan classify(const Insn& in) {
 // Conditions the fused jcc computes from the producer's operands (else: handler).
 bool fusable(const Plan& prod, int cc) {
   if (!flags_writer(prod)) return false;
-  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 7) || (cc >= 0xc && prod.size >= 4);
-  if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST)
-    return prod.size >= 4 && cc >= 4 && cc != 0xa && cc != 0xb;
+  if (prod.size == 2) return false;
+  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 7) || cc >= 0xc;
+  if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST) return cc >= 4 && cc != 0xa && cc != 0xb;
   return false;
 }
 
@@ -236,20 +301,21 @@ bool block_liveness(std::vector<Plan>& plans, bool live_out) {
   bool lv = live_out;
   for (int k = (int)plans.size() - 1; k >= 0; k--) {
     Plan& p = plans[k];
-    if (flags_writer(p)) { p.live = lv; lv = has_slow_path(p.k); }
+    if (flags_writer(p)) { p.live = lv; lv = slow_path(p); }
     else if (flag_family(p.k)) {
       p.live = lv;
       if (p.k == K_SHIFT && p.src == 0) {}                         // count 0: no flag changes
       else if (p.k == K_SHIFT && p.op < 4 && lv) p.k = K_HANDLER;  // a rotate with live flags
       else if (p.k == K_SHIFT_CL || p.k == K_INCDEC) {}  // (count 0 passes the flags; inc/dec keeps CF)
       else lv = false;
+      if (p.mem) lv = true;  // (imul from memory: its load's slow path shows the flags before it)
     } else if (p.k == K_SSE) {
       // ucomis/comis write every arithmetic flag, but their slow path (the handler) may
       // fault: the flags before them are live; so are those before any SSE form with a
       // slow path (memory, or a handler when its result is not exact)
       if (sse_sets_flags(p.op)) p.live = lv;
       if (!p.pure) lv = true;
-    } else if (p.k == K_HANDLER || p.k == K_JCC || has_slow_path(p.k)) lv = true;
+    } else if (p.k == K_HANDLER || p.k == K_JCC || slow_path(p)) lv = true;
   }
   return lv;
 }
@@ -283,6 +349,17 @@ class Gen : public SseHost {
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
+  // What an instruction whose store stopped the block (a store into the running block's
+  // code) must still commit in exit_stop_check's branch: it retired. cc >= 0: the flags
+  // of a read-modify-write (dst L_XA, src L_XB, result L_V, op|size cc); rsp_a: rsp =
+  // L_A (push, call); rip_local/rip_const: rip = the call's target.
+  struct StopFix { int cc = -1; bool rsp_a = false; int rip_local = -1; bool rip_const = false; uint64_t rip = 0; };
+  StopFix stop_fix_;
+  void store_fixed(int size, uint64_t next, int k, const StopFix& fix) {
+    stop_fix_ = fix;
+    store(size, next, k);
+    stop_fix_ = StopFix();
+  }
   // The count: L_IC holds cpu.icount at the block's start; where something may look (a
   // call, an exit) cpu.icount = L_IC + ic_off_ (the interpreter's count there: n-1 inside
   // a block, 0 after its end). bc.running is stored before the first call of a block
@@ -310,12 +387,20 @@ class Gen : public SseHost {
   void push_szp(int size);        // pushes PF|ZF|SF (i64 rflags bits) of L_FR (zero-extended, size)
   void push_family_cond(int cc);  // pushes cc (i32) from the known family state (fusable_family)
   void shift(const Plan& p, const Insn& in);
-  void imul(const Plan& p, const Insn& in);
+  void imul(const Plan& p, const Insn& in, uint64_t next, int k);
   void incdec(const Plan& p);
   bool has_eager_ = false, has_incdec_ = false;  // the region holds such flag states
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
   void alu(const Plan& p, const Insn& in, bool live);
+  // bytes and the general ALU form
+  void get_r8(int r, bool rex);                 // pushes byte register r (i64, zero-extended)
+  void set_r8(int r, bool rex, uint32_t local);  // byte register r = the low byte of `local`
+  void get_operand(int r, int size, bool rex) { if (size == 1) get_r8(r, rex); else get_sized(r, size); }
+  void alu_x(const Plan& p, const Insn& in, uint64_t next, int k);
+  void push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix);  // call's push: [rsp-8] = ret, rsp -= 8
+  void leave_to(uint32_t local);                // cpu.rip = local; leave
+  std::vector<uint64_t> ret_points_;            // region blocks that follow a call (ret's candidates)
   void handler(const Insn& in, uint64_t next_rip);
   void block_code(uint32_t bi);
   // SseHost: the services compile_sse.cpp's forms use
@@ -486,6 +571,17 @@ void Gen::exit_stop_check(int k) {
   b_.i64_const((int64_t)(k + 1) - ic_off_);
   b_.op0(I64_ADD, "i64.add");
   b_.mem(I64_STORE, 3, abi_.off_icount);
+  const StopFix& f = stop_fix_;
+  if (f.cc >= 0) {  // the read-modify-write's flags (its store committed)
+    const uint32_t o = abi_.off_cc;
+    b_.local_get(L_CPU); b_.local_get(L_XA); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, dst));
+    b_.local_get(L_CPU); b_.local_get(L_XB); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, src));
+    b_.local_get(L_CPU); b_.local_get(L_V); b_.mem(I64_STORE, 3, o + offsetof(LazyFlags, res));
+    b_.local_get(L_CPU); b_.i32_const(f.cc); b_.mem(I32_STORE16, 0, o + offsetof(LazyFlags, op));
+  }
+  if (f.rsp_a) { b_.local_get(L_CPU); b_.local_get(L_A); b_.mem(I64_STORE, 3, abi_.off_r + 8 * RSP); }
+  if (f.rip_const) set_rip(f.rip);
+  if (f.rip_local >= 0) { b_.local_get(L_CPU); b_.local_get((uint32_t)f.rip_local); b_.mem(I64_STORE, 3, abi_.off_rip); }
   b_.i32_const(0);
   b_.ret();
   b_.end();
@@ -702,6 +798,7 @@ void Gen::push_cf() {
     } else if (op == CC_ADD) {  // res < dst (size-truncated; FD is, FR may carry out)
       b_.local_get(L_FR);
       if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+      if (S == 1) { b_.i64_const(0xff); b_.op0(I64_AND, "i64.and"); }
       b_.local_get(L_FD);
       if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
       b_.op0(S == 4 ? I32_LT_U : I64_LT_U, S == 4 ? "i32.lt_u" : "i64.lt_u");
@@ -866,10 +963,16 @@ void Gen::shift(const Plan& p, const Insn& in) {
 
 // imul r, r/m [, imm]: the low half; live flags: CF = OF = the product did not fit,
 // SF ZF PF of the low half, AF = 0 (mul_flags in ops_int_muldiv.cpp).
-void Gen::imul(const Plan& p, const Insn& in) {
+void Gen::imul(const Plan& p, const Insn& in, uint64_t next, int k) {
   const bool imm = p.op != 0;
+  if (p.mem) {  // the memory operand first (its slow path may fault: nothing changed yet)
+    ea(in, next);
+    load(p.size, next, k);
+    b_.local_set(L_XB);
+  }
+  auto src = [&] { if (p.mem) b_.local_get(L_XB); else get(p.src); };
   if (!p.live) {
-    get(p.src);
+    src();
     if (imm) b_.i64_const((int64_t)in.imm); else get(p.dst);
     b_.op0(I64_MUL, "i64.mul");  // (the low 32 bits of the 64-bit product are the 32-bit one's)
     set_from_stack(p.dst, p.size);
@@ -877,7 +980,7 @@ void Gen::imul(const Plan& p, const Insn& in) {
   }
   const int S = p.size;
   if (S == 4) {  // the product of the sign-extended operands is exact in 64 bits
-    get(p.src); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
+    src(); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
     if (imm) b_.i64_const((int64_t)in.imm);
     else { get(p.dst); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s"); }
     b_.op0(I64_MUL, "i64.mul");
@@ -889,7 +992,7 @@ void Gen::imul(const Plan& p, const Insn& in) {
     b_.local_get(L_V); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_S, "i64.extend_i32_s");
     b_.op0(I64_NE, "i64.ne");
   } else {  // 64-bit: it fit iff res / b == a (b != 0; b == -1: iff a != INT64_MIN)
-    get(p.src);
+    src();
     b_.local_set(L_V);
     if (imm) {
       const int64_t m = (int64_t)in.imm;
@@ -970,6 +1073,89 @@ void Gen::alu(const Plan& p, const Insn& in, bool live) {
   else b_.drop();
   (void)live;
   defer_flags(p.op, S);
+}
+
+// Byte register r: without REX, 4..7 are ah ch dh bh (bits 8..15 of rax..rbx).
+void Gen::get_r8(int r, bool rex) {
+  if (!rex && r >= 4 && r < 8) { get(r - 4); b_.i64_const(8); b_.op0(I64_SHR_U, "i64.shr_u"); }
+  else get(r);
+  b_.i64_const(0xff);
+  b_.op0(I64_AND, "i64.and");
+}
+
+void Gen::set_r8(int r, bool rex, uint32_t local) {
+  const bool high = !rex && r >= 4 && r < 8;
+  const int base = high ? r - 4 : r;
+  get(base);
+  b_.i64_const(high ? ~(int64_t)0xff00 : ~(int64_t)0xff);
+  b_.op0(I64_AND, "i64.and");
+  b_.local_get(local);
+  b_.i64_const(0xff);
+  b_.op0(I64_AND, "i64.and");
+  if (high) { b_.i64_const(8); b_.op0(I64_SHL, "i64.shl"); }
+  b_.op0(I64_OR, "i64.or");
+  set_from_stack(base, 8);
+}
+
+// The general ALU form: L_XA = dst, L_XB = src (both truncated to the size), L_XR (or
+// L_V, stored) = XA op XB; then FD/FS/FR and the deferred op, as alu().
+//   dst = reg or [ea]          ;; a load's slow path may fault: nothing changed yet
+//   src = reg, imm or [ea]
+//   res = dst op src
+//   [ea] = res (memory dst)    ;; the store commits before the flags (a fault keeps the old ones)
+//   reg = res (register dst)   ;; bytes merge into their register; 32-bit zero-extends
+//   FD, FS, FR = dst, src, res ;; flags deferred
+void Gen::alu_x(const Plan& p, const Insn& in, uint64_t next, int k) {
+  const int S = p.size;
+  const bool rex = in.rex != 0;
+  if (p.mem) ea(in, next);
+  if (p.dmem) { load(S, next, k); b_.local_set(L_XA); }
+  else if (p.smode == 2) { load(S, next, k); b_.local_set(L_XB); }
+  if (p.smode == 1) { b_.i64_const(imm_sized(in.imm, S)); b_.local_set(L_XB); }
+  else if (p.smode == 0) { get_operand(p.src, S, rex); b_.local_set(L_XB); }
+  if (!p.dmem) { get_operand(p.dst, S, rex); b_.local_set(L_XA); }
+  b_.local_get(L_XA);
+  b_.local_get(L_XB);
+  alu_op(p.op);
+  const int ccop = (p.op == ADD ? CC_ADD : (p.op == SUB || p.op == CMP) ? CC_SUB : CC_LOGIC) | S << 8;
+  if (!writes_result(p.op)) {
+    b_.local_set(L_XR);
+  } else if (p.dmem) {
+    b_.local_tee(L_V);
+    b_.local_set(L_XR);
+    StopFix fix;
+    fix.cc = ccop;
+    store_fixed(S, next, k, fix);
+  } else {
+    b_.local_set(L_XR);
+    if (S == 1) set_r8(p.dst, rex, L_XR);
+    else { b_.local_get(L_XR); set_from_stack(p.dst, S); }
+  }
+  b_.local_get(L_XA); b_.local_set(L_FD);
+  b_.local_get(L_XB); b_.local_set(L_FS);
+  b_.local_get(L_XR); b_.local_set(L_FR);
+  defer_flags(p.op, S);
+}
+
+// call's push: [rsp - 8] = ret (a store into code that stops the block still commits rsp
+// and the call's rip: `fix`), then rsp -= 8.
+void Gen::push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix) {
+  get(RSP);
+  b_.i64_const(8);
+  b_.op0(I64_SUB, "i64.sub");
+  b_.local_set(L_A);
+  b_.i64_const((int64_t)ret);
+  b_.local_set(L_V);
+  store_fixed(8, next, k, fix);
+  b_.local_get(L_A);
+  set_from_stack(RSP, 8);
+}
+
+void Gen::leave_to(uint32_t local) {
+  b_.local_get(L_CPU);
+  b_.local_get(local);
+  b_.mem(I64_STORE, 3, abi_.off_rip);
+  leave();
 }
 
 void Gen::handler(const Insn& in, uint64_t next_rip) {
@@ -1067,7 +1253,8 @@ void Gen::block_code(uint32_t bi) {
               (fusable(plans[k - 1], bl.insns[k].opc & 15) || fusable_family(plans[k - 1], bl.insns[k].opc & 15));
     else quiet = kk == K_ALU_RR || kk == K_ALU_GR || kk == K_ALU_RI || kk == K_MOV_RR || kk == K_MOV_GR ||
                  kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_SHIFT_CL ||
-                 kk == K_IMUL || kk == K_INCDEC || kk == K_NOP || kk == K_JMP;  // (helper_cf only reads cc)
+                 (kk == K_IMUL && !plans[k].mem) || kk == K_INCDEC || kk == K_NOP || kk == K_JMP ||
+                 (kk == K_ALU_X && !plans[k].mem) || kk == K_MOV8 || kk == K_MOVZX_R || kk == K_MOVSX_R;  // (helper_cf only reads cc)
   }
   // (the count where something may look: n-1 retired, as the interpreter's run loop
   // counts; a quiet block has no such place)
@@ -1175,7 +1362,11 @@ void Gen::block_code(uint32_t bi) {
         b_.local_set(L_A);
         get(p.src);
         b_.local_set(L_V);
-        store(8, next, k);
+        {
+          StopFix fix;  // (a push into the running block's code page retired: rsp moved)
+          fix.rsp_a = true;
+          store_fixed(8, next, k, fix);
+        }
         b_.local_get(L_A);
         set_from_stack(RSP, 8);
         break;
@@ -1195,7 +1386,90 @@ void Gen::block_code(uint32_t bi) {
         shift(p, in);
         break;
       case K_IMUL:
-        imul(p, in);
+        imul(p, in, next, (int)k);
+        break;
+      case K_ALU_X:
+        alu_x(p, in, next, (int)k);
+        break;
+      case K_STORE8:
+        ea(in, next);
+        get_r8(p.src, in.rex != 0);
+        b_.local_set(L_V);
+        store(1, next, k);
+        break;
+      case K_LOAD8:
+        ea(in, next);
+        load(1, next, k);
+        b_.local_set(L_XR);
+        set_r8(p.dst, in.rex != 0, L_XR);
+        break;
+      case K_MOV8:
+        get_r8(p.src, in.rex != 0);
+        b_.local_set(L_XR);
+        set_r8(p.dst, in.rex != 0, L_XR);
+        break;
+      case K_MOVZX_R:
+        if (p.size == 1) get_r8(p.src, in.rex != 0);
+        else { get(p.src); b_.i64_const(0xffff); b_.op0(I64_AND, "i64.and"); }
+        set_from_stack(p.dst, 8);
+        break;
+      case K_MOVSX_R: case K_MOVSX_M:
+        if (p.k == K_MOVSX_M) { ea(in, next); load(p.size, next, k); }
+        else if (p.size == 1) get_r8(p.src, in.rex != 0);
+        else get(p.src);
+        b_.i64_const(64 - 8 * p.size); b_.op0(I64_SHL, "i64.shl");
+        b_.i64_const(64 - 8 * p.size); b_.op0(I64_SHR_S, "i64.shr_s");
+        set_from_stack(p.dst, p.op);  // (p.op: the destination's size)
+        break;
+      case K_CALL: {
+        // push next; goto target (in the region, or rip = target and return)
+        const uint64_t target = next + in.imm;
+        StopFix fix;
+        fix.rsp_a = true; fix.rip_const = true; fix.rip = target;
+        push_ret(next, next, (int)k, fix);
+        sync_in();
+        icount_add(end_add_);
+        goto_block(target, true);
+        ended = true;
+        break;
+      }
+      case K_CALL_IND: case K_JMP_IND: {
+        // target = reg or [ea] (read before rsp moves); call: push next; rip = target; return
+        if (p.mem) { ea(in, next); load(8, next, k); } else get(p.src);
+        b_.local_set(L_RIP);
+        if (p.k == K_CALL_IND) {
+          StopFix fix;
+          fix.rsp_a = true; fix.rip_local = L_RIP;
+          push_ret(next, next, (int)k, fix);
+        }
+        sync_in();
+        icount_add(end_add_);
+        leave_to(L_RIP);
+        ended = true;
+        break;
+      }
+      case K_RET:
+        // rip = [rsp]; rsp += 8; a return point of this region: go on there; else return
+        get(RSP);
+        b_.local_set(L_A);
+        load(8, next, k);
+        b_.local_set(L_RIP);
+        get(RSP);
+        b_.i64_const(8);
+        b_.op0(I64_ADD, "i64.add");
+        set_from_stack(RSP, 8);
+        sync_in();
+        icount_add(end_add_);
+        for (uint64_t t : ret_points_) {
+          b_.local_get(L_RIP);
+          b_.i64_const((int64_t)t);
+          b_.op0(I64_EQ, "i64.eq");
+          b_.if_();
+          goto_block(t, false);
+          b_.end();
+        }
+        leave_to(L_RIP);
+        ended = true;
         break;
       case K_INCDEC:
         incdec(p);
@@ -1223,10 +1497,17 @@ void Gen::block_code(uint32_t bi) {
           if (family_fused) {
             push_family_cond(cc);
           } else if (sub) {
-            b_.local_get(L_FD);
-            if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
-            b_.local_get(L_FS);
-            if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+            // (signed: 32-bit as i32; a byte sign-extended to i64 by shifts)
+            auto operand = [&](uint32_t l) {
+              b_.local_get(l);
+              if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+              if (S == 1 && cc >= 0xc) {
+                b_.i64_const(56); b_.op0(I64_SHL, "i64.shl");
+                b_.i64_const(56); b_.op0(I64_SHR_S, "i64.shr_s");
+              }
+            };
+            operand(L_FD);
+            operand(L_FS);
             static const uint8_t u64[8] = {I64_LT_U, I64_GE_U, I64_EQ, I64_NE, I64_LE_U, I64_GT_U, 0, 0};
             static const uint8_t s64[4] = {I64_LT_S, I64_GE_S, I64_LE_S, I64_GT_S};
             static const uint8_t s32[4] = {I32_LT_S, I32_GE_S, I32_LE_S, I32_GT_S};
@@ -1238,6 +1519,7 @@ void Gen::block_code(uint32_t bi) {
             auto s = [&] {
               b_.local_get(L_FR);
               if (S == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.i32_const(0); b_.op0(I32_LT_S, "i32.lt_s"); }
+              else if (S == 1) { b_.i64_const(7); b_.op0(I64_SHR_U, "i64.shr_u"); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); }
               else { b_.i64_const(0); b_.op0(I64_LT_S, "i64.lt_s"); }
             };
             switch (cc) {
@@ -1321,6 +1603,7 @@ void Gen::region_liveness() {
     else if (!(form & F_BRANCH)) targets.push_back(bl.end);
     else if (form & (F_REL8 | F_REL32)) { targets.push_back(bl.end + last.imm); targets.push_back(bl.end); }
     else leaves[i] = true;  // (an indirect branch)
+    if (classify(last).k == K_RET) targets.insert(targets.end(), ret_points_.begin(), ret_points_.end());
     for (uint64_t t : targets) {
       auto it = index_.find(t);
       if (it == index_.end()) { leaves[i] = true; continue; }
@@ -1392,6 +1675,14 @@ void Gen::lay_out(const std::vector<const Block*>& region) {
   for (uint32_t i = 0; i < n; i++) {
     blocks_.push_back(region[orig_[i]]);
     index_[region[orig_[i]]->start] = i;
+  }
+  // ret's candidates: the blocks after the region's calls (a few: each is a compare)
+  for (const Block* b : blocks_) {
+    const Handler f = b->insns[b->n - 1].fn;
+    if (b->insns[b->n - 1].osz != 8 || (f != &call_Jz && f != &call_Ev)) continue;
+    if (index_.count(b->end) && ret_points_.size() < kMaxRetPoints &&
+        std::find(ret_points_.begin(), ret_points_.end(), b->end) == ret_points_.end())
+      ret_points_.push_back(b->end);
   }
 }
 

@@ -119,6 +119,7 @@ class Cpu {
   bool stop = false;
   uint64_t icount = 0;  // guest instructions retired
   uint64_t jit_icount = 0;  // of those, retired in compiled regions (the JIT tier; per task)
+  uint64_t jit_entries = 0;  // compiled regions called by the run loop (per task)
 
   // ---- flags -----------------------------------------------------------------
   bool cf() const;

@@ -194,6 +194,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
         if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
         if (b->jit_fn) {
           const uint64_t at = cpu.icount;
+          cpu.jit_entries++;
           b->jit_fn(&cpu, b->jit_entry);
           cpu.jit_icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
@@ -225,6 +226,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       }
       // Retired (in - begin) of the n - 1 counted: +1 after a whole block, less after a stop.
       cpu.icount += (uint64_t)(in - b->insns.data()) - (n - 1);
+      if (b->ends_indirect && in == end) b->ind_target = cpu.rip;  // (the profile the JIT reads)
       if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
       bc.collect_garbage();
     }

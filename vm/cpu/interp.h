@@ -41,6 +41,8 @@ struct Block {
   // Profile (see "Profiling" below): counted once per run of the block, never per insn.
   uint64_t execs = 0;             // times the block was run
   uint64_t indirect_entries = 0;  // of which entered from an indirect jump, call or return
+  uint64_t ind_target = 0;        // ends_indirect: where its branch went the last time it ran
+                                  // interpreted (the JIT compiles that target's compare inline)
   PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
   // Second tier (Tier below): the compiled region holding this block, entered at
   // jit_entry; null while interpreted. jit_failed: compiling was tried and refused.
@@ -110,7 +112,7 @@ class BlockCache {
   std::unordered_map<uint64_t, PageHeat> heat_;  // by page; node addresses are stable
   // A direct-mapped front of blocks_, indexed by a multiplicative (Fibonacci) hash of
   // the whole rip: blocks at the same offset of different pages do not evict each other.
-  static constexpr int kFastBits = 14, kFast = 1 << kFastBits;  // (4096 missed often on python)
+  static constexpr int kFastBits = 16, kFast = 1 << kFastBits;  // (4096 missed often on python)
   static size_t fast_index(uint64_t rip) { return (size_t)((rip * 0x9e3779b97f4a7c15ull) >> (64 - kFastBits)); }
   Block* fast_[kFast] = {};
   std::vector<std::unique_ptr<Block>> graveyard_;  // dropped while possibly executing

@@ -143,6 +143,7 @@ struct Plan {
 bool slow_path(const Plan& p) { return has_slow_path(p.k) || p.mem; }
 constexpr size_t kMaxRetPoints = 8;  // ret compares its target with at most this many blocks
 
+
 int64_t imm_sized(uint64_t imm, int size) {
   return size == 8 ? (int64_t)imm : size == 4 ? (int64_t)(uint32_t)imm : size == 2 ? (int64_t)(uint16_t)imm : (int64_t)(uint8_t)imm;
 }
@@ -271,6 +272,14 @@ Plan classify(const Insn& in) {
   }
   if (f == &movsxd_Gv_Ed && in.osz == 8) { p.k = reg ? K_MOVSXD_R : K_MOVSXD_M; p.dst = in.reg; p.src = in.rm; return p; }
   return p;
+}
+
+// An inline indirect branch's profiled target (Block::ind_target: where it went the last
+// time the interpreter ran it), or 0: compiled as a compare, then a region edge.
+uint64_t ind_succ(const Block& bl) {
+  if (!bl.ends_indirect || !bl.ind_target) return 0;
+  const Kind k = classify(bl.insns[bl.n - 1]).k;
+  return k == K_RET || k == K_JMP_IND || k == K_CALL_IND ? bl.ind_target : 0;
 }
 
 // Conditions the fused jcc computes from the producer's operands (else: handler).
@@ -1444,11 +1453,20 @@ void Gen::block_code(uint32_t bi) {
         }
         sync_in();
         icount_add(end_add_);
+        // where it went last time (the profile), when that block is in the region
+        if (const uint64_t t = ind_succ(bl); t && index_.count(t)) {
+          b_.local_get(L_RIP);
+          b_.i64_const((int64_t)t);
+          b_.op0(I64_EQ, "i64.eq");
+          b_.if_();
+          goto_block(t, false);
+          b_.end();
+        }
         leave_to(L_RIP);
         ended = true;
         break;
       }
-      case K_RET:
+      case K_RET: {
         // rip = [rsp]; rsp += 8; a return point of this region: go on there; else return
         get(RSP);
         b_.local_set(L_A);
@@ -1460,7 +1478,10 @@ void Gen::block_code(uint32_t bi) {
         set_from_stack(RSP, 8);
         sync_in();
         icount_add(end_add_);
-        for (uint64_t t : ret_points_) {
+        std::vector<uint64_t> cands = ret_points_;  // (and where it went last time, first)
+        if (const uint64_t t = ind_succ(bl); t && index_.count(t) && std::find(cands.begin(), cands.end(), t) == cands.end())
+          cands.insert(cands.begin(), t);
+        for (uint64_t t : cands) {
           b_.local_get(L_RIP);
           b_.i64_const((int64_t)t);
           b_.op0(I64_EQ, "i64.eq");
@@ -1471,6 +1492,7 @@ void Gen::block_code(uint32_t bi) {
         leave_to(L_RIP);
         ended = true;
         break;
+      }
       case K_INCDEC:
         incdec(p);
         break;
@@ -1604,6 +1626,7 @@ void Gen::region_liveness() {
     else if (form & (F_REL8 | F_REL32)) { targets.push_back(bl.end + last.imm); targets.push_back(bl.end); }
     else leaves[i] = true;  // (an indirect branch)
     if (classify(last).k == K_RET) targets.insert(targets.end(), ret_points_.begin(), ret_points_.end());
+    if (const uint64_t t = ind_succ(bl)) targets.push_back(t);
     for (uint64_t t : targets) {
       auto it = index_.find(t);
       if (it == index_.end()) { leaves[i] = true; continue; }
@@ -1639,6 +1662,7 @@ static void successors(const Block& bl, const std::map<uint64_t, uint32_t>& inde
   if (form & F_STOP) return;
   if (!(form & F_BRANCH)) targets.push_back(bl.end);
   else if (form & (F_REL8 | F_REL32)) { targets.push_back(bl.end + in.imm); targets.push_back(bl.end); }
+  else if (const uint64_t t = ind_succ(bl)) targets.push_back(t);
   for (uint64_t t : targets) {
     auto it = index.find(t);
     if (it != index.end()) out.push_back(it->second);

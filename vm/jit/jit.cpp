@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <deque>
 #include <iterator>
+#include <queue>
 #include <set>
 
 #include "vm/cpu/cpu.h"
@@ -159,16 +160,20 @@ static Abi tier_abi(BlockCache& bc, AddressSpace& mem, bool listing) {
 }
 
 std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry) {
-  // The region: decoded blocks reachable by direct jumps, starting in the entry's page.
-  const uint64_t page = page_down(entry.start);
+  // The region: decoded blocks reachable by direct jumps (jcc both ways, jmp, call's
+  // target and return address), the most often run first (a block's execs), in at most
+  // kMaxPages pages: a callee in another page comes along, and a ret to the block after
+  // its call stays in the region.
   std::vector<const Block*> blocks;
-  std::set<uint64_t> seen;
-  std::deque<const Block*> work;
-  work.push_back(&entry);
+  std::set<uint64_t> seen, pages;
+  auto hotter = [](const Block* a, const Block* b) { return a->execs < b->execs; };
+  std::priority_queue<const Block*, std::vector<const Block*>, decltype(hotter)> work(hotter);
+  work.push(&entry);
   seen.insert(entry.start);
+  pages.insert(page_down(entry.start));
   while (!work.empty() && blocks.size() < kMaxBlocks) {
-    const Block* b = work.front();
-    work.pop_front();
+    const Block* b = work.top();
+    work.pop();
     blocks.push_back(b);
     const Insn& last = b->insns.back();
     const uint32_t form = last.row != 0xffff ? op_table()[last.row].form : 0;
@@ -178,14 +183,19 @@ std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry) 
     else if (form & (F_REL8 | F_REL32)) {
       if (last.osz != 2) succ[ns++] = b->end + last.imm;
       succ[ns++] = b->end;  // jcc's fall-through, call's return address (jmp: harmless)
+    } else if (b->ind_target) {
+      succ[ns++] = b->ind_target;  // an indirect branch: where it went last (compared inline)
     }
     for (int i = 0; i < ns; i++) {
       const uint64_t t = succ[i];
-      if (page_down(t) != page || seen.count(t)) continue;
+      if (seen.count(t)) continue;
+      const bool new_page = !pages.count(page_down(t));
+      if (new_page && pages.size() >= kMaxPages) continue;
       const Block* nb = bc.find(t);
       if (!nb || nb->fetch_fault) continue;
       seen.insert(t);
-      work.push_back(nb);
+      if (new_page) pages.insert(page_down(t));
+      work.push(nb);
     }
   }
   return blocks;

@@ -84,6 +84,7 @@ namespace gb::jit {
 enum class Mode { Off, On, Always };
 constexpr uint64_t kOnThreshold = 4000;  // `--jit on`: block runs before its region is queued (docs/jit.md, "V8 compiles the compiler")
 constexpr size_t kMaxBlocks = 32;        // blocks per region
+constexpr size_t kMaxPages = 4;          // pages a region's blocks start in
 constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
 constexpr uint64_t kMaxThreshold = 1ull << 22;

@@ -60,12 +60,14 @@ printf 'hello: hello.o\n\tgcc -o hello hello.o\nhello.o: hello.c\n\tgcc -c hello
 GUEST_ENV=(PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1)
 envargs=(); for kv in "${GUEST_ENV[@]}"; do envargs+=(--env "$kv"); done
 
-# clean_exec CMD...: CMD with SIGPIPE, SIGXFSZ and SIGHUP at their default actions and fds
-# 0-2 only. (SIGHUP: under nohup the native side inherited it ignored while the engine's
-# `timeout` wrapper handled it, which exec resets: gcc's rt_sigaction(SIGHUP) differed.)
+# clean_exec CMD...: CMD with SIGPIPE, SIGXFSZ, SIGHUP, SIGINT and SIGQUIT at their default
+# actions and fds 0-2 only. (SIGHUP: under nohup the native side inherited it ignored while
+# the engine's `timeout` wrapper handled it, which exec resets: gcc's rt_sigaction(SIGHUP)
+# differed. SIGINT and SIGQUIT likewise when the suite runs in the background, `cmd &`,
+# which starts them ignored: gcc's and python's first rt_sigaction(SIGINT) differed.)
 clean_exec() {
   python3 -c 'import os, signal, sys
-for s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGHUP): signal.signal(s, signal.SIG_DFL)
+for s in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT): signal.signal(s, signal.SIG_DFL)
 os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
 

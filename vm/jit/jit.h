@@ -4,8 +4,10 @@
 //
 // * Regions. From a block the interpreter ran tier_at times (`--jit on`: 4000 runs;
 //   `always`: its first run), the blocks already decoded and reachable by direct jumps
-//   (jcc both ways, jmp rel, call rel's target and return address) with a start in the
-//   same 4 KiB page, at most kMaxBlocks, become one wasm function in one module: a
+//   (jcc both ways, jmp rel, call rel's target and return address) or by an indirect
+//   branch to where the interpreter saw it go last (Block::ind_target), the most run
+//   first, starting in at most kMaxPages pages, at most kMaxBlocks (small: V8's TurboFan
+//   time grows faster than a function's size), become one wasm function in one module: a
 //   switch-in-a-loop dispatcher (compiler.cpp). Every block of it gets jit_fn/jit_entry,
 //   so the run loop enters the region at any of them. Only decoded blocks are taken
 //   (no decoding on the compiler's behalf: no page faults or code marks of its own).
@@ -83,7 +85,7 @@ namespace gb::jit {
 
 enum class Mode { Off, On, Always };
 constexpr uint64_t kOnThreshold = 4000;  // `--jit on`: block runs before its region is queued (docs/jit.md, "V8 compiles the compiler")
-constexpr size_t kMaxBlocks = 32;        // blocks per region
+constexpr size_t kMaxBlocks = 8;         // blocks per region (docs/jit.md, "Smaller regions")
 constexpr size_t kMaxPages = 4;          // pages a region's blocks start in
 constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time

@@ -4,7 +4,8 @@
 //   by a fused jcc (signed and unsigned), setcc and pushf; read-modify-write memory
 //   (add/sub/and/or/xor [mem], reg or imm; 8, 32 and 64 bit; the refcount pattern
 //   `subq $1, (m); je`); test with memory; byte moves, movzx/movsx from registers and
-//   memory; imul from memory; call rel / ret (a return to the block after the call, a
+//   memory; imul from memory; setcc and cmov right after a flags producer (fused) and
+//   not (a nop or another reader between); call rel / ret (a return to the block after the call, a
 //   return elsewhere: push + ret), call and jmp through a register and through memory,
 //   recursion; and the instructions whose store lands in the running block's own page
 //   (a read-modify-write of the next instruction's immediate, a push and a call onto a
@@ -87,6 +88,18 @@ CASE(movsx_mem, "movswq %[m], %%rcx\n\tmovsbl 1+%[m], %%edx\n\tmovswl 6+%[m], %%
 CASE(imul_m64, "imulq %[m], %%rbx", CF | OF)
 CASE(imul_m32_jo, "imull %[m], %%ecx\n\tjo 1f\n\tadd $18, %%rdx\n1:", CF | OF)
 CASE(imul3_m64, "imulq $-7, %[m], %%rax", CF | OF)
+
+// setcc and cmov after a flags producer (fused in compiled code), and after a nop (not)
+CASE(cmp_setl, "cmpq %%rbx, %%rax\n\tsetl %%dl", ARITH)
+CASE(cmpb_seta_ch, "cmpb %%bh, %%al\n\tseta %%ch", ARITH)
+CASE(test_sete_m, "testl %%eax, %%eax\n\tsete %[m]\n\tsetg 9+%[m]", LOGIC)
+CASE(sub_cmovle32, "subl $5, %%ecx\n\tcmovle %%ebx, %%eax", ARITH)
+CASE(cmp_cmovb_m64, "cmpq %%rcx, %%rbx\n\tcmovb %[m], %%rdx", ARITH)
+CASE(and_cmovne_m32, "andl $0xff00, %%eax\n\tcmovne 8+%[m], %%ecx", LOGIC)
+CASE(shl_cmovs, "shlq $3, %%rax\n\tcmovs %%rcx, %%rbx", CF | PF | ZF | SF)
+CASE(imul_seto, "imulq %%rbx, %%rax\n\tseto %%dl\n\tsetc %%dh", CF | OF)
+CASE(inc_setle, "incl %%ecx\n\tsetle %%dl\n\tcmovo %%rbx, %%rax", OF | SF | ZF | PF | AF)
+CASE(cmp_nop_sete, "cmpl %%ebx, %%eax\n\tnop\n\tsete %%dl\n\tcmovne %%ecx, %%ebx", ARITH)
 
 // calls and returns
 __attribute__((noinline)) static uint64_t leaf(uint64_t x) { __asm__ volatile(""); return x * 5 + 1; }
@@ -206,6 +219,10 @@ int main(void) {
       {"mov [m], ah / bh", mov_ah_m}, {"mov bh / cl, [m]", mov_m_bh}, {"mov cl, ah; dil, bl", mov_ah_dil},
       {"movzx from registers", movzx_regs}, {"movsx from registers", movsx_regs}, {"movsx from memory", movsx_mem},
       {"imul rbx, [m]", imul_m64}, {"imul ecx, [m]; jo", imul_m32_jo}, {"imul rax, [m], -7", imul3_m64},
+      {"cmp; setl", cmp_setl}, {"cmp bh, al; seta ch", cmpb_seta_ch}, {"test; sete [m]; setg [m+9]", test_sete_m},
+      {"sub; cmovle (32)", sub_cmovle32}, {"cmp; cmovb [m] (64)", cmp_cmovb_m64}, {"and; cmovne [m] (32)", and_cmovne_m32},
+      {"shl; cmovs", shl_cmovs}, {"imul; seto; setc dh", imul_seto}, {"inc; setle; cmovo", inc_setle},
+      {"cmp; nop; sete; cmovne", cmp_nop_sete},
       {"call/ret", calls}, {"call through memory, register", indirect_calls}, {"recursion (fib)", recursion},
       {"push+ret, jmp reg, jmp mem", push_ret_jmp},
       {"rmw into the running block", code_page_rmw}, {"push, call onto a stack in the code page", code_page_stack},

@@ -118,6 +118,9 @@ enum Kind {
   // points (the blocks after its calls) or leaves; call/jmp through a register or memory
   // leave with rip = the target.
   K_CALL, K_RET, K_CALL_IND, K_JMP_IND,
+  // setcc r/m8 and cmovcc r, r/m (32/64-bit) right after a flags producer whose
+  // condition a jcc would fuse (else their handler): the condition from its locals.
+  K_SETCC, K_CMOV,
 };
 bool flag_family(int k) { return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC; }
 // Instructions with a slow path (a call that may fault or look at the state): the
@@ -127,6 +130,7 @@ bool has_slow_path(int k) {
          k == K_MOVZX_M || k == K_MOVSXD_M || k == K_PUSH || k == K_POP || k == K_STORE8 || k == K_LOAD8 ||
          k == K_MOVSX_M || k == K_CALL || k == K_RET || k == K_CALL_IND || k == K_JMP_IND;
 }
+bool flags_reader(int k) { return k == K_JCC || k == K_SETCC || k == K_CMOV; }
 
 struct Plan {
   Kind k = K_HANDLER;
@@ -194,6 +198,8 @@ Plan classify(const Insn& in) {
     if (f == &mov_Eb_Gb) { if (reg) { p.k = K_MOV8; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE8; p.src = in.reg; } return p; }
     if (f == &mov_Gb_Eb) { if (reg) { p.k = K_MOV8; p.dst = in.reg; p.src = in.rm; } else { p.k = K_LOAD8; p.dst = in.reg; } return p; }
   }
+  if (f == &setcc_Eb) { p.k = K_SETCC; p.dst = in.rm; p.mem = !reg; return p; }
+  if (f == &cmovcc_Gv_Ev && (in.osz == 4 || in.osz == 8)) { p.k = K_CMOV; p.dst = in.reg; p.src = in.rm; p.mem = !reg; return p; }
   // branches (64-bit operand size only)
   if (in.osz == 8) {
     if (f == &call_Jz) { p.k = K_CALL; return p; }
@@ -324,7 +330,7 @@ bool block_liveness(std::vector<Plan>& plans, bool live_out) {
       // slow path (memory, or a handler when its result is not exact)
       if (sse_sets_flags(p.op)) p.live = lv;
       if (!p.pure) lv = true;
-    } else if (p.k == K_HANDLER || p.k == K_JCC || slow_path(p)) lv = true;
+    } else if (p.k == K_HANDLER || flags_reader(p.k) || slow_path(p)) lv = true;
   }
   return lv;
 }
@@ -407,6 +413,7 @@ class Gen : public SseHost {
   void set_r8(int r, bool rex, uint32_t local);  // byte register r = the low byte of `local`
   void get_operand(int r, int size, bool rex) { if (size == 1) get_r8(r, rex); else get_sized(r, size); }
   void alu_x(const Plan& p, const Insn& in, uint64_t next, int k);
+  void push_fused_cond(const Plan& prod, int cc, bool family);  // i32 condition from the previous instruction's flags
   void push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix);  // call's push: [rsp-8] = ret, rsp -= 8
   void leave_to(uint32_t local);                // cpu.rip = local; leave
   std::vector<uint64_t> ret_points_;            // region blocks that follow a call (ret's candidates)
@@ -1167,6 +1174,50 @@ void Gen::leave_to(uint32_t local) {
   leave();
 }
 
+// The condition cc (i32) of the flags the instruction just before left, fused: a flags
+// writer's operands (fusable) or a flag family's state (fusable_family, `family`).
+void Gen::push_fused_cond(const Plan& prod, int cc, bool family) {
+  const int S = prod.size;
+  const bool sub = prod.op == SUB || prod.op == CMP;
+  if (family) {
+    push_family_cond(cc);
+  } else if (sub) {
+    // (signed: 32-bit as i32; a byte sign-extended to i64 by shifts)
+    auto operand = [&](uint32_t l) {
+      b_.local_get(l);
+      if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+      if (S == 1 && cc >= 0xc) {
+        b_.i64_const(56); b_.op0(I64_SHL, "i64.shl");
+        b_.i64_const(56); b_.op0(I64_SHR_S, "i64.shr_s");
+      }
+    };
+    operand(L_FD);
+    operand(L_FS);
+    static const uint8_t u64[8] = {I64_LT_U, I64_GE_U, I64_EQ, I64_NE, I64_LE_U, I64_GT_U, 0, 0};
+    static const uint8_t s64[4] = {I64_LT_S, I64_GE_S, I64_LE_S, I64_GT_S};
+    static const uint8_t s32[4] = {I32_LT_S, I32_GE_S, I32_LE_S, I32_GT_S};
+    uint8_t o = cc < 8 ? u64[cc - 2] : S == 4 ? s32[cc - 0xc] : s64[cc - 0xc];
+    b_.op0(o, op_name(o));
+  } else {
+    // logic: CF = OF = 0; z = res == 0, s = sign bit of res (res fits in S)
+    auto z = [&] { b_.local_get(L_FR); b_.op0(I64_EQZ, "i64.eqz"); };
+    auto s = [&] {
+      b_.local_get(L_FR);
+      if (S == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.i32_const(0); b_.op0(I32_LT_S, "i32.lt_s"); }
+      else if (S == 1) { b_.i64_const(7); b_.op0(I64_SHR_U, "i64.shr_u"); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); }
+      else { b_.i64_const(0); b_.op0(I64_LT_S, "i64.lt_s"); }
+    };
+    switch (cc) {
+      case 4: case 6: z(); break;
+      case 5: case 7: z(); b_.op0(I32_EQZ, "i32.eqz"); break;
+      case 8: case 0xc: s(); break;
+      case 9: case 0xd: s(); b_.op0(I32_EQZ, "i32.eqz"); break;
+      case 0xe: z(); s(); b_.op0(I32_OR, "i32.or"); break;
+      default: z(); s(); b_.op0(I32_OR, "i32.or"); b_.op0(I32_EQZ, "i32.eqz"); break;  // 0xf
+    }
+  }
+}
+
 void Gen::handler(const Insn& in, uint64_t next_rip) {
   flushes_[cur_] = true;
   materialize(true);
@@ -1506,53 +1557,45 @@ void Gen::block_code(uint32_t bi) {
         goto_block(next + in.imm, true);
         ended = true;
         break;
+      case K_SETCC: case K_CMOV: {
+        // fused with the flags producer just before (as a jcc), else the handler:
+        //   setcc: r/m8 = cond              cmov: dst = cond ? src : dst (src always read;
+        //                                         32-bit: the upper half cleared either way)
+        const int cc = in.opc & 15;
+        const bool alu_fused = k > 0 && fusable(plans[k - 1], cc);
+        const bool family_fused = !alu_fused && k > 0 && fusable_family(plans[k - 1], cc);
+        if (!alu_fused && !family_fused) {
+          handler(in, next);
+          exit_stop_check(k);
+          via_handler = true;
+          break;
+        }
+        if (p.k == K_SETCC) {
+          if (p.mem) ea(in, next);
+          push_fused_cond(plans[k - 1], cc, family_fused);
+          b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+          if (p.mem) { b_.local_set(L_V); store(1, next, k); }
+          else { b_.local_set(L_XR); set_r8(p.dst, in.rex != 0, L_XR); }
+        } else {
+          const int S = in.osz;
+          if (p.mem) { ea(in, next); load(S, next, k); }
+          else get_sized(p.src, S);
+          get_sized(p.dst, S);
+          push_fused_cond(plans[k - 1], cc, family_fused);
+          b_.select();
+          set_from_stack(p.dst, S);
+        }
+        break;
+      }
       case K_JCC: {
         const int cc = in.opc & 15;
         const bool alu_fused = last && k > 0 && fusable(plans[k - 1], cc);
         const bool family_fused = !alu_fused && last && k > 0 && fusable_family(plans[k - 1], cc);
         if (alu_fused || family_fused) {
           const Plan& prod = plans[k - 1];
-          const int S = prod.size;
           sync_in();
           icount_add(end_add_);
-          const bool sub = prod.op == SUB || prod.op == CMP;
-          if (family_fused) {
-            push_family_cond(cc);
-          } else if (sub) {
-            // (signed: 32-bit as i32; a byte sign-extended to i64 by shifts)
-            auto operand = [&](uint32_t l) {
-              b_.local_get(l);
-              if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
-              if (S == 1 && cc >= 0xc) {
-                b_.i64_const(56); b_.op0(I64_SHL, "i64.shl");
-                b_.i64_const(56); b_.op0(I64_SHR_S, "i64.shr_s");
-              }
-            };
-            operand(L_FD);
-            operand(L_FS);
-            static const uint8_t u64[8] = {I64_LT_U, I64_GE_U, I64_EQ, I64_NE, I64_LE_U, I64_GT_U, 0, 0};
-            static const uint8_t s64[4] = {I64_LT_S, I64_GE_S, I64_LE_S, I64_GT_S};
-            static const uint8_t s32[4] = {I32_LT_S, I32_GE_S, I32_LE_S, I32_GT_S};
-            uint8_t o = cc < 8 ? u64[cc - 2] : S == 4 ? s32[cc - 0xc] : s64[cc - 0xc];
-            b_.op0(o, op_name(o));
-          } else {
-            // logic: CF = OF = 0; z = res == 0, s = sign bit of res (res fits in S)
-            auto z = [&] { b_.local_get(L_FR); b_.op0(I64_EQZ, "i64.eqz"); };
-            auto s = [&] {
-              b_.local_get(L_FR);
-              if (S == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.i32_const(0); b_.op0(I32_LT_S, "i32.lt_s"); }
-              else if (S == 1) { b_.i64_const(7); b_.op0(I64_SHR_U, "i64.shr_u"); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); }
-              else { b_.i64_const(0); b_.op0(I64_LT_S, "i64.lt_s"); }
-            };
-            switch (cc) {
-              case 4: case 6: z(); break;
-              case 5: case 7: z(); b_.op0(I32_EQZ, "i32.eqz"); break;
-              case 8: case 0xc: s(); break;
-              case 9: case 0xd: s(); b_.op0(I32_EQZ, "i32.eqz"); break;
-              case 0xe: z(); s(); b_.op0(I32_OR, "i32.or"); break;
-              default: z(); s(); b_.op0(I32_OR, "i32.or"); b_.op0(I32_EQZ, "i32.eqz"); break;  // 0xf
-            }
-          }
+          push_fused_cond(prod, cc, family_fused);
           b_.if_();
           goto_block(next + in.imm, false);
           b_.end();

@@ -10,7 +10,7 @@
 //   recursion; and the instructions whose store lands in the running block's own page
 //   (a read-modify-write of the next instruction's immediate, a push and a call onto a
 //   stack inside the code page): they retire, so their flags, rsp and rip must be there
-//   when the block stops.
+//   when the block stops; loads, stores and read-modify-writes across a page boundary.
 // Every case runs over 5000 operand pairs (hot enough for --jit on) and prints one hash
 // of results and the flags x86 defines for it.
 #include <stdint.h>
@@ -192,6 +192,28 @@ static uint64_t code_page_stack(void) {
   return h;
 }
 
+// Loads, stores and read-modify-writes that cross a page boundary (and ones that end
+// right before it) at every offset 0..15 from it: the inline TLB probe's one compare must
+// send exactly the crossing ones to the helper.
+static uint8_t* span;  // two pages
+static uint64_t page_cross(void) {
+  uint64_t h = 0;
+  for (int i = 0; i < N; i++) {
+    uint8_t* p = span + 4096 - 8 - (i % 16);  // p - 4 .. p + 12 spans both pages or not
+    uint64_t v = vals[i], r8, r4, r2, x;
+    __asm__ volatile(
+        "movq %[v], (%[p])\n\taddl %k[v], 2(%[p])\n\tmovzwl 3(%[p]), %k[r2]\n\tmovq -1(%[p]), %[r8]\n\t"
+        "movl 5(%[p]), %k[r4]\n\tsubq $77, 1(%[p])\n\tmovdqu -4(%[p]), %%xmm0\n\tmovq %%xmm0, %[x]\n\t"
+        "movdqu %%xmm0, 1(%[p])"
+        : [r8] "=&r"(r8), [r4] "=&r"(r4), [r2] "=&r"(r2), [x] "=&r"(x)
+        : [v] "r"(v), [p] "r"(p)
+        : "cc", "memory", "xmm0");
+    h = mix(mix(mix(mix(h, r8), r4), r2), x);
+  }
+  for (int k = 4096 - 32; k < 4096 + 32; k++) h = mix(h, span[k]);
+  return h;
+}
+
 int main(void) {
   static const uint64_t special[] = {0, 1, 2, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
                                      0x7fffffffffffffffull, 0x8000000000000000ull, 0xffffffffffffffffull, 0x8080, 0x7f7f, 0x40};
@@ -203,6 +225,8 @@ int main(void) {
   }
   page = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) { perror("mmap"); return 1; }
+  span = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (span == MAP_FAILED) { perror("mmap"); return 1; }
   struct { const char* name; uint64_t (*fn)(void); } cases[] = {
       {"add ah, bl", add_ah_bl}, {"sub bh, al; jl", sub_bh_al_jl}, {"cmp ch, bl; jg", cmp_ch_dl_jg},
       {"cmp al, 0x80; jb", cmp_al_ib_jb}, {"test ah, 0x81; js", test_ah_ib_js}, {"test al, al; jle", test_al_al_jle},
@@ -225,6 +249,7 @@ int main(void) {
       {"cmp; nop; sete; cmovne", cmp_nop_sete},
       {"call/ret", calls}, {"call through memory, register", indirect_calls}, {"recursion (fib)", recursion},
       {"push+ret, jmp reg, jmp mem", push_ret_jmp},
+      {"loads, stores, rmw across a page", page_cross},
       {"rmw into the running block", code_page_rmw}, {"push, call onto a stack in the code page", code_page_stack},
   };
   for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++)

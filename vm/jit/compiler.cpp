@@ -416,6 +416,7 @@ class Gen : public SseHost {
   void push_fused_cond(const Plan& prod, int cc, bool family);  // i32 condition from the previous instruction's flags
   void push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix);  // call's push: [rsp-8] = ret, rsp -= 8
   void leave_to(uint32_t local);                // cpu.rip = local; leave
+  void goto_if_rip(const std::vector<uint64_t>& cands);  // L_RIP == t: goto t (held ones)
   std::vector<uint64_t> ret_points_;            // region blocks that follow a call (ret's candidates)
   void handler(const Insn& in, uint64_t next_rip);
   void block_code(uint32_t bi);
@@ -627,8 +628,13 @@ void Gen::ea(const Insn& in, uint64_t next_rip) {
 
 static int log2size(int size) { return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3; }
 
-// L_E = the TLB entry of L_A; pushes "tag matches and the access stays in the page"
-// (for a byte: the tag alone).
+// L_E = the TLB entry of L_A; pushes "tag matches and the access stays in the page".
+// One compare does both (as QEMU's softmmu fast path): the tag is tested against the page
+// of the access's last byte, the entry is the one of its first byte. If the access crosses
+// a page, the last byte's page indexes the next entry, so the entry of the first byte
+// never holds it: a miss, and the helper does the split access.
+//   e = tlb + ((a >> 12) & mask) * entry_size
+//   hit = e.tag == ((a + size - 1) & ~0xfff)
 static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
   b.local_get(L_A);
   b.i64_const(12);
@@ -643,17 +649,13 @@ static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
   b.local_tee(L_E);
   b.mem(I64_LOAD, 3, tag_off);
   b.local_get(L_A);
+  if (size > 1) {  // (a byte never crosses a page)
+    b.i64_const(size - 1);
+    b.op0(I64_ADD, "i64.add");
+  }
   b.i64_const((int64_t)~0xfffull);
   b.op0(I64_AND, "i64.and");
   b.op0(I64_EQ, "i64.eq");
-  if (size == 1) return;  // (a byte never crosses a page)
-  b.local_get(L_A);
-  b.op0(I32_WRAP_I64, "i32.wrap_i64");
-  b.i32_const(0xfff);
-  b.op0(I32_AND, "i32.and");
-  b.i32_const(4096 - size);
-  b.op0(I32_LE_U, "i32.le_u");
-  b.op0(I32_AND, "i32.and");
 }
 
 // host address of L_A through entry L_E (delta at +16)
@@ -1167,6 +1169,21 @@ void Gen::push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix) {
   set_from_stack(RSP, 8);
 }
 
+// For each candidate this region holds, in order:
+//   if (L_RIP == t) goto block t
+// (the caller then leaves with the rip: no candidate matched)
+void Gen::goto_if_rip(const std::vector<uint64_t>& cands) {
+  for (uint64_t t : cands) {
+    if (!index_.count(t)) continue;
+    b_.local_get(L_RIP);
+    b_.i64_const((int64_t)t);
+    b_.op0(I64_EQ, "i64.eq");
+    b_.if_();
+    goto_block(t, false);
+    b_.end();
+  }
+}
+
 void Gen::leave_to(uint32_t local) {
   b_.local_get(L_CPU);
   b_.local_get(local);
@@ -1505,14 +1522,7 @@ void Gen::block_code(uint32_t bi) {
         sync_in();
         icount_add(end_add_);
         // where it went last time (the profile), when that block is in the region
-        if (const uint64_t t = ind_succ(bl); t && index_.count(t)) {
-          b_.local_get(L_RIP);
-          b_.i64_const((int64_t)t);
-          b_.op0(I64_EQ, "i64.eq");
-          b_.if_();
-          goto_block(t, false);
-          b_.end();
-        }
+        if (const uint64_t t = ind_succ(bl)) goto_if_rip({t});
         leave_to(L_RIP);
         ended = true;
         break;
@@ -1530,16 +1540,9 @@ void Gen::block_code(uint32_t bi) {
         sync_in();
         icount_add(end_add_);
         std::vector<uint64_t> cands = ret_points_;  // (and where it went last time, first)
-        if (const uint64_t t = ind_succ(bl); t && index_.count(t) && std::find(cands.begin(), cands.end(), t) == cands.end())
+        if (const uint64_t t = ind_succ(bl); t && std::find(cands.begin(), cands.end(), t) == cands.end())
           cands.insert(cands.begin(), t);
-        for (uint64_t t : cands) {
-          b_.local_get(L_RIP);
-          b_.i64_const((int64_t)t);
-          b_.op0(I64_EQ, "i64.eq");
-          b_.if_();
-          goto_block(t, false);
-          b_.end();
-        }
+        goto_if_rip(cands);
         leave_to(L_RIP);
         ended = true;
         break;
@@ -1641,15 +1644,7 @@ void Gen::block_code(uint32_t bi) {
   b_.local_get(L_CPU);
   b_.mem(I64_LOAD, 3, abi_.off_rip);
   b_.local_set(L_RIP);
-  for (uint64_t t : cand) {
-    if (!index_.count(t)) continue;
-    b_.local_get(L_RIP);
-    b_.i64_const((int64_t)t);
-    b_.op0(I64_EQ, "i64.eq");
-    b_.if_();
-    goto_block(t, false);
-    b_.end();
-  }
+  goto_if_rip(cand);
   leave();
 }
 

@@ -247,16 +247,20 @@ class AddressSpace {
   int64_t set_brk(uint64_t want);
 
   // ---- access --------------------------------------------------------------------
+  // The hit test compares the tag with the page of the access's last byte: an access that
+  // crosses a page has its last byte in the next page, which the first byte's entry never
+  // holds (it indexes the next entry), so one compare also rules out the crossing
+  // (vm/jit's inline probe is the same test).
   template <class T> __attribute__((always_inline)) T read(uint64_t a) {
     const TlbEntry& e = tlb_[(a >> 12) & (TLB_SIZE - 1)];
-    if (__builtin_expect(e.rtag == (a & PAGE_MASK) && (a & (PAGE - 1)) <= PAGE - sizeof(T), 1)) {
+    if (__builtin_expect(e.rtag == ((a + (sizeof(T) - 1)) & PAGE_MASK), 1)) {
       T v; memcpy(&v, (const uint8_t*)(uintptr_t)(a + e.delta), sizeof(T)); return v;
     }
     T v; read_slow(a, &v, sizeof(T)); return v;
   }
   template <class T> __attribute__((always_inline)) void write(uint64_t a, T v) {
     const TlbEntry& e = tlb_[(a >> 12) & (TLB_SIZE - 1)];
-    if (__builtin_expect(e.wtag == (a & PAGE_MASK) && (a & (PAGE - 1)) <= PAGE - sizeof(T), 1)) {
+    if (__builtin_expect(e.wtag == ((a + (sizeof(T) - 1)) & PAGE_MASK), 1)) {
       memcpy((uint8_t*)(uintptr_t)(a + e.delta), &v, sizeof(T)); return;
     }
     write_slow(a, &v, sizeof(T));

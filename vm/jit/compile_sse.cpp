@@ -1,8 +1,12 @@
 // vm/jit/compile_sse.cpp — SSE2 instructions as inline wasm (see compile_sse.h).
 //
-// The guest's xmm registers stay in the Cpu (cpu.xmm[r], two i64 halves); every form
-// loads them, computes, and stores them back (wasm f64/f32 arithmetic through
-// reinterpret). Memory operands of 4 and 8 bytes use the compiler's inline TLB path
+// The guest's xmm registers live in the region's locals, two i64 halves each (slots of
+// the compiler's register allocation, as the general registers: loaded at the region's
+// entry, written back before calls and at exits, dirty sets solved across blocks); every
+// form reads its halves, computes (wasm f64/f32 arithmetic through reinterpret) and sets
+// them. Before a form with a slow path, the halves it touches are made resident (so no
+// branch loads them), and after the handler ran, the destination's halves are read back
+// from the Cpu (the handler wrote its result there). Memory operands of 4 and 8 bytes use the compiler's inline TLB path
 // (Gen::load/store with their slow-path helpers); 16-byte operands are inline only when
 // the TLB maps all 16 bytes in one page (and, for the aligned forms, the address is a
 // multiple of 16), else the instruction's handler runs (faults, code pages, page
@@ -61,14 +65,29 @@ class Emit {
   void run(int op);
 
  private:
-  uint32_t xoff(int r, int half) const { return abi_.off_xmm + 16 * r + 8 * half; }
   void cpu() { b_.local_get(l_.cpu); }
-  void ldq(int r, int half) { cpu(); b_.mem(I64_LOAD, 3, xoff(r, half)); }     // pushes xmm[r].q[half]
-  void ldd(int r) { cpu(); b_.mem(I64_LOAD32_U, 2, xoff(r, 0)); }             // pushes xmm[r].d[0]
+  void ldq(int r, int half) { h_.sse_xget(r, half); }  // pushes xmm[r].q[half]
+  void ldd(int r) {                                     // pushes xmm[r].d[0] (zero-extended)
+    h_.sse_xget(r, 0);
+    b_.i64_const(0xffffffffll); op(I64_AND, "i64.and");
+  }
   // xmm[r].q[half] = the value `push` pushes
-  template <class F> void stq(int r, int half, F push) { cpu(); push(); b_.mem(I64_STORE, 3, xoff(r, half)); }
-  template <class F> void std32(int r, F push) { cpu(); push(); b_.mem(I64_STORE32, 2, xoff(r, 0)); }
+  template <class F> void stq(int r, int half, F push) { push(); h_.sse_xset(r, half); }
+  // xmm[r].d[0] = the low 32 bits of what `push` pushes (d[1] kept)
+  template <class F> void std32(int r, F push) {
+    h_.sse_xget(r, 0); b_.i64_const((int64_t)0xffffffff00000000ull); op(I64_AND, "i64.and");
+    push(); b_.i64_const(0xffffffffll); op(I64_AND, "i64.and");
+    op(I64_OR, "i64.or");
+    h_.sse_xset(r, 0);
+  }
   void zero_hi(int r) { stq(r, 1, [&] { b_.i64_const(0); }); }
+  // The xmm halves the instruction uses, resident before any branch.
+  void resident() {
+    for (int h = 0; h < 2; h++) {
+      if (reg_halves_ >> h & 1) h_.sse_xload(in_.reg, h);
+      if (in_.mod == 3 && (rm_halves_ >> h & 1)) h_.sse_xload(in_.rm, h);
+    }
+  }
   void get(uint32_t l) { b_.local_get(l); }
   void set(uint32_t l) { b_.local_set(l); }
   void op(uint8_t o, const char* n) { b_.op0(o, n); }
@@ -109,7 +128,14 @@ class Emit {
     }
   }
   void and_() { op(I32_AND, "i32.and"); }
-  void slow() { h_.sse_slow(in_, next_, k_); }
+  // the handler (inside the else of a guard); then its result, in the Cpu, back into the
+  // destination's locals (an xmm reg operand: re-reading one it did not write is harmless,
+  // the slow path wrote every dirty half back first)
+  void slow() {
+    h_.sse_slow(in_, next_, k_);
+    for (int h = 0; h < 2; h++)
+      if (reg_halves_ >> h & 1) h_.sse_xreload(in_.reg, h);
+  }
 
   void mov128();
   void logic(int op);
@@ -135,7 +161,30 @@ class Emit {
   const Insn& in_;
   const uint64_t next_;
   const int k_;
+  // The halves (bit 0: low, bit 1: high) of xmm reg and of a register rm the form reads
+  // or writes; 0 where the operand is a general register (or memory).
+  int reg_halves_ = 3, rm_halves_ = 3;
+  void halves(int o);
 };
+
+void Emit::halves(int o) {
+  const bool mem = in_.mod != 3;
+  switch (o) {
+    case SSE_MOV128: case SSE_AND: case SSE_ANDN: case SSE_OR: case SSE_XOR:
+    case SSE_ADDPD: case SSE_SUBPD: case SSE_MULPD:
+      reg_halves_ = rm_halves_ = 3; return;
+    case SSE_MOVSD: case SSE_MOVSS:  // a load zeroes the high half
+      reg_halves_ = mem ? 3 : 1; rm_halves_ = 1; return;
+    case SSE_MOVSD_ST: case SSE_MOVSS_ST: reg_halves_ = rm_halves_ = 1; return;
+    case SSE_MOVQ_LD: reg_halves_ = 3; rm_halves_ = 1; return;
+    case SSE_MOVQ_ST: reg_halves_ = 1; rm_halves_ = 3; return;
+    case SSE_MOVD_LD: reg_halves_ = 3; rm_halves_ = 0; return;
+    case SSE_MOVD_ST: reg_halves_ = 1; rm_halves_ = 0; return;
+    case SSE_CVTSI2SD: case SSE_CVTSI2SS: reg_halves_ = 1; rm_halves_ = 0; return;
+    case SSE_CVTTSD2SI: case SSE_CVTTSS2SI: reg_halves_ = 0; rm_halves_ = 1; return;
+    default: reg_halves_ = rm_halves_ = 1; return;  // scalar arithmetic, comis
+  }
+}
 
 // Full 128-bit moves. Register: two i64 copies. Load/store: when the TLB maps the 16
 // bytes in one page (and the address is aligned for movaps/movapd/movdqa), two i64
@@ -395,6 +444,8 @@ void Emit::comi(bool dbl) {
 }
 
 void Emit::run(int o) {
+  halves(o);
+  resident();
   switch (o) {
     case SSE_MOV128: mov128(); return;
     case SSE_MOVSD: case SSE_MOVSS: {

@@ -1,7 +1,8 @@
 // vm/jit/compile_sse.h — the SSE2 forms the region compiler emits inline (compile_sse.cpp):
 // xmm moves, the bitwise ops, scalar double/float arithmetic, conversions and ucomis/comis,
 // as wasm f64/f32 operations kept only where the result is bit-identical to x86 (with the
-// MXCSR flags), else the interpreter's handler. The guest's xmm registers stay in the Cpu.
+// MXCSR flags), else the interpreter's handler. The guest's xmm registers live in the
+// region's locals (two i64 halves each), as its general registers do.
 // compiler.cpp calls sse_classify() from classify() and sse_emit() from block_code(); the
 // region compiler's services the SSE code needs are the SseHost interface (its Gen).
 #pragma once
@@ -51,8 +52,16 @@ class SseHost {
   virtual void sse_host_addr() = 0;                  // pushes the host address of a (after a probe)
   virtual void sse_get(int r) = 0;                   // pushes guest register r (i64)
   virtual void sse_set(int r, int size) = 0;         // pops into r (4: zero-extended)
+  // xmm r's half (0: bits 0..63, 1: 64..127) in its local: xget pushes it, xset pops into
+  // it (dirty), xload makes sure the local holds it (before an `if` whose branches use
+  // it), xreload reads it back from the Cpu after a handler ran as a slow path.
+  virtual void sse_xload(int r, int half) = 0;
+  virtual void sse_xget(int r, int half) = 0;
+  virtual void sse_xset(int r, int half) = 0;
+  virtual void sse_xreload(int r, int half) = 0;
   // The instruction's handler as a slow path inside an inline form: pending flags and
-  // dirty registers written back (locals kept), rip = next, the call, cpu.stop tested.
+  // dirty registers (xmm halves too) written back (locals kept), rip = next, the call,
+  // cpu.stop tested.
   virtual void sse_slow(const Insn& in, uint64_t next, int k) = 0;
   virtual void sse_flags_eager() = 0;  // local ffl holds the rflags bits: the pending state is kEager
   struct Locals { uint32_t cpu, a, e, v, ffl, xa, xb, xr; };

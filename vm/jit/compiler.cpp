@@ -62,10 +62,18 @@ enum : uint32_t {
   L_XA = 29, L_XB = 30, L_XR = 31,  // i64: SSE operand and result bits (compile_sse.cpp)
   L_IC = 32,                        // i64: cpu.icount at the current block's start (written back before calls, at exits)
   L_LIM = 33,                       // i64: bc.limit (run()'s budget end: set by run() alone, loaded once)
+  L_X0 = 34,                        // 32 i64: the guest's xmm registers, two halves each (xmm r half h: L_X0 + 2r + h)
 };
+// Register slots: the locals the region keeps guest registers in, with one loaded/dirty
+// bit each. Slots 0..15 are the general registers, 16 + 2r + h the xmm halves.
+constexpr int kSlots = 48;
+constexpr int xslot(int r, int half) { return 16 + 2 * r + half; }
+using SlotSet = uint64_t;
 const std::vector<uint8_t> kLocals = {
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
-    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64};
+    T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
+    T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
+    T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64};
 // L_FOP's tag for flags computed as rflags bits (L_FFL): what the interpreter's
 // set_flags(FL_ARITH, ...) leaves (cc.op = CC_NONE, the bits in rflags).
 constexpr int kEager = 0x80;
@@ -356,7 +364,10 @@ class Gen : public SseHost {
   void get_sized(int r, int size);  // pushes r truncated to size (4: zero-extended)
   void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (4 or 8)
   void flush(bool forget);    // dirty locals to memory; forget: mark clean
-  void invalidate() { for (int i = 0; i < 16; i++) loaded_[i] = dirty_[i] = false; }
+  void invalidate() { for (int i = 0; i < kSlots; i++) loaded_[i] = dirty_[i] = false; }
+  uint32_t slot_local(int s) const { return s < 16 ? L_R0 + s : L_X0 + (s - 16); }
+  uint32_t slot_off(int s) const { return s < 16 ? abi_.off_r + 8 * s : abi_.off_xmm + 8 * (s - 16); }
+  void load_slot(int s);      // local = the Cpu's copy; loaded
   void sync_in();             // loads the region's registers not in locals (before a region edge)
   void pass();                // one generation of the whole function into b_
   // pieces
@@ -430,6 +441,10 @@ class Gen : public SseHost {
   void sse_host_addr() override;
   void sse_get(int r) override { get(r); }
   void sse_set(int r, int size) override { set_from_stack(r, size); }
+  void sse_xload(int r, int half) override;
+  void sse_xget(int r, int half) override;
+  void sse_xset(int r, int half) override;
+  void sse_xreload(int r, int half) override;
   void sse_slow(const Insn& in, uint64_t next, int k) override;
   void sse_flags_eager() override { set_pending(kEager); }
   Locals sse_locals() override { return {L_CPU, L_A, L_E, L_V, L_FFL, L_XA, L_XB, L_XR}; }
@@ -457,14 +472,14 @@ class Gen : public SseHost {
   Body b_;
   bool listing_;
   std::map<uint64_t, uint32_t> index_;
-  bool loaded_[16] = {}, dirty_[16] = {};
+  bool loaded_[kSlots] = {}, dirty_[kSlots] = {};
   // Registers across blocks: used_ (registers read or written inline anywhere: pass 1
   // collects them, pass 2 loads them at function entry and keeps them in locals);
   // dirty_in_[b] (registers whose local may be newer than memory when block b starts:
   // the union over the region edges into b, from the edges pass 1 records).
-  struct Edge { uint32_t from, to; uint16_t dirty; };
-  uint16_t used_ = 0, region_regs_ = 0;
-  std::vector<uint16_t> dirty_in_;
+  struct Edge { uint32_t from, to; SlotSet dirty; };
+  SlotSet used_ = 0, region_regs_ = 0;
+  std::vector<SlotSet> dirty_in_;
   std::vector<Edge> edges_;
   std::vector<bool> flushes_;  // the block called a handler (which writes everything back)
   // Flags across the region (solved before pass 1): a block's flags are live at its end
@@ -494,14 +509,16 @@ class Gen : public SseHost {
   Compiled out_;
 };
 
+void Gen::load_slot(int s) {
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, slot_off(s));
+  b_.local_set(slot_local(s));
+  loaded_[s] = true;
+}
+
 void Gen::get(int r) {
-  used_ |= (uint16_t)(1u << r);
-  if (!loaded_[r]) {
-    b_.local_get(L_CPU);
-    b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
-    b_.local_set(L_R0 + r);
-    loaded_[r] = true;
-  }
+  used_ |= (SlotSet)1 << r;
+  if (!loaded_[r]) load_slot(r);
   b_.local_get(L_R0 + r);
 }
 
@@ -514,27 +531,43 @@ void Gen::set_from_stack(int r, int size) {
   if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
   b_.local_set(L_R0 + r);
   loaded_[r] = dirty_[r] = true;
-  used_ |= (uint16_t)(1u << r);
+  used_ |= (SlotSet)1 << r;
 }
 
 void Gen::sync_in() {
-  for (int r = 0; r < 16; r++) {
-    if (!(region_regs_ >> r & 1) || loaded_[r]) continue;
-    b_.local_get(L_CPU);
-    b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
-    b_.local_set(L_R0 + r);
-    loaded_[r] = true;
-  }
+  for (int s = 0; s < kSlots; s++)
+    if ((region_regs_ >> s & 1) && !loaded_[s]) load_slot(s);
 }
 
 void Gen::flush(bool forget) {
-  for (int r = 0; r < 16; r++) {
-    if (!dirty_[r]) continue;
+  for (int s = 0; s < kSlots; s++) {
+    if (!dirty_[s]) continue;
     b_.local_get(L_CPU);
-    b_.local_get(L_R0 + r);
-    b_.mem(I64_STORE, 3, abi_.off_r + 8 * r);
-    if (forget) dirty_[r] = false;
+    b_.local_get(slot_local(s));
+    b_.mem(I64_STORE, 3, slot_off(s));
+    if (forget) dirty_[s] = false;
   }
+}
+
+// xmm halves (compile_sse.cpp): as get/set_from_stack, in their own slots
+void Gen::sse_xload(int r, int half) {
+  const int s = xslot(r, half);
+  used_ |= (SlotSet)1 << s;
+  if (!loaded_[s]) load_slot(s);
+}
+void Gen::sse_xget(int r, int half) {
+  sse_xload(r, half);
+  b_.local_get(slot_local(xslot(r, half)));
+}
+void Gen::sse_xset(int r, int half) {
+  const int s = xslot(r, half);
+  b_.local_set(slot_local(s));
+  loaded_[s] = dirty_[s] = true;
+  used_ |= (SlotSet)1 << s;
+}
+void Gen::sse_xreload(int r, int half) {
+  const int s = xslot(r, half);
+  load_slot(s);  // (clean on this path; dirty where the other path of the `if` set it)
 }
 
 void Gen::icount_add(int64_t d) {
@@ -1258,8 +1291,8 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
     leave();
     return;
   }
-  uint16_t d = 0;
-  for (int r = 0; r < 16; r++) d |= (uint16_t)(dirty_[r] << r);
+  SlotSet d = 0;
+  for (int s = 0; s < kSlots; s++) d |= (SlotSet)dirty_[s] << s;
   edges_.push_back({cur_, it->second, d});
   const uint32_t j = it->second;
   const int sj = span_of_[j], sc = span_of_[cur_];
@@ -1294,7 +1327,7 @@ void Gen::block_code(uint32_t bi) {
   cur_ = bi;
   n_ = bl.n;
   // At a block's start the region's registers are in locals; dirty_in_ may be newer.
-  for (int r = 0; r < 16; r++) { loaded_[r] = region_regs_ >> r & 1; dirty_[r] = dirty_in_[bi] >> r & 1; }
+  for (int s = 0; s < kSlots; s++) { loaded_[s] = region_regs_ >> s & 1; dirty_[s] = dirty_in_[bi] >> s & 1; }
   pend_ = P_UNKNOWN;  // (the region's entry from outside: L_FOP starts at 0)
   if (listing_) {
     char h[96];
@@ -1798,15 +1831,15 @@ Compiled Gen::run() {
   dirty_in_.assign(n, 0);
   flushes_.assign(n, false);
   pass();
-  std::vector<uint16_t> in(n, 0);
+  std::vector<SlotSet> in(n, 0);
   for (bool changed = true; changed;) {
     changed = false;
     for (const Edge& e : edges_) {
-      const uint16_t out = (uint16_t)(e.dirty | (flushes_[e.from] ? 0 : in[e.from]));
+      const SlotSet out = e.dirty | (flushes_[e.from] ? 0 : in[e.from]);
       if ((in[e.to] | out) != in[e.to]) { in[e.to] |= out; changed = true; }
     }
   }
-  const uint16_t regs = used_;
+  const SlotSet regs = used_;
   b_ = Body(listing_);
   out_ = Compiled();
   edges_.clear();
@@ -1835,12 +1868,8 @@ void Gen::pass() {
   b_.mem(I64_LOAD, 3, 0);
   b_.local_set(L_LIM);
   // the registers the region touches, into locals (they stay there across its blocks)
-  for (int r = 0; r < 16; r++) {
-    if (!(region_regs_ >> r & 1)) continue;
-    b_.local_get(L_CPU);
-    b_.mem(I64_LOAD, 3, abi_.off_r + 8 * r);
-    b_.local_set(L_R0 + r);
-  }
+  for (int s = 0; s < kSlots; s++)
+    if (region_regs_ >> s & 1) load_slot(s);
   b_.loop();
   loop_depth_ = b_.depth;
   wrap_depth_.assign(n, 0);

@@ -1,7 +1,9 @@
 /* bench/cpu_bound.c — a CPU-bound guest program for the interpreter benchmark: a sieve,
  * an integer hash loop, an insertion-sort pass over pseudo-random data and some double
  * arithmetic, so the mix has loads, stores, branches, multiplies and SSE2 scalar math.
- * Prints a checksum so native and engine runs can be compared. Size: argv[1] (default 1). */
+ * Prints a checksum so native and engine runs can be compared. Size: argv[1] (default 1);
+ * argv[2], if given, runs only that kernel: sieve, hash, sort or float (bench/run.py --parts:
+ * which kernel the JIT is slow on). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,13 +53,15 @@ static double float_loop(int n) {
 
 int main(int argc, char **argv) {
   int k = argc > 1 ? atoi(argv[1]) : 1;
+  const char *only = argc > 2 ? argv[2] : "";
+  int all = !*only;
   uint64_t acc = 0;
   double f = 0;
   for (int r = 0; r < k; r++) {
-    acc += sieve(2000000);
-    acc ^= hash_loop(3000000);
-    acc += sort_pass(3000);
-    f += float_loop(2000000);
+    if (all || !strcmp(only, "sieve")) acc += sieve(2000000);
+    if (all || !strcmp(only, "hash")) acc ^= hash_loop(3000000);
+    if (all || !strcmp(only, "sort")) acc += sort_pass(3000);
+    if (all || !strcmp(only, "float")) f += float_loop(2000000);
   }
   printf("%llu %.6f\n", (unsigned long long)acc, f);
   return 0;

@@ -24,10 +24,14 @@ The runs are interleaved (one run of every variant, then the next round), so a s
 machine's load drifts over all columns alike. --baseline DIR adds the engines of another
 checkout (DIR/build/glassbox, DIR/build-wasm/glassbox.js: e.g. a worktree of the commit
 before a change) as columns "base" and "base-node", and the ratios engine/base: a before
-and after measured in one run.
+and after measured in one run. With --jit too, "base-jit" (the baseline's node engine with
+--jit on) and the ratio node-jit/base-jit: a compiler change measured against the one before.
 
 --jit adds the column "node-jit": the node engine with --jit on (vm/jit, docs/jit.md),
 and its ratios against native and against the node engine with the JIT off.
+
+--parts adds cpu_bound's kernels (sieve, hash, sort, float: bench/cpu_bound.c's argv[2]) as
+rows of their own, to see which one a JIT change moves.
 
 --browser adds the columns "chromium" and "chromium-jit": the same guest commands in
 headless Chromium (Debian's), in two machines of the site's bench page (the JIT off and
@@ -38,6 +42,7 @@ image, which is the default --root. The row "gcc hello.c -o hello && ./hello" is
 student types in the IDE's terminal (issue 11's target there: <= 1.0 s warm).
 
 Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR] [--jit] [--browser]
+                    [--parts]
 """
 import argparse
 import json
@@ -169,6 +174,7 @@ def main():
     ap.add_argument("--jit", action="store_true", help="add the node engine with --jit on")
     ap.add_argument("--baseline", default=None, help="another checkout whose engines run as base columns")
     ap.add_argument("--browser", action="store_true", help="add headless Chromium, the JIT off and on")
+    ap.add_argument("--parts", action="store_true", help="add cpu_bound's four kernels as rows of their own")
     args = ap.parse_args()
     root = args.root or default_root()
 
@@ -207,6 +213,10 @@ def main():
     # (name, native cmd, qemu cmd, guest root for the engine, guest argv)
     workloads = [
         ("cpu_bound 4 (static C, -O2)", [exe, "4"], [qemu, exe, "4"] if qemu else None, "/", [exe, "4"]),
+    ] + [
+        (f"cpu_bound 4 {part}", [exe, "4", part], [qemu, exe, "4", part] if qemu else None, "/", [exe, "4", part])
+        for part in (("sieve", "hash", "sort", "float") if args.parts else ())
+    ] + [
         ("python3 sum(range(10**6))",
          ["chroot", root, "/usr/bin/python3", "-c", "sum(range(10**6))"],
          [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", "sum(range(10**6))"] if qemu else None,
@@ -259,6 +269,8 @@ def main():
             variants.append(("base", base + ["--root", groot, "--"] + gargv))
         if base_node:
             variants.append(("base-node", base_node + ["--root", groot, "--"] + gargv))
+            if args.jit:
+                variants.append(("base-jit", base_node + ["--jit", "on", "--root", groot, "--"] + gargv))
         if browser:
             files = [a for a in gargv[:1] if a.startswith(tmp)]
             variants.append(("chromium", ("browser", browser, "off", gargv, files)))
@@ -337,6 +349,11 @@ def main():
                 return cell_ratio(res, a, b, w)
             print(f"{name:32} {t('base')} {t('engine')} {r('engine', 'base')} {t('base-node', 10)} {t('engine-node')}"
                   f" {r('engine-node', 'base-node', 10)}")
+        if args.jit and base_node:
+            print(f"\n{'workload':32} {'base-jit':>9} {'node-jit':>9} {'jit/base':>9}")
+            for name, res, icount, same in rows:
+                print(f"{name:32} {cell_time(res, 'base-jit', 9)} {cell_time(res, 'node-jit', 9)}"
+                      f" {cell_ratio(res, 'node-jit', 'base-jit', 9)}")
     if icount:
         print(f"\n(guest instructions of the last workload: {icount:,})")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -19,7 +19,8 @@
 // calls the handler, which recomputes from the same state (nothing is stored before the
 // guard). The guard of a rounded operation:
 //   mx_ok:   (mxcsr & 0xffe0) == 0x1fa0 — RC nearest, FTZ 0, DAZ 0, every exception
-//            masked, and PE already set (PE is sticky: an inexact result changes nothing);
+//            masked, and PE already set (PE is sticky: an inexact result changes nothing;
+//            the region keeps the test in a local, L_MXOK, recomputed after its calls);
 //   ops_ok:  no operand is a denormal (x86 sets DE even when the result is normal);
 //   res_ok:  the result is finite and |r| > DBL_MIN (FLT_MIN): no overflow (OE), no
 //            tiny result (UE, FTZ), no NaN (IE: invalid operations and NaN operands all
@@ -104,11 +105,7 @@ class Emit {
     if (f.dbl) op(I64_REINTERPRET_F64, "i64.reinterpret_f64");
     else { op(I32_REINTERPRET_F32, "i32.reinterpret_f32"); op(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
   }
-  void mx_ok() {  // (mxcsr & 0xffe0) == 0x1fa0
-    cpu(); b_.mem(I32_LOAD, 2, abi_.off_mxcsr);
-    b_.i32_const(0xffe0); op(I32_AND, "i32.and");
-    b_.i32_const(0x1fa0); op(I32_EQ, "i32.eq");
-  }
+  void mx_ok() { h_.sse_mx_ok(); }  // (mxcsr & 0xffe0) == 0x1fa0, from the region's local
   void not_denormal(uint32_t l, const Fmt& f) {  // (|x| - 1) >=u largest denormal: zero, normal, inf, NaN
     get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
     b_.i64_const(1); op(I64_SUB, "i64.sub");

@@ -63,7 +63,8 @@ class SseHost {
   // dirty registers (xmm halves too) written back (locals kept), rip = next, the call,
   // cpu.stop tested.
   virtual void sse_slow(const Insn& in, uint64_t next, int k) = 0;
-  virtual void sse_flags_eager() = 0;  // local ffl holds the rflags bits: the pending state is kEager
+  virtual void sse_flags_eager() = 0;
+  virtual void sse_mx_ok() = 0;  // pushes (mxcsr & 0xffe0) == 0x1fa0 (i32; kept in a local by the region)  // local ffl holds the rflags bits: the pending state is kEager
   struct Locals { uint32_t cpu, a, e, v, ffl, xa, xb, xr; };
   virtual Locals sse_locals() = 0;
 };

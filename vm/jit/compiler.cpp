@@ -63,6 +63,7 @@ enum : uint32_t {
   L_IC = 32,                        // i64: cpu.icount at the current block's start (written back before calls, at exits)
   L_LIM = 33,                       // i64: bc.limit (run()'s budget end: set by run() alone, loaded once)
   L_X0 = 34,                        // 32 i64: the guest's xmm registers, two halves each (xmm r half h: L_X0 + 2r + h)
+  L_MXOK = 66,                      // i32: (cpu.mxcsr & 0xffe0) == 0x1fa0, the SSE guards' MXCSR test (regions with SSE forms)
 };
 // Register slots: the locals the region keeps guest registers in, with one loaded/dirty
 // bit each. Slots 0..15 are the general registers, 16 + 2r + h the xmm halves.
@@ -73,7 +74,8 @@ const std::vector<uint8_t> kLocals = {
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
     T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
-    T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64};
+    T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
+    T_I32};
 // L_FOP's tag for flags computed as rflags bits (L_FFL): what the interpreter's
 // set_flags(FL_ARITH, ...) leaves (cc.op = CC_NONE, the bits in rflags).
 constexpr int kEager = 0x80;
@@ -416,6 +418,13 @@ class Gen : public SseHost {
   void imul(const Plan& p, const Insn& in, uint64_t next, int k);
   void incdec(const Plan& p);
   bool has_eager_ = false, has_incdec_ = false;  // the region holds such flag states
+  // The region holds inline SSE forms: L_MXOK is computed at its entry and again after
+  // every call that can change cpu.mxcsr (a handler, an SSE form's slow path; loads,
+  // stores and their helpers cannot, signals and syscalls leave the region), so a guard
+  // reads one local instead of loading and masking mxcsr.
+  bool has_sse_ = false;
+  void mx_compute();
+  void sse_mx_ok() override { b_.local_get(L_MXOK); }
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
   void alu(const Plan& p, const Insn& in, bool live);
@@ -759,6 +768,7 @@ void Gen::sse_slow(const Insn& in, uint64_t next, int k) {
   b_.local_get(L_CPU);
   b_.i32_const((int32_t)abi_.addr(&in));
   b_.call(import(abi_.handler(in.fn), TY_HANDLER), insn_text(in));
+  mx_compute();  // (the handler set MXCSR flags)
   exit_stop_check(k);
 }
 
@@ -1280,6 +1290,18 @@ void Gen::handler(const Insn& in, uint64_t next_rip) {
   b_.i32_const((int32_t)abi_.addr(&in));
   b_.call(import(abi_.handler(in.fn), TY_HANDLER), insn_text(in));
   invalidate();
+  if (has_sse_) mx_compute();  // (ldmxcsr, fxrstor, an SSE handler's flags)
+}
+
+// L_MXOK = (cpu.mxcsr & 0xffe0) == 0x1fa0
+void Gen::mx_compute() {
+  b_.local_get(L_CPU);
+  b_.mem(I32_LOAD, 2, abi_.off_mxcsr);
+  b_.i32_const(0xffe0);
+  b_.op0(I32_AND, "i32.and");
+  b_.i32_const(0x1fa0);
+  b_.op0(I32_EQ, "i32.eq");
+  b_.local_set(L_MXOK);
 }
 
 // To block `target`: inside the region, next = its index and back to the dispatcher
@@ -1826,6 +1848,7 @@ Compiled Gen::run() {
       if (p.k == K_INCDEC) has_incdec_ = true;
       if ((p.k == K_SHIFT && p.src != 0) || p.k == K_SHIFT_CL || p.k == K_IMUL) has_eager_ = true;
       if (p.k == K_SSE && sse_sets_flags(p.op)) has_eager_ = true;
+      if (p.k == K_SSE) has_sse_ = true;
     }
   region_liveness();
   dirty_in_.assign(n, 0);
@@ -1867,6 +1890,7 @@ void Gen::pass() {
   b_.i32_const((int32_t)abi_.addr_limit);
   b_.mem(I64_LOAD, 3, 0);
   b_.local_set(L_LIM);
+  if (has_sse_) mx_compute();
   // the registers the region touches, into locals (they stay there across its blocks)
   for (int s = 0; s < kSlots; s++)
     if (region_regs_ >> s & 1) load_slot(s);

@@ -21,7 +21,8 @@
 //   mx_ok:   (mxcsr & 0xffe0) == 0x1fa0 — RC nearest, FTZ 0, DAZ 0, every exception
 //            masked, and PE already set (PE is sticky: an inexact result changes nothing;
 //            the region keeps the test in a local, L_MXOK, recomputed after its calls);
-//   ops_ok:  no operand is a denormal (x86 sets DE even when the result is normal);
+//   ops_ok:  no operand is a denormal (x86 sets DE even when the result is normal;
+//            a double operand the block knows is none is not tested: SseHost::sse_nd);
 //   res_ok:  the result is finite and |r| > DBL_MIN (FLT_MIN): no overflow (OE), no
 //            tiny result (UE, FTZ), no NaN (IE: invalid operations and NaN operands all
 //            give NaN results in wasm too), no infinity (ZE: x/0; or an inf operand);
@@ -125,6 +126,14 @@ class Emit {
     }
   }
   void and_() { op(I32_AND, "i32.and"); }
+  // After a double form's handler (the else of its guard): if the result it left in xmm
+  // reg's low lane is a denormal, leave the region (the instruction retired), so that
+  // after the guard the lane is known not denormal on every path that goes on.
+  void nd_or_leave() {
+    h_.sse_xget(in_.reg, 0); set(l_.xr);
+    not_denormal(l_.xr, kD); op(I32_EQZ, "i32.eqz");
+    b_.if_(); h_.sse_exit_retired(k_); b_.end();
+  }
   // the handler (inside the else of a guard); then its result, in the Cpu, back into the
   // destination's locals (an xmm reg operand: re-reading one it did not write is harmless,
   // the slow path wrote every dirty half back first)
@@ -191,8 +200,10 @@ void Emit::mov128() {
   const int d = st ? in_.rm : in_.reg, s = st ? in_.reg : in_.rm;
   if (in_.mod == 3) {
     if (d == s) return;
+    const bool k = h_.sse_nd(s);
     stq(d, 0, [&] { ldq(s, 0); });
     stq(d, 1, [&] { ldq(s, 1); });
+    h_.sse_set_nd(d, k);
     return;
   }
   probe16(st, aligned_form(in_));
@@ -232,6 +243,7 @@ void Emit::logic(int o) {
     if (s == d && (o == SSE_XOR || o == SSE_ANDN)) {  // zeroing
       stq(d, 0, [&] { b_.i64_const(0); });
       zero_hi(d);
+      h_.sse_set_nd(d, true);
       return;
     }
     if (s == d) return;  // and/or with itself: unchanged
@@ -282,15 +294,18 @@ void Emit::scalar(int o) {
   from_f(f);
   set(l_.xr);
   mx_ok();
-  if (!sqrt) { not_denormal(l_.xa, f); and_(); }
-  not_denormal(l_.xb, f); and_();
+  // (doubles: an operand known not denormal needs no test)
+  if (!sqrt && !(dbl && h_.sse_nd(in_.reg))) { not_denormal(l_.xa, f); and_(); }
+  if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) { not_denormal(l_.xb, f); and_(); }
   res_ok(l_.xr, f, which == 0 || which == 1 || sqrt); and_();
   b_.if_();
   if (dbl) stq(in_.reg, 0, [&] { get(l_.xr); });
   else std32(in_.reg, [&] { get(l_.xr); });
   b_.else_();
   slow();
+  if (dbl) nd_or_leave();
   b_.end();
+  if (dbl) h_.sse_set_nd(in_.reg, true);
 }
 
 // addpd subpd mulpd: each lane as scalar() computes one; the register is written only
@@ -312,9 +327,12 @@ void Emit::packed(int o) {
       set(l_.xb);
       get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(ops[which], names[which]); from_f(f);
       set(lane ? l_.v : l_.xr);
-      not_denormal(l_.xa, f);
-      not_denormal(l_.xb, f); and_();
-      res_ok(lane ? l_.v : l_.xr, f, which < 2); and_();
+      // (lane 0 of an operand known not denormal needs no test)
+      const bool ka = lane == 0 && h_.sse_nd(in_.reg), kb = lane == 0 && !mem && h_.sse_nd(in_.rm);
+      if (!ka) not_denormal(l_.xa, f);
+      if (!kb) { not_denormal(l_.xb, f); if (!ka) and_(); }
+      res_ok(lane ? l_.v : l_.xr, f, which < 2);
+      if (!ka || !kb) and_();
       if (lane == 0) and_();
     }
     mx_ok(); and_();
@@ -323,15 +341,18 @@ void Emit::packed(int o) {
     stq(in_.reg, 1, [&] { get(l_.v); });
     b_.else_();
     slow();
+    nd_or_leave();
     b_.end();
   };
-  if (in_.mod == 3) { lanes(false); return; }
+  if (in_.mod == 3) { lanes(false); h_.sse_set_nd(in_.reg, true); return; }
   probe16(false, true);
   b_.if_();
   lanes(true);
   b_.else_();
   slow();
+  nd_or_leave();
   b_.end();
+  h_.sse_set_nd(in_.reg, true);
 }
 
 // cvtsi2sd / cvtsi2ss xmm, r/m32 or r/m64:
@@ -353,7 +374,8 @@ void Emit::cvtsi2(bool dbl) {
     if (dbl) stq(in_.reg, 0, [&] { get(l_.xr); });
     else std32(in_.reg, [&] { get(l_.xr); });
   };
-  if (dbl && size == 4) { store(); return; }
+  // (a double made from an integer is an integer: never a denormal, on either path)
+  if (dbl && size == 4) { store(); h_.sse_set_nd(in_.reg, true); return; }
   const int64_t lim = dbl ? (1ll << 53) : (1ll << 24);
   get(l_.xa); b_.i64_const(lim); op(I64_ADD, "i64.add");
   b_.i64_const(2 * lim); op(I64_LE_U, "i64.le_u");
@@ -363,6 +385,7 @@ void Emit::cvtsi2(bool dbl) {
   b_.else_();
   slow();
   b_.end();
+  if (dbl) h_.sse_set_nd(in_.reg, true);
 }
 
 // cvttsd2si / cvttss2si r32/r64, xmm/m: truncation (MXCSR's RC, FTZ do not apply).
@@ -449,7 +472,9 @@ void Emit::run(int o) {
       const bool q = o == SSE_MOVSD;
       if (in_.mod == 3) {
         if (in_.rm == in_.reg) return;
+        const bool k = h_.sse_nd(in_.rm);
         if (q) stq(in_.reg, 0, [&] { ldq(in_.rm, 0); }); else std32(in_.reg, [&] { ldd(in_.rm); });
+        if (q) h_.sse_set_nd(in_.reg, k);
         return;
       }
       w_low(q ? 8 : 4);

@@ -366,7 +366,15 @@ class Gen : public SseHost {
   void get_sized(int r, int size);  // pushes r truncated to size (4: zero-extended)
   void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (4 or 8)
   void flush(bool forget);    // dirty locals to memory; forget: mark clean
-  void invalidate() { for (int i = 0; i < kSlots; i++) loaded_[i] = dirty_[i] = false; }
+  void invalidate() {
+    for (int i = 0; i < kSlots; i++) loaded_[i] = dirty_[i] = false;
+    for (bool& k : xnd_) k = false;
+  }
+  // xmm r's low lane, as a double, known not to be a denormal (zero, normal, inf or NaN)
+  // since its last write in this block: a guarded result, an integer converted, a zero, a
+  // copy of a known one (compile_sse.cpp; any other write of the lane clears it, as do a
+  // handler call and a block's start). A guard skips the test of such an operand.
+  bool xnd_[16] = {};
   uint32_t slot_local(int s) const { return s < 16 ? L_R0 + s : L_X0 + (s - 16); }
   uint32_t slot_off(int s) const { return s < 16 ? abi_.off_r + 8 * s : abi_.off_xmm + 8 * (s - 16); }
   void load_slot(int s);      // local = the Cpu's copy; loaded
@@ -377,6 +385,7 @@ class Gen : public SseHost {
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
+  void exit_retired(int k);     // instruction k retired (after a call): fix icount, return
   // What an instruction whose store stopped the block (a store into the running block's
   // code) must still commit in exit_stop_check's branch: it retired. cc >= 0: the flags
   // of a read-modify-write (dst L_XA, src L_XB, result L_V, op|size cc); rsp_a: rsp =
@@ -425,6 +434,9 @@ class Gen : public SseHost {
   bool has_sse_ = false;
   void mx_compute();
   void sse_mx_ok() override { b_.local_get(L_MXOK); }
+  bool sse_nd(int r) override { return xnd_[r]; }
+  void sse_set_nd(int r, bool k) override { xnd_[r] = k; }
+  void sse_exit_retired(int k) override { exit_retired(k); }
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
   void alu(const Plan& p, const Insn& in, bool live);
@@ -569,12 +581,14 @@ void Gen::sse_xget(int r, int half) {
   b_.local_get(slot_local(xslot(r, half)));
 }
 void Gen::sse_xset(int r, int half) {
+  if (half == 0) xnd_[r] = false;
   const int s = xslot(r, half);
   b_.local_set(slot_local(s));
   loaded_[s] = dirty_[s] = true;
   used_ |= (SlotSet)1 << s;
 }
 void Gen::sse_xreload(int r, int half) {
+  if (half == 0) xnd_[r] = false;
   const int s = xslot(r, half);
   load_slot(s);  // (clean on this path; dirty where the other path of the `if` set it)
 }
@@ -624,6 +638,11 @@ void Gen::exit_stop_check(int k) {
   b_.local_get(L_CPU);
   b_.mem(I32_LOAD8_U, 0, abi_.off_stop);
   b_.if_();
+  exit_retired(k);
+  b_.end();
+}
+
+void Gen::exit_retired(int k) {
   b_.local_get(L_CPU);
   b_.local_get(L_CPU);
   b_.mem(I64_LOAD, 3, abi_.off_icount);
@@ -643,7 +662,6 @@ void Gen::exit_stop_check(int k) {
   if (f.rip_local >= 0) { b_.local_get(L_CPU); b_.local_get((uint32_t)f.rip_local); b_.mem(I64_STORE, 3, abi_.off_rip); }
   b_.i32_const(0);
   b_.ret();
-  b_.end();
 }
 
 void Gen::ea(const Insn& in, uint64_t next_rip) {
@@ -1361,6 +1379,7 @@ void Gen::block_code(uint32_t bi) {
   // only at blocks a back edge enters (every cycle of the region passes one)
   ic_off_ = 0;
   running_set_ = ic_stored_ = false;
+  for (bool& k : xnd_) k = false;
   if (checks_[bi]) {
     b_.local_get(L_IC);
     b_.local_get(L_LIM);

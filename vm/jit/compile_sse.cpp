@@ -6,7 +6,8 @@
 // form reads its halves, computes (wasm f64/f32 arithmetic through reinterpret) and sets
 // them. Before a form with a slow path, the halves it touches are made resident (so no
 // branch loads them), and after the handler ran, the destination's halves are read back
-// from the Cpu (the handler wrote its result there). Memory operands of 4 and 8 bytes use the compiler's inline TLB path
+// from the Cpu (the handler wrote its result there). Memory operands of 4 and 8 bytes
+// use the compiler's inline TLB path
 // (Gen::load/store with their slow-path helpers); 16-byte operands are inline only when
 // the TLB maps all 16 bytes in one page (and, for the aligned forms, the address is a
 // multiple of 16), else the instruction's handler runs (faults, code pages, page

@@ -63,14 +63,14 @@ class SseHost {
   // dirty registers (xmm halves too) written back (locals kept), rip = next, the call,
   // cpu.stop tested.
   virtual void sse_slow(const Insn& in, uint64_t next, int k) = 0;
-  virtual void sse_flags_eager() = 0;
-  virtual void sse_mx_ok() = 0;
+  virtual void sse_flags_eager() = 0;  // local ffl holds the rflags bits: the pending state is kEager
+  virtual void sse_mx_ok() = 0;  // pushes (mxcsr & 0xffe0) == 0x1fa0 (i32; kept in a local by the region)
   // Known "not denormal" low lanes (doubles) within the block: sse_nd reads, sse_set_nd
   // records after a form that guarantees it on every path (a write of the lane forgets).
   virtual bool sse_nd(int r) = 0;
   virtual void sse_set_nd(int r, bool known) = 0;
   // Leave the region after instruction k retired in a handler (registers in memory).
-  virtual void sse_exit_retired(int k) = 0;  // pushes (mxcsr & 0xffe0) == 0x1fa0 (i32; kept in a local by the region)  // local ffl holds the rflags bits: the pending state is kEager
+  virtual void sse_exit_retired(int k) = 0;
   struct Locals { uint32_t cpu, a, e, v, ffl, xa, xb, xr; };
   virtual Locals sse_locals() = 0;
 };

@@ -378,6 +378,14 @@ class Gen : public SseHost {
   uint32_t slot_local(int s) const { return s < 16 ? L_R0 + s : L_X0 + (s - 16); }
   uint32_t slot_off(int s) const { return s < 16 ? abi_.off_r + 8 * s : abi_.off_xmm + 8 * (s - 16); }
   void load_slot(int s);      // local = the Cpu's copy; loaded
+  void make_resident(int s) {  // slot s used; loaded if it is not
+    used_ |= (SlotSet)1 << s;
+    if (!loaded_[s]) load_slot(s);
+  }
+  void mark_set(int s) {  // slot s's local was just set: newer than the Cpu's copy
+    loaded_[s] = dirty_[s] = true;
+    used_ |= (SlotSet)1 << s;
+  }
   void sync_in();             // loads the region's registers not in locals (before a region edge)
   void pass();                // one generation of the whole function into b_
   // pieces
@@ -538,8 +546,7 @@ void Gen::load_slot(int s) {
 }
 
 void Gen::get(int r) {
-  used_ |= (SlotSet)1 << r;
-  if (!loaded_[r]) load_slot(r);
+  make_resident(r);
   b_.local_get(L_R0 + r);
 }
 
@@ -551,8 +558,7 @@ void Gen::get_sized(int r, int size) {
 void Gen::set_from_stack(int r, int size) {
   if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
   b_.local_set(L_R0 + r);
-  loaded_[r] = dirty_[r] = true;
-  used_ |= (SlotSet)1 << r;
+  mark_set(r);
 }
 
 void Gen::sync_in() {
@@ -571,11 +577,7 @@ void Gen::flush(bool forget) {
 }
 
 // xmm halves (compile_sse.cpp): as get/set_from_stack, in their own slots
-void Gen::sse_xload(int r, int half) {
-  const int s = xslot(r, half);
-  used_ |= (SlotSet)1 << s;
-  if (!loaded_[s]) load_slot(s);
-}
+void Gen::sse_xload(int r, int half) { make_resident(xslot(r, half)); }
 void Gen::sse_xget(int r, int half) {
   sse_xload(r, half);
   b_.local_get(slot_local(xslot(r, half)));
@@ -584,8 +586,7 @@ void Gen::sse_xset(int r, int half) {
   if (half == 0) xnd_[r] = false;
   const int s = xslot(r, half);
   b_.local_set(slot_local(s));
-  loaded_[s] = dirty_[s] = true;
-  used_ |= (SlotSet)1 << s;
+  mark_set(s);
 }
 void Gen::sse_xreload(int r, int half) {
   if (half == 0) xnd_[r] = false;

@@ -871,6 +871,9 @@ Object.assign(window, {
       refreshState: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks' = 'state') => inspector.refreshState(panel),
       stateModel: (panel: 'state' | 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks' = 'state') => inspector.stateModel(panel),
       blockCode: (start: string, len: number) => inspector.blockCode(start, len),
+      /** Partial redraws against a full one: pixels that differ (0: exact). */
+      checkPaint: () => inspector.checkPaint(),
+      paintStats: () => inspector.paintStats(),
       selectTab: (panel: 'processes' | 'syscalls' | 'files' | 'registers' | 'code' | 'memory' | 'blocks') => inspector.selectTab(panel),
       stateText: (panel: 'registers' | 'code' | 'memory' | 'blocks' | 'region' | 'jit' | 'breaks') => inspector.text(panel),
       get state() {
@@ -881,7 +884,7 @@ Object.assign(window, {
       },
       /** Main-thread cost so far: ms in drawing, ms in moving records into the module. */
       get cost() {
-        return { frames: inspector.frames, drawMs: inspector.drawMs, pumpMs: inspector.pumpMs };
+        return { frames: inspector.frames, painted: inspector.painted, drawMs: inspector.drawMs, pumpMs: inspector.pumpMs };
       },
     },
     debug: {

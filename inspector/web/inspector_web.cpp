@@ -8,7 +8,13 @@
 //   gbi_feed(bytes, n)        n packed 256-byte TraceRecords copied from the shared ring
 //   gbi_reset()               a new machine: empty models (its seqs start at 1 again); the
 //                             breakpoints are kept and sent to the new engine
-//   gbi_frame(w, h, dpr, t)   one frame at w x h CSS pixels (the page's rAF, when visible)
+//   gbi_frame(w, h, dpr, t)   one frame at w x h CSS pixels (the page's rAF, when visible);
+//                             1 if it changed pixels (only the rectangle it changes is
+//                             redrawn: inspector/model/frame_damage.h), 0 if none
+//   gbi_paint_stats()         {"frames","painted","area"}: the redraws' figures
+//   gbi_invalidate()          the next frame redraws everything
+//   gbi_check_paint()         the test hook: pixels that differ between the partial redraws'
+//                             picture and the last frame redrawn whole (0: exact)
 //   gbi_mouse(x, y, buttons)  gbi_wheel(dx, dy)  gbi_key(code, down, mods)  gbi_char(c)
 //   gbi_json(panel)           the models as JSON (the test hook); gbi_text(panel): as text
 //                             ("processes", "syscalls", "files", "call": the selected call)
@@ -39,15 +45,18 @@
 #include <emscripten/html5.h>
 #include <GLES3/gl3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
+#include "inspector/model/frame_damage.h"
 #include "inspector/model/inspector_model.h"
 #include "inspector/model/syscall_decode.h"
 #include "inspector/ui/panels.h"
@@ -76,6 +85,10 @@ struct State {
   bool key_release[512] = {};  // released before any frame saw it down: release after the next
   bool dark = true;
   ImVec2 frame_pos = ImVec2(-1e6f, -1e6f);  // the pointer as the last frame saw it
+  FrameDamage damage;  // what this frame changes (frame_damage.h): only that is redrawn
+  std::vector<ImVec4> clips;  // the last frame's clip rectangles before the cut (gbi_check_paint)
+  float last_dpr = 0;
+  ImVec4 last_clear = ImVec4(-1, -1, -1, -1);
 };
 State* S = nullptr;
 
@@ -104,7 +117,8 @@ EMSCRIPTEN_KEEPALIVE int gbi_init(const char* selector) {
   a.alpha = false;
   a.antialias = false;
   a.premultipliedAlpha = false;
-  a.preserveDrawingBuffer = false;  // no copy per frame (page screenshots see the composited canvas)
+  // kept between frames: a frame redraws only the rectangle it changes (FrameDamage)
+  a.preserveDrawingBuffer = true;
   const EMSCRIPTEN_WEBGL_CONTEXT_HANDLE gl = emscripten_webgl_create_context(selector, &a);
   if (gl <= 0) return -1;
   emscripten_webgl_make_context_current(gl);
@@ -138,8 +152,31 @@ EMSCRIPTEN_KEEPALIVE void gbi_feed(const uint8_t* bytes, uint32_t n) {
   S->st.jit.feed(bytes, n);  // (the JIT panel's compiles and drops)
 }
 
-EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
-  if (!S) return;
+// The draw data as triangles for FrameDamage, in draw order, one list per window.
+static void feed_damage(FrameDamage& dmg, const ImDrawData* dd) {
+  static_assert(sizeof(ImDrawVert) == sizeof(DamageTri::v[0]), "ImDrawVert is x, y, u, v, colour");
+  for (int l = 0; l < dd->CmdListsCount; l++) {
+    const ImDrawList* dl = dd->CmdLists[l];
+    dmg.list((uint64_t)(uintptr_t)dl);
+    for (const ImDrawCmd& c : dl->CmdBuffer) {
+      if (c.UserCallback) {  // (none today) its effect is unknown: redraw everything
+        dmg.invalidate();
+        continue;
+      }
+      DamageTri t;
+      std::memcpy(t.clip, &c.ClipRect, sizeof t.clip);
+      t.tex = (uint32_t)(uintptr_t)c.TextureId;
+      for (unsigned e = 0; e + 2 < c.ElemCount; e += 3) {
+        for (int k = 0; k < 3; k++) std::memcpy(t.v[k], &dl->VtxBuffer[(int)(c.VtxOffset + dl->IdxBuffer[(int)(c.IdxOffset + e + k)])], sizeof t.v[k]);
+        dmg.tri(t);
+      }
+    }
+  }
+}
+
+// One frame; 1 if it changed pixels, 0 if it drew nothing (the canvas keeps the last).
+EMSCRIPTEN_KEEPALIVE int gbi_frame(float w, float h, float dpr, double t_ms) {
+  if (!S) return 0;
   emscripten_webgl_make_context_current(S->gl);
   ImGuiIO& io = ImGui::GetIO();
   if (S->queued) {
@@ -155,17 +192,95 @@ EMSCRIPTEN_KEEPALIVE void gbi_frame(float w, float h, float dpr, double t_ms) {
   S->last_t = t_ms;
   ImGui_ImplOpenGL3_NewFrame();
   ImGui::NewFrame();
+  // The windows' own backgrounds are the clear colour: one full layer less to rasterise
+  // (popups and tooltips keep theirs).
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, 0u);
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, 0u);
+  ImGui::PushStyleColor(ImGuiCol_ScrollbarBg, 0u);
   draw_inspector(S->model, S->st, S->ui, w, h);
+  ImGui::PopStyleColor(3);
   ImGui::Render();
-  glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
-  if (S->dark) glClearColor(0.1f, 0.1f, 0.12f, 1.0f);
-  else glClearColor(0.94f, 0.94f, 0.94f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   for (int k = 0; k < 512; k++) {
     if (S->key_release[k]) io.KeysDown[k] = false;
     S->key_fresh[k] = S->key_release[k] = false;
   }
+
+  // Redraw only what changed (frame_damage.h): every clip rectangle cut to the damage.
+  ImDrawData* dd = ImGui::GetDrawData();
+  if (dpr != S->last_dpr || std::memcmp(&bg, &S->last_clear, sizeof bg) != 0) S->damage.invalidate();
+  S->last_dpr = dpr;
+  S->last_clear = bg;
+  S->damage.begin(w, h);
+  feed_damage(S->damage, dd);
+  const int n = S->damage.end();
+  S->clips.clear();
+  for (int l = 0; l < dd->CmdListsCount; l++)
+    for (const ImDrawCmd& c : dd->CmdLists[l]->CmdBuffer) S->clips.push_back(c.ClipRect);
+  if (n == 0) return 0;
+  const float fb_h = (float)(int)(h * dpr);
+  glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  for (int k = 0; k < n; k++) {  // a pass per rectangle: every clip rectangle cut to it
+    const DamageRect& d = S->damage.rect(k);
+    size_t i = 0;
+    for (int l = 0; l < dd->CmdListsCount; l++) {
+      for (ImDrawCmd& c : dd->CmdLists[l]->CmdBuffer) {
+        const ImVec4& o = S->clips[i++];
+        c.ClipRect = ImVec4(std::max(o.x, d.x0), std::max(o.y, d.y0), std::min(o.z, d.x1), std::min(o.w, d.y1));
+      }  // (empty: the renderer skips the command)
+    }
+    // the clear cut the way the renderer cuts its scissor rectangles (truncated)
+    glEnable(GL_SCISSOR_TEST);
+    glScissor((int)(d.x0 * dpr), (int)(fb_h - d.y1 * dpr), (int)(d.x1 * dpr - d.x0 * dpr), (int)(d.y1 * dpr - d.y0 * dpr));
+    glClear(GL_COLOR_BUFFER_BIT);
+    glDisable(GL_SCISSOR_TEST);
+    ImGui_ImplOpenGL3_RenderDrawData(dd);
+  }
+  return 1;
+}
+
+// The next frame redraws everything (the canvas was hidden: its picture is not relied on).
+EMSCRIPTEN_KEEPALIVE void gbi_invalidate(void) {
+  if (S) S->damage.invalidate();
+}
+
+// Test hook: is the picture the partial redraws left the one a full redraw makes? Reads
+// the canvas, redraws the last frame whole, reads it again: the number of pixels that
+// differ (0: exact), or -1 without a frame. The canvas keeps the full redraw.
+EMSCRIPTEN_KEEPALIVE int gbi_check_paint(void) {
+  ImDrawData* dd = S ? ImGui::GetDrawData() : nullptr;
+  if (!dd || !dd->Valid) return -1;
+  emscripten_webgl_make_context_current(S->gl);
+  const int fw = (int)(dd->DisplaySize.x * dd->FramebufferScale.x), fh = (int)(dd->DisplaySize.y * dd->FramebufferScale.y);
+  if (fw <= 0 || fh <= 0) return -1;
+  std::vector<uint8_t> before((size_t)fw * fh * 4), after((size_t)fw * fh * 4);
+  glReadPixels(0, 0, fw, fh, GL_RGBA, GL_UNSIGNED_BYTE, before.data());
+  size_t i = 0;
+  for (int l = 0; l < dd->CmdListsCount; l++)
+    for (ImDrawCmd& c : dd->CmdLists[l]->CmdBuffer)
+      if (i < S->clips.size()) c.ClipRect = S->clips[i++];
+  glViewport(0, 0, fw, fh);
+  glDisable(GL_SCISSOR_TEST);
+  glClearColor(S->last_clear.x, S->last_clear.y, S->last_clear.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(dd);
+  glReadPixels(0, 0, fw, fh, GL_RGBA, GL_UNSIGNED_BYTE, after.data());
+  int differ = 0;
+  for (size_t p = 0; p < before.size(); p += 4) differ += std::memcmp(&before[p], &after[p], 3) != 0;
+  return differ;
+}
+
+// Figures of the redraws (the page's cost counters): frames drawn, frames that changed
+// pixels, and the mean share of the canvas they repainted, as "{...}" JSON.
+EMSCRIPTEN_KEEPALIVE const char* gbi_paint_stats(void) {
+  if (!S) return "{}";
+  char buf[128];
+  const FrameDamage& d = S->damage;
+  std::snprintf(buf, sizeof buf, "{\"frames\":%llu,\"painted\":%llu,\"area\":%.4f}", (unsigned long long)d.frames,
+                (unsigned long long)d.painted, d.painted ? d.painted_area / (double)d.painted : 0.0);
+  S->out = buf;
+  return S->out.c_str();
 }
 
 EMSCRIPTEN_KEEPALIVE void gbi_mouse(float x, float y, int buttons) {

@@ -76,6 +76,37 @@ test('the inspector opens on its canvas and draws frames; gcc timed with it clos
   fs.writeFileSync(path.join(ARTIFACTS, 'inspector-figures.json'), JSON.stringify(figures, null, 1) + '\n');
 });
 
+test('partial redraws: while gcc runs, the canvas holds what a whole redraw of the frame makes (Processes, System calls)', { skip }, async () => {
+  // A frame redraws only the rectangle it changes (inspector/model/frame_damage.h); the hook
+  // reads the canvas, redraws the last frame whole and counts the pixels that differ.
+  const done = new RegExp(`\\n${GREETING}\\n[^]*\\$ ?$`);
+  for (const tab of ['processes', 'syscalls']) {
+    await page.evaluate((t) => window.glassbox.inspector.selectTab(t), tab);
+    await page.waitForTimeout(1200); // past the interaction's every-frame second
+    const s0 = await page.evaluate(() => window.glassbox.inspector.paintStats());
+    const checks = [];
+    let finished = false;
+    const running = run(page, `rm hello; ${GCC}`, done, 300_000).finally(() => (finished = true));
+    while (!finished) {
+      checks.push(await page.evaluate(() => window.glassbox.inspector.checkPaint()));
+      await page.waitForTimeout(150);
+    }
+    await running;
+    await page.waitForTimeout(200);
+    checks.push(await page.evaluate(() => window.glassbox.inspector.checkPaint()));
+    const s1 = await page.evaluate(() => window.glassbox.inspector.paintStats());
+    const painted = s1.painted - s0.painted;
+    const area = painted > 0 ? (s1.area * s1.painted - s0.area * s0.painted) / painted : 0;
+    figures[`paint_${tab}`] = { frames: s1.frames - s0.frames, painted, meanArea: +area.toFixed(3), checks: checks.length };
+    console.log(`partial redraws, ${tab} while gcc ran: ${s1.frames - s0.frames} frames, ${painted} changed pixels, on ${(area * 100).toFixed(0)}% of the canvas on average; ${checks.length} checks against a whole redraw`);
+    assert.ok(checks.length >= 3, `checks ${checks}`);
+    assert.deepEqual(checks.filter((c) => c !== 0), [], `pixels that differ from a whole redraw: ${checks}`);
+    assert.ok(painted > 0, 'frames were painted while gcc ran');
+  }
+  await page.evaluate(() => window.glassbox.inspector.selectTab('processes'));
+  fs.writeFileSync(path.join(ARTIFACTS, 'inspector-figures.json'), JSON.stringify(figures, null, 1) + '\n');
+});
+
 test('gcc hello.c (run with the inspector open): the process model sees cc1, as and ld exec and exit; the syscall model has the openat of hello.c and the write of the greeting', { skip }, async () => {
   await page.waitForTimeout(300); // the last records of the slice reach the page
   const m = await model();

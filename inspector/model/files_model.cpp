@@ -10,7 +10,7 @@
 namespace gbi {
 
 const char* read_source_name(uint8_t s) {
-  static const char* const n[] = {"cache", "overlay", "network", "disk", "hole"};
+  static const char* const n[] = {"cache", "overlay", "network", "disk", "hole", "written"};
   return s < SRC_COUNT ? n[s] : "?";
 }
 
@@ -40,7 +40,8 @@ void FilesModel::name_inode(const FsReadRow& row, const SyscallModel* calls) {
   const TraceRecord* c = calls->pending(row.tid);
   if (!c) return;
   switch (c->nr) {
-    case 0: case 17: case 19: case 295: case 40: {  // read, pread64, readv, preadv, sendfile (in: arg 1)
+    case 0: case 17: case 19: case 295: case 40:  // read, pread64, readv, preadv, sendfile (in: arg 1)
+    case 1: case 18: case 20: case 296: {         // write, pwrite64, writev, pwritev (a write's blocks)
       const int fd = (int)(int32_t)c->a[c->nr == 40 ? 1 : 0];
       const FdOrigin* o = calls->fds.lookup(row.pid, fd);
       if (o && !o->path.empty()) paths[row.ino] = o->path;
@@ -70,14 +71,14 @@ void FilesModel::apply(const TraceRecord& r, const SyscallModel* calls) {
     }
     return;
   }
-  if (r.kind != RecKind::FsRead) return;
+  if (r.kind != RecKind::FsRead && r.kind != RecKind::FsWrite) return;
   FsReadRow row;
   row.seq = r.seq;
   row.time_ns = r.time_ns;
   row.pid = r.pid;
   row.tid = r.tid;
   row.what = (uint8_t)r.nr;
-  row.source = r.ret >= 0 && r.ret < SRC_COUNT ? (uint8_t)r.ret : SRC_CACHE;
+  row.source = r.kind == RecKind::FsWrite ? SRC_WRITTEN : r.ret >= 0 && r.ret < SRC_WRITTEN ? (uint8_t)r.ret : SRC_CACHE;
   row.ino = (uint32_t)r.a[0];
   row.lblk = r.a[1];
   row.pblk = r.a[2];
@@ -90,7 +91,9 @@ void FilesModel::apply(const TraceRecord& r, const SyscallModel* calls) {
   if (row.chunk >= 0 && row.chunk < (1 << 24)) {  // an image of 2^24 chunks is far beyond ours
     if ((size_t)row.chunk >= chunks.size()) chunks.resize((size_t)row.chunk + 1, CHUNK_UNSEEN);
     uint8_t& c = chunks[(size_t)row.chunk];
-    const uint8_t now = row.source == SRC_NETWORK ? CHUNK_FETCHED : row.source == SRC_OVERLAY ? CHUNK_OVERLAY : CHUNK_CACHED;
+    const uint8_t now = row.source == SRC_NETWORK                               ? CHUNK_FETCHED
+                        : row.source == SRC_OVERLAY || row.source == SRC_WRITTEN ? CHUNK_OVERLAY
+                                                                                  : CHUNK_CACHED;
     if (now == CHUNK_FETCHED && c != CHUNK_FETCHED) chunks_fetched++;
     if (chunk_rank(now) > chunk_rank(c)) c = now;
   }
@@ -135,11 +138,15 @@ void FilesModel::to_json(std::string& out, size_t max_rows_out) const {
   snprintf(buf, sizeof buf, "],\"total\":%zu,\"discarded\":%" PRIu64 ",\"bytes_fetched\":%" PRIu64 ",\"chunks_fetched\":%u,\"chunks_seen\":%zu,\"chunks_earlier\":%u,\"chunks_total\":%" PRIu64 ",\"reads\":{",
            rows.size(), discarded, totals.bytes_fetched, chunks_fetched, chunks.size(), chunks_earlier, chunks_total);
   out += buf;
-  for (uint8_t s = 0; s < SRC_COUNT; s++) {
+  for (uint8_t s = 0; s < SRC_WRITTEN; s++) {
     snprintf(buf, sizeof buf, "%s\"%s\":%" PRIu64, s ? "," : "", read_source_name(s), totals.reads[s]);
     out += buf;
   }
-  out += "}}";
+  size_t chunks_changed = 0;
+  for (uint8_t c : chunks) chunks_changed += c == CHUNK_OVERLAY;
+  snprintf(buf, sizeof buf, "},\"writes\":%" PRIu64 ",\"blocks_written\":%" PRIu64 ",\"chunks_changed\":%zu}", totals.reads[SRC_WRITTEN],
+           totals.blocks[SRC_WRITTEN], chunks_changed);
+  out += buf;
 }
 
 void FilesModel::to_text(std::string& out, size_t max_rows_out, int pid) const {
@@ -148,17 +155,18 @@ void FilesModel::to_text(std::string& out, size_t max_rows_out, int pid) const {
   snprintf(buf, sizeof buf, "%" PRIu64 " bytes fetched, %u chunks fetched, %u in the cache before the inspector opened (of %" PRIu64 "); reads: ",
            totals.bytes_fetched, chunks_fetched, chunks_earlier, chunks_total);
   out += buf;
-  for (uint8_t s = 0; s < SRC_COUNT; s++) {
+  for (uint8_t s = 0; s < SRC_WRITTEN; s++) {
     snprintf(buf, sizeof buf, "%s%s %" PRIu64, s ? ", " : "", read_source_name(s), totals.reads[s]);
     out += buf;
   }
-  out += '\n';
+  snprintf(buf, sizeof buf, "; %" PRIu64 " blocks written in %" PRIu64 " writes\n", totals.blocks[SRC_WRITTEN], totals.reads[SRC_WRITTEN]);
+  out += buf;
   const size_t from = rows.size() > max_rows_out ? rows.size() - max_rows_out : 0;
   for (size_t i = from; i < rows.size(); i++) {
     const FsReadRow& r = rows[i];
     if (pid && r.pid != pid) continue;
-    snprintf(buf, sizeof buf, "[%d] %s inode %u block %" PRIu64 " (disk %" PRIu64 ") x%u from %s", r.tid, read_kind_name(r.what), r.ino,
-             r.lblk, r.pblk, r.blocks, read_source_name(r.source));
+    snprintf(buf, sizeof buf, "[%d] %s inode %u block %" PRIu64 " (disk %" PRIu64 ") x%u %s%s", r.tid, read_kind_name(r.what), r.ino,
+             r.lblk, r.pblk, r.blocks, r.source == SRC_WRITTEN ? "" : "from ", read_source_name(r.source));
     out += buf;
     if (const std::string* p = r.ino ? path_of(r.ino) : nullptr) {
       out += " (";

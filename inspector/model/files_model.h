@@ -1,7 +1,8 @@
 // inspector/model/files_model.h — the Files and disk panel's model: every ext2 device read
 // (FsRead records) with where its bytes came from (ext2's cache, the student's overlay, the
-// network chunk), totals per source and per process, and the chunk map of the image (which
-// chunks this session fetched, read from the overlay, or only saw from the cache).
+// network chunk), and every device write (FsWrite: the student's changes, source
+// "written"), totals per source and per process, and the chunk map of the image (which
+// chunks this session fetched, wrote or read from the overlay, or only saw from the cache).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,7 +13,9 @@
 
 namespace gbi {
 
-enum : uint8_t { SRC_CACHE = 0, SRC_OVERLAY = 1, SRC_NETWORK = 2, SRC_DISK = 3, SRC_ZERO = 4, SRC_COUNT = 5 };
+// (0-4 are the engine's fs::ReadSource; SRC_WRITTEN is a write's row)
+enum : uint8_t { SRC_CACHE = 0, SRC_OVERLAY = 1, SRC_NETWORK = 2, SRC_DISK = 3, SRC_ZERO = 4, SRC_WRITTEN = 5, SRC_COUNT = 6 };
+// CHUNK_OVERLAY: the student's changes (written now, or read from the overlay).
 // CHUNK_EARLIER: in the engine's chunk cache when the inspector attached (a Chunks record),
 // not read since.
 enum : uint8_t { CHUNK_UNSEEN = 0, CHUNK_CACHED = 1, CHUNK_FETCHED = 2, CHUNK_OVERLAY = 3, CHUNK_EARLIER = 4 };
@@ -45,8 +48,9 @@ struct FilesModel {
   uint32_t chunks_fetched = 0;  // distinct chunks fetched from the network this session
   uint32_t chunks_earlier = 0;  // chunks the cache held when the inspector attached
   uint64_t chunks_total = 0;    // chunks in the image (from the attach snapshot; 0: unknown)
-  // inode -> the path it was read through: a data read during a read/pread/execve call
-  // names its inode after the fd's origin (the openat path) or the execve path.
+  // inode -> the path it was read through: a data read (or write) during a read/pread/
+  // execve (write/pwrite) call names its inode after the fd's origin (the openat path) or
+  // the execve path.
   std::unordered_map<uint32_t, std::string> paths;
 
   // `calls` (may be null) gives the calls in progress and the fd tables for the join;

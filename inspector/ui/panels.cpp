@@ -442,9 +442,10 @@ static void draw_chunk_map(const FilesModel& m) {
 }
 
 void draw_files(const FilesModel& m, UiState& ui) {
-  ImGui::Text("%" PRIu64 " bytes fetched, %u chunks fetched; reads: %" PRIu64 " cache, %" PRIu64 " overlay, %" PRIu64 " network",
+  ImGui::Text("%" PRIu64 " bytes fetched, %u chunks fetched; reads: %" PRIu64 " cache, %" PRIu64 " overlay, %" PRIu64
+              " network; %" PRIu64 " blocks written",
               m.totals.bytes_fetched, m.chunks_fetched, m.totals.reads[SRC_CACHE], m.totals.reads[SRC_OVERLAY],
-              m.totals.reads[SRC_NETWORK]);
+              m.totals.reads[SRC_NETWORK], m.totals.blocks[SRC_WRITTEN]);
   if (m.chunks_total) {
     ImGui::TextColored(kDimColor, "%u of the image's %" PRIu64 " chunks were in the cache before the inspector opened", m.chunks_earlier,
                        m.chunks_total);
@@ -452,8 +453,8 @@ void draw_files(const FilesModel& m, UiState& ui) {
   if (ui.selected_pid) {
     FileTotals t;
     m.totals_of(ui.selected_pid, t);
-    ImGui::Text("process %d: %" PRIu64 " reads, %" PRIu64 " bytes fetched", ui.selected_pid,
-                t.reads[0] + t.reads[1] + t.reads[2] + t.reads[3] + t.reads[4], t.bytes_fetched);
+    ImGui::Text("process %d: %" PRIu64 " reads, %" PRIu64 " bytes fetched, %" PRIu64 " blocks written", ui.selected_pid,
+                t.reads[0] + t.reads[1] + t.reads[2] + t.reads[3] + t.reads[4], t.bytes_fetched, t.blocks[SRC_WRITTEN]);
     ImGui::SameLine();
     char label[48];
     snprintf(label, sizeof label, "process %d only##files", ui.selected_pid);
@@ -512,7 +513,7 @@ void draw_files(const FilesModel& m, UiState& ui) {
       ImGui::Text("%u", r.blocks);
       ImGui::TableNextColumn();
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(chunk_color(r.source == SRC_NETWORK ? CHUNK_FETCHED
-                                                                     : r.source == SRC_OVERLAY ? CHUNK_OVERLAY
+                                                                     : r.source == SRC_OVERLAY || r.source == SRC_WRITTEN ? CHUNK_OVERLAY
                                                                                                : CHUNK_CACHED)),
                          "%s", read_source_name(r.source));
       ImGui::TableNextColumn();

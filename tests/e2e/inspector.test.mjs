@@ -165,6 +165,13 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   assert.match(failed.result, /^-1 E[A-Z]+ \(/);
   assert.ok(m.syscalls.counts.openat.calls >= 1 && m.syscalls.counts.write.calls >= 1);
   console.log(`inspector: ${m.received} records, ${m.dropped} dropped (seq gaps), reader ${m.readerDropped}, engine ${m.engineDropped}; ${procs.length} tasks, ${m.syscalls.total} calls`);
+  // the student's changes on the disk: the linker wrote ./hello (FsWrite records), named
+  // through its write calls' fd, its chunks marked as changed in the chunk map
+  const written = m.files.rows.filter((r) => r.source === 'written');
+  assert.ok(m.files.blocks_written > 0 && m.files.chunks_changed > 0, JSON.stringify({ ...m.files, rows: undefined }));
+  const helloWrites = written.filter((r) => r.what === 'data' && /(^|\/)hello$/.test(r.path ?? ''));
+  assert.ok(helloWrites.length > 0 && helloWrites.every((r) => r.chunk >= 0), `written: ${JSON.stringify(written.slice(0, 5))}`);
+  console.log(`inspector files: ${m.files.writes} writes, ${m.files.blocks_written} blocks written, ${m.files.chunks_changed} chunks changed; ./hello written in ${helloWrites.length} runs by pid ${helloWrites[0].pid}`);
 
   // the screen-reader view carries the same content as text
   const text = await page.evaluate(() => window.glassbox.inspector.text('syscalls'));

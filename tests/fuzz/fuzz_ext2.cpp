@@ -94,6 +94,7 @@ bool build_base(Base* b, const std::string& dir, const std::string& name, uint32
   }
   std::set<uint32_t> dirs, inds, metas, inos;
   fs->set_trace([&](const Ext2TraceEvent& ev) {
+    if (ev.write) return;  // the blocks the walk reads
     if (ev.kind == Ext2ReadKind::Dir) dirs.insert(uint32_t(ev.pblk));
     else if (ev.kind == Ext2ReadKind::Indirect) inds.insert(uint32_t(ev.pblk));
     else if (ev.kind != Ext2ReadKind::Data && ev.kind != Ext2ReadKind::Symlink) metas.insert(uint32_t(ev.pblk));

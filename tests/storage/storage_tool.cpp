@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
     s.fs->set_trace([](const Ext2TraceEvent& ev) {
       printf("trace ino %u %s lblk %llu pblk %llu n %u %s fetched %llu chunk %lld\n", ev.ino,
              ext2_read_kind_name(ev.kind), (unsigned long long)ev.lblk, (unsigned long long)ev.pblk, ev.nblocks,
-             read_source_name(ev.source), (unsigned long long)ev.bytes_fetched, (long long)ev.chunk);
+             ev.write ? "written" : read_source_name(ev.source), (unsigned long long)ev.bytes_fetched, (long long)ev.chunk);
     });
   if (cmd == "walk") {
     std::vector<std::pair<std::string, uint32_t>> stack = {{"", Ext2::kRootIno}};

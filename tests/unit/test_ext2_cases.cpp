@@ -359,4 +359,67 @@ TEST_CASE("ext2: read trace events and read-ahead over a chunked device") {
   MESSAGE("3 MB file in 64 KiB chunks, round trips: none " << none.batches << ", sequential " << seq.batches
                                                              << ", whole file " << whole.batches);
 }
+
+TEST_CASE("ext2: write trace events name the blocks written and their chunk (the inspector's chunk map)") {
+  if (!have_e2fsprogs()) return;
+  TmpDir t;
+  sh("mkdir -p '" + (t / "root") + "' && echo small > '" + (t / "root") + "/small'");
+  std::string log;
+  REQUIRE(mkfs(t / "root", t / "img", 4096, 16 * 1024, "", &log) == 0);
+  auto img = read_file(t / "img");
+  auto mf = std::make_unique<MemoryFetcher>();
+  std::string j = chunk_image(img, 65536, mf.get());
+  mf->put("manifest.json", std::vector<uint8_t>(j.begin(), j.end()));
+  std::unique_ptr<ChunkedDevice> cd;
+  std::string err;
+  REQUIRE(ChunkedDevice::open(std::move(mf), "manifest.json", ChunkedOptions(), &cd, &err) == 0);
+  CHECK(cd->chunk_of(65536 * 3 + 5) == 3);
+  CHECK(cd->chunk_of(img.size()) == -1);
+  auto ov = OverlayDevice::memory(std::move(cd), 4096);
+  CHECK(ov->chunk_of(65536 * 3 + 5) == 3);  // the overlay asks its base
+  std::unique_ptr<Ext2> fs;
+  REQUIRE(Ext2::mount(ov.get(), Ext2Options(), &fs, &err) == 0);
+  std::vector<Ext2TraceEvent> evs;
+  fs->set_trace([&](const Ext2TraceEvent& e) { evs.push_back(e); });
+  uint32_t ino = 0, dir = 0;
+  REQUIRE(fs->mkdir(Ext2::kRootIno, "d", 0755, 0, 0, &dir) == 0);
+  REQUIRE(fs->create(dir, "f", 0644, 0, 0, &ino) == 0);
+  std::vector<uint8_t> data(3 * 4096 + 100, 0x5a);
+  REQUIRE(fs->write(ino, 0, data.data(), data.size()) == int64_t(data.size()));
+  // file data: written at once, contiguous blocks as one event
+  std::vector<Ext2TraceEvent> wd;
+  for (auto& e : evs)
+    if (e.write && e.kind == Ext2ReadKind::Data && e.ino == ino) wd.push_back(e);
+  REQUIRE(!wd.empty());
+  uint32_t blocks = 0;
+  for (auto& e : wd) {
+    blocks += e.nblocks;
+    CHECK(e.chunk == int64_t(e.pblk * 4096 / 65536));
+  }
+  CHECK(blocks == 4);
+  CHECK(wd.size() <= 2);
+  CHECK(wd[0].lblk == 0);
+  // metadata at sync: the new directory's block, inodes, bitmaps, the superblock
+  evs.clear();
+  REQUIRE(fs->sync() == 0);
+  bool dir_block = false, inode = false, bitmap = false, super = false;
+  for (auto& e : evs) {
+    CHECK(e.write);
+    CHECK(e.chunk >= 0);
+    dir_block |= e.kind == Ext2ReadKind::Dir && e.ino == dir;
+    inode |= e.kind == Ext2ReadKind::Inode;
+    bitmap |= e.kind == Ext2ReadKind::Bitmap;
+    super |= e.kind == Ext2ReadKind::Super;
+  }
+  CHECK(dir_block);
+  CHECK(inode);
+  CHECK(bitmap);
+  CHECK(super);
+  // the bytes are the overlay's: read back after a remount
+  fs.reset();
+  REQUIRE(Ext2::mount(ov.get(), Ext2Options(), &fs, &err) == 0);
+  std::vector<uint8_t> back(data.size());
+  REQUIRE(fs->read(ino, 0, back.data(), back.size()) == int64_t(back.size()));
+  CHECK(back == data);
+}
 #endif

@@ -295,6 +295,28 @@ TEST_CASE("files model: reads by source, the chunk map, per-process totals") {
   m.to_text(text, 10);
   CHECK(text.find("[105] data inode 1234 block 0 (disk 9000) x4 from network, chunk 35, 262144 bytes fetched") != std::string::npos);
   CHECK(text.find("[106] data inode 556 block 0 (disk 0) x4 from hole\n") != std::string::npos);
+  // writes (FsWrite): the student's changes, in the chunk map as the overlay's
+  TraceRecord w = fs(107, 0, 0, 900, 4000, 0, 1);
+  w.kind = RecKind::FsWrite;
+  f(w);
+  TraceRecord w2 = fs(107, 4, 0, 901, 9004, 0, 35);  // a directory block written back
+  w2.kind = RecKind::FsWrite;
+  f(w2);
+  CHECK(m.chunks[1] == CHUNK_OVERLAY);
+  CHECK(m.chunks[35] == CHUNK_OVERLAY);  // the student's change wins over fetched
+  CHECK(m.totals.reads[SRC_WRITTEN] == 2);
+  CHECK(m.totals.blocks[SRC_WRITTEN] == 8);
+  CHECK(m.totals.reads[SRC_NETWORK] == 2);  // reads unchanged
+  m.totals_of(107, t);
+  CHECK(t.blocks[SRC_WRITTEN] == 8);
+  json.clear();
+  f.m.to_json(json, "files");
+  CHECK(json.find("\"source\":\"written\",\"ino\":900,") != std::string::npos);
+  CHECK(json.find("\"writes\":2,\"blocks_written\":8,\"chunks_changed\":3}") != std::string::npos);  // 0, 1, 35
+  text.clear();
+  m.to_text(text, 10);
+  CHECK(text.find("[107] data inode 900 block 0 (disk 4000) x4 written, chunk 1\n") != std::string::npos);
+  CHECK(text.find("; 8 blocks written in 2 writes\n") != std::string::npos);
 }
 
 TEST_CASE("process model: a fork bomb keeps the table bounded, running tasks stay") {

@@ -83,6 +83,12 @@ class BlockDevice {
     uint64_t off, len;
   };
   virtual void prefetch(const std::vector<Range>& ranges) { (void)ranges; }
+  // The chunk index holding byte `off` (ChunkedDevice; an overlay asks its base), else -1:
+  // what a write's trace event names (the inspector's chunk map).
+  virtual int64_t chunk_of(uint64_t off) const {
+    (void)off;
+    return -1;
+  }
   // Counters of this device and the devices below it.
   virtual DeviceStats stats() const { return stats_; }
   virtual void reset_stats() { stats_ = DeviceStats(); }

@@ -193,6 +193,7 @@ class ChunkedDevice : public BlockDevice {
 
   const Manifest& manifest() const { return m_; }
   uint32_t chunk_size() const { return m_.chunk_size; }
+  int64_t chunk_of(uint64_t off) const override { return m_.chunk_size && off < m_.image_size ? int64_t(off / m_.chunk_size) : -1; }
   bool cached(uint64_t chunk) const { return index_.count(chunk) != 0; }
   void drop_cache();  // forget every cached chunk (cold-start measurements)
   Fetcher* fetcher() { return fetcher_.get(); }

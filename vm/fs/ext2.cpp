@@ -156,6 +156,8 @@ Ext2::Impl::Ref Ext2::Impl::bread(uint32_t blk, Ext2ReadKind kind, uint32_t ino,
   }
   std::unique_ptr<Buf> b(new Buf());
   b->blk = blk;
+  b->kind = kind;
+  b->ino = ino;
   b->data.resize(bs);
   ReadInfo ri;
   int rc = dev->read(uint64_t(blk) * bs, b->data.data(), bs, &ri);
@@ -183,18 +185,22 @@ Ext2::Impl::Ref Ext2::Impl::bread(uint32_t blk, Ext2ReadKind kind, uint32_t ino,
   return Ref(raw);
 }
 
-Ext2::Impl::Ref Ext2::Impl::bnew(uint32_t blk) {
+Ext2::Impl::Ref Ext2::Impl::bnew(uint32_t blk, Ext2ReadKind kind, uint32_t ino) {
   auto it = bufs.find(blk);
   Buf* b;
   if (it != bufs.end()) {
     b = it->second.get();
     lru.splice(lru.begin(), lru, b->lru);
     std::fill(b->data.begin(), b->data.end(), 0);
+    b->kind = kind;
+    b->ino = ino;
   } else {
     std::unique_ptr<Buf> nb(new Buf());
     nb->blk = blk;
     nb->data.assign(bs, 0);
     b = nb.get();
+    b->kind = kind;
+    b->ino = ino;
     lru.push_front(b);
     b->lru = lru.begin();
     bufs.emplace(blk, std::move(nb));
@@ -225,6 +231,7 @@ int Ext2::Impl::write_back(Buf* b) {
     return rc;
   }
   b->dirty = false;
+  emit_write(b->kind, b->ino, 0, b->blk, 1);
   return 0;
 }
 
@@ -610,6 +617,7 @@ int Ext2::sync() {
       int rc = p->dev->write(uint64_t(p->gdt_block + i) * p->bs, p->gdt_raw.data() + size_t(i) * p->bs, p->bs);
       if (rc) return rc;
       p->gdt_dirty[i] = false;
+      p->emit_write(Ext2ReadKind::Super, 0, 0, p->gdt_block + i, 1);
     }
     if (p->sb_dirty) {
       put32(p->sb + 12, p->free_blocks);
@@ -619,6 +627,7 @@ int Ext2::sync() {
       int rc = p->dev->write(1024, p->sb, 1024);
       if (rc) return rc;
       p->sb_dirty = false;
+      p->emit_write(Ext2ReadKind::Super, 0, 0, 1024 / p->bs, 1);
     }
     return p->dev->flush();
   });

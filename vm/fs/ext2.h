@@ -2,7 +2,8 @@
 //
 // Index
 //   1. Ext2Stat, Ext2DirEntry, Ext2StatFs: what the calls return
-//   2. Ext2TraceEvent: one per device read of data or metadata (the inspector's feed)
+//   2. Ext2TraceEvent: one per device read of data or metadata, and one per device write
+//      (the inspector's feed)
 //   3. Ext2Options: read-only, cache size, read-ahead, clock
 //   4. Ext2: mount; inode-number based calls (the VFS adapter resolves paths)
 //
@@ -83,6 +84,10 @@ struct Ext2TraceEvent {
   uint32_t nblocks = 1;    // blocks in this run
   uint64_t bytes_fetched = 0;
   int64_t chunk = -1;      // chunk index when the device is chunked
+  // A write to the device (file data when written, metadata when written back, the
+  // superblock and group descriptors at sync): kind, ino (0 for metadata not of one
+  // file), pblk/nblocks and chunk as for a read; source and bytes_fetched unused.
+  bool write = false;
 };
 using Ext2TraceFn = std::function<void(const Ext2TraceEvent&)>;
 

@@ -146,7 +146,7 @@ void Ext2::Impl::add_entry(Inode& dir, std::string_view name, uint32_t ino, uint
   bool fresh = false;
   uint32_t goal = last_pb ? last_pb + 1 : inode_group_goal(dir.ino);
   uint32_t pb = bmap_alloc(dir, n, goal, &fresh);
-  Ref r = bnew(pb);
+  Ref r = bnew(pb, Ext2ReadKind::Dir, dir.ino);
   fill(r.data(), bs);
   r.dirty();
   dir.size += bs;
@@ -335,7 +335,7 @@ int Ext2::mkdir(uint32_t dir, std::string_view name, uint32_t mode, uint32_t uid
     try {
       bool fresh;
       uint32_t pb = p->bmap_alloc(c, 0, p->inode_group_goal(n), &fresh);
-      Impl::Ref r = p->bnew(pb);
+      Impl::Ref r = p->bnew(pb, Ext2ReadKind::Dir, n);
       uint8_t* b = r.data();
       bool ft = p->incompat & INCOMPAT_FILETYPE;
       put32(b, n);

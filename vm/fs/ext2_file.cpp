@@ -79,7 +79,7 @@ uint32_t Ext2::Impl::bmap_alloc(Inode& in, uint64_t lblk, uint32_t goal, bool* f
     uint32_t b = alloc_block(goal);
     in.blocks += per;
     goal = b + 1;
-    if (indirect) bnew(b);
+    if (indirect) bnew(b, Ext2ReadKind::Indirect, in.ino);
     return b;
   };
   if (lblk < 12) {
@@ -202,6 +202,7 @@ void Ext2::Impl::zero_tail(Inode& in, uint64_t size) {
     last_error = "ext2: device write failed";
     fail(LX_EIO);
   }
+  emit_write(Ext2ReadKind::Data, in.ino, size / bs, p, 1);
 }
 
 // ---------------------------------------------------------------- read-ahead
@@ -331,6 +332,8 @@ int64_t Ext2::Impl::do_write(Inode& in, uint64_t off, const uint8_t* buf, uint64
   uint64_t done = 0;
   int err = 0;
   std::vector<uint8_t> tmp;
+  uint64_t run_lblk = 0, run_pb = 0;  // the blocks written, as runs (one trace event each)
+  uint32_t run_n = 0;
   try {
     while (done < len) {
       uint64_t pos = off + done;
@@ -351,12 +354,19 @@ int64_t Ext2::Impl::do_write(Inode& in, uint64_t off, const uint8_t* buf, uint64
         last_error = "ext2: device write failed at block " + std::to_string(pb) + ": " + errno_message(-rc);
         fail(LX_EIO);
       }
+      if (run_n && pb == run_pb + run_n && lblk == run_lblk + run_n) {
+        run_n++;
+      } else {
+        if (run_n) emit_write(Ext2ReadKind::Data, in.ino, run_lblk, run_pb, run_n);
+        run_lblk = lblk, run_pb = pb, run_n = 1;
+      }
       goal = pb + 1;
       done += n;
     }
   } catch (const Error& e) {
     err = e.code;
   }
+  if (run_n) emit_write(Ext2ReadKind::Data, in.ino, run_lblk, run_pb, run_n);
   // blocks may have been allocated even when the write stopped early: record them
   if (off + done > in.size) in.size = off + done;
   if (done) in.mtime = in.ctime = now();

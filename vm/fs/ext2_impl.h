@@ -106,6 +106,8 @@ struct Ext2::Impl {
     uint32_t blk = 0;
     std::vector<uint8_t> data;
     bool dirty = false;
+    Ext2ReadKind kind = Ext2ReadKind::Data;  // what it holds (a write-back's trace event)
+    uint32_t ino = 0;
     int pins = 0;
     std::list<Buf*>::iterator lru;
   };
@@ -177,12 +179,25 @@ struct Ext2::Impl {
   void check_block(uint64_t b, const char* what);
 
   Ref bread(uint32_t blk, Ext2ReadKind kind, uint32_t ino = 0, uint64_t lblk = 0);
-  Ref bnew(uint32_t blk);        // a freshly allocated metadata block: zeroed, dirty, not read
+  Ref bnew(uint32_t blk, Ext2ReadKind kind, uint32_t ino);  // a freshly allocated metadata block: zeroed, dirty, not read
   void bforget(uint32_t blk);    // the block was freed: drop it (even if dirty)
   void trim_cache();
   int write_back(Buf* b);
   void emit(const Ext2TraceEvent& ev) {
     if (trace) trace(ev);
+  }
+  // The trace event of a device write of nblocks blocks from pblk.
+  void emit_write(Ext2ReadKind kind, uint32_t ino, uint64_t lblk, uint64_t pblk, uint32_t nblocks) {
+    if (!trace) return;
+    Ext2TraceEvent ev;
+    ev.write = true;
+    ev.kind = kind;
+    ev.ino = ino;
+    ev.lblk = lblk;
+    ev.pblk = pblk;
+    ev.nblocks = nblocks;
+    ev.chunk = dev->chunk_of(pblk * bs);
+    trace(ev);
   }
 
   void read_inode(uint32_t ino, Inode* in);

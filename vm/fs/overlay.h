@@ -43,6 +43,7 @@ class OverlayDevice : public BlockDevice {
                        uint32_t block_size, std::unique_ptr<OverlayDevice>* out, std::string* err);
 
   uint64_t size() const override { return base_->size(); }
+  int64_t chunk_of(uint64_t off) const override { return base_->chunk_of(off); }
   int read(uint64_t off, void* buf, size_t len, ReadInfo* info = nullptr) override;
   int write(uint64_t off, const void* buf, size_t len) override;
   int flush() override;

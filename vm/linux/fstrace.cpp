@@ -1,6 +1,7 @@
 // vm/linux/fstrace.cpp — forwards the ext2 driver's read events to the trace stream
-// (TraceKind::FsRead, see vm/trace/trace.h) and to the inspector's records (RecKind::FsRead,
-// vm/trace/record.h), at no cost when nobody listens.
+// (TraceKind::FsRead, see vm/trace/trace.h) and its read and write events to the
+// inspector's records (RecKind::FsRead / FsWrite, vm/trace/record.h), at no cost when
+// nobody listens.
 #include <cinttypes>
 #include <cstdio>
 
@@ -14,7 +15,7 @@ void attach_ext2_trace(Kernel& k, Ext2Fs& fs) {
   fs.set_trace([kp](const fs::Ext2TraceEvent& e) {
     Task* p = kp->current;
     if (kp->records.enabled()) {  // the inspector's record: numbers only
-      TraceRecord r = kp->records.make(RecKind::FsRead, p ? p->pid : 0, p ? p->tid : 0, p ? p->cpu.icount : 0);
+      TraceRecord r = kp->records.make(e.write ? RecKind::FsWrite : RecKind::FsRead, p ? p->pid : 0, p ? p->tid : 0, p ? p->cpu.icount : 0);
       r.nr = (uint16_t)e.kind;
       r.ret = (int64_t)e.source;
       r.a[0] = e.ino;
@@ -25,7 +26,7 @@ void attach_ext2_trace(Kernel& k, Ext2Fs& fs) {
       r.a[5] = (uint64_t)e.chunk;
       kp->records.push(r);
     }
-    if (!kp->trace.enabled()) return;
+    if (!kp->trace.enabled() || e.write) return;  // (the text stream has reads only)
     TraceEvent ev = kp->trace.make(TraceKind::FsRead, p ? p->pid : 0, p ? p->tid : 0, p ? p->cpu.icount : 0);
     ev.nr = (uint16_t)e.kind;
     ev.ret = (int64_t)e.source;

@@ -53,6 +53,9 @@
 //             from (fs::ReadSource: 0 cache, 1 overlay, 2 network, 3 disk, 4 zero/hole),
 //             a[0] = inode (0: fs-wide), a[1] = logical block, a[2] = physical block,
 //             a[3] = blocks, a[4] = bytes fetched, a[5] = chunk (-1: none)
+//   FsWrite   one device write by ext2 (the student's changes: file data when written,
+//             metadata when written back, superblock and group descriptors at sync):
+//             as FsRead, with ret = 0 and a[4] = 0
 //   JitRegion a region compiled by the JIT (vm/jit): nr = its blocks, ret = regions in its
 //             batch (one module), a[0] = guest start, a[1] = end, a[2] = x86 instructions,
 //             a[3] = its compile us (its generation + its share of the module's by
@@ -71,7 +74,7 @@
 namespace gb {
 
 enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6, FsRead = 7,
-                              Stat = 8, Fd = 9, Chunks = 10, JitRegion = 11, JitDrop = 12 };
+                              Stat = 8, Fd = 9, Chunks = 10, JitRegion = 11, JitDrop = 12, FsWrite = 13 };
 enum JitDropWhy : uint16_t { JitCodeWritten = 0, JitProcessGone = 1, JitEvicted = 2 };
 enum SignalAction : int64_t { SigHandled = 0, SigStopped = 1, SigKilled = 2 };
 enum : uint8_t { REC_TRUNCATED = 1 };

@@ -1,11 +1,12 @@
 // inspector/model/syscall_decode.cpp — syscall records to text (see syscall_decode.h).
 //
-// [SECTION] names  [SECTION] argument kinds of the common calls  [SECTION] flag names
+// [SECTION] names  [SECTION] the engine's argument kinds (SysShapes records)
 // [SECTION] formatting
 #include "inspector/model/syscall_decode.h"
 
 #include <cinttypes>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 #include "inspector/model/text.h"
@@ -34,198 +35,58 @@ int syscall_number(const char* name) {
 }
 
 //-----------------------------------------------------------------------------
-// [SECTION] argument kinds of the common calls
+// [SECTION] the engine's argument kinds (SysShapes records)
 //-----------------------------------------------------------------------------
-enum Kind : uint8_t { K_END, K_INT, K_LONG, K_ULONG, K_HEX, K_PTR, K_OCT, K_FD, K_DIRFD, K_STR, K_BUF, K_OFLAGS, K_ATFLAGS, K_PROT, K_MAPFLAGS };
-
-struct CallShape {
-  uint16_t nr;
-  Kind k[6];
-};
-
-static const CallShape kShapes[] = {
-    {0, {K_FD, K_BUF, K_ULONG}},                     // read
-    {1, {K_FD, K_BUF, K_ULONG}},                     // write
-    {2, {K_STR, K_OFLAGS, K_OCT}},                   // open
-    {3, {K_FD}},                                     // close
-    {4, {K_STR, K_PTR}},                             // stat
-    {5, {K_FD, K_PTR}},                              // fstat
-    {6, {K_STR, K_PTR}},                             // lstat
-    {8, {K_FD, K_LONG, K_INT}},                      // lseek
-    {9, {K_PTR, K_ULONG, K_PROT, K_MAPFLAGS, K_FD, K_HEX}},  // mmap
-    {10, {K_PTR, K_ULONG, K_PROT}},                  // mprotect
-    {11, {K_PTR, K_ULONG}},                          // munmap
-    {12, {K_PTR}},                                   // brk
-    {16, {K_FD, K_HEX, K_PTR}},                      // ioctl
-    {17, {K_FD, K_BUF, K_ULONG, K_LONG}},            // pread64
-    {21, {K_STR, K_INT}},                            // access
-    {22, {K_PTR}},                                   // pipe
-    {32, {K_FD}},                                    // dup
-    {33, {K_FD, K_FD}},                              // dup2
-    {41, {K_INT, K_HEX, K_INT}},                     // socket
-    {42, {K_FD, K_PTR, K_INT}},                      // connect
-    {43, {K_FD, K_PTR, K_PTR}},                      // accept
-    {56, {K_HEX, K_PTR, K_PTR, K_PTR, K_HEX}},       // clone
-    {57, {}},                                        // fork
-    {58, {}},                                        // vfork
-    {59, {K_STR, K_PTR, K_PTR}},                     // execve
-    {60, {K_INT}},                                   // exit
-    {61, {K_INT, K_PTR, K_INT, K_PTR}},              // wait4
-    {72, {K_FD, K_INT, K_HEX}},                      // fcntl
-    {79, {K_BUF, K_ULONG}},                          // getcwd
-    {87, {K_STR}},                                   // unlink
-    {89, {K_STR, K_BUF, K_ULONG}},                   // readlink
-    {217, {K_FD, K_PTR, K_ULONG}},                   // getdents64
-    {231, {K_INT}},                                  // exit_group
-    {257, {K_DIRFD, K_STR, K_OFLAGS, K_OCT}},        // openat
-    {262, {K_DIRFD, K_STR, K_PTR, K_ATFLAGS}},       // newfstatat
-    {263, {K_DIRFD, K_STR, K_HEX}},                  // unlinkat
-    {267, {K_DIRFD, K_STR, K_BUF, K_ULONG}},         // readlinkat
-    {269, {K_DIRFD, K_STR, K_INT}},                  // faccessat
-    {288, {K_FD, K_PTR, K_PTR, K_HEX}},              // accept4
-    {292, {K_FD, K_FD, K_OFLAGS}},                   // dup3
-    {293, {K_PTR, K_OFLAGS}},                        // pipe2
-    {439, {K_DIRFD, K_STR, K_INT, K_ATFLAGS}},       // faccessat2
-};
-
-static const CallShape* shape_of(unsigned nr) {
-  for (const CallShape& s : kShapes)
-    if (s.nr == nr) return &s;
-  return nullptr;
-}
-
-//-----------------------------------------------------------------------------
-// [SECTION] flag names
-//-----------------------------------------------------------------------------
-struct FlagName {
-  uint64_t bit;
-  const char* name;
-};
-
-static void flags(std::string& out, uint64_t v, const FlagName* names, size_t n, const char* zero) {
-  bool any = false;
+void SyscallShapes::apply(const TraceRecord& r) {
+  if (r.kind != RecKind::SysShapes) return;
+  constexpr size_t kEntry = 16;
+  const size_t n = std::min<size_t>((size_t)r.a[0], r.data_len / kEntry);
   for (size_t i = 0; i < n; i++) {
-    if ((v & names[i].bit) == names[i].bit && names[i].bit) {
-      if (any) out += '|';
-      out += names[i].name;
-      v &= ~names[i].bit;
-      any = true;
-    }
+    const uint8_t* e = r.data + i * kEntry;
+    const unsigned nr = e[0] | (unsigned)e[1] << 8;
+    if (nr >= kMax) continue;
+    Shape& s = shape[nr];
+    if (s.nargs == 0xff) known++;
+    s.nargs = e[2] <= 6 ? e[2] : 6;
+    s.ret = e[3];
+    for (int k = 0; k < 6; k++) s.args[k] = gb::ArgSpec{e[4 + k], e[10 + k]};
   }
-  if (v || !any) {
-    char b[24];
-    if (!any && !v) { out += zero; return; }
-    snprintf(b, sizeof b, "%s%#" PRIx64, any ? "|" : "", v);
-    out += b;
-  }
-}
-
-static void open_flags(std::string& out, uint64_t v) {
-  static const char* const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
-  out += acc[v & gb::LO_ACCMODE];
-  static const FlagName names[] = {
-      {gb::LO_CREAT, "O_CREAT"}, {gb::LO_EXCL, "O_EXCL"}, {gb::LO_NOCTTY, "O_NOCTTY"}, {gb::LO_TRUNC, "O_TRUNC"},
-      {gb::LO_APPEND, "O_APPEND"}, {gb::LO_NONBLOCK, "O_NONBLOCK"}, {gb::LO_DIRECTORY, "O_DIRECTORY"},
-      {gb::LO_NOFOLLOW, "O_NOFOLLOW"}, {gb::LO_CLOEXEC, "O_CLOEXEC"}, {gb::LO_PATH, "O_PATH"},
-      {gb::LO_LARGEFILE, "O_LARGEFILE"}};
-  v &= ~(uint64_t)gb::LO_ACCMODE;
-  if (v) {
-    out += '|';
-    const size_t before = out.size();
-    flags(out, v, names, sizeof names / sizeof names[0], "");
-    if (out.size() == before) out.pop_back();
-  }
-}
-
-static void prot_flags(std::string& out, uint64_t v) {
-  static const FlagName names[] = {{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}};
-  flags(out, v, names, 3, "PROT_NONE");
-}
-
-static void map_flags(std::string& out, uint64_t v) {
-  static const FlagName names[] = {{0x01, "MAP_SHARED"}, {0x02, "MAP_PRIVATE"}, {0x10, "MAP_FIXED"},
-                                   {0x20, "MAP_ANONYMOUS"}, {0x100, "MAP_GROWSDOWN"}, {0x800, "MAP_DENYWRITE"},
-                                   {0x4000, "MAP_NORESERVE"}, {0x100000, "MAP_FIXED_NOREPLACE"}};
-  flags(out, v, names, sizeof names / sizeof names[0], "0");
-}
-
-static void at_flags(std::string& out, uint64_t v) {
-  static const FlagName names[] = {{gb::LAT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}, {gb::LAT_EACCESS, "AT_EACCESS"},
-                                   {gb::LAT_EMPTY_PATH, "AT_EMPTY_PATH"}};
-  flags(out, v, names, 3, "0");
 }
 
 //-----------------------------------------------------------------------------
 // [SECTION] formatting
 //-----------------------------------------------------------------------------
-static void hex(std::string& out, uint64_t v) {
-  char b[24];
-  snprintf(b, sizeof b, "%#" PRIx64, v);
-  out += b;
-}
-
-static void one_arg(std::string& out, const TraceRecord& r, int i, Kind k) {
+// One argument from the record alone: numbers, flags and names as --strace prints them;
+// the string or buffer the engine copied (data_arg); other pointers as addresses.
+static void one_arg(std::string& out, const TraceRecord& r, int i, const gb::ArgSpec& a) {
   const uint64_t v = r.a[i];
-  char b[32];
-  switch (k) {
-    case K_INT: case K_FD: snprintf(b, sizeof b, "%d", (int)v); out += b; return;
-    case K_LONG: snprintf(b, sizeof b, "%" PRId64, (int64_t)v); out += b; return;
-    case K_ULONG: snprintf(b, sizeof b, "%" PRIu64, v); out += b; return;
-    case K_OCT: snprintf(b, sizeof b, "%#" PRIo64, v); out += b; return;
-    case K_DIRFD:
-      if ((int)v == gb::LAT_FDCWD) out += "AT_FDCWD";
-      else { snprintf(b, sizeof b, "%d", (int)v); out += b; }
-      return;
-    case K_STR: case K_BUF:
-      if (r.data_arg == i) {
-        quote_bytes(out, r.data, r.data_len, (r.flags & gb::REC_TRUNCATED) != 0);
-        return;
-      }
-      if (!v) { out += "NULL"; return; }
-      hex(out, v);
-      return;
-    case K_PTR: if (!v) { out += "NULL"; return; } hex(out, v); return;
-    case K_OFLAGS: open_flags(out, v); return;
-    case K_ATFLAGS: at_flags(out, v); return;
-    case K_PROT: prot_flags(out, v); return;
-    case K_MAPFLAGS: map_flags(out, v); return;
-    case K_HEX: case K_END: hex(out, v); return;
+  if (gb::format_scalar_arg(out, a.kind, v)) return;
+  if (r.data_arg == i) {
+    gb::quote_bytes(out, r.data, r.data_len, (r.flags & gb::REC_TRUNCATED) != 0);
+    return;
   }
+  gb::format_ptr(out, v);
 }
 
-void format_args(std::string& out, const TraceRecord& r) {
-  const CallShape* s = shape_of(r.nr);
-  if (!s) {  // not decoded yet: three arguments in hex
+void format_args(std::string& out, const TraceRecord& r, const SyscallShapes& sh) {
+  const SyscallShapes::Shape* s = sh.find(r.nr);
+  if (!s) {  // no shape: three arguments in hex
     for (int i = 0; i < 3; i++) {
       if (i) out += ", ";
-      hex(out, r.a[i]);
+      gb::format_hex(out, r.a[i]);
     }
     return;
   }
-  for (int i = 0; i < 6 && s->k[i] != K_END; i++) {
+  for (int i = 0; i < s->nargs; i++) {
+    if (!gb::arg_shown(s->args, r.a, i)) break;
     if (i) out += ", ";
-    one_arg(out, r, i, s->k[i]);
+    one_arg(out, r, i, s->args[i]);
   }
 }
 
-void format_result(std::string& out, unsigned nr, int64_t ret) {
-  char b[48];
-  if (nr == 60 || nr == 231) {  // exit, exit_group: they do not return
-    out += '?';
-    return;
-  }
-  if (syscall_failed(ret)) {
-    const int e = (int)-ret;
-    const char* n = gb::errno_name(e);
-    const char* m = gb::errno_message(e);
-    if (n) snprintf(b, sizeof b, "-1 %s", n);
-    else snprintf(b, sizeof b, "-1 E%d", e);
-    out += b;
-    if (m) { out += " ("; out += m; out += ')'; }
-    return;
-  }
-  if (nr == 9 || nr == 12) hex(out, (uint64_t)ret);  // mmap, brk: addresses
-  else { snprintf(b, sizeof b, "%" PRId64, ret); out += b; }
+void format_result(std::string& out, unsigned nr, int64_t ret, const SyscallShapes& sh) {
+  const SyscallShapes::Shape* s = sh.find(nr);
+  gb::format_ret(out, ret, s ? s->ret : (uint8_t)gb::R_INT);
 }
 
 void signal_text(std::string& out, unsigned sig) {
@@ -272,7 +133,7 @@ void format_signal(std::string& out, const TraceRecord& r) {
   else { snprintf(b, sizeof b, "%" PRId64, code); out += b; }
   if (gb::signal_is_fault(r.nr) && code > 0) {
     out += ", si_addr=";
-    hex(out, r.a[1]);
+    gb::format_hex(out, r.a[1]);
   } else if (r.nr == gb::LSIGCHLD) {
     snprintf(b, sizeof b, ", si_pid=%d, si_status=%d", (int)(int64_t)r.a[1], (int)(int64_t)r.a[2]);
     out += b;
@@ -287,7 +148,7 @@ void format_signal_action(std::string& out, const TraceRecord& r) {
   switch (r.ret) {
     case gb::SigHandled:
       out += "handler ";
-      hex(out, r.a[3]);
+      gb::format_hex(out, r.a[3]);
       break;
     case gb::SigStopped: out += "stopped"; break;
     case gb::SigKilled: out += "killed"; break;
@@ -295,7 +156,7 @@ void format_signal_action(std::string& out, const TraceRecord& r) {
   }
 }
 
-void format_call(std::string& out, const TraceRecord& r) {
+void format_call(std::string& out, const TraceRecord& r, const SyscallShapes& sh) {
   if (r.kind == RecKind::Signal) {
     format_signal(out, r);
     out += " (";
@@ -311,11 +172,11 @@ void format_call(std::string& out, const TraceRecord& r) {
     out += b;
   }
   out += '(';
-  format_args(out, r);
+  format_args(out, r, sh);
   out += ')';
   if (r.kind == RecKind::SysExit) {
     out += " = ";
-    format_result(out, r.nr, r.ret);
+    format_result(out, r.nr, r.ret, sh);
   }
 }
 

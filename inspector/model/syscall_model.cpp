@@ -23,6 +23,10 @@ bool SyscallModel::passes(const TraceRecord& r) const {
 }
 
 void SyscallModel::apply(const TraceRecord& r) {
+  if (r.kind == RecKind::SysShapes) {
+    shapes.apply(r);
+    return;
+  }
   if (r.kind == RecKind::Fork || r.kind == RecKind::Exec || r.kind == RecKind::Exit || r.kind == RecKind::Fd) {
     fds.apply(r);
     if (r.kind == RecKind::Exit)  // a killed task's call never exits
@@ -115,7 +119,7 @@ void SyscallModel::describe_origin(std::string& out, uint64_t seq) const {
     out += seq ? "no longer in the table (discarded)" : "not seen (opened before the trace began)";
     return;
   }
-  format_call(out, rows[(size_t)i]);
+  format_call(out, rows[(size_t)i], shapes);
   char buf[48];
   snprintf(buf, sizeof buf, " [#%" PRIu64 ", pid %d]", seq, rows[(size_t)i].pid);
   out += buf;
@@ -127,7 +131,7 @@ void SyscallModel::detail_text(std::string& out, size_t i) const {
   char buf[96];
   snprintf(buf, sizeof buf, "#%" PRIu64 " pid %d tid %d, %" PRIu64 " us\n", r.seq, r.pid, r.tid, dur_ns[i] / 1000);
   out += buf;
-  format_call(out, r);
+  format_call(out, r, shapes);
   out += '\n';
   if (fd_used[i] >= 0) {
     snprintf(buf, sizeof buf, "fd %d came from: ", fd_used[i]);
@@ -139,7 +143,7 @@ void SyscallModel::detail_text(std::string& out, size_t i) const {
     snprintf(buf, sizeof buf, "buffer (argument %d), %u bytes%s:\ntext: ", r.data_arg, r.data_len,
              (r.flags & gb::REC_TRUNCATED) ? " (cut)" : "");
     out += buf;
-    quote_bytes(out, r.data, r.data_len, r.flags & gb::REC_TRUNCATED);
+    gb::quote_bytes(out, r.data, r.data_len, r.flags & gb::REC_TRUNCATED);
     out += "\nhex:\n";
     hex_dump(out, r.data, r.data_len);
   }
@@ -189,11 +193,11 @@ void SyscallModel::to_json(std::string& out, size_t max_rows_out) const {
              v > from ? "," : "", r.seq, r.pid, r.tid, r.nr, n ? n : "?", r.ret, dur_ns[visible[v]]);
     out += buf;
     s.clear();
-    format_args(s, r);
+    format_args(s, r, shapes);
     out += "\"args\":";
     json_string(out, s.data(), s.size());
     s.clear();
-    format_result(s, r.nr, r.ret);
+    format_result(s, r.nr, r.ret, shapes);
     out += ",\"result\":";
     json_string(out, s.data(), s.size());
     out += ",\"data\":";
@@ -233,7 +237,7 @@ void SyscallModel::to_text(std::string& out, size_t max_rows_out) const {
     char buf[64];
     snprintf(buf, sizeof buf, "#%" PRIu64 " [%d] ", r.seq, r.tid);
     out += buf;
-    format_call(out, r);
+    format_call(out, r, shapes);
     const size_t at = visible[v];
     if (fd_used[at] >= 0 && fd_origin[at]) {
       snprintf(buf, sizeof buf, "  (fd %d from #%" PRIu64 ")", fd_used[at], fd_origin[at]);

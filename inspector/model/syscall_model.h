@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "inspector/model/fd_model.h"
+#include "inspector/model/syscall_decode.h"
 #include "inspector/model/records.h"
 
 namespace gbi {
@@ -32,6 +33,7 @@ struct SyscallModel {
   std::vector<uint64_t> fd_origin;  // per row: seq of the record that made that fd (0: unknown)
   std::vector<uint32_t> visible;    // indices of rows passing `filter`
   FdModel fds;                      // the fd tables (fork, exec, exit, the attach snapshot)
+  SyscallShapes shapes;             // what each call's arguments are (the attach snapshot)
   uint64_t discarded = 0;           // rows dropped to stay under max_rows
   CallCount counts[kMaxNr + 1];     // [kMaxNr] = numbers beyond the table
   SyscallFilter filter;

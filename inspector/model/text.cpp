@@ -21,29 +21,6 @@ void json_string(std::string& out, const char* s, size_t n) {
   out += '"';
 }
 
-void quote_bytes(std::string& out, const unsigned char* s, size_t n, bool more) {
-  out += '"';
-  for (size_t i = 0; i < n; i++) {
-    const unsigned char c = s[i];
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (c >= 0x20 && c < 0x7f) out += (char)c;
-        else {
-          char b[6];
-          snprintf(b, sizeof b, "\\%o", c);
-          out += b;
-        }
-    }
-  }
-  out += '"';
-  if (more) out += "...";
-}
-
 void hex_dump(std::string& out, const unsigned char* s, size_t n) {
   static const char kHex[] = "0123456789abcdef";
   for (size_t at = 0; at < n; at += 16) {

@@ -1,5 +1,5 @@
 // inspector/model/text.h — small text helpers the models share: JSON string escaping and
-// strace-style quoting of guest bytes ("hello\n"...).
+// hex dumps (strace-style quoting of guest bytes is gb::quote_bytes, vm/base/sysargs.h).
 #pragma once
 #include <cstddef>
 #include <string>
@@ -9,8 +9,6 @@ namespace gbi {
 // Appends "..." with JSON escapes; control bytes and bytes >= 0x80 become \u00XX, so any
 // guest bytes give valid JSON (non-ASCII text reads as Latin-1 there).
 void json_string(std::string& out, const char* s, size_t n);
-// Appends "..." with C escapes, like strace prints a buffer; `more` adds the trailing ...
-void quote_bytes(std::string& out, const unsigned char* s, size_t n, bool more);
 // Appends a hex dump, 16 bytes a line: "0000  68 65 6c 6c 6f 0a              hello."
 // (offset, bytes, then the printable ones; others as '.').
 void hex_dump(std::string& out, const unsigned char* s, size_t n);

@@ -284,7 +284,7 @@ static void draw_call_detail(SyscallModel& m, UiState& ui, long at) {
   static std::string text;  // reused: no allocation once grown
   const TraceRecord& r = m.rows[(size_t)at];
   text.clear();
-  format_call(text, r);
+  format_call(text, r, m.shapes);
   ImGui::TextWrapped("#%" PRIu64 " [%d] %s", r.seq, r.tid, text.c_str());
   const int fd = m.fd_used[(size_t)at];
   if (fd >= 0) {
@@ -301,7 +301,7 @@ static void draw_call_detail(SyscallModel& m, UiState& ui, long at) {
   }
   if (!r.data_len) return;
   text.clear();
-  quote_bytes(text, r.data, r.data_len, r.flags & gb::REC_TRUNCATED);
+  gb::quote_bytes(text, r.data, r.data_len, r.flags & gb::REC_TRUNCATED);
   ImGui::TextWrapped("text: %s", text.c_str());
   text.clear();
   hex_dump(text, r.data, r.data_len);
@@ -376,12 +376,12 @@ void draw_syscalls(SyscallModel& m, UiState& ui) {
       const char* n = syscall_name(r.nr);
       line += n ? n : "?";
       line += '(';
-      format_args(line, r);
+      format_args(line, r, m.shapes);
       line += ')';
       ImGui::TextUnformatted(line.data(), line.data() + line.size());
       ImGui::TableNextColumn();
       line.clear();
-      format_result(line, r.nr, r.ret);
+      format_result(line, r.nr, r.ret, m.shapes);
       if (syscall_failed(r.ret)) ImGui::TextColored(kErrColor, "%s", line.c_str());
       else ImGui::TextUnformatted(line.data(), line.data() + line.size());
       ImGui::TableNextColumn();

@@ -158,6 +158,7 @@ if [ -f "$hdir/t_fileio.static" ]; then
         'openat(AT_FDCWD, "f", O_RDWR|O_CREAT|O_EXCL, 0644) = 3'
         'write(3, "hello world\n", 12) = 12'
         'lseek(3, -100, SEEK_SET) = -1 EINVAL (Invalid argument)'
+        'openat(AT_FDCWD, "dir", O_RDONLY|O_DIRECTORY) = 4'  # no mode: O_DIRECTORY is not O_TMPFILE (was ", 0")
         'exit_group(0) = ?'
         '+++ exited with 0 +++')
   missing=0

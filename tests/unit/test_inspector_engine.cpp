@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/inspector_shapes.h"
 #include "inspector/model/inspector_model.h"
 #include "inspector/model/syscall_decode.h"
 #include "vm/fs/tmpfs.h"
@@ -59,6 +60,7 @@ std::vector<TraceRecord> run_prog(size_t capacity, uint64_t* dropped = nullptr, 
 TEST_CASE("engine records: fork, exec, syscalls and exits of a real run, decoded by the inspector") {
   const std::vector<TraceRecord> recs = run_prog(256);
   gbi::InspectorModel m;
+  m.syscalls.shapes = engine_shapes();  // (the attach snapshot)
   m.feed(reinterpret_cast<const uint8_t*>(recs.data()), recs.size());
   CHECK(m.stream.dropped == 0);
   CHECK(m.stream.received == recs.size());
@@ -97,7 +99,7 @@ TEST_CASE("engine records: fork, exec, syscalls and exits of a real run, decoded
   std::vector<std::string> lines;
   for (const TraceRecord& r : m.syscalls.rows) {
     std::string s;
-    gbi::format_call(s, r);
+    gbi::format_call(s, r, m.syscalls.shapes);
     lines.push_back(std::to_string(r.tid == 100 ? 0 : 1) + " " + s);
   }
   REQUIRE(lines.size() == 7);
@@ -113,7 +115,7 @@ TEST_CASE("engine records: fork, exec, syscalls and exits of a real run, decoded
   CHECK(lines[2] == "1 write(1, \"hi\\n\", 3) = -1 EBADF (Bad file descriptor)");
   CHECK(lines[3] == "1 exit_group(3) = ?");
   CHECK(lines[4] == "0 wait4(-1, 0x400140, 0, NULL) = " + std::to_string(c.tid));
-  CHECK(lines[5] == "0 openat(AT_FDCWD, \"/nope\", O_RDONLY, 0) = -1 ENOENT (No such file or directory)");
+  CHECK(lines[5] == "0 openat(AT_FDCWD, \"/nope\", O_RDONLY) = -1 ENOENT (No such file or directory)");
   CHECK(lines[6] == "0 exit_group(0) = ?");
   CHECK(m.syscalls.counts[257].errors == 1);
   CHECK(m.syscalls.fd_used[2] == 1);    // write(1, ...) on an fd never opened:
@@ -154,6 +156,7 @@ TEST_CASE("engine records: Signal records — a handler runs, then a fault with 
   CHECK(sigs[1].a[4] == 0x4000b4);  // rip: the faulting load
   // the inspector: rows between the calls, strace's text, not counted as calls
   gbi::InspectorModel m;
+  m.syscalls.shapes = engine_shapes();  // (the attach snapshot)
   m.feed(reinterpret_cast<const uint8_t*>(recs.data()), recs.size());
   std::string text;
   m.syscalls.to_text(text, 100);

@@ -12,6 +12,7 @@
 #include "vm/base/host_env.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/net_out.h"
+#include "vm/linux/rectrace.h"
 #include "vm/linux/tty.h"
 #include "vm/linux/syscall.h"
 #include "vm/trace/trace.h"
@@ -305,7 +306,10 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
     for (auto& kv : o.env) set_env(env, kv);
 
     // Tracing.
-    if (o.records) k.records.enable(8192);  // as the browser's worker does (ide/src/worker/machine.ts)
+    if (o.records) {  // as the browser's worker does (ide/src/worker/machine.ts)
+      k.records.enable(8192);
+      record_syscall_shapes(k.records);
+    }
     int strace_id = 0;
     if (o.strace) {
       strace_id = k.trace.subscribe([](const TraceEvent& ev) {

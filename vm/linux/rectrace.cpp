@@ -120,6 +120,38 @@ void record_stat_due(Task& p) {
   p.k.records.push(r);
 }
 
+void record_syscall_shapes(RecordRing& ring) {
+  const SyscallTable& t = SyscallTable::get();
+  constexpr size_t kEntry = 16, kPer = TraceRecord::kData / kEntry;
+  TraceRecord r = ring.make(RecKind::SysShapes, 0, 0, 0);
+  size_t n = 0;
+  for (int nr = 0; nr < kMaxSyscall; nr++) {
+    const SyscallDef* d = t.find((uint64_t)nr);
+    if (!d) continue;
+    uint8_t* e = r.data + n * kEntry;
+    e[0] = (uint8_t)nr;
+    e[1] = (uint8_t)(nr >> 8);
+    e[2] = d->nargs;
+    e[3] = d->ret;
+    for (int i = 0; i < 6; i++) {
+      e[4 + i] = d->args[i].kind;
+      e[10 + i] = d->args[i].aux;
+    }
+    if (++n == kPer) {
+      r.a[0] = n;
+      r.data_len = (uint16_t)(n * kEntry);
+      ring.push(r);
+      r = ring.make(RecKind::SysShapes, 0, 0, 0);
+      n = 0;
+    }
+  }
+  if (n) {
+    r.a[0] = n;
+    r.data_len = (uint16_t)(n * kEntry);
+    ring.push(r);
+  }
+}
+
 void record_fd_snapshot(Kernel& k) {
   for (Task* t : k.procs) {
     if (!t->is_leader() || t->exited) continue;

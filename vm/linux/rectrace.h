@@ -23,6 +23,8 @@ struct lx_siginfo;
 void record_signal(Task& p, int sig, const lx_siginfo& si, SignalAction action, uint64_t handler);
 // A Stat record for `p` if its last one is 100 ms old (called after each of its slices).
 void record_stat_due(Task& p);
+// The attach snapshot of the syscall table: SysShapes records, 10 calls each.
+void record_syscall_shapes(RecordRing& ring);
 // The attach snapshot: one Fd record per open fd of every live process.
 void record_fd_snapshot(Kernel& k);
 // The attach snapshot of the image's chunk cache: Chunks records over `n` chunks,

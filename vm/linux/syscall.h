@@ -17,53 +17,15 @@
 #include <cstdint>
 #include <string>
 
+#include "vm/base/sysargs.h"
+
 namespace gb {
 
 class Task;
 
 using SysHandler = int64_t (*)(Task& p, const uint64_t* a);
 
-enum ArgKind : uint8_t {
-  A_NONE,
-  A_INT,        // int (32-bit signed)
-  A_LONG,       // long (64-bit signed)
-  A_ULONG,      // size_t
-  A_HEX,        // 0x...
-  A_PTR,        // NULL or 0x...
-  A_OCT,        // 0644 (mode_t)
-  A_FD,         // int
-  A_DIRFD,      // AT_FDCWD or int
-  A_PATH,       // "string", full
-  A_STR,        // "string", first 32 chars
-  A_BUF_IN,     // "data"..., length in args[aux]
-  A_BUF_OUT,    // printed at exit: ret bytes (or ptr on error)
-  A_OPEN_FLAGS, A_AT_FLAGS, A_PROT, A_MMAP_FLAGS, A_WHENCE, A_ACCESS_MODE, A_CLOCK, A_FCNTL_CMD,
-  A_IOCTL_REQ, A_ARCH_PRCTL, A_FUTEX_OP, A_SIGNAL, A_SIGHOW, A_MADVISE, A_RLIMIT_RES, A_MREMAP_FLAGS,
-  A_STAT_OUT,   // struct stat * (at exit)
-  A_STATX_OUT,  // struct statx *
-  A_STRARRAY,   // char *const argv[]
-  A_ENVP,       // char *const envp[] (count only)
-  A_IOV_IN,     // const struct iovec *, count in args[aux]
-  A_IOV_OUT,    // struct iovec * filled by the call
-  A_TIMESPEC,   // const struct timespec *
-  A_PIPEFDS,    // int[2] at exit
-  A_SIGSET,     // sigset_t * (in)
-  A_SIGSET_OUT, // sigset_t * (out)
-  A_SIGACTION,  // const struct sigaction *
-  A_OUT_PTR,    // some struct written by the call: printed as a pointer
-  A_POLLFDS,    // struct pollfd *, count in args[aux]
-  A_DIRENTS,    // getdents64 buffer (at exit: count)
-  A_UNAME_OUT,  // struct utsname *
-  A_RENAME_FLAGS,
-  A_FD_FLAGS,   // O_CLOEXEC|O_NONBLOCK (pipe2, dup3, eventfd ...)
-};
-
-enum RetKind : uint8_t { R_INT, R_HEX, R_NONE /* exit: "= ?" */ };
-
-struct ArgSpec {
-  uint8_t kind = A_NONE;
-  uint8_t aux = 0;
-};
+// ArgKind, RetKind and ArgSpec: vm/base/sysargs.h (shared with the inspector's decoder).
 
 struct SyscallDef {
   const char* name = nullptr;

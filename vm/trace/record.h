@@ -56,6 +56,10 @@
 //   FsWrite   one device write by ext2 (the student's changes: file data when written,
 //             metadata when written back, superblock and group descriptors at sync):
 //             as FsRead, with ret = 0 and a[4] = 0
+//   SysShapes the attach snapshot of the syscall table (what each argument is, so the reader
+//             decodes every call the engine implements as --strace does): a[0] = entries;
+//             data = entries of 16 bytes: u16 nr, u8 nargs, u8 result kind (RetKind),
+//             u8 kind[6] (ArgKind), u8 aux[6] (vm/base/sysargs.h)
 //   JitRegion a region compiled by the JIT (vm/jit): nr = its blocks, ret = regions in its
 //             batch (one module), a[0] = guest start, a[1] = end, a[2] = x86 instructions,
 //             a[3] = its compile us (its generation + its share of the module's by
@@ -74,7 +78,8 @@
 namespace gb {
 
 enum class RecKind : uint8_t { None = 0, SysEnter = 1, SysExit = 2, Fork = 3, Exec = 4, Exit = 5, Signal = 6, FsRead = 7,
-                              Stat = 8, Fd = 9, Chunks = 10, JitRegion = 11, JitDrop = 12, FsWrite = 13 };
+                              Stat = 8, Fd = 9, Chunks = 10, JitRegion = 11, JitDrop = 12, FsWrite = 13,
+                              SysShapes = 14 };
 enum JitDropWhy : uint16_t { JitCodeWritten = 0, JitProcessGone = 1, JitEvicted = 2 };
 enum SignalAction : int64_t { SigHandled = 0, SigStopped = 1, SigKilled = 2 };
 enum : uint8_t { REC_TRUNCATED = 1 };

@@ -120,10 +120,12 @@ struct Engine {
 Engine* E = nullptr;
 
 // The inspector attached: what was there before its records began (vm/trace/record.h):
-// every process's open fds, and which chunks of the image the cache holds.
+// the syscall table's argument kinds, every process's open fds, and which chunks of the
+// image the cache holds.
 void record_attach_state() {
   Kernel& k = *E->kernel;
   if (!k.records.enabled()) return;
+  record_syscall_shapes(k.records);
   record_fd_snapshot(k);
   if (const fs::ChunkedDevice* c = E->chunked)
     record_chunk_state(k.records, c->manifest().chunks.size(), [c](uint64_t i) { return c->cached(i); });

@@ -164,6 +164,12 @@ test('gcc hello.c (run with the inspector open): the process model sees cc1, as 
   assert.ok(failed, 'some call failed');
   assert.match(failed.result, /^-1 E[A-Z]+ \(/);
   assert.ok(m.syscalls.counts.openat.calls >= 1 && m.syscalls.counts.write.calls >= 1);
+  // every call the engine implements is decoded with the engine's own argument kinds
+  // (SysShapes records), not only the common ones: libc's start-up and the loader
+  const arch = rows.findLast((r) => r.name === 'arch_prctl');
+  assert.ok(arch && /^ARCH_SET_FS, 0x[0-9a-f]+$/.test(arch.args), JSON.stringify(arch));
+  const mprot = rows.findLast((r) => r.name === 'mprotect');
+  assert.ok(mprot && /^0x[0-9a-f]+, \d+, PROT_(READ|NONE)/.test(mprot.args), JSON.stringify(mprot));
   console.log(`inspector: ${m.received} records, ${m.dropped} dropped (seq gaps), reader ${m.readerDropped}, engine ${m.engineDropped}; ${procs.length} tasks, ${m.syscalls.total} calls`);
   // the student's changes on the disk: the linker wrote ./hello (FsWrite records), named
   // through its write calls' fd, its chunks marked as changed in the chunk map

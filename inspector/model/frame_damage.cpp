@@ -31,11 +31,15 @@ static float area(const DamageRect& a) { return (a.x1 - a.x0) * (a.y1 - a.y0); }
 void FrameDamage::add(const DamageTri& t) {
   float x0 = std::min({t.v[0][0], t.v[1][0], t.v[2][0]}), x1 = std::max({t.v[0][0], t.v[1][0], t.v[2][0]});
   float y0 = std::min({t.v[0][1], t.v[1][1], t.v[2][1]}), y1 = std::max({t.v[0][1], t.v[1][1], t.v[2][1]});
-  x0 = std::max(x0, t.clip[0]);
-  y0 = std::max(y0, t.clip[1]);
-  x1 = std::min(x1, t.clip[2]);
-  y1 = std::min(y1, t.clip[3]);
-  if (x1 <= x0 || y1 <= y0) return;  // clipped away, or a degenerate triangle
+  // The renderer cuts by the clip rectangle truncated to whole pixels (its scissor), which
+  // can hold a pixel whose centre is just outside the clip: the clip one unit larger.
+  x0 = std::max(x0, t.clip[0] - 1);
+  y0 = std::max(y0, t.clip[1] - 1);
+  x1 = std::min(x1, t.clip[2] + 1);
+  y1 = std::min(y1, t.clip[3] + 1);
+  // Clipped away only when the bounds miss it: bounds that meet it along an edge can still
+  // cover the pixel whose centre lies on that edge (rounded out below, the rectangle does).
+  if (x1 < x0 || y1 < y0) return;
   const DamageRect r{x0, y0, x1, y1};
   // into the rectangle it meets (or comes within a few units of), else a new one; with no
   // room left, into the one it grows least

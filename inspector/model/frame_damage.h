@@ -12,8 +12,9 @@
 // per ImGui window) is compared with its stream of the frame before: the triangles common
 // to both ends are trimmed; what is left in the middle is compared pairwise when both
 // middles have the same length (a number whose digits changed), else taken whole (a row
-// added). The damage is the changed triangles' bounds (old and new, each clipped by its
-// clip rectangle), kept as up to four rectangles (a counter at the top and a column of
+// added). The damage is the changed triangles' bounds (old and new, each cut by its clip
+// rectangle made one unit larger: the renderer's scissor is the clip truncated to whole
+// pixels, and a bound that only touches the clip still counts), kept as up to four rectangles (a counter at the top and a column of
 // the table below are two small ones, not one covering the rows between). A pixel outside
 // them is covered by the same triangles in the same order as before, so it keeps its
 // colour: redrawing everything once per rectangle, with every clip rectangle cut to it

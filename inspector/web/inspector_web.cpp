@@ -86,7 +86,11 @@ struct State {
   bool dark = true;
   ImVec2 frame_pos = ImVec2(-1e6f, -1e6f);  // the pointer as the last frame saw it
   FrameDamage damage;  // what this frame changes (frame_damage.h): only that is redrawn
-  std::vector<ImVec4> clips;  // the last frame's clip rectangles before the cut (gbi_check_paint)
+  // The last frame's commands as ImGui made them (gbi_check_paint redraws them whole): each
+  // list's count, then its commands, in order.
+  std::vector<int> cmd_counts;
+  std::vector<ImDrawCmd> cmds;
+  ImVector<ImDrawList*> pass_lists;  // the lists a redraw uploads (a command left to draw)
   float last_dpr = 0;
   ImVec4 last_clear = ImVec4(-1, -1, -1, -1);
 };
@@ -214,29 +218,50 @@ EMSCRIPTEN_KEEPALIVE int gbi_frame(float w, float h, float dpr, double t_ms) {
   S->damage.begin(w, h);
   feed_damage(S->damage, dd);
   const int n = S->damage.end();
-  S->clips.clear();
-  for (int l = 0; l < dd->CmdListsCount; l++)
-    for (const ImDrawCmd& c : dd->CmdLists[l]->CmdBuffer) S->clips.push_back(c.ClipRect);
+  S->cmd_counts.clear();
+  S->cmds.clear();
+  for (int l = 0; l < dd->CmdListsCount; l++) {
+    const ImVector<ImDrawCmd>& cb = dd->CmdLists[l]->CmdBuffer;
+    S->cmd_counts.push_back(cb.Size);
+    S->cmds.insert(S->cmds.end(), cb.begin(), cb.end());
+  }
   if (n == 0) return 0;
+  // One pass over the rectangles (they do not overlap): each command once per rectangle it
+  // meets, its clip cut to it, in the commands' order; a list left with no command is not
+  // uploaded at all. (A pass per rectangle uploaded every list each time.)
+  S->pass_lists.resize(0);
+  size_t at = 0;
+  for (int l = 0; l < dd->CmdListsCount; l++) {
+    ImDrawList* dl = dd->CmdLists[l];
+    dl->CmdBuffer.resize(0);
+    for (int i = 0; i < S->cmd_counts[(size_t)l]; i++) {
+      const ImDrawCmd& o = S->cmds[at + (size_t)i];
+      for (int k = 0; k < n; k++) {
+        const DamageRect& d = S->damage.rect(k);
+        ImDrawCmd c = o;
+        c.ClipRect = ImVec4(std::max(o.ClipRect.x, d.x0), std::max(o.ClipRect.y, d.y0), std::min(o.ClipRect.z, d.x1),
+                            std::min(o.ClipRect.w, d.y1));
+        if (c.ClipRect.z > c.ClipRect.x && c.ClipRect.w > c.ClipRect.y) dl->CmdBuffer.push_back(c);
+      }
+    }
+    at += (size_t)S->cmd_counts[(size_t)l];
+    if (dl->CmdBuffer.Size) S->pass_lists.push_back(dl);
+  }
+  // the clears cut the way the renderer cuts its scissor rectangles (truncated)
   const float fb_h = (float)(int)(h * dpr);
   glViewport(0, 0, (int)(w * dpr), (int)(h * dpr));
   glClearColor(bg.x, bg.y, bg.z, 1.0f);
-  for (int k = 0; k < n; k++) {  // a pass per rectangle: every clip rectangle cut to it
+  glEnable(GL_SCISSOR_TEST);
+  for (int k = 0; k < n; k++) {
     const DamageRect& d = S->damage.rect(k);
-    size_t i = 0;
-    for (int l = 0; l < dd->CmdListsCount; l++) {
-      for (ImDrawCmd& c : dd->CmdLists[l]->CmdBuffer) {
-        const ImVec4& o = S->clips[i++];
-        c.ClipRect = ImVec4(std::max(o.x, d.x0), std::max(o.y, d.y0), std::min(o.z, d.x1), std::min(o.w, d.y1));
-      }  // (empty: the renderer skips the command)
-    }
-    // the clear cut the way the renderer cuts its scissor rectangles (truncated)
-    glEnable(GL_SCISSOR_TEST);
     glScissor((int)(d.x0 * dpr), (int)(fb_h - d.y1 * dpr), (int)(d.x1 * dpr - d.x0 * dpr), (int)(d.y1 * dpr - d.y0 * dpr));
     glClear(GL_COLOR_BUFFER_BIT);
-    glDisable(GL_SCISSOR_TEST);
-    ImGui_ImplOpenGL3_RenderDrawData(dd);
   }
+  glDisable(GL_SCISSOR_TEST);
+  ImDrawData pass = *dd;
+  pass.CmdLists = S->pass_lists.Data;
+  pass.CmdListsCount = S->pass_lists.Size;
+  if (pass.CmdListsCount) ImGui_ImplOpenGL3_RenderDrawData(&pass);
   return 1;
 }
 
@@ -256,10 +281,13 @@ EMSCRIPTEN_KEEPALIVE int gbi_check_paint(void) {
   if (fw <= 0 || fh <= 0) return -1;
   std::vector<uint8_t> before((size_t)fw * fh * 4), after((size_t)fw * fh * 4);
   glReadPixels(0, 0, fw, fh, GL_RGBA, GL_UNSIGNED_BYTE, before.data());
-  size_t i = 0;
-  for (int l = 0; l < dd->CmdListsCount; l++)
-    for (ImDrawCmd& c : dd->CmdLists[l]->CmdBuffer)
-      if (i < S->clips.size()) c.ClipRect = S->clips[i++];
+  size_t at = 0;
+  for (int l = 0; l < dd->CmdListsCount && (size_t)l < S->cmd_counts.size(); l++) {  // the commands as ImGui made them
+    ImVector<ImDrawCmd>& cb = dd->CmdLists[l]->CmdBuffer;
+    cb.resize(0);
+    for (int i = 0; i < S->cmd_counts[(size_t)l]; i++) cb.push_back(S->cmds[at + (size_t)i]);
+    at += (size_t)S->cmd_counts[(size_t)l];
+  }
   glViewport(0, 0, fw, fh);
   glDisable(GL_SCISSOR_TEST);
   glClearColor(S->last_clear.x, S->last_clear.y, S->last_clear.z, 1.0f);

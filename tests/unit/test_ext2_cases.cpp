@@ -300,6 +300,17 @@ TEST_CASE("ext2: directory moves update '..' and link counts; POSIX rename error
   CHECK(f.fs->write(file, 0, "x", 1) == -LX_EROFS);
 }
 
+// The image as an HTTP-style chunked device: 64 KiB chunks served from memory.
+static std::unique_ptr<ChunkedDevice> open_chunked(const decltype(read_file("")) & img) {
+  auto mf = std::make_unique<MemoryFetcher>();
+  std::string j = chunk_image(img, 65536, mf.get());
+  mf->put("manifest.json", std::vector<uint8_t>(j.begin(), j.end()));
+  std::unique_ptr<ChunkedDevice> cd;
+  std::string err;
+  REQUIRE(ChunkedDevice::open(std::move(mf), "manifest.json", ChunkedOptions(), &cd, &err) == 0);
+  return cd;
+}
+
 TEST_CASE("ext2: read trace events and read-ahead over a chunked device") {
   if (!have_e2fsprogs()) return;
   TmpDir t;
@@ -312,12 +323,8 @@ TEST_CASE("ext2: read trace events and read-ahead over a chunked device") {
     uint64_t batches, chunks, events_net, events_zero;
   };
   auto run = [&](Ext2Readahead ra, bool hint) {
-    auto mf = std::make_unique<MemoryFetcher>();
-    std::string j = chunk_image(img, 65536, mf.get());
-    mf->put("manifest.json", std::vector<uint8_t>(j.begin(), j.end()));
-    std::unique_ptr<ChunkedDevice> cd;
+    std::unique_ptr<ChunkedDevice> cd = open_chunked(img);
     std::string err;
-    REQUIRE(ChunkedDevice::open(std::move(mf), "manifest.json", ChunkedOptions(), &cd, &err) == 0);
     ChunkedDevice* c = cd.get();
     auto ov = OverlayDevice::memory(std::move(cd), 4096);
     std::unique_ptr<Ext2> fs;
@@ -367,12 +374,8 @@ TEST_CASE("ext2: write trace events name the blocks written and their chunk (the
   std::string log;
   REQUIRE(mkfs(t / "root", t / "img", 4096, 16 * 1024, "", &log) == 0);
   auto img = read_file(t / "img");
-  auto mf = std::make_unique<MemoryFetcher>();
-  std::string j = chunk_image(img, 65536, mf.get());
-  mf->put("manifest.json", std::vector<uint8_t>(j.begin(), j.end()));
-  std::unique_ptr<ChunkedDevice> cd;
+  std::unique_ptr<ChunkedDevice> cd = open_chunked(img);
   std::string err;
-  REQUIRE(ChunkedDevice::open(std::move(mf), "manifest.json", ChunkedOptions(), &cd, &err) == 0);
   CHECK(cd->chunk_of(65536 * 3 + 5) == 3);
   CHECK(cd->chunk_of(img.size()) == -1);
   auto ov = OverlayDevice::memory(std::move(cd), 4096);

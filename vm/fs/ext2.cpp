@@ -192,19 +192,17 @@ Ext2::Impl::Ref Ext2::Impl::bnew(uint32_t blk, Ext2ReadKind kind, uint32_t ino) 
     b = it->second.get();
     lru.splice(lru.begin(), lru, b->lru);
     std::fill(b->data.begin(), b->data.end(), 0);
-    b->kind = kind;
-    b->ino = ino;
   } else {
     std::unique_ptr<Buf> nb(new Buf());
     nb->blk = blk;
     nb->data.assign(bs, 0);
     b = nb.get();
-    b->kind = kind;
-    b->ino = ino;
     lru.push_front(b);
     b->lru = lru.begin();
     bufs.emplace(blk, std::move(nb));
   }
+  b->kind = kind;  // (what its write-back's trace event names)
+  b->ino = ino;
   b->dirty = true;
   Ref r(b);
   trim_cache();

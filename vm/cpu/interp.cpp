@@ -7,12 +7,26 @@
 #include "vm/cpu/interp.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
 #include "vm/mem/address_space.h"
 
 namespace gb {
+
+std::unique_ptr<Block> Block::make(const Insn* src, uint32_t n) {
+  static_assert(std::is_trivially_copyable<Insn>::value && sizeof(Block) % alignof(Insn) == 0, "insns follow the Block");
+  void* mem = ::operator new(sizeof(Block) + (size_t)n * sizeof(Insn));
+  Block* b = new (mem) Block();
+  b->insns.p = reinterpret_cast<Insn*>(b + 1);
+  b->insns.count = n;
+  b->n = n;
+  if (n) memcpy(static_cast<void*>(b->insns.p), src, (size_t)n * sizeof(Insn));
+  return std::unique_ptr<Block>(b);
+}
 
 Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   Block*& slot = fast_[fast_index(rip)];
@@ -21,8 +35,6 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
     slot = it->second.get();
     return slot;
   }
-  auto b = std::make_unique<Block>();
-  b->start = rip;
   uint64_t pc = rip;
   scratch_.clear();
   for (int n = 0; n < kMaxBlock; n++) {
@@ -40,9 +52,9 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
     const uint32_t form = in.row != 0xffff ? op_table()[in.row].form : 0;
     if (form & (F_BRANCH | F_STOP)) break;
   }
+  auto b = Block::make(scratch_.data(), (uint32_t)scratch_.size());
+  b->start = rip;
   b->end = pc;
-  b->insns.assign(scratch_.begin(), scratch_.end());
-  b->n = (uint32_t)b->insns.size();
   const Insn& last = b->insns.back();
   b->ends_indirect = last.row != 0xffff && (op_table()[last.row].form & F_IND);
   b->page = &heat_[page_down(rip)];
@@ -84,6 +96,7 @@ void BlockCache::invalidate_page(uint64_t page) {
     if (slot == b->second.get()) slot = nullptr;
     graveyard_.push_back(std::move(b->second));
     blocks_.erase(b);
+    link_epoch++;
     if (counters) counters->block_invalidations++;
   }
   by_page_.erase(it);
@@ -94,6 +107,7 @@ void BlockCache::clear() {
   if (running && cpu) cpu->stop = true;
   for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
   blocks_.clear();
+  link_epoch++;
   by_page_.clear();
   heat_.clear();  // (a block still running from the graveyard no longer touches its page)
   for (auto& s : fast_) s = nullptr;
@@ -182,11 +196,13 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     if (g_tier_factory) g_tier_factory(bc);
   }
   bool via_indirect = false;  // the previous block ended in an indirect branch
+  Block* prev = nullptr;      // the block run last, if still live (its links name the next)
   try {
     while (cpu.icount < limit && !cpu.stop) {
       uint64_t pc = cpu.rip;
       bc.running = nullptr;  // (a fault while fetching the block: rip and the count stay)
-      Block* const b = bc.get(*cpu.mem, pc);
+      Block* const b = prev ? bc.next(*cpu.mem, prev, pc) : bc.get(*cpu.mem, pc);
+      const uint64_t epoch = bc.link_epoch;
       bc.running = b;
       // Second tier: compile when the block's runs reach tier_at (never without a tier),
       // then run the compiled region; it returns with cpu.rip at the next block.
@@ -199,6 +215,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
           cpu.jit_icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           via_indirect = false;
+          prev = nullptr;  // (the region returns at a block of its own choosing)
           bc.collect_garbage();
           continue;
         }
@@ -229,6 +246,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       if (b->ends_indirect && in == end) b->ind_target = cpu.rip;  // (the profile the JIT reads)
       if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
       bc.collect_garbage();
+      prev = bc.link_epoch == epoch ? b : nullptr;  // (b dropped while it ran: gone now)
     }
     bc.running = nullptr;
     bc.cpu = nullptr;

@@ -31,24 +31,51 @@ struct PageHeat {
   uint64_t heat = 0;  // guest instructions run in blocks that start on the page
 };
 
+// A block's decoded instructions: stored right after its Block, in the same allocation
+// (Block::make), so running a block touches one run of memory, not two.
+struct InsnSpan {
+  Insn* p = nullptr;
+  uint32_t count = 0;
+  Insn* data() const { return p; }
+  size_t size() const { return count; }
+  Insn& operator[](size_t i) const { return p[i]; }
+  Insn& back() const { return p[count - 1]; }
+  Insn* begin() const { return p; }
+  Insn* end() const { return p + count; }
+};
+
 struct Block {
+  // The fields run() reads on every run come first (one cache line), then the rest.
   uint64_t start = 0, end = 0;  // guest byte range [start, end)
-  std::vector<Insn> insns;
+  InsnSpan insns;               // (after this struct, same allocation)
   uint32_t n = 0;               // insns.size()
   bool ends_indirect = false;   // the last instruction is an indirect branch (F_IND)
-  bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
-  uint64_t fault_addr = 0;
+  bool jit_failed = false;      // second tier: compiling was tried and refused
   // Profile (see "Profiling" below): counted once per run of the block, never per insn.
   uint64_t execs = 0;             // times the block was run
-  uint64_t indirect_entries = 0;  // of which entered from an indirect jump, call or return
-  uint64_t ind_target = 0;        // ends_indirect: where its branch went the last time it ran
-                                  // interpreted (the JIT compiles that target's compare inline)
   PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
+  // Successor links (run() only): the block that ran after this one when it fell
+  // through to `end` (link[0]) and when it went elsewhere (link[1]: a branch taken, a
+  // call, the last target of an indirect branch). Valid while link_epoch equals the
+  // cache's: dropping any block bumps the epoch, so a link never names a freed block.
+  Block* link[2] = {nullptr, nullptr};
+  uint64_t link_epoch = 0;
   // Second tier (Tier below): the compiled region holding this block, entered at
-  // jit_entry; null while interpreted. jit_failed: compiling was tried and refused.
+  // jit_entry; null while interpreted.
   uint32_t (*jit_fn)(Cpu*, uint32_t) = nullptr;
   uint32_t jit_entry = 0;
-  bool jit_failed = false;
+  bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
+  uint64_t fault_addr = 0;
+  uint64_t indirect_entries = 0;  // runs entered from an indirect jump, call or return
+  uint64_t ind_target = 0;        // ends_indirect: where its branch went the last time it ran
+                                  // interpreted (the JIT compiles that target's compare inline)
+
+  // A block of n instructions copied from src, in one allocation; `delete` frees it.
+  static std::unique_ptr<Block> make(const Insn* src, uint32_t n);
+  static void operator delete(void* p) { ::operator delete(p); }
+
+ private:
+  Block() = default;
 };
 
 // A second execution tier (vm/jit) plugs into the block cache through this interface
@@ -132,6 +159,23 @@ class BlockCache {
     prof_runs = prof_indirect = prof_hot = 0;
   }
   void collect_garbage() { if (__builtin_expect(!graveyard_.empty(), 0)) graveyard_.clear(); }
+  // The block run after `prev` at rip: its successor link when that still names a live
+  // block starting there, else get() (and the link remembers it). Following links skips
+  // the direct-mapped front, whose slots are scattered over 512 KB: on cold code (python's
+  // start-up, cc1) its load missed the cache on most block transitions (docs/jit.md,
+  // "The interpreter's cold path").
+  Block* next(AddressSpace& mem, Block* prev, uint64_t rip) {
+    if (prev->link_epoch != link_epoch) {
+      prev->link[0] = prev->link[1] = nullptr;
+      prev->link_epoch = link_epoch;
+    }
+    Block*& l = prev->link[rip != prev->end];
+    if (__builtin_expect(l != nullptr && l->start == rip, 1)) return l;
+    Block* b = get(mem, rip);
+    l = b;
+    return b;
+  }
+  uint64_t link_epoch = 1;  // bumped whenever a block is dropped (Block::link)
 
   // ---- second tier (Tier above) ----
   // The inspector's records (vm/trace/record.h: JitRegion, JitDrop) and the process they

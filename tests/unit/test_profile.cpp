@@ -1,7 +1,8 @@
 // tests/unit/test_profile.cpp — the interpreter's profile (vm/cpu/interp.h "Profiling"):
 // per-block run counts, indirect entries, page heat and hot pages, counted per block by
 // the run loop; and the per-block instruction count, exact when a block ends in a fault,
-// when the budget runs out part-way, and across slices.
+// when the budget runs out part-way, and across slices; and the run loop's successor links
+// (Block::link), which must never lead to a block that was dropped.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -149,4 +150,29 @@ TEST_CASE("profile: a fault in the middle of a block leaves rip at it and counts
   CHECK(cpu.rip == kStack + PAGE);
   CHECK(cpu.icount == 2);
   CHECK(counted.block_runs == 1);
+}
+
+TEST_CASE("links: a block rewritten between runs is re-decoded, never reached through its old link") {
+  // Run the loop once: [+0 mov,call] and [+5 call] link to f's block [+0x20 ret]. Then
+  // the guest's memory at f changes to `inc %eax; ret` (a store the code watcher sees):
+  // f's block is dropped and the cache's link epoch moves on, so the second run's calls
+  // must reach the new f (rax counts its runs), not the freed block through the links.
+  const uint32_t n = 1000;
+  Loop g(n);
+  CHECK(run(g.cpu, g.bc, 1ull << 40).kind == CpuException::TRAP);
+  REQUIRE(g.bc.find(kCode + 0x5) != nullptr);
+  const Block* f_old = g.bc.find(kCode + 0x20);
+  CHECK(g.bc.find(kCode + 0x5)->link[1] == f_old);  // call -> f, followed n - 1 times
+  const uint64_t epoch = g.bc.link_epoch;
+  const uint8_t f_new[] = {0xff, 0xc0, 0xc3};
+  for (int i = 0; i < 3; i++) g.as.write<uint8_t>(kCode + 0x20 + i, f_new[i]);
+  CHECK(g.bc.link_epoch > epoch);
+  CHECK(g.bc.find(kCode + 0x20) == nullptr);
+  g.cpu.rip = kCode;
+  g.cpu.r[RAX] = 0;
+  g.cpu.r[RSP] = kStack + PAGE;
+  CHECK(run(g.cpu, g.bc, 1ull << 40).kind == CpuException::TRAP);
+  CHECK(g.cpu.r[RAX] == n);
+  CHECK(g.bc.find(kCode + 0x20)->n == 2);
+  CHECK(g.bc.find(kCode + 0x5)->link[1] == g.bc.find(kCode + 0x20));
 }

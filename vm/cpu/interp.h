@@ -6,6 +6,11 @@
 // address space; writes to a page holding code (caught by the TLB, see
 // address_space.h) drop every block on that page.
 //
+// A Block and its instructions are one allocation (Block::make). Each block links to the
+// blocks that ran after it (Block::link), so run() finds the next block without a
+// lookup on most transitions; a link is valid while BlockCache::link_epoch is unchanged
+// (dropping any block bumps it).
+//
 // run() executes whole blocks until the instruction budget is spent, cpu.stop is set
 // (syscalls that change the task or address space set it), or the guest faults. A
 // fault leaves cpu.rip at the faulting instruction and is returned as a CpuException

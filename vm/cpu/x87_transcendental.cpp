@@ -106,7 +106,10 @@ BF div(const BF& a, const BF& b) {
   BF out;
   out.neg = a.neg != b.neg;
   out.e = e;
-  out.m = q;
+  // A remainder left: the quotient is not exact. Kept as a sticky bit (as add() keeps the
+  // bits it shifts out), or a quotient of two nearly-cancelling inexact values, tan(x) =
+  // sin(x)/cos(x) of a tiny x, would look exact and miss the hardware's PE and UE.
+  out.m = q | (u128)(c || r != 0);
   return out;
 }
 BF div_small(const BF& a, uint64_t k) { return norm(a.neg, a.e, a.m / k); }
@@ -348,6 +351,18 @@ F80 fpatan(F80 x, F80 y, Env& env) {
   return to_f80(a, env);
 }
 
+namespace {
+// sin, cos and tan of a finite nonzero x are never exactly representable (they are
+// transcendental there), so the hardware always reports them inexact (PE), and
+// underflow (UE) when the result is tiny (denormal). The series can make a tiny x's
+// result come out exact (sin x = x, cos x = 1 within the 128 bits), so say it here.
+F80 transcendental_result(F80 r, Env& env) {
+  env.exc |= X_PE;
+  if (biased_exp(r) == 0 && r.mant) env.exc |= X_UE;
+  return r;
+}
+}  // namespace
+
 void sincos(F80 x, F80* s, F80* c, Env& env) {
   const Class cx = classify(x);
   if (cx == C_DENORMAL) env.exc |= X_DE;
@@ -362,8 +377,8 @@ void sincos(F80 x, F80* s, F80* c, Env& env) {
   sincos_small(r, &sr, &cr);
   const BF sv[4] = {sr, cr, neg(sr), neg(cr)};
   const BF cv[4] = {cr, neg(sr), neg(cr), sr};
-  if (s) *s = to_f80(sv[q], env);
-  if (c) *c = to_f80(cv[q], env);
+  if (s) *s = transcendental_result(to_f80(sv[q], env), env);
+  if (c) *c = transcendental_result(to_f80(cv[q], env), env);
 }
 
 F80 tan(F80 x, Env& env) {
@@ -374,7 +389,7 @@ F80 tan(F80 x, Env& env) {
   const unsigned q = reduce(x, &r);
   BF sr, cr;
   sincos_small(r, &sr, &cr);
-  return to_f80((q & 1) ? neg(div(cr, sr)) : div(sr, cr), env);
+  return transcendental_result(to_f80((q & 1) ? neg(div(cr, sr)) : div(sr, cr), env), env);
 }
 
 }  // namespace sf

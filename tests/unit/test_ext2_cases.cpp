@@ -301,7 +301,7 @@ TEST_CASE("ext2: directory moves update '..' and link counts; POSIX rename error
 }
 
 // The image as an HTTP-style chunked device: 64 KiB chunks served from memory.
-static std::unique_ptr<ChunkedDevice> open_chunked(const decltype(read_file("")) & img) {
+static std::unique_ptr<ChunkedDevice> open_chunked(const std::vector<uint8_t>& img) {
   auto mf = std::make_unique<MemoryFetcher>();
   std::string j = chunk_image(img, 65536, mf.get());
   mf->put("manifest.json", std::vector<uint8_t>(j.begin(), j.end()));

@@ -11,6 +11,7 @@
 #      right after) and tests/jit/sse.c (the SSE2 forms compiled inline) likewise
 #   2b. flags.c bit-exact with the interpreter, undefined flags included
 #   2c. the bounded code cache: a generated program of 300 hot loops in a small budget
+#   2d. code reused by a program's next process (reuse.c; a program rewritten in place)
 #   3. the guest corpus (tests/guest, O2 variants) and the syscall programs with
 #      GLASSBOX_JIT=always: every block compiled at its first run must give the
 #      interpreter's (and the host's) results
@@ -131,6 +132,42 @@ for mode in on always; do
     bad "code cache bounded: 300 hot loops in $budget bytes, --jit $mode"; diff "$tmp/loops.want" "$tmp/loops.$mode" | head -3; tail -3 "$tmp/loops.$mode.err"
   fi
 done
+
+# 2d. code kept from one process of a program for the next (vm/linux/code_pool.h):
+#    reuse.c runs children of itself one after another, each putting different bytes, the
+#    same bytes without PROT_EXEC, or a store of its own at an address where the previous
+#    child ran (and compiled) code; each must print what the host prints, in every mode,
+#    with some blocks reused and those pages rejected. Then a program rewritten in place
+#    with the same size and mtime (the same pool key): the second run prints the new
+#    program's output, its changed page rejected.
+gcc -O2 -o "$tmp/reuse" tests/jit/reuse.c && "$tmp/reuse" > "$tmp/reuse.want"
+for mode in always on off; do
+  timeout 120 $NODE "$JS" run --jit $mode --stats --root / -- "$tmp/reuse" > "$tmp/reuse.$mode" 2>"$tmp/reuse.$mode.err"
+  reused=$(sed -nE 's/.* ([0-9]+) blocks reused.*/\1/p' "$tmp/reuse.$mode.err")
+  rejected=$(sed -nE 's/.* ([0-9]+) code pages rejected.*/\1/p' "$tmp/reuse.$mode.err")
+  if cmp -s "$tmp/reuse.want" "$tmp/reuse.$mode" && [ "${reused:-0}" -gt 1000 ] && [ "${rejected:-0}" -ge 5 ]; then
+    ok "reuse --jit $mode ($reused blocks reused, $rejected pages rejected)"
+  else
+    bad "reuse --jit $mode (${reused:-?} blocks reused, ${rejected:-?} pages rejected; want > 1000, >= 5)"
+    diff "$tmp/reuse.want" "$tmp/reuse.$mode" | head -8; grep -v stats: "$tmp/reuse.$mode.err" | head -5
+  fi
+done
+for k in 1111 2222; do
+  printf '#include <stdio.h>\nint main(void) { volatile int x = %s; printf("%%d\\n", x * 3); return 0; }\n' $k > "$tmp/k$k.c"
+  gcc -O2 -o "$tmp/k$k" "$tmp/k$k.c"
+done
+rewrite="cp $tmp/k1111 $tmp/kp && touch -d '2020-01-02 03:04:05' $tmp/kp && $tmp/kp && $tmp/kp && cat $tmp/k2222 > $tmp/kp && touch -d '2020-01-02 03:04:05' $tmp/kp && $tmp/kp"
+if [ "$(stat -c %s "$tmp/k1111")" = "$(stat -c %s "$tmp/k2222")" ]; then
+  for mode in always on; do
+    out=$(timeout 120 $NODE "$JS" run --jit $mode --stats --root / -- /bin/sh -c "$rewrite" 2>"$tmp/rewrite.err" | tr '\n' ' ')
+    rejected=$(sed -nE 's/.* ([0-9]+) code pages rejected.*/\1/p' "$tmp/rewrite.err")
+    if [ "$out" = "3333 3333 6666 " ] && [ "${rejected:-0}" -ge 1 ]; then
+      ok "reuse: a program rewritten in place (same size, inode and mtime) runs its new code, --jit $mode"
+    else
+      bad "reuse: a program rewritten in place, --jit $mode: printed '$out', ${rejected:-?} pages rejected"
+    fi
+  done
+fi
 
 # 3. the guest corpus and the syscall programs, every block compiled
 summary() { grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/'; }

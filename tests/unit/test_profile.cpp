@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "vm/base/counters.h"
@@ -175,4 +176,66 @@ TEST_CASE("links: a block rewritten between runs is re-decoded, never reached th
   CHECK(g.cpu.r[RAX] == n);
   CHECK(g.bc.find(kCode + 0x20)->n == 2);
   CHECK(g.bc.find(kCode + 0x5)->link[1] == g.bc.find(kCode + 0x20));
+}
+
+TEST_CASE("reuse: a retired cache runs in the next address space only where its pages are the same") {
+  // One BlockCache serves four address spaces in turn, as vm/linux/code_pool.h hands a
+  // program's cache to its next process: the same code (every block reused, run counts
+  // carried on), f changed to `inc %eax; ret` (its page rejected, decoded again: rax
+  // counts the new f), and the same bytes without PROT_X (the fetch faults; nothing kept
+  // runs).
+  const uint32_t n = 1000;
+  auto bc = std::make_unique<BlockCache>();
+  Counters counted;
+  bc->counters = &counted;
+  auto serve = [&](Loop& g) { g.as.set_code_watcher([&](uint64_t page) { bc->invalidate_page(page); }); };
+  {
+    Loop g(n);
+    serve(g);
+    CHECK(run(g.cpu, *bc, 1ull << 40).kind == CpuException::TRAP);
+    bc->retire(g.as);
+  }
+  const uint64_t decoded = counted.blocks_decoded;
+  CHECK(decoded == 5);
+  CHECK(bc->unverified_pages() == 1);
+  CHECK(bc->find(kCode + 0x20) == nullptr);  // (hidden until its page is checked)
+  {
+    Loop g(n);
+    serve(g);
+    bc->adopt();
+    CHECK(run(g.cpu, *bc, 1ull << 40).kind == CpuException::TRAP);
+    CHECK(counted.blocks_decoded == decoded);  // nothing decoded again
+    CHECK(counted.blocks_reused == 5);
+    CHECK(counted.code_pages_reused == 1);
+    CHECK(bc->find(kCode + 0x20)->execs == 2 * n);  // the profile goes on
+    bc->retire(g.as);
+  }
+  {
+    Loop g(n);
+    serve(g);
+    const uint8_t f_new[] = {0xff, 0xc0, 0xc3};
+    g.as.write_bytes(kCode + 0x20, f_new, sizeof f_new);
+    g.cpu.r[RAX] = 0;
+    bc->adopt();
+    CHECK(run(g.cpu, *bc, 1ull << 40).kind == CpuException::TRAP);
+    CHECK(g.cpu.r[RAX] == n);
+    CHECK(counted.code_pages_rejected == 1);
+    CHECK(counted.blocks_decoded == decoded + 5);
+    CHECK(bc->find(kCode + 0x20)->n == 2);
+    bc->retire(g.as);
+  }
+  {
+    Loop g(n);
+    serve(g);
+    const uint8_t f_new[] = {0xff, 0xc0, 0xc3};
+    g.as.write_bytes(kCode + 0x20, f_new, sizeof f_new);
+    REQUIRE(g.as.protect(kCode, PAGE, PROT_R) == 0);
+    bc->adopt();
+    const CpuException ex = run(g.cpu, *bc, 1ull << 40);
+    CHECK(ex.kind == CpuException::PAGE_FAULT);
+    CHECK(ex.addr == kCode);
+    CHECK(g.cpu.icount == 0);
+    CHECK(counted.code_pages_rejected == 2);
+    CHECK(bc->live_blocks() == 0);
+  }
 }

@@ -58,6 +58,8 @@ const char* kUsage =
     "  --records           produce the inspector's binary trace records (an 8192-record ring\n"
     "                      nobody reads: what tracing costs the engine; counted by --stats)\n"
     "  --quiet             no engine messages (unimplemented syscalls, faults) on stderr\n"
+    "  --reuse-code on|off a program's next process starts with the code its last one decoded\n"
+    "                      (and compiled), checked page by page (default on; docs/interpreter.md)\n"
     "  --mem-limit SIZE    the machine's guest memory (bytes, or with K, M or G): mmap/brk past it\n"
     "                      get ENOMEM, page faults past it kill the largest process (OOM killer).\n"
     "                      Default: $GLASSBOX_MEM_LIMIT, else half the host's RAM up to 16G\n"
@@ -98,6 +100,7 @@ struct Options {
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
+  bool reuse_code = true;  // --reuse-code
   std::vector<std::string> prog;
 };
 
@@ -207,6 +210,9 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
     } else if (take(args, i, "--tty", v)) {
       if (v != "auto" && v != "off") return usage_error("--tty wants auto or off");
       o.tty = v;
+    } else if (take(args, i, "--reuse-code", v)) {
+      if (v != "on" && v != "off") return usage_error("--reuse-code wants on or off, got '" + v + "'");
+      o.reuse_code = v == "on";
     } else if (take(args, i, "--mem-limit", v)) {
       const uint64_t b = parse_size(v);
       if (b < (16ull << 20)) return usage_error("--mem-limit wants a size of at least 16M, got '" + v + "'");
@@ -253,6 +259,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   KernelOptions ko;
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;
+  ko.reuse_code = o.reuse_code;
   Kernel k(fs, ko);
   if (!o.relay.empty()) {  // outbound network (docs/networking.md)
     NetOptions no;

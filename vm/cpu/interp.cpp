@@ -31,6 +31,8 @@ std::unique_ptr<Block> Block::make(const Insn* src, uint32_t n) {
 Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   Block*& slot = fast_[fast_index(rip)];
   auto it = blocks_.find(rip);
+  if (it != blocks_.end() && __builtin_expect(!unverified_.empty(), 0) && !check_block(mem, *it->second))
+    it = blocks_.find(rip);  // (dropped: its page differs here; decoded again below)
   if (it != blocks_.end()) {
     slot = it->second.get();
     return slot;
@@ -52,6 +54,10 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
     const uint32_t form = in.row != 0xffff ? op_table()[in.row].form : 0;
     if (form & (F_BRANCH | F_STOP)) break;
   }
+  // Pages inherited by retire() and not yet checked are settled before this block joins
+  // them (a check that fails drops their old blocks, never this one).
+  if (__builtin_expect(!unverified_.empty(), 0))
+    for (uint64_t page = page_down(rip); page < pc; page += PAGE) check_page(mem, page);
   auto b = Block::make(scratch_.data(), (uint32_t)scratch_.size());
   b->start = rip;
   b->end = pc;
@@ -59,6 +65,7 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   b->ends_indirect = last.row != 0xffff && (op_table()[last.row].form & F_IND);
   b->page = &heat_[page_down(rip)];
   if (counters) counters->blocks_decoded++;
+  bytes_ += sizeof(Block) + (uint64_t)b->n * sizeof(Insn);
   Block* raw = b.get();
   for (uint64_t page = page_down(rip); page < pc; page += PAGE) by_page_[page].push_back(rip);
   blocks_[rip] = std::move(b);
@@ -77,6 +84,7 @@ static bool ends_stop(const Block& b) {
 }
 
 void BlockCache::invalidate_page(uint64_t page) {
+  if (__builtin_expect(!unverified_.empty(), 0)) unverified_.erase(page);
   auto it = by_page_.find(page);
   if (it == by_page_.end()) return;
   if (tier) tier->invalidate_page(page);
@@ -94,6 +102,7 @@ void BlockCache::invalidate_page(uint64_t page) {
     }
     Block*& slot = fast_[fast_index(start)];
     if (slot == b->second.get()) slot = nullptr;
+    bytes_ -= sizeof(Block) + (uint64_t)b->second->n * sizeof(Insn);
     graveyard_.push_back(std::move(b->second));
     blocks_.erase(b);
     link_epoch++;
@@ -107,6 +116,8 @@ void BlockCache::clear() {
   if (running && cpu) cpu->stop = true;
   for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
   blocks_.clear();
+  bytes_ = 0;
+  unverified_.clear();
   link_epoch++;
   by_page_.clear();
   heat_.clear();  // (a block still running from the graveyard no longer touches its page)
@@ -130,7 +141,94 @@ uint64_t BlockCache::page_heat(uint64_t addr) const {
 
 const Block* BlockCache::find(uint64_t rip) const {
   auto it = blocks_.find(rip);
-  return it == blocks_.end() ? nullptr : it->second.get();
+  if (it == blocks_.end() || (__builtin_expect(!unverified_.empty(), 0) && !visible(*it->second))) return nullptr;
+  return it->second.get();
+}
+
+// ---- reuse by the next process (retire, adopt, check_page) ----
+// A page's identity is a 64-bit hash of its 4096 bytes (two multiply-rotate lanes over
+// 8-byte words, folded): a page that differs from the one its blocks were decoded from
+// hashes the same with probability about 2^-64; even then the guest only runs the
+// instructions of its own earlier program, inside the same engine.
+static uint64_t page_hash(const uint8_t* d) {
+  uint64_t a = 0x243f6a8885a308d3ull, b = 0x13198a2e03707344ull;
+  for (size_t i = 0; i < PAGE; i += 16) {
+    uint64_t w0, w1;
+    memcpy(&w0, d + i, 8);
+    memcpy(&w1, d + i + 8, 8);
+    a = (a ^ w0) * 0x9e3779b97f4a7c15ull;
+    a = (a << 29) | (a >> 35);
+    b = (b ^ w1) * 0xc2b2ae3d27d4eb4full;
+    b = (b << 31) | (b >> 33);
+  }
+  uint64_t h = a ^ (b * 0x165667b19e3779f9ull);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+void BlockCache::retire(AddressSpace& mem) {
+  std::vector<uint64_t> doomed;
+  for (const auto& [rip, b] : blocks_)
+    if (b->fetch_fault) doomed.push_back(page_down(rip));  // (the next page may be mapped next time)
+  for (const auto& [page, starts] : by_page_) {
+    if (unverified_.count(page)) continue;  // inherited and never checked here: keeps its first hash
+    const uint8_t* d = mem.host_read_ptr(page);
+    if (d) unverified_[page] = page_hash(d);
+    else doomed.push_back(page);
+  }
+  for (uint64_t page : doomed) invalidate_page(page);
+  for (auto& s : fast_) s = nullptr;
+  link_epoch++;
+}
+
+void BlockCache::adopt() {
+  running = nullptr;
+  cpu = nullptr;
+  code_stop = false;
+  collect_garbage();
+  for (auto& s : fast_) s = nullptr;
+  link_epoch++;
+}
+
+bool BlockCache::visible(const Block& b) const {
+  for (uint64_t p = page_down(b.start); p < b.end; p += PAGE)
+    if (unverified_.count(p)) return false;
+  return true;
+}
+
+bool BlockCache::check_page(AddressSpace& mem, uint64_t page) {
+  auto it = unverified_.find(page);
+  if (it == unverified_.end()) return true;  // checked already, or decoded here
+  const uint64_t want = it->second;
+  unverified_.erase(it);
+  const uint8_t* d = mem.fetch_page(page);
+  if (d && page_hash(d) == want) {
+    if (counters) {
+      counters->code_pages_reused++;
+      if (auto bp = by_page_.find(page); bp != by_page_.end())
+        for (uint64_t start : bp->second) counters->blocks_reused += page_down(start) == page;
+    }
+    return true;
+  }
+  if (counters) counters->code_pages_rejected++;
+  invalidate_page(page);
+  return false;
+}
+
+bool BlockCache::check_block(AddressSpace& mem, const Block& b) {
+  const uint64_t start = b.start, end = b.end;
+  for (uint64_t p = page_down(start); p < end; p += PAGE)
+    if (!check_page(mem, p)) return false;  // (b is dropped with that page)
+  if (b.jit_fn && tier) {
+    // A compiled region runs its other blocks without asking get(): all of its pages
+    // are checked now; one that differs drops the region (b stays, interpreted).
+    std::vector<uint64_t> pages;
+    tier->region_pages(b, pages);
+    for (uint64_t p : pages) check_page(mem, p);
+  }
+  return true;
 }
 
 // What the fault path needs is in memory, written once per block (bc.running), never in

@@ -95,6 +95,9 @@ class Tier {
   virtual void compile(Block& b) = 0;                 // may set b.jit_fn, or b.jit_failed
   virtual void invalidate_page(uint64_t page) = 0;    // before the page's blocks are dropped
   virtual void clear() = 0;                           // before every block is dropped
+  // The pages spanned by every block of the compiled region holding b (none: b is not
+  // compiled). An inherited region is entered only once all of them are checked.
+  virtual void region_pages(const Block& b, std::vector<uint64_t>& out) const { (void)b; (void)out; }
 };
 // Attaches a tier to a block cache (sets bc.tier and bc.tier_at): set once per process
 // by the front end (the CLI's --jit), called by run() the first time it sees a cache.
@@ -127,7 +130,24 @@ class BlockCache {
   }
   void invalidate_page(uint64_t page);
   void clear();
-  Counters* counters = nullptr;  // the machine's (blocks decoded, invalidations); none: not counted
+  Counters* counters = nullptr;
+
+  // ---- reuse by the next process of the same program (vm/linux/code_pool.h) ----
+  // The address space this cache served is going (exit, execve) and `mem` is still
+  // mapped: remember a hash of each page holding blocks and forget what names that
+  // process (direct-mapped slots, links). Pages that cannot be read and blocks that end
+  // in a fetch fault are dropped. The blocks, their profile and the tier's compiled
+  // regions stay, but are unverified: a page's blocks become visible to get() and find()
+  // only when the same page of the next address space fetches and hashes the same
+  // (check_page, on the first get() of a block there); a block with a compiled region
+  // checks every page of the region first. A page that differs is dropped like a
+  // written one. Until then nothing of it runs, so no page is trusted by its address.
+  void retire(AddressSpace& mem);
+  // Called by the new owner before its first run(): the run state of the old one goes.
+  void adopt();
+  size_t unverified_pages() const { return unverified_.size(); }
+  size_t live_blocks() const { return blocks_.size(); }
+  uint64_t bytes() const { return bytes_; }  // decoded blocks' memory (Block::make sizes)  // the machine's (blocks decoded, invalidations); none: not counted
 
   // ---- profile (read by a JIT, the inspector, tests) ----
   // Live blocks run at least min_execs times, hottest first (ties: lower address first).
@@ -139,6 +159,11 @@ class BlockCache {
 
  private:
   Block* get_slow(AddressSpace& mem, uint64_t rip);
+  bool check_block(AddressSpace& mem, const Block& b);  // retire(): its pages (and its region's) hash the same
+  bool check_page(AddressSpace& mem, uint64_t page);
+  bool visible(const Block& b) const;                   // no page of b is unverified
+  std::unordered_map<uint64_t, uint64_t> unverified_;   // page -> hash of its bytes (retire())
+  uint64_t bytes_ = 0;
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
   std::unordered_map<uint64_t, PageHeat> heat_;  // by page; node addresses are stable

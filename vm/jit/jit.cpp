@@ -442,6 +442,17 @@ void JitTier::invalidate_page(uint64_t page) {
   for (Region* r : doomed) drop(r, "a page of its code was written, unmapped or reprotected", page);
 }
 
+void JitTier::region_pages(const Block& b, std::vector<uint64_t>& out) const {
+  auto it = by_page_.find(page_down(b.start));
+  if (it == by_page_.end() || !b.jit_fn) return;
+  const uint32_t fn = (uint32_t)(uintptr_t)b.jit_fn;
+  for (const Region* r : it->second) {
+    if (r->fn != fn) continue;
+    out.insert(out.end(), r->pages.begin(), r->pages.end());  // (every page its blocks span)
+    return;
+  }
+}
+
 void JitTier::clear() {
   queue_.clear();
   std::vector<Region*> all;

@@ -120,7 +120,7 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
     put_text(out, StateTag::Maps, m);
   }
   if (q.blocks) {
-    const BlockCache& bc = t->mm->bc;
+    const BlockCache& bc = *t->mm->bc;
     std::vector<HotEntry> hot = bc.hot_entries(1);
     if (hot.size() > q.blocks) hot.resize(q.blocks);
     const std::vector<uint64_t> entries = jit::regions_of(bc);  // sorted
@@ -146,7 +146,7 @@ void inspect_state(Kernel& k, const Debugger& d, bool pinned, const StateRequest
     state_put(out, StateTag::Regions, entries.data(), entries.size() * sizeof(uint64_t));
   }
   if (q.regions) {
-    const BlockCache& bc = t->mm->bc;
+    const BlockCache& bc = *t->mm->bc;
     // the list of compiled regions, the most run entry first
     const std::vector<jit::RegionSummary> sums = jit::region_summaries(bc);
     std::vector<RegionSummaryState> rl(sums.size());
@@ -199,7 +199,7 @@ void inspect_region(Kernel& k, const Debugger& d, int tid, uint64_t addr, std::s
   Task* t = inspect_task(k, d, tid);
   if (!t) { put_text(out, StateTag::Error, "no such process"); return; }
   jit::RegionInfo r;
-  if (!jit::describe_region(t->mm->bc, addr, r, t->mem)) {
+  if (!jit::describe_region(*t->mm->bc, addr, r, t->mem)) {
     char b[96];
     snprintf(b, sizeof b, "0x%" PRIx64 " is not in a compiled region", addr);
     put_text(out, StateTag::Error, b);

@@ -28,6 +28,7 @@ Kernel::Kernel(std::shared_ptr<FileSystem> rootfs, KernelOptions o)
   boot_mono_ns = trace_now_ns();
   phys->counters = &counters;
   if (opts.mem_limit_bytes) phys->frames.set_limit_bytes(opts.mem_limit_bytes);
+  code_pool.enabled = opts.reuse_code;
   tty_host_ = make_kernel_tty_host(*this);
   devpts->host = tty_host_.get();
 }
@@ -112,9 +113,26 @@ constexpr uint64_t kInf = ~0ull;
 
 }  // namespace
 
-Mm::Mm(std::unique_ptr<AddressSpace> a) : as(std::move(a)) {
-  bc.counters = as->phys().counters;
-  as->set_code_watcher([this](uint64_t page) { bc.invalidate_page(page); });
+Mm::Mm(std::unique_ptr<AddressSpace> a, std::unique_ptr<BlockCache> inherited)
+    : as(std::move(a)), bc(inherited ? std::move(inherited) : std::make_unique<BlockCache>()) {
+  bc->counters = as->phys().counters;
+  as->set_code_watcher([this](uint64_t page) { bc->invalidate_page(page); });
+}
+
+std::unique_ptr<BlockCache> Mm::take_code() {
+  std::unique_ptr<BlockCache> old = std::move(bc);
+  bc = std::make_unique<BlockCache>();
+  bc->counters = old->counters;
+  return old;
+}
+
+// The CodePool key of an executable: its path and identity (a rebuilt file differs in
+// inode, size or mtime; one that does not still has every page checked: code_pool.h).
+static std::string code_key(const Loc& exe, const Stat& st) {
+  char id[96];
+  snprintf(id, sizeof id, "|%llu|%llu|%lld|%lld.%09lld", (unsigned long long)st.dev, (unsigned long long)st.ino,
+           (long long)st.size, (long long)st.mtime.sec, (long long)st.mtime.nsec);
+  return exe.path + id;
 }
 
 Task::Task(Kernel& kern, int p)
@@ -269,8 +287,19 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
 
   // Point of no return: the new image replaces the old one.
   k.counters.execs++;
+  // The code: what the program's last process left, if any (taken before the old image
+  // goes back, so a program exec'ing itself starts empty rather than inside the cache
+  // its run loop is still running); the old image's goes to the pool unless a vfork
+  // parent still runs in it.
+  const std::string key = code_key(exe_loc, st);
+  std::unique_ptr<BlockCache> inherited = k.code_pool.take(key);
+  bool old_in_use = false;
+  for (Task* q : k.procs)
+    if (q != this && !q->exited && q->mm == mm) old_in_use = true;
+  if (!old_in_use) k.code_pool.put(mm->exe_key, mm->take_code(), *mem);
   retired_mm_ = std::move(mm);
-  mm = std::make_shared<Mm>(std::move(nm));
+  mm = std::make_shared<Mm>(std::move(nm), std::move(inherited));
+  mm->exe_key = key;
   mem = mm->as.get();
   cpu.mem = mem;
   if (vfork_parent) {  // the parent of a vfork runs again once the child has its own memory
@@ -324,12 +353,12 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
 void Task::run_slice(uint64_t budget) {
   k.current = this;
   std::shared_ptr<Mm> hold = mm;  // execve/exit may drop it while its code runs
-  hold->bc.trace = &k.trace;  // (the JIT's region events)
-  hold->bc.records = &k.records;  // (the same as records for the inspector)
-  hold->bc.rec_pid = pid;
-  hold->bc.rec_tid = tid;
-  const CpuException ex = __builtin_expect(k.debugger != nullptr, 0) ? k.debugger->run(*this, hold->bc, budget)
-                                                                     : gb::run(cpu, hold->bc, budget);
+  hold->bc->trace = &k.trace;  // (the JIT's region events)
+  hold->bc->records = &k.records;  // (the same as records for the inspector)
+  hold->bc->rec_pid = pid;
+  hold->bc->rec_tid = tid;
+  const CpuException ex = __builtin_expect(k.debugger != nullptr, 0) ? k.debugger->run(*this, *hold->bc, budget)
+                                                                     : gb::run(cpu, *hold->bc, budget);
   retired_mm_.reset();
   if (ex.kind != CpuException::NONE && !exited) handle_exception(ex);
   flush_exit_event();

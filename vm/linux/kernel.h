@@ -29,6 +29,7 @@
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/interp.h"
 #include "vm/fs/vfs.h"
+#include "vm/linux/code_pool.h"
 #include "vm/linux/file.h"
 #include "vm/mem/address_space.h"
 #include "vm/trace/record.h"
@@ -48,10 +49,16 @@ struct NetOptions;
 
 // ---- 1. shared task state --------------------------------------------------------------
 // An address space and the decoded blocks of its code (CLONE_VM shares both).
+// The cache may be one a process of the same program left (code_pool.h): `exe_key`
+// names the program, and the cache goes back to the pool when the last task leaves.
 struct Mm {
   std::unique_ptr<AddressSpace> as;
-  BlockCache bc;
-  explicit Mm(std::unique_ptr<AddressSpace> a);
+  std::unique_ptr<BlockCache> bc;  // never null
+  std::string exe_key;             // CodePool key of the program execve'd into it ("": none)
+  explicit Mm(std::unique_ptr<AddressSpace> a, std::unique_ptr<BlockCache> inherited = nullptr);
+  // Hands the cache over (to the pool) and starts an empty one: the old object stays
+  // alive wherever it goes, as a run loop may still be inside it.
+  std::unique_ptr<BlockCache> take_code();
 };
 // Root, cwd, umask (CLONE_FS).
 struct FsInfo {
@@ -112,6 +119,7 @@ struct KernelOptions {
   uint32_t uid = 0, gid = 0;  // credentials of the first process
   bool quiet = false;         // no "unimplemented syscall" / fault messages on stderr
   uint64_t mem_limit_bytes = 0;  // guest-memory budget (--mem-limit); 0: FramePool's default
+  bool reuse_code = true;     // a program's next process starts with its decoded code (code_pool.h)
 };
 
 class Kernel {
@@ -192,6 +200,7 @@ class Kernel {
   Vfs vfs;
   Trace trace;
   RecordRing records;  // binary records for the inspector (vm/trace/record.h); off until enabled
+  CodePool code_pool;  // decoded code kept from one process of a program for the next (after records: its regions report as they go)
   Debugger* debugger = nullptr;  // the inspector's control (debug.h); none: tasks run unwatched
   uint64_t boot_mono_ns = 0;
   Task* current = nullptr;  // the task running now (procfs "self")

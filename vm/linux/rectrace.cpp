@@ -85,7 +85,7 @@ static void put_figures(Task& p, TraceRecord& r) {
   r.a[0] = p.k.task_cpu_ns(p);
   r.a[1] = p.cpu.icount - p.icount_base;
   r.a[2] = p.cpu.jit_icount;
-  r.a[3] = p.mm && p.mm->bc.tier ? 1 : 0;
+  r.a[3] = p.mm && p.mm->bc->tier ? 1 : 0;
 }
 
 void record_signal(Task& p, int sig, const lx_siginfo& si, SignalAction action, uint64_t handler) {

@@ -422,7 +422,9 @@ void Task::end_task() {
   for (Task* q : k.procs)
     if (q != this && !q->exited && q->mm == mm) mm_in_use = true;
   if (!mm_in_use) {
-    mm->bc.clear();  // (first: its compiled regions go as "process gone", not page by page as unmapped)
+    // First, while it is still mapped: its code goes to the pool (hashed page by page;
+    // or cleared, its compiled regions going as "process gone", not page by page).
+    k.code_pool.put(mm->exe_key, mm->take_code(), *mem);
     mem->release_all();
   }
   Task* leader = k.find_leader(pid);

@@ -83,7 +83,7 @@ SYS(mprotect) {
     for (auto& [start, v] : p.mem->vmas()) {
       if (v.end <= addr || v.start >= addr + len || !(v.prot & PROT_X)) continue;
       const uint64_t s = v.start > addr ? v.start : addr, e = v.end < addr + len ? v.end : addr + len;
-      for (uint64_t pg = s; pg < e; pg += PAGE) p.mm->bc.invalidate_page(pg);
+      for (uint64_t pg = s; pg < e; pg += PAGE) p.mm->bc->invalidate_page(pg);
     }
   }
   p.cpu.stop = true;

@@ -601,6 +601,16 @@ void AddressSpace::fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n) {
   }
 }
 
+const uint8_t* AddressSpace::fetch_page(uint64_t page) {
+  try {
+    uint8_t b;
+    fetch_bytes(page, &b, 1);  // (the permission check and the code mark)
+    return resolve(page, false, true)->frame->data;
+  } catch (const GuestFault&) {
+    return nullptr;
+  }
+}
+
 const uint8_t* AddressSpace::host_read_ptr(uint64_t a) {
   try {
     Pte* p = resolve(a, false, false);

@@ -272,6 +272,10 @@ class AddressSpace {
   void write_bytes(uint64_t a, const void* src, uint64_t n) { write_slow(a, src, n); }
   // Instruction fetch: needs PROT_X; marks the page as holding code.
   void fetch_bytes(uint64_t a, uint8_t* dst, uint64_t n);
+  // The page at `page` as instruction fetch sees it (PROT_X; marked as holding code, as
+  // fetch_bytes marks it), or null where a fetch would fault. Never throws: the block
+  // cache reads a whole page it inherited from another process (BlockCache::check_page).
+  const uint8_t* fetch_page(uint64_t page);
   // Host pointer to the page containing `a` for reading, or null if not readable.
   // Never throws; used by syscalls copying user memory.
   const uint8_t* host_read_ptr(uint64_t a);

@@ -1,0 +1,57 @@
+// vm/linux/code_pool.cpp — see code_pool.h.
+#include "vm/linux/code_pool.h"
+
+#include "vm/mem/address_space.h"
+
+namespace gb {
+
+uint64_t CodePool::bytes() const {
+  uint64_t n = 0;
+  for (const Entry& e : entries_) n += e.bc->bytes();
+  return n;
+}
+
+void CodePool::drop_front() {
+  entries_.front().bc->clear();  // (its regions go as "process gone")
+  entries_.erase(entries_.begin());
+}
+
+void CodePool::put(const std::string& key, std::unique_ptr<BlockCache> bc, AddressSpace& mem) {
+  parked_.reset();  // (the last one refused: its run loop returned long ago)
+  if (!enabled || key.empty()) {
+    bc->clear();
+    parked_ = std::move(bc);  // (its run loop may still be on the stack: exit is a syscall)
+    return;
+  }
+  for (size_t i = 0; i < entries_.size(); i++)
+    if (entries_[i].key == key) {  // an older run of the program: this one is newer
+      entries_[i].bc->clear();
+      entries_.erase(entries_.begin() + (long)i);
+      break;
+    }
+  bc->retire(mem);
+  if (bc->live_blocks() == 0 || bc->bytes() > kMaxBytes) {
+    bc->clear();
+    parked_ = std::move(bc);
+    return;
+  }
+  entries_.push_back(Entry{key, std::move(bc)});
+  while (entries_.size() > kMaxCaches || bytes() > kMaxBytes) drop_front();
+}
+
+std::unique_ptr<BlockCache> CodePool::take(const std::string& key) {
+  for (size_t i = entries_.size(); i-- > 0;)
+    if (entries_[i].key == key) {
+      std::unique_ptr<BlockCache> bc = std::move(entries_[i].bc);
+      entries_.erase(entries_.begin() + (long)i);
+      bc->adopt();
+      return bc;
+    }
+  return nullptr;
+}
+
+CodePool::~CodePool() {
+  while (!entries_.empty()) drop_front();
+}
+
+}  // namespace gb

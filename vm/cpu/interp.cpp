@@ -127,7 +127,7 @@ void BlockCache::clear() {
 std::vector<HotEntry> BlockCache::hot_entries(uint64_t min_execs) const {
   std::vector<HotEntry> out;
   for (const auto& [rip, b] : blocks_)
-    if (b->execs >= min_execs && b->execs > 0) out.push_back({rip, b->execs, b->indirect_entries, b->page->heat});
+    if (b->execs >= min_execs && b->execs > 0 && (unverified_.empty() || visible(*b))) out.push_back({rip, b->execs, b->indirect_entries, b->page->heat});
   std::sort(out.begin(), out.end(), [](const HotEntry& a, const HotEntry& b) {
     return a.execs != b.execs ? a.execs > b.execs : a.rip < b.rip;
   });
@@ -169,6 +169,10 @@ static uint64_t page_hash(const uint8_t* d) {
 }
 
 void BlockCache::retire(AddressSpace& mem) {
+  // (Called from the exit or execve syscall: the running block may be dropped below, but
+  // that must not stop the run loop as a store into it would; the syscall stops it.)
+  running = nullptr;
+  if (tier) tier->retire();
   std::vector<uint64_t> doomed;
   for (const auto& [rip, b] : blocks_)
     if (b->fetch_fault) doomed.push_back(page_down(rip));  // (the next page may be mapped next time)

@@ -453,6 +453,13 @@ void JitTier::region_pages(const Block& b, std::vector<uint64_t>& out) const {
   }
 }
 
+void JitTier::retire() {
+  // The regions leave their process (one record, as when they are dropped at exit) but
+  // stay compiled: the program's next process may enter them (vm/linux/code_pool.h).
+  queue_.clear();
+  if (!regions_.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)regions_.size());
+}
+
 void JitTier::clear() {
   queue_.clear();
   std::vector<Region*> all;

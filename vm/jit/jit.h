@@ -141,6 +141,7 @@ class JitTier : public Tier {
   void invalidate_page(uint64_t page) override;
   void clear() override;
   void region_pages(const Block& b, std::vector<uint64_t>& out) const override;
+  void retire() override;
   bool describe(uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr) const;
   std::vector<uint64_t> entries() const;
   std::vector<RegionSummary> summaries() const;

@@ -410,6 +410,10 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
                  cu.limit_regions, cu.evicted);
         line += cache;
       }
+      char pool[128];
+      snprintf(pool, sizeof pool, ", code pool %zu programs, %" PRIu64 " KiB of blocks (peak %" PRIu64 " KiB)",
+               k.code_pool.size(), k.code_pool.bytes() >> 10, k.code_pool.peak_bytes() >> 10);
+      line += pool;
       line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: " +
               (jit_on ? std::string("jit") : std::string("interpreter")) + " (--jit=" + o.jit + ")";
       if (o.records) line += ", " + std::to_string(k.records.written()) + " trace records";

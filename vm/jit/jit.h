@@ -65,6 +65,10 @@
 //   The page's address space calls invalidate_page for a store through any view of the
 //   page: its own mapping, a second mapping of the same shared frame (here or in another
 //   process), write()/truncate on its file (PhysMem's code frames, vm/mem/address_space.h).
+// * Reuse by the program's next process. A block cache outlives its address space
+//   (vm/linux/code_pool.h): its regions stay compiled, retire() records them leaving the
+//   process, and the next process enters one only after every page of it was checked
+//   (BlockCache::check_block asks region_pages()).
 // * A bounded code cache. Compiled regions are counted process-wide (every tier: wasm
 //   bytes, its share of its module's, and table slots). Before a batch is instantiated the
 //   oldest regions (by compile order: generations, no use bits to keep) of any address

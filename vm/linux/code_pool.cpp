@@ -1,6 +1,8 @@
 // vm/linux/code_pool.cpp — see code_pool.h.
 #include "vm/linux/code_pool.h"
 
+#include <algorithm>
+
 #include "vm/mem/address_space.h"
 
 namespace gb {
@@ -12,7 +14,9 @@ uint64_t CodePool::bytes() const {
 }
 
 void CodePool::drop_front() {
-  entries_.front().bc->clear();  // (its regions go as "process gone")
+  BlockCache& bc = *entries_.front().bc;
+  if (bc.counters) bc.counters->code_caches_dropped++;
+  bc.clear();  // (its regions go as "process gone")
   entries_.erase(entries_.begin());
 }
 
@@ -37,6 +41,7 @@ void CodePool::put(const std::string& key, std::unique_ptr<BlockCache> bc, Addre
   }
   entries_.push_back(Entry{key, std::move(bc)});
   while (entries_.size() > kMaxCaches || bytes() > kMaxBytes) drop_front();
+  peak_bytes_ = std::max(peak_bytes_, bytes());
 }
 
 std::unique_ptr<BlockCache> CodePool::take(const std::string& key) {

@@ -45,6 +45,7 @@ class CodePool {
   std::unique_ptr<BlockCache> take(const std::string& key);
   size_t size() const { return entries_.size(); }
   uint64_t bytes() const;
+  uint64_t peak_bytes() const { return peak_bytes_; }
   ~CodePool();
 
  private:
@@ -53,6 +54,7 @@ class CodePool {
     std::unique_ptr<BlockCache> bc;
   };
   std::vector<Entry> entries_;  // oldest first
+  uint64_t peak_bytes_ = 0;
   // A cache put() refused (cleared): alive until the next put(), since put() is called
   // from the exit or execve syscall of a task whose run loop still holds the cache.
   std::unique_ptr<BlockCache> parked_;

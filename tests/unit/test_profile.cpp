@@ -2,7 +2,9 @@
 // per-block run counts, indirect entries, page heat and hot pages, counted per block by
 // the run loop; and the per-block instruction count, exact when a block ends in a fault,
 // when the budget runs out part-way, and across slices; and the run loop's successor links
-// (Block::link), which must never lead to a block that was dropped.
+// (Block::link), which must never lead to a block that was dropped; and the profile's
+// life after its process (BlockCache::retire, vm/linux/code_pool.h): kept blocks run in
+// the next address space only where its pages hash the same.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include "vm/base/counters.h"
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/interp.h"
+#include "vm/linux/code_pool.h"
 #include "vm/mem/address_space.h"
 
 using namespace gb;
@@ -238,4 +241,37 @@ TEST_CASE("reuse: a retired cache runs in the next address space only where its 
     CHECK(counted.code_pages_rejected == 2);
     CHECK(bc->live_blocks() == 0);
   }
+}
+
+TEST_CASE("code pool: one cache per program path, taken by the same identity only, within its bounds") {
+  // A cache that ran the loop, retired into the pool under a key "path|identity".
+  Counters counted;
+  auto ran = [&](Loop& g) {
+    auto bc = std::make_unique<BlockCache>();
+    bc->counters = &counted;
+    g.as.set_code_watcher([b = bc.get()](uint64_t page) { b->invalidate_page(page); });
+    CHECK(run(g.cpu, *bc, 1ull << 40).kind == CpuException::TRAP);
+    return bc;
+  };
+  CodePool pool;
+  Loop g(10);
+  pool.put("/bin/a|1", ran(g), g.as);
+  CHECK(pool.size() == 1);
+  CHECK(pool.take("/bin/a|2") == nullptr);  // another identity at the path: not this cache
+  auto bc = pool.take("/bin/a|1");
+  REQUIRE(bc != nullptr);
+  CHECK(bc->live_blocks() == 5);
+  CHECK(pool.size() == 0);
+  pool.put("/bin/a|1", std::move(bc), g.as);
+  pool.put("/bin/a|2", ran(g), g.as);  // rebuilt at the same path: the old one goes
+  CHECK(pool.size() == 1);
+  CHECK(pool.take("/bin/a|1") == nullptr);
+  for (int i = 0; i < (int)CodePool::kMaxCaches + 3; i++) pool.put("/bin/p" + std::to_string(i) + "|1", ran(g), g.as);
+  CHECK(pool.size() == CodePool::kMaxCaches);
+  CHECK(counted.code_caches_dropped == 4);  // /bin/a|2 and the three oldest
+  CHECK(pool.take("/bin/p0|1") == nullptr);
+  CHECK(pool.take("/bin/p3|1") != nullptr);
+  pool.enabled = false;
+  pool.put("/bin/q|1", ran(g), g.as);
+  CHECK(pool.take("/bin/q|1") == nullptr);
 }

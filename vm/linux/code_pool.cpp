@@ -27,11 +27,15 @@ void CodePool::put(const std::string& key, std::unique_ptr<BlockCache> bc, Addre
     parked_ = std::move(bc);  // (its run loop may still be on the stack: exit is a syscall)
     return;
   }
-  for (size_t i = 0; i < entries_.size(); i++)
-    if (entries_[i].key == key) {  // an older run of the program: this one is newer
+  // An older run of the program (this one is newer), or an older program at the same
+  // path (rebuilt since: `gcc -o hello` again), goes.
+  const std::string path = key.substr(0, key.find('|'));
+  for (size_t i = 0; i < entries_.size();)
+    if (entries_[i].key.compare(0, entries_[i].key.find('|'), path) == 0) {
       entries_[i].bc->clear();
       entries_.erase(entries_.begin() + (long)i);
-      break;
+    } else {
+      i++;
     }
   bc->retire(mem);
   if (bc->live_blocks() == 0 || bc->bytes() > kMaxBytes) {

@@ -36,6 +36,7 @@ class CodePool {
   static constexpr uint64_t kMaxBytes = 64ull << 20;  // decoded blocks, all caches
   bool enabled = true;  // KernelOptions::reuse_code
 
+  // Keys are "path|identity" (kernel.cpp code_key): one entry per path.
   // The address space `mem` of program `key` is going; `bc` was its cache. Kept (after
   // retire) unless disabled, empty or too big (then cleared); the oldest go past the
   // bounds. Call take() for a new image before put() of the old one: a taken cache is

@@ -502,7 +502,8 @@ bool JitTier::describe(uint64_t rip, RegionInfo& out, AddressSpace* as) const {
 
 std::vector<uint64_t> JitTier::entries() const {
   std::vector<uint64_t> v;
-  for (const auto& [k, r] : regions_) v.push_back(r->start);
+  for (const auto& [k, r] : regions_)
+    if (bc_.find(r->start)) v.push_back(r->start);  // (not a kept region of a page unchecked here)
   std::sort(v.begin(), v.end());
   return v;
 }
@@ -511,6 +512,7 @@ std::vector<RegionSummary> JitTier::summaries() const {
   std::vector<RegionSummary> v;
   v.reserve(regions_.size());
   for (const auto& [k, r] : regions_) {
+    if (!bc_.find(r->start)) continue;  // (kept from the program's last process, its page unchecked here)
     RegionSummary x;
     x.start = r->start;
     x.end = r->end;

@@ -188,6 +188,7 @@ void BlockCache::retire(AddressSpace& mem) {
 }
 
 void BlockCache::adopt() {
+  if (tier) tier->adopt();
   running = nullptr;
   cpu = nullptr;
   code_stop = false;

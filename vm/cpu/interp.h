@@ -98,8 +98,10 @@ class Tier {
   // The pages spanned by every block of the compiled region holding b (none: b is not
   // compiled). An inherited region is entered only once all of them are checked.
   virtual void region_pages(const Block& b, std::vector<uint64_t>& out) const { (void)b; (void)out; }
-  // The process goes and the cache is kept for the program's next one (retire()).
+  // The process goes and the cache is kept for the program's next one (retire()), and
+  // that one takes it (adopt()).
   virtual void retire() {}
+  virtual void adopt() {}
 };
 // Attaches a tier to a block cache (sets bc.tier and bc.tier_at): set once per process
 // by the front end (the CLI's --jit), called by run() the first time it sees a cache.

@@ -460,6 +460,13 @@ void JitTier::retire() {
   if (!regions_.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)regions_.size());
 }
 
+void JitTier::adopt() {
+  // The compile share is the new process's own: the time between the runs (a student
+  // typing) must not make the last process's compile time look small.
+  t0_us_ = now_us();
+  compile_us_ = 0;
+}
+
 void JitTier::clear() {
   queue_.clear();
   std::vector<Region*> all;

@@ -16,7 +16,7 @@
 //   a waiting block ran tier_at more times: V8's fixed cost per module (~1 ms here, in
 //   new WebAssembly.Module and Instance) is paid once per batch. After each batch the
 //   threshold adapts: doubled while compile time exceeds kShare of the time since the
-//   tier began (per address space), halved back towards kOnThreshold when well under;
+//   tier began or a new process adopted it (code_pool.h), halved back towards kOnThreshold when well under;
 //   so compiling costs a bounded share of any run. `always` compiles at once, one region
 //   a module (the test mode).
 // * Calls into the engine. The module imports the engine's memory and, as functions, the
@@ -146,6 +146,7 @@ class JitTier : public Tier {
   void clear() override;
   void region_pages(const Block& b, std::vector<uint64_t>& out) const override;
   void retire() override;
+  void adopt() override;
   bool describe(uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr) const;
   std::vector<uint64_t> entries() const;
   std::vector<RegionSummary> summaries() const;
@@ -172,7 +173,7 @@ class JitTier : public Tier {
   // `on`: entries waiting for the next batch (start -> its execs when queued). Flushed
   // when kBatch are waiting or when a waiting block ran tier_at more times (hot now).
   std::map<uint64_t, uint64_t> queue_;
-  uint64_t t0_us_ = 0, compile_us_ = 0;  // tier created (steady clock), compile time so far
+  uint64_t t0_us_ = 0, compile_us_ = 0;  // tier created or adopted (steady clock), compile time since
   uint64_t base_at_;  // the threshold adapt() never goes under (set_threshold)
   std::map<uint64_t, std::vector<Region*>> by_page_;
   std::map<Region*, std::unique_ptr<Region>> regions_;

@@ -13,18 +13,20 @@ uint64_t CodePool::bytes() const {
   return n;
 }
 
+void CodePool::discard(std::unique_ptr<BlockCache> bc) {
+  bc->clear();  // (its regions go as "process gone")
+  dead_.push_back(std::move(bc));
+}
+
 void CodePool::drop_front() {
-  BlockCache& bc = *entries_.front().bc;
-  if (bc.counters) bc.counters->code_caches_dropped++;
-  bc.clear();  // (its regions go as "process gone")
+  if (BlockCache& bc = *entries_.front().bc; bc.counters) bc.counters->code_caches_dropped++;
+  discard(std::move(entries_.front().bc));
   entries_.erase(entries_.begin());
 }
 
 void CodePool::put(const std::string& key, std::unique_ptr<BlockCache> bc, AddressSpace& mem) {
-  parked_.reset();  // (the last one refused: its run loop returned long ago)
   if (!enabled || key.empty()) {
-    bc->clear();
-    parked_ = std::move(bc);  // (its run loop may still be on the stack: exit is a syscall)
+    discard(std::move(bc));
     return;
   }
   // An older run of the program (this one is newer), or an older program at the same
@@ -32,15 +34,14 @@ void CodePool::put(const std::string& key, std::unique_ptr<BlockCache> bc, Addre
   const std::string path = key.substr(0, key.find('|'));
   for (size_t i = 0; i < entries_.size();)
     if (entries_[i].key.compare(0, entries_[i].key.find('|'), path) == 0) {
-      entries_[i].bc->clear();
+      discard(std::move(entries_[i].bc));
       entries_.erase(entries_.begin() + (long)i);
     } else {
       i++;
     }
   bc->retire(mem);
   if (bc->live_blocks() == 0 || bc->bytes() > kMaxBytes) {
-    bc->clear();
-    parked_ = std::move(bc);
+    discard(std::move(bc));
     return;
   }
   entries_.push_back(Entry{key, std::move(bc)});
@@ -58,6 +59,8 @@ std::unique_ptr<BlockCache> CodePool::take(const std::string& key) {
     }
   return nullptr;
 }
+
+void CodePool::collect() { dead_.clear(); }
 
 CodePool::~CodePool() {
   while (!entries_.empty()) drop_front();

@@ -38,12 +38,15 @@ class CodePool {
 
   // Keys are "path|identity" (kernel.cpp code_key): one entry per path.
   // The address space `mem` of program `key` is going; `bc` was its cache. Kept (after
-  // retire) unless disabled, empty or too big (then cleared); the oldest go past the
-  // bounds. Call take() for a new image before put() of the old one: a taken cache is
+  // retire) unless disabled, empty or too big (then cleared, freed at collect()); the
+  // oldest go past the bounds. Call take() for a new image before put() of the old one: a taken cache is
   // never one a run loop is still inside.
   void put(const std::string& key, std::unique_ptr<BlockCache> bc, AddressSpace& mem);
   // The cache a process of `key` left (adopted: ready for a new run), or null.
   std::unique_ptr<BlockCache> take(const std::string& key);
+  // Frees the caches let go since the last call; only where no run loop is running
+  // (Task::run_slice, after run() returned).
+  void collect();
   size_t size() const { return entries_.size(); }
   uint64_t bytes() const;
   uint64_t peak_bytes() const { return peak_bytes_; }
@@ -56,9 +59,12 @@ class CodePool {
   };
   std::vector<Entry> entries_;  // oldest first
   uint64_t peak_bytes_ = 0;
-  // A cache put() refused (cleared): alive until the next put(), since put() is called
-  // from the exit or execve syscall of a task whose run loop still holds the cache.
-  std::unique_ptr<BlockCache> parked_;
+  // Caches refused or let go (cleared), alive until collect(): put() is called from the
+  // exit or execve syscall of a task whose run loop is still inside its cache, and one
+  // exit can end other tasks (a tracer's PTRACE_O_EXITKILL, a thread group), whose puts
+  // may push out a cache a run loop on the stack is still inside.
+  std::vector<std::unique_ptr<BlockCache>> dead_;
+  void discard(std::unique_ptr<BlockCache> bc);
   void drop_front();
 };
 

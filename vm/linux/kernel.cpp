@@ -360,6 +360,7 @@ void Task::run_slice(uint64_t budget) {
   const CpuException ex = __builtin_expect(k.debugger != nullptr, 0) ? k.debugger->run(*this, *hold->bc, budget)
                                                                      : gb::run(cpu, *hold->bc, budget);
   retired_mm_.reset();
+  k.code_pool.collect();  // (caches let go during the slice: no run loop is inside them now)
   if (ex.kind != CpuException::NONE && !exited) handle_exception(ex);
   flush_exit_event();
 }

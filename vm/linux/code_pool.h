@@ -39,8 +39,8 @@ class CodePool {
   // Keys are "path|identity" (kernel.cpp code_key): one entry per path.
   // The address space `mem` of program `key` is going; `bc` was its cache. Kept (after
   // retire) unless disabled, empty or too big (then cleared, freed at collect()); the
-  // oldest go past the bounds. Call take() for a new image before put() of the old one: a taken cache is
-  // never one a run loop is still inside.
+  // oldest go past the bounds. Call take() for a new image before put() of the old
+  // one: a taken cache is never one a run loop is still inside.
   void put(const std::string& key, std::unique_ptr<BlockCache> bc, AddressSpace& mem);
   // The cache a process of `key` left (adopted: ready for a new run), or null.
   std::unique_ptr<BlockCache> take(const std::string& key);

@@ -136,6 +136,56 @@ test('JIT blocks panel: a hot loop\'s blocks are compiled; the region shows its 
   assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
 });
 
+// Regression (debugger_jit_region_runs_past_breakpoint): a watched task ran block by block
+// with gb::run's budget of 1, but a block with a compiled region entered it, and a region
+// runs on to its next loop head: a breakpoint on a line in the middle of a compiled loop
+// was run past on every iteration and never stopped the program.
+test('a breakpoint inside a compiled loop stops it there, and stepping goes on line by line', { skip }, async () => {
+  await insp('control', 'clear');
+  await writeFile('hot5.c', ['#include <stdio.h>', 'int main(void) {', '  unsigned long s = 0;',
+    '  for (unsigned long i = 0; i < 4000000000UL; i++) {', '    if (i & 1)',
+    '      s += i;', '    s ^= i >> 2;', '  }', '  printf("%lu\\n", s);', '  return 0;', '}']);
+  await run(page, 'gcc -g -O0 hot5.c -o hot5 && ./hot5', null);
+  await insp('selectTab', 'blocks');
+  // the loop runs compiled first (line 6 runs every other iteration: hot, so its block is
+  // in the loop's region, reached by a forward jump)
+  await until('a compiled block of ./hot5', async () => {
+    const s = await state('blocks');
+    return s.exe === `${HOME}/hot5` && s.blocks.some((b) => b.compiled) && s.regions.length > 0 ? s : null;
+  }, 120_000);
+  await insp('breakAt', 'hot5.c:6', `${HOME}/hot5`);
+  const s = await until('the stop at hot5.c:6', async () => {
+    const x = await state();
+    return x.halted && x.exe === `${HOME}/hot5` && x.where.line === 6 ? x : null;
+  }, 60_000);
+  assert.equal(s.reason, 'breakpoint');
+  assert.equal(s.where.func, 'main');
+  // resumed, it stops there again (the next odd i)
+  await insp('control', 'resume');
+  const again = await until('the second stop at hot5.c:6', async () => {
+    const x = await state();
+    return x.halted && x.where.line === 6 && x.icount !== s.icount ? x : null;
+  }, 60_000);
+  assert.equal(again.reason, 'breakpoint');
+  // one instruction at a time from there (the debugger's own single step): line 6's
+  // instructions, then line 7's, each step retiring one instruction
+  await insp('control', 'clear');
+  let at = again;
+  for (let k = 0; k < 12 && at.where.line === 6; k++) {
+    const stepped = await insp('control', 'step');
+    assert.equal(stepped.reason, 'step');
+    const next = await state();
+    assert.equal(BigInt(next.icount), BigInt(at.icount) + 1n, `one instruction: ${at.icount} -> ${next.icount}`);
+    at = next;
+  }
+  assert.equal(at.where.line, 7);
+  await page.keyboard.press('Control+Backquote');
+  await page.keyboard.press('Control+c');
+  await insp('control', 'resume');
+  await waitTerm(page, PROMPT, 30_000);
+  assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), []);
+});
+
 const HELLO = ['#include <stdio.h>', 'int main(void) {', '  int v = 6 * 7;', '  printf("v=%d\\n", v);', '  return 0;', '}'];
 
 test('breakpoints are one list: the break box\'s hello3.c:4 shows a dot in the editor\'s gutter; Clear and the gutter agree with the inspector', { skip }, async () => {

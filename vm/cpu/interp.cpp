@@ -309,7 +309,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       bc.running = b;
       // Second tier: compile when the block's runs reach tier_at (never without a tier),
       // then run the compiled region; it returns with cpu.rip at the next block.
-      if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0)) {
+      if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0) && !bc.interpret_only) {
         if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
         if (b->jit_fn) {
           const uint64_t at = cpu.icount;

@@ -221,6 +221,10 @@ class BlockCache {
   uint64_t tier_at = ~0ull;     // compile a block when its execs reach this
   bool tier_checked = false;    // the factory was asked
   uint64_t limit = 0;           // run()'s instruction limit (compiled loops exit at it)
+  // Set by the debugger while it runs a watched task block by block: run() neither
+  // compiles nor enters a region (a region runs on to its next loop head or exit, past
+  // the breakpoints between; vm/linux/debug.h). Blocks keep counting their runs.
+  bool interpret_only = false;
   Cpu* cpu = nullptr;           // the cpu in run() (a code write into the running block stops it)
   Trace* trace = nullptr;       // the machine's event stream (the tier's region events), may be null
   bool code_stop = false;       // cpu.stop was set only for that: run() clears both and goes on

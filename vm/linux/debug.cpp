@@ -204,6 +204,11 @@ CpuException Debugger::run(Task& t, BlockCache& bc, uint64_t budget) {
   const uint64_t limit = cpu.icount + budget;
   cpu.stop = false;
   CpuException ex;
+  struct Hold {  // blocks run interpreted while watched: a region would run past breakpoints
+    BlockCache& bc;
+    explicit Hold(BlockCache& c) : bc(c) { bc.interpret_only = true; }
+    ~Hold() { bc.interpret_only = false; }
+  } hold(bc);
   while (cpu.icount < limit) {
     const uint64_t rip = cpu.rip;
     const bool skip = t.tid == skip_tid_ && rip == skip_rip_ && cpu.icount == skip_icount_;

@@ -14,7 +14,10 @@
 //     holding a breakpoint (or a watched `syscall`) past its first byte is single-stepped
 //     instruction by instruction (step_one: decode one instruction and run its handler,
 //     with the run loop's rip/icount/fault rules), so an address inside a block stops
-//     exactly there; the block cache is never modified.
+//     exactly there; the block cache is never modified. A watched task runs interpreted
+//     (BlockCache::interpret_only): a compiled region runs on to its next loop head or
+//     exit, so it would carry the task past a breakpoint, a step-over's return address or
+//     a step-out's `ret` in a later block of the region (with the JIT on, issue 11).
 //   * A stop ("halted") freezes the whole machine: Kernel::run returns at once and the
 //     embedder stops calling it until resume()/step(). Terminal input keeps arriving in
 //     the line discipline meanwhile (nothing is lost; it is read when the guest runs).

@@ -29,7 +29,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSiteImage } from './site-image.mjs';
+import { readWarmPaths, writeSiteImage } from './site-image.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -163,7 +163,13 @@ if (fs.existsSync(manifestPath)) {
     image = { id: m.image_id, chunks: new Set(m.chunks.filter(Boolean).map((c) => c.hash)).size, bytes: m.stats?.stored_bytes };
     fs.symlinkSync(IMAGE_DIR, path.join(OUT, 'image'));
   } else {
-    image = writeSiteImage(IMAGE_DIR, path.join(OUT, 'image'), { previousDir: prevArg >= 0 ? path.resolve(args[prevArg + 1]) : undefined });
+    // warm.json: the chunks of web/warm-paths.txt's files, fetched by the worker in the
+    // background after the first prompt (docs/ide.md, "Chunks")
+    const warmFile = path.join(ROOT, 'web/warm-paths.txt');
+    image = writeSiteImage(IMAGE_DIR, path.join(OUT, 'image'), {
+      previousDir: prevArg >= 0 ? path.resolve(args[prevArg + 1]) : undefined,
+      warmPaths: fs.existsSync(warmFile) ? readWarmPaths(warmFile) : undefined,
+    });
   }
 }
 

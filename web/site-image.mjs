@@ -58,11 +58,51 @@ export async function fetchPreviousChunks(imageUrl, prevDir, newManifestDir) {
 }
 
 /**
+ * The warm-up list (docs/ide.md, "Chunks"): the manifest's indices of the chunks holding the
+ * data of `paths` (web/warm-paths.txt), in the order of the paths, each once, zero chunks
+ * left out; through the layout map (`files[path] = [inode, [[block, count], ...]]`). Paths
+ * the layout does not have are listed in `missing` (a recipe without python, say).
+ */
+export function warmList(manifest, layout, paths) {
+  const bs = layout.geometry?.block_size;
+  if (!bs || !layout.files) throw new Error('layout.json: no geometry.block_size or files');
+  const cs = manifest.chunk_size;
+  const seen = new Set();
+  const chunks = [];
+  const missing = [];
+  let files = 0;
+  for (const p of paths) {
+    const f = layout.files[p];
+    if (!f) {
+      missing.push(p);
+      continue;
+    }
+    files++;
+    for (const [block, count] of f[1]) {
+      const first = Math.floor((block * bs) / cs);
+      const last = Math.floor(((block + count) * bs - 1) / cs);
+      for (let c = first; c <= last && c < manifest.chunks.length; c++) {
+        if (seen.has(c) || !manifest.chunks[c]) continue;
+        seen.add(c);
+        chunks.push(c);
+      }
+    }
+  }
+  const bytes = chunks.reduce((n, c) => n + manifest.chunks[c].length, 0);
+  return { version: 1, image_id: manifest.image_id, files, missing, bytes, chunks };
+}
+
+/** web/warm-paths.txt as a list (comments and blank lines dropped). */
+export const readWarmPaths = (file) =>
+  fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+
+/**
  * Writes `outDir` (the site's image/) from the image built in `imageDir`; with `previousDir`
  * (the image/ folder of the site published before), adds that image's chunks the new one
- * does not name. Returns { id, chunks, bytes, linked, previous?: { id, chunks, bytes } }.
+ * does not name; with `warmPaths`, writes warm.json (warmList). Returns { id, chunks, bytes,
+ * linked, warm: { chunks, bytes, missing } | null, previous?: { id, chunks, bytes } }.
  */
-export function writeSiteImage(imageDir, outDir, { previousDir } = {}) {
+export function writeSiteImage(imageDir, outDir, { previousDir, warmPaths } = {}) {
   const manifest = readManifest(imageDir);
   const chunksDir = manifest.chunks_dir || 'chunks';
   const hashes = hashesOf(manifest);
@@ -70,9 +110,16 @@ export function writeSiteImage(imageDir, outDir, { previousDir } = {}) {
   fs.copyFileSync(path.join(imageDir, 'manifest.json'), path.join(outDir, 'manifest.json'));
   // the layout map: a later build passes it back (mkimage --previous) to keep chunks stable
   if (fs.existsSync(path.join(imageDir, 'layout.json'))) fs.copyFileSync(path.join(imageDir, 'layout.json'), path.join(outDir, 'layout.json'));
+  // the warm-up list (needs the layout map; without one the worker warms nothing)
+  fs.rmSync(path.join(outDir, 'warm.json'), { force: true });
+  let warm = null;
+  if (warmPaths?.length && fs.existsSync(path.join(imageDir, 'layout.json'))) {
+    warm = warmList(manifest, JSON.parse(fs.readFileSync(path.join(imageDir, 'layout.json'), 'utf8')), warmPaths);
+    fs.writeFileSync(path.join(outDir, 'warm.json'), JSON.stringify(warm) + '\n');
+  }
   let linked = 0;
   for (const h of hashes) if (place(path.join(imageDir, chunksDir, h), path.join(outDir, chunksDir, h))) linked++;
-  const result = { id: manifest.image_id, chunks: hashes.length, bytes: manifest.stats?.stored_bytes, linked };
+  const result = { id: manifest.image_id, chunks: hashes.length, bytes: manifest.stats?.stored_bytes, linked, warm: warm && { chunks: warm.chunks.length, bytes: warm.bytes, missing: warm.missing.length } };
   if (previousDir && fs.existsSync(path.join(previousDir, 'manifest.json'))) {
     const prev = readManifest(previousDir);
     if (prev.image_id !== manifest.image_id) {

@@ -1,4 +1,4 @@
-// Node tests of the site's image folder (web/site-image.mjs): the chunks the manifest
+// Node tests of the site's image folder (web/site-image.mjs): the warm-up list (warm.json), the chunks the manifest
 // names, and with a previous site's image the old chunks the new image does not name
 // (students download their files from the old image after an update: docs/storage.md).
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { fetchPreviousChunks, writeSiteImage } from '../../web/site-image.mjs';
+import { fetchPreviousChunks, readWarmPaths, warmList, writeSiteImage } from '../../web/site-image.mjs';
 
 // an image folder with the given chunk contents (null: a hole)
 function image(dir, id, contents) {
@@ -50,6 +50,46 @@ test('site image: the chunks it names, and the previous image\'s chunks it does 
     // not a manifest: a clear error
     fs.writeFileSync(path.join(tmp, 's1', 'manifest.json'), '{"format":"other"}');
     assert.throws(() => writeSiteImage(path.join(tmp, 'b'), path.join(tmp, 's5'), { previousDir: path.join(tmp, 's1') }), /not a glassbox image manifest/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('site image: warm.json lists the chunks of the warm paths\' data, in their order, each once, no holes', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gb-site-warm-'));
+  try {
+    // 4-byte chunks of 2-byte blocks: chunk c holds blocks 2c and 2c+1
+    const dir = path.join(tmp, 'img');
+    image(dir, 'sha256:w', ['AAAA', 'BBBB', null, 'CCCC', 'DDDD', 'EEEE']);
+    const layout = {
+      geometry: { block_size: 2 },
+      files: {
+        '/usr/bin/cc': [12, [[7, 2], [2, 1]]], // blocks 7-8 (chunks 3, 4), block 2 (chunk 1)
+        '/lib/libc.so': [13, [[8, 1], [4, 2]]], // chunk 4 again; blocks 4-5: chunk 2, a hole
+        '/etc/empty': [14, []],
+        '/opt/big': [15, [[0, 12]]], // the whole image
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'layout.json'), JSON.stringify(layout));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const w = warmList(manifest, layout, ['/usr/bin/cc', '/lib/libc.so', '/etc/empty', '/not/there']);
+    assert.deepEqual(w.chunks, [3, 4, 1]);
+    assert.deepEqual(w.missing, ['/not/there']);
+    assert.equal(w.files, 3);
+    assert.equal(w.bytes, 12);
+    assert.equal(w.image_id, 'sha256:w');
+    assert.deepEqual(warmList(manifest, layout, ['/opt/big']).chunks, [0, 1, 3, 4, 5]);
+    // the paths file: comments and blank lines are not paths
+    fs.writeFileSync(path.join(tmp, 'warm.txt'), '# recorded\n/usr/bin/cc\n\n  /lib/libc.so  \n');
+    assert.deepEqual(readWarmPaths(path.join(tmp, 'warm.txt')), ['/usr/bin/cc', '/lib/libc.so']);
+    // written next to the manifest; a build without paths leaves none behind
+    const r = writeSiteImage(dir, path.join(tmp, 'site'), { warmPaths: ['/usr/bin/cc'] });
+    assert.deepEqual(r.warm, { chunks: 3, bytes: 12, missing: 0 });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(tmp, 'site', 'warm.json'), 'utf8')).chunks, [3, 4, 1]);
+    assert.equal(writeSiteImage(dir, path.join(tmp, 'site')).warm, null);
+    assert.equal(fs.existsSync(path.join(tmp, 'site', 'warm.json')), false);
+    // a layout map without geometry: a clear error
+    assert.throws(() => warmList(manifest, { files: {} }, ['/usr/bin/cc']), /no geometry.block_size/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -28,6 +28,10 @@ export interface CreateOptions {
   /** The execution tier: 'on' compiles hot guest code to WebAssembly (docs/jit.md);
    *  default 'off' (the interpreter). */
   jit?: 'off' | 'on';
+  /** Fetch the disk chunks of the files a lab's first gcc and python3 read in the
+   *  background once the machine is at its prompt (the site's image/warm.json), so the
+   *  first run does not wait on them (default true). */
+  warm?: boolean;
 }
 
 export interface RunOptions {
@@ -125,9 +129,15 @@ export interface ProcessEvent {
   status?: number;
 }
 export interface DiskEvent {
-  /** Bytes of the image (and engine) fetched over the network so far, and disk chunks. */
+  /** Bytes of the image (and engine) fetched over the network so far. */
   bytesFetched: number;
+  /** Disk chunks fetched on demand (a program waited for them). */
   chunksFetched: number;
+  /** The warm-up (`warm` option): chunks fetched ahead in the background since the first
+   *  prompt, of `warmTotal`; `warmDone` once it is through (or there was nothing to warm). */
+  warmFetched: number;
+  warmTotal: number;
+  warmDone: boolean;
 }
 /** One record of the engine's trace (vm/trace/record.h), numbers decoded. */
 export interface TraceRecord {

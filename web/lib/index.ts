@@ -103,6 +103,7 @@ class Machine implements GlassboxVM {
         cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
         relay: opts.relay,
         jit: opts.jit === 'on' ? 'on' : 'off',
+        warm: opts.warm !== false,
       },
       onOutput: (bytes) => this.consoleOutput(bytes),
       onMessage: (m) => this.message(m, resolveReady, rejectReady),
@@ -140,7 +141,7 @@ class Machine implements GlassboxVM {
         resolve();
         break;
       case 'activity':
-        this.emit('disk', { bytesFetched: m.bytesFetched, chunksFetched: m.chunksFetched });
+        this.emit('disk', { bytesFetched: m.bytesFetched, chunksFetched: m.chunksFetched, warmFetched: m.warmFetched, warmTotal: m.warmTotal, warmDone: m.warmDone });
         if (m.busy !== this.busy) {
           this.busy = m.busy;
           this.emit(m.busy ? 'busy' : 'idle', undefined);

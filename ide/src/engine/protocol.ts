@@ -89,6 +89,9 @@ export interface EngineConfig {
   /** The execution tier (vm/jit, docs/jit.md): 'on' compiles hot code to WebAssembly;
    *  absent or 'off': the interpreter only. */
   jit?: 'off' | 'on';
+  /** Fetch the chunks of the image's warm.json in the background once the machine is at its
+   *  first prompt (worker/net.ts WarmChunks; docs/ide.md "Chunks"). Absent: true. */
+  warm?: boolean;
   /** Boot an earlier image instead, read-only: the one of this id, from the manifest kept
    *  beside its overlay in `overlayDb` (its chunks resolved next to `imageManifest`). Its
    *  overlay is loaded and never written. The old-data dialog's "Download my files". */
@@ -288,7 +291,12 @@ export interface ActivityMessage {
   type: 'activity';
   busy: boolean;
   bytesFetched: number;
+  /** Chunks fetched on demand (the engine waited for them). */
   chunksFetched: number;
+  /** The warm-up: chunks fetched ahead so far, of how many, and whether it is through. */
+  warmFetched: number;
+  warmTotal: number;
+  warmDone: boolean;
 }
 /** The image the machine boots (its manifest's id), posted once the manifest is read. */
 export interface ImageMessage {

@@ -19,7 +19,7 @@ import { PreviewService } from './preview';
 import type { ListeningPort, PreviewRequest } from '../engine/preview-protocol';
 import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBytes } from './engine-module';
 import type { PageLink } from './link';
-import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
+import { AsyncChunks, ManifestChunk, WarmChunks, fetchCounted, syncFetchBatch } from './net';
 import { Persister } from './persist';
 import { RECORD_SIZE, TraceRingWriter } from '../engine/trace-ring';
 
@@ -28,6 +28,8 @@ declare const self: DedicatedWorkerGlobalScope & { createGlassboxEngine?: Engine
 const SLICE_MS = 8;
 const YIELD_EVERY_MS = 30;
 const FLUSH_EVERY_MS = 2000;
+/** Warm-up fetches in flight at once (WarmChunks): the sync route is one at a time. */
+const WARM_PARALLEL = 4;
 /** The engine's own record ring (records between two drains, i.e. one gb_run slice) and
  *  the batch the worker copies at once. */
 const TRACE_ENGINE_CAPACITY = 8192;
@@ -75,14 +77,14 @@ const yieldMacrotask = () =>
     ch.port2.postMessage(0);
   });
 
-async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost): Promise<EngineModule> {
+async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost, warm: WarmChunks | null): Promise<EngineModule> {
   const wasmBytes = await fetchCounted(link, config.engineWasm, 'downloading the engine');
   self.importScripts(config.engineScript);
   const factory = self.createGlassboxEngine;
   if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
   return factory({
     gbHost: host,
-    glassboxFetchBatch: syncFetchBatch(link, !!config.cacheChunks),
+    glassboxFetchBatch: syncFetchBatch(link, !!config.cacheChunks, warm),
     glassboxNet: config.relay
       ? makeNetGlue(() => ringDoorbell(link.ctl, CTL_DOORBELL_WORKER), (online, detail) => link.post({ type: 'net', online, detail }))
       : undefined,
@@ -95,6 +97,31 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
     print: (t) => link.log('info', t),
     printErr: (t) => link.log('warn', t),
   });
+}
+
+/** The warm-up (WarmChunks): warm.json next to the manifest lists chunk indices; absent (a
+ *  site built without web/warm-paths.txt, a dev build) or of another image: nothing. */
+async function startWarm(warm: WarmChunks, manifest: Manifest, manifestUrl: URL, imageBase: string, link: PageLink): Promise<void> {
+  const wake = () => ringDoorbell(link.ctl, CTL_DOORBELL_WORKER);
+  let list: { image_id?: string; chunks?: number[] } = {};
+  try {
+    const r = await fetch(new URL('warm.json', manifestUrl), { cache: 'no-cache' });
+    if (r.ok) list = await r.json();
+  } catch {
+    // none: nothing to warm
+  }
+  if (list.image_id !== manifest.image_id || !Array.isArray(list.chunks)) {
+    warm.done = true;
+    wake();
+    return;
+  }
+  const want = list.chunks
+    .map((i) => manifest.chunks[i])
+    .filter((c): c is ManifestChunk => !!c)
+    .map((c) => ({ url: `${imageBase}${manifest.chunks_dir}/${c.hash}`, length: c.length }));
+  const t0 = performance.now();
+  await warm.start(want, WARM_PARALLEL, wake);
+  link.log('info', `warm-up: ${warm.fetched} disk chunks fetched ahead (${want.length} listed) in ${(performance.now() - t0).toFixed(0)} ms`);
 }
 
 /** Boots the machine; `onControl` gets the handle for test hooks and pruning once it exists. */
@@ -142,7 +169,8 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       if (dir) changedDirs.add(dir);
     },
   };
-  const E = await loadEngine(link, config, host);
+  const warm = config.warm === false || earlier ? null : new WarmChunks(link);
+  const E = await loadEngine(link, config, host, warm);
 
   link.setState('booting', 'starting the machine');
   link.progress('starting the machine');
@@ -299,12 +327,18 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   const activityPost = (busy: boolean, now: number) => {
     if (!config.activity) return;
     const moved = link.bytesFetched !== lastActivityBytes && now - lastActivityAt >= 100;
-    if (busy === wasBusy && !moved) return;
+    const warmEnded = !!warm?.done && !warmReported;
+    if (busy === wasBusy && !moved && !warmEnded) return;
+    if (warmEnded) warmReported = true;
     wasBusy = busy;
     lastActivityBytes = link.bytesFetched;
     lastActivityAt = now;
-    link.post({ type: 'activity', busy, bytesFetched: link.bytesFetched, chunksFetched: link.chunksFetched });
+    link.post({
+      type: 'activity', busy, bytesFetched: link.bytesFetched, chunksFetched: link.chunksFetched,
+      warmFetched: warm?.fetched ?? 0, warmTotal: warm?.total ?? 0, warmDone: warm ? warm.done : true,
+    });
   };
+  let warmReported = false; // (the warm-up's end is one more 'activity' message)
   for (;;) {
     const seen = Atomics.load(link.ctl, CTL_DOORBELL_WORKER);
     if (await serviceHost()) activity = true;
@@ -337,6 +371,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
           link.promptSeen = true;
           link.post({ type: 'prompt', at: performance.timeOrigin + now, bytesFetched: link.bytesFetched, chunksFetched: link.chunksFetched });
           link.progress('ready', 1);
+          if (warm) void startWarm(warm, manifest, manifestUrl, imageBase, link);
         }
         if (activity) {
           activity = false;

@@ -69,11 +69,18 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
  * ELF load cannot wait for an event) with the URLs of one batch, one synchronous request
  * after another. The engine checks length and sha256 and inflates.
  */
-export function syncFetchBatch(link: PageLink, cacheChunks = false): (urls: string[], timeoutMs: number, maxBytes: number) => FetchResult[] {
+export function syncFetchBatch(
+  link: PageLink,
+  cacheChunks = false,
+  warm: WarmChunks | null = null,
+): (urls: string[], timeoutMs: number, maxBytes: number) => FetchResult[] {
   let lastReport = 0;
   const keep = cacheChunks && 'caches' in self ? keepChunk : null;
   return (urls, timeoutMs, maxBytes) =>
     urls.map((url): FetchResult => {
+      const held = warm?.take(url);
+      if (held && held.length <= maxBytes) return { data: held }; // fetched ahead (the engine still checks it)
+      warm?.asked(url);
       try {
         const x = new XMLHttpRequest();
         x.open('GET', url, false);
@@ -184,5 +191,82 @@ export class AsyncChunks {
       }
     }
     throw lastErr;
+  }
+}
+
+/**
+ * The warm-up (docs/ide.md, "Chunks"): once the machine is at its first prompt, the chunks
+ * of the image's warm.json (the files a lab's first gcc and python3 read, web/warm-paths.txt)
+ * are fetched in the background, a few at a time (through the service worker, which caches
+ * them like any chunk), and held here as stored (compressed) bytes. `syncFetchBatch` hands
+ * each over once, when the engine asks for it, instead of a synchronous request: a first
+ * `gcc hello.c` otherwise waits on ~150 of those, one after another. The engine verifies
+ * what it gets as always (length, sha256, gzip), so a bad copy costs one retry. Chunks the
+ * engine already asked for are skipped; what is held is bounded (`maxBytes`).
+ */
+export class WarmChunks {
+  /** Chunks fetched ahead so far, of `total` to fetch; `done` once the list is through. */
+  fetched = 0;
+  total = 0;
+  done = false;
+  private readonly held = new Map<string, Uint8Array>();
+  private readonly askedFor = new Set<string>();
+  private heldBytes = 0;
+
+  constructor(
+    private readonly link: PageLink,
+    private readonly maxBytes = 64 << 20,
+  ) {}
+
+  /** The stored bytes of `url` if fetched ahead, handed over once. */
+  take(url: string): Uint8Array | undefined {
+    const d = this.held.get(url);
+    if (!d) return undefined;
+    this.held.delete(url);
+    this.heldBytes -= d.length;
+    return d;
+  }
+
+  /** The engine asked for `url` (fetched synchronously): not worth fetching ahead any more. */
+  asked(url: string): void {
+    this.askedFor.add(url);
+  }
+
+  /** Fetches `urls` (with their stored lengths) `parallel` at a time; calls `changed` as
+   *  chunks arrive and at the end. Never throws: a failed chunk is left to the engine. */
+  async start(list: Array<{ url: string; length: number }>, parallel: number, changed: () => void): Promise<void> {
+    const queue = list.filter((c) => !this.askedFor.has(c.url));
+    this.total = queue.length;
+    const one = async (): Promise<void> => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        if (this.askedFor.has(c.url)) {
+          this.total--;
+          continue;
+        }
+        if (this.heldBytes + c.length > this.maxBytes) {
+          this.total = this.fetched;
+          queue.length = 0;
+          return;
+        }
+        try {
+          const r = await fetch(c.url);
+          if (!r.ok) continue;
+          const data = new Uint8Array(await r.arrayBuffer());
+          if (data.length !== c.length) continue;
+          this.link.bytesFetched += data.length;
+          this.fetched++;
+          if (!this.askedFor.has(c.url)) {
+            this.held.set(c.url, data);
+            this.heldBytes += data.length;
+          }
+          changed();
+        } catch {
+          // offline or a server error: the engine fetches it when it needs it
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, parallel) }, one));
+    this.done = true;
+    changed();
   }
 }

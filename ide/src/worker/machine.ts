@@ -169,7 +169,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       if (dir) changedDirs.add(dir);
     },
   };
-  const warm = config.warm === false || earlier ? null : new WarmChunks(link);
+  const warm = config.warm === false || earlier ? null : new WarmChunks(link, !!config.cacheChunks);
   const E = await loadEngine(link, config, host, warm);
 
   link.setState('booting', 'starting the machine');

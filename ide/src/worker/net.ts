@@ -213,10 +213,17 @@ export class WarmChunks {
   private readonly askedFor = new Set<string>();
   private heldBytes = 0;
 
+  private readonly keep: ((url: string, data: Uint8Array) => void) | null;
+
+  /** `cacheChunks`: as for syncFetchBatch (a first visit: the service worker does not see
+   *  these fetches, so each chunk is put into its cache here, for offline use). */
   constructor(
     private readonly link: PageLink,
+    cacheChunks = false,
     private readonly maxBytes = 64 << 20,
-  ) {}
+  ) {
+    this.keep = cacheChunks && 'caches' in self ? keepChunk : null;
+  }
 
   /** The stored bytes of `url` if fetched ahead, handed over once. */
   take(url: string): Uint8Array | undefined {
@@ -255,6 +262,7 @@ export class WarmChunks {
           if (data.length !== c.length) continue;
           this.link.bytesFetched += data.length;
           this.fetched++;
+          this.keep?.(c.url, data);
           if (!this.askedFor.has(c.url)) {
             this.held.set(c.url, data);
             this.heldBytes += data.length;

@@ -200,7 +200,7 @@ export class AsyncChunks {
  * are fetched in the background, a few at a time (through the service worker, which caches
  * them like any chunk), and held here as stored (compressed) bytes. `syncFetchBatch` hands
  * each over once, when the engine asks for it, instead of a synchronous request: a first
- * `gcc hello.c` otherwise waits on ~150 of those, one after another. The engine verifies
+ * `gcc hello.c` otherwise waits on ~220 of those, one after another. The engine verifies
  * what it gets as always (length, sha256, gzip), so a bad copy costs one retry. Chunks the
  * engine already asked for are skipped; what is held is bounded (`maxBytes`).
  */

@@ -8,7 +8,7 @@
 // disk chunks each fetched on demand (the API's `disk` event). Medians over --runs samples
 // of each mode, the modes interleaved.
 //
-//   node bench/ide_first.mjs [--runs N] [--jit on|off]      (after node web/build.mjs)
+//   node bench/ide_first.mjs [--runs N] [--jit on|off] [--latency MS]   (after node web/build.mjs)
 import path from 'node:path';
 import { launch, ROOT } from '../tests/e2e/lib/browser.mjs';
 import { startServer } from '../tests/e2e/lib/server.mjs';
@@ -18,6 +18,9 @@ const arg = (name, dflt) => {
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
 const runs = +arg('--runs', 3);
+// --latency MS: every request of the page and its workers takes MS longer (Chromium's network
+// emulation through the DevTools protocol), as from a site across the internet
+const latency = +arg('--latency', 0);
 const jit = arg('--jit', 'off');
 const GCC = ['/bin/sh', '-c', 'cd /tmp && gcc /home/student/examples/hello.c -o hello && ./hello'];
 const ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', 'PYTHONDONTWRITEBYTECODE=1'];
@@ -37,6 +40,11 @@ async function sample(url, warm, wait) {
   const ctx = await launch();
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
+    if (latency) {
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 });
+    }
     await page.goto(new URL(`examples/bench.html?warm=${warm}`, url).href, { waitUntil: 'load' });
     await page.waitForFunction(() => window.glassboxBench !== undefined, null, { timeout: 60_000 });
     const boot = await page.evaluate((j) => window.glassboxBench.boot(j), jit);
@@ -72,7 +80,7 @@ try {
       process.stderr.write(`ide_first: ${MODES[m][0]}, sample ${k + 1}: ${s.ms.map((x) => x.toFixed(0)).join(' / ')} ms, on demand ${s.onDemand.join(' / ')}\n`);
     }
   }
-  console.log(`\nheadless Chromium, a fresh profile per sample, JIT ${jit}: medians of ${runs} (ms; chunks fetched on demand)\n`);
+  console.log(`\nheadless Chromium, a fresh profile per sample, JIT ${jit}${latency ? `, ${latency} ms added to every request` : ''}: medians of ${runs} (ms; chunks fetched on demand)\n`);
   console.log(`${'mode'.padEnd(26)}${'boot'.padStart(7)}${'warm-up'.padStart(9)}` + COMMANDS.map(([n]) => n.padStart(22)).join(''));
   for (let m = 0; m < MODES.length; m++) {
     const g = got[m];

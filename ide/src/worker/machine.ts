@@ -19,7 +19,8 @@ import { PreviewService } from './preview';
 import type { ListeningPort, PreviewRequest } from '../engine/preview-protocol';
 import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBytes } from './engine-module';
 import type { PageLink } from './link';
-import { AsyncChunks, ManifestChunk, WarmChunks, fetchCounted, syncFetchBatch } from './net';
+import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
+import { WarmChunks } from './warm';
 import { Persister } from './persist';
 import { RECORD_SIZE, TraceRingWriter } from '../engine/trace-ring';
 
@@ -28,8 +29,6 @@ declare const self: DedicatedWorkerGlobalScope & { createGlassboxEngine?: Engine
 const SLICE_MS = 8;
 const YIELD_EVERY_MS = 30;
 const FLUSH_EVERY_MS = 2000;
-/** Warm-up fetches in flight at once (WarmChunks): the sync route is one at a time. */
-const WARM_PARALLEL = 4;
 /** The engine's own record ring (records between two drains, i.e. one gb_run slice) and
  *  the batch the worker copies at once. */
 const TRACE_ENGINE_CAPACITY = 8192;
@@ -99,10 +98,9 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
   });
 }
 
-/** The warm-up (WarmChunks): warm.json next to the manifest lists chunk indices; absent (a
- *  site built without web/warm-paths.txt, a dev build) or of another image: nothing. */
-async function startWarm(warm: WarmChunks, manifest: Manifest, manifestUrl: URL, imageBase: string, link: PageLink): Promise<void> {
-  const wake = () => ringDoorbell(link.ctl, CTL_DOORBELL_WORKER);
+/** The warm-up (worker/warm.ts): warm.json next to the manifest lists chunk indices; absent
+ *  (a site built without web/warm-paths.txt, a dev build) or of another image: nothing. */
+async function startWarm(warm: WarmChunks, manifest: Manifest, manifestUrl: URL, link: PageLink): Promise<void> {
   let list: { image_id?: string; chunks?: number[] } = {};
   try {
     const r = await fetch(new URL('warm.json', manifestUrl), { cache: 'no-cache' });
@@ -111,17 +109,11 @@ async function startWarm(warm: WarmChunks, manifest: Manifest, manifestUrl: URL,
     // none: nothing to warm
   }
   if (list.image_id !== manifest.image_id || !Array.isArray(list.chunks)) {
-    warm.done = true;
-    wake();
+    warm.skip();
+    ringDoorbell(link.ctl, CTL_DOORBELL_WORKER);
     return;
   }
-  const want = list.chunks
-    .map((i) => manifest.chunks[i])
-    .filter((c): c is ManifestChunk => !!c)
-    .map((c) => ({ url: `${imageBase}${manifest.chunks_dir}/${c.hash}`, length: c.length }));
-  const t0 = performance.now();
-  await warm.start(want, WARM_PARALLEL, wake);
-  link.log('info', `warm-up: ${warm.fetched} disk chunks fetched ahead (${want.length} listed) in ${(performance.now() - t0).toFixed(0)} ms`);
+  warm.start(list.chunks);
 }
 
 /** Boots the machine; `onControl` gets the handle for test hooks and pruning once it exists. */
@@ -169,7 +161,8 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
       if (dir) changedDirs.add(dir);
     },
   };
-  const warm = config.warm === false || earlier ? null : new WarmChunks(link, !!config.cacheChunks);
+  const chunkBase = `${new URL('./', manifestUrl).href}${manifest.chunks_dir}/`; // (the engine's chunk URLs)
+  const warm = config.warm === false || earlier ? null : new WarmChunks(link, !!config.cacheChunks, manifest.chunks, chunkBase, link.ctl, CTL_DOORBELL_WORKER);
   const E = await loadEngine(link, config, host, warm);
 
   link.setState('booting', 'starting the machine');
@@ -326,10 +319,14 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
   let lastActivityAt = 0;
   const activityPost = (busy: boolean, now: number) => {
     if (!config.activity) return;
+    warm?.account();
     const moved = link.bytesFetched !== lastActivityBytes && now - lastActivityAt >= 100;
     const warmEnded = !!warm?.done && !warmReported;
     if (busy === wasBusy && !moved && !warmEnded) return;
-    if (warmEnded) warmReported = true;
+    if (warmEnded) {
+      warmReported = true;
+      if (warm.total) link.log('info', `warm-up: ${warm.fetched} of ${warm.total} disk chunks fetched ahead`);
+    }
     wasBusy = busy;
     lastActivityBytes = link.bytesFetched;
     lastActivityAt = now;
@@ -371,7 +368,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
           link.promptSeen = true;
           link.post({ type: 'prompt', at: performance.timeOrigin + now, bytesFetched: link.bytesFetched, chunksFetched: link.chunksFetched });
           link.progress('ready', 1);
-          if (warm) void startWarm(warm, manifest, manifestUrl, imageBase, link);
+          if (warm) void startWarm(warm, manifest, manifestUrl, link);
         }
         if (activity) {
           activity = false;

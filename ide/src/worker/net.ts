@@ -7,6 +7,7 @@
 import { CTL_DOORBELL_WORKER, ringDoorbell } from '../engine/protocol';
 import type { FetchResult } from './engine-module';
 import type { PageLink } from './link';
+import type { WarmChunks } from './warm';
 
 const MAX_CHUNK_FETCHES = 6;
 
@@ -76,11 +77,11 @@ export function syncFetchBatch(
 ): (urls: string[], timeoutMs: number, maxBytes: number) => FetchResult[] {
   let lastReport = 0;
   const keep = cacheChunks && 'caches' in self ? keepChunk : null;
-  return (urls, timeoutMs, maxBytes) =>
-    urls.map((url): FetchResult => {
-      const held = warm?.take(url);
-      if (held && held.length <= maxBytes) return { data: held }; // fetched ahead (the engine still checks it)
-      warm?.asked(url);
+  return (urls, timeoutMs, maxBytes) => {
+    warm?.want(urls); // (a batch: the helper fetches it all at once)
+    return urls.map((url): FetchResult => {
+      const held = warm?.take(url, timeoutMs); // fetched ahead (worker/warm.ts); the engine still checks it
+      if (held && held.length <= maxBytes) return { data: held };
       try {
         const x = new XMLHttpRequest();
         x.open('GET', url, false);
@@ -105,6 +106,7 @@ export function syncFetchBatch(
         return { code: timedOut ? 2 : 3, error: `${url}: ${timedOut ? 'timed out' : err && err.message ? err.message : e}` };
       }
     });
+  };
 }
 
 /** The service worker's chunk cache (web/sw.js CHUNK_CACHE, ide/src/storage.ts). */
@@ -191,90 +193,5 @@ export class AsyncChunks {
       }
     }
     throw lastErr;
-  }
-}
-
-/**
- * The warm-up (docs/ide.md, "Chunks"): once the machine is at its first prompt, the chunks
- * of the image's warm.json (the files a lab's first gcc and python3 read, web/warm-paths.txt)
- * are fetched in the background, a few at a time (through the service worker, which caches
- * them like any chunk), and held here as stored (compressed) bytes. `syncFetchBatch` hands
- * each over once, when the engine asks for it, instead of a synchronous request: a first
- * `gcc hello.c` otherwise waits on ~220 of those, one after another. The engine verifies
- * what it gets as always (length, sha256, gzip), so a bad copy costs one retry. Chunks the
- * engine already asked for are skipped; what is held is bounded (`maxBytes`).
- */
-export class WarmChunks {
-  /** Chunks fetched ahead so far, of `total` to fetch; `done` once the list is through. */
-  fetched = 0;
-  total = 0;
-  done = false;
-  private readonly held = new Map<string, Uint8Array>();
-  private readonly askedFor = new Set<string>();
-  private heldBytes = 0;
-
-  private readonly keep: ((url: string, data: Uint8Array) => void) | null;
-
-  /** `cacheChunks`: as for syncFetchBatch (a first visit: the service worker does not see
-   *  these fetches, so each chunk is put into its cache here, for offline use). */
-  constructor(
-    private readonly link: PageLink,
-    cacheChunks = false,
-    private readonly maxBytes = 64 << 20,
-  ) {
-    this.keep = cacheChunks && 'caches' in self ? keepChunk : null;
-  }
-
-  /** The stored bytes of `url` if fetched ahead, handed over once. */
-  take(url: string): Uint8Array | undefined {
-    const d = this.held.get(url);
-    if (!d) return undefined;
-    this.held.delete(url);
-    this.heldBytes -= d.length;
-    return d;
-  }
-
-  /** The engine asked for `url` (fetched synchronously): not worth fetching ahead any more. */
-  asked(url: string): void {
-    this.askedFor.add(url);
-  }
-
-  /** Fetches `urls` (with their stored lengths) `parallel` at a time; calls `changed` as
-   *  chunks arrive and at the end. Never throws: a failed chunk is left to the engine. */
-  async start(list: Array<{ url: string; length: number }>, parallel: number, changed: () => void): Promise<void> {
-    const queue = list.filter((c) => !this.askedFor.has(c.url));
-    this.total = queue.length;
-    const one = async (): Promise<void> => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
-        if (this.askedFor.has(c.url)) {
-          this.total--;
-          continue;
-        }
-        if (this.heldBytes + c.length > this.maxBytes) {
-          this.total = this.fetched;
-          queue.length = 0;
-          return;
-        }
-        try {
-          const r = await fetch(c.url);
-          if (!r.ok) continue;
-          const data = new Uint8Array(await r.arrayBuffer());
-          if (data.length !== c.length) continue;
-          this.link.bytesFetched += data.length;
-          this.fetched++;
-          this.keep?.(c.url, data);
-          if (!this.askedFor.has(c.url)) {
-            this.held.set(c.url, data);
-            this.heldBytes += data.length;
-          }
-          changed();
-        } catch {
-          // offline or a server error: the engine fetches it when it needs it
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, parallel) }, one));
-    this.done = true;
-    changed();
   }
 }

@@ -78,10 +78,13 @@ export function syncFetchBatch(
   let lastReport = 0;
   const keep = cacheChunks && 'caches' in self ? keepChunk : null;
   return (urls, timeoutMs, maxBytes) => {
-    warm?.want(urls); // (a batch: the helper fetches it all at once)
+    const wanted = warm?.want(urls); // (a batch: the helper fetches it all at once)
     return urls.map((url): FetchResult => {
       const held = warm?.take(url, timeoutMs); // fetched ahead (worker/warm.ts); the engine still checks it
-      if (held && held.length <= maxBytes) return { data: held };
+      if (held && held.length <= maxBytes) {
+        if (wanted?.has(url)) link.chunksFetched++; // (on demand, through the helper)
+        return { data: held };
+      }
       try {
         const x = new XMLHttpRequest();
         x.open('GET', url, false);

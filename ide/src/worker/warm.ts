@@ -266,16 +266,18 @@ export class WarmChunks {
   /**
    * A batch of the engine's (syncFetchBatch, before taking its chunks one by one): the
    * chunks of it nobody has yet are fetched by the helper now, all at once, so a read-ahead
-   * or an exec's prefetch costs one round trip, not one per chunk.
+   * or an exec's prefetch costs one round trip, not one per chunk. Returns the URLs it
+   * handed to the helper (fetched on demand all the same: the caller counts them).
    */
-  want(urls: string[]): void {
-    if (!this.worker || urls.length < 2) return;
+  want(urls: string[]): Set<string> | null {
+    if (!this.worker || urls.length < 2) return null;
     const list: WarmItem[] = [];
     for (const url of urls) {
       const i = this.index.get(url);
       if (i !== undefined && Atomics.compareExchange(this.st, i, S.NONE, S.FLIGHT) === S.NONE) list.push({ index: i, url, length: this.chunks[i]!.length });
     }
     if (list.length) this.worker.postMessage({ op: 'want', list } satisfies WantMessage);
+    return new Set(list.map((c) => c.url));
   }
 
   /**

@@ -113,7 +113,7 @@ export function syncFetchBatch(
 }
 
 /** The service worker's chunk cache (web/sw.js CHUNK_CACHE, ide/src/storage.ts). */
-const CHUNK_CACHE = 'glassbox-chunks-v1';
+export const CHUNK_CACHE = 'glassbox-chunks-v1';
 
 /** A page's first visit: the service worker did not control this worker yet, so the
  *  chunks it fetches are kept here, for offline use (docs/offline.md). Best effort: a

@@ -30,6 +30,7 @@
 //     runs as before; the helper failing or missing changes nothing but the speed.
 //   * Bounded: what is held stays under 64 MiB (the default list is 27.5 MB stored).
 import type { PageLink } from './link';
+import { CHUNK_CACHE } from './net';
 
 /** Int32 words of the control buffer (passed to the helper, which cannot import). */
 const W = { FETCHED: 0, TOTAL: 1, DONE: 2, BYTES: 3, ANSWER: 4, LEN: 5 } as const;
@@ -38,8 +39,6 @@ const S = { NONE: 0, FLIGHT: 1, HELD: 2, GONE: 3 } as const;
 /** Fetches in flight at once. */
 const PARALLEL = 4;
 const MAX_HELD = 64 << 20;
-/** The service worker's chunk cache (web/sw.js CHUNK_CACHE). */
-const CHUNK_CACHE = 'glassbox-chunks-v1';
 
 interface WarmItem {
   index: number;

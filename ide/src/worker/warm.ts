@@ -3,9 +3,9 @@
 // web/warm-paths.txt) are fetched in the background and handed to the engine when it asks.
 //
 // Index
-//   WarmChunks   the engine thread's side: `take(url)` from inside a synchronous chunk
-//                request (worker/net.ts syncFetchBatch); the counters the 'activity'
-//                messages carry.
+//   WarmChunks   the engine thread's side: `want(urls)` and `take(url)` from inside a
+//                synchronous chunk request (worker/net.ts syncFetchBatch); `start` (the
+//                warm-up's list); the counters the 'activity' messages carry.
 //   warmHelper   the fetching side, a worker of its own (started from a Blob of this
 //                function's source: it closes over nothing).
 //
@@ -14,9 +14,13 @@
 //     turns between 8 ms slices and not at all during a synchronous request), so fetches it
 //     starts itself barely progress while a command runs, and a chunk the engine needs
 //     before its fetch finished would be requested a second time. The helper's event loop
-//     is free: it keeps 4 fetches going (through the service worker, which caches them like
-//     any chunk; on a first visit, before the service worker controls the page, it puts them
-//     into the chunk cache itself, as the synchronous route does) and holds the stored bytes.
+//     is free: it keeps 4 fetches going and holds the stored bytes. On a first visit (no
+//     service worker controls the page yet) it puts them into the chunk cache itself, as
+//     the synchronous route does, so the machine works offline after one visit.
+//   * The engine's own batches (a read that needs several chunks, an exec's prefetch of up
+//     to 8 MiB) go through the helper too, from boot on: `want` marks the chunks in flight
+//     and the helper fetches them all at once, so a batch costs one round trip, not one
+//     per chunk. Single requests stay synchronous requests (no message on that path).
 //   * Shared state, no messages on the hot path: one Int32 per manifest chunk (`st`: none,
 //     in flight, held, gone) tells the engine thread whether the helper has the chunk or is
 //     fetching it. Only then does it post 'take' and wait (`Atomics.wait`) for the answer
@@ -63,11 +67,12 @@ interface TakeMessage {
   index: number;
   seq: number;
 }
-/** The engine's own batch (a read or an exec's prefetch): fetched now, all at once. */
+/** The warm-up's list (warm.json's chunks, in order): fetched `parallel` at a time. */
 interface ListMessage {
   op: 'list';
   list: WarmItem[];
 }
+/** The engine's own batch (a read or an exec's prefetch): fetched now, all at once. */
 interface WantMessage {
   op: 'want';
   list: WarmItem[];

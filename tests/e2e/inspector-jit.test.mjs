@@ -50,6 +50,21 @@ const until = async (what, f, timeout = 60_000) => {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
   return v;
 };
+// the followed process runs ./prog and has a compiled block (its blocks panel state)
+const compiledIn = (prog) => until(`a compiled block of ./${prog}`, async () => {
+  const s = await state('blocks');
+  return s.exe === `${HOME}/${prog}` && s.blocks.some((b) => b.compiled) && s.regions.length > 0 ? s : null;
+}, 120_000);
+// ./prog stopped at a breakpoint on `line` of main (where: once its symbols arrived)
+const breakStop = async (prog, line, timeout) => {
+  const s = await until(`the stop at ${prog}.c:${line}`, async () => {
+    const x = await state();
+    return x.halted && x.exe === `${HOME}/${prog}` && x.where.line === line ? x : null;
+  }, timeout);
+  assert.equal(s.reason, 'breakpoint');
+  assert.equal(s.where.func, 'main');
+  return s;
+};
 // a file in the guest (typed through the shell) and the same text in an editor tab
 const writeFile = async (name, lines) => {
   await run(page, `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${name}`, /\$ ?$/);
@@ -61,10 +76,7 @@ test('JIT blocks panel: a hot loop\'s blocks are compiled; the region shows its 
   await run(page, 'gcc -O1 loop.c -o loop && ./loop', null);
   await insp('selectTab', 'blocks');
   // the followed process (the terminal's foreground job) is the loop; its hot block compiled
-  const blocks = await until('a compiled block of ./loop', async () => {
-    const s = await state('blocks');
-    return s.exe === `${HOME}/loop` && s.blocks.some((b) => b.compiled) && s.regions.length > 0 ? s : null;
-  }, 120_000);
+  const blocks = await compiledIn('loop');
   const compiled = blocks.blocks.filter((b) => b.compiled);
   console.log(`inspector JIT: ${compiled.length} of ${blocks.blocks.length} blocks compiled, ${blocks.regions.length} regions`);
   const hot = compiled.reduce((a, b) => (b.execs > a.execs ? b : a));
@@ -149,17 +161,9 @@ test('a breakpoint inside a compiled loop stops it there, and stepping goes on l
   await insp('selectTab', 'blocks');
   // the loop runs compiled first (line 6 runs every other iteration: hot, so its block is
   // in the loop's region, reached by a forward jump)
-  await until('a compiled block of ./hot5', async () => {
-    const s = await state('blocks');
-    return s.exe === `${HOME}/hot5` && s.blocks.some((b) => b.compiled) && s.regions.length > 0 ? s : null;
-  }, 120_000);
+  await compiledIn('hot5');
   await insp('breakAt', 'hot5.c:6', `${HOME}/hot5`);
-  const s = await until('the stop at hot5.c:6', async () => {
-    const x = await state();
-    return x.halted && x.exe === `${HOME}/hot5` && x.where.line === 6 ? x : null;
-  }, 60_000);
-  assert.equal(s.reason, 'breakpoint');
-  assert.equal(s.where.func, 'main');
+  const s = await breakStop('hot5', 6, 60_000);
   // resumed, it stops there again (the next odd i)
   await insp('control', 'resume');
   const again = await until('the second stop at hot5.c:6', async () => {
@@ -234,12 +238,7 @@ test('a machine reset keeps the breakpoints: the new engine has them and the reb
   await page.waitForFunction(() => window.glassbox.inspector.breakDots.join() === '4', null, { timeout: 5000 });
   // built and run on the new machine: the kept breakpoint stops it
   await run(page, 'gcc -g hello3.c -o hello3 && ./hello3', null);
-  const s = await until('the stop at hello3.c:4', async () => {
-    const x = await state();
-    return x.halted && x.exe === `${HOME}/hello3` && x.where.line === 4 ? x : null;
-  }, 120_000);
-  assert.equal(s.reason, 'breakpoint');
-  assert.equal(s.where.func, 'main');
+  await breakStop('hello3', 4, 120_000);
   await insp('control', 'clear');
   await insp('control', 'resume');
   await waitTerm(page, /\nv=42\n[^]*\$ ?$/, 60_000);
@@ -256,13 +255,7 @@ test('the break box\'s hello4.c:4, typed at the shell\'s prompt, stops ./hello4 
   assert.deepEqual(b.lines, [{ path: '', file: 'hello4.c', line: 4 }]);
   assert.match(await insp('stateText', 'breaks'), /hello4\.c:4 {2}\(any program built from it\)/);
   await run(page, 'gcc -g hello4.c -o hello4 && ./hello4', null);
-  const s = await until('the stop at hello4.c:4', async () => {
-    const x = await state();
-    return x.halted && x.exe === `${HOME}/hello4` && x.where.line === 4 ? x : null; // (where: once its symbols arrived)
-  }, 120_000);
-  assert.equal(s.reason, 'breakpoint');
-  assert.equal(s.where.func, 'main');
-  assert.equal(s.where.line, 4);
+  await breakStop('hello4', 4, 120_000);
   await insp('control', 'clear');
   await insp('control', 'resume');
   await waitTerm(page, /\nv=42\n[^]*\$ ?$/, 60_000);

@@ -428,6 +428,15 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
     if (se < 0) fprintf(stderr, "glassbox: writing the overlay failed: %s\n", errno_message(-se));
   }
   host_restore_terminal();
+#if !defined(__SANITIZE_ADDRESS__)
+  // The machine is not taken apart on the way out (its address spaces, the code pool's
+  // blocks and compiled regions: 20-50 ms of frees on python3 -c pass and gcc, for memory
+  // the process gives back whole). The overlay is synced and the terminal restored above;
+  // nothing else here writes on destruction. The sanitizer build keeps the teardown, so
+  // LeakSanitizer still sees it.
+  fflush(nullptr);
+  _exit(status);
+#endif
   return status;
 }
 

@@ -231,6 +231,7 @@ void decode(AddressSpace& mem, uint64_t rip, Insn& in, DecodeError* err) {
     return;
   }
   in.fn = row->special ? row->special(in) : row->fn;
+  in.fast = fast::kind_of(in.fn);
 }
 
 }  // namespace gb

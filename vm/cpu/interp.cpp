@@ -13,6 +13,7 @@
 
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
+#include "vm/cpu/ops_fast.h"
 #include "vm/mem/address_space.h"
 
 namespace gb {
@@ -340,7 +341,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       for (;;) {
         pc += in->len;
         cpu.rip = pc;
-        in->fn(cpu, *in);
+        fast::step(cpu, *in);
         ++in;
         if (__builtin_expect(cpu.stop, 0) || in == end) break;
       }

@@ -2,25 +2,24 @@
 // instructions that trap (int3, int n, hlt, ud2, unknown encodings).
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
+#include "vm/cpu/ops_fast.h"
 
 namespace gb {
 
 void jcc_Jb(Cpu& c, const Insn& i) { if (c.cond(i.opc & 15)) c.rip = rel_target(c, i); }
 void jcc_Jz(Cpu& c, const Insn& i) { if (c.cond(i.opc & 15)) c.rip = rel_target(c, i); }
-void jmp_Jb(Cpu& c, const Insn& i) { c.rip = rel_target(c, i); }
-void jmp_Jz(Cpu& c, const Insn& i) { c.rip = rel_target(c, i); }
-void jmp_Ev(Cpu& c, const Insn& i) { c.rip = rd_E(c, i, 8); }
+// (jmp, call and ret as ops_fast.h has them: the run loop runs those inline)
+void jmp_Jb(Cpu& c, const Insn& i) { fast::jmp_rel(c, i); }
+void jmp_Jz(Cpu& c, const Insn& i) { fast::jmp_rel(c, i); }
+void jmp_Ev(Cpu& c, const Insn& i) { fast::jmp_ind(c, i); }
 
-void call_Jz(Cpu& c, const Insn& i) {
-  push(c, c.rip);
-  c.rip = rel_target(c, i);
-}
+void call_Jz(Cpu& c, const Insn& i) { fast::call_rel(c, i); }
 void call_Ev(Cpu& c, const Insn& i) {
   const uint64_t t = rd_E(c, i, 8);  // read the target before rsp changes
   push(c, c.rip);
   c.rip = t;
 }
-void ret(Cpu& c, const Insn& i) { c.rip = pop(c); }
+void ret(Cpu& c, const Insn& i) { fast::ret_near(c, i); }
 void ret_Iw(Cpu& c, const Insn& i) {
   c.rip = pop(c);
   c.r[RSP] += i.imm & 0xffff;

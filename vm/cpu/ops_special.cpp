@@ -7,101 +7,19 @@
 // the ALU operation, the condition code. Same reads, same writes, same order (memory
 // before registers), same lazy-flag record. A picker returns the generic handler for any
 // form it does not cover.
-#include "vm/cpu/exec.h"
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "vm/cpu/ops_fast.h"
 #include "vm/cpu/special.h"
 
 namespace gb {
 
 namespace {
 
-enum AluOp { ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST };  // ADD..CMP: the group-1 order
+using namespace fast;
 
-// Values truncated to S bytes; register writes at S = 4 or 8 (the upper half zeroed at 4).
-template <int S> GB_INLINE uint64_t rd(uint64_t v) { return S == 8 ? v : S == 4 ? (uint32_t)v : S == 2 ? (uint16_t)v : (uint8_t)v; }
-template <int S> GB_INLINE void wr(uint64_t& r, uint64_t v) { static_assert(S >= 4); r = S == 8 ? v : (uint32_t)v; }
-template <int S> GB_INLINE uint64_t load(Cpu& c, uint64_t a) {
-  if constexpr (S == 8) return c.mem->read<uint64_t>(a);
-  else if constexpr (S == 4) return c.mem->read<uint32_t>(a);
-  else if constexpr (S == 2) return c.mem->read<uint16_t>(a);
-  else return c.mem->read<uint8_t>(a);
-}
-template <int S> GB_INLINE void store(Cpu& c, uint64_t a, uint64_t v) {
-  if constexpr (S == 8) c.mem->write<uint64_t>(a, v);
-  else if constexpr (S == 4) c.mem->write<uint32_t>(a, (uint32_t)v);
-  else if constexpr (S == 2) c.mem->write<uint16_t>(a, (uint16_t)v);
-  else c.mem->write<uint8_t>(a, (uint8_t)v);
-}
-
-// dst OP src at size S: records the flags as alu() in ops_int_alu.cpp does.
-template <int OP, int S> GB_INLINE uint64_t alu(Cpu& c, uint64_t d, uint64_t s) {
-  uint64_t r;
-  if constexpr (OP == ADD) { r = d + s; c.set_lazy(CC_ADD, S, d, s, r); }
-  else if constexpr (OP == SUB || OP == CMP) { r = d - s; c.set_lazy(CC_SUB, S, d, s, r); }
-  else if constexpr (OP == OR) { r = d | s; c.set_lazy(CC_LOGIC, S, d, s, r); }
-  else if constexpr (OP == AND || OP == TEST) { r = d & s; c.set_lazy(CC_LOGIC, S, d, s, r); }
-  else { r = d ^ s; c.set_lazy(CC_LOGIC, S, d, s, r); }
-  return r;
-}
-template <int OP> constexpr bool writes() { return OP != CMP && OP != TEST; }
-
-// r/m (register) OP= reg
-template <int OP, int S> void alu_rr(Cpu& c, const Insn& i) {
-  const uint64_t r = alu<OP, S>(c, rd<S>(c.r[i.rm]), rd<S>(c.r[i.reg]));
-  if constexpr (writes<OP>()) wr<S>(c.r[i.rm], r);
-}
-// reg OP= r/m (register)
-template <int OP, int S> void alu_gr(Cpu& c, const Insn& i) {
-  const uint64_t r = alu<OP, S>(c, rd<S>(c.r[i.reg]), rd<S>(c.r[i.rm]));
-  if constexpr (writes<OP>()) wr<S>(c.r[i.reg], r);
-}
-// reg OP= [mem]
-template <int OP, int S> void alu_gm(Cpu& c, const Insn& i) {
-  const uint64_t s = load<S>(c, ea(c, i));
-  const uint64_t r = alu<OP, S>(c, rd<S>(c.r[i.reg]), s);
-  if constexpr (writes<OP>()) wr<S>(c.r[i.reg], r);
-}
-// cmp [mem], reg
-template <int S> void cmp_mr(Cpu& c, const Insn& i) { alu<CMP, S>(c, load<S>(c, ea(c, i)), rd<S>(c.r[i.reg])); }
-// r/m (register) OP= imm
-template <int OP, int S> void alu_ri(Cpu& c, const Insn& i) {
-  const uint64_t r = alu<OP, S>(c, rd<S>(c.r[i.rm]), rd<S>(i.imm));
-  if constexpr (writes<OP>()) wr<S>(c.r[i.rm], r);
-}
-// cmp [mem], imm
-template <int S> void cmp_mi(Cpu& c, const Insn& i) { alu<CMP, S>(c, load<S>(c, ea(c, i)), rd<S>(i.imm)); }
-
-template <int S> void mov_rr(Cpu& c, const Insn& i) { wr<S>(c.r[i.rm], c.r[i.reg]); }   // mov r/m, reg
-template <int S> void mov_gr(Cpu& c, const Insn& i) { wr<S>(c.r[i.reg], c.r[i.rm]); }   // mov reg, r/m
-template <int S> void mov_store(Cpu& c, const Insn& i) { store<S>(c, ea(c, i), c.r[i.reg]); }
-template <int S> void mov_load(Cpu& c, const Insn& i) { wr<S>(c.r[i.reg], load<S>(c, ea(c, i))); }
-
-// lea with a 64-bit address of base + disp, or base + index*scale + disp.
-template <int S> void lea_b(Cpu& c, const Insn& i) { wr<S>(c.r[i.reg], c.r[i.base] + (uint64_t)(int64_t)i.disp); }
-template <int S> void lea_bi(Cpu& c, const Insn& i) {
-  wr<S>(c.r[i.reg], c.r[i.base] + (c.r[i.index] << i.scale) + (uint64_t)(int64_t)i.disp);
-}
-
-void push_r64(Cpu& c, const Insn& i) {
-  const uint64_t sp = c.r[RSP] - 8;
-  c.mem->write<uint64_t>(sp, c.r[i.reg]);
-  c.r[RSP] = sp;
-}
-void pop_r64(Cpu& c, const Insn& i) {
-  const uint64_t v = c.mem->read<uint64_t>(c.r[RSP]);
-  c.r[RSP] += 8;
-  c.r[i.reg] = v;
-}
-
-template <int CC> void jcc(Cpu& c, const Insn& i) { if (c.cond(CC)) c.rip += i.imm; }
-
-// Immediates: mov r/m, imm (register or memory), mov r, imm.
-template <int S> void mov_ri(Cpu& c, const Insn& i) { wr<S>(c.r[i.rm], i.imm); }
-template <int S> void mov_mi(Cpu& c, const Insn& i) { store<S>(c, ea(c, i), i.imm); }
-template <int S> void mov_zi(Cpu& c, const Insn& i) { wr<S>(c.r[i.reg], i.imm); }
-// Widening loads from memory: movzx (byte, word), movsxd (dword, 64-bit destination).
-template <int N> void movzx_m(Cpu& c, const Insn& i) { c.r[i.reg] = load<N>(c, ea(c, i)); }
-void movsxd_r(Cpu& c, const Insn& i) { c.r[i.reg] = (uint64_t)(int64_t)(int32_t)c.r[i.rm]; }
-void movsxd_m(Cpu& c, const Insn& i) { c.r[i.reg] = (uint64_t)(int64_t)(int32_t)load<4>(c, ea(c, i)); }
 
 // Tables indexed [op][size == 8] (null: not specialised, e.g. adc/sbb).
 #define ALU_ROW(H, OP) {&H<OP, 4>, &H<OP, 8>}
@@ -140,6 +58,39 @@ const Handler kJcc[16] = {&jcc<0>, &jcc<1>, &jcc<2>,  &jcc<3>,  &jcc<4>,  &jcc<5
                           &jcc<8>, &jcc<9>, &jcc<10>, &jcc<11>, &jcc<12>, &jcc<13>, &jcc<14>, &jcc<15>};
 
 }  // namespace
+
+
+namespace fast {
+// Every handler with an inline form, sorted by address once; kind_of is a binary search
+// (the decoder asks it for every instruction it decodes).
+uint8_t kind_of(Handler fn) {
+  struct Entry { Handler fn; uint8_t kind; };
+  struct Sorted {
+    std::vector<Entry> v;
+    Sorted() {
+      v = {{&mov_load<4>, K_MOV_LOAD4}, {&mov_load<8>, K_MOV_LOAD8}, {&mov_store<4>, K_MOV_STORE4},
+           {&mov_store<8>, K_MOV_STORE8}, {&mov_rr<4>, K_MOV_RR4}, {&mov_rr<8>, K_MOV_RR8},
+           {&mov_gr<4>, K_MOV_GR4}, {&mov_gr<8>, K_MOV_GR8}, {&push_r64, K_PUSH}, {&pop_r64, K_POP},
+           {&movzx_m<1>, K_MOVZX1}, {&movzx_m<2>, K_MOVZX2}, {&lea_b<8>, K_LEA_B8}, {&lea_bi<8>, K_LEA_BI8},
+           {&mov_zi<4>, K_MOV_ZI4}, {&mov_ri<8>, K_MOV_RI8}, {&cmp_mi<1>, K_CMP_MI1}, {&cmp_mi<4>, K_CMP_MI4},
+           {&cmp_mi<8>, K_CMP_MI8}, {&cmp_mr<4>, K_CMP_MR4}, {&cmp_mr<8>, K_CMP_MR8},
+           {&call_Jz, K_CALL}, {&ret, K_RET}, {&jmp_Jb, K_JMP}, {&jmp_Jz, K_JMP}, {&jmp_Ev, K_JMP_EV}};
+      for (int op = 0; op < 9; op++)
+        for (int s = 0; s < 2; s++) {
+          if (op == ADC || op == SBB) continue;
+          v.push_back({kAluRR[op][s], (uint8_t)(K_ALU_RR + 2 * op + s)});
+          if (op != TEST) v.push_back({kAluRI[op][s], (uint8_t)(K_ALU_RI + 2 * op + s)});
+        }
+      for (int cc = 0; cc < 16; cc++) v.push_back({kJcc[cc], (uint8_t)(K_JCC + cc)});
+      std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return std::less<Handler>()(a.fn, b.fn); });
+    }
+  };
+  static const Sorted table;
+  auto it = std::lower_bound(table.v.begin(), table.v.end(), fn,
+                             [](const Entry& e, Handler f) { return std::less<Handler>()(e.fn, f); });
+  return it != table.v.end() && it->fn == fn ? it->kind : (uint8_t)K_NONE;
+}
+}  // namespace fast
 
 #define PICK_ALU(name, OP)                                                                  \
   Handler pick_##name##_Ev_Gv(const Insn& i) { return pick_Ev_Gv(i, OP, &name##_Ev_Gv); }   \

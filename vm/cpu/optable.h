@@ -97,6 +97,7 @@ struct Insn {
   uint8_t seg;     // 0, SEG_FS or SEG_GS
   uint8_t lock;    // lock prefix present
   uint8_t pfx66;   // 66 present (and not consumed as a mandatory prefix)
+  uint8_t fast;    // the run loop's inline form of fn (vm/cpu/ops_fast.h), 0 = call fn
   bool has_mem() const { return mod != 3; }
 };
 constexpr uint8_t NOREG = 0xff;

@@ -15,6 +15,11 @@ namespace gb {
 
 using Picker = Handler (*)(const Insn&);
 
+// Insn::fast for a handler: its inline form in the run loop (ops_fast.h's Kind), 0 if none.
+namespace fast {
+uint8_t kind_of(Handler fn);
+}
+
 template <Handler F> struct Special { static constexpr Picker pick = nullptr; };
 
 #define GB_SPECIAL(fn)                 \

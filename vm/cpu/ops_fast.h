@@ -126,9 +126,15 @@ enum Kind : uint8_t {
   K_MOV_LOAD4, K_MOV_LOAD8, K_MOV_STORE4, K_MOV_STORE8, K_MOV_RR4, K_MOV_RR8, K_MOV_GR4, K_MOV_GR8,
   K_PUSH, K_POP, K_MOVZX1, K_MOVZX2, K_LEA_B8, K_LEA_BI8, K_MOV_ZI4, K_MOV_RI8,
   K_CMP_MI1, K_CMP_MI4, K_CMP_MI8, K_CMP_MR4, K_CMP_MR8, K_CALL, K_RET, K_JMP, K_JMP_EV,
+  K_MOVSXD_R, K_MOVSXD_M, K_LEA_B4, K_LEA_BI4, K_MOV_MI1, K_MOV_MI4, K_MOV_MI8, K_MOV_ZI8, K_MOV_RI4,
   K_ALU_RR, K_ALU_RR_END = K_ALU_RR + 18,  // [op (ADD..TEST, 9)][size == 8]
   K_ALU_RI = K_ALU_RR_END, K_ALU_RI_END = K_ALU_RI + 18,
-  K_JCC = K_ALU_RI_END, K_JCC_END = K_JCC + 16,
+  K_ALU_GM = K_ALU_RI_END, K_ALU_GM_END = K_ALU_GM + 18,
+  K_JCC = K_ALU_GM_END, K_JCC_END = K_JCC + 16,
+  // Generic handlers frequent in cold code (gcc, python's start-up): called directly,
+  // which in wasm saves the call_indirect's table and signature checks.
+  K_GRP2_EV_IB = K_JCC_END, K_SETCC, K_TEST_EB_GB, K_TEST_EB_IB, K_CMP_AL_IB, K_GRP1_EB_IB, K_GRP1_EV_IB,
+  K_NOT_EV, K_MOVZX_GV_EB, K_CMOVCC, K_CALL_EV, K_MOV_EB_GB, K_MOVAPS_ST, K_MOVUPS_LD, K_MOVUPS_ST,
 };
 
 // (kind_of(fn), declared in special.h and defined in ops_special.cpp, maps a handler to
@@ -163,6 +169,15 @@ GB_INLINE void step(Cpu& c, const Insn& i) {
     case K_CMP_MI8: cmp_mi<8>(c, i); break;
     case K_CMP_MR4: cmp_mr<4>(c, i); break;
     case K_CMP_MR8: cmp_mr<8>(c, i); break;
+    case K_MOVSXD_R: movsxd_r(c, i); break;
+    case K_MOVSXD_M: movsxd_m(c, i); break;
+    case K_LEA_B4: lea_b<4>(c, i); break;
+    case K_LEA_BI4: lea_bi<4>(c, i); break;
+    case K_MOV_MI1: mov_mi<1>(c, i); break;
+    case K_MOV_MI4: mov_mi<4>(c, i); break;
+    case K_MOV_MI8: mov_mi<8>(c, i); break;
+    case K_MOV_ZI8: mov_zi<8>(c, i); break;
+    case K_MOV_RI4: mov_ri<4>(c, i); break;
     case K_CALL: call_rel(c, i); break;
     case K_RET: ret_near(c, i); break;
     case K_JMP: jmp_rel(c, i); break;
@@ -174,6 +189,24 @@ GB_INLINE void step(Cpu& c, const Insn& i) {
     GB_ALU_CASES(K_ALU_RI, alu_ri, ADD) GB_ALU_CASES(K_ALU_RI, alu_ri, OR)
     GB_ALU_CASES(K_ALU_RI, alu_ri, AND) GB_ALU_CASES(K_ALU_RI, alu_ri, SUB)
     GB_ALU_CASES(K_ALU_RI, alu_ri, XOR) GB_ALU_CASES(K_ALU_RI, alu_ri, CMP)
+    GB_ALU_CASES(K_ALU_GM, alu_gm, ADD) GB_ALU_CASES(K_ALU_GM, alu_gm, OR)
+    GB_ALU_CASES(K_ALU_GM, alu_gm, AND) GB_ALU_CASES(K_ALU_GM, alu_gm, SUB)
+    GB_ALU_CASES(K_ALU_GM, alu_gm, XOR) GB_ALU_CASES(K_ALU_GM, alu_gm, CMP)
+    case K_GRP2_EV_IB: grp2_Ev_Ib(c, i); break;
+    case K_SETCC: setcc_Eb(c, i); break;
+    case K_TEST_EB_GB: test_Eb_Gb(c, i); break;
+    case K_TEST_EB_IB: test_Eb_Ib(c, i); break;
+    case K_CMP_AL_IB: cmp_AL_Ib(c, i); break;
+    case K_GRP1_EB_IB: grp1_Eb_Ib(c, i); break;
+    case K_GRP1_EV_IB: grp1_Ev_Ib(c, i); break;
+    case K_NOT_EV: not_Ev(c, i); break;
+    case K_MOVZX_GV_EB: movzx_Gv_Eb(c, i); break;
+    case K_CMOVCC: cmovcc_Gv_Ev(c, i); break;
+    case K_CALL_EV: call_Ev(c, i); break;
+    case K_MOV_EB_GB: mov_Eb_Gb(c, i); break;
+    case K_MOVAPS_ST: movaps_Wps_Vps(c, i); break;
+    case K_MOVUPS_LD: movups_Vps_Wps(c, i); break;
+    case K_MOVUPS_ST: movups_Wps_Vps(c, i); break;
     GB_JCC_CASE(0) GB_JCC_CASE(1) GB_JCC_CASE(2) GB_JCC_CASE(3) GB_JCC_CASE(4) GB_JCC_CASE(5)
     GB_JCC_CASE(6) GB_JCC_CASE(7) GB_JCC_CASE(8) GB_JCC_CASE(9) GB_JCC_CASE(10) GB_JCC_CASE(11)
     GB_JCC_CASE(12) GB_JCC_CASE(13) GB_JCC_CASE(14) GB_JCC_CASE(15)

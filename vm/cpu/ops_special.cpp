@@ -74,12 +74,21 @@ uint8_t kind_of(Handler fn) {
            {&movzx_m<1>, K_MOVZX1}, {&movzx_m<2>, K_MOVZX2}, {&lea_b<8>, K_LEA_B8}, {&lea_bi<8>, K_LEA_BI8},
            {&mov_zi<4>, K_MOV_ZI4}, {&mov_ri<8>, K_MOV_RI8}, {&cmp_mi<1>, K_CMP_MI1}, {&cmp_mi<4>, K_CMP_MI4},
            {&cmp_mi<8>, K_CMP_MI8}, {&cmp_mr<4>, K_CMP_MR4}, {&cmp_mr<8>, K_CMP_MR8},
-           {&call_Jz, K_CALL}, {&ret, K_RET}, {&jmp_Jb, K_JMP}, {&jmp_Jz, K_JMP}, {&jmp_Ev, K_JMP_EV}};
+           {&call_Jz, K_CALL}, {&ret, K_RET}, {&jmp_Jb, K_JMP}, {&jmp_Jz, K_JMP}, {&jmp_Ev, K_JMP_EV},
+           {&movsxd_r, K_MOVSXD_R}, {&movsxd_m, K_MOVSXD_M}, {&lea_b<4>, K_LEA_B4}, {&lea_bi<4>, K_LEA_BI4},
+           {&mov_mi<1>, K_MOV_MI1}, {&mov_mi<4>, K_MOV_MI4}, {&mov_mi<8>, K_MOV_MI8}, {&mov_zi<8>, K_MOV_ZI8},
+           {&mov_ri<4>, K_MOV_RI4}, {&grp2_Ev_Ib, K_GRP2_EV_IB}, {&setcc_Eb, K_SETCC},
+           {&test_Eb_Gb, K_TEST_EB_GB}, {&test_Eb_Ib, K_TEST_EB_IB}, {&cmp_AL_Ib, K_CMP_AL_IB},
+           {&grp1_Eb_Ib, K_GRP1_EB_IB}, {&grp1_Ev_Ib, K_GRP1_EV_IB}, {&not_Ev, K_NOT_EV},
+           {&movzx_Gv_Eb, K_MOVZX_GV_EB}, {&cmovcc_Gv_Ev, K_CMOVCC}, {&call_Ev, K_CALL_EV},
+           {&mov_Eb_Gb, K_MOV_EB_GB}, {&movaps_Wps_Vps, K_MOVAPS_ST}, {&movups_Vps_Wps, K_MOVUPS_LD},
+           {&movups_Wps_Vps, K_MOVUPS_ST}};
       for (int op = 0; op < 9; op++)
         for (int s = 0; s < 2; s++) {
           if (op == ADC || op == SBB) continue;
           v.push_back({kAluRR[op][s], (uint8_t)(K_ALU_RR + 2 * op + s)});
           if (op != TEST) v.push_back({kAluRI[op][s], (uint8_t)(K_ALU_RI + 2 * op + s)});
+          if (op != TEST) v.push_back({kAluGM[op][s], (uint8_t)(K_ALU_GM + 2 * op + s)});
         }
       for (int cc = 0; cc < 16; cc++) v.push_back({kJcc[cc], (uint8_t)(K_JCC + cc)});
       std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return std::less<Handler>()(a.fn, b.fn); });

@@ -1,7 +1,8 @@
 // vm/cpu/interp.cpp — block cache, run loop and the interpreter's profile (see interp.h).
 //
-// The run loop's per-instruction work is: set rip to the next instruction, call the
-// handler, test cpu.stop. Everything else happens once per block: the instruction
+// The run loop's per-instruction work is: set rip to the next instruction, run it (inline
+// for the forms of vm/cpu/ops_fast.h, by Insn::fast; else a call of its handler), test
+// cpu.stop. Everything else happens once per block: the instruction
 // count (added for the whole block up front, corrected when the block stops or faults
 // early), the block's execution count, its page's heat and the indirect-entry record.
 #include "vm/cpu/interp.h"

@@ -4,6 +4,8 @@
 // encoding runs from many random states through both, and registers, rip, every
 // arithmetic flag and the touched memory must agree. Also: the picker leaves the
 // forms it does not cover (16-bit, adc/sbb, read-modify-write memory) to the generic handler.
+// And the run loop's inline dispatch (vm/cpu/ops_fast.h, fast::step on Insn::fast): every
+// covered form, and the generic handlers it calls directly, give what Insn::fn gives.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/decode.h"
 #include "vm/cpu/exec.h"
+#include "vm/cpu/ops_fast.h"
 #include "vm/cpu/optable.h"
 #include "vm/mem/address_space.h"
 
@@ -58,6 +61,49 @@ After run_one(Machine& m, const Cpu& start, const std::vector<uint8_t>& mem, Han
   m.as.read_bytes(kData, a.mem.data(), a.mem.size());
   a.flags = a.cpu.get_rflags();
   return a;
+}
+
+// The run loop's way of running an instruction, as a Handler.
+void step_handler(Cpu& c, const Insn& i) { fast::step(c, i); }
+
+// Random registers (edge values too), addressing registers into the data pages, flags
+// lazy or materialised, random memory.
+Cpu random_start(std::mt19937_64& rng, const Insn& in, std::vector<uint8_t>& mem) {
+  Cpu start;
+  for (int r = 0; r < 16; r++) {
+    const uint64_t v = rng();
+    // Small, edge and sign-boundary values as well as random ones.
+    switch (rng() % 6) {
+      case 0: start.r[r] = v & 0xff; break;
+      case 1: start.r[r] = (v & 1) ? 0x7fffffffull : 0x80000000ull; break;
+      case 2: start.r[r] = (v & 1) ? 0x8000000000000000ull : ~0ull; break;
+      case 3: start.r[r] = 0; break;
+      default: start.r[r] = v; break;
+    }
+  }
+  // Addressing registers point into the data pages: rbx base, rcx index, r11 (r8 + rbx index), rsp stack.
+  start.r[RBX] = kData + 0x100 + (rng() % 0x100);
+  start.r[RCX] = rng() % 32;
+  start.r[RSP] = kData + 0x800 + 8 * (rng() % 16);
+  start.r[R8] = rng() % 64;
+  // Flags state before: lazy from some operation, or materialised.
+  if (rng() & 1) start.set_lazy((CcOp)(1 + rng() % 7), 1 << (rng() % 4), rng(), rng(), rng());
+  else start.set_rflags(rng());
+  start.cc.cin = rng() & 1;
+  start.rip = kCode + in.len;
+  mem.assign(2 * PAGE, 0);
+  for (auto& b : mem) b = (uint8_t)rng();
+  return start;
+}
+
+void check_same(const After& g, const After& s) {
+  bool same_regs = true;
+  for (int r = 0; r < 16; r++) same_regs = same_regs && g.cpu.r[r] == s.cpu.r[r];
+  CHECK(same_regs);
+  CHECK(g.cpu.rip == s.cpu.rip);
+  CHECK(g.flags == s.flags);
+  CHECK(g.mem == s.mem);
+  CHECK(memcmp(g.cpu.xmm, s.cpu.xmm, sizeof g.cpu.xmm) == 0);
 }
 
 }  // namespace
@@ -104,39 +150,13 @@ TEST_CASE("special: specialised handlers match their row's generic handler") {
     REQUIRE(in.len == bytes.size());
     const Handler generic = op_table()[in.row].fn;
     if (in.fn != generic) specialised++;
+    CHECK(in.fast != 0);  // (every covered form also runs inline in the run loop)
     for (int trial = 0; trial < 300; trial++) {
-      Cpu start;
-      for (int r = 0; r < 16; r++) {
-        const uint64_t v = rng();
-        // Small, edge and sign-boundary values as well as random ones.
-        switch (rng() % 6) {
-          case 0: start.r[r] = v & 0xff; break;
-          case 1: start.r[r] = (v & 1) ? 0x7fffffffull : 0x80000000ull; break;
-          case 2: start.r[r] = (v & 1) ? 0x8000000000000000ull : ~0ull; break;
-          case 3: start.r[r] = 0; break;
-          default: start.r[r] = v; break;
-        }
-      }
-      // Addressing registers point into the data pages: rbx base, rcx index, r11 (r8 + rbx index), rsp stack.
-      start.r[RBX] = kData + 0x100 + (rng() % 0x100);
-      start.r[RCX] = rng() % 32;
-      start.r[RSP] = kData + 0x800 + 8 * (rng() % 16);
-      start.r[R8] = rng() % 64;
-      // Flags state before: lazy from some operation, or materialised.
-      if (rng() & 1) start.set_lazy((CcOp)(1 + rng() % 7), 1 << (rng() % 4), rng(), rng(), rng());
-      else start.set_rflags(rng());
-      start.cc.cin = rng() & 1;
-      start.rip = kCode + in.len;
-      std::vector<uint8_t> mem(2 * PAGE);
-      for (auto& b : mem) b = (uint8_t)rng();
+      std::vector<uint8_t> mem;
+      const Cpu start = random_start(rng, in, mem);
       const After g = run_one(m, start, mem, generic, in);
-      const After s = run_one(m, start, mem, in.fn, in);
-      bool same_regs = true;
-      for (int r = 0; r < 16; r++) same_regs = same_regs && g.cpu.r[r] == s.cpu.r[r];
-      CHECK(same_regs);
-      CHECK(g.cpu.rip == s.cpu.rip);
-      CHECK(g.flags == s.flags);
-      CHECK(g.mem == s.mem);
+      check_same(g, run_one(m, start, mem, in.fn, in));
+      check_same(g, run_one(m, start, mem, &step_handler, in));
     }
   }
   CHECK(specialised >= 95);  // nearly every encoding above has a specialised form
@@ -163,5 +183,35 @@ TEST_CASE("special: forms without a specialisation keep the generic handler") {
     INFO(ctx);
     REQUIRE(in.row != 0xffff);
     CHECK((in.fn == op_table()[in.row].fn));
+  }
+}
+
+TEST_CASE("special: generic handlers the run loop calls directly give what Insn::fn gives") {
+  const char* encodings[] = {
+      "48 c1 e0 05", "c1 e8 1f", "48 c1 f8 3f", "48 c1 c0 0d",  // shifts and a rotate by an immediate
+      "0f 94 c0", "0f 9f 03", "84 c0", "84 03", "f6 03 01", "f6 c1 80",  // setcc, byte test
+      "3c 05", "80 c3 05", "80 23 0f", "48 83 03 01", "83 d0 01",  // cmp al, byte and group-1 memory forms
+      "48 f7 d0", "f7 13", "0f b6 c3", "48 0f 44 c3", "0f 4c 03",  // not, movzx reg, cmov
+      "88 03", "88 5c 8b 01", "0f 11 03", "0f 10 03",  // byte store, movups both ways
+      "e8 00 01 00 00", "c3", "eb 05", "e9 00 ff ff ff", "ff e0", "ff d0", "ff 23", "ff 13",  // near branches
+  };
+  std::mt19937_64 rng(20261205);
+  Machine m;
+  for (const char* e : encodings) {
+    const std::vector<uint8_t> bytes = hexbytes(e);
+    m.as.write_bytes(kCode, bytes.data(), bytes.size());
+    Insn in;
+    decode(m.as, kCode, in);
+    const std::string ctx = std::string("bytes: ") + e + " (" + insn_text(in) + ")";
+    INFO(ctx);
+    REQUIRE(in.row != 0xffff);
+    CHECK(in.fast != 0);
+    for (int trial = 0; trial < 200; trial++) {
+      std::vector<uint8_t> mem;
+      Cpu start = random_start(rng, in, mem);
+      for (int x = 0; x < 16; x++) for (int k = 0; k < 2; k++) start.xmm[x].q[k] = rng();
+      // (jmp/call through a register or memory: any 64-bit value is a target)
+      check_same(run_one(m, start, mem, in.fn, in), run_one(m, start, mem, &step_handler, in));
+    }
   }
 }

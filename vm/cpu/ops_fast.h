@@ -130,7 +130,8 @@ enum Kind : uint8_t {
   K_ALU_RR, K_ALU_RR_END = K_ALU_RR + 18,  // [op (ADD..TEST, 9)][size == 8]
   K_ALU_RI = K_ALU_RR_END, K_ALU_RI_END = K_ALU_RI + 18,
   K_ALU_GM = K_ALU_RI_END, K_ALU_GM_END = K_ALU_GM + 18,
-  K_JCC = K_ALU_GM_END, K_JCC_END = K_JCC + 16,
+  K_ALU_GR = K_ALU_GM_END, K_ALU_GR_END = K_ALU_GR + 18,
+  K_JCC = K_ALU_GR_END, K_JCC_END = K_JCC + 16,
   // Generic handlers frequent in cold code (gcc, python's start-up): called directly,
   // which in wasm saves the call_indirect's table and signature checks.
   K_GRP2_EV_IB = K_JCC_END, K_SETCC, K_TEST_EB_GB, K_TEST_EB_IB, K_CMP_AL_IB, K_GRP1_EB_IB, K_GRP1_EV_IB,
@@ -192,6 +193,9 @@ GB_INLINE void step(Cpu& c, const Insn& i) {
     GB_ALU_CASES(K_ALU_GM, alu_gm, ADD) GB_ALU_CASES(K_ALU_GM, alu_gm, OR)
     GB_ALU_CASES(K_ALU_GM, alu_gm, AND) GB_ALU_CASES(K_ALU_GM, alu_gm, SUB)
     GB_ALU_CASES(K_ALU_GM, alu_gm, XOR) GB_ALU_CASES(K_ALU_GM, alu_gm, CMP)
+    GB_ALU_CASES(K_ALU_GR, alu_gr, ADD) GB_ALU_CASES(K_ALU_GR, alu_gr, OR)
+    GB_ALU_CASES(K_ALU_GR, alu_gr, AND) GB_ALU_CASES(K_ALU_GR, alu_gr, SUB)
+    GB_ALU_CASES(K_ALU_GR, alu_gr, XOR) GB_ALU_CASES(K_ALU_GR, alu_gr, CMP)
     case K_GRP2_EV_IB: grp2_Ev_Ib(c, i); break;
     case K_SETCC: setcc_Eb(c, i); break;
     case K_TEST_EB_GB: test_Eb_Gb(c, i); break;

@@ -89,6 +89,7 @@ uint8_t kind_of(Handler fn) {
           v.push_back({kAluRR[op][s], (uint8_t)(K_ALU_RR + 2 * op + s)});
           if (op != TEST) v.push_back({kAluRI[op][s], (uint8_t)(K_ALU_RI + 2 * op + s)});
           if (op != TEST) v.push_back({kAluGM[op][s], (uint8_t)(K_ALU_GM + 2 * op + s)});
+          if (op != TEST) v.push_back({kAluGR[op][s], (uint8_t)(K_ALU_GR + 2 * op + s)});
         }
       for (int cc = 0; cc < 16; cc++) v.push_back({kJcc[cc], (uint8_t)(K_JCC + cc)});
       std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return std::less<Handler>()(a.fn, b.fn); });

@@ -1,5 +1,5 @@
 // tests/unit/test_special.cpp — the form-specialised handlers (vm/cpu/special.h,
-// ops_special.cpp) against the generic handler of their row: for every covered form
+// ops_special.cpp, ops_fast.h) against the generic handler of their row: for every covered form
 // (ALU reg/reg, reg/mem, reg/imm, cmp mem; mov; lea; push/pop; the 16 jcc), each
 // encoding runs from many random states through both, and registers, rip, every
 // arithmetic flag and the touched memory must agree. Also: the picker leaves the

@@ -13,8 +13,11 @@
 // an instruction that is often two or three loads and a store. For the forms below the
 // decoder also sets Insn::fast, and run() (interp.cpp) switches on it and runs the same
 // template inline (step() below); Insn::fn stays the same function, for everything else
-// that calls it (the JIT's handler calls, step_one, the debugger). docs/jit.md, "The
-// interpreter's dispatch".
+// that calls it (the JIT's handler calls, step_one, the debugger). docs/interpreter.md,
+// "The inline dispatch"; the figures in docs/jit.md, "The interpreter's dispatch".
+//
+// Adding a form: its handler here (or a generic one in its ops_*.cpp), a Kind, a case in
+// step(), an entry in kind_of (ops_special.cpp), an encoding in tests/unit/test_special.cpp.
 #pragma once
 #include "vm/cpu/exec.h"
 
@@ -110,7 +113,6 @@ template <int N> GB_INLINE void movzx_m(Cpu& c, const Insn& i) { c.r[i.reg] = lo
 GB_INLINE void movsxd_r(Cpu& c, const Insn& i) { c.r[i.reg] = (uint64_t)(int64_t)(int32_t)c.r[i.rm]; }
 GB_INLINE void movsxd_m(Cpu& c, const Insn& i) { c.r[i.reg] = (uint64_t)(int64_t)(int32_t)load<4>(c, ea(c, i)); }
 
-
 // Near branches (the generic handlers of ops_int_branch.cpp are these).
 GB_INLINE void call_rel(Cpu& c, const Insn& i) {
   push(c, c.rip);
@@ -120,7 +122,8 @@ GB_INLINE void ret_near(Cpu& c, const Insn& i) { c.rip = pop(c); }
 GB_INLINE void jmp_rel(Cpu& c, const Insn& i) { c.rip = rel_target(c, i); }
 GB_INLINE void jmp_ind(Cpu& c, const Insn& i) { c.rip = rd_E(c, i, 8); }
 
-// Insn::fast: 0 = none (call Insn::fn); the rest name one template instance above.
+// Insn::fast: 0 = none (call Insn::fn); the rest name one handler: an instance above, or
+// one of the generic handlers at the end (called directly).
 enum Kind : uint8_t {
   K_NONE,
   K_MOV_LOAD4, K_MOV_LOAD8, K_MOV_STORE4, K_MOV_STORE8, K_MOV_RR4, K_MOV_RR8, K_MOV_GR4, K_MOV_GR8,

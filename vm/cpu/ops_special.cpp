@@ -1,5 +1,7 @@
-// vm/cpu/ops_special.cpp — handlers specialised by form for the hottest integer rows,
-// and the pickers the decoder calls through the table's `special` column (special.h).
+// vm/cpu/ops_special.cpp — the pickers the decoder calls through the table's `special`
+// column (special.h), the tables of specialised handlers they choose from, and kind_of
+// (Insn::fast for a handler). The specialised handlers themselves are in ops_fast.h,
+// where the run loop's inline dispatch (fast::step) shares their one definition.
 //
 // Each specialised handler is the generic one (ops_int_alu.cpp, ops_int_mov.cpp,
 // ops_int_branch.cpp) with its form fixed: operand size S (4 or 8 only: 1 and 2 keep

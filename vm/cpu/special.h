@@ -7,7 +7,8 @@
 // A specialised handler does exactly what F does for that form; the form's branches
 // (size switches, mod == 3 tests, the ALU op's switch, the condition's switch) are
 // resolved once at decode time instead of at every execution. The handlers live in
-// ops_special.cpp; the differential tests (cpu-diff, guest) cover them like any other.
+// ops_fast.h, the pickers in ops_special.cpp; the differential tests (cpu-diff, guest)
+// cover them like any other.
 #pragma once
 #include "vm/cpu/optable.h"
 

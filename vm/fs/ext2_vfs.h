@@ -21,7 +21,8 @@
 //   * Measurement knobs (environment, read by open()): GLASSBOX_READAHEAD=none|0 (demand
 //     reads only, no exec prefetch), seq (the default: sequential window + whole-file
 //     prefetch on exec/mmap), whole (also prefetch a whole file on its first read);
-//     GLASSBOX_STORAGE_STATS=1 prints stats_line() to stderr when the Ext2Fs goes away.
+//     GLASSBOX_STORAGE_STATS=1 prints stats_line() to stderr when the Ext2Fs goes away
+//     (the CLI, which ends with _exit, prints it itself).
 #pragma once
 #include <functional>
 #include <memory>

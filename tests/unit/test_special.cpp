@@ -63,6 +63,16 @@ After run_one(Machine& m, const Cpu& start, const std::vector<uint8_t>& mem, Han
   return a;
 }
 
+// The instruction of `hex` (e.g. "48 01 d8"), written at kCode and decoded there.
+Insn decode_hex(Machine& m, const char* hex, size_t* len = nullptr) {
+  const std::vector<uint8_t> bytes = hexbytes(hex);
+  m.as.write_bytes(kCode, bytes.data(), bytes.size());
+  Insn in;
+  decode(m.as, kCode, in);
+  if (len) *len = bytes.size();
+  return in;
+}
+
 // The run loop's way of running an instruction, as a Handler.
 void step_handler(Cpu& c, const Insn& i) { fast::step(c, i); }
 
@@ -140,14 +150,12 @@ TEST_CASE("special: specialised handlers match their row's generic handler") {
   Machine m;
   int specialised = 0;
   for (const char* e : encodings) {
-    const std::vector<uint8_t> bytes = hexbytes(e);
-    m.as.write_bytes(kCode, bytes.data(), bytes.size());
-    Insn in;
-    decode(m.as, kCode, in);
+    size_t len = 0;
+    const Insn in = decode_hex(m, e, &len);
     const std::string ctx = std::string("bytes: ") + e + " (" + insn_text(in) + ")";
     INFO(ctx);
     REQUIRE(in.row != 0xffff);
-    REQUIRE(in.len == bytes.size());
+    REQUIRE(in.len == len);
     const Handler generic = op_table()[in.row].fn;
     if (in.fn != generic) specialised++;
     CHECK(in.fast != 0);  // (every covered form also runs inline in the run loop)
@@ -175,10 +183,7 @@ TEST_CASE("special: forms without a specialisation keep the generic handler") {
       "66 50",        // push ax
   };
   for (const char* e : generic_forms) {
-    const std::vector<uint8_t> bytes = hexbytes(e);
-    m.as.write_bytes(kCode, bytes.data(), bytes.size());
-    Insn in;
-    decode(m.as, kCode, in);
+    const Insn in = decode_hex(m, e);
     const std::string ctx = std::string("bytes: ") + e;
     INFO(ctx);
     REQUIRE(in.row != 0xffff);
@@ -198,10 +203,7 @@ TEST_CASE("special: generic handlers the run loop calls directly give what Insn:
   std::mt19937_64 rng(20261205);
   Machine m;
   for (const char* e : encodings) {
-    const std::vector<uint8_t> bytes = hexbytes(e);
-    m.as.write_bytes(kCode, bytes.data(), bytes.size());
-    Insn in;
-    decode(m.as, kCode, in);
+    const Insn in = decode_hex(m, e);
     const std::string ctx = std::string("bytes: ") + e + " (" + insn_text(in) + ")";
     INFO(ctx);
     REQUIRE(in.row != 0xffff);

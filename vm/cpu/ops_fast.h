@@ -147,6 +147,10 @@ enum Kind : uint8_t {
 #define GB_ALU_CASES(K, H, OP) \
   case K + 2 * OP: H<OP, 4>(c, i); break; \
   case K + 2 * OP + 1: H<OP, 8>(c, i); break;
+// the six operations every ALU form has (adc/sbb have none; test only register/register)
+#define GB_ALU_ROWS(K, H) \
+  GB_ALU_CASES(K, H, ADD) GB_ALU_CASES(K, H, OR) GB_ALU_CASES(K, H, AND) \
+  GB_ALU_CASES(K, H, SUB) GB_ALU_CASES(K, H, XOR) GB_ALU_CASES(K, H, CMP)
 #define GB_JCC_CASE(CC) case K_JCC + CC: jcc<CC>(c, i); break;
 
 // One instruction: inline for the kinds above, else through its handler.
@@ -186,19 +190,10 @@ GB_INLINE void step(Cpu& c, const Insn& i) {
     case K_RET: ret_near(c, i); break;
     case K_JMP: jmp_rel(c, i); break;
     case K_JMP_EV: jmp_ind(c, i); break;
-    GB_ALU_CASES(K_ALU_RR, alu_rr, ADD) GB_ALU_CASES(K_ALU_RR, alu_rr, OR)
-    GB_ALU_CASES(K_ALU_RR, alu_rr, AND) GB_ALU_CASES(K_ALU_RR, alu_rr, SUB)
-    GB_ALU_CASES(K_ALU_RR, alu_rr, XOR) GB_ALU_CASES(K_ALU_RR, alu_rr, CMP)
-    GB_ALU_CASES(K_ALU_RR, alu_rr, TEST)
-    GB_ALU_CASES(K_ALU_RI, alu_ri, ADD) GB_ALU_CASES(K_ALU_RI, alu_ri, OR)
-    GB_ALU_CASES(K_ALU_RI, alu_ri, AND) GB_ALU_CASES(K_ALU_RI, alu_ri, SUB)
-    GB_ALU_CASES(K_ALU_RI, alu_ri, XOR) GB_ALU_CASES(K_ALU_RI, alu_ri, CMP)
-    GB_ALU_CASES(K_ALU_GM, alu_gm, ADD) GB_ALU_CASES(K_ALU_GM, alu_gm, OR)
-    GB_ALU_CASES(K_ALU_GM, alu_gm, AND) GB_ALU_CASES(K_ALU_GM, alu_gm, SUB)
-    GB_ALU_CASES(K_ALU_GM, alu_gm, XOR) GB_ALU_CASES(K_ALU_GM, alu_gm, CMP)
-    GB_ALU_CASES(K_ALU_GR, alu_gr, ADD) GB_ALU_CASES(K_ALU_GR, alu_gr, OR)
-    GB_ALU_CASES(K_ALU_GR, alu_gr, AND) GB_ALU_CASES(K_ALU_GR, alu_gr, SUB)
-    GB_ALU_CASES(K_ALU_GR, alu_gr, XOR) GB_ALU_CASES(K_ALU_GR, alu_gr, CMP)
+    GB_ALU_ROWS(K_ALU_RR, alu_rr) GB_ALU_CASES(K_ALU_RR, alu_rr, TEST)
+    GB_ALU_ROWS(K_ALU_RI, alu_ri)
+    GB_ALU_ROWS(K_ALU_GM, alu_gm)
+    GB_ALU_ROWS(K_ALU_GR, alu_gr)
     case K_GRP2_EV_IB: grp2_Ev_Ib(c, i); break;
     case K_SETCC: setcc_Eb(c, i); break;
     case K_TEST_EB_GB: test_Eb_Gb(c, i); break;
@@ -221,6 +216,7 @@ GB_INLINE void step(Cpu& c, const Insn& i) {
   }
 }
 #undef GB_ALU_CASES
+#undef GB_ALU_ROWS
 #undef GB_JCC_CASE
 
 }  // namespace fast

@@ -565,13 +565,13 @@ void AddressSpace::read_slow(uint64_t a, void* dst, uint64_t n) {
   }
 }
 
-void AddressSpace::probe_write(uint64_t a, uint64_t n) {
+void AddressSpace::probe_write_slow(uint64_t a, uint64_t n) {
   if (!n) return;
   for (uint64_t page = page_down(a); page <= page_down(a + n - 1); page += PAGE) resolve(page < a ? a : page, true, false);
 }
 
 void AddressSpace::write_slow(uint64_t a, const void* src, uint64_t n) {
-  probe_write(a, n);  // fault before writing anything
+  probe_write_slow(a, n);  // fault before writing anything
   const uint8_t* s = (const uint8_t*)src;
   while (n) {
     const uint64_t page = page_down(a), off = a - page;

@@ -266,8 +266,15 @@ class AddressSpace {
     write_slow(a, &v, sizeof(T));
   }
   // Checks that [a, a+n) is writable without writing (for instructions that must not
-  // half-complete, e.g. push of several bytes spanning pages).
-  void probe_write(uint64_t a, uint64_t n);
+  // half-complete, e.g. push of several bytes spanning pages). A range inside one page
+  // whose TLB entry already allows stores is writable: the same one compare as write()
+  // (a read-modify-write of memory probes before its flags change: `shrq (m)` in
+  // python's bigint code called resolve() every time).
+  __attribute__((always_inline)) void probe_write(uint64_t a, uint64_t n) {
+    const TlbEntry& e = tlb_[(a >> 12) & (TLB_SIZE - 1)];
+    if (__builtin_expect(n - 1 < PAGE && e.wtag == ((a + (n - 1)) & PAGE_MASK), 1)) return;
+    probe_write_slow(a, n);
+  }
   void read_bytes(uint64_t a, void* dst, uint64_t n) { read_slow(a, dst, n); }
   void write_bytes(uint64_t a, const void* src, uint64_t n) { write_slow(a, src, n); }
   // Instruction fetch: needs PROT_X; marks the page as holding code.
@@ -314,6 +321,7 @@ class AddressSpace {
   void tlb_fill(uint64_t page, Pte* p);
   void tlb_drop(uint64_t page);
   void read_slow(uint64_t a, void* dst, uint64_t n);
+  void probe_write_slow(uint64_t a, uint64_t n);
   void write_slow(uint64_t a, const void* src, uint64_t n);
   void drop_ptes(uint64_t start, uint64_t end);
   void split_at(uint64_t addr);  // split the VMA containing addr so that one starts there

@@ -4,8 +4,9 @@
 //   by a fused jcc (signed and unsigned), setcc and pushf; read-modify-write memory
 //   (add/sub/and/or/xor [mem], reg or imm; 8, 32 and 64 bit; the refcount pattern
 //   `subq $1, (m); je`); test with memory; byte moves, movzx/movsx from registers and
-//   memory; imul from memory; setcc and cmov right after a flags producer (fused) and
-//   not (a nop or another reader between); call rel / ret (a return to the block after the call, a
+//   memory; imul from memory; setcc and cmov after a flags producer (fused, also past
+//   moves, loads, stores, lea, not, nop) and not (another reader between); neg, not, sbb
+//   of one register, 16-bit shifts (python's dispatch); call rel / ret (a return to the block after the call, a
 //   return elsewhere: push + ret), call and jmp through a register and through memory,
 //   recursion; and the instructions whose store lands in the running block's own page
 //   (a read-modify-write of the next instruction's immediate, a push and a call onto a
@@ -100,6 +101,30 @@ CASE(shl_cmovs, "shlq $3, %%rax\n\tcmovs %%rcx, %%rbx", CF | PF | ZF | SF)
 CASE(imul_seto, "imulq %%rbx, %%rax\n\tseto %%dl\n\tsetc %%dh", CF | OF)
 CASE(inc_setle, "incl %%ecx\n\tsetle %%dl\n\tcmovo %%rbx, %%rax", OF | SF | ZF | PF | AF)
 CASE(cmp_nop_sete, "cmpl %%ebx, %%eax\n\tnop\n\tsete %%dl\n\tcmovne %%ecx, %%ebx", ARITH)
+
+// neg (the flags of sub 0, r), not, sbb of one register (r = -CF), 16-bit shifts: python's
+// bytecode dispatch (`shr $8, %si; neg %cx; sbb %dl, %dl`) and its ints' `neg; cmovs`
+CASE(py_dispatch, "movl %%eax, %%esi\n\tshrw $8, %%si\n\tnegw %%cx\n\tsbbb %%dl, %%dl\n\torl %%esi, %%edx", LOGIC)
+CASE(neg64_js, "negq %%rax\n\tjs 1f\n\tadd $19, %%rdx\n1:", ARITH)
+CASE(neg32_cmovs, "negl %%ecx\n\tcmovs %%ebx, %%eax", ARITH)
+CASE(neg64_setc_setns, "negq %%rbx\n\tsetc %%dl\n\tsetns %%dh", ARITH)
+CASE(neg16_jb, "negw %%bx\n\tjb 1f\n\tadd $20, %%rdx\n1:", ARITH)
+CASE(neg32_jle, "negl %%eax\n\tjle 1f\n\tadd $21, %%rdx\n1:", ARITH)
+CASE(not_sizes, "notq %%rax\n\tnotw %%bx\n\tnotl %%ecx", ARITH)
+CASE(cmp_sbb32_jne, "cmpq %%rbx, %%rax\n\tsbbl %%ecx, %%ecx\n\tjne 1f\n\tadd $22, %%rdx\n1:", ARITH)
+CASE(sbb64_self, "sbbq %%rcx, %%rcx", ARITH)
+CASE(cmpb_sbb_ah, "cmpb %%bl, %%al\n\tsbbb %%ah, %%ah", ARITH)
+CASE(add_sbb_sil_js, "addq %%rbx, %%rax\n\tsbbb %%sil, %%sil\n\tmovzbl %%sil, %%edx\n\tjs 1f\n\tadd $23, %%rdx\n1:", LOGIC)
+CASE(shifts16_dead, "shlw $3, %%ax\n\tsarw $5, %%bx\n\tshrw $15, %%cx\n\tshrw $1, %%cx\n\taddl %%ecx, %%edx", ARITH)
+CASE(sar16_live, "sarw $3, %%bx", CF | PF | ZF | SF)
+
+// a flags reader fused with the producer across moves, loads, stores, lea, not (python's
+// refcount: `subq $1, (m); mov ...; mov ...; je`)
+CASE(subq_m_movs_je, "subq $1, %[m]\n\tmovq 8+%[m], %%rcx\n\tmovl %%eax, %%ebx\n\tje 1f\n\tadd $24, %%rdx\n1:", ARITH)
+CASE(cmp_lea_not_jl, "cmpq %%rbx, %%rax\n\tleaq 8(%%rax,%%rbx,2), %%rcx\n\tnotq %%rbx\n\tjl 1f\n\tadd $25, %%rdx\n1:", ARITH)
+CASE(shl_mov_js, "shlq $3, %%rax\n\tmovq %%rax, %%rcx\n\tjs 1f\n\tadd $26, %%rdx\n1:", CF | PF | ZF | SF)
+CASE(inc_movzx_jle, "incl %%ecx\n\tmovzbl %%al, %%edx\n\tjle 1f\n\tadd $27, %%rdx\n1:", OF | SF | ZF | PF | AF)
+CASE(cmp_store_setb, "cmpq %%rcx, %%rbx\n\tmovq %%rbx, %[m]\n\tmovb %%al, 9+%[m]\n\tsetb %%dl\n\tcmovae %%rcx, %%rax", ARITH)
 
 // calls and returns
 __attribute__((noinline)) static uint64_t leaf(uint64_t x) { __asm__ volatile(""); return x * 5 + 1; }
@@ -247,6 +272,13 @@ int main(void) {
       {"sub; cmovle (32)", sub_cmovle32}, {"cmp; cmovb [m] (64)", cmp_cmovb_m64}, {"and; cmovne [m] (32)", and_cmovne_m32},
       {"shl; cmovs", shl_cmovs}, {"imul; seto; setc dh", imul_seto}, {"inc; setle; cmovo", inc_setle},
       {"cmp; nop; sete; cmovne", cmp_nop_sete},
+      {"python's dispatch: shr16, neg16, sbb8", py_dispatch}, {"neg rax; js", neg64_js}, {"neg ecx; cmovs", neg32_cmovs},
+      {"neg rbx; setc; setns", neg64_setc_setns}, {"neg bx; jb", neg16_jb}, {"neg eax; jle", neg32_jle},
+      {"not rax, bx, ecx", not_sizes}, {"cmp; sbb ecx, ecx; jne", cmp_sbb32_jne}, {"sbb rcx, rcx", sbb64_self},
+      {"cmp bl, al; sbb ah, ah", cmpb_sbb_ah}, {"add; sbb sil, sil; js", add_sbb_sil_js},
+      {"shl/sar/shr 16-bit, dead flags", shifts16_dead}, {"sar bx, 3 (live flags)", sar16_live},
+      {"sub [m], 1; mov; mov; je", subq_m_movs_je}, {"cmp; lea; not; jl", cmp_lea_not_jl}, {"shl; mov; js", shl_mov_js},
+      {"inc; movzx; jle", inc_movzx_jle}, {"cmp; store; store8; setb; cmovae", cmp_store_setb},
       {"call/ret", calls}, {"call through memory, register", indirect_calls}, {"recursion (fib)", recursion},
       {"push+ret, jmp reg, jmp mem", push_ret_jmp},
       {"loads, stores, rmw across a page", page_cross},

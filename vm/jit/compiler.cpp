@@ -131,8 +131,17 @@ enum Kind {
   // setcc r/m8 and cmovcc r, r/m (32/64-bit) right after a flags producer whose
   // condition a jcc would fuse (else their handler): the condition from its locals.
   K_SETCC, K_CMOV,
+  // neg r (16/32/64-bit): sub 0, r for every flag (the interpreter's own CC_SUB record,
+  // fused like sub); not r (16/32/64-bit): no flags. python's dispatch runs `neg %cx; sbb
+  // %sil, %sil` (the tracing test) and `neg; cmovs` (abs of an int's size) all the time.
+  K_NEG, K_NOT,
+  // sbb r, r with one register (8/32/64-bit): r = -CF; its flags (a flag family: live
+  // or dead) as rflags bits, CF SF AF = CF, ZF = !CF, PF = 1, OF = 0.
+  K_SBB_SELF,
 };
-bool flag_family(int k) { return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC; }
+bool flag_family(int k) {
+  return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC || k == K_SBB_SELF;
+}
 // Instructions with a slow path (a call that may fault or look at the state): the
 // flags before them must be exact there.
 bool has_slow_path(int k) {
@@ -165,7 +174,7 @@ int64_t imm_sized(uint64_t imm, int size) {
 bool writes_result(int op) { return op != CMP && op != TEST; }
 bool flags_writer(const Plan& p) {
   return p.k == K_ALU_RR || p.k == K_ALU_GR || p.k == K_ALU_GM || p.k == K_ALU_RI || p.k == K_CMP_MR || p.k == K_CMP_MI ||
-         p.k == K_ALU_X;
+         p.k == K_ALU_X || p.k == K_NEG;
 }
 
 Plan classify(const Insn& in) {
@@ -219,6 +228,22 @@ Plan classify(const Insn& in) {
   }
   if (f == &push_Zv && in.osz == 8) { p.k = K_PUSH; p.src = in.reg; return p; }
   if (f == &pop_Zv && in.osz == 8) { p.k = K_POP; p.dst = in.reg; return p; }
+  if ((f == &neg_Ev || f == &not_Ev) && reg) {
+    p.k = f == &neg_Ev ? K_NEG : K_NOT; p.op = f == &neg_Ev ? SUB : 0; p.dst = in.rm;
+    return p;
+  }
+  if (reg && in.rm == in.reg && ((f == &sbb_Eb_Gb || f == &sbb_Gb_Eb) || ((f == &sbb_Ev_Gv || f == &sbb_Gv_Ev) && wide))) {
+    p.k = K_SBB_SELF; p.dst = in.rm; p.size = f == &sbb_Eb_Gb || f == &sbb_Gb_Eb ? 1 : in.osz;
+    return p;
+  }
+  // 16-bit shl/shr/sar of a register by a count that is not 0: inline when their flags
+  // are dead (python's `shr $8, %r9w`, the oparg), else the handler (block_liveness)
+  if ((f == &grp2_Ev_Ib || f == &grp2_Ev_1) && reg && in.osz == 2) {
+    const int op = (in.reg & 7) == 6 ? 4 : in.reg & 7;
+    const int count = f == &grp2_Ev_1 ? 1 : (int)(in.imm & 31);
+    if (op >= 4 && count != 0) { p.k = K_SHIFT; p.op = op; p.dst = in.rm; p.src = (uint8_t)count; }
+    return p;
+  }
   if (!wide) return p;
   struct R { Handler h; int op; };
   static const R accs[] = {{&add_rAX_Iz, ADD}, {&or_rAX_Iz, OR}, {&and_rAX_Iz, AND}, {&sub_rAX_Iz, SUB},
@@ -298,11 +323,30 @@ uint64_t ind_succ(const Block& bl) {
   return k == K_RET || k == K_JMP_IND || k == K_CALL_IND ? bl.ind_target : 0;
 }
 
+// Inline forms a flags reader (jcc, setcc, cmov) looks past to the producer it fuses
+// with: they neither read nor write the flags nor touch the flag locals (moves, loads,
+// stores, lea, push/pop, not; a slow path writes the pending flags and keeps the locals).
+// python: `subq $1, (%rbp); mov 0x28(%rsp), %r10; mov %eax, %r14d; je` (a refcount).
+bool flags_transparent(int k) {
+  return k == K_MOV_RR || k == K_MOV_GR || k == K_LOAD || k == K_STORE || k == K_MOV_RI || k == K_STORE_I ||
+         k == K_LEA || k == K_MOVZX_M || k == K_MOVZX_R || k == K_MOVSX_R || k == K_MOVSX_M || k == K_MOVSXD_R ||
+         k == K_MOVSXD_M || k == K_LOAD8 || k == K_STORE8 || k == K_MOV8 || k == K_NOP || k == K_PUSH || k == K_POP ||
+         k == K_NOT;
+}
+
+// The instruction a flags reader at k fuses with: the nearest one before it in its block
+// past transparent ones only (or -1).
+int producer_of(const std::vector<Plan>& plans, uint32_t k) {
+  int j = (int)k - 1;
+  while (j >= 0 && flags_transparent(plans[j].k)) j--;
+  return j;
+}
+
 // Conditions the fused jcc computes from the producer's operands (else: handler).
 bool fusable(const Plan& prod, int cc) {
   if (!flags_writer(prod)) return false;
   if (prod.size == 2) return false;
-  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 7) || cc >= 0xc;
+  if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 9) || cc >= 0xc;
   if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST) return cc >= 4 && cc != 0xa && cc != 0xb;
   return false;
 }
@@ -313,6 +357,7 @@ bool fusable_family(const Plan& prod, int cc) {
   if (!prod.live) return false;
   if (prod.k == K_SSE) return sse_sets_flags(prod.op);  // ucomis/comis: kEager, every condition
   if (prod.k == K_INCDEC) return cc != 0xa && cc != 0xb;
+  if (prod.k == K_SBB_SELF) return true;  // (kEager: every condition)
   if (prod.k == K_SHIFT) return prod.src != 0 && prod.op >= 4;
   return prod.k == K_IMUL;
 }
@@ -331,6 +376,8 @@ bool block_liveness(std::vector<Plan>& plans, bool live_out) {
       p.live = lv;
       if (p.k == K_SHIFT && p.src == 0) {}                         // count 0: no flag changes
       else if (p.k == K_SHIFT && p.op < 4 && lv) p.k = K_HANDLER;  // a rotate with live flags
+      else if (p.k == K_SHIFT && p.size == 2 && lv) p.k = K_HANDLER;  // a 16-bit shift with live flags
+      else if (p.k == K_SBB_SELF) lv = true;  // (it reads CF)
       else if (p.k == K_SHIFT_CL || p.k == K_INCDEC) {}  // (count 0 passes the flags; inc/dec keeps CF)
       else lv = false;
       if (p.mem) lv = true;  // (imul from memory: its load's slow path shows the flags before it)
@@ -364,7 +411,7 @@ class Gen : public SseHost {
   // registers
   void get(int r);            // pushes r (i64)
   void get_sized(int r, int size);  // pushes r truncated to size (4: zero-extended)
-  void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (4 or 8)
+  void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (2, 4 or 8)
   void flush(bool forget);    // dirty locals to memory; forget: mark clean
   void invalidate() {
     for (int i = 0; i < kSlots; i++) loaded_[i] = dirty_[i] = false;
@@ -434,6 +481,8 @@ class Gen : public SseHost {
   void shift(const Plan& p, const Insn& in);
   void imul(const Plan& p, const Insn& in, uint64_t next, int k);
   void incdec(const Plan& p);
+  void negnot(const Plan& p);
+  void sbb_self(const Plan& p, const Insn& in);
   bool has_eager_ = false, has_incdec_ = false;  // the region holds such flag states
   // The region holds inline SSE forms: L_MXOK is computed at its entry and again after
   // every call that can change cpu.mxcsr (a handler, an SSE form's slow path; loads,
@@ -553,10 +602,16 @@ void Gen::get(int r) {
 void Gen::get_sized(int r, int size) {
   get(r);
   if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
+  if (size == 2) { b_.i64_const(0xffff); b_.op0(I64_AND, "i64.and"); }
 }
 
 void Gen::set_from_stack(int r, int size) {
   if (size == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
+  if (size == 2) {  // the low 16 bits merge into the register
+    b_.i64_const(0xffff); b_.op0(I64_AND, "i64.and");
+    get(r); b_.i64_const(~(int64_t)0xffff); b_.op0(I64_AND, "i64.and");
+    b_.op0(I64_OR, "i64.or");
+  }
   b_.local_set(L_R0 + r);
   mark_set(r);
 }
@@ -972,6 +1027,14 @@ void Gen::shift(const Plan& p, const Insn& in) {
   }
   if (!p.live) {
     get(p.dst);
+    if (S == 2) {  // (shl/shr/sar by 1..31 alone: the 16-bit operand widened, shifted, merged back)
+      if (p.op == 5) { b_.i64_const(0xffff); b_.op0(I64_AND, "i64.and"); }
+      if (p.op == 7) { b_.i64_const(48); b_.op0(I64_SHL, "i64.shl"); b_.i64_const(48); b_.op0(I64_SHR_S, "i64.shr_s"); }
+      b_.i64_const(p.src);
+      b_.op0(op64[p.op], n64.c_str());
+      set_from_stack(p.dst, 2);
+      return;
+    }
     if (S == 4) {
       b_.op0(I32_WRAP_I64, "i32.wrap_i64");
       if (cl) { get(RCX); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); } else b_.i32_const(p.src);
@@ -1134,6 +1197,54 @@ void Gen::incdec(const Plan& p) {
   set_pending((p.op ? CC_DEC : CC_INC) | S << 8);
 }
 
+// neg r: FD = 0, FS = r, FR = 0 - r, the deferred CC_SUB record (the interpreter's
+// negnot leaves the same); not r: ~r, no flags.
+//   neg: r = 0 - r (sized; 16-bit merges)     not: r = ~r
+void Gen::negnot(const Plan& p) {
+  const int S = p.size;
+  if (p.k == K_NOT) {
+    get(p.dst);
+    b_.i64_const(-1);
+    b_.op0(I64_XOR, "i64.xor");
+    set_from_stack(p.dst, S);
+    return;
+  }
+  b_.i64_const(0);
+  b_.local_set(L_FD);
+  get_sized(p.dst, S);
+  b_.local_set(L_FS);
+  b_.i64_const(0);
+  b_.local_get(L_FS);
+  b_.op0(I64_SUB, "i64.sub");
+  b_.local_tee(L_FR);
+  set_from_stack(p.dst, S);
+  defer_flags(SUB, S);
+}
+
+// sbb r, r (one register): r = 0 - CF, sized (a byte merges into its register). Live
+// flags as rflags bits (kEager): CF ? CF|PF|AF|SF : PF|ZF (0x00 and 0xff both have even
+// parity; x - x - CF never overflows).
+//   cf = CF; r = -cf; FFL = cf ? CF|PF|AF|SF : PF|ZF
+void Gen::sbb_self(const Plan& p, const Insn& in) {
+  const int S = p.size;
+  push_cf();
+  b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
+  b_.local_set(L_XA);
+  b_.i64_const(0);
+  b_.local_get(L_XA);
+  b_.op0(I64_SUB, "i64.sub");
+  if (S == 1) { b_.local_set(L_XR); set_r8(p.dst, in.rex != 0, L_XR); }
+  else set_from_stack(p.dst, S);
+  if (!p.live) return;
+  b_.i64_const((int64_t)(FL_CF | FL_PF | FL_AF | FL_SF));
+  b_.i64_const((int64_t)(FL_PF | FL_ZF));
+  b_.local_get(L_XA);
+  b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+  b_.select();
+  b_.local_set(L_FFL);
+  set_pending(kEager);
+}
+
 void Gen::alu(const Plan& p, const Insn& in, bool live) {
   const int S = p.size;
   // FD = destination operand, FS = source operand (both truncated to S)
@@ -1260,6 +1371,13 @@ void Gen::push_fused_cond(const Plan& prod, int cc, bool family) {
   const bool sub = prod.op == SUB || prod.op == CMP;
   if (family) {
     push_family_cond(cc);
+  } else if (sub && (cc == 8 || cc == 9)) {
+    // s / ns: the sign bit of the result at its size
+    b_.local_get(L_FR);
+    b_.i64_const(S * 8 - 1); b_.op0(I64_SHR_U, "i64.shr_u");
+    b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+    b_.i32_const(1); b_.op0(I32_AND, "i32.and");
+    if (cc == 9) b_.op0(I32_EQZ, "i32.eqz");
   } else if (sub) {
     // (signed: 32-bit as i32; a byte sign-extended to i64 by shifts)
     auto operand = [&](uint32_t l) {
@@ -1400,12 +1518,15 @@ void Gen::block_code(uint32_t bi) {
   bool quiet = true;
   for (uint32_t k = 0; k < bl.n && quiet; k++) {
     const Kind kk = plans[k].k;
-    if (kk == K_JCC)
-      quiet = k + 1 == bl.n && k > 0 &&
-              (fusable(plans[k - 1], bl.insns[k].opc & 15) || fusable_family(plans[k - 1], bl.insns[k].opc & 15));
+    if (kk == K_JCC) {
+      const int j = producer_of(plans, k);
+      quiet = k + 1 == bl.n && j >= 0 &&
+              (fusable(plans[j], bl.insns[k].opc & 15) || fusable_family(plans[j], bl.insns[k].opc & 15));
+    }
     else quiet = kk == K_ALU_RR || kk == K_ALU_GR || kk == K_ALU_RI || kk == K_MOV_RR || kk == K_MOV_GR ||
                  kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_SHIFT_CL ||
                  (kk == K_IMUL && !plans[k].mem) || kk == K_INCDEC || kk == K_NOP || kk == K_JMP ||
+                 kk == K_NEG || kk == K_NOT || kk == K_SBB_SELF ||
                  (kk == K_ALU_X && !plans[k].mem) || kk == K_MOV8 || kk == K_MOVZX_R || kk == K_MOVSX_R;  // (helper_cf only reads cc)
   }
   // (the count where something may look: n-1 retired, as the interpreter's run loop
@@ -1625,6 +1746,12 @@ void Gen::block_code(uint32_t bi) {
       case K_INCDEC:
         incdec(p);
         break;
+      case K_NEG: case K_NOT:
+        negnot(p);
+        break;
+      case K_SBB_SELF:
+        sbb_self(p, in);
+        break;
       case K_SSE:
         sse_emit(*this, p.op, in, next, (int)k);
         break;
@@ -1640,8 +1767,9 @@ void Gen::block_code(uint32_t bi) {
         //   setcc: r/m8 = cond              cmov: dst = cond ? src : dst (src always read;
         //                                         32-bit: the upper half cleared either way)
         const int cc = in.opc & 15;
-        const bool alu_fused = k > 0 && fusable(plans[k - 1], cc);
-        const bool family_fused = !alu_fused && k > 0 && fusable_family(plans[k - 1], cc);
+        const int j = producer_of(plans, k);
+        const bool alu_fused = j >= 0 && fusable(plans[j], cc);
+        const bool family_fused = !alu_fused && j >= 0 && fusable_family(plans[j], cc);
         if (!alu_fused && !family_fused) {
           handler(in, next);
           exit_stop_check(k);
@@ -1650,7 +1778,7 @@ void Gen::block_code(uint32_t bi) {
         }
         if (p.k == K_SETCC) {
           if (p.mem) ea(in, next);
-          push_fused_cond(plans[k - 1], cc, family_fused);
+          push_fused_cond(plans[j], cc, family_fused);
           b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u");
           if (p.mem) { b_.local_set(L_V); store(1, next, k); }
           else { b_.local_set(L_XR); set_r8(p.dst, in.rex != 0, L_XR); }
@@ -1659,7 +1787,7 @@ void Gen::block_code(uint32_t bi) {
           if (p.mem) { ea(in, next); load(S, next, k); }
           else get_sized(p.src, S);
           get_sized(p.dst, S);
-          push_fused_cond(plans[k - 1], cc, family_fused);
+          push_fused_cond(plans[j], cc, family_fused);
           b_.select();
           set_from_stack(p.dst, S);
         }
@@ -1667,10 +1795,11 @@ void Gen::block_code(uint32_t bi) {
       }
       case K_JCC: {
         const int cc = in.opc & 15;
-        const bool alu_fused = last && k > 0 && fusable(plans[k - 1], cc);
-        const bool family_fused = !alu_fused && last && k > 0 && fusable_family(plans[k - 1], cc);
+        const int j = producer_of(plans, k);
+        const bool alu_fused = last && j >= 0 && fusable(plans[j], cc);
+        const bool family_fused = !alu_fused && last && j >= 0 && fusable_family(plans[j], cc);
         if (alu_fused || family_fused) {
-          const Plan& prod = plans[k - 1];
+          const Plan& prod = plans[j];
           sync_in();
           icount_add(end_add_);
           push_fused_cond(prod, cc, family_fused);
@@ -1866,7 +1995,7 @@ Compiled Gen::run() {
     for (uint32_t k = 0; k < bl->n; k++) {
       const Plan p = classify(bl->insns[k]);
       if (p.k == K_INCDEC) has_incdec_ = true;
-      if ((p.k == K_SHIFT && p.src != 0) || p.k == K_SHIFT_CL || p.k == K_IMUL) has_eager_ = true;
+      if ((p.k == K_SHIFT && p.src != 0) || p.k == K_SHIFT_CL || p.k == K_IMUL || p.k == K_SBB_SELF) has_eager_ = true;
       if (p.k == K_SSE && sse_sets_flags(p.op)) has_eager_ = true;
       if (p.k == K_SSE) has_sse_ = true;
     }

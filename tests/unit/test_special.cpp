@@ -196,6 +196,7 @@ TEST_CASE("special: generic handlers the run loop calls directly give what Insn:
       "48 c1 e0 05", "c1 e8 1f", "48 c1 f8 3f", "48 c1 c0 0d",  // shifts and a rotate by an immediate
       "0f 94 c0", "0f 9f 03", "84 c0", "84 03", "f6 03 01", "f6 c1 80",  // setcc, byte test
       "3c 05", "80 c3 05", "80 23 0f", "48 83 03 01", "83 d0 01",  // cmp al, byte and group-1 memory forms
+      "48 81 03 00 01 00 00", "81 6b 08 ff ff 00 00", "48 81 d3 00 00 00 80",  // group 1, imm32: memory, sbb
       "48 f7 d0", "f7 13", "0f b6 c3", "48 0f 44 c3", "0f 4c 03",  // not, movzx reg, cmov
       "88 03", "88 5c 8b 01", "0f 11 03", "0f 10 03",  // byte store, movups both ways
       "e8 00 01 00 00", "c3", "eb 05", "e9 00 ff ff ff", "ff e0", "ff d0", "ff 23", "ff 13",  // near branches

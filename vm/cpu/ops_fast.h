@@ -139,6 +139,7 @@ enum Kind : uint8_t {
   // which in wasm saves the call_indirect's table and signature checks.
   K_GRP2_EV_IB = K_JCC_END, K_SETCC, K_TEST_EB_GB, K_TEST_EB_IB, K_CMP_AL_IB, K_GRP1_EB_IB, K_GRP1_EV_IB,
   K_NOT_EV, K_MOVZX_GV_EB, K_CMOVCC, K_CALL_EV, K_MOV_EB_GB, K_MOVAPS_ST, K_MOVUPS_LD, K_MOVUPS_ST,
+  K_GRP1_EV_IZ,
 };
 
 // (kind_of(fn), declared in special.h and defined in ops_special.cpp, maps a handler to
@@ -201,6 +202,7 @@ GB_INLINE void step(Cpu& c, const Insn& i) {
     case K_CMP_AL_IB: cmp_AL_Ib(c, i); break;
     case K_GRP1_EB_IB: grp1_Eb_Ib(c, i); break;
     case K_GRP1_EV_IB: grp1_Ev_Ib(c, i); break;
+    case K_GRP1_EV_IZ: grp1_Ev_Iz(c, i); break;
     case K_NOT_EV: not_Ev(c, i); break;
     case K_MOVZX_GV_EB: movzx_Gv_Eb(c, i); break;
     case K_CMOVCC: cmovcc_Gv_Ev(c, i); break;

@@ -81,7 +81,7 @@ uint8_t kind_of(Handler fn) {
            {&mov_mi<1>, K_MOV_MI1}, {&mov_mi<4>, K_MOV_MI4}, {&mov_mi<8>, K_MOV_MI8}, {&mov_zi<8>, K_MOV_ZI8},
            {&mov_ri<4>, K_MOV_RI4}, {&grp2_Ev_Ib, K_GRP2_EV_IB}, {&setcc_Eb, K_SETCC},
            {&test_Eb_Gb, K_TEST_EB_GB}, {&test_Eb_Ib, K_TEST_EB_IB}, {&cmp_AL_Ib, K_CMP_AL_IB},
-           {&grp1_Eb_Ib, K_GRP1_EB_IB}, {&grp1_Ev_Ib, K_GRP1_EV_IB}, {&not_Ev, K_NOT_EV},
+           {&grp1_Eb_Ib, K_GRP1_EB_IB}, {&grp1_Ev_Ib, K_GRP1_EV_IB}, {&grp1_Ev_Iz, K_GRP1_EV_IZ}, {&not_Ev, K_NOT_EV},
            {&movzx_Gv_Eb, K_MOVZX_GV_EB}, {&cmovcc_Gv_Ev, K_CMOVCC}, {&call_Ev, K_CALL_EV},
            {&mov_Eb_Gb, K_MOV_EB_GB}, {&movaps_Wps_Vps, K_MOVAPS_ST}, {&movups_Vps_Wps, K_MOVUPS_LD},
            {&movups_Wps_Vps, K_MOVUPS_ST}};

@@ -124,6 +124,10 @@ CASE(subq_m_movs_je, "subq $1, %[m]\n\tmovq 8+%[m], %%rcx\n\tmovl %%eax, %%ebx\n
 CASE(cmp_lea_not_jl, "cmpq %%rbx, %%rax\n\tleaq 8(%%rax,%%rbx,2), %%rcx\n\tnotq %%rbx\n\tjl 1f\n\tadd $25, %%rdx\n1:", ARITH)
 CASE(shl_mov_js, "shlq $3, %%rax\n\tmovq %%rax, %%rcx\n\tjs 1f\n\tadd $26, %%rdx\n1:", CF | PF | ZF | SF)
 CASE(inc_movzx_jle, "incl %%ecx\n\tmovzbl %%al, %%edx\n\tjle 1f\n\tadd $27, %%rdx\n1:", OF | SF | ZF | PF | AF)
+// lea without a base (index * scale + disp), rip-relative (two, subtracted: the load
+// address differs), with a 32-bit address size, into a 32-bit register
+CASE(lea_forms, "leaq 0x1c(,%%rbx,4), %%rcx\n\tleal -5(%%rax,%%rbx,8), %%edx\n\tleal (%%eax,%%ebx,2), %%ebx\n\t"
+     "leaq 0(%%rip), %%rsi\n\tleaq 0(%%rip), %%rdi\n\tsubq %%rsi, %%rdi\n\taddq %%rdi, %%rax", ARITH)
 CASE(cmp_store_setb, "cmpq %%rcx, %%rbx\n\tmovq %%rbx, %[m]\n\tmovb %%al, 9+%[m]\n\tsetb %%dl\n\tcmovae %%rcx, %%rax", ARITH)
 
 // calls and returns
@@ -278,7 +282,7 @@ int main(void) {
       {"cmp bl, al; sbb ah, ah", cmpb_sbb_ah}, {"add; sbb sil, sil; js", add_sbb_sil_js},
       {"shl/sar/shr 16-bit, dead flags", shifts16_dead}, {"sar bx, 3 (live flags)", sar16_live},
       {"sub [m], 1; mov; mov; je", subq_m_movs_je}, {"cmp; lea; not; jl", cmp_lea_not_jl}, {"shl; mov; js", shl_mov_js},
-      {"inc; movzx; jle", inc_movzx_jle}, {"cmp; store; store8; setb; cmovae", cmp_store_setb},
+      {"inc; movzx; jle", inc_movzx_jle}, {"lea: no base, rip, 32-bit address", lea_forms}, {"cmp; store; store8; setb; cmovae", cmp_store_setb},
       {"call/ret", calls}, {"call through memory, register", indirect_calls}, {"recursion (fib)", recursion},
       {"push+ret, jmp reg, jmp mem", push_ret_jmp},
       {"loads, stores, rmw across a page", page_cross},

@@ -97,7 +97,7 @@ enum Kind {
   K_STORE,     // mov [mem], reg
   K_MOV_RI,    // mov r/m(reg), imm / mov reg, imm (F_REGOP)
   K_STORE_I,   // mov [mem], imm
-  K_LEA,       // lea reg, [base + index*scale + disp] (64-bit address)
+  K_LEA,       // lea reg, [base + index*scale + disp] (any address form; no segment base)
   K_MOVZX_M,   // movzx reg, byte/word [mem]
   K_MOVSXD_R, K_MOVSXD_M,
   K_JCC,       // jcc rel (fused with the flag producer before it, else handler)
@@ -298,10 +298,7 @@ Plan classify(const Insn& in) {
   if (f == &mov_Gv_Ev) { if (reg) { p.k = K_MOV_GR; p.dst = in.reg; p.src = in.rm; } else { p.k = K_LOAD; p.dst = in.reg; } return p; }
   if (f == &mov_Ev_Iz) { if (reg) { p.k = K_MOV_RI; p.dst = in.rm; } else p.k = K_STORE_I; return p; }
   if (f == &mov_Zv_Iv) { p.k = K_MOV_RI; p.dst = in.reg; return p; }
-  if (f == &lea_Gv_M) {
-    if (in.asz == 8 && in.base != NOREG && in.base != RIPREL) { p.k = K_LEA; p.dst = in.reg; }
-    return p;
-  }
+  if (f == &lea_Gv_M) { p.k = K_LEA; p.dst = in.reg; return p; }
   if (f == &movzx_Gv_Eb || f == &movzx_Gv_Ew) {
     p.k = reg ? K_MOVZX_R : K_MOVZX_M; p.dst = in.reg; p.src = in.rm; p.size = f == &movzx_Gv_Eb ? 1 : 2;
     return p;
@@ -437,6 +434,7 @@ class Gen : public SseHost {
   void pass();                // one generation of the whole function into b_
   // pieces
   void ea(const Insn& in, uint64_t next_rip);  // L_A = effective address
+  void address(const Insn& in, uint64_t next_rip);  // pushes it without the segment base
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
@@ -721,6 +719,18 @@ void Gen::exit_retired(int k) {
 }
 
 void Gen::ea(const Insn& in, uint64_t next_rip) {
+  address(in, next_rip);
+  if (in.seg) {
+    b_.local_get(L_CPU);
+    b_.mem(I64_LOAD, 3, in.seg == SEG_FS ? abi_.off_fs : abi_.off_gs);
+    b_.op0(I64_ADD, "i64.add");
+  }
+  b_.local_set(L_A);
+}
+
+// base + index << scale + disp (rip-relative: from the next instruction), truncated to
+// 32 bits for a 32-bit address size; the segment base is ea()'s (lea has none).
+void Gen::address(const Insn& in, uint64_t next_rip) {
   int64_t disp = in.disp;
   bool have = false;
   if (in.base == RIPREL) disp += (int64_t)next_rip;
@@ -734,12 +744,6 @@ void Gen::ea(const Insn& in, uint64_t next_rip) {
   if (!have) b_.i64_const(disp);
   else if (disp) { b_.i64_const(disp); b_.op0(I64_ADD, "i64.add"); }
   if (in.asz == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.op0(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
-  if (in.seg) {
-    b_.local_get(L_CPU);
-    b_.mem(I64_LOAD, 3, in.seg == SEG_FS ? abi_.off_fs : abi_.off_gs);
-    b_.op0(I64_ADD, "i64.add");
-  }
-  b_.local_set(L_A);
 }
 
 static int log2size(int size) { return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3; }
@@ -1619,13 +1623,7 @@ void Gen::block_code(uint32_t bi) {
         store(p.size, next, k);
         break;
       case K_LEA:
-        get(in.base);
-        if (in.index != NOREG) {
-          get(in.index);
-          if (in.scale) { b_.i64_const(in.scale); b_.op0(I64_SHL, "i64.shl"); }
-          b_.op0(I64_ADD, "i64.add");
-        }
-        if (in.disp) { b_.i64_const(in.disp); b_.op0(I64_ADD, "i64.add"); }
+        address(in, next);
         set_from_stack(p.dst, p.size);
         break;
       case K_PUSH:

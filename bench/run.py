@@ -9,7 +9,8 @@ For each workload it times, median of --runs (default 5):
 and prints engine/native and engine/qemu ratios plus guest MIPS (guest instructions
 retired, from the engine's --stats line, divided by the engine's wall time).
 
-Workloads: cpu_bound (static C), python3 sum(range(10**6)), python3 -c pass (start-up),
+Workloads: cpu_bound (static C), python3 sum(range(10**6)), python3 -c pass (start-up), a python
+loop of 300000 squares (the issue's IDE example: bytecode, ints past 2**30),
 gcc -O2 hello.c (the whole driver: cc1, as, collect2/ld, spawned with vfork + execve),
 the Benchmarks-Game C programs of bench/game (nbody, fannkuch-redux, spectral-norm,
 binary-trees; static -O2) and the Python rows of bench/py (nbody, richards-style, float).
@@ -165,6 +166,10 @@ def stats_icount(stderr):
     return int(m.group(1)) if m else None
 
 
+# A student's first python loop (issue 11: "a python loop summing 300,000 squares").
+SQUARES = "s = 0\nfor i in range(300000):\n    s += i * i\nprint(s)"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -225,6 +230,11 @@ def main():
          ["chroot", root, "/usr/bin/python3", "-c", "pass"],
          [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", "pass"] if qemu else None,
          root, ["/usr/bin/python3", "-c", "pass"]),
+        # the issue's IDE example: a loop of python bytecode (ints past 2**30: the bigint path)
+        ("python3 loop: 300000 squares",
+         ["chroot", root, "/usr/bin/python3", "-c", SQUARES],
+         [qemu, "-L", root, os.path.join(root, "usr/bin/python3"), "-c", SQUARES] if qemu else None,
+         root, ["/usr/bin/python3", "-c", SQUARES]),
     ]
     if want_gcc:
         workloads.append(("gcc -O2 hello.c (qemu: stages)", gcc_native, gcc_qemu, groot_copy, gcc_argv))

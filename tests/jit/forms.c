@@ -128,6 +128,20 @@ CASE(inc_movzx_jle, "incl %%ecx\n\tmovzbl %%al, %%edx\n\tjle 1f\n\tadd $27, %%rd
 // address differs), with a 32-bit address size, into a 32-bit register
 CASE(lea_forms, "leaq 0x1c(,%%rbx,4), %%rcx\n\tleal -5(%%rax,%%rbx,8), %%edx\n\tleal (%%eax,%%ebx,2), %%ebx\n\t"
      "leaq 0(%%rip), %%rsi\n\tleaq 0(%%rip), %%rdi\n\tsubq %%rsi, %%rdi\n\taddq %%rdi, %%rax", ARITH)
+// cdqe, cwde, cbw (python's `cltq` of an oparg); 16-bit moves (register, load, store,
+// immediate store; a register keeps its upper 48 bits); nops (90, 66 90)
+CASE(cbw_forms, "cltq\n\tmovq %%rax, %%rdx\n\tmovq %%rbx, %%rax\n\tcwtl\n\tmovq %%rax, %%rcx\n\tmovq %%rbx, %%rax\n\tcbtw", ARITH)
+CASE(mov16_forms, "movw %%bx, %%ax\n\tmovw %%cx, %[m]\n\tmovw 2+%[m], %%dx\n\tmovw $0x8081, 6+%[m]\n\tnop\n\txchgw %%ax, %%ax\n\t"
+     "movw 12+%[m], %%bx", ARITH)
+// 16-bit ALU: registers, immediates, memory both ways, read by fused jcc/setcc (signed and
+// unsigned, the sign), and an inc after a 16-bit add (its CF kept from the add)
+CASE(cmpw_m_jne, "cmpw $0, %[m]\n\tjne 1f\n\tadd $28, %%rdx\n1:", ARITH)
+CASE(cmpw_ax_jg, "cmpw $0xf, %%ax\n\tjg 1f\n\tadd $29, %%rdx\n1:", ARITH)
+CASE(subw_jl, "subw %%bx, %%cx\n\tjl 1f\n\tadd $30, %%rdx\n1:", ARITH)
+CASE(addw_setc_sets, "addw %%bx, %%ax\n\tsetc %%dl\n\tsets %%dh", ARITH)
+CASE(testw_js, "testw $0x8000, %%bx\n\tjs 1f\n\tadd $31, %%rdx\n1:", LOGIC)
+CASE(andw_rmw_xorw, "andw %%cx, %[m]\n\txorw 2+%[m], %%dx\n\tjle 1f\n\tadd $32, %%rdx\n1:", LOGIC)
+CASE(addw_inc_setc, "addw $0x8000, %%bx\n\tincl %%ecx\n\tsetc %%dl\n\tcmpw %%ax, %%bx\n\tseta %%dh", ARITH)
 CASE(cmp_store_setb, "cmpq %%rcx, %%rbx\n\tmovq %%rbx, %[m]\n\tmovb %%al, 9+%[m]\n\tsetb %%dl\n\tcmovae %%rcx, %%rax", ARITH)
 
 // calls and returns
@@ -282,7 +296,11 @@ int main(void) {
       {"cmp bl, al; sbb ah, ah", cmpb_sbb_ah}, {"add; sbb sil, sil; js", add_sbb_sil_js},
       {"shl/sar/shr 16-bit, dead flags", shifts16_dead}, {"sar bx, 3 (live flags)", sar16_live},
       {"sub [m], 1; mov; mov; je", subq_m_movs_je}, {"cmp; lea; not; jl", cmp_lea_not_jl}, {"shl; mov; js", shl_mov_js},
-      {"inc; movzx; jle", inc_movzx_jle}, {"lea: no base, rip, 32-bit address", lea_forms}, {"cmp; store; store8; setb; cmovae", cmp_store_setb},
+      {"inc; movzx; jle", inc_movzx_jle}, {"lea: no base, rip, 32-bit address", lea_forms},
+      {"cdqe, cwde, cbw", cbw_forms}, {"16-bit moves, nops", mov16_forms},
+      {"cmp word [m], 0; jne", cmpw_m_jne}, {"cmp ax, 0xf; jg", cmpw_ax_jg}, {"sub cx, bx; jl", subw_jl},
+      {"add ax, bx; setc; sets", addw_setc_sets}, {"test bx, 0x8000; js", testw_js},
+      {"and [m], cx; xor dx, [m+2]; jle", andw_rmw_xorw}, {"add bx, imm16; inc; setc; cmp; seta", addw_inc_setc}, {"cmp; store; store8; setb; cmovae", cmp_store_setb},
       {"call/ret", calls}, {"call through memory, register", indirect_calls}, {"recursion (fib)", recursion},
       {"push+ret, jmp reg, jmp mem", push_ret_jmp},
       {"loads, stores, rmw across a page", page_cross},

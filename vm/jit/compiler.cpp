@@ -113,7 +113,7 @@ enum Kind {
   K_INCDEC,    // inc/dec r
   K_NOP,       // multi-byte nop
   K_SSE,       // an SSE2 form of compile_sse.cpp (op: its SseOp)
-  // The general ALU form (alu_x): sizes 1, 4, 8; the destination a register (byte
+  // The general ALU form (alu_x): sizes 1, 2, 4, 8; the destination a register (byte
   // registers with the REX rules: ah..bh without REX) or memory (read-modify-write: the
   // store commits before the flags, as the interpreter's alu_E), the source a register,
   // an immediate or memory (when the destination is a register).
@@ -138,6 +138,7 @@ enum Kind {
   // sbb r, r with one register (8/32/64-bit): r = -CF; its flags (a flag family: live
   // or dead) as rflags bits, CF SF AF = CF, ZF = !CF, PF = 1, OF = 0.
   K_SBB_SELF,
+  K_CBW,       // cbw/cwde/cdqe: rax = the accumulator's lower half sign-extended (no flags)
 };
 bool flag_family(int k) {
   return k == K_SHIFT || k == K_SHIFT_CL || k == K_IMUL || k == K_INCDEC || k == K_SBB_SELF;
@@ -192,7 +193,29 @@ Plan classify(const Insn& in) {
       {&test_Ev_Gv, nullptr, TEST}};
   if (f == &jcc_Jb || f == &jcc_Jz) { if (in.osz != 2) p.k = K_JCC; return p; }
   if (f == &jmp_Jb || f == &jmp_Jz) { if (in.osz != 2) p.k = K_JMP; return p; }
-  if (f == &nop_Ev) { p.k = K_NOP; return p; }
+  if (f == &nop_Ev || (f == &xchg_Zv_rAX && in.reg == RAX)) { p.k = K_NOP; return p; }  // (90, 66 90, f3 90)
+  if (f == &cbw_cwde_cdqe) { p.k = K_CBW; return p; }
+  // 16-bit ALU forms (alu_x at size 2; python: `cmpw $0, eval_breaker(%rip)`, `cmp $0xf, %ax`)
+  if (in.osz == 2) {
+    for (const A& a : alus) {
+      if (f == a.ev_gv) { p.k = K_ALU_X; p.op = a.op; p.dst = in.rm; p.src = in.reg; p.dmem = p.mem = !reg; return p; }
+      if (a.gv_ev && f == a.gv_ev) { p.k = K_ALU_X; p.op = a.op; p.dst = in.reg; p.src = in.rm; p.smode = reg ? 0 : 2; p.mem = !reg; return p; }
+    }
+    if (f == &grp1_Ev_Ib || f == &grp1_Ev_Iz || f == &test_Ev_Iz) {
+      p.op = f == &test_Ev_Iz ? TEST : in.reg & 7;
+      if (p.op == ADC || p.op == SBB) return p;
+      p.k = K_ALU_X; p.dst = in.rm; p.smode = 1; p.dmem = p.mem = !reg;
+      return p;
+    }
+  }
+  // 16-bit moves: register to register, load and store (a register merges its low half)
+  if (in.osz == 2 && (f == &mov_Ev_Gv || f == &mov_Gv_Ev || (f == &mov_Ev_Iz && !reg))) {
+    if (f == &mov_Ev_Iz) p.k = K_STORE_I;
+    else if (f == &mov_Ev_Gv) { if (reg) { p.k = K_MOV_RR; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE; p.src = in.reg; } }
+    else if (reg) { p.k = K_MOV_GR; p.dst = in.reg; p.src = in.rm; }
+    else { p.k = K_LOAD; p.dst = in.reg; }
+    return p;
+  }
   if (f == &mov_Eb_Ib && !reg) { p.k = K_STORE_I; p.size = 1; return p; }
   if (f == &grp1_Eb_Ib && !reg && (in.reg & 7) == CMP) { p.k = K_CMP_MI; p.op = CMP; p.size = 1; return p; }
   // bytes: the ALU family, test, moves (alu_x; byte registers by the REX rules)
@@ -328,7 +351,7 @@ bool flags_transparent(int k) {
   return k == K_MOV_RR || k == K_MOV_GR || k == K_LOAD || k == K_STORE || k == K_MOV_RI || k == K_STORE_I ||
          k == K_LEA || k == K_MOVZX_M || k == K_MOVZX_R || k == K_MOVSX_R || k == K_MOVSX_M || k == K_MOVSXD_R ||
          k == K_MOVSXD_M || k == K_LOAD8 || k == K_STORE8 || k == K_MOV8 || k == K_NOP || k == K_PUSH || k == K_POP ||
-         k == K_NOT;
+         k == K_NOT || k == K_CBW;
 }
 
 // The instruction a flags reader at k fuses with: the nearest one before it in its block
@@ -342,7 +365,6 @@ int producer_of(const std::vector<Plan>& plans, uint32_t k) {
 // Conditions the fused jcc computes from the producer's operands (else: handler).
 bool fusable(const Plan& prod, int cc) {
   if (!flags_writer(prod)) return false;
-  if (prod.size == 2) return false;
   if (prod.op == SUB || prod.op == CMP) return (cc >= 2 && cc <= 9) || cc >= 0xc;
   if (prod.op == AND || prod.op == OR || prod.op == XOR || prod.op == TEST) return cc >= 4 && cc != 0xa && cc != 0xb;
   return false;
@@ -937,7 +959,7 @@ void Gen::push_cf() {
     } else if (op == CC_ADD) {  // res < dst (size-truncated; FD is, FR may carry out)
       b_.local_get(L_FR);
       if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
-      if (S == 1) { b_.i64_const(0xff); b_.op0(I64_AND, "i64.and"); }
+      if (S == 1 || S == 2) { b_.i64_const(S == 1 ? 0xff : 0xffff); b_.op0(I64_AND, "i64.and"); }
       b_.local_get(L_FD);
       if (S == 4) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
       b_.op0(S == 4 ? I32_LT_U : I64_LT_U, S == 4 ? "i32.lt_u" : "i64.lt_u");
@@ -1387,9 +1409,9 @@ void Gen::push_fused_cond(const Plan& prod, int cc, bool family) {
     auto operand = [&](uint32_t l) {
       b_.local_get(l);
       if (S == 4 && cc >= 0xc) b_.op0(I32_WRAP_I64, "i32.wrap_i64");
-      if (S == 1 && cc >= 0xc) {
-        b_.i64_const(56); b_.op0(I64_SHL, "i64.shl");
-        b_.i64_const(56); b_.op0(I64_SHR_S, "i64.shr_s");
+      if ((S == 1 || S == 2) && cc >= 0xc) {  // (sign-extended from 8 or 16 bits)
+        b_.i64_const(64 - 8 * S); b_.op0(I64_SHL, "i64.shl");
+        b_.i64_const(64 - 8 * S); b_.op0(I64_SHR_S, "i64.shr_s");
       }
     };
     operand(L_FD);
@@ -1405,7 +1427,7 @@ void Gen::push_fused_cond(const Plan& prod, int cc, bool family) {
     auto s = [&] {
       b_.local_get(L_FR);
       if (S == 4) { b_.op0(I32_WRAP_I64, "i32.wrap_i64"); b_.i32_const(0); b_.op0(I32_LT_S, "i32.lt_s"); }
-      else if (S == 1) { b_.i64_const(7); b_.op0(I64_SHR_U, "i64.shr_u"); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); }
+      else if (S == 1 || S == 2) { b_.i64_const(8 * S - 1); b_.op0(I64_SHR_U, "i64.shr_u"); b_.op0(I32_WRAP_I64, "i32.wrap_i64"); }
       else { b_.i64_const(0); b_.op0(I64_LT_S, "i64.lt_s"); }
     };
     switch (cc) {
@@ -1530,7 +1552,7 @@ void Gen::block_code(uint32_t bi) {
     else quiet = kk == K_ALU_RR || kk == K_ALU_GR || kk == K_ALU_RI || kk == K_MOV_RR || kk == K_MOV_GR ||
                  kk == K_MOV_RI || kk == K_LEA || kk == K_MOVSXD_R || kk == K_SHIFT || kk == K_SHIFT_CL ||
                  (kk == K_IMUL && !plans[k].mem) || kk == K_INCDEC || kk == K_NOP || kk == K_JMP ||
-                 kk == K_NEG || kk == K_NOT || kk == K_SBB_SELF ||
+                 kk == K_NEG || kk == K_NOT || kk == K_SBB_SELF || kk == K_CBW ||
                  (kk == K_ALU_X && !plans[k].mem) || kk == K_MOV8 || kk == K_MOVZX_R || kk == K_MOVSX_R;  // (helper_cf only reads cc)
   }
   // (the count where something may look: n-1 retired, as the interpreter's run loop
@@ -1588,7 +1610,7 @@ void Gen::block_code(uint32_t bi) {
       case K_LOAD:
         ea(in, next);
         load(p.size, next, k);
-        set_from_stack(p.dst, 8);  // (zero-extended by the load)
+        set_from_stack(p.dst, p.size == 2 ? 2 : 8);  // (zero-extended by the load; 16 bits merge)
         break;
       case K_MOVZX_M:
         ea(in, next);
@@ -1616,6 +1638,14 @@ void Gen::block_code(uint32_t bi) {
         break;
       case K_NOP:
         break;
+      case K_CBW: {  // rax = sext(al | ax | eax) at 16 | 32 | 64 bits
+        const int shift = 64 - 4 * p.size;
+        get(RAX);
+        b_.i64_const(shift); b_.op0(I64_SHL, "i64.shl");
+        b_.i64_const(shift); b_.op0(I64_SHR_S, "i64.shr_s");
+        set_from_stack(RAX, p.size);
+        break;
+      }
       case K_STORE_I:
         ea(in, next);
         b_.i64_const(imm_sized(in.imm, p.size));

@@ -90,7 +90,8 @@ CASE(imul_m64, "imulq %[m], %%rbx", CF | OF)
 CASE(imul_m32_jo, "imull %[m], %%ecx\n\tjo 1f\n\tadd $18, %%rdx\n1:", CF | OF)
 CASE(imul3_m64, "imulq $-7, %[m], %%rax", CF | OF)
 
-// setcc and cmov after a flags producer (fused in compiled code), and after a nop (not)
+// setcc and cmov after a flags producer (fused in compiled code, also past a nop), and after
+// another reader (not fused: cmovne after sete)
 CASE(cmp_setl, "cmpq %%rbx, %%rax\n\tsetl %%dl", ARITH)
 CASE(cmpb_seta_ch, "cmpb %%bh, %%al\n\tseta %%ch", ARITH)
 CASE(test_sete_m, "testl %%eax, %%eax\n\tsete %[m]\n\tsetg 9+%[m]", LOGIC)

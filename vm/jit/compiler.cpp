@@ -191,6 +191,10 @@ Plan classify(const Insn& in) {
       {&add_Ev_Gv, &add_Gv_Ev, ADD}, {&or_Ev_Gv, &or_Gv_Ev, OR}, {&and_Ev_Gv, &and_Gv_Ev, AND},
       {&sub_Ev_Gv, &sub_Gv_Ev, SUB}, {&xor_Ev_Gv, &xor_Gv_Ev, XOR}, {&cmp_Ev_Gv, &cmp_Gv_Ev, CMP},
       {&test_Ev_Gv, nullptr, TEST}};
+  // alu_x plans (K_ALU_X, any size): r/m op= reg, reg op= r/m, r/m op= imm
+  auto x_to_rm = [&](int op) { p.k = K_ALU_X; p.op = op; p.dst = in.rm; p.src = in.reg; p.dmem = p.mem = !reg; return p; };
+  auto x_to_reg = [&](int op) { p.k = K_ALU_X; p.op = op; p.dst = in.reg; p.src = in.rm; p.smode = reg ? 0 : 2; p.mem = !reg; return p; };
+  auto x_imm = [&](int op) { p.k = K_ALU_X; p.op = op; p.dst = in.rm; p.smode = 1; p.dmem = p.mem = !reg; return p; };
   if (f == &jcc_Jb || f == &jcc_Jz) { if (in.osz != 2) p.k = K_JCC; return p; }
   if (f == &jmp_Jb || f == &jmp_Jz) { if (in.osz != 2) p.k = K_JMP; return p; }
   if (f == &nop_Ev || (f == &xchg_Zv_rAX && in.reg == RAX)) { p.k = K_NOP; return p; }  // (90, 66 90, f3 90)
@@ -198,14 +202,12 @@ Plan classify(const Insn& in) {
   // 16-bit ALU forms (alu_x at size 2; python: `cmpw $0, eval_breaker(%rip)`, `cmp $0xf, %ax`)
   if (in.osz == 2) {
     for (const A& a : alus) {
-      if (f == a.ev_gv) { p.k = K_ALU_X; p.op = a.op; p.dst = in.rm; p.src = in.reg; p.dmem = p.mem = !reg; return p; }
-      if (a.gv_ev && f == a.gv_ev) { p.k = K_ALU_X; p.op = a.op; p.dst = in.reg; p.src = in.rm; p.smode = reg ? 0 : 2; p.mem = !reg; return p; }
+      if (f == a.ev_gv) return x_to_rm(a.op);
+      if (a.gv_ev && f == a.gv_ev) return x_to_reg(a.op);
     }
     if (f == &grp1_Ev_Ib || f == &grp1_Ev_Iz || f == &test_Ev_Iz) {
       p.op = f == &test_Ev_Iz ? TEST : in.reg & 7;
-      if (p.op == ADC || p.op == SBB) return p;
-      p.k = K_ALU_X; p.dst = in.rm; p.smode = 1; p.dmem = p.mem = !reg;
-      return p;
+      return p.op == ADC || p.op == SBB ? p : x_imm(p.op);
     }
   }
   // 16-bit moves: register to register, load and store (a register merges its low half)
@@ -227,15 +229,15 @@ Plan classify(const Insn& in) {
         {&xor_Eb_Gb, &xor_Gb_Eb, &xor_AL_Ib, XOR}, {&cmp_Eb_Gb, &cmp_Gb_Eb, &cmp_AL_Ib, CMP},
         {&test_Eb_Gb, nullptr, &test_AL_Ib, TEST}};
     for (const B& b : bytes) {
-      if (f == b.eb_gb) { p.k = K_ALU_X; p.op = b.op; p.size = 1; p.dst = in.rm; p.src = in.reg; p.dmem = !reg; p.mem = !reg; return p; }
-      if (b.gb_eb && f == b.gb_eb) { p.k = K_ALU_X; p.op = b.op; p.size = 1; p.dst = in.reg; p.src = in.rm; p.smode = reg ? 0 : 2; p.mem = !reg; return p; }
+      if (f == b.eb_gb) { p.size = 1; return x_to_rm(b.op); }
+      if (b.gb_eb && f == b.gb_eb) { p.size = 1; return x_to_reg(b.op); }
       if (f == b.al_ib) { p.k = K_ALU_X; p.op = b.op; p.size = 1; p.dst = RAX; p.smode = 1; return p; }
     }
     if (f == &grp1_Eb_Ib || f == &test_Eb_Ib) {
       p.op = f == &test_Eb_Ib ? TEST : in.reg & 7;
       if (p.op == ADC || p.op == SBB) return p;
-      p.k = K_ALU_X; p.size = 1; p.dst = in.rm; p.smode = 1; p.dmem = p.mem = !reg;
-      return p;
+      p.size = 1;
+      return x_imm(p.op);
     }
     if (f == &mov_Eb_Gb) { if (reg) { p.k = K_MOV8; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE8; p.src = in.reg; } return p; }
     if (f == &mov_Gb_Eb) { if (reg) { p.k = K_MOV8; p.dst = in.reg; p.src = in.rm; } else { p.k = K_LOAD8; p.dst = in.reg; } return p; }
@@ -313,10 +315,7 @@ Plan classify(const Insn& in) {
     else { p.k = K_ALU_X; p.smode = 1; p.dmem = p.mem = true; }  // [mem] op= imm
     return p;
   }
-  if (f == &test_Ev_Iz) {
-    p.op = TEST; p.k = K_ALU_X; p.smode = 1; p.dst = in.rm; p.dmem = p.mem = !reg;
-    return p;
-  }
+  if (f == &test_Ev_Iz) return x_imm(TEST);
   if (f == &mov_Ev_Gv) { if (reg) { p.k = K_MOV_RR; p.dst = in.rm; p.src = in.reg; } else { p.k = K_STORE; p.src = in.reg; } return p; }
   if (f == &mov_Gv_Ev) { if (reg) { p.k = K_MOV_GR; p.dst = in.reg; p.src = in.rm; } else { p.k = K_LOAD; p.dst = in.reg; } return p; }
   if (f == &mov_Ev_Iz) { if (reg) { p.k = K_MOV_RI; p.dst = in.rm; } else p.k = K_STORE_I; return p; }

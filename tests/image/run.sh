@@ -106,6 +106,18 @@ else
   bad "determinism: customise + trim rebuilt" "$(tail -5 "$WORK/det2.log"; diff "$WORK/manifest.a" "$WORK/det2/manifest.json" | head)"
 fi
 
+# A cached stage written into after its build (a guest run with the cache's tree as its
+# root, say) is noticed by its fingerprint and built again: the image is the recipe's.
+if [ -n "$RFS" ] && [ -f "$RFS/etc/debian_version" ]; then
+  touch "$RFS/etc/debian_version"
+  if "$MK" build images/default --out "$WORK/det3" --no-raw >"$WORK/det3.log" 2>&1 \
+     && grep -q "^mkimage: changed " "$WORK/det3.log" && cmp -s "$WORK/manifest.a" "$WORK/det3/manifest.json"; then
+    ok "a cached stage modified after its build is rebuilt (same manifest)"
+  else
+    bad "a cached stage modified after its build" "$(tail -12 "$WORK/det3.log"; diff "$WORK/manifest.a" "$WORK/det3/manifest.json" | head)"
+  fi
+fi
+
 # ---------------------------------------------------------------- Dockerfile subset
 TINY="$WORK/tiny"
 if "$MK" build images/tiny --out "$TINY" >"$WORK/tiny.log" 2>&1; then

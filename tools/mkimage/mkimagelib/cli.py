@@ -202,12 +202,35 @@ class Cache:
 
 # ------------------------------------------------------------------ build
 
+def stage_intact(d):
+    """Whether a cached stage's root is still the tree it was built as (its metadata
+    fingerprint, stage.json). A stage from before fingerprints gets one now."""
+    sj = os.path.join(d, "stage.json")
+    try:
+        with open(sj) as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return False
+    now = util.tree_fingerprint(os.path.join(d, "root"))
+    if "fingerprint" not in meta:
+        meta["fingerprint"] = now
+        with open(sj, "w") as f:
+            json.dump(meta, f, indent=1, sort_keys=True)
+        return True
+    return meta["fingerprint"] == now
+
+
 def build_stage(cache, stage, forced):
     d = cache.stage_dir(stage.key)
     if cache.done(d) and not forced:
-        log("cached   %s  [%s]" % (stage.desc, stage.key[:12]))
-        cache.touch(d)
-        return os.path.join(d, "root"), None
+        if stage_intact(d):
+            log("cached   %s  [%s]" % (stage.desc, stage.key[:12]))
+            cache.touch(d)
+            return os.path.join(d, "root"), None
+        # Something wrote into the cached tree (a guest run with it as its root, say):
+        # what it would give is no longer what the recipe says. Build it again.
+        log("changed  %s  [%s]: its cached root was modified after it was built; rebuilding"
+            % (stage.desc, stage.key[:12]))
     t = Timer()
     log("building %s  [%s]" % (stage.desc, stage.key[:12]))
     tmp = cache.new_tmp(stage.key)
@@ -241,7 +264,7 @@ def build_stage(cache, stage, forced):
         meta = {"kind": stage.kind, "desc": stage.desc, "key": stage.key,
                 "parent": stage.parent.key if stage.parent else None,
                 "seconds": round(t(), 1), "file_data_bytes": data, "allocated_bytes": blocks,
-                "entries": entries}
+                "entries": entries, "fingerprint": util.tree_fingerprint(root)}
         with open(os.path.join(tmp, "stage.json"), "w") as f:
             json.dump(meta, f, indent=1, sort_keys=True)
         cache.commit(tmp, d)

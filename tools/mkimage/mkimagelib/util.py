@@ -180,6 +180,28 @@ def tree_size(root):
     return data, blocks, entries
 
 
+def tree_fingerprint(root):
+    """A hash of the tree's metadata: every entry's path, type and mode, owner, size,
+    mtime (ns) and symlink target, in sorted order (the top directory's own times left
+    out). A stage root is normalised (every mtime clamped to the epoch), so a write,
+    create, delete or chmod made in it later changes this; st_nlink and ctime are left
+    out, so a `cp -al` copy of the tree does not."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, root)
+        st = os.lstat(dirpath)
+        h.update(("D %s %o %d %d %d\n" % (rel, st.st_mode, st.st_uid, st.st_gid,
+                                            st.st_mtime_ns if rel != "." else 0)).encode("utf-8", "surrogateescape"))
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            link = os.readlink(p) if stat.S_ISLNK(st.st_mode) else ""
+            h.update(("F %s %o %d %d %d %d %s\n" % (os.path.join(rel, name), st.st_mode, st.st_uid, st.st_gid,
+                                                     st.st_size, st.st_mtime_ns, link)).encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 class Timer:
     def __init__(self):
         self.t0 = time.monotonic()

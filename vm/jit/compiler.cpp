@@ -458,6 +458,10 @@ class Gen : public SseHost {
   void address(const Insn& in, uint64_t next_rip);  // pushes it without the segment base
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
+  int chain_depth_ = -1;               // the block whose end leads to chain_dispatch (-1: no chaining)
+  void chain_exit(uint64_t target);    // leave() with rip = target, through chain_dispatch
+  void chain_exit_to(uint32_t local);  // leave_to(local), through chain_dispatch
+  void chain_dispatch();               // the chain table's lookup and the tail call (after the body)
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
   void exit_retired(int k);     // instruction k retired (after a call): fix icount, return
   // What an instruction whose store stopped the block (a store into the running block's
@@ -695,6 +699,106 @@ void Gen::leave() {
   materialize(false);
   flush(false);  // (another path may stay in the region with the same locals)
   write_ic();
+  b_.i32_const(0);
+  b_.ret();
+}
+
+// Chaining (docs/jit.md, "Chained regions"). An exit leaves the state in memory as
+// leave() does, then, instead of returning to the run loop, looks its target up in the
+// tier's chain table (every block of every live compiled region of this address space,
+// by address: its Block, its region's slot in the hub's table, its entry index) and
+// enters that region by a tail call, unless the run loop must look (the budget is spent
+// or cpu.stop is set). The run loop's part of an entry (bc.running, the count) is done
+// here. One copy of the lookup per function, after its body: the exits `br` to it.
+void Gen::chain_exit(uint64_t target) {
+  if (chain_depth_ < 0) {
+    leave();
+    return;
+  }
+  materialize(false);
+  flush(false);
+  write_ic();
+  b_.i64_const((int64_t)target);
+  b_.local_set(L_RIP);
+  b_.br((uint32_t)(b_.depth - chain_depth_));
+}
+
+void Gen::chain_exit_to(uint32_t local) {
+  if (chain_depth_ < 0) {
+    leave_to(local);
+    return;
+  }
+  materialize(false);
+  flush(false);
+  write_ic();
+  if (local != L_RIP) { b_.local_get(local); b_.local_set(L_RIP); }
+  b_.br((uint32_t)(b_.depth - chain_depth_));  // (chain_dispatch stores L_RIP as cpu.rip)
+}
+
+// The state is in memory but rip, the target in L_RIP.
+//   if (cpu.icount < limit && !cpu.stop) {
+//     e = chain_table + chain_slot(rip) * 16
+//     if (e.addr == rip && e.block) {
+//       bc.running = e.block; cpu.jit_chained++
+//       return_call hub(cpu, e.target & 0xff, e.target >> 8) } }   (the hub: return_call_indirect
+//       of the region in that slot of its own table, jit_host.cpp)
+//   return 0
+void Gen::chain_dispatch() {
+  if (listing_) b_.text += ";; chaining: an exit goes on in the region holding its target, if any\n";
+  b_.local_get(L_CPU);
+  b_.local_get(L_RIP);
+  b_.mem(I64_STORE, 3, abi_.off_rip);
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_icount);
+  b_.local_get(L_LIM);
+  b_.op0(I64_LT_U, "i64.lt_u");
+  b_.local_get(L_CPU);
+  b_.mem(I32_LOAD8_U, 0, abi_.off_stop);
+  b_.op0(I32_EQZ, "i32.eqz");
+  b_.op0(I32_AND, "i32.and");
+  b_.if_();
+  b_.local_get(L_RIP);
+  b_.i64_const((int64_t)kChainHash);
+  b_.op0(I64_MUL, "i64.mul");
+  b_.i64_const(64 - (int64_t)abi_.chain_bits);
+  b_.op0(I64_SHR_U, "i64.shr_u");
+  b_.op0(I32_WRAP_I64, "i32.wrap_i64");
+  b_.i32_const(4);
+  b_.op0(I32_SHL, "i32.shl");
+  b_.i32_const((int32_t)abi_.chain_table);
+  b_.op0(I32_ADD, "i32.add");
+  b_.local_tee(L_E);
+  b_.mem(I64_LOAD, 3, offsetof(ChainSlot, addr));
+  b_.local_get(L_RIP);
+  b_.op0(I64_EQ, "i64.eq");
+  b_.local_get(L_E);  // (an empty slot, all 0, has no block: rip 0 must not match it)
+  b_.mem(I32_LOAD, 2, offsetof(ChainSlot, block));
+  b_.i32_const(0);
+  b_.op0(I32_NE, "i32.ne");
+  b_.op0(I32_AND, "i32.and");
+  b_.if_();
+  b_.i32_const((int32_t)abi_.addr_running);
+  b_.local_get(L_E);
+  b_.mem(I32_LOAD, 2, offsetof(ChainSlot, block));
+  b_.mem(I32_STORE, 2, 0);
+  b_.local_get(L_CPU);
+  b_.local_get(L_CPU);
+  b_.mem(I64_LOAD, 3, abi_.off_chained);
+  b_.i64_const(1);
+  b_.op0(I64_ADD, "i64.add");
+  b_.mem(I64_STORE, 3, abi_.off_chained);
+  b_.local_get(L_CPU);
+  b_.local_get(L_E);
+  b_.mem(I32_LOAD, 2, offsetof(ChainSlot, target));
+  b_.i32_const(0xff);
+  b_.op0(I32_AND, "i32.and");
+  b_.local_get(L_E);
+  b_.mem(I32_LOAD, 2, offsetof(ChainSlot, target));
+  b_.i32_const(8);
+  b_.op0(I32_SHR_U, "i32.shr_u");
+  b_.return_call(import(kHubImport, TY_HUB), "the hub: return_call_indirect of the region in that slot");
+  b_.end();
+  b_.end();
   b_.i32_const(0);
   b_.ret();
 }
@@ -1471,8 +1575,8 @@ void Gen::mx_compute() {
 void Gen::goto_block(uint64_t target, bool can_fall) {
   auto it = index_.find(target);
   if (it == index_.end()) {
-    set_rip(target);
-    leave();
+    if (chain_depth_ < 0) set_rip(target);  // (chain_dispatch stores L_RIP)
+    chain_exit(target);
     return;
   }
   SlotSet d = 0;
@@ -1746,7 +1850,7 @@ void Gen::block_code(uint32_t bi) {
         icount_add(end_add_);
         // where it went last time (the profile), when that block is in the region
         if (const uint64_t t = ind_succ(bl)) goto_if_rip({t});
-        leave_to(L_RIP);
+        chain_exit_to(L_RIP);
         ended = true;
         break;
       }
@@ -1766,7 +1870,7 @@ void Gen::block_code(uint32_t bi) {
         if (const uint64_t t = ind_succ(bl); t && std::find(cands.begin(), cands.end(), t) == cands.end())
           cands.insert(cands.begin(), t);
         goto_if_rip(cands);
-        leave_to(L_RIP);
+        chain_exit_to(L_RIP);
         ended = true;
         break;
       }
@@ -1876,7 +1980,8 @@ void Gen::block_code(uint32_t bi) {
   b_.mem(I64_LOAD, 3, abi_.off_rip);
   b_.local_set(L_RIP);
   goto_if_rip(cand);
-  leave();
+  if (chain_depth_ >= 0) chain_exit_to(L_RIP);
+  else leave();  // (rip is in memory already)
 }
 
 void Gen::region_liveness() {
@@ -2070,6 +2175,11 @@ void Gen::pass() {
   // the registers the region touches, into locals (they stay there across its blocks)
   for (int s = 0; s < kSlots; s++)
     if (region_regs_ >> s & 1) load_slot(s);
+  chain_depth_ = -1;
+  if (abi_.chain_table) {
+    b_.block();  // (its end: chain_dispatch)
+    chain_depth_ = b_.depth;
+  }
   b_.loop();
   loop_depth_ = b_.depth;
   wrap_depth_.assign(n, 0);
@@ -2125,16 +2235,25 @@ void Gen::pass() {
   }
   b_.end();  // loop
   b_.unreachable();
+  if (chain_depth_ >= 0) {
+    b_.end();
+    chain_dispatch();
+  }
 }
 
-const std::vector<FuncType>& module_types() {
+const std::vector<FuncType>& module_types(bool chained) {
   static const std::vector<FuncType> types = {
       {{T_I32, T_I32}, {T_I32}},         // region
       {{T_I32, T_I32}, {}},              // handler (Cpu&, const Insn&)
       {{T_I32, T_I64}, {T_I64}},         // read helper (Cpu*, addr) -> value
       {{T_I32, T_I64, T_I64}, {}},       // write helper (Cpu*, addr, value)
   };
-  return types;
+  static const std::vector<FuncType> with_hub = [] {
+    std::vector<FuncType> t = types;
+    t.push_back({{T_I32, T_I32, T_I32}, {T_I32}});  // the chain hub (Cpu*, entry, region slot) -> region's result
+    return t;
+  }();
+  return chained ? with_hub : types;
 }
 
 }  // namespace
@@ -2152,7 +2271,7 @@ Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const
     out.regions.back().gen_us = (uint32_t)std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - t0).count();
   }
-  out.wasm = build_module(module_types(), im.types, TY_REGION, kLocals, bodies);
+  out.wasm = build_module(module_types(abi.chain_table != 0), im.types, TY_REGION, kLocals, bodies);
   out.imports = im.table;
   return out;
 }

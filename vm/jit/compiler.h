@@ -27,6 +27,12 @@ struct Abi {
   uint32_t cf_helper = 0;   // table index of helper_cf (type of a read helper: (cpu, unused) -> CF)
   uint32_t off_rflags = 0;  // Cpu::rflags (flags computed as bits are stored there, cc.op = CC_NONE)
   uint32_t off_xmm = 0, off_mxcsr = 0;  // Cpu::xmm[16] (16 bytes each), Cpu::mxcsr (compile_sse.cpp)
+  uint32_t off_chained = 0;  // Cpu::jit_chained (the count of chained entries)
+  // The tier's chain table (1 << chain_bits slots at chain_slot(address)): every block of
+  // its live compiled regions by address; an exit looks its target up there and enters
+  // the region by a tail call of the hub (an import), which tail-calls it through the
+  // hub's own table (jit_host.cpp). 0: exits return to the run loop.
+  uint32_t chain_table = 0, chain_bits = 0;
   std::function<uint32_t(Handler)> handler;       // a handler's table index (imported by the module)
   std::function<uint32_t(const void*)> addr;      // an Insn's or a Block's address
   std::function<std::string(uint64_t, uint32_t)> bytes;  // hex of guest code (listing), may be empty
@@ -57,7 +63,20 @@ Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const
 // Region: blocks[0] is the hot entry; the function's param 1 selects the entry block.
 Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing);
 
-// Function types of the module (type 0: the region, 1: a handler, 2/3: the helpers).
-enum : uint32_t { TY_REGION = 0, TY_HANDLER = 1, TY_READ = 2, TY_WRITE = 3 };
+// The chain table's slot of a guest address (the generated code computes the same).
+constexpr uint64_t kChainHash = 0x9e3779b97f4a7c15ull;
+inline uint32_t chain_slot(uint64_t addr, uint32_t bits) { return (uint32_t)((addr * kChainHash) >> (64 - bits)); }
+struct ChainSlot {
+  uint64_t addr;    // the block's guest address (0 and block 0: empty)
+  uint32_t block;   // its Block (bc.running while it runs)
+  uint32_t target;  // its region's slot in the hub's table << 8 | the block's entry index
+};
+static_assert(sizeof(ChainSlot) == 16, "the generated code reads 16-byte slots");
+
+// Function types of the module (type 0: the region, 1: a handler, 2/3: the helpers, 4: the hub, in chained modules).
+enum : uint32_t { TY_REGION = 0, TY_HANDLER = 1, TY_READ = 2, TY_WRITE = 3, TY_HUB = 4 };
+// The import key of the chain hub (Batch::imports holds engine table indices, and this
+// one for the hub, which jit_host.cpp supplies: a function of its own module).
+constexpr uint32_t kHubImport = 0xffffffffu;
 
 }  // namespace gb::jit

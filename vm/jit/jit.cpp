@@ -132,6 +132,7 @@ Abi host_layout() {
   a.off_rflags = offsetof(Cpu, rflags);
   a.off_xmm = offsetof(Cpu, xmm);
   a.off_mxcsr = offsetof(Cpu, mxcsr);
+  a.off_chained = offsetof(Cpu, jit_chained);
   a.handler = [](Handler h) { return idx((const void*)h); };
   a.addr = [](const void* p) { return idx(p); };
   return a;
@@ -216,7 +217,7 @@ JitTier::JitTier(BlockCache& bc, Mode mode, std::string dump_dir)
 JitTier::~JitTier() {
   if (!regions_.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)regions_.size());
   for (auto& [k, r] : regions_) {
-    host_release(r->fn);
+    host_release(r->fn, r->rt);
     g_bytes -= r->bytes;
     g_regions--;
   }
@@ -265,6 +266,10 @@ void JitTier::flush() {
   if (regions.empty()) return;
   const bool listing = !dump_dir_.empty();
   Abi abi = tier_abi(bc_, *bc_.cpu->mem, listing);
+  // Exits chain through the tier's chain table (docs/jit.md, "Chained regions"), where
+  // the host runs wasm tail calls.
+  if (!chain_ && host_tail_calls()) chain_.reset(new uint64_t[2ull << kChainBits]());
+  chain_abi(abi);
   Batch c = compile_batch(regions, abi, listing);
   const auto t1 = std::chrono::steady_clock::now();
   // The cache's budget: room for this batch first (the oldest regions of any tier go).
@@ -275,9 +280,9 @@ void JitTier::flush() {
     gen_sum += rc.gen_us;
   }
   const uint64_t overhead = c.wasm.size() > body_sum ? (c.wasm.size() - body_sum) / regions.size() : 0;
-  std::vector<uint32_t> fns(regions.size(), 0);
+  std::vector<uint32_t> fns(regions.size(), 0), rts(regions.size(), ~0u);
   const bool ok = host_instantiate(c.wasm.data(), (uint32_t)c.wasm.size(), c.imports.data(),
-                                   (uint32_t)c.imports.size(), fns.data(), (uint32_t)fns.size());
+                                   (uint32_t)c.imports.size(), fns.data(), (uint32_t)fns.size(), rts.data());
   const uint64_t us = (uint64_t)std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0).count();
   compile_us_ += us;
@@ -319,6 +324,7 @@ void JitTier::flush() {
     const uint64_t own_us = c.regions[ri].gen_us + (body_sum ? shared_us * c.regions[ri].body_bytes / body_sum : 0);
     auto r = std::make_unique<Region>();
     r->fn = fns[ri];
+    r->rt = rts[ri];
     std::set<uint64_t> pages;
     for (uint32_t i = 0; i < blocks.size(); i++) {
       Block* b = const_cast<Block*>(blocks[i]);
@@ -371,6 +377,7 @@ void JitTier::flush() {
       bc_.records->push(rec);
     }
     regions_[raw] = std::move(r);
+    chain_put(*raw);
     if (ctr) {
       ctr->jit_regions++;
       ctr->jit_insns += c.regions[ri].insns;
@@ -424,7 +431,8 @@ void JitTier::drop(Region* r, const char* why, uint64_t page, bool evicted) {
       if (v[i] == r) { v[i] = v.back(); v.pop_back(); break; }
     if (v.empty()) by_page_.erase(it);
   }
-  host_release(r->fn);
+  chain_remove(*r);  // no exit enters it from now on
+  host_release(r->fn, r->rt);
   if (evicted) g_evicted++;
   else if (bc_.counters) bc_.counters->jit_invalidated++;
   by_age_.erase(r->age);
@@ -458,6 +466,36 @@ void JitTier::retire() {
   // stay compiled: the program's next process may enter them (vm/linux/code_pool.h).
   queue_.clear();
   if (!regions_.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)regions_.size());
+  // Unverified from now on: the next process enters a region only through get(), which
+  // checks its pages first, so no exit may go on in another region by the chain table;
+  // their slots in the hub's table go back to the live processes.
+  if (chain_) std::fill(chain_.get(), chain_.get() + (2ull << kChainBits), 0);
+  for (auto& [k, r] : regions_)
+    if (r->rt != ~0u) { host_release(~0u, r->rt); r->rt = ~0u; }
+}
+
+void JitTier::chain_abi(Abi& abi) const {
+  if (!chain_) return;
+  abi.chain_table = idx(chain_.get());
+  abi.chain_bits = kChainBits;
+}
+
+void JitTier::chain_put(const Region& r) {
+  if (r.rt == ~0u || !chain_) return;
+  ChainSlot* t = reinterpret_cast<ChainSlot*>(chain_.get());
+  for (uint32_t i = 0; i < r.blocks.size() && i < 256; i++) {
+    const Block* b = r.blocks[i];
+    t[chain_slot(b->start, kChainBits)] = ChainSlot{b->start, idx(b), r.rt << 8 | i};
+  }
+}
+
+void JitTier::chain_remove(const Region& r) {
+  if (r.rt == ~0u || !chain_) return;
+  ChainSlot* t = reinterpret_cast<ChainSlot*>(chain_.get());
+  for (const Block* b : r.blocks) {
+    ChainSlot& e = t[chain_slot(b->start, kChainBits)];
+    if (e.addr == b->start && e.target >> 8 == r.rt) e = ChainSlot{0, 0, 0};
+  }
 }
 
 void JitTier::adopt() {
@@ -498,6 +536,7 @@ bool JitTier::describe(uint64_t rip, RegionInfo& out, AddressSpace* as) const {
     }
     if (!mem) return false;
     Abi abi = tier_abi(bc_, *mem, true);
+    chain_abi(abi);  // (the same code as it runs)
     Compiled c = compile_region(blocks, abi, true);
     out.insns = c.insns;
     out.wasm = std::move(c.wasm);

@@ -44,6 +44,22 @@
 //   spent, so the scheduler, timers and signals run on time. Loops are wasm loops: a
 //   block that is its own successor, and spans of blocks with back edges to their head
 //   (compiler.cpp); the br_table dispatcher is for entries and the rare other edges.
+// * Chained regions. An exit of a region whose target is a block of any live compiled
+//   region of the same address space goes on there without the run loop: the state is
+//   written back as for a return, then the target is looked up in the tier's chain table
+//   (linear memory, kChainBits direct-mapped slots: guest address -> Block, slot in the
+//   hub's table, entry index) and entered by a tail call of the hub, a function of a
+//   small module of its own (jit_host.cpp) that tail-calls the region through its own
+//   table. Region modules import the hub as a function, not the table: V8 (node 20)
+//   keeps a dispatch copy of a table in every instance importing it and never drops dead
+//   instances from the list each table.set walks. The run loop's part of an entry is
+//   done there (bc.running, the count in --stats, "jit chained"); the budget and
+//   cpu.stop are tested first. Static targets and run-time ones (ret, jmp/call through a
+//   register or memory, a handler's branch) take the same lookup, one copy per function
+//   after its body. A region leaves the chain table when it is dropped (before its slots
+//   are freed), and every region when its process retires the cache (the next one
+//   enters only through get(), which checks pages). Without wasm tail calls in the host,
+//   exits return as before.
 // * Registers and flags across blocks (compiler.cpp). The guest registers a region
 //   touches are loaded into wasm locals at its entry and stay there across its blocks;
 //   a local newer than memory is written back before every call that can fault or look
@@ -95,6 +111,7 @@ constexpr size_t kBatch = 16;            // `on`: regions per module (the queue 
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
 constexpr uint64_t kMaxThreshold = 1ull << 22;
 constexpr uint64_t kCacheBytes = 32ull << 20;  // the code cache's budget: wasm bytes of live regions
+constexpr uint32_t kChainBits = 12;         // chain table slots (1 << kChainBits, 16 bytes each), per address space
 constexpr uint32_t kCacheRegions = 8192;       // and live regions (table slots)
 
 // Whether this build can run compiled code (wasm builds; the native build cannot).
@@ -137,6 +154,8 @@ struct RegionSummary {
 };
 std::vector<RegionSummary> region_summaries(const BlockCache& bc);
 
+struct Abi;  // (compiler.h)
+
 class JitTier : public Tier {
  public:
   JitTier(BlockCache& bc, Mode mode, std::string dump_dir);
@@ -161,6 +180,7 @@ class JitTier : public Tier {
     uint64_t start = 0;
     uint64_t age = 0;    // process-wide compile order (eviction: oldest first)
     uint32_t bytes = 0;  // its function's bytes and its share of its module's
+    uint32_t rt = ~0u;   // its slot in the hub's table (~0: none, it is not chained to)
   };
   friend void evict_for(uint64_t bytes, uint32_t regions);
   void drop(Region* r, const char* why, uint64_t page, bool evicted = false);
@@ -178,6 +198,13 @@ class JitTier : public Tier {
   std::map<uint64_t, std::vector<Region*>> by_page_;
   std::map<Region*, std::unique_ptr<Region>> regions_;
   std::map<uint64_t, Region*> by_age_;  // age -> region (this tier's, oldest first)
+  // The chain table (compiler.h's ChainSlot, kChainBits of them): every block of a live
+  // region with a slot in the hub's table, by address (a slot holds the last one to claim it).
+  // Compiled code reads it at every exit; it lives as long as the tier.
+  std::unique_ptr<uint64_t[]> chain_;
+  void chain_put(const Region& r);
+  void chain_abi(Abi& abi) const;  // the chain table into a compile's layout (none: no chaining)
+  void chain_remove(const Region& r);
   uint64_t seq_ = 0;
   bool quiet_ = false;  // clear(): one record for all the regions, not one each
 };

@@ -10,12 +10,18 @@ class Cpu;
 namespace gb::jit {
 
 // Compiles and instantiates `n` bytes of module whose function imports env."i" are the
-// engine table's entries imports[i]; puts the table index of its export export_name(k)
-// into fns[k] for k < nfns. false: failed (reason on stderr once).
+// engine table's entries imports[i] (kHubImport: the chain hub, compiler.h); puts the
+// engine-table index of its export export_name(k) into fns[k] for k < nfns, and its
+// slot in the hub's table (the table chained exits call through) into rts[k]. false:
+// failed (reason on stderr once).
 bool host_instantiate(const uint8_t* p, uint32_t n, const uint32_t* imports, uint32_t nimports, uint32_t* fns,
-                      uint32_t nfns);
-// Frees a table slot from host_instantiate.
-void host_release(uint32_t index);
+                      uint32_t nfns, uint32_t* rts);
+// Frees the slots host_instantiate gave a function (index ~0: keep the engine-table
+// slot; rt ~0: none in the hub's table).
+void host_release(uint32_t index, uint32_t rt);
+
+// The host compiles wasm tail calls (return_call_indirect: chained regions); asked once.
+bool host_tail_calls();
 
 // GB_JIT_DEBUG set in node's environment: one line per batch on stderr.
 bool host_debug();

@@ -122,6 +122,12 @@ void Body::call(uint32_t func, const char* what) {
   if (listing_) line("call " + std::to_string(func) + "  ;; " + what);
 }
 
+void Body::return_call(uint32_t func, const char* what) {
+  code.push_back(0x12);
+  put_uleb(code, func);
+  if (listing_) line("return_call " + std::to_string(func) + "  ;; " + what);
+}
+
 void Body::i32_const(int32_t v) {
   code.push_back(0x41);
   put_sleb(code, v);

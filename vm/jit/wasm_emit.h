@@ -43,6 +43,7 @@ class Body {
   void unreachable() { op0(0x00, "unreachable"); }
   void call_indirect(uint32_t type, const char* what);
   void call(uint32_t func, const char* what);
+  void return_call(uint32_t func, const char* what);  // a tail call
   void drop() { op0(0x1a, "drop"); }
   void select() { op0(0x1b, "select"); }
   // locals and constants

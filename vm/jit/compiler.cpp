@@ -7,12 +7,16 @@
 //     end  code of block 0    ;; falls into the next laid-out block when that is its successor
 //     end  code of block 1 …
 //   end  unreachable
+// With a chain table (Abi::chain_table; jit.h "Chained regions"), all of that sits in a
+// `block` whose end is the chain lookup (chain_dispatch): exits `br` there with the
+// target in L_RIP, and it tail-calls the region holding the target through the hub
+// (import kHubImport) or returns to the run loop.
 // Each block's code: budget check (exit with rip = its start when the count reached the
 // run's limit; only in blocks a back edge enters), its instructions, L_IC += n, then its
 // successor: fall into the next laid-out block, `br` out of a later block's wrapper
 // (forward edges), `br` to its own loop's head (a block that is its own successor is a
 // wasm `loop`), `next = j; br` to the dispatcher (other back edges), else cpu.rip =
-// target; return. The count (L_IC) and the budget's end (L_LIM) live in locals; the
+// target; return (or the chain lookup). The count (L_IC) and the budget's end (L_LIM) live in locals; the
 // count, bc.running and the registers go to memory only before a call that may fault or
 // look at them (a handler, a slow path) and at exits: the interpreter's values there.
 // Engine functions (handlers, slow-path helpers) are imported by the module, one import

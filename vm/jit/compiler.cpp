@@ -463,7 +463,7 @@ class Gen : public SseHost {
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
   int chain_depth_ = -1;               // the block whose end leads to chain_dispatch (-1: no chaining)
-  void chain_exit(uint64_t target);    // leave() with rip = target, through chain_dispatch
+  void chain_exit(uint64_t target);    // rip = target; leave(), through chain_dispatch
   void chain_exit_to(uint32_t local);  // leave_to(local), through chain_dispatch
   void chain_dispatch();               // the chain table's lookup and the tail call (after the body)
   void exit_stop_check(int k);  // after a call: cpu.stop -> fix icount, return
@@ -486,7 +486,8 @@ class Gen : public SseHost {
   void icount_add(int64_t d);   // the block's end: L_IC += d, ic_off_ = 0
   void write_ic();              // cpu.icount = L_IC + ic_off_
   void set_running();           // bc.running = the current block
-  void leave();                 // flags, registers and the count to memory; return (rip set)
+  void write_back();            // flags, registers and the count to memory
+  void leave();                 // write_back(); return (rip set)
   int64_t ic_off_ = 0;
   bool running_set_ = false;    // stored in this block on the main path (before a handler)
   bool ic_stored_ = false;      // cpu.icount == L_IC + ic_off_ (written before a handler)
@@ -699,10 +700,15 @@ void Gen::set_running() {
   b_.mem(I32_STORE, 2, 0);
 }
 
-void Gen::leave() {
+// Flags, registers and the count to memory, as the run loop must find them at an exit.
+void Gen::write_back() {
   materialize(false);
   flush(false);  // (another path may stay in the region with the same locals)
   write_ic();
+}
+
+void Gen::leave() {
+  write_back();
   b_.i32_const(0);
   b_.ret();
 }
@@ -716,12 +722,11 @@ void Gen::leave() {
 // here. One copy of the lookup per function, after its body: the exits `br` to it.
 void Gen::chain_exit(uint64_t target) {
   if (chain_depth_ < 0) {
+    set_rip(target);
     leave();
     return;
   }
-  materialize(false);
-  flush(false);
-  write_ic();
+  write_back();
   b_.i64_const((int64_t)target);
   b_.local_set(L_RIP);
   b_.br((uint32_t)(b_.depth - chain_depth_));
@@ -732,9 +737,7 @@ void Gen::chain_exit_to(uint32_t local) {
     leave_to(local);
     return;
   }
-  materialize(false);
-  flush(false);
-  write_ic();
+  write_back();
   if (local != L_RIP) { b_.local_get(local); b_.local_set(L_RIP); }
   b_.br((uint32_t)(b_.depth - chain_depth_));  // (chain_dispatch stores L_RIP as cpu.rip)
 }
@@ -1579,7 +1582,6 @@ void Gen::mx_compute() {
 void Gen::goto_block(uint64_t target, bool can_fall) {
   auto it = index_.find(target);
   if (it == index_.end()) {
-    if (chain_depth_ < 0) set_rip(target);  // (chain_dispatch stores L_RIP)
     chain_exit(target);
     return;
   }

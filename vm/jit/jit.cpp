@@ -268,7 +268,7 @@ void JitTier::flush() {
   Abi abi = tier_abi(bc_, *bc_.cpu->mem, listing);
   // Exits chain through the tier's chain table (docs/jit.md, "Chained regions"), where
   // the host runs wasm tail calls.
-  if (!chain_ && host_tail_calls()) chain_.reset(new uint64_t[2ull << kChainBits]());
+  if (!chain_ && host_tail_calls()) chain_.reset(new ChainSlot[1u << kChainBits]());
   chain_abi(abi);
   Batch c = compile_batch(regions, abi, listing);
   const auto t1 = std::chrono::steady_clock::now();
@@ -469,7 +469,7 @@ void JitTier::retire() {
   // Unverified from now on: the next process enters a region only through get(), which
   // checks its pages first, so no exit may go on in another region by the chain table;
   // their slots in the hub's table go back to the live processes.
-  if (chain_) std::fill(chain_.get(), chain_.get() + (2ull << kChainBits), 0);
+  if (chain_) std::fill_n(chain_.get(), 1u << kChainBits, ChainSlot{});
   for (auto& [k, r] : regions_)
     if (r->rt != ~0u) { host_release(~0u, r->rt); r->rt = ~0u; }
 }
@@ -482,7 +482,7 @@ void JitTier::chain_abi(Abi& abi) const {
 
 void JitTier::chain_put(const Region& r) {
   if (r.rt == ~0u || !chain_) return;
-  ChainSlot* t = reinterpret_cast<ChainSlot*>(chain_.get());
+  ChainSlot* t = chain_.get();
   for (uint32_t i = 0; i < r.blocks.size() && i < 256; i++) {
     const Block* b = r.blocks[i];
     t[chain_slot(b->start, kChainBits)] = ChainSlot{b->start, idx(b), r.rt << 8 | i};
@@ -491,10 +491,10 @@ void JitTier::chain_put(const Region& r) {
 
 void JitTier::chain_remove(const Region& r) {
   if (r.rt == ~0u || !chain_) return;
-  ChainSlot* t = reinterpret_cast<ChainSlot*>(chain_.get());
+  ChainSlot* t = chain_.get();
   for (const Block* b : r.blocks) {
     ChainSlot& e = t[chain_slot(b->start, kChainBits)];
-    if (e.addr == b->start && e.target >> 8 == r.rt) e = ChainSlot{0, 0, 0};
+    if (e.addr == b->start && e.target >> 8 == r.rt) e = ChainSlot{};
   }
 }
 

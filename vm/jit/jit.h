@@ -100,6 +100,7 @@
 #include <vector>
 
 #include "vm/cpu/interp.h"
+#include "vm/jit/compiler.h"
 
 namespace gb::jit {
 
@@ -154,8 +155,6 @@ struct RegionSummary {
 };
 std::vector<RegionSummary> region_summaries(const BlockCache& bc);
 
-struct Abi;  // (compiler.h)
-
 class JitTier : public Tier {
  public:
   JitTier(BlockCache& bc, Mode mode, std::string dump_dir);
@@ -198,10 +197,10 @@ class JitTier : public Tier {
   std::map<uint64_t, std::vector<Region*>> by_page_;
   std::map<Region*, std::unique_ptr<Region>> regions_;
   std::map<uint64_t, Region*> by_age_;  // age -> region (this tier's, oldest first)
-  // The chain table (compiler.h's ChainSlot, kChainBits of them): every block of a live
+  // The chain table (1 << kChainBits slots): every block of a live
   // region with a slot in the hub's table, by address (a slot holds the last one to claim it).
   // Compiled code reads it at every exit; it lives as long as the tier.
-  std::unique_ptr<uint64_t[]> chain_;
+  std::unique_ptr<ChainSlot[]> chain_;
   void chain_put(const Region& r);
   void chain_abi(Abi& abi) const;  // the chain table into a compile's layout (none: no chaining)
   void chain_remove(const Region& r);

@@ -2,8 +2,8 @@
 // new WebAssembly.Module over the bytes in the heap, an Instance importing the engine's
 // memory and, as functions, the table entries it calls (handlers, helpers), its exports
 // "f", "f1"... (one per region of the batch) put into free slots of the engine's table (grown 256 slots at a time)
-// and of the chain hub's (jit.h, "Chained regions"; the hub module is made at the first
-// instantiation, where the host has wasm tail calls). Natively there is nothing to run
+// and of the chain hub's (jit.h, "Chained regions"; the hub module is made by
+// host_tail_calls(), where the host has wasm tail calls). Natively there is nothing to run
 // wasm: refused.
 #include "vm/jit/jit_host.h"
 
@@ -14,28 +14,6 @@
 EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_t* imp, uint32_t nimp, uint32_t* out, uint32_t nfn, uint32_t* rts), {
   try {
     var mod = new WebAssembly.Module(HEAPU8.subarray(p, p + n));
-    // The chain hub: a module of its own holding a table of the compiled regions (again)
-    // and one function, hub(cpu, entry, slot) = return_call_indirect table[slot](cpu,
-    // entry). Region modules import the function, not the table: V8 (node 20) keeps a
-    // dispatch copy of a table in every instance that imports it and never drops dead
-    // ones from the list a table.set walks (0.4-1.9 ms a set after 10-30 K instances);
-    // a table only its own instance uses costs O(1) a set, and may grow.
-    if (Module.gbHub === undefined) {
-      var hubBytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0,
-        1, 14, 2, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f,  // types: region, hub
-        3, 2, 1, 1,                                                                  // one function, type hub
-        4, 5, 1, 0x70, 0, 0x80, 0x08,                                               // table funcref {min 1024}
-        7, 11, 2, 3, 104, 117, 98, 0, 0, 1, 116, 1, 0,                               // exports "hub", "t"
-        10, 13, 1, 11, 0, 0x20, 0, 0x20, 1, 0x20, 2, 0x13, 0, 0, 0x0b]);             // local.get 0 1 2; return_call_indirect
-      Module.gbHub = null;  // (no tail calls in this host: nothing chains)
-      Module.gbRtFree = [];
-      if (WebAssembly.validate(hubBytes)) {
-        var hub = new WebAssembly.Instance(new WebAssembly.Module(hubBytes), {});
-        Module.gbHub = hub.exports.hub;
-        Module.gbHubT = hub.exports.t;
-        for (var r = 1023; r >= 0; r--) Module.gbRtFree.push(r);
-      }
-    }
     var env = {m: wasmMemory};
     for (var i = 0; i < nimp; i++) {
       var ti = HEAPU32[(imp >> 2) + i];
@@ -71,10 +49,30 @@ EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_
     return 0;
   }
 });
+// The chain hub (once; jit.h "Chained regions"): 1 when the host runs wasm tail calls and
+// the hub is made, 0 when it has no tail calls (then nothing chains).
 EM_JS(int, gb_jit_tail_calls, (), {
-  // (module: type () -> (), one function whose body is `return_call 0`)
-  var m = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 6, 1, 4, 0, 0x12, 0, 11]);
-  try { return WebAssembly.validate(m) ? 1 : 0; } catch (e) { return 0; }
+  // The chain hub: a module of its own holding a table of the compiled regions (again)
+  // and one function, hub(cpu, entry, slot) = return_call_indirect table[slot](cpu,
+  // entry). Region modules import the function, not the table: V8 (node 20) keeps a
+  // dispatch copy of a table in every instance that imports it and never drops dead
+  // ones from the list a table.set walks (0.4-1.9 ms a set after 10-30 K instances);
+  // a table only its own instance uses costs O(1) a set, and may grow.
+  var hubBytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0,
+    1, 14, 2, 0x60, 2, 0x7f, 0x7f, 1, 0x7f, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f,  // types: region, hub
+    3, 2, 1, 1,                                                                  // one function, type hub
+    4, 5, 1, 0x70, 0, 0x80, 0x08,                                               // table funcref {min 1024}
+    7, 11, 2, 3, 104, 117, 98, 0, 0, 1, 116, 1, 0,                               // exports "hub", "t"
+    10, 13, 1, 11, 0, 0x20, 0, 0x20, 1, 0x20, 2, 0x13, 0, 0, 0x0b]);             // local.get 0 1 2; return_call_indirect
+  Module.gbHub = null;  // (no tail calls in this host: nothing chains)
+  Module.gbRtFree = [];
+  if (WebAssembly.validate(hubBytes)) {
+    var hub = new WebAssembly.Instance(new WebAssembly.Module(hubBytes), {});
+    Module.gbHub = hub.exports.hub;
+    Module.gbHubT = hub.exports.t;
+    for (var r = 1023; r >= 0; r--) Module.gbRtFree.push(r);
+  }
+  return Module.gbHub ? 1 : 0;
 });
 EM_JS(int, gb_jit_debug, (), {
   return (typeof process !== 'undefined' && process.env && process.env.GB_JIT_DEBUG) ? 1 : 0;

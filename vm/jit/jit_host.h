@@ -20,7 +20,8 @@ bool host_instantiate(const uint8_t* p, uint32_t n, const uint32_t* imports, uin
 // slot; rt ~0: none in the hub's table).
 void host_release(uint32_t index, uint32_t rt);
 
-// The host compiles wasm tail calls (return_call_indirect: chained regions); asked once.
+// Makes the chain hub (once) where the host runs wasm tail calls; false: it has none, and
+// nothing chains. The tier asks before its first batch.
 bool host_tail_calls();
 
 // GB_JIT_DEBUG set in node's environment: one line per batch on stderr.

@@ -116,16 +116,10 @@ void Body::call_indirect(uint32_t type, const char* what) {
   if (listing_) line(std::string("call_indirect (type ") + std::to_string(type) + ")  ;; " + what);
 }
 
-void Body::call(uint32_t func, const char* what) {
-  code.push_back(0x10);
+void Body::call_op(uint8_t opc, const char* name, uint32_t func, const char* what) {
+  code.push_back(opc);
   put_uleb(code, func);
-  if (listing_) line("call " + std::to_string(func) + "  ;; " + what);
-}
-
-void Body::return_call(uint32_t func, const char* what) {
-  code.push_back(0x12);
-  put_uleb(code, func);
-  if (listing_) line("return_call " + std::to_string(func) + "  ;; " + what);
+  if (listing_) line(std::string(name) + " " + std::to_string(func) + "  ;; " + what);
 }
 
 void Body::i32_const(int32_t v) {

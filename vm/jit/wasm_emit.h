@@ -42,8 +42,8 @@ class Body {
   void ret() { op0(0x0f, "return"); }
   void unreachable() { op0(0x00, "unreachable"); }
   void call_indirect(uint32_t type, const char* what);
-  void call(uint32_t func, const char* what);
-  void return_call(uint32_t func, const char* what);  // a tail call
+  void call(uint32_t func, const char* what) { call_op(0x10, "call", func, what); }
+  void return_call(uint32_t func, const char* what) { call_op(0x12, "return_call", func, what); }  // a tail call
   void drop() { op0(0x1a, "drop"); }
   void select() { op0(0x1b, "select"); }
   // locals and constants
@@ -64,6 +64,7 @@ class Body {
  private:
   void op(uint8_t opc, const char* name, uint8_t blocktype);
   void opu(uint8_t opc, const char* name, uint32_t imm);
+  void call_op(uint8_t opc, const char* name, uint32_t func, const char* what);
   void line(const std::string& s);
   bool listing_;
 };

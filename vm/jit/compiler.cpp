@@ -19,6 +19,15 @@
 // target; return (or the chain lookup). The count (L_IC) and the budget's end (L_LIM) live in locals; the
 // count, bc.running and the registers go to memory only before a call that may fault or
 // look at them (a handler, a slow path) and at exits: the interpreter's values there.
+// Registers: in memory between loops, in locals inside them. A block in no loop of the
+// region loads a register from the Cpu on its first use and writes the ones it changed
+// back before it leaves (its edges, its exits, its calls); nothing lives across such
+// blocks, so TurboFan's register allocator sees short live ranges (with every register
+// kept in locals across the whole function, python's regions of 30-60 blocks spilled
+// heavily, and every region entry loaded ~13 registers whatever path it took). A loop (a
+// span of blocks, or a block that is its own successor) loads the registers its blocks
+// use on entry and keeps them in locals across its iterations: its edges that stay in it
+// carry them (dirty_in_), every other edge writes the dirty ones back first (in_group).
 // Engine functions (handlers, slow-path helpers) are imported by the module, one import
 // per distinct function, taken from the engine's table at instantiation: direct calls,
 // and no table import (V8 gives each instance importing a table its own copy of it, so
@@ -449,19 +458,23 @@ class Gen : public SseHost {
   void load_slot(int s);      // local = the Cpu's copy; loaded
   void make_resident(int s) {  // slot s used; loaded if it is not
     used_ |= (SlotSet)1 << s;
+    block_used_[cur_] |= (SlotSet)1 << s;
     if (!loaded_[s]) load_slot(s);
   }
   void mark_set(int s) {  // slot s's local was just set: newer than the Cpu's copy
     loaded_[s] = dirty_[s] = true;
     used_ |= (SlotSet)1 << s;
+    block_used_[cur_] |= (SlotSet)1 << s;
   }
-  void sync_in();             // loads the region's registers not in locals (before a region edge)
+  void sync_in();             // loads the loop's registers not in locals (before a region edge)
   void pass();                // one generation of the whole function into b_
   // pieces
   void ea(const Insn& in, uint64_t next_rip);  // L_A = effective address
   void address(const Insn& in, uint64_t next_rip);  // pushes it without the segment base
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
+  void load_slow(int size, uint64_t next_rip);     // load()'s miss: the state to memory, the read helper
+  void rmw(const Plan& p, int ccop, uint64_t next_rip, int k);  // [L_A] = [L_A] op L_XB, one probe
   int chain_depth_ = -1;               // the block whose end leads to chain_dispatch (-1: no chaining)
   void chain_exit(uint64_t target);    // rip = target; leave(), through chain_dispatch
   void chain_exit_to(uint32_t local);  // leave_to(local), through chain_dispatch
@@ -579,12 +592,21 @@ class Gen : public SseHost {
   bool listing_;
   std::map<uint64_t, uint32_t> index_;
   bool loaded_[kSlots] = {}, dirty_[kSlots] = {};
-  // Registers across blocks: used_ (registers read or written inline anywhere: pass 1
-  // collects them, pass 2 loads them at function entry and keeps them in locals);
-  // dirty_in_[b] (registers whose local may be newer than memory when block b starts:
-  // the union over the region edges into b, from the edges pass 1 records).
+  // Registers across blocks, by loop (see "Registers: in memory between loops, in
+  // locals inside them" at the top). group_[b]: the loop block b belongs to (a span's
+  // index, spans_.size() + b for a block that is its own loop outside spans, -1 for a
+  // block in no loop); block_used_[b]: the slots b reads or writes inline (pass 1);
+  // group_regs_[g]: those of g's blocks, loaded on entry to g and kept in locals inside
+  // it. dirty_in_[b]: the slots whose local may be newer than memory when b starts (the
+  // union over the edges into b that stay in its loop; every other edge writes the
+  // dirty ones back first: in_group()).
   struct Edge { uint32_t from, to; SlotSet dirty; };
-  SlotSet used_ = 0, region_regs_ = 0;
+  SlotSet used_ = 0;
+  std::vector<int> group_;
+  std::vector<SlotSet> block_used_, group_regs_;
+  SlotSet group_regs(uint32_t b) const { return group_[b] < 0 ? 0 : group_regs_[(size_t)group_[b]]; }
+  bool in_group(uint32_t from, uint32_t to) const;
+  void load_group(int g);  // a loop's registers into locals, on entry to it
   std::vector<SlotSet> dirty_in_;
   std::vector<Edge> edges_;
   std::vector<bool> flushes_;  // the block called a handler (which writes everything back)
@@ -645,8 +667,25 @@ void Gen::set_from_stack(int r, int size) {
 }
 
 void Gen::sync_in() {
+  const SlotSet regs = group_regs(cur_);
   for (int s = 0; s < kSlots; s++)
-    if ((region_regs_ >> s & 1) && !loaded_[s]) load_slot(s);
+    if ((regs >> s & 1) && !loaded_[s]) load_slot(s);
+}
+
+// An edge that stays in a loop (its registers stay in locals): a block's own back edge,
+// and inside a span a back edge to its head or a forward edge (to an inner wrapper).
+// Every other edge goes through a loop's entry or the dispatcher: the dirty registers
+// are written back before it, and the loop it enters loads its own.
+bool Gen::in_group(uint32_t from, uint32_t to) const {
+  if (from == to && self_loop_[from]) return true;
+  const int s = span_of_[from];
+  return s >= 0 && span_of_[to] == s && (to == spans_[(size_t)s].h || to > from);
+}
+
+void Gen::load_group(int g) {
+  const SlotSet regs = group_regs_[(size_t)g];
+  for (int s = 0; s < kSlots; s++)
+    if (regs >> s & 1) load_slot(s);
 }
 
 void Gen::flush(bool forget) {
@@ -926,7 +965,13 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
-  // Slow path (may fault): state as the interpreter has it before this instruction.
+  load_slow(size, next_rip);
+  b_.end();
+}
+
+// Slow path of a load (may fault): state as the interpreter has it before this
+// instruction, then the read helper (pushes the value).
+void Gen::load_slow(int size, uint64_t next_rip) {
   materialize(false);
   flush(false);
   if (!ic_stored_) write_ic();
@@ -935,6 +980,55 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   b_.local_get(L_CPU);
   b_.local_get(L_A);
   b_.call(import(abi_.rd_helper[log2size(size)], TY_READ), "read slow path");
+}
+
+// A read-modify-write of memory (add/sub/and/or/xor [mem], src: python's refcounts) with
+// one TLB probe: a write tag that matches says the page is writable and holds no code, so
+// it is also readable (x86 has no write-only pages), and the load and the store use the
+// one host address. A miss reads and writes through the helpers, as load() and store()
+// would (the write may still fault, or hit code: the stop check commits the flags).
+//   if (tlb[a].write_tag == page(a + size - 1)) {
+//     h = host(a); XA = [h]; V = XR = XA op XB; [h] = V
+//   } else {
+//     state to memory; XA = read_helper(a); V = XR = XA op XB
+//     write_helper(a, V); if (cpu.stop) { the flags of the retired rmw; return }
+//   }
+void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
+  const int S = p.size;
+  static const uint8_t lds[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
+  static const uint8_t sts[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
+  tlb_probe(b_, abi_, S, 8);
+  b_.if_();
+  host_addr(b_);
+  b_.local_tee(L_E);  // (the entry is not needed again: L_E = the host address)
+  b_.mem(lds[log2size(S)], 0, 0);
+  b_.local_set(L_XA);
+  b_.local_get(L_XA);
+  b_.local_get(L_XB);
+  alu_op(p.op);
+  b_.local_tee(L_V);
+  b_.local_set(L_XR);
+  b_.local_get(L_E);
+  b_.local_get(L_V);
+  b_.mem(sts[log2size(S)], 0, 0);
+  b_.else_();
+  load_slow(S, next_rip);
+  b_.local_set(L_XA);
+  b_.local_get(L_XA);
+  b_.local_get(L_XB);
+  alu_op(p.op);
+  b_.local_tee(L_V);
+  b_.local_set(L_XR);
+  // (the state is in memory and rip set: load_slow did it, the read helper changed neither)
+  b_.local_get(L_CPU);
+  b_.local_get(L_A);
+  b_.local_get(L_V);
+  b_.call(import(abi_.wr_helper[log2size(S)], TY_WRITE), "write slow path");
+  StopFix fix;
+  fix.cc = ccop;
+  stop_fix_ = fix;
+  exit_stop_check(k);
+  stop_fix_ = StopFix();
   b_.end();
 }
 
@@ -1435,7 +1529,18 @@ void Gen::set_r8(int r, bool rex, uint32_t local) {
 void Gen::alu_x(const Plan& p, const Insn& in, uint64_t next, int k) {
   const int S = p.size;
   const bool rex = in.rex != 0;
+  const int ccop = (p.op == ADD ? CC_ADD : (p.op == SUB || p.op == CMP) ? CC_SUB : CC_LOGIC) | S << 8;
   if (p.mem) ea(in, next);
+  if (p.dmem && writes_result(p.op)) {  // read-modify-write: one probe (rmw)
+    if (p.smode == 1) { b_.i64_const(imm_sized(in.imm, S)); b_.local_set(L_XB); }
+    else { get_operand(p.src, S, rex); b_.local_set(L_XB); }
+    rmw(p, ccop, next, k);
+    b_.local_get(L_XA); b_.local_set(L_FD);
+    b_.local_get(L_XB); b_.local_set(L_FS);
+    b_.local_get(L_XR); b_.local_set(L_FR);
+    defer_flags(p.op, S);
+    return;
+  }
   if (p.dmem) { load(S, next, k); b_.local_set(L_XA); }
   else if (p.smode == 2) { load(S, next, k); b_.local_set(L_XB); }
   if (p.smode == 1) { b_.i64_const(imm_sized(in.imm, S)); b_.local_set(L_XB); }
@@ -1444,15 +1549,8 @@ void Gen::alu_x(const Plan& p, const Insn& in, uint64_t next, int k) {
   b_.local_get(L_XA);
   b_.local_get(L_XB);
   alu_op(p.op);
-  const int ccop = (p.op == ADD ? CC_ADD : (p.op == SUB || p.op == CMP) ? CC_SUB : CC_LOGIC) | S << 8;
   if (!writes_result(p.op)) {
     b_.local_set(L_XR);
-  } else if (p.dmem) {
-    b_.local_tee(L_V);
-    b_.local_set(L_XR);
-    StopFix fix;
-    fix.cc = ccop;
-    store_fixed(S, next, k, fix);
   } else {
     b_.local_set(L_XR);
     if (S == 1) set_r8(p.dst, rex, L_XR);
@@ -1589,6 +1687,7 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
   for (int s = 0; s < kSlots; s++) d |= (SlotSet)dirty_[s] << s;
   edges_.push_back({cur_, it->second, d});
   const uint32_t j = it->second;
+  if (!in_group(cur_, j)) flush(false);  // (this path only: the caller goes on with its state)
   const int sj = span_of_[j], sc = span_of_[cur_];
   if (j == cur_ && self_depth_ >= 0) {  // its own loop's head
     b_.br((uint32_t)(b_.depth - self_depth_));
@@ -1620,8 +1719,10 @@ void Gen::block_code(uint32_t bi) {
   const Block& bl = *blocks_[bi];
   cur_ = bi;
   n_ = bl.n;
-  // At a block's start the region's registers are in locals; dirty_in_ may be newer.
-  for (int s = 0; s < kSlots; s++) { loaded_[s] = region_regs_ >> s & 1; dirty_[s] = dirty_in_[bi] >> s & 1; }
+  // At a block's start its loop's registers are in locals (dirty_in_: newer than
+  // memory); outside loops none are.
+  const SlotSet regs = group_regs(bi);
+  for (int s = 0; s < kSlots; s++) { loaded_[s] = regs >> s & 1; dirty_[s] = dirty_in_[bi] >> s & 1; }
   pend_ = P_UNKNOWN;  // (the region's entry from outside: L_FOP starts at 0)
   if (listing_) {
     char h[96];
@@ -2123,10 +2224,11 @@ void Gen::choose_spans() {
   }
 }
 
-// Two passes: the first (registers clean at every block start) finds the registers the
-// region touches and the dirty sets on its edges; between them, dirty_in_ is solved
-// (out(b) = in(b) | written, or only written after b's last handler call, which writes
-// everything back); the second generates with the registers in locals across blocks.
+// Two passes: the first (registers clean at every block start) finds the registers each
+// block touches and the dirty sets on its edges; between them, each loop's registers are
+// gathered and dirty_in_ is solved over the edges that stay in a loop (out(b) = in(b) |
+// written, or only written after b's last handler call, which writes everything back);
+// the second generates with the loops' registers in locals across their blocks.
 Compiled Gen::run() {
   const uint32_t n = (uint32_t)blocks_.size();
   for (const Block* bl : blocks_)
@@ -2140,21 +2242,27 @@ Compiled Gen::run() {
   region_liveness();
   dirty_in_.assign(n, 0);
   flushes_.assign(n, false);
+  group_.assign(n, -1);
+  block_used_.assign(n, 0);
+  group_regs_.assign(spans_.size() + n, 0);
   pass();
+  for (uint32_t i = 0; i < n; i++) {
+    group_[i] = span_of_[i] >= 0 ? span_of_[i] : self_loop_[i] ? (int)(spans_.size() + i) : -1;
+    if (group_[i] >= 0) group_regs_[(size_t)group_[i]] |= block_used_[i];
+  }
   std::vector<SlotSet> in(n, 0);
   for (bool changed = true; changed;) {
     changed = false;
     for (const Edge& e : edges_) {
+      if (!in_group(e.from, e.to)) continue;  // (written back before it)
       const SlotSet out = e.dirty | (flushes_[e.from] ? 0 : in[e.from]);
       if ((in[e.to] | out) != in[e.to]) { in[e.to] |= out; changed = true; }
     }
   }
-  const SlotSet regs = used_;
   b_ = Body(listing_);
   out_ = Compiled();
   edges_.clear();
   dirty_in_ = in;
-  region_regs_ = regs;
   pass();
   out_.listing = std::move(b_.text);
   out_.body_bytes = (uint32_t)b_.size();
@@ -2178,9 +2286,6 @@ void Gen::pass() {
   b_.mem(I64_LOAD, 3, 0);
   b_.local_set(L_LIM);
   if (has_sse_) mx_compute();
-  // the registers the region touches, into locals (they stay there across its blocks)
-  for (int s = 0; s < kSlots; s++)
-    if (region_regs_ >> s & 1) load_slot(s);
   chain_depth_ = -1;
   if (abi_.chain_table) {
     b_.block();  // (its end: chain_dispatch)
@@ -2209,7 +2314,11 @@ void Gen::pass() {
   auto code = [&](uint32_t i) {
     // a block that is its own successor: a wasm loop (its back edge branches to the
     // head, the budget check there, without the dispatcher)
-    if (self_loop_[i]) { b_.loop(); self_depth_ = b_.depth; }
+    if (self_loop_[i]) {
+      if (span_of_[i] < 0 && group_[i] >= 0) load_group(group_[i]);  // (in a span: loaded on entry to it; pass 1: none)
+      b_.loop();
+      self_depth_ = b_.depth;
+    }
     block_code(i);
     if (self_loop_[i]) { b_.end(); self_depth_ = -1; }
   };
@@ -2218,6 +2327,7 @@ void Gen::pass() {
     if (span_of_[i] < 0) { code(i); continue; }
     Span& sp = spans_[span_of_[i]];
     if (listing_) b_.text += ";; a loop of blocks " + std::to_string(sp.h) + ".." + std::to_string(sp.t) + "\n";
+    if (group_[i] >= 0) load_group(group_[i]);  // (pass 1: none)
     b_.loop();
     sp.loop_depth = b_.depth;
     for (uint32_t j = sp.t; j > sp.h; j--) { b_.block(); wrap_depth_[j] = b_.depth; }

@@ -27,7 +27,9 @@
 // heavily, and every region entry loaded ~13 registers whatever path it took). A loop (a
 // span of blocks, or a block that is its own successor) loads the registers its blocks
 // use on entry and keeps them in locals across its iterations: its edges that stay in it
-// carry them (dirty_in_), every other edge writes the dirty ones back first (in_group).
+// carry them (dirty_in_), every other edge writes the dirty ones back first (in_group),
+// and the pending flags too where the target may read them (live_in_); a block in no
+// loop starts with no flags pending (L_FOP = 0), so the flag locals do not span the region.
 // Engine functions (handlers, slow-path helpers) are imported by the module, one import
 // per distinct function, taken from the engine's table at instantiation: direct calls,
 // and no table import (V8 gives each instance importing a table its own copy of it, so
@@ -615,7 +617,7 @@ class Gen : public SseHost {
   // can be entered by a back edge checks the budget at its start (it may leave there:
   // its flags are live at its start). Blocks entered only by forward edges and from
   // outside (the run loop checked the budget) skip the check.
-  std::vector<bool> live_out_, checks_;
+  std::vector<bool> live_out_, checks_, live_in_;
   void region_liveness();
   int loop_depth_ = 0;
   // Structured edges. wrap_depth_[j]: the label of block j's wrapper (a br to it from an
@@ -1687,7 +1689,10 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
   for (int s = 0; s < kSlots; s++) d |= (SlotSet)dirty_[s] << s;
   edges_.push_back({cur_, it->second, d});
   const uint32_t j = it->second;
-  if (!in_group(cur_, j)) flush(false);  // (this path only: the caller goes on with its state)
+  if (!in_group(cur_, j)) {  // (this path only: the caller goes on with its state)
+    flush(false);
+    if (live_in_[j]) materialize(false);  // (dead there: every path writes them before a reader)
+  }
   const int sj = span_of_[j], sc = span_of_[cur_];
   if (j == cur_ && self_depth_ >= 0) {  // its own loop's head
     b_.br((uint32_t)(b_.depth - self_depth_));
@@ -1729,6 +1734,15 @@ void Gen::block_code(uint32_t bi) {
     snprintf(h, sizeof h, ";; block %u: 0x%llx..0x%llx (%u insns)\n", bi, (unsigned long long)bl.start,
              (unsigned long long)bl.end, bl.n);
     b_.text += h;
+  }
+  // In no loop, the flags are in memory at the start (every edge in leaves the region's
+  // loop or its dispatcher, and writes pending flags back where they are live: goto_block)
+  // or dead there: nothing pending, and L_FOP's old value ends here (its live range, and
+  // those of the operand locals, stop at the block's edge instead of spanning the region).
+  if (group_[bi] < 0) {
+    b_.i32_const(0);
+    b_.local_set(L_FOP);
+    pend_ = P_NONE;
   }
   // budget: leave when the run's instruction limit is reached (loops return on time);
   // only at blocks a back edge enters (every cycle of the region passes one)
@@ -2119,7 +2133,8 @@ void Gen::region_liveness() {
   choose_spans();
   // live_in from live_out, to a fixed point (the flags are live wherever the region may
   // be left: at an exit edge, and at the start of a block that checks the budget)
-  std::vector<bool> live_in(n, false);
+  std::vector<bool>& live_in = live_in_;
+  live_in.assign(n, false);
   live_out_.assign(n, false);
   for (bool changed = true; changed;) {
     changed = false;

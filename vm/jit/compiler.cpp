@@ -459,13 +459,11 @@ class Gen : public SseHost {
   uint32_t slot_off(int s) const { return s < 16 ? abi_.off_r + 8 * s : abi_.off_xmm + 8 * (s - 16); }
   void load_slot(int s);      // local = the Cpu's copy; loaded
   void make_resident(int s) {  // slot s used; loaded if it is not
-    used_ |= (SlotSet)1 << s;
     block_used_[cur_] |= (SlotSet)1 << s;
     if (!loaded_[s]) load_slot(s);
   }
   void mark_set(int s) {  // slot s's local was just set: newer than the Cpu's copy
     loaded_[s] = dirty_[s] = true;
-    used_ |= (SlotSet)1 << s;
     block_used_[cur_] |= (SlotSet)1 << s;
   }
   void sync_in();             // loads the loop's registers not in locals (before a region edge)
@@ -603,7 +601,6 @@ class Gen : public SseHost {
   // union over the edges into b that stay in its loop; every other edge writes the
   // dirty ones back first: in_group()).
   struct Edge { uint32_t from, to; SlotSet dirty; };
-  SlotSet used_ = 0;
   std::vector<int> group_;
   std::vector<SlotSet> block_used_, group_regs_;
   SlotSet group_regs(uint32_t b) const { return group_[b] < 0 ? 0 : group_regs_[(size_t)group_[b]]; }

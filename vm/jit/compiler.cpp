@@ -996,28 +996,26 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
   const int S = p.size;
   static const uint8_t lds[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
   static const uint8_t sts[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
+  auto compute = [&] {  // the loaded value on the stack: XA = it; V = XR = XA op XB
+    b_.local_set(L_XA);
+    b_.local_get(L_XA);
+    b_.local_get(L_XB);
+    alu_op(p.op);
+    b_.local_tee(L_V);
+    b_.local_set(L_XR);
+  };
   tlb_probe(b_, abi_, S, 8);
   b_.if_();
   host_addr(b_);
   b_.local_tee(L_E);  // (the entry is not needed again: L_E = the host address)
   b_.mem(lds[log2size(S)], 0, 0);
-  b_.local_set(L_XA);
-  b_.local_get(L_XA);
-  b_.local_get(L_XB);
-  alu_op(p.op);
-  b_.local_tee(L_V);
-  b_.local_set(L_XR);
+  compute();
   b_.local_get(L_E);
   b_.local_get(L_V);
   b_.mem(sts[log2size(S)], 0, 0);
   b_.else_();
   load_slow(S, next_rip);
-  b_.local_set(L_XA);
-  b_.local_get(L_XA);
-  b_.local_get(L_XB);
-  alu_op(p.op);
-  b_.local_tee(L_V);
-  b_.local_set(L_XR);
+  compute();
   // (the state is in memory and rip set: load_slow did it, the read helper changed neither)
   b_.local_get(L_CPU);
   b_.local_get(L_A);

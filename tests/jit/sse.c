@@ -216,6 +216,43 @@ static uint64_t chain_r(uint64_t a, uint64_t b) {
   return dbits(x) ^ dbits(z) * 3 ^ dbits(t) * 5 ^ dbits(w) * 7;
 }
 
+// A loop of one block that holds double operands across its iterations (y, c and the
+// carried x): the compiler tests them for denormals once on entry to the loop instead of
+// at every use, and declines the entry when one is (the run loop then interprets the
+// block once). The loop is entered by a jump to its test, so that its first iteration
+// runs in the loop's own block. x += y with y a denormal and x normal stays normal and
+// inexact: no guard inside the loop would refuse it, only DE tells (a wrong entry test
+// loses it); x can also become a denormal inside the loop (a handler's result: the
+// region leaves).
+static uint64_t loop_r(uint64_t a, uint64_t b) {
+  double x = dval(a), y = dval(b), c = dval((a ^ b) << 17 | (a ^ b) >> 47), t = 0;
+  long n = 5;
+  __asm__ volatile(
+      "jmp 2f\n1:\n\taddsd %[y], %[x]\n\tmovapd %[c], %[t]\n\tmulsd %[x], %[t]\n\taddsd %[t], %[x]\n"
+      "2:\n\tsub $1, %[n]\n\tjnz 1b"
+      : [x] "+x"(x), [t] "+x"(t), [n] "+r"(n)
+      : [y] "x"(y), [c] "x"(c));
+  return dbits(x) ^ dbits(t) * 3;
+}
+
+// The same in a loop of three blocks (a span: the head, and two bodies that branch back
+// to it): after a declined entry the interpreter runs one block, then the region is
+// entered again at the next one, and a second decline there must leave at that block
+// (rip chosen by the entry's block index), not at the loop's head.
+static uint64_t loop3_r(uint64_t a, uint64_t b) {
+  double x = dval(a), y = dval(b), c = dval((a ^ b) << 17 | (a ^ b) >> 47), t = 0;
+  long n = 7;
+  __asm__ volatile(
+      "jmp 3f\n"
+      "1:\n\taddsd %[y], %[x]\n\ttest $1, %[n]\n\tjz 2f\n\t"
+      "movapd %[c], %[t]\n\tmulsd %[x], %[t]\n"
+      "2:\n\taddsd %[t], %[x]\n"
+      "3:\n\tsub $1, %[n]\n\tjnz 1b"
+      : [x] "+x"(x), [t] "+x"(t), [n] "+r"(n)
+      : [y] "x"(y), [c] "x"(c));
+  return dbits(x) ^ dbits(t) * 3;
+}
+
 typedef uint64_t (*Op)(uint64_t, uint64_t);
 struct Case { const char* name; Op f; int dbl; };
 static const struct Case cases[] = {
@@ -238,6 +275,7 @@ static const struct Case cases[] = {
     {"comisd jcc", comisd_j, 1}, {"ucomiss flags", ucomiss_fl, 0}, {"ucomiss jcc", ucomiss_j, 0},
     {"comiss flags", comiss_fl, 0}, {"comiss jcc", comiss_j, 0},
     {"moves", moves_r, 1}, {"moves m", moves_m, 1}, {"chain (known operands)", chain_r, 1},
+    {"loop (held operands)", loop_r, 1}, {"loop of 3 blocks", loop3_r, 1},
 };
 
 static void run(const struct Case* c, uint64_t a, uint64_t b) {

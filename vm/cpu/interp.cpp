@@ -301,6 +301,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
     if (g_tier_factory) g_tier_factory(bc);
   }
   bool via_indirect = false;  // the previous block ended in an indirect branch
+  bool declined = false;      // the region returned 1: it declined this block's entry (jit.h)
   Block* prev = nullptr;      // the block run last, if still live (its links name the next)
   try {
     while (cpu.icount < limit && !cpu.stop) {
@@ -311,12 +312,12 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       bc.running = b;
       // Second tier: compile when the block's runs reach tier_at (never without a tier),
       // then run the compiled region; it returns with cpu.rip at the next block.
-      if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0) && !bc.interpret_only) {
+      if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0) && !bc.interpret_only && !declined) {
         if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
         if (b->jit_fn) {
           const uint64_t at = cpu.icount;
           cpu.jit_entries++;
-          b->jit_fn(&cpu, b->jit_entry);
+          declined = b->jit_fn(&cpu, b->jit_entry) != 0;  // (then cpu.rip is a block start: run it here once)
           cpu.jit_icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           via_indirect = false;
@@ -325,6 +326,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
           continue;
         }
       }
+      declined = false;
       const uint32_t n = b->n;
       // Profile, once per block.
       bc.prof_runs++;

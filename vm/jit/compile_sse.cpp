@@ -201,10 +201,9 @@ void Emit::mov128() {
   const int d = st ? in_.rm : in_.reg, s = st ? in_.reg : in_.rm;
   if (in_.mod == 3) {
     if (d == s) return;
-    const bool k = h_.sse_nd(s);
     stq(d, 0, [&] { ldq(s, 0); });
     stq(d, 1, [&] { ldq(s, 1); });
-    h_.sse_set_nd(d, k);
+    h_.sse_copy_nd(d, s);
     return;
   }
   probe16(st, aligned_form(in_));
@@ -473,9 +472,8 @@ void Emit::run(int o) {
       const bool q = o == SSE_MOVSD;
       if (in_.mod == 3) {
         if (in_.rm == in_.reg) return;
-        const bool k = h_.sse_nd(in_.rm);
         if (q) stq(in_.reg, 0, [&] { ldq(in_.rm, 0); }); else std32(in_.reg, [&] { ldd(in_.rm); });
-        if (q) h_.sse_set_nd(in_.reg, k);
+        if (q) h_.sse_copy_nd(in_.reg, in_.rm);
         return;
       }
       w_low(q ? 8 : 4);

@@ -69,6 +69,7 @@ class SseHost {
   // records after a form that guarantees it on every path (a write of the lane forgets).
   virtual bool sse_nd(int r) = 0;
   virtual void sse_set_nd(int r, bool known) = 0;
+  virtual void sse_copy_nd(int d, int s) = 0;  // d's low lane was just copied from s's
   // Leave the region after instruction k retired in a handler (registers in memory).
   virtual void sse_exit_retired(int k) = 0;
   struct Locals { uint32_t cpu, a, e, v, ffl, xa, xb, xr; };

@@ -448,13 +448,35 @@ class Gen : public SseHost {
   void flush(bool forget);    // dirty locals to memory; forget: mark clean
   void invalidate() {
     for (int i = 0; i < kSlots; i++) loaded_[i] = dirty_[i] = false;
-    for (bool& k : xnd_) k = false;
+    for (int r = 0; r < 16; r++) xkill(r);
   }
   // xmm r's low lane, as a double, known not to be a denormal (zero, normal, inf or NaN)
   // since its last write in this block: a guarded result, an integer converted, a zero, a
   // copy of a known one (compile_sse.cpp; any other write of the lane clears it, as do a
   // handler call and a block's start). A guard skips the test of such an operand.
+  // Across the iterations of a loop (a span, or a block that is its own loop: a group,
+  // see group_): in a block of a loop, xdep_[r] is the set of xmm registers whose values
+  // at the block's start r's low lane is a copy of (itself at the start, then through
+  // register moves; 0 once written otherwise). Pass 1 records the ones a guard tested
+  // (xwant_, by loop) and the state on every edge that stays in the loop (xedge_); the
+  // loop's xnd_loop_ is the largest subset of its wanted registers that every such edge
+  // leaves known or a copy of one of the set's start values: then they hold no denormal
+  // at the start of any of the loop's blocks once they held none on entry. Pass 2 tests
+  // them there (loop_entry_guard: a denormal leaves the region with nothing run, and the
+  // run loop interprets the block once) and no more inside the loop. (The float loop of
+  // bench/cpu_bound.c: three of its four operand tests per iteration go.)
   bool xnd_[16] = {};
+  uint16_t xdep_[16] = {};
+  struct XEdge { uint16_t known; uint16_t dep[16]; };  // the state on an edge
+  std::vector<uint16_t> xwant_, xnd_loop_;
+  std::vector<std::vector<XEdge>> xedge_;
+  bool pass2_ = false;
+  int xgroup(uint32_t b) const {  // group_[b], known before pass 1
+    return span_of_[b] >= 0 ? span_of_[b] : self_loop_[b] ? (int)(spans_.size() + b) : -1;
+  }
+  void xkill(int r) { xnd_[r] = false; xdep_[r] = 0; }
+  void loop_entry_guard(int g, uint32_t h, uint32_t t);
+  uint16_t solve_xnd_loop(int g) const;
   uint32_t slot_local(int s) const { return s < 16 ? L_R0 + s : L_X0 + (s - 16); }
   uint32_t slot_off(int s) const { return s < 16 ? abi_.off_r + 8 * s : abi_.off_xmm + 8 * (s - 16); }
   void load_slot(int s);      // local = the Cpu's copy; loaded
@@ -532,8 +554,15 @@ class Gen : public SseHost {
   bool has_sse_ = false;
   void mx_compute();
   void sse_mx_ok() override { b_.local_get(L_MXOK); }
-  bool sse_nd(int r) override { return xnd_[r]; }
-  void sse_set_nd(int r, bool k) override { xnd_[r] = k; }
+  bool sse_nd(int r) override {
+    if (xnd_[r]) return true;
+    if (!xdep_[r]) return false;
+    if (pass2_) return (xdep_[r] & ~xnd_loop_[(size_t)xgroup(cur_)]) == 0;
+    xwant_[(size_t)xgroup(cur_)] |= xdep_[r];
+    return false;
+  }
+  void sse_set_nd(int r, bool k) override { xnd_[r] = k; xdep_[r] = 0; }
+  void sse_copy_nd(int d, int s) override { xnd_[d] = xnd_[s]; xdep_[d] = xdep_[s]; }
   void sse_exit_retired(int k) override { exit_retired(k); }
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
@@ -704,13 +733,13 @@ void Gen::sse_xget(int r, int half) {
   b_.local_get(slot_local(xslot(r, half)));
 }
 void Gen::sse_xset(int r, int half) {
-  if (half == 0) xnd_[r] = false;
+  if (half == 0) xkill(r);
   const int s = xslot(r, half);
   b_.local_set(slot_local(s));
   mark_set(s);
 }
 void Gen::sse_xreload(int r, int half) {
-  if (half == 0) xnd_[r] = false;
+  if (half == 0) xkill(r);
   const int s = xslot(r, half);
   load_slot(s);  // (clean on this path; dirty where the other path of the `if` set it)
 }
@@ -1684,6 +1713,11 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
   for (int s = 0; s < kSlots; s++) d |= (SlotSet)dirty_[s] << s;
   edges_.push_back({cur_, it->second, d});
   const uint32_t j = it->second;
+  if (!pass2_ && in_group(cur_, j)) {
+    XEdge x{0, {}};
+    for (int r = 0; r < 16; r++) { x.known |= (uint16_t)(xnd_[r] << r); x.dep[r] = xdep_[r]; }
+    xedge_[(size_t)xgroup(cur_)].push_back(x);
+  }
   if (!in_group(cur_, j)) {  // (this path only: the caller goes on with its state)
     flush(false);
     if (live_in_[j]) materialize(false);  // (dead there: every path writes them before a reader)
@@ -1743,7 +1777,8 @@ void Gen::block_code(uint32_t bi) {
   // only at blocks a back edge enters (every cycle of the region passes one)
   ic_off_ = 0;
   running_set_ = ic_stored_ = false;
-  for (bool& k : xnd_) k = false;
+  const bool xloop = xgroup(bi) >= 0;  // (xdep_: see xnd_)
+  for (int r = 0; r < 16; r++) { xnd_[r] = false; xdep_[r] = xloop ? (uint16_t)(1u << r) : 0; }
   if (checks_[bi]) {
     b_.local_get(L_IC);
     b_.local_get(L_LIM);
@@ -2255,6 +2290,10 @@ Compiled Gen::run() {
   group_.assign(n, -1);
   block_used_.assign(n, 0);
   group_regs_.assign(spans_.size() + n, 0);
+  xwant_.assign(spans_.size() + n, 0);
+  xnd_loop_.assign(spans_.size() + n, 0);
+  xedge_.assign(spans_.size() + n, {});
+  pass2_ = false;
   pass();
   for (uint32_t i = 0; i < n; i++) {
     group_[i] = span_of_[i] >= 0 ? span_of_[i] : self_loop_[i] ? (int)(spans_.size() + i) : -1;
@@ -2269,14 +2308,77 @@ Compiled Gen::run() {
       if ((in[e.to] | out) != in[e.to]) { in[e.to] |= out; changed = true; }
     }
   }
+  for (size_t g = 0; g < xnd_loop_.size(); g++) xnd_loop_[g] = solve_xnd_loop((int)g);
   b_ = Body(listing_);
   out_ = Compiled();
   edges_.clear();
   dirty_in_ = in;
+  pass2_ = true;
   pass();
   out_.listing = std::move(b_.text);
   out_.body_bytes = (uint32_t)b_.size();
   return out_;
+}
+
+// The xmm registers a loop may take as free of denormals at the start of its blocks
+// (xnd_): of those its guards tested (xwant_), the largest set that every edge staying in
+// the loop keeps so: a register known there (a guarded result, a converted integer, a
+// zero) or still a copy of one of the set's values at the start of the edge's block.
+uint16_t Gen::solve_xnd_loop(int g) const {
+  uint16_t set = xwant_[(size_t)g];
+  for (int r = 0; r < 16; r++)  // (the guard reads the lane from its local: loaded on entry)
+    if (!(group_regs_[(size_t)g] >> xslot(r, 0) & 1)) set &= (uint16_t)~(1u << r);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const XEdge& x : xedge_[(size_t)g])
+      for (int r = 0; r < 16; r++) {
+        if (!(set >> r & 1) || (x.known >> r & 1) || (x.dep[r] && !(x.dep[r] & ~set))) continue;
+        set &= (uint16_t)~(1u << r);
+        changed = true;
+      }
+  }
+  return set;
+}
+
+// On entry to a loop (blocks h..t; L_NEXT selects the block when t > h) whose guards take
+// the registers of xnd_loop_ as free of denormals, right after their loads (load_group).
+// Every register is in memory there (the edges into a loop write the dirty ones back),
+// and the flags too where live:
+//   if (denormal(xmm[r].q0) || ...)   (r in xnd_loop_[g]: (|x| - 1) <u largest denormal)
+//     cpu.icount = L_IC; cpu.rip = the start of block next; return 1
+//   (1: the run loop interprets that block once, then enters compiled code again)
+void Gen::loop_entry_guard(int g, uint32_t h, uint32_t t) {
+  if (listing_) b_.text += ";; the loop's entry: its double operands held across iterations are no denormals\n";
+  bool first = true;
+  for (int r = 0; r < 16; r++) {
+    if (!(xnd_loop_[(size_t)g] >> r & 1)) continue;
+    b_.local_get(slot_local(xslot(r, 0)));
+    b_.i64_const(0x7fffffffffffffffll);
+    b_.op0(I64_AND, "i64.and");
+    b_.i64_const(1);
+    b_.op0(I64_SUB, "i64.sub");
+    b_.i64_const(0x000fffffffffffffll);
+    b_.op0(I64_LT_U, "i64.lt_u");
+    if (!first) b_.op0(I32_OR, "i32.or");
+    first = false;
+  }
+  b_.if_();
+  b_.local_get(L_CPU);
+  b_.local_get(L_IC);
+  b_.mem(I64_STORE, 3, abi_.off_icount);
+  b_.local_get(L_CPU);
+  b_.i64_const((int64_t)blocks_[h]->start);
+  for (uint32_t j = h + 1; j <= t; j++) {  // rip = next != j ? rip : start of j
+    b_.i64_const((int64_t)blocks_[j]->start);
+    b_.local_get(L_NEXT);
+    b_.i32_const((int32_t)orig_[j]);
+    b_.op0(I32_NE, "i32.ne");
+    b_.select();
+  }
+  b_.mem(I64_STORE, 3, abi_.off_rip);
+  b_.i32_const(1);
+  b_.ret();
+  b_.end();
 }
 
 void Gen::pass() {
@@ -2326,6 +2428,7 @@ void Gen::pass() {
     // head, the budget check there, without the dispatcher)
     if (self_loop_[i]) {
       if (span_of_[i] < 0 && group_[i] >= 0) load_group(group_[i]);  // (in a span: loaded on entry to it; pass 1: none)
+      if (span_of_[i] < 0 && group_[i] >= 0 && xnd_loop_[(size_t)group_[i]]) loop_entry_guard(group_[i], i, i);  // (pass 1: none)
       b_.loop();
       self_depth_ = b_.depth;
     }
@@ -2338,6 +2441,7 @@ void Gen::pass() {
     Span& sp = spans_[span_of_[i]];
     if (listing_) b_.text += ";; a loop of blocks " + std::to_string(sp.h) + ".." + std::to_string(sp.t) + "\n";
     if (group_[i] >= 0) load_group(group_[i]);  // (pass 1: none)
+    if (group_[i] >= 0 && xnd_loop_[(size_t)group_[i]]) loop_entry_guard(group_[i], sp.h, sp.t);
     b_.loop();
     sp.loop_depth = b_.depth;
     for (uint32_t j = sp.t; j > sp.h; j--) { b_.block(); wrap_depth_[j] = b_.depth; }

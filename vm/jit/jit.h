@@ -44,6 +44,10 @@
 //   spent, so the scheduler, timers and signals run on time. Loops are wasm loops: a
 //   block that is its own successor, and spans of blocks with back edges to their head
 //   (compiler.cpp); the br_table dispatcher is for entries and the rare other edges.
+// * A region returns 0, or 1 when it declined an entry: a loop whose SSE guards assume
+//   registers free of denormals found one on entry (compiler.cpp, loop_entry_guard), and
+//   left with cpu.rip at the loop's block, nothing run; the run loop interprets that
+//   block once before it enters compiled code again (else it would re-enter at once).
 // * Chained regions. An exit of a region whose target is a block of any live compiled
 //   region of the same address space goes on there without the run loop: the state is
 //   written back as for a return, then the target is looked up in the tier's chain table

@@ -433,7 +433,7 @@ void Emit::cvtt2si(bool dbl) {
 // the interpreter's set_flags(FL_ARITH, f) leaves: the compiler's kEager state, so a jcc
 // right after is fused). Exceptions: IE on NaN operands (comis: any, ucomis: SNaN), DE
 // on denormals; ordered, non-denormal operands raise nothing and depend on no MXCSR bit:
-//   if !nan(a) && !nan(b) && !denormal(a) && !denormal(b)
+//   if !nan(a) && !nan(b) && !denormal(a) && !denormal(b)   (no test of one known not denormal)
 //     ffl = (a < b ? CF : 0) | (a == b ? ZF : 0)      (PF = 0: ordered)
 //   else handler; ffl = rflags & (CF PF AF ZF SF OF)
 void Emit::comi(bool dbl) {
@@ -444,8 +444,9 @@ void Emit::comi(bool dbl) {
   set(l_.xa);
   not_nan(l_.xa, f);
   not_nan(l_.xb, f); and_();
-  not_denormal(l_.xa, f); and_();
-  not_denormal(l_.xb, f); and_();
+  // (doubles: an operand known not denormal needs no test)
+  if (!(dbl && h_.sse_nd(in_.reg))) { not_denormal(l_.xa, f); and_(); }
+  if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) { not_denormal(l_.xb, f); and_(); }
   b_.if_();
   get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(dbl ? F64_LT : F32_LT, dbl ? "f64.lt" : "f32.lt");
   op(I64_EXTEND_I32_U, "i64.extend_i32_u");  // CF: bit 0

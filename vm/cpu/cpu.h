@@ -121,6 +121,7 @@ class Cpu {
   uint64_t jit_icount = 0;  // of those, retired in compiled regions (the JIT tier; per task)
   uint64_t jit_entries = 0;  // compiled regions called by the run loop (per task)
   uint64_t jit_chained = 0;  // compiled regions entered by another's tail call (per task)
+  uint64_t jit_declined = 0;  // entries a region declined (a loop's held operand a denormal; per task)
 
   // ---- flags -----------------------------------------------------------------
   bool cf() const;

@@ -318,6 +318,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
           const uint64_t at = cpu.icount;
           cpu.jit_entries++;
           declined = b->jit_fn(&cpu, b->jit_entry) != 0;  // (then cpu.rip is a block start: run it here once)
+          cpu.jit_declined += declined;
           cpu.jit_icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           via_indirect = false;

@@ -471,7 +471,7 @@ class Gen : public SseHost {
   std::vector<uint16_t> xwant_, xnd_loop_;
   std::vector<std::vector<XEdge>> xedge_;
   bool pass2_ = false;
-  int xgroup(uint32_t b) const {  // group_[b], known before pass 1
+  int xgroup(uint32_t b) const {  // group_[b] (set from this after pass 1)
     return span_of_[b] >= 0 ? span_of_[b] : self_loop_[b] ? (int)(spans_.size() + b) : -1;
   }
   void xkill(int r) { xnd_[r] = false; xdep_[r] = 0; }
@@ -2296,7 +2296,7 @@ Compiled Gen::run() {
   pass2_ = false;
   pass();
   for (uint32_t i = 0; i < n; i++) {
-    group_[i] = span_of_[i] >= 0 ? span_of_[i] : self_loop_[i] ? (int)(spans_.size() + i) : -1;
+    group_[i] = xgroup(i);
     if (group_[i] >= 0) group_regs_[(size_t)group_[i]] |= block_used_[i];
   }
   std::vector<SlotSet> in(n, 0);

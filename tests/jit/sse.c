@@ -224,34 +224,26 @@ static uint64_t chain_r(uint64_t a, uint64_t b) {
 // inexact: no guard inside the loop would refuse it, only DE tells (a wrong entry test
 // loses it); x can also become a denormal inside the loop (a handler's result: the
 // region leaves).
-static uint64_t loop_r(uint64_t a, uint64_t b) {
-  double x = dval(a), y = dval(b), c = dval((a ^ b) << 17 | (a ^ b) >> 47), t = 0;
-  long n = 5;
-  __asm__ volatile(
-      "jmp 2f\n1:\n\taddsd %[y], %[x]\n\tmovapd %[c], %[t]\n\tmulsd %[x], %[t]\n\taddsd %[t], %[x]\n"
-      "2:\n\tsub $1, %[n]\n\tjnz 1b"
-      : [x] "+x"(x), [t] "+x"(t), [n] "+r"(n)
-      : [y] "x"(y), [c] "x"(c));
-  return dbits(x) ^ dbits(t) * 3;
-}
-
+#define HELD_LOOP(name, count, code)                                                            \
+  static uint64_t name(uint64_t a, uint64_t b) {                                                \
+    double x = dval(a), y = dval(b), c = dval((a ^ b) << 17 | (a ^ b) >> 47), t = 0;            \
+    long n = count;                                                                             \
+    __asm__ volatile(code : [x] "+x"(x), [t] "+x"(t), [n] "+r"(n) : [y] "x"(y), [c] "x"(c));    \
+    return dbits(x) ^ dbits(t) * 3;                                                             \
+  }
+HELD_LOOP(loop_r, 5,
+          "jmp 2f\n1:\n\taddsd %[y], %[x]\n\tmovapd %[c], %[t]\n\tmulsd %[x], %[t]\n\taddsd %[t], %[x]\n"
+          "2:\n\tsub $1, %[n]\n\tjnz 1b")
 // The same in a loop of three blocks (a span: the head, and two bodies that branch back
 // to it): after a declined entry the interpreter runs one block, then the region is
 // entered again at the next one, and a second decline there must leave at that block
 // (rip chosen by the entry's block index), not at the loop's head.
-static uint64_t loop3_r(uint64_t a, uint64_t b) {
-  double x = dval(a), y = dval(b), c = dval((a ^ b) << 17 | (a ^ b) >> 47), t = 0;
-  long n = 7;
-  __asm__ volatile(
-      "jmp 3f\n"
-      "1:\n\taddsd %[y], %[x]\n\ttest $1, %[n]\n\tjz 2f\n\t"
-      "movapd %[c], %[t]\n\tmulsd %[x], %[t]\n"
-      "2:\n\taddsd %[t], %[x]\n"
-      "3:\n\tsub $1, %[n]\n\tjnz 1b"
-      : [x] "+x"(x), [t] "+x"(t), [n] "+r"(n)
-      : [y] "x"(y), [c] "x"(c));
-  return dbits(x) ^ dbits(t) * 3;
-}
+HELD_LOOP(loop3_r, 7,
+          "jmp 3f\n"
+          "1:\n\taddsd %[y], %[x]\n\ttest $1, %[n]\n\tjz 2f\n\t"
+          "movapd %[c], %[t]\n\tmulsd %[x], %[t]\n"
+          "2:\n\taddsd %[t], %[x]\n"
+          "3:\n\tsub $1, %[n]\n\tjnz 1b")
 
 typedef uint64_t (*Op)(uint64_t, uint64_t);
 struct Case { const char* name; Op f; int dbl; };

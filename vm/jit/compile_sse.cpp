@@ -595,4 +595,11 @@ bool sse_pure(int op, const Insn& in) {
 
 void sse_emit(SseHost& h, int op, const Insn& in, uint64_t next, int k) { Emit(h, in, next, k).run(op); }
 
+void sse_push_denormal(Body& b, uint32_t local) {
+  b.local_get(local);
+  b.i64_const(kD.abs); b.op0(I64_AND, "i64.and");
+  b.i64_const(1); b.op0(I64_SUB, "i64.sub");
+  b.i64_const(kD.den); b.op0(I64_LT_U, "i64.lt_u");
+}
+
 }  // namespace gb::jit

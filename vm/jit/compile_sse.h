@@ -77,5 +77,8 @@ class SseHost {
 };
 
 void sse_emit(SseHost& h, int op, const Insn& in, uint64_t next, int k);
+// Pushes (i32) whether the double whose bits are in i64 `local` is a denormal: the guards'
+// operand test, negated ((|x| - 1) <u largest denormal; compiler.cpp's loop entries).
+void sse_push_denormal(Body& b, uint32_t local);
 
 }  // namespace gb::jit

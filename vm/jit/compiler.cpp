@@ -2352,13 +2352,7 @@ void Gen::loop_entry_guard(int g, uint32_t h, uint32_t t) {
   bool first = true;
   for (int r = 0; r < 16; r++) {
     if (!(xnd_loop_[(size_t)g] >> r & 1)) continue;
-    b_.local_get(slot_local(xslot(r, 0)));
-    b_.i64_const(0x7fffffffffffffffll);
-    b_.op0(I64_AND, "i64.and");
-    b_.i64_const(1);
-    b_.op0(I64_SUB, "i64.sub");
-    b_.i64_const(0x000fffffffffffffll);
-    b_.op0(I64_LT_U, "i64.lt_u");
+    sse_push_denormal(b_, slot_local(xslot(r, 0)));
     if (!first) b_.op0(I32_OR, "i32.or");
     first = false;
   }

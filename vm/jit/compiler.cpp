@@ -952,17 +952,18 @@ static int log2size(int size) { return size == 1 ? 0 : size == 2 ? 1 : size == 4
 // of the access's last byte, the entry is the one of its first byte. If the access crosses
 // a page, the last byte's page indexes the next entry, so the entry of the first byte
 // never holds it: a miss, and the helper does the split access.
-//   e = tlb + ((a >> 12) & mask) * entry_size
+// The entry size is a power of two (32), so the index's multiply is folded into the shift:
+//   e = tlb + ((a >> (12 - log2(entry_size))) & (mask * entry_size))   (= ((a >> 12) & mask) * entry_size)
 //   hit = e.tag == ((a + size - 1) & ~0xfff)
 static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
+  int sh = 0;
+  while ((1u << sh) < abi.tlb_entry) sh++;
   b.local_get(L_A);
-  b.i64_const(12);
+  b.i64_const(12 - sh);
   b.op0(I64_SHR_U, "i64.shr_u");
   b.op0(I32_WRAP_I64, "i32.wrap_i64");
-  b.i32_const((int32_t)abi.tlb_mask);
+  b.i32_const((int32_t)(abi.tlb_mask << sh));
   b.op0(I32_AND, "i32.and");
-  b.i32_const((int32_t)abi.tlb_entry);
-  b.op0(I32_MUL, "i32.mul");
   b.local_get(L_TLB);
   b.op0(I32_ADD, "i32.add");
   b.local_tee(L_E);

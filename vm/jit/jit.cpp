@@ -30,8 +30,8 @@ struct JitLayout {
   }
   static constexpr uint32_t entry_size() { return sizeof(AddressSpace::TlbEntry); }
   static_assert(offsetof(AddressSpace::TlbEntry, rtag) == 0 && offsetof(AddressSpace::TlbEntry, wtag) == 8 &&
-                    offsetof(AddressSpace::TlbEntry, delta) == 16 && sizeof(AddressSpace::TlbEntry) == 24,
-                "compiler.cpp's TLB probe reads rtag at +0, wtag at +8, delta at +16");
+                    offsetof(AddressSpace::TlbEntry, delta) == 16 && sizeof(AddressSpace::TlbEntry) == 32,
+                "compiler.cpp's TLB probe reads rtag at +0, wtag at +8, delta at +16 of 32-byte entries");
 };
 
 namespace jit {

@@ -307,7 +307,7 @@ class AddressSpace {
   friend struct PhysMem;    // code in shared frames (drop_write_tags, drop_code_of)
   void drop_write_tags(const Frame* f);
   void drop_code_of(const Frame* f);
-  struct TlbEntry {
+  struct alignas(32) TlbEntry {  // (32 bytes: the index is a shift and a mask, no multiply)
     uint64_t rtag = 1, wtag = 1;  // page address, or 1 (never matches) when invalid
     uint64_t delta = 0;           // host address - guest page address (mod 2^64)
   };

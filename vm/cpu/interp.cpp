@@ -30,13 +30,41 @@ std::unique_ptr<Block> Block::make(const Insn* src, uint32_t n) {
   return std::unique_ptr<Block>(b);
 }
 
+// ---- BlockMap's out-of-line parts (block_map.h: they delete Blocks) ----
+
+void BlockMap::clear_into(std::vector<std::unique_ptr<Block>>* out) {
+  for (Slot& s : slots_) {
+    if (!s.block) continue;
+    if (out) out->emplace_back(s.block);
+    else delete s.block;
+    s = Slot{};
+  }
+  n_ = 0;
+}
+
+void BlockMap::grow() {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  const size_t cap = old.empty() ? 1024 : old.size() * 2;
+  slots_.assign(cap, Slot{});
+  mask_ = cap - 1;
+  shift_ = 64;
+  for (size_t c = cap; c > 1; c >>= 1) shift_--;
+  for (const Slot& s : old) {
+    if (!s.block) continue;
+    size_t i = home(s.start);
+    while (slots_[i].block) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
 Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   Block*& slot = fast_[fast_index(rip)];
-  auto it = blocks_.find(rip);
-  if (it != blocks_.end() && __builtin_expect(!unverified_.empty(), 0) && !check_block(mem, *it->second))
-    it = blocks_.find(rip);  // (dropped: its page differs here; decoded again below)
-  if (it != blocks_.end()) {
-    slot = it->second.get();
+  Block* found = blocks_.find(rip);
+  if (found && __builtin_expect(!unverified_.empty(), 0) && !check_block(mem, *found))
+    found = blocks_.find(rip);  // (dropped: its page differs here; decoded again below)
+  if (found) {
+    slot = found;
     return slot;
   }
   uint64_t pc = rip;
@@ -70,7 +98,7 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   bytes_ += sizeof(Block) + (uint64_t)b->n * sizeof(Insn);
   Block* raw = b.get();
   for (uint64_t page = page_down(rip); page < pc; page += PAGE) by_page_[page].push_back(rip);
-  blocks_[rip] = std::move(b);
+  blocks_.insert(rip, std::move(b));
   slot = raw;
   return raw;
 }
@@ -91,22 +119,21 @@ void BlockCache::invalidate_page(uint64_t page) {
   if (it == by_page_.end()) return;
   if (tier) tier->invalidate_page(page);
   for (uint64_t start : it->second) {
-    auto b = blocks_.find(start);
-    if (b == blocks_.end()) continue;
+    Block* const b = blocks_.find(start);
+    if (!b) continue;
     // A store into the block being run takes effect at the next instruction: the run
     // loop (or the compiled region) leaves the block after the storing instruction and
     // goes on (code_stop: run() itself does not return). Not after a block-ending F_STOP
     // instruction (a syscall writing the page: it ends the block and the compiled region
     // anyway, and may set cpu.stop itself for the scheduler, which must stay set).
-    if (b->second.get() == running && cpu && !cpu->stop && !(cpu->rip == running->end && ends_stop(*running))) {
+    if (b == running && cpu && !cpu->stop && !(cpu->rip == running->end && ends_stop(*running))) {
       cpu->stop = true;
       code_stop = true;
     }
     Block*& slot = fast_[fast_index(start)];
-    if (slot == b->second.get()) slot = nullptr;
-    bytes_ -= sizeof(Block) + (uint64_t)b->second->n * sizeof(Insn);
-    graveyard_.push_back(std::move(b->second));
-    blocks_.erase(b);
+    if (slot == b) slot = nullptr;
+    bytes_ -= sizeof(Block) + (uint64_t)b->n * sizeof(Insn);
+    graveyard_.push_back(blocks_.take(start));
     link_epoch++;
     if (counters) counters->block_invalidations++;
   }
@@ -116,8 +143,7 @@ void BlockCache::invalidate_page(uint64_t page) {
 void BlockCache::clear() {
   if (tier) tier->clear();
   if (running && cpu) cpu->stop = true;
-  for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
-  blocks_.clear();
+  blocks_.clear_into(&graveyard_);
   bytes_ = 0;
   unverified_.clear();
   link_epoch++;
@@ -128,8 +154,9 @@ void BlockCache::clear() {
 
 std::vector<HotEntry> BlockCache::hot_entries(uint64_t min_execs) const {
   std::vector<HotEntry> out;
-  for (const auto& [rip, b] : blocks_)
-    if (b->execs >= min_execs && b->execs > 0 && (unverified_.empty() || visible(*b))) out.push_back({rip, b->execs, b->indirect_entries, b->page->heat});
+  blocks_.for_each([&](uint64_t rip, const Block& b) {
+    if (b.execs >= min_execs && b.execs > 0 && (unverified_.empty() || visible(b))) out.push_back({rip, b.execs, b.indirect_entries, b.page->heat});
+  });
   std::sort(out.begin(), out.end(), [](const HotEntry& a, const HotEntry& b) {
     return a.execs != b.execs ? a.execs > b.execs : a.rip < b.rip;
   });
@@ -142,9 +169,9 @@ uint64_t BlockCache::page_heat(uint64_t addr) const {
 }
 
 const Block* BlockCache::find(uint64_t rip) const {
-  auto it = blocks_.find(rip);
-  if (it == blocks_.end() || (__builtin_expect(!unverified_.empty(), 0) && !visible(*it->second))) return nullptr;
-  return it->second.get();
+  const Block* b = blocks_.find(rip);
+  if (!b || (__builtin_expect(!unverified_.empty(), 0) && !visible(*b))) return nullptr;
+  return b;
 }
 
 // ---- reuse by the next process (retire, adopt, check_page) ----
@@ -176,8 +203,9 @@ void BlockCache::retire(AddressSpace& mem) {
   running = nullptr;
   if (tier) tier->retire();
   std::vector<uint64_t> doomed;
-  for (const auto& [rip, b] : blocks_)
-    if (b->fetch_fault) doomed.push_back(page_down(rip));  // (the next page may be mapped next time)
+  blocks_.for_each([&](uint64_t rip, const Block& b) {
+    if (b.fetch_fault) doomed.push_back(page_down(rip));  // (the next page may be mapped next time)
+  });
   for (const auto& [page, starts] : by_page_) {
     if (unverified_.count(page)) continue;  // inherited and never checked here: keeps its first hash
     const uint8_t* d = mem.host_read_ptr(page);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "vm/base/counters.h"
+#include "vm/cpu/block_map.h"
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/optable.h"
 
@@ -168,7 +169,7 @@ class BlockCache {
   bool visible(const Block& b) const;                   // no page of b is unverified
   std::unordered_map<uint64_t, uint64_t> unverified_;   // page -> hash of its bytes (retire())
   uint64_t bytes_ = 0;
-  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+  BlockMap blocks_;  // start -> block (owned)
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
   std::unordered_map<uint64_t, PageHeat> heat_;  // by page; node addresses are stable
   // A direct-mapped front of blocks_, indexed by a multiplicative (Fibonacci) hash of

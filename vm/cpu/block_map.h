@@ -1,0 +1,98 @@
+// vm/cpu/block_map.h — the block cache's map from a block's start address to the block
+// it owns: open addressing with linear probing over one array of (start, Block*) slots.
+//
+// Why not std::unordered_map: a lookup there is a modulo by a prime bucket count, a load
+// of the bucket, then of a node elsewhere in memory, and every insert allocates a node.
+// On cold code (python's start-up, cc1) BlockCache::get_slow looks blocks up a few
+// hundred thousand times and inserts tens of thousands, and those loads missed the cache
+// (docs/jit.md, "The block map"). Here a lookup is a multiplicative hash and, at a load
+// of at most 1/2, one or two adjacent slots.
+//
+// Deletion shifts the following slots of the run back (no tombstones), so a lookup stops
+// at the first empty slot. Iteration order is the slot order: callers that need an order
+// sort (BlockCache::hot_entries does).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace gb {
+
+struct Block;
+
+class BlockMap {
+ public:
+  struct Slot {
+    uint64_t start = 0;
+    Block* block = nullptr;  // owned; null: the slot is empty
+  };
+
+  BlockMap() = default;
+  BlockMap(const BlockMap&) = delete;
+  BlockMap& operator=(const BlockMap&) = delete;
+  ~BlockMap() { clear_into(nullptr); }
+
+  size_t size() const { return n_; }
+
+  Block* find(uint64_t start) const {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = home(start);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.block) return nullptr;
+      if (s.start == start) return s.block;
+    }
+  }
+
+  // Takes b (none may be at start yet).
+  void insert(uint64_t start, std::unique_ptr<Block> b) {
+    if ((n_ + 1) * 2 > slots_.size()) grow();
+    size_t i = home(start);
+    while (slots_[i].block) i = (i + 1) & mask_;
+    slots_[i] = Slot{start, b.release()};
+    n_++;
+  }
+
+  // Gives up the block at start (null if none).
+  std::unique_ptr<Block> take(uint64_t start) {
+    if (slots_.empty()) return nullptr;
+    size_t i = home(start);
+    for (;; i = (i + 1) & mask_) {
+      if (!slots_[i].block) return nullptr;
+      if (slots_[i].start == start) break;
+    }
+    std::unique_ptr<Block> out(slots_[i].block);
+    slots_[i] = Slot{};
+    n_--;
+    // Backward shift: move each later slot of the run whose home is not in (i, j] into
+    // the hole, so every remaining entry stays reachable from its home.
+    for (size_t j = (i + 1) & mask_; slots_[j].block; j = (j + 1) & mask_) {
+      const size_t h = home(slots_[j].start);
+      const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+      if (stays) continue;
+      slots_[i] = slots_[j];
+      slots_[j] = Slot{};
+      i = j;
+    }
+    return out;
+  }
+
+  // Every block moves to `out` (or is freed when out is null); the map is empty after.
+  void clear_into(std::vector<std::unique_ptr<Block>>* out);
+
+  template <class F>
+  void for_each(F&& f) const {  // f(start, const Block&)
+    for (const Slot& s : slots_)
+      if (s.block) f(s.start, *s.block);
+  }
+
+ private:
+  size_t home(uint64_t start) const { return (size_t)((start * 0x9e3779b97f4a7c15ull) >> shift_); }
+  void grow();
+  std::vector<Slot> slots_;
+  size_t n_ = 0, mask_ = 0;
+  unsigned shift_ = 64;
+};
+
+}  // namespace gb

@@ -36,38 +36,26 @@ class BlockMap {
 
   size_t size() const { return n_; }
 
-  Block* find(uint64_t start) const {
-    if (slots_.empty()) return nullptr;
-    for (size_t i = home(start);; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (!s.block) return nullptr;
-      if (s.start == start) return s.block;
-    }
-  }
+  Block* find(uint64_t start) const { return slots_.empty() ? nullptr : slots_[locate(start)].block; }
 
   // Takes b (none may be at start yet).
   void insert(uint64_t start, std::unique_ptr<Block> b) {
     if ((n_ + 1) * 2 > slots_.size()) grow();
-    size_t i = home(start);
-    while (slots_[i].block) i = (i + 1) & mask_;
-    slots_[i] = Slot{start, b.release()};
+    slots_[locate(start)] = Slot{start, b.release()};
     n_++;
   }
 
   // Gives up the block at start (null if none).
   std::unique_ptr<Block> take(uint64_t start) {
     if (slots_.empty()) return nullptr;
-    size_t i = home(start);
-    for (;; i = (i + 1) & mask_) {
-      if (!slots_[i].block) return nullptr;
-      if (slots_[i].start == start) break;
-    }
+    size_t i = locate(start);
+    if (!slots_[i].block) return nullptr;
     std::unique_ptr<Block> out(slots_[i].block);
     slots_[i] = Slot{};
     n_--;
     // Backward shift: move each later slot of the run whose home is not in (i, j] into
     // the hole, so every remaining entry stays reachable from its home.
-    for (size_t j = (i + 1) & mask_; slots_[j].block; j = (j + 1) & mask_) {
+    for (size_t j = (i + 1) & mask(); slots_[j].block; j = (j + 1) & mask()) {
       const size_t h = home(slots_[j].start);
       const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
       if (stays) continue;
@@ -88,11 +76,19 @@ class BlockMap {
   }
 
  private:
+  size_t mask() const { return slots_.size() - 1; }  // (the size is a power of two)
   size_t home(uint64_t start) const { return (size_t)((start * 0x9e3779b97f4a7c15ull) >> shift_); }
+  // The slot holding start, else the empty slot that ends the run from its home (where it
+  // would go). slots_ must not be empty; the load of at most 1/2 guarantees an empty slot.
+  size_t locate(uint64_t start) const {
+    size_t i = home(start);
+    while (slots_[i].block && slots_[i].start != start) i = (i + 1) & mask();
+    return i;
+  }
   void grow();
   std::vector<Slot> slots_;
-  size_t n_ = 0, mask_ = 0;
-  unsigned shift_ = 64;
+  size_t n_ = 0;
+  unsigned shift_ = 64;  // 64 - log2(slots_.size())
 };
 
 }  // namespace gb

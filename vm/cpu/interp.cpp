@@ -47,15 +47,9 @@ void BlockMap::grow() {
   old.swap(slots_);
   const size_t cap = old.empty() ? 1024 : old.size() * 2;
   slots_.assign(cap, Slot{});
-  mask_ = cap - 1;
-  shift_ = 64;
-  for (size_t c = cap; c > 1; c >>= 1) shift_--;
-  for (const Slot& s : old) {
-    if (!s.block) continue;
-    size_t i = home(s.start);
-    while (slots_[i].block) i = (i + 1) & mask_;
-    slots_[i] = s;
-  }
+  shift_ = 64 - (unsigned)__builtin_ctzll(cap);
+  for (const Slot& s : old)
+    if (s.block) slots_[locate(s.start)] = s;
 }
 
 Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {

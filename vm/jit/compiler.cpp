@@ -956,10 +956,9 @@ static int log2size(int size) { return size == 1 ? 0 : size == 2 ? 1 : size == 4
 //   e = tlb + ((a >> (12 - log2(entry_size))) & (mask * entry_size))   (= ((a >> 12) & mask) * entry_size)
 //   hit = e.tag == ((a + size - 1) & ~0xfff)
 static void tlb_probe(Body& b, const Abi& abi, int size, uint32_t tag_off) {
-  int sh = 0;
-  while ((1u << sh) < abi.tlb_entry) sh++;
+  const uint32_t sh = abi.tlb_entry_log2;
   b.local_get(L_A);
-  b.i64_const(12 - sh);
+  b.i64_const(12 - (int)sh);
   b.op0(I64_SHR_U, "i64.shr_u");
   b.op0(I32_WRAP_I64, "i32.wrap_i64");
   b.i32_const((int32_t)(abi.tlb_mask << sh));

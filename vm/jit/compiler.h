@@ -21,7 +21,7 @@ struct Abi {
   // Offsets in Cpu (as the target sees it: wasm32 in the engine).
   uint32_t off_r = 0, off_rip = 0, off_cc = 0, off_icount = 0, off_stop = 0, off_mem = 0, off_fs = 0, off_gs = 0;
   uint32_t tlb_off = 0;                 // AddressSpace's TLB array (entries: rtag, wtag, delta)
-  uint32_t tlb_entry = 32, tlb_mask = 0;  // entry size (a power of two), index mask
+  uint32_t tlb_entry_log2 = 5, tlb_mask = 0;  // entry size (1 << tlb_entry_log2 bytes), index mask
   uint32_t addr_running = 0, addr_limit = 0;  // &BlockCache::running, &BlockCache::limit
   uint32_t rd_helper[4] = {}, wr_helper[4] = {};  // table indices, sizes 1 2 4 8
   uint32_t cf_helper = 0;   // table index of helper_cf (type of a read helper: (cpu, unused) -> CF)

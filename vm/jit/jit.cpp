@@ -118,7 +118,7 @@ Abi host_layout() {
   a.off_mem = offsetof(Cpu, mem);
   a.off_fs = offsetof(Cpu, fs_base);
   a.off_gs = offsetof(Cpu, gs_base);
-  a.tlb_entry = JitLayout::entry_size();
+  a.tlb_entry_log2 = (uint32_t)__builtin_ctz(JitLayout::entry_size());
   a.tlb_mask = AddressSpace::TLB_SIZE - 1;
   a.rd_helper[0] = idx((const void*)&helper_read1);
   a.rd_helper[1] = idx((const void*)&helper_read2);

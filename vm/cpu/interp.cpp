@@ -335,7 +335,7 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
       // Second tier: compile when the block's runs reach tier_at (never without a tier),
       // then run the compiled region; it returns with cpu.rip at the next block.
       if (__builtin_expect(b->execs + 1 >= bc.tier_at, 0) && !bc.interpret_only && !declined) {
-        if (!b->jit_fn && !b->jit_failed) bc.tier->compile(*b);
+        if (!b->jit_fn && !b->jit_failed && (int32_t)((uint32_t)b->execs - b->jit_ask) >= 0) bc.tier->compile(*b);
         if (b->jit_fn) {
           const uint64_t at = cpu.icount;
           cpu.jit_entries++;

@@ -57,6 +57,7 @@ struct Block {
   uint32_t n = 0;               // insns.size()
   bool ends_indirect = false;   // the last instruction is an indirect branch (F_IND)
   bool jit_failed = false;      // second tier: compiling was tried and refused
+  bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
   // Profile (see "Profiling" below): counted once per run of the block, never per insn.
   uint64_t execs = 0;             // times the block was run
   PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
@@ -70,7 +71,9 @@ struct Block {
   // jit_entry; null while interpreted.
   uint32_t (*jit_fn)(Cpu*, uint32_t) = nullptr;
   uint32_t jit_entry = 0;
-  bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
+  // While interpreted: the run (low 32 bits of execs, compared modulo 2^32) from which
+  // run() asks the tier again (Tier::compile sets it when it queues the block; 0: at once).
+  uint32_t jit_ask = 0;
   uint64_t fault_addr = 0;
   uint64_t indirect_entries = 0;  // runs entered from an indirect jump, call or return
   uint64_t ind_target = 0;        // ends_indirect: where its branch went the last time it ran
@@ -93,7 +96,7 @@ class BlockCache;
 class Tier {
  public:
   virtual ~Tier() = default;
-  virtual void compile(Block& b) = 0;                 // may set b.jit_fn, or b.jit_failed
+  virtual void compile(Block& b) = 0;                 // may set b.jit_fn, b.jit_failed or b.jit_ask
   virtual void invalidate_page(uint64_t page) = 0;    // before the page's blocks are dropped
   virtual void clear() = 0;                           // before every block is dropped
   // The pages spanned by every block of the compiled region holding b (none: b is not

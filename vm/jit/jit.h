@@ -13,7 +13,10 @@
 //   (no decoding on the compiler's behalf: no page faults or code marks of its own).
 // * Batches and the threshold (`on`). A block reaching tier_at is queued; the queue
 //   becomes one module of several functions (one per region) when kBatch entries wait or
-//   a waiting block ran tier_at more times: V8's fixed cost per module (~1 ms here, in
+//   a waiting block ran tier_at more times (kColdWait times that before the process's
+//   first batch, which also pays for V8's lazy compile of the compiler itself: 8-12 ms);
+//   the block's jit_ask tells run() when to ask again, so a waiting block costs nothing
+//   per run. V8's fixed cost per module (~1 ms here, in
 //   new WebAssembly.Module and Instance) is paid once per batch. After each batch the
 //   threshold adapts: doubled while compile time exceeds kShare of the time since the
 //   tier began or a new process adopted it (code_pool.h), halved back towards kOnThreshold when well under;
@@ -114,6 +117,7 @@ constexpr size_t kMaxBlocks = 8;         // blocks per region (docs/jit.md, "Sma
 constexpr size_t kMaxPages = 4;          // pages a region's blocks start in
 constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
+constexpr uint64_t kColdWait = 8;        // `on`: a queued block's extra runs (x tier_at) before the first batch
 constexpr uint64_t kMaxThreshold = 1ull << 22;
 constexpr uint64_t kCacheBytes = 32ull << 20;  // the code cache's budget: wasm bytes of live regions
 constexpr uint32_t kChainBits = 12;         // chain table slots (1 << kChainBits, 16 bytes each), per address space

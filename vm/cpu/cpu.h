@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "vm/base/counters.h"
+
 // Hot helpers every handler uses are forced inline: clang's wasm inliner otherwise
 // leaves them as calls (measured: alu, rd_mem, wr_mem, cond were calls in the node build).
 #define GB_INLINE inline __attribute__((always_inline))
@@ -88,6 +90,21 @@ struct X87 {
   uint64_t fip = 0, fdp = 0;
 };
 
+// The JIT tier's figures for one task, counted by run() and compiled code (Abi::off_chained);
+// the scheduler adds each slice's share to the machine's counters (add_since).
+struct JitCounts {
+  uint64_t icount = 0;    // of the instructions retired, those in compiled regions
+  uint64_t entries = 0;   // compiled regions called by the run loop
+  uint64_t chained = 0;   // compiled regions entered by another's tail call
+  uint64_t declined = 0;  // entries a region declined (a loop's held operand a denormal)
+  void add_since(const JitCounts& before, Counters& c) const {
+    c.jit_retired += icount - before.icount;
+    c.jit_entries += entries - before.entries;
+    c.jit_chained += chained - before.chained;
+    c.jit_declined += declined - before.declined;
+  }
+};
+
 class Cpu;
 
 // What the CPU needs from outside: the OS personality implements it.
@@ -118,10 +135,7 @@ class Cpu {
   // the address space or the task, a write to a code page, a signal.
   bool stop = false;
   uint64_t icount = 0;  // guest instructions retired
-  uint64_t jit_icount = 0;  // of those, retired in compiled regions (the JIT tier; per task)
-  uint64_t jit_entries = 0;  // compiled regions called by the run loop (per task)
-  uint64_t jit_chained = 0;  // compiled regions entered by another's tail call (per task)
-  uint64_t jit_declined = 0;  // entries a region declined (a loop's held operand a denormal; per task)
+  JitCounts jit;        // the JIT tier's figures for this task
 
   // ---- flags -----------------------------------------------------------------
   bool cf() const;

@@ -338,10 +338,10 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
         if (!b->jit_fn && !b->jit_failed && (int32_t)((uint32_t)b->execs - b->jit_ask) >= 0) bc.tier->compile(*b);
         if (b->jit_fn) {
           const uint64_t at = cpu.icount;
-          cpu.jit_entries++;
+          cpu.jit.entries++;
           declined = b->jit_fn(&cpu, b->jit_entry) != 0;  // (then cpu.rip is a block start: run it here once)
-          cpu.jit_declined += declined;
-          cpu.jit_icount += cpu.icount - at;  // (a fault through the region loses its share)
+          cpu.jit.declined += declined;
+          cpu.jit.icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           via_indirect = false;
           prev = nullptr;  // (the region returns at a block of its own choosing)

@@ -813,7 +813,7 @@ void Gen::chain_exit_to(uint32_t local) {
 //   if (cpu.icount < limit && !cpu.stop) {
 //     e = chain_table + chain_slot(rip) * 16
 //     if (e.addr == rip && e.block) {
-//       bc.running = e.block; cpu.jit_chained++
+//       bc.running = e.block; cpu.jit.chained++
 //       return_call hub(cpu, e.target & 0xff, e.target >> 8) } }   (the hub: return_call_indirect
 //       of the region in that slot of its own table, jit_host.cpp)
 //   return 0

@@ -27,7 +27,7 @@ struct Abi {
   uint32_t cf_helper = 0;   // table index of helper_cf (type of a read helper: (cpu, unused) -> CF)
   uint32_t off_rflags = 0;  // Cpu::rflags (flags computed as bits are stored there, cc.op = CC_NONE)
   uint32_t off_xmm = 0, off_mxcsr = 0;  // Cpu::xmm[16] (16 bytes each), Cpu::mxcsr (compile_sse.cpp)
-  uint32_t off_chained = 0;  // Cpu::jit_chained (the count of chained entries)
+  uint32_t off_chained = 0;  // Cpu::jit.chained (the count of chained entries)
   // The tier's chain table (1 << chain_bits slots at chain_slot(address)): every block of
   // its live compiled regions by address; an exit looks its target up there and enters
   // the region by a tail call of the hub (an import), which tail-calls it through the

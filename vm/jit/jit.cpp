@@ -135,7 +135,7 @@ Abi host_layout() {
   a.off_rflags = offsetof(Cpu, rflags);
   a.off_xmm = offsetof(Cpu, xmm);
   a.off_mxcsr = offsetof(Cpu, mxcsr);
-  a.off_chained = offsetof(Cpu, jit_chained);
+  a.off_chained = offsetof(Cpu, jit.chained);
   a.handler = [](Handler h) { return idx((const void*)h); };
   a.addr = [](const void* p) { return idx(p); };
   return a;

@@ -84,7 +84,7 @@ void record_exec(Task& p, uint64_t entry) {
 static void put_figures(Task& p, TraceRecord& r) {
   r.a[0] = p.k.task_cpu_ns(p);
   r.a[1] = p.cpu.icount - p.icount_base;
-  r.a[2] = p.cpu.jit_icount;
+  r.a[2] = p.cpu.jit.icount;
   r.a[3] = p.mm && p.mm->bc->tier ? 1 : 0;
 }
 

@@ -90,7 +90,7 @@ Task::Task(Kernel& kern, Task& par, uint64_t fl, int new_tid)
   if ((fl & (LCLONE_VM | LCLONE_VFORK)) != LCLONE_VM) altstack = par.altstack;
   memcpy(rlim, par.rlim, sizeof rlim);
   icount_base = cpu.icount;
-  cpu.jit_icount = cpu.jit_entries = cpu.jit_chained = cpu.jit_declined = 0;  // (clone copied the parent's counters: its figures start at 0)
+  cpu.jit = JitCounts{};  // (clone copied the parent's counters: its figures start at 0)
   start_ns = trace_now_ns();
   k.counters.tasks_created++;
   k.procs.push_back(this);
@@ -241,8 +241,8 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
       counters.instructions += n;
       continue;
     }
-    const uint64_t before = t->cpu.icount, jit_before = t->cpu.jit_icount, entries_before = t->cpu.jit_entries, chained_before = t->cpu.jit_chained;
-    const uint64_t declined_before = t->cpu.jit_declined;
+    const uint64_t before = t->cpu.icount;
+    const JitCounts jit_before = t->cpu.jit;
     const uint64_t slice = std::min<uint64_t>(kSlice, budget - spent);
     slice_start_ns = Task::now_ns();
     t->run_slice(slice);
@@ -253,10 +253,7 @@ Kernel::RunResult Kernel::run(uint64_t budget) {
     charge_itimers(*t, dt);
     if (__builtin_expect(records.enabled(), 0) && !t->exited) record_stat_due(*t);  // (an ended task had its Exit)
     counters.instructions += t->cpu.icount - before;
-    counters.jit_retired += t->cpu.jit_icount - jit_before;
-    counters.jit_entries += t->cpu.jit_entries - entries_before;
-    counters.jit_chained += t->cpu.jit_chained - chained_before;
-    counters.jit_declined += t->cpu.jit_declined - declined_before;
+    t->cpu.jit.add_since(jit_before, counters);
     spent += std::max<uint64_t>(t->cpu.icount - before, 1);
     if (t->state == Task::State::Runnable && !t->exited && !t->pt.exit_due && !t->pt.event) t->deliver_signals();
     t->flush_exit_event();

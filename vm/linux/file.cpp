@@ -217,8 +217,17 @@ int64_t pipe_capacity(Inode& n, uint64_t want) {
 
 #ifdef __EMSCRIPTEN__
 // Node: the standard streams are node's; ask node about them directly.
+// Node's tty module loads net and streams (~5 ms of every start), so it is asked only
+// about character devices other than /dev/null: a pipe, a file or /dev/null (the bench's
+// and the tests' stdio) is no terminal.
 EM_JS(int, gb_js_isatty, (int fd), {
-  try { return require('tty').isatty(fd) ? 1 : 0; } catch (e) { return 0; }
+  try {
+    var fs = require('fs');
+    var s = fs.fstatSync(fd);
+    if (!s.isCharacterDevice()) return 0;
+    try { if (s.rdev === fs.statSync('/dev/null').rdev) return 0; } catch (e) {}
+    return require('tty').isatty(fd) ? 1 : 0;
+  } catch (e) { return 0; }
 });
 // out: mode size ino nlink uid gid rdev blksize blocks atimeMs mtimeMs ctimeMs
 EM_JS(int, gb_js_fstat, (int fd, double* out), {

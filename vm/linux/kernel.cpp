@@ -4,6 +4,7 @@
 
 #include "vm/linux/net_out.h"
 #include "vm/linux/debug.h"
+#include "vm/linux/entropy.h"
 #include "vm/linux/rectrace.h"
 #include "vm/linux/elf.h"
 #include "vm/fs/tmpfs.h"
@@ -100,13 +101,6 @@ uint32_t cpuid_leaf1_edx() {
   uint32_t r[4];
   guest_cpuid(1, 0, r);
   return r[3];
-}
-
-void random_bytes(uint8_t* out, size_t n) {
-  if (getentropy(out, n) != 0) {
-    uint64_t s = trace_now_ns() ^ 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < n; i++) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; out[i] = (uint8_t)s; }
-  }
 }
 
 constexpr uint64_t kInf = ~0ull;
@@ -265,7 +259,7 @@ int Task::execve(const std::string& path, const std::vector<std::string>& argv,
   si.argv = argv;
   si.envp = envp;
   si.execfn = path;
-  random_bytes(si.random, 16);
+  fill_random(si.random, 16);
   si.hwcap = cpuid_leaf1_edx();
   si.uid = uid;
   si.euid = euid;

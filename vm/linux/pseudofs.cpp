@@ -1,6 +1,7 @@
 // vm/linux/pseudofs.cpp — the generic pseudo file system nodes and /dev (see pseudofs.h).
 #include "vm/linux/pseudofs.h"
 #include "vm/linux/file.h"
+#include "vm/linux/entropy.h"
 #include "vm/linux/kernel.h"
 #include "vm/linux/tty.h"
 
@@ -83,21 +84,6 @@ int64_t PseudoFile::read(uint64_t off, void* buf, uint64_t n, uint32_t) {
 // ---- /dev ----------------------------------------------------------------------------
 
 namespace {
-
-void fill_random(void* buf, uint64_t n) {
-  uint8_t* p = (uint8_t*)buf;
-  while (n) {
-    const size_t k = n < 256 ? (size_t)n : 256;
-    if (getentropy(p, k) != 0) {
-      // No entropy source: fall back to a time-seeded generator (never blocks). Its state
-      // is process-wide on purpose: host randomness, not machine state.
-      static uint64_t s = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(nullptr);
-      for (size_t i = 0; i < k; i++) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; p[i] = (uint8_t)s; }
-    }
-    p += k;
-    n -= k;
-  }
-}
 
 // /dev/tty when the host has no terminal.
 class NoTty : public PseudoNode {

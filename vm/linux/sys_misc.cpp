@@ -1,6 +1,7 @@
 // vm/linux/sys_misc.cpp — the rest: getrandom, sysinfo,
 // sched_*, rseq/membarrier (ENOSYS, quietly: glibc probes them), getcpu.
 #include "vm/linux/sys_common.h"
+#include "vm/linux/entropy.h"
 
 #include <unistd.h>
 #include <vector>
@@ -17,10 +18,7 @@ SYS(getrandom) {
   uint64_t done = 0;
   while (done < n) {
     const uint64_t k = std::min<uint64_t>(n - done, buf.size());
-    for (uint64_t o = 0; o < k; o += 256) {
-      const size_t c = (size_t)std::min<uint64_t>(256, k - o);
-      if (getentropy(buf.data() + o, c) != 0) return done ? (int64_t)done : -LX_EIO;
-    }
+    if (!host_entropy(buf.data(), (size_t)k)) return done ? (int64_t)done : -LX_EIO;
     if (!p.put(a[0] + done, buf.data(), (size_t)k)) return done ? (int64_t)done : -LX_EFAULT;
     done += k;
   }

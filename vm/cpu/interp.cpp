@@ -52,7 +52,19 @@ void BlockMap::grow() {
     if (s.block) slots_[locate(s.start)] = s;
 }
 
+Block* const BlockCache::kNoFront[BlockCache::kFast] = {};
+
+BlockCache::~BlockCache() {
+  tier.reset();  // (first: its teardown reports through records and may look at the cache)
+  if (fast_ != kNoFront) delete[] fast_;
+}
+
+void BlockCache::clear_front() {
+  if (fast_ != kNoFront) std::fill(fast_, fast_ + kFast, nullptr);
+}
+
 Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
+  if (__builtin_expect(fast_ == kNoFront, 0)) fast_ = new Block*[kFast]();
   Block*& slot = fast_[fast_index(rip)];
   Block* found = blocks_.find(rip);
   if (found && __builtin_expect(!unverified_.empty(), 0) && !check_block(mem, *found))
@@ -143,7 +155,7 @@ void BlockCache::clear() {
   link_epoch++;
   by_page_.clear();
   heat_.clear();  // (a block still running from the graveyard no longer touches its page)
-  for (auto& s : fast_) s = nullptr;
+  clear_front();
 }
 
 std::vector<HotEntry> BlockCache::hot_entries(uint64_t min_execs) const {
@@ -207,7 +219,7 @@ void BlockCache::retire(AddressSpace& mem) {
     else doomed.push_back(page);
   }
   for (uint64_t page : doomed) invalidate_page(page);
-  for (auto& s : fast_) s = nullptr;
+  clear_front();
   link_epoch++;
 }
 
@@ -217,7 +229,7 @@ void BlockCache::adopt() {
   cpu = nullptr;
   code_stop = false;
   collect_garbage();
-  for (auto& s : fast_) s = nullptr;
+  clear_front();
   link_epoch++;
 }
 

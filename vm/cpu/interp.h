@@ -127,6 +127,10 @@ struct HotEntry {
 
 class BlockCache {
  public:
+  BlockCache() = default;
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
+  ~BlockCache();
   static constexpr int kMaxBlock = 64;
   static constexpr uint64_t kHotHeat = 200000;  // instructions: a page this warm is "hot"
   // The block at rip, decoding on a miss (may throw GuestFault). The fast path (a
@@ -179,7 +183,13 @@ class BlockCache {
   // the whole rip: blocks at the same offset of different pages do not evict each other.
   static constexpr int kFastBits = 16, kFast = 1 << kFastBits;  // (4096 missed often on python)
   static size_t fast_index(uint64_t rip) { return (size_t)((rip * 0x9e3779b97f4a7c15ull) >> (64 - kFastBits)); }
-  Block* fast_[kFast] = {};
+  // The front's kFast slots (256 KB in wasm) are allocated by the first miss: until then
+  // fast_ is a shared all-null array that nothing writes (get() reads it and misses). A
+  // cache that never runs anything (the first task's before its execve, the one an
+  // execve leaves behind) no longer zeroes 64 fresh pages (docs/jit.md, "Node's start").
+  static Block* const kNoFront[kFast];
+  Block** fast_ = const_cast<Block**>(kNoFront);
+  void clear_front();
   std::vector<std::unique_ptr<Block>> graveyard_;  // dropped while possibly executing
   std::vector<Insn> scratch_;                      // decoding buffer: one allocation per block
  public:

@@ -13,7 +13,11 @@
 // clang-format off
 EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_t* imp, uint32_t nimp, uint32_t* out, uint32_t nfn, uint32_t* rts), {
   try {
-    var mod = new WebAssembly.Module(HEAPU8.subarray(p, p + n));
+    var bytes = HEAPU8.subarray(p, p + n);
+    // (validated here: the node CLI sets --wasm-lazy-validation, under which a bad
+    // function would fail at its first call, inside the engine, instead of here)
+    if (!WebAssembly.validate(bytes)) throw new Error('module of ' + n + ' bytes does not validate');
+    var mod = new WebAssembly.Module(bytes);
     var env = {m: wasmMemory};
     for (var i = 0; i < nimp; i++) {
       var ti = HEAPU32[(imp >> 2) + i];

@@ -15,6 +15,7 @@
 #include <deque>
 #include <string>
 
+#include "vm/linux/entropy.h"
 #include "vm/linux/net_out.h"
 
 #ifndef __EMSCRIPTEN__
@@ -25,8 +26,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <random>
 #endif
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -81,9 +80,8 @@ class WsLink : public WispLink {
     }
     freeaddrinfo(res);
     if (fd_ < 0) { *err = "cannot connect to the relay at " + url; state_ = Down; return true; }
-    std::random_device rd;
     uint8_t key[16];
-    for (auto& k : key) k = (uint8_t)rd();
+    fill_random(key, sizeof key);
     static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string k64;
     for (int i = 0; i < 16; i += 3) {

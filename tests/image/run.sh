@@ -4,7 +4,7 @@
 # Builds the default image (a cache hit after the first run: the stage cache is
 # ${GLASSBOX_CACHE:-~/.cache/glassbox}/image), then checks it: e2fsck, files read
 # back with debugfs against the rootfs, chunks + manifest reassemble the exact
-# image, rebuilds are deterministic, the Dockerfile subset (images/tiny), errors
+# image, rebuilds are deterministic, no stale byte code (.pyc), the Dockerfile subset (images/tiny), errors
 # for unsupported instructions, a failing RUN leaves nothing mounted, rootfs
 # tarball input. Ends with "N passed, N failed"; exit status 1 on any failure.
 #
@@ -55,6 +55,11 @@ if [ $rc = 0 ] && ! grep -q "building" "$WORK/build2.log" && [ $ms -lt 20000 ]; 
 else
   bad "cached rebuild (rc=$rc, ${ms} ms)" "$(cat "$WORK/build2.log")"
 fi
+
+check "normalise keeps valid byte code valid (restamp_pycs, a synthetic root)" \
+  /usr/bin/python3 tests/image/restamp_pycs.py
+check "no .pyc of the default rootfs is stale against its source (regression: 553 were)" \
+  /usr/bin/python3 tests/image/pyc_fresh.py "$RFS"
 
 check "files read back with debugfs match the rootfs (fixed list + 60-file sample)" \
   /usr/bin/python3 tests/image/readback.py "$IMG" "$RFS" --sample 60 \

@@ -16,8 +16,9 @@ from .util import BuildError, log, canon, sha256_text, Timer
 
 # Bump a stage's version when its code changes what it produces: its cached
 # outputs (and everything after them) are then rebuilt.
-STAGE_VERSIONS = {"rootfs": 1, "layer": 1, "customise": 1, "trim": 1, "run": 1, "copy": 1,
-                  "mkdirs": 1, "ext2": 2, "chunks": 1}
+# 2 (rootfs .. mkdirs): normalise() restamps .pyc headers (rootfs.restamp_pycs).
+STAGE_VERSIONS = {"rootfs": 2, "layer": 2, "customise": 2, "trim": 2, "run": 2, "copy": 2,
+                  "mkdirs": 2, "ext2": 2, "chunks": 1}
 
 HOST_PACKAGES = {"debootstrap": "debootstrap", "mke2fs": "e2fsprogs", "e2fsck": "e2fsprogs",
                  "debugfs": "e2fsprogs"}

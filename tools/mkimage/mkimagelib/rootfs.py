@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import tempfile
 import time
@@ -421,6 +422,58 @@ def do_trim(step, root):
 
 # ---------------------------------------------------------------- normalise
 
+def _clamped_seconds(mtime_ns, limit):
+    """The whole-second mtime normalise() gives a file (what Python's import then sees)."""
+    return min(mtime_ns // 1_000_000_000 * 1_000_000_000, limit) // 1_000_000_000
+
+
+def restamp_pycs(root, limit):
+    """Keep byte-compiled Python valid across the timestamp clamp.
+
+    A timestamp-based .pyc (PEP 552 flags 0) records its source's mtime and size, and
+    Python recompiles the source when either differs. The packages' postinst scripts
+    (py3compile) compile with the sources' mtimes from the .deb; clamping those mtimes
+    to the epoch below made every such .pyc stale, so each import of a module that is
+    not frozen (encodings, its aliases table, sitecustomize, ...) compiled its source
+    again: `python3 -c pass` retired 52 M guest instructions instead of 29 M, on every
+    start where the .pyc cannot be rewritten (a student's /usr/lib, PYTHONDONTWRITEBYTECODE).
+    A .pyc that matches its source before the clamp gets the clamped mtime in its header;
+    one that was already stale stays stale. Returns the number rewritten."""
+    n = 0
+    for dp, dn, fn in os.walk(root):
+        if os.path.basename(dp) != "__pycache__" or os.path.islink(dp):
+            continue
+        for name in fn:
+            if not name.endswith(".pyc") or name.count(".") < 2:
+                continue
+            pyc = os.path.join(dp, name)
+            if os.path.islink(pyc) or not os.path.isfile(pyc):
+                continue
+            guest_src = "/" + os.path.relpath(os.path.join(os.path.dirname(dp), name.split(".", 1)[0] + ".py"), root)
+            try:
+                src = resolve_in_root(root, guest_src)
+                st = os.stat(src)
+            except (OSError, BuildError):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            with open(pyc, "r+b") as f:
+                head = f.read(16)
+                if len(head) < 16:
+                    continue
+                flags, mt, size = struct.unpack("<III", head[4:16])
+                if flags != 0 or mt != (int(st.st_mtime) & 0xFFFFFFFF) or size != (st.st_size & 0xFFFFFFFF):
+                    continue
+                new = _clamped_seconds(st.st_mtime_ns, limit) & 0xFFFFFFFF
+                if new != mt:
+                    f.seek(8)
+                    f.write(struct.pack("<I", new))
+                    n += 1
+    if n:
+        log("normalise: %d .pyc headers restamped with their sources' clamped mtimes" % n)
+    return n
+
+
 def normalise(root, epoch):
     """Make the tree a function of its inputs: no logs, no backup files, no
     build dates, every timestamp clamped to `epoch` (SOURCE_DATE_EPOCH)."""
@@ -457,6 +510,7 @@ def normalise(root, epoch):
                 f.write("\n".join(out))
             os.chmod(p, stat.S_IMODE(st.st_mode))
     limit = epoch * 1_000_000_000
+    restamp_pycs(root, limit)
     for dp, dn, fn in os.walk(root, topdown=False):
         for name in fn + dn:
             p = os.path.join(dp, name)

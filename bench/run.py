@@ -72,7 +72,12 @@ def default_root():
 
 
 # No run may write into the image cache's rootfs (python would add __pycache__ files).
+# NODE_EXTRA_CA_CERTS (set on the shared machines this runs on, for their TLS proxy) makes
+# node parse its ~140 CA certificates at every start, before any script: `node -e 0` 0.067 s
+# against 0.025 s (median of 15, Dec 6 2026). A fresh Debian 12 machine does not set it,
+# and the engine's runs here read local files only (no TLS), so the bench leaves it out.
 ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+ENV.pop("NODE_EXTRA_CA_CERTS", None)
 
 
 class Browser:

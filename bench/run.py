@@ -29,7 +29,10 @@ and after measured in one run. With --jit too, "base-jit" (the baseline's node e
 --jit on) and the ratio node-jit/base-jit: a compiler change measured against the one before.
 
 --jit adds the column "node-jit": the node engine with --jit on (vm/jit, docs/jit.md),
-and its ratios against native and against the node engine with the JIT off.
+and its ratios against native and against the node engine with the JIT off; and
+"guest-jit", the same runs' own time from their --stats line (the guest's start to its
+exit), with its ratio to native: node-jit less guest-jit is the host process's start
+(node, V8 compiling the engine's module), which no change to the engine's JIT moves.
 
 --parts adds cpu_bound's kernels (sieve, hash, sort, float: bench/cpu_bound.c's argv[2]) as
 rows of their own, to see which one a JIT change moves.
@@ -171,6 +174,14 @@ def stats_icount(stderr):
     return int(m.group(1)) if m else None
 
 
+def stats_seconds(stderr):
+    """The engine's own time from its --stats line ("N instructions in S s"): from the
+    guest's start to its exit, without the host process's start (node and V8, the engine's
+    module compiled and instantiated) that the wall time includes."""
+    m = re.search(rb"stats: \d+ instructions in ([0-9.]+) s", stderr)
+    return float(m.group(1)) if m else None
+
+
 # A student's first python loop (issue 11: "a python loop summing 300,000 squares").
 SQUARES = "s = 0\nfor i in range(300000):\n    s += i * i\nprint(s)"
 
@@ -293,6 +304,7 @@ def main():
         variants = [(v, c) for v, c in variants if c is not None]
         outputs = {}
         times = {v: [] for v, _ in variants}
+        guest_times = {v: [] for v, _ in variants}  # the engines' own time (stats_seconds)
         failed = set()
         for _ in range(args.runs):  # interleaved: each round runs every variant once
             for vname, cmd in variants:
@@ -308,9 +320,15 @@ def main():
                 outputs[vname] = p.stdout
                 if vname.startswith("engine"):
                     icount = stats_icount(p.stderr) or icount
+                if vname in ("engine-node", "node-jit"):
+                    g = stats_seconds(p.stderr)
+                    if g is not None:
+                        guest_times[vname].append(g)
         for vname, ts in times.items():
             if ts and vname not in failed:
                 res[vname] = statistics.median(ts)
+            if guest_times[vname] and vname not in failed:
+                res[vname + ":guest"] = statistics.median(guest_times[vname])
         same = len(set(outputs.values())) <= 1
         rows.append((name, res, icount, same))
 
@@ -329,8 +347,11 @@ def main():
               f" {ratio('engine', 'native')}{ratio('engine', 'qemu')}{ratio('engine-node', 'native')} {mips} {mipsn}"
               f"  {'yes' if same else 'NO'}")
     if args.jit:
-        print(f"\nthe JIT (node, --jit on; same runs, interleaved)\n")
-        print(f"{'workload':32} {'eng-node':>9} {'node-jit':>9} {'jit/nat':>8} {'jit/node':>9} {'MIPS-jit':>9}")
+        print(f"\nthe JIT (node, --jit on; same runs, interleaved)")
+        print("(guest-jit: the JIT runs' own time from --stats, the guest's start to its exit; node-jit less")
+        print(" guest-jit is the host process's start: node, V8, the engine's module)\n")
+        print(f"{'workload':32} {'eng-node':>9} {'node-jit':>9} {'jit/nat':>8} {'jit/node':>9} {'MIPS-jit':>9}"
+              f" {'guest-jit':>9} {'guest/nat':>9}")
         for name, res, icount, same in rows:
             def t(k):
                 return cell_time(res, k)
@@ -339,7 +360,7 @@ def main():
                 return cell_ratio(res, a, b, w)
             mj = f"{icount / res['node-jit'] / 1e6:9.0f}" if icount and "node-jit" in res else f"{'-':>9}"
             print(f"{name:32} {t('engine-node')} {t('node-jit')} {ratio('node-jit', 'native', 8)}"
-                  f" {ratio('node-jit', 'engine-node')} {mj}")
+                  f" {ratio('node-jit', 'engine-node')} {mj} {t('node-jit:guest')} {ratio('node-jit:guest', 'native')}")
     if browser:
         browser.close()
         print(f"\nheadless Chromium (the site's bench page; the JIT off and on; same runs, interleaved)\n")

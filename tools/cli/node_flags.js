@@ -12,13 +12,14 @@
 // --wasm-lazy-validation: V8 validates each function of the engine's module when it
 // first compiles it, not the whole 1.2 MB up front: 3-5 ms of every start (compile and
 // instantiate 27-35 ms -> 22-28 ms, t0). The JIT validates each module it makes itself
-// (WebAssembly.validate in vm/jit/jit_host.cpp), so a bad one is still refused whole at
-// instantiation instead of failing at its first call.
+// (WebAssembly.validate in vm/jit/jit_host.cpp, which looks at gbLazyValidation), so a
+// bad one is still refused whole at instantiation instead of failing at its first call.
 //
 // The flags go through node's internal v8 binding where it is there: the public 'v8'
 // module loads node's heap utilities and with them its 20 stream modules, 4-5 ms of every
 // start. That binding is deprecated (DEP0111): its warning is silenced for the one call,
 // and an engine without it takes the public module.
+var gbLazyValidation = false;  // (read by gb_jit_instantiate)
 if (typeof process === 'object' && process.versions && process.versions.node) {
   try {
     var gbQuiet = process.noDeprecation;
@@ -34,6 +35,7 @@ if (typeof process === 'object' && process.versions && process.versions.node) {
     if (!gbV8 || typeof gbV8.setFlagsFromString !== 'function') gbV8 = require('v8');
     gbV8.setFlagsFromString('--wasm-tiering-budget=20000000');
     gbV8.setFlagsFromString('--wasm-lazy-validation');
+    gbLazyValidation = true;
   } catch (e) {
     // an engine without the flag: its defaults
   }

@@ -14,9 +14,12 @@
 EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_t* imp, uint32_t nimp, uint32_t* out, uint32_t nfn, uint32_t* rts), {
   try {
     var bytes = HEAPU8.subarray(p, p + n);
-    // (validated here: the node CLI sets --wasm-lazy-validation, under which a bad
-    // function would fail at its first call, inside the engine, instead of here)
-    if (!WebAssembly.validate(bytes)) throw new Error('module of ' + n + ' bytes does not validate');
+    // Under --wasm-lazy-validation (set by the node CLI, tools/cli/node_flags.js, which
+    // also sets gbLazyValidation) a bad function would fail at its first call, inside
+    // the engine: validated whole here instead. Elsewhere new WebAssembly.Module
+    // validates the whole module itself.
+    if (typeof gbLazyValidation !== 'undefined' && gbLazyValidation && !WebAssembly.validate(bytes))
+      throw new Error('module of ' + n + ' bytes does not validate');
     var mod = new WebAssembly.Module(bytes);
     var env = {m: wasmMemory};
     for (var i = 0; i < nimp; i++) {

@@ -8,18 +8,18 @@
 // that fails it hands over to node's WebCrypto, loaded then. The engine's own randomness
 // (the guest's AT_RANDOM, getrandom, /dev/urandom: vm/linux/entropy.cpp) comes here too.
 var crypto = (function () {
-  var fd = -2;  // /dev/urandom, opened on first use (-1: unavailable)
+  var fs = null, fd = -2;  // /dev/urandom, opened on first use (-1: unavailable)
   return {
     getRandomValues: function (a) {
       var bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       if (fd === -2) {
-        try { fd = require('fs').openSync('/dev/urandom', 'r'); } catch (e) { fd = -1; }
+        try { fs = require('fs'); fd = fs.openSync('/dev/urandom', 'r'); } catch (e) { fd = -1; }
       }
       var got = 0;
       if (fd >= 0) {
         try {
           while (got < bytes.length) {
-            var k = require('fs').readSync(fd, bytes, got, bytes.length - got, null);
+            var k = fs.readSync(fd, bytes, got, bytes.length - got, null);
             if (k <= 0) break;
             got += k;
           }

@@ -6,7 +6,8 @@
 namespace gb {
 
 // Fills buf with n bytes from the host's entropy source; false when it has none (then
-// buf is unchanged). Natively getentropy(), in wasm crypto.getRandomValues (entropy.cpp).
+// buf may be partly written). Natively getentropy(), in wasm crypto.getRandomValues
+// (entropy.cpp).
 bool host_entropy(void* buf, size_t n);
 
 // host_entropy(), or where the host has no source a time-seeded xorshift generator

@@ -169,17 +169,13 @@ def cell_ratio(res, a, b, w=9, prec=2):
     return f"{res[a] / res[b]:{w - 1}.{prec}f}x" if a in res and b in res else f"{'-':>{w}}"
 
 
-def stats_icount(stderr):
-    m = re.search(rb"stats: (\d+) instructions", stderr)
-    return int(m.group(1)) if m else None
-
-
-def stats_seconds(stderr):
-    """The engine's own time from its --stats line ("N instructions in S s"): from the
-    guest's start to its exit, without the host process's start (node and V8, the engine's
-    module compiled and instantiated) that the wall time includes."""
-    m = re.search(rb"stats: \d+ instructions in ([0-9.]+) s", stderr)
-    return float(m.group(1)) if m else None
+def stats_line(stderr):
+    """(instructions retired, seconds) from the engine's --stats line ("N instructions in
+    S s"), or (None, None). S is the engine's own time, the guest's start to its exit,
+    without the host process's start (node and V8, the engine's module compiled and
+    instantiated) that the wall time includes."""
+    m = re.search(rb"stats: (\d+) instructions in ([0-9.]+) s", stderr)
+    return (int(m.group(1)), float(m.group(2))) if m else (None, None)
 
 
 # A student's first python loop (issue 11: "a python loop summing 300,000 squares").
@@ -304,7 +300,7 @@ def main():
         variants = [(v, c) for v, c in variants if c is not None]
         outputs = {}
         times = {v: [] for v, _ in variants}
-        guest_times = {v: [] for v, _ in variants}  # the engines' own time (stats_seconds)
+        guest_jit = []  # node-jit's own time (stats_line)
         failed = set()
         for _ in range(args.runs):  # interleaved: each round runs every variant once
             for vname, cmd in variants:
@@ -318,17 +314,16 @@ def main():
                     continue
                 times[vname].append(dt)
                 outputs[vname] = p.stdout
+                n, secs = stats_line(p.stderr)
                 if vname.startswith("engine"):
-                    icount = stats_icount(p.stderr) or icount
-                if vname in ("engine-node", "node-jit"):
-                    g = stats_seconds(p.stderr)
-                    if g is not None:
-                        guest_times[vname].append(g)
+                    icount = n or icount
+                if vname == "node-jit" and secs is not None:
+                    guest_jit.append(secs)
         for vname, ts in times.items():
             if ts and vname not in failed:
                 res[vname] = statistics.median(ts)
-            if guest_times[vname] and vname not in failed:
-                res[vname + ":guest"] = statistics.median(guest_times[vname])
+        if guest_jit and "node-jit" not in failed:
+            res["node-jit:guest"] = statistics.median(guest_jit)
         same = len(set(outputs.values())) <= 1
         rows.append((name, res, icount, same))
 

@@ -422,9 +422,9 @@ def do_trim(step, root):
 
 # ---------------------------------------------------------------- normalise
 
-def _clamped_seconds(mtime_ns, limit):
-    """The whole-second mtime normalise() gives a file (what Python's import then sees)."""
-    return min(mtime_ns // 1_000_000_000 * 1_000_000_000, limit) // 1_000_000_000
+def _clamped_ns(mtime_ns, limit):
+    """The mtime normalise() gives a file: whole seconds, at most `limit` (ns)."""
+    return min(mtime_ns // 1_000_000_000 * 1_000_000_000, limit)
 
 
 def restamp_pycs(root, limit):
@@ -464,7 +464,7 @@ def restamp_pycs(root, limit):
                 flags, mt, size = struct.unpack("<III", head[4:16])
                 if flags != 0 or mt != (int(st.st_mtime) & 0xFFFFFFFF) or size != (st.st_size & 0xFFFFFFFF):
                     continue
-                new = _clamped_seconds(st.st_mtime_ns, limit) & 0xFFFFFFFF
+                new = (_clamped_ns(st.st_mtime_ns, limit) // 1_000_000_000) & 0xFFFFFFFF
                 if new != mt:
                     f.seek(8)
                     f.write(struct.pack("<I", new))
@@ -515,9 +515,9 @@ def normalise(root, epoch):
         for name in fn + dn:
             p = os.path.join(dp, name)
             st = os.lstat(p)
-            m = min(st.st_mtime_ns // 1_000_000_000 * 1_000_000_000, limit)
+            m = _clamped_ns(st.st_mtime_ns, limit)
             if st.st_mtime_ns != m or st.st_atime_ns != m:
                 os.utime(p, ns=(m, m), follow_symlinks=False)
     st = os.lstat(root)
-    m = min(st.st_mtime_ns // 1_000_000_000 * 1_000_000_000, limit)
+    m = _clamped_ns(st.st_mtime_ns, limit)
     os.utime(root, ns=(m, m))

@@ -137,6 +137,83 @@ TEST_CASE("jit: LEB128 encodings") {
   CHECK(o == std::vector<uint8_t>{0x7f});
 }
 
+// The branch hints (metadata.code.branch_hint, between the function and code sections):
+// each offset counts from the start of its function's locals declaration and lands on
+// the `if` it hints; functions without hints are left out; V8 reads it (node: the flag
+// in tools/cli/node_flags.js; Chromium: by default).
+TEST_CASE("jit: branch hints point at their ifs") {
+  jit::Body a(false), b(false), c(false);
+  a.i32_const(1);
+  a.if_hint(true, jit::T_I32);
+  a.i32_const(2);
+  a.else_();
+  a.i32_const(3);
+  a.end();
+  a.i32_const(0);
+  a.if_hint(false);
+  a.end();
+  a.drop();
+  b.i32_const(0);  // no hints
+  b.drop();
+  for (int i = 0; i < 70; i++) c.i32_const(i), c.drop();  // a hint past offset 127: a two-byte LEB
+  c.i32_const(1);
+  c.if_hint(true);
+  c.end();
+  std::vector<jit::FuncType> types = {{{}, {}}};
+  const std::vector<uint8_t> locals = {jit::T_I64, jit::T_I64, jit::T_I32};
+  const std::vector<uint8_t> m = jit::build_module(types, {}, 0, locals, std::vector<const jit::Body*>{&a, &b, &c});
+  auto uleb = [&m](size_t& i) {
+    uint64_t v = 0;
+    for (int sh = 0;; sh += 7) {
+      const uint8_t x = m.at(i++);
+      v |= (uint64_t)(x & 0x7f) << sh;
+      if (!(x & 0x80)) return v;
+    }
+  };
+  // the sections: ids in order, the hints' payload, the code section's function bodies
+  std::vector<int> ids;
+  size_t hints_at = 0, hints_end = 0;
+  std::vector<size_t> body_at;  // each function's first byte after its size
+  for (size_t i = 8; i < m.size();) {
+    const int id = m[i++];
+    const size_t n = uleb(i), end = i + n;
+    ids.push_back(id);
+    if (id == 0) {
+      const size_t nl = uleb(i);
+      CHECK(std::string(m.begin() + (long)i, m.begin() + (long)(i + nl)) == "metadata.code.branch_hint");
+      hints_at = i + nl;
+      hints_end = end;
+    }
+    if (id == 10) {
+      size_t j = i;
+      const uint64_t nf = uleb(j);
+      for (uint64_t f = 0; f < nf; f++) {
+        const size_t sz = uleb(j);
+        body_at.push_back(j);
+        j += sz;
+      }
+    }
+    i = end;
+  }
+  CHECK(ids == std::vector<int>{1, 2, 3, 7, 0, 10});
+  REQUIRE(body_at.size() == 3);
+  size_t i = hints_at;
+  REQUIRE(uleb(i) == 2);  // functions 0 and 2
+  std::vector<std::pair<uint64_t, int>> seen;  // (function, hint)
+  while (i < hints_end) {
+    const uint64_t f = uleb(i), n = uleb(i);
+    for (uint64_t k = 0; k < n; k++) {
+      const size_t off = uleb(i);
+      CHECK(uleb(i) == 1);
+      const int hint = m.at(i++);
+      CHECK(m.at(body_at.at(f) + off) == 0x04);  // an `if`
+      seen.push_back({f, hint});
+    }
+  }
+  CHECK(i == hints_end);
+  CHECK(seen == std::vector<std::pair<uint64_t, int>>{{0, 1}, {0, 0}, {2, 1}});
+}
+
 TEST_CASE("jit: golden listings of tests/jit/cases") {
   const std::string dir = jit_dir();
   const bool update = getenv("GB_JIT_UPDATE") && *getenv("GB_JIT_UPDATE") == '1';

@@ -15,6 +15,13 @@
 // (WebAssembly.validate in vm/jit/jit_host.cpp, which looks at gbLazyValidation), so a
 // bad one is still refused whole at instantiation instead of failing at its first call.
 //
+// --experimental-wasm-branch-hinting: V8 reads the JIT's branch hints (each module's
+// metadata.code.branch_hint section: the TLB probe's hit, the SSE guards and the budget
+// check are the likely arms) and TurboFan lays the unlikely arm out of line as a deferred
+// block, so the slow paths' spills leave the fast path: cpu_bound's sort and sieve loops
+// 8-13% faster (docs/jit.md, "Branch hints"). Node 20's V8 has the proposal behind this
+// flag; Chromium reads the section by default.
+//
 // The flags go through node's internal v8 binding where it is there: the public 'v8'
 // module loads node's heap utilities and with them its 20 stream modules, 4-5 ms of every
 // start. That binding is deprecated (DEP0111): its warning is silenced for the one call,
@@ -35,6 +42,7 @@ if (typeof process === 'object' && process.versions && process.versions.node) {
     if (!gbV8 || typeof gbV8.setFlagsFromString !== 'function') gbV8 = require('v8');
     gbV8.setFlagsFromString('--wasm-tiering-budget=20000000');
     gbV8.setFlagsFromString('--wasm-lazy-validation');
+    gbV8.setFlagsFromString('--experimental-wasm-branch-hinting');
     gbLazyValidation = true;
   } catch (e) {
     // an engine without the flag: its defaults

@@ -133,7 +133,7 @@ class Emit {
   void nd_or_leave() {
     h_.sse_xget(in_.reg, 0); set(l_.xr);
     not_denormal(l_.xr, kD); op(I32_EQZ, "i32.eqz");
-    b_.if_(); h_.sse_exit_retired(k_); b_.end();
+    b_.if_hint(false); h_.sse_exit_retired(k_); b_.end();
   }
   // the handler (inside the else of a guard); then its result, in the Cpu, back into the
   // destination's locals (an xmm reg operand: re-reading one it did not write is harmless,
@@ -207,7 +207,7 @@ void Emit::mov128() {
     return;
   }
   probe16(st, aligned_form(in_));
-  b_.if_();
+  b_.if_hint(true);
   if (st) {
     h_.sse_host_addr(); ldq(in_.reg, 0); b_.mem(I64_STORE, 3, 0);
     h_.sse_host_addr(); ldq(in_.reg, 1); b_.mem(I64_STORE, 3, 8);
@@ -252,7 +252,7 @@ void Emit::logic(int o) {
     return;
   }
   probe16(false, true);
-  b_.if_();
+  b_.if_hint(true);
   h_.sse_host_addr(); b_.mem(I64_LOAD, 3, 0); set(l_.xa);
   h_.sse_host_addr(); b_.mem(I64_LOAD, 3, 8); set(l_.xb);
   half(0, [&] { get(l_.xa); });
@@ -298,7 +298,7 @@ void Emit::scalar(int o) {
   if (!sqrt && !(dbl && h_.sse_nd(in_.reg))) { not_denormal(l_.xa, f); and_(); }
   if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) { not_denormal(l_.xb, f); and_(); }
   res_ok(l_.xr, f, which == 0 || which == 1 || sqrt); and_();
-  b_.if_();
+  b_.if_hint(true);
   if (dbl) stq(in_.reg, 0, [&] { get(l_.xr); });
   else std32(in_.reg, [&] { get(l_.xr); });
   b_.else_();
@@ -336,7 +336,7 @@ void Emit::packed(int o) {
       if (lane == 0) and_();
     }
     mx_ok(); and_();
-    b_.if_();
+    b_.if_hint(true);
     stq(in_.reg, 0, [&] { get(l_.xr); });
     stq(in_.reg, 1, [&] { get(l_.v); });
     b_.else_();
@@ -346,7 +346,7 @@ void Emit::packed(int o) {
   };
   if (in_.mod == 3) { lanes(false); h_.sse_set_nd(in_.reg, true); return; }
   probe16(false, true);
-  b_.if_();
+  b_.if_hint(true);
   lanes(true);
   b_.else_();
   slow();
@@ -380,7 +380,7 @@ void Emit::cvtsi2(bool dbl) {
   get(l_.xa); b_.i64_const(lim); op(I64_ADD, "i64.add");
   b_.i64_const(2 * lim); op(I64_LE_U, "i64.le_u");
   mx_ok(); op(I32_OR, "i32.or");
-  b_.if_();
+  b_.if_hint(true);
   store();
   b_.else_();
   slow();
@@ -414,7 +414,7 @@ void Emit::cvtt2si(bool dbl) {
   b_.i32_const(0x1020); op(I32_EQ, "i32.eq");
   op(I32_OR, "i32.or");
   and_();
-  b_.if_(T_I64);
+  b_.if_hint(true, T_I64);
   x();
   if (size == 4) {
     op(dbl ? I32_TRUNC_F64_S : I32_TRUNC_F32_S, dbl ? "i32.trunc_f64_s" : "i32.trunc_f32_s");
@@ -447,7 +447,7 @@ void Emit::comi(bool dbl) {
   // (doubles: an operand known not denormal needs no test)
   if (!(dbl && h_.sse_nd(in_.reg))) { not_denormal(l_.xa, f); and_(); }
   if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) { not_denormal(l_.xb, f); and_(); }
-  b_.if_();
+  b_.if_hint(true);
   get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(dbl ? F64_LT : F32_LT, dbl ? "f64.lt" : "f32.lt");
   op(I64_EXTEND_I32_U, "i64.extend_i32_u");  // CF: bit 0
   get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(dbl ? F64_EQ : F32_EQ, dbl ? "f64.eq" : "f32.eq");

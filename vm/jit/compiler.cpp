@@ -42,6 +42,11 @@
 // read, jcc fused with the flag producer before it; SSE2 moves, bitwise ops, scalar
 // arithmetic, conversions and ucomis/comis inline where bit-exact (compile_sse.cpp);
 // anything else calls the interpreter's handler with its Insn.
+// Branch hints (docs/jit.md, "Branch hints"): the TLB probe's hit, the SSE guards' fast
+// arm and the chain lookup's hit are hinted likely, the budget check and the stop checks
+// after calls unlikely, and a fused jcc whose one edge stays in the block's loop while
+// the other leaves it is hinted towards the loop. TurboFan then lays the other arm out of
+// line as a deferred block and puts the spills a slow path needs there, not on the fast path.
 #include "vm/jit/compiler.h"
 
 #include <chrono>
@@ -566,6 +571,7 @@ class Gen : public SseHost {
   void sse_exit_retired(int k) override { exit_retired(k); }
   void alu_op(int op);               // the i64 operation of an ALU row (cmp subtracts, test ands)
   void goto_block(uint64_t target, bool can_fall);
+  int loop_hint(uint64_t taken, uint64_t fall) const;  // a jcc's hint: 1 likely, 0 unlikely, -1 none
   void alu(const Plan& p, const Insn& in, bool live);
   // bytes and the general ALU form
   void get_r8(int r, bool rex);                 // pushes byte register r (i64, zero-extended)
@@ -830,7 +836,7 @@ void Gen::chain_dispatch() {
   b_.mem(I32_LOAD8_U, 0, abi_.off_stop);
   b_.op0(I32_EQZ, "i32.eqz");
   b_.op0(I32_AND, "i32.and");
-  b_.if_();
+  b_.if_hint(true);
   b_.local_get(L_RIP);
   b_.i64_const((int64_t)kChainHash);
   b_.op0(I64_MUL, "i64.mul");
@@ -850,7 +856,7 @@ void Gen::chain_dispatch() {
   b_.i32_const(0);
   b_.op0(I32_NE, "i32.ne");
   b_.op0(I32_AND, "i32.and");
-  b_.if_();
+  b_.if_hint(true);
   b_.i32_const((int32_t)abi_.addr_running);
   b_.local_get(L_E);
   b_.mem(I32_LOAD, 2, offsetof(ChainSlot, block));
@@ -890,7 +896,7 @@ void Gen::set_rip(uint64_t v) {
 void Gen::exit_stop_check(int k) {
   b_.local_get(L_CPU);
   b_.mem(I32_LOAD8_U, 0, abi_.off_stop);
-  b_.if_();
+  b_.if_hint(false);
   exit_retired(k);
   b_.end();
 }
@@ -988,7 +994,7 @@ static void host_addr(Body& b) {
 
 void Gen::load(int size, uint64_t next_rip, int k) {
   tlb_probe(b_, abi_, size, 0);
-  b_.if_(T_I64);
+  b_.if_hint(true, T_I64);
   host_addr(b_);
   static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
   b_.mem(ops[log2size(size)], 0, 0);
@@ -1034,7 +1040,7 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
     b_.local_set(L_XR);
   };
   tlb_probe(b_, abi_, S, 8);
-  b_.if_();
+  b_.if_hint(true);
   host_addr(b_);
   b_.local_tee(L_E);  // (the entry is not needed again: L_E = the host address)
   b_.mem(lds[log2size(S)], 0, 0);
@@ -1060,7 +1066,7 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
 
 void Gen::store(int size, uint64_t next_rip, int k) {
   tlb_probe(b_, abi_, size, 8);
-  b_.if_();
+  b_.if_hint(true);
   host_addr(b_);
   b_.local_get(L_V);
   static const uint8_t ops[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
@@ -1703,6 +1709,15 @@ void Gen::mx_compute() {
 
 // To block `target`: inside the region, next = its index and back to the dispatcher
 // (or fall into it when it is laid out next and can_fall); outside, rip = target, return.
+// 1: the edge to `taken` stays in the current block's loop and the one to `fall` leaves
+// it; 0: the other way round; -1: neither (both stay, both leave, or no loop).
+int Gen::loop_hint(uint64_t taken, uint64_t fall) const {
+  const auto it = index_.find(taken), jt = index_.find(fall);
+  const bool t_in = it != index_.end() && in_group(cur_, it->second);
+  const bool f_in = jt != index_.end() && in_group(cur_, jt->second);
+  return t_in == f_in ? -1 : t_in ? 1 : 0;
+}
+
 void Gen::goto_block(uint64_t target, bool can_fall) {
   auto it = index_.find(target);
   if (it == index_.end()) {
@@ -1783,7 +1798,7 @@ void Gen::block_code(uint32_t bi) {
     b_.local_get(L_IC);
     b_.local_get(L_LIM);
     b_.op0(I64_GE_U, "i64.ge_u");
-    b_.if_();
+    b_.if_hint(false);
     set_rip(bl.start);
     leave();
     b_.end();
@@ -2085,7 +2100,11 @@ void Gen::block_code(uint32_t bi) {
           sync_in();
           icount_add(end_add_);
           push_fused_cond(prod, cc, family_fused);
-          b_.if_();
+          // A loop keeps going: the arm that stays in the block's loop is the likely one
+          // when the other leaves it (TurboFan lays the exit out of line).
+          const int hint = loop_hint(next + in.imm, next);
+          if (hint >= 0) b_.if_hint(hint != 0);
+          else b_.if_();
           goto_block(next + in.imm, false);
           b_.end();
           goto_block(next, true);
@@ -2356,7 +2375,7 @@ void Gen::loop_entry_guard(int g, uint32_t h, uint32_t t) {
     if (!first) b_.op0(I32_OR, "i32.or");
     first = false;
   }
-  b_.if_();
+  b_.if_hint(false);
   b_.local_get(L_CPU);
   b_.local_get(L_IC);
   b_.mem(I64_STORE, 3, abi_.off_icount);

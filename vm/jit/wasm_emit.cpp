@@ -65,11 +65,17 @@ void Body::line(const std::string& s) {
   text += '\n';
 }
 
-void Body::op(uint8_t opc, const char* name, uint8_t t) {
+void Body::op(uint8_t opc, const char* name, uint8_t t, const char* note) {
   code.push_back(opc);
   code.push_back(t);
-  if (listing_) line(std::string(name) + (t == T_I32 ? " (result i32)" : t == T_I64 ? " (result i64)" : ""));
+  if (listing_)
+    line(std::string(name) + (t == T_I32 ? " (result i32)" : t == T_I64 ? " (result i64)" : "") + (note ? note : ""));
   depth++;
+}
+
+void Body::if_hint(bool likely, uint8_t t) {
+  hints.push_back({(uint32_t)code.size(), likely});
+  op(0x04, "if", t, likely ? "  ;; hint: likely" : "  ;; hint: unlikely");
 }
 
 void Body::else_() {
@@ -224,18 +230,41 @@ std::vector<uint8_t> build_module(const std::vector<FuncType>& types, const std:
     put_name(s, export_name((uint32_t)i).c_str()); s.push_back(0x00); put_uleb(s, func_imports.size() + i);
   }
   section(m, 7, s);
-  // 10: code: per function, locals run-length encoded, the body, end
+  // the locals' declaration, run-length encoded (the same for every function)
   std::vector<std::pair<uint32_t, uint8_t>> runs;
   for (uint8_t t : locals) {
     if (!runs.empty() && runs.back().second == t) runs.back().first++;
     else runs.push_back({1, t});
   }
+  std::vector<uint8_t> decl;
+  put_uleb(decl, runs.size());
+  for (auto& [n, t] : runs) { put_uleb(decl, n); decl.push_back(t); }
+  // 0: "metadata.code.branch_hint" (after the functions, before the code): per function
+  // with hints, its index and (offset from the start of its locals' declaration, 1, hint)
+  size_t hinted = 0;
+  for (const Body* body : bodies) hinted += !body->hints.empty();
+  if (hinted) {
+    s.clear();
+    put_name(s, "metadata.code.branch_hint");
+    put_uleb(s, hinted);
+    for (size_t i = 0; i < bodies.size(); i++) {
+      const Body* body = bodies[i];
+      if (body->hints.empty()) continue;
+      put_uleb(s, func_imports.size() + i);
+      put_uleb(s, body->hints.size());
+      for (const Body::Hint& h : body->hints) {
+        put_uleb(s, decl.size() + h.at);
+        put_uleb(s, 1);
+        s.push_back(h.likely ? 1 : 0);
+      }
+    }
+    section(m, 0, s);
+  }
+  // 10: code: per function, locals run-length encoded, the body, end
   s.clear();
   put_uleb(s, bodies.size());
   for (const Body* body : bodies) {
-    std::vector<uint8_t> f;
-    put_uleb(f, runs.size());
-    for (auto& [n, t] : runs) { put_uleb(f, n); f.push_back(t); }
+    std::vector<uint8_t> f = decl;
     f.insert(f.end(), body->code.begin(), body->code.end());
     f.push_back(0x0b);
     put_uleb(s, f.size());

@@ -6,7 +6,10 @@
 // x86 instructions to byte ranges of the body). build_module() wraps one body into a
 // module that imports the engine's memory (env.m) and the engine functions it calls
 // (env."0", env."1"...: handlers and helpers, taken from the engine's table by index at
-// instantiation) and exports the function as "f".
+// instantiation) and exports the function as "f". Bodies may hint their `if`s
+// (Body::if_hint): the module then carries a "metadata.code.branch_hint" section (the
+// WebAssembly branch-hinting proposal: per function, each hinted `if`'s offset from the
+// start of the function's locals declaration, 1 byte: 1 likely, 0 unlikely).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -34,6 +37,12 @@ class Body {
   void block(uint8_t t = T_VOID) { op(0x02, "block", t); }
   void loop(uint8_t t = T_VOID) { op(0x03, "loop", t); }
   void if_(uint8_t t = T_VOID) { op(0x04, "if", t); }
+  // an `if` with a branch hint (the module's metadata.code.branch_hint section): likely
+  // says its then-arm is the one taken; TurboFan lays the other arm out of line as a
+  // deferred block and keeps its spills there
+  void if_hint(bool likely, uint8_t t = T_VOID);
+  struct Hint { uint32_t at; bool likely; };
+  std::vector<Hint> hints;  // by offset in `code`, increasing
   void else_();
   void end();
   void br(uint32_t d) { opu(0x0c, "br", d); }
@@ -62,7 +71,7 @@ class Body {
   int depth = 0;  // current nesting (for br depths the compiler computes)
 
  private:
-  void op(uint8_t opc, const char* name, uint8_t blocktype);
+  void op(uint8_t opc, const char* name, uint8_t blocktype, const char* note = nullptr);
   void opu(uint8_t opc, const char* name, uint32_t imm);
   void call_op(uint8_t opc, const char* name, uint32_t func, const char* what);
   void line(const std::string& s);

@@ -19,7 +19,7 @@
 // metadata.code.branch_hint section: the TLB probe's hit, the SSE guards and the budget
 // check are the likely arms) and TurboFan lays the unlikely arm out of line as a deferred
 // block, so the slow paths' spills leave the fast path: cpu_bound's sort and sieve loops
-// 8-13% faster (docs/jit.md, "Branch hints"). Node 20's V8 has the proposal behind this
+// 8-11% faster (docs/jit.md, "Branch hints"). Node 20's V8 has the proposal behind this
 // flag; Chromium reads the section by default.
 //
 // The flags go through node's internal v8 binding where it is there: the public 'v8'

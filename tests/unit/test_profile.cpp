@@ -279,15 +279,17 @@ TEST_CASE("code pool: one cache per program path, taken by the same identity onl
 
 // vm/cpu/block_map.h against std::unordered_map: random inserts and removals whose starts
 // crowd a few home slots (page-aligned and nearby addresses), so runs wrap and the
-// backward shift of a removal is exercised; every start is then found or not as the
-// reference says, and iteration visits each live block once.
+// backward shift of a removal is exercised, and a quarter of them 4-12 GiB higher (the
+// same low 32 bits, which is all a slot keeps of a start); every start is then found or
+// not as the reference says, and iteration visits each live block once.
 TEST_CASE("block map: open addressing agrees with a reference map through inserts, removals and growth") {
   BlockMap m;
   std::unordered_map<uint64_t, Block*> ref;
   uint64_t x = 12345;
   auto rnd = [&] { x = x * 6364136223846793005ull + 1442695040888963407ull; return x >> 33; };
   for (int step = 0; step < 200000; step++) {
-    const uint64_t start = 0x400000 + (rnd() % 4096) * ((step & 1) ? 4096 : 3);
+    uint64_t start = 0x400000 + (rnd() % 4096) * ((step & 1) ? 4096 : 3);
+    if (rnd() % 4 == 0) start += (1 + rnd() % 3) << 32;
     if (rnd() % 3 != 0) {
       if (ref.count(start)) continue;
       auto b = Block::make(nullptr, 0);

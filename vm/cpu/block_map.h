@@ -1,5 +1,5 @@
 // vm/cpu/block_map.h — the block cache's map from a block's start address to the block
-// it owns: open addressing with linear probing over one array of (start, Block*) slots.
+// it owns: open addressing with linear probing over one array of slots.
 //
 // Why not std::unordered_map: a lookup there is a modulo by a prime bucket count, a load
 // of the bucket, then of a node elsewhere in memory, and every insert allocates a node.
@@ -7,6 +7,13 @@
 // hundred thousand times and inserts tens of thousands, and those loads missed the cache
 // (docs/jit.md, "The block map"). Here a lookup is a multiplicative hash and, at a load
 // of at most 1/2, one or two adjacent slots.
+//
+// A slot is 8 bytes in wasm: the low 32 bits of the start and the Block, whose own
+// `start` settles a match (the caller reads the block next anyway, so the load costs no
+// extra miss; starts 4 GiB apart share a low half and take the next slot). 36,000 blocks
+// (python's start-up) fill 128 K slots: 1 MiB where (start, Block*) pairs took 2 MiB,
+// and each doubling's fresh array is first-touched page by page (docs/jit.md, "Cold
+// code's memory"). This header needs Block complete: interp.h includes it after Block.
 //
 // Deletion shifts the following slots of the run back (no tombstones), so a lookup stops
 // at the first empty slot. Iteration order is the slot order: callers that need an order
@@ -20,12 +27,10 @@
 
 namespace gb {
 
-struct Block;
-
 class BlockMap {
  public:
   struct Slot {
-    uint64_t start = 0;
+    uint32_t start_lo = 0;   // (uint32_t)block->start
     Block* block = nullptr;  // owned; null: the slot is empty
   };
 
@@ -41,7 +46,7 @@ class BlockMap {
   // Takes b (none may be at start yet).
   void insert(uint64_t start, std::unique_ptr<Block> b) {
     if ((n_ + 1) * 2 > slots_.size()) grow();
-    slots_[locate(start)] = Slot{start, b.release()};
+    slots_[locate(start)] = Slot{(uint32_t)start, b.release()};
     n_++;
   }
 
@@ -56,7 +61,7 @@ class BlockMap {
     // Backward shift: move each later slot of the run whose home is not in (i, j] into
     // the hole, so every remaining entry stays reachable from its home.
     for (size_t j = (i + 1) & mask(); slots_[j].block; j = (j + 1) & mask()) {
-      const size_t h = home(slots_[j].start);
+      const size_t h = home(slots_[j].block->start);
       const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
       if (stays) continue;
       slots_[i] = slots_[j];
@@ -72,7 +77,7 @@ class BlockMap {
   template <class F>
   void for_each(F&& f) const {  // f(start, const Block&)
     for (const Slot& s : slots_)
-      if (s.block) f(s.start, *s.block);
+      if (s.block) f(s.block->start, *s.block);
   }
 
  private:
@@ -82,7 +87,8 @@ class BlockMap {
   // would go). slots_ must not be empty; the load of at most 1/2 guarantees an empty slot.
   size_t locate(uint64_t start) const {
     size_t i = home(start);
-    while (slots_[i].block && slots_[i].start != start) i = (i + 1) & mask();
+    const uint32_t lo = (uint32_t)start;
+    while (slots_[i].block && (slots_[i].start_lo != lo || slots_[i].block->start != start)) i = (i + 1) & mask();
     return i;
   }
   void grow();

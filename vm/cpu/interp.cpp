@@ -21,6 +21,7 @@ namespace gb {
 
 std::unique_ptr<Block> Block::make(const Insn* src, uint32_t n) {
   static_assert(std::is_trivially_copyable<Insn>::value && sizeof(Block) % alignof(Insn) == 0, "insns follow the Block");
+  static_assert(sizeof(void*) != 4 || sizeof(Block) == 96, "Block grew (interp.h: every decoded block pays for it)");
   void* mem = ::operator new(sizeof(Block) + (size_t)n * sizeof(Insn));
   Block* b = new (mem) Block();
   b->insns.p = reinterpret_cast<Insn*>(b + 1);
@@ -49,7 +50,7 @@ void BlockMap::grow() {
   slots_.assign(cap, Slot{});
   shift_ = 64 - (unsigned)__builtin_ctzll(cap);
   for (const Slot& s : old)
-    if (s.block) slots_[locate(s.start)] = s;
+    if (s.block) slots_[locate(s.block->start)] = s;
 }
 
 Block* const BlockCache::kNoFront[BlockCache::kFast] = {};

@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "vm/base/counters.h"
-#include "vm/cpu/block_map.h"
 #include "vm/cpu/cpu.h"
 #include "vm/cpu/optable.h"
 
@@ -51,7 +50,8 @@ struct InsnSpan {
 };
 
 struct Block {
-  // The fields run() reads on every run come first (one cache line), then the rest.
+  // The fields run() reads on every run come first (the first 64 bytes in wasm), then
+  // the rest; 96 bytes in wasm, ordered so that no field needs padding before it.
   uint64_t start = 0, end = 0;  // guest byte range [start, end)
   InsnSpan insns;               // (after this struct, same allocation)
   uint32_t n = 0;               // insns.size()
@@ -60,16 +60,16 @@ struct Block {
   bool fetch_fault = false;     // the last insn could not be fetched (fault when reached)
   // Profile (see "Profiling" below): counted once per run of the block, never per insn.
   uint64_t execs = 0;             // times the block was run
-  PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
   // Successor links (run() only): the block that ran after this one when it fell
   // through to `end` (link[0]) and when it went elsewhere (link[1]: a branch taken, a
   // call, the last target of an indirect branch). Valid while link_epoch equals the
   // cache's: dropping any block bumps the epoch, so a link never names a freed block.
-  Block* link[2] = {nullptr, nullptr};
   uint64_t link_epoch = 0;
+  Block* link[2] = {nullptr, nullptr};
   // Second tier (Tier below): the compiled region holding this block, entered at
   // jit_entry; null while interpreted.
   uint32_t (*jit_fn)(Cpu*, uint32_t) = nullptr;
+  PageHeat* page = nullptr;       // its start page's heat (owned by the BlockCache)
   uint32_t jit_entry = 0;
   // While interpreted: the run (low 32 bits of execs, compared modulo 2^32) from which
   // run() asks the tier again (Tier::compile sets it when it queues the block; 0: at once).
@@ -86,6 +86,12 @@ struct Block {
  private:
   Block() = default;
 };
+
+}  // namespace gb
+
+#include "vm/cpu/block_map.h"  // (needs Block complete)
+
+namespace gb {
 
 // A second execution tier (vm/jit) plugs into the block cache through this interface
 // (vm/cpu never includes vm/jit). run() asks it to compile a block whose execs reach

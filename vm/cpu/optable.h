@@ -75,34 +75,41 @@ struct OpRow {
   Handler (*special)(const Insn&);
 };
 
-// The decoded form of one instruction.
+// The decoded form of one instruction. Every decoded block holds an array of them
+// (interp.h, Block::make), so their size is what cold code costs in memory: python's
+// start-up decodes 36,000 blocks, gcc's 104,000, and on the VMs these engines run on
+// each fresh 4 KiB page of wasm memory costs a host page fault of ~12 us. 32 bytes in
+// wasm (40 natively): the fields that take a few values are bit-fields, packed into
+// two bytes, and disp fills the gap before imm (docs/jit.md, "Cold code's memory").
 struct Insn {
   Handler fn;
-  uint64_t imm;    // immediate, relative displacement or moffs (sign-extended per form)
   int32_t disp;    // memory displacement
-  uint16_t imm2;   // enter's nesting level
+  uint64_t imm;    // immediate, relative displacement or moffs (sign-extended per form)
   uint16_t row;    // index into op_table() (0xffff: not in the table)
   uint8_t len;     // bytes
   uint8_t osz;     // operand size in bytes: 1, 2, 4 or 8
-  uint8_t asz;     // address size: 4 or 8
-  uint8_t map, opc;
+  uint8_t opc;
   uint8_t reg;     // ModRM.reg + REX.R, or the opcode register + REX.B (F_REGOP)
   uint8_t rm;      // ModRM.rm + REX.B (meaningful when mod == 3)
-  uint8_t mod;     // ModRM.mod; 3 = register operand
   uint8_t base;    // base register, NOREG, or RIPREL
   uint8_t index;   // index register or NOREG
-  uint8_t scale;   // shift count 0..3
   uint8_t rex;     // the REX byte, 0 if none
   uint8_t rep;     // 0, 0xF2 or 0xF3 (when not consumed as a mandatory prefix)
-  uint8_t seg;     // 0, SEG_FS or SEG_GS
-  uint8_t lock;    // lock prefix present
-  uint8_t pfx66;   // 66 present (and not consumed as a mandatory prefix)
   uint8_t fast;    // the run loop's inline form of fn (vm/cpu/ops_fast.h), 0 = call fn
+  uint8_t imm2;    // enter's nesting level
+  uint8_t mod : 2;    // ModRM.mod; 3 = register operand
+  uint8_t scale : 2;  // shift count 0..3
+  uint8_t seg : 2;    // 0, SEG_FS or SEG_GS
+  uint8_t lock : 1;   // lock prefix present
+  uint8_t pfx66 : 1;  // 66 present (and not consumed as a mandatory prefix)
+  uint8_t asz : 4;    // address size: 4 or 8
+  uint8_t map : 2;    // OpMap
   bool has_mem() const { return mod != 3; }
 };
 constexpr uint8_t NOREG = 0xff;
 constexpr uint8_t RIPREL = 0x10;
 constexpr uint8_t SEG_FS = 1, SEG_GS = 2;
+static_assert(sizeof(Insn) == (sizeof(void*) == 4 ? 32 : 40), "Insn grew: every decoded block pays for it");
 
 // The whole table, in row order, and its size.
 const OpRow* op_table();

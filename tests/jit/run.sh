@@ -57,7 +57,7 @@ fi
 #    ah..bh, read-modify-write memory, test with memory, byte moves, movzx/movsx, imul
 #    from memory, call/ret and indirect branches) and the instructions whose store into
 #    the running block's own page stops it after they retired (their flags, rsp, rip).
-for prog in smc alias fault cloops flags sse forms; do
+for prog in smc alias fault cloops flags sse forms memo; do
   gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
   for mode in always on off; do
     if timeout 120 $NODE "$JS" run --jit $mode --root / -- "$tmp/$prog" > "$tmp/$prog.$mode" 2>"$tmp/$prog.$mode.err" &&

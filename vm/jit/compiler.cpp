@@ -84,6 +84,8 @@ enum : uint32_t {
   L_LIM = 33,                       // i64: bc.limit (run()'s budget end: set by run() alone, loaded once)
   L_X0 = 34,                        // 32 i64: the guest's xmm registers, two halves each (xmm r half h: L_X0 + 2r + h)
   L_MXOK = 66,                      // i32: (cpu.mxcsr & 0xffe0) == 0x1fa0, the SSE guards' MXCSR test (regions with SSE forms)
+  L_MOFF = 67,                      // i64: the probe memo's access: its page offset while it hit, else kMoffNone
+  L_MHOST = 68,                     // i32: the probe memo's access: its host address
 };
 // Register slots: the locals the region keeps guest registers in, with one loaded/dirty
 // bit each. Slots 0..15 are the general registers, 16 + 2r + h the xmm halves.
@@ -95,7 +97,10 @@ const std::vector<uint8_t> kLocals = {
     T_I32, T_I64, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I32, T_I32, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
     T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64, T_I64,
-    T_I32};
+    T_I32, T_I64, T_I32};
+// L_MOFF when the memo's access missed (its helper ran): no displacement (|d| < 4096)
+// brings it into a page, so the same-page test fails
+constexpr int64_t kMoffNone = (int64_t)1 << 40;
 // L_FOP's tag for flags computed as rflags bits (L_FFL): what the interpreter's
 // set_flags(FL_ARITH, ...) leaves (cc.op = CC_NONE, the bits in rflags).
 constexpr int kEager = 0x80;
@@ -452,6 +457,7 @@ class Gen : public SseHost {
   void set_from_stack(int r, int size);  // pops into r with x86-64 write rules (2, 4 or 8)
   void flush(bool forget);    // dirty locals to memory; forget: mark clean
   void invalidate() {
+    memo_.on = false;
     for (int i = 0; i < kSlots; i++) loaded_[i] = dirty_[i] = false;
     for (int r = 0; r < 16; r++) xkill(r);
   }
@@ -490,6 +496,7 @@ class Gen : public SseHost {
     if (!loaded_[s]) load_slot(s);
   }
   void mark_set(int s) {  // slot s's local was just set: newer than the Cpu's copy
+    if (s < 16) memo_kill_reg(s);
     loaded_[s] = dirty_[s] = true;
     block_used_[cur_] |= (SlotSet)1 << s;
   }
@@ -498,6 +505,37 @@ class Gen : public SseHost {
   // pieces
   void ea(const Insn& in, uint64_t next_rip);  // L_A = effective address
   void address(const Insn& in, uint64_t next_rip);  // pushes it without the segment base
+  // The probe memo (see "[SECTION] probe memo" above load()).
+  struct MemKey {  // L_A as base + (index << scale) + disp (+ the segment's base)
+    bool ok = false;  // known (64-bit addressing; push, pop); else no memo for it
+    uint8_t base = NOREG, index = NOREG, scale = 0, seg = 0;
+    int64_t disp = 0;  // (rip-relative: the address itself, base NOREG)
+  };
+  struct Memo {
+    bool on = false;
+    bool write = false;  // a write tag hit: the page is writable and holds no code
+    MemKey key;
+    int depth = 0;        // b_.depth and b_.joins after it was made
+    uint32_t joins = 0;
+    uint32_t site = 0;    // its probe's number in the pass (memo_used_)
+  };
+  MemKey key_;                    // L_A's, for the next load/store/rmw
+  Memo memo_;
+  uint32_t probe_seq_ = 0;        // probes so far in this pass
+  std::vector<bool> memo_used_;   // by probe: pass 1 saw a later access in its page
+  static constexpr int64_t kNoMemo = INT64_MIN;
+  int64_t memo_delta(int size, bool write);  // L_A - the memo's address, or kNoMemo
+  bool memo_site();                          // a probe's number; true: it makes the memo
+  uint32_t memo_host(int64_t d);             // pushes L_MHOST (+ d < 0); returns the memarg offset
+  void memo_kill_reg(int r) {
+    if (memo_.on && (memo_.key.base == r || memo_.key.index == r)) memo_.on = false;
+  }
+  // r += by was just compiled (push, pop): the memo's address in terms of the new r
+  void memo_moved(int r, int64_t by, const Memo& before) {
+    if (!before.on || before.key.base != r || before.key.index == r) return;
+    memo_ = before;
+    memo_.key.disp -= by;
+  }
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
   void load_slow(int size, uint64_t next_rip);     // load()'s miss: the state to memory, the read helper
@@ -676,6 +714,7 @@ void Gen::load_slot(int s) {
   b_.mem(I64_LOAD, 3, slot_off(s));
   b_.local_set(slot_local(s));
   loaded_[s] = true;
+  if (s < 16) memo_kill_reg(s);
 }
 
 void Gen::get(int r) {
@@ -924,6 +963,15 @@ void Gen::exit_retired(int k) {
 }
 
 void Gen::ea(const Insn& in, uint64_t next_rip) {
+  key_ = MemKey();
+  if (in.asz == 8) {  // (32-bit addresses wrap: no fixed distance between two of them)
+    key_.ok = true;
+    key_.base = in.base == RIPREL ? NOREG : in.base;
+    key_.index = in.index;
+    key_.scale = in.scale;
+    key_.seg = in.seg;
+    key_.disp = (int64_t)in.disp + (in.base == RIPREL ? (int64_t)next_rip : 0);
+  }
   address(in, next_rip);
   if (in.seg) {
     b_.local_get(L_CPU);
@@ -992,15 +1040,112 @@ static void host_addr(Body& b) {
   b.op0(I32_WRAP_I64, "i32.wrap_i64");
 }
 
+// [SECTION] probe memo
+// Two accesses through the same base and index registers, unchanged between them, are a
+// known distance d apart (their displacements' difference; push and pop move rsp by a
+// known 8 too). When the first one's probe hit, the second needs no probe of its own if
+// it lies in the same page: its host address is the first one's plus d. Python's C code
+// reads and writes an object's fields through one pointer (`ob->ob_refcnt`, `ob_type`,
+// a frame's slots), a function's prologue pushes five registers in a row: 22% of the
+// memory operands in python3's code have such a predecessor in their basic block.
+//   first (a probe whose page a later access uses; pass 1 finds which):
+//     if (probe hits) { MHOST = host(a); MOFF = a & 0xfff; ... } else { slow path; MOFF = kMoffNone }
+//   a later one, d = its address - the first one's:
+//     if (MOFF + d <=u 4096 - size) { [MHOST + d] } else { its own probe, as without memo }
+// The memo holds while no control flow joins (Body::joins: the probes' own arms keep
+// MOFF true, every slow path ends by setting it to kMoffNone, since a helper may change
+// any page's frame: a copy-on-write, an munmap), no call is made (a handler: invalidate),
+// and neither register is written (mark_set, load_slot). A write probe's memo serves
+// loads and stores (writable, no code, readable: x86 has no write-only pages); a read
+// probe's serves loads only.
+int64_t Gen::memo_delta(int size, bool write) {
+  (void)size;
+  if (!memo_.on || !key_.ok) return kNoMemo;
+  const MemKey& m = memo_.key;
+  if (m.base != key_.base || m.index != key_.index || m.scale != key_.scale || m.seg != key_.seg) return kNoMemo;
+  if (write && !memo_.write) return kNoMemo;
+  if (b_.depth != memo_.depth || b_.joins != memo_.joins) return kNoMemo;
+  const int64_t d = key_.disp - m.disp;
+  if (d <= -4096 || d >= 4096) return kNoMemo;
+  if (!pass2_ && memo_.site < memo_used_.size()) memo_used_[memo_.site] = true;
+  return d;
+}
+
+bool Gen::memo_site() {
+  const uint32_t site = probe_seq_++;
+  bool make;
+  if (!pass2_) {
+    if (memo_used_.size() <= site) memo_used_.resize(site + 1, false);
+    make = key_.ok;
+  } else {
+    make = key_.ok && site < memo_used_.size() && memo_used_[site];
+  }
+  memo_.on = false;  // (this probe's page replaces the memo's, kept or not)
+  memo_.site = site;
+  return make;
+}
+
+uint32_t Gen::memo_host(int64_t d) {
+  b_.local_get(L_MHOST);
+  if (d >= 0) return (uint32_t)d;
+  b_.i32_const((int32_t)d);
+  b_.op0(I32_ADD, "i32.add");
+  return 0;
+}
+
+// pushes "L_MOFF + d stays in the page for `size` bytes"
+static void memo_test(Body& b, int64_t d, int size) {
+  b.local_get(L_MOFF);
+  if (d) {
+    b.i64_const(d);
+    b.op0(I64_ADD, "i64.add");
+  }
+  b.i64_const(4096 - size);
+  b.op0(I64_LE_U, "i64.le_u");
+}
+
+// In a probe's hit arm, the host address on the stack: it and L_A's page offset become
+// the memo's (the host address stays on the stack).
+static void memo_make(Body& b) {
+  b.local_tee(L_MHOST);
+  b.local_get(L_A);
+  b.i64_const(0xfff);
+  b.op0(I64_AND, "i64.and");
+  b.local_set(L_MOFF);
+}
+
+static void memo_none(Body& b) {
+  b.i64_const(kMoffNone);
+  b.local_set(L_MOFF);
+}
+
 void Gen::load(int size, uint64_t next_rip, int k) {
+  (void)k;
+  static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
+  const uint32_t joins = b_.joins;
+  const Memo before = memo_;
+  const int64_t d = memo_delta(size, false);
+  if (d != kNoMemo) {
+    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
+    memo_test(b_, d, size);
+    b_.if_hint(true, T_I64);
+    b_.mem(ops[log2size(size)], 0, memo_host(d));
+    b_.else_();
+  }
+  const bool make = d == kNoMemo && memo_site();
   tlb_probe(b_, abi_, size, 0);
   b_.if_hint(true, T_I64);
   host_addr(b_);
-  static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
+  if (make) memo_make(b_);
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
   load_slow(size, next_rip);
+  if (make || d != kNoMemo) memo_none(b_);
   b_.end();
+  if (d != kNoMemo) b_.end();
+  b_.joins = joins;
+  if (d != kNoMemo) memo_ = before;
+  else if (make) memo_ = Memo{true, false, key_, b_.depth, b_.joins, memo_.site};
 }
 
 // Slow path of a load (may fault): state as the interpreter has it before this
@@ -1039,15 +1184,30 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
     b_.local_tee(L_V);
     b_.local_set(L_XR);
   };
+  auto inline_rmw = [&](uint32_t off) {  // the host address on the stack
+    b_.local_tee(L_E);  // (the entry is not needed again: L_E = the host address)
+    b_.mem(lds[log2size(S)], 0, off);
+    compute();
+    b_.local_get(L_E);
+    b_.local_get(L_V);
+    b_.mem(sts[log2size(S)], 0, off);
+  };
+  const uint32_t joins = b_.joins;
+  const Memo before = memo_;
+  const int64_t d = memo_delta(S, true);
+  if (d != kNoMemo) {
+    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
+    memo_test(b_, d, S);
+    b_.if_hint(true);
+    inline_rmw(memo_host(d));
+    b_.else_();
+  }
+  const bool make = d == kNoMemo && memo_site();
   tlb_probe(b_, abi_, S, 8);
   b_.if_hint(true);
   host_addr(b_);
-  b_.local_tee(L_E);  // (the entry is not needed again: L_E = the host address)
-  b_.mem(lds[log2size(S)], 0, 0);
-  compute();
-  b_.local_get(L_E);
-  b_.local_get(L_V);
-  b_.mem(sts[log2size(S)], 0, 0);
+  if (make) memo_make(b_);
+  inline_rmw(0);
   b_.else_();
   load_slow(S, next_rip);
   compute();
@@ -1061,15 +1221,34 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
   stop_fix_ = fix;
   exit_stop_check(k);
   stop_fix_ = StopFix();
+  if (make || d != kNoMemo) memo_none(b_);
   b_.end();
+  if (d != kNoMemo) b_.end();
+  b_.joins = joins;
+  if (d != kNoMemo) memo_ = before;
+  else if (make) memo_ = Memo{true, true, key_, b_.depth, b_.joins, memo_.site};
 }
 
 void Gen::store(int size, uint64_t next_rip, int k) {
+  static const uint8_t ops[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
+  const uint32_t joins = b_.joins;
+  const Memo before = memo_;
+  const int64_t d = memo_delta(size, true);
+  if (d != kNoMemo) {
+    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
+    memo_test(b_, d, size);
+    b_.if_hint(true);
+    const uint32_t off = memo_host(d);
+    b_.local_get(L_V);
+    b_.mem(ops[log2size(size)], 0, off);
+    b_.else_();
+  }
+  const bool make = d == kNoMemo && memo_site();
   tlb_probe(b_, abi_, size, 8);
   b_.if_hint(true);
   host_addr(b_);
+  if (make) memo_make(b_);
   b_.local_get(L_V);
-  static const uint8_t ops[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
   // Slow path: may fault, or hit a page holding code (the block cache drops its blocks
@@ -1084,7 +1263,12 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   b_.local_get(L_V);
   b_.call(import(abi_.wr_helper[log2size(size)], TY_WRITE), "write slow path");
   exit_stop_check(k);
+  if (make || d != kNoMemo) memo_none(b_);
   b_.end();
+  if (d != kNoMemo) b_.end();
+  b_.joins = joins;
+  if (d != kNoMemo) memo_ = before;
+  else if (make) memo_ = Memo{true, true, key_, b_.depth, b_.joins, memo_.site};
 }
 
 void Gen::sse_probe(int size, bool write) { tlb_probe(b_, abi_, size, write ? 8 : 0); }
@@ -1312,7 +1496,7 @@ void Gen::shift(const Plan& p, const Insn& in) {
   // live: L_V = the operand, L_A = the masked count (cl)
   get_sized(p.dst, S);
   b_.local_set(L_V);
-  if (cl) { get(RCX); b_.i64_const(bits - 1); b_.op0(I64_AND, "i64.and"); b_.local_set(L_A); }
+  if (cl) { get(RCX); b_.i64_const(bits - 1); b_.op0(I64_AND, "i64.and"); b_.local_set(L_A); key_ = MemKey(); }
   b_.local_get(L_V);
   if (S == 4) {
     b_.op0(I32_WRAP_I64, "i32.wrap_i64");
@@ -1410,6 +1594,7 @@ void Gen::imul(const Plan& p, const Insn& in, uint64_t next, int k) {
     } else {
       get(p.dst);
       b_.local_set(L_A);
+      key_ = MemKey();
       b_.local_get(L_V); b_.local_get(L_A); b_.op0(I64_MUL, "i64.mul");
       b_.local_tee(L_FR);
       set_from_stack(p.dst, 8);
@@ -1773,6 +1958,7 @@ void Gen::block_code(uint32_t bi) {
   const SlotSet regs = group_regs(bi);
   for (int s = 0; s < kSlots; s++) { loaded_[s] = regs >> s & 1; dirty_[s] = dirty_in_[bi] >> s & 1; }
   pend_ = P_UNKNOWN;  // (the region's entry from outside: L_FOP starts at 0)
+  memo_.on = false;   // (edges join here)
   if (listing_) {
     char h[96];
     snprintf(h, sizeof h, ";; block %u: 0x%llx..0x%llx (%u insns)\n", bi, (unsigned long long)bl.start,
@@ -1844,6 +2030,7 @@ void Gen::block_code(uint32_t bi) {
     }
     const bool last = k + 1 == bl.n;
     bool via_handler = false;
+    key_ = MemKey();  // (ea, push and pop set it)
     switch (p.k) {
       case K_ALU_RR: case K_ALU_GR: case K_ALU_RI:
         alu(p, in, p.live);
@@ -1925,11 +2112,12 @@ void Gen::block_code(uint32_t bi) {
         address(in, next);
         set_from_stack(p.dst, p.size);
         break;
-      case K_PUSH:
+      case K_PUSH: {
         get(RSP);
         b_.i64_const(8);
         b_.op0(I64_SUB, "i64.sub");
         b_.local_set(L_A);
+        key_.ok = true; key_.base = RSP; key_.disp = -8;
         get(p.src);
         b_.local_set(L_V);
         {
@@ -1937,21 +2125,28 @@ void Gen::block_code(uint32_t bi) {
           fix.rsp_a = true;
           store_fixed(8, next, k, fix);
         }
+        const Memo m = memo_;
         b_.local_get(L_A);
         set_from_stack(RSP, 8);
+        memo_moved(RSP, -8, m);
         break;
-      case K_POP:
+      }
+      case K_POP: {
         get(RSP);
         b_.local_set(L_A);
+        key_.ok = true; key_.base = RSP; key_.disp = 0;
         load(8, next, k);
         b_.local_set(L_V);
+        const Memo m = memo_;
         get(RSP);
         b_.i64_const(8);
         b_.op0(I64_ADD, "i64.add");
         set_from_stack(RSP, 8);
+        memo_moved(RSP, 8, m);
         b_.local_get(L_V);
         set_from_stack(p.dst, 8);
         break;
+      }
       case K_SHIFT: case K_SHIFT_CL:
         shift(p, in);
         break;
@@ -2313,6 +2508,7 @@ Compiled Gen::run() {
   xnd_loop_.assign(spans_.size() + n, 0);
   xedge_.assign(spans_.size() + n, {});
   pass2_ = false;
+  memo_used_.clear();
   pass();
   for (uint32_t i = 0; i < n; i++) {
     group_[i] = xgroup(i);
@@ -2396,6 +2592,9 @@ void Gen::loop_entry_guard(int g, uint32_t h, uint32_t t) {
 
 void Gen::pass() {
   const uint32_t n = (uint32_t)blocks_.size();
+  probe_seq_ = 0;
+  memo_ = Memo();
+  key_ = MemKey();
   // L_TLB = cpu.mem + tlb_off
   b_.local_get(L_CPU);
   b_.mem(I32_LOAD, 2, abi_.off_mem);

@@ -79,6 +79,7 @@ void Body::if_hint(bool likely, uint8_t t) {
 }
 
 void Body::else_() {
+  joins++;
   depth--;
   code.push_back(0x05);
   line("else");
@@ -86,6 +87,7 @@ void Body::else_() {
 }
 
 void Body::end() {
+  joins++;
   depth--;
   code.push_back(0x0b);
   line("end");

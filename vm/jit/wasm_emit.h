@@ -69,6 +69,9 @@ class Body {
   void op0(uint8_t opc, const char* name);
 
   int depth = 0;  // current nesting (for br depths the compiler computes)
+  // else_() and end() so far: a control-flow join (the compiler's probe memo holds only
+  // while none happened since it was made, besides the probes' own)
+  uint32_t joins = 0;
 
  private:
   void op(uint8_t opc, const char* name, uint8_t blocktype, const char* note = nullptr);

@@ -57,6 +57,10 @@ fi
 #    ah..bh, read-modify-write memory, test with memory, byte moves, movzx/movsx, imul
 #    from memory, call/ret and indirect branches) and the instructions whose store into
 #    the running block's own page stops it after they retired (their flags, rsp, rip).
+#    memo.c: where the probe memo (an access through a base register unchanged since an
+#    access whose probe hit takes that page without a probe) must not hold: the next
+#    page, a split access, an unmapped or read-only next page, a copy-on-write between
+#    the two accesses, pushes across a stack page.
 for prog in smc alias fault cloops flags sse forms memo; do
   gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
   for mode in always on off; do

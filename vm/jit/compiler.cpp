@@ -47,6 +47,10 @@
 // after calls unlikely, and a fused jcc whose one edge stays in the block's loop while
 // the other leaves it is hinted towards the loop. TurboFan then lays the other arm out of
 // line as a deferred block and puts the spills a slow path needs there, not on the fast path.
+// The probe memo ("[SECTION] probe memo" above Gen::load; docs/jit.md, "The probe memo"):
+// an access through the same base and index registers as an earlier access of its block
+// whose probe hit, neither register written since and no join or call between, takes
+// that access's host page without a probe while it stays in the page.
 #include "vm/jit/compiler.h"
 
 #include <chrono>

@@ -12,7 +12,9 @@
 //      through another register into the same page (its slow path copies the frame),
 //      then a read through the first register: the new value, not the file's; the same
 //      for anonymous memory in a forked child;
-//   5. pushes and pops that cross from one stack page into the next.
+//   5. pushes and pops that cross from one stack page into the next; a prologue's
+//      `sub rsp, imm` and `lea rdi, [rdi + 8]` (the memo moves with the register) across
+//      a page boundary.
 // Each function runs many times, so that --jit on compiles it.
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -30,6 +32,8 @@ uint64_t read_then_store(uint8_t* p, uint64_t v);  // [p]; [p + 8] = v
 uint64_t read_store_read(const uint8_t* p, uint8_t* q, uint64_t v);  // [p]; [q + 8] = v; [p + 8]
 uint64_t two_rmw(uint8_t* p);                   // [p] += 1; [p + 8] += 2; returns [p + 16]
 uint64_t push_pop(uint8_t* sp, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
+uint64_t frame(uint8_t* sp, uint64_t a, uint64_t b, uint64_t c);  // push a; rsp -= 32; [rsp+24] = b; [rsp] = c; sum
+uint64_t walk(const uint8_t* p);                // [p] + [p + 8] * 3, the second through lea p + 8
 
 __asm__(
     ".text\n"
@@ -74,6 +78,29 @@ __asm__(
     "  imul $1000, %r9, %r9\n"
     "  add %r9, %rax\n"
     "  mov %r11, %rsp\n"
+    "  ret\n"
+    ".globl frame\n"
+    "frame:\n"
+    "  mov %rsp, %r11\n"
+    "  mov %rdi, %rsp\n"
+    "  push %rsi\n"
+    "  sub $32, %rsp\n"
+    "  mov %rdx, 24(%rsp)\n"
+    "  mov %rcx, (%rsp)\n"
+    "  mov (%rsp), %rax\n"
+    "  add 24(%rsp), %rax\n"
+    "  add 32(%rsp), %rax\n"
+    "  add $32, %rsp\n"
+    "  add (%rsp), %rax\n"
+    "  mov %r11, %rsp\n"
+    "  ret\n"
+    ".globl walk\n"
+    "walk:\n"
+    "  mov (%rdi), %rax\n"
+    "  lea 8(%rdi), %rdi\n"
+    "  mov (%rdi), %rdx\n"
+    "  imul $3, %rdx, %rdx\n"
+    "  add %rdx, %rax\n"
     "  ret\n");
 
 enum { N = 20000, PG = 4096 };
@@ -196,6 +223,16 @@ int main(void) {
     uint64_t s = 0;
     for (int i = 0; i < N; i++) s += push_pop(stk + PG + k, 1, 2, 3, (uint64_t)(i & 7));
     printf("push/pop at page start + %d: %llu\n", k, (unsigned long long)s);
+  }
+  for (int k = 8; k <= 48; k += 8) {
+    uint64_t s = 0;
+    for (int i = 0; i < N; i++) s += frame(stk + PG + k, (uint64_t)i, 7, 11);
+    printf("frame at page start + %d: %llu\n", k, (unsigned long long)s);
+  }
+  for (int k = 0; k < 6; k++) {
+    uint64_t s = 0;
+    for (int i = 0; i < N; i++) s += walk(two + offs[k]);
+    printf("walk at page end - %d: %llx\n", PG - offs[k], (unsigned long long)s);
   }
   return 0;
 }

@@ -531,10 +531,26 @@ class Gen : public SseHost {
   int64_t memo_delta(int size, bool write);  // L_A - the memo's address, or kNoMemo
   bool memo_site();                          // a probe's number; true: it makes the memo
   uint32_t memo_host(int64_t d);             // pushes L_MHOST (+ d < 0); returns the memarg offset
+  // Around a probe (load, store, rmw): memo_open opens `if (same page) {` when the memo
+  // serves this access (u.d its distance: the caller emits the access at memo_host(d)
+  // and else_()), then decides whether this access's probe makes the memo (u.make: the
+  // caller's hit arm calls memo_make); memo_close, after the probe's `end`, closes the
+  // memo's `if` and leaves the memo as the probe left it.
+  struct MemoUse {
+    int64_t d = kNoMemo;
+    bool make = false;
+    uint32_t joins = 0;  // b_.joins before: the probe's own arms do not count
+    Memo before;
+  };
+  MemoUse memo_open(int size, bool write, uint8_t type);
+  void memo_probe(MemoUse& u) { u.make = u.d == kNoMemo && memo_site(); }
+  void memo_close(const MemoUse& u, bool write);
+  bool memo_live(const MemoUse& u) const { return u.make || u.d != kNoMemo; }  // a slow path ends with memo_none
   void memo_kill_reg(int r) {
     if (memo_.on && (memo_.key.base == r || memo_.key.index == r)) memo_.on = false;
   }
-  // r += by was just compiled (push, pop): the memo's address in terms of the new r
+  // r += by was just compiled (push, pop, add/sub of an immediate, lea r, [r + d]): the
+  // memo's address in terms of the new r (a join or call in between still voids it)
   void memo_moved(int r, int64_t by, const Memo& before) {
     if (!before.on || before.key.base != r || before.key.index == r) return;
     memo_ = before;
@@ -1123,33 +1139,45 @@ static void memo_none(Body& b) {
   b.local_set(L_MOFF);
 }
 
+Gen::MemoUse Gen::memo_open(int size, bool write, uint8_t type) {
+  MemoUse u;
+  u.joins = b_.joins;
+  u.before = memo_;
+  u.d = memo_delta(size, write);
+  if (u.d != kNoMemo) {
+    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
+    memo_test(b_, u.d, size);
+    b_.if_hint(true, type);
+  }
+  return u;
+}
+
+void Gen::memo_close(const MemoUse& u, bool write) {
+  if (u.d != kNoMemo) b_.end();
+  b_.joins = u.joins;
+  if (u.d != kNoMemo) memo_ = u.before;
+  else if (u.make) memo_ = Memo{true, write, key_, b_.depth, b_.joins, memo_.site};
+}
+
 void Gen::load(int size, uint64_t next_rip, int k) {
   (void)k;
   static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
-  const uint32_t joins = b_.joins;
-  const Memo before = memo_;
-  const int64_t d = memo_delta(size, false);
-  if (d != kNoMemo) {
-    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
-    memo_test(b_, d, size);
-    b_.if_hint(true, T_I64);
-    b_.mem(ops[log2size(size)], 0, memo_host(d));
+  MemoUse u = memo_open(size, false, T_I64);
+  if (u.d != kNoMemo) {
+    b_.mem(ops[log2size(size)], 0, memo_host(u.d));
     b_.else_();
   }
-  const bool make = d == kNoMemo && memo_site();
+  memo_probe(u);
   tlb_probe(b_, abi_, size, 0);
   b_.if_hint(true, T_I64);
   host_addr(b_);
-  if (make) memo_make(b_);
+  if (u.make) memo_make(b_);
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
   load_slow(size, next_rip);
-  if (make || d != kNoMemo) memo_none(b_);
+  if (memo_live(u)) memo_none(b_);
   b_.end();
-  if (d != kNoMemo) b_.end();
-  b_.joins = joins;
-  if (d != kNoMemo) memo_ = before;
-  else if (make) memo_ = Memo{true, false, key_, b_.depth, b_.joins, memo_.site};
+  memo_close(u, false);
 }
 
 // Slow path of a load (may fault): state as the interpreter has it before this
@@ -1196,21 +1224,16 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
     b_.local_get(L_V);
     b_.mem(sts[log2size(S)], 0, off);
   };
-  const uint32_t joins = b_.joins;
-  const Memo before = memo_;
-  const int64_t d = memo_delta(S, true);
-  if (d != kNoMemo) {
-    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
-    memo_test(b_, d, S);
-    b_.if_hint(true);
-    inline_rmw(memo_host(d));
+  MemoUse u = memo_open(S, true, T_VOID);
+  if (u.d != kNoMemo) {
+    inline_rmw(memo_host(u.d));
     b_.else_();
   }
-  const bool make = d == kNoMemo && memo_site();
+  memo_probe(u);
   tlb_probe(b_, abi_, S, 8);
   b_.if_hint(true);
   host_addr(b_);
-  if (make) memo_make(b_);
+  if (u.make) memo_make(b_);
   inline_rmw(0);
   b_.else_();
   load_slow(S, next_rip);
@@ -1225,33 +1248,25 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
   stop_fix_ = fix;
   exit_stop_check(k);
   stop_fix_ = StopFix();
-  if (make || d != kNoMemo) memo_none(b_);
+  if (memo_live(u)) memo_none(b_);
   b_.end();
-  if (d != kNoMemo) b_.end();
-  b_.joins = joins;
-  if (d != kNoMemo) memo_ = before;
-  else if (make) memo_ = Memo{true, true, key_, b_.depth, b_.joins, memo_.site};
+  memo_close(u, true);
 }
 
 void Gen::store(int size, uint64_t next_rip, int k) {
   static const uint8_t ops[4] = {I64_STORE8, I64_STORE16, I64_STORE32, I64_STORE};
-  const uint32_t joins = b_.joins;
-  const Memo before = memo_;
-  const int64_t d = memo_delta(size, true);
-  if (d != kNoMemo) {
-    if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
-    memo_test(b_, d, size);
-    b_.if_hint(true);
-    const uint32_t off = memo_host(d);
+  MemoUse u = memo_open(size, true, T_VOID);
+  if (u.d != kNoMemo) {
+    const uint32_t off = memo_host(u.d);
     b_.local_get(L_V);
     b_.mem(ops[log2size(size)], 0, off);
     b_.else_();
   }
-  const bool make = d == kNoMemo && memo_site();
+  memo_probe(u);
   tlb_probe(b_, abi_, size, 8);
   b_.if_hint(true);
   host_addr(b_);
-  if (make) memo_make(b_);
+  if (u.make) memo_make(b_);
   b_.local_get(L_V);
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
@@ -1267,12 +1282,9 @@ void Gen::store(int size, uint64_t next_rip, int k) {
   b_.local_get(L_V);
   b_.call(import(abi_.wr_helper[log2size(size)], TY_WRITE), "write slow path");
   exit_stop_check(k);
-  if (make || d != kNoMemo) memo_none(b_);
+  if (memo_live(u)) memo_none(b_);
   b_.end();
-  if (d != kNoMemo) b_.end();
-  b_.joins = joins;
-  if (d != kNoMemo) memo_ = before;
-  else if (make) memo_ = Memo{true, true, key_, b_.depth, b_.joins, memo_.site};
+  memo_close(u, true);
 }
 
 void Gen::sse_probe(int size, bool write) { tlb_probe(b_, abi_, size, write ? 8 : 0); }
@@ -2036,9 +2048,15 @@ void Gen::block_code(uint32_t bi) {
     bool via_handler = false;
     key_ = MemKey();  // (ea, push and pop set it)
     switch (p.k) {
-      case K_ALU_RR: case K_ALU_GR: case K_ALU_RI:
+      case K_ALU_RR: case K_ALU_GR: case K_ALU_RI: {
+        const Memo m = memo_;
         alu(p, in, p.live);
+        if (p.k == K_ALU_RI && p.size == 8 && (p.op == ADD || p.op == SUB)) {  // (rsp after a prologue's pushes)
+          const int64_t imm = (int64_t)in.imm;
+          memo_moved(p.dst, p.op == ADD ? imm : -imm, m);
+        }
         break;
+      }
       case K_ALU_GM:
         ea(in, next);
         {
@@ -2112,10 +2130,13 @@ void Gen::block_code(uint32_t bi) {
         b_.local_set(L_V);
         store(p.size, next, k);
         break;
-      case K_LEA:
+      case K_LEA: {
+        const Memo m = memo_;
         address(in, next);
         set_from_stack(p.dst, p.size);
+        if (p.size == 8 && in.asz == 8 && in.base == p.dst && in.index == NOREG) memo_moved(p.dst, in.disp, m);
         break;
+      }
       case K_PUSH: {
         get(RSP);
         b_.i64_const(8);

@@ -14,7 +14,10 @@
 //      for anonymous memory in a forked child;
 //   5. pushes and pops that cross from one stack page into the next; a prologue's
 //      `sub rsp, imm` and `lea rdi, [rdi + 8]` (the memo moves with the register) across
-//      a page boundary.
+//      a page boundary;
+//   6. `call [rdi + 8]`: the call's push of its return address is to the stack, not to
+//      the operand it read its target from (the cpu-diff replay found a memo that
+//      took the operand's page for the push).
 // Each function runs many times, so that --jit on compiles it.
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -34,6 +37,8 @@ uint64_t two_rmw(uint8_t* p);                   // [p] += 1; [p + 8] += 2; retur
 uint64_t push_pop(uint8_t* sp, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 uint64_t frame(uint8_t* sp, uint64_t a, uint64_t b, uint64_t c);  // push a; rsp -= 32; [rsp+24] = b; [rsp] = c; sum
 uint64_t walk(const uint8_t* p);                // [p] + [p + 8] * 3, the second through lea p + 8
+uint64_t call_mem(void** table, uint64_t v);    // [table + 16] = v; call [table + 8]
+uint64_t ret_42(void);
 
 __asm__(
     ".text\n"
@@ -101,6 +106,18 @@ __asm__(
     "  mov (%rdi), %rdx\n"
     "  imul $3, %rdx, %rdx\n"
     "  add %rdx, %rax\n"
+    "  ret\n"
+    ".globl call_mem\n"
+    "call_mem:\n"
+    "  sub $8, %rsp\n"
+    "  mov %rsi, 16(%rdi)\n"  // (a store through rdi: a write memo for the call to misuse)
+    "  call *8(%rdi)\n"
+    "  add 16(%rdi), %rax\n"
+    "  add $8, %rsp\n"
+    "  ret\n"
+    ".globl ret_42\n"
+    "ret_42:\n"
+    "  mov $42, %eax\n"
     "  ret\n");
 
 enum { N = 20000, PG = 4096 };
@@ -234,5 +251,11 @@ int main(void) {
     for (int i = 0; i < N; i++) s += walk(two + offs[k]);
     printf("walk at page end - %d: %llx\n", PG - offs[k], (unsigned long long)s);
   }
+
+  // 6. call through memory
+  void* table[3] = {0, (void*)ret_42, 0};
+  uint64_t s6 = 0;
+  for (int i = 0; i < N; i++) s6 += call_mem(table, (uint64_t)i);
+  printf("call [table + 8]: %llu, table %s\n", (unsigned long long)s6, table[1] == (void*)ret_42 ? "unchanged" : "CHANGED");
   return 0;
 }

@@ -1802,11 +1802,17 @@ void Gen::push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix) {
   b_.i64_const(8);
   b_.op0(I64_SUB, "i64.sub");
   b_.local_set(L_A);
+  // (L_A is the stack now, not the operand a `call [mem]` read its target from: the
+  // probe memo must see rsp's key, found by the cpu-diff replay)
+  key_ = MemKey();
+  key_.ok = true; key_.base = RSP; key_.disp = -8;
   b_.i64_const((int64_t)ret);
   b_.local_set(L_V);
   store_fixed(8, next, k, fix);
+  const Memo m = memo_;
   b_.local_get(L_A);
   set_from_stack(RSP, 8);
+  memo_moved(RSP, -8, m);
 }
 
 // For each candidate this region holds, in order:

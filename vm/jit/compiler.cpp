@@ -524,11 +524,22 @@ class Gen : public SseHost {
     uint32_t site = 0;    // its probe's number in the pass (memo_used_)
   };
   MemKey key_;                    // L_A's, for the next load/store/rmw
+  void set_a(const MemKey& k) {   // L_A = the value on the stack, whose key is k (every write of L_A)
+    b_.local_set(L_A);
+    key_ = k;
+  }
+  static MemKey rsp_key(int64_t disp) {
+    MemKey k;
+    k.ok = true;
+    k.base = RSP;
+    k.disp = disp;
+    return k;
+  }
   Memo memo_;
   uint32_t probe_seq_ = 0;        // probes so far in this pass
   std::vector<bool> memo_used_;   // by probe: pass 1 saw a later access in its page
   static constexpr int64_t kNoMemo = INT64_MIN;
-  int64_t memo_delta(int size, bool write);  // L_A - the memo's address, or kNoMemo
+  int64_t memo_delta(bool write);            // L_A - the memo's address, or kNoMemo
   bool memo_site();                          // a probe's number; true: it makes the memo
   uint32_t memo_host(int64_t d);             // pushes L_MHOST (+ d < 0); returns the memarg offset
   // Around a probe (load, store, rmw): memo_open opens `if (same page) {` when the memo
@@ -637,7 +648,7 @@ class Gen : public SseHost {
   void get_operand(int r, int size, bool rex) { if (size == 1) get_r8(r, rex); else get_sized(r, size); }
   void alu_x(const Plan& p, const Insn& in, uint64_t next, int k);
   void push_fused_cond(const Plan& prod, int cc, bool family);  // i32 condition from the previous instruction's flags
-  void push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix);  // call's push: [rsp-8] = ret, rsp -= 8
+  void push8(int src, uint64_t imm, uint64_t next, int k, const StopFix& fix);  // [rsp-8] = src (or imm), rsp -= 8
   void leave_to(uint32_t local);                // cpu.rip = local; leave
   void goto_if_rip(const std::vector<uint64_t>& cands);  // L_RIP == t: goto t (held ones)
   std::vector<uint64_t> ret_points_;            // region blocks that follow a call (ret's candidates)
@@ -983,22 +994,22 @@ void Gen::exit_retired(int k) {
 }
 
 void Gen::ea(const Insn& in, uint64_t next_rip) {
-  key_ = MemKey();
-  if (in.asz == 8) {  // (32-bit addresses wrap: no fixed distance between two of them)
-    key_.ok = true;
-    key_.base = in.base == RIPREL ? NOREG : in.base;
-    key_.index = in.index;
-    key_.scale = in.scale;
-    key_.seg = in.seg;
-    key_.disp = (int64_t)in.disp + (in.base == RIPREL ? (int64_t)next_rip : 0);
-  }
   address(in, next_rip);
   if (in.seg) {
     b_.local_get(L_CPU);
     b_.mem(I64_LOAD, 3, in.seg == SEG_FS ? abi_.off_fs : abi_.off_gs);
     b_.op0(I64_ADD, "i64.add");
   }
-  b_.local_set(L_A);
+  MemKey key;
+  if (in.asz == 8) {  // (32-bit addresses wrap: no fixed distance between two of them)
+    key.ok = true;
+    key.base = in.base == RIPREL ? NOREG : in.base;
+    key.index = in.index;
+    key.scale = in.scale;
+    key.seg = in.seg;
+    key.disp = (int64_t)in.disp + (in.base == RIPREL ? (int64_t)next_rip : 0);
+  }
+  set_a(key);
 }
 
 // base + index << scale + disp (rip-relative: from the next instruction), truncated to
@@ -1078,8 +1089,7 @@ static void host_addr(Body& b) {
 // and neither register is written (mark_set, load_slot). A write probe's memo serves
 // loads and stores (writable, no code, readable: x86 has no write-only pages); a read
 // probe's serves loads only.
-int64_t Gen::memo_delta(int size, bool write) {
-  (void)size;
+int64_t Gen::memo_delta(bool write) {
   if (!memo_.on || !key_.ok) return kNoMemo;
   const MemKey& m = memo_.key;
   if (m.base != key_.base || m.index != key_.index || m.scale != key_.scale || m.seg != key_.seg) return kNoMemo;
@@ -1143,7 +1153,7 @@ Gen::MemoUse Gen::memo_open(int size, bool write, uint8_t type) {
   MemoUse u;
   u.joins = b_.joins;
   u.before = memo_;
-  u.d = memo_delta(size, write);
+  u.d = memo_delta(write);
   if (u.d != kNoMemo) {
     if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
     memo_test(b_, u.d, size);
@@ -1160,7 +1170,6 @@ void Gen::memo_close(const MemoUse& u, bool write) {
 }
 
 void Gen::load(int size, uint64_t next_rip, int k) {
-  (void)k;
   static const uint8_t ops[4] = {I64_LOAD8_U, I64_LOAD16_U, I64_LOAD32_U, I64_LOAD};
   MemoUse u = memo_open(size, false, T_I64);
   if (u.d != kNoMemo) {
@@ -1512,7 +1521,7 @@ void Gen::shift(const Plan& p, const Insn& in) {
   // live: L_V = the operand, L_A = the masked count (cl)
   get_sized(p.dst, S);
   b_.local_set(L_V);
-  if (cl) { get(RCX); b_.i64_const(bits - 1); b_.op0(I64_AND, "i64.and"); b_.local_set(L_A); key_ = MemKey(); }
+  if (cl) { get(RCX); b_.i64_const(bits - 1); b_.op0(I64_AND, "i64.and"); set_a(MemKey()); }
   b_.local_get(L_V);
   if (S == 4) {
     b_.op0(I32_WRAP_I64, "i32.wrap_i64");
@@ -1609,8 +1618,7 @@ void Gen::imul(const Plan& p, const Insn& in, uint64_t next, int k) {
       else { b_.local_get(L_FR); b_.i64_const(m); b_.op0(I64_DIV_S, "i64.div_s"); b_.local_get(L_V); b_.op0(I64_NE, "i64.ne"); }
     } else {
       get(p.dst);
-      b_.local_set(L_A);
-      key_ = MemKey();
+      set_a(MemKey());
       b_.local_get(L_V); b_.local_get(L_A); b_.op0(I64_MUL, "i64.mul");
       b_.local_tee(L_FR);
       set_from_stack(p.dst, 8);
@@ -1795,18 +1803,18 @@ void Gen::alu_x(const Plan& p, const Insn& in, uint64_t next, int k) {
   defer_flags(p.op, S);
 }
 
-// call's push: [rsp - 8] = ret (a store into code that stops the block still commits rsp
-// and the call's rip: `fix`), then rsp -= 8.
-void Gen::push_ret(uint64_t ret, uint64_t next, int k, const StopFix& fix) {
+// push (src: a register) and a call's push of its return address (src < 0: the constant
+// imm): [rsp - 8] = the value, then rsp -= 8. A store into code that stops the block still
+// commits what `fix` says (rsp; a call's rip). L_A is the stack slot with rsp's key, also
+// after `call [mem]` read its target through L_A (the probe memo must not take that
+// operand's page for the push: found by the cpu-diff replay); the memo moves with rsp.
+void Gen::push8(int src, uint64_t imm, uint64_t next, int k, const StopFix& fix) {
   get(RSP);
   b_.i64_const(8);
   b_.op0(I64_SUB, "i64.sub");
-  b_.local_set(L_A);
-  // (L_A is the stack now, not the operand a `call [mem]` read its target from: the
-  // probe memo must see rsp's key, found by the cpu-diff replay)
-  key_ = MemKey();
-  key_.ok = true; key_.base = RSP; key_.disp = -8;
-  b_.i64_const((int64_t)ret);
+  set_a(rsp_key(-8));
+  if (src >= 0) get(src);
+  else b_.i64_const((int64_t)imm);
   b_.local_set(L_V);
   store_fixed(8, next, k, fix);
   const Memo m = memo_;
@@ -2052,7 +2060,7 @@ void Gen::block_code(uint32_t bi) {
     }
     const bool last = k + 1 == bl.n;
     bool via_handler = false;
-    key_ = MemKey();  // (ea, push and pop set it)
+    key_ = MemKey();  // (every write of L_A sets it: set_a)
     switch (p.k) {
       case K_ALU_RR: case K_ALU_GR: case K_ALU_RI: {
         const Memo m = memo_;
@@ -2144,28 +2152,14 @@ void Gen::block_code(uint32_t bi) {
         break;
       }
       case K_PUSH: {
-        get(RSP);
-        b_.i64_const(8);
-        b_.op0(I64_SUB, "i64.sub");
-        b_.local_set(L_A);
-        key_.ok = true; key_.base = RSP; key_.disp = -8;
-        get(p.src);
-        b_.local_set(L_V);
-        {
-          StopFix fix;  // (a push into the running block's code page retired: rsp moved)
-          fix.rsp_a = true;
-          store_fixed(8, next, k, fix);
-        }
-        const Memo m = memo_;
-        b_.local_get(L_A);
-        set_from_stack(RSP, 8);
-        memo_moved(RSP, -8, m);
+        StopFix fix;  // (a push into the running block's code page retired: rsp moved)
+        fix.rsp_a = true;
+        push8(p.src, 0, next, (int)k, fix);
         break;
       }
       case K_POP: {
         get(RSP);
-        b_.local_set(L_A);
-        key_.ok = true; key_.base = RSP; key_.disp = 0;
+        set_a(rsp_key(0));
         load(8, next, k);
         b_.local_set(L_V);
         const Memo m = memo_;
@@ -2222,7 +2216,7 @@ void Gen::block_code(uint32_t bi) {
         const uint64_t target = next + in.imm;
         StopFix fix;
         fix.rsp_a = true; fix.rip_const = true; fix.rip = target;
-        push_ret(next, next, (int)k, fix);
+        push8(-1, next, next, (int)k, fix);
         sync_in();
         icount_add(end_add_);
         goto_block(target, true);
@@ -2236,7 +2230,7 @@ void Gen::block_code(uint32_t bi) {
         if (p.k == K_CALL_IND) {
           StopFix fix;
           fix.rsp_a = true; fix.rip_local = L_RIP;
-          push_ret(next, next, (int)k, fix);
+          push8(-1, next, next, (int)k, fix);
         }
         sync_in();
         icount_add(end_add_);
@@ -2249,7 +2243,7 @@ void Gen::block_code(uint32_t bi) {
       case K_RET: {
         // rip = [rsp]; rsp += 8; a return point of this region: go on there; else return
         get(RSP);
-        b_.local_set(L_A);
+        set_a(MemKey());
         load(8, next, k);
         b_.local_set(L_RIP);
         get(RSP);

@@ -17,7 +17,17 @@
 //      a page boundary;
 //   6. `call [rdi + 8]`: the call's push of its return address is to the stack, not to
 //      the operand it read its target from (the cpu-diff replay found a memo that
-//      took the operand's page for the push).
+//      took the operand's page for the push);
+//   7. a read, then a store through the same base (the read's probe tests the write tag,
+//      and its memo serves the store): into a copy-on-write page of a forked child (the
+//      read finds no write tag; the store copies the frame), and into a page that holds
+//      code the program runs next (the store must reach it: the function returns what
+//      was stored);
+//   8. the memo across a block's start (a block whose one edge in comes from the block
+//      before it): a load, a conditional branch, a store in the next block, at every
+//      page-end offset, into a read-only page and a copy-on-write one; an insertion
+//      sort's inner loop (the memo moves with the index register) over an array that
+//      crosses a page; a call whose callee pushes across a stack page.
 // Each function runs many times, so that --jit on compiles it.
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -39,6 +49,9 @@ uint64_t frame(uint8_t* sp, uint64_t a, uint64_t b, uint64_t c);  // push a; rsp
 uint64_t walk(const uint8_t* p);                // [p] + [p + 8] * 3, the second through lea p + 8
 uint64_t call_mem(void** table, uint64_t v);    // [table + 16] = v; call [table + 8]
 uint64_t ret_42(void);
+uint64_t load_branch_store(uint8_t* p, uint64_t v);  // r = [p]; if (r < v) [p + 8] = v (the next block); r
+uint64_t load_branch_index(uint32_t* a, int64_t j);  // the insertion sort's inner loop over a[0..j]
+uint64_t call_pushes(uint8_t* sp, uint64_t a, uint64_t b);  // rsp = sp; call f: push a; push b; [rsp+16]; pops
 
 __asm__(
     ".text\n"
@@ -115,6 +128,48 @@ __asm__(
     "  add 16(%rdi), %rax\n"
     "  add $8, %rsp\n"
     "  ret\n"
+    ".globl load_branch_store\n"
+    "load_branch_store:\n"
+    "  mov (%rdi), %rax\n"
+    "  cmp %rsi, %rax\n"
+    "  jae 1f\n"
+    "  mov %rsi, 8(%rdi)\n"  // (a block whose one edge in is the jae's fall: the load's memo)
+    "1:\n"
+    "  ret\n"
+    ".globl load_branch_index\n"
+    "load_branch_index:\n"  // v = a[j]; while (j > 0 && a[j - 1] > v) { a[j] = a[j - 1]; j-- } a[j] = v
+    "  mov (%rdi,%rsi,4), %ecx\n"
+    "  jmp 2f\n"
+    "1:\n"
+    "  mov %edx, 4(%rdi,%rsi,4)\n"  // (one edge in, the jb: the load's memo, index moved by -1)
+    "  test %rsi, %rsi\n"
+    "  je 3f\n"
+    "2:\n"
+    "  sub $1, %rsi\n"
+    "  mov (%rdi,%rsi,4), %edx\n"
+    "  cmp %ecx, %edx\n"
+    "  ja 1b\n"
+    "  add $1, %rsi\n"
+    "3:\n"
+    "  mov %ecx, (%rdi,%rsi,4)\n"
+    "  mov %rsi, %rax\n"
+    "  ret\n"
+    ".globl call_pushes\n"
+    "call_pushes:\n"
+    "  mov %rsp, %r11\n"
+    "  mov %rdi, %rsp\n"
+    "  call 1f\n"
+    "  mov %r11, %rsp\n"
+    "  ret\n"
+    "1:\n"  // (one edge in, the call: its push's memo)
+    "  push %rsi\n"
+    "  push %rdx\n"
+    "  mov 16(%rsp), %rax\n"  // the return address
+    "  sub (%rsp), %rax\n"
+    "  add 8(%rsp), %rax\n"
+    "  pop %rdx\n"
+    "  pop %rsi\n"
+    "  ret\n"
     ".globl ret_42\n"
     "ret_42:\n"
     "  mov $42, %eax\n"
@@ -179,7 +234,12 @@ int main(void) {
   }
   printf("reads into an unmapped page: %d faults at its first byte\n", faults);
 
-  // 3. a read, then a store through the same base into a read-only page
+  // 3. a read, then a store through the same base into a read-only page (first into a
+  //    writable one, so that --jit on has compiled the function)
+  uint8_t* rw = pages(1, PROT_READ | PROT_WRITE);
+  uint64_t s3 = 0;
+  for (int i = 0; i < 10 * N; i++) s3 += read_then_store(rw + 64 + 8 * (i & 1), (uint64_t)i * 3);  // (reads the last store)
+  printf("read then store, writable: %llx\n", (unsigned long long)s3);
   uint8_t* ro = pages(1, PROT_READ | PROT_WRITE);
   memset(ro, 9, PG);
   mprotect(ro, PG, PROT_READ);
@@ -195,10 +255,6 @@ int main(void) {
   int same = 1;
   for (int i = 0; i < PG; i++) same &= ro[i] == 9;
   printf("stores into a read-only page after a read: %d faults, page %s\n", faults, same ? "unchanged" : "CHANGED");
-  uint8_t* rw = pages(1, PROT_READ | PROT_WRITE);
-  uint64_t s3 = 0;
-  for (int i = 0; i < N; i++) s3 += read_then_store(rw + 64 + 8 * (i & 1), (uint64_t)i * 3);  // (reads the last store)
-  printf("read then store, writable: %llx\n", (unsigned long long)s3);
 
   // 4. copy-on-write between a read and a read through the same base
   char path[] = "/tmp/gb-memo-XXXXXX";
@@ -257,5 +313,93 @@ int main(void) {
   uint64_t s6 = 0;
   for (int i = 0; i < N; i++) s6 += call_mem(table, (uint64_t)i);
   printf("call [table + 8]: %llu, table %s\n", (unsigned long long)s6, table[1] == (void*)ret_42 ? "unchanged" : "CHANGED");
+
+  // 7. a read, then a store through the same base: copy-on-write, code
+  uint8_t* cow = pages(1, PROT_READ | PROT_WRITE);
+  memset(cow, 0x44, PG);
+  fflush(stdout);
+  for (int i = 0; i < 4; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      uint64_t s = 0;
+      for (int j = 0; j < N; j++) s += read_then_store(cow + 512 + 8 * (j & 1), (uint64_t)j * 5);
+      printf("forked child %d, read then store: %llx\n", i, (unsigned long long)s);
+      fflush(stdout);
+      _exit(0);
+    }
+    waitpid(pid, 0, 0);
+  }
+  printf("parent's page after the children: %s\n", cow[520] == 0x44 && cow[528] == 0x44 ? "unchanged" : "CHANGED");
+  uint8_t* code = mmap(0, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (code == MAP_FAILED) { perror("mmap code"); return 1; }
+  memset(code, 0xcc, PG);
+  static const uint8_t mov_ret[] = {0xb8, 0, 0, 0, 0, 0xc3};  // mov eax, imm32; ret
+  memcpy(code + 16, mov_ret, sizeof mov_ret);
+  uint32_t (*fn)(void) = (uint32_t (*)(void))(code + 16);
+  uint64_t s7 = 0;
+  for (int i = 0; i < N; i++) {
+    s7 += fn();
+    // [code + 9]; [code + 17] = the imm32 and the ret, then int3s
+    s7 += read_then_store(code + 9, (uint64_t)(uint32_t)(i * 3) | 0xccccccc300000000ull) & 0xff;
+  }
+  s7 += fn();
+  printf("read then store into code: %llu\n", (unsigned long long)s7);
+
+  // 8. across a block's start
+  for (int k = 0; k < 6; k++) {
+    memset(two, 0, 2 * PG);
+    uint64_t s = 0;
+    for (int i = 0; i < N; i++) s += load_branch_store(two + offs[k] + 8 * (i & 1), (uint64_t)i);
+    uint64_t b;
+    memcpy(&b, two + offs[k] + 8, 8);
+    printf("load, branch, store at page end - %d: %llx %llx\n", PG - offs[k], (unsigned long long)s,
+           (unsigned long long)b);
+  }
+  uint8_t* ro8 = pages(1, PROT_READ | PROT_WRITE);
+  memset(ro8, 0, PG);
+  uint64_t s8 = 0;
+  for (int i = 0; i < 10 * N; i++) s8 += load_branch_store(ro8 + 128 + 8 * (i & 7), (uint64_t)i);
+  mprotect(ro8, PG, PROT_READ);
+  faults = 0;
+  for (int i = 0; i < 300; i++) {
+    if (sigsetjmp(jb, 1) == 0) {
+      s8 += load_branch_store(ro8 + 64, 1);
+    } else {
+      faults++;
+      if (fault_addr != (uintptr_t)(ro8 + 72)) printf("fault at +%ld\n", (long)(fault_addr - (uintptr_t)ro8));
+    }
+  }
+  printf("load, branch, store into a read-only page: %llx, %d faults\n", (unsigned long long)s8, faults);
+  uint8_t* cow8 = pages(1, PROT_READ | PROT_WRITE);
+  memset(cow8, 0, PG);
+  fflush(stdout);
+  for (int i = 0; i < 3; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      uint64_t s = 0;
+      for (int j = 0; j < N; j++) s += load_branch_store(cow8 + 512 + 8 * (j & 3), (uint64_t)j);
+      printf("forked child %d, load, branch, store: %llx\n", i, (unsigned long long)s);
+      fflush(stdout);
+      _exit(0);
+    }
+    waitpid(pid, 0, 0);
+  }
+  int zero = 1;
+  for (int i = 0; i < PG; i++) zero &= cow8[i] == 0;
+  printf("parent's page after the children: %s\n", zero ? "unchanged" : "CHANGED");
+  uint32_t* arr = (uint32_t*)(two + PG - 64 * 4 + 8);  // 64 elements, 62 in the first page
+  uint32_t x = 12345;
+  uint64_t s8b = 0;
+  for (int r = 0; r < 400; r++) {
+    for (int i = 0; i < 64; i++) { x = x * 1103515245u + 12345u; arr[i] = x >> 8; }
+    for (int i = 1; i < 64; i++) s8b += load_branch_index(arr, i);
+    for (int i = 0; i < 64; i++) s8b = s8b * 31 + arr[i];
+  }
+  printf("insertion sort across a page: %llx\n", (unsigned long long)s8b);
+  for (int k = 8; k <= 40; k += 8) {
+    uint64_t s = 0;
+    for (int i = 0; i < N; i++) s += call_pushes(stk + PG + k, (uint64_t)i, 7);
+    printf("call and pushes at page start + %d: %llu\n", k, (unsigned long long)(s - (uint64_t)N * (uintptr_t)call_pushes));
+  }
   return 0;
 }

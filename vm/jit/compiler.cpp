@@ -49,8 +49,9 @@
 // line as a deferred block and puts the spills a slow path needs there, not on the fast path.
 // The probe memo ("[SECTION] probe memo" above Gen::load; docs/jit.md, "The probe memo"):
 // an access through the same base and index registers as an earlier access of its block
-// whose probe hit, neither register written since and no join or call between, takes
-// that access's host page without a probe while it stays in the page.
+// (or of the block before, when that is the one edge in) whose probe hit, neither
+// register written since and no join or call between, takes that access's host page
+// without a probe while it stays in the page.
 #include "vm/jit/compiler.h"
 
 #include <chrono>
@@ -518,10 +519,17 @@ class Gen : public SseHost {
   struct Memo {
     bool on = false;
     bool write = false;  // a write tag hit: the page is writable and holds no code
+    bool from_load = false;  // load() made it: its probe can test the write tag (memo_store_)
     MemKey key;
-    int depth = 0;        // b_.depth and b_.joins after it was made
+    int depth = 0;        // b_.depth, b_.joins and b_.loops after it was made
     uint32_t joins = 0;
+    uint32_t loops = 0;
     uint32_t site = 0;    // its probe's number in the pass (memo_used_)
+    bool carried = false;  // came in over a block's start (carry_)
+    // still valid here: no join and no loop head since it was made (deeper is fine: the
+    // structures opened since are entered only through it)
+    bool holds(const Body& b) const { return on && b.joins == joins && b.loops == loops && b.depth >= depth; }
+    void rebase(const Body& b) { depth = b.depth; joins = b.joins; loops = b.loops; }
   };
   MemKey key_;                    // L_A's, for the next load/store/rmw
   void set_a(const MemKey& k) {   // L_A = the value on the stack, whose key is k (every write of L_A)
@@ -536,8 +544,18 @@ class Gen : public SseHost {
     return k;
   }
   Memo memo_;
+  // Across a block's start: a block whose one edge in is a direct one (a fall or a forward
+  // `br`) from a block laid out before it (carry_, from the region's edges) starts with
+  // the memo that edge had (memo_in_; memo_in_n_ counts the edges seen). Every other way
+  // in (the function's entry, the dispatcher's `next`) finds L_MOFF at kMoffNone: the
+  // prologue sets it, and no other edge leads there.
+  std::vector<bool> carry_;
+  std::vector<Memo> memo_in_;
+  std::vector<uint32_t> memo_in_n_;
+  bool carry_used_ = false;  // pass 1 used a carried memo: pass 2's prologue sets L_MOFF
   uint32_t probe_seq_ = 0;        // probes so far in this pass
   std::vector<bool> memo_used_;   // by probe: pass 1 saw a later access in its page
+  std::vector<bool> memo_store_;  // by load probe: pass 1 saw a later store or rmw in its page
   static constexpr int64_t kNoMemo = INT64_MIN;
   int64_t memo_delta(bool write);            // L_A - the memo's address, or kNoMemo
   bool memo_site();                          // a probe's number; true: it makes the memo
@@ -550,6 +568,7 @@ class Gen : public SseHost {
   struct MemoUse {
     int64_t d = kNoMemo;
     bool make = false;
+    bool wtag = false;   // a load whose probe tests the write tag (memo_store_): its memo serves stores
     uint32_t joins = 0;  // b_.joins before: the probe's own arms do not count
     Memo before;
   };
@@ -563,9 +582,9 @@ class Gen : public SseHost {
   // r += by was just compiled (push, pop, add/sub of an immediate, lea r, [r + d]): the
   // memo's address in terms of the new r (a join or call in between still voids it)
   void memo_moved(int r, int64_t by, const Memo& before) {
-    if (!before.on || before.key.base != r || before.key.index == r) return;
+    if (!before.on || (before.key.base == r) == (before.key.index == r)) return;
     memo_ = before;
-    memo_.key.disp -= by;
+    memo_.key.disp -= before.key.base == r ? by : (int64_t)((uint64_t)by << before.key.scale);
   }
   void load(int size, uint64_t next_rip, int k);   // pushes [L_A] zero-extended
   void store(int size, uint64_t next_rip, int k);  // [L_A] = L_V
@@ -744,8 +763,7 @@ void Gen::load_slot(int s) {
   b_.local_get(L_CPU);
   b_.mem(I64_LOAD, 3, slot_off(s));
   b_.local_set(slot_local(s));
-  loaded_[s] = true;
-  if (s < 16) memo_kill_reg(s);
+  loaded_[s] = true;  // (the guest's value is the same: the probe memo holds)
 }
 
 void Gen::get(int r) {
@@ -1086,17 +1104,30 @@ static void host_addr(Body& b) {
 // The memo holds while no control flow joins (Body::joins: the probes' own arms keep
 // MOFF true, every slow path ends by setting it to kMoffNone, since a helper may change
 // any page's frame: a copy-on-write, an munmap), no call is made (a handler: invalidate),
-// and neither register is written (mark_set, load_slot). A write probe's memo serves
-// loads and stores (writable, no code, readable: x86 has no write-only pages); a read
-// probe's serves loads only.
+// and neither register is written (mark_set; push, pop, add/sub of an immediate and lea
+// move it: memo_moved). A write probe's memo serves loads and stores (writable, no code,
+// readable: x86 has no write-only pages); a read probe's serves loads only, unless pass 1
+// saw a later store use it (memo_store_): then that load tests the write tag first. A
+// block with one direct edge in starts with the memo of that edge (carry_; the other ways
+// in find MOFF = kMoffNone, set by the prologue).
 int64_t Gen::memo_delta(bool write) {
   if (!memo_.on || !key_.ok) return kNoMemo;
   const MemKey& m = memo_.key;
   if (m.base != key_.base || m.index != key_.index || m.scale != key_.scale || m.seg != key_.seg) return kNoMemo;
-  if (write && !memo_.write) return kNoMemo;
-  if (b_.depth != memo_.depth || b_.joins != memo_.joins) return kNoMemo;
+  if (b_.depth != memo_.depth || b_.joins != memo_.joins || b_.loops != memo_.loops) return kNoMemo;
   const int64_t d = key_.disp - m.disp;
   if (d <= -4096 || d >= 4096) return kNoMemo;
+  if (write && !memo_.write) {
+    // A load's read memo: pass 1 asks for that load to probe the write tag (then its memo
+    // serves stores too, and pass 2 decides as pass 1 did); in pass 2 the load did not.
+    if (pass2_ || !memo_.from_load) return kNoMemo;
+    if (memo_store_.size() <= memo_.site) memo_store_.resize(memo_.site + 1, false);
+    memo_store_[memo_.site] = true;
+  }
+  if (memo_.carried) {
+    if (!pass2_) carry_used_ = true;
+    else if (!carry_used_) return kNoMemo;  // (no L_MOFF = kMoffNone in the prologue)
+  }
   if (!pass2_ && memo_.site < memo_used_.size()) memo_used_[memo_.site] = true;
   return d;
 }
@@ -1166,7 +1197,16 @@ void Gen::memo_close(const MemoUse& u, bool write) {
   if (u.d != kNoMemo) b_.end();
   b_.joins = u.joins;
   if (u.d != kNoMemo) memo_ = u.before;
-  else if (u.make) memo_ = Memo{true, write, key_, b_.depth, b_.joins, memo_.site};
+  else if (u.make) {
+    const uint32_t site = memo_.site;
+    memo_ = Memo();
+    memo_.on = true;
+    memo_.write = write || u.wtag;
+    memo_.from_load = !write;
+    memo_.key = key_;
+    memo_.rebase(b_);
+    memo_.site = site;
+  }
 }
 
 void Gen::load(int size, uint64_t next_rip, int k) {
@@ -1177,15 +1217,33 @@ void Gen::load(int size, uint64_t next_rip, int k) {
     b_.else_();
   }
   memo_probe(u);
+  u.wtag = pass2_ && u.make && memo_.site < memo_store_.size() && memo_store_[memo_.site];
+  if (u.wtag) {
+    // A later access of the block stores through this one's page: test the write tag
+    // (writable, no code, so readable too) and make a memo that serves stores; a page
+    // that is only readable (read-only, copy-on-write, holding code) loads through its
+    // read tag and makes none.
+    if (listing_) b_.text += ";; (a later store uses this page: the write tag first)\n";
+    tlb_probe(b_, abi_, size, 8);
+    b_.if_hint(true, T_I64);
+    host_addr(b_);
+    memo_make(b_);
+    b_.mem(ops[log2size(size)], 0, 0);
+    b_.else_();
+  }
   tlb_probe(b_, abi_, size, 0);
   b_.if_hint(true, T_I64);
   host_addr(b_);
-  if (u.make) memo_make(b_);
+  if (u.make && !u.wtag) memo_make(b_);
   b_.mem(ops[log2size(size)], 0, 0);
   b_.else_();
   load_slow(size, next_rip);
-  if (memo_live(u)) memo_none(b_);
+  if (memo_live(u) && !u.wtag) memo_none(b_);
   b_.end();
+  if (u.wtag) {
+    memo_none(b_);
+    b_.end();
+  }
   memo_close(u, false);
 }
 
@@ -1969,6 +2027,11 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
     else b_.br((uint32_t)(b_.depth - loop_depth_));
     return;
   }
+  if (j > cur_) {  // a direct edge: the memo it has may go on at j (carry_)
+    memo_in_n_[j]++;
+    memo_in_[j] = memo_;
+    memo_in_[j].on = memo_.holds(b_);
+  }
   if (can_fall && j == cur_ + 1) return;  // (out of its own loop too, when it is one)
   if (j > cur_) {  // forward: out of block j's wrapper, which holds this code
     b_.br((uint32_t)(b_.depth - wrap_depth_[j]));
@@ -1988,12 +2051,18 @@ void Gen::block_code(uint32_t bi) {
   const SlotSet regs = group_regs(bi);
   for (int s = 0; s < kSlots; s++) { loaded_[s] = regs >> s & 1; dirty_[s] = dirty_in_[bi] >> s & 1; }
   pend_ = P_UNKNOWN;  // (the region's entry from outside: L_FOP starts at 0)
-  memo_.on = false;   // (edges join here)
+  memo_.on = false;   // (edges join here, unless one direct edge is all: carry_)
+  if (carry_[bi] && memo_in_n_[bi] == 1 && memo_in_[bi].on) {
+    memo_ = memo_in_[bi];
+    memo_.rebase(b_);
+    memo_.carried = true;
+  }
   if (listing_) {
     char h[96];
     snprintf(h, sizeof h, ";; block %u: 0x%llx..0x%llx (%u insns)\n", bi, (unsigned long long)bl.start,
              (unsigned long long)bl.end, bl.n);
     b_.text += h;
+    if (memo_.carried) b_.text += ";; (one edge in: the probe memo it had goes on)\n";
   }
   // In no loop, the flags are in memory at the start (every edge in leaves the region's
   // loop or its dispatcher, and writes pending flags back where they are live: goto_block)
@@ -2243,7 +2312,7 @@ void Gen::block_code(uint32_t bi) {
       case K_RET: {
         // rip = [rsp]; rsp += 8; a return point of this region: go on there; else return
         get(RSP);
-        set_a(MemKey());
+        set_a(rsp_key(0));
         load(8, next, k);
         b_.local_set(L_RIP);
         get(RSP);
@@ -2400,6 +2469,27 @@ void Gen::region_liveness() {
     }
   }
   choose_spans();
+  // carry_: one edge in, a direct one (the fall or a forward br of a block laid out before,
+  // not into a loop of blocks from outside it, whose head's `next` selects the block)
+  std::vector<uint32_t> npred(n, 0), pred(n, 0);
+  for (uint32_t i = 0; i < n; i++) {
+    // (succ also names the block after a jmp or a call, for the liveness: no edge there,
+    // when the compiler makes the jmp or call itself)
+    const Block& bl = *blocks_[i];
+    const Kind last = classify(bl.insns[bl.n - 1]).k;
+    const auto after = index_.find(bl.end);
+    for (uint32_t s2 : succ[i]) {
+      if ((last == K_JMP || last == K_CALL) && after != index_.end() && s2 == after->second &&
+          bl.end + bl.insns[bl.n - 1].imm != bl.end)
+        continue;
+      npred[s2]++;
+      pred[s2] = i;
+    }
+  }
+  carry_.assign(n, false);
+  for (uint32_t j = 0; j < n; j++)
+    carry_[j] = npred[j] == 1 && pred[j] < j && !checks_[j] && !self_loop_[j] &&
+                (span_of_[j] < 0 || span_of_[j] == span_of_[pred[j]]);
   // live_in from live_out, to a fixed point (the flags are live wherever the region may
   // be left: at an exit edge, and at the start of a block that checks the budget)
   std::vector<bool>& live_in = live_in_;
@@ -2534,6 +2624,8 @@ Compiled Gen::run() {
   xedge_.assign(spans_.size() + n, {});
   pass2_ = false;
   memo_used_.clear();
+  memo_store_.clear();
+  carry_used_ = false;
   pass();
   for (uint32_t i = 0; i < n; i++) {
     group_[i] = xgroup(i);
@@ -2620,6 +2712,9 @@ void Gen::pass() {
   probe_seq_ = 0;
   memo_ = Memo();
   key_ = MemKey();
+  memo_in_.assign(n, Memo());
+  memo_in_n_.assign(n, 0);
+  if (pass2_ && carry_used_) memo_none(b_);  // (the other ways into a block with a carried memo)
   // L_TLB = cpu.mem + tlb_off
   b_.local_get(L_CPU);
   b_.mem(I32_LOAD, 2, abi_.off_mem);

@@ -35,7 +35,7 @@ class Body {
 
   // control
   void block(uint8_t t = T_VOID) { op(0x02, "block", t); }
-  void loop(uint8_t t = T_VOID) { op(0x03, "loop", t); }
+  void loop(uint8_t t = T_VOID) { op(0x03, "loop", t); loops++; }
   void if_(uint8_t t = T_VOID) { op(0x04, "if", t); }
   // an `if` with a branch hint (the module's metadata.code.branch_hint section): likely
   // says its then-arm is the one taken; TurboFan lays the other arm out of line as a
@@ -72,6 +72,7 @@ class Body {
   // else_() and end() so far: a control-flow join (the compiler's probe memo holds only
   // while none happened since it was made, besides the probes' own)
   uint32_t joins = 0;
+  uint32_t loops = 0;  // loop() so far: a loop's head is a join for its back edges
 
  private:
   void op(uint8_t opc, const char* name, uint8_t blocktype, const char* note = nullptr);

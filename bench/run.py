@@ -79,14 +79,19 @@ def default_root():
 # node parse its ~140 CA certificates at every start, before any script: `node -e 0` 0.067 s
 # against 0.025 s (median of 15, Dec 6 2026). A fresh Debian 12 machine does not set it,
 # and the engine's runs here read local files only (no TLS), so the bench leaves it out.
-ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+# PYTHONHASHSEED=0: python's string hashes are salted per process, so dictionaries lay out
+# differently from run to run and so do the paths a run takes: the JIT then compiles
+# different regions each time (one build, the same squares loop: 0.2-4.2 M region entries
+# from the run loop; Dec 6 2026). A fixed seed makes every python run the same program,
+# natively and in each engine alike.
+ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
 ENV.pop("NODE_EXTRA_CA_CERTS", None)
 
 
 class Browser:
     """bench/browser.mjs as a child: one JSON request per line, one JSON answer per line."""
     ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
-           "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1"]
+           "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONHASHSEED=0"]
 
     def __init__(self):
         self.proc = subprocess.Popen(["node", os.path.join(TOP, "bench/browser.mjs")], stdin=subprocess.PIPE,
@@ -200,9 +205,10 @@ def main():
     exe = os.path.join(tmp, "cpu_bound")
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
-    engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats", "--env", "PYTHONDONTWRITEBYTECODE=1"]
+    engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats", "--env", "PYTHONDONTWRITEBYTECODE=1",
+              "--env", "PYTHONHASHSEED=0"]
     node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run", "--stats",
-                   "--env", "PYTHONDONTWRITEBYTECODE=1"]
+                   "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "PYTHONHASHSEED=0"]
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
     base = base_node = None
     if args.baseline:

@@ -185,6 +185,26 @@ static void on_segv(int sig, siginfo_t* si, void* uc) {
   siglongjmp(jb, 1);
 }
 
+// f(j) for j < N in each of `kids` forked children, one after another: each prints its sum
+static void in_children(int kids, const char* what, uint64_t (*f)(int j)) {
+  fflush(stdout);
+  for (int i = 0; i < kids; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      uint64_t s = 0;
+      for (int j = 0; j < N; j++) s += f(j);
+      printf("forked child %d%s: %llx\n", i, what, (unsigned long long)s);
+      fflush(stdout);
+      _exit(0);
+    }
+    waitpid(pid, 0, 0);
+  }
+}
+static uint8_t *anon, *cow, *cow8;  // the pages the children write (copy-on-write)
+static uint64_t child4(int j) { return read_store_read(anon + 256, anon + 256, (uint64_t)j); }
+static uint64_t child7(int j) { return read_then_store(cow + 512 + 8 * (j & 1), (uint64_t)j * 5); }
+static uint64_t child8(int j) { return load_branch_store(cow8 + 512 + 8 * (j & 3), (uint64_t)j); }
+
 static uint8_t* pages(int n, int prot) {
   uint8_t* p = mmap(0, (size_t)n * PG, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) { perror("mmap"); exit(1); }
@@ -274,20 +294,9 @@ int main(void) {
   uint8_t back[PG];
   if (pread(fd, back, PG, 0) != PG) { perror("pread"); return 1; }
   printf("private file pages: %llx, file %s\n", (unsigned long long)s4, memcmp(back, file, PG) ? "CHANGED" : "unchanged");
-  uint8_t* anon = pages(1, PROT_READ | PROT_WRITE);
+  anon = pages(1, PROT_READ | PROT_WRITE);
   memset(anon, 0x33, PG);
-  fflush(stdout);
-  for (int i = 0; i < 4; i++) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      uint64_t s = 0;
-      for (int j = 0; j < N; j++) s += read_store_read(anon + 256, anon + 256, (uint64_t)j);
-      printf("forked child %d: %llx\n", i, (unsigned long long)s);
-      fflush(stdout);
-      _exit(0);
-    }
-    waitpid(pid, 0, 0);
-  }
+  in_children(4, "", child4);
   printf("parent's page after the children: %s\n", anon[264] == 0x33 ? "unchanged" : "CHANGED");
 
   // 5. pushes and pops across a stack page boundary (rsp 16, 24 and 32 bytes above it)
@@ -315,20 +324,9 @@ int main(void) {
   printf("call [table + 8]: %llu, table %s\n", (unsigned long long)s6, table[1] == (void*)ret_42 ? "unchanged" : "CHANGED");
 
   // 7. a read, then a store through the same base: copy-on-write, code
-  uint8_t* cow = pages(1, PROT_READ | PROT_WRITE);
+  cow = pages(1, PROT_READ | PROT_WRITE);
   memset(cow, 0x44, PG);
-  fflush(stdout);
-  for (int i = 0; i < 4; i++) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      uint64_t s = 0;
-      for (int j = 0; j < N; j++) s += read_then_store(cow + 512 + 8 * (j & 1), (uint64_t)j * 5);
-      printf("forked child %d, read then store: %llx\n", i, (unsigned long long)s);
-      fflush(stdout);
-      _exit(0);
-    }
-    waitpid(pid, 0, 0);
-  }
+  in_children(4, ", read then store", child7);
   printf("parent's page after the children: %s\n", cow[520] == 0x44 && cow[528] == 0x44 ? "unchanged" : "CHANGED");
   uint8_t* code = mmap(0, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (code == MAP_FAILED) { perror("mmap code"); return 1; }
@@ -370,20 +368,9 @@ int main(void) {
     }
   }
   printf("load, branch, store into a read-only page: %llx, %d faults\n", (unsigned long long)s8, faults);
-  uint8_t* cow8 = pages(1, PROT_READ | PROT_WRITE);
+  cow8 = pages(1, PROT_READ | PROT_WRITE);
   memset(cow8, 0, PG);
-  fflush(stdout);
-  for (int i = 0; i < 3; i++) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      uint64_t s = 0;
-      for (int j = 0; j < N; j++) s += load_branch_store(cow8 + 512 + 8 * (j & 3), (uint64_t)j);
-      printf("forked child %d, load, branch, store: %llx\n", i, (unsigned long long)s);
-      fflush(stdout);
-      _exit(0);
-    }
-    waitpid(pid, 0, 0);
-  }
+  in_children(3, ", load, branch, store", child8);
   int zero = 1;
   for (int i = 0; i < PG; i++) zero &= cow8[i] == 0;
   printf("parent's page after the children: %s\n", zero ? "unchanged" : "CHANGED");

@@ -1218,25 +1218,24 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   }
   memo_probe(u);
   u.wtag = pass2_ && u.make && memo_.site < memo_store_.size() && memo_store_[memo_.site];
+  // a probe of one tag (0: read, 8: write) whose hit arm loads (and makes the memo)
+  auto probe_hit = [&](uint32_t tag, bool make) {
+    tlb_probe(b_, abi_, size, tag);
+    b_.if_hint(true, T_I64);
+    host_addr(b_);
+    if (make) memo_make(b_);
+    b_.mem(ops[log2size(size)], 0, 0);
+    b_.else_();
+  };
   if (u.wtag) {
     // A later access of the block stores through this one's page: test the write tag
     // (writable, no code, so readable too) and make a memo that serves stores; a page
     // that is only readable (read-only, copy-on-write, holding code) loads through its
     // read tag and makes none.
     if (listing_) b_.text += ";; (a later store uses this page: the write tag first)\n";
-    tlb_probe(b_, abi_, size, 8);
-    b_.if_hint(true, T_I64);
-    host_addr(b_);
-    memo_make(b_);
-    b_.mem(ops[log2size(size)], 0, 0);
-    b_.else_();
+    probe_hit(8, true);
   }
-  tlb_probe(b_, abi_, size, 0);
-  b_.if_hint(true, T_I64);
-  host_addr(b_);
-  if (u.make && !u.wtag) memo_make(b_);
-  b_.mem(ops[log2size(size)], 0, 0);
-  b_.else_();
+  probe_hit(0, u.make && !u.wtag);
   load_slow(size, next_rip);
   if (memo_live(u) && !u.wtag) memo_none(b_);
   b_.end();
@@ -2476,12 +2475,11 @@ void Gen::region_liveness() {
     // (succ also names the block after a jmp or a call, for the liveness: no edge there,
     // when the compiler makes the jmp or call itself)
     const Block& bl = *blocks_[i];
-    const Kind last = classify(bl.insns[bl.n - 1]).k;
-    const auto after = index_.find(bl.end);
+    const Insn& last = bl.insns[bl.n - 1];
+    const Kind k = classify(last).k;
+    const bool target_only = (k == K_JMP || k == K_CALL) && last.imm != 0;
     for (uint32_t s2 : succ[i]) {
-      if ((last == K_JMP || last == K_CALL) && after != index_.end() && s2 == after->second &&
-          bl.end + bl.insns[bl.n - 1].imm != bl.end)
-        continue;
+      if (target_only && blocks_[s2]->start == bl.end) continue;
       npred[s2]++;
       pred[s2] = i;
     }

@@ -84,14 +84,17 @@ def default_root():
 # different regions each time (one build, the same squares loop: 0.2-4.2 M region entries
 # from the run loop; Dec 6 2026). A fixed seed makes every python run the same program,
 # natively and in each engine alike.
-ENV = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+PY_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}  # every run's, host and guest
+ENV = dict(os.environ, **PY_ENV)
 ENV.pop("NODE_EXTRA_CA_CERTS", None)
+GUEST_ENV = [f"{k}={v}" for k, v in PY_ENV.items()]
+GUEST_ENV_ARGS = [a for kv in GUEST_ENV for a in ("--env", kv)]
 
 
 class Browser:
     """bench/browser.mjs as a child: one JSON request per line, one JSON answer per line."""
     ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
-           "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONHASHSEED=0"]
+           "LANG=C.UTF-8"] + GUEST_ENV
 
     def __init__(self):
         self.proc = subprocess.Popen(["node", os.path.join(TOP, "bench/browser.mjs")], stdin=subprocess.PIPE,
@@ -205,10 +208,9 @@ def main():
     exe = os.path.join(tmp, "cpu_bound")
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
-    engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats", "--env", "PYTHONDONTWRITEBYTECODE=1",
-              "--env", "PYTHONHASHSEED=0"]
-    node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run", "--stats",
-                   "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "PYTHONHASHSEED=0"]
+    engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats"] + GUEST_ENV_ARGS
+    node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run",
+                   "--stats"] + GUEST_ENV_ARGS
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
     base = base_node = None
     if args.baseline:

@@ -113,20 +113,50 @@ class Emit {
     b_.i64_const(1); op(I64_SUB, "i64.sub");
     b_.i64_const(f.den); op(I64_GE_U, "i64.ge_u");
   }
-  void not_nan(uint32_t l, const Fmt& f) {  // |x| <=u inf
-    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
-    b_.i64_const(f.inf); op(I64_LE_U, "i64.le_u");
-  }
-  void res_ok(uint32_t l, const Fmt& f, bool zero_ok) {  // |r| in (MIN, inf), or 0
-    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
-    b_.i64_const(f.min + 1); op(I64_SUB, "i64.sub");
-    b_.i64_const(f.inf - f.min - 1); op(I64_LT_U, "i64.lt_u");
-    if (zero_ok) {
-      get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and"); op(I64_EQZ, "i64.eqz");
-      op(I32_OR, "i32.or");
-    }
-  }
   void and_() { op(I32_AND, "i32.and"); }
+  // A guard as branches (scalar, packed, comi): each condition that refuses the fast path
+  // leaves for the handler by a br_if of its own, which TurboFan fuses with its compare
+  // (a chain of i32.and would make each condition a 0/1 value first):
+  //   block                       ;; the instruction done
+  //     block                     ;; the handler
+  //       <refusal> br_if 0       ;; hint: unlikely (one per condition)
+  //       the fast path; br 1
+  //     end
+  //     the handler
+  //   end
+  void guard() { b_.block(); b_.block(); }
+  void refuse() { b_.br_if_hint(0, false); }
+  void guard_slow() { b_.br(1); b_.end(); }
+  void guard_end() { b_.end(); }
+  void refuse_mx() { mx_ok(); op(I32_EQZ, "i32.eqz"); refuse(); }
+  void refuse_denormal(uint32_t l, const Fmt& f) {  // (|x| - 1) <u largest denormal
+    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
+    b_.i64_const(1); op(I64_SUB, "i64.sub");
+    b_.i64_const(f.den); op(I64_LT_U, "i64.lt_u");
+    refuse();
+  }
+  void refuse_nan(uint32_t l, const Fmt& f) {  // |x| >u inf
+    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
+    b_.i64_const(f.inf); op(I64_GT_U, "i64.gt_u");
+    refuse();
+  }
+  // refuses unless |r| in (MIN, inf), or r is a zero and zero_ok
+  void refuse_res(uint32_t l, const Fmt& f, bool zero_ok) {
+    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
+    if (!zero_ok) {  // (|r| - (MIN + 1)) >=u inf - MIN - 1
+      b_.i64_const(f.min + 1); op(I64_SUB, "i64.sub");
+      b_.i64_const(f.inf - f.min - 1); op(I64_GE_U, "i64.ge_u");
+      refuse();
+      return;
+    }
+    // 0 < |r| <= MIN: (|r| - 1) <u MIN; inf or NaN: |r| >=u inf (xb, tested by now,
+    // holds |r|)
+    b_.local_tee(l_.xb); b_.i64_const(1); op(I64_SUB, "i64.sub");
+    b_.i64_const(f.min); op(I64_LT_U, "i64.lt_u");
+    refuse();
+    get(l_.xb); b_.i64_const(f.inf); op(I64_GE_U, "i64.ge_u");
+    refuse();
+  }
   // After a double form's handler (the else of its guard): if the result it left in xmm
   // reg's low lane is a denormal, leave the region (the instruction retired), so that
   // after the guard the lane is known not denormal on every path that goes on.
@@ -293,18 +323,18 @@ void Emit::scalar(int o) {
   op(dbl ? d_ops[which] : f_ops[which], dbl ? d_names[which] : f_names[which]);
   from_f(f);
   set(l_.xr);
-  mx_ok();
+  guard();
+  refuse_mx();
   // (doubles: an operand known not denormal needs no test)
-  if (!sqrt && !(dbl && h_.sse_nd(in_.reg))) { not_denormal(l_.xa, f); and_(); }
-  if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) { not_denormal(l_.xb, f); and_(); }
-  res_ok(l_.xr, f, which == 0 || which == 1 || sqrt); and_();
-  b_.if_hint(true);
+  if (!sqrt && !(dbl && h_.sse_nd(in_.reg))) refuse_denormal(l_.xa, f);
+  if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) refuse_denormal(l_.xb, f);
+  refuse_res(l_.xr, f, which == 0 || which == 1 || sqrt);
   if (dbl) stq(in_.reg, 0, [&] { get(l_.xr); });
   else std32(in_.reg, [&] { get(l_.xr); });
-  b_.else_();
+  guard_slow();
   slow();
   if (dbl) nd_or_leave();
-  b_.end();
+  guard_end();
   if (dbl) h_.sse_set_nd(in_.reg, true);
 }
 
@@ -320,7 +350,9 @@ void Emit::packed(int o) {
   static const char* names[3] = {"f64.add", "f64.sub", "f64.mul"};
   const Fmt& f = kD;
   auto lanes = [&](bool mem) {
-    // lane 1: xa = d.q1, xb = W.q1 -> v; lane 0: xa, xb -> xr; cond = both guards
+    // lane 1: xa = d.q1, xb = W.q1 -> v; lane 0: xa, xb -> xr; each lane's refusals
+    guard();
+    refuse_mx();
     for (int lane = 1; lane >= 0; lane--) {
       ldq(in_.reg, lane); set(l_.xa);
       if (mem) { h_.sse_host_addr(); b_.mem(I64_LOAD, 3, 8 * lane); } else ldq(in_.rm, lane);
@@ -328,21 +360,16 @@ void Emit::packed(int o) {
       get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(ops[which], names[which]); from_f(f);
       set(lane ? l_.v : l_.xr);
       // (lane 0 of an operand known not denormal needs no test)
-      const bool ka = lane == 0 && h_.sse_nd(in_.reg), kb = lane == 0 && !mem && h_.sse_nd(in_.rm);
-      if (!ka) not_denormal(l_.xa, f);
-      if (!kb) { not_denormal(l_.xb, f); if (!ka) and_(); }
-      res_ok(lane ? l_.v : l_.xr, f, which < 2);
-      if (!ka || !kb) and_();
-      if (lane == 0) and_();
+      if (!(lane == 0 && h_.sse_nd(in_.reg))) refuse_denormal(l_.xa, f);
+      if (!(lane == 0 && !mem && h_.sse_nd(in_.rm))) refuse_denormal(l_.xb, f);
+      refuse_res(lane ? l_.v : l_.xr, f, which < 2);
     }
-    mx_ok(); and_();
-    b_.if_hint(true);
     stq(in_.reg, 0, [&] { get(l_.xr); });
     stq(in_.reg, 1, [&] { get(l_.v); });
-    b_.else_();
+    guard_slow();
     slow();
     nd_or_leave();
-    b_.end();
+    guard_end();
   };
   if (in_.mod == 3) { lanes(false); h_.sse_set_nd(in_.reg, true); return; }
   probe16(false, true);
@@ -442,12 +469,12 @@ void Emit::comi(bool dbl) {
   set(l_.xb);
   if (dbl) ldq(in_.reg, 0); else ldd(in_.reg);
   set(l_.xa);
-  not_nan(l_.xa, f);
-  not_nan(l_.xb, f); and_();
+  guard();
+  refuse_nan(l_.xa, f);
+  refuse_nan(l_.xb, f);
   // (doubles: an operand known not denormal needs no test)
-  if (!(dbl && h_.sse_nd(in_.reg))) { not_denormal(l_.xa, f); and_(); }
-  if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) { not_denormal(l_.xb, f); and_(); }
-  b_.if_hint(true);
+  if (!(dbl && h_.sse_nd(in_.reg))) refuse_denormal(l_.xa, f);
+  if (!(dbl && in_.mod == 3 && h_.sse_nd(in_.rm))) refuse_denormal(l_.xb, f);
   get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(dbl ? F64_LT : F32_LT, dbl ? "f64.lt" : "f32.lt");
   op(I64_EXTEND_I32_U, "i64.extend_i32_u");  // CF: bit 0
   get(l_.xa); to_f(f); get(l_.xb); to_f(f); op(dbl ? F64_EQ : F32_EQ, dbl ? "f64.eq" : "f32.eq");
@@ -455,12 +482,12 @@ void Emit::comi(bool dbl) {
   b_.i64_const(6); op(I64_SHL, "i64.shl");  // ZF
   op(I64_OR, "i64.or");
   set(l_.ffl);
-  b_.else_();
+  guard_slow();
   slow();
   cpu(); b_.mem(I64_LOAD, 3, abi_.off_rflags);
   b_.i64_const((int64_t)FL_ARITH); op(I64_AND, "i64.and");
   set(l_.ffl);
-  b_.end();
+  guard_end();
   h_.sse_flags_eager();
 }
 

@@ -78,6 +78,13 @@ void Body::if_hint(bool likely, uint8_t t) {
   op(0x04, "if", t, likely ? "  ;; hint: likely" : "  ;; hint: unlikely");
 }
 
+void Body::br_if_hint(uint32_t d, bool likely) {
+  hints.push_back({(uint32_t)code.size(), likely});
+  code.push_back(0x0d);
+  put_uleb(code, d);
+  if (listing_) line("br_if " + std::to_string(d) + (likely ? "  ;; hint: likely" : "  ;; hint: unlikely"));
+}
+
 void Body::else_() {
   joins++;
   depth--;

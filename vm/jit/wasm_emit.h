@@ -7,8 +7,9 @@
 // module that imports the engine's memory (env.m) and the engine functions it calls
 // (env."0", env."1"...: handlers and helpers, taken from the engine's table by index at
 // instantiation) and exports the function as "f". Bodies may hint their `if`s
-// (Body::if_hint): the module then carries a "metadata.code.branch_hint" section (the
-// WebAssembly branch-hinting proposal: per function, each hinted `if`'s offset from the
+// (Body::if_hint, Body::br_if_hint): the module then carries a "metadata.code.branch_hint"
+// section (the WebAssembly branch-hinting proposal: per function, each hinted `if`'s or
+// `br_if`'s offset from the
 // start of the function's locals declaration, 1 byte: 1 likely, 0 unlikely).
 #pragma once
 #include <cstdint>
@@ -47,6 +48,8 @@ class Body {
   void end();
   void br(uint32_t d) { opu(0x0c, "br", d); }
   void br_if(uint32_t d) { opu(0x0d, "br_if", d); }
+  // a `br_if` with a branch hint: likely says the branch is taken
+  void br_if_hint(uint32_t d, bool likely);
   void br_table(const std::vector<uint32_t>& ds, uint32_t dflt);
   void ret() { op0(0x0f, "return"); }
   void unreachable() { op0(0x00, "unreachable"); }

@@ -27,7 +27,14 @@
 //      before it): a load, a conditional branch, a store in the next block, at every
 //      page-end offset, into a read-only page and a copy-on-write one; an insertion
 //      sort's inner loop (the memo moves with the index register) over an array that
-//      crosses a page; a call whose callee pushes across a stack page.
+//      crosses a page; a call whose callee pushes across a stack page;
+//   9. the memo around a loop (a loop's head takes the memo its back edge had, and the
+//      memo moves with each access): loops over arrays of three pages at several start
+//      offsets (a load and a store, and an add to memory, per element); the same into a
+//      read-only third page (SIGSEGV at its first byte, the elements before it updated);
+//      in forked children over copy-on-write pages; a loop whose other edge in has a memo
+//      through the same registers 2 KiB away; and a loop that copies code into the
+//      function the program calls next.
 // Each function runs many times, so that --jit on compiles it.
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -52,6 +59,10 @@ uint64_t ret_42(void);
 uint64_t load_branch_store(uint8_t* p, uint64_t v);  // r = [p]; if (r < v) [p + 8] = v (the next block); r
 uint64_t load_branch_index(uint32_t* a, int64_t j);  // the insertion sort's inner loop over a[0..j]
 uint64_t call_pushes(uint8_t* sp, uint64_t a, uint64_t b);  // rsp = sp; call f: push a; push b; [rsp+16]; pops
+uint64_t add_words(uint32_t* a, int64_t n, uint32_t v);  // for (i = 0; i < n; i++) a[i] += v: a load, a store
+uint64_t rmw_words(uint32_t* a, int64_t n, uint32_t v);  // the same with one add to memory
+uint64_t copy_down(uint32_t* a, int64_t n);             // for (i = 0; i < n; i++) a[i] = a[i + 16]
+uint64_t far_then_loop(uint32_t* a, int64_t n, uint32_t v);  // a[512], then add_words's loop: returns a[512]
 
 __asm__(
     ".text\n"
@@ -170,6 +181,49 @@ __asm__(
     "  pop %rdx\n"
     "  pop %rsi\n"
     "  ret\n"
+    ".globl add_words\n"
+    "add_words:\n"  // (n >= 1)
+    "  xor %eax, %eax\n"
+    "1:\n"  // (the loop's head: its back edge's memo, the index moved by +1)
+    "  mov (%rdi,%rax,4), %ecx\n"
+    "  add %edx, %ecx\n"
+    "  mov %ecx, (%rdi,%rax,4)\n"
+    "  add $1, %rax\n"
+    "  cmp %rsi, %rax\n"
+    "  jne 1b\n"
+    "  ret\n"
+    ".globl rmw_words\n"
+    "rmw_words:\n"
+    "  xor %eax, %eax\n"
+    "1:\n"
+    "  add %edx, (%rdi,%rax,4)\n"
+    "  add $1, %rax\n"
+    "  cmp %rsi, %rax\n"
+    "  jne 1b\n"
+    "  ret\n"
+    ".globl copy_down\n"
+    "copy_down:\n"
+    "  xor %eax, %eax\n"
+    "1:\n"
+    "  mov 64(%rdi,%rax,4), %ecx\n"
+    "  mov %ecx, (%rdi,%rax,4)\n"
+    "  add $1, %rax\n"
+    "  cmp %rsi, %rax\n"
+    "  jne 1b\n"
+    "  ret\n"
+    ".globl far_then_loop\n"
+    "far_then_loop:\n"
+    "  xor %eax, %eax\n"
+    "  mov 2048(%rdi,%rax,4), %r8d\n"  // (a memo through the loop's registers, 2 KiB on)
+    "1:\n"  // (an edge in with that memo, the back edge with the loop's)
+    "  mov (%rdi,%rax,4), %ecx\n"
+    "  add %edx, %ecx\n"
+    "  mov %ecx, (%rdi,%rax,4)\n"
+    "  add $1, %rax\n"
+    "  cmp %rsi, %rax\n"
+    "  jne 1b\n"
+    "  mov %r8, %rax\n"
+    "  ret\n"
     ".globl ret_42\n"
     "ret_42:\n"
     "  mov $42, %eax\n"
@@ -204,6 +258,18 @@ static uint8_t *anon, *cow, *cow8;  // the pages the children write (copy-on-wri
 static uint64_t child4(int j) { return read_store_read(anon + 256, anon + 256, (uint64_t)j); }
 static uint64_t child7(int j) { return read_then_store(cow + 512 + 8 * (j & 1), (uint64_t)j * 5); }
 static uint64_t child8(int j) { return load_branch_store(cow8 + 512 + 8 * (j & 3), (uint64_t)j); }
+static uint8_t* cow9;
+static uint64_t child9(int j) {
+  uint32_t* a = (uint32_t*)(cow9 + PG - 64 + 4 * (j & 7));
+  add_words(a, 40, (uint32_t)j);
+  rmw_words(a, 40, 3);
+  return a[20];
+}
+static uint64_t hash_words(const uint8_t* p, int bytes) {
+  uint64_t h = 0;
+  for (int i = 0; i + 4 <= bytes; i += 4) { uint32_t w; memcpy(&w, p + i, 4); h = h * 1000003 + w; }
+  return h;
+}
 
 static uint8_t* pages(int n, int prot) {
   uint8_t* p = mmap(0, (size_t)n * PG, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -388,5 +454,69 @@ int main(void) {
     for (int i = 0; i < N; i++) s += call_pushes(stk + PG + k, (uint64_t)i, 7);
     printf("call and pushes at page start + %d: %llu\n", k, (unsigned long long)(s - (uint64_t)N * (uintptr_t)call_pushes));
   }
+
+  // 9. around a loop
+  uint8_t* three = pages(3, PROT_READ | PROT_WRITE);
+  const int starts[] = {0, 4, PG - 64, PG - 20, 2 * PG - 40, 2 * PG - 4};
+  for (int k = 0; k < 6; k++) {
+    memset(three, 0, 3 * PG);
+    uint32_t* a = (uint32_t*)(three + starts[k]);
+    const int64_t n = (3 * PG - starts[k]) / 4 < 1500 ? (3 * PG - starts[k]) / 4 : 1500;
+    for (int r = 0; r < 60; r++) {
+      add_words(a, n, (uint32_t)r);
+      rmw_words(a, n - r % 3, (uint32_t)r * 3 + 1);
+    }
+    printf("loop over pages from %d: %llx\n", starts[k], (unsigned long long)hash_words(three, 3 * PG));
+  }
+  for (int k = 0; k < 6; k++) {
+    memset(three, 0, 3 * PG);
+    for (int i = 0; i < 3 * PG / 4; i++) ((uint32_t*)three)[i] = (uint32_t)i;
+    uint64_t s = 0;
+    for (int r = 0; r < 200; r++) s = s * 7 + far_then_loop((uint32_t*)(three + 4 * k + 40 * r), 32, (uint32_t)r);
+    printf("far access, then a loop, from %d: %llx %llx\n", 4 * k, (unsigned long long)s,
+           (unsigned long long)hash_words(three, 3 * PG));
+  }
+  for (int rmw = 0; rmw < 2; rmw++) {  // the third page read-only: stores fault at its first byte
+    uint8_t* ro9 = pages(3, PROT_READ | PROT_WRITE);
+    memset(ro9, 1, 3 * PG);
+    uint32_t* a = (uint32_t*)(ro9 + 2 * PG - 256);
+    for (int r = 0; r < 100; r++) {  // (writable first: --jit on compiles the loop)
+      if (rmw) rmw_words(a, 64, 2); else add_words(a, 64, 2);
+    }
+    mprotect(ro9 + 2 * PG, PG, PROT_READ);
+    faults = 0;
+    for (int i = 0; i < 200; i++) {
+      if (sigsetjmp(jb, 1) == 0) {
+        if (rmw) rmw_words(a, 80, 5); else add_words(a, 80, 5);
+      } else {
+        faults++;
+        if (fault_addr != (uintptr_t)(ro9 + 2 * PG)) printf("fault at +%ld\n", (long)(fault_addr - (uintptr_t)ro9));
+      }
+    }
+    int ones = 1;
+    for (int i = 2 * PG; i < 3 * PG; i++) ones &= ro9[i] == 1;
+    printf("loop into a read-only page (%s): %d faults, before it %llx, the page %s\n", rmw ? "add to memory" : "load, store",
+           faults, (unsigned long long)hash_words(ro9, 2 * PG), ones ? "unchanged" : "CHANGED");
+  }
+  cow9 = pages(2, PROT_READ | PROT_WRITE);
+  memset(cow9, 7, 2 * PG);
+  in_children(3, ", loops", child9);
+  int sevens = 1;
+  for (int i = 0; i < 2 * PG; i++) sevens &= cow9[i] == 7;
+  printf("parent's pages after the children: %s\n", sevens ? "unchanged" : "CHANGED");
+  uint8_t* code9 = mmap(0, PG, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (code9 == MAP_FAILED) { perror("mmap code"); return 1; }
+  memset(code9, 0xcc, PG);
+  uint32_t (*fn9)(void) = (uint32_t (*)(void))code9;
+  uint64_t s9 = 0;
+  for (int i = 0; i < 3000; i++) {  // code9[64..71] = mov eax, i; ret; the loop copies it to code9[0..7]
+    uint8_t insn[8] = {0xb8, 0, 0, 0, 0, 0xc3, 0xcc, 0xcc};
+    const uint32_t imm = (uint32_t)i * 7 + 1;
+    memcpy(insn + 1, &imm, 4);
+    memcpy(code9 + 64, insn, 8);
+    copy_down((uint32_t*)code9, 2);
+    s9 = s9 * 31 + fn9();
+  }
+  printf("a loop copying code: %llx\n", (unsigned long long)s9);
   return 0;
 }

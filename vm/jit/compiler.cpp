@@ -48,10 +48,11 @@
 // the other leaves it is hinted towards the loop. TurboFan then lays the other arm out of
 // line as a deferred block and puts the spills a slow path needs there, not on the fast path.
 // The probe memo ("[SECTION] probe memo" above Gen::load; docs/jit.md, "The probe memo"):
-// an access through the same base and index registers as an earlier access of its block
-// (or of the block before, when that is the one edge in) whose probe hit, neither
-// register written since and no join or call between, takes that access's host page
-// without a probe while it stays in the page.
+// an access through the same base and index registers as an earlier access whose page
+// is known (its probe hit, or it was served so itself), neither register written since
+// and no join or call between, takes that access's host page without a probe while it
+// stays in the page; a block (a loop's head: its back edge's) may start with the memo
+// of one edge in, when every other way in says none.
 #include "vm/jit/compiler.h"
 
 #include <chrono>
@@ -524,8 +525,9 @@ class Gen : public SseHost {
     int depth = 0;        // b_.depth, b_.joins and b_.loops after it was made
     uint32_t joins = 0;
     uint32_t loops = 0;
-    uint32_t site = 0;    // its probe's number in the pass (memo_used_)
-    bool carried = false;  // came in over a block's start (carry_)
+    uint32_t site = 0;    // the number of the access that made it, or moved it there last (memo_used_)
+    uint32_t origin = 0;  // the number of the probe whose tag it has (memo_store_)
+    int32_t carried = -1;  // the block it came into over the start of (in_memo_), or -1
     // still valid here: no join and no loop head since it was made (deeper is fine: the
     // structures opened since are entered only through it)
     bool holds(const Body& b) const { return on && b.joins == joins && b.loops == loops && b.depth >= depth; }
@@ -544,21 +546,29 @@ class Gen : public SseHost {
     return k;
   }
   Memo memo_;
-  // Across a block's start: a block whose one edge in is a direct one (a fall or a forward
-  // `br`) from a block laid out before it (carry_, from the region's edges) starts with
-  // the memo that edge had (memo_in_; memo_in_n_ counts the edges seen). Every other way
-  // in (the function's entry, the dispatcher's `next`) finds L_MOFF at kMoffNone: the
-  // prologue sets it, and no other edge leads there.
-  std::vector<bool> carry_;
-  std::vector<Memo> memo_in_;
-  std::vector<uint32_t> memo_in_n_;
-  bool carry_used_ = false;  // pass 1 used a carried memo: pass 2's prologue sets L_MOFF
+  // Across a block's start (in_memo_, "[SECTION] probe memo"): a block may start with the
+  // memo one of its edges in has (a loop's head: its back edge's), if every other edge
+  // in sets L_MOFF to kMoffNone (goto_block) and so does the prologue.
+  static bool same_memo(const Memo& a, const Memo& b) {
+    return a.key.ok && b.key.ok && a.key.base == b.key.base && a.key.index == b.key.index &&
+           a.key.scale == b.key.scale && a.key.seg == b.key.seg && a.key.disp == b.key.disp;
+  }
+  struct EdgeMemo { uint32_t from; Memo m; };
+  std::vector<std::vector<EdgeMemo>> edge_memo_;  // pass 1: the memo each edge into a block had
+  std::vector<MemKey> first_key_;                 // pass 1: each block's first access
+  std::vector<Memo> in_memo_;                     // the memo each block starts with (.on), if any
+  std::vector<bool> in_used_, in_matched_;        // the carry pass: it served an access; an edge had it
+  bool in_any_ = false;                           // some block starts with a memo: the prologue sets L_MOFF
+  int carry_pass_ = 0;                            // 0: pass 1, 1: the carry pass, 2: pass 2
+  bool memo_rec_ = true;                          // passes 0 and 1: record memo_used_, memo_store_
+  bool choose_in_memos();
   uint32_t probe_seq_ = 0;        // probes so far in this pass
   std::vector<bool> memo_used_;   // by probe: pass 1 saw a later access in its page
   std::vector<bool> memo_store_;  // by load probe: pass 1 saw a later store or rmw in its page
   static constexpr int64_t kNoMemo = INT64_MIN;
   int64_t memo_delta(bool write);            // L_A - the memo's address, or kNoMemo
-  bool memo_site();                          // a probe's number; true: it makes the memo
+  bool memo_site(uint32_t& site);            // an access's number; true: the memo goes on from it
+  void memo_follow(int64_t d);               // MHOST += d, MOFF += d (a served access: the memo moves to it)
   uint32_t memo_host(int64_t d);             // pushes L_MHOST (+ d < 0); returns the memarg offset
   // Around a probe (load, store, rmw): memo_open opens `if (same page) {` when the memo
   // serves this access (u.d its distance: the caller emits the access at memo_host(d)
@@ -567,13 +577,13 @@ class Gen : public SseHost {
   // memo's `if` and leaves the memo as the probe left it.
   struct MemoUse {
     int64_t d = kNoMemo;
-    bool make = false;
+    uint32_t site = 0;  // this access's number
+    bool make = false;  // the memo goes on from this access (a later one uses it)
     bool wtag = false;   // a load whose probe tests the write tag (memo_store_): its memo serves stores
     uint32_t joins = 0;  // b_.joins before: the probe's own arms do not count
     Memo before;
   };
   MemoUse memo_open(int size, bool write, uint8_t type);
-  void memo_probe(MemoUse& u) { u.make = u.d == kNoMemo && memo_site(); }
   void memo_close(const MemoUse& u, bool write);
   bool memo_live(const MemoUse& u) const { return u.make || u.d != kNoMemo; }  // a slow path ends with memo_none
   void memo_kill_reg(int r) {
@@ -1100,16 +1110,26 @@ static void host_addr(Body& b) {
 //   first (a probe whose page a later access uses; pass 1 finds which):
 //     if (probe hits) { MHOST = host(a); MOFF = a & 0xfff; ... } else { slow path; MOFF = kMoffNone }
 //   a later one, d = its address - the first one's:
-//     if (MOFF + d <=u 4096 - size) { [MHOST + d] } else { its own probe, as without memo }
+//     if (MOFF + d <=u 4096 - size) { [MHOST + d]; MHOST += d; MOFF += d }
+//     else { its own probe, which makes the memo as the first one's did }
+// So after every access the memo is that access's (when a later one uses it): the
+// memo's state at a block's end does not depend on which accesses were served, and a
+// loop's `a[i]` moves it along (memo_moved: i += 1 moves the key's displacement).
 // The memo holds while no control flow joins (Body::joins: the probes' own arms keep
 // MOFF true, every slow path ends by setting it to kMoffNone, since a helper may change
 // any page's frame: a copy-on-write, an munmap), no call is made (a handler: invalidate),
 // and neither register is written (mark_set; push, pop, add/sub of an immediate and lea
 // move it: memo_moved). A write probe's memo serves loads and stores (writable, no code,
 // readable: x86 has no write-only pages); a read probe's serves loads only, unless pass 1
-// saw a later store use it (memo_store_): then that load tests the write tag first. A
-// block with one direct edge in starts with the memo of that edge (carry_; the other ways
-// in find MOFF = kMoffNone, set by the prologue).
+// saw a later store use it (memo_store_): then that load tests the write tag first.
+// Across a block's start (in_memo_): pass 1 records the memo each edge has and each
+// block's first access; choose_in_memos gives a block the memo of an edge in through
+// that access's registers (a back edge first: a loop's head then takes the memo its
+// last iteration left); a carry pass (pass 2's code, recording like pass 1) keeps the
+// blocks whose memo served an access and came in on some edge; in pass 2 every other
+// edge into such a block sets MOFF = kMoffNone (goto_block), and so does the prologue
+// (the function's entry, the dispatcher). Accesses are numbered in order (memo_site),
+// served or not, so the passes' numbers name the same accesses.
 int64_t Gen::memo_delta(bool write) {
   if (!memo_.on || !key_.ok) return kNoMemo;
   const MemKey& m = memo_.key;
@@ -1120,30 +1140,37 @@ int64_t Gen::memo_delta(bool write) {
   if (write && !memo_.write) {
     // A load's read memo: pass 1 asks for that load to probe the write tag (then its memo
     // serves stores too, and pass 2 decides as pass 1 did); in pass 2 the load did not.
-    if (pass2_ || !memo_.from_load) return kNoMemo;
-    if (memo_store_.size() <= memo_.site) memo_store_.resize(memo_.site + 1, false);
-    memo_store_[memo_.site] = true;
+    if (!memo_rec_ || !memo_.from_load) return kNoMemo;
+    if (memo_store_.size() <= memo_.origin) memo_store_.resize(memo_.origin + 1, false);
+    memo_store_[memo_.origin] = true;
   }
-  if (memo_.carried) {
-    if (!pass2_) carry_used_ = true;
-    else if (!carry_used_) return kNoMemo;  // (no L_MOFF = kMoffNone in the prologue)
+  if (memo_.carried >= 0 && memo_rec_) in_used_[(size_t)memo_.carried] = true;
+  if (memo_rec_) {  // (a carried memo's site may come later in the pass: a loop's back edge)
+    if (memo_used_.size() <= memo_.site) memo_used_.resize(memo_.site + 1, false);
+    memo_used_[memo_.site] = true;
   }
-  if (!pass2_ && memo_.site < memo_used_.size()) memo_used_[memo_.site] = true;
   return d;
 }
 
-bool Gen::memo_site() {
-  const uint32_t site = probe_seq_++;
-  bool make;
-  if (!pass2_) {
+bool Gen::memo_site(uint32_t& site) {
+  site = probe_seq_++;
+  if (memo_rec_) {
     if (memo_used_.size() <= site) memo_used_.resize(site + 1, false);
-    make = key_.ok;
-  } else {
-    make = key_.ok && site < memo_used_.size() && memo_used_[site];
+    return key_.ok;
   }
-  memo_.on = false;  // (this probe's page replaces the memo's, kept or not)
-  memo_.site = site;
-  return make;
+  return key_.ok && site < memo_used_.size() && memo_used_[site];
+}
+
+void Gen::memo_follow(int64_t d) {
+  if (d == 0) return;
+  b_.local_get(L_MHOST);
+  b_.i32_const((int32_t)d);
+  b_.op0(I32_ADD, "i32.add");
+  b_.local_set(L_MHOST);
+  b_.local_get(L_MOFF);
+  b_.i64_const(d);
+  b_.op0(I64_ADD, "i64.add");
+  b_.local_set(L_MOFF);
 }
 
 uint32_t Gen::memo_host(int64_t d) {
@@ -1184,7 +1211,9 @@ Gen::MemoUse Gen::memo_open(int size, bool write, uint8_t type) {
   MemoUse u;
   u.joins = b_.joins;
   u.before = memo_;
+  if (carry_pass_ == 0 && !first_key_[cur_].ok) first_key_[cur_] = key_;
   u.d = memo_delta(write);
+  u.make = memo_site(u.site);  // (served or not: every access has its number, alike in both passes)
   if (u.d != kNoMemo) {
     if (listing_) b_.text += ";; (the page of an access before: no probe while it stays there)\n";
     memo_test(b_, u.d, size);
@@ -1194,19 +1223,20 @@ Gen::MemoUse Gen::memo_open(int size, bool write, uint8_t type) {
 }
 
 void Gen::memo_close(const MemoUse& u, bool write) {
-  if (u.d != kNoMemo) b_.end();
+  const bool served = u.d != kNoMemo;
+  if (served) b_.end();
   b_.joins = u.joins;
-  if (u.d != kNoMemo) memo_ = u.before;
-  else if (u.make) {
-    const uint32_t site = memo_.site;
-    memo_ = Memo();
-    memo_.on = true;
-    memo_.write = write || u.wtag;
-    memo_.from_load = !write;
-    memo_.key = key_;
-    memo_.rebase(b_);
-    memo_.site = site;
-  }
+  memo_ = Memo();
+  if (!u.make) return;
+  memo_.on = true;
+  memo_.key = key_;
+  memo_.site = u.site;
+  // (a served access keeps the tag of the probe that made the memo; its else arm probes
+  // that tag again)
+  memo_.write = served ? u.before.write : write || u.wtag;
+  memo_.from_load = served ? u.before.from_load : !write;
+  memo_.origin = served ? u.before.origin : u.site;
+  memo_.rebase(b_);
 }
 
 void Gen::load(int size, uint64_t next_rip, int k) {
@@ -1214,10 +1244,12 @@ void Gen::load(int size, uint64_t next_rip, int k) {
   MemoUse u = memo_open(size, false, T_I64);
   if (u.d != kNoMemo) {
     b_.mem(ops[log2size(size)], 0, memo_host(u.d));
+    if (u.make) memo_follow(u.d);
     b_.else_();
+    u.wtag = u.make && u.before.write;  // (the memo keeps serving stores from the next page)
+  } else {
+    u.wtag = !memo_rec_ && u.make && u.site < memo_store_.size() && memo_store_[u.site];
   }
-  memo_probe(u);
-  u.wtag = pass2_ && u.make && memo_.site < memo_store_.size() && memo_store_[memo_.site];
   // a probe of one tag (0: read, 8: write) whose hit arm loads (and makes the memo)
   auto probe_hit = [&](uint32_t tag, bool make) {
     tlb_probe(b_, abi_, size, tag);
@@ -1293,9 +1325,9 @@ void Gen::rmw(const Plan& p, int ccop, uint64_t next_rip, int k) {
   MemoUse u = memo_open(S, true, T_VOID);
   if (u.d != kNoMemo) {
     inline_rmw(memo_host(u.d));
+    if (u.make) memo_follow(u.d);
     b_.else_();
   }
-  memo_probe(u);
   tlb_probe(b_, abi_, S, 8);
   b_.if_hint(true);
   host_addr(b_);
@@ -1326,9 +1358,9 @@ void Gen::store(int size, uint64_t next_rip, int k) {
     const uint32_t off = memo_host(u.d);
     b_.local_get(L_V);
     b_.mem(ops[log2size(size)], 0, off);
+    if (u.make) memo_follow(u.d);
     b_.else_();
   }
-  memo_probe(u);
   tlb_probe(b_, abi_, size, 8);
   b_.if_hint(true);
   host_addr(b_);
@@ -2000,6 +2032,18 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
   for (int s = 0; s < kSlots; s++) d |= (SlotSet)dirty_[s] << s;
   edges_.push_back({cur_, it->second, d});
   const uint32_t j = it->second;
+  // the probe memo at this edge: pass 1 records it; where block j starts with a memo,
+  // an edge with another one (or none) sets L_MOFF to kMoffNone
+  const bool memo_holds = memo_.on && memo_.holds(b_);
+  if (carry_pass_ == 0 && memo_holds) edge_memo_[j].push_back({cur_, memo_});
+  if (carry_pass_ > 0 && in_memo_[j].on) {
+    // (the carry pass does not know the write tags pass 2 probes yet)
+    if (memo_holds && same_memo(memo_, in_memo_[j]) && (memo_.write || !in_memo_[j].write || memo_rec_)) {
+      if (carry_pass_ == 1) in_matched_[j] = true;
+    } else if (carry_pass_ == 2) {
+      memo_none(b_);
+    }
+  }
   if (!pass2_ && in_group(cur_, j)) {
     XEdge x{0, {}};
     for (int r = 0; r < 16; r++) { x.known |= (uint16_t)(xnd_[r] << r); x.dep[r] = xdep_[r]; }
@@ -2026,11 +2070,6 @@ void Gen::goto_block(uint64_t target, bool can_fall) {
     else b_.br((uint32_t)(b_.depth - loop_depth_));
     return;
   }
-  if (j > cur_) {  // a direct edge: the memo it has may go on at j (carry_)
-    memo_in_n_[j]++;
-    memo_in_[j] = memo_;
-    memo_in_[j].on = memo_.holds(b_);
-  }
   if (can_fall && j == cur_ + 1) return;  // (out of its own loop too, when it is one)
   if (j > cur_) {  // forward: out of block j's wrapper, which holds this code
     b_.br((uint32_t)(b_.depth - wrap_depth_[j]));
@@ -2050,18 +2089,12 @@ void Gen::block_code(uint32_t bi) {
   const SlotSet regs = group_regs(bi);
   for (int s = 0; s < kSlots; s++) { loaded_[s] = regs >> s & 1; dirty_[s] = dirty_in_[bi] >> s & 1; }
   pend_ = P_UNKNOWN;  // (the region's entry from outside: L_FOP starts at 0)
-  memo_.on = false;   // (edges join here, unless one direct edge is all: carry_)
-  if (carry_[bi] && memo_in_n_[bi] == 1 && memo_in_[bi].on) {
-    memo_ = memo_in_[bi];
-    memo_.rebase(b_);
-    memo_.carried = true;
-  }
+  memo_.on = false;   // (edges join here; in_memo_ below)
   if (listing_) {
     char h[96];
     snprintf(h, sizeof h, ";; block %u: 0x%llx..0x%llx (%u insns)\n", bi, (unsigned long long)bl.start,
              (unsigned long long)bl.end, bl.n);
     b_.text += h;
-    if (memo_.carried) b_.text += ";; (one edge in: the probe memo it had goes on)\n";
   }
   // In no loop, the flags are in memory at the start (every edge in leaves the region's
   // loop or its dispatcher, and writes pending flags back where they are live: goto_block)
@@ -2088,6 +2121,13 @@ void Gen::block_code(uint32_t bi) {
     b_.end();
   } else if (listing_) {
     b_.text += ";; (no budget check: no back edge enters this block)\n";
+  }
+  // (after the budget check, whose arm leaves: the memo holds past its end)
+  if (carry_pass_ > 0 && in_memo_[bi].on) {
+    memo_ = in_memo_[bi];
+    memo_.rebase(b_);
+    memo_.carried = (int32_t)bi;
+    if (listing_) b_.text += ";; (the probe memo of an edge in goes on; the other ways in set MOFF to none)\n";
   }
   std::vector<Plan> plans(bl.n);
   for (uint32_t k = 0; k < bl.n; k++) plans[k] = classify(bl.insns[k]);
@@ -2393,8 +2433,15 @@ void Gen::block_code(uint32_t bi) {
           const int hint = loop_hint(next + in.imm, next);
           if (hint >= 0) b_.if_hint(hint != 0);
           else b_.if_();
+          const Memo m = memo_;
+          const bool held = memo_.on && memo_.holds(b_);
           goto_block(next + in.imm, false);
           b_.end();
+          // (the taken arm always branches away: a memo that held before it holds after)
+          if (held) {
+            memo_ = m;
+            memo_.rebase(b_);
+          }
           goto_block(next, true);
           ended = true;
           break;
@@ -2468,26 +2515,6 @@ void Gen::region_liveness() {
     }
   }
   choose_spans();
-  // carry_: one edge in, a direct one (the fall or a forward br of a block laid out before,
-  // not into a loop of blocks from outside it, whose head's `next` selects the block)
-  std::vector<uint32_t> npred(n, 0), pred(n, 0);
-  for (uint32_t i = 0; i < n; i++) {
-    // (succ also names the block after a jmp or a call, for the liveness: no edge there,
-    // when the compiler makes the jmp or call itself)
-    const Block& bl = *blocks_[i];
-    const Insn& last = bl.insns[bl.n - 1];
-    const Kind k = classify(last).k;
-    const bool target_only = (k == K_JMP || k == K_CALL) && last.imm != 0;
-    for (uint32_t s2 : succ[i]) {
-      if (target_only && blocks_[s2]->start == bl.end) continue;
-      npred[s2]++;
-      pred[s2] = i;
-    }
-  }
-  carry_.assign(n, false);
-  for (uint32_t j = 0; j < n; j++)
-    carry_[j] = npred[j] == 1 && pred[j] < j && !checks_[j] && !self_loop_[j] &&
-                (span_of_[j] < 0 || span_of_[j] == span_of_[pred[j]]);
   // live_in from live_out, to a fixed point (the flags are live wherever the region may
   // be left: at an exit edge, and at the start of a block that checks the budget)
   std::vector<bool>& live_in = live_in_;
@@ -2623,8 +2650,14 @@ Compiled Gen::run() {
   pass2_ = false;
   memo_used_.clear();
   memo_store_.clear();
-  carry_used_ = false;
+  carry_pass_ = 0;
+  memo_rec_ = true;
+  in_any_ = false;
+  edge_memo_.assign(n, {});
+  first_key_.assign(n, MemKey());
+  in_memo_.assign(n, Memo());
   pass();
+  choose_in_memos();
   for (uint32_t i = 0; i < n; i++) {
     group_[i] = xgroup(i);
     if (group_[i] >= 0) group_regs_[(size_t)group_[i]] |= block_used_[i];
@@ -2644,10 +2677,58 @@ Compiled Gen::run() {
   edges_.clear();
   dirty_in_ = in;
   pass2_ = true;
+  if (choose_in_memos()) {
+    // The carry pass: pass 2's code with the blocks' candidate memos, recording which
+    // accesses they serve (memo_used_, memo_store_ again) and which edges have them; a
+    // block keeps its memo where both hold.
+    carry_pass_ = 1;
+    memo_used_.clear();
+    memo_store_.clear();
+    in_used_.assign(n, false);
+    in_matched_.assign(n, false);
+    pass();
+    for (uint32_t j = 0; j < n; j++) {
+      Memo& m = in_memo_[j];
+      if (!m.on) continue;
+      m.on = in_used_[j] && in_matched_[j];
+      if (m.from_load && m.origin < memo_store_.size() && memo_store_[m.origin]) m.write = true;  // (its load tests the write tag)
+      in_any_ = in_any_ || m.on;
+    }
+    b_ = Body(listing_);
+    out_ = Compiled();
+    edges_.clear();
+  }
+  carry_pass_ = 2;
+  memo_rec_ = false;
   pass();
   out_.listing = std::move(b_.text);
   out_.body_bytes = (uint32_t)b_.size();
   return out_;
+}
+
+// After pass 1: for each block, the memo of an edge in whose registers its first access
+// uses (a back edge's first: a loop's head takes the memo its last iteration left, so
+// `a[i]` in a loop probes once a page), as the carry pass's candidate. True if any.
+bool Gen::choose_in_memos() {
+  const uint32_t n = (uint32_t)blocks_.size();
+  bool any = false;
+  for (uint32_t j = 0; j < n; j++) {
+    in_memo_[j] = Memo();
+    const MemKey& f = first_key_[j];
+    if (!f.ok) continue;
+    const EdgeMemo* best = nullptr;
+    for (const EdgeMemo& e : edge_memo_[j]) {
+      const MemKey& k = e.m.key;
+      if (!k.ok || k.base != f.base || k.index != f.index || k.scale != f.scale || k.seg != f.seg) continue;
+      const bool back = e.from >= j, best_back = best && best->from >= j;
+      if (!best || back > best_back || (back == best_back && e.from > best->from)) best = &e;
+    }
+    if (!best) continue;
+    in_memo_[j] = best->m;
+    in_memo_[j].carried = -1;
+    any = true;
+  }
+  return any;
 }
 
 // The xmm registers a loop may take as free of denormals at the start of its blocks
@@ -2710,9 +2791,7 @@ void Gen::pass() {
   probe_seq_ = 0;
   memo_ = Memo();
   key_ = MemKey();
-  memo_in_.assign(n, Memo());
-  memo_in_n_.assign(n, 0);
-  if (pass2_ && carry_used_) memo_none(b_);  // (the other ways into a block with a carried memo)
+  if (carry_pass_ == 2 && in_any_) memo_none(b_);  // (the other ways into a block that starts with a memo)
   // L_TLB = cpu.mem + tlb_off
   b_.local_get(L_CPU);
   b_.mem(I32_LOAD, 2, abi_.off_mem);

@@ -62,7 +62,7 @@ uint64_t call_pushes(uint8_t* sp, uint64_t a, uint64_t b);  // rsp = sp; call f:
 uint64_t add_words(uint32_t* a, int64_t n, uint32_t v);  // for (i = 0; i < n; i++) a[i] += v: a load, a store
 uint64_t rmw_words(uint32_t* a, int64_t n, uint32_t v);  // the same with one add to memory
 uint64_t copy_down(uint32_t* a, int64_t n);             // for (i = 0; i < n; i++) a[i] = a[i + 16]
-uint64_t far_then_loop(uint32_t* a, int64_t n, uint32_t v);  // a[512], then add_words's loop: returns a[512]
+uint64_t far_then_loop(uint32_t* a, int64_t n, uint32_t v);  // reads a[512], then add_words's loop
 
 __asm__(
     ".text\n"
@@ -184,13 +184,13 @@ __asm__(
     ".globl add_words\n"
     "add_words:\n"  // (n >= 1)
     "  xor %eax, %eax\n"
-    "1:\n"  // (the loop's head: its back edge's memo, the index moved by +1)
+    "add_words_loop:\n"  // (the loop's head: its back edge's memo, the index moved by +1)
     "  mov (%rdi,%rax,4), %ecx\n"
     "  add %edx, %ecx\n"
     "  mov %ecx, (%rdi,%rax,4)\n"
     "  add $1, %rax\n"
     "  cmp %rsi, %rax\n"
-    "  jne 1b\n"
+    "  jne add_words_loop\n"
     "  ret\n"
     ".globl rmw_words\n"
     "rmw_words:\n"
@@ -215,15 +215,7 @@ __asm__(
     "far_then_loop:\n"
     "  xor %eax, %eax\n"
     "  mov 2048(%rdi,%rax,4), %r8d\n"  // (a memo through the loop's registers, 2 KiB on)
-    "1:\n"  // (an edge in with that memo, the back edge with the loop's)
-    "  mov (%rdi,%rax,4), %ecx\n"
-    "  add %edx, %ecx\n"
-    "  mov %ecx, (%rdi,%rax,4)\n"
-    "  add $1, %rax\n"
-    "  cmp %rsi, %rax\n"
-    "  jne 1b\n"
-    "  mov %r8, %rax\n"
-    "  ret\n"
+    "  jmp add_words_loop\n"
     ".globl ret_42\n"
     "ret_42:\n"
     "  mov $42, %eax\n"

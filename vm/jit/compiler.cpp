@@ -2657,7 +2657,6 @@ Compiled Gen::run() {
   first_key_.assign(n, MemKey());
   in_memo_.assign(n, Memo());
   pass();
-  choose_in_memos();
   for (uint32_t i = 0; i < n; i++) {
     group_[i] = xgroup(i);
     if (group_[i] >= 0) group_regs_[(size_t)group_[i]] |= block_used_[i];

@@ -1125,7 +1125,7 @@ static void host_addr(Body& b) {
 // Across a block's start (in_memo_): pass 1 records the memo each edge has and each
 // block's first access; choose_in_memos gives a block the memo of an edge in through
 // that access's registers (a back edge first: a loop's head then takes the memo its
-// last iteration left); a carry pass (pass 2's code, recording like pass 1) keeps the
+// last iteration left; only in regions where a loop's head has one); a carry pass (pass 2's code, recording like pass 1) keeps the
 // blocks whose memo served an access and came in on some edge; in pass 2 every other
 // edge into such a block sets MOFF = kMoffNone (goto_block), and so does the prologue
 // (the function's entry, the dispatcher). Accesses are numbered in order (memo_site),
@@ -2728,8 +2728,13 @@ bool Gen::choose_in_memos() {
     if (!best) continue;
     in_memo_[j] = best->m;
     in_memo_[j].carried = -1;
-    any = true;
+    any = any || best->from >= j;
   }
+  // Only a region where some loop's head has a candidate pays for the carry pass: a
+  // second generation of every region pushed one of the compiler's own functions over
+  // V8's tiering budget on short runs (python3 -c pass: a TurboFan job node waits for at
+  // exit, +40 ms of wall time); forward-only candidates are dropped with it.
+  if (!any) in_memo_.assign(n, Memo());
   return any;
 }
 

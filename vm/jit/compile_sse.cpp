@@ -61,6 +61,19 @@ struct Fmt {
 const Fmt kD = {true, 0x7fffffffffffffffll, 0x000fffffffffffffll, 0x0010000000000000ll, 0x7ff0000000000000ll};
 const Fmt kF = {false, 0x7fffffff, 0x007fffff, 0x00800000, 0x7f800000};
 
+// Pushes whether the bits in `l` are a denormal of format f: (|x| - 1) <u DENORMAL_MAX
+// (zero wraps to the top, so only 0 < |x| <= largest denormal passes), or with
+// `denormal` false its negation (a zero, a normal, an infinity or a NaN). The one place
+// this test is written: the guards, nd_or_leave and the loop-entry guard all use it.
+void push_denormal_test(Body& b, uint32_t l, const Fmt& f, bool denormal) {
+  b.local_get(l);
+  b.i64_const(f.abs); b.op0(I64_AND, "i64.and");
+  b.i64_const(1); b.op0(I64_SUB, "i64.sub");
+  b.i64_const(f.den);
+  if (denormal) b.op0(I64_LT_U, "i64.lt_u");
+  else b.op0(I64_GE_U, "i64.ge_u");
+}
+
 class Emit {
  public:
   Emit(SseHost& h, const Insn& in, uint64_t next, int k)
@@ -108,11 +121,7 @@ class Emit {
     else { op(I32_REINTERPRET_F32, "i32.reinterpret_f32"); op(I64_EXTEND_I32_U, "i64.extend_i32_u"); }
   }
   void mx_ok() { h_.sse_mx_ok(); }  // (mxcsr & 0xffe0) == 0x1fa0, from the region's local
-  void not_denormal(uint32_t l, const Fmt& f) {  // (|x| - 1) >=u largest denormal: zero, normal, inf, NaN
-    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
-    b_.i64_const(1); op(I64_SUB, "i64.sub");
-    b_.i64_const(f.den); op(I64_GE_U, "i64.ge_u");
-  }
+  void not_denormal(uint32_t l, const Fmt& f) { push_denormal_test(b_, l, f, false); }
   void and_() { op(I32_AND, "i32.and"); }
   // A guard as branches (scalar, packed, comi): each condition that refuses the fast path
   // leaves for the handler by a br_if of its own, which TurboFan fuses with its compare
@@ -129,12 +138,7 @@ class Emit {
   void guard_slow() { b_.br(1); b_.end(); }
   void guard_end() { b_.end(); }
   void refuse_mx() { mx_ok(); op(I32_EQZ, "i32.eqz"); refuse(); }
-  void refuse_denormal(uint32_t l, const Fmt& f) {  // (|x| - 1) <u largest denormal
-    get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
-    b_.i64_const(1); op(I64_SUB, "i64.sub");
-    b_.i64_const(f.den); op(I64_LT_U, "i64.lt_u");
-    refuse();
-  }
+  void refuse_denormal(uint32_t l, const Fmt& f) { push_denormal_test(b_, l, f, true); refuse(); }
   void refuse_nan(uint32_t l, const Fmt& f) {  // |x| >u inf
     get(l); b_.i64_const(f.abs); op(I64_AND, "i64.and");
     b_.i64_const(f.inf); op(I64_GT_U, "i64.gt_u");
@@ -622,11 +626,6 @@ bool sse_pure(int op, const Insn& in) {
 
 void sse_emit(SseHost& h, int op, const Insn& in, uint64_t next, int k) { Emit(h, in, next, k).run(op); }
 
-void sse_push_denormal(Body& b, uint32_t local) {
-  b.local_get(local);
-  b.i64_const(kD.abs); b.op0(I64_AND, "i64.and");
-  b.i64_const(1); b.op0(I64_SUB, "i64.sub");
-  b.i64_const(kD.den); b.op0(I64_LT_U, "i64.lt_u");
-}
+void sse_push_denormal(Body& b, uint32_t local) { push_denormal_test(b, local, kD, true); }
 
 }  // namespace gb::jit

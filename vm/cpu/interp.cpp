@@ -124,19 +124,24 @@ void BlockCache::invalidate_page(uint64_t page) {
   if (__builtin_expect(!unverified_.empty(), 0)) unverified_.erase(page);
   auto it = by_page_.find(page);
   if (it == by_page_.end()) return;
-  if (tier) tier->invalidate_page(page);
-  for (uint64_t start : it->second) {
-    Block* const b = blocks_.find(start);
-    if (!b) continue;
-    // A store into the block being run takes effect at the next instruction: the run
-    // loop (or the compiled region) leaves the block after the storing instruction and
-    // goes on (code_stop: run() itself does not return). Not after a block-ending F_STOP
-    // instruction (a syscall writing the page: it ends the block and the compiled region
-    // anyway, and may set cpu.stop itself for the scheduler, which must stay set).
-    if (b == running && cpu && !cpu->stop && !(cpu->rip == running->end && ends_stop(*running))) {
+  // A store into the block being run takes effect at the next instruction: the run
+  // loop (or the compiled region) leaves the block after the storing instruction and
+  // goes on (code_stop: run() itself does not return). So does a store into any block of
+  // a compiled region that holds the running block (Tier::invalidate_page). Not after a
+  // block-ending F_STOP instruction (a syscall writing the page: it ends the block and the
+  // compiled region anyway, and may set cpu.stop itself for the scheduler, which must
+  // stay set).
+  const auto stop_running = [&] {
+    if (running && cpu && !cpu->stop && !(cpu->rip == running->end && ends_stop(*running))) {
       cpu->stop = true;
       code_stop = true;
     }
+  };
+  if (tier && tier->invalidate_page(page)) stop_running();
+  for (uint64_t start : it->second) {
+    Block* const b = blocks_.find(start);
+    if (!b) continue;
+    if (b == running) stop_running();
     Block*& slot = fast_[fast_index(start)];
     if (slot == b) slot = nullptr;
     bytes_ -= sizeof(Block) + (uint64_t)b->n * sizeof(Insn);

@@ -103,7 +103,10 @@ class Tier {
  public:
   virtual ~Tier() = default;
   virtual void compile(Block& b) = 0;                 // may set b.jit_fn, b.jit_failed or b.jit_ask
-  virtual void invalidate_page(uint64_t page) = 0;    // before the page's blocks are dropped
+  // Before the page's blocks are dropped. Returns whether a region it dropped holds the
+  // running block (then that region may be the one running: it must stop after the
+  // storing instruction, though the store hit another of its blocks).
+  virtual bool invalidate_page(uint64_t page) = 0;
   virtual void clear() = 0;                           // before every block is dropped
   // The pages spanned by every block of the compiled region holding b (none: b is not
   // compiled). An inherited region is entered only once all of them are checked.

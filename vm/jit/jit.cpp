@@ -451,13 +451,23 @@ void JitTier::drop(Region* r, const char* why, uint64_t page, bool evicted) {
   regions_.erase(r);
 }
 
-void JitTier::invalidate_page(uint64_t page) {
+bool JitTier::invalidate_page(uint64_t page) {
   for (auto q = queue_.begin(); q != queue_.end();)  // (flush() looks entries up again; this keeps the queue small)
     q = page_down(q->first) == page ? queue_.erase(q) : std::next(q);
   auto it = by_page_.find(page);
-  if (it == by_page_.end()) return;
+  if (it == by_page_.end()) return false;
   const std::vector<Region*> doomed = it->second;
-  for (Region* r : doomed) drop(r, "a page of its code was written, unmapped or reprotected", page);
+  // A region running now holds bc.running (compiled code stores it before any call that
+  // can write memory). If it is dropped, it must not go on to its copy of a block of this
+  // page, which may be anywhere in it: a loop calling code on another page (inlined by
+  // the call's last target) runs that copy again after the store (tests/jit/alias.c and
+  // smc.c with --jit-threshold 64: stale code until the loop ended).
+  bool running = false;
+  for (Region* r : doomed) {
+    for (const Block* b : r->blocks) running |= b == bc_.running;
+    drop(r, "a page of its code was written, unmapped or reprotected", page);
+  }
+  return running;
 }
 
 void JitTier::region_pages(const Block& b, std::vector<uint64_t>& out) const {

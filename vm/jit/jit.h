@@ -168,7 +168,7 @@ class JitTier : public Tier {
   JitTier(BlockCache& bc, Mode mode, std::string dump_dir);
   ~JitTier() override;
   void compile(Block& b) override;
-  void invalidate_page(uint64_t page) override;
+  bool invalidate_page(uint64_t page) override;
   void clear() override;
   void region_pages(const Block& b, std::vector<uint64_t>& out) const override;
   void retire() override;

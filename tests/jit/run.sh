@@ -5,8 +5,10 @@
 #      second mapping of its page and through write()), tests/jit/fault.c (a fault in a compiled
 #      loop: the handler's registers and flags; alarm ending an endless compiled loop) and
 #      tests/jit/cloops.c (the same with loops of several blocks; nested C loops) print
-#      what the host prints, with --jit always, on, off and early (on, compiled after 64
-#      runs); cloops retires the same instruction count (--stats) in every mode
+#      what the host prints, with --jit always, on, off, early (on, compiled after 64
+#      runs) and grow (early, regions grown after 64 exits); tests/jit/grow.c (a loop
+#      longer than a region) likewise; cloops and grow.c retire the same instruction
+#      count (--stats) in every mode
 #      tests/jit/flags.c (the flag families: shifts, imul, inc/dec, their flags read
 #      right after) and tests/jit/sse.c (the SSE2 forms compiled inline) likewise
 #   2b. flags.c bit-exact with the interpreter, undefined flags included
@@ -66,10 +68,20 @@ fi
 #    inlined from another page"): alias.c and smc.c printed stale results there, since a
 #    region dropped by a store into a block of its own on another page (the callee a loop
 #    calls, compiled into the loop's region) ran on to its stale copy; it now stops.
-jit_args() { if [ "$1" = early ]; then echo "on --jit-threshold 64"; else echo "$1"; fi; }
-for prog in smc alias fault cloops flags sse forms memo; do
+#    grow.c: a loop longer than a region (a switch, calls, returns), its checksum and a
+#    fault inside it once its region grew. Mode `grow` is `early` with regions grown after
+#    64 exits to other regions (vm/jit/jit.h "Regions that grow"): every program's loops
+#    that close within a grown region run in one.
+jit_args() {
+  case "$1" in
+    early) echo "on --jit-threshold 64" ;;
+    grow) echo "on --jit-threshold 64 --jit-grow 64" ;;
+    *) echo "$1" ;;
+  esac
+}
+for prog in smc alias fault cloops flags sse forms memo grow; do
   gcc -O2 -o "$tmp/$prog" tests/jit/$prog.c && "$tmp/$prog" > "$tmp/$prog.want"
-  for mode in always on off early; do
+  for mode in always on off early grow; do
     if timeout 120 $NODE "$JS" run --jit $(jit_args $mode) --root / -- "$tmp/$prog" > "$tmp/$prog.$mode" 2>"$tmp/$prog.$mode.err" &&
        cmp -s "$tmp/$prog.want" "$tmp/$prog.$mode"; then
       ok "$prog --jit $mode"
@@ -82,17 +94,30 @@ done
 # 2a. the instruction count compiled code keeps in a local is the interpreter's: cloops
 #    (nested loops, rep movsb inside a compiled loop, a fault in a loop of three blocks)
 #    retires the same number of instructions in every mode
-for mode in off on always early; do
+for mode in off on always early grow; do
   timeout 120 $NODE "$JS" run --jit $(jit_args $mode) --stats --root / -- "$tmp/cloops" count > /dev/null 2>"$tmp/count.$mode"
   sed -nE 's/.*stats: ([0-9]+) instructions.*/\1/p' "$tmp/count.$mode" > "$tmp/count.$mode.n"
 done
-for mode in on always early; do
+for mode in on always early grow; do
   if [ -s "$tmp/count.off.n" ] && cmp -s "$tmp/count.off.n" "$tmp/count.$mode.n"; then
     ok "cloops count: --jit $mode retires $(cat "$tmp/count.$mode.n") instructions, as --jit off"
   else
     bad "cloops count: --jit $mode $(cat "$tmp/count.$mode.n") instructions, --jit off $(cat "$tmp/count.off.n")"
   fi
 done
+
+# 2a'. grow.c in mode grow did grow a region (else the rows above tested nothing new):
+#    --stats counts it, and the instruction count is the interpreter's
+timeout 120 $NODE "$JS" run --jit $(jit_args grow) --stats --root / -- "$tmp/grow" > /dev/null 2>"$tmp/grow.stats"
+timeout 120 $NODE "$JS" run --jit off --stats --root / -- "$tmp/grow" > /dev/null 2>"$tmp/grow.stats.off"
+grown=$(sed -nE 's/.* ([0-9]+) jit grown.*/\1/p' "$tmp/grow.stats")
+n_grow=$(sed -nE 's/.*stats: ([0-9]+) instructions.*/\1/p' "$tmp/grow.stats")
+n_off=$(sed -nE 's/.*stats: ([0-9]+) instructions.*/\1/p' "$tmp/grow.stats.off")
+if [ "${grown:-0}" -ge 1 ] && [ -n "$n_off" ] && [ "$n_grow" = "$n_off" ]; then
+  ok "grow.c: $grown regions grown, $n_grow instructions retired, as --jit off"
+else
+  bad "grow.c: ${grown:-no} regions grown, $n_grow instructions (--jit off: $n_off)"; tail -c 300 "$tmp/grow.stats"
+fi
 
 # 2b. every flag bit-exact with the interpreter's, undefined ones too (flags.c `full`:
 #    on and always against off)

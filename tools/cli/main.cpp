@@ -48,6 +48,8 @@ const char* kUsage =
     "                      first run; default off, or $GLASSBOX_JIT\n"
     "  --jit-threshold N   on: block runs before a region is compiled (default 4000; the\n"
     "                      threshold rises by itself while compiling costs over 5%)\n"
+    "  --jit-grow N|off    a region whose exits went on in other regions N times is compiled\n"
+    "                      again, bigger, along blocks as hot as its entry (default 1048576)\n"
     "  --jit-dump DIR      write each compiled region's .wasm and .txt listing into DIR\n"
     "  --jit-cache SIZE[,N] the code cache's budget: wasm bytes (K, M suffixes) and regions;\n"
     "                      the oldest regions are evicted past it (default 32M,8192)\n"
@@ -97,6 +99,7 @@ struct Options {
   uint64_t jit_cache_bytes = 0;
   uint32_t jit_cache_regions = 0;
   uint64_t jit_threshold = 0;
+  uint32_t jit_grow = jit::kGrowAt;  // --jit-grow (0: off)
   std::vector<std::string> env;
   bool strace = false, stats = false, quiet = false, records = false;
   uint64_t mem_limit = 0;  // --mem-limit / GLASSBOX_MEM_LIMIT; 0: the default budget
@@ -199,6 +202,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
       char* end = nullptr;
       o.jit_threshold = strtoull(v.c_str(), &end, 10);
       if (v.empty() || *end || o.jit_threshold == 0) return usage_error("--jit-threshold wants a count of runs, got '" + v + "'");
+    } else if (take(args, i, "--jit-grow", v)) {
+      char* end = nullptr;
+      const unsigned long long g = v == "off" ? 0 : strtoull(v.c_str(), &end, 10);
+      if (v != "off" && (v.empty() || *end || g == 0 || g > 0xffffffffull))
+        return usage_error("--jit-grow wants a count of exits or off, got '" + v + "'");
+      o.jit_grow = (uint32_t)g;
     } else if (take(args, i, "--jit-dump", v)) {
       o.jit_dump = v;
     } else if (take(args, i, "--jit-cache", v)) {
@@ -256,6 +265,7 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
   jit::configure(jit_on ? jit_mode : jit::Mode::Off, o.jit_dump);
   jit::set_cache_limits(o.jit_cache_bytes, o.jit_cache_regions);
   jit::set_threshold(o.jit_threshold);
+  jit::set_grow(o.jit_grow);
   KernelOptions ko;
   ko.quiet = o.quiet;
   ko.mem_limit_bytes = o.mem_limit;

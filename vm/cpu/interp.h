@@ -115,6 +115,9 @@ class Tier {
   // that one takes it (adopt()).
   virtual void retire() {}
   virtual void adopt() {}
+  // A compiled region asked to be compiled again, bigger (its exits to other regions
+  // passed a count: jit.h "Regions that grow"); `rip` is its entry block's start.
+  virtual void grow(uint64_t rip) { (void)rip; }
 };
 // Attaches a tier to a block cache (sets bc.tier and bc.tier_at): set once per process
 // by the front end (the CLI's --jit), called by run() the first time it sees a cache.
@@ -244,6 +247,7 @@ class BlockCache {
   uint64_t tier_at = ~0ull;     // compile a block when its execs reach this
   bool tier_checked = false;    // the factory was asked
   uint64_t limit = 0;           // run()'s instruction limit (compiled loops exit at it)
+  uint64_t grow_request = 0;    // set by compiled code: the entry of a region to grow (Tier::grow)
   // Set by the debugger while it runs a watched task block by block: run() neither
   // compiles nor enters a region (a region runs on to its next loop head or exit, past
   // the breakpoints between; vm/linux/debug.h). Blocks keep counting their runs.

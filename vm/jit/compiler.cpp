@@ -449,8 +449,8 @@ struct Imports {
 
 class Gen : public SseHost {
  public:
-  Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, Imports& im)
-      : im_(im), abi_(abi), b_(listing), listing_(listing) {
+  Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, Imports& im, uint32_t exit_cell = 0)
+      : im_(im), abi_(abi), b_(listing), listing_(listing), exit_cell_(exit_cell), entry_start_(blocks[0]->start) {
     lay_out(blocks);
   }
   Compiled run();  // the body in body(); out.wasm and out.imports are the caller's
@@ -601,6 +601,8 @@ class Gen : public SseHost {
   void load_slow(int size, uint64_t next_rip);     // load()'s miss: the state to memory, the read helper
   void rmw(const Plan& p, int ccop, uint64_t next_rip, int k);  // [L_A] = [L_A] op L_XB, one probe
   int chain_depth_ = -1;               // the block whose end leads to chain_dispatch (-1: no chaining)
+  uint32_t exit_cell_ = 0;             // its exits through chain_dispatch, counted (0: not; "Regions that grow")
+  uint64_t entry_start_ = 0;           // its entry block's address (what a grow request names)
   void chain_exit(uint64_t target);    // rip = target; leave(), through chain_dispatch
   void chain_exit_to(uint32_t local);  // leave_to(local), through chain_dispatch
   void chain_dispatch();               // the chain table's lookup and the tail call (after the body)
@@ -915,6 +917,7 @@ void Gen::chain_exit_to(uint32_t local) {
 
 // The state is in memory but rip, the target in L_RIP.
 //   if (cpu.icount < limit && !cpu.stop) {
+//     if (++exits == grow_at) { bc.grow_request = entry; return 0 }   (a region that may grow)
 //     e = chain_table + chain_slot(rip) * 16
 //     if (e.addr == rip && e.block) {
 //       bc.running = e.block; cpu.jit.chained++
@@ -935,6 +938,28 @@ void Gen::chain_dispatch() {
   b_.op0(I32_EQZ, "i32.eqz");
   b_.op0(I32_AND, "i32.and");
   b_.if_hint(true);
+  if (exit_cell_ && abi_.addr_grow && abi_.grow_at) {
+    // This region's exits to other regions, counted: at grow_at of them the run loop
+    // compiles it again, bigger (jit.h "Regions that grow"); the state is in memory.
+    if (listing_) b_.text += ";; counted: at the grow_at-th exit here, ask the tier to grow this region\n";
+    b_.i32_const((int32_t)exit_cell_);
+    b_.i32_const((int32_t)exit_cell_);
+    b_.mem(I32_LOAD, 2, 0);
+    b_.i32_const(1);
+    b_.op0(I32_ADD, "i32.add");
+    b_.local_tee(L_E);  // (free until the lookup below)
+    b_.mem(I32_STORE, 2, 0);
+    b_.local_get(L_E);
+    b_.i32_const((int32_t)abi_.grow_at);
+    b_.op0(I32_EQ, "i32.eq");
+    b_.if_hint(false);
+    b_.i32_const((int32_t)abi_.addr_grow);
+    b_.i64_const((int64_t)entry_start_);
+    b_.mem(I64_STORE, 3, 0);
+    b_.i32_const(0);
+    b_.ret();
+    b_.end();
+  }
   b_.local_get(L_RIP);
   b_.i64_const((int64_t)kChainHash);
   b_.op0(I64_MUL, "i64.mul");
@@ -2904,14 +2929,17 @@ const std::vector<FuncType>& module_types(bool chained) {
 
 }  // namespace
 
-Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const Abi& abi, bool listing) {
+Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const Abi& abi, bool listing,
+                    const std::vector<uint32_t>* exit_cells) {
   Batch out;
   Imports im;
   std::vector<std::unique_ptr<Gen>> gens;
   std::vector<const Body*> bodies;
-  for (const auto& blocks : regions) {
+  for (size_t i = 0; i < regions.size(); i++) {
+    const auto& blocks = regions[i];
     const auto t0 = std::chrono::steady_clock::now();
-    gens.push_back(std::make_unique<Gen>(blocks, abi, listing, im));
+    const uint32_t cell = exit_cells && i < exit_cells->size() ? (*exit_cells)[i] : 0;
+    gens.push_back(std::make_unique<Gen>(blocks, abi, listing, im, cell));
     out.regions.push_back(gens.back()->run());
     bodies.push_back(&gens.back()->body());
     out.regions.back().gen_us = (uint32_t)std::chrono::duration_cast<std::chrono::microseconds>(
@@ -2922,8 +2950,9 @@ Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const
   return out;
 }
 
-Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing) {
-  Batch b = compile_batch({blocks}, abi, listing);
+Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, uint32_t exit_cell) {
+  const std::vector<uint32_t> cells{exit_cell};
+  Batch b = compile_batch({blocks}, abi, listing, &cells);
   Compiled c = std::move(b.regions[0]);
   c.wasm = std::move(b.wasm);
   c.imports = std::move(b.imports);

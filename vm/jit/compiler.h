@@ -33,6 +33,9 @@ struct Abi {
   // the region by a tail call of the hub (an import), which tail-calls it through the
   // hub's own table (jit_host.cpp). 0: exits return to the run loop.
   uint32_t chain_table = 0, chain_bits = 0;
+  // Regions that grow (jit.h): &BlockCache::grow_request, where a region whose exits
+  // through the chain lookup reach grow_at stores its entry's address and returns.
+  uint32_t addr_grow = 0, grow_at = 0;
   std::function<uint32_t(Handler)> handler;       // a handler's table index (imported by the module)
   std::function<uint32_t(const void*)> addr;      // an Insn's or a Block's address
   std::function<std::string(uint64_t, uint32_t)> bytes;  // hex of guest code (listing), may be empty
@@ -58,10 +61,13 @@ struct Batch {
   std::vector<uint32_t> imports;
   std::vector<Compiled> regions;
 };
-Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const Abi& abi, bool listing);
+// exit_cells[i] (if given, and not 0): region i's count of exits through the chain
+// lookup, a u32 in linear memory (Abi::addr_grow); 0 or none: the region never asks to grow.
+Batch compile_batch(const std::vector<std::vector<const Block*>>& regions, const Abi& abi, bool listing,
+                    const std::vector<uint32_t>* exit_cells = nullptr);
 
 // Region: blocks[0] is the hot entry; the function's param 1 selects the entry block.
-Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing);
+Compiled compile_region(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, uint32_t exit_cell = 0);
 
 // The chain table's slot of a guest address (the generated code computes the same).
 constexpr uint64_t kChainHash = 0x9e3779b97f4a7c15ull;

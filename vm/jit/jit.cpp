@@ -44,6 +44,7 @@ std::string g_dump;
 uint64_t g_limit_bytes = kCacheBytes, g_bytes = 0, g_peak = 0, g_age = 0, g_evicted = 0;
 uint32_t g_limit_regions = kCacheRegions, g_regions = 0;
 uint64_t g_threshold = kOnThreshold;
+uint32_t g_grow_at = kGrowAt;  // (set_grow; 0: regions never grow)
 // The compiler has run once in this process: V8 compiles the engine's functions lazily,
 // and the first batch pays for the compiler's own (8-12 ms here; docs/jit.md).
 bool g_warm = false;
@@ -75,6 +76,8 @@ bool parse_mode(const std::string& s, Mode& out) {
 }
 
 void set_threshold(uint64_t runs) { g_threshold = runs ? std::min(runs, kMaxThreshold) : kOnThreshold; }
+
+void set_grow(uint32_t exits) { g_grow_at = exits; }
 
 void set_cache_limits(uint64_t bytes, uint32_t regions) {
   g_limit_bytes = bytes ? bytes : kCacheBytes;
@@ -163,7 +166,25 @@ static Abi tier_abi(BlockCache& bc, AddressSpace& mem, bool listing) {
   return abi;
 }
 
-std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry) {
+namespace {
+// The successors a region follows from b (form_region): its fall-through, a direct
+// branch's target, an indirect branch's last target (Block::ind_target). Returns how many.
+int region_successors(const Block& b, uint64_t succ[2]) {
+  const Insn& last = b.insns.back();
+  const uint32_t form = last.row != 0xffff ? op_table()[last.row].form : 0;
+  int ns = 0;
+  if (!(form & F_BRANCH)) succ[ns++] = b.end;
+  else if (form & (F_REL8 | F_REL32)) {
+    if (last.osz != 2) succ[ns++] = b.end + last.imm;
+    succ[ns++] = b.end;  // jcc's fall-through, call's return address (jmp: harmless)
+  } else if (b.ind_target) {
+    succ[ns++] = b.ind_target;  // an indirect branch: where it went last (compared inline)
+  }
+  return ns;
+}
+}  // namespace
+
+std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry, bool grow) {
   // The region: decoded blocks reachable by direct jumps (jcc both ways, jmp, call's
   // target and return address), the most often run first (a block's execs), in at most
   // kMaxPages pages: a callee in another page comes along, and a ret to the block after
@@ -175,26 +196,24 @@ std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry) 
   work.push(&entry);
   seen.insert(entry.start);
   pages.insert(page_down(entry.start));
-  while (!work.empty() && blocks.size() < kMaxBlocks) {
+  // Growing (grow()), past kMaxBlocks the region goes on only along blocks run at least
+  // half as often as its entry (a hot path longer than eight blocks, such as python's
+  // loop through its eval loop, its ints and its allocator: fewer exits from region to
+  // region), up to kMaxHotBlocks in kMaxHotPages pages; a loop's cold surroundings never
+  // make it bigger. (Counts as the interpreter left them: a block compiled stops counting.)
+  const auto hot = [&](const Block* b) { return grow && b->execs * 2 >= entry.execs; };
+  while (!work.empty() && blocks.size() < kMaxHotBlocks) {
     const Block* b = work.top();
+    if (blocks.size() >= kMaxBlocks && !hot(b)) break;
     work.pop();
     blocks.push_back(b);
-    const Insn& last = b->insns.back();
-    const uint32_t form = last.row != 0xffff ? op_table()[last.row].form : 0;
     uint64_t succ[2];
-    int ns = 0;
-    if (!(form & F_BRANCH)) succ[ns++] = b->end;
-    else if (form & (F_REL8 | F_REL32)) {
-      if (last.osz != 2) succ[ns++] = b->end + last.imm;
-      succ[ns++] = b->end;  // jcc's fall-through, call's return address (jmp: harmless)
-    } else if (b->ind_target) {
-      succ[ns++] = b->ind_target;  // an indirect branch: where it went last (compared inline)
-    }
+    const int ns = region_successors(*b, succ);
     for (int i = 0; i < ns; i++) {
       const uint64_t t = succ[i];
       if (seen.count(t)) continue;
       const bool new_page = !pages.count(page_down(t));
-      if (new_page && pages.size() >= kMaxPages) continue;
+      if (new_page && pages.size() >= (blocks.size() < kMaxBlocks ? kMaxPages : kMaxHotPages)) continue;
       const Block* nb = bc.find(t);
       if (!nb || nb->fetch_fault) continue;
       seen.insert(t);
@@ -259,7 +278,6 @@ void JitTier::adapt() {
 
 void JitTier::flush() {
   const auto t0 = std::chrono::steady_clock::now();
-  Counters* ctr = bc_.counters;
   // The regions: one per waiting entry not already inside an earlier region of the batch.
   std::vector<std::vector<const Block*>> regions;
   std::vector<Block*> entries;
@@ -273,13 +291,66 @@ void JitTier::flush() {
   }
   queue_.clear();
   if (regions.empty()) return;
+  build(regions, entries, false, t0);
+}
+
+uint32_t* JitTier::new_cell() {
+  if (!free_cells_.empty()) {
+    uint32_t* c = free_cells_.back();
+    free_cells_.pop_back();
+    *c = 0;
+    return c;
+  }
+  cells_.push_back(0);
+  return &cells_.back();
+}
+
+// Regions that grow (jit.h): a region whose exits to other regions reached kGrowAt asked
+// for this. Its entry's region is formed again, past kMaxBlocks along blocks as hot as
+// the entry; if that adds blocks, the bigger region is compiled alone and takes over
+// every block it holds (their entries and chain slots); the old region stays for its
+// other ways in until evicted.
+void JitTier::grow(uint64_t rip) {
+  Block* e = const_cast<Block*>(bc_.find(rip));
+  if (!e || !e->jit_fn || e->jit_failed || !bc_.cpu) return;
+  std::vector<const Block*> blocks = form_region(bc_, *e, true);
+  if (blocks.size() <= kMaxBlocks) return;
+  // Only a region that now holds a whole hot loop through its entry: then the loop runs
+  // without leaving it. Pieces of a loop longer than kMaxHotBlocks (python's 1,200
+  // instructions an iteration of `s += i * i`) chain about half as often grown, but each
+  // new function starts in V8's baseline tier again while its TurboFan compile (50-100 ms
+  // at 20-28 KB) runs: slower on runs of a second (docs/jit.md "Regions that grow").
+  bool closes = false;
+  for (const Block* b : blocks) {
+    uint64_t succ[2];
+    const int ns = region_successors(*b, succ);
+    for (int i = 0; i < ns; i++) closes |= succ[i] == e->start;
+  }
+  if (!closes) return;
+  if (bc_.counters) bc_.counters->jit_grown++;
+  build({blocks}, {e}, true, std::chrono::steady_clock::now());
+}
+
+void JitTier::build(const std::vector<std::vector<const Block*>>& regions, const std::vector<Block*>& entries, bool grown,
+                    std::chrono::steady_clock::time_point t0) {
+  Counters* ctr = bc_.counters;
   const bool listing = !dump_dir_.empty();
   Abi abi = tier_abi(bc_, *bc_.cpu->mem, listing);
   // Exits chain through the tier's chain table (docs/jit.md, "Chained regions"), where
   // the host runs wasm tail calls.
   if (!chain_ && host_tail_calls()) chain_.reset(new ChainSlot[1u << kChainBits]());
   chain_abi(abi);
-  Batch c = compile_batch(regions, abi, listing);
+  std::vector<uint32_t*> cells(regions.size(), nullptr);
+  std::vector<uint32_t> cell_addrs(regions.size(), 0);
+  if (chain_ && !grown && g_grow_at) {
+    abi.addr_grow = idx(&bc_.grow_request);
+    abi.grow_at = g_grow_at;
+    for (size_t i = 0; i < regions.size(); i++) {
+      cells[i] = new_cell();
+      cell_addrs[i] = idx(cells[i]);
+    }
+  }
+  Batch c = compile_batch(regions, abi, listing, &cell_addrs);
   const auto t1 = std::chrono::steady_clock::now();
   // The cache's budget: room for this batch first (the oldest regions of any tier go).
   evict_for(c.wasm.size(), (uint32_t)regions.size());
@@ -294,7 +365,10 @@ void JitTier::flush() {
                                    (uint32_t)c.imports.size(), fns.data(), (uint32_t)fns.size(), rts.data());
   const uint64_t us = (uint64_t)std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0).count();
-  compile_us_ += us;
+  // (A grown region is not new code: it comes after kGrowAt exits of a region already
+  // compiled, which paid for it. Counted in --stats, but the threshold is for new code:
+  // with it, python's loop raised the threshold to 128,000 and left more to interpret.)
+  if (!grown) compile_us_ += us;
   g_warm = true;
   if (host_debug())
     fprintf(stderr, "jit: batch of %zu regions, %zu bytes: gen %lld us, total %llu us, tier_at %llu\n", regions.size(), c.wasm.size(),
@@ -316,8 +390,11 @@ void JitTier::flush() {
       fclose(f);
     }
   }
-  if (mode_ != Mode::Always) adapt();
+  if (mode_ != Mode::Always && !grown) adapt();
   if (!ok) {
+    for (uint32_t* cell : cells)
+      if (cell) free_cells_.push_back(cell);
+    if (grown) return;  // (the region it would have grown stays)
     for (Block* e : entries) e->jit_failed = true;
     if (ctr) ctr->jit_failed += entries.size();
     return;
@@ -335,12 +412,13 @@ void JitTier::flush() {
     auto r = std::make_unique<Region>();
     r->fn = fns[ri];
     r->rt = rts[ri];
+    r->exits = cells[ri];
     std::set<uint64_t> pages;
     for (uint32_t i = 0; i < blocks.size(); i++) {
       Block* b = const_cast<Block*>(blocks[i]);
       r->blocks.push_back(b);
       for (uint64_t p = page_down(b->start); p < b->end; p += PAGE) pages.insert(p);
-      if (!b->jit_fn) {
+      if (!b->jit_fn || grown) {
         b->jit_fn = reinterpret_cast<uint32_t (*)(Cpu*, uint32_t)>((uintptr_t)r->fn);
         b->jit_entry = i;
       }
@@ -368,8 +446,8 @@ void JitTier::flush() {
       ev.args[4] = c.regions[ri].body_bytes;
       ev.args[5] = r->fn;
       char t[160];
-      snprintf(t, sizeof t, "region 0x%llx: %zu blocks, %u x86 insns (%u inline), %u wasm bytes, %llu us (batch of %zu, %llu us)",
-               (unsigned long long)blocks[0]->start, blocks.size(), c.regions[ri].insns, c.regions[ri].inline_insns,
+      snprintf(t, sizeof t, "region 0x%llx%s: %zu blocks, %u x86 insns (%u inline), %u wasm bytes, %llu us (batch of %zu, %llu us)",
+               (unsigned long long)blocks[0]->start, grown ? " (grown)" : "", blocks.size(), c.regions[ri].insns, c.regions[ri].inline_insns,
                c.regions[ri].body_bytes, (unsigned long long)own_us, regions.size(), (unsigned long long)us);
       ev.set_text(t);
       bc_.trace->emit(ev);
@@ -443,6 +521,7 @@ void JitTier::drop(Region* r, const char* why, uint64_t page, bool evicted) {
   }
   chain_remove(*r);  // no exit enters it from now on
   host_release(r->fn, r->rt);
+  if (r->exits) free_cells_.push_back(r->exits);
   if (evicted) g_evicted++;
   else if (bc_.counters) bc_.counters->jit_invalidated++;
   by_age_.erase(r->age);

@@ -67,6 +67,17 @@
 //   are freed), and every region when its process retires the cache (the next one
 //   enters only through get(), which checks pages). Without wasm tail calls in the host,
 //   exits return as before.
+// * Regions that grow. A region counts its exits through the chain lookup in a u32 cell
+//   of linear memory (cells_); at the kGrowAt-th (--jit-grow) it stores its entry's
+//   address in bc.grow_request and returns to the run loop, which calls grow(): the
+//   region is formed again from its entry and, past kMaxBlocks, goes on along blocks run
+//   at least half as often as the entry (up to kMaxHotBlocks in kMaxHotPages pages). If
+//   that region holds a whole loop through its entry (an edge back to it), it is compiled
+//   alone, uncounted, and takes over its blocks' jit_fn and chain slots; the old regions
+//   stay for their other ways in. Its compile time is reported but does not move the
+//   threshold (it is not new code). Why so late (a million exits): V8 starts the new,
+//   bigger function in its baseline tier, and TurboFan takes 50-100 ms on 20-28 KB; a
+//   loop that ran that long is likely to run longer (docs/jit.md "Regions that grow").
 // * Registers and flags across blocks (compiler.cpp). The guest registers a region
 //   touches are loaded into wasm locals at its entry and stay there across its blocks;
 //   a local newer than memory is written back before every call that can fault or look
@@ -84,7 +95,9 @@
 //   The Blocks themselves (whose Insns the compiled code passes to handlers) go to the
 //   block cache's graveyard, alive until the run loop's next collect_garbage, after the
 //   compiled call returned. A store into the running block sets cpu.stop (interp.cpp),
-//   so the region leaves after the storing instruction (the interpreter does the same).
+//   so the region leaves after the storing instruction (the interpreter does the same);
+//   so does a store into any block of a region that holds the running block (another
+//   page's code a loop calls: invalidate_page returns it).
 //   The page's address space calls invalidate_page for a store through any view of the
 //   page: its own mapping, a second mapping of the same shared frame (here or in another
 //   process), write()/truncate on its file (PhysMem's code frames, vm/mem/address_space.h).
@@ -102,6 +115,8 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <chrono>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -114,6 +129,9 @@ namespace gb::jit {
 enum class Mode { Off, On, Always };
 constexpr uint64_t kOnThreshold = 4000;  // `--jit on`: block runs before its region is queued (docs/jit.md, "V8 compiles the compiler")
 constexpr size_t kMaxBlocks = 8;         // blocks per region (docs/jit.md, "Smaller regions")
+constexpr size_t kMaxHotBlocks = 32;     // past kMaxBlocks, blocks as hot as the entry (grow(); docs/jit.md "Regions that grow")
+constexpr size_t kMaxHotPages = 8;       // and the pages those may start in
+constexpr uint32_t kGrowAt = 1u << 20;   // a region's exits to other regions before it grows (jit.h "Regions that grow")
 constexpr size_t kMaxPages = 4;          // pages a region's blocks start in
 constexpr size_t kBatch = 16;            // `on`: regions per module (the queue is compiled when full)
 constexpr double kShare = 0.05;          // `on`: compile time kept under this share of the run's time
@@ -133,11 +151,15 @@ bool parse_mode(const std::string& s, Mode& out);
 void set_cache_limits(uint64_t bytes, uint32_t regions);
 // `on`'s starting (and lowest) threshold, process-wide (0: kOnThreshold).
 void set_threshold(uint64_t runs);
+// Regions that grow: exits to other regions before a region is compiled again, bigger
+// (default kGrowAt; 0: never). Process-wide, like the threshold (the CLI's --jit-grow).
+void set_grow(uint32_t exits);
 struct CacheUse { uint64_t bytes = 0, peak_bytes = 0, limit_bytes = 0, evicted = 0; uint32_t regions = 0, limit_regions = 0; };
 CacheUse cache_use();
 
 // The blocks of the region entered at `entry` (entry first): see "Regions" above.
-std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry);
+// grow: past kMaxBlocks along blocks as hot as the entry (Tier::grow; "Regions that grow").
+std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry, bool grow = false);
 
 // What the inspector shows of a compiled region: its guest code, its module and the
 // listing mapping every x86 instruction to the wasm made from it (recompiled on demand
@@ -173,6 +195,7 @@ class JitTier : public Tier {
   void region_pages(const Block& b, std::vector<uint64_t>& out) const override;
   void retire() override;
   void adopt() override;
+  void grow(uint64_t rip) override;
   bool describe(uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr) const;
   std::vector<uint64_t> entries() const;
   std::vector<RegionSummary> summaries() const;
@@ -188,11 +211,16 @@ class JitTier : public Tier {
     uint64_t age = 0;    // process-wide compile order (eviction: oldest first)
     uint32_t bytes = 0;  // its function's bytes and its share of its module's
     uint32_t rt = ~0u;   // its slot in the hub's table (~0: none, it is not chained to)
+    uint32_t* exits = nullptr;  // its exits through the chain lookup (null: a grown region, never asks again)
   };
   friend void evict_for(uint64_t bytes, uint32_t regions);
   void drop(Region* r, const char* why, uint64_t page, bool evicted = false);
   void record_drop(uint16_t why, const Region* r, uint64_t page, uint32_t count);  // (bc_.records)
   void flush();  // compiles the queued entries' regions as one module
+  // Compiles `regions` (entries[i]: region i's first block) as one module and installs
+  // them; grown: regions made by grow(), which take over their blocks and are not counted.
+  void build(const std::vector<std::vector<const Block*>>& regions, const std::vector<Block*>& entries, bool grown,
+             std::chrono::steady_clock::time_point t0);
   void adapt();  // the threshold after a batch, from the compile share
   BlockCache& bc_;
   Mode mode_;
@@ -212,6 +240,11 @@ class JitTier : public Tier {
   void chain_put(const Region& r);
   void chain_abi(Abi& abi) const;  // the chain table into a compile's layout (none: no chaining)
   void chain_remove(const Region& r);
+  // Regions that grow: each counted region's exit count, a u32 cell of linear memory
+  // (stable addresses; a dropped region's cell is used again).
+  std::deque<uint32_t> cells_;
+  std::vector<uint32_t*> free_cells_;
+  uint32_t* new_cell();
   uint64_t seq_ = 0;
   bool quiet_ = false;  // clear(): one record for all the regions, not one each
 };

@@ -10,7 +10,9 @@
 // With a chain table (Abi::chain_table; jit.h "Chained regions"), all of that sits in a
 // `block` whose end is the chain lookup (chain_dispatch): exits `br` there with the
 // target in L_RIP, and it tail-calls the region holding the target through the hub
-// (import kHubImport) or returns to the run loop.
+// (import kHubImport) or returns to the run loop. A region that may grow (Abi::addr_grow,
+// its exit cell: jit.h "Regions that grow") counts its exits there first and, at the
+// grow_at-th, stores its entry in bc.grow_request and returns to the run loop instead.
 // Each block's code: budget check (exit with rip = its start when the count reached the
 // run's limit; only in blocks a back edge enters), its instructions, L_IC += n, then its
 // successor: fall into the next laid-out block, `br` out of a later block's wrapper

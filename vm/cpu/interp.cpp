@@ -362,9 +362,9 @@ CpuException run(Cpu& cpu, BlockCache& bc, uint64_t budget) {
           cpu.jit.icount += cpu.icount - at;  // (a fault through the region loses its share)
           if (__builtin_expect(bc.code_stop, 0)) { bc.code_stop = false; cpu.stop = false; }
           if (__builtin_expect(bc.grow_request != 0, 0)) {
-            const uint64_t at = bc.grow_request;
+            const uint64_t region_entry = bc.grow_request;
             bc.grow_request = 0;
-            bc.tier->grow(at);
+            bc.tier->grow(region_entry);
           }
           via_indirect = false;
           prev = nullptr;  // (the region returns at a block of its own choosing)

@@ -1152,8 +1152,9 @@ static void host_addr(Body& b) {
 // Across a block's start (in_memo_): pass 1 records the memo each edge has and each
 // block's first access; choose_in_memos gives a block the memo of an edge in through
 // that access's registers (a back edge first: a loop's head then takes the memo its
-// last iteration left; only in regions where a loop's head has one); a carry pass (pass 2's code, recording like pass 1) keeps the
-// blocks whose memo served an access and came in on some edge; in pass 2 every other
+// last iteration left; only in regions where a loop's head has one); a carry pass (pass
+// 2's code, recording like pass 1) keeps the blocks whose memo served an access and
+// came in on some edge; in pass 2 every other
 // edge into such a block sets MOFF = kMoffNone (goto_block), and so does the prologue
 // (the function's entry, the dispatcher). Accesses are numbered in order (memo_site),
 // served or not, so the passes' numbers name the same accesses.

@@ -71,6 +71,7 @@ Block* BlockCache::get_slow(AddressSpace& mem, uint64_t rip) {
   if (found && __builtin_expect(!unverified_.empty(), 0) && !check_block(mem, *found))
     found = blocks_.find(rip);  // (dropped: its page differs here; decoded again below)
   if (found) {
+    if (found->jit_fn && tier) tier->reused(*found);
     slot = found;
     return slot;
   }

@@ -115,6 +115,10 @@ class Tier {
   // that one takes it (adopt()).
   virtual void retire() {}
   virtual void adopt() {}
+  // get() found b, compiled, in an inherited cache, every page of its region checked in
+  // this process (check_block): the region may be chained to again (jit.h, "Chained
+  // regions"; retire() took every region out of the chain table).
+  virtual void reused(const Block& b) { (void)b; }
   // A compiled region asked to be compiled again, bigger (its exits to other regions
   // passed a count: jit.h "Regions that grow"); `rip` is its entry block's start.
   virtual void grow(uint64_t rip) { (void)rip; }
@@ -170,6 +174,7 @@ class BlockCache {
   // Called by the new owner before its first run(): the run state of the old one goes.
   void adopt();
   size_t unverified_pages() const { return unverified_.size(); }
+  bool page_checked(uint64_t page) const { return unverified_.find(page) == unverified_.end(); }
   size_t live_blocks() const { return blocks_.size(); }
   uint64_t bytes() const { return bytes_; }  // decoded blocks' memory (Block::make sizes)  // the machine's (blocks decoded, invalidations); none: not counted
 

@@ -452,7 +452,9 @@ struct Imports {
 class Gen : public SseHost {
  public:
   Gen(const std::vector<const Block*>& blocks, const Abi& abi, bool listing, Imports& im, uint32_t exit_cell = 0)
-      : im_(im), abi_(abi), b_(listing), listing_(listing), exit_cell_(exit_cell), entry_start_(blocks[0]->start) {
+      : im_(im), abi_(abi), b_(listing), listing_(listing) {
+    exit_cell_ = exit_cell;  // (members declared before abi_: set here, not out of order above)
+    entry_start_ = blocks[0]->start;
     lay_out(blocks);
   }
   Compiled run();  // the body in body(); out.wasm and out.imports are the caller's

@@ -520,6 +520,7 @@ void JitTier::drop(Region* r, const char* why, uint64_t page, bool evicted) {
     if (v.empty()) by_page_.erase(it);
   }
   chain_remove(*r);  // no exit enters it from now on
+  if (r->rt != ~0u && !r->chained && unchained_) unchained_--;
   host_release(r->fn, r->rt);
   if (r->exits) free_cells_.push_back(r->exits);
   if (evicted) g_evicted++;
@@ -566,11 +567,34 @@ void JitTier::retire() {
   queue_.clear();
   if (!regions_.empty()) record_drop(JitProcessGone, nullptr, 0, (uint32_t)regions_.size());
   // Unverified from now on: the next process enters a region only through get(), which
-  // checks its pages first, so no exit may go on in another region by the chain table;
-  // their slots in the hub's table go back to the live processes.
+  // checks its pages first, so no exit may go on in another region by the chain table
+  // until its own pages are checked there (reused()). Each keeps its slot in the hub's
+  // table for that.
   if (chain_) std::fill_n(chain_.get(), 1u << kChainBits, ChainSlot{});
-  for (auto& [k, r] : regions_)
-    if (r->rt != ~0u) { host_release(~0u, r->rt); r->rt = ~0u; }
+  unchained_ = 0;
+  for (auto& [k, r] : regions_) {
+    unchained_ += r->rt != ~0u;
+    r->chained = false;
+  }
+}
+
+void JitTier::reused(const Block& b) {
+  // A chained exit enters a region at any of its blocks and the region runs on through
+  // the others without get(): so a region goes back into the chain table only once every
+  // page it spans hashed the same in this process. get_slow() calls this after
+  // check_block(), which checks exactly those pages, so the test below is a guard.
+  if (!unchained_) return;
+  auto it = by_page_.find(page_down(b.start));
+  if (it == by_page_.end()) return;
+  const uint32_t fn = (uint32_t)(uintptr_t)b.jit_fn;
+  for (Region* r : it->second) {
+    if (r->fn != fn || r->chained || r->rt == ~0u) continue;
+    for (uint64_t p : r->pages)
+      if (!bc_.page_checked(p)) return;
+    chain_put(*r);
+    unchained_--;
+    return;
+  }
 }
 
 void JitTier::chain_abi(Abi& abi) const {
@@ -579,8 +603,9 @@ void JitTier::chain_abi(Abi& abi) const {
   abi.chain_bits = kChainBits;
 }
 
-void JitTier::chain_put(const Region& r) {
+void JitTier::chain_put(Region& r) {
   if (r.rt == ~0u || !chain_) return;
+  r.chained = true;
   ChainSlot* t = chain_.get();
   for (uint32_t i = 0; i < r.blocks.size() && i < 256; i++) {
     const Block* b = r.blocks[i];

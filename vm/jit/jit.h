@@ -64,9 +64,10 @@
 //   cpu.stop are tested first. Static targets and run-time ones (ret, jmp/call through a
 //   register or memory, a handler's branch) take the same lookup, one copy per function
 //   after its body. A region leaves the chain table when it is dropped (before its slots
-//   are freed), and every region when its process retires the cache (the next one
-//   enters only through get(), which checks pages). Without wasm tail calls in the host,
-//   exits return as before.
+//   are freed), and every region when its process retires the cache: the next process
+//   enters a region first through get(), which checks its pages; then (reused()) it goes
+//   back into the chain table, keeping its slot in the hub's. Without wasm tail calls in
+//   the host, exits return as before.
 // * Regions that grow. A region counts its exits through the chain lookup in a u32 cell
 //   of linear memory (cells_); at the kGrowAt-th (--jit-grow) it stores its entry's
 //   address in bc.grow_request and returns to the run loop, which calls grow(): the
@@ -195,6 +196,7 @@ class JitTier : public Tier {
   void region_pages(const Block& b, std::vector<uint64_t>& out) const override;
   void retire() override;
   void adopt() override;
+  void reused(const Block& b) override;
   void grow(uint64_t rip) override;
   bool describe(uint64_t rip, RegionInfo& out, AddressSpace* mem = nullptr) const;
   std::vector<uint64_t> entries() const;
@@ -211,6 +213,7 @@ class JitTier : public Tier {
     uint64_t age = 0;    // process-wide compile order (eviction: oldest first)
     uint32_t bytes = 0;  // its function's bytes and its share of its module's
     uint32_t rt = ~0u;   // its slot in the hub's table (~0: none, it is not chained to)
+    bool chained = false;  // its blocks are in the chain table (retire() takes them out, reused() puts them back)
     uint32_t* exits = nullptr;  // its exits through the chain lookup (null: a grown region, never asks again)
   };
   friend void evict_for(uint64_t bytes, uint32_t regions);
@@ -237,7 +240,8 @@ class JitTier : public Tier {
   // region with a slot in the hub's table, by address (a slot holds the last one to claim it).
   // Compiled code reads it at every exit; it lives as long as the tier.
   std::unique_ptr<ChainSlot[]> chain_;
-  void chain_put(const Region& r);
+  uint32_t unchained_ = 0;  // regions retire() took out of the chain table and reused() has not put back
+  void chain_put(Region& r);
   void chain_abi(Abi& abi) const;  // the chain table into a compile's layout (none: no chaining)
   void chain_remove(const Region& r);
   // Regions that grow: each counted region's exit count, a u32 cell of linear memory

@@ -17,7 +17,8 @@
 #       program rewritten in place)
 #   3. the guest corpus (tests/guest, O2 variants) and the syscall programs with
 #      GLASSBOX_JIT=always: every block compiled at its first run must give the
-#      interpreter's (and the host's) results
+#      interpreter's (and the host's) results; then both again in mode grow (regions
+#      compiled after 64 runs and grown after 64 exits)
 #   4. the image's gcc driving cc1, as and ld (programs-multi's gcc-hello) with
 #      GLASSBOX_JIT=always, against a native chroot: ~90,000 regions through the bounded
 #      code cache (before it, V8 ran out of wasm code space and node aborted)
@@ -227,6 +228,19 @@ GLASSBOX_JIT=always tests/syscall/run.sh / $NODE "$JS" run --root / -- > "$tmp/s
 read -r sp sf <<<"$(summary "$tmp/syscall.log")"
 grep -a "FAIL" "$tmp/syscall.log" | head -10
 if [ -n "${sp:-}" ] && [ "$sf" = 0 ] && [ "$sp" -gt 0 ]; then ok "syscall programs, --jit always ($sp cases)"; else bad "syscall programs, --jit always (${sp:-?} passed, ${sf:-?} failed)"; fi
+# 3'. the same in mode grow: regions compiled after 64 runs, in the middle of the programs'
+#    loops, and grown after 64 exits (the modes where the stale-code bug of Dec 6 hid)
+GUEST_VARIANTS=${JIT_GUEST_VARIANTS:-"O2-static O2-dynamic"} \
+  tests/guest/run.sh "$NODE $JS run --jit $(jit_args grow) --root / --" > "$tmp/guest.grow.log" 2>&1
+read -r gp gf <<<"$(summary "$tmp/guest.grow.log")"
+grep -a "FAIL" "$tmp/guest.grow.log" | head -10
+if [ -n "${gp:-}" ] && [ "$gf" = 0 ] && [ "$gp" -gt 0 ]; then ok "guest corpus, --jit $(jit_args grow) ($gp cases)"; else bad "guest corpus, --jit $(jit_args grow) (${gp:-?} passed, ${gf:-?} failed)"; fi
+# (word splitting of jit_args is wanted: it is the mode's flags)
+# shellcheck disable=SC2046
+tests/syscall/run.sh / $NODE "$JS" run --jit $(jit_args grow) --root / -- > "$tmp/syscall.grow.log" 2>&1
+read -r sp sf <<<"$(summary "$tmp/syscall.grow.log")"
+grep -a "FAIL" "$tmp/syscall.grow.log" | head -10
+if [ -n "${sp:-}" ] && [ "$sf" = 0 ] && [ "$sp" -gt 0 ]; then ok "syscall programs, --jit $(jit_args grow) ($sp cases)"; else bad "syscall programs, --jit $(jit_args grow) (${sp:-?} passed, ${sf:-?} failed)"; fi
 
 # 4. gcc in the image, every block compiled
 IMAGE=${GLASSBOX_IMAGE_DIR:-$ROOT/build/image}/manifest.json

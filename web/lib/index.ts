@@ -102,7 +102,7 @@ class Machine implements GlassboxVM {
         activity: true,
         cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
         relay: opts.relay,
-        jit: opts.jit === 'off' ? 'off' : 'on',
+        jit: opts.jit === 'on' ? 'on' : 'off',
         warm: opts.warm !== false,
       },
       onOutput: (bytes) => this.consoleOutput(bytes),

@@ -242,7 +242,7 @@ void BlockCache::adopt() {
 
 bool BlockCache::visible(const Block& b) const {
   for (uint64_t p = page_down(b.start); p < b.end; p += PAGE)
-    if (unverified_.count(p)) return false;
+    if (!page_checked(p)) return false;
   return true;
 }
 

@@ -550,15 +550,17 @@ bool JitTier::invalidate_page(uint64_t page) {
   return running;
 }
 
-void JitTier::region_pages(const Block& b, std::vector<uint64_t>& out) const {
+JitTier::Region* JitTier::region_of(const Block& b) const {
   auto it = by_page_.find(page_down(b.start));
-  if (it == by_page_.end() || !b.jit_fn) return;
+  if (it == by_page_.end() || !b.jit_fn) return nullptr;
   const uint32_t fn = (uint32_t)(uintptr_t)b.jit_fn;
-  for (const Region* r : it->second) {
-    if (r->fn != fn) continue;
-    out.insert(out.end(), r->pages.begin(), r->pages.end());  // (every page its blocks span)
-    return;
-  }
+  for (Region* r : it->second)
+    if (r->fn == fn) return r;
+  return nullptr;
+}
+
+void JitTier::region_pages(const Block& b, std::vector<uint64_t>& out) const {
+  if (const Region* r = region_of(b)) out.insert(out.end(), r->pages.begin(), r->pages.end());  // (every page its blocks span)
 }
 
 void JitTier::retire() {
@@ -584,17 +586,12 @@ void JitTier::reused(const Block& b) {
   // page it spans hashed the same in this process. get_slow() calls this after
   // check_block(), which checks exactly those pages, so the test below is a guard.
   if (!unchained_) return;
-  auto it = by_page_.find(page_down(b.start));
-  if (it == by_page_.end()) return;
-  const uint32_t fn = (uint32_t)(uintptr_t)b.jit_fn;
-  for (Region* r : it->second) {
-    if (r->fn != fn || r->chained || r->rt == ~0u) continue;
-    for (uint64_t p : r->pages)
-      if (!bc_.page_checked(p)) return;
-    chain_put(*r);
-    unchained_--;
-    return;
-  }
+  Region* r = region_of(b);
+  if (!r || r->chained || r->rt == ~0u) return;
+  for (uint64_t p : r->pages)
+    if (!bc_.page_checked(p)) return;
+  chain_put(*r);
+  unchained_--;
 }
 
 void JitTier::chain_abi(Abi& abi) const {

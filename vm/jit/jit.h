@@ -217,6 +217,7 @@ class JitTier : public Tier {
     uint32_t* exits = nullptr;  // its exits through the chain lookup (null: a grown region, never asks again)
   };
   friend void evict_for(uint64_t bytes, uint32_t regions);
+  Region* region_of(const Block& b) const;  // the region b.jit_fn names (null: none)
   void drop(Region* r, const char* why, uint64_t page, bool evicted = false);
   void record_drop(uint16_t why, const Region* r, uint64_t page, uint32_t count);  // (bc_.records)
   void flush();  // compiles the queued entries' regions as one module

@@ -19,6 +19,7 @@
 
 #include <signal.h>
 #include <unistd.h>
+#include <malloc.h>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -424,6 +425,12 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
       snprintf(pool, sizeof pool, ", code pool %zu programs, %" PRIu64 " KiB of blocks (peak %" PRIu64 " KiB)",
                k.code_pool.size(), k.code_pool.bytes() >> 10, k.code_pool.peak_bytes() >> 10);
       line += pool;
+      // The engine's own memory: its heap in use (malloc) and, in wasm, the linear memory
+      // the module has grown to (every page of it touched once is a host page fault).
+      line += ", " + std::to_string(mallinfo().uordblks >> 10) + " KiB malloc'd";
+#ifdef __EMSCRIPTEN__
+      line += ", " + std::to_string((uint64_t)__builtin_wasm_memory_size(0) * 64) + " KiB linear memory";
+#endif
       line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: " +
               (jit_on ? std::string("jit") : std::string("interpreter")) + " (--jit=" + o.jit + ")";
       if (o.records) line += ", " + std::to_string(k.records.written()) + " trace records";

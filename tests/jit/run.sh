@@ -16,7 +16,7 @@
 #   2d. code reused by a program's next process (reuse.c; its regions chained again; a
 #       program rewritten in place)
 #   3. the guest corpus (tests/guest, O2 variants) and the syscall programs with
-#      GLASSBOX_JIT=always: every block compiled at its first run must give the
+#      --jit always: every block compiled at its first run must give the
 #      interpreter's (and the host's) results; then both again in mode grow (regions
 #      compiled after 64 runs and grown after 64 exits)
 #   4. the image's gcc driving cc1, as and ld (programs-multi's gcc-hello) with
@@ -217,30 +217,25 @@ if [ "$(stat -c %s "$tmp/k1111")" = "$(stat -c %s "$tmp/k2222")" ]; then
   done
 fi
 
-# 3. the guest corpus and the syscall programs, every block compiled
-summary() { grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/'; }
-GLASSBOX_JIT=always GUEST_VARIANTS=${JIT_GUEST_VARIANTS:-"O2-static O2-dynamic"} \
-  tests/guest/run.sh "$NODE $JS run --root / --" > "$tmp/guest.log" 2>&1
-read -r gp gf <<<"$(summary "$tmp/guest.log")"
-grep -a "FAIL" "$tmp/guest.log" | head -10
-if [ -n "${gp:-}" ] && [ "$gf" = 0 ] && [ "$gp" -gt 0 ]; then ok "guest corpus, --jit always ($gp cases)"; else bad "guest corpus, --jit always (${gp:-?} passed, ${gf:-?} failed)"; fi
-GLASSBOX_JIT=always tests/syscall/run.sh / $NODE "$JS" run --root / -- > "$tmp/syscall.log" 2>&1
-read -r sp sf <<<"$(summary "$tmp/syscall.log")"
-grep -a "FAIL" "$tmp/syscall.log" | head -10
-if [ -n "${sp:-}" ] && [ "$sf" = 0 ] && [ "$sp" -gt 0 ]; then ok "syscall programs, --jit always ($sp cases)"; else bad "syscall programs, --jit always (${sp:-?} passed, ${sf:-?} failed)"; fi
-# 3'. the same in mode grow: regions compiled after 64 runs, in the middle of the programs'
+# 3. the guest corpus and the syscall programs, every block compiled (always); then the
+#    same in mode grow: regions compiled after 64 runs, in the middle of the programs'
 #    loops, and grown after 64 exits (the modes where the stale-code bug of Dec 6 hid)
-GUEST_VARIANTS=${JIT_GUEST_VARIANTS:-"O2-static O2-dynamic"} \
-  tests/guest/run.sh "$NODE $JS run --jit $(jit_args grow) --root / --" > "$tmp/guest.grow.log" 2>&1
-read -r gp gf <<<"$(summary "$tmp/guest.grow.log")"
-grep -a "FAIL" "$tmp/guest.grow.log" | head -10
-if [ -n "${gp:-}" ] && [ "$gf" = 0 ] && [ "$gp" -gt 0 ]; then ok "guest corpus, --jit $(jit_args grow) ($gp cases)"; else bad "guest corpus, --jit $(jit_args grow) (${gp:-?} passed, ${gf:-?} failed)"; fi
-# (word splitting of jit_args is wanted: it is the mode's flags)
-# shellcheck disable=SC2046
-tests/syscall/run.sh / $NODE "$JS" run --jit $(jit_args grow) --root / -- > "$tmp/syscall.grow.log" 2>&1
-read -r sp sf <<<"$(summary "$tmp/syscall.grow.log")"
-grep -a "FAIL" "$tmp/syscall.grow.log" | head -10
-if [ -n "${sp:-}" ] && [ "$sf" = 0 ] && [ "$sp" -gt 0 ]; then ok "syscall programs, --jit $(jit_args grow) ($sp cases)"; else bad "syscall programs, --jit $(jit_args grow) (${sp:-?} passed, ${sf:-?} failed)"; fi
+summary() { grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/'; }
+for mode in always grow; do
+  flags="--jit $(jit_args $mode)"
+  # (word splitting of $flags is wanted: it is the mode's flags)
+  # shellcheck disable=SC2086
+  GUEST_VARIANTS=${JIT_GUEST_VARIANTS:-"O2-static O2-dynamic"} \
+    tests/guest/run.sh "$NODE $JS run $flags --root / --" > "$tmp/guest.$mode.log" 2>&1
+  read -r gp gf <<<"$(summary "$tmp/guest.$mode.log")"
+  grep -a "FAIL" "$tmp/guest.$mode.log" | head -10
+  if [ -n "${gp:-}" ] && [ "$gf" = 0 ] && [ "$gp" -gt 0 ]; then ok "guest corpus, $flags ($gp cases)"; else bad "guest corpus, $flags (${gp:-?} passed, ${gf:-?} failed)"; fi
+  # shellcheck disable=SC2086
+  tests/syscall/run.sh / $NODE "$JS" run $flags --root / -- > "$tmp/syscall.$mode.log" 2>&1
+  read -r sp sf <<<"$(summary "$tmp/syscall.$mode.log")"
+  grep -a "FAIL" "$tmp/syscall.$mode.log" | head -10
+  if [ -n "${sp:-}" ] && [ "$sf" = 0 ] && [ "$sp" -gt 0 ]; then ok "syscall programs, $flags ($sp cases)"; else bad "syscall programs, $flags (${sp:-?} passed, ${sf:-?} failed)"; fi
+done
 
 # 4. gcc in the image, every block compiled
 IMAGE=${GLASSBOX_IMAGE_DIR:-$ROOT/build/image}/manifest.json

@@ -12,6 +12,16 @@
 // So when Xvfb is installed and no DISPLAY is set, the test starts its own Xvfb (a free
 // display number, -displayfd) and runs Firefox there; without Xvfb it runs headless and the
 // inspector case is skipped with that reason.
+//
+// The last case runs the same machine with the JIT (`?jit=on`): the JIT by default in the
+// browser was reverted on Dec 7 2026 after a CI run in which Firefox's page stopped
+// answering (docs/jit.md, "The JIT by default in the browser: tried, not yet"; every
+// `page.evaluate` timed out, which is what a content process that is alive but does not
+// run its page looks like, not a crashed tab). So that the next such failure says why, the
+// page's console and Firefox's own stderr are kept (firefox-console.log, firefox-stderr.log)
+// and a case that times out writes firefox-hang.txt: every thread of every Firefox
+// process with its CPU share, state and kernel wait, and gdb's backtraces of the busiest
+// process (tests/e2e/lib/threads.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,6 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BASE_URL } from './lib/browser.mjs';
 import { ROOT, ARTIFACTS, siteSkipReason } from './lib/paths.mjs';
+import { threadReport } from './lib/threads.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 let puppeteer = null;
@@ -67,15 +78,53 @@ const termText = () =>
     return s.replace(/\n+$/, '');
   });
 
+// A page that stops answering makes each page.evaluate wait this long (puppeteer's default
+// is 180 s: one evaluate would eat most of a case's time).
+const PROTOCOL_TIMEOUT = 60_000;
+const consoleLines = [];
+const stderrChunks = [];
+const T0 = Date.now();
+const stamp = () => `${((Date.now() - T0) / 1000).toFixed(1)}s`;
+
+function keepLogs() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'firefox-console.log'), consoleLines.join('\n') + '\n');
+  fs.writeFileSync(path.join(ARTIFACTS, 'firefox-stderr.log'), stderrChunks.join(''));
+}
+
+/** After a timeout: what every Firefox thread does (spinning or waiting), into firefox-hang.txt. */
+async function reportHang(what) {
+  const pid = browser?.process()?.pid;
+  let text = `${stamp()} ${what}\n`;
+  const t = Date.now();
+  const answer = await Promise.race([
+    page.evaluate(() => document.readyState).then((v) => `answers (${v})`, (e) => `fails: ${e.message.slice(0, 200)}`),
+    new Promise((r) => setTimeout(() => r('no answer in 10 s'), 10_000)),
+  ]);
+  text += `the page: ${answer} after ${Date.now() - t} ms\n`;
+  if (pid) text += await threadReport(pid, { windowMs: 3000, gdb: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.appendFileSync(path.join(ARTIFACTS, 'firefox-hang.txt'), text + '\n');
+  keepLogs();
+  console.log(`firefox: ${what}: thread report in build/test-artifacts/firefox-hang.txt`);
+}
+
 async function until(fn, what, timeout) {
   const end = Date.now() + timeout;
   let last;
+  let lastError = null;
   while (Date.now() < end) {
-    last = await fn().catch(() => undefined);
+    last = await fn().catch((e) => {
+      lastError = e;
+      return undefined;
+    });
     if (last) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what}: timed out${typeof last === 'string' ? `:\n${last.slice(-1500)}` : ''}`);
+  await reportHang(`${what}: timed out`);
+  throw new Error(
+    `${what}: timed out${typeof last === 'string' ? `:\n${last.slice(-1500)}` : ''}${lastError ? ` (last error: ${String(lastError.message).slice(0, 300)})` : ''}`,
+  );
 }
 
 async function type(cmd, re, timeout = 120_000) {
@@ -101,11 +150,16 @@ before(async () => {
     protocol: 'webDriverBiDi',
     userDataDir: profile,
     defaultViewport: { width: 1440, height: 900 },
+    protocolTimeout: PROTOCOL_TIMEOUT,
   });
+  browser.process()?.stderr?.on('data', (d) => stderrChunks.push(String(d)));
   page = await browser.newPage();
+  page.on('console', (m) => consoleLines.push(`${stamp()} ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`${stamp()} pageerror: ${e}`));
 });
 
 after(async () => {
+  if (browser) keepLogs();
   await browser?.close().catch(() => undefined);
   xvfb?.kill();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
@@ -173,4 +227,19 @@ test('Firefox: a lesson check runs in the machine; a share link round trip', { s
   await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-ide.png') });
   fs.writeFileSync(path.join(ARTIFACTS, 'firefox-figures.json'), JSON.stringify(figures, null, 1) + '\n');
   console.log(`firefox figures: ${JSON.stringify(figures)}`);
+});
+
+// The JIT in Firefox (see the header): the same page again with ?jit=on (a reload: the
+// student's files are kept), to the prompt, then gcc and a python loop with hot code compiled.
+test('Firefox with the JIT (?jit=on): boots to the prompt; gcc and a python3 loop run compiled', { skip, timeout: 300_000 }, async () => {
+  const t0 = Date.now();
+  await page.goto(new URL('?jit=on', BASE_URL).href, { waitUntil: 'load' });
+  await until(() => page.evaluate(() => window.glassbox !== undefined), 'window.glassbox (?jit=on)', 30_000);
+  assert.equal(await page.evaluate(() => document.getElementById('st-tier')?.dataset.tier), 'on');
+  await until(async () => PROMPT.test(await termText()) && (await termText()), 'the prompt with the JIT', 240_000);
+  figures.jitBootMs = Date.now() - t0;
+  await page.evaluate(() => window.glassbox.client.write('/home/student/ffj.c', '#include <stdio.h>\nint main(void) { puts("jit in firefox"); return 0; }\n'));
+  figures.jitCmdMs = await type("gcc ffj.c -o ffj && ./ffj && python3 -c 'print(sum(range(10**6)))'", /jit in firefox\n499999500000\n[^]*\$ ?$/, 240_000);
+  fs.writeFileSync(path.join(ARTIFACTS, 'firefox-figures.json'), JSON.stringify(figures, null, 1) + '\n');
+  console.log(`firefox figures with the JIT: ${JSON.stringify(figures)}`);
 });

@@ -109,6 +109,18 @@ async function reportHang(what) {
   console.log(`firefox: ${what}: thread report in build/test-artifacts/firefox-hang.txt`);
 }
 
+/** A case's body: when it fails on a timeout (ours or puppeteer's), reportHang first. The
+ *  report takes at most ~55 s (10 s for the page, 3 s of samples, gdb up to 40 s): the cases'
+ *  own timeout leaves room for it after their longest wait. */
+const diagnosed = (fn) => async (t) => {
+  try {
+    return await fn(t);
+  } catch (e) {
+    if (/timed? ?out/i.test(String(e?.message))) await reportHang(`${t.name}: ${String(e.message).split('\n')[0].slice(0, 300)}`);
+    throw e;
+  }
+};
+
 async function until(fn, what, timeout) {
   const end = Date.now() + timeout;
   let last;
@@ -121,7 +133,6 @@ async function until(fn, what, timeout) {
     if (last) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await reportHang(`${what}: timed out`);
   throw new Error(
     `${what}: timed out${typeof last === 'string' ? `:\n${last.slice(-1500)}` : ''}${lastError ? ` (last error: ${String(lastError.message).slice(0, 300)})` : ''}`,
   );
@@ -167,7 +178,7 @@ after(async () => {
 
 const figures = {};
 
-test('Firefox: boots to the bash prompt, cross-origin isolated', { skip, timeout: 300_000 }, async () => {
+test('Firefox: boots to the bash prompt, cross-origin isolated', { skip, timeout: 360_000 }, diagnosed(async () => {
   const t0 = Date.now();
   await page.goto(BASE_URL, { waitUntil: 'load' });
   await until(() => page.evaluate(() => window.glassbox !== undefined), 'window.glassbox', 30_000);
@@ -175,14 +186,14 @@ test('Firefox: boots to the bash prompt, cross-origin isolated', { skip, timeout
   await until(async () => PROMPT.test(await termText()) && (await termText()), 'the prompt', 240_000);
   figures.bootMs = Date.now() - t0;
   figures.version = await browser.version();
-});
+}));
 
-test('Firefox: gcc compiles hello.c typed in the terminal and it runs', { skip, timeout: 300_000 }, async () => {
+test('Firefox: gcc compiles hello.c typed in the terminal and it runs', { skip, timeout: 360_000 }, diagnosed(async () => {
   await page.evaluate(() => window.glassbox.client.write('/home/student/ff.c', '#include <stdio.h>\nint main(void) { puts("hello from firefox"); return 0; }\n'));
   figures.gccMs = await type('gcc ff.c -o ff && ./ff', /hello from firefox\n[^]*\$ ?$/, 240_000);
-});
+}));
 
-test('Firefox: the inspector opens; gcc -g, a breakpoint at main stops with rip at main', { skip, timeout: 300_000 }, async (t) => {
+test('Firefox: the inspector opens; gcc -g, a breakpoint at main stops with rip at main', { skip, timeout: 360_000 }, diagnosed(async (t) => {
   // The inspector draws with WebGL2: on an Xvfb display Firefox has it (llvmpipe);
   // headless without a GPU it has none, and the case says so (see the header).
   if (!(await page.evaluate(() => !!document.createElement('canvas').getContext('webgl2'))))
@@ -207,9 +218,9 @@ test('Firefox: the inspector opens; gcc -g, a breakpoint at main stops with rip 
   await insp('control', 'clear');
   await insp('control', 'resume');
   await until(async () => /\nff-debug\n[^]*\$ ?$/.test(await termText()), 'the program after resume', 60_000);
-});
+}));
 
-test('Firefox: a lesson check runs in the machine; a share link round trip', { skip, timeout: 300_000 }, async () => {
+test('Firefox: a lesson check runs in the machine; a share link round trip', { skip, timeout: 360_000 }, diagnosed(async () => {
   await until(() => page.evaluate(() => window.glassbox.lessons !== null), 'the lessons panel', 30_000);
   await page.evaluate(() => window.glassbox.lessons.ready);
   await page.evaluate(() => window.glassbox.lessons.open('c-hello', 0));
@@ -227,11 +238,11 @@ test('Firefox: a lesson check runs in the machine; a share link round trip', { s
   await page.screenshot({ path: path.join(ARTIFACTS, 'firefox-ide.png') });
   fs.writeFileSync(path.join(ARTIFACTS, 'firefox-figures.json'), JSON.stringify(figures, null, 1) + '\n');
   console.log(`firefox figures: ${JSON.stringify(figures)}`);
-});
+}));
 
 // The JIT in Firefox (see the header): the same page again with ?jit=on (a reload: the
 // student's files are kept), to the prompt, then gcc and a python loop with hot code compiled.
-test('Firefox with the JIT (?jit=on): boots to the prompt; gcc and a python3 loop run compiled', { skip, timeout: 300_000 }, async () => {
+test('Firefox with the JIT (?jit=on): boots to the prompt; gcc and a python3 loop run compiled', { skip, timeout: 360_000 }, diagnosed(async () => {
   const t0 = Date.now();
   await page.goto(new URL('?jit=on', BASE_URL).href, { waitUntil: 'load' });
   await until(() => page.evaluate(() => window.glassbox !== undefined), 'window.glassbox (?jit=on)', 30_000);
@@ -242,4 +253,4 @@ test('Firefox with the JIT (?jit=on): boots to the prompt; gcc and a python3 loo
   figures.jitCmdMs = await type("gcc ffj.c -o ffj && ./ffj && python3 -c 'print(sum(range(10**6)))'", /jit in firefox\n499999500000\n[^]*\$ ?$/, 240_000);
   fs.writeFileSync(path.join(ARTIFACTS, 'firefox-figures.json'), JSON.stringify(figures, null, 1) + '\n');
   console.log(`firefox figures with the JIT: ${JSON.stringify(figures)}`);
-});
+}));

@@ -85,7 +85,7 @@ export async function threadReport(rootPid, { windowMs = 2000, gdb = false } = {
   }
   if (gdb && busiest && fs.existsSync('/usr/bin/gdb')) {
     try {
-      const bt = execFileSync('timeout', ['90', '/usr/bin/gdb', '-batch', '-nx', '-p', String(busiest.pid), '-ex', 'thread apply all bt 20'], {
+      const bt = execFileSync('timeout', ['40', '/usr/bin/gdb', '-batch', '-nx', '-p', String(busiest.pid), '-ex', 'thread apply all bt 20'], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 64 << 20,

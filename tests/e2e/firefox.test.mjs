@@ -13,11 +13,12 @@
 // display number, -displayfd) and runs Firefox there; without Xvfb it runs headless and the
 // inspector case is skipped with that reason.
 //
-// The last case runs the same machine with the JIT (`?jit=on`): the JIT by default in the
-// browser was reverted on Dec 7 2026 after a CI run in which Firefox's page stopped
-// answering (docs/jit.md, "The JIT by default in the browser: tried, not yet"; every
-// `page.evaluate` timed out, which is what a content process that is alive but does not
-// run its page looks like, not a crashed tab). So that the next such failure says why, the
+// The IDE runs the JIT by default; the last case reloads it with `?jit=on` (the explicit
+// setting, and a warm boot). The JIT by default was first tried on Dec 7 2026 and reverted
+// after a CI run in which Firefox's page stopped answering (docs/jit.md, "The JIT by
+// default in the browser"; every `page.evaluate` timed out, which is what a content
+// process that is alive but does not run its page looks like, not a crashed tab), then
+// brought back when ~50 runs did not show it again. So that the next such failure says why, the
 // page's console and Firefox's own stderr are kept (firefox-console.log, firefox-stderr.log)
 // and a case that times out writes firefox-hang.txt: every thread of every Firefox
 // process with its CPU share, state and kernel wait, and gdb's backtraces of the busiest

@@ -25,8 +25,8 @@ export interface CreateOptions {
   cols?: number;
   /** Where the site is (engine/, assets/, image/): default the folder above lib/glassbox.js. */
   base?: string;
-  /** The execution tier: 'on' compiles hot guest code to WebAssembly (docs/jit.md);
-   *  default 'off' (the interpreter). */
+  /** The execution tier: 'on' (default) compiles hot guest code to WebAssembly
+   *  (docs/jit.md); 'off' interprets every instruction. */
   jit?: 'off' | 'on';
   /** Fetch the disk chunks of the files a lab's first gcc and python3 read in the
    *  background once the machine is at its prompt (the site's image/warm.json), so the

@@ -102,7 +102,7 @@ class Machine implements GlassboxVM {
         activity: true,
         cacheChunks: 'serviceWorker' in navigator && !navigator.serviceWorker.controller,
         relay: opts.relay,
-        jit: opts.jit === 'on' ? 'on' : 'off',
+        jit: opts.jit === 'off' ? 'off' : 'on',
         warm: opts.warm !== false,
       },
       onOutput: (bytes) => this.consoleOutput(bytes),

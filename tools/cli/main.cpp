@@ -427,9 +427,11 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
       line += pool;
       // The engine's own memory: its heap in use (malloc) and, in wasm, the linear memory
       // the module has grown to (every page of it touched once is a host page fault).
-      line += ", " + std::to_string(mallinfo().uordblks >> 10) + " KiB malloc'd";
 #ifdef __EMSCRIPTEN__
+      line += ", " + std::to_string((uint64_t)mallinfo().uordblks >> 10) + " KiB malloc'd";
       line += ", " + std::to_string((uint64_t)__builtin_wasm_memory_size(0) * 64) + " KiB linear memory";
+#else
+      line += ", " + std::to_string((uint64_t)mallinfo2().uordblks >> 10) + " KiB malloc'd";  // (mallinfo's ints wrap past 2 GB)
 #endif
       line += ", " + std::to_string(proc.mem->resident_pages() * 4) + " KiB resident, tier: " +
               (jit_on ? std::string("jit") : std::string("interpreter")) + " (--jit=" + o.jit + ")";

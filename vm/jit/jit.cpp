@@ -638,33 +638,29 @@ void JitTier::clear() {
 
 bool JitTier::describe(uint64_t rip, RegionInfo& out, AddressSpace* as) const {
   const Block* b = bc_.find(rip);
-  if (!b || !b->jit_fn) return false;
-  const uint32_t fn = (uint32_t)(uintptr_t)b->jit_fn;
-  for (const auto& [k, r] : regions_) {
-    if (r->fn != fn) continue;
-    std::vector<const Block*> blocks(r->blocks.begin(), r->blocks.end());
-    out = RegionInfo();
-    out.start = r->start;
-    out.end = blocks.back()->end;
-    out.table_index = fn;
-    AddressSpace* mem = as ? as : bc_.cpu ? bc_.cpu->mem : nullptr;
-    for (const Block* bl : blocks) {
-      out.block_starts.push_back(bl->start);
-      out.block_ends.push_back(bl->end);
-      const size_t at = out.x86.size();
-      out.x86.resize(at + (bl->end - bl->start));
-      if (mem) mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
-    }
-    if (!mem) return false;
-    Abi abi = tier_abi(bc_, *mem, true);
-    chain_abi(abi);  // (the same code as it runs)
-    Compiled c = compile_region(blocks, abi, true);
-    out.insns = c.insns;
-    out.wasm = std::move(c.wasm);
-    out.listing = std::move(c.listing);
-    return true;
+  const Region* r = b ? region_of(*b) : nullptr;
+  if (!r) return false;
+  std::vector<const Block*> blocks(r->blocks.begin(), r->blocks.end());
+  out = RegionInfo();
+  out.start = r->start;
+  out.end = blocks.back()->end;
+  out.table_index = r->fn;
+  AddressSpace* mem = as ? as : bc_.cpu ? bc_.cpu->mem : nullptr;
+  for (const Block* bl : blocks) {
+    out.block_starts.push_back(bl->start);
+    out.block_ends.push_back(bl->end);
+    const size_t at = out.x86.size();
+    out.x86.resize(at + (bl->end - bl->start));
+    if (mem) mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
   }
-  return false;
+  if (!mem) return false;
+  Abi abi = tier_abi(bc_, *mem, true);
+  chain_abi(abi);  // (the same code as it runs)
+  Compiled c = compile_region(blocks, abi, true);
+  out.insns = c.insns;
+  out.wasm = std::move(c.wasm);
+  out.listing = std::move(c.listing);
+  return true;
 }
 
 std::vector<uint64_t> JitTier::entries() const {

@@ -43,7 +43,7 @@ run_one() {  # COL ROW -> seconds on stdout
   case $col in
     native) env -i "${ENV[@]}" "$top/tests/lib/chroot-overlay.sh" "$ROOT" --bind "$tmp/gbb:/var/tmp/gbb" -- /bin/bash -c "$cmd" >/dev/null 2>&1 ;;
     engine) "$top/build/glassbox" run --image "$IMAGE" --overlay "$tmp/run.overlay" "${envargs[@]}" -- /bin/bash -c "$cmd" >/dev/null 2>&1 ;;
-    node) node --no-experimental-fetch "$top/build-wasm/glassbox.js" run --image "$IMAGE" --overlay "$tmp/run.overlay" "${envargs[@]}" -- /bin/bash -c "$cmd" >/dev/null 2>&1 ;;
+    node) node "$top/build-wasm/glassbox.js" run --image "$IMAGE" --overlay "$tmp/run.overlay" "${envargs[@]}" -- /bin/bash -c "$cmd" >/dev/null 2>&1 ;;
   esac
   t1=$(date +%s%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'

@@ -23,7 +23,7 @@ echo "== 50 MB over HTTP on loopback (relay $URL)"
 echo "host curl, direct:           $(mbs "$(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$HTTP/big")")"
 S=$(build/glassbox run --image "$IMAGE" --relay "$URL" -- /usr/bin/curl -s -o /dev/null -w '%{speed_download}' "http://web.test:$HTTP/big")
 echo "engine (native) curl, relay: $(mbs "$S")"
-S=$(node --no-experimental-fetch build-wasm/glassbox.js run --image "$IMAGE" --relay "$URL" -- /usr/bin/curl -s -o /dev/null -w '%{speed_download}' "http://web.test:$HTTP/big")
+S=$(node build-wasm/glassbox.js run --image "$IMAGE" --relay "$URL" -- /usr/bin/curl -s -o /dev/null -w '%{speed_download}' "http://web.test:$HTTP/big")
 echo "engine (node) curl, relay:   $(mbs "$S")"
 echo "== the relay alone"
 node bench/net_relay.mjs "$URL" "$RELAY_PID" web.test "$HTTP" "$W/big"

@@ -209,7 +209,7 @@ def main():
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
     engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats"] + GUEST_ENV_ARGS
-    node_engine = ["node", "--no-experimental-fetch", os.path.join(TOP, "build-wasm/glassbox.js"), "run",
+    node_engine = ["node", os.path.join(TOP, "build-wasm/glassbox.js"), "run",
                    "--stats"] + GUEST_ENV_ARGS
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
     base = base_node = None

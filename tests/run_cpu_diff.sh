@@ -90,7 +90,7 @@ if [ "${CPU_DIFF_SKIP_B:-0}" != 1 ]; then
   REPLAY_JS=${JIT_REPLAY_JS:-$ROOT/build-wasm/jit_replay.js}
   if [ "$REPLAY" != 0 ] && [ -f "$REPLAY_JS" ]; then
     run_case "random seed $SEED" "$SS" --random --seed "$SEED" --count "$COUNT" --record "$WORK/random.rec" --record-max "$REPLAY"
-    run_case "random seed $SEED, --jit always" node --no-experimental-fetch "$REPLAY_JS" --jit always "$WORK/random.rec"
+    run_case "random seed $SEED, --jit always" node "$REPLAY_JS" --jit always "$WORK/random.rec"
     rm -f "$WORK/random.rec"
   else
     run_case "random seed $SEED" "$SS" --random --seed "$SEED" --count "$COUNT"

@@ -23,7 +23,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-NODE=${NODE:-node --no-experimental-fetch}
+NODE=${NODE:-node}
 modes=("$@")
 [ ${#modes[@]} -eq 0 ] && modes=(native node reference)
 P=0; F=0

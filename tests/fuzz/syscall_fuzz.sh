@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 GLASSBOX=${GLASSBOX:-$top/build/glassbox}
 GLASSBOX_JS=${GLASSBOX_JS:-$top/build-wasm/glassbox.js}
-NODE=${NODE:-node --no-experimental-fetch}
+NODE=${NODE:-node}
 native_seeds=(1); native_calls=20000; node_seeds=(2); node_calls=3000; do_native=1; do_node=1; replay=""
 while [ $# -gt 0 ]; do
   case $1 in

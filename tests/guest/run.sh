@@ -5,7 +5,7 @@
 #
 #   tests/guest/run.sh "ENGINE CMD PREFIX" [ROOT]
 #     e.g. tests/guest/run.sh "build/glassbox run --root / --"
-#          tests/guest/run.sh "node --no-experimental-fetch build-wasm/glassbox.js run --root / --"
+#          tests/guest/run.sh "node build-wasm/glassbox.js run --root / --"
 #
 # ROOT (default /) is the guest root the engine command uses; the dynamic variants load
 # their libc from it. With ROOT=/ the binaries live in a host temp dir; otherwise they go
@@ -13,7 +13,7 @@
 #
 #   tests/guest/run.sh "ENGINE CMD" IMAGE      (image mode)
 #     e.g. tests/guest/run.sh build/glassbox build/image/manifest.json
-#          tests/guest/run.sh "node --no-experimental-fetch build-wasm/glassbox.js" build/image/manifest.json
+#          tests/guest/run.sh "node build-wasm/glassbox.js" build/image/manifest.json
 #
 # IMAGE (a chunk manifest …/manifest.json, a raw .ext2 or an http:// URL) makes the
 # engine boot from the image: "run --image IMAGE --overlay TMP/overlay --" is added to

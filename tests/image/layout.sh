@@ -125,7 +125,7 @@ if [ -f build-wasm/glassbox.js ]; then   # over HTTP, as in the browser: python3
   HTTP_PID=$!; trap 'kill $HTTP_PID 2>/dev/null; rm -rf "$W"' EXIT
   PORT=; for _ in $(seq 1 50); do PORT=$(sed -nE 's/.*port ([0-9]+).*/\1/p' "$W/http.log" | head -n 1); [ -n "$PORT" ] && break; sleep 0.1; done
   IMAGE_URL="http://127.0.0.1:$PORT/manifest.json" check_read "node engine (wasm32) over HTTP" \
-    node --no-experimental-fetch build-wasm/glassbox.js
+    node build-wasm/glassbox.js
 else
   echo "#  skipped: node engine (no build-wasm/glassbox.js; tools/build wasm)"
 fi

@@ -60,7 +60,7 @@ run_case() {  # NAME ENGINE...
 
 run_case native-tty-off "$top/build/glassbox" run --tty off --image "$IMAGE" --
 if [ -f "$top/build-wasm/glassbox.js" ]; then
-  run_case node node --no-experimental-fetch "$top/build-wasm/glassbox.js" run --image "$IMAGE" --
+  run_case node node "$top/build-wasm/glassbox.js" run --image "$IMAGE" --
 else
   echo "skip node (no build-wasm/glassbox.js)"
 fi

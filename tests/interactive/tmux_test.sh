@@ -9,7 +9,7 @@
 #   tests/interactive/tmux_test.sh --native [ROOT]   the same steps against bash in a native chroot of
 #                                                    the image's rootfs (validates the driver; needs root)
 #   tests/interactive/tmux_test.sh ENGINE...         another engine prefix up to the guest program, e.g.
-#       node --no-experimental-fetch build-wasm/glassbox.js run --image build/image/manifest.json --overlay @OVERLAY@ --
+#       node build-wasm/glassbox.js run --image build/image/manifest.json --overlay @OVERLAY@ --
 #
 # @OVERLAY@ is replaced by an overlay file in a temp dir (the base image is never written).
 # Steps: login prompt; ls --color=always / shows escape codes; echo one, then Up + Enter runs

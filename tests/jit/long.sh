@@ -19,7 +19,7 @@ P=0; F=0
 sum() { grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/'; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-tests/programs/multi.sh "" node --no-experimental-fetch "$JS" run --image "$IMAGE" --overlay @OVERLAY@ \
+tests/programs/multi.sh "" node "$JS" run --image "$IMAGE" --overlay @OVERLAY@ \
   --env TERM=dumb --env HOME=/root -- 2>&1 | grep -v "Mark-Compact\|Scavenge" | tee "$log"
 read -r p f <<<"$(sum "$log")"; P=$((P + ${p:-0})); F=$((F + ${f:-1}))
 tests/pysuite/run.sh --node test_string test_list test_select test_struct 2>&1 | tee "$log"

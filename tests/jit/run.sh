@@ -30,7 +30,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 JS=${1:-$ROOT/build-wasm/glassbox.js}
-NODE="node --no-experimental-fetch"
+NODE=node
 P=0; F=0
 ok() { echo "ok   $1"; P=$((P + 1)); }
 bad() { echo "FAIL $1"; F=$((F + 1)); }

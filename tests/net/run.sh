@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 KIND=${1:-node}
 IMAGE=${2:-$ROOT/build/image/manifest.json}
-if [ "$KIND" = node ]; then ENGINE=(node --no-experimental-fetch "$ROOT/build-wasm/glassbox.js"); else ENGINE=("$ROOT/build/glassbox"); fi
+if [ "$KIND" = node ]; then ENGINE=(node "$ROOT/build-wasm/glassbox.js"); else ENGINE=("$ROOT/build/glassbox"); fi
 [ -f "$IMAGE" ] || { echo "no image at $IMAGE (tools/mkimage/mkimage build images/default --out build/image)"; echo "0 passed, 1 failed"; exit 1; }
 WORK=$(mktemp -d /tmp/gb-net.XXXXXX)
 PIDS=()
@@ -90,7 +90,7 @@ expect "default policy: curl fails to connect" "Failed to connect to web.test"
 # relay cannot be used; the engine says so once on stderr and the guest gets ENETUNREACH.
 if [ "$KIND" = node ]; then
   mkdir -p "$WORK/nows" && cp "$ROOT/build-wasm/glassbox.js" "$ROOT/build-wasm/glassbox.wasm" "$WORK/nows/"
-  OUT=$(cd "$WORK/nows" && timeout 300 node --no-experimental-fetch "$WORK/nows/glassbox.js" run --image "$IMAGE" --overlay "$WORK/overlay-nows" \
+  OUT=$(cd "$WORK/nows" && timeout 300 node "$WORK/nows/glassbox.js" run --image "$IMAGE" --overlay "$WORK/overlay-nows" \
         --relay "$URL_ours" --env HOME=/root --cwd /tmp -- /usr/bin/curl -sS "http://web.test:$HTTP/hello.txt" 2>&1)
   expect "node without ws: the reason is said" "cannot be used: npm package ws not found"
   expect "node without ws: the guest sees no network" "Failed to connect to web.test"

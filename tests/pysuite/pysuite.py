@@ -182,7 +182,7 @@ def main():
                     help="testsuite image directory (built with mkimage --layer testsuite if missing)")
     ap.add_argument("--no-build", action="store_true", help="never build the image")
     ap.add_argument("--engine", default=os.path.join(TOP, "build/glassbox") + " run",
-                    help="engine command up to its options, e.g. 'node --no-experimental-fetch build-wasm/glassbox.js run'")
+                    help="engine command up to its options, e.g. 'node build-wasm/glassbox.js run'")
     ap.add_argument("--node", action="store_true", help="shorthand for the wasm engine in node")
     ap.add_argument("--native-only", action="store_true", help="only the native side (checks the harness)")
     ap.add_argument("--engine-only", action="store_true",
@@ -202,7 +202,7 @@ def main():
     args = ap.parse_args()
     modules = args.modules or DEFAULT_MODULES
     if args.node:
-        args.engine = f"node --no-experimental-fetch {os.path.join(TOP, 'build-wasm/glassbox.js')} run"
+        args.engine = f"node {os.path.join(TOP, 'build-wasm/glassbox.js')} run"
     engine_prefix = shlex.split(args.engine)
     extra = shlex.split(args.regrtest_args)
 

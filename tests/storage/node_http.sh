@@ -12,7 +12,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd); top=$(cd "$here/../.." && pwd)
 JS=${1:-$top/build-wasm/glassbox.js}
 IMAGE_DIR=${2:-$top/build/image}
-NODE=(node --no-experimental-fetch)
+NODE=(node)
 pass=0; fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "$2" | head -10 | sed 's/^/     /'; }

@@ -160,12 +160,12 @@ if [ "${GB_STORAGE_WASM:-0}" = 1 ]; then
        vm/fs/overlay.cpp vm/fs/ext2.cpp vm/fs/ext2_file.cpp vm/fs/ext2_dir.cpp vm/base/lxerrno.cpp"
   # .cjs: the repository's package.json declares ES modules, emcc 3.1.6 emits CommonJS
   if NODE_PATH=${NODE_PATH:-/usr/share/nodejs} em++ -std=c++17 -O1 -fwasm-exceptions -I. -I"$W/inc" -I"$LD" $SRC $DEFLATE_OBJS \
-       -sALLOW_MEMORY_GROWTH=1 -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 -o "$W/storage_tests.cjs" \
+       -sALLOW_MEMORY_GROWTH=1 -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 --pre-js tools/cli/node_load.js -o "$W/storage_tests.cjs" \
        >"$WORK/wasm-build.log" 2>&1; then
     if [ -n "$IMAGE_DIR" ]; then
-      GB_IMAGE_DIR=$IMAGE_DIR node --no-experimental-fetch "$W/storage_tests.cjs" --no-colors >"$WORK/wasm.log" 2>&1
+      GB_IMAGE_DIR=$IMAGE_DIR node "$W/storage_tests.cjs" --no-colors >"$WORK/wasm.log" 2>&1
     else
-      node --no-experimental-fetch "$W/storage_tests.cjs" --no-colors >"$WORK/wasm.log" 2>&1
+      node "$W/storage_tests.cjs" --no-colors >"$WORK/wasm.log" 2>&1
     fi
     grep -aE "ERROR|FATAL" -A3 "$WORK/wasm.log" | head -n 20
     count_doctest "$WORK/wasm.log" "storage_tests (wasm, node)"

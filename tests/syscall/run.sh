@@ -9,7 +9,7 @@
 #                 and under the engine.
 #   GLASSBOX_CMD  the engine command up to the program, e.g.
 #                   build/glassbox run --root / --
-#                   node --no-experimental-fetch build-wasm/glassbox.js run --root / --
+#                   node build-wasm/glassbox.js run --root / --
 #                 or just the glassbox executable / glassbox.js (then "run --root ROOT --"
 #                 is added). Default: build/glassbox (or build-linux/glassbox).
 #

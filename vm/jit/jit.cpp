@@ -646,14 +646,14 @@ bool JitTier::describe(uint64_t rip, RegionInfo& out, AddressSpace* as) const {
   out.end = blocks.back()->end;
   out.table_index = r->fn;
   AddressSpace* mem = as ? as : bc_.cpu ? bc_.cpu->mem : nullptr;
+  if (!mem) return false;
   for (const Block* bl : blocks) {
     out.block_starts.push_back(bl->start);
     out.block_ends.push_back(bl->end);
     const size_t at = out.x86.size();
     out.x86.resize(at + (bl->end - bl->start));
-    if (mem) mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
+    mem->copy_in(out.x86.data() + at, bl->start, (uint32_t)(bl->end - bl->start));
   }
-  if (!mem) return false;
   Abi abi = tier_abi(bc_, *mem, true);
   chain_abi(abi);  // (the same code as it runs)
   Compiled c = compile_region(blocks, abi, true);

@@ -350,7 +350,12 @@ def main():
         same = len(set(outputs.values())) <= 1
         rows.append((name, res, icount, same))
 
-    print(f"\nbenchmark: median of {args.runs} runs, guest root {root}, node {node_version} ({node})\n")
+    # the node CLI's host tuning (tools/cli/node_host.c: huge pages under the linear memory,
+    # glibc's malloc thresholds); GLASSBOX_HOST_TUNING=0 in the environment measures without
+    tuning = "off (GLASSBOX_HOST_TUNING=0)" if os.environ.get("GLASSBOX_HOST_TUNING") == "0" else (
+        "on" if os.path.exists(os.path.join(TOP, "build-wasm/glassbox_host.node")) else "off (glassbox_host.node not built)")
+    print(f"\nbenchmark: median of {args.runs} runs, guest root {root}, node {node_version} ({node}), "
+          f"node host tuning {tuning}\n")
     print(f"{'workload':32} {'native':>9} {'qemu':>9} {'engine':>9} {'eng-node':>9}"
           f" {'eng/nat':>8} {'eng/qemu':>8} {'node/nat':>9} {'MIPS':>7} {'MIPS-node':>9}  same-output")
     for name, res, icount, same in rows:

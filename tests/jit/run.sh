@@ -22,6 +22,7 @@
 #   4. the image's gcc driving cc1, as and ld (programs-multi's gcc-hello) with
 #      GLASSBOX_JIT=always, against a native chroot: ~90,000 regions through the bounded
 #      code cache (before it, V8 ran out of wasm code space and node aborted)
+#   5. the host's memory: the linear memory on transparent huge pages (node_host.c)
 # The long runs (all of programs-multi and the pysuite subset with --jit always, ~15 min):
 # tests/jit/long.sh.
 # Prints "N passed, N failed" last.
@@ -245,6 +246,44 @@ if [ -f "$IMAGE" ]; then
   read -r mp mf <<<"$(summary "$tmp/multi.log")"
   grep -a "^FAIL" -A4 "$tmp/multi.log" | head -10
   if [ "${mp:-0}" = 1 ] && [ "$mf" = 0 ]; then ok "gcc hello in the image, --jit always"; else bad "gcc hello in the image, --jit always"; fi
+fi
+
+# 5. the host's memory (tools/cli/node_host.c): the node CLI's linear memory gets
+#    transparent huge pages where the kernel offers them ("madvise" or "always"), the
+#    guest's output is the same with and without, and GLASSBOX_HOST_TUNING=0 turns it off.
+#    While the guest sleeps, the node process's own smaps must show huge pages, unless
+#    the kernel had none free (its thp_fault_fallback counter grew).
+thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
+if [ ! -f "$(dirname "$JS")/glassbox_host.node" ]; then
+  bad "host tuning: $(dirname "$JS")/glassbox_host.node was not built"
+else
+  out_on=$($NODE "$JS" run --stats --root / -- /bin/echo tuned 2>"$tmp/host.on")
+  out_off=$(GLASSBOX_HOST_TUNING=0 $NODE "$JS" run --stats --root / -- /bin/echo tuned 2>"$tmp/host.off")
+  case "$thp" in *"[never]"*|"") want="(4 KiB pages)" ;; *) want="(huge pages)" ;; esac
+  if [ "$out_on" = tuned ] && [ "$out_off" = tuned ] && grep -qF "linear memory $want" "$tmp/host.on" &&
+     grep -qF "linear memory (4 KiB pages)" "$tmp/host.off"; then
+    ok "host tuning: --stats says $want, and 4 KiB pages with GLASSBOX_HOST_TUNING=0"
+  else
+    bad "host tuning: stats ($(grep -o 'linear memory[^,]*' "$tmp/host.on" "$tmp/host.off" | tr '\n' ' '), output '$out_on' '$out_off')"
+  fi
+  # without the addon (a host with no C compiler or node headers) the CLI runs as before
+  mkdir -p "$tmp/noaddon" && cp "$JS" "${JS%.js}.wasm" "$tmp/noaddon/"
+  out_none=$($NODE "$tmp/noaddon/$(basename "$JS")" run --stats --root / -- /bin/echo tuned 2>"$tmp/host.none")
+  if [ "$out_none" = tuned ] && grep -qF "linear memory (4 KiB pages)" "$tmp/host.none"; then ok "host tuning: without the addon the CLI runs on 4 KiB pages"
+  else bad "host tuning: without the addon: '$out_none' $(grep -o 'linear memory[^,]*' "$tmp/host.none")"; fi
+  if [ "$want" = "(huge pages)" ]; then
+    fb0=$(awk '/^thp_fault_fallback /{print $2}' /proc/vmstat)
+    # a guest that touches 64 MiB and then sleeps: python3 is not on every host, dd is
+    $NODE "$JS" run --root / -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; sleep 2' &
+    pid=$!
+    sleep 1.5
+    huge=$(awk '/^AnonHugePages:/{print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+    wait "$pid"
+    fb1=$(awk '/^thp_fault_fallback /{print $2}' /proc/vmstat)
+    if [ "${huge:-0}" -gt 0 ]; then ok "host tuning: the engine's memory is on huge pages (${huge} KiB)"
+    elif [ "${fb1:-0}" != "${fb0:-0}" ]; then ok "host tuning: huge pages advised, the kernel had none free (thp_fault_fallback grew)"
+    else bad "host tuning: no huge pages under the engine's memory (AnonHugePages ${huge:-?} KiB)"; fi
+  fi
 fi
 
 echo "$P passed, $F failed"

@@ -27,6 +27,12 @@
 #include <string>
 #include <vector>
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten/emscripten.h>
+// tools/cli/node_host.js: -1 not asked, 0 the linear memory has huge pages, else errno.
+EM_JS(int, cli_hugepages, (), { return typeof gbHugePages === 'number' ? gbHugePages : -1; });
+#endif
+
 using namespace gb;
 
 namespace {
@@ -430,6 +436,10 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
 #ifdef __EMSCRIPTEN__
       line += ", " + std::to_string((uint64_t)mallinfo().uordblks >> 10) + " KiB malloc'd";
       line += ", " + std::to_string((uint64_t)__builtin_wasm_memory_size(0) * 64) + " KiB linear memory";
+      {
+        const int huge = cli_hugepages();  // tools/cli/node_host.js
+        line += huge == 0 ? " (huge pages)" : huge < 0 ? " (4 KiB pages)" : " (4 KiB pages: madvise errno " + std::to_string(huge) + ")";
+      }
 #else
       line += ", " + std::to_string((uint64_t)mallinfo2().uordblks >> 10) + " KiB malloc'd";  // (mallinfo's ints wrap past 2 GB)
 #endif

@@ -32,6 +32,10 @@ export interface CreateOptions {
    *  background once the machine is at its prompt (the site's image/warm.json), so the
    *  first run does not wait on them (default true). */
   warm?: boolean;
+  /** How long a download may go without receiving a byte before it is given up as stalled
+   *  and tried again (the engine's module and the image's manifest: four tries, 1, 2 and
+   *  4 s apart; then `ready` rejects with the URL and the reason). Default 30000 ms. */
+  fetchTimeoutMs?: number;
 }
 
 export interface RunOptions {

@@ -86,6 +86,8 @@ class Machine implements GlassboxVM {
     const storage = opts.storage ?? 'memory';
     if (storage !== 'memory' && !/^indexeddb:.+/.test(storage)) throw new TypeError(`storage: 'memory' or 'indexeddb:<name>', not ${JSON.stringify(storage)}`);
     if (opts.jit !== undefined && opts.jit !== 'off' && opts.jit !== 'on') throw new TypeError(`jit: 'off' or 'on', not ${JSON.stringify(opts.jit)}`);
+    if (opts.fetchTimeoutMs !== undefined && !(Number.isFinite(opts.fetchTimeoutMs) && opts.fetchTimeoutMs > 0))
+      throw new TypeError(`fetchTimeoutMs: a positive number of milliseconds, not ${JSON.stringify(opts.fetchTimeoutMs)}`);
     let resolveReady!: () => void, rejectReady!: (e: Error) => void;
     this.ready = new Promise((res, rej) => ((resolveReady = res), (rejectReady = rej)));
     this.client = new EngineClient({
@@ -104,6 +106,7 @@ class Machine implements GlassboxVM {
         relay: opts.relay,
         jit: opts.jit === 'off' ? 'off' : 'on',
         warm: opts.warm !== false,
+        fetchTimeoutMs: opts.fetchTimeoutMs,
       },
       onOutput: (bytes) => this.consoleOutput(bytes),
       onMessage: (m) => this.message(m, resolveReady, rejectReady),

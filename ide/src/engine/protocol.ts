@@ -96,6 +96,11 @@ export interface EngineConfig {
    *  beside its overlay in `overlayDb` (its chunks resolved next to `imageManifest`). Its
    *  overlay is loaded and never written. The old-data dialog's "Download my files". */
   earlierImage?: string;
+  /** How long a download may go without receiving a byte before it is given up as
+   *  stalled, in ms (worker/net.ts; default 30 s). The engine's module and the image's
+   *  manifest are then tried again (four tries), a chunk fetched asynchronously three
+   *  times; the engine's own chunk requests keep its timeout. */
+  fetchTimeoutMs?: number;
 }
 
 // ---- postMessage messages ----

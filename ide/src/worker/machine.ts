@@ -19,7 +19,7 @@ import { PreviewService } from './preview';
 import type { ListeningPort, PreviewRequest } from '../engine/preview-protocol';
 import { EngineFactory, EngineHost, EngineModule, check, cstr, errnoName, withBytes } from './engine-module';
 import type { PageLink } from './link';
-import { AsyncChunks, ManifestChunk, fetchCounted, syncFetchBatch } from './net';
+import { AsyncChunks, ManifestChunk, fetchRetrying, syncFetchBatch } from './net';
 import { WarmChunks } from './warm';
 import { Persister } from './persist';
 import { RECORD_SIZE, TraceRingWriter } from '../engine/trace-ring';
@@ -77,7 +77,7 @@ const yieldMacrotask = () =>
   });
 
 async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost, warm: WarmChunks | null): Promise<EngineModule> {
-  const wasmBytes = await fetchCounted(link, config.engineWasm, 'downloading the engine');
+  const wasmBytes = await fetchRetrying(link, config.engineWasm, 'downloading the engine', config.fetchTimeoutMs);
   self.importScripts(config.engineScript);
   const factory = self.createGlassboxEngine;
   if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
@@ -130,7 +130,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     if (!kept) throw new Error(`this browser kept no manifest of the earlier image ${earlier.slice(0, 19)}…`);
     manifestText = kept;
   } else {
-    manifestText = new TextDecoder().decode(await fetchCounted(link, config.imageManifest, 'reading the image manifest'));
+    manifestText = new TextDecoder().decode(await fetchRetrying(link, config.imageManifest, 'reading the image manifest', config.fetchTimeoutMs));
   }
   const manifest = JSON.parse(manifestText) as Manifest;
   if (manifest.format !== 'glassbox-image' || manifest.version !== 1) {
@@ -146,7 +146,7 @@ export async function runMachine(link: PageLink, config: EngineConfig, onControl
     }
   }
   link.post({ type: 'image', imageId: manifest.image_id });
-  const chunks = new AsyncChunks(link, manifest.chunks, manifest.chunk_size, new URL(`${manifest.chunks_dir}/`, manifestUrl).href);
+  const chunks = new AsyncChunks(link, manifest.chunks, manifest.chunk_size, new URL(`${manifest.chunks_dir}/`, manifestUrl).href, config.fetchTimeoutMs);
   let fsChanged = false;
   const changedDirs = new Set<string>();
   const host: EngineHost = {

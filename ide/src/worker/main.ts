@@ -77,7 +77,8 @@ self.onmessage = (ev: MessageEvent<PageToWorker>) => {
 async function start(link: PageLink, config: EngineConfig): Promise<void> {
   link.setState('starting', 'checking the engine and image');
   link.progress('checking the engine files', 0);
-  const [haveEngine, haveWasm, haveImage] = await Promise.all([exists(config.engineScript), exists(config.engineWasm), exists(config.imageManifest)]);
+  const stallMs = config.fetchTimeoutMs;
+  const [haveEngine, haveWasm, haveImage] = await Promise.all([exists(config.engineScript, stallMs), exists(config.engineWasm, stallMs), exists(config.imageManifest, stallMs)]);
   if (!haveEngine || !haveWasm) {
     link.setState(
       'engine-missing',

@@ -120,7 +120,8 @@ function warmHelper(): void {
     const s = m!;
     let got: Uint8Array | null = null;
     try {
-      const r = await fetch(c.url);
+      // (a whole minute for one chunk: past it the lane goes on, the engine asks itself)
+      const r = await fetch(c.url, { signal: AbortSignal.timeout(60_000) });
       if (r.ok) {
         const b = new Uint8Array(await r.arrayBuffer());
         if (b.length === c.length) got = b;

@@ -20,7 +20,7 @@ import { waitChangeAsync } from '../engine/ring';
 import { CTL_DOORBELL_WORKER, EngineConfig, PROTOCOL_VERSION, PageToWorker, TestHooks } from '../engine/protocol';
 import { PageLink } from './link';
 import { MachineControl, runMachine } from './machine';
-import { exists } from './net';
+import { FetchError, exists } from './net';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -41,7 +41,14 @@ self.onmessage = (ev: MessageEvent<PageToWorker>) => {
       }
       link = new PageLink(msg.shared);
       start(link, msg.config).catch((e: Error) => {
-        link!.setState('error', `engine worker failed: ${e && e.message ? e.message : e}`, String(e && e.stack ? e.stack : e));
+        if (e instanceof FetchError) {
+          // the network, not the machine: say what did not come and what to do (no stack)
+          link!.setState(
+            'error',
+            `a download failed: ${e.message}`,
+            'The site did not send a file the machine needs to start, after several tries. Check the network connection, then reload the page to try again.',
+          );
+        } else link!.setState('error', `engine worker failed: ${e && e.message ? e.message : e}`, String(e && e.stack ? e.stack : e));
         void idleWithoutEngine(link!, 'the machine stopped after an error');
       });
       break;

@@ -11,7 +11,10 @@
 //   (Chromium's HTTP cache resumes the cut download with Range requests);
 // - the manifest never answers: `create` rejects with the manifest's URL and "no data for
 //   2 s" after four tries (1, 2 and 4 s apart), not never;
-// - the manifest is a 404 once the existence check passed: rejected after one try, no retry.
+// - the manifest is a 404 once the existence check passed: rejected after one try, no retry;
+// - the engine's module arrives whole but as zeros (damaged, or a stale copy of another
+//   version): rejected with the reason (regression: the worker's instantiateWasm dropped
+//   the rejection, and `create` neither resolved nor rejected).
 // Skipped without engine or image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +27,7 @@ const skip = siteSkipReason(path.join(ROOT, 'build/site'));
 const PAGE = '<!doctype html><meta charset="utf-8"><title>stall</title><p>fetch-stall test page</p>';
 const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
-// rules: [{ method, suffix, mode: 'silent' | 'cut' | '404', times }]; counts GETs per path
+// rules: [{ method, suffix, mode: 'silent' | 'cut' | 'zeros' | '404', times }]; counts GETs per path
 function startProxy(upstream) {
   const state = { rules: [], gets: new Map(), ranges: [], held: [] };
   const server = http.createServer((req, res) => {
@@ -50,6 +53,11 @@ function startProxy(upstream) {
     }
     const up = http.request(new URL(req.url, upstream), { method: req.method, headers: { ...req.headers, host: new URL(upstream).host } }, (ur) => {
       res.writeHead(ur.statusCode, ur.headers);
+      if (rule?.mode === 'zeros') {
+        ur.on('data', (d) => res.write(Buffer.alloc(d.length))); // every byte there, none right
+        ur.on('end', () => res.end());
+        return;
+      }
       if (rule?.mode === 'cut') {
         let sent = 0;
         ur.on('data', (d) => {
@@ -102,7 +110,9 @@ async function boot(rules) {
     const t0 = performance.now();
     try {
       const { Glassbox } = await import('/lib/glassbox.js');
-      const vm = await Glassbox.create({ storage: 'memory', warm: false, fetchTimeoutMs: 2000 });
+      // (a boot that neither comes up nor fails is what these cases guard against)
+      const hung = new Promise((_, reject) => setTimeout(() => reject(new Error('create neither resolved nor rejected in 90 s')), 90_000));
+      const vm = await Promise.race([Glassbox.create({ storage: 'memory', warm: false, fetchTimeoutMs: 2000 }), hung]);
       const out = [];
       const status = await vm.run(['/bin/echo', 'booted'], { onOutput: (s) => out.push(s) });
       const ms = performance.now() - t0;
@@ -154,4 +164,11 @@ test('fetch stalls: a manifest answered 404 fails at once, without trying again'
   assert.equal(r.ok, false, JSON.stringify(r));
   assert.match(r.error, /manifest\.json: HTTP 404/);
   assert.equal(gets('/image/manifest.json'), 1);
+});
+
+test('fetch stalls: an engine module that arrives whole but is not wasm fails the boot with a reason, not a hang', { skip, timeout: 300_000 }, async () => {
+  const r = await boot([{ method: 'GET', suffix: '/engine/glassbox_web.wasm', mode: 'zeros', times: 1000 }]);
+  assert.equal(r.ok, false, JSON.stringify(r));
+  assert.match(r.error, /glassbox_web\.wasm is not the engine's module \(CompileError/);
+  assert.equal(gets('/engine/glassbox_web.wasm'), 1); // (a whole answer: nothing to try again)
 });

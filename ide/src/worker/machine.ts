@@ -81,7 +81,12 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
   self.importScripts(config.engineScript);
   const factory = self.createGlassboxEngine;
   if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
-  return factory({
+  // A module that arrived whole but does not compile or link (damaged on the way, or a
+  // stale copy of another version beside this version's script) rejects here; the
+  // factory's own promise would then never settle, and the boot wait for ever.
+  let refuse!: (e: Error) => void;
+  const refused = new Promise<never>((_, reject) => (refuse = reject));
+  const made = factory({
     gbHost: host,
     glassboxFetchBatch: syncFetchBatch(link, !!config.cacheChunks, warm),
     glassboxNet: config.relay
@@ -90,12 +95,17 @@ async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost
     glassboxAbi: ENGINE_ABI,
     locateFile: (name) => (name.endsWith('.wasm') ? config.engineWasm : name),
     instantiateWasm(imports, receive) {
-      WebAssembly.instantiate(wasmBytes as Uint8Array<ArrayBuffer>, imports).then((r) => receive(r.instance, r.module));
+      WebAssembly.instantiate(wasmBytes as Uint8Array<ArrayBuffer>, imports).then(
+        (r) => receive(r.instance, r.module),
+        (e: Error) =>
+          refuse(new Error(`${config.engineWasm} is not the engine's module (${e?.name ?? 'Error'}: ${e?.message ?? e}); a copy from another version of the site? Reload the page`)),
+      );
       return {};
     },
     print: (t) => link.log('info', t),
     printErr: (t) => link.log('warn', t),
   });
+  return Promise.race([made, refused]);
 }
 
 /** The warm-up (worker/warm.ts): warm.json next to the manifest lists chunk indices; absent

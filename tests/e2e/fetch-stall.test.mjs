@@ -14,7 +14,9 @@
 // - the manifest is a 404 once the existence check passed: rejected after one try, no retry;
 // - the engine's module arrives whole but as zeros (damaged, or a stale copy of another
 //   version): rejected with the reason (regression: the worker's instantiateWasm dropped
-//   the rejection, and `create` neither resolved nor rejected).
+//   the rejection, and `create` neither resolved nor rejected);
+// - the engine's script cut mid-body once: the second try boots (it used to be loaded by
+//   importScripts, which waits on a stalled server for ever).
 // Skipped without engine or image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +29,7 @@ const skip = siteSkipReason(path.join(ROOT, 'build/site'));
 const PAGE = '<!doctype html><meta charset="utf-8"><title>stall</title><p>fetch-stall test page</p>';
 const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
-// rules: [{ method, suffix, mode: 'silent' | 'cut' | 'zeros' | '404', times }]; counts GETs per path
+// rules: [{ method, suffix, mode: 'silent' | 'cut' | 'zeros' | '404', times, cutAt? }]; counts GETs per path
 function startProxy(upstream) {
   const state = { rules: [], gets: new Map(), ranges: [], held: [] };
   const server = http.createServer((req, res) => {
@@ -59,11 +61,12 @@ function startProxy(upstream) {
         return;
       }
       if (rule?.mode === 'cut') {
+        const at = rule.cutAt ?? 65536;
         let sent = 0;
         ur.on('data', (d) => {
-          if (sent < 65536) res.write(d.subarray(0, 65536 - sent));
+          if (sent < at) res.write(d.subarray(0, at - sent));
           sent += d.length;
-          if (sent >= 65536) ur.destroy(); // the rest never comes; our socket to the page stays open
+          if (sent >= at) ur.destroy(); // the rest never comes; our socket to the page stays open
         });
         state.held.push(res);
         return;
@@ -171,4 +174,13 @@ test('fetch stalls: an engine module that arrives whole but is not wasm fails th
   assert.equal(r.ok, false, JSON.stringify(r));
   assert.match(r.error, /glassbox_web\.wasm is not the engine's module \(CompileError/);
   assert.equal(gets('/engine/glassbox_web.wasm'), 1); // (a whole answer: nothing to try again)
+});
+
+test('fetch stalls: the engine script cut off mid-body once; the second try boots', { skip, timeout: 300_000 }, async () => {
+  // (the worker fetches it and runs it from a blob: URL; importScripts of a stalled URL
+  // would wait for ever). The script is ~80 KiB: cut after 16 KiB.
+  const r = await boot([{ method: 'GET', suffix: '/engine/glassbox_web.js', mode: 'cut', times: 1, cutAt: 16384 }]);
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.match(r.out, /booted/);
+  assert.ok(r.ms > 2000, `booted after ${Math.round(r.ms)} ms: the stall (2 s) was waited out`);
 });

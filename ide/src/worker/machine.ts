@@ -78,7 +78,19 @@ const yieldMacrotask = () =>
 
 async function loadEngine(link: PageLink, config: EngineConfig, host: EngineHost, warm: WarmChunks | null): Promise<EngineModule> {
   const wasmBytes = await fetchRetrying(link, config.engineWasm, 'downloading the engine', config.fetchTimeoutMs);
-  self.importScripts(config.engineScript);
+  // The script through fetchRetrying too (importScripts of its URL would wait on a stalled
+  // server for ever), run from a blob: URL. The glue finds nothing through its own URL
+  // (its directory is the worker's location, the .wasm comes from locateFile), and
+  // sourceURL keeps its name in stack traces and DevTools.
+  const script = await fetchRetrying(link, config.engineScript, 'downloading the engine', config.fetchTimeoutMs);
+  const scriptUrl = URL.createObjectURL(
+    new Blob([script as Uint8Array<ArrayBuffer>, `\n//# sourceURL=${config.engineScript}\n`], { type: 'text/javascript' }),
+  );
+  try {
+    self.importScripts(scriptUrl);
+  } finally {
+    URL.revokeObjectURL(scriptUrl);
+  }
   const factory = self.createGlassboxEngine;
   if (typeof factory !== 'function') throw new Error(`${config.engineScript} does not define createGlassboxEngine`);
   // A module that arrived whole but does not compile or link (damaged on the way, or a

@@ -1,6 +1,8 @@
 // A small tar writer (POSIX ustar, with pax extended headers for long or non-ASCII names),
 // used by "Download workspace". Pure code (unit-tested in node against GNU tar).
 
+import { concatBytes } from './bytes';
+
 export interface TarEntry {
   /** Path inside the archive, '/'-separated, no leading '/'. Directories may end in '/'. */
   path: string;
@@ -98,13 +100,5 @@ export function writeTar(entries: TarEntry[]): Uint8Array {
     if (data.length) parts.push(...padded(data));
   }
   parts.push(new Uint8Array(BLOCK * 2));
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

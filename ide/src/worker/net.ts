@@ -4,6 +4,7 @@
 // (`syncFetchBatch`, synchronous XMLHttpRequest, which dedicated workers allow; the engine
 // verifies and inflates), modules that ask asynchronously (the test stand-in) get
 // `AsyncChunks` (fetch, sha256 and gzip checked here, handed over between slices).
+import { concatBytes } from '../bytes';
 import { CTL_DOORBELL_WORKER, ringDoorbell } from '../engine/protocol';
 import type { FetchResult } from './engine-module';
 import type { PageLink } from './link';
@@ -79,35 +80,27 @@ export async function fetchCounted(link: PageLink, url: string, phase: string | 
     try {
       if (!r.body) {
         const b = new Uint8Array(await r.arrayBuffer());
-        parts.push(b);
-        got = b.length;
         link.bytesFetched += b.length;
-      } else {
-        const reader = r.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          g.arm();
-          parts.push(value);
-          got += value.length;
-          link.bytesFetched += value.length;
-          const now = performance.now();
-          if (phase && now - lastReport > 100) {
-            lastReport = now;
-            link.progress(phase, total ? Math.min(1, got / total) : undefined);
-          }
+        return b;
+      }
+      const reader = r.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        g.arm();
+        parts.push(value);
+        got += value.length;
+        link.bytesFetched += value.length;
+        const now = performance.now();
+        if (phase && now - lastReport > 100) {
+          lastReport = now;
+          link.progress(phase, total ? Math.min(1, got / total) : undefined);
         }
       }
     } catch (e) {
       throw g.stalled() ?? new FetchError(`${url}: the download broke off after ${got} bytes (${(e as Error)?.message ?? e})`, 0, true);
     }
-    const out = new Uint8Array(got);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   } finally {
     g.done();
   }

@@ -273,12 +273,19 @@ else
   else bad "host tuning: without the addon: '$out_none' $(grep -o 'linear memory[^,]*' "$tmp/host.none")"; fi
   if [ "$want" = "(huge pages)" ]; then
     fb0=$(awk '/^thp_fault_fallback /{print $2}' /proc/vmstat)
-    # a guest that touches 64 MiB and then sleeps: python3 is not on every host, dd is
-    $NODE "$JS" run --root / -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; sleep 2' &
+    # a guest that touches 64 MiB and then sleeps: python3 is not on every host, dd is.
+    # Polled (a loaded machine may take seconds to start node), ended once seen.
+    $NODE "$JS" run --root / -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; sleep 60' &
     pid=$!
-    sleep 1.5
-    huge=$(awk '/^AnonHugePages:/{print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
-    wait "$pid"
+    huge=0
+    for _ in $(seq 1 150); do
+      sleep 0.2
+      kill -0 "$pid" 2>/dev/null || break
+      huge=$(awk '/^AnonHugePages:/{print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+      [ "${huge:-0}" -gt 0 ] && break
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
     fb1=$(awk '/^thp_fault_fallback /{print $2}' /proc/vmstat)
     if [ "${huge:-0}" -gt 0 ]; then ok "host tuning: the engine's memory is on huge pages (${huge} KiB)"
     elif [ "${fb1:-0}" != "${fb0:-0}" ]; then ok "host tuning: huge pages advised, the kernel had none free (thp_fault_fallback grew)"

@@ -354,8 +354,13 @@ def main():
     # glibc's malloc thresholds); GLASSBOX_HOST_TUNING=0 in the environment measures without
     tuning = "off (GLASSBOX_HOST_TUNING=0)" if os.environ.get("GLASSBOX_HOST_TUNING") == "0" else (
         "on" if os.path.exists(os.path.join(TOP, "build-wasm/glassbox_host.node")) else "off (glassbox_host.node not built)")
+    # the node CLI's engine code cache (tools/cli/node_code_cache.js): V8's TurboFan code for
+    # the engine's module, kept from one run to the next, so every run after the first few
+    # starts with it; GLASSBOX_CODE_CACHE=0 measures every run compiling the engine afresh
+    code_cache = "off (GLASSBOX_CODE_CACHE=0)" if os.environ.get("GLASSBOX_CODE_CACHE") == "0" else (
+        "on" if os.path.exists(os.path.join(TOP, "build-wasm/glassbox_code_cache.node")) else "off (glassbox_code_cache.node not built)")
     print(f"\nbenchmark: median of {args.runs} runs, guest root {root}, node {node_version} ({node}), "
-          f"node host tuning {tuning}\n")
+          f"node host tuning {tuning}, engine code cache {code_cache}\n")
     print(f"{'workload':32} {'native':>9} {'qemu':>9} {'engine':>9} {'eng-node':>9}"
           f" {'eng/nat':>8} {'eng/qemu':>8} {'node/nat':>9} {'MIPS':>7} {'MIPS-node':>9}  same-output")
     for name, res, icount, same in rows:

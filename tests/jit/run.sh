@@ -23,6 +23,9 @@
 #      GLASSBOX_JIT=always, against a native chroot: ~90,000 regions through the bounded
 #      code cache (before it, V8 ran out of wasm code space and node aborted)
 #   5. the host's memory: the linear memory on transparent huge pages (node_host.c)
+#   6. the engine code cache (node_code_cache.{cc,js}): written by a first run, loaded by
+#      the next; a damaged file ignored and written again; bytes V8 refuses; a directory
+#      that cannot be made; four runs at once on an empty cache; GLASSBOX_CODE_CACHE=0
 # The long runs (all of programs-multi and the pysuite subset with --jit always, ~15 min):
 # tests/jit/long.sh.
 # Prints "N passed, N failed" last.
@@ -291,6 +294,74 @@ else
     elif [ "${fb1:-0}" != "${fb0:-0}" ]; then ok "host tuning: huge pages advised, the kernel had none free (thp_fault_fallback grew)"
     else bad "host tuning: no huge pages under the engine's memory (AnonHugePages ${huge:-?} KiB)"; fi
   fi
+fi
+
+# 6. the engine code cache (tools/cli/node_code_cache.{cc,js}): V8's code for the engine's
+#    module, kept from one run to the next. Each case checks the guest's output (the cache
+#    must never change what the guest does) and what --stats says of the cache.
+if [ ! -f "$(dirname "$JS")/glassbox_code_cache.node" ]; then
+  bad "code cache: $(dirname "$JS")/glassbox_code_cache.node was not built"
+else
+  cc_run() {  # cc_run DIR LOG [ENV...]: one guest run with the cache in DIR; prints its output
+    local dir=$1 log=$2; shift 2
+    # long enough (~0.5 s) for V8 to recompile some of the engine with TurboFan, which is
+    # what a cache holds (V8 serializes nothing before that)
+    env GLASSBOX_CACHE_DIR="$dir" "$@" $NODE "$JS" run --stats --root / -- /usr/bin/python3 -c 'sum(range(10**6)); print("cached")' 2>"$log"
+  }
+  cc_state() { grep -o 'engine code cache [^,]*' "$1" | head -1; }
+  # the file's check, as node_code_cache.js makes it: magic, hash of the rest, the rest
+  cc_tool() {  # cc_tool check|damage|garbage FILE
+    $NODE -e '
+      const fs = require("fs"), a = require(process.argv[1]);
+      const [mode, file] = process.argv.slice(2), raw = fs.readFileSync(file), body = Buffer.from(raw.subarray(24));
+      if (mode === "check") process.exit(raw.toString("latin1", 0, 8) === "GBCODE01" && raw.toString("latin1", 8, 24) === a.hash(body) ? 0 : 1);
+      if (mode === "damage") { for (let i = body.length >> 2; i < body.length; i += 97) body[i] ^= 0x5a; fs.writeFileSync(file, Buffer.concat([raw.subarray(0, 24), body])); }
+      if (mode === "garbage") { body.fill(7); fs.writeFileSync(file, Buffer.concat([Buffer.from("GBCODE01" + a.hash(body), "latin1"), body])); }
+    ' "$(dirname "$JS")/glassbox_code_cache.node" "$@"
+  }
+  d="$tmp/codecache"
+  o1=$(cc_run "$d" "$tmp/cc.1"); f=$(ls "$d"/engine-*.v8code 2>/dev/null | head -1)
+  o2=$(cc_run "$d" "$tmp/cc.2")
+  if [ "$o1" = cached ] && [ "$o2" = cached ] && [ -n "$f" ] && cc_tool check "$f" &&
+     [ "$(cc_state "$tmp/cc.1")" = "engine code cache none yet" ] && cc_state "$tmp/cc.2" | grep -q "KiB loaded$"; then
+    ok "code cache: a first run writes $(basename "$f"), the next loads it ($(cc_state "$tmp/cc.2" | sed 's/engine code cache //'))"
+  else
+    bad "code cache: first and second run: '$o1' '$o2', $(cc_state "$tmp/cc.1") / $(cc_state "$tmp/cc.2"), file '${f:-none}'"
+  fi
+  if [ -n "$f" ]; then
+    # damaged on disk: not offered to V8 (which would trust it), written again at exit
+    cc_tool damage "$f"
+    o3=$(cc_run "$d" "$tmp/cc.3")
+    if [ "$o3" = cached ] && [ "$(cc_state "$tmp/cc.3")" = "engine code cache damaged (not offered to V8)" ] && cc_tool check "$f"; then
+      ok "code cache: a damaged file is ignored and written again"
+    else bad "code cache: damaged file: '$o3', $(cc_state "$tmp/cc.3")"; fi
+    # bytes that pass our check but are not V8's: V8 refuses them and compiles the module
+    cc_tool garbage "$f"
+    o4=$(cc_run "$d" "$tmp/cc.4")
+    o5=$(cc_run "$d" "$tmp/cc.5")
+    if [ "$o4" = cached ] && cc_state "$tmp/cc.4" | grep -q "refused by V8" && cc_state "$tmp/cc.5" | grep -q "KiB loaded$"; then
+      ok "code cache: bytes V8 refuses are compiled past and replaced"
+    else bad "code cache: refused bytes: '$o4', $(cc_state "$tmp/cc.4") / $(cc_state "$tmp/cc.5")"; fi
+  fi
+  # a directory that cannot be made (its parent is a file): the run is unaffected
+  : > "$tmp/notadir"
+  o6=$(cc_run "$tmp/notadir/cache" "$tmp/cc.6")
+  if [ "$o6" = cached ] && [ "$(cc_state "$tmp/cc.6")" = "engine code cache none yet" ] && [ ! -s "$tmp/notadir" ]; then
+    ok "code cache: a cache directory that cannot be made costs nothing"
+  else bad "code cache: unmakeable directory: '$o6', $(cc_state "$tmp/cc.6")"; fi
+  # four runs at once on an empty cache: all run, one whole file is left, no temporaries
+  d2="$tmp/codecache2"; pids=""
+  for i in 1 2 3 4; do cc_run "$d2" "$tmp/cc.p$i" > "$tmp/cc.p$i.out" & pids="$pids $!"; done
+  wait $pids
+  f2=$(ls "$d2"/engine-*.v8code 2>/dev/null | head -1)
+  if [ "$(cat "$tmp"/cc.p[1-4].out | sort -u)" = cached ] && [ "$(ls "$d2" | wc -l)" = 1 ] && [ -n "$f2" ] && cc_tool check "$f2"; then
+    ok "code cache: four runs at once leave one whole file"
+  else bad "code cache: four at once: $(cat "$tmp"/cc.p[1-4].out | tr '\n' ' '), files: $(ls "$d2" | tr '\n' ' ')"; fi
+  d3="$tmp/codecache3"
+  o7=$(cc_run "$d3" "$tmp/cc.7" GLASSBOX_CODE_CACHE=0)
+  if [ "$o7" = cached ] && [ ! -e "$d3" ] && cc_state "$tmp/cc.7" | grep -q "off (GLASSBOX_CODE_CACHE=0)"; then
+    ok "code cache: GLASSBOX_CODE_CACHE=0 neither reads nor writes"
+  else bad "code cache: GLASSBOX_CODE_CACHE=0: '$o7', $(cc_state "$tmp/cc.7"), $(ls "$d3" 2>&1)"; fi
 fi
 
 echo "$P passed, $F failed"

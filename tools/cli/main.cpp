@@ -31,6 +31,12 @@
 #include <emscripten/emscripten.h>
 // tools/cli/node_host.js: -1 not asked, 0 the linear memory has huge pages, else errno.
 EM_JS(int, cli_hugepages, (), { return typeof gbHugePages === 'number' ? gbHugePages : -1; });
+// tools/cli/node_code_cache.js: what became of V8's cached code for the engine's module.
+EM_JS(void, cli_code_cache, (char* out, int size), {
+  var s = typeof gbCodeCache !== 'object' ? 'off'
+        : gbCodeCache.state === 'loaded' ? (gbCodeCache.bytes >> 10) + ' KiB loaded' : gbCodeCache.state;
+  stringToUTF8(s, out, size);
+});
 #endif
 
 using namespace gb;
@@ -439,6 +445,9 @@ static int cmd_run(const std::vector<std::string>& args, uint32_t host_ignored) 
       {
         const int huge = cli_hugepages();  // tools/cli/node_host.js
         line += huge == 0 ? " (huge pages)" : huge < 0 ? " (4 KiB pages)" : " (4 KiB pages: madvise errno " + std::to_string(huge) + ")";
+        char code_cache[160];
+        cli_code_cache(code_cache, sizeof code_cache);
+        line += std::string(", engine code cache ") + code_cache;
       }
 #else
       line += ", " + std::to_string((uint64_t)mallinfo2().uordblks >> 10) + " KiB malloc'd";  // (mallinfo's ints wrap past 2 GB)

@@ -1,0 +1,124 @@
+// tools/cli/node_code_cache.js — prepended to the node CLI (glassbox.js, --pre-js, after
+// node_load.js): the engine code cache. V8's TurboFan code for the engine's own module is
+// kept on disk and handed to the next run of glassbox.js, which then starts with the
+// interpreter, the decoder and the JIT's compiler in optimised code instead of V8's
+// baseline code (the addon, tools/cli/node_code_cache.cc, says why and how; figures in
+// docs/jit.md, "The engine's code, cached"). Chromium does the same for a page's wasm.
+//
+// The file: $GLASSBOX_CACHE_DIR, else $XDG_CACHE_HOME/glassbox/engine-code, else
+// ~/.cache/glassbox/engine-code; one file per engine module (by a hash of its bytes), V8
+// version and CPU architecture: engine-<hash>-<v8>-<arch>.v8code. It holds the magic
+// GBCODE01, the hash of the rest (16 hex digits), then V8's serialized module. A file that
+// fails that check is not offered to V8 (which trusts what it deserializes) and is written
+// again at exit. V8 itself refuses bytes of another V8, other flags or another CPU's
+// features; the module is then compiled as without a cache.
+//
+// At exit the module is serialized again (0.5-6 ms) and written, by a rename, when there
+// was no usable file or when it grew by 4 KiB or more (functions TurboFan compiled in this
+// run). V8 serializes nothing until some function has TurboFan code, so a short first run
+// (/bin/true) leaves no file; a file V8 refused or that failed the check is then removed. A write that fails (a read-only home, a full disk) costs nothing but the cache.
+// Of other builds' files, the three newest are kept. GLASSBOX_CODE_CACHE=0 turns it off.
+// gbCodeCache is what --stats reports (tools/cli/main.cpp, cli_code_cache).
+var gbCodeCache = { state: 'off', bytes: 0 };
+if (typeof process === 'object' && process.versions && process.versions.node &&
+    typeof __dirname === 'string' && Module['wasmBinary'] && !Module['instantiateWasm']) {
+  (function () {
+    if (process.env.GLASSBOX_CODE_CACHE === '0') {
+      gbCodeCache.state = 'off (GLASSBOX_CODE_CACHE=0)';
+      return;
+    }
+    var fs = require('fs'), path = require('path');
+    var addon = null;
+    try {
+      addon = require(path.join(__dirname, 'glassbox_code_cache.node'));
+    } catch (e) {
+      // not built, or another node's ABI: compiled as without a cache
+    }
+    if (!addon || typeof WebAssembly.compileStreaming !== 'function' || !addon.install()) {
+      gbCodeCache.state = 'not available (glassbox_code_cache.node not built for this node)';
+      return;
+    }
+    var MAGIC = 'GBCODE01', HEAD = MAGIC.length + 16;
+    var wire = Module['wasmBinary'];
+    var dir = process.env.GLASSBOX_CACHE_DIR ||
+        path.join(process.env.XDG_CACHE_HOME || path.join(require('os').homedir(), '.cache'), 'glassbox', 'engine-code');
+    var file = path.join(dir, 'engine-' + addon.hash(wire) + '-' + process.versions.v8 + '-' + process.arch + '.v8code');
+    var cache = null;
+    gbCodeCache.state = 'none yet';
+    try {
+      var raw = fs.readFileSync(file);
+      var body = raw.subarray(HEAD);
+      if (raw.length > HEAD && raw.toString('latin1', 0, MAGIC.length) === MAGIC &&
+          raw.toString('latin1', MAGIC.length, HEAD) === addon.hash(body)) {
+        cache = body;
+        gbCodeCache.bytes = body.length;
+      } else {
+        gbCodeCache.state = 'damaged (not offered to V8)';
+      }
+    } catch (e) {
+      if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') gbCodeCache.state = 'unreadable (' + (e.code || e.message) + ')';
+    }
+    var module = null;
+    Module['instantiateWasm'] = function (imports, receive) {
+      var arg = [wire, cache];
+      var plain = function () {
+        return WebAssembly.instantiate(wire, imports).then(function (r) {
+          module = r.module;
+          receive(r.instance, r.module);
+        });
+      };
+      WebAssembly.compileStreaming(arg).then(function (m) {
+        if (cache) gbCodeCache.state = arg[2] ? 'loaded' : 'refused by V8 (made by another V8 or flags or CPU)';
+        module = m;
+        return WebAssembly.instantiate(m, imports).then(function (inst) { receive(inst, m); });
+      }, plain).catch(function (e) {
+        err('failed to asynchronously prepare wasm: ' + e);
+        abort(e);
+      });
+      return {};
+    };
+    process.on('exit', function () {
+      if (!module) return;
+      var out;
+      try {
+        out = addon.serialize(module);
+      } catch (e) {
+        return;
+      }
+      var usable = gbCodeCache.state === 'loaded' || gbCodeCache.state === 'none yet';
+      if (!out && !usable) {
+        // V8 serializes nothing before it has TurboFan code: a short run. A file it refused
+        // or that failed its check goes, so the next run does not read it again.
+        try { fs.unlinkSync(file); } catch (e) { /* gone already */ }
+        return;
+      }
+      if (!out || (gbCodeCache.state === 'loaded' && out.byteLength < gbCodeCache.bytes + 4096)) return;
+      var body = new Uint8Array(out);
+      var tmp = file + '.' + process.pid + '.tmp';
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        var fd = fs.openSync(tmp, 'w', 384);
+        try {
+          fs.writeSync(fd, Buffer.from(MAGIC + addon.hash(body), 'latin1'));
+          fs.writeSync(fd, body);
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, file);
+      } catch (e) {
+        try { fs.unlinkSync(tmp); } catch (e2) { /* never made */ }
+        return;
+      }
+      try {
+        var others = fs.readdirSync(dir).filter(function (n) {
+          return /^engine-.*\.v8code$/.test(n) && path.join(dir, n) !== file;
+        }).map(function (n) {
+          return { n: n, t: fs.statSync(path.join(dir, n)).mtimeMs };
+        }).sort(function (a, b) { return b.t - a.t; });
+        for (var i = 3; i < others.length; i++) fs.unlinkSync(path.join(dir, others[i].n));
+      } catch (e) {
+        // another process pruned first
+      }
+    });
+  })();
+}

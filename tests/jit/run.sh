@@ -306,7 +306,7 @@ else
     local dir=$1 log=$2; shift 2
     # long enough (~0.5 s) for V8 to recompile some of the engine with TurboFan, which is
     # what a cache holds (V8 serializes nothing before that)
-    env GLASSBOX_CACHE_DIR="$dir" "$@" $NODE "$JS" run --stats --root / -- /usr/bin/python3 -c 'sum(range(10**6)); print("cached")' 2>"$log"
+    env GLASSBOX_CACHE="$dir" "$@" $NODE "$JS" run --stats --root / -- /usr/bin/python3 -c 'sum(range(10**6)); print("cached")' 2>"$log"
   }
   cc_state() { grep -o 'engine code cache [^,]*' "$1" | head -1; }
   # the file's check, as node_code_cache.js makes it: magic, hash of the rest, the rest
@@ -320,7 +320,7 @@ else
     ' "$(dirname "$JS")/glassbox_code_cache.node" "$@"
   }
   d="$tmp/codecache"
-  o1=$(cc_run "$d" "$tmp/cc.1"); f=$(ls "$d"/engine-*.v8code 2>/dev/null | head -1)
+  o1=$(cc_run "$d" "$tmp/cc.1"); f=$(ls "$d"/engine-code/engine-*.v8code 2>/dev/null | head -1)
   o2=$(cc_run "$d" "$tmp/cc.2")
   if [ "$o1" = cached ] && [ "$o2" = cached ] && [ -n "$f" ] && cc_tool check "$f" &&
      [ "$(cc_state "$tmp/cc.1")" = "engine code cache none yet" ] && cc_state "$tmp/cc.2" | grep -q "KiB loaded$"; then
@@ -353,10 +353,10 @@ else
   d2="$tmp/codecache2"; pids=""
   for i in 1 2 3 4; do cc_run "$d2" "$tmp/cc.p$i" > "$tmp/cc.p$i.out" & pids="$pids $!"; done
   wait $pids
-  f2=$(ls "$d2"/engine-*.v8code 2>/dev/null | head -1)
-  if [ "$(cat "$tmp"/cc.p[1-4].out | sort -u)" = cached ] && [ "$(ls "$d2" | wc -l)" = 1 ] && [ -n "$f2" ] && cc_tool check "$f2"; then
+  f2=$(ls "$d2"/engine-code/engine-*.v8code 2>/dev/null | head -1)
+  if [ "$(cat "$tmp"/cc.p[1-4].out | sort -u)" = cached ] && [ "$(ls "$d2/engine-code" | wc -l)" = 1 ] && [ -n "$f2" ] && cc_tool check "$f2"; then
     ok "code cache: four runs at once leave one whole file"
-  else bad "code cache: four at once: $(cat "$tmp"/cc.p[1-4].out | tr '\n' ' '), files: $(ls "$d2" | tr '\n' ' ')"; fi
+  else bad "code cache: four at once: $(cat "$tmp"/cc.p[1-4].out | tr '\n' ' '), files: $(ls "$d2/engine-code" | tr '\n' ' ')"; fi
   d3="$tmp/codecache3"
   o7=$(cc_run "$d3" "$tmp/cc.7" GLASSBOX_CODE_CACHE=0)
   if [ "$o7" = cached ] && [ ! -e "$d3" ] && cc_state "$tmp/cc.7" | grep -q "off (GLASSBOX_CODE_CACHE=0)"; then

@@ -5,9 +5,9 @@
 // baseline code (the addon, tools/cli/node_code_cache.cc, says why and how; figures in
 // docs/jit.md, "The engine's code, cached"). Chromium does the same for a page's wasm.
 //
-// The file: $GLASSBOX_CACHE_DIR, else $XDG_CACHE_HOME/glassbox/engine-code, else
-// ~/.cache/glassbox/engine-code; one file per engine module (by a hash of its bytes), V8
-// version and CPU architecture: engine-<hash>-<v8>-<arch>.v8code. It holds the magic
+// The file: ${GLASSBOX_CACHE:-~/.cache/glassbox}/engine-code (the project's cache, beside the
+// image's stages and the Debian sources); one file per engine module (by a hash of its
+// bytes), V8 version and CPU architecture: engine-<hash>-<v8>-<arch>.v8code. It holds the magic
 // GBCODE01, the hash of the rest (16 hex digits), then V8's serialized module. A file that
 // fails that check is not offered to V8 (which trusts what it deserializes) and is written
 // again at exit. V8 itself refuses bytes of another V8, other flags or another CPU's
@@ -40,8 +40,7 @@ if (typeof process === 'object' && process.versions && process.versions.node &&
     }
     var MAGIC = 'GBCODE01', HEAD = MAGIC.length + 16;
     var wire = Module['wasmBinary'];
-    var dir = process.env.GLASSBOX_CACHE_DIR ||
-        path.join(process.env.XDG_CACHE_HOME || path.join(require('os').homedir(), '.cache'), 'glassbox', 'engine-code');
+    var dir = path.join(process.env.GLASSBOX_CACHE || path.join(require('os').homedir(), '.cache', 'glassbox'), 'engine-code');
     var file = path.join(dir, 'engine-' + addon.hash(wire) + '-' + process.versions.v8 + '-' + process.arch + '.v8code');
     var cache = null;
     gbCodeCache.state = 'none yet';

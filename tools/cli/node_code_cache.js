@@ -40,8 +40,15 @@ if (typeof process === 'object' && process.versions && process.versions.node &&
     }
     var MAGIC = 'GBCODE01', HEAD = MAGIC.length + 16;
     var wire = Module['wasmBinary'];
-    var dir = path.join(process.env.GLASSBOX_CACHE || path.join(require('os').homedir(), '.cache', 'glassbox'), 'engine-code');
-    var file = path.join(dir, 'engine-' + addon.hash(wire) + '-' + process.versions.v8 + '-' + process.arch + '.v8code');
+    var dir, file;
+    try {
+      dir = path.join(process.env.GLASSBOX_CACHE || path.join(require('os').homedir(), '.cache', 'glassbox'), 'engine-code');
+      file = path.join(dir, 'engine-' + addon.hash(wire) + '-' + process.versions.v8 + '-' + process.arch + '.v8code');
+    } catch (e) {
+      // no home directory to be found: compiled as without a cache
+      gbCodeCache.state = 'off (no cache directory: ' + (e.code || e.message) + ')';
+      return;
+    }
     var cache = null;
     gbCodeCache.state = 'none yet';
     try {

@@ -302,11 +302,18 @@ fi
 if [ ! -f "$(dirname "$JS")/glassbox_code_cache.node" ]; then
   bad "code cache: $(dirname "$JS")/glassbox_code_cache.node was not built"
 else
+  # The guest: a static loop of ~80 M instructions, long enough (~0.5 s interpreted) for V8
+  # to recompile some of the engine with TurboFan, which is what a cache holds (V8
+  # serializes nothing before that). Its root is a directory of its own: a guest root that
+  # holds the cache directory (as `--root /` does) turns the cache off (the last case).
+  ccroot="$tmp/ccroot"
+  mkdir -p "$ccroot/proc" "$ccroot/dev/shm"
+  printf '%s\n' '#include <stdio.h>' \
+    'int main(void) { volatile unsigned x = 0; for (unsigned i = 0; i < 20000000; i++) x += i * i; puts("cached"); return 0; }' |
+    gcc -static -O2 -x c - -o "$ccroot/spin"
   cc_run() {  # cc_run DIR LOG [ENV...]: one guest run with the cache in DIR; prints its output
     local dir=$1 log=$2; shift 2
-    # long enough (~0.5 s) for V8 to recompile some of the engine with TurboFan, which is
-    # what a cache holds (V8 serializes nothing before that)
-    env GLASSBOX_CACHE="$dir" "$@" $NODE "$JS" run --stats --root / -- /usr/bin/python3 -c 'sum(range(10**6)); print("cached")' 2>"$log"
+    env GLASSBOX_CACHE="$dir" "$@" $NODE "$JS" run --stats --jit off --root "$ccroot" -- /spin 2>"$log"
   }
   cc_state() { grep -o 'engine code cache [^,]*' "$1" | head -1; }
   # the file's check, as node_code_cache.js makes it: magic, hash of the rest, the rest
@@ -357,6 +364,12 @@ else
   if [ "$(cat "$tmp"/cc.p[1-4].out | sort -u)" = cached ] && [ "$(ls "$d2/engine-code" | wc -l)" = 1 ] && [ -n "$f2" ] && cc_tool check "$f2"; then
     ok "code cache: four runs at once leave one whole file"
   else bad "code cache: four at once: $(cat "$tmp"/cc.p[1-4].out | tr '\n' ' '), files: $(ls "$d2/engine-code" | tr '\n' ' ')"; fi
+  # a guest root that holds the cache directory (the guest could write code the next run
+  # would execute): no cache, and the guest's own writes there are only files
+  o8=$(GLASSBOX_CACHE="$ccroot/cache" $NODE "$JS" run --stats --jit off --root "$ccroot" -- /spin 2>"$tmp/cc.8")
+  if [ "$o8" = cached ] && cc_state "$tmp/cc.8" | grep -q "off (the cache directory is inside the guest root" && [ ! -e "$ccroot/cache" ]; then
+    ok "code cache: off when the guest root holds the cache directory"
+  else bad "code cache: guest root holding the cache: '$o8', $(cc_state "$tmp/cc.8")"; fi
   d3="$tmp/codecache3"
   o7=$(cc_run "$d3" "$tmp/cc.7" GLASSBOX_CODE_CACHE=0)
   if [ "$o7" = cached ] && [ ! -e "$d3" ] && cc_state "$tmp/cc.7" | grep -q "off (GLASSBOX_CODE_CACHE=0)"; then

@@ -20,6 +20,32 @@
 // Of other builds' files, the three newest are kept. GLASSBOX_CODE_CACHE=0 turns it off.
 // gbCodeCache is what --stats reports (tools/cli/main.cpp, cli_code_cache).
 var gbCodeCache = { state: 'off', bytes: 0 };
+// gbGuestRootHolding(dir): the first `--root DIR` of `glassbox run`'s options (before `--`)
+// whose physical path holds `dir`, else null. A `--root` among the guest's own arguments
+// counts too, which can only turn the cache off.
+function gbGuestRootHolding(dir) {
+  var fs = require('fs'), path = require('path');
+  var physical = function (p) {  // realpath of the deepest existing ancestor, plus the rest
+    var rest = '';
+    for (p = path.resolve(p); ; p = path.dirname(p)) {
+      try {
+        return path.join(fs.realpathSync(p), rest);
+      } catch (e) {
+        if (p === path.dirname(p)) return path.resolve(p, rest);
+        rest = path.join(path.basename(p), rest);
+      }
+    }
+  };
+  var args = process.argv.slice(2), d = null;
+  for (var i = 1; i < args.length && args[i] !== '--'; i++) {
+    var root = args[i] === '--root' ? args[i + 1] : args[i].indexOf('--root=') === 0 ? args[i].slice(7) : null;
+    if (!root) continue;
+    d = d || physical(dir);
+    var r = physical(root);
+    if (d === r || d.indexOf(r.endsWith(path.sep) ? r : r + path.sep) === 0) return root;
+  }
+  return null;
+}
 if (typeof process === 'object' && process.versions && process.versions.node &&
     typeof __dirname === 'string' && Module['wasmBinary'] && !Module['instantiateWasm']) {
   (function () {
@@ -47,6 +73,14 @@ if (typeof process === 'object' && process.versions && process.versions.node &&
     } catch (e) {
       // no home directory to be found: compiled as without a cache
       gbCodeCache.state = 'off (no cache directory: ' + (e.code || e.message) + ')';
+      return;
+    }
+    // A guest root (--root DIR: a host directory the guest may write) that holds the cache
+    // directory would let a guest write machine code the next run executes, so then there
+    // is no cache. (HostFs never follows a host symlink, so physical paths decide.)
+    var inside = gbGuestRootHolding(dir);
+    if (inside) {
+      gbCodeCache.state = 'off (the cache directory is inside the guest root ' + inside + ')';
       return;
     }
     var cache = null;

@@ -73,10 +73,17 @@ const status = {
 // ---------------------------------------------------------------------------------------
 // panes
 const layout = new Layout($('workbench'));
+/** ?stall=MS: how long a download may go without a byte before it is given up (the
+ *  engine's, the image's, the inspector's; docs/ide.md "Downloads that stall"); default 30 s. */
+function stallMs(): number | undefined {
+  const ms = Number(new URLSearchParams(location.search).get('stall'));
+  return ms > 0 ? ms : undefined;
+}
 const inspector = new InspectorPane(
   $('inspector'),
   new URL('engine/glassbox_inspector.js', document.baseURI).href,
   new URL('engine/glassbox_inspector.wasm', document.baseURI).href,
+  stallMs(),
 );
 const editor = new EditorArea($('editor'), $('tabs'), theme);
 const terminal = new TerminalPane($('terminal'), theme);
@@ -321,6 +328,7 @@ function machineConfig(): EngineConfig {
     relay: relayUrl(),
     // the execution tier (tier.ts: ?jit=, else the student's setting; docs/jit.md)
     jit: currentTier(),
+    fetchTimeoutMs: stallMs(),
   };
 }
 

@@ -17,12 +17,17 @@
 //   the rejection, and `create` neither resolved nor rejected);
 // - the engine's script cut mid-body once: the second try boots (it used to be loaded by
 //   importScripts, which waits on a stalled server for ever).
+// The IDE through the proxy (`?nosw&stall=2000`: no service worker's fetches of its own, a
+// 2 s clock), the inspector's module (ide/src/inspector/inspector.ts, once a <script> and
+// Emscripten's own loader, which wait on a stalled server for ever, the pane "loading"):
+// - its .wasm never answers: the pane says why, with the URL, after four tries;
+// - its script cut mid-body once: the inspector opens on the second try.
 // Skipped without engine or image.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { BASE_URL, launch } from './lib/browser.mjs';
+import { BASE_URL, launch, openIde } from './lib/browser.mjs';
 import { ROOT, siteSkipReason } from './lib/paths.mjs';
 
 const skip = siteSkipReason(path.join(ROOT, 'build/site'));
@@ -183,4 +188,48 @@ test('fetch stalls: the engine script cut off mid-body once; the second try boot
   assert.equal(r.ok, true, JSON.stringify(r));
   assert.match(r.out, /booted/);
   assert.ok(r.ms > 2000, `booted after ${Math.round(r.ms)} ms: the stall (2 s) was waited out`);
+});
+
+// The IDE through the proxy, then the inspector opened: its outcome, how long it took.
+async function openInspector(rules) {
+  proxy.rules = rules;
+  proxy.gets.clear();
+  proxy.ranges = [];
+  await ctx?.close();
+  ctx = await launch();
+  const page = await openIde(ctx, new URL('?nosw&stall=2000', proxy.url).href, { waitFor: 'page' });
+  return page.evaluate(async () => {
+    const t0 = performance.now();
+    const hung = new Promise((_, reject) => setTimeout(() => reject(new Error('open neither resolved nor rejected in 90 s')), 90_000));
+    let error = '';
+    try {
+      await Promise.race([window.glassbox.inspector.open(), hung]);
+    } catch (e) {
+      error = String(e && e.message ? e.message : e);
+    }
+    return {
+      ms: performance.now() - t0,
+      state: window.glassbox.inspector.state,
+      error,
+      message: document.querySelector('#inspector-message')?.textContent ?? '',
+      isolated: self.crossOriginIsolated,
+    };
+  });
+}
+
+test('fetch stalls: the inspector module never answers; the pane says why after four tries', { skip, timeout: 300_000 }, async () => {
+  const r = await openInspector([{ method: 'GET', suffix: '/engine/glassbox_inspector.wasm', mode: 'silent', times: 1000 }]);
+  assert.equal(r.isolated, true);
+  assert.equal(r.state, 'error', JSON.stringify(r));
+  assert.match(r.error, /glassbox_inspector\.wasm: no data for 2 s/);
+  assert.match(r.message, /^The inspector could not start: .*glassbox_inspector\.wasm: no data for 2 s/);
+  assert.equal(gets('/engine/glassbox_inspector.wasm'), 4);
+  assert.ok(r.ms > 14_000 && r.ms < 60_000, `gave up after ${Math.round(r.ms)} ms`);
+});
+
+test('fetch stalls: the inspector script cut off mid-body once; it opens on the second try', { skip, timeout: 300_000 }, async () => {
+  const r = await openInspector([{ method: 'GET', suffix: '/engine/glassbox_inspector.js', mode: 'cut', times: 1, cutAt: 16384 }]);
+  assert.equal(r.state, 'open', JSON.stringify(r));
+  assert.equal(r.error, '');
+  assert.ok(r.ms > 2000, `opened after ${Math.round(r.ms)} ms: the stall (2 s) was waited out`);
 });

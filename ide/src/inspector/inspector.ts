@@ -20,6 +20,7 @@
 //                   one at a time, every REFRESH_MS while open, and hands the replies back
 //                   (gbi_state). Pausing and stepping are such requests.
 import type { EngineClient } from '../engine/client';
+import { DEFAULT_STALL_MS, FetchError, fetchRetryingBytes } from '../fetch';
 import { RECORD_SIZE, TraceRingReader, allocateTraceRing } from '../engine/trace-ring';
 
 /** The module's exports (inspector/web/inspector_web.cpp). */
@@ -133,6 +134,7 @@ export class InspectorPane {
     private readonly root: HTMLElement,
     private readonly scriptUrl: string,
     private readonly wasmUrl: string,
+    private readonly stallMs = DEFAULT_STALL_MS,
   ) {
     root.querySelector<HTMLButtonElement>('#btn-inspector-open')?.addEventListener('click', () => void this.open());
     for (const b of root.querySelectorAll<HTMLButtonElement>('[data-inspector-text]'))
@@ -159,9 +161,11 @@ export class InspectorPane {
     this.state = 'loading';
     this.root.classList.add('inspector-loading');
     try {
-      const factory = await loadScript(this.scriptUrl);
+      // Both files through the stall clock (a <script src> and Emscripten's own loader
+      // would wait on a stalled server for ever, the pane saying "loading").
+      const [factory, wasmBinary] = await Promise.all([loadScript(this.scriptUrl, this.stallMs), fetchRetryingBytes(this.wasmUrl, this.stallMs)]);
       const canvas = this.root.querySelector<HTMLCanvasElement>('#gb-inspector-canvas')!;
-      const M = await factory({ locateFile: (n: string) => (n.endsWith('.wasm') ? this.wasmUrl : n), canvas });
+      const M = await factory({ wasmBinary, locateFile: (n: string) => (n.endsWith('.wasm') ? this.wasmUrl : n), canvas });
       const sel = cstr(M, '#gb-inspector-canvas');
       const rc = M._gbi_init(sel);
       M._free(sel);
@@ -641,15 +645,31 @@ function cstr(M: InspectorModule, s: string): number {
   return p;
 }
 
-/** The module is a classic script defining createGlassboxInspector (MODULARIZE). */
-function loadScript(url: string): Promise<InspectorFactory> {
+/** The module is a classic script defining createGlassboxInspector (MODULARIZE), fetched
+ *  with the stall clock and run from a blob: URL (its sourceURL keeps its name in stack
+ *  traces and DevTools; the glue takes nothing from its own URL: the .wasm comes as bytes). */
+async function loadScript(url: string, stallMs: number): Promise<InspectorFactory> {
   const w = window as unknown as { createGlassboxInspector?: InspectorFactory };
-  if (w.createGlassboxInspector) return Promise.resolve(w.createGlassboxInspector);
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = url;
-    s.onload = () => (w.createGlassboxInspector ? resolve(w.createGlassboxInspector) : reject(new Error(`${url} did not define createGlassboxInspector`)));
-    s.onerror = () => reject(new Error(`the inspector module is missing (${url}): build it with tools/build web`));
-    document.head.append(s);
-  });
+  if (w.createGlassboxInspector) return w.createGlassboxInspector;
+  let text: Uint8Array;
+  try {
+    text = await fetchRetryingBytes(url, stallMs);
+  } catch (e) {
+    if (e instanceof FetchError && e.status === 404) throw new Error(`the inspector module is missing (${url}): build it with tools/build web`);
+    throw e;
+  }
+  const blob = URL.createObjectURL(new Blob([text as Uint8Array<ArrayBuffer>, `\n//# sourceURL=${url}\n`], { type: 'text/javascript' }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = blob;
+      s.onload = () => resolve();
+      s.onerror = () => reject(new Error(`${url} did not load as a script`));
+      document.head.append(s);
+    });
+  } finally {
+    URL.revokeObjectURL(blob);
+  }
+  if (!w.createGlassboxInspector) throw new Error(`${url} did not define createGlassboxInspector`);
+  return w.createGlassboxInspector;
 }

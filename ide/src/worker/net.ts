@@ -4,7 +4,7 @@
 // (`syncFetchBatch`, synchronous XMLHttpRequest, which dedicated workers allow; the engine
 // verifies and inflates), modules that ask asynchronously (the test stand-in) get
 // `AsyncChunks` (fetch, sha256 and gzip checked here, handed over between slices).
-import { concatBytes } from '../bytes';
+import { DEFAULT_STALL_MS, fetchBytes, fetchRetryingBytes, type OnBytes, RETRY_DELAYS_MS } from '../fetch';
 import { CTL_DOORBELL_WORKER, ringDoorbell } from '../engine/protocol';
 import type { FetchResult } from './engine-module';
 import type { PageLink } from './link';
@@ -12,118 +12,35 @@ import type { WarmChunks } from './warm';
 
 const MAX_CHUNK_FETCHES = 6;
 
-/** How long a download may go without a byte (the answer's headers, then each piece of
- *  its body) before it is given up as stalled: a server or proxy that accepts and never
- *  answers, a connection that died without a reset. EngineConfig.fetchTimeoutMs. */
-export const DEFAULT_STALL_MS = 30_000;
-
-/** A download that failed: `status` is the HTTP status (0: no answer, a network error or
- *  a stall), `retry` whether trying again may help (a stall, a network error, 5xx, 429). */
-export class FetchError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly retry: boolean,
-  ) {
-    super(message);
-  }
-}
-
-/** fetch() that gives up when nothing arrives for `stallMs`; the returned `arm` restarts
- *  the clock (call it as body bytes arrive) and `done` stops it. */
-function stallGuard(url: string, stallMs: number): { signal: AbortSignal; arm: () => void; done: () => void; stalled: () => FetchError | null } {
-  const ac = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let why: FetchError | null = null;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      why = new FetchError(`${url}: no data for ${Math.round(stallMs / 100) / 10} s (the server stopped answering)`, 0, true);
-      ac.abort(why);
-    }, stallMs);
-  };
-  arm();
-  return { signal: ac.signal, arm, done: () => clearTimeout(timer), stalled: () => why };
-}
-
-/** Whether the site has `url` (a HEAD request): false for an HTTP error or no network; a
- *  server that does not answer within `stallMs` is an error (FetchError), not a missing file. */
-export async function exists(url: string, stallMs = DEFAULT_STALL_MS): Promise<boolean> {
-  const g = stallGuard(url, stallMs);
-  try {
-    const r = await fetch(url, { method: 'HEAD', cache: 'no-cache', signal: g.signal });
-    return r.ok;
-  } catch (e) {
-    if (g.stalled()) throw g.stalled();
-    return false;
-  } finally {
-    g.done();
-  }
-}
+export { DEFAULT_STALL_MS, FetchError, exists } from '../fetch';
 
 /** Fetches a URL, counting bytes as they arrive (and reporting `phase` progress if given).
  *  Throws FetchError: an HTTP error, a network error, or no byte for `stallMs`. */
-export async function fetchCounted(link: PageLink, url: string, phase: string | null, expected?: number, stallMs = DEFAULT_STALL_MS): Promise<Uint8Array> {
-  const g = stallGuard(url, stallMs);
-  try {
-    let r: Response;
-    try {
-      r = await fetch(url, { signal: g.signal });
-    } catch (e) {
-      throw g.stalled() ?? new FetchError(`${url}: ${(e as Error)?.message ?? e}`, 0, true);
-    }
-    if (!r.ok) throw new FetchError(`${url}: HTTP ${r.status}`, r.status, r.status >= 500 || r.status === 429);
-    const total = expected || Number(r.headers.get('content-length')) || 0;
-    const parts: Uint8Array[] = [];
-    let got = 0;
-    let lastReport = 0;
-    try {
-      if (!r.body) {
-        const b = new Uint8Array(await r.arrayBuffer());
-        link.bytesFetched += b.length;
-        return b;
-      }
-      const reader = r.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        g.arm();
-        parts.push(value);
-        got += value.length;
-        link.bytesFetched += value.length;
-        const now = performance.now();
-        if (phase && now - lastReport > 100) {
-          lastReport = now;
-          link.progress(phase, total ? Math.min(1, got / total) : undefined);
-        }
-      }
-    } catch (e) {
-      throw g.stalled() ?? new FetchError(`${url}: the download broke off after ${got} bytes (${(e as Error)?.message ?? e})`, 0, true);
-    }
-    return concatBytes(parts);
-  } finally {
-    g.done();
-  }
+export function fetchCounted(link: PageLink, url: string, phase: string | null, expected?: number, stallMs = DEFAULT_STALL_MS): Promise<Uint8Array> {
+  return fetchBytes(url, stallMs, counting(link, phase), expected);
 }
 
-/** Delays between the tries of fetchRetrying: four tries in all. */
-const RETRY_DELAYS_MS = [1000, 2000, 4000];
+/** The worker's byte count and, for a named phase, its progress line (at most every 100 ms). */
+function counting(link: PageLink, phase: string | null): OnBytes {
+  let lastReport = 0;
+  return (piece, got, total) => {
+    link.bytesFetched += piece;
+    const now = performance.now();
+    if (phase && now - lastReport > 100) {
+      lastReport = now;
+      link.progress(phase, total ? Math.min(1, got / total) : undefined);
+    }
+  };
+}
 
 /** fetchCounted for what the boot cannot go on without (the engine's module, the image's
- *  manifest): a stalled or broken download, or an answer of 5xx or 429, is tried again
- *  after 1, 2 and 4 s, with the try shown in the progress line; 404 and the other 4xx
- *  fail at once. The last error is thrown. */
-export async function fetchRetrying(link: PageLink, url: string, phase: string, stallMs = DEFAULT_STALL_MS): Promise<Uint8Array> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fetchCounted(link, url, attempt ? `${phase} (try ${attempt + 1} of ${RETRY_DELAYS_MS.length + 1})` : phase, undefined, stallMs);
-    } catch (e) {
-      const err = e as FetchError;
-      if (!(err instanceof FetchError) || !err.retry || attempt >= RETRY_DELAYS_MS.length) throw e;
-      link.log('warn', `${err.message}; trying again in ${RETRY_DELAYS_MS[attempt] / 1000} s`);
-      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
-    }
-  }
+ *  manifest): fetchRetryingBytes (four tries, 1, 2 and 4 s apart), with the try shown in
+ *  the progress line and each retry in the log. */
+export function fetchRetrying(link: PageLink, url: string, phase: string, stallMs = DEFAULT_STALL_MS): Promise<Uint8Array> {
+  return fetchRetryingBytes(url, stallMs, {
+    onTry: (attempt) => counting(link, attempt ? `${phase} (try ${attempt + 1} of ${RETRY_DELAYS_MS.length + 1})` : phase),
+    onRetry: (e, delayMs) => link.log('warn', `${e.message}; trying again in ${delayMs / 1000} s`),
+  });
 }
 
 export async function sha256hex(bytes: Uint8Array): Promise<string> {

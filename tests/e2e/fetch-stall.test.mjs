@@ -105,13 +105,18 @@ after(async () => {
   proxy?.close();
 });
 
-// A fresh browser profile per case (no HTTP cache), the machine made by the API.
-async function boot(rules) {
+// A fresh browser profile per case (no HTTP cache), and the proxy's rules for it.
+async function fresh(rules) {
   proxy.rules = rules;
   proxy.gets.clear();
   proxy.ranges = [];
   await ctx?.close();
   ctx = await launch();
+}
+
+// The machine made by the API.
+async function boot(rules) {
+  await fresh(rules);
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   await page.goto(new URL('stall-test.html', proxy.url).href, { waitUntil: 'load' });
   return page.evaluate(async () => {
@@ -192,11 +197,7 @@ test('fetch stalls: the engine script cut off mid-body once; the second try boot
 
 // The IDE through the proxy, then the inspector opened: its outcome, how long it took.
 async function openInspector(rules) {
-  proxy.rules = rules;
-  proxy.gets.clear();
-  proxy.ranges = [];
-  await ctx?.close();
-  ctx = await launch();
+  await fresh(rules);
   const page = await openIde(ctx, new URL('?nosw&stall=2000', proxy.url).href, { waitFor: 'page' });
   return page.evaluate(async () => {
     const t0 = performance.now();

@@ -16,9 +16,11 @@
 // At exit the module is serialized again (0.5-6 ms) and written, by a rename, when there
 // was no usable file or when it grew by 4 KiB or more (functions TurboFan compiled in this
 // run). V8 serializes nothing until some function has TurboFan code, so a short first run
-// (/bin/true) leaves no file; a file V8 refused or that failed the check is then removed. A write that fails (a read-only home, a full disk) costs nothing but the cache.
-// Of other builds' files, the three newest are kept. GLASSBOX_CODE_CACHE=0 turns it off.
-// gbCodeCache is what --stats reports (tools/cli/main.cpp, cli_code_cache).
+// (/bin/true) leaves no file; a file V8 refused or that failed the check is then removed.
+// A write that fails (a read-only home, a full disk) costs nothing but the cache. Of other
+// builds' files, the three newest are kept. GLASSBOX_CODE_CACHE=0 turns it off; a guest
+// root that holds the cache directory does too (below). gbCodeCache is what --stats
+// reports (tools/cli/main.cpp, cli_code_cache).
 var gbCodeCache = { state: 'off', bytes: 0 };
 // gbGuestRootHolding(dir): the first `--root DIR` of `glassbox run`'s options (before `--`)
 // whose physical path holds `dir`, else null. A `--root` among the guest's own arguments

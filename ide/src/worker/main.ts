@@ -20,7 +20,7 @@ import { waitChangeAsync } from '../engine/ring';
 import { CTL_DOORBELL_WORKER, EngineConfig, PROTOCOL_VERSION, PageToWorker, TestHooks } from '../engine/protocol';
 import { PageLink } from './link';
 import { MachineControl, runMachine } from './machine';
-import { FetchError, exists } from './net';
+import { FetchError, exists } from '../fetch';
 
 declare const self: DedicatedWorkerGlobalScope;
 

@@ -12,8 +12,6 @@ import type { WarmChunks } from './warm';
 
 const MAX_CHUNK_FETCHES = 6;
 
-export { DEFAULT_STALL_MS, FetchError, exists } from '../fetch';
-
 /** Fetches a URL, counting bytes as they arrive (and reporting `phase` progress if given).
  *  Throws FetchError: an HTTP error, a network error, or no byte for `stallMs`. */
 export function fetchCounted(link: PageLink, url: string, phase: string | null, expected?: number, stallMs = DEFAULT_STALL_MS): Promise<Uint8Array> {

@@ -14,7 +14,10 @@ loop of 300000 squares (the issue's IDE example: bytecode, ints past 2**30),
 gcc -O2 hello.c (the whole driver: cc1, as, collect2/ld, spawned with vfork + execve),
 the Benchmarks-Game C programs of bench/game (nbody, fannkuch-redux, spectral-norm,
 binary-trees; static -O2) and the Python rows of bench/py (nbody, richards-style, float).
-gcc writes temp files and its output to /tmp, so natively it runs in a chroot with a
+The static C programs run in the engine from a guest root of their own (a temp directory
+with their binaries), not the host's /: a root holding ~/.cache turns the node CLI's engine
+code cache off (tools/cli/node_code_cache.js), and the header's "engine code cache on"
+holds for every row. gcc writes temp files and its output to /tmp, so natively it runs in a chroot with a
 private tmpfs on /tmp (unshare -m; the cached rootfs is never written) and in the engine
 with a hard-link copy of the root (only new files appear in it). qemu-x86_64 cannot follow
 gcc's children: on an x86-64 host their execve runs the host's own cc1/as/ld natively, not
@@ -120,13 +123,13 @@ class Browser:
         return json.loads(line)
 
     def run(self, jit, argv, files):
-        """Runs argv in the machine of that tier; files: host paths put at the same guest path first."""
-        for f in files:
-            if (jit, f) not in self.put_done:
-                r = self.ask({"op": "put", "jit": jit, "path": f, "file": f})
+        """Runs argv in the machine of that tier; files: (guest path, host path) pairs put there first."""
+        for gpath, hpath in files:
+            if (jit, gpath) not in self.put_done:
+                r = self.ask({"op": "put", "jit": jit, "path": gpath, "file": hpath})
                 if "error" in r:
                     raise RuntimeError(r["error"])
-                self.put_done.add((jit, f))
+                self.put_done.add((jit, gpath))
         r = self.ask({"op": "run", "jit": jit, "argv": argv, "env": self.ENV, "cwd": "/tmp"})
         if "error" in r:
             return 0.0, subprocess.CompletedProcess(argv, 1, b"", r["error"].encode())
@@ -220,7 +223,15 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="gb-bench-")
     browser = Browser(node) if args.browser else None
-    exe = os.path.join(tmp, "cpu_bound")
+    # The static C rows' guest root: a directory of their binaries (and the empty /proc and
+    # /dev the engine mounts on), not the host's /. A guest root that holds the engine code
+    # cache's directory turns that cache off (tools/cli/node_code_cache.js: the guest could
+    # write code node runs), and `--root /` holds ~/.cache: with it these rows ran without
+    # the cache while the header said "on".
+    sroot = os.path.join(tmp, "static-root")
+    for d in ("proc", "dev/shm", "tmp"):
+        os.makedirs(os.path.join(sroot, d), exist_ok=True)
+    exe = os.path.join(sroot, "cpu_bound")
     subprocess.run(["gcc", "-O2", "-static", "-o", exe, os.path.join(TOP, "bench/cpu_bound.c")], check=True)
 
     engine = [os.path.join(TOP, "build/glassbox"), "run", "--stats"] + GUEST_ENV_ARGS
@@ -252,9 +263,9 @@ def main():
 
     # (name, native cmd, qemu cmd, guest root for the engine, guest argv)
     workloads = [
-        ("cpu_bound 4 (static C, -O2)", [exe, "4"], [qemu, exe, "4"] if qemu else None, "/", [exe, "4"]),
+        ("cpu_bound 4 (static C, -O2)", [exe, "4"], [qemu, exe, "4"] if qemu else None, sroot, ["/cpu_bound", "4"]),
     ] + [
-        (f"cpu_bound 4 {part}", [exe, "4", part], [qemu, exe, "4", part] if qemu else None, "/", [exe, "4", part])
+        (f"cpu_bound 4 {part}", [exe, "4", part], [qemu, exe, "4", part] if qemu else None, sroot, ["/cpu_bound", "4", part])
         for part in (("sieve", "hash", "sort", "float") if args.parts else ())
     ] + [
         ("python3 sum(range(10**6))",
@@ -286,10 +297,10 @@ def main():
         name = f"game {prog} {arg}"
         if args.only and not any(o in name for o in args.only):
             continue
-        gexe = os.path.join(tmp, prog)
+        gexe = os.path.join(sroot, prog)
         subprocess.run(["gcc", "-O2", "-static", "-o", gexe, os.path.join(TOP, "bench/game", prog + ".c"), "-lm"],
                        check=True)
-        workloads.append((name, [gexe, arg], [qemu, gexe, arg] if qemu else None, "/", [gexe, arg]))
+        workloads.append((name, [gexe, arg], [qemu, gexe, arg] if qemu else None, sroot, ["/" + prog, arg]))
     for script, arg in (("nbody.py", "2000"), ("richards.py", "20000"), ("float_bench.py", "20000")):
         name = f"py {script} {arg}"
         with open(os.path.join(TOP, "bench/py", script)) as f:
@@ -317,7 +328,8 @@ def main():
             if args.jit:
                 variants.append(("base-jit", base_node + ["--jit", "on", "--root", groot, "--"] + gargv))
         if browser:
-            files = [a for a in gargv[:1] if a.startswith(tmp)]
+            # the static rows' binaries, from their own root into the site image's
+            files = [(a, os.path.join(sroot, a.lstrip("/"))) for a in gargv[:1] if groot == sroot]
             variants.append(("chromium", ("browser", browser, "off", gargv, files)))
             variants.append(("chromium-jit", ("browser", browser, "on", gargv, files)))
         variants = [(v, c) for v, c in variants if c is not None]

@@ -335,6 +335,19 @@ else
   else
     bad "code cache: first and second run: '$o1' '$o2', $(cc_state "$tmp/cc.1") / $(cc_state "$tmp/cc.2"), file '${f:-none}'"
   fi
+  # a run that makes no new TurboFan code does not serialize the module at exit (V8's
+  # caching callback says when it does: addon.new_code()); GB_JIT_DEBUG says which it did
+  d4="$tmp/codecache4"; seen=""; quiet=""
+  for i in 1 2 3 4 5 6; do
+    o=$(cc_run "$d4" "$tmp/cc.q$i" GB_JIT_DEBUG=1)
+    [ "$o" = cached ] || { seen="$seen output '$o';"; break; }
+    seen="$seen $(grep -o 'code cache: [a-z].*' "$tmp/cc.q$i" | sed 's/ in [0-9]* ms//; s/[0-9]* KiB/N KiB/g');"
+    if grep -q 'code cache: no new TurboFan code since [0-9]* KiB were loaded: not serialized' "$tmp/cc.q$i"; then quiet=$i; break; fi
+  done
+  if [ -n "$quiet" ] && [ "$quiet" -ge 2 ] && grep -q 'code cache: serialized [0-9]* KiB in [0-9]* ms: written' "$tmp/cc.q1" &&
+     f4=$(ls "$d4"/engine-code/engine-*.v8code) && cc_tool check "$f4"; then
+    ok "code cache: run $quiet made no new TurboFan code and did not serialize (first run: written)"
+  else bad "code cache: runs without new code still serialize:$seen"; fi
   if [ -n "$f" ]; then
     # damaged on disk: not offered to V8 (which would trust it), written again at exit
     cc_tool damage "$f"

@@ -31,6 +31,7 @@
 #include <node.h>
 #include <v8-wasm.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -55,6 +56,8 @@ using v8::String;
 using v8::Value;
 using v8::WasmModuleObject;
 using v8::WasmStreaming;
+
+std::atomic<bool> g_new_code{false};  // (set by V8's threads: on_streaming)
 
 struct Bytes {
   const uint8_t* data = nullptr;
@@ -118,6 +121,11 @@ void on_streaming(const FunctionCallbackInfo<Value>& info) {
   // The cache's buffer must stay valid until Finish returns: Finish is called below, while
   // the caller's typed array holds it.
   bool taken = view_bytes(c, &cache) && cache.size > 0 && streaming->SetCompiledModuleBytes(cache.data, cache.size);
+  // V8 calls this (on the thread that finished the code) each time --wasm-caching-threshold
+  // bytes of new TurboFan code exist (node_code_cache.js sets --wasm-caching-timeout-ms=0,
+  // so V8 does not wait for a quiet time first): the cache lacks them.
+  g_new_code.store(false);
+  streaming->SetMoreFunctionsCanBeSerializedCallback([](CompiledWasmModule) { g_new_code.store(true); });
   if (info[0].As<Array>()->Set(ctx, 2, Boolean::New(iso, taken)).IsNothing()) taken = false;  // (read back by the caller)
   streaming->OnBytesReceived(wire.data, wire.size);
   streaming->Finish(true);
@@ -139,6 +147,11 @@ void serialize(const FunctionCallbackInfo<Value>& info) {
   memcpy(store->Data(), out.buffer.get(), out.size);
   info.GetReturnValue().Set(ArrayBuffer::New(iso, std::move(store)));
 }
+
+// new_code(): whether V8 compiled new TurboFan code since the module was compiled (see
+// on_streaming): a run that made none has nothing to add to the cache, and its exit
+// skips serializing the module (4-9 ms with a cache of 1.2 MB).
+void new_code(const FunctionCallbackInfo<Value>& info) { info.GetReturnValue().Set(g_new_code.load()); }
 
 // hash(bytes): 16 hex digits.
 void hash(const FunctionCallbackInfo<Value>& info) {
@@ -164,4 +177,5 @@ NODE_MODULE_INIT() {
   export_fn(context, exports, "install", install);
   export_fn(context, exports, "serialize", serialize);
   export_fn(context, exports, "hash", hash);
+  export_fn(context, exports, "new_code", new_code);
 }

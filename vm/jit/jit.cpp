@@ -112,6 +112,7 @@ void configure(Mode mode, const std::string& dump_dir) {
   g_mode = mode;
   g_dump = dump_dir;
   set_tier_factory(mode == Mode::Off ? nullptr : &attach);
+  if (mode != Mode::Off) host_reserve();
 }
 
 Abi host_layout() {

@@ -29,7 +29,7 @@ EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_
     var inst = new WebAssembly.Instance(mod, {env: env});
     var free = Module.gbJitFree || (Module.gbJitFree = []);
     for (var k = 0; k < nfn; k++) {
-      if (!free.length) {  // grow by many slots at once: each grow costs a table copy
+      if (!free.length) {  // grow by many slots at once: each grow costs a table copy (the first 256: host_reserve)
         var at = wasmTable.length;
         wasmTable.grow(256);
         for (var j = 255; j >= 0; j--) free.push(at + j);
@@ -55,6 +55,16 @@ EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_
     if (!Module.gbJitWarned) { Module.gbJitWarned = true; err('glassbox: jit: ' + e); }
     return 0;
   }
+});
+// Engine-table slots for compiled regions, made before the guest runs (jit_host.h,
+// host_reserve). The same grow from the first batch cost 2.6-4 ms in node 24, at
+// startup 0.4-0.5 ms (docs/jit.md, "The first batch's table slots").
+EM_JS(void, gb_jit_reserve, (uint32_t n), {
+  var free = Module.gbJitFree || (Module.gbJitFree = []);
+  if (free.length) return;
+  var at = wasmTable.length;
+  wasmTable.grow(n);
+  for (var j = n - 1; j >= 0; j--) free.push(at + j);
 });
 // The chain hub (once; jit.h "Chained regions"): 1 when the host runs wasm tail calls and
 // the hub is made, 0 when it has no tail calls (then nothing chains).
@@ -103,6 +113,7 @@ bool host_instantiate(const uint8_t* p, uint32_t n, const uint32_t* imports, uin
   return gb_jit_instantiate(p, n, imports, nimports, fns, nfns, rts) != 0;
 }
 void host_release(uint32_t index, uint32_t rt) { gb_jit_release(index, rt); }
+void host_reserve() { gb_jit_reserve(256); }
 bool host_debug() {
   static const int d = gb_jit_debug();
   return d != 0;
@@ -118,6 +129,7 @@ bool host_tail_calls() {
 namespace gb::jit {
 bool host_instantiate(const uint8_t*, uint32_t, const uint32_t*, uint32_t, uint32_t*, uint32_t, uint32_t*) { return false; }
 void host_release(uint32_t, uint32_t) {}
+void host_reserve() {}
 bool host_debug() { return false; }
 bool host_tail_calls() { return false; }
 }  // namespace gb::jit

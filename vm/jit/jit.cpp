@@ -369,7 +369,10 @@ void JitTier::build(const std::vector<std::vector<const Block*>>& regions, const
   // (A grown region is not new code: it comes after kGrowAt exits of a region already
   // compiled, which paid for it. Counted in --stats, but the threshold is for new code:
   // with it, python's loop raised the threshold to 128,000 and left more to interpret.)
-  if (!grown) compile_us_ += us;
+  // (Nor the process's first batch: most of it is V8 compiling the compiler's own code on
+  // its first use, 4-9 ms whatever the threshold, which made every short run double the
+  // threshold at its first batch: cpu_bound's later loops waited 8,000-64,000 runs.)
+  if (!grown && g_warm) compile_us_ += us;
   g_warm = true;
   if (host_debug())
     fprintf(stderr, "jit: batch of %zu regions, %zu bytes: gen %lld us, total %llu us, tier_at %llu\n", regions.size(), c.wasm.size(),

@@ -19,7 +19,8 @@
 //   per run. V8's fixed cost per module (~1 ms here, in
 //   new WebAssembly.Module and Instance) is paid once per batch. After each batch the
 //   threshold adapts: doubled while compile time exceeds kShare of the time since the
-//   tier began or a new process adopted it (code_pool.h), halved back towards kOnThreshold when well under;
+//   tier began or a new process adopted it (code_pool.h), halved back towards kOnThreshold when well under
+//   (the engine's first batch, mostly V8's lazy compile of the compiler, is not counted);
 //   so compiling costs a bounded share of any run. `always` compiles at once, one region
 //   a module (the test mode).
 // * Calls into the engine. The module imports the engine's memory and, as functions, the

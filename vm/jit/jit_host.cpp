@@ -58,7 +58,7 @@ EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_
 });
 // Engine-table slots for compiled regions, made before the guest runs (jit_host.h,
 // host_reserve). The same grow from the first batch cost 2.6-4 ms in node 24, at
-// startup 0.4-0.5 ms (docs/jit.md, "The first batch's table slots").
+// startup 0.4-0.5 ms (docs/jit.md, "The first batch's table slots and threshold").
 EM_JS(void, gb_jit_reserve, (uint32_t n), {
   var free = Module.gbJitFree || (Module.gbJitFree = []);
   if (free.length) return;

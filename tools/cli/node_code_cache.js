@@ -100,7 +100,7 @@ if (typeof process === 'object' && process.versions && process.versions.node &&
     var cache = null;
     gbCodeCache.state = 'none yet';
     try {
-      var raw = fs.readFileSync(file);
+      var ab = addon.read_file(file), raw = ab ? Buffer.from(ab) : fs.readFileSync(file);
       var body = raw.subarray(HEAD);
       if (raw.length > HEAD && raw.toString('latin1', 0, MAGIC.length) === MAGIC &&
           raw.toString('latin1', MAGIC.length, HEAD) === addon.hash(body)) {

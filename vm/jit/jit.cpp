@@ -201,8 +201,13 @@ std::vector<const Block*> form_region(const BlockCache& bc, const Block& entry, 
   // half as often as its entry (a hot path longer than eight blocks, such as python's
   // loop through its eval loop, its ints and its allocator: fewer exits from region to
   // region), up to kMaxHotBlocks in kMaxHotPages pages; a loop's cold surroundings never
-  // make it bigger. (Counts as the interpreter left them: a block compiled stops counting.)
-  const auto hot = [&](const Block* b) { return grow && b->execs * 2 >= entry.execs; };
+  // make it bigger. (Counts as the interpreter left them: a block compiled stops counting,
+  // so a block compiled in an early batch keeps a lower count than an entry compiled
+  // later at a raised threshold; hence the bar is at most half the base threshold, what a
+  // block runs before it would be compiled on its own. With the entry's count alone, a
+  // region of grow.c compiled at 1,024 runs found its loop's blocks, compiled at 64, cold.)
+  const uint64_t bar = std::min<uint64_t>(entry.execs, g_threshold);
+  const auto hot = [&](const Block* b) { return grow && b->execs * 2 >= bar; };
   while (!work.empty() && blocks.size() < kMaxHotBlocks) {
     const Block* b = work.top();
     if (blocks.size() >= kMaxBlocks && !hot(b)) break;

@@ -377,6 +377,15 @@ def main():
         "on" if os.path.exists(os.path.join(TOP, "build-wasm/glassbox_code_cache.node")) else "off (glassbox_code_cache.node not built)")
     print(f"\nbenchmark: median of {args.runs} runs, guest root {root}, node {node_version} ({node}), "
           f"node host tuning {tuning}, engine code cache {code_cache}\n")
+    if browser:
+        # bench/browser.mjs serves the engine build-wasm-web holds, as it finds it: one built
+        # before the node engine's last build measures older code in the Chromium columns
+        web_wasm = os.path.join(TOP, "build-wasm-web/glassbox_web.wasm")
+        node_wasm = os.path.join(TOP, "build-wasm/glassbox.wasm")
+        if os.path.exists(web_wasm) and os.path.exists(node_wasm) and \
+                os.path.getmtime(web_wasm) + 60 < os.path.getmtime(node_wasm):
+            print("warning: build-wasm-web's engine is older than build-wasm's: the Chromium columns ran "
+                  "older code (tools/build web rebuilds it)\n")
     print(f"{'workload':32} {'native':>9} {'qemu':>9} {'engine':>9} {'eng-node':>9}"
           f" {'eng/nat':>8} {'eng/qemu':>8} {'node/nat':>9} {'MIPS':>7} {'MIPS-node':>9}  same-output")
     for name, res, icount, same in rows:

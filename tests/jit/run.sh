@@ -335,6 +335,20 @@ else
   else
     bad "code cache: first and second run: '$o1' '$o2', $(cc_state "$tmp/cc.1") / $(cc_state "$tmp/cc.2"), file '${f:-none}'"
   fi
+  # a node given options of its own (here a V8 heap flag, as `node --cpu-prof` or
+  # NODE_OPTIONS would be) keeps a file of its own: before, V8 refused the plain runs'
+  # file under the other flags and the run then wrote its smaller cache over it
+  # (regression: a profiling run on Dec 7 left a 254 KiB file where 1.2 MB had been)
+  if [ -n "$f" ]; then
+    cp "$f" "$tmp/cc.before"
+    o9=$(env GLASSBOX_CACHE="$d" $NODE --max-semi-space-size=16 "$JS" run --stats --jit off --root "$ccroot" -- /spin 2>"$tmp/cc.9")
+    f9=$(ls "$d"/engine-code/engine-*-o*.v8code 2>/dev/null | head -1)
+    if [ "$o9" = cached ] && cmp -s "$f" "$tmp/cc.before" && [ -n "$f9" ] && cc_tool check "$f9" &&
+       [ "$(cc_state "$tmp/cc.9")" = "engine code cache none yet" ]; then
+      ok "code cache: a node with options of its own writes $(basename "$f9"), the plain file untouched"
+    else bad "code cache: node options: '$o9', $(cc_state "$tmp/cc.9"), plain file $(cmp -s "$f" "$tmp/cc.before" && echo kept || echo changed), own file '${f9:-none}'"; fi
+    rm -f "$f9"
+  fi
   # a run that makes no new TurboFan code does not serialize the module at exit (V8's
   # caching callback says when it does: addon.new_code()); GB_JIT_DEBUG says which it did
   d4="$tmp/codecache4"; seen=""; quiet=""

@@ -7,7 +7,8 @@
 //
 // The file: ${GLASSBOX_CACHE:-~/.cache/glassbox}/engine-code (the project's cache, beside the
 // image's stages and the Debian sources); one file per engine module (by a hash of its
-// bytes), V8 version and CPU architecture: engine-<hash>-<v8>-<arch>.v8code. It holds the magic
+// bytes), V8 version and CPU architecture: engine-<hash>-<v8>-<arch>.v8code (with -o<hash> when
+// node was given options of its own, below). It holds the magic
 // GBCODE01, the hash of the rest (16 hex digits), then V8's serialized module. A file that
 // fails that check is not offered to V8 (which trusts what it deserializes) and is written
 // again at exit. V8 itself refuses bytes of another V8, other flags or another CPU's
@@ -83,7 +84,13 @@ if (typeof process === 'object' && process.versions && process.versions.node &&
     try {
       // (node's os module only when HOME is not set: loading it costs a start ~0.5 ms)
       dir = path.join(process.env.GLASSBOX_CACHE || path.join(process.env.HOME || require('os').homedir(), '.cache', 'glassbox'), 'engine-code');
-      file = path.join(dir, 'engine-' + addon.hash(wire) + '-' + process.versions.v8 + '-' + process.arch + '.v8code');
+      // A node started with options of its own (`node --cpu-prof glassbox.js`, NODE_OPTIONS)
+      // may run V8 with other flags, whose cache V8 refuses in a plain run and the other way
+      // round: such runs keep a file of their own (-o<hash of the options>), so a profiling
+      // run no longer replaces the plain runs' cache with its smaller one.
+      var opts = process.execArgv.join('\n') + (process.env.NODE_OPTIONS ? '\n' + process.env.NODE_OPTIONS : '');
+      file = path.join(dir, 'engine-' + addon.hash(wire) + '-' + process.versions.v8 + '-' + process.arch +
+                       (opts ? '-o' + addon.hash(Buffer.from(opts)).slice(0, 8) : '') + '.v8code');
     } catch (e) {
       // no home directory to be found: compiled as without a cache
       gbCodeCache.state = 'off (no cache directory: ' + (e.code || e.message) + ')';

@@ -14,6 +14,9 @@ loop of 300000 squares (the issue's IDE example: bytecode, ints past 2**30),
 gcc -O2 hello.c (the whole driver: cc1, as, collect2/ld, spawned with vfork + execve),
 the Benchmarks-Game C programs of bench/game (nbody, fannkuch-redux, spectral-norm,
 binary-trees; static -O2) and the Python rows of bench/py (nbody, richards-style, float).
+With --jit, a first row runs /bin/true (the floor: what the host process costs around a
+guest that does no work), and a last table sets each of issue 11's node targets, as a time
+(target x native), against that floor.
 The static C programs run in the engine from a guest root of their own (a temp directory
 with their binaries), not the host's /: a root holding ~/.cache turns the node CLI's engine
 code cache off (tools/cli/node_code_cache.js), and the header's "engine code cache on"
@@ -201,6 +204,10 @@ def stats_line(stderr):
 
 # A student's first python loop (issue 11: "a python loop summing 300,000 squares").
 SQUARES = "s = 0\nfor i in range(300000):\n    s += i * i\nprint(s)"
+FLOOR = "floor: /bin/true (no work)"
+# Issue 11's targets for the node CLI with the JIT on (JIT / native), by row.
+TARGETS = {"cpu_bound 4 (static C, -O2)": 3, "python3 sum(range(10**6))": 8,
+           "python3 -c pass (start-up)": 15, "gcc -O2 hello.c (qemu: stages)": 12}
 
 
 def main():
@@ -262,7 +269,15 @@ def main():
             gcc_qemu = gcc_stages_under_qemu(qemu, root, tmp, hello_src, os.path.join(tmp, "q-hello"))
 
     # (name, native cmd, qemu cmd, guest root for the engine, guest argv)
+    # The floor: a program that does no work, so the engine's column is what the host process
+    # costs before and after any guest (node, V8, the engine's module, the kernel's set-up,
+    # the teardown). With --jit it is always run: the targets' table below sets it against
+    # the time each target allows.
     workloads = [
+        (FLOOR, ["chroot", root, "/bin/true"], [qemu, "-L", root, os.path.join(root, "bin/true")] if qemu else None,
+         root, ["/bin/true"]),
+    ] if args.jit else []
+    workloads += [
         ("cpu_bound 4 (static C, -O2)", [exe, "4"], [qemu, exe, "4"] if qemu else None, sroot, ["/cpu_bound", "4"]),
     ] + [
         (f"cpu_bound 4 {part}", [exe, "4", part], [qemu, exe, "4", part] if qemu else None, sroot, ["/cpu_bound", "4", part])
@@ -311,7 +326,7 @@ def main():
 
     rows = []
     for name, native_cmd, qemu_cmd, groot, gargv in workloads:
-        if args.only and not any(o in name for o in args.only):
+        if args.only and name != FLOOR and not any(o in name for o in args.only):
             continue
         res = {}
         icount = None
@@ -414,6 +429,19 @@ def main():
             mj = f"{icount / res['node-jit'] / 1e6:9.0f}" if icount and "node-jit" in res else f"{'-':>9}"
             print(f"{name:32} {t('engine-node')} {t('node-jit')} {ratio('node-jit', 'native', 8)}"
                   f" {ratio('node-jit', 'engine-node')} {mj} {t('node-jit:guest')} {ratio('node-jit:guest', 'native')}")
+        # Each target as a time (target x native), against the floor: the same node and
+        # engine running /bin/true. What is left is all the guest's work may take.
+        floor = next((res.get("node-jit") for name, res, _, _ in rows if name == FLOOR), None)
+        shown = [(name, res) for name, res, _, _ in rows if name in TARGETS and "native" in res]
+        if floor and shown:
+            print(f"\nthe targets (node, JIT on) against the floor ({FLOOR}: {floor:.3f} s in node-jit)\n")
+            print(f"{'workload':32} {'target':>7} {'native':>9} {'allowed':>9} {'floor':>9} {'left':>9} {'node-jit':>9} {'met':>4}")
+            for name, res in shown:
+                allowed = TARGETS[name] * res["native"]
+                jit = res.get("node-jit")
+                met = "-" if jit is None else ("yes" if jit <= allowed else "no")
+                print(f"{name:32} {TARGETS[name]:>6}x {res['native']:9.3f} {allowed:9.3f} {floor:9.3f}"
+                      f" {allowed - floor:9.3f} {cell_time(res, 'node-jit')} {met:>4}")
     if browser:
         browser.close()
         print(f"\nheadless Chromium (the site's bench page; the JIT off and on; same runs, interleaved)\n")

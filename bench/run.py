@@ -143,6 +143,28 @@ class Browser:
         self.proc.wait(timeout=60)
 
 
+def wait_quiet(limit=90.0, window=1.0, want=0.85):
+    """Waits until two successive windows of the host's CPUs are at least `want` idle
+    (/proc/stat), at most `limit` seconds; returns (seconds waited, the last window's idle share)."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + (v[4] if len(v) > 4 else 0)
+    t0 = time.perf_counter()
+    calm, idle = 0, 0.0
+    prev = sample()
+    while time.perf_counter() - t0 < limit:
+        time.sleep(window)
+        cur = sample()
+        total = cur[0] - prev[0]
+        idle = (cur[1] - prev[1]) / total if total > 0 else 1.0
+        prev = cur
+        calm = calm + 1 if idle >= want else 0
+        if calm >= 2:
+            break
+    return time.perf_counter() - t0, idle
+
+
 def timed(cmd, stdin=subprocess.DEVNULL):
     """cmd is an argv, or a list of argvs run one after the other (timed together), or
     ("browser", Browser, jit, argv, files): a run in headless Chromium, timed by the machine."""
@@ -230,6 +252,18 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="gb-bench-")
     browser = Browser(node) if args.browser else None
+    quiet_note = ""
+    if browser:
+        # Both machines booted before any timing, then a wait for the host to go quiet: after a
+        # boot Chromium compiles the engine in the background for seconds, and the rows timed
+        # then (the first ones, native and node) ran on a busy machine (Dec 7: /bin/true in
+        # node 0.34-0.40 s with --browser, 0.17 s without).
+        for tier in ("off", "on"):
+            r = browser.ask({"op": "boot", "jit": tier})
+            if "error" in r:
+                raise RuntimeError(r["error"])
+        waited, idle = wait_quiet()
+        quiet_note = f", Chromium booted and the host quiet after {waited:.0f} s (idle {idle:.0%})"
     # The static C rows' guest root: a directory of their binaries (and the empty /proc and
     # /dev the engine mounts on), not the host's /. A guest root that holds the engine code
     # cache's directory turns that cache off (tools/cli/node_code_cache.js: the guest could
@@ -391,7 +425,7 @@ def main():
     code_cache = "off (GLASSBOX_CODE_CACHE=0)" if os.environ.get("GLASSBOX_CODE_CACHE") == "0" else (
         "on" if os.path.exists(os.path.join(TOP, "build-wasm/glassbox_code_cache.node")) else "off (glassbox_code_cache.node not built)")
     print(f"\nbenchmark: median of {args.runs} runs, guest root {root}, node {node_version} ({node}), "
-          f"node host tuning {tuning}, engine code cache {code_cache}\n")
+          f"node host tuning {tuning}, engine code cache {code_cache}{quiet_note}\n")
     if browser:
         # bench/browser.mjs serves the engine build-wasm-web holds, as it finds it: one built
         # before the node engine's last build measures older code in the Chromium columns

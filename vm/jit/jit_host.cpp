@@ -27,14 +27,10 @@ EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_
       env[i] = ti === 0xffffffff ? Module.gbHub : wasmTable.get(ti);
     }
     var inst = new WebAssembly.Instance(mod, {env: env});
-    var free = Module.gbJitFree || (Module.gbJitFree = []);
     for (var k = 0; k < nfn; k++) {
-      if (!free.length) {  // grow by many slots at once: each grow costs a table copy (the first 256: host_reserve)
-        var at = wasmTable.length;
-        wasmTable.grow(256);
-        for (var j = 255; j >= 0; j--) free.push(at + j);
-      }
-      var idx = free.pop();
+      // grown by many slots at once: each grow costs a table copy (the first 256: host_reserve)
+      gb_jit_reserve(256);
+      var idx = Module.gbJitFree.pop();
       var fn = inst.exports[k ? 'f' + k : 'f'];
       wasmTable.set(idx, fn);
       HEAPU32[(out >> 2) + k] = idx;
@@ -56,9 +52,10 @@ EM_JS(uint32_t, gb_jit_instantiate, (const uint8_t* p, uint32_t n, const uint32_
     return 0;
   }
 });
-// Engine-table slots for compiled regions, made before the guest runs (jit_host.h,
-// host_reserve). The same grow from the first batch cost 2.6-4 ms in node 24, at
-// startup 0.4-0.5 ms (docs/jit.md, "The first batch's table slots and threshold").
+// Engine-table slots for compiled regions: n more when none is free. Made before the guest
+// runs (jit_host.h, host_reserve) and whenever gb_jit_instantiate runs out. The first grow,
+// made at the first batch, cost 2.6-4 ms in node 24, at startup 0.4-0.5 ms (docs/jit.md,
+// "The first batch's table slots and threshold").
 EM_JS(void, gb_jit_reserve, (uint32_t n), {
   var free = Module.gbJitFree || (Module.gbJitFree = []);
   if (free.length) return;

@@ -428,12 +428,18 @@ def main():
           f"node host tuning {tuning}, engine code cache {code_cache}{quiet_note}\n")
     if browser:
         # bench/browser.mjs serves the engine build-wasm-web holds, as it finds it: one built
-        # before the node engine's last build measures older code in the Chromium columns
+        # before the engine's sources last changed measures older code in the Chromium
+        # columns. (Against the sources, not build-wasm's module: a relink of the node build
+        # alone, for its JavaScript, would look newer.)
         web_wasm = os.path.join(TOP, "build-wasm-web/glassbox_web.wasm")
-        node_wasm = os.path.join(TOP, "build-wasm/glassbox.wasm")
-        if os.path.exists(web_wasm) and os.path.exists(node_wasm) and \
-                os.path.getmtime(web_wasm) + 60 < os.path.getmtime(node_wasm):
-            print("warning: build-wasm-web's engine is older than build-wasm's: the Chromium columns ran "
+        newest = 0.0
+        for d in ("vm", "web/engine"):
+            for dirpath, _, files in os.walk(os.path.join(TOP, d)):
+                for fn in files:
+                    if fn.endswith((".cpp", ".h", ".c", ".inc", ".txt")):
+                        newest = max(newest, os.path.getmtime(os.path.join(dirpath, fn)))
+        if os.path.exists(web_wasm) and os.path.getmtime(web_wasm) + 60 < newest:
+            print("warning: build-wasm-web's engine is older than the engine's sources: the Chromium columns ran "
                   "older code (tools/build web rebuilds it)\n")
     print(f"{'workload':32} {'native':>9} {'qemu':>9} {'engine':>9} {'eng-node':>9}"
           f" {'eng/nat':>8} {'eng/qemu':>8} {'node/nat':>9} {'MIPS':>7} {'MIPS-node':>9}  same-output")
